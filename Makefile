@@ -1,0 +1,146 @@
+# provscan - plain Makefile. `make help` lists the targets.
+#
+#   make            build ./provscan and ./libprovscan.a
+#   make SANITIZE=address,undefined test    the same under sanitizers (in build/san/)
+
+CC       ?= cc
+CLANG    ?= clang
+SANITIZE ?=
+PKGS      = libpcre2-8 libzstd libxxhash libutf8proc libcjson
+# Debian packages the build, the tests and `make check` need (installed by `make deps`).
+DEB_PKGS  = gcc make pkg-config libc6-dev libpcre2-dev libzstd-dev libxxhash-dev \
+            libutf8proc-dev libcjson-dev libcriterion-dev clang libclang-rt-14-dev \
+            clang-format cppcheck binutils
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -Iinclude -Icommon -Iscanner -Iindex -Imatch \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread -MMD -MP
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcre2-8 -lzstd -lxxhash -lutf8proc -lcjson) -lpthread -lm
+
+ifneq ($(SANITIZE),)
+BUILD      = build/san
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDSAN      = -fsanitize=$(SANITIZE)
+BIN        = $(BUILD)/provscan
+LIB        = $(BUILD)/libprovscan.a
+else
+BUILD      = build/rel
+LDSAN      =
+BIN        = provscan
+LIB        = libprovscan.a
+endif
+
+LIB_SRCS  = $(wildcard common/*.c scanner/*.c index/*.c match/*.c)
+CLI_SRCS  = $(wildcard cli/*.c)
+TEST_SRCS = $(wildcard tests/test_*.c)
+FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
+LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS  = $(CLI_SRCS:%.c=$(BUILD)/%.o)
+TEST_BINS = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+REPLAY_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/replay_%)
+FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FMT_FILES = $(wildcard include/*.h common/*.[ch] scanner/*.[ch] index/*.[ch] match/*.[ch] \
+              cli/*.[ch] tests/*.c tests/fuzz/*.c bench/*.c)
+
+.PHONY: all deps demo test unit-tests fuzz-replay bench check fuzz help clean
+.DEFAULT_GOAL := all
+
+all: $(BIN) $(LIB)
+
+help:
+	@echo 'make            build ./provscan and ./libprovscan.a'
+	@echo 'make deps       install the Debian packages the build and tests need (as root)'
+	@echo 'make demo       index fixtures/corpus and attribute fixtures/outputs/demo.md'
+	@echo 'make test       build and run every test (Criterion suites, CLI tests, fuzz corpora)'
+	@echo 'make bench      build an index of a >=100 MB local corpus and print speeds and sizes'
+	@echo 'make check      public header alone, pv_ symbols only, clang-format, cppcheck'
+	@echo 'make fuzz       run the libFuzzer targets (FUZZ_TIME=60 seconds each)'
+	@echo 'make SANITIZE=address,undefined test   the tests under ASan and UBSan'
+	@echo 'make clean'
+
+# Installs only what is missing; quick when everything is there.
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing" $$missing; \
+	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing \
+	    >/dev/null || { echo "make deps: apt-get failed" >&2; exit 1; }; \
+	fi
+
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CLI_OBJS) $(LIB)
+	$(CC) $(LDSAN) -pthread -o $@ $(CLI_OBJS) $(LIB) $(LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(LIB) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(LIB) $(LIBS) -lcriterion
+
+# Fuzz targets replayed over their corpora with a plain main (no clang needed).
+$(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< tests/fuzz/replay_main.c $(LIB) $(LIBS)
+
+demo: all
+	@sh fixtures/demo.sh ./$(BIN)
+
+unit-tests: $(BIN) $(TEST_BINS)
+	@fail=0; for t in $(TEST_BINS); do \
+	  PROVSCAN_BIN=./$(BIN) $$t --jobs 2 || fail=1; \
+	done; exit $$fail
+
+fuzz-replay: $(REPLAY_BINS)
+	@fail=0; for t in $(REPLAY_BINS); do \
+	  name=$${t##*/replay_fuzz_}; $$t tests/fuzz/corpus/$$name || fail=1; \
+	done; exit $$fail
+
+test: unit-tests fuzz-replay
+	@echo "make test: all suites passed"
+
+bench: all
+	@sh bench/run.sh ./$(BIN)
+
+check: $(LIB) | deps
+	@echo 'check: public header compiles alone'
+	@echo '#include "provscan.h"' | $(CC) -std=c11 -Wall -Wextra -Werror -pedantic \
+	  -Iinclude -fsyntax-only -x c -
+	@echo 'check: every exported symbol starts with pv_'
+	@bad=$$(nm -g --defined-only $(LIB) | awk 'NF==3 && $$2 ~ /[TDRBCV]/ {print $$3}' \
+	  | grep -v '^pv_' || true); \
+	  if [ -n "$$bad" ]; then echo "exported without pv_: $$bad" >&2; exit 1; fi
+	@echo 'check: clang-format'
+	@clang-format --dry-run --Werror $(FMT_FILES)
+	@echo 'check: cppcheck'
+	@cppcheck -q --error-exitcode=1 --enable=warning,portability --std=c11 \
+	  --inline-suppr --suppress=missingIncludeSystem -Iinclude -Icommon -Iscanner -Iindex \
+	  -Imatch common scanner index match cli
+	@echo 'check: ok'
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | deps
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Icommon \
+	  -Iscanner -Iindex -Imatch $(shell pkg-config --cflags $(PKGS)) -pthread \
+	  -o $@ $< $(LIB_SRCS) $(LIBS)
+
+FUZZ_TIME ?= 60
+fuzz: $(FUZZ_BINS)
+	@for t in $(FUZZ_BINS); do name=$${t##*/fuzz_}; \
+	  mkdir -p build/fuzz/corpus-$$name; \
+	  $$t -max_total_time=$(FUZZ_TIME) build/fuzz/corpus-$$name tests/fuzz/corpus/$$name || exit 1; \
+	done
+
+clean:
+	rm -rf build provscan libprovscan.a
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

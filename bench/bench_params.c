@@ -1,0 +1,1086 @@
+/*
+ * bench_params.c - the measurement that chooses k, w and --common: for several (k, w) it
+ * builds an index of a corpus subset through the public API and measures recall of planted
+ * excerpts, spans on never-indexed text, index size, build speed and fingerprint frequency.
+ * The frequency histogram alone uses the scanner's internal tokenizer (scanner_int.h).
+ */
+#define _XOPEN_SOURCE 700
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "provscan.h"
+#include "scanner_int.h"
+
+#define MAX_FILE_SIZE PV_DEFAULT_MAX_FILE_SIZE
+#define BINARY_PROBE 8192
+#define UNSEEN_CAP ((size_t)64 << 10) /* bytes of each unseen document matched */
+#define HOST_BYTES 1500               /* prose around each planted excerpt */
+#define MAX_CONFIGS 16
+#define MAX_SKIPS 16
+#define NTHRESH 5
+#define SAMPLE_SPANS 80
+
+static const uint32_t thresholds[NTHRESH] = {5, 10, 25, 50, 100};
+#define DEFAULT_THRESH_INDEX 2 /* 25 = PV_DEFAULT_COMMON at the time of writing */
+
+static const char usage[] =
+    "usage: bench_params --corpus DIR [--skip NAME]... --prose DIR [--code DIR] --out DIR\n"
+    "                    [--configs K:W,...] [-n N] [--jobs N] [--seed S]\n"
+    "  --corpus DIR   folder to index (the study's corpus subset)\n"
+    "  --skip NAME    leave out the top-level folder NAME of DIR (repeatable)\n"
+    "  --prose DIR    never-indexed prose: hosts for planted excerpts, unseen queries\n"
+    "  --code DIR     never-indexed code: more unseen queries\n"
+    "  --out DIR      indexes, span samples for inspection and params.md go here\n";
+
+/* ---- small helpers --------------------------------------------------------------------- */
+
+static double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+static uint64_t rng_below(uint64_t *s, uint64_t n)
+{
+    return rng_next(s) % n;
+}
+
+static int is_word(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_';
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Read at most cap bytes of a file into a malloc'ed NUL-terminated buffer; returns 0, or
+ * -1 when it cannot be read or is binary (a NUL byte in the first 8 KiB, the indexer's
+ * rule). */
+static int read_text(const char *path, size_t cap, char **buf, size_t *len)
+{
+    int rc = -1;
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    char *b = NULL;
+    size_t n;
+    if (!f || fstat(fileno(f), &st) != 0 || st.st_size <= 0)
+        goto done;
+    n = (size_t)st.st_size < cap ? (size_t)st.st_size : cap;
+    b = malloc(n + 1);
+    if (!b)
+        goto done;
+    n = fread(b, 1, n, f);
+    if (n == 0 || memchr(b, 0, n < BINARY_PROBE ? n : BINARY_PROBE))
+        goto done;
+    b[n] = '\0';
+    *buf = b;
+    *len = n;
+    b = NULL;
+    rc = 0;
+done:
+    if (f)
+        fclose(f);
+    free(b);
+    return rc;
+}
+
+/* ---- document sets --------------------------------------------------------------------- */
+
+typedef struct doc {
+    char *rel, *path;
+    char *text; /* NULL until loaded */
+    size_t len;
+} doc;
+
+typedef struct docset {
+    doc *v;
+    size_t n, cap;
+} docset;
+
+static void docset_free(docset *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->v[i].rel);
+        free(s->v[i].path);
+        free(s->v[i].text);
+    }
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+static int docset_add(docset *s, const char *path, const char *rel)
+{
+    if (s->n == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 1024;
+        doc *nv = realloc(s->v, ncap * sizeof *nv);
+        if (!nv)
+            return -1;
+        s->v = nv;
+        s->cap = ncap;
+    }
+    doc *d = &s->v[s->n];
+    memset(d, 0, sizeof *d);
+    d->rel = strdup(rel);
+    d->path = strdup(path);
+    if (!d->rel || !d->path) {
+        free(d->rel);
+        free(d->path);
+        return -1;
+    }
+    s->n++;
+    return 0;
+}
+
+typedef struct skiplist {
+    const char *v[MAX_SKIPS];
+    size_t n;
+} skiplist;
+
+/* Walk dir without following symlinks, skipping .git folders, empty or too large files and,
+ * at the top level, the folders in skip: the same files pv_index_build takes. */
+static int walk(docset *s, const char *dir, const char *rel, const skiplist *skip)
+{
+    int rc = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (!d) {
+        fprintf(stderr, "bench_params: cannot open '%s': %s\n", dir, strerror(errno));
+        return -1;
+    }
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        char path[PATH_MAX], sub[PATH_MAX];
+        struct stat st;
+        int skipped = 0;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, ".git"))
+            continue;
+        for (size_t i = 0; !*rel && skip && i < skip->n; i++)
+            skipped |= !strcmp(e->d_name, skip->v[i]);
+        if (skipped)
+            continue;
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path ||
+            snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name) >=
+                (int)sizeof sub)
+            continue;
+        if (lstat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            rc = walk(s, path, sub, skip);
+        else if (S_ISREG(st.st_mode) && st.st_size > 0 &&
+                 (uint64_t)st.st_size <= MAX_FILE_SIZE)
+            rc = docset_add(s, path, sub);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int cmp_doc(const void *a, const void *b)
+{
+    return strcmp(((const doc *)a)->rel, ((const doc *)b)->rel);
+}
+
+/* Load every document's text; binary ones keep text == NULL. Returns bytes loaded. */
+static uint64_t docset_load_all(docset *s, size_t cap)
+{
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (read_text(s->v[i].path, cap, &s->v[i].text, &s->v[i].len) == 0)
+            bytes += s->v[i].len;
+    return bytes;
+}
+
+/* Pick up to n random text documents of at least min_len bytes from all (loading at most
+ * cap bytes of each) into out; deterministic for a seed. Returns bytes picked. */
+static uint64_t docset_sample(docset *all, size_t n, size_t min_len, size_t cap, uint64_t *rng,
+                              docset *out)
+{
+    uint64_t bytes = 0;
+    size_t *order = malloc((all->n ? all->n : 1) * sizeof *order);
+    if (!order)
+        return 0;
+    for (size_t i = 0; i < all->n; i++)
+        order[i] = i;
+    for (size_t i = all->n; i > 1; i--) { /* Fisher-Yates */
+        size_t j = (size_t)rng_below(rng, i), t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+    }
+    for (size_t i = 0; i < all->n && out->n < n; i++) {
+        doc *d = &all->v[order[i]];
+        char *text;
+        size_t len;
+        if (read_text(d->path, cap, &text, &len) != 0)
+            continue;
+        if (len < min_len || docset_add(out, d->path, d->rel) != 0) {
+            free(text);
+            continue;
+        }
+        out->v[out->n - 1].text = text;
+        out->v[out->n - 1].len = len;
+        bytes += len;
+    }
+    free(order);
+    return bytes;
+}
+
+/* ---- planted excerpts (recall) --------------------------------------------------------- */
+
+typedef struct plant {
+    char *text;             /* host prefix + " " + excerpt + " " + host suffix */
+    size_t len;
+    size_t start, end;      /* the excerpt's byte range in text */
+    const doc *src;         /* indexed document it was taken from */
+    size_t src_off;         /* where the excerpt starts in src */
+    uint32_t ntok;          /* tokens in the excerpt */
+} plant;
+
+/* Find an excerpt of exactly ntok tokens in a random indexed document. To know the token
+ * count without the tokenizer, the excerpt and the bytes around it are ASCII only, where a
+ * token is a maximal run of [A-Za-z0-9_] (docs/tokens.md), and no token is longer than
+ * PV_TOKEN_MAX bytes (those would be cut into pieces). Returns 0 with *off, *len set. */
+static int pick_excerpt(const docset *ix, uint32_t ntok, uint64_t *rng, const doc **src,
+                        size_t *off, size_t *len)
+{
+    for (int tries = 0; tries < 10000; tries++) {
+        const doc *d = &ix->v[rng_below(rng, ix->n)];
+        const unsigned char *t = (const unsigned char *)d->text;
+        if (!t || d->len < 64)
+            continue;
+        size_t p = (size_t)rng_below(rng, d->len);
+        /* move to the start of the next token that begins after an ASCII separator */
+        while (p < d->len && (is_word(t[p]) || t[p] >= 0x80))
+            p++;
+        while (p < d->len && !is_word(t[p]) && t[p] < 0x80)
+            p++;
+        if (p >= d->len || !is_word(t[p]))
+            continue;
+        size_t s = p, q = p;
+        uint32_t n = 0;
+        int ok = 1;
+        while (n < ntok && ok) {
+            size_t b = q;
+            while (q < d->len && is_word(t[q]))
+                q++;
+            if (q < d->len && t[q] >= 0x80)
+                ok = 0; /* the token may go on with a non-ASCII letter */
+            if (q - b > PV_TOKEN_MAX)
+                ok = 0;
+            n++;
+            if (n == ntok)
+                break;
+            while (q < d->len && !is_word(t[q]) && t[q] < 0x80)
+                q++;
+            if (q >= d->len || t[q] >= 0x80)
+                ok = 0;
+        }
+        if (!ok || n != ntok)
+            continue;
+        *src = d;
+        *off = s;
+        *len = q - s;
+        return 0;
+    }
+    return -1;
+}
+
+/* A window of about HOST_BYTES of unseen prose, cut on UTF-8 lead bytes, split at a space,
+ * with the excerpt planted between the halves. */
+static int make_plant(const docset *ix, const docset *prose, uint32_t ntok, uint64_t *rng,
+                      plant *pl)
+{
+    const doc *src;
+    size_t off, elen;
+    if (pick_excerpt(ix, ntok, rng, &src, &off, &elen) != 0)
+        return -1;
+    for (int tries = 0; tries < 1000; tries++) {
+        const doc *h = &prose->v[rng_below(rng, prose->n)];
+        size_t hs = 0, he = h->len, mid;
+        if (h->len > HOST_BYTES) {
+            hs = (size_t)rng_below(rng, h->len - HOST_BYTES);
+            he = hs + HOST_BYTES;
+        }
+        while (hs < he && ((unsigned char)h->text[hs] & 0xC0) == 0x80)
+            hs++;
+        while (he < h->len && ((unsigned char)h->text[he] & 0xC0) == 0x80)
+            he++;
+        mid = hs + (he - hs) / 2;
+        while (mid < he && h->text[mid] != ' ' && h->text[mid] != '\n')
+            mid++;
+        if (he - hs < 200 || mid >= he)
+            continue;
+        pl->len = (mid - hs) + 1 + elen + 1 + (he - mid);
+        pl->text = malloc(pl->len + 1);
+        if (!pl->text)
+            return -1;
+        char *w = pl->text;
+        memcpy(w, h->text + hs, mid - hs);
+        w += mid - hs;
+        *w++ = ' ';
+        pl->start = (size_t)(w - pl->text);
+        memcpy(w, src->text + off, elen);
+        w += elen;
+        pl->end = (size_t)(w - pl->text);
+        *w++ = ' ';
+        memcpy(w, h->text + mid, he - mid);
+        pl->text[pl->len] = '\0';
+        pl->src = src;
+        pl->src_off = off;
+        pl->ntok = ntok;
+        return 0;
+    }
+    return -1;
+}
+
+/* ---- fingerprint document frequency (internal tokenizer) ------------------------------- */
+
+typedef struct fpdoc {
+    uint64_t fp;
+    uint32_t doc;
+} fpdoc;
+
+static int cmp_fpdoc(const void *a, const void *b)
+{
+    const fpdoc *x = a, *y = b;
+    if (x->fp != y->fp)
+        return x->fp < y->fp ? -1 : 1;
+    return (x->doc > y->doc) - (x->doc < y->doc);
+}
+
+#define NBUCKETS 9
+static const uint32_t bucket_hi[NBUCKETS] = {1, 2, 5, 10, 25, 50, 100, 1000, UINT32_MAX};
+static const char *const bucket_name[NBUCKETS] = {"1",     "2",      "3-5",      "6-10",
+                                                  "11-25", "26-50",  "51-100",   "101-1000",
+                                                  ">1000"};
+
+typedef struct dfstats {
+    uint64_t fps, postings;         /* distinct fingerprints, (fp, doc) pairs */
+    uint64_t fps_in[NBUCKETS];      /* fingerprints whose df falls in each bucket */
+    uint64_t postings_in[NBUCKETS]; /* postings of those */
+    uint64_t fps_over[NTHRESH], postings_over[NTHRESH]; /* df > threshold */
+    uint32_t max_df;
+} dfstats;
+
+/* Winnowed fingerprints of every indexed document, deduplicated per document, then counted
+ * per fingerprint: the document frequency the index sees. */
+static int df_measure(const docset *ix, uint32_t k, uint32_t w, dfstats *st)
+{
+    int rc = -1;
+    pv_tokens toks = {0};
+    uint64_t *fps = NULL;
+    uint32_t *sel = NULL;
+    fpdoc *pairs = NULL;
+    size_t npairs = 0, cap = 0, fcap = 0;
+
+    memset(st, 0, sizeof *st);
+    for (size_t i = 0; i < ix->n; i++) {
+        const doc *d = &ix->v[i];
+        size_t nk, nsel;
+        if (!d->text)
+            continue;
+        toks.n = 0;
+        if (pv_scanner__tokenize(d->text, d->len, PV_DEFAULT_SEED, &toks) != 0)
+            goto done;
+        if (toks.n < k)
+            continue;
+        if (toks.n > fcap) {
+            free(fps);
+            free(sel);
+            fcap = toks.n;
+            fps = malloc(fcap * sizeof *fps);
+            sel = malloc(fcap * sizeof *sel);
+            if (!fps || !sel)
+                goto done;
+        }
+        nk = pv_scanner__kgrams(toks.v, toks.n, k, PV_DEFAULT_SEED, fps);
+        nsel = pv_scanner__winnow(fps, nk, w, sel);
+        if (npairs + nsel > cap) {
+            size_t ncap = (npairs + nsel) * 2;
+            fpdoc *np = realloc(pairs, ncap * sizeof *np);
+            if (!np)
+                goto done;
+            pairs = np;
+            cap = ncap;
+        }
+        for (size_t j = 0; j < nsel; j++)
+            pairs[npairs++] = (fpdoc){fps[sel[j]], (uint32_t)i};
+    }
+    qsort(pairs, npairs, sizeof *pairs, cmp_fpdoc);
+    for (size_t i = 0; i < npairs;) {
+        size_t j = i;
+        uint32_t df = 0;
+        while (j < npairs && pairs[j].fp == pairs[i].fp) {
+            if (j == i || pairs[j].doc != pairs[j - 1].doc)
+                df++;
+            j++;
+        }
+        st->fps++;
+        st->postings += df;
+        for (int b = 0; b < NBUCKETS; b++)
+            if (df <= bucket_hi[b]) {
+                st->fps_in[b]++;
+                st->postings_in[b] += df;
+                break;
+            }
+        for (int t = 0; t < NTHRESH; t++)
+            if (df > thresholds[t]) {
+                st->fps_over[t]++;
+                st->postings_over[t] += df;
+            }
+        if (df > st->max_df)
+            st->max_df = df;
+        i = j;
+    }
+    rc = 0;
+done:
+    pv_scanner__tokens_free(&toks);
+    free(fps);
+    free(sel);
+    free(pairs);
+    return rc;
+}
+
+/* ---- one configuration ----------------------------------------------------------------- */
+
+typedef struct span_counts {
+    uint64_t spans, common, tokens;
+    uint64_t short_spans;   /* non-common, fewer than t tokens */
+    uint64_t license_spans; /* non-common, text mentions license/copyright words */
+} span_counts;
+
+typedef struct result_row {
+    uint32_t k, w;
+    double build_s, mbps, index_pct;
+    uint64_t input_bytes, index_bytes, documents, fingerprints, postings;
+    uint64_t recall_named[2], recall_other[2], recall_none[2], recall_n[2];
+    span_counts prose[NTHRESH], code[NTHRESH];
+    dfstats df;
+} result_row;
+
+typedef struct study {
+    const char *corpus, *prose_dir, *code_dir, *out;
+    skiplist skip;
+    uint32_t ks[MAX_CONFIGS], ws[MAX_CONFIGS];
+    size_t nconfigs;
+    uint64_t n, seed;
+    unsigned jobs;
+    docset ix, prose, code;
+    uint64_t ix_bytes, prose_bytes, code_bytes;
+    plant *plants[2];
+    size_t nplants[2];
+    uint32_t plant_tokens[2];
+    uint64_t token_check_bad;
+} study;
+
+static void diag_cb(void *ctx, pv_severity sev, const char *msg)
+{
+    (void)ctx;
+    if (sev >= PV_WARNING)
+        fprintf(stderr, "bench_params: index: %s\n", msg);
+}
+
+static int contains_ci(const char *s, size_t n, const char *word)
+{
+    size_t wl = strlen(word);
+    for (size_t i = 0; i + wl <= n; i++) {
+        size_t j = 0;
+        while (j < wl && (s[i + j] | 0x20) == word[j])
+            j++;
+        if (j == wl)
+            return 1;
+    }
+    return 0;
+}
+
+static int looks_like_license(const char *s, size_t n)
+{
+    static const char *const words[] = {"license", "licence", "copyright", "warranty",
+                                        "free software", "redistribut", "permission"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (contains_ci(s, n, words[i]))
+            return 1;
+    return 0;
+}
+
+/* Print bytes on one line, newlines shown as " | ", at most max bytes. */
+static void print_excerpt(FILE *f, const char *s, size_t n, size_t max)
+{
+    for (size_t i = 0; i < n && i < max; i++) {
+        char ch = s[i];
+        if (ch == '\n')
+            fputs(" | ", f);
+        else if (ch == '\r' || ch == '\t')
+            fputc(' ', f);
+        else
+            fputc(ch, f);
+    }
+    if (n > max)
+        fputs(" ...", f);
+    fputc('\n', f);
+}
+
+/* Lines [a, b] (1-based) of a text, as a byte range. */
+static void line_range(const char *t, size_t len, uint32_t a, uint32_t b, size_t *s, size_t *e)
+{
+    uint32_t line = 1;
+    size_t i = 0;
+    while (i < len && line < a) {
+        if (t[i++] == '\n')
+            line++;
+    }
+    *s = i;
+    while (i < len && line <= b) {
+        if (t[i++] == '\n')
+            line++;
+    }
+    *e = i;
+}
+
+typedef struct sample_span {
+    const doc *q;
+    const char *kind;
+    uint32_t start, end, line_start, line_end, tokens;
+    char locator[512];
+    uint32_t src_start, src_end;
+} sample_span;
+
+/* Match every unseen document with common = threshold; count spans; with a sample array,
+ * keep non-common spans for inspection by reservoir sampling. */
+static int match_unseen(const pv_index *ix, const docset *set, const char *kind, uint32_t t,
+                        uint32_t common, span_counts *sc, sample_span *sample, size_t *nsample,
+                        uint64_t *seen, uint64_t *rng)
+{
+    pv_match_opts mo = PV_MATCH_OPTS_INIT;
+    mo.common = common;
+    memset(sc, 0, sizeof *sc);
+    for (size_t i = 0; i < set->n; i++) {
+        const doc *d = &set->v[i];
+        pv_result *res = NULL;
+        pv_err err = {0};
+        if (pv_match_run(ix, d->text, d->len, &mo, &res, &err) != 0) {
+            fprintf(stderr, "bench_params: match '%s': %s\n", d->path, err.msg);
+            return -1;
+        }
+        for (size_t j = 0; j < res->nspans; j++) {
+            const pv_span *sp = &res->spans[j];
+            sc->spans++;
+            sc->tokens += sp->tokens;
+            if (sp->common) {
+                sc->common++;
+                continue;
+            }
+            if (sp->tokens < t)
+                sc->short_spans++;
+            if (looks_like_license(d->text + sp->start, sp->end - sp->start))
+                sc->license_spans++;
+            if (!sample)
+                continue;
+            (*seen)++;
+            size_t slot = *nsample < SAMPLE_SPANS ? (*nsample)++
+                                                  : (size_t)rng_below(rng, *seen);
+            if (slot < SAMPLE_SPANS) {
+                sample_span *ss = &sample[slot];
+                ss->q = d;
+                ss->kind = kind;
+                ss->start = sp->start;
+                ss->end = sp->end;
+                ss->line_start = sp->line_start;
+                ss->line_end = sp->line_end;
+                ss->tokens = sp->tokens;
+                ss->locator[0] = '\0';
+                ss->src_start = ss->src_end = 0;
+                if (sp->nsources && sp->sources[0].locator) {
+                    snprintf(ss->locator, sizeof ss->locator, "%s", sp->sources[0].locator);
+                    ss->src_start = sp->sources[0].line_start;
+                    ss->src_end = sp->sources[0].line_end;
+                }
+            }
+        }
+        pv_result_free(res);
+    }
+    return 0;
+}
+
+static const doc *find_doc(const docset *s, const char *rel)
+{
+    doc key = {0};
+    key.rel = (char *)rel;
+    return bsearch(&key, s->v, s->n, sizeof *s->v, cmp_doc);
+}
+
+static void write_sample(const study *S, const result_row *r, const sample_span *sample,
+                         size_t n)
+{
+    char path[PATH_MAX];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/spans-k%u-w%u.txt", S->out, r->k, r->w);
+    f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "bench_params: cannot write '%s'\n", path);
+        return;
+    }
+    fprintf(f, "# k=%u w=%u common=%u: %zu non-common spans on never-indexed text, sampled\n\n",
+            r->k, r->w, thresholds[DEFAULT_THRESH_INDEX], n);
+    for (size_t i = 0; i < n; i++) {
+        const sample_span *ss = &sample[i];
+        const doc *src = find_doc(&S->ix, ss->locator);
+        fprintf(f, "[%zu] %s %s lines %u-%u, %u tokens\n    query : ", i + 1, ss->kind,
+                ss->q->path, ss->line_start, ss->line_end, ss->tokens);
+        print_excerpt(f, ss->q->text + ss->start, ss->end - ss->start, 400);
+        fprintf(f, "    source: %s lines %u-%u\n    text  : ", ss->locator, ss->src_start,
+                ss->src_end);
+        if (src && src->text) {
+            size_t s, e;
+            line_range(src->text, src->len, ss->src_start, ss->src_end, &s, &e);
+            print_excerpt(f, src->text + s, e - s, 400);
+        } else {
+            fputs("(not found)\n", f);
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+}
+
+static int run_config(study *S, uint32_t k, uint32_t w, result_row *r)
+{
+    int rc = -1;
+    char idx_path[PATH_MAX], miss_path[PATH_MAX], pattern[MAX_SKIPS][300];
+    const char *excludes[MAX_SKIPS];
+    const char *sources[1] = {S->corpus};
+    pv_build_opts bo = PV_BUILD_OPTS_INIT;
+    pv_build_stats bs = {0};
+    pv_index *ix = NULL;
+    pv_err err = {0};
+    pv_match_opts mo = PV_MATCH_OPTS_INIT;
+    sample_span *sample = NULL;
+    size_t nsample = 0;
+    uint64_t seen = 0, rng = S->seed ^ 0x5eed;
+    FILE *miss = NULL;
+    double t0;
+
+    memset(r, 0, sizeof *r);
+    r->k = k;
+    r->w = w;
+    for (size_t i = 0; i < S->skip.n; i++) {
+        snprintf(pattern[i], sizeof pattern[i], "^%s/", S->skip.v[i]);
+        excludes[i] = pattern[i];
+    }
+    bo.k = k;
+    bo.w = w;
+    bo.jobs = S->jobs;
+    bo.excludes = excludes;
+    bo.nexcludes = S->skip.n;
+    bo.diag = diag_cb;
+    snprintf(idx_path, sizeof idx_path, "%s/params-k%u-w%u.pvx", S->out, k, w);
+
+    t0 = now_sec();
+    if (pv_index_build(idx_path, sources, 1, &bo, &bs, &err) != 0) {
+        fprintf(stderr, "bench_params: build k=%u w=%u: %s\n", k, w, err.msg);
+        goto done;
+    }
+    r->build_s = now_sec() - t0;
+    r->input_bytes = bs.bytes;
+    r->index_bytes = bs.index_bytes;
+    r->documents = bs.documents;
+    r->fingerprints = bs.fingerprints;
+    r->postings = bs.postings;
+    r->mbps = (double)bs.bytes / r->build_s / 1e6;
+    r->index_pct = bs.bytes ? 100.0 * (double)bs.index_bytes / (double)bs.bytes : 0;
+    fprintf(stderr,
+            "bench_params: k=%u w=%u: built %llu documents, %.1f MB in %.2f s (%.1f MB/s), "
+            "index %.2f%% of input\n",
+            k, w, (unsigned long long)bs.documents, (double)bs.bytes / 1e6, r->build_s, r->mbps,
+            r->index_pct);
+    if (pv_index_open(&ix, idx_path, &err) != 0) {
+        fprintf(stderr, "bench_params: %s\n", err.msg);
+        goto done;
+    }
+
+    /* (a) recall of planted excerpts: a span over the excerpt naming its document */
+    snprintf(miss_path, sizeof miss_path, "%s/recall-misses-k%u-w%u.txt", S->out, k, w);
+    miss = fopen(miss_path, "w");
+    mo.max_sources = UINT32_MAX; /* list every copy, so the right one is always named */
+    for (int p = 0; p < 2; p++) {
+        r->recall_n[p] = S->nplants[p];
+        for (size_t i = 0; i < S->nplants[p]; i++) {
+            const plant *pl = &S->plants[p][i];
+            pv_result *res = NULL;
+            int named = 0, other = 0;
+            if (pv_match_run(ix, pl->text, pl->len, &mo, &res, &err) != 0) {
+                fprintf(stderr, "bench_params: match: %s\n", err.msg);
+                goto done;
+            }
+            for (size_t j = 0; j < res->nspans; j++) {
+                const pv_span *sp = &res->spans[j];
+                if (sp->end <= pl->start || sp->start >= pl->end)
+                    continue;
+                other = 1;
+                for (size_t m = 0; m < sp->nsources; m++)
+                    if (sp->sources[m].locator && !strcmp(sp->sources[m].locator, pl->src->rel))
+                        named = 1;
+            }
+            if (named)
+                r->recall_named[p]++;
+            else if (other)
+                r->recall_other[p]++;
+            else
+                r->recall_none[p]++;
+            if (!named && miss) {
+                fprintf(miss, "%u tokens from %s @%zu (%s):\n    ", pl->ntok, pl->src->rel,
+                        pl->src_off, other ? "span names other documents" : "no span");
+                print_excerpt(miss, pl->text + pl->start, pl->end - pl->start, 600);
+            }
+            pv_result_free(res);
+        }
+    }
+
+    /* (b) and (d): spans on never-indexed text, at every common threshold */
+    sample = calloc(SAMPLE_SPANS, sizeof *sample);
+    if (!sample)
+        goto done;
+    for (int t = 0; t < NTHRESH; t++) {
+        int keep = t == DEFAULT_THRESH_INDEX;
+        if (match_unseen(ix, &S->prose, "prose", k + w - 1, thresholds[t], &r->prose[t],
+                         keep ? sample : NULL, &nsample, &seen, &rng) != 0 ||
+            match_unseen(ix, &S->code, "code", k + w - 1, thresholds[t], &r->code[t],
+                         keep ? sample : NULL, &nsample, &seen, &rng) != 0)
+            goto done;
+    }
+    write_sample(S, r, sample, nsample);
+
+    /* (d) document frequency of the winnowed fingerprints */
+    if (df_measure(&S->ix, k, w, &r->df) != 0) {
+        fprintf(stderr, "bench_params: out of memory measuring document frequency\n");
+        goto done;
+    }
+    rc = 0;
+done:
+    if (miss)
+        fclose(miss);
+    free(sample);
+    pv_index_free(ix);
+    return rc;
+}
+
+/* ---- report ---------------------------------------------------------------------------- */
+
+static double per_mb(uint64_t n, uint64_t bytes)
+{
+    return bytes ? (double)n / ((double)bytes / 1e6) : 0;
+}
+
+static double pct(uint64_t a, uint64_t b)
+{
+    return b ? 100.0 * (double)a / (double)b : 0;
+}
+
+static void report(FILE *f, const study *S, const result_row *rows, size_t n)
+{
+    const int d = DEFAULT_THRESH_INDEX;
+    fprintf(f, "Corpus: %s (%zu files", S->corpus, S->ix.n);
+    for (size_t i = 0; i < S->skip.n; i++)
+        fprintf(f, "%s%s/", i ? ", " : ", without ", S->skip.v[i]);
+    fprintf(f, "), %.1f MB. Unseen: %zu prose files from %s (%.1f MB), %zu code files from "
+               "%s (%.1f MB), each cut at %zu KiB. Planted: %zu x %u and %zu x %u tokens.\n\n",
+            (double)S->ix_bytes / 1e6, S->prose.n, S->prose_dir, (double)S->prose_bytes / 1e6,
+            S->code.n, S->code_dir ? S->code_dir : "-", (double)S->code_bytes / 1e6,
+            UNSEEN_CAP >> 10, S->nplants[0], S->plant_tokens[0], S->nplants[1],
+            S->plant_tokens[1]);
+
+    fprintf(f, "(a)-(c) recall, spans on unseen text (common = %u), size and speed "
+               "(build with --jobs %u):\n\n",
+            thresholds[d], S->jobs);
+    fprintf(f, "| k | w | t | recall %u tok | recall %u tok | spans/MB prose | "
+               "of which < t tok | spans/MB code | of which < t tok | license words | "
+               "index %% | build MB/s | fingerprints | postings |\n",
+            S->plant_tokens[0], S->plant_tokens[1]);
+    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < n; i++) {
+        const result_row *r = &rows[i];
+        uint64_t nc_p = r->prose[d].spans - r->prose[d].common;
+        uint64_t nc_c = r->code[d].spans - r->code[d].common;
+        fprintf(f,
+                "| %u | %u | %u | %.1f%% (%llu/%llu) | %.1f%% (%llu/%llu) | %.2f (%llu) | "
+                "%llu | %.2f (%llu) | %llu | %llu | %.2f%% | %.1f | %llu | %llu |\n",
+                r->k, r->w, r->k + r->w - 1, pct(r->recall_named[0], r->recall_n[0]),
+                (unsigned long long)r->recall_named[0], (unsigned long long)r->recall_n[0],
+                pct(r->recall_named[1], r->recall_n[1]),
+                (unsigned long long)r->recall_named[1], (unsigned long long)r->recall_n[1],
+                per_mb(nc_p, S->prose_bytes), (unsigned long long)nc_p,
+                (unsigned long long)r->prose[d].short_spans, per_mb(nc_c, S->code_bytes),
+                (unsigned long long)nc_c, (unsigned long long)r->code[d].short_spans,
+                (unsigned long long)(r->prose[d].license_spans + r->code[d].license_spans),
+                r->index_pct, r->mbps, (unsigned long long)r->fingerprints,
+                (unsigned long long)r->postings);
+    }
+
+    fprintf(f, "\nRecall misses by kind (span over the excerpt naming other documents only / "
+               "no span at all):\n\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "- k=%u w=%u: %u tokens %llu / %llu; %u tokens %llu / %llu\n", rows[i].k,
+                rows[i].w, S->plant_tokens[0], (unsigned long long)rows[i].recall_other[0],
+                (unsigned long long)rows[i].recall_none[0], S->plant_tokens[1],
+                (unsigned long long)rows[i].recall_other[1],
+                (unsigned long long)rows[i].recall_none[1]);
+
+    fprintf(f, "\n(d) spans on unseen text (prose + code) flagged common, by --common:\n\n");
+    fprintf(f, "| k | w | spans |");
+    for (int t = 0; t < NTHRESH; t++)
+        fprintf(f, " common at %u |", thresholds[t]);
+    fprintf(f, "\n|---|---|---|");
+    for (int t = 0; t < NTHRESH; t++)
+        fprintf(f, "---|");
+    fputc('\n', f);
+    for (size_t i = 0; i < n; i++) {
+        const result_row *r = &rows[i];
+        fprintf(f, "| %u | %u | %llu |", r->k, r->w,
+                (unsigned long long)(r->prose[d].spans + r->code[d].spans));
+        for (int t = 0; t < NTHRESH; t++) {
+            uint64_t c = r->prose[t].common + r->code[t].common;
+            uint64_t all = r->prose[t].spans + r->code[t].spans;
+            fprintf(f, " %llu of %llu (%.0f%%) |", (unsigned long long)c,
+                    (unsigned long long)all, pct(c, all));
+        }
+        fputc('\n', f);
+    }
+
+    fprintf(f, "\n(d) document frequency of winnowed fingerprints in the index corpus "
+               "(%% of distinct fingerprints / %% of postings):\n\n| k | w | fingerprints |");
+    for (int b = 0; b < NBUCKETS; b++)
+        fprintf(f, " df %s |", bucket_name[b]);
+    fprintf(f, " max df |\n|---|---|---|");
+    for (int b = 0; b < NBUCKETS; b++)
+        fprintf(f, "---|");
+    fprintf(f, "---|\n");
+    for (size_t i = 0; i < n; i++) {
+        const dfstats *st = &rows[i].df;
+        fprintf(f, "| %u | %u | %llu |", rows[i].k, rows[i].w, (unsigned long long)st->fps);
+        for (int b = 0; b < NBUCKETS; b++)
+            fprintf(f, " %.2f / %.1f |", pct(st->fps_in[b], st->fps),
+                    pct(st->postings_in[b], st->postings));
+        fprintf(f, " %u |\n", st->max_df);
+    }
+    fprintf(f, "\nFingerprints over each --common threshold (%% of distinct / %% of "
+               "postings):\n\n| k | w |");
+    for (int t = 0; t < NTHRESH; t++)
+        fprintf(f, " df > %u |", thresholds[t]);
+    fprintf(f, "\n|---|---|");
+    for (int t = 0; t < NTHRESH; t++)
+        fprintf(f, "---|");
+    fputc('\n', f);
+    for (size_t i = 0; i < n; i++) {
+        const dfstats *st = &rows[i].df;
+        fprintf(f, "| %u | %u |", rows[i].k, rows[i].w);
+        for (int t = 0; t < NTHRESH; t++)
+            fprintf(f, " %.2f%% / %.1f%% |", pct(st->fps_over[t], st->fps),
+                    pct(st->postings_over[t], st->postings));
+        fputc('\n', f);
+    }
+    fprintf(f, "\nChecks: %llu of %zu planted excerpts tokenized to a count other than "
+               "planned (must be 0); documents indexed vs files seen:",
+            (unsigned long long)S->token_check_bad, S->nplants[0] + S->nplants[1]);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, " %llu", (unsigned long long)rows[i].documents);
+    size_t ntext = 0;
+    for (size_t i = 0; i < S->ix.n; i++)
+        ntext += S->ix.v[i].text != NULL;
+    fprintf(f, " vs %zu text files; distinct fingerprints in index vs measured:", ntext);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, " %llu/%llu", (unsigned long long)rows[i].fingerprints,
+                (unsigned long long)rows[i].df.fps);
+    fprintf(f, ".\n");
+}
+
+/* ---- main ------------------------------------------------------------------------------ */
+
+static int parse_configs(const char *s, study *S)
+{
+    const char *p = s;
+    S->nconfigs = 0;
+    while (*p) {
+        unsigned k, w;
+        int used = 0;
+        if (S->nconfigs == MAX_CONFIGS || sscanf(p, "%u:%u%n", &k, &w, &used) != 2 || k == 0 ||
+            w == 0)
+            return -1;
+        S->ks[S->nconfigs] = k;
+        S->ws[S->nconfigs] = w;
+        S->nconfigs++;
+        p += used;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return -1;
+    }
+    return S->nconfigs ? 0 : -1;
+}
+
+/* Excerpts alone must tokenize to exactly the planned count, or recall means nothing. */
+static void check_tokens(study *S, const pv_index *ix)
+{
+    pv_match_opts mo = PV_MATCH_OPTS_INIT;
+    for (int p = 0; p < 2; p++)
+        for (size_t i = 0; i < S->nplants[p]; i++) {
+            const plant *pl = &S->plants[p][i];
+            pv_result *res = NULL;
+            pv_err err = {0};
+            if (pv_match_run(ix, pl->text + pl->start, pl->end - pl->start, &mo, &res, &err) !=
+                    0 ||
+                res->tokens != pl->ntok)
+                S->token_check_bad++;
+            pv_result_free(res);
+        }
+}
+
+int main(int argc, char **argv)
+{
+    int rc = 3;
+    study S = {0};
+    result_row *rows = NULL;
+    docset prose_all = {0}, code_all = {0};
+    uint64_t rng;
+    char path[PATH_MAX];
+    FILE *md = NULL;
+
+    S.n = 500;
+    S.seed = 1;
+    S.jobs = 1;
+    parse_configs("8:18,10:16,13:13,16:10,20:6", &S);
+    S.plant_tokens[0] = 25;
+    S.plant_tokens[1] = 40;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t u;
+        if (!v)
+            goto usage_error;
+        i++;
+        if (!strcmp(a, "--corpus"))
+            S.corpus = v;
+        else if (!strcmp(a, "--skip") && S.skip.n < MAX_SKIPS)
+            S.skip.v[S.skip.n++] = v;
+        else if (!strcmp(a, "--prose"))
+            S.prose_dir = v;
+        else if (!strcmp(a, "--code"))
+            S.code_dir = v;
+        else if (!strcmp(a, "--out"))
+            S.out = v;
+        else if (!strcmp(a, "--configs")) {
+            if (parse_configs(v, &S))
+                goto usage_error;
+        } else if (!strcmp(a, "-n") && !parse_u64(v, &u) && u > 0)
+            S.n = u;
+        else if (!strcmp(a, "--jobs") && !parse_u64(v, &u) && u <= 256)
+            S.jobs = (unsigned)u;
+        else if (!strcmp(a, "--seed") && !parse_u64(v, &u))
+            S.seed = u;
+        else
+            goto usage_error;
+    }
+    if (!S.corpus || !S.prose_dir || !S.out)
+        goto usage_error;
+    if (mkdir(S.out, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "bench_params: cannot create '%s': %s\n", S.out, strerror(errno));
+        goto done;
+    }
+
+    /* the index corpus, whole in memory (it is a subset: tens of MB) */
+    if (walk(&S.ix, S.corpus, "", &S.skip) != 0)
+        goto done;
+    qsort(S.ix.v, S.ix.n, sizeof *S.ix.v, cmp_doc);
+    S.ix_bytes = docset_load_all(&S.ix, MAX_FILE_SIZE);
+
+    /* never-indexed text */
+    rng = S.seed;
+    if (walk(&prose_all, S.prose_dir, "", NULL) != 0 ||
+        (S.code_dir && walk(&code_all, S.code_dir, "", NULL) != 0))
+        goto done;
+    qsort(prose_all.v, prose_all.n, sizeof *prose_all.v, cmp_doc);
+    qsort(code_all.v, code_all.n, sizeof *code_all.v, cmp_doc);
+    S.prose_bytes = docset_sample(&prose_all, S.n, 256, UNSEEN_CAP, &rng, &S.prose);
+    S.code_bytes = docset_sample(&code_all, S.n, 256, UNSEEN_CAP, &rng, &S.code);
+    fprintf(stderr,
+            "bench_params: corpus %zu files, %.1f MB; unseen %zu prose (%.1f MB), %zu code "
+            "(%.1f MB)\n",
+            S.ix.n, (double)S.ix_bytes / 1e6, S.prose.n, (double)S.prose_bytes / 1e6,
+            S.code.n, (double)S.code_bytes / 1e6);
+    if (S.prose.n == 0 || S.ix.n == 0)
+        goto done;
+
+    /* the planted excerpts, the same for every configuration */
+    for (int p = 0; p < 2; p++) {
+        S.plants[p] = calloc(S.n, sizeof *S.plants[p]);
+        if (!S.plants[p])
+            goto done;
+        for (uint64_t i = 0; i < S.n; i++)
+            if (make_plant(&S.ix, &S.prose, S.plant_tokens[p], &rng,
+                           &S.plants[p][S.nplants[p]]) == 0)
+                S.nplants[p]++;
+    }
+
+    rows = calloc(S.nconfigs, sizeof *rows);
+    if (!rows)
+        goto done;
+    for (size_t c = 0; c < S.nconfigs; c++) {
+        if (run_config(&S, S.ks[c], S.ws[c], &rows[c]) != 0)
+            goto done;
+        if (c == 0) {
+            pv_index *ix = NULL;
+            pv_err err = {0};
+            snprintf(path, sizeof path, "%s/params-k%u-w%u.pvx", S.out, S.ks[0], S.ws[0]);
+            if (pv_index_open(&ix, path, &err) == 0)
+                check_tokens(&S, ix);
+            pv_index_free(ix);
+        }
+    }
+
+    report(stdout, &S, rows, S.nconfigs);
+    snprintf(path, sizeof path, "%s/params.md", S.out);
+    md = fopen(path, "w");
+    if (md) {
+        report(md, &S, rows, S.nconfigs);
+        fclose(md);
+    }
+    rc = 0;
+    goto done;
+usage_error:
+    fputs(usage, stderr);
+    rc = 2;
+done:
+    for (int p = 0; p < 2; p++) {
+        for (size_t i = 0; i < S.nplants[p]; i++)
+            free(S.plants[p][i].text);
+        free(S.plants[p]);
+    }
+    free(rows);
+    docset_free(&S.ix);
+    docset_free(&S.prose);
+    docset_free(&S.code);
+    docset_free(&prose_all);
+    docset_free(&code_all);
+    return rc;
+}

@@ -1,0 +1,681 @@
+/*
+ * bench_query.c - the query side of `make bench` (bench/run.sh): latency of pv_match_run on
+ * edited excerpts of the indexed corpus, query files for the batch test, in-process batch
+ * throughput, index facts, and a child timer for machines without GNU time.
+ * Uses only the public API (include/provscan.h).
+ */
+#define _XOPEN_SOURCE 700
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "provscan.h"
+
+#define MAX_FILE_SIZE PV_DEFAULT_MAX_FILE_SIZE /* what `provscan index` indexes by default */
+#define MAX_QUERY_SIZE ((size_t)1 << 20)
+#define BINARY_PROBE 8192 /* the indexer calls a file binary on a NUL byte in these bytes */
+#define WARMUP_QUERIES 20
+
+static const char usage[] =
+    "usage: bench_query info INDEX\n"
+    "       bench_query latency INDEX CORPUS [-n N] [-s SIZE,...] [-e EVERY] [--seed S]\n"
+    "       bench_query gen CORPUS OUTDIR [-n N] [-s SIZE] [-e EVERY] [--seed S]\n"
+    "       bench_query batch INDEX FILE...\n"
+    "       bench_query time OUTFILE CMD [ARG...]\n";
+
+/* ---- small helpers --------------------------------------------------------------------- */
+
+static double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* splitmix64: a small, good, seedable generator; the same seed gives the same queries. */
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+/* Uniform in [0, n); n > 0. The modulo bias is negligible for the sizes used here. */
+static uint64_t rng_below(uint64_t *s, uint64_t n)
+{
+    return rng_next(s) % n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The q-quantile of sorted v[0..n-1] by the nearest-rank method. */
+static double quantile(const double *v, size_t n, double q)
+{
+    size_t r = (size_t)ceil(q * (double)n);
+    if (r < 1)
+        r = 1;
+    if (r > n)
+        r = n;
+    return v[r - 1];
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Read a whole file (at most cap bytes) into a malloc'ed NUL-terminated buffer. */
+static int read_file(const char *path, size_t cap, char **buf, size_t *len)
+{
+    int rc = -1;
+    FILE *f = fopen(path, "rb");
+    char *b = NULL;
+    size_t n = 0, sz = 0;
+    if (!f)
+        goto done;
+    for (;;) {
+        if (n == sz) {
+            size_t nsz = sz ? sz * 2 : 65536;
+            char *nb;
+            if (sz >= cap + 1)
+                break;
+            if (nsz > cap + 1)
+                nsz = cap + 1;
+            nb = realloc(b, nsz + 1);
+            if (!nb)
+                goto done;
+            b = nb;
+            sz = nsz;
+        }
+        size_t got = fread(b + n, 1, sz - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f) || n > cap)
+        goto done;
+    b[n] = '\0';
+    *buf = b;
+    *len = n;
+    b = NULL;
+    rc = 0;
+done:
+    if (f)
+        fclose(f);
+    free(b);
+    return rc;
+}
+
+/* ---- the corpus: every file the indexer would take, by path relative to the root ------- */
+
+typedef struct doc {
+    char *rel;   /* locator the index gives it: path relative to the corpus root */
+    char *path;  /* path to open */
+    size_t size; /* bytes */
+    int state;   /* 0 unknown, 1 text, 2 binary (not indexed) */
+} doc;
+
+typedef struct corpus {
+    doc *v;
+    size_t n, cap;
+} corpus;
+
+static void corpus_free(corpus *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->v[i].rel);
+        free(c->v[i].path);
+    }
+    free(c->v);
+    c->v = NULL;
+    c->n = c->cap = 0;
+}
+
+static int corpus_add(corpus *c, const char *path, const char *rel, size_t size)
+{
+    if (c->n == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 1024;
+        doc *nv = realloc(c->v, ncap * sizeof *nv);
+        if (!nv)
+            return -1;
+        c->v = nv;
+        c->cap = ncap;
+    }
+    doc *d = &c->v[c->n];
+    d->rel = strdup(rel);
+    d->path = strdup(path);
+    d->size = size;
+    d->state = 0;
+    if (!d->rel || !d->path) {
+        free(d->rel);
+        free(d->path);
+        return -1;
+    }
+    c->n++;
+    return 0;
+}
+
+/* Walk dir (rel is its path below the root, "" for the root) without following symlinks,
+ * skipping .git folders and files the indexer skips by size, as pv_index_build does. */
+static int walk(corpus *c, const char *dir, const char *rel)
+{
+    int rc = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (!d) {
+        fprintf(stderr, "bench_query: cannot open '%s': %s\n", dir, strerror(errno));
+        return -1;
+    }
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        char path[PATH_MAX], sub[PATH_MAX];
+        struct stat st;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, ".git"))
+            continue;
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path ||
+            snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name) >=
+                (int)sizeof sub)
+            continue;
+        if (lstat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            rc = walk(c, path, sub);
+        else if (S_ISREG(st.st_mode) && st.st_size > 0 &&
+                 (uint64_t)st.st_size <= MAX_FILE_SIZE)
+            rc = corpus_add(c, path, sub, (size_t)st.st_size);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int cmp_doc(const void *a, const void *b)
+{
+    return strcmp(((const doc *)a)->rel, ((const doc *)b)->rel);
+}
+
+static int corpus_load(corpus *c, const char *root)
+{
+    if (walk(c, root, "") != 0)
+        return -1;
+    qsort(c->v, c->n, sizeof *c->v, cmp_doc);
+    return 0;
+}
+
+/* Whether the indexer took d as text (no NUL byte in its first 8 KiB); cached. */
+static int doc_is_text(doc *d)
+{
+    if (d->state == 0) {
+        char buf[BINARY_PROBE];
+        FILE *f = fopen(d->path, "rb");
+        size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+        if (f)
+            fclose(f);
+        d->state = (f && n > 0 && !memchr(buf, 0, n)) ? 1 : 2;
+    }
+    return d->state == 1;
+}
+
+/* ---- queries: an excerpt of a random document with a word changed every ~EVERY bytes -- */
+
+typedef struct query {
+    char *text;
+    size_t len;
+    const doc *src;
+    size_t offset; /* where the excerpt starts in src */
+} query;
+
+static int is_word(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_';
+}
+
+/* Change one word in every stretch of `every` bytes: find the first ASCII word at or after
+ * a random point of the stretch and replace each of its characters by a different one of
+ * the same class, so the token certainly changes and byte offsets stay put. */
+static void apply_edits(char *t, size_t len, size_t every, uint64_t *rng)
+{
+    if (every == 0)
+        return;
+    for (size_t base = 0; base < len; base += every) {
+        size_t end = base + every < len ? base + every : len;
+        size_t p = base + (size_t)rng_below(rng, end - base);
+        while (p < len && !is_word((unsigned char)t[p]))
+            p++;
+        while (p > 0 && is_word((unsigned char)t[p - 1]))
+            p--;
+        for (; p < len && is_word((unsigned char)t[p]); p++) {
+            char ch = t[p];
+            unsigned r = 1 + (unsigned)rng_below(rng, 9);
+            if (ch >= 'a' && ch <= 'z')
+                t[p] = (char)('a' + (ch - 'a' + r) % 26);
+            else if (ch >= 'A' && ch <= 'Z')
+                t[p] = (char)('A' + (ch - 'A' + r) % 26);
+            else if (ch >= '0' && ch <= '9')
+                t[p] = (char)('0' + (ch - '0' + r) % 10);
+            else
+                t[p] = 'q';
+        }
+    }
+}
+
+/* Make one query of exactly size bytes from a random text document of at least that size.
+ * The excerpt starts on a UTF-8 lead byte. Returns 0, or -1 when no document fits. */
+static int make_query(corpus *c, const size_t *eligible, size_t neligible, size_t size,
+                      size_t every, uint64_t *rng, query *q)
+{
+    for (int tries = 0; tries < 1000; tries++) {
+        doc *d = &c->v[eligible[rng_below(rng, neligible)]];
+        FILE *f;
+        size_t off;
+        if (!doc_is_text(d))
+            continue;
+        off = (size_t)rng_below(rng, d->size - size + 1);
+        f = fopen(d->path, "rb");
+        if (!f)
+            continue;
+        q->text = malloc(size + 8);
+        if (!q->text) {
+            fclose(f);
+            return -1;
+        }
+        /* read a few bytes more so the start can move past UTF-8 continuation bytes */
+        if (fseek(f, (long)off, SEEK_SET) != 0) {
+            fclose(f);
+            free(q->text);
+            continue;
+        }
+        size_t got = fread(q->text, 1, size + 4, f);
+        fclose(f);
+        size_t skip = 0;
+        while (skip < 4 && skip < got && ((unsigned char)q->text[skip] & 0xC0) == 0x80)
+            skip++;
+        if (got < skip + size || memchr(q->text + skip, 0, size)) {
+            free(q->text);
+            continue;
+        }
+        memmove(q->text, q->text + skip, size);
+        q->text[size] = '\0';
+        q->len = size;
+        q->src = d;
+        q->offset = off + skip;
+        apply_edits(q->text, size, every, rng);
+        return 0;
+    }
+    return -1;
+}
+
+/* How a query's result names its source. */
+enum { FOUND_NAMED, FOUND_ELSEWHERE, FOUND_NONE };
+
+static int classify(const pv_result *res, const doc *src)
+{
+    if (res->nspans == 0)
+        return FOUND_NONE;
+    for (size_t i = 0; i < res->nspans; i++)
+        for (size_t j = 0; j < res->spans[i].nsources; j++)
+            if (res->spans[i].sources[j].locator &&
+                !strcmp(res->spans[i].sources[j].locator, src->rel))
+                return FOUND_NAMED;
+    return FOUND_ELSEWHERE;
+}
+
+/* ---- subcommands ----------------------------------------------------------------------- */
+
+static int open_index(const char *path, pv_index **ix)
+{
+    pv_err err = {0};
+    int rc = pv_index_open(ix, path, &err);
+    if (rc != 0)
+        fprintf(stderr, "bench_query: %s\n", err.msg);
+    return rc;
+}
+
+/* info INDEX: the index facts run.sh needs, one key=value a line. */
+static int cmd_info(int argc, char **argv)
+{
+    pv_index *ix = NULL;
+    pv_index_info info;
+    if (argc != 1) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (open_index(argv[0], &ix) != 0)
+        return 3;
+    pv_index_get_info(ix, &info);
+    printf("k=%u\nw=%u\ndocuments=%llu\ninput_bytes=%llu\nfile_bytes=%llu\n"
+           "fingerprints=%llu\npostings=%llu\ntokens=%llu\nblocks=%llu\n",
+           info.k, info.w, (unsigned long long)info.documents,
+           (unsigned long long)info.input_bytes, (unsigned long long)info.file_bytes,
+           (unsigned long long)info.fingerprints, (unsigned long long)info.postings,
+           (unsigned long long)info.tokens, (unsigned long long)info.blocks);
+    pv_index_free(ix);
+    return 0;
+}
+
+typedef struct qopts {
+    uint64_t n;
+    size_t sizes[16];
+    size_t nsizes;
+    uint64_t every;
+    uint64_t seed;
+} qopts;
+
+static int parse_sizes(const char *s, qopts *o)
+{
+    char buf[256];
+    char *tok, *save = NULL;
+    if (strlen(s) >= sizeof buf)
+        return -1;
+    strcpy(buf, s);
+    o->nsizes = 0;
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        uint64_t v;
+        if (o->nsizes == 16 || parse_u64(tok, &v) || v == 0 || v > MAX_QUERY_SIZE)
+            return -1;
+        o->sizes[o->nsizes++] = (size_t)v;
+    }
+    return o->nsizes ? 0 : -1;
+}
+
+/* Parse the options after the positional arguments; returns 0 or -1. */
+static int parse_qopts(int argc, char **argv, qopts *o)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (i + 1 >= argc)
+            return -1;
+        const char *v = argv[++i];
+        if (!strcmp(a, "-n")) {
+            if (parse_u64(v, &o->n) || o->n == 0)
+                return -1;
+        } else if (!strcmp(a, "-s")) {
+            if (parse_sizes(v, o))
+                return -1;
+        } else if (!strcmp(a, "-e")) {
+            if (parse_u64(v, &o->every))
+                return -1;
+        } else if (!strcmp(a, "--seed")) {
+            if (parse_u64(v, &o->seed))
+                return -1;
+        } else {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Documents of at least size bytes; *out is malloc'ed. */
+static size_t eligible_docs(const corpus *c, size_t size, size_t **out)
+{
+    size_t n = 0;
+    *out = malloc((c->n ? c->n : 1) * sizeof **out);
+    if (!*out)
+        return 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->v[i].size >= size)
+            (*out)[n++] = i;
+    return n;
+}
+
+/* latency INDEX CORPUS: per size, n queries timed one by one on an index opened once. */
+static int cmd_latency(int argc, char **argv)
+{
+    int rc = 3;
+    pv_index *ix = NULL;
+    corpus c = {0};
+    qopts o = {200, {1024, 2048, 10240}, 3, 200, 1};
+    double *times = NULL;
+    size_t *elig = NULL;
+    pv_match_opts mo = PV_MATCH_OPTS_INIT;
+
+    if (argc < 2 || parse_qopts(argc - 2, argv + 2, &o)) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (open_index(argv[0], &ix) != 0 || corpus_load(&c, argv[1]) != 0)
+        goto done;
+    times = malloc(o.n * sizeof *times);
+    if (!times)
+        goto done;
+    for (size_t si = 0; si < o.nsizes; si++) {
+        size_t size = o.sizes[si];
+        uint64_t rng = o.seed * 1000003 + size;
+        size_t neligible = eligible_docs(&c, size, &elig);
+        size_t counts[3] = {0, 0, 0};
+        uint64_t bytes = 0, qtokens = 0, matched = 0;
+        double total = 0;
+        if (neligible == 0) {
+            fprintf(stderr, "bench_query: no document of %zu bytes or more\n", size);
+            goto done;
+        }
+        for (uint64_t i = 0; i < WARMUP_QUERIES + o.n; i++) {
+            query q = {0};
+            pv_result *res = NULL;
+            pv_err err = {0};
+            double t0, t1;
+            if (make_query(&c, elig, neligible, size, o.every, &rng, &q) != 0) {
+                fprintf(stderr, "bench_query: cannot sample a %zu-byte query\n", size);
+                goto done;
+            }
+            t0 = now_sec();
+            int mrc = pv_match_run(ix, q.text, q.len, &mo, &res, &err);
+            t1 = now_sec();
+            if (mrc != 0) {
+                fprintf(stderr, "bench_query: match: %s\n", err.msg);
+                free(q.text);
+                goto done;
+            }
+            if (i >= WARMUP_QUERIES) {
+                uint64_t k = i - WARMUP_QUERIES;
+                times[k] = t1 - t0;
+                total += t1 - t0;
+                bytes += q.len;
+                qtokens += res->tokens;
+                matched += res->matched_tokens;
+                counts[classify(res, q.src)]++;
+            }
+            pv_result_free(res);
+            free(q.text);
+        }
+        qsort(times, o.n, sizeof *times, cmp_double);
+        printf("latency size=%zu queries=%llu p50_ms=%.3f p99_ms=%.3f mean_ms=%.3f "
+               "max_ms=%.3f mbps=%.1f named=%zu elsewhere=%zu none=%zu coverage=%.3f "
+               "eligible_docs=%zu edit_every=%llu\n",
+               size, (unsigned long long)o.n, quantile(times, o.n, 0.50) * 1e3,
+               quantile(times, o.n, 0.99) * 1e3, total / (double)o.n * 1e3,
+               times[o.n - 1] * 1e3, (double)bytes / total / 1e6, counts[FOUND_NAMED],
+               counts[FOUND_ELSEWHERE], counts[FOUND_NONE],
+               qtokens ? (double)matched / (double)qtokens : 0.0, neligible,
+               (unsigned long long)o.every);
+        fflush(stdout);
+        free(elig);
+        elig = NULL;
+    }
+    rc = 0;
+done:
+    free(elig);
+    free(times);
+    corpus_free(&c);
+    pv_index_free(ix);
+    return rc;
+}
+
+/* gen CORPUS OUTDIR: write n edited excerpts of size bytes as OUTDIR/qNNNNN.txt. */
+static int cmd_gen(int argc, char **argv)
+{
+    int rc = 3;
+    corpus c = {0};
+    qopts o = {500, {10240}, 1, 200, 2};
+    size_t *elig = NULL, neligible;
+    uint64_t rng, bytes = 0;
+
+    if (argc < 2 || parse_qopts(argc - 2, argv + 2, &o) || o.nsizes != 1) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (corpus_load(&c, argv[0]) != 0)
+        goto done;
+    if (mkdir(argv[1], 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "bench_query: cannot create '%s': %s\n", argv[1], strerror(errno));
+        goto done;
+    }
+    neligible = eligible_docs(&c, o.sizes[0], &elig);
+    if (neligible == 0)
+        goto done;
+    rng = o.seed * 1000003 + o.sizes[0];
+    for (uint64_t i = 0; i < o.n; i++) {
+        query q = {0};
+        char path[PATH_MAX];
+        FILE *f;
+        if (make_query(&c, elig, neligible, o.sizes[0], o.every, &rng, &q) != 0)
+            goto done;
+        snprintf(path, sizeof path, "%s/q%05llu.txt", argv[1], (unsigned long long)i);
+        f = fopen(path, "wb");
+        if (!f || fwrite(q.text, 1, q.len, f) != q.len || fclose(f) != 0) {
+            fprintf(stderr, "bench_query: cannot write '%s'\n", path);
+            free(q.text);
+            goto done;
+        }
+        bytes += q.len;
+        free(q.text);
+    }
+    printf("gen files=%llu bytes=%llu dir=%s\n", (unsigned long long)o.n,
+           (unsigned long long)bytes, argv[1]);
+    rc = 0;
+done:
+    free(elig);
+    corpus_free(&c);
+    return rc;
+}
+
+/* batch INDEX FILE...: match every file in-process; the time counts matching only. */
+static int cmd_batch(int argc, char **argv)
+{
+    int rc = 3;
+    pv_index *ix = NULL;
+    pv_match_opts mo = PV_MATCH_OPTS_INIT;
+    uint64_t bytes = 0, spans = 0;
+    double total = 0;
+
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (open_index(argv[0], &ix) != 0)
+        goto done;
+    for (int i = 1; i < argc; i++) {
+        char *text = NULL;
+        size_t len = 0;
+        pv_result *res = NULL;
+        pv_err err = {0};
+        double t0;
+        if (read_file(argv[i], MAX_QUERY_SIZE, &text, &len) != 0) {
+            fprintf(stderr, "bench_query: cannot read '%s'\n", argv[i]);
+            goto done;
+        }
+        t0 = now_sec();
+        int mrc = pv_match_run(ix, text, len, &mo, &res, &err);
+        total += now_sec() - t0;
+        free(text);
+        if (mrc != 0) {
+            fprintf(stderr, "bench_query: match '%s': %s\n", argv[i], err.msg);
+            goto done;
+        }
+        bytes += len;
+        spans += res->nspans;
+        pv_result_free(res);
+    }
+    printf("batch files=%d bytes=%llu seconds=%.3f mbps=%.1f spans=%llu\n", argc - 1,
+           (unsigned long long)bytes, total, (double)bytes / total / 1e6,
+           (unsigned long long)spans);
+    rc = 0;
+done:
+    pv_index_free(ix);
+    return rc;
+}
+
+/* time OUTFILE CMD...: run CMD, then write "ELAPSED_SECONDS MAXRSS_KB" to OUTFILE, like
+ * GNU `time -f '%e %M' -o OUTFILE`; exits with the command's status. */
+static int cmd_time(int argc, char **argv)
+{
+    struct rusage ru;
+    int status = 0;
+    double t0;
+    pid_t pid;
+    FILE *f;
+
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    t0 = now_sec();
+    pid = fork();
+    if (pid < 0) {
+        perror("bench_query: fork");
+        return 3;
+    }
+    if (pid == 0) {
+        execvp(argv[1], argv + 1);
+        fprintf(stderr, "bench_query: cannot run '%s': %s\n", argv[1], strerror(errno));
+        _exit(127);
+    }
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) {
+            perror("bench_query: waitpid");
+            return 3;
+        }
+    double elapsed = now_sec() - t0;
+    /* the only child this process waited for, so its peak RSS is the children's maximum */
+    getrusage(RUSAGE_CHILDREN, &ru);
+    f = fopen(argv[0], "w");
+    if (!f || fprintf(f, "%.2f %ld\n", elapsed, ru.ru_maxrss) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "bench_query: cannot write '%s'\n", argv[0]);
+        return 3;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "info"))
+        return cmd_info(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "latency"))
+        return cmd_latency(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "gen"))
+        return cmd_gen(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "batch"))
+        return cmd_batch(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "time"))
+        return cmd_time(argc - 2, argv + 2);
+    fputs(usage, stderr);
+    return 2;
+}

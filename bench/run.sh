@@ -1,0 +1,242 @@
+#!/bin/sh
+# run.sh - `make bench`: build speed, peak memory and index size of `provscan index` on a
+# >= 100 MB local corpus, then query latency and batch match throughput against that index.
+# Prints the figures next to the goals and writes them to bench/out/latest.txt.
+#
+# Usage: sh bench/run.sh [PROVSCAN_BINARY] [--params]
+#   --params (or BENCH_PARAMS=1) then also runs the k/w/--common study (bench_params.c;
+#   several minutes) and writes bench/out/params.md.
+# Environment: BENCH_DIR (default /tmp/provscan-bench: corpus, indexes, query files),
+#   CORPUS_MB (default 200, see corpus.sh), BENCH_RUNS (builds per setting, default 3),
+#   BENCH_QUERIES (queries per size, default 200), CC (default cc).
+# Sizes: 1 MB = 10^6 bytes; --memory takes binary suffixes (64M = 64 MiB).
+set -eu
+
+BIN=${1:-./provscan}
+PARAMS=${BENCH_PARAMS:-0}
+[ "${2:-}" = "--params" ] && PARAMS=1
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+case $BIN in /*) ;; *) BIN=$ROOT/${BIN#./} ;; esac
+LIB=$(dirname "$BIN")/libprovscan.a
+BENCH_DIR=${BENCH_DIR:-/tmp/provscan-bench}
+RUNS=${BENCH_RUNS:-3}
+NQ=${BENCH_QUERIES:-200}
+CC=${CC:-cc}
+HELPERS=build/bench
+OUTDIR=bench/out
+OUT=$OUTDIR/latest.txt
+IDX=$BENCH_DIR/bench.pvx
+WORK=$BENCH_DIR/work
+mkdir -p "$HELPERS" "$OUTDIR" "$BENCH_DIR" "$WORK"
+: >"$OUT.tmp"
+
+# say LINE: a result line, printed and kept for latest.txt; note LINE: progress, stderr only
+say() { printf '%s\n' "$*" | tee -a "$OUT.tmp"; }
+note() { printf 'bench: %s\n' "$*" >&2; }
+die() {
+    printf 'bench: error: %s\n' "$*" >&2
+    exit 1
+}
+# calc EXPR: floating-point arithmetic through awk
+calc() { awk "BEGIN { printf \"%s\", $1 }" 2>/dev/null; }
+# field KEY FILE: the value of KEY=VALUE in a line of FILE (first match)
+field() { tr ' ' '\n' <"$2" | sed -n "s/^$1=//p" | head -n 1; }
+# verdict OK_EXPR: "ok" or "MISSED"
+verdict() { if [ "$(calc "($1) ? 1 : 0")" = 1 ]; then echo ok; else echo MISSED; fi; }
+
+[ -x "$BIN" ] || die "no provscan binary at $BIN (run make first)"
+[ -f "$LIB" ] || die "no library at $LIB (run make first)"
+
+# ---- helpers: built against the library the binary was linked with ---------------------
+PKGS="libpcre2-8 libzstd libxxhash libutf8proc libcjson"
+# shellcheck disable=SC2086
+LIBS="$(pkg-config --libs $PKGS 2>/dev/null || echo -lpcre2-8 -lzstd -lxxhash -lutf8proc -lcjson)"
+for h in bench_query bench_params; do
+    # shellcheck disable=SC2086
+    $CC -std=c11 -O2 -Wall -Wextra -Iinclude -Icommon -Iscanner -o "$HELPERS/$h" \
+        "bench/$h.c" "$LIB" $LIBS -lpthread -lm || die "cannot build $HELPERS/$h"
+done
+
+# timed FILE CMD...: run CMD; FILE receives "SECONDS MAXRSS_KIB" (GNU time, else our helper)
+if /usr/bin/time --version 2>&1 | grep -q GNU; then
+    TIMER="GNU time"
+    timed() {
+        tf=$1
+        shift
+        /usr/bin/time -f '%e %M' -o "$tf.raw" "$@" && rc=0 || rc=$?
+        tail -n 1 "$tf.raw" >"$tf"
+        return "$rc"
+    }
+else
+    TIMER="bench_query time (getrusage of the child)"
+    timed() {
+        tf=$1
+        shift
+        "$HELPERS/bench_query" time "$tf" "$@"
+    }
+fi
+
+# ---- corpus -----------------------------------------------------------------------------
+CORPUS_LINE=$(sh bench/corpus.sh "$BENCH_DIR/corpus") || die "corpus.sh failed"
+CORPUS=$BENCH_DIR/corpus
+note "warming the page cache"
+find "$CORPUS" -type f -exec cat {} + >/dev/null
+
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo "no commit")
+DIRTY=
+if git status --porcelain 2>/dev/null | grep -q .; then DIRTY=" (+ uncommitted changes)"; fi
+CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+say "provscan bench - $(date -u '+%Y-%m-%d %H:%M UTC') - commit $COMMIT$DIRTY"
+say "machine: $(nproc) cores, ${CPU:-unknown CPU}, $(uname -sr); timer: $TIMER"
+say "$CORPUS_LINE"
+say ""
+
+# ---- build throughput and peak memory ---------------------------------------------------
+# build JOBS TAG [EXTRA OPTIONS...]: one `provscan index` run; appends "secs rss_kib" to
+# $WORK/TAG.runs and leaves the summary in $WORK/TAG.summary
+build() {
+    jobs=$1
+    tag=$2
+    shift 2
+    rm -f "$IDX"
+    timed "$WORK/$tag.time" "$BIN" index -o "$IDX" --jobs "$jobs" -q "$@" "$CORPUS" \
+        >"$WORK/$tag.summary" 2>"$WORK/$tag.err" ||
+        die "provscan index --jobs $jobs $* failed: $(tail -n 3 "$WORK/$tag.err")"
+    cat "$WORK/$tag.time" >>"$WORK/$tag.runs"
+}
+median_secs() { awk '{ print $1 }' "$1" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+max_rss_mb() { awk '{ if ($2 > m) m = $2 } END { printf "%.1f", m * 1024 / 1e6 }' "$1"; }
+
+for jobs in 1 2; do
+    rm -f "$WORK/j$jobs.runs"
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        i=$((i + 1))
+        note "index --jobs $jobs, run $i of $RUNS"
+        build "$jobs" "j$jobs"
+    done
+done
+"$HELPERS/bench_query" info "$IDX" >"$WORK/info" || die "cannot open $IDX"
+INPUT=$(field input_bytes "$WORK/info")
+FILE_BYTES=$(field file_bytes "$WORK/info")
+[ "${FILE_BYTES:-0}" -gt 0 ] || FILE_BYTES=$(stat -c %s "$IDX")
+DOCS=$(field documents "$WORK/info")
+FPS=$(field fingerprints "$WORK/info")
+POSTINGS=$(field postings "$WORK/info")
+K=$(field k "$WORK/info")
+W=$(field w "$WORK/info")
+S1=$(median_secs "$WORK/j1.runs")
+S2=$(median_secs "$WORK/j2.runs")
+MBPS1=$(calc "$INPUT / $S1 / 1e6")
+MBPS2=$(calc "$INPUT / $S2 / 1e6")
+RATIO=$(calc "100 * $FILE_BYTES / $INPUT")
+RSS1=$(max_rss_mb "$WORK/j1.runs")
+RSS2=$(max_rss_mb "$WORK/j2.runs")
+DEFAULT_LIMIT=$(calc "(1073741824 + 100e6) / 1e6")
+
+say "== build: provscan index, default parameters (k=$K, w=$W), --memory 1G (default)"
+say "input: $(calc "$INPUT / 1e6" | xargs printf '%.1f') MB of text in $DOCS documents"
+say "$(printf '%-34s %8.1f MB/s  (median of %s: %s s; runs: %s)' "--jobs 1" "$MBPS1" "$RUNS" \
+    "$S1" "$(awk '{ printf "%s%s", sep, $1; sep = " " }' "$WORK/j1.runs")")"
+say "$(printf '%-34s %8.1f MB/s  (median of %s: %s s; runs: %s)' "--jobs 2" "$MBPS2" "$RUNS" \
+    "$S2" "$(awk '{ printf "%s%s", sep, $1; sep = " " }' "$WORK/j2.runs")")"
+say "$(printf '%-34s %8.1f MB/s  (speed-up %.2fx over --jobs 1)' "--jobs 2, per core" \
+    "$(calc "$MBPS2 / 2")" "$(calc "$MBPS2 / $MBPS1")")"
+say "$(printf '%-34s %8.1f MB     (limit %.1f MB = 1 GiB + 100 MB)' "peak RSS, --jobs 1" "$RSS1" \
+    "$DEFAULT_LIMIT")"
+say "$(printf '%-34s %8.1f MB' "peak RSS, --jobs 2" "$RSS2")"
+say "$(printf '%-34s %8.2f %%      (%s bytes; %s fingerprints, %s postings)' \
+    "index size / input" "$RATIO" "$FILE_BYTES" "$FPS" "$POSTINGS")"
+say "summary of the last build: $(head -n 1 "$WORK/j2.summary")"
+
+# bounded memory: a small budget forces spilled runs; the index must come out the same
+rm -f "$WORK/mem.runs"
+note "index --jobs 2 --memory 64M"
+build 2 mem --memory 64M
+cp "$WORK/info" "$WORK/info.default"
+"$HELPERS/bench_query" info "$IDX" >"$WORK/info" || die "cannot open $IDX"
+MEM_S=$(median_secs "$WORK/mem.runs")
+MEM_RSS=$(max_rss_mb "$WORK/mem.runs")
+MEM_LIMIT=$(calc "(67108864 + 100e6) / 1e6")
+SAME=no
+[ "$(field fingerprints "$WORK/info")/$(field postings "$WORK/info")" = "$FPS/$POSTINGS" ] && SAME=yes
+RUNS_SPILLED=$(grep -oiE '[0-9][0-9,]* (sorted )?runs?( spilled)?' "$WORK/mem.summary" | head -n 1 || true)
+say "$(printf '%-34s %8.1f MB     (limit %.1f MB = 64 MiB + 100 MB; %.1f MB/s)' \
+    "peak RSS, --jobs 2 --memory 64M" "$MEM_RSS" "$MEM_LIMIT" "$(calc "$INPUT / $MEM_S / 1e6")")"
+say "   runs spilled: ${RUNS_SPILLED:-not reported by the summary}; same fingerprints and postings as the default build: $SAME"
+say ""
+
+# ---- queries ----------------------------------------------------------------------------
+note "query latency, $NQ queries per size"
+"$HELPERS/bench_query" latency "$IDX" "$CORPUS" -n "$NQ" -s 1024,2048,10240 -e 200 \
+    >"$WORK/latency" || die "bench_query latency failed"
+say "== query latency: pv_match_run, index opened once, warm; excerpts of random documents"
+say "   with one word changed every ~200 bytes; 'named' = a span names the source document"
+while read -r line; do
+    printf '%s\n' "$line" >"$WORK/lat.line"
+    size=$(field size "$WORK/lat.line")
+    n=$(field queries "$WORK/lat.line")
+    say "$(printf '%6s KB: p50 %7.3f ms  p99 %7.3f ms  mean %7.3f ms  %6.1f MB/s   named %5.1f%%  other doc %4.1f%%  no span %4.1f%%  coverage %4.1f%%' \
+        "$(calc "$size / 1024")" "$(field p50_ms "$WORK/lat.line")" "$(field p99_ms "$WORK/lat.line")" \
+        "$(field mean_ms "$WORK/lat.line")" "$(field mbps "$WORK/lat.line")" \
+        "$(calc "100 * $(field named "$WORK/lat.line") / $n")" \
+        "$(calc "100 * $(field elsewhere "$WORK/lat.line") / $n")" \
+        "$(calc "100 * $(field none "$WORK/lat.line") / $n")" \
+        "$(calc "100 * $(field coverage "$WORK/lat.line")")")"
+done <"$WORK/latency"
+grep '^latency size=2048 ' "$WORK/latency" >"$WORK/lat.line"
+P50_2K=$(field p50_ms "$WORK/lat.line")
+say ""
+
+note "batch match"
+rm -rf "$BENCH_DIR/queries"
+"$HELPERS/bench_query" gen "$CORPUS" "$BENCH_DIR/queries" -n 500 -s 10240 -e 200 \
+    >"$WORK/gen" || die "bench_query gen failed"
+QBYTES=$(field bytes "$WORK/gen")
+timed "$WORK/match.time" "$BIN" match -x "$IDX" --format json "$BENCH_DIR"/queries/q*.txt \
+    >"$WORK/match.json" 2>"$WORK/match.err" ||
+    die "provscan match failed: $(tail -n 3 "$WORK/match.err")"
+read -r MSECS MRSS <"$WORK/match.time"
+"$HELPERS/bench_query" batch "$IDX" "$BENCH_DIR"/queries/q*.txt >"$WORK/batch" ||
+    die "bench_query batch failed"
+say "== batch match: 500 files of 10 KB (edited excerpts)"
+say "$(printf '%-34s %8.1f MB/s  (%s s, peak RSS %.1f MB, JSON report %.1f MB)' \
+    "provscan match --format json" "$(calc "$QBYTES / $MSECS / 1e6")" "$MSECS" \
+    "$(calc "$MRSS * 1024 / 1e6")" "$(calc "$(stat -c %s "$WORK/match.json") / 1e6")")"
+say "$(printf '%-34s %8.1f MB/s  (pv_match_run only, one thread)' "in-process" \
+    "$(field mbps "$WORK/batch")")"
+say ""
+
+# ---- goals ------------------------------------------------------------------------------
+say "== goals"
+say "$(printf '%-40s %-26s %-14s %s' "build, one core (--jobs 1)" ">= 100 MB/s" \
+    "$(printf '%.1f MB/s' "$MBPS1")" "$(verdict "$MBPS1 >= 100")")"
+say "$(printf '%-40s %-26s %-14s %s' "build, --jobs 2" ">= 180 MB/s" \
+    "$(printf '%.1f MB/s' "$MBPS2")" "$(verdict "$MBPS2 >= 180")")"
+say "$(printf '%-40s %-26s %-14s %s' "index size" "<= 15% of input" \
+    "$(printf '%.2f %%' "$RATIO")" "$(verdict "$RATIO <= 15")")"
+say "$(printf '%-40s %-26s %-14s %s' "query p50, 2 KB" "<= 5 ms" \
+    "$(printf '%.3f ms' "$P50_2K")" "$(verdict "$P50_2K <= 5")")"
+say "$(printf '%-40s %-26s %-14s %s' "peak RSS, --memory 64M" "<= 64 MiB + 100 MB" \
+    "$(printf '%.1f MB' "$MEM_RSS")" "$(verdict "$MEM_RSS <= $MEM_LIMIT")")"
+say "$(printf '%-40s %-26s %-14s %s' "peak RSS, default --memory 1G" "<= 1 GiB + 100 MB" \
+    "$(printf '%.1f MB' "$(calc "$RSS1 > $RSS2 ? $RSS1 : $RSS2")")" \
+    "$(verdict "$RSS1 <= $DEFAULT_LIMIT && $RSS2 <= $DEFAULT_LIMIT")")"
+
+mv "$OUT.tmp" "$OUT"
+note "wrote $OUT"
+
+# ---- optional: the parameter study ------------------------------------------------------
+if [ "$PARAMS" = 1 ]; then
+    CODE=
+    for d in /usr/lib/python3 /usr/share/perl5; do
+        [ -d "$d" ] && CODE=$d && break
+    done
+    note "parameter study (bench_params): several minutes"
+    "$HELPERS/bench_params" --corpus "$CORPUS/include" --skip node --skip llvm-14 \
+        --prose "$CORPUS/doc" ${CODE:+--code "$CODE"} --out "$BENCH_DIR/params" \
+        --jobs 1 >"$OUTDIR/params.md" || die "bench_params failed"
+    cat "$OUTDIR/params.md"
+    note "wrote $OUTDIR/params.md; span samples in $BENCH_DIR/params/spans-*.txt"
+fi

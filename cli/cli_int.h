@@ -1,0 +1,184 @@
+/*
+ * cli_int.h - the command-line tool's internal interface: option tables and their parser,
+ * the commands, the report writers and the progress display. Only cli/ includes it.
+ */
+#ifndef PV_CLI_INT_H
+#define PV_CLI_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "provscan.h"
+
+/* Exit codes (DESIGN.md "Conventions for errors and input"). */
+enum {
+    PV_EXIT_OK = 0,
+    PV_EXIT_FINDINGS = 1, /* findings over a policy (check, scan --fail-on) */
+    PV_EXIT_USAGE = 2,    /* unknown option, missing argument, bad number */
+    PV_EXIT_INPUT = 3     /* an input or the index could not be read, or stdout failed */
+};
+
+/* Index file format and normalization versions this build writes and reads, shown by
+ * `provscan --version`. The library exposes no getter: keep in step with
+ * PV_FORMAT_VERSION in index/format.h and PV_NORM_VERSION in scanner/scanner_int.h. */
+#define PV_CLI_INDEX_FORMAT 1
+#define PV_CLI_NORM_VERSION 1
+
+/* ---- options (options.c) --------------------------------------------------------------- */
+
+typedef enum pv_cli_kind {
+    PV_CLI_FLAG,   /* no argument */
+    PV_CLI_UINT,   /* decimal or 0x hex, within [min, max] */
+    PV_CLI_SIZE,   /* bytes with an optional K, M, G or T suffix (1K = 1024) */
+    PV_CLI_STRING, /* any text; given again, the last one wins */
+    PV_CLI_LIST,   /* any text, repeatable: every value is kept, in order */
+    PV_CLI_CHOICE  /* one of the words of arg, separated by '|' ("text|json") */
+} pv_cli_kind;
+
+/* One option of a command. A command's table drives parsing, its --help and what
+ * docs/usage.md and docs/provscan.1 show. */
+typedef struct pv_cli_opt {
+    const char *name; /* long name without "--", or NULL */
+    char short_name;  /* or 0 */
+    const char *arg;  /* argument name in help ("N", "SIZE", "text|json"); NULL for flags */
+    pv_cli_kind kind;
+    uint64_t min, max; /* PV_CLI_UINT range */
+    const char *def;   /* default shown in help, or NULL */
+    const char *help;  /* one short sentence, lowercase, no final period */
+} pv_cli_opt;
+
+/* A command's option table and help text. */
+typedef struct pv_cli_spec {
+    const char *name;        /* "index" */
+    const char *usage;       /* "-o INDEX [options] SOURCE..." (after "provscan NAME ") */
+    const char *description; /* a paragraph shown by --help, wrapped at 80 columns */
+    const pv_cli_opt *opts;
+    size_t nopts;
+} pv_cli_spec;
+
+/* What the parser found for one option of the table. */
+typedef struct pv_cli_val {
+    unsigned count;    /* how many times it was given */
+    const char *str;   /* last value as written (all kinds but FLAG) */
+    uint64_t num;      /* UINT and SIZE: last value */
+    const char **list; /* LIST: every value in order (nlist of them); malloc'ed */
+    size_t nlist;
+} pv_cli_val;
+
+typedef struct pv_cli_args {
+    pv_cli_val *vals; /* one per option of the table, in table order */
+    size_t nvals;
+    char **pos; /* positional arguments, borrowed from argv */
+    size_t npos;
+} pv_cli_args;
+
+#define PV_CLI_HELP_SHOWN 1000 /* pv_cli__parse: --help was printed, exit 0 */
+
+/* Parse argv[1..argc-1] (argv[0] is the command name) against spec: "--opt value",
+ * "--opt=value", "-x value", "-xvalue", bundled short flags ("-qv"), "--" (the rest is
+ * positional), options and positional arguments in any order; "-" alone is positional.
+ * -h/--help prints the help on stdout and returns PV_CLI_HELP_SHOWN. A usage error prints
+ * "provscan: NAME: MESSAGE" and the usage line on stderr and returns PV_EXIT_USAGE.
+ * Returns 0 on success; free *out with pv_cli__args_free (also after a failure). */
+int pv_cli__parse(const pv_cli_spec *spec, int argc, char **argv, pv_cli_args *out);
+
+void pv_cli__args_free(pv_cli_args *a);
+
+/* Print spec's --help text to f. */
+void pv_cli__print_help(const pv_cli_spec *spec, FILE *f);
+
+/* Print "provscan: NAME: MESSAGE" and the usage line to stderr; returns PV_EXIT_USAGE. */
+int pv_cli__usage_error(const pv_cli_spec *spec, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Parse a size: digits with an optional K, M, G or T suffix (powers of 1024), optionally
+ * followed by "B" or "iB". Returns 0, or -1 when s is not a size or overflows. */
+int pv_cli__parse_size(const char *s, uint64_t *out);
+
+/* Parse an unsigned number, decimal or 0x hex. Returns 0 or -1. */
+int pv_cli__parse_uint(const char *s, uint64_t *out);
+
+/* ---- output helpers (output.c) --------------------------------------------------------- */
+
+/* v with a comma every three digits ("20,480") into buf (at least 32 bytes); returns buf. */
+const char *pv_cli__commas(uint64_t v, char *buf);
+
+/* Print a library error on stderr: "provscan: " + err->msg, or the description of code
+ * when the message is empty. */
+void pv_cli__lib_error(const pv_err *err, int code);
+
+/* Flush stdout and report a write error ("provscan: write error on stdout: ..."); returns
+ * 0 or PV_EXIT_INPUT. */
+int pv_cli__finish_stdout(void);
+
+/* Read the whole of path ("-" = standard input) into *buf (malloc'ed, NUL after *len
+ * bytes). Inputs over limit bytes are refused. Returns 0, or -1 with msg (size msgsz)
+ * holding a message that names the input. */
+int pv_cli__read_input(const char *path, size_t limit, char **buf, size_t *len, char *msg,
+                       size_t msgsz);
+
+/* Date of unix seconds t (UTC) as "YYYY-MM-DD" (with_time 0) or "YYYY-MM-DDTHH:MM:SSZ"
+ * into buf (at least 32 bytes); "-" or "" when t is PV_DATE_UNKNOWN or out of range.
+ * Returns 1 when a date was written, 0 otherwise. */
+int pv_cli__format_date(int64_t t, int with_time, char *buf, size_t bufsz);
+
+/* Monotonic seconds. */
+double pv_cli__now(void);
+
+/* ---- progress and diagnostics (progress.c) --------------------------------------------- */
+
+/* Progress bar and diagnostics for long work; both write to stderr and share its last
+ * line. Pass a pointer to one as the ctx of pv_build_opts. */
+typedef struct pv_cli_progress pv_cli_progress;
+
+/* Create the display: a bar is drawn only when show_bar and stderr is a terminal; notes
+ * are printed only when verbose. Returns NULL when out of memory. */
+pv_cli_progress *pv_cli__progress_new(int show_bar, int verbose);
+
+/* Erase the bar if one is shown, and free p (accepts NULL). */
+void pv_cli__progress_free(pv_cli_progress *p);
+
+/* pv_progress_fn and pv_diag_fn for a pv_cli_progress ctx. */
+void pv_cli__progress_cb(void *ctx, uint64_t done_bytes, uint64_t total_bytes, uint64_t done_docs,
+                         uint64_t total_docs);
+void pv_cli__diag_cb(void *ctx, pv_severity sev, const char *msg);
+
+/* ---- reports (report_text.c, report_json.c) -------------------------------------------- */
+
+/* Text report of one match result for input name, whose text is text[0..len). With color,
+ * matched bytes and span labels carry ANSI colours. Writes to stdout. */
+void pv_cli__text_result(const char *name, const char *text, size_t len, const pv_result *res,
+                         int color);
+
+/* Text report of an index's parameters, counts and chunks. Writes to stdout. */
+void pv_cli__text_stats(const char *path, const pv_index_info *info);
+
+/* JSON documents (docs/json.md), built as cJSON trees. Builders return NULL and adders -1
+ * when out of memory. */
+struct cJSON;
+
+/* The match document: {"index": {...}, "results": []}. */
+struct cJSON *pv_cli__json_match_new(const char *index_path, const pv_index_info *info);
+
+/* Append one input's result to the match document's "results". */
+int pv_cli__json_match_add(struct cJSON *doc, const char *input, const pv_result *res);
+
+/* The stats document: {"index": {...}, "chunks": [...]}. */
+struct cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info);
+
+/* Print doc to stdout followed by a newline, and free it. Returns 0 or -1 when out of
+ * memory (doc is freed either way). */
+int pv_cli__json_print(struct cJSON *doc);
+
+/* ---- commands (cmd_*.c) ---------------------------------------------------------------- */
+
+/* Each command takes argv with argv[0] = the command name and returns an exit code. */
+int pv_cli__cmd_index(int argc, char **argv);
+int pv_cli__cmd_match(int argc, char **argv);
+int pv_cli__cmd_stats(int argc, char **argv);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * cmd_index.c - `provscan index`: build a fingerprint index of files and directory trees
+ * with pv_index_build, showing progress and diagnostics on stderr and a summary on stdout.
+ */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli_int.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* The defaults shown by --help are written out; these keep them true. */
+_Static_assert(PV_DEFAULT_SEED == UINT64_C(0x70726f767363616e), "update the --seed default");
+_Static_assert(PV_DEFAULT_MEMORY == (size_t)1 << 30, "update the --memory default");
+_Static_assert(PV_DEFAULT_MAX_FILE_SIZE == (uint64_t)10 << 20, "update --max-file-size");
+
+enum {
+    OPT_OUTPUT,
+    OPT_K,
+    OPT_W,
+    OPT_SEED,
+    OPT_MEMORY,
+    OPT_JOBS,
+    OPT_MAX_FILE_SIZE,
+    OPT_EXCLUDE,
+    OPT_AUTHOR,
+    OPT_LICENSE,
+    OPT_POSTING_CAP,
+    OPT_STRICT,
+    OPT_TMPDIR,
+    OPT_QUIET,
+    OPT_VERBOSE,
+    NOPTS
+};
+
+static const pv_cli_opt opts[NOPTS] = {
+    [OPT_OUTPUT] = {"output", 'o', "INDEX", PV_CLI_STRING, 0, 0, NULL,
+                    "write the index to the file INDEX (required)"},
+    [OPT_K] = {NULL, 'k', "N", PV_CLI_UINT, 1, 256, STR(PV_DEFAULT_K),
+               "tokens per k-gram; shared runs shorter than k are never found"},
+    [OPT_W] = {NULL, 'w', "N", PV_CLI_UINT, 1, 1024, STR(PV_DEFAULT_W),
+               "winnowing window in k-grams; shared runs of k+w-1 tokens are always found"},
+    [OPT_SEED] = {"seed", 0, "N", PV_CLI_UINT, 0, UINT64_MAX, "0x70726f767363616e",
+                  "hash seed, decimal or 0x hex; a query uses the seed of its index"},
+    [OPT_MEMORY] = {"memory", 0, "SIZE", PV_CLI_SIZE, 16 << 20, 0, "1G",
+                    "memory for postings buffers; beyond it sorted runs are spilled to disk"},
+    [OPT_JOBS] = {"jobs", 'j', "N", PV_CLI_UINT, 0, 1024, NULL,
+                  "worker threads (default 0: all cores)"},
+    [OPT_MAX_FILE_SIZE] = {"max-file-size", 0, "SIZE", PV_CLI_SIZE, 1, 0, "10M",
+                           "skip files larger than SIZE"},
+    [OPT_EXCLUDE] = {"exclude", 0, "REGEX", PV_CLI_LIST, 0, 0, NULL,
+                     "skip paths (relative to their SOURCE) that match the PCRE2 pattern "
+                     "REGEX; repeatable"},
+    [OPT_AUTHOR] = {"author", 0, "'NAME <EMAIL>'", PV_CLI_STRING, 0, 0, NULL,
+                    "credit every document to this author (default: unknown)"},
+    [OPT_LICENSE] = {"license", 0, "SPDX", PV_CLI_STRING, 0, 0, NULL,
+                     "record SPDX as the license of every document (default: detected from "
+                     "SPDX tags and LICENSE files)"},
+    [OPT_POSTING_CAP] = {"posting-cap", 0, "N", PV_CLI_UINT, 1, UINT32_MAX,
+                         STR(PV_DEFAULT_POSTING_CAP),
+                         "postings kept per fingerprint; more are only counted"},
+    [OPT_STRICT] = {"strict", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,
+                    "stop at the first unreadable file instead of skipping it"},
+    [OPT_TMPDIR] = {"tmpdir", 0, "DIR", PV_CLI_STRING, 0, 0, NULL,
+                    "spill sorted runs into DIR (default: next to INDEX)"},
+    [OPT_QUIET] = {"quiet", 'q', NULL, PV_CLI_FLAG, 0, 0, NULL, "do not show the progress bar"},
+    [OPT_VERBOSE] = {"verbose", 'v', NULL, PV_CLI_FLAG, 0, 0, NULL,
+                     "also print notes, such as every skipped file"},
+};
+
+static const pv_cli_spec spec = {
+    "index",
+    "-o INDEX [options] SOURCE...",
+    "Build a fingerprint index of every SOURCE (a file or a directory tree) into the file "
+    "INDEX. Text files are tokenized, hashed in k-grams and winnowed; the index keeps "
+    "fingerprints, locators, authors, dates and licenses, not the text. It is written "
+    "under a temporary name and renamed when complete. A summary is printed on stdout, "
+    "warnings on stderr.",
+    opts,
+    NOPTS,
+};
+
+/* "12 documents" */
+static void count(uint64_t n, const char *one, const char *many)
+{
+    char buf[32];
+    printf("%s %s", pv_cli__commas(n, buf), n == 1 ? one : many);
+}
+
+static void print_summary(const char *out, const pv_build_stats *st, double secs)
+{
+    char buf[32];
+    fputs("indexed ", stdout);
+    count(st->documents, "document", "documents");
+    if (st->bytes < 1000000)
+        printf(", %s bytes, ", pv_cli__commas(st->bytes, buf));
+    else
+        printf(", %.1f MB, ", (double)st->bytes / 1e6);
+    count(st->tokens, "token", "tokens");
+    printf(" in %.2f s (%.1f MB/s)\n", secs, secs > 0 ? (double)st->bytes / 1e6 / secs : 0.0);
+    printf("skipped: %llu binary, %llu too large, %llu excluded, %llu unreadable, %llu empty\n",
+           (unsigned long long)st->skipped_binary, (unsigned long long)st->skipped_large,
+           (unsigned long long)st->skipped_excluded, (unsigned long long)st->skipped_unreadable,
+           (unsigned long long)st->skipped_empty);
+    if (st->invalid_utf8)
+        printf("replaced %s invalid UTF-8 %s with U+FFFD\n", pv_cli__commas(st->invalid_utf8, buf),
+               st->invalid_utf8 == 1 ? "sequence" : "sequences");
+    printf("wrote %s: %s bytes", out, pv_cli__commas(st->index_bytes, buf));
+    if (st->bytes > 0)
+        printf(" (%.1f%% of input)", 100.0 * (double)st->index_bytes / (double)st->bytes);
+    fputs(", ", stdout);
+    count(st->fingerprints, "fingerprint", "fingerprints");
+    fputs(", ", stdout);
+    count(st->postings, "posting", "postings");
+    putchar('\n');
+}
+
+int pv_cli__cmd_index(int argc, char **argv)
+{
+    pv_cli_args a;
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    pv_build_stats st = {0};
+    pv_err err = {0, ""};
+    pv_cli_progress *prog = NULL;
+    const pv_cli_val *v;
+    double t0;
+    int rc = pv_cli__parse(&spec, argc, argv, &a), r;
+    if (rc) {
+        rc = rc == PV_CLI_HELP_SHOWN ? PV_EXIT_OK : rc;
+        goto done;
+    }
+    v = a.vals;
+    if (!v[OPT_OUTPUT].count) {
+        rc = pv_cli__usage_error(&spec, "missing -o INDEX");
+        goto done;
+    }
+    if (a.npos == 0) {
+        rc = pv_cli__usage_error(&spec, "missing SOURCE");
+        goto done;
+    }
+    if (v[OPT_K].count)
+        o.k = (uint32_t)v[OPT_K].num;
+    if (v[OPT_W].count)
+        o.w = (uint32_t)v[OPT_W].num;
+    if (v[OPT_SEED].count)
+        o.seed = v[OPT_SEED].num;
+    if (v[OPT_MEMORY].count)
+        o.memory = (size_t)v[OPT_MEMORY].num;
+    if (v[OPT_JOBS].count)
+        o.jobs = (unsigned)v[OPT_JOBS].num;
+    if (v[OPT_MAX_FILE_SIZE].count)
+        o.max_file_size = v[OPT_MAX_FILE_SIZE].num;
+    o.excludes = v[OPT_EXCLUDE].list;
+    o.nexcludes = v[OPT_EXCLUDE].nlist;
+    o.author = v[OPT_AUTHOR].str;
+    o.license = v[OPT_LICENSE].str;
+    if (v[OPT_POSTING_CAP].count)
+        o.posting_cap = (uint32_t)v[OPT_POSTING_CAP].num;
+    o.strict = v[OPT_STRICT].count > 0;
+    o.tmpdir = v[OPT_TMPDIR].str;
+
+    prog = pv_cli__progress_new(!v[OPT_QUIET].count, v[OPT_VERBOSE].count > 0);
+    if (!prog) {
+        fprintf(stderr, "provscan: out of memory\n");
+        rc = PV_EXIT_INPUT;
+        goto done;
+    }
+    o.diag = pv_cli__diag_cb;
+    o.progress = pv_cli__progress_cb;
+    o.ctx = prog;
+    t0 = pv_cli__now();
+    r = pv_index_build(v[OPT_OUTPUT].str, (const char *const *)a.pos, a.npos, &o, &st, &err);
+    pv_cli__progress_free(prog);
+    prog = NULL;
+    if (r == PV_EINVAL) {
+        /* An option the library refuses (a bad --exclude pattern, a k it cannot use) is a
+           usage error, like a bad number. */
+        rc = pv_cli__usage_error(&spec, "%s", err.msg[0] ? err.msg : pv_strerror(r));
+        goto done;
+    }
+    if (r < 0) {
+        pv_cli__lib_error(&err, r);
+        rc = PV_EXIT_INPUT;
+        goto done;
+    }
+    print_summary(v[OPT_OUTPUT].str, &st, pv_cli__now() - t0);
+    rc = PV_EXIT_OK;
+done:
+    pv_cli__progress_free(prog);
+    pv_cli__args_free(&a);
+    return rc;
+}

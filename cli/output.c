@@ -1,0 +1,129 @@
+/*
+ * output.c - small helpers the commands share: reading an input whole, checking stdout
+ * for write errors, numbers with thousands separators, dates, the clock.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli_int.h"
+
+const char *pv_cli__commas(uint64_t v, char *buf)
+{
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
+    int i, o = 0;
+    for (i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+void pv_cli__lib_error(const pv_err *err, int code)
+{
+    fprintf(stderr, "provscan: %s\n", err && err->msg[0] ? err->msg : pv_strerror(code));
+}
+
+int pv_cli__finish_stdout(void)
+{
+    int failed;
+    errno = 0;
+    failed = fflush(stdout) != 0;
+    if (failed || ferror(stdout)) {
+        /* A write that failed earlier left errno with its reason only if nothing since
+           touched it; fflush retries the buffered bytes and usually fails the same way. */
+        const char *why = errno ? strerror(errno) : "input/output error";
+        fprintf(stderr, "provscan: write error on stdout: %s\n", why);
+        return PV_EXIT_INPUT;
+    }
+    return 0;
+}
+
+int pv_cli__read_input(const char *path, size_t limit, char **buf, size_t *len, char *msg,
+                       size_t msgsz)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    const char *shown = is_stdin ? "<stdin>" : path;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    char *data = NULL;
+    size_t n = 0, cap = 0;
+    int rc = -1;
+    *buf = NULL;
+    *len = 0;
+    if (!f) {
+        snprintf(msg, msgsz, "cannot open '%s': %s", shown, strerror(errno));
+        return -1;
+    }
+    for (;;) {
+        size_t got;
+        if (n == cap) {
+            /* Grow to one byte past the limit, so an input of exactly limit bytes fits
+               and a longer one is seen. */
+            size_t ncap = cap ? cap * 2 : 64 * 1024;
+            char *p;
+            if (ncap > limit + 1)
+                ncap = limit + 1;
+            if (ncap <= cap) {
+                snprintf(msg, msgsz, "'%s' is larger than %zu MiB, the limit for one input", shown,
+                         limit >> 20);
+                goto done;
+            }
+            p = realloc(data, ncap + 1);
+            if (!p) {
+                snprintf(msg, msgsz, "cannot read '%s': out of memory", shown);
+                goto done;
+            }
+            data = p;
+            cap = ncap;
+        }
+        got = fread(data + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                snprintf(msg, msgsz, "cannot read '%s': %s", shown, strerror(errno));
+                goto done;
+            }
+            break;
+        }
+    }
+    if (n > limit) {
+        snprintf(msg, msgsz, "'%s' is larger than %zu MiB, the limit for one input", shown,
+                 limit >> 20);
+        goto done;
+    }
+    data[n] = '\0';
+    *buf = data;
+    *len = n;
+    data = NULL;
+    rc = 0;
+done:
+    free(data);
+    if (!is_stdin)
+        fclose(f);
+    return rc;
+}
+
+int pv_cli__format_date(int64_t t, int with_time, char *buf, size_t bufsz)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    if (t == PV_DATE_UNKNOWN || (int64_t)tt != t || !gmtime_r(&tt, &tm) ||
+        strftime(buf, bufsz, with_time ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d", &tm) == 0) {
+        snprintf(buf, bufsz, "%s", with_time ? "" : "-");
+        return 0;
+    }
+    return 1;
+}
+
+double pv_cli__now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}

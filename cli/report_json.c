@@ -1,0 +1,250 @@
+/*
+ * report_json.c - the JSON reports of match and stats, built as cJSON trees and printed
+ * once. docs/json.md documents every field; keep the two in step and the names stable.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cJSON.h>
+
+#include "cli_int.h"
+
+/* Ratios are rounded to 6 decimals so that 1/3 prints as 0.333333, not 0.33333333333333331. */
+static double ratio(double x)
+{
+    return round(x * 1e6) / 1e6;
+}
+
+/* Add a number; every count fits a double exactly below 2^53. */
+static int add_num(cJSON *obj, const char *key, double v)
+{
+    return cJSON_AddNumberToObject(obj, key, v) ? 0 : -1;
+}
+
+/* Add a string, or null when s is NULL. */
+static int add_str(cJSON *obj, const char *key, const char *s)
+{
+    return (s ? cJSON_AddStringToObject(obj, key, s) : cJSON_AddNullToObject(obj, key)) ? 0 : -1;
+}
+
+/* Add an ISO 8601 UTC date, or null when unknown. */
+static int add_date(cJSON *obj, const char *key, int64_t t)
+{
+    char buf[64];
+    if (!pv_cli__format_date(t, 1, buf, sizeof buf))
+        return add_str(obj, key, NULL);
+    return add_str(obj, key, buf);
+}
+
+/* Append item to array; on failure item is freed. Returns 0 or -1 (also for a NULL item). */
+static int append(cJSON *array, cJSON *item)
+{
+    if (!item)
+        return -1;
+    if (!cJSON_AddItemToArray(array, item)) {
+        cJSON_Delete(item);
+        return -1;
+    }
+    return 0;
+}
+
+/* The "index" object; full adds what only stats shows. */
+static cJSON *index_object(const char *path, const pv_index_info *info, int full)
+{
+    cJSON *o = cJSON_CreateObject();
+    char seed[32];
+    int bad = 0;
+    if (!o)
+        return NULL;
+    snprintf(seed, sizeof seed, "0x%016llx", (unsigned long long)info->seed);
+    bad |= add_str(o, "path", path);
+    bad |= add_num(o, "format_version", info->format_version);
+    bad |= add_num(o, "norm_version", info->norm_version);
+    bad |= add_num(o, "k", info->k);
+    bad |= add_num(o, "w", info->w);
+    bad |= add_num(o, "t", (double)info->k + info->w - 1);
+    bad |= add_str(o, "seed", seed);
+    bad |= add_num(o, "fp_bits", info->fp_bits);
+    if (full) {
+        bad |= add_num(o, "posting_cap", info->posting_cap);
+        bad |= add_date(o, "created", info->created > 0 ? info->created : PV_DATE_UNKNOWN);
+    }
+    bad |= add_num(o, "documents", (double)info->documents);
+    if (full) {
+        bad |= add_num(o, "authors", (double)info->authors);
+        bad |= add_num(o, "sources", (double)info->sources);
+        bad |= add_num(o, "fingerprints", (double)info->fingerprints);
+        bad |= add_num(o, "postings", (double)info->postings);
+        bad |= add_num(o, "blocks", (double)info->blocks);
+        bad |= add_num(o, "tokens", (double)info->tokens);
+        bad |= add_num(o, "input_bytes", (double)info->input_bytes);
+        bad |= add_num(o, "file_bytes", (double)info->file_bytes);
+    }
+    if (bad) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *source_object(const pv_source_ref *s)
+{
+    cJSON *o = cJSON_CreateObject(), *author;
+    int bad = 0;
+    if (!o)
+        return NULL;
+    bad |= add_str(o, "kind", s->kind);
+    bad |= !cJSON_AddBoolToObject(o, "origin", s->origin != 0);
+    bad |= add_str(o, "document", s->locator);
+    bad |= add_str(o, "source", s->source);
+    bad |= add_str(o, "commit", s->commit);
+    bad |= add_num(o, "line_start", s->line_start);
+    bad |= add_num(o, "line_end", s->line_end);
+    if (s->author_name) {
+        author = cJSON_AddObjectToObject(o, "author");
+        bad |= !author;
+        if (author) {
+            bad |= add_str(author, "name", s->author_name);
+            bad |= add_str(author, "email", s->author_email);
+        }
+    } else {
+        bad |= add_str(o, "author", NULL);
+    }
+    bad |= add_date(o, "date", s->date);
+    bad |= add_str(o, "license", s->license);
+    bad |= add_num(o, "matched_tokens", s->matched_tokens);
+    bad |= add_num(o, "copies", s->copies);
+    if (bad) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *span_object(const pv_span *sp)
+{
+    cJSON *o = cJSON_CreateObject(), *sources;
+    size_t i;
+    int bad = 0;
+    if (!o)
+        return NULL;
+    bad |= add_num(o, "start", sp->start);
+    bad |= add_num(o, "end", sp->end);
+    bad |= add_num(o, "line_start", sp->line_start);
+    bad |= add_num(o, "line_end", sp->line_end);
+    bad |= add_num(o, "tokens", sp->tokens);
+    bad |= !cJSON_AddBoolToObject(o, "common", sp->common != 0);
+    sources = cJSON_AddArrayToObject(o, "sources");
+    bad |= !sources;
+    for (i = 0; !bad && i < sp->nsources; i++) {
+        bad |= append(sources, source_object(&sp->sources[i]));
+    }
+    if (bad) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *result_object(const char *input, const pv_result *res)
+{
+    cJSON *o = cJSON_CreateObject(), *spans, *authors;
+    size_t i;
+    int bad = 0;
+    if (!o)
+        return NULL;
+    bad |= add_str(o, "input", input);
+    bad |= add_num(o, "tokens", res->tokens);
+    bad |= add_num(o, "matched_tokens", res->matched_tokens);
+    bad |= add_num(o, "coverage", ratio(res->coverage));
+    spans = cJSON_AddArrayToObject(o, "spans");
+    bad |= !spans;
+    for (i = 0; !bad && i < res->nspans; i++) {
+        bad |= append(spans, span_object(&res->spans[i]));
+    }
+    authors = bad ? NULL : cJSON_AddArrayToObject(o, "authors");
+    bad |= !authors;
+    for (i = 0; !bad && i < res->nauthors; i++) {
+        const pv_author_credit *a = &res->authors[i];
+        cJSON *ao = cJSON_CreateObject();
+        bad |= append(authors, ao);
+        if (bad)
+            break;
+        bad |= add_str(ao, "name", a->name);
+        bad |= add_str(ao, "email", a->email);
+        bad |= add_num(ao, "tokens", (double)a->tokens);
+        bad |= add_num(ao, "share", ratio(a->share));
+    }
+    if (bad) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+cJSON *pv_cli__json_match_new(const char *index_path, const pv_index_info *info)
+{
+    cJSON *doc = cJSON_CreateObject(), *ix = index_object(index_path, info, 0);
+    if (!doc || !ix || !cJSON_AddItemToObject(doc, "index", ix)) {
+        cJSON_Delete(doc);
+        cJSON_Delete(ix);
+        return NULL;
+    }
+    if (!cJSON_AddArrayToObject(doc, "results")) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+int pv_cli__json_match_add(cJSON *doc, const char *input, const pv_result *res)
+{
+    cJSON *results = cJSON_GetObjectItemCaseSensitive(doc, "results");
+    if (!results)
+        return -1;
+    return append(results, result_object(input, res));
+}
+
+cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info)
+{
+    cJSON *doc = cJSON_CreateObject(), *ix = index_object(path, info, 1), *chunks;
+    size_t i;
+    if (!doc || !ix || !cJSON_AddItemToObject(doc, "index", ix)) {
+        cJSON_Delete(doc);
+        cJSON_Delete(ix);
+        return NULL;
+    }
+    chunks = cJSON_AddArrayToObject(doc, "chunks");
+    for (i = 0; chunks && i < info->nchunks; i++) {
+        const pv_index_chunk *c = &info->chunks[i];
+        cJSON *co = cJSON_CreateObject();
+        int bad = append(chunks, co);
+        if (!bad) {
+            double share = info->file_bytes ? (double)c->size / (double)info->file_bytes : 0;
+            bad |= add_str(co, "id", c->id);
+            bad |= add_num(co, "offset", (double)c->offset);
+            bad |= add_num(co, "size", (double)c->size);
+            bad |= add_num(co, "share", ratio(share));
+        }
+        if (bad)
+            chunks = NULL;
+    }
+    if (!chunks) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+int pv_cli__json_print(cJSON *doc)
+{
+    char *s = doc ? cJSON_Print(doc) : NULL;
+    cJSON_Delete(doc);
+    if (!s)
+        return -1;
+    fputs(s, stdout);
+    putchar('\n');
+    cJSON_free(s);
+    return 0;
+}

@@ -1,0 +1,121 @@
+/*
+ * common_int.h - library-internal helpers shared by every module: error messages,
+ * bounded growable buffers, checked allocation, the hashing wrapper. Depends on nothing.
+ */
+#ifndef PV_COMMON_INT_H
+#define PV_COMMON_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "provscan.h"
+
+#if defined(__GNUC__)
+#define PV_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define PV_LIKELY(x) __builtin_expect(!!(x), 1)
+#define PV_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define PV_PRINTF(a, b)
+#define PV_LIKELY(x) (x)
+#define PV_UNLIKELY(x) (x)
+#endif
+
+/* Fill err (may be NULL) with code and a formatted message; returns code. */
+int pv_err__set(pv_err *err, int code, const char *fmt, ...) PV_PRINTF(3, 4);
+
+/* Prefix err->msg with "prefix: " (used to add a file name to a lower-level message). */
+void pv_err__prefix(pv_err *err, const char *fmt, ...) PV_PRINTF(2, 3);
+
+/* A growable byte buffer with a hard cap: appends beyond cap fail with PV_ELIMIT. */
+typedef struct pv_buf {
+    char *data;
+    size_t len, cap, limit;
+} pv_buf;
+
+#define PV_BUF_INIT(limit_) {NULL, 0, 0, (limit_)}
+
+/* Make room for extra more bytes; returns 0, PV_ENOMEM or PV_ELIMIT. */
+int pv_buf__reserve(pv_buf *b, size_t extra);
+int pv_buf__append(pv_buf *b, const void *data, size_t n);
+void pv_buf__free(pv_buf *b);
+
+/* Grow an array *ptr of *cap elements of size elem so that it holds at least need.
+ * Returns 0 or PV_ENOMEM (the old array is kept on failure). */
+int pv_array__grow(void **ptr, size_t *cap, size_t need, size_t elem);
+
+/* 64-bit hash of a byte string (XXH3, seeded). */
+uint64_t pv_hash64(const void *data, size_t len, uint64_t seed);
+
+/* fmix64 finalizer from MurmurHash3: a bijective avalanche of a 64-bit value. */
+static inline uint64_t pv_mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xc4ceb9fe1a85ec53);
+    x ^= x >> 33;
+    return x;
+}
+
+/* Little-endian loads and stores, alignment-free. */
+static inline uint32_t pv_load32(const void *p)
+{
+    const unsigned char *b = p;
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+static inline uint64_t pv_load64(const void *p)
+{
+    const unsigned char *b = p;
+    return (uint64_t)pv_load32(b) | (uint64_t)pv_load32(b + 4) << 32;
+}
+static inline void pv_store32(void *p, uint32_t v)
+{
+    unsigned char *b = p;
+    b[0] = (unsigned char)v;
+    b[1] = (unsigned char)(v >> 8);
+    b[2] = (unsigned char)(v >> 16);
+    b[3] = (unsigned char)(v >> 24);
+}
+static inline void pv_store64(void *p, uint64_t v)
+{
+    pv_store32(p, (uint32_t)v);
+    pv_store32((unsigned char *)p + 4, (uint32_t)(v >> 32));
+}
+
+/* LEB128 varints. put writes at most 10 bytes and returns the count; get returns the
+ * number of bytes read, or 0 when the varint runs past end or is longer than 10 bytes. */
+static inline size_t pv_varint_put(unsigned char *p, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (unsigned char)v;
+    return n;
+}
+static inline size_t pv_varint_get(const unsigned char *p, const unsigned char *end, uint64_t *v)
+{
+    uint64_t r = 0;
+    unsigned shift = 0;
+    const unsigned char *s = p;
+    while (p < end && shift < 64) {
+        unsigned char c = *p++;
+        r |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            *v = r;
+            return (size_t)(p - s);
+        }
+        shift += 7;
+    }
+    return 0;
+}
+
+/* Number of online cores (at least 1). */
+unsigned pv_cpu_count(void);
+
+/* Monotonic time in seconds. */
+double pv_now(void);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * error.c - error codes and messages. The library never prints: it fills a pv_err
+ * that the caller (cli/) decides how to show.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
+
+#include "common_int.h"
+
+const char *pv_strerror(int code)
+{
+    switch (code) {
+    case PV_OK:
+        return "success";
+    case PV_ENOMEM:
+        return "out of memory";
+    case PV_EIO:
+        return "input/output error";
+    case PV_ECORRUPT:
+        return "corrupt index";
+    case PV_EVERSION:
+        return "unsupported version";
+    case PV_EFORMAT:
+        return "bad input format";
+    case PV_EINVAL:
+        return "invalid argument";
+    case PV_EPARAMS:
+        return "index parameters do not match";
+    case PV_ELIMIT:
+        return "input exceeds a limit";
+    case PV_ESKIP:
+        return "skipped";
+    default:
+        return "unknown error";
+    }
+}
+
+int pv_err__set(pv_err *err, int code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        err->code = code;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+void pv_err__prefix(pv_err *err, const char *fmt, ...)
+{
+    char buf[sizeof err->msg];
+    size_t n, m;
+    va_list ap;
+    if (!err)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf - 2, fmt, ap);
+    va_end(ap);
+    n = strlen(buf);
+    buf[n++] = ':';
+    buf[n++] = ' ';
+    m = strnlen(err->msg, sizeof err->msg);
+    if (m > sizeof buf - 1 - n)
+        m = sizeof buf - 1 - n;
+    memcpy(buf + n, err->msg, m);
+    buf[n + m] = 0;
+    memcpy(err->msg, buf, sizeof buf);
+}

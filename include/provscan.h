@@ -1,0 +1,223 @@
+/*
+ * provscan.h - the public API of libprovscan: build a fingerprint index from sources,
+ * open it, and attribute text to the documents and authors it comes from.
+ * Everything not declared here is private to the library.
+ */
+#ifndef PROVSCAN_H
+#define PROVSCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PV_VERSION_STRING "0.1.0"
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+/* Error codes returned (negated) by fallible functions. Values never change. */
+typedef enum pv_error {
+    PV_OK = 0,
+    PV_ENOMEM = -1,   /* out of memory */
+    PV_EIO = -2,      /* read, write, open, rename failed */
+    PV_ECORRUPT = -3, /* index checksum, offset or length is wrong */
+    PV_EVERSION = -4, /* index format or normalization version not supported */
+    PV_EFORMAT = -5,  /* input is not in the expected format */
+    PV_EINVAL = -6,   /* an option or argument is out of range */
+    PV_EPARAMS = -7,  /* index parameters do not match what the query needs */
+    PV_ELIMIT = -8,   /* an input exceeds a hard limit */
+    PV_ESKIP = -9     /* a document was skipped (binary, too large, excluded) */
+} pv_error;
+
+/* One complete error message, filled in by the function that failed. */
+typedef struct pv_err {
+    int code;
+    char msg[1024];
+} pv_err;
+
+/* A short constant description of an error code ("out of memory"). */
+const char *pv_strerror(int code);
+
+/* ---- diagnostics and progress ---------------------------------------------------------- */
+
+typedef enum pv_severity { PV_NOTE = 0, PV_WARNING = 1, PV_ERROR = 2 } pv_severity;
+
+/* Called for non-fatal conditions (a skipped file, a bad record); msg is one complete line
+ * without "provscan: " and without newline. May be called from worker threads, serialized. */
+typedef void (*pv_diag_fn)(void *ctx, pv_severity sev, const char *msg);
+
+/* Called from time to time during long work; totals may be 0 when unknown. */
+typedef void (*pv_progress_fn)(void *ctx, uint64_t done_bytes, uint64_t total_bytes,
+                               uint64_t done_docs, uint64_t total_docs);
+
+/* ---- building an index ----------------------------------------------------------------- */
+
+#define PV_DEFAULT_K 13
+#define PV_DEFAULT_W 13
+#define PV_DEFAULT_SEED UINT64_C(0x70726f767363616e) /* "provscan" */
+#define PV_DEFAULT_MEMORY ((size_t)1 << 30)
+#define PV_DEFAULT_MAX_FILE_SIZE ((uint64_t)10 << 20)
+#define PV_DEFAULT_POSTING_CAP 1024
+
+typedef struct pv_build_opts {
+    uint32_t k;                /* tokens per k-gram */
+    uint32_t w;                /* winnowing window, in k-grams */
+    uint64_t seed;             /* hash seed */
+    size_t memory;             /* memory budget in bytes for postings buffers */
+    unsigned jobs;             /* worker threads; 0 = all cores */
+    uint64_t max_file_size;    /* files larger than this are skipped */
+    const char *const *excludes; /* PCRE2 patterns matched against relative paths */
+    size_t nexcludes;
+    const char *author;        /* "Name <email>" for every document, or NULL (unknown) */
+    const char *license;       /* SPDX id forced for every document, or NULL (detect) */
+    uint32_t posting_cap;      /* postings kept per fingerprint; the rest only counted */
+    int strict;                /* stop at the first unreadable input */
+    const char *tmpdir;        /* where runs are spilled; NULL = next to the output */
+    pv_diag_fn diag;
+    pv_progress_fn progress;
+    void *ctx; /* passed to diag and progress */
+} pv_build_opts;
+
+#define PV_BUILD_OPTS_INIT                                                                     \
+    {                                                                                          \
+        PV_DEFAULT_K, PV_DEFAULT_W, PV_DEFAULT_SEED, PV_DEFAULT_MEMORY, 0,                     \
+            PV_DEFAULT_MAX_FILE_SIZE, NULL, 0, NULL, NULL, PV_DEFAULT_POSTING_CAP, 0, NULL,    \
+            NULL, NULL, NULL                                                                   \
+    }
+
+typedef struct pv_build_stats {
+    uint64_t documents;          /* documents indexed */
+    uint64_t bytes;              /* bytes of text indexed */
+    uint64_t tokens;             /* tokens indexed */
+    uint64_t postings;           /* postings written (after the cap) */
+    uint64_t fingerprints;       /* distinct fingerprints */
+    uint64_t runs;               /* sorted runs spilled to disk */
+    uint64_t skipped_binary;     /* files with NUL bytes or not text */
+    uint64_t skipped_large;      /* files over max_file_size */
+    uint64_t skipped_excluded;   /* paths matching an exclude pattern */
+    uint64_t skipped_unreadable; /* files that could not be opened or read */
+    uint64_t skipped_empty;      /* files with no tokens */
+    uint64_t invalid_utf8;       /* invalid UTF-8 sequences replaced by U+FFFD */
+    uint64_t index_bytes;        /* size of the written index file */
+} pv_build_stats;
+
+/* Index every SOURCE (a file or a directory tree) into the index file out_path.
+ * The index is written to a temporary name beside out_path and renamed when complete.
+ * stats may be NULL. Returns 0, or a negative pv_error with err filled in. */
+int pv_index_build(const char *out_path, const char *const *sources, size_t nsources,
+                   const pv_build_opts *opts, pv_build_stats *stats, pv_err *err);
+
+/* ---- reading an index ------------------------------------------------------------------ */
+
+typedef struct pv_index pv_index;
+
+/* Open and validate the index file at path (mmap, header, chunk table, checksums).
+ * On success *out owns the index; free it with pv_index_free. */
+int pv_index_open(pv_index **out, const char *path, pv_err *err);
+
+/* Release an index; accepts NULL. Strings borrowed from it become invalid. */
+void pv_index_free(pv_index *ix);
+
+typedef struct pv_index_chunk {
+    char id[5]; /* four-character chunk id, NUL-terminated */
+    uint64_t offset;
+    uint64_t size;
+} pv_index_chunk;
+
+typedef struct pv_index_info {
+    uint32_t format_version;
+    uint32_t norm_version;
+    uint32_t k, w;
+    uint32_t fp_bits;
+    uint32_t posting_cap;
+    uint64_t seed;
+    uint64_t documents;
+    uint64_t authors;
+    uint64_t sources;
+    uint64_t fingerprints; /* distinct */
+    uint64_t postings;
+    uint64_t blocks;
+    uint64_t tokens;     /* tokens indexed */
+    uint64_t input_bytes; /* bytes of text indexed */
+    uint64_t file_bytes;
+    int64_t created;     /* unix seconds */
+    size_t nchunks;
+    const pv_index_chunk *chunks; /* borrowed from the index */
+} pv_index_info;
+
+/* Fill *info with the index's parameters and counts. */
+void pv_index_get_info(const pv_index *ix, pv_index_info *info);
+
+/* ---- matching -------------------------------------------------------------------------- */
+
+#define PV_DEFAULT_COMMON 25
+
+typedef struct pv_match_opts {
+    uint32_t min_tokens; /* spans shorter than this are not reported; 0 = k */
+    uint32_t common;     /* fingerprints in more than this many documents are common */
+    uint32_t max_sources; /* sources listed per span (origin first) */
+} pv_match_opts;
+
+#define PV_MATCH_OPTS_INIT {0, PV_DEFAULT_COMMON, 10}
+
+#define PV_DATE_UNKNOWN INT64_MIN
+
+/* All strings below are borrowed from the index and live as long as it does. */
+typedef struct pv_source_ref {
+    uint32_t document;  /* document id in the index */
+    const char *kind;   /* "file", ... */
+    const char *source; /* the source root the document was indexed from */
+    const char *locator; /* relative path, URL, record id */
+    const char *commit; /* or NULL */
+    const char *license; /* SPDX id or NULL */
+    const char *author_name;  /* or NULL when unknown */
+    const char *author_email; /* or NULL */
+    int64_t date;       /* unix seconds or PV_DATE_UNKNOWN */
+    uint32_t line_start, line_end; /* 1-based, inclusive, in the document */
+    uint32_t matched_tokens;
+    int origin;      /* 1 for the origin (earliest), 0 for a copy */
+    uint32_t copies; /* on the origin: how many other documents hold the span */
+} pv_source_ref;
+
+typedef struct pv_span {
+    uint32_t start, end;           /* byte range in the query, end exclusive */
+    uint32_t line_start, line_end; /* 1-based, inclusive, in the query */
+    uint32_t tok_start, tok_end;   /* token range in the query, end exclusive */
+    uint32_t tokens;
+    int common; /* made of common fingerprints only: earns no credit */
+    pv_source_ref *sources;
+    size_t nsources;
+} pv_span;
+
+typedef struct pv_author_credit {
+    const char *name;  /* borrowed; "unknown" when the author is not known */
+    const char *email; /* borrowed, may be NULL */
+    uint64_t tokens;
+    double share; /* tokens / all credited tokens */
+} pv_author_credit;
+
+typedef struct pv_result {
+    uint32_t tokens;         /* tokens in the query */
+    uint32_t matched_tokens; /* tokens covered by reported spans */
+    double coverage;         /* matched_tokens / tokens */
+    pv_span *spans;
+    size_t nspans;
+    pv_author_credit *authors; /* sorted by tokens, descending */
+    size_t nauthors;
+    uint64_t invalid_utf8; /* invalid sequences in the query */
+} pv_result;
+
+/* Attribute the text (any mix of prose and code) against the index.
+ * On success *out owns a result; free it with pv_result_free. */
+int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_match_opts *opts,
+                 pv_result **out, pv_err *err);
+
+/* Release a result; accepts NULL. */
+void pv_result_free(pv_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,620 @@
+/*
+ * reader.c - opens an index file read-only with mmap, validates header, chunk table,
+ * checksums and every table entry, and serves batched fingerprint lookups, documents,
+ * line tables and origins to the matcher. Nothing in the file is trusted.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zstd.h>
+
+#include "common_int.h"
+#include "format.h"
+#include "index_int.h"
+
+struct pv_index {
+    char *path;
+    const unsigned char *map;
+    size_t size;
+    uint32_t version, norm, k, w, fp_bits, posting_cap;
+    uint64_t seed;
+    pv_index_chunk chunks[PV_MAX_CHUNKS];
+    size_t nchunks;
+    /* required chunks */
+    const unsigned char *meta, *fano, *bdir, *pstg, *docs, *line, *orig, *auth, *srcs, *strs;
+    uint64_t pstg_size, line_size, strs_size;
+    uint64_t ndocs, nauthors, nsources, norigins, nfps, npostings, nblocks, ntokens, nbytes;
+    int64_t created;
+    uint32_t fanout_bits, block_postings;
+};
+
+static int corrupt(pv_err *err, const char *path, const char *what)
+{
+    return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': %s", path, what);
+}
+
+/* A string offset is valid when it points inside the pool and a NUL follows it there. */
+static int str_ok(const pv_index *ix, uint32_t off, int may_be_none)
+{
+    if (off == PV_NONE)
+        return may_be_none;
+    if (off >= ix->strs_size)
+        return 0;
+    return memchr(ix->strs + off, 0, ix->strs_size - off) != NULL;
+}
+
+static const char *str_at(const pv_index *ix, uint32_t off)
+{
+    return off == PV_NONE ? NULL : (const char *)ix->strs + off;
+}
+
+static const unsigned char *find_chunk(pv_index *ix, const char *id, uint64_t *size)
+{
+    size_t i;
+    for (i = 0; i < ix->nchunks; i++)
+        if (memcmp(ix->chunks[i].id, id, 4) == 0) {
+            *size = ix->chunks[i].size;
+            return ix->map + ix->chunks[i].offset;
+        }
+    return NULL;
+}
+
+static int parse_header(pv_index *ix, pv_err *err)
+{
+    const unsigned char *m = ix->map;
+    uint64_t checksum, fsize;
+    size_t i, j, table;
+    if (ix->size < PV_HDR_SIZE)
+        return corrupt(err, ix->path, "file too short for a header");
+    if (memcmp(m, PV_MAGIC, PV_MAGIC_LEN) != 0)
+        return pv_err__set(err, PV_EFORMAT, "'%s' is not a provscan index (bad magic)",
+                           ix->path);
+    ix->version = pv_load32(m + PV_HDR_VERSION);
+    if (ix->version != PV_FORMAT_VERSION)
+        return pv_err__set(err, PV_EVERSION,
+                           "index '%s' has format version %u; this provscan reads version %u",
+                           ix->path, ix->version, PV_FORMAT_VERSION);
+    fsize = pv_load64(m + PV_HDR_FILE_SIZE);
+    if (fsize != ix->size)
+        return pv_err__set(err, PV_ECORRUPT,
+                           "corrupt index '%s': file is %zu bytes, header says %llu "
+                           "(truncated or extended)",
+                           ix->path, ix->size, (unsigned long long)fsize);
+    ix->nchunks = pv_load32(m + PV_HDR_NCHUNKS);
+    if (ix->nchunks == 0 || ix->nchunks > PV_MAX_CHUNKS)
+        return corrupt(err, ix->path, "bad chunk count");
+    table = ix->nchunks * PV_CHUNK_ENTRY;
+    if (ix->size < PV_HDR_SIZE + table)
+        return corrupt(err, ix->path, "file too short for its chunk table");
+    {
+        /* checksum over header bytes [0,56) then the table */
+        unsigned char *tmp = malloc(56 + table);
+        if (!tmp)
+            return pv_err__set(err, PV_ENOMEM, "out of memory");
+        memcpy(tmp, m, 56);
+        memcpy(tmp + 56, m + PV_HDR_SIZE, table);
+        checksum = pv_hash64(tmp, 56 + table, 0);
+        free(tmp);
+    }
+    if (checksum != pv_load64(m + PV_HDR_CHECKSUM))
+        return corrupt(err, ix->path, "header checksum mismatch");
+    ix->norm = pv_load32(m + PV_HDR_NORM);
+    ix->k = pv_load32(m + PV_HDR_K);
+    ix->w = pv_load32(m + PV_HDR_W);
+    ix->fp_bits = pv_load32(m + PV_HDR_FP_BITS);
+    ix->posting_cap = pv_load32(m + PV_HDR_POSTING_CAP);
+    ix->seed = pv_load64(m + PV_HDR_SEED);
+    if (ix->fp_bits != PV_FP_BITS)
+        return pv_err__set(err, PV_EVERSION, "index '%s' keeps %u fingerprint bits; expected %u",
+                           ix->path, ix->fp_bits, PV_FP_BITS);
+    if (ix->k < 1 || ix->k > 1024 || ix->w < 1 || ix->w > 1024 || ix->posting_cap < 1)
+        return corrupt(err, ix->path, "parameters out of range");
+    for (i = 0; i < ix->nchunks; i++) {
+        const unsigned char *e = m + PV_HDR_SIZE + i * PV_CHUNK_ENTRY;
+        pv_index_chunk *c = &ix->chunks[i];
+        memcpy(c->id, e + PV_CHUNK_ID, 4);
+        c->id[4] = 0;
+        c->offset = pv_load64(e + PV_CHUNK_OFFSET);
+        c->size = pv_load64(e + PV_CHUNK_SIZE);
+        if (c->offset < PV_HDR_SIZE + table || c->offset > ix->size ||
+            c->size > ix->size - c->offset)
+            return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': chunk %s lies outside the file",
+                               ix->path, c->id);
+        if (pv_hash64(m + c->offset, (size_t)c->size, 0) != pv_load64(e + PV_CHUNK_CHECKSUM))
+            return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': checksum mismatch in chunk %s",
+                               ix->path, c->id);
+        for (j = 0; j < i; j++) {
+            const pv_index_chunk *o = &ix->chunks[j];
+            if (memcmp(o->id, c->id, 4) == 0)
+                return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': chunk %s twice",
+                                   ix->path, c->id);
+            if (c->size && o->size && c->offset < o->offset + o->size &&
+                o->offset < c->offset + c->size)
+                return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': chunks %s and %s overlap",
+                                   ix->path, o->id, c->id);
+        }
+    }
+    return 0;
+}
+
+#define NEED(var, id, cond)                                                                    \
+    do {                                                                                       \
+        uint64_t sz_;                                                                          \
+        (var) = find_chunk(ix, (id), &sz_);                                                    \
+        if (!(var))                                                                            \
+            return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': missing chunk %s",       \
+                               ix->path, (id));                                                \
+        if (!(cond))                                                                           \
+            return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': chunk %s has a bad size", \
+                               ix->path, (id));                                                \
+    } while (0)
+
+static int parse_tables(pv_index *ix, pv_err *err)
+{
+    uint64_t i;
+    {
+        uint64_t sz;
+        ix->meta = find_chunk(ix, PV_ID_META, &sz);
+        if (!ix->meta || sz != PV_META_SIZE)
+            return corrupt(err, ix->path, "missing or bad META chunk");
+    }
+    ix->ndocs = pv_load64(ix->meta + PV_META_DOCUMENTS);
+    ix->nauthors = pv_load64(ix->meta + PV_META_AUTHORS);
+    ix->nsources = pv_load64(ix->meta + PV_META_SOURCES);
+    ix->norigins = pv_load64(ix->meta + PV_META_ORIGINS);
+    ix->nfps = pv_load64(ix->meta + PV_META_FINGERPRINTS);
+    ix->npostings = pv_load64(ix->meta + PV_META_POSTINGS);
+    ix->nblocks = pv_load64(ix->meta + PV_META_BLOCKS);
+    ix->ntokens = pv_load64(ix->meta + PV_META_TOKENS);
+    ix->nbytes = pv_load64(ix->meta + PV_META_INPUT_BYTES);
+    ix->created = (int64_t)pv_load64(ix->meta + PV_META_CREATED);
+    ix->fanout_bits = pv_load32(ix->meta + PV_META_FANOUT_BITS);
+    ix->block_postings = pv_load32(ix->meta + PV_META_BLOCK_POSTINGS);
+    if (ix->fanout_bits > PV_MAX_FANOUT_BITS || ix->ndocs >= PV_NONE ||
+        ix->norigins >= PV_NONE || ix->nauthors >= PV_NONE || ix->nsources >= PV_NONE ||
+        ix->nblocks >= PV_NONE || ix->block_postings == 0)
+        return corrupt(err, ix->path, "counts out of range in META");
+
+    NEED(ix->fano, PV_ID_FANO, sz_ == (((uint64_t)1 << ix->fanout_bits) + 1) * 4);
+    NEED(ix->bdir, PV_ID_BDIR, sz_ == ix->nblocks * PV_BDIR_ENTRY);
+    NEED(ix->pstg, PV_ID_PSTG, (ix->pstg_size = sz_, 1));
+    NEED(ix->docs, PV_ID_DOCS, sz_ == ix->ndocs * PV_DOC_ENTRY);
+    NEED(ix->line, PV_ID_LINE, (ix->line_size = sz_, 1));
+    NEED(ix->orig, PV_ID_ORIG, sz_ == ix->norigins * PV_ORIG_ENTRY);
+    NEED(ix->auth, PV_ID_AUTH, sz_ == ix->nauthors * PV_AUTH_ENTRY);
+    NEED(ix->srcs, PV_ID_SRCS, sz_ == ix->nsources * PV_SRC_ENTRY);
+    NEED(ix->strs, PV_ID_STRS, (ix->strs_size = sz_) > 0);
+    if (ix->strs[ix->strs_size - 1] != 0)
+        return corrupt(err, ix->path, "string pool not terminated");
+
+    /* fan-out: non-decreasing, ends at nblocks */
+    {
+        uint32_t prev = 0;
+        uint64_t nf = ((uint64_t)1 << ix->fanout_bits) + 1;
+        for (i = 0; i < nf; i++) {
+            uint32_t v = pv_load32(ix->fano + 4 * i);
+            if (v < prev || v > ix->nblocks)
+                return corrupt(err, ix->path, "fan-out table out of order");
+            prev = v;
+        }
+        if (prev != ix->nblocks)
+            return corrupt(err, ix->path, "fan-out table does not end at the block count");
+    }
+    /* block directory: increasing first fingerprints, blocks inside PSTG */
+    {
+        uint64_t prev_fp = 0, total = 0;
+        for (i = 0; i < ix->nblocks; i++) {
+            const unsigned char *e = ix->bdir + i * PV_BDIR_ENTRY;
+            uint64_t fp = pv_load64(e + PV_BDIR_FIRST_FP), off = pv_load64(e + PV_BDIR_OFFSET);
+            uint32_t stored = pv_load32(e + PV_BDIR_STORED), raw = pv_load32(e + PV_BDIR_RAW);
+            uint32_t count = pv_load32(e + PV_BDIR_COUNT), flags = pv_load32(e + PV_BDIR_FLAGS);
+            if ((i > 0 && fp <= prev_fp) || fp >> PV_FP_BITS || off > ix->pstg_size ||
+                stored > ix->pstg_size - off || raw > PV_BLOCK_MAX_RAW || count == 0 ||
+                count > ix->block_postings + ix->posting_cap || (flags & ~PV_BLOCK_RAW) ||
+                ((flags & PV_BLOCK_RAW) && stored != raw) || raw < 4u * count)
+                return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': bad directory entry "
+                                   "for block %llu", ix->path, (unsigned long long)i);
+            /* the fan-out must agree with the first fingerprint */
+            prev_fp = fp;
+            total += count;
+        }
+        if (total != ix->npostings)
+            return corrupt(err, ix->path, "posting count does not match the block directory");
+    }
+    for (i = 0; i < ix->nsources; i++) {
+        const unsigned char *e = ix->srcs + i * PV_SRC_ENTRY;
+        if (!str_ok(ix, pv_load32(e + PV_SRC_NAME), 0) || !str_ok(ix, pv_load32(e + PV_SRC_KIND), 0))
+            return corrupt(err, ix->path, "bad string in source table");
+    }
+    for (i = 0; i < ix->nauthors; i++) {
+        const unsigned char *e = ix->auth + i * PV_AUTH_ENTRY;
+        if (!str_ok(ix, pv_load32(e + PV_AUTH_NAME), 0) ||
+            !str_ok(ix, pv_load32(e + PV_AUTH_EMAIL), 1))
+            return corrupt(err, ix->path, "bad string in author table");
+    }
+    for (i = 0; i < ix->norigins; i++) {
+        const unsigned char *e = ix->orig + i * PV_ORIG_ENTRY;
+        uint32_t a = pv_load32(e + PV_ORIG_AUTHOR);
+        if ((a != PV_NONE && a >= ix->nauthors) || !str_ok(ix, pv_load32(e + PV_ORIG_COMMIT), 1))
+            return corrupt(err, ix->path, "bad entry in origin table");
+    }
+    {
+        uint64_t ntok = 0;
+        for (i = 0; i < ix->ndocs; i++) {
+            const unsigned char *e = ix->docs + i * PV_DOC_ENTRY;
+            uint64_t loff = pv_load64(e + PV_DOC_LINES_OFF);
+            uint32_t lsize = pv_load32(e + PV_DOC_LINES_SIZE), lraw = pv_load32(e + PV_DOC_LINES_RAW);
+            uint32_t nlines = pv_load32(e + PV_DOC_NLINES);
+            if (pv_load32(e + PV_DOC_SOURCE) >= ix->nsources ||
+                pv_load32(e + PV_DOC_ORIGIN) >= ix->norigins ||
+                !str_ok(ix, pv_load32(e + PV_DOC_KIND), 0) ||
+                !str_ok(ix, pv_load32(e + PV_DOC_LOCATOR), 0) ||
+                !str_ok(ix, pv_load32(e + PV_DOC_COMMIT), 1) ||
+                !str_ok(ix, pv_load32(e + PV_DOC_LICENSE), 1) || loff > ix->line_size ||
+                lsize > ix->line_size - loff || lsize > lraw || nlines == 0 ||
+                lraw < (uint64_t)nlines || lraw > 12u * (uint64_t)nlines)
+                return pv_err__set(err, PV_ECORRUPT,
+                                   "corrupt index '%s': bad entry for document %llu", ix->path,
+                                   (unsigned long long)i);
+            ntok += pv_load32(e + PV_DOC_NTOKENS);
+        }
+        if (ntok != ix->ntokens)
+            return corrupt(err, ix->path, "token count does not match the document table");
+    }
+    return 0;
+}
+
+int pv_index_open(pv_index **out, const char *path, pv_err *err)
+{
+    pv_index *ix = NULL;
+    int fd = -1, rc;
+    struct stat st;
+
+    *out = NULL;
+    ix = calloc(1, sizeof *ix);
+    if (!ix || !(ix->path = strdup(path))) {
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        rc = pv_err__set(err, PV_EIO, "cannot open index '%s': %s", path, strerror(errno));
+        goto done;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        rc = pv_err__set(err, PV_EIO, "cannot open index '%s': %s", path,
+                         S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+        goto done;
+    }
+    ix->size = (size_t)st.st_size;
+    if (ix->size > 0) {
+        void *m = mmap(NULL, ix->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            rc = pv_err__set(err, PV_EIO, "cannot map index '%s': %s", path, strerror(errno));
+            goto done;
+        }
+        ix->map = m;
+    }
+    if ((rc = parse_header(ix, err)) != 0 || (rc = parse_tables(ix, err)) != 0)
+        goto done;
+    *out = ix;
+    ix = NULL;
+    rc = 0;
+done:
+    if (fd >= 0)
+        close(fd);
+    pv_index_free(ix);
+    return rc;
+}
+
+void pv_index_free(pv_index *ix)
+{
+    if (!ix)
+        return;
+    if (ix->map)
+        munmap((void *)ix->map, ix->size);
+    free(ix->path);
+    free(ix);
+}
+
+void pv_index_get_info(const pv_index *ix, pv_index_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->format_version = ix->version;
+    info->norm_version = ix->norm;
+    info->k = ix->k;
+    info->w = ix->w;
+    info->fp_bits = ix->fp_bits;
+    info->posting_cap = ix->posting_cap;
+    info->seed = ix->seed;
+    info->documents = ix->ndocs;
+    info->authors = ix->nauthors;
+    info->sources = ix->nsources;
+    info->fingerprints = ix->nfps;
+    info->postings = ix->npostings;
+    info->blocks = ix->nblocks;
+    info->tokens = ix->ntokens;
+    info->input_bytes = ix->nbytes;
+    info->file_bytes = ix->size;
+    info->created = ix->created;
+    info->nchunks = ix->nchunks;
+    info->chunks = ix->chunks;
+}
+
+const char *pv_index__path(const pv_index *ix)
+{
+    return ix->path;
+}
+
+uint32_t pv_index__ndocs(const pv_index *ix)
+{
+    return (uint32_t)ix->ndocs;
+}
+
+uint32_t pv_index__norigins(const pv_index *ix)
+{
+    return (uint32_t)ix->norigins;
+}
+
+void pv_index__doc(const pv_index *ix, uint32_t id, pv_doc_view *out)
+{
+    const unsigned char *e = ix->docs + (size_t)id * PV_DOC_ENTRY;
+    const unsigned char *s = ix->srcs + (size_t)pv_load32(e + PV_DOC_SOURCE) * PV_SRC_ENTRY;
+    out->kind = str_at(ix, pv_load32(e + PV_DOC_KIND));
+    out->source = str_at(ix, pv_load32(s + PV_SRC_NAME));
+    out->locator = str_at(ix, pv_load32(e + PV_DOC_LOCATOR));
+    out->commit = str_at(ix, pv_load32(e + PV_DOC_COMMIT));
+    out->license = str_at(ix, pv_load32(e + PV_DOC_LICENSE));
+    out->origin = pv_load32(e + PV_DOC_ORIGIN);
+    out->date = (int64_t)pv_load64(e + PV_DOC_DATE);
+    out->nlines = pv_load32(e + PV_DOC_NLINES);
+    out->ntokens = pv_load32(e + PV_DOC_NTOKENS);
+    out->bytes = pv_load64(e + PV_DOC_BYTES);
+}
+
+void pv_index__origin(const pv_index *ix, uint32_t id, pv_origin_view *out)
+{
+    const unsigned char *e = ix->orig + (size_t)id * PV_ORIG_ENTRY;
+    uint32_t a = pv_load32(e + PV_ORIG_AUTHOR);
+    out->author = a;
+    out->author_name = out->author_email = NULL;
+    if (a != PV_NONE) {
+        const unsigned char *ae = ix->auth + (size_t)a * PV_AUTH_ENTRY;
+        out->author_name = str_at(ix, pv_load32(ae + PV_AUTH_NAME));
+        out->author_email = str_at(ix, pv_load32(ae + PV_AUTH_EMAIL));
+    }
+    out->commit = str_at(ix, pv_load32(e + PV_ORIG_COMMIT));
+    out->date = (int64_t)pv_load64(e + PV_ORIG_DATE);
+}
+
+/* Decompress (or copy) a stored region of exactly raw bytes into dst. */
+static int unpack(const unsigned char *src, size_t stored, size_t raw, int is_raw,
+                  unsigned char *dst)
+{
+    size_t n;
+    if (is_raw) {
+        memcpy(dst, src, raw);
+        return 0;
+    }
+    n = ZSTD_decompress(dst, raw, src, stored);
+    return (ZSTD_isError(n) || n != raw) ? -1 : 0;
+}
+
+int pv_index__lines(const pv_index *ix, uint32_t id, pv_line_table *out, pv_err *err)
+{
+    const unsigned char *e = ix->docs + (size_t)id * PV_DOC_ENTRY;
+    uint64_t off = pv_load64(e + PV_DOC_LINES_OFF);
+    uint32_t size = pv_load32(e + PV_DOC_LINES_SIZE), raw = pv_load32(e + PV_DOC_LINES_RAW);
+    uint32_t nlines = pv_load32(e + PV_DOC_NLINES), ntok = pv_load32(e + PV_DOC_NTOKENS);
+    unsigned char *buf = NULL;
+    const unsigned char *p, *end;
+    uint64_t sum = 0;
+    uint32_t l;
+    int rc = 0;
+
+    memset(out, 0, sizeof *out);
+    buf = malloc(raw ? raw : 1);
+    out->line_tok = malloc(((size_t)nlines + 1) * sizeof *out->line_tok);
+    out->check = malloc((size_t)nlines * sizeof *out->check);
+    if (!buf || !out->line_tok || !out->check) {
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (unpack(ix->line + off, size, raw, size == raw, buf) != 0)
+        goto bad;
+    p = buf;
+    end = buf + raw;
+    for (l = 0; l < nlines; l++) {
+        uint64_t v;
+        size_t n = pv_varint_get(p, end, &v);
+        if (!n || v > ntok)
+            goto bad;
+        out->line_tok[l] = (uint32_t)sum;
+        out->check[l] = v ? 1 : 0; /* marks lines that own a check */
+        sum += v;
+        p += n;
+    }
+    if (sum != ntok)
+        goto bad;
+    out->line_tok[nlines] = ntok;
+    /* then one little-endian u16 check per line holding tokens */
+    for (l = 0; l < nlines; l++) {
+        if (!out->check[l])
+            continue;
+        if (end - p < 2)
+            goto bad;
+        out->check[l] = (uint16_t)(p[0] | p[1] << 8);
+        p += 2;
+    }
+    if (p != end)
+        goto bad;
+    out->nlines = nlines;
+    goto done;
+bad:
+    rc = pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': bad line table for document %u",
+                     ix->path, id);
+done:
+    free(buf);
+    if (rc)
+        pv_index__lines_free(out);
+    return rc;
+}
+
+void pv_index__lines_free(pv_line_table *t)
+{
+    free(t->line_tok);
+    free(t->check);
+    t->line_tok = NULL;
+    t->check = NULL;
+    t->nlines = 0;
+}
+
+/* A decoded block: parallel columns. */
+typedef struct block_cache {
+    uint64_t index; /* block number, UINT64_MAX when empty */
+    uint32_t count;
+    uint64_t *fp;
+    pv_posting *post;
+    unsigned char *raw;
+    size_t raw_cap;
+} block_cache;
+
+static int decode_block(const pv_index *ix, uint64_t b, block_cache *bc, pv_err *err)
+{
+    const unsigned char *e = ix->bdir + b * PV_BDIR_ENTRY;
+    uint64_t first = pv_load64(e + PV_BDIR_FIRST_FP), off = pv_load64(e + PV_BDIR_OFFSET);
+    uint32_t stored = pv_load32(e + PV_BDIR_STORED), raw = pv_load32(e + PV_BDIR_RAW);
+    uint32_t count = pv_load32(e + PV_BDIR_COUNT), flags = pv_load32(e + PV_BDIR_FLAGS);
+    const unsigned char *p, *end;
+    uint64_t fp = first, v;
+    uint32_t i;
+    size_t n;
+
+    if (raw > bc->raw_cap) {
+        unsigned char *nr = realloc(bc->raw, raw);
+        if (!nr)
+            return pv_err__set(err, PV_ENOMEM, "out of memory");
+        bc->raw = nr;
+        bc->raw_cap = raw;
+    }
+    if (count > bc->count || !bc->fp) {
+        uint64_t *nf = realloc(bc->fp, (size_t)count * sizeof *nf);
+        pv_posting *np;
+        if (!nf)
+            return pv_err__set(err, PV_ENOMEM, "out of memory");
+        bc->fp = nf;
+        np = realloc(bc->post, (size_t)count * sizeof *np);
+        if (!np)
+            return pv_err__set(err, PV_ENOMEM, "out of memory");
+        bc->post = np;
+    }
+    bc->index = UINT64_MAX;
+    if (unpack(ix->pstg + off, stored, raw, flags & PV_BLOCK_RAW, bc->raw) != 0)
+        goto bad;
+    p = bc->raw;
+    end = bc->raw + raw;
+    for (i = 0; i < count; i++) {
+        if (!(n = pv_varint_get(p, end, &v)) || (i == 0 && v != 0) || v > (UINT64_C(1) << PV_FP_BITS))
+            goto bad;
+        fp += v;
+        if (fp >> PV_FP_BITS)
+            goto bad;
+        bc->fp[i] = fp;
+        p += n;
+    }
+    for (i = 0; i < count; i++) {
+        uint64_t d;
+        if (!(n = pv_varint_get(p, end, &v)))
+            goto bad;
+        d = (i > 0 && bc->fp[i] == bc->fp[i - 1]) ? bc->post[i - 1].doc + v : v;
+        if (d >= ix->ndocs)
+            goto bad;
+        bc->post[i].doc = (uint32_t)d;
+        p += n;
+    }
+    for (i = 0; i < count; i++) {
+        if (!(n = pv_varint_get(p, end, &v)) || v > UINT32_MAX)
+            goto bad;
+        bc->post[i].pos = (uint32_t)v;
+        p += n;
+    }
+    for (i = 0; i < count; i++) {
+        if (!(n = pv_varint_get(p, end, &v)) || v > ix->norigins)
+            goto bad;
+        bc->post[i].origin =
+            v == 0 ? pv_load32(ix->docs + (size_t)bc->post[i].doc * PV_DOC_ENTRY + PV_DOC_ORIGIN)
+                   : (uint32_t)(v - 1);
+        p += n;
+    }
+    if (p != end)
+        goto bad;
+    bc->count = count;
+    bc->index = b;
+    return 0;
+bad:
+    return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': bad posting block %llu", ix->path,
+                       (unsigned long long)b);
+}
+
+/* The block that may hold fp: the last block whose first fingerprint is <= fp. */
+static int64_t find_block(const pv_index *ix, uint64_t fp)
+{
+    uint64_t top = ix->fanout_bits ? fp >> (PV_FP_BITS - ix->fanout_bits) : 0;
+    uint64_t lo = pv_load32(ix->fano + 4 * top), hi = pv_load32(ix->fano + 4 * (top + 1));
+    if (lo > 0)
+        lo--;
+    /* binary search in [lo, hi) for the last first_fp <= fp */
+    if (hi <= lo)
+        return -1;
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (pv_load64(ix->bdir + mid * PV_BDIR_ENTRY + PV_BDIR_FIRST_FP) <= fp)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (pv_load64(ix->bdir + lo * PV_BDIR_ENTRY + PV_BDIR_FIRST_FP) > fp)
+        return -1;
+    return (int64_t)lo;
+}
+
+int pv_index__lookup(const pv_index *ix, const uint64_t *fps, size_t n, pv_lookup_fn cb,
+                     void *ctx, pv_err *err)
+{
+    block_cache bc = {UINT64_MAX, 0, NULL, NULL, NULL, 0};
+    size_t i;
+    int rc = 0;
+
+    for (i = 0; i < n && rc == 0; i++) {
+        int64_t b = find_block(ix, fps[i]);
+        uint32_t lo, hi, j;
+        if (b < 0)
+            continue;
+        if (bc.index != (uint64_t)b && (rc = decode_block(ix, (uint64_t)b, &bc, err)) != 0)
+            break;
+        /* binary search the fingerprint column */
+        lo = 0;
+        hi = bc.count;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (bc.fp[mid] < fps[i])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (j = lo; j < bc.count && bc.fp[j] == fps[i]; j++)
+            ;
+        if (j > lo)
+            rc = cb(ctx, i, bc.post + lo, j - lo);
+    }
+    free(bc.fp);
+    free(bc.post);
+    free(bc.raw);
+    return rc;
+}

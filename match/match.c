@@ -1,0 +1,529 @@
+/*
+ * match.c - the query side: a query's k-grams at every position -> batched lookups ->
+ * hits chained per document along diagonals into maximal spans -> line-exact edges ->
+ * sources ranked origin first -> coverage and per-author credit. Prints nothing.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <string.h>
+
+#include "common_int.h"
+#include "format.h"
+#include "index_int.h"
+#include "scanner_int.h"
+
+/* Hits from a common fingerprint are kept for at most this many documents. */
+#define COMMON_DOCS_KEPT 16
+/* Diagonal drift tolerated inside one chain (tokens inserted or deleted). */
+#define DIAG_SLACK 4
+
+typedef struct hit {
+    uint32_t doc, qpos, dpos, origin;
+    uint32_t common;
+} hit;
+
+typedef struct chain {
+    uint32_t doc, origin;
+    uint32_t q_first, q_last, d_first, d_last; /* k-gram start positions of first/last hit */
+    uint32_t qs, qe, ds, de;                   /* token ranges after extension, end excl. */
+    uint32_t nhits, ncommon;
+    uint32_t line_start, line_end; /* 1-based lines of [ds, de) in the document */
+} chain;
+
+typedef struct qfp {
+    uint64_t fp;
+    uint32_t qpos;
+} qfp;
+
+typedef struct lookup_ctx {
+    const pv_index *ix;
+    const qfp *q;         /* sorted by fp */
+    const size_t *qstart; /* for each unique fp, its first entry in q */
+    size_t nq;
+    uint32_t common, cap;
+    hit *hits;
+    size_t nhits, cap_hits;
+} lookup_ctx;
+
+static int cmp_qfp(const void *a, const void *b)
+{
+    const qfp *x = a, *y = b;
+    if (x->fp != y->fp)
+        return x->fp < y->fp ? -1 : 1;
+    return x->qpos < y->qpos ? -1 : x->qpos > y->qpos;
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const hit *x = a, *y = b;
+    if (x->doc != y->doc)
+        return x->doc < y->doc ? -1 : 1;
+    if (x->qpos != y->qpos)
+        return x->qpos < y->qpos ? -1 : 1;
+    return x->dpos < y->dpos ? -1 : x->dpos > y->dpos;
+}
+
+static int on_postings(void *vctx, size_t i, const pv_posting *p, size_t np)
+{
+    lookup_ctx *c = vctx;
+    size_t df = 0, j, qi, kept_docs = 0;
+    uint32_t common;
+    for (j = 0; j < np; j++)
+        if (j == 0 || p[j].doc != p[j - 1].doc)
+            df++;
+    common = df > c->common || np >= c->cap;
+    for (qi = c->qstart[i]; qi < c->qstart[i + 1]; qi++) {
+        kept_docs = 0;
+        for (j = 0; j < np; j++) {
+            hit *h;
+            if (j == 0 || p[j].doc != p[j - 1].doc)
+                kept_docs++;
+            if (common && kept_docs > COMMON_DOCS_KEPT)
+                break;
+            if (pv_array__grow((void **)&c->hits, &c->cap_hits, c->nhits + 1, sizeof *c->hits))
+                return PV_ENOMEM;
+            h = &c->hits[c->nhits++];
+            h->doc = p[j].doc;
+            h->qpos = c->q[qi].qpos;
+            h->dpos = p[j].pos;
+            h->origin = p[j].origin;
+            h->common = common;
+        }
+    }
+    return 0;
+}
+
+/* Chain one document's hits (sorted by qpos, dpos) into diagonal runs. */
+static int chain_doc(const hit *h, size_t n, uint32_t maxgap, chain **out, size_t *nout,
+                     size_t *cap)
+{
+    size_t first_open = *nout, i, c;
+    for (i = 0; i < n; i++) {
+        int64_t diag = (int64_t)h[i].dpos - h[i].qpos;
+        size_t best = SIZE_MAX;
+        int64_t best_d = DIAG_SLACK + 1;
+        for (c = first_open; c < *nout; c++) {
+            chain *ch = &(*out)[c];
+            int64_t cd = (int64_t)ch->d_last - ch->q_last, dd;
+            if (h[i].qpos <= ch->q_last || h[i].dpos <= ch->d_last ||
+                h[i].qpos - ch->q_last > maxgap)
+                continue;
+            dd = diag > cd ? diag - cd : cd - diag;
+            if (dd < best_d) {
+                best_d = dd;
+                best = c;
+            }
+        }
+        if (best != SIZE_MAX) {
+            chain *ch = &(*out)[best];
+            ch->q_last = h[i].qpos;
+            ch->d_last = h[i].dpos;
+            ch->nhits++;
+            ch->ncommon += h[i].common;
+        } else {
+            chain *ch;
+            if (pv_array__grow((void **)out, cap, *nout + 1, sizeof **out))
+                return PV_ENOMEM;
+            ch = &(*out)[(*nout)++];
+            memset(ch, 0, sizeof *ch);
+            ch->doc = h[i].doc;
+            ch->origin = h[i].origin;
+            ch->q_first = ch->q_last = h[i].qpos;
+            ch->d_first = ch->d_last = h[i].dpos;
+            ch->nhits = 1;
+            ch->ncommon = h[i].common;
+        }
+        /* chains that can no longer grow stay behind first_open */
+        while (first_open < *nout && h[i].qpos > (*out)[first_open].q_last + maxgap)
+            first_open++;
+    }
+    return 0;
+}
+
+/* Line of token t: the last line whose first token is <= t and which holds t. */
+static uint32_t line_of(const pv_line_table *lt, uint32_t t)
+{
+    uint32_t lo = 0, hi = lt->nlines + 1; /* upper_bound over line_tok[0..nlines] */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (lt->line_tok[mid] <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? lo - 1 : 0;
+}
+
+/* Does the query, on diagonal diag, hold doc tokens [a, b) of a line with check byte? */
+static int line_agrees(const pv_tokens *q, int64_t diag, uint32_t a, uint32_t b, uint16_t check)
+{
+    int64_t qa = (int64_t)a - diag, qb = (int64_t)b - diag;
+    if (a >= b || qa < 0 || qb > (int64_t)q->n)
+        return 0;
+    return pv_scanner__line_hash(q->v + qa, (size_t)(qb - qa)) == check;
+}
+
+/* Extend a chain's edges over whole lines that agree with the query (see format doc:
+ * LINE check bytes), so a verbatim excerpt gets its exact line range. */
+static void extend_chain(chain *ch, const pv_line_table *lt, const pv_tokens *q, uint32_t k)
+{
+    int64_t diag = (int64_t)ch->d_first - ch->q_first;
+    uint32_t s = ch->d_first, e = ch->d_last + k, ntok = lt->line_tok[lt->nlines];
+    for (;;) {
+        uint32_t L = line_of(lt, s), a = lt->line_tok[L], b;
+        if (a >= s) {
+            if (s == 0)
+                break;
+            L = line_of(lt, s - 1);
+            a = lt->line_tok[L];
+        }
+        b = lt->line_tok[L + 1];
+        if (!line_agrees(q, diag, a, b, lt->check[L]))
+            break;
+        s = a;
+    }
+    diag = (int64_t)ch->d_last - ch->q_last;
+    if (e > ntok)
+        e = ntok;
+    for (;;) {
+        uint32_t L, a, b;
+        if (e == 0)
+            break;
+        L = line_of(lt, e - 1);
+        b = lt->line_tok[L + 1];
+        if (b <= e) {
+            if (e >= ntok)
+                break;
+            L = line_of(lt, e);
+            b = lt->line_tok[L + 1];
+        }
+        a = lt->line_tok[L];
+        if (!line_agrees(q, diag, a, b, lt->check[L]))
+            break;
+        e = b;
+    }
+    ch->ds = s;
+    ch->de = e;
+    ch->qs = (uint32_t)((int64_t)s - ((int64_t)ch->d_first - ch->q_first));
+    ch->qe = (uint32_t)((int64_t)e - ((int64_t)ch->d_last - ch->q_last));
+    if (ch->qe > q->n)
+        ch->qe = (uint32_t)q->n;
+    if (ch->qs >= ch->qe)
+        ch->qs = ch->q_first;
+    ch->line_start = line_of(lt, ch->ds) + 1;
+    ch->line_end = line_of(lt, ch->de ? ch->de - 1 : 0) + 1;
+}
+
+static int cmp_chain_q(const void *a, const void *b)
+{
+    const chain *x = a, *y = b;
+    if (x->qs != y->qs)
+        return x->qs < y->qs ? -1 : 1;
+    if (x->qe != y->qe)
+        return x->qe > y->qe ? -1 : 1;
+    return x->doc < y->doc ? -1 : x->doc > y->doc;
+}
+
+/* Line (1-based) of byte offset off, given line starts. */
+static uint32_t byte_line(const uint32_t *starts, size_t n, uint32_t off)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (starts[mid] <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (uint32_t)(lo ? lo : 1);
+}
+
+typedef struct cand {
+    const chain *ch;
+    int full;
+    int64_t date;
+} cand;
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    int64_t dx = x->date == PV_DATE_UNKNOWN ? INT64_MAX : x->date;
+    int64_t dy = y->date == PV_DATE_UNKNOWN ? INT64_MAX : y->date;
+    uint32_t tx = x->ch->qe - x->ch->qs, ty = y->ch->qe - y->ch->qs;
+    if (x->full != y->full)
+        return x->full ? -1 : 1;
+    if (x->full) {
+        if (dx != dy)
+            return dx < dy ? -1 : 1;
+    } else if (tx != ty) {
+        return tx > ty ? -1 : 1;
+    }
+    return x->ch->doc < y->ch->doc ? -1 : x->ch->doc > y->ch->doc;
+}
+
+typedef struct credit_acc {
+    uint32_t author; /* UINT32_MAX = unknown */
+    const char *name, *email;
+    uint64_t tokens;
+} credit_acc;
+
+static int cmp_credit(const void *a, const void *b)
+{
+    const pv_author_credit *x = a, *y = b;
+    if (x->tokens != y->tokens)
+        return x->tokens > y->tokens ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+void pv_result_free(pv_result *res)
+{
+    size_t i;
+    if (!res)
+        return;
+    for (i = 0; i < res->nspans; i++)
+        free(res->spans[i].sources);
+    free(res->spans);
+    free(res->authors);
+    free(res);
+}
+
+int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_match_opts *opts,
+                 pv_result **out, pv_err *err)
+{
+    pv_match_opts defaults = PV_MATCH_OPTS_INIT;
+    pv_index_info info;
+    pv_tokens q = {NULL, 0, 0, 0};
+    uint64_t *kg = NULL, *ufp = NULL;
+    qfp *qf = NULL;
+    size_t *qstart = NULL, nk = 0, nu = 0, i, j;
+    lookup_ctx lc;
+    chain *chains = NULL;
+    size_t nchains = 0, cap_chains = 0, cap_spans = 0;
+    uint32_t *starts = NULL;
+    size_t nstarts = 0;
+    pv_result *res = NULL;
+    credit_acc *credit = NULL;
+    size_t ncredit = 0, cap_credit = 0;
+    cand *cands = NULL;
+    size_t cap_cands = 0;
+    int rc = 0;
+    uint32_t min_tokens, maxgap;
+
+    memset(&lc, 0, sizeof lc);
+    *out = NULL;
+    if (!opts)
+        opts = &defaults;
+    pv_index_get_info(ix, &info);
+    if (info.norm_version != PV_NORM_VERSION) {
+        rc = pv_err__set(err, PV_EPARAMS,
+                         "index '%s' was built with normalization version %u; this provscan "
+                         "tokenizes with version %u: rebuild the index",
+                         pv_index__path(ix), info.norm_version, PV_NORM_VERSION);
+        goto done;
+    }
+    min_tokens = opts->min_tokens ? opts->min_tokens : info.k;
+    maxgap = 2 * (info.k + info.w);
+    res = calloc(1, sizeof *res);
+    if (!res)
+        goto oom;
+    if ((rc = pv_scanner__tokenize(text, len, info.seed, &q)) != 0) {
+        rc = pv_err__set(err, rc, "cannot tokenize the query: %s", pv_strerror(rc));
+        goto done;
+    }
+    res->tokens = (uint32_t)q.n;
+    res->invalid_utf8 = q.invalid_utf8;
+    if (q.n < info.k || info.postings == 0)
+        goto finish;
+
+    /* every k-gram of the query, sorted by fingerprint, looked up once each */
+    kg = malloc(q.n * sizeof *kg);
+    qf = malloc(q.n * sizeof *qf);
+    if (!kg || !qf)
+        goto oom;
+    nk = pv_scanner__kgrams(q.v, q.n, info.k, info.seed, kg);
+    for (i = 0; i < nk; i++) {
+        qf[i].fp = kg[i] >> PV_FP_SHIFT;
+        qf[i].qpos = (uint32_t)i;
+    }
+    qsort(qf, nk, sizeof *qf, cmp_qfp);
+    ufp = malloc((nk + 1) * sizeof *ufp);
+    qstart = malloc((nk + 1) * sizeof *qstart);
+    if (!ufp || !qstart)
+        goto oom;
+    for (i = 0; i < nk; i++)
+        if (i == 0 || qf[i].fp != qf[i - 1].fp) {
+            ufp[nu] = qf[i].fp;
+            qstart[nu++] = i;
+        }
+    qstart[nu] = nk;
+    lc.ix = ix;
+    lc.q = qf;
+    lc.qstart = qstart;
+    lc.nq = nk;
+    lc.common = opts->common;
+    lc.cap = info.posting_cap;
+    rc = pv_index__lookup(ix, ufp, nu, on_postings, &lc, err);
+    if (rc == PV_ENOMEM)
+        goto oom;
+    if (rc)
+        goto done;
+
+    /* chains per document */
+    qsort(lc.hits, lc.nhits, sizeof *lc.hits, cmp_hit);
+    for (i = 0; i < lc.nhits; i = j) {
+        for (j = i; j < lc.nhits && lc.hits[j].doc == lc.hits[i].doc; j++)
+            ;
+        if (chain_doc(lc.hits + i, j - i, maxgap, &chains, &nchains, &cap_chains))
+            goto oom;
+    }
+    /* line-exact edges; chains come grouped by document, decode each table once */
+    for (i = 0; i < nchains; i = j) {
+        pv_line_table lt;
+        for (j = i; j < nchains && chains[j].doc == chains[i].doc; j++)
+            ;
+        if ((rc = pv_index__lines(ix, chains[i].doc, &lt, err)) != 0)
+            goto done;
+        for (size_t c = i; c < j; c++)
+            extend_chain(&chains[c], &lt, &q, info.k);
+        pv_index__lines_free(&lt);
+    }
+
+    /* spans: union of overlapping chain ranges in the query */
+    qsort(chains, nchains, sizeof *chains, cmp_chain_q);
+    if (pv_scanner__line_starts(text, len, &starts, &nstarts))
+        goto oom;
+    for (i = 0; i < nchains; i = j) {
+        uint32_t qs = chains[i].qs, qe = chains[i].qe, ncommon = 0, nhits = 0, tokens;
+        size_t nc = 0, c;
+        pv_span *sp;
+        for (j = i; j < nchains && chains[j].qs < qe; j++)
+            if (chains[j].qe > qe)
+                qe = chains[j].qe;
+        tokens = qe - qs;
+        if (tokens < min_tokens)
+            continue;
+        /* best chain per document */
+        if (pv_array__grow((void **)&cands, &cap_cands, j - i, sizeof *cands))
+            goto oom;
+        for (c = i; c < j; c++) {
+            size_t d;
+            pv_doc_view dv;
+            for (d = 0; d < nc; d++)
+                if (cands[d].ch->doc == chains[c].doc)
+                    break;
+            nhits += chains[c].nhits;
+            ncommon += chains[c].ncommon;
+            if (d < nc) {
+                if (chains[c].qe - chains[c].qs > cands[d].ch->qe - cands[d].ch->qs)
+                    cands[d].ch = &chains[c];
+                continue;
+            }
+            pv_index__doc(ix, chains[c].doc, &dv);
+            cands[nc].ch = &chains[c];
+            cands[nc].date = dv.date;
+            nc++;
+        }
+        for (c = 0; c < nc; c++)
+            cands[c].full = (uint64_t)(cands[c].ch->qe - cands[c].ch->qs) * 5 >= (uint64_t)tokens * 4;
+        qsort(cands, nc, sizeof *cands, cmp_cand);
+
+        if (pv_array__grow((void **)&res->spans, &cap_spans, res->nspans + 1, sizeof *res->spans))
+            goto oom;
+        sp = &res->spans[res->nspans++];
+        memset(sp, 0, sizeof *sp);
+        sp->tok_start = qs;
+        sp->tok_end = qe;
+        sp->tokens = tokens;
+        sp->start = q.v[qs].start;
+        sp->end = q.v[qe - 1].start + q.v[qe - 1].len;
+        sp->line_start = byte_line(starts, nstarts, sp->start);
+        sp->line_end = byte_line(starts, nstarts, sp->end - 1);
+        sp->common = ncommon == nhits;
+        sp->nsources = nc < opts->max_sources ? nc : opts->max_sources;
+        if (sp->nsources == 0)
+            sp->nsources = 1;
+        sp->sources = calloc(sp->nsources, sizeof *sp->sources);
+        if (!sp->sources)
+            goto oom;
+        for (c = 0; c < sp->nsources; c++) {
+            pv_source_ref *sr = &sp->sources[c];
+            const chain *ch = cands[c].ch;
+            pv_doc_view dv;
+            pv_origin_view ov;
+            pv_index__doc(ix, ch->doc, &dv);
+            pv_index__origin(ix, ch->origin, &ov);
+            sr->document = ch->doc;
+            sr->kind = dv.kind;
+            sr->source = dv.source;
+            sr->locator = dv.locator;
+            sr->commit = ov.commit ? ov.commit : dv.commit;
+            sr->license = dv.license;
+            sr->author_name = ov.author_name;
+            sr->author_email = ov.author_email;
+            sr->date = ov.date != PV_DATE_UNKNOWN ? ov.date : dv.date;
+            sr->matched_tokens = ch->qe - ch->qs;
+            sr->origin = c == 0;
+            sr->copies = c == 0 ? (uint32_t)(nc - 1) : 0;
+            sr->line_start = ch->line_start;
+            sr->line_end = ch->line_end;
+        }
+        res->matched_tokens += tokens;
+        if (!sp->common) {
+            /* origin wins: the span's tokens are credited to the origin's author */
+            pv_origin_view ov;
+            uint32_t a;
+            pv_index__origin(ix, cands[0].ch->origin, &ov);
+            a = ov.author;
+            for (c = 0; c < ncredit; c++)
+                if (credit[c].author == a)
+                    break;
+            if (c == ncredit) {
+                if (pv_array__grow((void **)&credit, &cap_credit, ncredit + 1, sizeof *credit))
+                    goto oom;
+                credit[c].author = a;
+                credit[c].name = ov.author_name ? ov.author_name : "unknown";
+                credit[c].email = ov.author_email;
+                credit[c].tokens = 0;
+                ncredit++;
+            }
+            credit[c].tokens += tokens;
+        }
+    }
+finish:
+    res->coverage = res->tokens ? (double)res->matched_tokens / res->tokens : 0.0;
+    if (ncredit) {
+        uint64_t total = 0;
+        res->authors = calloc(ncredit, sizeof *res->authors);
+        if (!res->authors)
+            goto oom;
+        for (i = 0; i < ncredit; i++)
+            total += credit[i].tokens;
+        for (i = 0; i < ncredit; i++) {
+            res->authors[i].name = credit[i].name;
+            res->authors[i].email = credit[i].email;
+            res->authors[i].tokens = credit[i].tokens;
+            res->authors[i].share = (double)credit[i].tokens / (double)total;
+        }
+        res->nauthors = ncredit;
+        qsort(res->authors, ncredit, sizeof *res->authors, cmp_credit);
+    }
+    *out = res;
+    res = NULL;
+    rc = 0;
+    goto done;
+oom:
+    rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+done:
+    pv_result_free(res);
+    pv_scanner__tokens_free(&q);
+    free(kg);
+    free(qf);
+    free(ufp);
+    free(qstart);
+    free(lc.hits);
+    free(chains);
+    free(starts);
+    free(credit);
+    free(cands);
+    return rc;
+}

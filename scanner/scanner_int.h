@@ -1,0 +1,137 @@
+/*
+ * scanner_int.h - the scanner's library-internal interface: sources -> documents ->
+ * tokens -> fingerprints. The index writer and the matcher call these; nothing here
+ * knows the index layout.
+ */
+#ifndef PV_SCANNER_INT_H
+#define PV_SCANNER_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "provscan.h"
+
+/* ---- tokens (tokenize.c) --------------------------------------------------------------- */
+
+/* Bumped whenever the token stream for some input changes; recorded in every index. */
+#define PV_NORM_VERSION 1
+
+/* Tokens longer than this many normalized bytes are cut into pieces of this size. */
+#define PV_TOKEN_MAX 64
+
+/* One token: the hash of its normalized form and where it sits in the input. */
+typedef struct pv_token {
+    uint64_t hash;  /* hash of the normalized (case-folded, NFC) token bytes */
+    uint32_t start; /* byte offset of the token's first byte in the input */
+    uint32_t len;   /* bytes of input the token covers */
+} pv_token;
+
+typedef struct pv_tokens {
+    pv_token *v;
+    size_t n, cap;
+    uint64_t invalid_utf8; /* invalid UTF-8 sequences met (each replaced by U+FFFD) */
+} pv_tokens;
+
+/* Tokenize text (any mix of prose and code; need not be NUL-terminated; at most
+ * UINT32_MAX bytes) and append its tokens to out. The token definition is in
+ * docs/attribution.md: maximal runs of letters, digits, marks and '_', case-folded and
+ * NFC-normalized; every CJK ideograph, kana or other Han-script character is a token of
+ * its own; everything else (punctuation, spaces, line ends, BOMs) separates tokens.
+ * Returns 0, PV_ELIMIT (text too long) or PV_ENOMEM. */
+int pv_scanner__tokenize(const char *text, size_t len, uint64_t seed, pv_tokens *out);
+
+void pv_scanner__tokens_free(pv_tokens *t);
+
+/* Line starts of text: byte offset of every line's first byte. "\r\n", "\r" and "\n"
+ * each end a line. Line 1 starts at 0. *out is malloc'ed (caller frees); returns 0 or
+ * PV_ENOMEM. */
+int pv_scanner__line_starts(const char *text, size_t len, uint32_t **out, size_t *nlines);
+
+/* Line check: the top 16 bits of a hash of the token hashes of one line (in order).
+ * The index stores one per line that holds tokens; the matcher compares it with the
+ * query's tokens on the same diagonal to extend a span over whole lines. */
+static inline uint16_t pv_scanner__line_hash(const pv_token *tok, size_t n)
+{
+    uint64_t x = UINT64_C(0x6c696e6563686b31); /* "linechk1" */
+    size_t i;
+    for (i = 0; i < n; i++) {
+        x ^= tok[i].hash;
+        x *= UINT64_C(0x9E3779B97F4A7C15);
+        x ^= x >> 29;
+    }
+    return (uint16_t)(x >> 48);
+}
+
+/* ---- fingerprints (fingerprint.c) ------------------------------------------------------ */
+
+/* Fingerprint of the k tokens starting at every position: out[i] for tokens i..i+k-1,
+ * for i in [0, n-k]. Writes n-k+1 values (none when n < k) and returns that count.
+ * The value depends only on the k token hashes, k and seed. */
+size_t pv_scanner__kgrams(const pv_token *tok, size_t n, uint32_t k, uint64_t seed,
+                          uint64_t *out);
+
+/* Robust winnowing (Schleimer, Wilkerson, Aiken 2003) of n fingerprints with window w:
+ * writes to out the index of the minimum of every window of w consecutive values
+ * (rightmost on ties, and a minimum is recorded once even if it stays the minimum of
+ * several windows). When n < w the single minimum is selected. Returns the number of
+ * indices written (at most n), ascending. */
+size_t pv_scanner__winnow(const uint64_t *fp, size_t n, uint32_t w, uint32_t *out);
+
+/* ---- license detection (license.c) ----------------------------------------------------- */
+
+/* SPDX id of a license text (a LICENSE/COPYING file), or NULL when unsure.
+ * Returns a static string. */
+const char *pv_scanner__license_of_text(const char *text, size_t len);
+
+/* The id after "SPDX-License-Identifier:" in the first 4 KiB... lines of text, copied into
+ * out (size outsz); returns 1 when found, 0 otherwise. */
+int pv_scanner__spdx_tag(const char *text, size_t len, char *out, size_t outsz);
+
+/* ---- files source (source_files.c) ----------------------------------------------------- */
+
+typedef struct pv_file_entry {
+    char *path;     /* path to open (root joined with rel) */
+    char *rel;      /* locator: path relative to the source root ("a/b.c"); for a single
+                       file SOURCE, its base name */
+    uint64_t size;
+    int64_t mtime;  /* unix seconds */
+    const char *dir_license; /* SPDX id of the nearest LICENSE/COPYING file at or above the
+                                file's folder inside the root, or NULL; borrowed from the
+                                list */
+} pv_file_entry;
+
+typedef struct pv_file_list {
+    pv_file_entry *v;
+    size_t n, cap;
+    uint64_t total_bytes;
+    uint64_t skipped_large, skipped_excluded, skipped_unreadable, skipped_git;
+    /* private storage of license strings etc. follows in the implementation */
+    void *priv;
+} pv_file_list;
+
+typedef struct pv_files_opts {
+    uint64_t max_file_size;
+    const char *const *excludes; /* PCRE2 patterns against rel paths */
+    size_t nexcludes;
+    int strict;
+    pv_diag_fn diag;
+    void *ctx;
+} pv_files_opts;
+
+/* List the files of root (a file or a directory tree) into list (appending; list starts
+ * zeroed), sorted by rel path, skipping .git/ folders, files over max_file_size and paths
+ * matching an exclude pattern (each counted). Symbolic links are not followed. An
+ * unreadable folder or file is reported through diag and counted; with strict it is an
+ * error. A bad exclude pattern is PV_EINVAL with the pattern and PCRE2's message.
+ * Returns 0 or a negative pv_error. */
+int pv_files__list(const char *root, const pv_files_opts *opts, pv_file_list *list,
+                   pv_err *err);
+
+void pv_files__list_free(pv_file_list *list);
+
+/* Read one file's bytes into *buf (malloc'ed, *len bytes, plus a NUL after them). Returns
+ * 0; PV_ESKIP with err set when the file is binary (a NUL byte in its first 8 KiB or
+ * mostly invalid UTF-8); PV_EIO when it cannot be read. */
+int pv_files__load(const pv_file_entry *e, char **buf, size_t *len, pv_err *err);
+
+#endif

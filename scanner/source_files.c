@@ -1,0 +1,618 @@
+/*
+ * source_files.c - the files source: lists the regular files of a directory tree (or one
+ * file) with the license of their folder, and loads one file's bytes as a document's
+ * text. The index writer lists each SOURCE, then loads every listed file.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <utf8proc.h>
+
+#include "common_int.h"
+#include "scanner_int.h"
+
+/* A license file is read up to this much. */
+#define LICENSE_FILE_MAX ((size_t)1 << 20)
+
+/* A file is read up to max(listed size, this) bytes. */
+#define LOAD_MIN_CAP ((uint64_t)16 << 20)
+
+/* Binary detection looks at this prefix of a file. */
+#define SNIFF_BYTES 8192
+
+/* Path lengths are bounded by the kernel; this only bounds our buffer on hostile input. */
+#define PATH_BUF_MAX ((size_t)1 << 20)
+
+/* Distinct license ids one folder can yield (far more than the license names allow). */
+#define FOLDER_LICENSES_MAX 16
+
+/* list->priv: the license expressions joined for folders with several license files.
+ * Entries borrow them; single ids are static strings from license.c. */
+typedef struct files_priv {
+    char **expr;
+    size_t n, cap;
+} files_priv;
+
+/* State of one pv_files__list call. */
+typedef struct walk {
+    const pv_files_opts *opts;
+    pv_file_list *list;
+    files_priv *priv;
+    pcre2_code **re;
+    size_t nre;
+    pcre2_match_data *md;
+    pv_buf path;     /* path of the current folder (root joined with its rel), NUL-terminated */
+    size_t rel_from; /* offset in a path where rel starts */
+    pv_err *err;
+} walk;
+
+/* strerror that worker threads may call (pv_files__load runs on several at once). */
+static const char *errstr(int errnum, char *buf, size_t size)
+{
+    if (strerror_r(errnum, buf, size) != 0)
+        snprintf(buf, size, "error %d", errnum);
+    return buf;
+}
+
+/* Reports an unreadable path: through diag (counted) or, with strict, as the error. */
+static int unreadable(walk *w, const char *path, int errnum)
+{
+    char e[128];
+    if (w->opts->strict)
+        return pv_err__set(w->err, PV_EIO, "%s: cannot read: %s", path,
+                           errstr(errnum, e, sizeof e));
+    w->list->skipped_unreadable++;
+    if (w->opts->diag) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s: cannot read: %s", path, errstr(errnum, e, sizeof e));
+        w->opts->diag(w->opts->ctx, PV_WARNING, msg);
+    }
+    return 0;
+}
+
+/* Compiles every exclude pattern (UTF-8; invalid UTF-8 in a file name simply does not
+ * match) and JIT-compiles it when PCRE2 has a JIT. */
+static int compile_excludes(walk *w)
+{
+    const pv_files_opts *o = w->opts;
+    uint32_t has_jit = 0;
+
+    if (!o->nexcludes)
+        return 0;
+    w->re = calloc(o->nexcludes, sizeof *w->re);
+    if (!w->re)
+        return pv_err__set(w->err, PV_ENOMEM, "out of memory");
+    pcre2_config(PCRE2_CONFIG_JIT, &has_jit);
+    for (size_t i = 0; i < o->nexcludes; i++) {
+        int code;
+        PCRE2_SIZE off;
+        w->re[i] = pcre2_compile((PCRE2_SPTR)o->excludes[i], PCRE2_ZERO_TERMINATED,
+                                 PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+        if (!w->re[i]) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(code, msg, sizeof msg);
+            return pv_err__set(w->err, PV_EINVAL, "bad --exclude pattern '%s': %s at offset %zu",
+                               o->excludes[i], (const char *)msg, (size_t)off);
+        }
+        w->nre = i + 1;
+        /* without JIT (or when it fails) the interpreter matches the same way */
+        if (has_jit)
+            pcre2_jit_compile(w->re[i], PCRE2_JIT_COMPLETE);
+    }
+    w->md = pcre2_match_data_create(1, NULL);
+    if (!w->md)
+        return pv_err__set(w->err, PV_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* Sets *hit when rel matches an exclude pattern. Any PCRE2 error other than "no match"
+ * (a match or JIT stack limit) is an error: a pattern that silently stops matching would
+ * index what the user excluded. */
+static int excluded(walk *w, const char *rel, size_t len, int *hit)
+{
+    *hit = 0;
+    for (size_t i = 0; i < w->nre; i++) {
+        int rc = pcre2_match(w->re[i], (PCRE2_SPTR)rel, len, 0, 0, w->md, NULL);
+        if (rc >= 0) {
+            *hit = 1;
+            return 0;
+        }
+        if (rc != PCRE2_ERROR_NOMATCH) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(rc, msg, sizeof msg);
+            return pv_err__set(w->err, PV_EINVAL, "exclude pattern '%s' failed on '%.*s': %s",
+                               w->opts->excludes[i], (int)len, rel, (const char *)msg);
+        }
+    }
+    return 0;
+}
+
+/* Whether name is a license file: LICENSE, LICENCE, COPYING, UNLICENSE, LICENSE-MIT or
+ * LICENSE-APACHE, with or without .md or .txt, in any case. */
+static int license_name(const char *name)
+{
+    static const char *const bases[] = {"license",   "licence",     "copying",
+                                        "unlicense", "license-mit", "license-apache"};
+    size_t len = strlen(name);
+    const char *dot = strrchr(name, '.');
+    if (dot && (strcasecmp(dot, ".md") == 0 || strcasecmp(dot, ".txt") == 0))
+        len = (size_t)(dot - name);
+    for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++)
+        if (strlen(bases[i]) == len && strncasecmp(name, bases[i], len) == 0)
+            return 1;
+    return 0;
+}
+
+/* SPDX id of the license file name (size bytes) in the open folder dfd, or NULL
+ * (unreadable or not recognized: the file itself is reported when it is listed). */
+static const char *read_license(int dfd, const char *name, uint64_t size)
+{
+    const size_t cap = size < LICENSE_FILE_MAX ? (size_t)size : LICENSE_FILE_MAX;
+    const char *id = NULL;
+    char *text = malloc(cap ? cap : 1);
+    size_t len = 0;
+    int fd = -1;
+
+    if (!text)
+        goto done;
+    fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        goto done;
+    while (len < cap) {
+        ssize_t r = read(fd, text + len, cap - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            goto done;
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    id = pv_scanner__license_of_text(text, len);
+done:
+    if (fd >= 0)
+        close(fd);
+    free(text);
+    return id;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The license expression of a folder whose license files gave ids[0..n): NULL, the one id,
+ * or the distinct ids sorted and joined with " OR " (kept in priv). */
+static int folder_license(walk *w, const char **ids, size_t n, const char **out)
+{
+    files_priv *p = w->priv;
+    pv_buf b = PV_BUF_INIT(4096);
+    char *s;
+
+    *out = NULL;
+    if (n <= 1) {
+        *out = n ? ids[0] : NULL;
+        return 0;
+    }
+    qsort(ids, n, sizeof *ids, cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        if ((i && pv_buf__append(&b, " OR ", 4)) || pv_buf__append(&b, ids[i], strlen(ids[i])))
+            goto nomem;
+    }
+    if (pv_buf__append(&b, "", 1))
+        goto nomem;
+    for (size_t i = 0; i < p->n; i++) {
+        if (strcmp(p->expr[i], b.data) == 0) {
+            *out = p->expr[i];
+            pv_buf__free(&b);
+            return 0;
+        }
+    }
+    if (pv_array__grow((void **)&p->expr, &p->cap, p->n + 1, sizeof *p->expr))
+        goto nomem;
+    s = b.data; /* ownership moves to priv */
+    p->expr[p->n++] = s;
+    *out = s;
+    return 0;
+nomem:
+    pv_buf__free(&b);
+    return pv_err__set(w->err, PV_ENOMEM, "out of memory");
+}
+
+/* Appends an entry for path (a copy is made; rel is its suffix from rel_from). */
+static int add_entry(walk *w, const char *path, size_t rel_from, const struct stat *st)
+{
+    pv_file_list *l = w->list;
+    pv_file_entry *e;
+    char *p;
+
+    if (pv_array__grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v))
+        return pv_err__set(w->err, PV_ENOMEM, "out of memory");
+    p = strdup(path);
+    if (!p)
+        return pv_err__set(w->err, PV_ENOMEM, "out of memory");
+    e = &l->v[l->n++];
+    e->path = p;
+    e->rel = p + rel_from;
+    e->size = (uint64_t)st->st_size;
+    e->mtime = (int64_t)st->st_mtime;
+    e->dir_license = NULL;
+    l->total_bytes += e->size;
+    return 0;
+}
+
+static int too_large(const walk *w, const struct stat *st)
+{
+    return w->opts->max_file_size && (uint64_t)st->st_size > w->opts->max_file_size;
+}
+
+/* Appends "/name" to w->path; the caller truncates back. */
+static int path_push(walk *w, const char *name)
+{
+    if (pv_buf__append(&w->path, "/", 1) || pv_buf__append(&w->path, name, strlen(name) + 1))
+        return pv_err__set(w->err, PV_ENOMEM, "out of memory");
+    w->path.len--; /* keep the NUL out of len */
+    return 0;
+}
+
+static void path_pop(walk *w, size_t len)
+{
+    w->path.len = len;
+    w->path.data[len] = '\0';
+}
+
+static int walk_folder(walk *w, const char *inherited);
+
+/* Files a regular file of the open folder dfd (w->path is its path): excluded, too large,
+ * unreadable, or listed. Each file lands in exactly one of these. */
+static int take_file(walk *w, int dfd, const char *name, const struct stat *st)
+{
+    int hit, rc;
+    rc = excluded(w, w->path.data + w->rel_from, w->path.len - w->rel_from, &hit);
+    if (rc)
+        return rc;
+    if (hit) {
+        w->list->skipped_excluded++;
+        return 0;
+    }
+    if (too_large(w, st)) {
+        w->list->skipped_large++;
+        return 0;
+    }
+    if (faccessat(dfd, name, R_OK, AT_EACCESS) != 0)
+        return unreadable(w, w->path.data, errno);
+    return add_entry(w, w->path.data, w->rel_from, st);
+}
+
+/* Adds id to ids[0..*n) unless it is there already. */
+static void add_distinct(const char **ids, size_t *n, const char *id)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(ids[i], id) == 0)
+            return;
+    if (*n < FOLDER_LICENSES_MAX)
+        ids[(*n)++] = id;
+}
+
+/* Walks the subfolder name of w->path unless it matches an exclude pattern as "rel/"; an
+ * excluded folder is not entered and counts as one. */
+static int take_folder(walk *w, const char *name, const char *license)
+{
+    const size_t len = w->path.len;
+    int hit, rc;
+
+    if ((rc = path_push(w, name)) != 0)
+        return rc;
+    if (pv_buf__append(&w->path, "/", 1)) {
+        rc = pv_err__set(w->err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = excluded(w, w->path.data + w->rel_from, w->path.len - w->rel_from, &hit);
+    path_pop(w, w->path.len - 1);
+    if (rc)
+        goto done;
+    if (hit)
+        w->list->skipped_excluded++;
+    else
+        rc = walk_folder(w, license);
+done:
+    path_pop(w, len);
+    return rc;
+}
+
+/*
+ * Lists the folder at w->path, whose files inherit license (the parent's), then its
+ * subfolders. The folder is closed before descending, so deep trees do not use up file
+ * descriptors. Files are taken in readdir order; pv_files__list sorts at the end.
+ */
+static int walk_folder(walk *w, const char *inherited)
+{
+    const size_t len = w->path.len;
+    const size_t first = w->list->n;
+    const char *ids[FOLDER_LICENSES_MAX];
+    size_t nids = 0, nsub = 0, subcap = 0;
+    char **sub = NULL;
+    int license_files = 0, rc = 0;
+    const char *license = inherited;
+    DIR *d;
+
+    d = opendir(len ? w->path.data : "/");
+    if (!d)
+        return unreadable(w, len ? w->path.data : "/", errno);
+    for (;;) {
+        struct dirent *de;
+        struct stat st;
+        const char *name;
+
+        errno = 0;
+        if (!(de = readdir(d))) {
+            if (errno)
+                rc = unreadable(w, w->path.data, errno);
+            break;
+        }
+        name = de->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        if ((rc = path_push(w, name)) != 0)
+            break;
+        if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            rc = unreadable(w, w->path.data, errno);
+        } else if (S_ISDIR(st.st_mode) && strcmp(name, ".git") == 0) {
+            w->list->skipped_git++;
+        } else if (S_ISDIR(st.st_mode)) {
+            if (pv_array__grow((void **)&sub, &subcap, nsub + 1, sizeof *sub) ||
+                !(sub[nsub] = strdup(name)))
+                rc = pv_err__set(w->err, PV_ENOMEM, "out of memory");
+            else
+                nsub++;
+        } else if (S_ISREG(st.st_mode)) {
+            /* a license file names the folder's license even when it is itself excluded */
+            if (license_name(name)) {
+                const char *id = read_license(dirfd(d), name, (uint64_t)st.st_size);
+                license_files = 1;
+                if (id)
+                    add_distinct(ids, &nids, id);
+            }
+            rc = take_file(w, dirfd(d), name, &st);
+        }
+        /* symbolic links, sockets, FIFOs and devices are not files: not listed, not counted */
+        path_pop(w, len);
+        if (rc)
+            break;
+    }
+    closedir(d);
+    if (rc)
+        goto done;
+
+    /* a folder with license files has their license, even when none is recognized (NULL):
+     * its files are not under the parent's license */
+    if (license_files && (rc = folder_license(w, ids, nids, &license)) != 0)
+        goto done;
+    for (size_t i = first; i < w->list->n; i++)
+        w->list->v[i].dir_license = license;
+    for (size_t i = 0; i < nsub && !rc; i++)
+        rc = take_folder(w, sub[i], license);
+done:
+    for (size_t i = 0; i < nsub; i++)
+        free(sub[i]);
+    free(sub);
+    return rc;
+}
+
+/* A root that is one file: rel is its base name; it has no folder license. */
+static int list_file(walk *w, const char *root, const struct stat *st)
+{
+    const char *slash = strrchr(root, '/');
+    size_t rel_from = slash ? (size_t)(slash - root) + 1 : 0;
+    int hit, rc;
+
+    if ((rc = excluded(w, root + rel_from, strlen(root + rel_from), &hit)) != 0)
+        return rc;
+    if (hit) {
+        w->list->skipped_excluded++;
+        return 0;
+    }
+    if (too_large(w, st)) {
+        w->list->skipped_large++;
+        return 0;
+    }
+    if (access(root, R_OK) != 0)
+        return unreadable(w, root, errno);
+    return add_entry(w, root, rel_from, st);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp(((const pv_file_entry *)a)->rel, ((const pv_file_entry *)b)->rel);
+}
+
+/*
+ * Beyond the contract in scanner_int.h: opts may be NULL (no limit, no excludes); a
+ * max_file_size of 0 means no limit. A folder matching an exclude pattern is not walked
+ * and counts as one in skipped_excluded, whatever it holds (counting would mean walking
+ * what the user asked to skip). An unreadable folder also counts as one. Symbolic links
+ * and special files are neither listed nor counted; the root itself may be a symbolic
+ * link. The entries appended by this call are sorted by rel; on failure they stay in the
+ * list, which the caller frees with pv_files__list_free as always.
+ */
+int pv_files__list(const char *root, const pv_files_opts *opts, pv_file_list *list, pv_err *err)
+{
+    static const pv_files_opts no_opts = {0, NULL, 0, 0, NULL, NULL};
+    walk w = {0};
+    const size_t first = list->n;
+    struct stat st;
+    size_t rootlen;
+    int rc = 0;
+
+    w.opts = opts ? opts : &no_opts;
+    w.list = list;
+    w.err = err;
+    w.path = (pv_buf)PV_BUF_INIT(PATH_BUF_MAX);
+    if (!list->priv && !(list->priv = calloc(1, sizeof(files_priv)))) {
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    w.priv = list->priv;
+    if ((rc = compile_excludes(&w)) != 0)
+        goto done;
+    if (stat(root, &st) != 0) {
+        char e[128];
+        rc = pv_err__set(err, PV_EIO, "cannot open '%s': %s", root, errstr(errno, e, sizeof e));
+        goto done;
+    }
+    if (S_ISREG(st.st_mode)) {
+        rc = list_file(&w, root, &st);
+        goto done;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        rc = pv_err__set(err, PV_EIO, "cannot open '%s': not a regular file or folder", root);
+        goto done;
+    }
+    /* "dir/" and "dir" give the same paths; "/" becomes "" and its files "/a" */
+    rootlen = strlen(root);
+    while (rootlen > 0 && root[rootlen - 1] == '/')
+        rootlen--;
+    if (pv_buf__append(&w.path, root, rootlen) || pv_buf__append(&w.path, "", 1)) {
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    w.path.len--;
+    w.rel_from = rootlen + 1;
+    rc = walk_folder(&w, NULL);
+done:
+    if (list->n > first)
+        qsort(list->v + first, list->n - first, sizeof *list->v, cmp_entry);
+    for (size_t i = 0; i < w.nre; i++)
+        pcre2_code_free(w.re[i]);
+    free(w.re);
+    pcre2_match_data_free(w.md);
+    pv_buf__free(&w.path);
+    return rc;
+}
+
+void pv_files__list_free(pv_file_list *list)
+{
+    files_priv *p;
+    if (!list)
+        return;
+    for (size_t i = 0; i < list->n; i++)
+        free(list->v[i].path);
+    free(list->v);
+    p = list->priv;
+    if (p) {
+        for (size_t i = 0; i < p->n; i++)
+            free(p->expr[i]);
+        free(p->expr);
+        free(p);
+    }
+    memset(list, 0, sizeof *list);
+}
+
+/* Whether the first SNIFF_BYTES of buf look binary: a NUL byte, or more than 30% of the
+ * bytes in invalid UTF-8 sequences. A sequence that starts inside the window is checked
+ * whole, so a character cut by the window's end is not counted as invalid. */
+static int looks_binary(const char *buf, size_t len)
+{
+    size_t win = len < SNIFF_BYTES ? len : SNIFF_BYTES, bad = 0, i = 0;
+
+    if (memchr(buf, '\0', win))
+        return 1;
+    while (i < win) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n;
+        if ((unsigned char)buf[i] < 0x80) {
+            i++;
+            continue;
+        }
+        n = utf8proc_iterate((const utf8proc_uint8_t *)buf + i, (utf8proc_ssize_t)(len - i), &cp);
+        if (n < 0) {
+            bad++;
+            i++;
+        } else {
+            i += (size_t)n;
+        }
+    }
+    return bad * 10 > win * 3;
+}
+
+/* Reads until EOF, at most max(e->size, LOAD_MIN_CAP) bytes: a file that grew past that
+ * since it was listed is skipped (PV_ESKIP "PATH: skipped: grew past N bytes"). */
+int pv_files__load(const pv_file_entry *e, char **buf, size_t *len, pv_err *err)
+{
+    const uint64_t limit = e->size > LOAD_MIN_CAP ? e->size : LOAD_MIN_CAP;
+    char *data = NULL;
+    size_t n = 0, room;
+    struct stat st;
+    char es[128];
+    int fd, rc = 0;
+
+    *buf = NULL;
+    *len = 0;
+    if (limit > SIZE_MAX - 2)
+        return pv_err__set(err, PV_ESKIP, "%s: skipped: too large", e->path);
+    fd = open(e->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pv_err__set(err, PV_EIO, "%s: cannot read: %s", e->path,
+                           errstr(errno, es, sizeof es));
+    if (fstat(fd, &st) != 0) {
+        rc = pv_err__set(err, PV_EIO, "%s: cannot read: %s", e->path, errstr(errno, es, sizeof es));
+        goto done;
+    }
+    /* room for the current size and one byte more, so that EOF shows without regrowing;
+     * at most limit + 1 bytes are ever read, plus the NUL */
+    room = (uint64_t)st.st_size < limit ? (size_t)st.st_size + 1 : (size_t)limit + 1;
+    if (!(data = malloc(room + 1))) {
+        rc = pv_err__set(err, PV_ENOMEM, "%s: out of memory", e->path);
+        goto done;
+    }
+    for (;;) {
+        ssize_t r;
+        if (n == room) {
+            char *p;
+            if (n > limit) {
+                rc = pv_err__set(err, PV_ESKIP, "%s: skipped: grew past %llu bytes", e->path,
+                                 (unsigned long long)limit);
+                goto done;
+            }
+            room = room > limit / 2 ? (size_t)limit + 1 : room * 2;
+            if (!(p = realloc(data, room + 1))) {
+                rc = pv_err__set(err, PV_ENOMEM, "%s: out of memory", e->path);
+                goto done;
+            }
+            data = p;
+        }
+        r = read(fd, data + n, room - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = pv_err__set(err, PV_EIO, "%s: cannot read: %s", e->path,
+                             errstr(errno, es, sizeof es));
+            goto done;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    data[n] = '\0';
+    if (looks_binary(data, n)) {
+        rc = pv_err__set(err, PV_ESKIP, "%s: skipped: binary", e->path);
+        goto done;
+    }
+    *buf = data;
+    *len = n;
+    data = NULL;
+done:
+    close(fd);
+    free(data);
+    return rc;
+}

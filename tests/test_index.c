@@ -1,0 +1,331 @@
+/*
+ * test_index.c - index writer and reader: round trip, spilled runs merge to the same
+ * postings, parameters recorded and refused, atomic writes, and corrupt files (truncated
+ * at every chunk boundary, every byte flipped) give an error or a correct answer.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "provscan.h"
+
+static char dir[64];
+
+static void mk_tmp(void)
+{
+    strcpy(dir, "/tmp/pvidx-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void rm_tmp(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(index, .init = mk_tmp, .fini = rm_tmp);
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *b;
+    long n;
+    cr_assert_not_null(f);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    rewind(f);
+    b = malloc((size_t)n + 1);
+    cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+static void spit(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(data, 1, len, f), len);
+    cr_assert_eq(fclose(f), 0);
+}
+
+static void build(const char *out, const char *src, size_t memory, pv_build_stats *st)
+{
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    pv_err err = {0, {0}};
+    const char *srcs[] = {src};
+    o.jobs = 2;
+    if (memory)
+        o.memory = memory;
+    cr_assert_eq(pv_index_build(out, srcs, 1, &o, st, &err), 0, "%s", err.msg);
+}
+
+static const char *query =
+    "The stream object could be a file on disk or a remote network stream.\n"
+    "The ``ArchiveIterator`` reads the WARC content in a single pass. The\n"
+    "``record`` is represented by an ``ArcWarcRecord`` object which contains\n"
+    "the format (ARC or WARC), record type, the record headers, http headers\n";
+
+Test(index, round_trip_counts_and_parameters)
+{
+    char path[128];
+    pv_build_stats st;
+    pv_index *ix = NULL;
+    pv_index_info info;
+    pv_err err = {0, {0}};
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/a.pvx", dir);
+    build(path, "fixtures/corpus", 0, &st);
+    cr_assert_eq(st.documents, 7);
+    cr_assert_gt(st.postings, 100);
+    cr_assert_eq(stat(path, &sb), 0);
+    cr_assert_eq((uint64_t)sb.st_size, st.index_bytes);
+    cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
+    pv_index_get_info(ix, &info);
+    cr_assert_eq(info.format_version, 1);
+    cr_assert_eq(info.k, PV_DEFAULT_K);
+    cr_assert_eq(info.w, PV_DEFAULT_W);
+    cr_assert_eq(info.seed, PV_DEFAULT_SEED);
+    cr_assert_eq(info.fp_bits, 48);
+    cr_assert_eq(info.documents, 7);
+    cr_assert_eq(info.postings, st.postings);
+    cr_assert_eq(info.fingerprints, st.fingerprints);
+    cr_assert_eq(info.tokens, st.tokens);
+    cr_assert_eq(info.input_bytes, st.bytes);
+    cr_assert_eq(info.nchunks, 10);
+    pv_index_free(ix);
+}
+
+/* A corpus of random words big enough to overflow a 1 MiB budget several times. */
+static void make_big_corpus(const char *root)
+{
+    static const char *words[] = {"alpha", "beta",  "gamma", "delta", "omega", "sigma", "rho",
+                                  "tau",   "kappa", "zeta",  "eta",   "theta", "iota",  "mu",
+                                  "nu",    "xi",    "pi",    "chi",   "psi",   "phi"};
+    char path[256];
+    unsigned seed = 12345;
+    int f, i;
+    mkdir(root, 0755);
+    for (f = 0; f < 8; f++) {
+        FILE *fp;
+        snprintf(path, sizeof path, "%s/doc%02d.txt", root, f);
+        fp = fopen(path, "w");
+        cr_assert_not_null(fp);
+        for (i = 0; i < 60000; i++) {
+            seed = seed * 1103515245u + 12345u;
+            fprintf(fp, "%s%u%c", words[(seed >> 16) % 20], (seed >> 8) % 97,
+                    i % 12 == 11 ? '\n' : ' ');
+        }
+        fclose(fp);
+    }
+}
+
+Test(index, spilled_runs_merge_to_the_same_postings)
+{
+    char root[128], a[128], b[128];
+    pv_build_stats sa, sb;
+    pv_index *ia = NULL, *ib = NULL;
+    pv_index_info infa, infb;
+    pv_err err = {0, {0}};
+    size_t i, j;
+    snprintf(root, sizeof root, "%s/big", dir);
+    snprintf(a, sizeof a, "%s/mem.pvx", dir);
+    snprintf(b, sizeof b, "%s/spill.pvx", dir);
+    make_big_corpus(root);
+    build(a, root, 0, &sa);
+    build(b, root, (size_t)1 << 20, &sb);
+    cr_assert_eq(sa.runs, 0);
+    cr_assert_gt(sb.runs, 2, "only %llu runs spilled", (unsigned long long)sb.runs);
+    cr_assert_eq(sa.postings, sb.postings);
+    cr_assert_eq(sa.fingerprints, sb.fingerprints);
+    cr_assert_eq(pv_index_open(&ia, a, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index_open(&ib, b, &err), 0, "%s", err.msg);
+    pv_index_get_info(ia, &infa);
+    pv_index_get_info(ib, &infb);
+    /* the posting chunks are byte-identical */
+    for (i = 0; i < infa.nchunks; i++)
+        if (strcmp(infa.chunks[i].id, "PSTG") == 0)
+            for (j = 0; j < infb.nchunks; j++)
+                if (strcmp(infb.chunks[j].id, "PSTG") == 0)
+                    cr_assert_eq(infa.chunks[i].size, infb.chunks[j].size);
+    pv_index_free(ia);
+    pv_index_free(ib);
+}
+
+Test(index, failed_build_leaves_no_file)
+{
+    char path[128], tmpname[160];
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    pv_err err = {0, {0}};
+    const char *srcs[] = {"fixtures/does-not-exist"};
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/x.pvx", dir);
+    cr_assert_neq(pv_index_build(path, srcs, 1, &o, NULL, &err), 0);
+    cr_assert(strstr(err.msg, "fixtures/does-not-exist") != NULL, "%s", err.msg);
+    cr_assert_neq(stat(path, &sb), 0);
+    snprintf(tmpname, sizeof tmpname, "%s/x.pvx.tmp.%ld", dir, (long)getpid());
+    cr_assert_neq(stat(tmpname, &sb), 0);
+}
+
+Test(index, rejects_bad_parameters)
+{
+    char path[128];
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    pv_err err = {0, {0}};
+    const char *srcs[] = {"fixtures/corpus"};
+    snprintf(path, sizeof path, "%s/p.pvx", dir);
+    o.k = 0;
+    cr_assert_eq(pv_index_build(path, srcs, 1, &o, NULL, &err), PV_EINVAL);
+    cr_assert(strstr(err.msg, "k must be") != NULL, "%s", err.msg);
+}
+
+/* A query against an index built with another normalization version is refused. */
+Test(index, refuses_other_normalization_version)
+{
+    char path[128];
+    size_t len, nch;
+    unsigned char *b, *tmp;
+    pv_index *ix = NULL;
+    pv_result *res = NULL;
+    pv_err err = {0, {0}};
+    snprintf(path, sizeof path, "%s/n.pvx", dir);
+    build(path, "fixtures/corpus", 0, NULL);
+    b = slurp(path, &len);
+    b[12] = 99; /* norm_version */
+    nch = b[40];
+    tmp = malloc(56 + nch * 32);
+    memcpy(tmp, b, 56);
+    memcpy(tmp + 56, b + 64, nch * 32);
+    {
+        uint64_t h = XXH3_64bits_withSeed(tmp, 56 + nch * 32, 0);
+        for (int i = 0; i < 8; i++)
+            b[56 + i] = (unsigned char)(h >> (8 * i));
+    }
+    spit(path, b, len);
+    cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_match_run(ix, query, strlen(query), NULL, &res, &err), PV_EPARAMS);
+    cr_assert(strstr(err.msg, "normalization version 99") != NULL, "%s", err.msg);
+    pv_index_free(ix);
+    free(tmp);
+    free(b);
+}
+
+static int same_result(const pv_result *x, const pv_result *y)
+{
+    size_t i;
+    if (x->nspans != y->nspans || x->matched_tokens != y->matched_tokens)
+        return 0;
+    for (i = 0; i < x->nspans; i++)
+        if (x->spans[i].start != y->spans[i].start || x->spans[i].end != y->spans[i].end ||
+            x->spans[i].sources[0].line_start != y->spans[i].sources[0].line_start ||
+            strcmp(x->spans[i].sources[0].locator, y->spans[i].sources[0].locator) != 0)
+            return 0;
+    return 1;
+}
+
+Test(index, truncated_at_every_chunk_boundary_is_an_error)
+{
+    char path[128], cut[128];
+    size_t len, i, ncuts = 0;
+    unsigned char *b;
+    pv_index *ix = NULL;
+    pv_index_info info;
+    pv_err err = {0, {0}};
+    uint64_t cuts[64];
+    snprintf(path, sizeof path, "%s/t.pvx", dir);
+    snprintf(cut, sizeof cut, "%s/cut.pvx", dir);
+    build(path, "fixtures/corpus/feedparser", 0, NULL);
+    b = slurp(path, &len);
+    cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
+    pv_index_get_info(ix, &info);
+    cuts[ncuts++] = 0;
+    cuts[ncuts++] = 8;
+    cuts[ncuts++] = 64;
+    for (i = 0; i < info.nchunks; i++) {
+        cuts[ncuts++] = info.chunks[i].offset;
+        cuts[ncuts++] = info.chunks[i].offset + info.chunks[i].size / 2;
+    }
+    cuts[ncuts++] = len - 1;
+    pv_index_free(ix);
+    for (i = 0; i < ncuts; i++) {
+        int rc;
+        spit(cut, b, (size_t)cuts[i]);
+        ix = NULL;
+        memset(&err, 0, sizeof err);
+        rc = pv_index_open(&ix, cut, &err);
+        cr_assert_lt(rc, 0, "truncated at %llu accepted", (unsigned long long)cuts[i]);
+        cr_assert_null(ix);
+        cr_assert(strstr(err.msg, cut) != NULL, "message does not name the file: %s", err.msg);
+    }
+    free(b);
+}
+
+Test(index, every_byte_flipped_gives_error_or_correct_answer, .timeout = 120)
+{
+    char path[128], bad[128];
+    size_t len, i, errors = 0, correct = 0;
+    unsigned char *b;
+    pv_index *good = NULL;
+    pv_result *want = NULL;
+    pv_err err = {0, {0}};
+    FILE *f;
+    snprintf(path, sizeof path, "%s/f.pvx", dir);
+    snprintf(bad, sizeof bad, "%s/bad.pvx", dir);
+    build(path, "fixtures/corpus/feedparser", 0, NULL);
+    b = slurp(path, &len);
+    cr_assert_lt(len, 64 * 1024, "sample too big: %zu", len);
+    cr_assert_eq(pv_index_open(&good, path, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_match_run(good, query, strlen(query), NULL, &want, &err), 0);
+    spit(bad, b, len);
+    f = fopen(bad, "r+b");
+    cr_assert_not_null(f);
+    for (i = 0; i < len; i++) {
+        pv_index *ix = NULL;
+        pv_result *res = NULL;
+        int rc;
+        fseek(f, (long)i, SEEK_SET);
+        fputc(b[i] ^ 0xff, f);
+        fflush(f);
+        rc = pv_index_open(&ix, bad, &err);
+        if (rc < 0) {
+            cr_assert_neq(err.msg[0], 0);
+            errors++;
+        } else {
+            rc = pv_match_run(ix, query, strlen(query), NULL, &res, &err);
+            cr_assert(rc < 0 || same_result(res, want), "byte %zu flipped: wrong answer", i);
+            correct++;
+            pv_result_free(res);
+            pv_index_free(ix);
+        }
+        fseek(f, (long)i, SEEK_SET);
+        fputc(b[i], f);
+    }
+    fclose(f);
+    cr_assert_eq(errors + correct, len);
+    cr_assert_gt(errors, len * 9 / 10, "%zu of %zu flips detected", errors, len);
+    pv_result_free(want);
+    pv_index_free(good);
+    free(b);
+}
+
+Test(index, garbage_and_empty_files_are_refused)
+{
+    char path[128];
+    pv_index *ix = NULL;
+    pv_err err = {0, {0}};
+    snprintf(path, sizeof path, "%s/g.pvx", dir);
+    spit(path, "", 0);
+    cr_assert_lt(pv_index_open(&ix, path, &err), 0);
+    spit(path, "hello, this is not an index at all, just some bytes....................", 72);
+    cr_assert_eq(pv_index_open(&ix, path, &err), PV_EFORMAT);
+    cr_assert(strstr(err.msg, "not a provscan index") != NULL, "%s", err.msg);
+    cr_assert_eq(pv_index_open(&ix, "/nonexistent/x.pvx", &err), PV_EIO);
+    cr_assert(strstr(err.msg, "/nonexistent/x.pvx") != NULL, "%s", err.msg);
+    cr_assert_eq(pv_index_open(&ix, dir, &err), PV_EIO);
+}

@@ -1,0 +1,283 @@
+/*
+ * test_match.c - the matcher on the bundled fixture corpus: verbatim excerpts pasted into
+ * unrelated prose come back as one span with the exact file and line range; unrelated
+ * text gives no span; origin ranking, common flag and credit.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "provscan.h"
+
+static char tmpdir[64];
+static char index_path[128];
+static pv_index *ix;
+
+static const char *prose_before =
+    "I asked the assistant about my garden and it answered with a long explanation\n"
+    "about tomatoes, watering schedules and how much sunlight peppers really need.\n";
+static const char *prose_after =
+    "Then it went back to the garden: mulch keeps the soil moist during the summer,\n"
+    "and rotating crops every season keeps the beds healthy for years to come.\n";
+
+static void build_corpus_index(void)
+{
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    const char *src[] = {"fixtures/corpus"};
+    pv_err err = {0, {0}};
+    int rc;
+    strcpy(tmpdir, "/tmp/pvtest-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir));
+    snprintf(index_path, sizeof index_path, "%s/corpus.pvx", tmpdir);
+    o.jobs = 2;
+    o.author = "Fixture Author <fixture@example.org>";
+    rc = pv_index_build(index_path, src, 1, &o, NULL, &err);
+    cr_assert_eq(rc, 0, "build failed: %s", err.msg);
+    rc = pv_index_open(&ix, index_path, &err);
+    cr_assert_eq(rc, 0, "open failed: %s", err.msg);
+}
+
+static void teardown(void)
+{
+    pv_index_free(ix);
+    ix = NULL;
+    unlink(index_path);
+    rmdir(tmpdir);
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+    cr_assert_not_null(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    rewind(f);
+    buf = malloc((size_t)n + 1);
+    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = 0;
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* Byte offsets of the starts of lines; returns the number of lines. */
+static size_t split_lines(const char *text, size_t len, size_t *starts, size_t max)
+{
+    size_t n = 0, i;
+    starts[n++] = 0;
+    for (i = 0; i < len && n < max; i++)
+        if (text[i] == '\n' && i + 1 < len)
+            starts[n++] = i + 1;
+    return n;
+}
+
+static int has_word(const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+            (s[i] >= '0' && s[i] <= '9') || (unsigned char)s[i] >= 0x80)
+            return 1;
+    return 0;
+}
+
+/* Paste lines [first, first+count) of a corpus file into prose and check the report. */
+static void check_excerpt(const char *rel, size_t first, size_t count)
+{
+    char path[256];
+    size_t len, starts[4096], nlines, a, b, elen, qlen, exp_first, exp_last, i;
+    char *text, *query;
+    pv_result *res = NULL;
+    pv_err err = {0, {0}};
+    pv_match_opts mo = PV_MATCH_OPTS_INIT;
+    const pv_span *sp = NULL;
+    int found = 0;
+
+    snprintf(path, sizeof path, "fixtures/corpus/%s", rel);
+    text = read_file(path, &len);
+    nlines = split_lines(text, len, starts, 4096);
+    cr_assert_leq(first + count, nlines, "%s has %zu lines", rel, nlines);
+    a = starts[first];
+    b = first + count < nlines ? starts[first + count] : len;
+    /* the expected lines: the excerpt without word-less lines at its edges */
+    exp_first = first;
+    while (!has_word(text + starts[exp_first],
+                     (exp_first + 1 < nlines ? starts[exp_first + 1] : len) - starts[exp_first]))
+        exp_first++;
+    exp_last = first + count - 1;
+    while (!has_word(text + starts[exp_last],
+                     (exp_last + 1 < nlines ? starts[exp_last + 1] : len) - starts[exp_last]))
+        exp_last--;
+    elen = b - a;
+    qlen = strlen(prose_before) + elen + 1 + strlen(prose_after);
+    query = malloc(qlen + 1);
+    strcpy(query, prose_before);
+    memcpy(query + strlen(prose_before), text + a, elen);
+    query[strlen(prose_before) + elen] = '\n';
+    strcpy(query + strlen(prose_before) + elen + 1, prose_after);
+
+    cr_assert_eq(pv_match_run(ix, query, qlen, &mo, &res, &err), 0, "%s", err.msg);
+    cr_assert_eq(res->nspans, 1, "%s lines %zu-%zu: %zu spans", rel, first + 1, first + count,
+                 res->nspans);
+    sp = &res->spans[0];
+    /* query lines: the prose takes 2 lines, so excerpt line j is query line j + 3 */
+    cr_assert_eq(sp->line_start, exp_first - first + 3, "%s@%zu: query line_start %u", rel,
+                 first + 1, sp->line_start);
+    cr_assert_eq(sp->line_end, exp_last - first + 3, "%s@%zu: query line_end %u", rel,
+                 first + 1, sp->line_end);
+    for (i = 0; i < sp->nsources; i++)
+        if (strcmp(sp->sources[i].locator, rel) == 0) {
+            found = 1;
+            cr_assert_eq(sp->sources[i].line_start, exp_first + 1,
+                         "%s lines %zu-%zu: source line_start %u, expected %zu", rel, first + 1,
+                         first + count, sp->sources[i].line_start, exp_first + 1);
+            cr_assert_eq(sp->sources[i].line_end, exp_last + 1,
+                         "%s lines %zu-%zu: source line_end %u, expected %zu", rel, first + 1,
+                         first + count, sp->sources[i].line_end, exp_last + 1);
+        }
+    cr_assert(found, "%s lines %zu-%zu: the span does not name the file", rel, first + 1,
+              first + count);
+    pv_result_free(res);
+    free(query);
+    free(text);
+}
+
+TestSuite(match, .init = build_corpus_index, .fini = teardown);
+
+/* The issue's acceptance test: a verbatim 40-line excerpt of any fixture file, pasted into
+ * unrelated prose, is one span naming that file and its exact line range. */
+Test(match, forty_line_excerpts_of_every_corpus_file)
+{
+    static const char *files[] = {"warcio/README.rst", "warcio/LICENSE", "rss/README.md",
+                                  "rss/LICENSE-APACHE", "feedparser/README.rst",
+                                  "feedparser/LICENSE"};
+    size_t f;
+    for (f = 0; f < sizeof files / sizeof *files; f++) {
+        char path[256];
+        size_t len, starts[4096], nlines, first;
+        char *text;
+        snprintf(path, sizeof path, "fixtures/corpus/%s", files[f]);
+        text = read_file(path, &len);
+        nlines = split_lines(text, len, starts, 4096);
+        free(text);
+        cr_assert_geq(nlines, 40, "%s", files[f]);
+        /* every starting line from the first to the last possible, in steps */
+        for (first = 0; first + 40 <= nlines; first += 7)
+            check_excerpt(files[f], first, 40);
+        check_excerpt(files[f], nlines - 40, 40);
+    }
+}
+
+Test(match, unrelated_prose_gives_no_span)
+{
+    pv_result *res = NULL;
+    pv_err err = {0, {0}};
+    char q[1024];
+    snprintf(q, sizeof q, "%s%s", prose_before, prose_after);
+    cr_assert_eq(pv_match_run(ix, q, strlen(q), NULL, &res, &err), 0, "%s", err.msg);
+    cr_assert_eq(res->nspans, 0);
+    cr_assert_eq(res->matched_tokens, 0);
+    cr_assert_gt(res->tokens, 40);
+    cr_assert_eq(res->nauthors, 0);
+    pv_result_free(res);
+}
+
+Test(match, reflowed_and_reindented_quote_still_matches)
+{
+    /* warcio README lines 54-57, reflowed into one Markdown quote line and lower-cased */
+    const char *q = "as the docs put it: > the stream object could be a file on disk or a "
+                    "remote network stream. the archiveiterator reads the warc content in a "
+                    "single pass. the record is represented by an arcwarcrecord object which "
+                    "contains the format (arc or warc), record type, the record headers\n";
+    pv_result *res = NULL;
+    pv_err err = {0, {0}};
+    cr_assert_eq(pv_match_run(ix, q, strlen(q), NULL, &res, &err), 0, "%s", err.msg);
+    cr_assert_eq(res->nspans, 1);
+    cr_assert_str_eq(res->spans[0].sources[0].locator, "warcio/README.rst");
+    cr_assert_eq(res->spans[0].sources[0].line_start, 54);
+    cr_assert_geq(res->spans[0].tokens, 30);
+    pv_result_free(res);
+}
+
+Test(match, credit_goes_to_the_origin_author)
+{
+    size_t len;
+    char *q = read_file("fixtures/outputs/demo.md", &len);
+    pv_result *res = NULL;
+    pv_err err = {0, {0}};
+    size_t i;
+    cr_assert_eq(pv_match_run(ix, q, len, NULL, &res, &err), 0, "%s", err.msg);
+    cr_assert_geq(res->nspans, 3);
+    cr_assert_eq(res->nauthors, 1);
+    cr_assert_str_eq(res->authors[0].name, "Fixture Author");
+    cr_assert_str_eq(res->authors[0].email, "fixture@example.org");
+    cr_assert_float_eq(res->authors[0].share, 1.0, 1e-9);
+    for (i = 0; i < res->nspans; i++) {
+        cr_assert_eq(res->spans[i].sources[0].origin, 1);
+        cr_assert_leq(res->spans[i].tokens, res->tokens);
+    }
+    cr_assert_gt(res->coverage, 0.3);
+    cr_assert_lt(res->coverage, 0.9);
+    pv_result_free(res);
+    free(q);
+}
+
+Test(match, license_text_in_two_files_lists_the_copy)
+{
+    /* the Apache-2.0 text is in warcio/LICENSE and rss/LICENSE-APACHE */
+    const char *q = "\"License\" shall mean the terms and conditions for use, reproduction, "
+                    "and distribution as defined by Sections 1 through 9 of this document. "
+                    "\"Licensor\" shall mean the copyright owner or entity authorized by the "
+                    "copyright owner that is granting the License.\n";
+    pv_result *res = NULL;
+    pv_err err = {0, {0}};
+    cr_assert_eq(pv_match_run(ix, q, strlen(q), NULL, &res, &err), 0, "%s", err.msg);
+    cr_assert_eq(res->nspans, 1);
+    cr_assert_eq(res->spans[0].nsources, 2);
+    cr_assert_eq(res->spans[0].sources[0].origin, 1);
+    cr_assert_eq(res->spans[0].sources[0].copies, 1);
+    cr_assert_eq(res->spans[0].sources[1].origin, 0);
+    cr_assert(strstr(res->spans[0].sources[0].license, "Apache-2.0") != NULL);
+    cr_assert(strstr(res->spans[0].sources[1].license, "Apache-2.0") != NULL);
+    pv_result_free(res);
+}
+
+Test(match, common_fingerprints_earn_no_credit)
+{
+    const char *q = "\"License\" shall mean the terms and conditions for use, reproduction, "
+                    "and distribution as defined by Sections 1 through 9 of this document. "
+                    "\"Licensor\" shall mean the copyright owner or entity authorized by the "
+                    "copyright owner that is granting the License.\n";
+    pv_match_opts mo = PV_MATCH_OPTS_INIT;
+    pv_result *res = NULL;
+    pv_err err = {0, {0}};
+    mo.common = 1; /* in more than one document: common */
+    cr_assert_eq(pv_match_run(ix, q, strlen(q), &mo, &res, &err), 0, "%s", err.msg);
+    cr_assert_eq(res->nspans, 1);
+    cr_assert_eq(res->spans[0].common, 1);
+    cr_assert_eq(res->nauthors, 0);
+    cr_assert_gt(res->matched_tokens, 0);
+    pv_result_free(res);
+}
+
+Test(match, query_shorter_than_k_and_empty)
+{
+    pv_result *res = NULL;
+    pv_err err = {0, {0}};
+    cr_assert_eq(pv_match_run(ix, "", 0, NULL, &res, &err), 0);
+    cr_assert_eq(res->tokens, 0);
+    cr_assert_eq(res->nspans, 0);
+    cr_assert_float_eq(res->coverage, 0.0, 1e-12);
+    pv_result_free(res);
+    cr_assert_eq(pv_match_run(ix, "the stream object", 17, NULL, &res, &err), 0);
+    cr_assert_eq(res->tokens, 3);
+    cr_assert_eq(res->nspans, 0);
+    pv_result_free(res);
+}
