@@ -4,7 +4,7 @@
  * excerpts, spans on never-indexed text, index size, build speed and fingerprint frequency.
  * The frequency histogram alone uses the scanner's internal tokenizer (scanner_int.h).
  */
-#define _XOPEN_SOURCE 700
+#define _GNU_SOURCE /* memmem */
 
 #include <dirent.h>
 #include <errno.h>
@@ -357,6 +357,101 @@ static int make_plant(const docset *ix, const docset *prose, uint32_t ntok, uint
     return -1;
 }
 
+/* Layout-free form of a text, the tokenizer's for ASCII (docs/tokens.md): words of
+ * [a-z0-9_] lower-cased, bytes >= 0x80 kept, joined by single spaces, with a space at both
+ * ends so a search matches whole words. Returns a malloc'ed string or NULL. */
+static char *token_text(const char *s, size_t n, size_t *outlen)
+{
+    char *out = malloc(n + 3), *w = out;
+    int in_word = 0;
+    if (!out)
+        return NULL;
+    *w++ = ' ';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (is_word(ch) || ch >= 0x80) {
+            *w++ = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+            in_word = 1;
+        } else if (in_word) {
+            *w++ = ' ';
+            in_word = 0;
+        }
+    }
+    if (in_word)
+        *w++ = ' ';
+    *w = '\0';
+    *outlen = (size_t)(w - out);
+    return out;
+}
+
+/* Layout-free texts of the indexed documents, made on first use (about the corpus size). */
+typedef struct normset {
+    char **t;
+    size_t *len;
+    size_t n;
+} normset;
+
+static int normset_init(normset *ns, const docset *ix)
+{
+    if (ns->t)
+        return 0;
+    ns->t = calloc(ix->n ? ix->n : 1, sizeof *ns->t);
+    ns->len = calloc(ix->n ? ix->n : 1, sizeof *ns->len);
+    if (!ns->t || !ns->len)
+        return -1;
+    ns->n = ix->n;
+    for (size_t i = 0; i < ix->n; i++)
+        if (ix->v[i].text)
+            ns->t[i] = token_text(ix->v[i].text, ix->v[i].len, &ns->len[i]);
+    return 0;
+}
+
+static void normset_free(normset *ns)
+{
+    for (size_t i = 0; ns->t && i < ns->n; i++)
+        free(ns->t[i]);
+    free(ns->t);
+    free(ns->len);
+    memset(ns, 0, sizeof *ns);
+}
+
+/* How many indexed documents hold the tokens of passage (layout-free). */
+static size_t docs_with(const normset *ns, const char *passage, size_t n)
+{
+    size_t count = 0, plen;
+    char *p = token_text(passage, n, &plen);
+    for (size_t i = 0; p && i < ns->n; i++)
+        if (ns->t[i] && memmem(ns->t[i], ns->len[i], p, plen))
+            count++;
+    free(p);
+    return count;
+}
+
+/* The smallest number of indexed documents holding one k-gram of an (ASCII) excerpt. When
+ * every k-gram is in posting_cap documents or more, all its fingerprints are over the
+ * posting cap: the matcher treats them as common and keeps only a few documents, so the
+ * excerpt's own document cannot be named. That explains a miss by design. */
+static size_t min_kgram_docs(const normset *ns, const char *s, size_t n, uint32_t k)
+{
+    size_t starts[64], ends[64], nt = 0, best = SIZE_MAX;
+    for (size_t i = 0; i < n && nt < 64;) {
+        while (i < n && !is_word((unsigned char)s[i]))
+            i++;
+        if (i >= n)
+            break;
+        starts[nt] = i;
+        while (i < n && is_word((unsigned char)s[i]))
+            i++;
+        ends[nt++] = i;
+    }
+    for (size_t i = 0; i + k <= nt; i++) {
+        size_t c = docs_with(ns, s + starts[i], ends[i + k - 1] - starts[i]);
+        if (c < best)
+            best = c;
+    }
+    return best == SIZE_MAX ? 0 : best;
+}
+
 /* ---- fingerprint document frequency (internal tokenizer) ------------------------------- */
 
 typedef struct fpdoc {
@@ -478,6 +573,8 @@ typedef struct result_row {
     double build_s, mbps, index_pct;
     uint64_t input_bytes, index_bytes, documents, fingerprints, postings;
     uint64_t recall_named[2], recall_other[2], recall_none[2], recall_n[2];
+    uint64_t recall_named_default[2]; /* named with the default --common */
+    uint64_t recall_overcap[2];       /* misses whose every k-gram is over the posting cap */
     span_counts prose[NTHRESH], code[NTHRESH];
     dfstats df;
 } result_row;
@@ -495,6 +592,7 @@ typedef struct study {
     size_t nplants[2];
     uint32_t plant_tokens[2];
     uint64_t token_check_bad;
+    normset norm;
 } study;
 
 static void diag_cb(void *ctx, pv_severity sev, const char *msg)
@@ -519,8 +617,10 @@ static int contains_ci(const char *s, size_t n, const char *word)
 
 static int looks_like_license(const char *s, size_t n)
 {
-    static const char *const words[] = {"license", "licence", "copyright", "warranty",
-                                        "free software", "redistribut", "permission"};
+    static const char *const words[] = {"licen",      "copyright",    "warrant",
+                                        "free software", "redistribut", "permission",
+                                        "merchantab", "liable",       "public domain",
+                                        "disclaim"};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
         if (contains_ci(s, n, words[i]))
             return 1;
@@ -569,11 +669,43 @@ typedef struct sample_span {
     uint32_t src_start, src_end;
 } sample_span;
 
-/* Match every unseen document with common = threshold; count spans; with a sample array,
- * keep non-common spans for inspection by reservoir sampling. */
+/* A uniform random sample of spans (reservoir sampling). */
+typedef struct reservoir {
+    sample_span v[SAMPLE_SPANS];
+    size_t n;
+    uint64_t seen;
+} reservoir;
+
+static void reservoir_add(reservoir *rv, uint64_t *rng, const doc *d, const char *kind,
+                          const pv_span *sp)
+{
+    size_t slot;
+    rv->seen++;
+    slot = rv->n < SAMPLE_SPANS ? rv->n++ : (size_t)rng_below(rng, rv->seen);
+    if (slot >= SAMPLE_SPANS)
+        return;
+    sample_span *ss = &rv->v[slot];
+    ss->q = d;
+    ss->kind = kind;
+    ss->start = sp->start;
+    ss->end = sp->end;
+    ss->line_start = sp->line_start;
+    ss->line_end = sp->line_end;
+    ss->tokens = sp->tokens;
+    ss->locator[0] = '\0';
+    ss->src_start = ss->src_end = 0;
+    if (sp->nsources && sp->sources[0].locator) {
+        snprintf(ss->locator, sizeof ss->locator, "%s", sp->sources[0].locator);
+        ss->src_start = sp->sources[0].line_start;
+        ss->src_end = sp->sources[0].line_end;
+    }
+}
+
+/* Match every unseen document with common = threshold and count spans; with samples (two
+ * reservoirs: spans without, then with license words), keep non-common spans for
+ * inspection. */
 static int match_unseen(const pv_index *ix, const docset *set, const char *kind, uint32_t t,
-                        uint32_t common, span_counts *sc, sample_span *sample, size_t *nsample,
-                        uint64_t *seen, uint64_t *rng)
+                        uint32_t common, span_counts *sc, reservoir *samples, uint64_t *rng)
 {
     pv_match_opts mo = PV_MATCH_OPTS_INIT;
     mo.common = common;
@@ -588,6 +720,7 @@ static int match_unseen(const pv_index *ix, const docset *set, const char *kind,
         }
         for (size_t j = 0; j < res->nspans; j++) {
             const pv_span *sp = &res->spans[j];
+            int lic;
             sc->spans++;
             sc->tokens += sp->tokens;
             if (sp->common) {
@@ -596,30 +729,10 @@ static int match_unseen(const pv_index *ix, const docset *set, const char *kind,
             }
             if (sp->tokens < t)
                 sc->short_spans++;
-            if (looks_like_license(d->text + sp->start, sp->end - sp->start))
-                sc->license_spans++;
-            if (!sample)
-                continue;
-            (*seen)++;
-            size_t slot = *nsample < SAMPLE_SPANS ? (*nsample)++
-                                                  : (size_t)rng_below(rng, *seen);
-            if (slot < SAMPLE_SPANS) {
-                sample_span *ss = &sample[slot];
-                ss->q = d;
-                ss->kind = kind;
-                ss->start = sp->start;
-                ss->end = sp->end;
-                ss->line_start = sp->line_start;
-                ss->line_end = sp->line_end;
-                ss->tokens = sp->tokens;
-                ss->locator[0] = '\0';
-                ss->src_start = ss->src_end = 0;
-                if (sp->nsources && sp->sources[0].locator) {
-                    snprintf(ss->locator, sizeof ss->locator, "%s", sp->sources[0].locator);
-                    ss->src_start = sp->sources[0].line_start;
-                    ss->src_end = sp->sources[0].line_end;
-                }
-            }
+            lic = looks_like_license(d->text + sp->start, sp->end - sp->start);
+            sc->license_spans += lic;
+            if (samples)
+                reservoir_add(&samples[lic], rng, d, kind, sp);
         }
         pv_result_free(res);
     }
@@ -633,21 +746,10 @@ static const doc *find_doc(const docset *s, const char *rel)
     return bsearch(&key, s->v, s->n, sizeof *s->v, cmp_doc);
 }
 
-static void write_sample(const study *S, const result_row *r, const sample_span *sample,
-                         size_t n)
+static void write_spans(FILE *f, const study *S, const reservoir *rv)
 {
-    char path[PATH_MAX];
-    FILE *f;
-    snprintf(path, sizeof path, "%s/spans-k%u-w%u.txt", S->out, r->k, r->w);
-    f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "bench_params: cannot write '%s'\n", path);
-        return;
-    }
-    fprintf(f, "# k=%u w=%u common=%u: %zu non-common spans on never-indexed text, sampled\n\n",
-            r->k, r->w, thresholds[DEFAULT_THRESH_INDEX], n);
-    for (size_t i = 0; i < n; i++) {
-        const sample_span *ss = &sample[i];
+    for (size_t i = 0; i < rv->n; i++) {
+        const sample_span *ss = &rv->v[i];
         const doc *src = find_doc(&S->ix, ss->locator);
         fprintf(f, "[%zu] %s %s lines %u-%u, %u tokens\n    query : ", i + 1, ss->kind,
                 ss->q->path, ss->line_start, ss->line_end, ss->tokens);
@@ -663,7 +765,89 @@ static void write_sample(const study *S, const result_row *r, const sample_span 
         }
         fputc('\n', f);
     }
+}
+
+static void write_sample(const study *S, const result_row *r, const reservoir samples[2])
+{
+    char path[PATH_MAX];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/spans-k%u-w%u.txt", S->out, r->k, r->w);
+    f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "bench_params: cannot write '%s'\n", path);
+        return;
+    }
+    fprintf(f, "# k=%u w=%u common=%u: non-common spans on never-indexed text, sampled\n\n",
+            r->k, r->w, thresholds[DEFAULT_THRESH_INDEX]);
+    fprintf(f, "## without license words: %zu of %llu\n\n", samples[0].n,
+            (unsigned long long)samples[0].seen);
+    write_spans(f, S, &samples[0]);
+    fprintf(f, "## with license words: %zu of %llu\n\n", samples[1].n,
+            (unsigned long long)samples[1].seen);
+    write_spans(f, S, &samples[1]);
     fclose(f);
+}
+
+/* Match every planted excerpt with the given common threshold and count, per excerpt
+ * length, those with a span over the excerpt naming its document (named), with spans
+ * naming other documents only (other), with no span (none); misses are described in miss.
+ * other, none and miss may be NULL. */
+static int recall(study *S, const pv_index *ix, uint32_t k, uint32_t common, FILE *miss,
+                  uint64_t named_out[2], uint64_t other_out[2], uint64_t none_out[2],
+                  uint64_t overcap_out[2])
+{
+    pv_match_opts mo = PV_MATCH_OPTS_INIT;
+    mo.common = common;
+    mo.max_sources = UINT32_MAX; /* list every document the matcher kept */
+    for (int p = 0; p < 2; p++) {
+        for (size_t i = 0; i < S->nplants[p]; i++) {
+            const plant *pl = &S->plants[p][i];
+            pv_result *res = NULL;
+            pv_err err = {0};
+            int named = 0, other = 0;
+            size_t listed = 0;
+            uint32_t copies = 0;
+            if (pv_match_run(ix, pl->text, pl->len, &mo, &res, &err) != 0) {
+                fprintf(stderr, "bench_params: match: %s\n", err.msg);
+                return -1;
+            }
+            for (size_t j = 0; j < res->nspans; j++) {
+                const pv_span *sp = &res->spans[j];
+                if (sp->end <= pl->start || sp->start >= pl->end)
+                    continue;
+                other = 1;
+                listed += sp->nsources;
+                if (sp->nsources && sp->sources[0].copies > copies)
+                    copies = sp->sources[0].copies;
+                for (size_t m = 0; m < sp->nsources; m++)
+                    if (sp->sources[m].locator && !strcmp(sp->sources[m].locator, pl->src->rel))
+                        named = 1;
+            }
+            if (named)
+                named_out[p]++;
+            else if (other && other_out)
+                other_out[p]++;
+            else if (!other && none_out)
+                none_out[p]++;
+            if (!named && miss) {
+                fprintf(miss, "%u tokens from %s @%zu (%s", pl->ntok, pl->src->rel,
+                        pl->src_off, other ? "span names other documents" : "no span");
+                if (other)
+                    fprintf(miss, ": %zu listed, origin has %u copies", listed, copies);
+                size_t mk = 0;
+                if (normset_init(&S->norm, &S->ix) == 0)
+                    mk = min_kgram_docs(&S->norm, pl->text + pl->start, pl->end - pl->start, k);
+                if (mk >= PV_DEFAULT_POSTING_CAP && overcap_out)
+                    overcap_out[p]++;
+                fprintf(miss, "; the passage is in %zu indexed documents, its rarest %u-gram in %zu)%s:\n    ",
+                        docs_with(&S->norm, pl->text + pl->start, pl->end - pl->start), k, mk,
+                        mk >= PV_DEFAULT_POSTING_CAP ? " [over the posting cap]" : "");
+                print_excerpt(miss, pl->text + pl->start, pl->end - pl->start, 600);
+            }
+            pv_result_free(res);
+        }
+    }
+    return 0;
 }
 
 static int run_config(study *S, uint32_t k, uint32_t w, result_row *r)
@@ -676,10 +860,8 @@ static int run_config(study *S, uint32_t k, uint32_t w, result_row *r)
     pv_build_stats bs = {0};
     pv_index *ix = NULL;
     pv_err err = {0};
-    pv_match_opts mo = PV_MATCH_OPTS_INIT;
-    sample_span *sample = NULL;
-    size_t nsample = 0;
-    uint64_t seen = 0, rng = S->seed ^ 0x5eed;
+    reservoir *samples = NULL;
+    uint64_t rng = S->seed ^ 0x5eed;
     FILE *miss = NULL;
     double t0;
 
@@ -713,65 +895,43 @@ static int run_config(study *S, uint32_t k, uint32_t w, result_row *r)
     r->index_pct = bs.bytes ? 100.0 * (double)bs.index_bytes / (double)bs.bytes : 0;
     fprintf(stderr,
             "bench_params: k=%u w=%u: built %llu documents, %.1f MB in %.2f s (%.1f MB/s), "
-            "index %.2f%% of input\n",
+            "index %.2f%% of input; skipped %llu binary, %llu empty, %llu excluded, %llu large\n",
             k, w, (unsigned long long)bs.documents, (double)bs.bytes / 1e6, r->build_s, r->mbps,
-            r->index_pct);
+            r->index_pct, (unsigned long long)bs.skipped_binary,
+            (unsigned long long)bs.skipped_empty, (unsigned long long)bs.skipped_excluded,
+            (unsigned long long)bs.skipped_large);
     if (pv_index_open(&ix, idx_path, &err) != 0) {
         fprintf(stderr, "bench_params: %s\n", err.msg);
         goto done;
     }
 
-    /* (a) recall of planted excerpts: a span over the excerpt naming its document */
+    /* (a) recall of planted excerpts: a span over the excerpt naming its document. With
+     * common off, which tests the t = k + w - 1 guarantee: the matcher keeps only a few
+     * documents of a common fingerprint, so a license passage found in hundreds of files
+     * cannot name each of them; and with the default threshold, for comparison. */
     snprintf(miss_path, sizeof miss_path, "%s/recall-misses-k%u-w%u.txt", S->out, k, w);
     miss = fopen(miss_path, "w");
-    mo.max_sources = UINT32_MAX; /* list every copy, so the right one is always named */
-    for (int p = 0; p < 2; p++) {
+    if (recall(S, ix, k, UINT32_MAX, miss, r->recall_named, r->recall_other, r->recall_none,
+               r->recall_overcap) ||
+        recall(S, ix, k, thresholds[DEFAULT_THRESH_INDEX], NULL, r->recall_named_default, NULL,
+               NULL, NULL))
+        goto done;
+    for (int p = 0; p < 2; p++)
         r->recall_n[p] = S->nplants[p];
-        for (size_t i = 0; i < S->nplants[p]; i++) {
-            const plant *pl = &S->plants[p][i];
-            pv_result *res = NULL;
-            int named = 0, other = 0;
-            if (pv_match_run(ix, pl->text, pl->len, &mo, &res, &err) != 0) {
-                fprintf(stderr, "bench_params: match: %s\n", err.msg);
-                goto done;
-            }
-            for (size_t j = 0; j < res->nspans; j++) {
-                const pv_span *sp = &res->spans[j];
-                if (sp->end <= pl->start || sp->start >= pl->end)
-                    continue;
-                other = 1;
-                for (size_t m = 0; m < sp->nsources; m++)
-                    if (sp->sources[m].locator && !strcmp(sp->sources[m].locator, pl->src->rel))
-                        named = 1;
-            }
-            if (named)
-                r->recall_named[p]++;
-            else if (other)
-                r->recall_other[p]++;
-            else
-                r->recall_none[p]++;
-            if (!named && miss) {
-                fprintf(miss, "%u tokens from %s @%zu (%s):\n    ", pl->ntok, pl->src->rel,
-                        pl->src_off, other ? "span names other documents" : "no span");
-                print_excerpt(miss, pl->text + pl->start, pl->end - pl->start, 600);
-            }
-            pv_result_free(res);
-        }
-    }
 
     /* (b) and (d): spans on never-indexed text, at every common threshold */
-    sample = calloc(SAMPLE_SPANS, sizeof *sample);
-    if (!sample)
+    samples = calloc(2, sizeof *samples);
+    if (!samples)
         goto done;
     for (int t = 0; t < NTHRESH; t++) {
         int keep = t == DEFAULT_THRESH_INDEX;
         if (match_unseen(ix, &S->prose, "prose", k + w - 1, thresholds[t], &r->prose[t],
-                         keep ? sample : NULL, &nsample, &seen, &rng) != 0 ||
+                         keep ? samples : NULL, &rng) != 0 ||
             match_unseen(ix, &S->code, "code", k + w - 1, thresholds[t], &r->code[t],
-                         keep ? sample : NULL, &nsample, &seen, &rng) != 0)
+                         keep ? samples : NULL, &rng) != 0)
             goto done;
     }
-    write_sample(S, r, sample, nsample);
+    write_sample(S, r, samples);
 
     /* (d) document frequency of the winnowed fingerprints */
     if (df_measure(&S->ix, k, w, &r->df) != 0) {
@@ -782,7 +942,7 @@ static int run_config(study *S, uint32_t k, uint32_t w, result_row *r)
 done:
     if (miss)
         fclose(miss);
-    free(sample);
+    free(samples);
     pv_index_free(ix);
     return rc;
 }
@@ -815,23 +975,27 @@ static void report(FILE *f, const study *S, const result_row *rows, size_t n)
     fprintf(f, "(a)-(c) recall, spans on unseen text (common = %u), size and speed "
                "(build with --jobs %u):\n\n",
             thresholds[d], S->jobs);
-    fprintf(f, "| k | w | t | recall %u tok | recall %u tok | spans/MB prose | "
+    fprintf(f, "| k | w | t | recall %u tok | recall %u tok | named at --common %u (%u / %u "
+               "tok) | spans/MB prose | "
                "of which < t tok | spans/MB code | of which < t tok | license words | "
                "index %% | build MB/s | fingerprints | postings |\n",
-            S->plant_tokens[0], S->plant_tokens[1]);
-    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            S->plant_tokens[0], S->plant_tokens[1], thresholds[d], S->plant_tokens[0],
+            S->plant_tokens[1]);
+    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < n; i++) {
         const result_row *r = &rows[i];
         uint64_t nc_p = r->prose[d].spans - r->prose[d].common;
         uint64_t nc_c = r->code[d].spans - r->code[d].common;
         fprintf(f,
-                "| %u | %u | %u | %.1f%% (%llu/%llu) | %.1f%% (%llu/%llu) | %.2f (%llu) | "
+                "| %u | %u | %u | %.1f%% (%llu/%llu) | %.1f%% (%llu/%llu) | %.1f%% / %.1f%% | "
+                "%.2f (%llu) | "
                 "%llu | %.2f (%llu) | %llu | %llu | %.2f%% | %.1f | %llu | %llu |\n",
                 r->k, r->w, r->k + r->w - 1, pct(r->recall_named[0], r->recall_n[0]),
                 (unsigned long long)r->recall_named[0], (unsigned long long)r->recall_n[0],
                 pct(r->recall_named[1], r->recall_n[1]),
                 (unsigned long long)r->recall_named[1], (unsigned long long)r->recall_n[1],
-                per_mb(nc_p, S->prose_bytes), (unsigned long long)nc_p,
+                pct(r->recall_named_default[0], r->recall_n[0]),
+                pct(r->recall_named_default[1], r->recall_n[1]), per_mb(nc_p, S->prose_bytes), (unsigned long long)nc_p,
                 (unsigned long long)r->prose[d].short_spans, per_mb(nc_c, S->code_bytes),
                 (unsigned long long)nc_c, (unsigned long long)r->code[d].short_spans,
                 (unsigned long long)(r->prose[d].license_spans + r->code[d].license_spans),
@@ -839,14 +1003,21 @@ static void report(FILE *f, const study *S, const result_row *rows, size_t n)
                 (unsigned long long)r->postings);
     }
 
-    fprintf(f, "\nRecall misses by kind (span over the excerpt naming other documents only / "
-               "no span at all):\n\n");
+    fprintf(f, "\nRecall misses (common off) by kind: a span over the excerpt names other "
+               "documents only / no span at all; of them, excerpts whose every k-gram is in "
+               ">= %u documents (over the posting cap: the matcher keeps a few documents of such "
+               "a fingerprint, so the right one cannot be named):\n\n",
+            PV_DEFAULT_POSTING_CAP);
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "- k=%u w=%u: %u tokens %llu / %llu; %u tokens %llu / %llu\n", rows[i].k,
-                rows[i].w, S->plant_tokens[0], (unsigned long long)rows[i].recall_other[0],
-                (unsigned long long)rows[i].recall_none[0], S->plant_tokens[1],
+        fprintf(f, "- k=%u w=%u: %u tokens %llu / %llu, over the cap %llu; %u tokens %llu / %llu, "
+                   "over the cap %llu\n",
+                rows[i].k, rows[i].w, S->plant_tokens[0],
+                (unsigned long long)rows[i].recall_other[0],
+                (unsigned long long)rows[i].recall_none[0],
+                (unsigned long long)rows[i].recall_overcap[0], S->plant_tokens[1],
                 (unsigned long long)rows[i].recall_other[1],
-                (unsigned long long)rows[i].recall_none[1]);
+                (unsigned long long)rows[i].recall_none[1],
+                (unsigned long long)rows[i].recall_overcap[1]);
 
     fprintf(f, "\n(d) spans on unseen text (prose + code) flagged common, by --common:\n\n");
     fprintf(f, "| k | w | spans |");
@@ -1077,6 +1248,7 @@ done:
         free(S.plants[p]);
     }
     free(rows);
+    normset_free(&S.norm);
     docset_free(&S.ix);
     docset_free(&S.prose);
     docset_free(&S.code);

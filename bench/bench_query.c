@@ -4,7 +4,7 @@
  * throughput, index facts, and a child timer for machines without GNU time.
  * Uses only the public API (include/provscan.h).
  */
-#define _XOPEN_SOURCE 700
+#define _GNU_SOURCE /* memmem */
 
 #include <dirent.h>
 #include <errno.h>
@@ -32,7 +32,7 @@
 
 static const char usage[] =
     "usage: bench_query info INDEX\n"
-    "       bench_query latency INDEX CORPUS [-n N] [-s SIZE,...] [-e EVERY] [--seed S]\n"
+    "       bench_query latency INDEX CORPUS [-n N] [-s SIZE,...] [-e EVERY] [--seed S] [-v]\n"
     "       bench_query gen CORPUS OUTDIR [-n N] [-s SIZE] [-e EVERY] [--seed S]\n"
     "       bench_query batch INDEX FILE...\n"
     "       bench_query time OUTFILE CMD [ARG...]\n";
@@ -243,6 +243,7 @@ static int doc_is_text(doc *d)
 
 typedef struct query {
     char *text;
+    char *orig; /* the excerpt before edits (same byte offsets as text) */
     size_t len;
     const doc *src;
     size_t offset; /* where the excerpt starts in src */
@@ -320,6 +321,12 @@ static int make_query(corpus *c, const size_t *eligible, size_t neligible, size_
         }
         memmove(q->text, q->text + skip, size);
         q->text[size] = '\0';
+        q->orig = malloc(size);
+        if (!q->orig) {
+            free(q->text);
+            return -1;
+        }
+        memcpy(q->orig, q->text, size);
         q->len = size;
         q->src = d;
         q->offset = off + skip;
@@ -329,19 +336,97 @@ static int make_query(corpus *c, const size_t *eligible, size_t neligible, size_
     return -1;
 }
 
-/* How a query's result names its source. */
-enum { FOUND_NAMED, FOUND_ELSEWHERE, FOUND_NONE };
+/* How a query's result names its source: the source document itself; else a document
+ * that holds the unedited tokens of a span (a copy, e.g. one of the 36 per-architecture
+ * copies of an OpenSSL header, or the same license header in another layout, unlisted when
+ * there are more copies than max_sources); else only unrelated documents; else no span. */
+enum { FOUND_NAMED, FOUND_COPY, FOUND_ELSEWHERE, FOUND_NONE };
 
-static int classify(const pv_result *res, const doc *src)
+static const doc *find_doc(const corpus *c, const char *rel)
+{
+    doc key = {0};
+    key.rel = (char *)rel;
+    return bsearch(&key, c->v, c->n, sizeof *c->v, cmp_doc);
+}
+
+/* Layout-free form of a text, close to the tokenizer's for ASCII (docs/tokens.md): words
+ * of [a-z0-9_] lower-cased, and bytes >= 0x80 kept, joined by single spaces, with a space
+ * at both ends so a search matches whole words. Returns a malloc'ed string or NULL. */
+static char *token_text(const char *s, size_t n, size_t *outlen)
+{
+    char *out = malloc(n + 3), *w = out;
+    int in_word = 0;
+    if (!out)
+        return NULL;
+    *w++ = ' ';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (is_word(ch) || ch >= 0x80) {
+            *w++ = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+            in_word = 1;
+        } else if (in_word) {
+            *w++ = ' ';
+            in_word = 0;
+        }
+    }
+    if (in_word)
+        *w++ = ' ';
+    *w = '\0';
+    *outlen = (size_t)(w - out);
+    return out;
+}
+
+static int holds_passage(const corpus *c, const char *rel, const char *passage, size_t n)
+{
+    const doc *d = find_doc(c, rel);
+    char *text = NULL, *tt = NULL, *tp = NULL;
+    size_t len = 0, ttlen = 0, tplen = 0;
+    int found = 0;
+    if (!d || read_file(d->path, MAX_FILE_SIZE, &text, &len) != 0)
+        return 0;
+    tt = token_text(text, len, &ttlen);
+    tp = token_text(passage, n, &tplen);
+    found = tt && tp && tplen > 1 && memmem(tt, ttlen, tp, tplen) != NULL;
+    free(text);
+    free(tt);
+    free(tp);
+    return found;
+}
+
+static int classify(const corpus *c, const pv_result *res, const query *q)
 {
     if (res->nspans == 0)
         return FOUND_NONE;
     for (size_t i = 0; i < res->nspans; i++)
         for (size_t j = 0; j < res->spans[i].nsources; j++)
             if (res->spans[i].sources[j].locator &&
-                !strcmp(res->spans[i].sources[j].locator, src->rel))
+                !strcmp(res->spans[i].sources[j].locator, q->src->rel))
                 return FOUND_NAMED;
+    for (size_t i = 0; i < res->nspans; i++) {
+        const pv_span *sp = &res->spans[i];
+        for (size_t j = 0; j < sp->nsources; j++)
+            if (sp->sources[j].locator && sp->end <= q->len &&
+                holds_passage(c, sp->sources[j].locator, q->orig + sp->start,
+                              sp->end - sp->start))
+                return FOUND_COPY;
+    }
     return FOUND_ELSEWHERE;
+}
+
+/* For -v: the query's source and what the result names instead. */
+static void describe_miss(const query *q, const pv_result *res)
+{
+    fprintf(stderr, "miss: %zu bytes of %s @%zu: %u tokens, %u matched, %zu spans\n", q->len,
+            q->src->rel, q->offset, res->tokens, res->matched_tokens, res->nspans);
+    for (size_t i = 0; i < res->nspans; i++) {
+        const pv_span *sp = &res->spans[i];
+        fprintf(stderr, "  span %zu: bytes %u-%u, %u tokens%s:", i + 1, sp->start, sp->end,
+                sp->tokens, sp->common ? " [common]" : "");
+        for (size_t j = 0; j < sp->nsources; j++)
+            fprintf(stderr, " %s%s (%u copies)", sp->sources[j].locator,
+                    sp->sources[j].origin ? "*" : "", sp->sources[j].copies);
+        fputc('\n', stderr);
+    }
 }
 
 /* ---- subcommands ----------------------------------------------------------------------- */
@@ -378,6 +463,7 @@ static int cmd_info(int argc, char **argv)
 }
 
 typedef struct qopts {
+    int verbose; /* -v: describe every query whose source is not named, on stderr */
     uint64_t n;
     size_t sizes[16];
     size_t nsizes;
@@ -407,6 +493,10 @@ static int parse_qopts(int argc, char **argv, qopts *o)
 {
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
+        if (!strcmp(a, "-v")) {
+            o->verbose = 1;
+            continue;
+        }
         if (i + 1 >= argc)
             return -1;
         const char *v = argv[++i];
@@ -448,7 +538,7 @@ static int cmd_latency(int argc, char **argv)
     int rc = 3;
     pv_index *ix = NULL;
     corpus c = {0};
-    qopts o = {200, {1024, 2048, 10240}, 3, 200, 1};
+    qopts o = {0, 200, {1024, 2048, 10240}, 3, 200, 1};
     double *times = NULL;
     size_t *elig = NULL;
     pv_match_opts mo = PV_MATCH_OPTS_INIT;
@@ -466,7 +556,7 @@ static int cmd_latency(int argc, char **argv)
         size_t size = o.sizes[si];
         uint64_t rng = o.seed * 1000003 + size;
         size_t neligible = eligible_docs(&c, size, &elig);
-        size_t counts[3] = {0, 0, 0};
+        size_t counts[4] = {0, 0, 0, 0};
         uint64_t bytes = 0, qtokens = 0, matched = 0;
         double total = 0;
         if (neligible == 0) {
@@ -488,6 +578,7 @@ static int cmd_latency(int argc, char **argv)
             if (mrc != 0) {
                 fprintf(stderr, "bench_query: match: %s\n", err.msg);
                 free(q.text);
+                free(q.orig);
                 goto done;
             }
             if (i >= WARMUP_QUERIES) {
@@ -497,19 +588,23 @@ static int cmd_latency(int argc, char **argv)
                 bytes += q.len;
                 qtokens += res->tokens;
                 matched += res->matched_tokens;
-                counts[classify(res, q.src)]++;
+                int cls = classify(&c, res, &q);
+                counts[cls]++;
+                if (o.verbose && cls != FOUND_NAMED)
+                    describe_miss(&q, res);
             }
             pv_result_free(res);
             free(q.text);
+            free(q.orig);
         }
         qsort(times, o.n, sizeof *times, cmp_double);
         printf("latency size=%zu queries=%llu p50_ms=%.3f p99_ms=%.3f mean_ms=%.3f "
-               "max_ms=%.3f mbps=%.1f named=%zu elsewhere=%zu none=%zu coverage=%.3f "
+               "max_ms=%.3f mbps=%.1f named=%zu copy=%zu elsewhere=%zu none=%zu coverage=%.3f "
                "eligible_docs=%zu edit_every=%llu\n",
                size, (unsigned long long)o.n, quantile(times, o.n, 0.50) * 1e3,
                quantile(times, o.n, 0.99) * 1e3, total / (double)o.n * 1e3,
                times[o.n - 1] * 1e3, (double)bytes / total / 1e6, counts[FOUND_NAMED],
-               counts[FOUND_ELSEWHERE], counts[FOUND_NONE],
+               counts[FOUND_COPY], counts[FOUND_ELSEWHERE], counts[FOUND_NONE],
                qtokens ? (double)matched / (double)qtokens : 0.0, neligible,
                (unsigned long long)o.every);
         fflush(stdout);
@@ -530,7 +625,7 @@ static int cmd_gen(int argc, char **argv)
 {
     int rc = 3;
     corpus c = {0};
-    qopts o = {500, {10240}, 1, 200, 2};
+    qopts o = {0, 500, {10240}, 1, 200, 2};
     size_t *elig = NULL, neligible;
     uint64_t rng, bytes = 0;
 
@@ -556,13 +651,16 @@ static int cmd_gen(int argc, char **argv)
             goto done;
         snprintf(path, sizeof path, "%s/q%05llu.txt", argv[1], (unsigned long long)i);
         f = fopen(path, "wb");
-        if (!f || fwrite(q.text, 1, q.len, f) != q.len || fclose(f) != 0) {
+        int bad = !f || fwrite(q.text, 1, q.len, f) != q.len;
+        if ((f && fclose(f) != 0) || bad) {
             fprintf(stderr, "bench_query: cannot write '%s'\n", path);
             free(q.text);
+            free(q.orig);
             goto done;
         }
         bytes += q.len;
         free(q.text);
+        free(q.orig);
     }
     printf("gen files=%llu bytes=%llu dir=%s\n", (unsigned long long)o.n,
            (unsigned long long)bytes, argv[1]);

@@ -39,7 +39,7 @@ die() {
     exit 1
 }
 # calc EXPR: floating-point arithmetic through awk
-calc() { awk "BEGIN { printf \"%s\", $1 }" 2>/dev/null; }
+calc() { awk "BEGIN { printf \"%s\", ($1) }" 2>/dev/null; }
 # field KEY FILE: the value of KEY=VALUE in a line of FILE (first match)
 field() { tr ' ' '\n' <"$2" | sed -n "s/^$1=//p" | head -n 1; }
 # verdict OK_EXPR: "ok" or "MISSED"
@@ -171,19 +171,20 @@ say ""
 note "query latency, $NQ queries per size"
 "$HELPERS/bench_query" latency "$IDX" "$CORPUS" -n "$NQ" -s 1024,2048,10240 -e 200 \
     >"$WORK/latency" || die "bench_query latency failed"
-say "== query latency: pv_match_run, index opened once, warm; excerpts of random documents"
-say "   with one word changed every ~200 bytes; 'named' = a span names the source document"
+say "== query latency: pv_match_run, index opened once, warm, one thread; excerpts of random"
+say "   documents with one word changed every ~200 bytes. Of the queries: 'named' = a span names"
+say "   the source document; 'copy' = a span names another document holding the same tokens"
+say "   (identical headers, license texts; only max_sources = 10 are listed); 'other' = spans"
+say "   name only different documents; 'none' = no span"
 while read -r line; do
-    printf '%s\n' "$line" >"$WORK/lat.line"
-    size=$(field size "$WORK/lat.line")
-    n=$(field queries "$WORK/lat.line")
-    say "$(printf '%6s KB: p50 %7.3f ms  p99 %7.3f ms  mean %7.3f ms  %6.1f MB/s   named %5.1f%%  other doc %4.1f%%  no span %4.1f%%  coverage %4.1f%%' \
-        "$(calc "$size / 1024")" "$(field p50_ms "$WORK/lat.line")" "$(field p99_ms "$WORK/lat.line")" \
-        "$(field mean_ms "$WORK/lat.line")" "$(field mbps "$WORK/lat.line")" \
-        "$(calc "100 * $(field named "$WORK/lat.line") / $n")" \
-        "$(calc "100 * $(field elsewhere "$WORK/lat.line") / $n")" \
-        "$(calc "100 * $(field none "$WORK/lat.line") / $n")" \
-        "$(calc "100 * $(field coverage "$WORK/lat.line")")")"
+    printf '%s\n' "$line" | tr ' ' '\n' >"$WORK/lat.kv"
+    v() { sed -n "s/^$1=//p" "$WORK/lat.kv"; }
+    n=$(v queries)
+    say "$(printf '%6s KB: p50 %6.3f ms  p99 %6.3f ms  mean %6.3f ms  %5.1f MB/s | named %5.1f%%  copy %5.1f%%  other %4.1f%%  none %4.1f%% | coverage %4.1f%%' \
+        "$(calc "$(v size) / 1024")" "$(v p50_ms)" "$(v p99_ms)" "$(v mean_ms)" "$(v mbps)" \
+        "$(calc "100 * $(v named) / $n")" "$(calc "100 * $(v copy) / $n")" \
+        "$(calc "100 * $(v elsewhere) / $n")" "$(calc "100 * $(v none) / $n")" \
+        "$(calc "100 * $(v coverage)")")"
 done <"$WORK/latency"
 grep '^latency size=2048 ' "$WORK/latency" >"$WORK/lat.line"
 P50_2K=$(field p50_ms "$WORK/lat.line")

@@ -20,10 +20,9 @@ enum {
 };
 
 /* Index file format and normalization versions this build writes and reads, shown by
- * `provscan --version`. The library exposes no getter: keep in step with
- * PV_FORMAT_VERSION in index/format.h and PV_NORM_VERSION in scanner/scanner_int.h. */
-#define PV_CLI_INDEX_FORMAT 1
-#define PV_CLI_NORM_VERSION 1
+ * `provscan --version` (from provscan.h). */
+#define PV_CLI_INDEX_FORMAT PV_FORMAT_VERSION
+#define PV_CLI_NORM_VERSION PV_NORM_VERSION
 
 /* ---- options (options.c) --------------------------------------------------------------- */
 
@@ -43,7 +42,7 @@ typedef struct pv_cli_opt {
     char short_name;  /* or 0 */
     const char *arg;  /* argument name in help ("N", "SIZE", "text|json"); NULL for flags */
     pv_cli_kind kind;
-    uint64_t min, max; /* PV_CLI_UINT range */
+    uint64_t min, max; /* UINT and SIZE range; for SIZE, max 0 = no bound */
     const char *def;   /* default shown in help, or NULL */
     const char *help;  /* one short sentence, lowercase, no final period */
 } pv_cli_opt;
@@ -80,7 +79,8 @@ typedef struct pv_cli_args {
  * positional), options and positional arguments in any order; "-" alone is positional.
  * -h/--help prints the help on stdout and returns PV_CLI_HELP_SHOWN. A usage error prints
  * "provscan: NAME: MESSAGE" and the usage line on stderr and returns PV_EXIT_USAGE.
- * Returns 0 on success; free *out with pv_cli__args_free (also after a failure). */
+ * Returns 0 on success, PV_EXIT_INPUT when out of memory; free *out with
+ * pv_cli__args_free (also after a failure). */
 int pv_cli__parse(const pv_cli_spec *spec, int argc, char **argv, pv_cli_args *out);
 
 void pv_cli__args_free(pv_cli_args *a);

@@ -13,8 +13,8 @@
 #define HELP_WIDTH 80 /* --help lines are wrapped to this many columns */
 
 /* The help entry every command has; it is not in the tables. */
-static const pv_cli_opt help_opt = {"help", 'h', NULL, PV_CLI_FLAG,
-                                    0,      0,   NULL, "show this help and exit"};
+static const pv_cli_opt help_opt = {
+    .name = "help", .short_name = 'h', .kind = PV_CLI_FLAG, .help = "show this help and exit"};
 
 int pv_cli__parse_uint(const char *s, uint64_t *out)
 {
@@ -71,10 +71,10 @@ int pv_cli__parse_size(const char *s, uint64_t *out)
     }
     if (shift) {
         end++;
-        if (*end == 'i')
+        if (end[0] == 'i' && end[1] == 'B') /* "GiB" */
             end++;
     }
-    if (*end == 'B' && (shift || end == s + strspn(s, "0123456789")))
+    if (*end == 'B')
         end++;
     if (*end != '\0')
         return -1;

@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,12 +78,13 @@ void pv_cli__progress_cb(void *ctx, uint64_t done_bytes, uint64_t total_bytes, u
     pv_cli_progress *p = ctx;
     double now, elapsed, rate;
     char line[160], docs[32], tdocs[32], eta[32];
+    struct winsize ws;
     int n = 0;
     if (!p || !p->show_bar)
         return;
     pthread_mutex_lock(&p->lock);
     now = pv_cli__now();
-    if (p->drawn && now - p->last_draw < REDRAW_INTERVAL)
+    if (now - p->last_draw < REDRAW_INTERVAL)
         goto done;
     p->last_draw = now;
     elapsed = now - p->start;
@@ -111,6 +113,9 @@ void pv_cli__progress_cb(void *ctx, uint64_t done_bytes, uint64_t total_bytes, u
         format_eta((double)(total_bytes - done_bytes) / rate, eta, sizeof eta);
         snprintf(line + n, sizeof line - (size_t)n, "  ETA %s", eta);
     }
+    /* A line longer than the terminal wraps, and "\r" then no longer returns to its start. */
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && ws.ws_col <= sizeof line)
+        line[ws.ws_col - 1] = '\0';
     fprintf(stderr, "\r%s\033[K", line);
     fflush(stderr);
     p->drawn = 1;

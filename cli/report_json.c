@@ -5,8 +5,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cJSON.h>
+#include <utf8proc.h>
 
 #include "cli_int.h"
 
@@ -22,10 +24,51 @@ static int add_num(cJSON *obj, const char *key, double v)
     return cJSON_AddNumberToObject(obj, key, v) ? 0 : -1;
 }
 
-/* Add a string, or null when s is NULL. */
+/* s with every invalid UTF-8 sequence replaced by U+FFFD (malloc'ed), or NULL when s is
+   valid UTF-8 already or memory runs out. cJSON copies bytes as they are, and paths and
+   names are bytes: without this, one odd file name would make the whole report invalid
+   JSON. */
+static char *valid_utf8(const char *s)
+{
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+    size_t len = strlen(s), i = 0, o = 0;
+    char *out = NULL;
+    while (i < len) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+        if (n > 0) {
+            if (out)
+                memcpy(out + o, s + i, (size_t)n);
+            o += (size_t)n;
+            i += (size_t)n;
+            continue;
+        }
+        if (!out) {
+            out = malloc(len * 3 + 1); /* each bad byte becomes 3 bytes at most */
+            if (!out)
+                return NULL;
+            memcpy(out, s, i);
+        }
+        memcpy(out + o, "\xEF\xBF\xBD", 3);
+        o += 3;
+        i++;
+    }
+    if (out)
+        out[o] = '\0';
+    return out;
+}
+
+/* Add a string (made valid UTF-8), or null when s is NULL. */
 static int add_str(cJSON *obj, const char *key, const char *s)
 {
-    return (s ? cJSON_AddStringToObject(obj, key, s) : cJSON_AddNullToObject(obj, key)) ? 0 : -1;
+    char *fixed;
+    cJSON *item;
+    if (!s)
+        return cJSON_AddNullToObject(obj, key) ? 0 : -1;
+    fixed = valid_utf8(s);
+    item = cJSON_AddStringToObject(obj, key, fixed ? fixed : s);
+    free(fixed);
+    return item ? 0 : -1;
 }
 
 /* Add an ISO 8601 UTC date, or null when unknown. */

@@ -98,22 +98,23 @@ static size_t line_end(const char *text, size_t len, size_t pos, size_t *next)
     return e;
 }
 
-static int cmp_by_line(const void *a, const void *b, const pv_span *spans)
+/* Does span a come after span b in the listing (first line, then index)? */
+static int after(const pv_span *spans, size_t a, size_t b)
 {
-    const pv_span *x = &spans[*(const size_t *)a], *y = &spans[*(const size_t *)b];
-    if (x->line_start != y->line_start)
-        return x->line_start < y->line_start ? -1 : 1;
-    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+    if (spans[a].line_start != spans[b].line_start)
+        return spans[a].line_start > spans[b].line_start;
+    return a > b;
 }
 
-/* qsort has no context argument in C11: sort with a small insertion sort of indices,
-   fine for the span counts of one query, and fast when spans come in order. */
+/* Sort span indices by first line. qsort has no context argument in C11: an insertion
+   sort is fine here, since the library returns spans in input order and so in line
+   order already. */
 static void sort_by_line(size_t *order, size_t n, const pv_span *spans)
 {
     size_t i, j;
     for (i = 1; i < n; i++) {
         size_t v = order[i];
-        for (j = i; j > 0 && cmp_by_line(&order[j - 1], &v, spans) > 0; j--)
+        for (j = i; j > 0 && after(spans, order[j - 1], v); j--)
             order[j] = order[j - 1];
         order[j] = v;
     }
@@ -332,7 +333,7 @@ static void print_authors(const pv_result *res)
     for (i = 0; i < res->nauthors; i++) {
         const pv_author_credit *a = &res->authors[i];
         printf("    %*s  %5.1f%%  ", (int)tokw, pv_cli__commas(a->tokens, buf), a->share * 100.0);
-        put_author(a->name ? a->name : NULL, a->email);
+        put_author(a->name, a->email);
         putchar('\n');
     }
 }

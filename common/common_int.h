@@ -33,7 +33,10 @@ typedef struct pv_buf {
     size_t len, cap, limit;
 } pv_buf;
 
-#define PV_BUF_INIT(limit_) {NULL, 0, 0, (limit_)}
+#define PV_BUF_INIT(limit_)                                                                        \
+    {                                                                                              \
+        NULL, 0, 0, (limit_)                                                                       \
+    }
 
 /* Make room for extra more bytes; returns 0, PV_ENOMEM or PV_ELIMIT. */
 int pv_buf__reserve(pv_buf *b, size_t extra);

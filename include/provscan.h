@@ -14,6 +14,11 @@ extern "C" {
 #endif
 
 #define PV_VERSION_STRING "0.1.0"
+/* The index format this library writes and reads (index/format.h, docs/index-format.md). */
+#define PV_FORMAT_VERSION 1
+/* The tokenizer's normalization version, recorded in every index; bumped whenever the
+ * token stream of some input changes (docs/tokens.md). */
+#define PV_NORM_VERSION 1
 
 /* ---- errors ---------------------------------------------------------------------------- */
 
@@ -60,31 +65,37 @@ typedef void (*pv_progress_fn)(void *ctx, uint64_t done_bytes, uint64_t total_by
 #define PV_DEFAULT_MEMORY ((size_t)1 << 30)
 #define PV_DEFAULT_MAX_FILE_SIZE ((uint64_t)10 << 20)
 #define PV_DEFAULT_POSTING_CAP 1024
+/* Limits pv_index_build enforces (PV_EINVAL outside them). */
+#define PV_MIN_K 1
+#define PV_MAX_K 256
+#define PV_MIN_W 1
+#define PV_MAX_W 1024
+#define PV_MIN_MEMORY ((size_t)1 << 20)
 
 typedef struct pv_build_opts {
-    uint32_t k;                /* tokens per k-gram */
-    uint32_t w;                /* winnowing window, in k-grams */
-    uint64_t seed;             /* hash seed */
-    size_t memory;             /* memory budget in bytes for postings buffers */
-    unsigned jobs;             /* worker threads; 0 = all cores */
-    uint64_t max_file_size;    /* files larger than this are skipped */
+    uint32_t k;                  /* tokens per k-gram */
+    uint32_t w;                  /* winnowing window, in k-grams */
+    uint64_t seed;               /* hash seed */
+    size_t memory;               /* memory budget in bytes for postings buffers */
+    unsigned jobs;               /* worker threads; 0 = all cores */
+    uint64_t max_file_size;      /* files larger than this are skipped */
     const char *const *excludes; /* PCRE2 patterns matched against relative paths */
     size_t nexcludes;
-    const char *author;        /* "Name <email>" for every document, or NULL (unknown) */
-    const char *license;       /* SPDX id forced for every document, or NULL (detect) */
-    uint32_t posting_cap;      /* postings kept per fingerprint; the rest only counted */
-    int strict;                /* stop at the first unreadable input */
-    const char *tmpdir;        /* where runs are spilled; NULL = next to the output */
+    const char *author;   /* "Name <email>" for every document, or NULL (unknown) */
+    const char *license;  /* SPDX id forced for every document, or NULL (detect) */
+    uint32_t posting_cap; /* postings kept per fingerprint; the rest only counted */
+    int strict;           /* stop at the first unreadable input */
+    const char *tmpdir;   /* where runs are spilled; NULL = next to the output */
     pv_diag_fn diag;
     pv_progress_fn progress;
     void *ctx; /* passed to diag and progress */
 } pv_build_opts;
 
-#define PV_BUILD_OPTS_INIT                                                                     \
-    {                                                                                          \
-        PV_DEFAULT_K, PV_DEFAULT_W, PV_DEFAULT_SEED, PV_DEFAULT_MEMORY, 0,                     \
-            PV_DEFAULT_MAX_FILE_SIZE, NULL, 0, NULL, NULL, PV_DEFAULT_POSTING_CAP, 0, NULL,    \
-            NULL, NULL, NULL                                                                   \
+#define PV_BUILD_OPTS_INIT                                                                         \
+    {                                                                                              \
+        PV_DEFAULT_K, PV_DEFAULT_W, PV_DEFAULT_SEED, PV_DEFAULT_MEMORY, 0,                         \
+            PV_DEFAULT_MAX_FILE_SIZE, NULL, 0, NULL, NULL, PV_DEFAULT_POSTING_CAP, 0, NULL, NULL,  \
+            NULL, NULL                                                                             \
     }
 
 typedef struct pv_build_stats {
@@ -139,10 +150,10 @@ typedef struct pv_index_info {
     uint64_t fingerprints; /* distinct */
     uint64_t postings;
     uint64_t blocks;
-    uint64_t tokens;     /* tokens indexed */
+    uint64_t tokens;      /* tokens indexed */
     uint64_t input_bytes; /* bytes of text indexed */
     uint64_t file_bytes;
-    int64_t created;     /* unix seconds */
+    int64_t created; /* unix seconds */
     size_t nchunks;
     const pv_index_chunk *chunks; /* borrowed from the index */
 } pv_index_info;
@@ -153,28 +164,32 @@ void pv_index_get_info(const pv_index *ix, pv_index_info *info);
 /* ---- matching -------------------------------------------------------------------------- */
 
 #define PV_DEFAULT_COMMON 25
+#define PV_DEFAULT_MAX_SOURCES 10
 
 typedef struct pv_match_opts {
-    uint32_t min_tokens; /* spans shorter than this are not reported; 0 = k */
-    uint32_t common;     /* fingerprints in more than this many documents are common */
+    uint32_t min_tokens;  /* spans shorter than this are not reported; 0 = k */
+    uint32_t common;      /* fingerprints in more than this many documents are common */
     uint32_t max_sources; /* sources listed per span (origin first) */
 } pv_match_opts;
 
-#define PV_MATCH_OPTS_INIT {0, PV_DEFAULT_COMMON, 10}
+#define PV_MATCH_OPTS_INIT                                                                         \
+    {                                                                                              \
+        0, PV_DEFAULT_COMMON, PV_DEFAULT_MAX_SOURCES                                               \
+    }
 
 #define PV_DATE_UNKNOWN INT64_MIN
 
 /* All strings below are borrowed from the index and live as long as it does. */
 typedef struct pv_source_ref {
-    uint32_t document;  /* document id in the index */
-    const char *kind;   /* "file", ... */
-    const char *source; /* the source root the document was indexed from */
-    const char *locator; /* relative path, URL, record id */
-    const char *commit; /* or NULL */
-    const char *license; /* SPDX id or NULL */
-    const char *author_name;  /* or NULL when unknown */
-    const char *author_email; /* or NULL */
-    int64_t date;       /* unix seconds or PV_DATE_UNKNOWN */
+    uint32_t document;             /* document id in the index */
+    const char *kind;              /* "file", ... */
+    const char *source;            /* the source root the document was indexed from */
+    const char *locator;           /* relative path, URL, record id */
+    const char *commit;            /* or NULL */
+    const char *license;           /* SPDX id or NULL */
+    const char *author_name;       /* or NULL when unknown */
+    const char *author_email;      /* or NULL */
+    int64_t date;                  /* unix seconds or PV_DATE_UNKNOWN */
     uint32_t line_start, line_end; /* 1-based, inclusive, in the document */
     uint32_t matched_tokens;
     int origin;      /* 1 for the origin (earliest), 0 for a copy */

@@ -10,7 +10,8 @@
 
 #define PV_MAGIC "PVSCAN\0\x1a"
 #define PV_MAGIC_LEN 8
-#define PV_FORMAT_VERSION 1
+/* PV_FORMAT_VERSION (1) is in provscan.h */
+#include "provscan.h"
 
 /* Fingerprints keep their top PV_FP_BITS bits. */
 #define PV_FP_BITS 48
@@ -18,25 +19,25 @@
 
 /* ---- header: 64 bytes at offset 0 ---- */
 #define PV_HDR_SIZE 64
-#define PV_HDR_MAGIC 0         /* 8 bytes */
-#define PV_HDR_VERSION 8       /* u32 */
-#define PV_HDR_NORM 12         /* u32 */
-#define PV_HDR_K 16            /* u32 */
-#define PV_HDR_W 20            /* u32 */
-#define PV_HDR_FP_BITS 24      /* u32 */
-#define PV_HDR_POSTING_CAP 28  /* u32 */
-#define PV_HDR_SEED 32         /* u64 */
-#define PV_HDR_NCHUNKS 40      /* u32 */
-#define PV_HDR_FLAGS 44        /* u32 */
-#define PV_HDR_FILE_SIZE 48    /* u64 */
-#define PV_HDR_CHECKSUM 56     /* u64: XXH3 of bytes [0,56) then the chunk table */
+#define PV_HDR_MAGIC 0        /* 8 bytes */
+#define PV_HDR_VERSION 8      /* u32 */
+#define PV_HDR_NORM 12        /* u32 */
+#define PV_HDR_K 16           /* u32 */
+#define PV_HDR_W 20           /* u32 */
+#define PV_HDR_FP_BITS 24     /* u32 */
+#define PV_HDR_POSTING_CAP 28 /* u32 */
+#define PV_HDR_SEED 32        /* u64 */
+#define PV_HDR_NCHUNKS 40     /* u32 */
+#define PV_HDR_FLAGS 44       /* u32 */
+#define PV_HDR_FILE_SIZE 48   /* u64 */
+#define PV_HDR_CHECKSUM 56    /* u64: XXH3 of bytes [0,56) then the chunk table */
 
 /* ---- chunk table: nchunks entries of 32 bytes at offset 64 ---- */
 #define PV_CHUNK_ENTRY 32
-#define PV_CHUNK_ID 0       /* 4 ASCII bytes */
-#define PV_CHUNK_FLAGS 4    /* u32 */
-#define PV_CHUNK_OFFSET 8   /* u64 */
-#define PV_CHUNK_SIZE 16    /* u64 */
+#define PV_CHUNK_ID 0        /* 4 ASCII bytes */
+#define PV_CHUNK_FLAGS 4     /* u32 */
+#define PV_CHUNK_OFFSET 8    /* u64 */
+#define PV_CHUNK_SIZE 16     /* u64 */
 #define PV_CHUNK_CHECKSUM 24 /* u64: XXH3 of the chunk bytes, seed 0 */
 #define PV_MAX_CHUNKS 64
 #define PV_CHUNK_ALIGN 8
@@ -64,7 +65,7 @@
 #define PV_META_TOKENS 56
 #define PV_META_INPUT_BYTES 64
 #define PV_META_CREATED 72
-#define PV_META_FANOUT_BITS 80 /* u32, 0..24 */
+#define PV_META_FANOUT_BITS 80    /* u32, 0..24 */
 #define PV_META_BLOCK_POSTINGS 84 /* u32 */
 #define PV_MAX_FANOUT_BITS 24
 
@@ -72,13 +73,13 @@
 
 /* ---- BDIR: 32 bytes per block ---- */
 #define PV_BDIR_ENTRY 32
-#define PV_BDIR_FIRST_FP 0   /* u64 */
-#define PV_BDIR_OFFSET 8     /* u64, inside PSTG */
-#define PV_BDIR_STORED 16    /* u32 */
-#define PV_BDIR_RAW 20       /* u32 */
-#define PV_BDIR_COUNT 24     /* u32 */
-#define PV_BDIR_FLAGS 28     /* u32 */
-#define PV_BLOCK_RAW 1u      /* flag: stored without compression */
+#define PV_BDIR_FIRST_FP 0    /* u64 */
+#define PV_BDIR_OFFSET 8      /* u64, inside PSTG */
+#define PV_BDIR_STORED 16     /* u32 */
+#define PV_BDIR_RAW 20        /* u32 */
+#define PV_BDIR_COUNT 24      /* u32 */
+#define PV_BDIR_FLAGS 28      /* u32 */
+#define PV_BLOCK_RAW 1u       /* flag: stored without compression */
 #define PV_BLOCK_POSTINGS 256 /* target postings per block */
 #define PV_BLOCK_MAX_RAW (1u << 24)
 
@@ -86,19 +87,19 @@
 
 /* ---- DOCS: 64 bytes per document ---- */
 #define PV_DOC_ENTRY 64
-#define PV_DOC_SOURCE 0    /* u32 */
-#define PV_DOC_KIND 4      /* u32 string */
-#define PV_DOC_LOCATOR 8   /* u32 string */
-#define PV_DOC_COMMIT 12   /* u32 string or PV_NONE */
-#define PV_DOC_LICENSE 16  /* u32 string or PV_NONE */
-#define PV_DOC_ORIGIN 20   /* u32 */
-#define PV_DOC_DATE 24     /* i64 */
-#define PV_DOC_LINES_OFF 32 /* u64 */
+#define PV_DOC_SOURCE 0      /* u32 */
+#define PV_DOC_KIND 4        /* u32 string */
+#define PV_DOC_LOCATOR 8     /* u32 string */
+#define PV_DOC_COMMIT 12     /* u32 string or PV_NONE */
+#define PV_DOC_LICENSE 16    /* u32 string or PV_NONE */
+#define PV_DOC_ORIGIN 20     /* u32 */
+#define PV_DOC_DATE 24       /* i64 */
+#define PV_DOC_LINES_OFF 32  /* u64 */
 #define PV_DOC_LINES_SIZE 40 /* u32 */
-#define PV_DOC_LINES_RAW 44 /* u32 */
-#define PV_DOC_NLINES 48   /* u32 */
-#define PV_DOC_NTOKENS 52  /* u32 */
-#define PV_DOC_BYTES 56    /* u64 */
+#define PV_DOC_LINES_RAW 44  /* u32 */
+#define PV_DOC_NLINES 48     /* u32 */
+#define PV_DOC_NTOKENS 52    /* u32 */
+#define PV_DOC_BYTES 56      /* u64 */
 
 /* ---- ORIG: 24 bytes per origin ---- */
 #define PV_ORIG_ENTRY 24

@@ -26,8 +26,8 @@ typedef int (*pv_lookup_fn)(void *ctx, size_t i, const pv_posting *p, size_t np)
 /* Look up n fingerprints (48-bit values, ascending, no duplicates); each block is
  * decompressed once. Returns 0, the callback's nonzero value, or a negative pv_error
  * (PV_ECORRUPT for a bad block, with err naming the index and block). */
-int pv_index__lookup(const pv_index *ix, const uint64_t *fps, size_t n, pv_lookup_fn cb,
-                     void *ctx, pv_err *err);
+int pv_index__lookup(const pv_index *ix, const uint64_t *fps, size_t n, pv_lookup_fn cb, void *ctx,
+                     pv_err *err);
 
 /* A document's metadata; strings are borrowed from the index (NULL when absent). */
 typedef struct pv_doc_view {

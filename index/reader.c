@@ -73,8 +73,7 @@ static int parse_header(pv_index *ix, pv_err *err)
     if (ix->size < PV_HDR_SIZE)
         return corrupt(err, ix->path, "file too short for a header");
     if (memcmp(m, PV_MAGIC, PV_MAGIC_LEN) != 0)
-        return pv_err__set(err, PV_EFORMAT, "'%s' is not a provscan index (bad magic)",
-                           ix->path);
+        return pv_err__set(err, PV_EFORMAT, "'%s' is not a provscan index (bad magic)", ix->path);
     ix->version = pv_load32(m + PV_HDR_VERSION);
     if (ix->version != PV_FORMAT_VERSION)
         return pv_err__set(err, PV_EVERSION,
@@ -124,16 +123,18 @@ static int parse_header(pv_index *ix, pv_err *err)
         c->size = pv_load64(e + PV_CHUNK_SIZE);
         if (c->offset < PV_HDR_SIZE + table || c->offset > ix->size ||
             c->size > ix->size - c->offset)
-            return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': chunk %s lies outside the file",
-                               ix->path, c->id);
+            return pv_err__set(err, PV_ECORRUPT,
+                               "corrupt index '%s': chunk %s lies outside the file", ix->path,
+                               c->id);
         if (pv_hash64(m + c->offset, (size_t)c->size, 0) != pv_load64(e + PV_CHUNK_CHECKSUM))
-            return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': checksum mismatch in chunk %s",
-                               ix->path, c->id);
+            return pv_err__set(err, PV_ECORRUPT,
+                               "corrupt index '%s': checksum mismatch in chunk %s", ix->path,
+                               c->id);
         for (j = 0; j < i; j++) {
             const pv_index_chunk *o = &ix->chunks[j];
             if (memcmp(o->id, c->id, 4) == 0)
-                return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': chunk %s twice",
-                                   ix->path, c->id);
+                return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': chunk %s twice", ix->path,
+                                   c->id);
             if (c->size && o->size && c->offset < o->offset + o->size &&
                 o->offset < c->offset + c->size)
                 return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': chunks %s and %s overlap",
@@ -143,16 +144,16 @@ static int parse_header(pv_index *ix, pv_err *err)
     return 0;
 }
 
-#define NEED(var, id, cond)                                                                    \
-    do {                                                                                       \
-        uint64_t sz_;                                                                          \
-        (var) = find_chunk(ix, (id), &sz_);                                                    \
-        if (!(var))                                                                            \
-            return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': missing chunk %s",       \
-                               ix->path, (id));                                                \
-        if (!(cond))                                                                           \
-            return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': chunk %s has a bad size", \
-                               ix->path, (id));                                                \
+#define NEED(var, id, cond)                                                                        \
+    do {                                                                                           \
+        uint64_t sz_;                                                                              \
+        (var) = find_chunk(ix, (id), &sz_);                                                        \
+        if (!(var))                                                                                \
+            return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': missing chunk %s", ix->path, \
+                               (id));                                                              \
+        if (!(cond))                                                                               \
+            return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': chunk %s has a bad size",    \
+                               ix->path, (id));                                                    \
     } while (0)
 
 static int parse_tables(pv_index *ix, pv_err *err)
@@ -176,9 +177,9 @@ static int parse_tables(pv_index *ix, pv_err *err)
     ix->created = (int64_t)pv_load64(ix->meta + PV_META_CREATED);
     ix->fanout_bits = pv_load32(ix->meta + PV_META_FANOUT_BITS);
     ix->block_postings = pv_load32(ix->meta + PV_META_BLOCK_POSTINGS);
-    if (ix->fanout_bits > PV_MAX_FANOUT_BITS || ix->ndocs >= PV_NONE ||
-        ix->norigins >= PV_NONE || ix->nauthors >= PV_NONE || ix->nsources >= PV_NONE ||
-        ix->nblocks >= PV_NONE || ix->block_postings == 0)
+    if (ix->fanout_bits > PV_MAX_FANOUT_BITS || ix->ndocs >= PV_NONE || ix->norigins >= PV_NONE ||
+        ix->nauthors >= PV_NONE || ix->nsources >= PV_NONE || ix->nblocks >= PV_NONE ||
+        ix->block_postings == 0)
         return corrupt(err, ix->path, "counts out of range in META");
 
     NEED(ix->fano, PV_ID_FANO, sz_ == (((uint64_t)1 << ix->fanout_bits) + 1) * 4);
@@ -218,8 +219,10 @@ static int parse_tables(pv_index *ix, pv_err *err)
                 stored > ix->pstg_size - off || raw > PV_BLOCK_MAX_RAW || count == 0 ||
                 count > ix->block_postings + ix->posting_cap || (flags & ~PV_BLOCK_RAW) ||
                 ((flags & PV_BLOCK_RAW) && stored != raw) || raw < 4u * count)
-                return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': bad directory entry "
-                                   "for block %llu", ix->path, (unsigned long long)i);
+                return pv_err__set(err, PV_ECORRUPT,
+                                   "corrupt index '%s': bad directory entry "
+                                   "for block %llu",
+                                   ix->path, (unsigned long long)i);
             /* the fan-out must agree with the first fingerprint */
             prev_fp = fp;
             total += count;
@@ -229,7 +232,8 @@ static int parse_tables(pv_index *ix, pv_err *err)
     }
     for (i = 0; i < ix->nsources; i++) {
         const unsigned char *e = ix->srcs + i * PV_SRC_ENTRY;
-        if (!str_ok(ix, pv_load32(e + PV_SRC_NAME), 0) || !str_ok(ix, pv_load32(e + PV_SRC_KIND), 0))
+        if (!str_ok(ix, pv_load32(e + PV_SRC_NAME), 0) ||
+            !str_ok(ix, pv_load32(e + PV_SRC_KIND), 0))
             return corrupt(err, ix->path, "bad string in source table");
     }
     for (i = 0; i < ix->nauthors; i++) {
@@ -249,7 +253,8 @@ static int parse_tables(pv_index *ix, pv_err *err)
         for (i = 0; i < ix->ndocs; i++) {
             const unsigned char *e = ix->docs + i * PV_DOC_ENTRY;
             uint64_t loff = pv_load64(e + PV_DOC_LINES_OFF);
-            uint32_t lsize = pv_load32(e + PV_DOC_LINES_SIZE), lraw = pv_load32(e + PV_DOC_LINES_RAW);
+            uint32_t lsize = pv_load32(e + PV_DOC_LINES_SIZE),
+                     lraw = pv_load32(e + PV_DOC_LINES_RAW);
             uint32_t nlines = pv_load32(e + PV_DOC_NLINES);
             if (pv_load32(e + PV_DOC_SOURCE) >= ix->nsources ||
                 pv_load32(e + PV_DOC_ORIGIN) >= ix->norigins ||
@@ -520,7 +525,8 @@ static int decode_block(const pv_index *ix, uint64_t b, block_cache *bc, pv_err 
     p = bc->raw;
     end = bc->raw + raw;
     for (i = 0; i < count; i++) {
-        if (!(n = pv_varint_get(p, end, &v)) || (i == 0 && v != 0) || v > (UINT64_C(1) << PV_FP_BITS))
+        if (!(n = pv_varint_get(p, end, &v)) || (i == 0 && v != 0) ||
+            v > (UINT64_C(1) << PV_FP_BITS))
             goto bad;
         fp += v;
         if (fp >> PV_FP_BITS)
@@ -584,8 +590,8 @@ static int64_t find_block(const pv_index *ix, uint64_t fp)
     return (int64_t)lo;
 }
 
-int pv_index__lookup(const pv_index *ix, const uint64_t *fps, size_t n, pv_lookup_fn cb,
-                     void *ctx, pv_err *err)
+int pv_index__lookup(const pv_index *ix, const uint64_t *fps, size_t n, pv_lookup_fn cb, void *ctx,
+                     pv_err *err)
 {
     block_cache bc = {UINT64_MAX, 0, NULL, NULL, NULL, 0};
     size_t i;

@@ -39,7 +39,7 @@ typedef struct docmeta {
     uint32_t lines_size, lines_raw, nlines, ntokens;
     uint32_t worker;
     uint32_t new_id;
-    int status; /* 0 pending, 1 indexed, 2 skipped */
+    int status;    /* 0 pending, 1 indexed, 2 skipped */
     char *license; /* owned */
 } docmeta;
 
@@ -302,8 +302,8 @@ static int write_lines(worker *w, docmeta *dm, const char *text, size_t len)
     if (nlines > UINT32_MAX || w->linebuf.len > UINT32_MAX)
         return pv_err__set(&w->err, PV_ELIMIT, "document too large");
     if (fwrite(out, 1, outsz, w->lines) != outsz)
-        return pv_err__set(&w->err, PV_EIO, "cannot write line tables in '%s': %s",
-                           w->b->tmpdir, strerror(errno));
+        return pv_err__set(&w->err, PV_EIO, "cannot write line tables in '%s': %s", w->b->tmpdir,
+                           strerror(errno));
     dm->lines_off = w->lines_off;
     dm->lines_size = (uint32_t)outsz;
     dm->lines_raw = (uint32_t)w->linebuf.len;
@@ -554,7 +554,8 @@ static int flush_block(block_writer *bw, pv_err *err)
         rawn += pv_varint_put(bw->raw + rawn, i ? bw->p[i].fp - bw->p[i - 1].fp : 0);
     for (i = 0; i < bw->n; i++) {
         int same = i > 0 && bw->p[i].fp == bw->p[i - 1].fp;
-        rawn += pv_varint_put(bw->raw + rawn, same ? bw->p[i].doc - bw->p[i - 1].doc : bw->p[i].doc);
+        rawn +=
+            pv_varint_put(bw->raw + rawn, same ? bw->p[i].doc - bw->p[i - 1].doc : bw->p[i].doc);
     }
     for (i = 0; i < bw->n; i++)
         rawn += pv_varint_put(bw->raw + rawn, bw->p[i].pos);
@@ -670,19 +671,19 @@ static int merge_runs(builder *b, block_writer *bw, pv_err *err)
             if (got)
                 heap[nh++] = r;
         }
-    /* heapify by (fp, doc, pos): keep heads[] parallel to heap[] */
-#define LESS(x, y)                                                                             \
-    (heads[x].fp != heads[y].fp     ? heads[x].fp < heads[y].fp                                \
-     : heads[x].doc != heads[y].doc ? heads[x].doc < heads[y].doc                              \
+        /* heapify by (fp, doc, pos): keep heads[] parallel to heap[] */
+#define LESS(x, y)                                                                                 \
+    (heads[x].fp != heads[y].fp     ? heads[x].fp < heads[y].fp                                    \
+     : heads[x].doc != heads[y].doc ? heads[x].doc < heads[y].doc                                  \
                                     : heads[x].pos < heads[y].pos)
-#define SWAP(x, y)                                                                             \
-    do {                                                                                       \
-        run *tr_ = heap[x];                                                                    \
-        rec th_ = heads[x];                                                                    \
-        heap[x] = heap[y];                                                                     \
-        heads[x] = heads[y];                                                                   \
-        heap[y] = tr_;                                                                         \
-        heads[y] = th_;                                                                        \
+#define SWAP(x, y)                                                                                 \
+    do {                                                                                           \
+        run *tr_ = heap[x];                                                                        \
+        rec th_ = heads[x];                                                                        \
+        heap[x] = heap[y];                                                                         \
+        heads[x] = heads[y];                                                                       \
+        heap[y] = tr_;                                                                             \
+        heads[y] = th_;                                                                            \
     } while (0)
     {
         size_t s;
@@ -842,11 +843,13 @@ static void parse_author(const char *spec, char *name, size_t nsz, char *email, 
 
 static int validate_opts(const pv_build_opts *o, pv_err *err)
 {
-    if (o->k < 1 || o->k > 256)
-        return pv_err__set(err, PV_EINVAL, "k must be between 1 and 256 (got %u)", o->k);
-    if (o->w < 1 || o->w > 1024)
-        return pv_err__set(err, PV_EINVAL, "w must be between 1 and 1024 (got %u)", o->w);
-    if (o->memory < ((size_t)1 << 20))
+    if (o->k < PV_MIN_K || o->k > PV_MAX_K)
+        return pv_err__set(err, PV_EINVAL, "k must be between %d and %d (got %u)", PV_MIN_K,
+                           PV_MAX_K, o->k);
+    if (o->w < PV_MIN_W || o->w > PV_MAX_W)
+        return pv_err__set(err, PV_EINVAL, "w must be between %d and %d (got %u)", PV_MIN_W,
+                           PV_MAX_W, o->w);
+    if (o->memory < PV_MIN_MEMORY)
         return pv_err__set(err, PV_EINVAL, "--memory must be at least 1M");
     if (o->posting_cap < 1)
         return pv_err__set(err, PV_EINVAL, "the posting cap must be at least 1");
@@ -1087,11 +1090,9 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path,
         for (s = 0; s < nf; s++) {
             unsigned char v[4];
             /* blocks whose first fingerprint's top bits are below s */
-            while (blk < bw.ndir &&
-                   (fanout_bits == 0
-                        ? s > 0
-                        : (pv_load64(bw.dir + blk * PV_BDIR_ENTRY) >> (PV_FP_BITS - fanout_bits)) <
-                              s))
+            while (blk < bw.ndir && (fanout_bits == 0 ? s > 0
+                                                      : (pv_load64(bw.dir + blk * PV_BDIR_ENTRY) >>
+                                                         (PV_FP_BITS - fanout_bits)) < s))
                 blk++;
             pv_store32(v, (uint32_t)blk);
             out_write(&o, v, 4);
@@ -1158,8 +1159,7 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path,
             }
             if (fseeko(lf, (off_t)dm->lines_off, SEEK_SET) != 0 ||
                 fread(tmpbuf, 1, dm->lines_size, lf) != dm->lines_size) {
-                rc = pv_err__set(err, PV_EIO, "cannot read back line tables: %s",
-                                 strerror(errno));
+                rc = pv_err__set(err, PV_EIO, "cannot read back line tables: %s", strerror(errno));
                 goto done;
             }
             dm->lines_off = o.off - line_start; /* now: offset inside LINE */

@@ -424,7 +424,8 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
             nc++;
         }
         for (c = 0; c < nc; c++)
-            cands[c].full = (uint64_t)(cands[c].ch->qe - cands[c].ch->qs) * 5 >= (uint64_t)tokens * 4;
+            cands[c].full =
+                (uint64_t)(cands[c].ch->qe - cands[c].ch->qs) * 5 >= (uint64_t)tokens * 4;
         qsort(cands, nc, sizeof *cands, cmp_cand);
 
         if (pv_array__grow((void **)&res->spans, &cap_spans, res->nspans + 1, sizeof *res->spans))

@@ -13,8 +13,8 @@
 
 /* ---- tokens (tokenize.c) --------------------------------------------------------------- */
 
-/* Bumped whenever the token stream for some input changes; recorded in every index. */
-#define PV_NORM_VERSION 1
+/* PV_NORM_VERSION, bumped whenever the token stream of some input changes, is in
+ * provscan.h; every index records it. */
 
 /* Tokens longer than this many normalized bytes are cut into pieces of this size. */
 #define PV_TOKEN_MAX 64
@@ -67,8 +67,7 @@ static inline uint16_t pv_scanner__line_hash(const pv_token *tok, size_t n)
 /* Fingerprint of the k tokens starting at every position: out[i] for tokens i..i+k-1,
  * for i in [0, n-k]. Writes n-k+1 values (none when n < k) and returns that count.
  * The value depends only on the k token hashes, k and seed. */
-size_t pv_scanner__kgrams(const pv_token *tok, size_t n, uint32_t k, uint64_t seed,
-                          uint64_t *out);
+size_t pv_scanner__kgrams(const pv_token *tok, size_t n, uint32_t k, uint64_t seed, uint64_t *out);
 
 /* Robust winnowing (Schleimer, Wilkerson, Aiken 2003) of n fingerprints with window w:
  * writes to out the index of the minimum of every window of w consecutive values
@@ -83,18 +82,19 @@ size_t pv_scanner__winnow(const uint64_t *fp, size_t n, uint32_t w, uint32_t *ou
  * Returns a static string. */
 const char *pv_scanner__license_of_text(const char *text, size_t len);
 
-/* The id after "SPDX-License-Identifier:" in the first 4 KiB... lines of text, copied into
- * out (size outsz); returns 1 when found, 0 otherwise. */
+/* The expression after "SPDX-License-Identifier:" in the first 64 lines and 8 KiB of text,
+ * copied into out (size outsz); returns 1 when found, 0 otherwise (also when it does not
+ * fit in out). */
 int pv_scanner__spdx_tag(const char *text, size_t len, char *out, size_t outsz);
 
 /* ---- files source (source_files.c) ----------------------------------------------------- */
 
 typedef struct pv_file_entry {
-    char *path;     /* path to open (root joined with rel) */
-    char *rel;      /* locator: path relative to the source root ("a/b.c"); for a single
-                       file SOURCE, its base name */
+    char *path; /* path to open (root joined with rel) */
+    char *rel;  /* locator: path relative to the source root ("a/b.c"); for a single
+                   file SOURCE, its base name */
     uint64_t size;
-    int64_t mtime;  /* unix seconds */
+    int64_t mtime;           /* unix seconds */
     const char *dir_license; /* SPDX id of the nearest LICENSE/COPYING file at or above the
                                 file's folder inside the root, or NULL; borrowed from the
                                 list */
@@ -119,13 +119,14 @@ typedef struct pv_files_opts {
 } pv_files_opts;
 
 /* List the files of root (a file or a directory tree) into list (appending; list starts
- * zeroed), sorted by rel path, skipping .git/ folders, files over max_file_size and paths
- * matching an exclude pattern (each counted). Symbolic links are not followed. An
- * unreadable folder or file is reported through diag and counted; with strict it is an
- * error. A bad exclude pattern is PV_EINVAL with the pattern and PCRE2's message.
- * Returns 0 or a negative pv_error. */
-int pv_files__list(const char *root, const pv_files_opts *opts, pv_file_list *list,
-                   pv_err *err);
+ * zeroed), sorted by rel path, skipping .git/ folders, files over max_file_size (0 = no
+ * limit) and paths matching an exclude pattern (each counted; an excluded or unreadable
+ * folder counts as one). Symbolic links and special files are neither listed nor counted.
+ * An unreadable folder or file is reported through diag and counted; with strict it is an
+ * error. A folder whose license file names no known license gets NULL, not its parent's.
+ * A bad exclude pattern is PV_EINVAL with the pattern and PCRE2's message. opts may be
+ * NULL. Returns 0 or a negative pv_error. */
+int pv_files__list(const char *root, const pv_files_opts *opts, pv_file_list *list, pv_err *err);
 
 void pv_files__list_free(pv_file_list *list);
 

@@ -94,9 +94,16 @@ static int in_single_block(int32_t cp)
     return 0;
 }
 
-static int classify(int32_t cp)
+/* Kind of a valid non-ASCII code point. *stable is set when its NFKC case fold is itself and
+ * it cannot compose with a neighbour (no decomposition, no case folding, not a mark, not a
+ * Hangul jamo): a run of such code points and ASCII is its own normalized form, but for
+ * ASCII case. (Checked over all of Unicode 15: every second code point of a canonical
+ * composition is a mark or a jamo.) */
+static int classify(int32_t cp, int *stable)
 {
-    utf8proc_category_t cat = utf8proc_category(cp);
+    const utf8proc_property_t *pr = utf8proc_get_property(cp);
+    int cat = pr->category;
+    *stable = 0;
     if (cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME)
         return K_EXTEND;
     if (cat < UTF8PROC_CATEGORY_LU || cat > UTF8PROC_CATEGORY_NO)
@@ -105,6 +112,9 @@ static int classify(int32_t cp)
      * so "ｶﾞ" must stay one token like "ガ". */
     if (cp == 0xFF9E || cp == 0xFF9F)
         return K_EXTEND;
+    *stable = pr->decomp_seqindex == UINT16_MAX && pr->casefold_seqindex == UINT16_MAX &&
+              !(cp >= 0x1100 && cp <= 0x11FF) && !(cp >= 0xA960 && cp <= 0xA97F) &&
+              !(cp >= 0xD7B0 && cp <= 0xD7FF);
     return in_single_block(cp) ? K_SINGLE : K_WORD;
 }
 
@@ -151,13 +161,14 @@ static size_t decode(const unsigned char *p, const unsigned char *end, int32_t *
     return need;
 }
 
-/* End of a run of word characters and extenders that continues at q. */
-static const unsigned char *run_end(const unsigned char *q, const unsigned char *end)
+/* End of a run of word characters and extenders that continues at q; *stable is cleared
+ * when the run holds a code point that normalization may change. */
+static const unsigned char *run_end(const unsigned char *q, const unsigned char *end, int *stable)
 {
     while (q < end) {
         int32_t cp;
         size_t l;
-        int kind;
+        int kind, st;
         if (*q < 0x80) {
             if (byte_class[*q] != C_WORD)
                 break;
@@ -167,9 +178,10 @@ static const unsigned char *run_end(const unsigned char *q, const unsigned char 
         l = decode(q, end, &cp);
         if (cp < 0)
             break;
-        kind = classify(cp);
+        kind = classify(cp, &st);
         if (kind != K_WORD && kind != K_EXTEND)
             break;
+        *stable &= st;
         q += l;
     }
     return q;
@@ -180,8 +192,9 @@ static const unsigned char *extenders_end(const unsigned char *q, const unsigned
 {
     while (q < end && *q >= 0x80) {
         int32_t cp;
+        int st;
         size_t l = decode(q, end, &cp);
-        if (cp < 0 || classify(cp) != K_EXTEND)
+        if (cp < 0 || classify(cp, &st) != K_EXTEND)
             break;
         q += l;
     }
@@ -406,12 +419,32 @@ static int emit_norm(pv_tokens *out, norm *nm, const unsigned char *base, const 
     return emit_long(out, nm, n, base, p, q, seed);
 }
 
-/* A single-character token (CJK, kana) of one code point without extenders: when utf8proc
- * has no decomposition and no case folding for it, its NFKC case fold is itself. */
-static int is_stable(int32_t cp)
+/* A token of input bytes [p, q) that is its own normalized form but for ASCII case (see
+ * classify): folded by table and cut at code point boundaries, so every piece's input range
+ * is exact. */
+static int emit_stable(pv_tokens *out, norm *nm, const unsigned char *base, const unsigned char *p,
+                       const unsigned char *q, uint64_t seed)
 {
-    const utf8proc_property_t *pr = utf8proc_get_property(cp);
-    return pr->decomp_seqindex == UINT16_MAX && pr->casefold_seqindex == UINT16_MAX;
+    size_t n = (size_t)(q - p), a = 0, i;
+    int rc;
+    if (n > nm->u8cap) {
+        rc = grow_u8(nm, n);
+        if (rc)
+            return rc;
+    }
+    for (i = 0; i < n; i++)
+        nm->u8[i] = ascii_fold[p[i]];
+    while (a < n) {
+        size_t b = a;
+        while (b < n && b + u8_len(nm->u8[b]) - a <= PV_TOKEN_MAX)
+            b += u8_len(nm->u8[b]);
+        rc =
+            push(out, XXH3_64bits_withSeed(nm->u8 + a, b - a, seed), (size_t)(p - base) + a, b - a);
+        if (rc)
+            return rc;
+        a = b;
+    }
+    return 0;
 }
 
 int pv_scanner__tokenize(const char *text, size_t len, uint64_t seed, pv_tokens *out)
@@ -436,7 +469,7 @@ int pv_scanner__tokenize(const char *text, size_t len, uint64_t seed, pv_tokens 
         const unsigned char *q;
         int32_t cp;
         size_t l;
-        int kind;
+        int kind, stable;
 
         if (byte_class[*p] == C_SEP) {
             p++;
@@ -447,11 +480,13 @@ int pv_scanner__tokenize(const char *text, size_t len, uint64_t seed, pv_tokens 
             while (q < end && byte_class[*q] == C_WORD)
                 q++;
             if (q < end && *q >= 0x80) {
-                /* The run goes on with a non-ASCII word character or mark: the whole
-                 * token takes the utf8proc path. */
-                const unsigned char *r = run_end(q, end);
+                /* The run goes on with a non-ASCII word character or mark. */
+                const unsigned char *r;
+                stable = 1;
+                r = run_end(q, end, &stable);
                 if (r != q) {
-                    rc = emit_norm(out, &nm, base, p, r, seed);
+                    rc = stable ? emit_stable(out, &nm, base, p, r, seed)
+                                : emit_norm(out, &nm, base, p, r, seed);
                     if (rc)
                         goto done;
                     p = r;
@@ -470,24 +505,19 @@ int pv_scanner__tokenize(const char *text, size_t len, uint64_t seed, pv_tokens 
             p += l;
             continue;
         }
-        kind = classify(cp);
+        kind = classify(cp, &stable);
         if (kind == K_SEP || kind == K_EXTEND) {
             p += l;
             continue;
         }
         if (kind == K_SINGLE) {
             q = extenders_end(p + l, end);
-            if (q == p + l && is_stable(cp)) {
-                rc = push(out, XXH3_64bits_withSeed(p, l, seed), (size_t)(p - base), l);
-                if (rc)
-                    goto done;
-                p = q;
-                continue;
-            }
+            stable &= q == p + l;
         } else {
-            q = run_end(p + l, end);
+            q = run_end(p + l, end, &stable);
         }
-        rc = emit_norm(out, &nm, base, p, q, seed);
+        rc = stable ? emit_stable(out, &nm, base, p, q, seed)
+                    : emit_norm(out, &nm, base, p, q, seed);
         if (rc)
             goto done;
         p = q;

@@ -130,8 +130,8 @@ static void check_excerpt(const char *rel, size_t first, size_t count)
     /* query lines: the prose takes 2 lines, so excerpt line j is query line j + 3 */
     cr_assert_eq(sp->line_start, exp_first - first + 3, "%s@%zu: query line_start %u", rel,
                  first + 1, sp->line_start);
-    cr_assert_eq(sp->line_end, exp_last - first + 3, "%s@%zu: query line_end %u", rel,
-                 first + 1, sp->line_end);
+    cr_assert_eq(sp->line_end, exp_last - first + 3, "%s@%zu: query line_end %u", rel, first + 1,
+                 sp->line_end);
     for (i = 0; i < sp->nsources; i++)
         if (strcmp(sp->sources[i].locator, rel) == 0) {
             found = 1;
@@ -155,9 +155,9 @@ TestSuite(match, .init = build_corpus_index, .fini = teardown);
  * unrelated prose, is one span naming that file and its exact line range. */
 Test(match, forty_line_excerpts_of_every_corpus_file)
 {
-    static const char *files[] = {"warcio/README.rst", "warcio/LICENSE", "rss/README.md",
-                                  "rss/LICENSE-APACHE", "feedparser/README.rst",
-                                  "feedparser/LICENSE"};
+    static const char *files[] = {"warcio/README.rst",     "warcio/LICENSE",
+                                  "rss/README.md",         "rss/LICENSE-APACHE",
+                                  "feedparser/README.rst", "feedparser/LICENSE"};
     size_t f;
     for (f = 0; f < sizeof files / sizeof *files; f++) {
         char path[256];

@@ -1,0 +1,863 @@
+/*
+ * test_cli.c - the command-line tool, end to end: runs the provscan binary (env
+ * PROVSCAN_BIN, default ./provscan, run from the repository root) and compares its stdout,
+ * stderr and exit code with tests/expected/NAME.{out,err,code}. Before comparing, the
+ * temporary folder is replaced by $TMP, timings ("in 0.01 s (2.1 MB/s)") by X and index
+ * creation times by DATE. PROVSCAN_UPDATE_EXPECTED=1 rewrites the expected files instead.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+#include <utf8proc.h>
+
+extern char **environ;
+
+#define EXPECTED_DIR "tests/expected"
+
+typedef struct run_result {
+    int code; /* exit code, or 128 + signal */
+    char *out, *err;
+} run_result;
+
+/* ---- helpers -------------------------------------------------------------------------- */
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n = 0, cap = 0, got;
+    if (!f)
+        return NULL;
+    do {
+        if (cap - n < 4096) {
+            cap = cap ? cap * 2 : 8192;
+            buf = realloc(buf, cap + 1);
+            cr_assert_not_null(buf);
+        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+    } while (got > 0);
+    fclose(f);
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "cannot create %s: %s", path, strerror(errno));
+    cr_assert_eq(fwrite(data, 1, len, f), len);
+    cr_assert_eq(fclose(f), 0);
+}
+
+static void write_text(const char *dir, const char *name, const char *text, time_t mtime)
+{
+    char path[1024];
+    struct timespec ts[2];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    write_file(path, text, strlen(text));
+    /* Document dates come from file times: pin them so reports do not change. */
+    ts[0].tv_sec = ts[1].tv_sec = mtime;
+    ts[0].tv_nsec = ts[1].tv_nsec = 0;
+    cr_assert_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static const char *bin(void)
+{
+    const char *b = getenv("PROVSCAN_BIN");
+    return b && *b ? b : "./provscan";
+}
+
+/* Run provscan with args (NULL-terminated, without argv[0]); stdin from stdin_path (NULL:
+   /dev/null); stdout to stdout_path (NULL: captured). */
+static void run_to(run_result *r, const char *tmp, const char *stdin_path, const char *stdout_path,
+                   const char *const *args)
+{
+    char outp[1024], errp[1024];
+    char *argv[64];
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    int status, i, rc;
+    snprintf(outp, sizeof outp, "%s/.stdout", tmp);
+    snprintf(errp, sizeof errp, "%s/.stderr", tmp);
+    argv[0] = (char *)bin();
+    for (i = 0; args[i]; i++) {
+        cr_assert_lt(i, 62);
+        argv[i + 1] = (char *)args[i];
+    }
+    argv[i + 1] = NULL;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, stdin_path ? stdin_path : "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, stdout_path ? stdout_path : outp,
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    cr_assert_eq(rc, 0, "cannot run %s: %s (build it first, or set PROVSCAN_BIN)", argv[0],
+                 strerror(rc));
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r->out = stdout_path ? strdup("") : read_all(outp, NULL);
+    r->err = read_all(errp, NULL);
+    cr_assert(r->out && r->err);
+}
+
+static void run(run_result *r, const char *tmp, const char *stdin_path, const char *const *args)
+{
+    run_to(r, tmp, stdin_path, NULL, args);
+}
+
+static void run_free(run_result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* Each test runs in its own process with its own temporary folder, made before the test
+   and removed after it, even when an assertion fails. */
+static char g_tmp[64];
+
+static void make_tmp(void)
+{
+    snprintf(g_tmp, sizeof g_tmp, "/tmp/provscan-cli-XXXXXX");
+    cr_assert_not_null(mkdtemp(g_tmp));
+}
+
+static void rm_tmp(void)
+{
+    char cmd[128];
+    if (strncmp(g_tmp, "/tmp/provscan-cli-", 18) != 0)
+        return;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tmp);
+    if (system(cmd) != 0)
+        cr_log_warn("could not remove %s", g_tmp);
+}
+
+TestSuite(cli, .init = make_tmp, .fini = rm_tmp);
+
+/* Replace every match of the POSIX extended regex pattern in s by rep, or only its first
+   group when it has one; returns a new string and frees s. */
+static char *replace_re(char *s, const char *pattern, const char *rep)
+{
+    regex_t re;
+    regmatch_t m[2];
+    size_t cap = strlen(s) + 1, n = 0, rlen = strlen(rep);
+    char *out = malloc(cap), *p = s;
+    cr_assert_eq(regcomp(&re, pattern, REG_EXTENDED), 0, "bad pattern %s", pattern);
+    while (*p && regexec(&re, p, 2, m, p == s ? 0 : REG_NOTBOL) == 0 && m[0].rm_eo > 0) {
+        regmatch_t g = re.re_nsub > 0 ? m[1] : m[0];
+        size_t keep = (size_t)g.rm_so;
+        if (n + keep + rlen + 1 > cap) {
+            cap = (n + keep + rlen + 1) * 2;
+            out = realloc(out, cap);
+        }
+        memcpy(out + n, p, keep);
+        n += keep;
+        memcpy(out + n, rep, rlen);
+        n += rlen;
+        p += g.rm_eo;
+    }
+    if (n + strlen(p) + 1 > cap) {
+        cap = n + strlen(p) + 1;
+        out = realloc(out, cap);
+    }
+    strcpy(out + n, p);
+    regfree(&re);
+    free(s);
+    return out;
+}
+
+/* Replace every occurrence of the plain string from by to; frees s. */
+static char *replace_str(char *s, const char *from, const char *to)
+{
+    size_t fl = strlen(from), tl = strlen(to), count = 0, n = 0;
+    char *p, *out, *q;
+    for (p = strstr(s, from); p; p = strstr(p + fl, from))
+        count++;
+    out = malloc(strlen(s) + count * (tl > fl ? tl - fl : 0) + 1);
+    for (p = s; (q = strstr(p, from)) != NULL; p = q + fl) {
+        memcpy(out + n, p, (size_t)(q - p));
+        n += (size_t)(q - p);
+        memcpy(out + n, to, tl);
+        n += tl;
+    }
+    strcpy(out + n, p);
+    free(s);
+    return out;
+}
+
+/* What varies from run to run: the temporary folder, timings, index creation times. */
+static char *normalize(const char *s, const char *tmp)
+{
+    char *r = replace_str(strdup(s), tmp, "$TMP");
+    r = replace_re(r, " in ([0-9.]+) s \\([0-9.]+ MB/s\\)", "X");
+    r = replace_re(r, " in X s \\(([0-9.]+) MB/s\\)", "X");
+    r = replace_re(r, "created +([0-9T:-]+Z)", "DATE");
+    r = replace_re(r, "\"created\":\t\"([0-9T:-]+Z)\"", "DATE");
+    return r;
+}
+
+/* First line where a and b differ (1-based), for a readable failure message. */
+static int first_diff_line(const char *a, const char *b, const char **la, const char **lb)
+{
+    int line = 1;
+    const char *sa = a, *sb = b;
+    while (*a && *a == *b) {
+        if (*a == '\n') {
+            line++;
+            sa = a + 1;
+            sb = b + 1;
+        }
+        a++;
+        b++;
+    }
+    *la = sa;
+    *lb = sb;
+    return line;
+}
+
+static void expect_file(const char *name, const char *ext, const char *actual)
+{
+    char path[512];
+    char *want;
+    snprintf(path, sizeof path, "%s/%s.%s", EXPECTED_DIR, name, ext);
+    if (getenv("PROVSCAN_UPDATE_EXPECTED") &&
+        strcmp(getenv("PROVSCAN_UPDATE_EXPECTED"), "1") == 0) {
+        write_file(path, actual, strlen(actual));
+        return;
+    }
+    want = read_all(path, NULL);
+    cr_assert_not_null(want, "missing %s (PROVSCAN_UPDATE_EXPECTED=1 writes it)", path);
+    if (strcmp(want, actual) != 0) {
+        const char *la, *lb;
+        int line = first_diff_line(want, actual, &la, &lb);
+        cr_expect_fail("%s differs from the actual output at line %d:\n"
+                       "  expected: %.*s\n  actual:   %.*s",
+                       path, line, (int)strcspn(la, "\n"), la, (int)strcspn(lb, "\n"), lb);
+    }
+    free(want);
+}
+
+/* Compare a run with tests/expected/NAME.{out,err,code}. */
+static void expect_run(const char *name, const run_result *r, const char *tmp)
+{
+    char code[16];
+    char *out = normalize(r->out, tmp), *err = normalize(r->err, tmp);
+    snprintf(code, sizeof code, "%d\n", r->code);
+    expect_file(name, "out", out);
+    expect_file(name, "err", err);
+    expect_file(name, "code", code);
+    free(out);
+    free(err);
+}
+
+/* Run args and compare with the expected files of name. */
+static void check(const char *name, const char *tmp, const char *stdin_path,
+                  const char *const *args)
+{
+    run_result r;
+    run(&r, tmp, stdin_path, args);
+    expect_run(name, &r, tmp);
+    run_free(&r);
+}
+
+/* ---- the test corpus ------------------------------------------------------------------ */
+
+#define T2019 1546300800 /* 2019-01-01 */
+#define T2020 1577836800 /* 2020-01-01 */
+#define T2021 1609459200 /* 2021-01-01 */
+
+static const char para_lighthouse[] =
+    "The lighthouse keeper kept a careful log of every ship that passed the northern "
+    "reef, noting the hour, the weather, the colour of the sails and the name painted "
+    "on the stern whenever the fog allowed him to read it through the brass telescope "
+    "his grandmother had left him.\n";
+
+static const char code_ring[] =
+    "/* SPDX-License-Identifier: MIT */\n"
+    "#include <stddef.h>\n"
+    "\n"
+    "/* Push one byte into a ring buffer; returns 0, or -1 when it is full. */\n"
+    "int ring_push(struct ring *r, unsigned char byte)\n"
+    "{\n"
+    "    size_t next = (r->head + 1) % r->capacity;\n"
+    "    if (next == r->tail)\n"
+    "        return -1;\n"
+    "    r->data[r->head] = byte;\n"
+    "    r->head = next;\n"
+    "    return 0;\n"
+    "}\n";
+
+/* corpus/: alice/log.md (the origin of the lighthouse paragraph), bob/ring.c (MIT by tag),
+   bob/notes.md (a later copy of the paragraph), a binary file and an excluded log. */
+static void make_corpus(const char *tmp)
+{
+    char dir[1024], text[4096];
+    static const char bin_bytes[] = "\x7f"
+                                    "ELF\0\0\0\0binary\0data";
+    snprintf(dir, sizeof dir, "%s/corpus", tmp);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    snprintf(dir, sizeof dir, "%s/corpus/alice", tmp);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    snprintf(text, sizeof text,
+             "# Harbour notes\n\nSome words about the harbour before the story begins.\n\n%s"
+             "\nThat is all for today.\n",
+             para_lighthouse);
+    write_text(dir, "log.md", text, T2019);
+    write_text(dir, "debug.log", "a log line that the exclude pattern keeps out of the index\n",
+               T2019);
+    snprintf(dir, sizeof dir, "%s/corpus/bob", tmp);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    write_text(dir, "ring.c", code_ring, T2020);
+    snprintf(text, sizeof text, "Quoted from a friend:\n\n%s", para_lighthouse);
+    write_text(dir, "notes.md", text, T2021);
+    snprintf(text, sizeof text, "%s/blob.bin", dir);
+    write_file(text, bin_bytes, sizeof bin_bytes - 1);
+}
+
+/* The model output: an intro (with a control character, shown as ^G), the paragraph
+   reflowed, the code re-indented, and a closing line. */
+static void make_query(const char *tmp)
+{
+    char path[1024];
+    static const char query[] =
+        "Here is a story for you\a, and some code.\n"
+        "\n"
+        "The lighthouse keeper kept a careful log of every ship that passed the\n"
+        "northern reef, noting the hour, the weather, the colour of the sails and the\n"
+        "name painted on the stern whenever the fog allowed him to read it through the\n"
+        "brass telescope his grandmother had left him.\n"
+        "\n"
+        "```c\n"
+        "int ring_push(struct ring *r, unsigned char byte) {\n"
+        "  size_t next = (r->head + 1) % r->capacity;\n"
+        "  if (next == r->tail) return -1;\n"
+        "  r->data[r->head] = byte;\n"
+        "  r->head = next;\n"
+        "  return 0;\n"
+        "}\n"
+        "```\n"
+        "Hope this helps!\n";
+    snprintf(path, sizeof path, "%s/query.md", tmp);
+    write_file(path, query, sizeof query - 1);
+    snprintf(path, sizeof path, "%s/plain.txt", tmp);
+    write_file(path, "Nothing in this sentence was ever written by anyone in the corpus.\n", 67);
+}
+
+/* Build $TMP/idx.pvx from $TMP/corpus and compare the summary with name (or just check
+   success when name is NULL). */
+static void build_index(const char *tmp, const char *name)
+{
+    char out[1024], src[1024];
+    run_result r;
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    snprintf(src, sizeof src, "%s/corpus", tmp);
+    {
+        const char *args[] = {"index",     "-o",       out,
+                              "--exclude", "\\.log$",  "--exclude",
+                              "^nothing/", "--author", "Jane Doe <jane@example.org>",
+                              "-j",        "2",        src,
+                              NULL};
+        run(&r, tmp, NULL, args);
+    }
+    if (name)
+        expect_run(name, &r, tmp);
+    else
+        cr_assert_eq(r.code, 0, "index failed: %s", r.err);
+    run_free(&r);
+}
+
+/* ---- help, version, usage errors ------------------------------------------------------ */
+
+Test(cli, help_of_every_command)
+{
+    const char *tmp = g_tmp;
+    check("help", tmp, NULL, (const char *[]){"--help", NULL});
+    check("help", tmp, NULL, (const char *[]){"help", NULL});
+    check("help_index", tmp, NULL, (const char *[]){"index", "--help", NULL});
+    check("help_match", tmp, NULL, (const char *[]){"match", "-h", NULL});
+    check("help_stats", tmp, NULL, (const char *[]){"stats", "--help", NULL});
+    /* "provscan help CMD" is "provscan CMD --help"; --help after other options still
+       shows the help. */
+    check("help_match", tmp, NULL, (const char *[]){"help", "match", NULL});
+    check("help_index", tmp, NULL,
+          (const char *[]){"index", "-o", "x.pvx", "-k", "5", "--help", NULL});
+}
+
+Test(cli, version)
+{
+    const char *tmp = g_tmp;
+    check("version", tmp, NULL, (const char *[]){"--version", NULL});
+}
+
+Test(cli, usage_errors_exit_2)
+{
+    const char *tmp = g_tmp;
+    check("no_command", tmp, NULL, (const char *[]){NULL});
+    check("unknown_command", tmp, NULL, (const char *[]){"frobnicate", NULL});
+    check("unknown_option", tmp, NULL, (const char *[]){"index", "--frob", "-o", "x", "y", NULL});
+    check("unknown_short_option", tmp, NULL, (const char *[]){"match", "-x", "i", "-Z", NULL});
+    check("missing_x", tmp, NULL, (const char *[]){"match", "query.md", NULL});
+    check("stats_missing_x", tmp, NULL, (const char *[]){"stats", NULL});
+    check("missing_o", tmp, NULL, (const char *[]){"index", "corpus", NULL});
+    check("missing_source", tmp, NULL, (const char *[]){"index", "-o", "x.pvx", NULL});
+    check("missing_argument", tmp, NULL, (const char *[]){"index", "corpus", "-o", NULL});
+    check("bad_number", tmp, NULL, (const char *[]){"index", "-k", "12x", "-o", "x", "y", NULL});
+    check("number_out_of_range", tmp, NULL, (const char *[]){"index", "-k0", "-o", "x", "y", NULL});
+    check("bad_size", tmp, NULL, (const char *[]){"index", "--memory=2Q", "-o", "x", "y", NULL});
+    check("bad_choice", tmp, NULL, (const char *[]){"match", "-x", "i", "--format", "xml", NULL});
+    check("flag_with_value", tmp, NULL,
+          (const char *[]){"index", "--strict=yes", "-o", "x", "y", NULL});
+}
+
+Test(cli, bad_exclude_pattern_is_a_usage_error)
+{
+    const char *tmp = g_tmp;
+    char out[1024], src[1024];
+    make_corpus(tmp);
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    snprintf(src, sizeof src, "%s/corpus", tmp);
+    check("bad_exclude", tmp, NULL,
+          (const char *[]){"index", "-o", out, "--exclude", "([a-z]", src, NULL});
+    cr_expect_neq(access(out, F_OK), 0, "no index may be written after a usage error");
+}
+
+/* ---- input and index errors ----------------------------------------------------------- */
+
+Test(cli, match_against_missing_index)
+{
+    const char *tmp = g_tmp;
+    char idx[1024];
+    run_result r;
+    snprintf(idx, sizeof idx, "%s/nope.pvx", tmp);
+    run(&r, tmp, NULL, (const char *[]){"match", "-x", idx, NULL});
+    cr_expect_eq(r.code, 3);
+    cr_expect(strstr(r.err, idx) != NULL, "the message names the index: %s", r.err);
+    expect_run("missing_index", &r, tmp);
+    run_free(&r);
+}
+
+Test(cli, index_of_missing_source)
+{
+    const char *tmp = g_tmp;
+    char out[1024], src[1024];
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    snprintf(src, sizeof src, "%s/no-such-dir", tmp);
+    check("missing_source_dir", tmp, NULL, (const char *[]){"index", "-o", out, src, NULL});
+    cr_expect_neq(access(out, F_OK), 0, "no index may be left behind");
+}
+
+Test(cli, garbage_and_truncated_index)
+{
+    const char *tmp = g_tmp;
+    char bad[1024], cut[1024], idx[1024], query[1024], buf[4096];
+    char *whole;
+    size_t i, len;
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    for (i = 0; i < sizeof buf; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift: the same garbage every run */
+        buf[i] = (char)(x >> 24);
+    }
+    snprintf(bad, sizeof bad, "%s/garbage.pvx", tmp);
+    write_file(bad, buf, sizeof buf);
+    check("garbage_index_match", tmp, NULL, (const char *[]){"match", "-x", bad, NULL});
+    check("garbage_index_stats", tmp, NULL, (const char *[]){"stats", "-x", bad, NULL});
+
+    make_corpus(tmp);
+    make_query(tmp);
+    build_index(tmp, NULL);
+    snprintf(idx, sizeof idx, "%s/idx.pvx", tmp);
+    snprintf(cut, sizeof cut, "%s/cut.pvx", tmp);
+    snprintf(query, sizeof query, "%s/query.md", tmp);
+    whole = read_all(idx, &len);
+    cr_assert_not_null(whole);
+    write_file(cut, whole, len / 2);
+    check("truncated_index", tmp, NULL, (const char *[]){"match", "-x", cut, query, NULL});
+    free(whole);
+}
+
+Test(cli, unreadable_input_among_others)
+{
+    const char *tmp = g_tmp;
+    char idx[1024], missing[1024], query[1024], dir[1024];
+    make_corpus(tmp);
+    make_query(tmp);
+    build_index(tmp, NULL);
+    snprintf(idx, sizeof idx, "%s/idx.pvx", tmp);
+    snprintf(missing, sizeof missing, "%s/missing.md", tmp);
+    snprintf(query, sizeof query, "%s/query.md", tmp);
+    snprintf(dir, sizeof dir, "%s/corpus", tmp);
+    /* A missing file and a folder among the inputs: both named on stderr, the query still
+       reported, exit 3. "--" makes a name starting with '-' an input. */
+    check("unreadable_input", tmp, NULL,
+          (const char *[]){"match", "-x", idx, missing, query, dir, "--", "-dash.md", NULL});
+}
+
+Test(cli, input_over_64_mib_is_refused)
+{
+    const char *tmp = g_tmp;
+    char idx[1024], big[1024], query[1024];
+    int fd;
+    make_corpus(tmp);
+    make_query(tmp);
+    build_index(tmp, NULL);
+    snprintf(idx, sizeof idx, "%s/idx.pvx", tmp);
+    snprintf(big, sizeof big, "%s/big.txt", tmp);
+    snprintf(query, sizeof query, "%s/plain.txt", tmp);
+    fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(ftruncate(fd, ((off_t)64 << 20) + 1), 0); /* sparse: cheap to make */
+    close(fd);
+    check("input_too_large", tmp, NULL, (const char *[]){"match", "-x", idx, big, query, NULL});
+}
+
+Test(cli, write_error_on_stdout)
+{
+    const char *tmp = g_tmp;
+    run_result r;
+    run_to(&r, tmp, NULL, "/dev/full", (const char *[]){"--help", NULL});
+    cr_expect_eq(r.code, 3);
+    cr_expect_str_eq(r.err, "provscan: write error on stdout: No space left on device\n");
+    run_free(&r);
+}
+
+/* ---- end to end ----------------------------------------------------------------------- */
+
+Test(cli, index_match_stats_end_to_end)
+{
+    const char *tmp = g_tmp;
+    char idx[1024], query[1024], plain[1024], xarg[1100];
+    make_corpus(tmp);
+    make_query(tmp);
+    build_index(tmp, "e2e_index");
+    snprintf(idx, sizeof idx, "%s/idx.pvx", tmp);
+    snprintf(query, sizeof query, "%s/query.md", tmp);
+    snprintf(plain, sizeof plain, "%s/plain.txt", tmp);
+    snprintf(xarg, sizeof xarg, "-x%s", idx);
+    check("e2e_match_text", tmp, NULL, (const char *[]){"match", "-x", idx, query, plain, NULL});
+    check("e2e_match_color", tmp, NULL,
+          (const char *[]){"match", "--color=always", xarg, query, NULL});
+    /* No FILE: standard input. */
+    check("e2e_match_stdin", tmp, query, (const char *[]){"match", "--index", idx, NULL});
+    check("e2e_match_json", tmp, NULL,
+          (const char *[]){"match", "-x", idx, "--format=json", query, plain, NULL});
+    check("e2e_stats_text", tmp, NULL, (const char *[]){"stats", "-x", idx, NULL});
+    check("e2e_stats_json", tmp, NULL,
+          (const char *[]){"stats", "-x", idx, "--format", "json", NULL});
+}
+
+Test(cli, verbose_index_prints_notes)
+{
+    const char *tmp = g_tmp;
+    char out[1024], src[1024];
+    make_corpus(tmp);
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    snprintf(src, sizeof src, "%s/corpus", tmp);
+    check("index_verbose", tmp, NULL,
+          (const char *[]){"index", "-qv", "-o", out, "--exclude=\\.log$", src, NULL});
+}
+
+/* A paragraph held by three documents is common with --common 2: reported, dimmed, not
+   credited; the code is credited. --max-sources 2 leaves one copy unlisted. */
+Test(cli, common_spans_earn_no_credit)
+{
+    const char *tmp = g_tmp;
+    char dir[1024], idx[1024], query[1024], text[4096];
+    snprintf(dir, sizeof dir, "%s/corpus", tmp);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    write_text(dir, "a.md", para_lighthouse, T2019);
+    write_text(dir, "b.md", para_lighthouse, T2020);
+    write_text(dir, "c.md", para_lighthouse, T2021);
+    write_text(dir, "ring.c", code_ring, T2021);
+    snprintf(idx, sizeof idx, "%s/idx.pvx", tmp);
+    {
+        const char *args[] = {"index", "-q", "-o", idx, "--author", "Ann <ann@example.org>",
+                              dir,     NULL};
+        run_result r;
+        run(&r, tmp, NULL, args);
+        cr_assert_eq(r.code, 0, "%s", r.err);
+        run_free(&r);
+    }
+    snprintf(query, sizeof query, "%s/query.md", tmp);
+    snprintf(text, sizeof text, "%s\n%s", para_lighthouse, code_ring);
+    write_file(query, text, strlen(text));
+    check("common_spans", tmp, NULL,
+          (const char *[]){"match", "-x", idx, "--common", "2", "--max-sources", "2", "--color",
+                           "always", query, NULL});
+    check("common_spans_one_source", tmp, NULL,
+          (const char *[]){"match", "-x", idx, "--common", "1", "--max-sources", "1", query, NULL});
+    /* Only the common paragraph: nothing is credited. */
+    snprintf(query, sizeof query, "%s/para.md", tmp);
+    write_file(query, para_lighthouse, strlen(para_lighthouse));
+    check("common_spans_none_credited", tmp, NULL,
+          (const char *[]){"match", "-x", idx, "--common", "2", query, NULL});
+}
+
+/* ---- JSON ----------------------------------------------------------------------------- */
+
+static const cJSON *field(const cJSON *obj, const char *name)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(obj, name);
+    cr_assert_not_null(f, "missing field \"%s\"", name);
+    return f;
+}
+
+static double num(const cJSON *obj, const char *name)
+{
+    const cJSON *f = field(obj, name);
+    cr_assert(cJSON_IsNumber(f), "\"%s\" is not a number", name);
+    return f->valuedouble;
+}
+
+static const char *str(const cJSON *obj, const char *name)
+{
+    const cJSON *f = field(obj, name);
+    cr_assert(cJSON_IsString(f), "\"%s\" is not a string", name);
+    return f->valuestring;
+}
+
+Test(cli, match_json_has_the_documented_fields)
+{
+    const char *tmp = g_tmp;
+    char idx[1024], query[1024], *text;
+    const cJSON *ix, *results, *res, *spans, *sp, *src, *author, *authors, *a, *s;
+    cJSON *doc;
+    run_result r;
+    size_t qlen;
+    int saw_origin = 0, saw_copy = 0, saw_code = 0;
+    make_corpus(tmp);
+    make_query(tmp);
+    build_index(tmp, NULL);
+    snprintf(idx, sizeof idx, "%s/idx.pvx", tmp);
+    snprintf(query, sizeof query, "%s/query.md", tmp);
+    text = read_all(query, &qlen);
+    run(&r, tmp, NULL, (const char *[]){"match", "-x", idx, "--format", "json", query, NULL});
+    cr_assert_eq(r.code, 0, "%s", r.err);
+    doc = cJSON_Parse(r.out);
+    cr_assert_not_null(doc, "stdout is not JSON: %.200s", r.out);
+
+    ix = field(doc, "index");
+    cr_expect_str_eq(str(ix, "path"), idx);
+    cr_expect_eq(num(ix, "format_version"), 1);
+    cr_expect_eq(num(ix, "norm_version"), 1);
+    cr_expect_eq(num(ix, "k"), 13);
+    cr_expect_eq(num(ix, "w"), 13);
+    cr_expect_eq(num(ix, "t"), 25);
+    cr_expect_str_eq(str(ix, "seed"), "0x70726f767363616e");
+    cr_expect_eq(num(ix, "fp_bits"), 48);
+    cr_expect_eq(num(ix, "documents"), 3); /* log.md, ring.c, notes.md */
+
+    results = field(doc, "results");
+    cr_assert(cJSON_IsArray(results));
+    cr_assert_eq(cJSON_GetArraySize(results), 1);
+    res = cJSON_GetArrayItem(results, 0);
+    cr_expect_str_eq(str(res, "input"), query);
+    cr_expect_gt(num(res, "tokens"), num(res, "matched_tokens"));
+    cr_expect_gt(num(res, "matched_tokens"), 50);
+    cr_expect_float_eq(num(res, "coverage"), num(res, "matched_tokens") / num(res, "tokens"), 1e-6);
+    spans = field(res, "spans");
+    cr_assert(cJSON_IsArray(spans));
+    cr_assert_geq(cJSON_GetArraySize(spans), 2);
+    cJSON_ArrayForEach(sp, spans)
+    {
+        double start = num(sp, "start"), end = num(sp, "end");
+        cr_expect_lt(start, end);
+        cr_expect_leq(end, (double)qlen);
+        cr_expect_leq(num(sp, "line_start"), num(sp, "line_end"));
+        cr_expect_gt(num(sp, "tokens"), 0);
+        cr_expect(cJSON_IsBool(field(sp, "common")));
+        /* The paragraph starts at line 3 of the query; the code at line 9. */
+        if (strncmp(text + (size_t)start, "int ring_push", 13) == 0)
+            saw_code = 1;
+        cJSON_ArrayForEach(src, field(sp, "sources"))
+        {
+            cr_expect_str_eq(str(src, "kind"), "file");
+            cr_expect(cJSON_IsBool(field(src, "origin")));
+            cr_expect(cJSON_IsNull(field(src, "commit")));
+            cr_expect_gt(num(src, "line_start"), 0);
+            cr_expect_leq(num(src, "line_start"), num(src, "line_end"));
+            cr_expect_gt(num(src, "matched_tokens"), 0);
+            cr_expect_geq(num(src, "copies"), 0);
+            author = field(src, "author");
+            cr_expect_str_eq(str(author, "name"), "Jane Doe");
+            cr_expect_str_eq(str(author, "email"), "jane@example.org");
+            s = field(src, "date");
+            cr_expect(cJSON_IsString(s) && strlen(s->valuestring) == 20 &&
+                          s->valuestring[19] == 'Z',
+                      "date is ISO 8601 UTC");
+            if (strcmp(str(src, "document"), "alice/log.md") == 0) {
+                cr_expect(cJSON_IsTrue(field(src, "origin")), "the earliest copy is the origin");
+                cr_expect_str_eq(str(src, "date"), "2019-01-01T00:00:00Z");
+                cr_expect_eq(num(src, "copies"), 1);
+                cr_expect(cJSON_IsNull(field(src, "license")));
+                saw_origin = 1;
+            } else if (strcmp(str(src, "document"), "bob/notes.md") == 0) {
+                cr_expect(cJSON_IsFalse(field(src, "origin")));
+                saw_copy = 1;
+            } else if (strcmp(str(src, "document"), "bob/ring.c") == 0) {
+                cr_expect_str_eq(str(src, "license"), "MIT");
+                cr_expect_str_eq(str(src, "date"), "2020-01-01T00:00:00Z");
+            }
+            cr_expect(strstr(str(src, "source"), "/corpus") != NULL);
+        }
+    }
+    cr_expect(saw_origin && saw_copy && saw_code, "origin %d, copy %d, code %d", saw_origin,
+              saw_copy, saw_code);
+    authors = field(res, "authors");
+    cr_assert_eq(cJSON_GetArraySize(authors), 1);
+    a = cJSON_GetArrayItem(authors, 0);
+    cr_expect_str_eq(str(a, "name"), "Jane Doe");
+    cr_expect_str_eq(str(a, "email"), "jane@example.org");
+    cr_expect_eq(num(a, "share"), 1.0);
+    cr_expect_gt(num(a, "tokens"), 0);
+    cJSON_Delete(doc);
+    run_free(&r);
+    free(text);
+}
+
+Test(cli, stats_json_has_the_documented_fields)
+{
+    const char *tmp = g_tmp;
+    char idx[1024];
+    const cJSON *ix, *chunks, *c;
+    cJSON *doc;
+    run_result r;
+    struct stat st;
+    double total = 0, share = 0;
+    make_corpus(tmp);
+    build_index(tmp, NULL);
+    snprintf(idx, sizeof idx, "%s/idx.pvx", tmp);
+    cr_assert_eq(stat(idx, &st), 0);
+    run(&r, tmp, NULL, (const char *[]){"stats", "-x", idx, "--format=json", NULL});
+    cr_assert_eq(r.code, 0, "%s", r.err);
+    doc = cJSON_Parse(r.out);
+    cr_assert_not_null(doc);
+    ix = field(doc, "index");
+    cr_expect_str_eq(str(ix, "path"), idx);
+    cr_expect_eq(num(ix, "format_version"), 1);
+    cr_expect_eq(num(ix, "norm_version"), 1);
+    cr_expect_eq(num(ix, "t"), num(ix, "k") + num(ix, "w") - 1);
+    cr_expect_str_eq(str(ix, "seed"), "0x70726f767363616e");
+    cr_expect_eq(num(ix, "posting_cap"), 1024);
+    cr_expect_eq(strlen(str(ix, "created")), 20);
+    cr_expect_eq(num(ix, "documents"), 3);
+    cr_expect_eq(num(ix, "authors"), 1);
+    cr_expect_eq(num(ix, "sources"), 1);
+    cr_expect_gt(num(ix, "fingerprints"), 0);
+    cr_expect_geq(num(ix, "postings"), num(ix, "fingerprints"));
+    cr_expect_gt(num(ix, "blocks"), 0);
+    cr_expect_gt(num(ix, "tokens"), 100);
+    cr_expect_gt(num(ix, "input_bytes"), 500);
+    cr_expect_eq(num(ix, "file_bytes"), (double)st.st_size);
+    chunks = field(doc, "chunks");
+    cr_assert_gt(cJSON_GetArraySize(chunks), 0);
+    cJSON_ArrayForEach(c, chunks)
+    {
+        cr_expect_eq(strlen(str(c, "id")), 4);
+        cr_expect_leq(num(c, "offset") + num(c, "size"), (double)st.st_size);
+        total += num(c, "size");
+        share += num(c, "share");
+    }
+    cr_expect_float_eq(share, total / (double)st.st_size, 1e-4);
+    cJSON_Delete(doc);
+    run_free(&r);
+}
+
+/* File names are bytes; the JSON report must stay valid UTF-8 whatever they hold. */
+Test(cli, json_stays_utf8_with_odd_file_names)
+{
+    const char *tmp = g_tmp;
+    char dir[1024], idx[1024], query[1024];
+    const utf8proc_uint8_t *p;
+    run_result r;
+    cJSON *doc;
+    size_t i = 0, len;
+    snprintf(dir, sizeof dir, "%s/corpus", tmp);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    write_text(dir, "bad\xff\xfename.md", para_lighthouse, T2019);
+    snprintf(idx, sizeof idx, "%s/idx.pvx", tmp);
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", idx, dir, NULL});
+    cr_assert_eq(r.code, 0, "%s", r.err);
+    run_free(&r);
+    snprintf(query, sizeof query, "%s/q\xc3.md", tmp);
+    write_file(query, para_lighthouse, strlen(para_lighthouse));
+    run(&r, tmp, NULL, (const char *[]){"match", "-x", idx, "--format", "json", query, NULL});
+    cr_assert_eq(r.code, 0, "%s", r.err);
+    p = (const utf8proc_uint8_t *)r.out;
+    len = strlen(r.out);
+    while (i < len) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+        cr_assert_gt(n, 0, "invalid UTF-8 at byte %zu of the JSON report", i);
+        i += (size_t)n;
+    }
+    doc = cJSON_Parse(r.out);
+    cr_assert_not_null(doc);
+    cr_expect(strstr(r.out, "\"bad\xef\xbf\xbd\xef\xbf\xbdname.md\"") != NULL,
+              "bad bytes become U+FFFD: %s", r.out);
+    cJSON_Delete(doc);
+    run_free(&r);
+}
+
+/* ---- docs ----------------------------------------------------------------------------- */
+
+/* docs/usage.md shows every --help text as it is printed. */
+Test(cli, usage_doc_shows_every_help_text)
+{
+    const char *tmp = g_tmp;
+    static const char *const cmds[] = {"index", "match", "stats"};
+    char *doc = read_all("docs/usage.md", NULL);
+    run_result r;
+    size_t i;
+    cr_assert_not_null(doc, "docs/usage.md is missing");
+    run(&r, tmp, NULL, (const char *[]){"--help", NULL});
+    cr_expect(strstr(doc, r.out) != NULL, "docs/usage.md lacks the text of provscan --help");
+    run_free(&r);
+    for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        run(&r, tmp, NULL, (const char *[]){cmds[i], "--help", NULL});
+        cr_expect(strstr(doc, r.out) != NULL, "docs/usage.md lacks the text of %s --help", cmds[i]);
+        run_free(&r);
+    }
+    free(doc);
+}
+
+/* The man page names every option of every command. */
+Test(cli, man_page_names_every_option)
+{
+    const char *tmp = g_tmp;
+    static const char *const cmds[] = {"index", "match", "stats"};
+    char *man = read_all("docs/provscan.1", NULL);
+    run_result r;
+    size_t i;
+    cr_assert_not_null(man, "docs/provscan.1 is missing");
+    man = replace_str(man, "\\-", "-");
+    for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        const char *p;
+        run(&r, tmp, NULL, (const char *[]){cmds[i], "--help", NULL});
+        /* Every "--name" in the help's option list appears in the man page. */
+        for (p = strstr(r.out, "\noptions:\n"); p && (p = strstr(p, "--")) != NULL;) {
+            size_t n = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
+            char opt[64];
+            snprintf(opt, sizeof opt, "%.*s", (int)(n + 2 < 63 ? n + 2 : 63), p);
+            cr_expect(strstr(man, opt) != NULL, "docs/provscan.1 lacks %s of %s", opt, cmds[i]);
+            p += 2 + n;
+        }
+        run_free(&r);
+    }
+    free(man);
+}
