@@ -185,15 +185,13 @@ static int walk(docset *s, const char *dir, const char *rel, const skiplist *ski
         if (skipped)
             continue;
         if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path ||
-            snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name) >=
-                (int)sizeof sub)
+            snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name) >= (int)sizeof sub)
             continue;
         if (lstat(path, &st) != 0)
             continue;
         if (S_ISDIR(st.st_mode))
             rc = walk(s, path, sub, skip);
-        else if (S_ISREG(st.st_mode) && st.st_size > 0 &&
-                 (uint64_t)st.st_size <= MAX_FILE_SIZE)
+        else if (S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size <= MAX_FILE_SIZE)
             rc = docset_add(s, path, sub);
     }
     closedir(d);
@@ -252,12 +250,12 @@ static uint64_t docset_sample(docset *all, size_t n, size_t min_len, size_t cap,
 /* ---- planted excerpts (recall) --------------------------------------------------------- */
 
 typedef struct plant {
-    char *text;             /* host prefix + " " + excerpt + " " + host suffix */
+    char *text; /* host prefix + " " + excerpt + " " + host suffix */
     size_t len;
-    size_t start, end;      /* the excerpt's byte range in text */
-    const doc *src;         /* indexed document it was taken from */
-    size_t src_off;         /* where the excerpt starts in src */
-    uint32_t ntok;          /* tokens in the excerpt */
+    size_t start, end; /* the excerpt's byte range in text */
+    const doc *src;    /* indexed document it was taken from */
+    size_t src_off;    /* where the excerpt starts in src */
+    uint32_t ntok;     /* tokens in the excerpt */
 } plant;
 
 /* Find an excerpt of exactly ntok tokens in a random indexed document. To know the token
@@ -427,31 +425,6 @@ static size_t docs_with(const normset *ns, const char *passage, size_t n)
     return count;
 }
 
-/* The smallest number of indexed documents holding one k-gram of an (ASCII) excerpt. When
- * every k-gram is in posting_cap documents or more, all its fingerprints are over the
- * posting cap: the matcher treats them as common and keeps only a few documents, so the
- * excerpt's own document cannot be named. That explains a miss by design. */
-static size_t min_kgram_docs(const normset *ns, const char *s, size_t n, uint32_t k)
-{
-    size_t starts[64], ends[64], nt = 0, best = SIZE_MAX;
-    for (size_t i = 0; i < n && nt < 64;) {
-        while (i < n && !is_word((unsigned char)s[i]))
-            i++;
-        if (i >= n)
-            break;
-        starts[nt] = i;
-        while (i < n && is_word((unsigned char)s[i]))
-            i++;
-        ends[nt++] = i;
-    }
-    for (size_t i = 0; i + k <= nt; i++) {
-        size_t c = docs_with(ns, s + starts[i], ends[i + k - 1] - starts[i]);
-        if (c < best)
-            best = c;
-    }
-    return best == SIZE_MAX ? 0 : best;
-}
-
 /* ---- fingerprint document frequency (internal tokenizer) ------------------------------- */
 
 typedef struct fpdoc {
@@ -469,9 +442,8 @@ static int cmp_fpdoc(const void *a, const void *b)
 
 #define NBUCKETS 9
 static const uint32_t bucket_hi[NBUCKETS] = {1, 2, 5, 10, 25, 50, 100, 1000, UINT32_MAX};
-static const char *const bucket_name[NBUCKETS] = {"1",     "2",      "3-5",      "6-10",
-                                                  "11-25", "26-50",  "51-100",   "101-1000",
-                                                  ">1000"};
+static const char *const bucket_name[NBUCKETS] = {"1",     "2",      "3-5",      "6-10", "11-25",
+                                                  "26-50", "51-100", "101-1000", ">1000"};
 
 typedef struct dfstats {
     uint64_t fps, postings;         /* distinct fingerprints, (fp, doc) pairs */
@@ -483,7 +455,19 @@ typedef struct dfstats {
 
 /* Winnowed fingerprints of every indexed document, deduplicated per document, then counted
  * per fingerprint: the document frequency the index sees. */
-static int df_measure(const docset *ix, uint32_t k, uint32_t w, dfstats *st)
+typedef struct fpdf {
+    uint64_t fp;
+    uint32_t df;
+} fpdf;
+
+static int cmp_fpdf(const void *a, const void *b)
+{
+    const fpdf *x = a, *y = b;
+    return (x->fp > y->fp) - (x->fp < y->fp);
+}
+
+static int df_measure(const docset *ix, uint32_t k, uint32_t w, dfstats *st, fpdf **table,
+                      size_t *ntable)
 {
     int rc = -1;
     pv_tokens toks = {0};
@@ -526,6 +510,10 @@ static int df_measure(const docset *ix, uint32_t k, uint32_t w, dfstats *st)
             pairs[npairs++] = (fpdoc){fps[sel[j]], (uint32_t)i};
     }
     qsort(pairs, npairs, sizeof *pairs, cmp_fpdoc);
+    *ntable = 0;
+    *table = malloc((npairs ? npairs : 1) * sizeof **table);
+    if (!*table)
+        goto done;
     for (size_t i = 0; i < npairs;) {
         size_t j = i;
         uint32_t df = 0;
@@ -534,6 +522,7 @@ static int df_measure(const docset *ix, uint32_t k, uint32_t w, dfstats *st)
                 df++;
             j++;
         }
+        (*table)[(*ntable)++] = (fpdf){pairs[i].fp, df};
         st->fps++;
         st->postings += df;
         for (int b = 0; b < NBUCKETS; b++)
@@ -617,10 +606,9 @@ static int contains_ci(const char *s, size_t n, const char *word)
 
 static int looks_like_license(const char *s, size_t n)
 {
-    static const char *const words[] = {"licen",      "copyright",    "warrant",
-                                        "free software", "redistribut", "permission",
-                                        "merchantab", "liable",       "public domain",
-                                        "disclaim"};
+    static const char *const words[] = {
+        "licen",      "copyright",  "warrant", "free software", "redistribut",
+        "permission", "merchantab", "liable",  "public domain", "disclaim"};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
         if (contains_ci(s, n, words[i]))
             return 1;
@@ -751,8 +739,8 @@ static void write_spans(FILE *f, const study *S, const reservoir *rv)
     for (size_t i = 0; i < rv->n; i++) {
         const sample_span *ss = &rv->v[i];
         const doc *src = find_doc(&S->ix, ss->locator);
-        fprintf(f, "[%zu] %s %s lines %u-%u, %u tokens\n    query : ", i + 1, ss->kind,
-                ss->q->path, ss->line_start, ss->line_end, ss->tokens);
+        fprintf(f, "[%zu] %s %s lines %u-%u, %u tokens\n    query : ", i + 1, ss->kind, ss->q->path,
+                ss->line_start, ss->line_end, ss->tokens);
         print_excerpt(f, ss->q->text + ss->start, ss->end - ss->start, 400);
         fprintf(f, "    source: %s lines %u-%u\n    text  : ", ss->locator, ss->src_start,
                 ss->src_end);
@@ -777,8 +765,8 @@ static void write_sample(const study *S, const result_row *r, const reservoir sa
         fprintf(stderr, "bench_params: cannot write '%s'\n", path);
         return;
     }
-    fprintf(f, "# k=%u w=%u common=%u: non-common spans on never-indexed text, sampled\n\n",
-            r->k, r->w, thresholds[DEFAULT_THRESH_INDEX]);
+    fprintf(f, "# k=%u w=%u common=%u: non-common spans on never-indexed text, sampled\n\n", r->k,
+            r->w, thresholds[DEFAULT_THRESH_INDEX]);
     fprintf(f, "## without license words: %zu of %llu\n\n", samples[0].n,
             (unsigned long long)samples[0].seen);
     write_spans(f, S, &samples[0]);
@@ -788,13 +776,49 @@ static void write_sample(const study *S, const result_row *r, const reservoir sa
     fclose(f);
 }
 
+/* The smallest document frequency among the fingerprints that winnowing keeps for src
+ * inside [off, off + len): the fingerprints a query of that excerpt can find src by. 0 when
+ * none is kept there (the t = k + w - 1 guarantee would be broken); at or over the posting
+ * cap, all of them are common to the matcher, which then keeps only a few documents, so src
+ * cannot be named: a miss by design. */
+static uint32_t winnowed_min_df(const doc *src, size_t off, size_t len, uint32_t k, uint32_t w,
+                                const fpdf *table, size_t ntable)
+{
+    pv_tokens toks = {0};
+    uint64_t *fps = NULL;
+    uint32_t *sel = NULL, best = 0;
+    if (pv_scanner__tokenize(src->text, src->len, PV_DEFAULT_SEED, &toks) != 0 || toks.n < k)
+        goto done;
+    fps = malloc(toks.n * sizeof *fps);
+    sel = malloc(toks.n * sizeof *sel);
+    if (!fps || !sel)
+        goto done;
+    size_t nk = pv_scanner__kgrams(toks.v, toks.n, k, PV_DEFAULT_SEED, fps);
+    size_t nsel = pv_scanner__winnow(fps, nk, w, sel);
+    for (size_t j = 0; j < nsel; j++) {
+        const pv_token *a = &toks.v[sel[j]], *z = &toks.v[sel[j] + k - 1];
+        fpdf key = {fps[sel[j]], 0};
+        const fpdf *hit;
+        if (a->start < off || (size_t)z->start + z->len > off + len)
+            continue;
+        hit = bsearch(&key, table, ntable, sizeof *table, cmp_fpdf);
+        if (hit && (best == 0 || hit->df < best))
+            best = hit->df;
+    }
+done:
+    pv_scanner__tokens_free(&toks);
+    free(fps);
+    free(sel);
+    return best;
+}
+
 /* Match every planted excerpt with the given common threshold and count, per excerpt
  * length, those with a span over the excerpt naming its document (named), with spans
  * naming other documents only (other), with no span (none); misses are described in miss.
  * other, none and miss may be NULL. */
-static int recall(study *S, const pv_index *ix, uint32_t k, uint32_t common, FILE *miss,
-                  uint64_t named_out[2], uint64_t other_out[2], uint64_t none_out[2],
-                  uint64_t overcap_out[2])
+static int recall(study *S, const pv_index *ix, uint32_t k, uint32_t w, const fpdf *table,
+                  size_t ntable, uint32_t common, FILE *miss, uint64_t named_out[2],
+                  uint64_t other_out[2], uint64_t none_out[2], uint64_t overcap_out[2])
 {
     pv_match_opts mo = PV_MATCH_OPTS_INIT;
     mo.common = common;
@@ -830,18 +854,24 @@ static int recall(study *S, const pv_index *ix, uint32_t k, uint32_t common, FIL
             else if (!other && none_out)
                 none_out[p]++;
             if (!named && miss) {
-                fprintf(miss, "%u tokens from %s @%zu (%s", pl->ntok, pl->src->rel,
-                        pl->src_off, other ? "span names other documents" : "no span");
+                fprintf(miss, "%u tokens from %s @%zu (%s", pl->ntok, pl->src->rel, pl->src_off,
+                        other ? "span names other documents" : "no span");
                 if (other)
                     fprintf(miss, ": %zu listed, origin has %u copies", listed, copies);
-                size_t mk = 0;
-                if (normset_init(&S->norm, &S->ix) == 0)
-                    mk = min_kgram_docs(&S->norm, pl->text + pl->start, pl->end - pl->start, k);
-                if (mk >= PV_DEFAULT_POSTING_CAP && overcap_out)
+                uint32_t mdf =
+                    winnowed_min_df(pl->src, pl->src_off, pl->end - pl->start, k, w, table, ntable);
+                if (mdf >= PV_DEFAULT_POSTING_CAP && overcap_out)
                     overcap_out[p]++;
-                fprintf(miss, "; the passage is in %zu indexed documents, its rarest %u-gram in %zu)%s:\n    ",
-                        docs_with(&S->norm, pl->text + pl->start, pl->end - pl->start), k, mk,
-                        mk >= PV_DEFAULT_POSTING_CAP ? " [over the posting cap]" : "");
+                if (normset_init(&S->norm, &S->ix) == 0)
+                    fprintf(miss, "; the passage is in %zu indexed documents",
+                            docs_with(&S->norm, pl->text + pl->start, pl->end - pl->start));
+                fprintf(miss,
+                        "; its least frequent winnowed fingerprint in the source is in %u "
+                        "documents%s):\n    ",
+                        mdf,
+                        mdf >= PV_DEFAULT_POSTING_CAP ? ", over the posting cap"
+                        : mdf == 0                    ? ", NONE: GUARANTEE BROKEN"
+                                                      : "");
                 print_excerpt(miss, pl->text + pl->start, pl->end - pl->start, 600);
             }
             pv_result_free(res);
@@ -861,6 +891,8 @@ static int run_config(study *S, uint32_t k, uint32_t w, result_row *r)
     pv_index *ix = NULL;
     pv_err err = {0};
     reservoir *samples = NULL;
+    fpdf *table = NULL;
+    size_t ntable = 0;
     uint64_t rng = S->seed ^ 0x5eed;
     FILE *miss = NULL;
     double t0;
@@ -911,15 +943,23 @@ static int run_config(study *S, uint32_t k, uint32_t w, result_row *r)
      * cannot name each of them; and with the default threshold, for comparison. */
     snprintf(miss_path, sizeof miss_path, "%s/recall-misses-k%u-w%u.txt", S->out, k, w);
     miss = fopen(miss_path, "w");
-    if (recall(S, ix, k, UINT32_MAX, miss, r->recall_named, r->recall_other, r->recall_none,
-               r->recall_overcap) ||
-        recall(S, ix, k, thresholds[DEFAULT_THRESH_INDEX], NULL, r->recall_named_default, NULL,
-               NULL, NULL))
+    /* (d) document frequency of the winnowed fingerprints, also used to explain misses */
+    if (df_measure(&S->ix, k, w, &r->df, &table, &ntable) != 0) {
+        fprintf(stderr, "bench_params: out of memory measuring document frequency\n");
+        goto done;
+    }
+    fprintf(stderr, "bench_params: k=%u w=%u: document frequency measured (%.1f s)\n", k, w,
+            now_sec() - t0);
+    if (recall(S, ix, k, w, table, ntable, UINT32_MAX, miss, r->recall_named, r->recall_other,
+               r->recall_none, r->recall_overcap) ||
+        recall(S, ix, k, w, table, ntable, thresholds[DEFAULT_THRESH_INDEX], NULL,
+               r->recall_named_default, NULL, NULL, NULL))
         goto done;
     for (int p = 0; p < 2; p++)
         r->recall_n[p] = S->nplants[p];
 
     /* (b) and (d): spans on never-indexed text, at every common threshold */
+    fprintf(stderr, "bench_params: k=%u w=%u: recall measured (%.1f s)\n", k, w, now_sec() - t0);
     samples = calloc(2, sizeof *samples);
     if (!samples)
         goto done;
@@ -932,17 +972,15 @@ static int run_config(study *S, uint32_t k, uint32_t w, result_row *r)
             goto done;
     }
     write_sample(S, r, samples);
+    fprintf(stderr, "bench_params: k=%u w=%u: unseen text matched at %d thresholds (%.1f s)\n", k,
+            w, NTHRESH, now_sec() - t0);
 
-    /* (d) document frequency of the winnowed fingerprints */
-    if (df_measure(&S->ix, k, w, &r->df) != 0) {
-        fprintf(stderr, "bench_params: out of memory measuring document frequency\n");
-        goto done;
-    }
     rc = 0;
 done:
     if (miss)
         fclose(miss);
     free(samples);
+    free(table);
     pv_index_free(ix);
     return rc;
 }
@@ -965,20 +1003,22 @@ static void report(FILE *f, const study *S, const result_row *rows, size_t n)
     fprintf(f, "Corpus: %s (%zu files", S->corpus, S->ix.n);
     for (size_t i = 0; i < S->skip.n; i++)
         fprintf(f, "%s%s/", i ? ", " : ", without ", S->skip.v[i]);
-    fprintf(f, "), %.1f MB. Unseen: %zu prose files from %s (%.1f MB), %zu code files from "
-               "%s (%.1f MB), each cut at %zu KiB. Planted: %zu x %u and %zu x %u tokens.\n\n",
+    fprintf(f,
+            "), %.1f MB. Unseen: %zu prose files from %s (%.1f MB), %zu code files from "
+            "%s (%.1f MB), each cut at %zu KiB. Planted: %zu x %u and %zu x %u tokens.\n\n",
             (double)S->ix_bytes / 1e6, S->prose.n, S->prose_dir, (double)S->prose_bytes / 1e6,
             S->code.n, S->code_dir ? S->code_dir : "-", (double)S->code_bytes / 1e6,
-            UNSEEN_CAP >> 10, S->nplants[0], S->plant_tokens[0], S->nplants[1],
-            S->plant_tokens[1]);
+            UNSEEN_CAP >> 10, S->nplants[0], S->plant_tokens[0], S->nplants[1], S->plant_tokens[1]);
 
-    fprintf(f, "(a)-(c) recall, spans on unseen text (common = %u), size and speed "
-               "(build with --jobs %u):\n\n",
+    fprintf(f,
+            "(a)-(c) recall, spans on unseen text (common = %u), size and speed "
+            "(build with --jobs %u):\n\n",
             thresholds[d], S->jobs);
-    fprintf(f, "| k | w | t | recall %u tok | recall %u tok | named at --common %u (%u / %u "
-               "tok) | spans/MB prose | "
-               "of which < t tok | spans/MB code | of which < t tok | license words | "
-               "index %% | build MB/s | fingerprints | postings |\n",
+    fprintf(f,
+            "| k | w | t | recall %u tok | recall %u tok | named at --common %u (%u / %u "
+            "tok) | spans/MB prose | "
+            "of which < t tok | spans/MB code | of which < t tok | license words | "
+            "index %% | build MB/s | fingerprints | postings |\n",
             S->plant_tokens[0], S->plant_tokens[1], thresholds[d], S->plant_tokens[0],
             S->plant_tokens[1]);
     fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
@@ -987,37 +1027,41 @@ static void report(FILE *f, const study *S, const result_row *rows, size_t n)
         uint64_t nc_p = r->prose[d].spans - r->prose[d].common;
         uint64_t nc_c = r->code[d].spans - r->code[d].common;
         fprintf(f,
-                "| %u | %u | %u | %.1f%% (%llu/%llu) | %.1f%% (%llu/%llu) | %.1f%% / %.1f%% | "
+                "| %u | %u | %u | %.1f%% (%llu/%llu, %llu over cap) | %.1f%% (%llu/%llu, %llu over "
+                "cap) | %.1f%% / %.1f%% | "
                 "%.2f (%llu) | "
                 "%llu | %.2f (%llu) | %llu | %llu | %.2f%% | %.1f | %llu | %llu |\n",
                 r->k, r->w, r->k + r->w - 1, pct(r->recall_named[0], r->recall_n[0]),
                 (unsigned long long)r->recall_named[0], (unsigned long long)r->recall_n[0],
-                pct(r->recall_named[1], r->recall_n[1]),
+                (unsigned long long)r->recall_overcap[0], pct(r->recall_named[1], r->recall_n[1]),
                 (unsigned long long)r->recall_named[1], (unsigned long long)r->recall_n[1],
+                (unsigned long long)r->recall_overcap[1],
                 pct(r->recall_named_default[0], r->recall_n[0]),
-                pct(r->recall_named_default[1], r->recall_n[1]), per_mb(nc_p, S->prose_bytes), (unsigned long long)nc_p,
-                (unsigned long long)r->prose[d].short_spans, per_mb(nc_c, S->code_bytes),
-                (unsigned long long)nc_c, (unsigned long long)r->code[d].short_spans,
+                pct(r->recall_named_default[1], r->recall_n[1]), per_mb(nc_p, S->prose_bytes),
+                (unsigned long long)nc_p, (unsigned long long)r->prose[d].short_spans,
+                per_mb(nc_c, S->code_bytes), (unsigned long long)nc_c,
+                (unsigned long long)r->code[d].short_spans,
                 (unsigned long long)(r->prose[d].license_spans + r->code[d].license_spans),
                 r->index_pct, r->mbps, (unsigned long long)r->fingerprints,
                 (unsigned long long)r->postings);
     }
 
-    fprintf(f, "\nRecall misses (common off) by kind: a span over the excerpt names other "
-               "documents only / no span at all; of them, excerpts whose every k-gram is in "
-               ">= %u documents (over the posting cap: the matcher keeps a few documents of such "
-               "a fingerprint, so the right one cannot be named):\n\n",
+    fprintf(f,
+            "\nRecall misses (common off) by kind: a span over the excerpt names other "
+            "documents only / no span at all; of them, excerpts whose every k-gram is in "
+            ">= %u documents (over the posting cap: the matcher keeps a few documents of such "
+            "a fingerprint, so the right one cannot be named):\n\n",
             PV_DEFAULT_POSTING_CAP);
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "- k=%u w=%u: %u tokens %llu / %llu, over the cap %llu; %u tokens %llu / %llu, "
-                   "over the cap %llu\n",
-                rows[i].k, rows[i].w, S->plant_tokens[0],
-                (unsigned long long)rows[i].recall_other[0],
-                (unsigned long long)rows[i].recall_none[0],
-                (unsigned long long)rows[i].recall_overcap[0], S->plant_tokens[1],
-                (unsigned long long)rows[i].recall_other[1],
-                (unsigned long long)rows[i].recall_none[1],
-                (unsigned long long)rows[i].recall_overcap[1]);
+        fprintf(
+            f,
+            "- k=%u w=%u: %u tokens %llu / %llu, over the cap %llu; %u tokens %llu / %llu, "
+            "over the cap %llu\n",
+            rows[i].k, rows[i].w, S->plant_tokens[0], (unsigned long long)rows[i].recall_other[0],
+            (unsigned long long)rows[i].recall_none[0],
+            (unsigned long long)rows[i].recall_overcap[0], S->plant_tokens[1],
+            (unsigned long long)rows[i].recall_other[1], (unsigned long long)rows[i].recall_none[1],
+            (unsigned long long)rows[i].recall_overcap[1]);
 
     fprintf(f, "\n(d) spans on unseen text (prose + code) flagged common, by --common:\n\n");
     fprintf(f, "| k | w | spans |");
@@ -1034,8 +1078,8 @@ static void report(FILE *f, const study *S, const result_row *rows, size_t n)
         for (int t = 0; t < NTHRESH; t++) {
             uint64_t c = r->prose[t].common + r->code[t].common;
             uint64_t all = r->prose[t].spans + r->code[t].spans;
-            fprintf(f, " %llu of %llu (%.0f%%) |", (unsigned long long)c,
-                    (unsigned long long)all, pct(c, all));
+            fprintf(f, " %llu of %llu (%.0f%%) |", (unsigned long long)c, (unsigned long long)all,
+                    pct(c, all));
         }
         fputc('\n', f);
     }
@@ -1072,8 +1116,9 @@ static void report(FILE *f, const study *S, const result_row *rows, size_t n)
                     pct(st->postings_over[t], st->postings));
         fputc('\n', f);
     }
-    fprintf(f, "\nChecks: %llu of %zu planted excerpts tokenized to a count other than "
-               "planned (must be 0); documents indexed vs files seen:",
+    fprintf(f,
+            "\nChecks: %llu of %zu planted excerpts tokenized to a count other than "
+            "planned (must be 0); documents indexed vs files seen:",
             (unsigned long long)S->token_check_bad, S->nplants[0] + S->nplants[1]);
     for (size_t i = 0; i < n; i++)
         fprintf(f, " %llu", (unsigned long long)rows[i].documents);
@@ -1120,8 +1165,7 @@ static void check_tokens(study *S, const pv_index *ix)
             const plant *pl = &S->plants[p][i];
             pv_result *res = NULL;
             pv_err err = {0};
-            if (pv_match_run(ix, pl->text + pl->start, pl->end - pl->start, &mo, &res, &err) !=
-                    0 ||
+            if (pv_match_run(ix, pl->text + pl->start, pl->end - pl->start, &mo, &res, &err) != 0 ||
                 res->tokens != pl->ntok)
                 S->token_check_bad++;
             pv_result_free(res);
@@ -1197,8 +1241,8 @@ int main(int argc, char **argv)
     fprintf(stderr,
             "bench_params: corpus %zu files, %.1f MB; unseen %zu prose (%.1f MB), %zu code "
             "(%.1f MB)\n",
-            S.ix.n, (double)S.ix_bytes / 1e6, S.prose.n, (double)S.prose_bytes / 1e6,
-            S.code.n, (double)S.code_bytes / 1e6);
+            S.ix.n, (double)S.ix_bytes / 1e6, S.prose.n, (double)S.prose_bytes / 1e6, S.code.n,
+            (double)S.code_bytes / 1e6);
     if (S.prose.n == 0 || S.ix.n == 0)
         goto done;
 
@@ -1208,8 +1252,8 @@ int main(int argc, char **argv)
         if (!S.plants[p])
             goto done;
         for (uint64_t i = 0; i < S.n; i++)
-            if (make_plant(&S.ix, &S.prose, S.plant_tokens[p], &rng,
-                           &S.plants[p][S.nplants[p]]) == 0)
+            if (make_plant(&S.ix, &S.prose, S.plant_tokens[p], &rng, &S.plants[p][S.nplants[p]]) ==
+                0)
                 S.nplants[p]++;
     }
 

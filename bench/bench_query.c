@@ -35,6 +35,7 @@ static const char usage[] =
     "       bench_query latency INDEX CORPUS [-n N] [-s SIZE,...] [-e EVERY] [--seed S] [-v]\n"
     "       bench_query gen CORPUS OUTDIR [-n N] [-s SIZE] [-e EVERY] [--seed S]\n"
     "       bench_query batch INDEX FILE...\n"
+    "       bench_query build INDEX SOURCE [--memory BYTES] [--jobs N]\n"
     "       bench_query time OUTFILE CMD [ARG...]\n";
 
 /* ---- small helpers --------------------------------------------------------------------- */
@@ -197,15 +198,13 @@ static int walk(corpus *c, const char *dir, const char *rel)
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, ".git"))
             continue;
         if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path ||
-            snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name) >=
-                (int)sizeof sub)
+            snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name) >= (int)sizeof sub)
             continue;
         if (lstat(path, &st) != 0)
             continue;
         if (S_ISDIR(st.st_mode))
             rc = walk(c, path, sub);
-        else if (S_ISREG(st.st_mode) && st.st_size > 0 &&
-                 (uint64_t)st.st_size <= MAX_FILE_SIZE)
+        else if (S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size <= MAX_FILE_SIZE)
             rc = corpus_add(c, path, sub, (size_t)st.st_size);
     }
     closedir(d);
@@ -406,8 +405,7 @@ static int classify(const corpus *c, const pv_result *res, const query *q)
         const pv_span *sp = &res->spans[i];
         for (size_t j = 0; j < sp->nsources; j++)
             if (sp->sources[j].locator && sp->end <= q->len &&
-                holds_passage(c, sp->sources[j].locator, q->orig + sp->start,
-                              sp->end - sp->start))
+                holds_passage(c, sp->sources[j].locator, q->orig + sp->start, sp->end - sp->start))
                 return FOUND_COPY;
     }
     return FOUND_ELSEWHERE;
@@ -454,10 +452,10 @@ static int cmd_info(int argc, char **argv)
     pv_index_get_info(ix, &info);
     printf("k=%u\nw=%u\ndocuments=%llu\ninput_bytes=%llu\nfile_bytes=%llu\n"
            "fingerprints=%llu\npostings=%llu\ntokens=%llu\nblocks=%llu\n",
-           info.k, info.w, (unsigned long long)info.documents,
-           (unsigned long long)info.input_bytes, (unsigned long long)info.file_bytes,
-           (unsigned long long)info.fingerprints, (unsigned long long)info.postings,
-           (unsigned long long)info.tokens, (unsigned long long)info.blocks);
+           info.k, info.w, (unsigned long long)info.documents, (unsigned long long)info.input_bytes,
+           (unsigned long long)info.file_bytes, (unsigned long long)info.fingerprints,
+           (unsigned long long)info.postings, (unsigned long long)info.tokens,
+           (unsigned long long)info.blocks);
     pv_index_free(ix);
     return 0;
 }
@@ -602,9 +600,9 @@ static int cmd_latency(int argc, char **argv)
                "max_ms=%.3f mbps=%.1f named=%zu copy=%zu elsewhere=%zu none=%zu coverage=%.3f "
                "eligible_docs=%zu edit_every=%llu\n",
                size, (unsigned long long)o.n, quantile(times, o.n, 0.50) * 1e3,
-               quantile(times, o.n, 0.99) * 1e3, total / (double)o.n * 1e3,
-               times[o.n - 1] * 1e3, (double)bytes / total / 1e6, counts[FOUND_NAMED],
-               counts[FOUND_COPY], counts[FOUND_ELSEWHERE], counts[FOUND_NONE],
+               quantile(times, o.n, 0.99) * 1e3, total / (double)o.n * 1e3, times[o.n - 1] * 1e3,
+               (double)bytes / total / 1e6, counts[FOUND_NAMED], counts[FOUND_COPY],
+               counts[FOUND_ELSEWHERE], counts[FOUND_NONE],
                qtokens ? (double)matched / (double)qtokens : 0.0, neligible,
                (unsigned long long)o.every);
         fflush(stdout);
@@ -662,8 +660,8 @@ static int cmd_gen(int argc, char **argv)
         free(q.text);
         free(q.orig);
     }
-    printf("gen files=%llu bytes=%llu dir=%s\n", (unsigned long long)o.n,
-           (unsigned long long)bytes, argv[1]);
+    printf("gen files=%llu bytes=%llu dir=%s\n", (unsigned long long)o.n, (unsigned long long)bytes,
+           argv[1]);
     rc = 0;
 done:
     free(elig);
@@ -715,6 +713,50 @@ static int cmd_batch(int argc, char **argv)
 done:
     pv_index_free(ix);
     return rc;
+}
+
+/* build INDEX SOURCE: pv_index_build with default parameters, then its statistics (the
+ * CLI summary does not print how many runs were spilled), one key=value a line. */
+static int cmd_build(int argc, char **argv)
+{
+    pv_build_opts bo = PV_BUILD_OPTS_INIT;
+    pv_build_stats st = {0};
+    pv_err err = {0};
+    const char *sources[1];
+    double t0;
+
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    for (int i = 2; i < argc; i += 2) {
+        uint64_t v;
+        if (i + 1 >= argc || parse_u64(argv[i + 1], &v)) {
+            fputs(usage, stderr);
+            return 2;
+        }
+        if (!strcmp(argv[i], "--memory"))
+            bo.memory = (size_t)v;
+        else if (!strcmp(argv[i], "--jobs"))
+            bo.jobs = (unsigned)v;
+        else {
+            fputs(usage, stderr);
+            return 2;
+        }
+    }
+    sources[0] = argv[1];
+    t0 = now_sec();
+    if (pv_index_build(argv[0], sources, 1, &bo, &st, &err) != 0) {
+        fprintf(stderr, "bench_query: %s\n", err.msg);
+        return 3;
+    }
+    printf("seconds=%.3f memory=%zu jobs=%u documents=%llu bytes=%llu tokens=%llu "
+           "postings=%llu fingerprints=%llu runs=%llu index_bytes=%llu\n",
+           now_sec() - t0, bo.memory, bo.jobs, (unsigned long long)st.documents,
+           (unsigned long long)st.bytes, (unsigned long long)st.tokens,
+           (unsigned long long)st.postings, (unsigned long long)st.fingerprints,
+           (unsigned long long)st.runs, (unsigned long long)st.index_bytes);
+    return 0;
 }
 
 /* time OUTFILE CMD...: run CMD, then write "ELAPSED_SECONDS MAXRSS_KB" to OUTFILE, like
@@ -772,6 +814,8 @@ int main(int argc, char **argv)
         return cmd_gen(argc - 2, argv + 2);
     if (!strcmp(argv[1], "batch"))
         return cmd_batch(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "build"))
+        return cmd_build(argc - 2, argv + 2);
     if (!strcmp(argv[1], "time"))
         return cmd_time(argc - 2, argv + 2);
     fputs(usage, stderr);

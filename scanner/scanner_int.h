@@ -21,7 +21,7 @@
 
 /* One token: the hash of its normalized form and where it sits in the input. */
 typedef struct pv_token {
-    uint64_t hash;  /* hash of the normalized (case-folded, NFC) token bytes */
+    uint64_t hash;  /* XXH3 of the normalized (NFKC + case fold) token bytes */
     uint32_t start; /* byte offset of the token's first byte in the input */
     uint32_t len;   /* bytes of input the token covers */
 } pv_token;
@@ -34,16 +34,18 @@ typedef struct pv_tokens {
 
 /* Tokenize text (any mix of prose and code; need not be NUL-terminated; at most
  * UINT32_MAX bytes) and append its tokens to out. The token definition is in
- * docs/attribution.md: maximal runs of letters, digits, marks and '_', case-folded and
- * NFC-normalized; every CJK ideograph, kana or other Han-script character is a token of
- * its own; everything else (punctuation, spaces, line ends, BOMs) separates tokens.
- * Returns 0, PV_ELIMIT (text too long) or PV_ENOMEM. */
+ * docs/tokens.md: maximal runs of letters, digits, marks and '_', NFKC-normalized and
+ * case-folded; every CJK ideograph, kana or other Han-script character is a token of its
+ * own; everything else (punctuation, spaces, line ends, BOMs) separates tokens.
+ * Returns 0, PV_ELIMIT (text too long) or PV_ENOMEM; on failure out->n and
+ * out->invalid_utf8 are as they were before the call. */
 int pv_scanner__tokenize(const char *text, size_t len, uint64_t seed, pv_tokens *out);
 
 void pv_scanner__tokens_free(pv_tokens *t);
 
 /* Line starts of text: byte offset of every line's first byte. "\r\n", "\r" and "\n"
- * each end a line. Line 1 starts at 0. *out is malloc'ed (caller frees); returns 0 or
+ * each end a line; a final line end does not start an empty last line. Line 1 starts at
+ * 0. *out is malloc'ed (caller frees); returns 0, PV_ELIMIT (len > UINT32_MAX) or
  * PV_ENOMEM. */
 int pv_scanner__line_starts(const char *text, size_t len, uint32_t **out, size_t *nlines);
 
@@ -65,11 +67,13 @@ static inline uint16_t pv_scanner__line_hash(const pv_token *tok, size_t n)
 /* ---- fingerprints (fingerprint.c) ------------------------------------------------------ */
 
 /* Fingerprint of the k tokens starting at every position: out[i] for tokens i..i+k-1,
- * for i in [0, n-k]. Writes n-k+1 values (none when n < k) and returns that count.
+ * for i in [0, n-k]. k >= 1; out holds at least n-k+1 values. Writes n-k+1 values (none
+ * when n < k) and returns that count.
  * The value depends only on the k token hashes, k and seed. */
 size_t pv_scanner__kgrams(const pv_token *tok, size_t n, uint32_t k, uint64_t seed, uint64_t *out);
 
-/* Robust winnowing (Schleimer, Wilkerson, Aiken 2003) of n fingerprints with window w:
+/* Robust winnowing (Schleimer, Wilkerson, Aiken 2003) of n fingerprints with window w >= 1
+ * (out holds at least n values):
  * writes to out the index of the minimum of every window of w consecutive values
  * (rightmost on ties, and a minimum is recorded once even if it stays the minimum of
  * several windows). When n < w the single minimum is selected. Returns the number of

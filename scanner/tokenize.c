@@ -85,6 +85,8 @@ static int in_single_block(int32_t cp)
     size_t i;
     if (cp < 0x3000)
         return 0;
+    if (cp >= 0x4E00 && cp <= 0x9FFF) /* the common case first */
+        return 1;
     for (i = 0; i < sizeof single_blocks / sizeof single_blocks[0]; i++) {
         if (cp < single_blocks[i].lo)
             return 0;
@@ -427,6 +429,12 @@ static int emit_stable(pv_tokens *out, norm *nm, const unsigned char *base, cons
 {
     size_t n = (size_t)(q - p), a = 0, i;
     int rc;
+    if (n <= PV_TOKEN_MAX) {
+        unsigned char buf[PV_TOKEN_MAX];
+        for (i = 0; i < n; i++)
+            buf[i] = ascii_fold[p[i]];
+        return push(out, XXH3_64bits_withSeed(buf, n, seed), (size_t)(p - base), n);
+    }
     if (n > nm->u8cap) {
         rc = grow_u8(nm, n);
         if (rc)
