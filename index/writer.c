@@ -585,20 +585,22 @@ static int flush_block(block_writer *bw, pv_err *err)
     return 0;
 }
 
-static const docmeta *g_sort_docs; /* for the cap's date ordering (single merge thread) */
+/* A posting with its document's date, for choosing which postings the cap keeps. */
+typedef struct dated {
+    int64_t date;
+    uint32_t doc, pos;
+} dated;
 
 static int by_date(const void *a, const void *b)
 {
-    const posting_out *x = a, *y = b;
-    const docmeta *dx = &g_sort_docs[x->doc], *dy = &g_sort_docs[y->doc];
-    if (dx->date != dy->date)
-        return dx->date < dy->date ? -1 : 1;
+    const dated *x = a, *y = b;
+    if (x->date != y->date)
+        return x->date < y->date ? -1 : 1;
     if (x->doc != y->doc)
         return x->doc < y->doc ? -1 : 1;
     return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-/* Docs are indexed by old id here; posting_out.doc holds the old id until emitted. */
 static int by_doc(const void *a, const void *b)
 {
     const posting_out *x = a, *y = b;
@@ -607,16 +609,35 @@ static int by_doc(const void *a, const void *b)
     return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
+/* Keep the cap postings of g (old document ids) whose documents are the earliest by date,
+ * in (document, position) order. Returns the new count, or 0 when out of memory. */
+static size_t keep_earliest(const builder *b, posting_out *g, size_t n, size_t cap)
+{
+    dated *d = malloc(n * sizeof *d);
+    size_t i;
+    if (!d)
+        return 0;
+    for (i = 0; i < n; i++) {
+        d[i].date = b->docs[g[i].doc].date;
+        d[i].doc = g[i].doc;
+        d[i].pos = g[i].pos;
+    }
+    qsort(d, n, sizeof *d, by_date);
+    for (i = 0; i < cap; i++) {
+        g[i].doc = d[i].doc;
+        g[i].pos = d[i].pos;
+    }
+    free(d);
+    qsort(g, cap, sizeof *g, by_doc);
+    return cap;
+}
+
 /* Add one fingerprint's postings (old doc ids) to the block writer, capped. */
 static int emit_group(builder *b, block_writer *bw, posting_out *g, size_t n, pv_err *err)
 {
     size_t cap = b->o->posting_cap, i;
-    if (n > cap) {
-        g_sort_docs = b->docs;
-        qsort(g, n, sizeof *g, by_date);
-        n = cap;
-        qsort(g, n, sizeof *g, by_doc);
-    }
+    if (n > cap && (n = keep_earliest(b, g, n, cap)) == 0)
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
     if (pv_array__grow((void **)&bw->p, &bw->cap, bw->n + n, sizeof *bw->p))
         return pv_err__set(err, PV_ENOMEM, "out of memory");
     for (i = 0; i < n; i++) {
@@ -714,11 +735,10 @@ static int merge_runs(builder *b, block_writer *bw, pv_err *err)
             if (gn == 0)
                 gfp = top.fp;
             /* bound a huge group: keep the earliest 2 * cap, trimming to cap when full */
-            if (gn >= 2 * (size_t)b->o->posting_cap + 2) {
-                g_sort_docs = b->docs;
-                qsort(g, gn, sizeof *g, by_date);
-                gn = b->o->posting_cap;
-                qsort(g, gn, sizeof *g, by_doc);
+            if (gn >= 2 * (size_t)b->o->posting_cap + 2 &&
+                (gn = keep_earliest(b, g, gn, b->o->posting_cap)) == 0) {
+                rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+                goto done;
             }
             if (pv_array__grow((void **)&g, &gcap, gn + 1, sizeof *g)) {
                 rc = pv_err__set(err, PV_ENOMEM, "out of memory");

@@ -345,7 +345,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
         qf[i].fp = kg[i] >> PV_FP_SHIFT;
         qf[i].qpos = (uint32_t)i;
     }
-    qsort(qf, nk, sizeof *qf, cmp_qfp);
+    qsort(qf, nk, sizeof *qf, cmp_qfp); /* nk >= 1: q.n >= k */
     ufp = malloc((nk + 1) * sizeof *ufp);
     qstart = malloc((nk + 1) * sizeof *qstart);
     if (!ufp || !qstart)
@@ -369,7 +369,8 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
         goto done;
 
     /* chains per document */
-    qsort(lc.hits, lc.nhits, sizeof *lc.hits, cmp_hit);
+    if (lc.nhits)
+        qsort(lc.hits, lc.nhits, sizeof *lc.hits, cmp_hit);
     for (i = 0; i < lc.nhits; i = j) {
         for (j = i; j < lc.nhits && lc.hits[j].doc == lc.hits[i].doc; j++)
             ;
@@ -389,7 +390,8 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     }
 
     /* spans: union of overlapping chain ranges in the query */
-    qsort(chains, nchains, sizeof *chains, cmp_chain_q);
+    if (nchains)
+        qsort(chains, nchains, sizeof *chains, cmp_chain_q);
     if (pv_scanner__line_starts(text, len, &starts, &nstarts))
         goto oom;
     for (i = 0; i < nchains; i = j) {

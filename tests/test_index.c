@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -328,4 +330,82 @@ Test(index, garbage_and_empty_files_are_refused)
     cr_assert_eq(pv_index_open(&ix, "/nonexistent/x.pvx", &err), PV_EIO);
     cr_assert(strstr(err.msg, "/nonexistent/x.pvx") != NULL, "%s", err.msg);
     cr_assert_eq(pv_index_open(&ix, dir, &err), PV_EIO);
+}
+
+/* Two copies of one text with controlled dates: a.txt is newer than b.txt. */
+static void make_dated_copies(const char *root)
+{
+    static const char text[] =
+        "Redistribution and use in source and binary forms, with or without modification, are\n"
+        "permitted provided that the following conditions are met: redistributions of source\n"
+        "code must retain the above copyright notice, this list of conditions and the\n"
+        "following disclaimer, and the name of the author may not be used to endorse products.\n";
+    const char *names[] = {"a.txt", "b.txt"};
+    const time_t when[] = {1700000000, 1500000000};
+    char path[256];
+    int i;
+    mkdir(root, 0755);
+    for (i = 0; i < 2; i++) {
+        struct timespec ts[2];
+        snprintf(path, sizeof path, "%s/%s", root, names[i]);
+        spit(path, text, sizeof text - 1);
+        ts[0].tv_sec = ts[1].tv_sec = when[i];
+        ts[0].tv_nsec = ts[1].tv_nsec = 0;
+        cr_assert_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+    }
+}
+
+static const char *bsd_query =
+    "Redistribution and use in source and binary forms, with or without modification, are "
+    "permitted provided that the following conditions are met: redistributions of source "
+    "code must retain the above copyright notice, this list of conditions and the following "
+    "disclaimer\n";
+
+Test(index, origin_is_the_earliest_document)
+{
+    char root[128], path[128];
+    pv_index *ix = NULL;
+    pv_result *res = NULL;
+    pv_err err = {0, {0}};
+    snprintf(root, sizeof root, "%s/dated", dir);
+    snprintf(path, sizeof path, "%s/d.pvx", dir);
+    make_dated_copies(root);
+    build(path, root, 0, NULL);
+    cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_match_run(ix, bsd_query, strlen(bsd_query), NULL, &res, &err), 0);
+    cr_assert_eq(res->nspans, 1);
+    cr_assert_eq(res->spans[0].nsources, 2);
+    cr_assert_str_eq(res->spans[0].sources[0].locator, "b.txt");
+    cr_assert_eq(res->spans[0].sources[0].date, 1500000000);
+    cr_assert_eq(res->spans[0].sources[0].copies, 1);
+    cr_assert_str_eq(res->spans[0].sources[1].locator, "a.txt");
+    cr_assert_eq(res->spans[0].common, 0);
+    pv_result_free(res);
+    pv_index_free(ix);
+}
+
+Test(index, posting_cap_keeps_the_earliest_document)
+{
+    char root[128], path[128];
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    const char *srcs[1];
+    pv_index *ix = NULL;
+    pv_result *res = NULL;
+    pv_err err = {0, {0}};
+    snprintf(root, sizeof root, "%s/dated", dir);
+    snprintf(path, sizeof path, "%s/c.pvx", dir);
+    make_dated_copies(root);
+    srcs[0] = root;
+    o.posting_cap = 1;
+    cr_assert_eq(pv_index_build(path, srcs, 1, &o, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_match_run(ix, bsd_query, strlen(bsd_query), NULL, &res, &err), 0);
+    cr_assert_eq(res->nspans, 1);
+    cr_assert_eq(res->spans[0].nsources, 1);
+    cr_assert_str_eq(res->spans[0].sources[0].locator, "b.txt");
+    /* a capped fingerprint is common: the span earns no credit */
+    cr_assert_eq(res->spans[0].common, 1);
+    cr_assert_eq(res->nauthors, 0);
+    pv_result_free(res);
+    pv_index_free(ix);
 }
