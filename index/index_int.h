@@ -23,10 +23,17 @@ typedef struct pv_posting {
  * value. */
 typedef int (*pv_lookup_fn)(void *ctx, size_t i, const pv_posting *p, size_t np);
 
+/* A cursor holds what one thread needs to read an index: a zstd decompression context and
+ * the last decoded block. Create one per query (or per thread); the index must outlive it.
+ * Returns 0 or PV_ENOMEM. */
+typedef struct pv_index_cursor pv_index_cursor;
+int pv_index__cursor_new(const pv_index *ix, pv_index_cursor **out, pv_err *err);
+void pv_index__cursor_free(pv_index_cursor *c);
+
 /* Look up n fingerprints (48-bit values, ascending, no duplicates); each block is
  * decompressed once. Returns 0, the callback's nonzero value, or a negative pv_error
  * (PV_ECORRUPT for a bad block, with err naming the index and block). */
-int pv_index__lookup(const pv_index *ix, const uint64_t *fps, size_t n, pv_lookup_fn cb, void *ctx,
+int pv_index__lookup(pv_index_cursor *c, const uint64_t *fps, size_t n, pv_lookup_fn cb, void *ctx,
                      pv_err *err);
 
 /* A document's metadata; strings are borrowed from the index (NULL when absent). */
@@ -59,7 +66,7 @@ typedef struct pv_line_table {
 
 /* Decode document id's line table into *out (caller frees with pv_index__lines_free).
  * Returns 0, PV_ENOMEM or PV_ECORRUPT. */
-int pv_index__lines(const pv_index *ix, uint32_t id, pv_line_table *out, pv_err *err);
+int pv_index__lines(pv_index_cursor *c, uint32_t id, pv_line_table *out, pv_err *err);
 void pv_index__lines_free(pv_line_table *t);
 
 /* An origin's author and date; strings borrowed, NULL when unknown. */

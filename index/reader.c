@@ -398,21 +398,67 @@ void pv_index__origin(const pv_index *ix, uint32_t id, pv_origin_view *out)
     out->date = (int64_t)pv_load64(e + PV_ORIG_DATE);
 }
 
+/* A decoded block: parallel columns. */
+typedef struct block_cache {
+    uint64_t index; /* block number, UINT64_MAX when empty */
+    uint32_t count, cap;
+    uint64_t *fp;
+    pv_posting *post;     /* decoded only when a lookup finds its fingerprint */
+    uint32_t *origin_raw; /* the origin column as stored: 0 = document's default */
+    int posts_ready;
+    const unsigned char *rest; /* where the document column starts in raw */
+    unsigned char *raw;
+    size_t raw_cap;
+} block_cache;
+
+struct pv_index_cursor {
+    const pv_index *ix;
+    ZSTD_DCtx *dctx; /* reused: creating one per block costs more than decoding the block */
+    block_cache bc;
+};
+
+int pv_index__cursor_new(const pv_index *ix, pv_index_cursor **out, pv_err *err)
+{
+    pv_index_cursor *c = calloc(1, sizeof *c);
+    if (!c || !(c->dctx = ZSTD_createDCtx())) {
+        free(c);
+        *out = NULL;
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    }
+    c->ix = ix;
+    c->bc.index = UINT64_MAX;
+    *out = c;
+    return 0;
+}
+
+void pv_index__cursor_free(pv_index_cursor *c)
+{
+    if (!c)
+        return;
+    ZSTD_freeDCtx(c->dctx);
+    free(c->bc.fp);
+    free(c->bc.post);
+    free(c->bc.origin_raw);
+    free(c->bc.raw);
+    free(c);
+}
+
 /* Decompress (or copy) a stored region of exactly raw bytes into dst. */
-static int unpack(const unsigned char *src, size_t stored, size_t raw, int is_raw,
-                  unsigned char *dst)
+static int unpack(pv_index_cursor *c, const unsigned char *src, size_t stored, size_t raw,
+                  int is_raw, unsigned char *dst)
 {
     size_t n;
     if (is_raw) {
         memcpy(dst, src, raw);
         return 0;
     }
-    n = ZSTD_decompress(dst, raw, src, stored);
+    n = ZSTD_decompressDCtx(c->dctx, dst, raw, src, stored);
     return (ZSTD_isError(n) || n != raw) ? -1 : 0;
 }
 
-int pv_index__lines(const pv_index *ix, uint32_t id, pv_line_table *out, pv_err *err)
+int pv_index__lines(pv_index_cursor *c, uint32_t id, pv_line_table *out, pv_err *err)
 {
+    const pv_index *ix = c->ix;
     const unsigned char *e = ix->docs + (size_t)id * PV_DOC_ENTRY;
     uint64_t off = pv_load64(e + PV_DOC_LINES_OFF);
     uint32_t size = pv_load32(e + PV_DOC_LINES_SIZE), raw = pv_load32(e + PV_DOC_LINES_RAW);
@@ -431,7 +477,7 @@ int pv_index__lines(const pv_index *ix, uint32_t id, pv_line_table *out, pv_err 
         rc = pv_err__set(err, PV_ENOMEM, "out of memory");
         goto done;
     }
-    if (unpack(ix->line + off, size, raw, size == raw, buf) != 0)
+    if (unpack(c, ix->line + off, size, raw, size == raw, buf) != 0)
         goto bad;
     p = buf;
     end = buf + raw;
@@ -480,18 +526,10 @@ void pv_index__lines_free(pv_line_table *t)
     t->nlines = 0;
 }
 
-/* A decoded block: parallel columns. */
-typedef struct block_cache {
-    uint64_t index; /* block number, UINT64_MAX when empty */
-    uint32_t count;
-    uint64_t *fp;
-    pv_posting *post;
-    unsigned char *raw;
-    size_t raw_cap;
-} block_cache;
-
-static int decode_block(const pv_index *ix, uint64_t b, block_cache *bc, pv_err *err)
+static int decode_block(pv_index_cursor *c, uint64_t b, pv_err *err)
 {
+    const pv_index *ix = c->ix;
+    block_cache *bc = &c->bc;
     const unsigned char *e = ix->bdir + b * PV_BDIR_ENTRY;
     uint64_t first = pv_load64(e + PV_BDIR_FIRST_FP), off = pv_load64(e + PV_BDIR_OFFSET);
     uint32_t stored = pv_load32(e + PV_BDIR_STORED), raw = pv_load32(e + PV_BDIR_RAW);
@@ -508,9 +546,10 @@ static int decode_block(const pv_index *ix, uint64_t b, block_cache *bc, pv_err 
         bc->raw = nr;
         bc->raw_cap = raw;
     }
-    if (count > bc->count || !bc->fp) {
+    if (count > bc->cap || !bc->fp) {
         uint64_t *nf = realloc(bc->fp, (size_t)count * sizeof *nf);
         pv_posting *np;
+        uint32_t *no;
         if (!nf)
             return pv_err__set(err, PV_ENOMEM, "out of memory");
         bc->fp = nf;
@@ -518,9 +557,14 @@ static int decode_block(const pv_index *ix, uint64_t b, block_cache *bc, pv_err 
         if (!np)
             return pv_err__set(err, PV_ENOMEM, "out of memory");
         bc->post = np;
+        no = realloc(bc->origin_raw, (size_t)count * sizeof *no);
+        if (!no)
+            return pv_err__set(err, PV_ENOMEM, "out of memory");
+        bc->origin_raw = no;
+        bc->cap = count;
     }
     bc->index = UINT64_MAX;
-    if (unpack(ix->pstg + off, stored, raw, flags & PV_BLOCK_RAW, bc->raw) != 0)
+    if (unpack(c, ix->pstg + off, stored, raw, flags & PV_BLOCK_RAW, bc->raw) != 0)
         goto bad;
     p = bc->raw;
     end = bc->raw + raw;
@@ -534,6 +578,28 @@ static int decode_block(const pv_index *ix, uint64_t b, block_cache *bc, pv_err 
         bc->fp[i] = fp;
         p += n;
     }
+    bc->rest = p;
+    bc->posts_ready = 0;
+    bc->count = count;
+    bc->index = b;
+    return 0;
+bad:
+    return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': bad posting block %llu", ix->path,
+                       (unsigned long long)b);
+}
+
+/* Decode the document, position and origin columns of the cached block (the fingerprint
+ * column is decoded by decode_block; most lookups need no more than that). */
+static int decode_postings(pv_index_cursor *c, pv_err *err)
+{
+    const pv_index *ix = c->ix;
+    block_cache *bc = &c->bc;
+    const unsigned char *e = ix->bdir + bc->index * PV_BDIR_ENTRY;
+    const unsigned char *p = bc->rest, *end = bc->raw + pv_load32(e + PV_BDIR_RAW);
+    uint32_t i, count = bc->count;
+    uint64_t v;
+    size_t n;
+
     for (i = 0; i < count; i++) {
         uint64_t d;
         if (!(n = pv_varint_get(p, end, &v)))
@@ -553,19 +619,18 @@ static int decode_block(const pv_index *ix, uint64_t b, block_cache *bc, pv_err 
     for (i = 0; i < count; i++) {
         if (!(n = pv_varint_get(p, end, &v)) || v > ix->norigins)
             goto bad;
-        bc->post[i].origin =
-            v == 0 ? pv_load32(ix->docs + (size_t)bc->post[i].doc * PV_DOC_ENTRY + PV_DOC_ORIGIN)
-                   : (uint32_t)(v - 1);
+        bc->origin_raw[i] = (uint32_t)v;
         p += n;
     }
     if (p != end)
         goto bad;
-    bc->count = count;
-    bc->index = b;
+    bc->posts_ready = 1;
     return 0;
 bad:
-    return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': bad posting block %llu", ix->path,
-                       (unsigned long long)b);
+    pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': bad posting block %llu", ix->path,
+                (unsigned long long)bc->index);
+    bc->index = UINT64_MAX;
+    return PV_ECORRUPT;
 }
 
 /* The block that may hold fp: the last block whose first fingerprint is <= fp. */
@@ -590,37 +655,44 @@ static int64_t find_block(const pv_index *ix, uint64_t fp)
     return (int64_t)lo;
 }
 
-int pv_index__lookup(const pv_index *ix, const uint64_t *fps, size_t n, pv_lookup_fn cb, void *ctx,
+int pv_index__lookup(pv_index_cursor *c, const uint64_t *fps, size_t n, pv_lookup_fn cb, void *ctx,
                      pv_err *err)
 {
-    block_cache bc = {UINT64_MAX, 0, NULL, NULL, NULL, 0};
+    const pv_index *ix = c->ix;
+    block_cache *bc = &c->bc;
     size_t i;
     int rc = 0;
 
     for (i = 0; i < n && rc == 0; i++) {
         int64_t b = find_block(ix, fps[i]);
-        uint32_t lo, hi, j;
+        uint32_t lo, hi, j, k;
         if (b < 0)
             continue;
-        if (bc.index != (uint64_t)b && (rc = decode_block(ix, (uint64_t)b, &bc, err)) != 0)
+        if (bc->index != (uint64_t)b && (rc = decode_block(c, (uint64_t)b, err)) != 0)
             break;
         /* binary search the fingerprint column */
         lo = 0;
-        hi = bc.count;
+        hi = bc->count;
         while (lo < hi) {
             uint32_t mid = lo + (hi - lo) / 2;
-            if (bc.fp[mid] < fps[i])
+            if (bc->fp[mid] < fps[i])
                 lo = mid + 1;
             else
                 hi = mid;
         }
-        for (j = lo; j < bc.count && bc.fp[j] == fps[i]; j++)
+        for (j = lo; j < bc->count && bc->fp[j] == fps[i]; j++)
             ;
-        if (j > lo)
-            rc = cb(ctx, i, bc.post + lo, j - lo);
+        if (j == lo)
+            continue;
+        if (!bc->posts_ready && (rc = decode_postings(c, err)) != 0)
+            break;
+        for (k = lo; k < j; k++) {
+            uint32_t v = bc->origin_raw[k];
+            bc->post[k].origin =
+                v ? v - 1
+                  : pv_load32(ix->docs + (size_t)bc->post[k].doc * PV_DOC_ENTRY + PV_DOC_ORIGIN);
+        }
+        rc = cb(ctx, i, bc->post + lo, j - lo);
     }
-    free(bc.fp);
-    free(bc.post);
-    free(bc.raw);
     return rc;
 }

@@ -306,6 +306,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     size_t ncredit = 0, cap_credit = 0;
     cand *cands = NULL;
     size_t cap_cands = 0;
+    pv_index_cursor *cur = NULL;
     int rc = 0;
     uint32_t min_tokens, maxgap;
 
@@ -362,7 +363,9 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     lc.nq = nk;
     lc.common = opts->common;
     lc.cap = info.posting_cap;
-    rc = pv_index__lookup(ix, ufp, nu, on_postings, &lc, err);
+    if ((rc = pv_index__cursor_new(ix, &cur, err)) != 0)
+        goto done;
+    rc = pv_index__lookup(cur, ufp, nu, on_postings, &lc, err);
     if (rc == PV_ENOMEM)
         goto oom;
     if (rc)
@@ -382,7 +385,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
         pv_line_table lt;
         for (j = i; j < nchains && chains[j].doc == chains[i].doc; j++)
             ;
-        if ((rc = pv_index__lines(ix, chains[i].doc, &lt, err)) != 0)
+        if ((rc = pv_index__lines(cur, chains[i].doc, &lt, err)) != 0)
             goto done;
         for (size_t c = i; c < j; c++)
             extend_chain(&chains[c], &lt, &q, info.k);
@@ -518,6 +521,7 @@ oom:
     rc = pv_err__set(err, PV_ENOMEM, "out of memory");
 done:
     pv_result_free(res);
+    pv_index__cursor_free(cur);
     pv_scanner__tokens_free(&q);
     free(kg);
     free(qf);
