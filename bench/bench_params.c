@@ -425,6 +425,62 @@ static size_t docs_with(const normset *ns, const char *passage, size_t n)
     return count;
 }
 
+/* ---- edited excerpts (robustness to small edits) -------------------------------------- */
+
+#define EDIT_BYTES 2048 /* size of an edited excerpt */
+#define EDIT_EVERY 200  /* one word changed in every stretch of this many bytes */
+
+typedef struct edited {
+    char *text;
+    size_t len;
+    const doc *src;
+} edited;
+
+/* An excerpt of EDIT_BYTES from a random indexed document of at least that size, starting
+ * on a UTF-8 lead byte, with one ASCII word in every EDIT_EVERY bytes replaced by other
+ * characters of the same class (the same edits as bench_query's latency queries). */
+static int make_edited(const docset *ix, uint64_t *rng, edited *e)
+{
+    for (int tries = 0; tries < 10000; tries++) {
+        const doc *d = &ix->v[rng_below(rng, ix->n)];
+        size_t off;
+        if (!d->text || d->len < EDIT_BYTES + 8)
+            continue;
+        off = (size_t)rng_below(rng, d->len - EDIT_BYTES - 4);
+        while (((unsigned char)d->text[off] & 0xC0) == 0x80)
+            off++;
+        e->text = malloc(EDIT_BYTES + 1);
+        if (!e->text)
+            return -1;
+        memcpy(e->text, d->text + off, EDIT_BYTES);
+        e->text[EDIT_BYTES] = '\0';
+        e->len = EDIT_BYTES;
+        e->src = d;
+        for (size_t base = 0; base < e->len; base += EDIT_EVERY) {
+            size_t end = base + EDIT_EVERY < e->len ? base + EDIT_EVERY : e->len;
+            size_t q = base + (size_t)rng_below(rng, end - base);
+            while (q < e->len && !is_word((unsigned char)e->text[q]))
+                q++;
+            while (q > 0 && is_word((unsigned char)e->text[q - 1]))
+                q--;
+            for (; q < e->len && is_word((unsigned char)e->text[q]); q++) {
+                char ch = e->text[q];
+                unsigned r = 1 + (unsigned)rng_below(rng, 9);
+                if (ch >= 'a' && ch <= 'z')
+                    e->text[q] = (char)('a' + (ch - 'a' + r) % 26);
+                else if (ch >= 'A' && ch <= 'Z')
+                    e->text[q] = (char)('A' + (ch - 'A' + r) % 26);
+                else if (ch >= '0' && ch <= '9')
+                    e->text[q] = (char)('0' + (ch - '0' + r) % 10);
+                else
+                    e->text[q] = 'q';
+            }
+        }
+        return 0;
+    }
+    return -1;
+}
+
 /* ---- fingerprint document frequency (internal tokenizer) ------------------------------- */
 
 typedef struct fpdoc {
@@ -555,6 +611,7 @@ typedef struct span_counts {
     uint64_t spans, common, tokens;
     uint64_t short_spans;   /* non-common, fewer than t tokens */
     uint64_t license_spans; /* non-common, text mentions license/copyright words */
+    uint64_t numeric_spans; /* non-common, every token a number or a single character */
 } span_counts;
 
 typedef struct result_row {
@@ -564,6 +621,8 @@ typedef struct result_row {
     uint64_t recall_named[2], recall_other[2], recall_none[2], recall_n[2];
     uint64_t recall_named_default[2]; /* named with the default --common */
     uint64_t recall_overcap[2];       /* misses whose every k-gram is over the posting cap */
+    double edit_coverage;             /* mean coverage of the edited excerpts */
+    uint64_t edit_named;              /* edited excerpts with a span naming their source */
     span_counts prose[NTHRESH], code[NTHRESH];
     dfstats df;
 } result_row;
@@ -579,6 +638,8 @@ typedef struct study {
     uint64_t ix_bytes, prose_bytes, code_bytes;
     plant *plants[2];
     size_t nplants[2];
+    edited *edits;
+    size_t nedits;
     uint32_t plant_tokens[2];
     uint64_t token_check_bad;
     normset norm;
@@ -613,6 +674,28 @@ static int looks_like_license(const char *s, size_t n)
         if (contains_ci(s, n, words[i]))
             return 1;
     return 0;
+}
+
+/* A run of numbers or single characters ("0, 0, 0, 1", "0|1|2|...|F", "0xff, 0x00"):
+ * tables of constants, where equal runs are a coincidence, not a copy. */
+static int looks_numeric(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t b, len, digits = 0, hex = 0;
+        while (i < n && !is_word((unsigned char)s[i]))
+            i++;
+        for (b = i; i < n && is_word((unsigned char)s[i]); i++) {
+            char ch = (char)(s[i] | 0x20);
+            digits += s[i] >= '0' && s[i] <= '9';
+            hex += (s[i] >= '0' && s[i] <= '9') || (ch >= 'a' && ch <= 'f');
+        }
+        len = i - b;
+        if (len > 1 && digits != len &&
+            !(len > 2 && s[b] == '0' && (s[b + 1] | 0x20) == 'x' && hex == len - 1))
+            return 0;
+    }
+    return 1;
 }
 
 /* Print bytes on one line, newlines shown as " | ", at most max bytes. */
@@ -719,6 +802,7 @@ static int match_unseen(const pv_index *ix, const docset *set, const char *kind,
                 sc->short_spans++;
             lic = looks_like_license(d->text + sp->start, sp->end - sp->start);
             sc->license_spans += lic;
+            sc->numeric_spans += !lic && looks_numeric(d->text + sp->start, sp->end - sp->start);
             if (samples)
                 reservoir_add(&samples[lic], rng, d, kind, sp);
         }
@@ -880,6 +964,34 @@ static int recall(study *S, const pv_index *ix, uint32_t k, uint32_t w, const fp
     return 0;
 }
 
+/* Edited excerpts, common off: mean coverage, and how many name their document. */
+static int measure_edits(const study *S, const pv_index *ix, result_row *r)
+{
+    pv_match_opts mo = PV_MATCH_OPTS_INIT;
+    double sum = 0;
+    mo.common = UINT32_MAX;
+    mo.max_sources = UINT32_MAX;
+    for (size_t i = 0; i < S->nedits; i++) {
+        const edited *e = &S->edits[i];
+        pv_result *res = NULL;
+        pv_err err = {0};
+        int named = 0;
+        if (pv_match_run(ix, e->text, e->len, &mo, &res, &err) != 0) {
+            fprintf(stderr, "bench_params: match: %s\n", err.msg);
+            return -1;
+        }
+        sum += res->coverage;
+        for (size_t j = 0; j < res->nspans && !named; j++)
+            for (size_t m = 0; m < res->spans[j].nsources && !named; m++)
+                named = res->spans[j].sources[m].locator &&
+                        !strcmp(res->spans[j].sources[m].locator, e->src->rel);
+        r->edit_named += named;
+        pv_result_free(res);
+    }
+    r->edit_coverage = S->nedits ? sum / (double)S->nedits : 0;
+    return 0;
+}
+
 static int run_config(study *S, uint32_t k, uint32_t w, result_row *r)
 {
     int rc = -1;
@@ -959,6 +1071,8 @@ static int run_config(study *S, uint32_t k, uint32_t w, result_row *r)
         r->recall_n[p] = S->nplants[p];
 
     /* (b) and (d): spans on never-indexed text, at every common threshold */
+    if (measure_edits(S, ix, r) != 0)
+        goto done;
     fprintf(stderr, "bench_params: k=%u w=%u: recall measured (%.1f s)\n", k, w, now_sec() - t0);
     samples = calloc(2, sizeof *samples);
     if (!samples)
@@ -1017,11 +1131,11 @@ static void report(FILE *f, const study *S, const result_row *rows, size_t n)
     fprintf(f,
             "| k | w | t | recall %u tok | recall %u tok | named at --common %u (%u / %u "
             "tok) | spans/MB prose | "
-            "of which < t tok | spans/MB code | of which < t tok | license words | "
+            "of which < t tok | spans/MB code | of which < t tok | license words | number runs | "
             "index %% | build MB/s | fingerprints | postings |\n",
             S->plant_tokens[0], S->plant_tokens[1], thresholds[d], S->plant_tokens[0],
             S->plant_tokens[1]);
-    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < n; i++) {
         const result_row *r = &rows[i];
         uint64_t nc_p = r->prose[d].spans - r->prose[d].common;
@@ -1030,7 +1144,7 @@ static void report(FILE *f, const study *S, const result_row *rows, size_t n)
                 "| %u | %u | %u | %.1f%% (%llu/%llu, %llu over cap) | %.1f%% (%llu/%llu, %llu over "
                 "cap) | %.1f%% / %.1f%% | "
                 "%.2f (%llu) | "
-                "%llu | %.2f (%llu) | %llu | %llu | %.2f%% | %.1f | %llu | %llu |\n",
+                "%llu | %.2f (%llu) | %llu | %llu | %llu | %.2f%% | %.1f | %llu | %llu |\n",
                 r->k, r->w, r->k + r->w - 1, pct(r->recall_named[0], r->recall_n[0]),
                 (unsigned long long)r->recall_named[0], (unsigned long long)r->recall_n[0],
                 (unsigned long long)r->recall_overcap[0], pct(r->recall_named[1], r->recall_n[1]),
@@ -1042,6 +1156,7 @@ static void report(FILE *f, const study *S, const result_row *rows, size_t n)
                 per_mb(nc_c, S->code_bytes), (unsigned long long)nc_c,
                 (unsigned long long)r->code[d].short_spans,
                 (unsigned long long)(r->prose[d].license_spans + r->code[d].license_spans),
+                (unsigned long long)(r->prose[d].numeric_spans + r->code[d].numeric_spans),
                 r->index_pct, r->mbps, (unsigned long long)r->fingerprints,
                 (unsigned long long)r->postings);
     }
@@ -1062,6 +1177,15 @@ static void report(FILE *f, const study *S, const result_row *rows, size_t n)
             (unsigned long long)rows[i].recall_overcap[0], S->plant_tokens[1],
             (unsigned long long)rows[i].recall_other[1], (unsigned long long)rows[i].recall_none[1],
             (unsigned long long)rows[i].recall_overcap[1]);
+
+    fprintf(f,
+            "\nSmall edits: %zu excerpts of %d bytes of indexed documents with one word "
+            "changed every ~%d bytes (common off):\n\n| k | w | mean coverage | source "
+            "named |\n|---|---|---|---|\n",
+            S->nedits, EDIT_BYTES, EDIT_EVERY);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "| %u | %u | %.1f%% | %.1f%% |\n", rows[i].k, rows[i].w,
+                100 * rows[i].edit_coverage, pct(rows[i].edit_named, S->nedits));
 
     fprintf(f, "\n(d) spans on unseen text (prose + code) flagged common, by --common:\n\n");
     fprintf(f, "| k | w | spans |");
@@ -1257,6 +1381,13 @@ int main(int argc, char **argv)
                 S.nplants[p]++;
     }
 
+    S.edits = calloc(S.n, sizeof *S.edits);
+    if (!S.edits)
+        goto done;
+    for (uint64_t i = 0; i < S.n; i++)
+        if (make_edited(&S.ix, &rng, &S.edits[S.nedits]) == 0)
+            S.nedits++;
+
     rows = calloc(S.nconfigs, sizeof *rows);
     if (!rows)
         goto done;
@@ -1291,6 +1422,9 @@ done:
             free(S.plants[p][i].text);
         free(S.plants[p]);
     }
+    for (size_t i = 0; i < S.nedits; i++)
+        free(S.edits[i].text);
+    free(S.edits);
     free(rows);
     normset_free(&S.norm);
     docset_free(&S.ix);

@@ -83,6 +83,16 @@ CORPUS=$BENCH_DIR/corpus
 note "warming the page cache"
 find "$CORPUS" -type f -exec cat {} + >/dev/null
 
+# busy_pct: share of all cores busy over one second (other processes skew --jobs 2 figures)
+busy_pct() {
+    a=$(head -n 1 /proc/stat)
+    sleep 1
+    b=$(head -n 1 /proc/stat)
+    printf '%s\n%s\n' "$a" "$b" | awk '{ idle[NR] = $5 + $6; tot[NR] = 0
+        for (i = 2; i <= NF; i++) tot[NR] += $i }
+        END { d = tot[2] - tot[1]; printf "%.0f", d > 0 ? 100 * (1 - (idle[2] - idle[1]) / d) : 0 }'
+}
+BUSY=$(busy_pct 2>/dev/null || echo 0)
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo "no commit")
 DIRTY=
 if git status --porcelain 2>/dev/null | grep -q .; then DIRTY=" (+ uncommitted changes)"; fi
@@ -90,6 +100,10 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -
 say "provscan bench - $(date -u '+%Y-%m-%d %H:%M UTC') - commit $COMMIT$DIRTY"
 say "machine: $(nproc) cores, ${CPU:-unknown CPU}, $(uname -sr); timer: $TIMER"
 say "$CORPUS_LINE"
+if [ "$BUSY" -gt 10 ]; then
+    say "WARNING: the machine was ${BUSY}% busy before the run (other processes); speeds, above all"
+    say "         --jobs 2, are lower than on an idle machine"
+fi
 say ""
 
 # ---- build throughput and peak memory ---------------------------------------------------

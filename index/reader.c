@@ -687,11 +687,18 @@ int pv_index__lookup(pv_index_cursor *c, const uint64_t *fps, size_t n, pv_looku
         if (!bc->posts_ready && (rc = decode_postings(c, err)) != 0)
             break;
         for (k = lo; k < j; k++) {
+            const unsigned char *d = ix->docs + (size_t)bc->post[k].doc * PV_DOC_ENTRY;
             uint32_t v = bc->origin_raw[k];
-            bc->post[k].origin =
-                v ? v - 1
-                  : pv_load32(ix->docs + (size_t)bc->post[k].doc * PV_DOC_ENTRY + PV_DOC_ORIGIN);
+            if (bc->post[k].pos >= pv_load32(d + PV_DOC_NTOKENS)) {
+                rc = pv_err__set(err, PV_ECORRUPT,
+                                 "corrupt index '%s': posting past the end of document %u",
+                                 ix->path, bc->post[k].doc);
+                break;
+            }
+            bc->post[k].origin = v ? v - 1 : pv_load32(d + PV_DOC_ORIGIN);
         }
+        if (rc)
+            break;
         rc = cb(ctx, i, bc->post + lo, j - lo);
     }
     return rc;

@@ -151,6 +151,8 @@ static uint32_t line_of(const pv_line_table *lt, uint32_t t)
         else
             hi = mid;
     }
+    if (lo > lt->nlines) /* t past the last token: the last line */
+        lo = lt->nlines;
     return lo ? lo - 1 : 0;
 }
 
