@@ -759,8 +759,8 @@ static int cmd_build(int argc, char **argv)
     return 0;
 }
 
-/* time OUTFILE CMD...: run CMD, then write "ELAPSED_SECONDS MAXRSS_KB" to OUTFILE, like
- * GNU `time -f '%e %M' -o OUTFILE`; exits with the command's status. */
+/* time OUTFILE CMD...: run CMD, then write "ELAPSED_SECONDS MAXRSS_KB USER_S SYS_S" to
+ * OUTFILE, like GNU `time -f '%e %M %U %S' -o OUTFILE`; exits with the command's status. */
 static int cmd_time(int argc, char **argv)
 {
     struct rusage ru;
@@ -793,7 +793,11 @@ static int cmd_time(int argc, char **argv)
     /* the only child this process waited for, so its peak RSS is the children's maximum */
     getrusage(RUSAGE_CHILDREN, &ru);
     f = fopen(argv[0], "w");
-    if (!f || fprintf(f, "%.2f %ld\n", elapsed, ru.ru_maxrss) < 0 || fclose(f) != 0) {
+    if (!f ||
+        fprintf(f, "%.2f %ld %.2f %.2f\n", elapsed, ru.ru_maxrss,
+                (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6,
+                (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6) < 0 ||
+        fclose(f) != 0) {
         fprintf(stderr, "bench_query: cannot write '%s'\n", argv[0]);
         return 3;
     }

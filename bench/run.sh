@@ -8,7 +8,8 @@
 #   several minutes) and writes bench/out/params.md.
 # Environment: BENCH_DIR (default /tmp/provscan-bench: corpus, indexes, query files),
 #   CORPUS_MB (default 200, see corpus.sh), BENCH_RUNS (builds per setting, default 3),
-#   BENCH_QUERIES (queries per size, default 200), CC (default cc).
+#   BENCH_QUERIES (queries per size, default 200), CC (default cc), BENCH_TIMER=helper (use
+#   bench_query's timer even where GNU time exists).
 # Sizes: 1 MB = 10^6 bytes; --memory takes binary suffixes (64M = 64 MiB).
 set -eu
 
@@ -58,13 +59,14 @@ for h in bench_query bench_params; do
         "bench/$h.c" "$LIB" $LIBS -lpthread -lm || die "cannot build $HELPERS/$h"
 done
 
-# timed FILE CMD...: run CMD; FILE receives "SECONDS MAXRSS_KIB" (GNU time, else our helper)
-if /usr/bin/time --version 2>&1 | grep -q GNU; then
+# timed FILE CMD...: run CMD; FILE receives "SECONDS MAXRSS_KIB USER_S SYS_S" (GNU time, else
+# our helper)
+if [ "${BENCH_TIMER:-}" != helper ] && /usr/bin/time --version 2>&1 | grep -q GNU; then
     TIMER="GNU time"
     timed() {
         tf=$1
         shift
-        /usr/bin/time -f '%e %M' -o "$tf.raw" "$@" && rc=0 || rc=$?
+        /usr/bin/time -f '%e %M %U %S' -o "$tf.raw" "$@" && rc=0 || rc=$?
         tail -n 1 "$tf.raw" >"$tf"
         return "$rc"
     }
@@ -90,9 +92,13 @@ busy_pct() {
     b=$(head -n 1 /proc/stat)
     printf '%s\n%s\n' "$a" "$b" | awk '{ idle[NR] = $5 + $6; tot[NR] = 0
         for (i = 2; i <= NF; i++) tot[NR] += $i }
-        END { d = tot[2] - tot[1]; printf "%.0f", d > 0 ? 100 * (1 - (idle[2] - idle[1]) / d) : 0 }'
+        END { d = tot[2] - tot[1]; printf "%.0f", (d > 0 ? 100 * (1 - (idle[2] - idle[1]) / d) : 0) }'
 }
 BUSY=$(busy_pct 2>/dev/null || echo 0)
+# busy_s: CPU seconds all processes have used since boot (/proc/stat, all cores)
+TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+busy_s() { head -n 1 /proc/stat | awk -v t="$TCK" '{ s = 0; for (i = 2; i <= NF; i++) s += $i
+    printf "%.2f", (s - $5 - $6) / t }'; }
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo "no commit")
 DIRTY=
 if git status --porcelain 2>/dev/null | grep -q .; then DIRTY=" (+ uncommitted changes)"; fi
@@ -114,11 +120,17 @@ build() {
     tag=$2
     shift 2
     rm -f "$IDX"
+    b0=$(busy_s)
     timed "$WORK/$tag.time" "$BIN" index -o "$IDX" --jobs "$jobs" -q "$@" "$CORPUS" \
         >"$WORK/$tag.summary" 2>"$WORK/$tag.err" ||
         die "provscan index --jobs $jobs $* failed: $(tail -n 3 "$WORK/$tag.err")"
-    cat "$WORK/$tag.time" >>"$WORK/$tag.runs"
+    b1=$(busy_s)
+    # fields: seconds, peak RSS KiB, share of the machine other processes used meanwhile
+    awk -v b0="$b0" -v b1="$b1" -v n="$(nproc)" '{ o = (b1 - b0) - ($3 + $4); if (o < 0) o = 0
+        printf "%s %s %.0f\n", $1, $2, 100 * o / ($1 * n) }' "$WORK/$tag.time" >>"$WORK/$tag.runs"
 }
+# others_pct RUNS: the largest share of the machine other processes used during a run
+others_pct() { awk '{ if ($3 > m) m = $3 } END { printf "%d", m }' "$1"; }
 median_secs() { awk '{ print $1 }' "$1" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 max_rss_mb() { awk '{ if ($2 > m) m = $2 } END { printf "%.1f", m * 1024 / 1e6 }' "$1"; }
 
@@ -157,6 +169,14 @@ say "$(printf '%-34s %8.1f MB/s  (median of %s: %s s; runs: %s)' "--jobs 2" "$MB
     "$S2" "$(awk '{ printf "%s%s", sep, $1; sep = " " }' "$WORK/j2.runs")")"
 say "$(printf '%-34s %8.1f MB/s  (speed-up %.2fx over --jobs 1)' "--jobs 2, per core" \
     "$(calc "$MBPS2 / 2")" "$(calc "$MBPS2 / $MBPS1")")"
+O1=$(others_pct "$WORK/j1.runs")
+O2=$(others_pct "$WORK/j2.runs")
+if [ "$O1" -gt 5 ] || [ "$O2" -gt 5 ]; then
+    say "WARNING: other processes used up to ${O1}% (--jobs 1) and ${O2}% (--jobs 2) of the machine"
+    say "         during these builds; the speeds are low. Rerun on an idle machine."
+else
+    say "   (other processes used at most ${O2}% of the machine during the builds)"
+fi
 say "$(printf '%-34s %8.1f MB     (limit %.1f MB = 1 GiB + 100 MB)' "peak RSS, --jobs 1" "$RSS1" \
     "$DEFAULT_LIMIT")"
 say "$(printf '%-34s %8.1f MB' "peak RSS, --jobs 2" "$RSS2")"
@@ -174,7 +194,7 @@ for mib in 64 16; do
     timed "$WORK/mem$mib.time" "$HELPERS/bench_query" build "$IDX" "$CORPUS" \
         --memory $((mib * 1048576)) --jobs 2 >"$WORK/mem$mib.stats" 2>"$WORK/mem$mib.err" ||
         die "build with --memory ${mib}M failed: $(tail -n 3 "$WORK/mem$mib.err")"
-    read -r secs kib <"$WORK/mem$mib.time"
+    read -r secs kib _ <"$WORK/mem$mib.time"
     rss=$(calc "$kib * 1024 / 1e6")
     limit=$(calc "($mib * 1048576 + 100e6) / 1e6")
     same=no
@@ -219,7 +239,7 @@ QBYTES=$(field bytes "$WORK/gen")
 timed "$WORK/match.time" "$BIN" match -x "$IDX" --format json "$BENCH_DIR"/queries/q*.txt \
     >"$WORK/match.json" 2>"$WORK/match.err" ||
     die "provscan match failed: $(tail -n 3 "$WORK/match.err")"
-read -r MSECS MRSS <"$WORK/match.time"
+read -r MSECS MRSS _ <"$WORK/match.time"
 "$HELPERS/bench_query" batch "$IDX" "$BENCH_DIR"/queries/q*.txt >"$WORK/batch" ||
     die "bench_query batch failed"
 say "== batch match: 500 files of 10 KB (edited excerpts)"
