@@ -106,6 +106,9 @@ static void print_summary(const char *out, const pv_build_stats *st, double secs
     if (st->invalid_utf8)
         printf("replaced %s invalid UTF-8 %s with U+FFFD\n", pv_cli__commas(st->invalid_utf8, buf),
                st->invalid_utf8 == 1 ? "sequence" : "sequences");
+    if (st->runs)
+        printf("spilled %s sorted %s to disk within --memory\n", pv_cli__commas(st->runs, buf),
+               st->runs == 1 ? "run" : "runs");
     printf("wrote %s: %s bytes", out, pv_cli__commas(st->index_bytes, buf));
     if (st->bytes > 0)
         printf(" (%.1f%% of input)", 100.0 * (double)st->index_bytes / (double)st->bytes);

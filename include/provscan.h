@@ -59,8 +59,8 @@ typedef void (*pv_progress_fn)(void *ctx, uint64_t done_bytes, uint64_t total_by
 
 /* ---- building an index ----------------------------------------------------------------- */
 
-#define PV_DEFAULT_K 13
-#define PV_DEFAULT_W 13
+#define PV_DEFAULT_K 10
+#define PV_DEFAULT_W 16
 #define PV_DEFAULT_SEED UINT64_C(0x70726f767363616e) /* "provscan" */
 #define PV_DEFAULT_MEMORY ((size_t)1 << 30)
 #define PV_DEFAULT_MAX_FILE_SIZE ((uint64_t)10 << 20)

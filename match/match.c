@@ -41,6 +41,7 @@ typedef struct lookup_ctx {
     const size_t *qstart; /* for each unique fp, its first entry in q */
     size_t nq;
     uint32_t common, cap;
+    const uint8_t *weak; /* per query k-gram: made only of numbers or 1-character tokens */
     hit *hits;
     size_t nhits, cap_hits;
 } lookup_ctx;
@@ -87,10 +88,34 @@ static int on_postings(void *vctx, size_t i, const pv_posting *p, size_t np)
             h->qpos = c->q[qi].qpos;
             h->dpos = p[j].pos;
             h->origin = p[j].origin;
-            h->common = common;
+            h->common = common || c->weak[h->qpos];
         }
     }
     return 0;
+}
+
+/* A weak token carries little evidence: ASCII digits only, or one ASCII character. */
+static int weak_token(const char *text, const pv_token *t)
+{
+    uint32_t i;
+    if (t->len == 1 && (unsigned char)text[t->start] < 0x80)
+        return 1;
+    for (i = 0; i < t->len; i++)
+        if (text[t->start + i] < '0' || text[t->start + i] > '9')
+            return 0;
+    return 1;
+}
+
+/* weak[i] = 1 when every token of k-gram i is weak: number tables, hex dumps and runs of
+ * single letters coincide between unrelated documents, so they count as common. */
+static void mark_weak(const char *text, const pv_tokens *q, uint32_t k, size_t nk, uint8_t *weak)
+{
+    size_t i, run = 0;
+    for (i = 0; i < q->n; i++) {
+        run = weak_token(text, &q->v[i]) ? run + 1 : 0;
+        if (i + 1 >= k && i + 1 - k < nk)
+            weak[i + 1 - k] = run >= k;
+    }
 }
 
 /* Chain one document's hits (sorted by qpos, dpos) into diagonal runs. */
@@ -296,6 +321,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     pv_index_info info;
     pv_tokens q = {NULL, 0, 0, 0};
     uint64_t *kg = NULL, *ufp = NULL;
+    uint8_t *weak = NULL;
     qfp *qf = NULL;
     size_t *qstart = NULL, nk = 0, nu = 0, i, j;
     lookup_ctx lc;
@@ -344,6 +370,9 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     if (!kg || !qf)
         goto oom;
     nk = pv_scanner__kgrams(q.v, q.n, info.k, info.seed, kg);
+    if (!(weak = malloc(nk)))
+        goto oom;
+    mark_weak(text, &q, info.k, nk, weak);
     for (i = 0; i < nk; i++) {
         qf[i].fp = kg[i] >> PV_FP_SHIFT;
         qf[i].qpos = (uint32_t)i;
@@ -365,6 +394,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     lc.nq = nk;
     lc.common = opts->common;
     lc.cap = info.posting_cap;
+    lc.weak = weak;
     if ((rc = pv_index__cursor_new(ix, &cur, err)) != 0)
         goto done;
     rc = pv_index__lookup(cur, ufp, nu, on_postings, &lc, err);
@@ -526,6 +556,7 @@ done:
     pv_index__cursor_free(cur);
     pv_scanner__tokens_free(&q);
     free(kg);
+    free(weak);
     free(qf);
     free(ufp);
     free(qstart);

@@ -8,6 +8,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 
+#include "provscan.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
@@ -655,9 +657,9 @@ Test(cli, match_json_has_the_documented_fields)
     cr_expect_str_eq(str(ix, "path"), idx);
     cr_expect_eq(num(ix, "format_version"), 1);
     cr_expect_eq(num(ix, "norm_version"), 1);
-    cr_expect_eq(num(ix, "k"), 13);
-    cr_expect_eq(num(ix, "w"), 13);
-    cr_expect_eq(num(ix, "t"), 25);
+    cr_expect_eq(num(ix, "k"), PV_DEFAULT_K);
+    cr_expect_eq(num(ix, "w"), PV_DEFAULT_W);
+    cr_expect_eq(num(ix, "t"), PV_DEFAULT_K + PV_DEFAULT_W - 1);
     cr_expect_str_eq(str(ix, "seed"), "0x70726f767363616e");
     cr_expect_eq(num(ix, "fp_bits"), 48);
     cr_expect_eq(num(ix, "documents"), 3); /* log.md, ring.c, notes.md */

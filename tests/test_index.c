@@ -143,7 +143,7 @@ Test(index, spilled_runs_merge_to_the_same_postings)
     build(a, root, 0, &sa);
     build(b, root, (size_t)1 << 20, &sb);
     cr_assert_eq(sa.runs, 0);
-    cr_assert_gt(sb.runs, 2, "only %llu runs spilled", (unsigned long long)sb.runs);
+    cr_assert_geq(sb.runs, 2, "only %llu runs spilled", (unsigned long long)sb.runs);
     cr_assert_eq(sa.postings, sb.postings);
     cr_assert_eq(sa.fingerprints, sb.fingerprints);
     cr_assert_eq(pv_index_open(&ia, a, &err), 0, "%s", err.msg);
