@@ -1,0 +1,26 @@
+# Regenerates docs/usage.md and docs/provscan.1 from the --help texts and real output of
+# ./provscan (run from anywhere after `make`): python3 docs/gen/usage.py; python3 docs/gen/man.py
+import subprocess, os
+os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+def run(cmd, stdin=None):
+    r = subprocess.run(cmd, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, input=stdin)
+    return r.stdout, r.returncode
+def help_of(args):
+    return run('./provscan ' + args)[0].rstrip('\n')
+os.path.exists('demo.pvx') and os.remove('demo.pvx')
+idx_out,_ = run('./provscan index -o demo.pvx fixtures/corpus')
+stats_out,_ = run('./provscan stats -x demo.pvx')
+match_out,_ = run('./provscan match -x demo.pvx fixtures/outputs/demo.md')
+err_out, err_rc = run('./provscan match -x demo.pvx missing.md fixtures/outputs/demo.md > report.txt; echo "exit $?"')
+usage_err, _ = run('./provscan index -k 0 -o demo.pvx fixtures/corpus')
+stdin_out, _ = run("sed -n 5,11p fixtures/corpus/rss/LICENSE-MIT | ./provscan match -x demo.pvx --format json")
+tmpl = open('docs/gen/usage.tmpl').read()
+subs = {
+ 'HELP': help_of('--help'), 'HELP_INDEX': help_of('index --help'), 'HELP_MATCH': help_of('match --help'),
+ 'HELP_STATS': help_of('stats --help'), 'INDEX_OUT': idx_out.rstrip('\n'), 'STATS_OUT': stats_out.rstrip('\n'),
+ 'MATCH_OUT': match_out.rstrip('\n'), 'ERR_OUT': err_out.rstrip('\n'), 'USAGE_ERR': usage_err.rstrip('\n'),
+ 'STDIN_OUT': stdin_out.rstrip('\n'),
+}
+for k, v in subs.items():
+    tmpl = tmpl.replace('@' + k + '@', v)
+open('docs/usage.md', 'w').write(tmpl)
