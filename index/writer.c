@@ -652,11 +652,45 @@ static int emit_group(builder *b, block_writer *bw, posting_out *g, size_t n, pv
     return 0;
 }
 
-/* k-way merge of every worker's runs (a binary heap over run heads). */
+/* One run's next posting, in the merge heap. */
+typedef struct head {
+    rec r;
+    run *src;
+} head;
+
+static int head_less(const head *x, const head *y)
+{
+    if (x->r.fp != y->r.fp)
+        return x->r.fp < y->r.fp;
+    if (x->r.doc != y->r.doc)
+        return x->r.doc < y->r.doc;
+    return x->r.pos < y->r.pos;
+}
+
+/* Restore the min-heap order below p in h[0..n). */
+static void sift_down(head *h, size_t n, size_t p)
+{
+    for (;;) {
+        size_t l = 2 * p + 1, r = l + 1, m = p;
+        head t;
+        if (l < n && head_less(&h[l], &h[m]))
+            m = l;
+        if (r < n && head_less(&h[r], &h[m]))
+            m = r;
+        if (m == p)
+            return;
+        t = h[p];
+        h[p] = h[m];
+        h[m] = t;
+        p = m;
+    }
+}
+
+/* k-way merge of every worker's runs by (fingerprint, document, position) into blocks;
+ * postings of skipped documents are dropped, each fingerprint's group is capped. */
 static int merge_runs(builder *b, block_writer *bw, pv_err *err)
 {
-    run **heap = NULL;
-    rec *heads = NULL;
+    head *heap = NULL;
     size_t nruns = 0, nh = 0, i, gcap = 0, gn = 0;
     posting_out *g = NULL;
     uint64_t gfp = 0;
@@ -666,8 +700,7 @@ static int merge_runs(builder *b, block_writer *bw, pv_err *err)
     for (wi = 0; wi < b->njobs; wi++)
         nruns += b->workers[wi].nruns;
     heap = calloc(nruns ? nruns : 1, sizeof *heap);
-    heads = calloc(nruns ? nruns : 1, sizeof *heads);
-    if (!heap || !heads) {
+    if (!heap) {
         rc = pv_err__set(err, PV_ENOMEM, "out of memory");
         goto done;
     }
@@ -684,47 +717,18 @@ static int merge_runs(builder *b, block_writer *bw, pv_err *err)
                     goto done;
                 }
             }
-            got = run_peek(r, &heads[nh], err);
+            got = run_peek(r, &heap[nh].r, err);
             if (got < 0) {
                 rc = PV_EIO;
                 goto done;
             }
             if (got)
-                heap[nh++] = r;
+                heap[nh++].src = r;
         }
-        /* heapify by (fp, doc, pos): keep heads[] parallel to heap[] */
-#define LESS(x, y)                                                                                 \
-    (heads[x].fp != heads[y].fp     ? heads[x].fp < heads[y].fp                                    \
-     : heads[x].doc != heads[y].doc ? heads[x].doc < heads[y].doc                                  \
-                                    : heads[x].pos < heads[y].pos)
-#define SWAP(x, y)                                                                                 \
-    do {                                                                                           \
-        run *tr_ = heap[x];                                                                        \
-        rec th_ = heads[x];                                                                        \
-        heap[x] = heap[y];                                                                         \
-        heads[x] = heads[y];                                                                       \
-        heap[y] = tr_;                                                                             \
-        heads[y] = th_;                                                                            \
-    } while (0)
-    {
-        size_t s;
-        for (s = nh / 2; s-- > 0;) {
-            size_t p = s;
-            for (;;) {
-                size_t l = 2 * p + 1, r = l + 1, m = p;
-                if (l < nh && LESS(l, m))
-                    m = l;
-                if (r < nh && LESS(r, m))
-                    m = r;
-                if (m == p)
-                    break;
-                SWAP(p, m);
-                p = m;
-            }
-        }
-    }
+    for (i = nh / 2; i-- > 0;)
+        sift_down(heap, nh, i);
     while (nh > 0) {
-        rec top = heads[0];
+        rec top = heap[0].r;
         int got;
         if (b->docs[top.doc].status == 1) {
             if (gn > 0 && top.fp != gfp) {
@@ -749,43 +753,22 @@ static int merge_runs(builder *b, block_writer *bw, pv_err *err)
             g[gn].pos = top.pos;
             gn++;
         }
-        run_advance(heap[0]);
-        got = run_peek(heap[0], &heads[0], err);
+        run_advance(heap[0].src);
+        got = run_peek(heap[0].src, &heap[0].r, err);
         if (got < 0) {
             rc = PV_EIO;
             goto done;
         }
-        if (!got) {
-            nh--;
-            if (nh == 0)
-                break;
-            heap[0] = heap[nh];
-            heads[0] = heads[nh];
-        }
-        {
-            size_t p = 0;
-            for (;;) {
-                size_t l = 2 * p + 1, r = l + 1, m = p;
-                if (l < nh && LESS(l, m))
-                    m = l;
-                if (r < nh && LESS(r, m))
-                    m = r;
-                if (m == p)
-                    break;
-                SWAP(p, m);
-                p = m;
-            }
-        }
+        if (!got)
+            heap[0] = heap[--nh];
+        sift_down(heap, nh, 0);
     }
-#undef LESS
-#undef SWAP
     if (gn > 0 && (rc = emit_group(b, bw, g, gn, err)) != 0)
         goto done;
     rc = flush_block(bw, err);
 done:
     free(g);
     free(heap);
-    free(heads);
     return rc;
 }
 
