@@ -2,11 +2,11 @@
  * bench_params.c - the measurement that chooses k, w and --common: for several (k, w) it
  * builds an index of a corpus subset through the public API and measures recall of planted
  * excerpts, spans on never-indexed text, index size, build speed and fingerprint frequency.
- * The frequency histogram alone uses the scanner's internal tokenizer (scanner_int.h).
+ * The frequency histogram alone uses the scanner's internal tokenizer (scanner_int.h);
+ * the helpers it shares with bench_query.c are in bench_util.h.
  */
 #define _GNU_SOURCE /* memmem */
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -14,14 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "provscan.h"
 #include "scanner_int.h"
 
-#define MAX_FILE_SIZE PV_DEFAULT_MAX_FILE_SIZE
-#define BINARY_PROBE 8192
 #define UNSEEN_CAP ((size_t)64 << 10) /* bytes of each unseen document matched */
 #define HOST_BYTES 1500               /* prose around each planted excerpt */
 #define MAX_CONFIGS 16
@@ -41,182 +39,27 @@ static const char usage[] =
     "  --code DIR     never-indexed code: more unseen queries\n"
     "  --out DIR      indexes, span samples for inspection and params.md go here\n";
 
-/* ---- small helpers --------------------------------------------------------------------- */
-
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
-static uint64_t rng_below(uint64_t *s, uint64_t n)
-{
-    return rng_next(s) % n;
-}
-
-static int is_word(unsigned char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           ch == '_';
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* Read at most cap bytes of a file into a malloc'ed NUL-terminated buffer; returns 0, or
- * -1 when it cannot be read or is binary (a NUL byte in the first 8 KiB, the indexer's
- * rule). */
-static int read_text(const char *path, size_t cap, char **buf, size_t *len)
-{
-    int rc = -1;
-    FILE *f = fopen(path, "rb");
-    struct stat st;
-    char *b = NULL;
-    size_t n;
-    if (!f || fstat(fileno(f), &st) != 0 || st.st_size <= 0)
-        goto done;
-    n = (size_t)st.st_size < cap ? (size_t)st.st_size : cap;
-    b = malloc(n + 1);
-    if (!b)
-        goto done;
-    n = fread(b, 1, n, f);
-    if (n == 0 || memchr(b, 0, n < BINARY_PROBE ? n : BINARY_PROBE))
-        goto done;
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
-    b = NULL;
-    rc = 0;
-done:
-    if (f)
-        fclose(f);
-    free(b);
-    return rc;
-}
-
 /* ---- document sets --------------------------------------------------------------------- */
-
-typedef struct doc {
-    char *rel, *path;
-    char *text; /* NULL until loaded */
-    size_t len;
-} doc;
-
-typedef struct docset {
-    doc *v;
-    size_t n, cap;
-} docset;
-
-static void docset_free(docset *s)
-{
-    for (size_t i = 0; i < s->n; i++) {
-        free(s->v[i].rel);
-        free(s->v[i].path);
-        free(s->v[i].text);
-    }
-    free(s->v);
-    memset(s, 0, sizeof *s);
-}
-
-static int docset_add(docset *s, const char *path, const char *rel)
-{
-    if (s->n == s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 1024;
-        doc *nv = realloc(s->v, ncap * sizeof *nv);
-        if (!nv)
-            return -1;
-        s->v = nv;
-        s->cap = ncap;
-    }
-    doc *d = &s->v[s->n];
-    memset(d, 0, sizeof *d);
-    d->rel = strdup(rel);
-    d->path = strdup(path);
-    if (!d->rel || !d->path) {
-        free(d->rel);
-        free(d->path);
-        return -1;
-    }
-    s->n++;
-    return 0;
-}
 
 typedef struct skiplist {
     const char *v[MAX_SKIPS];
     size_t n;
 } skiplist;
 
-/* Walk dir without following symlinks, skipping .git folders, empty or too large files and,
- * at the top level, the folders in skip: the same files pv_index_build takes. */
-static int walk(docset *s, const char *dir, const char *rel, const skiplist *skip)
-{
-    int rc = 0;
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    if (!d) {
-        fprintf(stderr, "bench_params: cannot open '%s': %s\n", dir, strerror(errno));
-        return -1;
-    }
-    while (rc == 0 && (e = readdir(d)) != NULL) {
-        char path[PATH_MAX], sub[PATH_MAX];
-        struct stat st;
-        int skipped = 0;
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, ".git"))
-            continue;
-        for (size_t i = 0; !*rel && skip && i < skip->n; i++)
-            skipped |= !strcmp(e->d_name, skip->v[i]);
-        if (skipped)
-            continue;
-        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path ||
-            snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name) >= (int)sizeof sub)
-            continue;
-        if (lstat(path, &st) != 0)
-            continue;
-        if (S_ISDIR(st.st_mode))
-            rc = walk(s, path, sub, skip);
-        else if (S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size <= MAX_FILE_SIZE)
-            rc = docset_add(s, path, sub);
-    }
-    closedir(d);
-    return rc;
-}
-
-static int cmp_doc(const void *a, const void *b)
-{
-    return strcmp(((const doc *)a)->rel, ((const doc *)b)->rel);
-}
-
 /* Load every document's text; binary ones keep text == NULL. Returns bytes loaded. */
-static uint64_t docset_load_all(docset *s, size_t cap)
+static uint64_t docset_load_all(bench_docset *s, size_t cap)
 {
     uint64_t bytes = 0;
     for (size_t i = 0; i < s->n; i++)
-        if (read_text(s->v[i].path, cap, &s->v[i].text, &s->v[i].len) == 0)
+        if (bench_read_text(s->v[i].path, cap, &s->v[i].text, &s->v[i].len) == 0)
             bytes += s->v[i].len;
     return bytes;
 }
 
 /* Pick up to n random text documents of at least min_len bytes from all (loading at most
  * cap bytes of each) into out; deterministic for a seed. Returns bytes picked. */
-static uint64_t docset_sample(docset *all, size_t n, size_t min_len, size_t cap, uint64_t *rng,
-                              docset *out)
+static uint64_t docset_sample(bench_docset *all, size_t n, size_t min_len, size_t cap,
+                              uint64_t *rng, bench_docset *out)
 {
     uint64_t bytes = 0;
     size_t *order = malloc((all->n ? all->n : 1) * sizeof *order);
@@ -225,17 +68,17 @@ static uint64_t docset_sample(docset *all, size_t n, size_t min_len, size_t cap,
     for (size_t i = 0; i < all->n; i++)
         order[i] = i;
     for (size_t i = all->n; i > 1; i--) { /* Fisher-Yates */
-        size_t j = (size_t)rng_below(rng, i), t = order[i - 1];
+        size_t j = (size_t)bench_rng_below(rng, i), t = order[i - 1];
         order[i - 1] = order[j];
         order[j] = t;
     }
     for (size_t i = 0; i < all->n && out->n < n; i++) {
-        doc *d = &all->v[order[i]];
+        bench_doc *d = &all->v[order[i]];
         char *text;
         size_t len;
-        if (read_text(d->path, cap, &text, &len) != 0)
+        if (bench_read_text(d->path, cap, &text, &len) != 0)
             continue;
-        if (len < min_len || docset_add(out, d->path, d->rel) != 0) {
+        if (len < min_len || bench_docset_add(out, d->path, d->rel, d->size) != 0) {
             free(text);
             continue;
         }
@@ -252,38 +95,38 @@ static uint64_t docset_sample(docset *all, size_t n, size_t min_len, size_t cap,
 typedef struct plant {
     char *text; /* host prefix + " " + excerpt + " " + host suffix */
     size_t len;
-    size_t start, end; /* the excerpt's byte range in text */
-    const doc *src;    /* indexed document it was taken from */
-    size_t src_off;    /* where the excerpt starts in src */
-    uint32_t ntok;     /* tokens in the excerpt */
+    size_t start, end;    /* the excerpt's byte range in text */
+    const bench_doc *src; /* indexed document it was taken from */
+    size_t src_off;       /* where the excerpt starts in src */
+    uint32_t ntok;        /* tokens in the excerpt */
 } plant;
 
 /* Find an excerpt of exactly ntok tokens in a random indexed document. To know the token
  * count without the tokenizer, the excerpt and the bytes around it are ASCII only, where a
  * token is a maximal run of [A-Za-z0-9_] (docs/tokens.md), and no token is longer than
  * PV_TOKEN_MAX bytes (those would be cut into pieces). Returns 0 with *off, *len set. */
-static int pick_excerpt(const docset *ix, uint32_t ntok, uint64_t *rng, const doc **src,
+static int pick_excerpt(const bench_docset *ix, uint32_t ntok, uint64_t *rng, const bench_doc **src,
                         size_t *off, size_t *len)
 {
     for (int tries = 0; tries < 10000; tries++) {
-        const doc *d = &ix->v[rng_below(rng, ix->n)];
+        const bench_doc *d = &ix->v[bench_rng_below(rng, ix->n)];
         const unsigned char *t = (const unsigned char *)d->text;
         if (!t || d->len < 64)
             continue;
-        size_t p = (size_t)rng_below(rng, d->len);
+        size_t p = (size_t)bench_rng_below(rng, d->len);
         /* move to the start of the next token that begins after an ASCII separator */
-        while (p < d->len && (is_word(t[p]) || t[p] >= 0x80))
+        while (p < d->len && (bench_is_word(t[p]) || t[p] >= 0x80))
             p++;
-        while (p < d->len && !is_word(t[p]) && t[p] < 0x80)
+        while (p < d->len && !bench_is_word(t[p]) && t[p] < 0x80)
             p++;
-        if (p >= d->len || !is_word(t[p]))
+        if (p >= d->len || !bench_is_word(t[p]))
             continue;
         size_t s = p, q = p;
         uint32_t n = 0;
         int ok = 1;
         while (n < ntok && ok) {
             size_t b = q;
-            while (q < d->len && is_word(t[q]))
+            while (q < d->len && bench_is_word(t[q]))
                 q++;
             if (q < d->len && t[q] >= 0x80)
                 ok = 0; /* the token may go on with a non-ASCII letter */
@@ -292,7 +135,7 @@ static int pick_excerpt(const docset *ix, uint32_t ntok, uint64_t *rng, const do
             n++;
             if (n == ntok)
                 break;
-            while (q < d->len && !is_word(t[q]) && t[q] < 0x80)
+            while (q < d->len && !bench_is_word(t[q]) && t[q] < 0x80)
                 q++;
             if (q >= d->len || t[q] >= 0x80)
                 ok = 0;
@@ -309,18 +152,18 @@ static int pick_excerpt(const docset *ix, uint32_t ntok, uint64_t *rng, const do
 
 /* A window of about HOST_BYTES of unseen prose, cut on UTF-8 lead bytes, split at a space,
  * with the excerpt planted between the halves. */
-static int make_plant(const docset *ix, const docset *prose, uint32_t ntok, uint64_t *rng,
-                      plant *pl)
+static int make_plant(const bench_docset *ix, const bench_docset *prose, uint32_t ntok,
+                      uint64_t *rng, plant *pl)
 {
-    const doc *src;
+    const bench_doc *src;
     size_t off, elen;
     if (pick_excerpt(ix, ntok, rng, &src, &off, &elen) != 0)
         return -1;
     for (int tries = 0; tries < 1000; tries++) {
-        const doc *h = &prose->v[rng_below(rng, prose->n)];
+        const bench_doc *h = &prose->v[bench_rng_below(rng, prose->n)];
         size_t hs = 0, he = h->len, mid;
         if (h->len > HOST_BYTES) {
-            hs = (size_t)rng_below(rng, h->len - HOST_BYTES);
+            hs = (size_t)bench_rng_below(rng, h->len - HOST_BYTES);
             he = hs + HOST_BYTES;
         }
         while (hs < he && ((unsigned char)h->text[hs] & 0xC0) == 0x80)
@@ -355,33 +198,6 @@ static int make_plant(const docset *ix, const docset *prose, uint32_t ntok, uint
     return -1;
 }
 
-/* Layout-free form of a text, the tokenizer's for ASCII (docs/tokens.md): words of
- * [a-z0-9_] lower-cased, bytes >= 0x80 kept, joined by single spaces, with a space at both
- * ends so a search matches whole words. Returns a malloc'ed string or NULL. */
-static char *token_text(const char *s, size_t n, size_t *outlen)
-{
-    char *out = malloc(n + 3), *w = out;
-    int in_word = 0;
-    if (!out)
-        return NULL;
-    *w++ = ' ';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (is_word(ch) || ch >= 0x80) {
-            *w++ = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-            in_word = 1;
-        } else if (in_word) {
-            *w++ = ' ';
-            in_word = 0;
-        }
-    }
-    if (in_word)
-        *w++ = ' ';
-    *w = '\0';
-    *outlen = (size_t)(w - out);
-    return out;
-}
-
 /* Layout-free texts of the indexed documents, made on first use (about the corpus size). */
 typedef struct normset {
     char **t;
@@ -389,7 +205,7 @@ typedef struct normset {
     size_t n;
 } normset;
 
-static int normset_init(normset *ns, const docset *ix)
+static int normset_init(normset *ns, const bench_docset *ix)
 {
     if (ns->t)
         return 0;
@@ -400,7 +216,7 @@ static int normset_init(normset *ns, const docset *ix)
     ns->n = ix->n;
     for (size_t i = 0; i < ix->n; i++)
         if (ix->v[i].text)
-            ns->t[i] = token_text(ix->v[i].text, ix->v[i].len, &ns->len[i]);
+            ns->t[i] = bench_token_text(ix->v[i].text, ix->v[i].len, &ns->len[i]);
     return 0;
 }
 
@@ -417,7 +233,7 @@ static void normset_free(normset *ns)
 static size_t docs_with(const normset *ns, const char *passage, size_t n)
 {
     size_t count = 0, plen;
-    char *p = token_text(passage, n, &plen);
+    char *p = bench_token_text(passage, n, &plen);
     for (size_t i = 0; p && i < ns->n; i++)
         if (ns->t[i] && memmem(ns->t[i], ns->len[i], p, plen))
             count++;
@@ -433,20 +249,20 @@ static size_t docs_with(const normset *ns, const char *passage, size_t n)
 typedef struct edited {
     char *text;
     size_t len;
-    const doc *src;
+    const bench_doc *src;
 } edited;
 
 /* An excerpt of EDIT_BYTES from a random indexed document of at least that size, starting
  * on a UTF-8 lead byte, with one ASCII word in every EDIT_EVERY bytes replaced by other
  * characters of the same class (the same edits as bench_query's latency queries). */
-static int make_edited(const docset *ix, uint64_t *rng, edited *e)
+static int make_edited(const bench_docset *ix, uint64_t *rng, edited *e)
 {
     for (int tries = 0; tries < 10000; tries++) {
-        const doc *d = &ix->v[rng_below(rng, ix->n)];
+        const bench_doc *d = &ix->v[bench_rng_below(rng, ix->n)];
         size_t off;
         if (!d->text || d->len < EDIT_BYTES + 8)
             continue;
-        off = (size_t)rng_below(rng, d->len - EDIT_BYTES - 4);
+        off = (size_t)bench_rng_below(rng, d->len - EDIT_BYTES - 4);
         while (((unsigned char)d->text[off] & 0xC0) == 0x80)
             off++;
         e->text = malloc(EDIT_BYTES + 1);
@@ -456,26 +272,7 @@ static int make_edited(const docset *ix, uint64_t *rng, edited *e)
         e->text[EDIT_BYTES] = '\0';
         e->len = EDIT_BYTES;
         e->src = d;
-        for (size_t base = 0; base < e->len; base += EDIT_EVERY) {
-            size_t end = base + EDIT_EVERY < e->len ? base + EDIT_EVERY : e->len;
-            size_t q = base + (size_t)rng_below(rng, end - base);
-            while (q < e->len && !is_word((unsigned char)e->text[q]))
-                q++;
-            while (q > 0 && is_word((unsigned char)e->text[q - 1]))
-                q--;
-            for (; q < e->len && is_word((unsigned char)e->text[q]); q++) {
-                char ch = e->text[q];
-                unsigned r = 1 + (unsigned)rng_below(rng, 9);
-                if (ch >= 'a' && ch <= 'z')
-                    e->text[q] = (char)('a' + (ch - 'a' + r) % 26);
-                else if (ch >= 'A' && ch <= 'Z')
-                    e->text[q] = (char)('A' + (ch - 'A' + r) % 26);
-                else if (ch >= '0' && ch <= '9')
-                    e->text[q] = (char)('0' + (ch - '0' + r) % 10);
-                else
-                    e->text[q] = 'q';
-            }
-        }
+        bench_apply_edits(e->text, e->len, EDIT_EVERY, rng);
         return 0;
     }
     return -1;
@@ -522,7 +319,7 @@ static int cmp_fpdf(const void *a, const void *b)
     return (x->fp > y->fp) - (x->fp < y->fp);
 }
 
-static int df_measure(const docset *ix, uint32_t k, uint32_t w, dfstats *st, fpdf **table,
+static int df_measure(const bench_docset *ix, uint32_t k, uint32_t w, dfstats *st, fpdf **table,
                       size_t *ntable)
 {
     int rc = -1;
@@ -534,7 +331,7 @@ static int df_measure(const docset *ix, uint32_t k, uint32_t w, dfstats *st, fpd
 
     memset(st, 0, sizeof *st);
     for (size_t i = 0; i < ix->n; i++) {
-        const doc *d = &ix->v[i];
+        const bench_doc *d = &ix->v[i];
         size_t nk, nsel;
         if (!d->text)
             continue;
@@ -634,7 +431,7 @@ typedef struct study {
     size_t nconfigs;
     uint64_t n, seed;
     unsigned jobs;
-    docset ix, prose, code;
+    bench_docset ix, prose, code;
     uint64_t ix_bytes, prose_bytes, code_bytes;
     plant *plants[2];
     size_t nplants[2];
@@ -683,9 +480,9 @@ static int looks_numeric(const char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         size_t b, len, digits = 0, hex = 0;
-        while (i < n && !is_word((unsigned char)s[i]))
+        while (i < n && !bench_is_word((unsigned char)s[i]))
             i++;
-        for (b = i; i < n && is_word((unsigned char)s[i]); i++) {
+        for (b = i; i < n && bench_is_word((unsigned char)s[i]); i++) {
             char ch = (char)(s[i] | 0x20);
             digits += s[i] >= '0' && s[i] <= '9';
             hex += (s[i] >= '0' && s[i] <= '9') || (ch >= 'a' && ch <= 'f');
@@ -733,7 +530,7 @@ static void line_range(const char *t, size_t len, uint32_t a, uint32_t b, size_t
 }
 
 typedef struct sample_span {
-    const doc *q;
+    const bench_doc *q;
     const char *kind;
     uint32_t start, end, line_start, line_end, tokens;
     char locator[512];
@@ -747,12 +544,12 @@ typedef struct reservoir {
     uint64_t seen;
 } reservoir;
 
-static void reservoir_add(reservoir *rv, uint64_t *rng, const doc *d, const char *kind,
+static void reservoir_add(reservoir *rv, uint64_t *rng, const bench_doc *d, const char *kind,
                           const pv_span *sp)
 {
     size_t slot;
     rv->seen++;
-    slot = rv->n < SAMPLE_SPANS ? rv->n++ : (size_t)rng_below(rng, rv->seen);
+    slot = rv->n < SAMPLE_SPANS ? rv->n++ : (size_t)bench_rng_below(rng, rv->seen);
     if (slot >= SAMPLE_SPANS)
         return;
     sample_span *ss = &rv->v[slot];
@@ -775,14 +572,14 @@ static void reservoir_add(reservoir *rv, uint64_t *rng, const doc *d, const char
 /* Match every unseen document with common = threshold and count spans; with samples (two
  * reservoirs: spans without, then with license words), keep non-common spans for
  * inspection. */
-static int match_unseen(const pv_index *ix, const docset *set, const char *kind, uint32_t t,
+static int match_unseen(const pv_index *ix, const bench_docset *set, const char *kind, uint32_t t,
                         uint32_t common, span_counts *sc, reservoir *samples, uint64_t *rng)
 {
     pv_match_opts mo = PV_MATCH_OPTS_INIT;
     mo.common = common;
     memset(sc, 0, sizeof *sc);
     for (size_t i = 0; i < set->n; i++) {
-        const doc *d = &set->v[i];
+        const bench_doc *d = &set->v[i];
         pv_result *res = NULL;
         pv_err err = {0};
         if (pv_match_run(ix, d->text, d->len, &mo, &res, &err) != 0) {
@@ -811,18 +608,11 @@ static int match_unseen(const pv_index *ix, const docset *set, const char *kind,
     return 0;
 }
 
-static const doc *find_doc(const docset *s, const char *rel)
-{
-    doc key = {0};
-    key.rel = (char *)rel;
-    return bsearch(&key, s->v, s->n, sizeof *s->v, cmp_doc);
-}
-
 static void write_spans(FILE *f, const study *S, const reservoir *rv)
 {
     for (size_t i = 0; i < rv->n; i++) {
         const sample_span *ss = &rv->v[i];
-        const doc *src = find_doc(&S->ix, ss->locator);
+        const bench_doc *src = bench_docset_find(&S->ix, ss->locator);
         fprintf(f, "[%zu] %s %s lines %u-%u, %u tokens\n    query : ", i + 1, ss->kind, ss->q->path,
                 ss->line_start, ss->line_end, ss->tokens);
         print_excerpt(f, ss->q->text + ss->start, ss->end - ss->start, 400);
@@ -865,8 +655,8 @@ static void write_sample(const study *S, const result_row *r, const reservoir sa
  * none is kept there (the t = k + w - 1 guarantee would be broken); at or over the posting
  * cap, all of them are common to the matcher, which then keeps only a few documents, so src
  * cannot be named: a miss by design. */
-static uint32_t winnowed_min_df(const doc *src, size_t off, size_t len, uint32_t k, uint32_t w,
-                                const fpdf *table, size_t ntable)
+static uint32_t winnowed_min_df(const bench_doc *src, size_t off, size_t len, uint32_t k,
+                                uint32_t w, const fpdf *table, size_t ntable)
 {
     pv_tokens toks = {0};
     uint64_t *fps = NULL;
@@ -975,17 +765,12 @@ static int measure_edits(const study *S, const pv_index *ix, result_row *r)
         const edited *e = &S->edits[i];
         pv_result *res = NULL;
         pv_err err = {0};
-        int named = 0;
         if (pv_match_run(ix, e->text, e->len, &mo, &res, &err) != 0) {
             fprintf(stderr, "bench_params: match: %s\n", err.msg);
             return -1;
         }
         sum += res->coverage;
-        for (size_t j = 0; j < res->nspans && !named; j++)
-            for (size_t m = 0; m < res->spans[j].nsources && !named; m++)
-                named = res->spans[j].sources[m].locator &&
-                        !strcmp(res->spans[j].sources[m].locator, e->src->rel);
-        r->edit_named += named;
+        r->edit_named += bench_result_names(res, e->src->rel);
         pv_result_free(res);
     }
     r->edit_coverage = S->nedits ? sum / (double)S->nedits : 0;
@@ -1024,12 +809,12 @@ static int run_config(study *S, uint32_t k, uint32_t w, result_row *r)
     bo.diag = diag_cb;
     snprintf(idx_path, sizeof idx_path, "%s/params-k%u-w%u.pvx", S->out, k, w);
 
-    t0 = now_sec();
+    t0 = bench_now_sec();
     if (pv_index_build(idx_path, sources, 1, &bo, &bs, &err) != 0) {
         fprintf(stderr, "bench_params: build k=%u w=%u: %s\n", k, w, err.msg);
         goto done;
     }
-    r->build_s = now_sec() - t0;
+    r->build_s = bench_now_sec() - t0;
     r->input_bytes = bs.bytes;
     r->index_bytes = bs.index_bytes;
     r->documents = bs.documents;
@@ -1061,7 +846,7 @@ static int run_config(study *S, uint32_t k, uint32_t w, result_row *r)
         goto done;
     }
     fprintf(stderr, "bench_params: k=%u w=%u: document frequency measured (%.1f s)\n", k, w,
-            now_sec() - t0);
+            bench_now_sec() - t0);
     if (recall(S, ix, k, w, table, ntable, UINT32_MAX, miss, r->recall_named, r->recall_other,
                r->recall_none, r->recall_overcap) ||
         recall(S, ix, k, w, table, ntable, thresholds[DEFAULT_THRESH_INDEX], NULL,
@@ -1073,7 +858,8 @@ static int run_config(study *S, uint32_t k, uint32_t w, result_row *r)
     /* (b) and (d): spans on never-indexed text, at every common threshold */
     if (measure_edits(S, ix, r) != 0)
         goto done;
-    fprintf(stderr, "bench_params: k=%u w=%u: recall measured (%.1f s)\n", k, w, now_sec() - t0);
+    fprintf(stderr, "bench_params: k=%u w=%u: recall measured (%.1f s)\n", k, w,
+            bench_now_sec() - t0);
     samples = calloc(2, sizeof *samples);
     if (!samples)
         goto done;
@@ -1087,7 +873,7 @@ static int run_config(study *S, uint32_t k, uint32_t w, result_row *r)
     }
     write_sample(S, r, samples);
     fprintf(stderr, "bench_params: k=%u w=%u: unseen text matched at %d thresholds (%.1f s)\n", k,
-            w, NTHRESH, now_sec() - t0);
+            w, NTHRESH, bench_now_sec() - t0);
 
     rc = 0;
 done:
@@ -1301,7 +1087,7 @@ int main(int argc, char **argv)
     int rc = 3;
     study S = {0};
     result_row *rows = NULL;
-    docset prose_all = {0}, code_all = {0};
+    bench_docset prose_all = {0}, code_all = {0};
     uint64_t rng;
     char path[PATH_MAX];
     FILE *md = NULL;
@@ -1331,11 +1117,11 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--configs")) {
             if (parse_configs(v, &S))
                 goto usage_error;
-        } else if (!strcmp(a, "-n") && !parse_u64(v, &u) && u > 0)
+        } else if (!strcmp(a, "-n") && !bench_parse_u64(v, &u) && u > 0)
             S.n = u;
-        else if (!strcmp(a, "--jobs") && !parse_u64(v, &u) && u <= 256)
+        else if (!strcmp(a, "--jobs") && !bench_parse_u64(v, &u) && u <= 256)
             S.jobs = (unsigned)u;
-        else if (!strcmp(a, "--seed") && !parse_u64(v, &u))
+        else if (!strcmp(a, "--seed") && !bench_parse_u64(v, &u))
             S.seed = u;
         else
             goto usage_error;
@@ -1348,18 +1134,15 @@ int main(int argc, char **argv)
     }
 
     /* the index corpus, whole in memory (it is a subset: tens of MB) */
-    if (walk(&S.ix, S.corpus, "", &S.skip) != 0)
+    if (bench_docset_load(&S.ix, S.corpus, S.skip.v, S.skip.n, "bench_params") != 0)
         goto done;
-    qsort(S.ix.v, S.ix.n, sizeof *S.ix.v, cmp_doc);
-    S.ix_bytes = docset_load_all(&S.ix, MAX_FILE_SIZE);
+    S.ix_bytes = docset_load_all(&S.ix, BENCH_MAX_FILE_SIZE);
 
     /* never-indexed text */
     rng = S.seed;
-    if (walk(&prose_all, S.prose_dir, "", NULL) != 0 ||
-        (S.code_dir && walk(&code_all, S.code_dir, "", NULL) != 0))
+    if (bench_docset_load(&prose_all, S.prose_dir, NULL, 0, "bench_params") != 0 ||
+        (S.code_dir && bench_docset_load(&code_all, S.code_dir, NULL, 0, "bench_params") != 0))
         goto done;
-    qsort(prose_all.v, prose_all.n, sizeof *prose_all.v, cmp_doc);
-    qsort(code_all.v, code_all.n, sizeof *code_all.v, cmp_doc);
     S.prose_bytes = docset_sample(&prose_all, S.n, 256, UNSEEN_CAP, &rng, &S.prose);
     S.code_bytes = docset_sample(&code_all, S.n, 256, UNSEEN_CAP, &rng, &S.code);
     fprintf(stderr,
@@ -1427,10 +1210,10 @@ done:
     free(S.edits);
     free(rows);
     normset_free(&S.norm);
-    docset_free(&S.ix);
-    docset_free(&S.prose);
-    docset_free(&S.code);
-    docset_free(&prose_all);
-    docset_free(&code_all);
+    bench_docset_free(&S.ix);
+    bench_docset_free(&S.prose);
+    bench_docset_free(&S.code);
+    bench_docset_free(&prose_all);
+    bench_docset_free(&code_all);
     return rc;
 }

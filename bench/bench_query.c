@@ -2,11 +2,10 @@
  * bench_query.c - the query side of `make bench` (bench/run.sh): latency of pv_match_run on
  * edited excerpts of the indexed corpus, query files for the batch test, in-process batch
  * throughput, index facts, and a child timer for machines without GNU time.
- * Uses only the public API (include/provscan.h).
+ * Uses only the public API (include/provscan.h) and the shared helpers of bench_util.h.
  */
 #define _GNU_SOURCE /* memmem */
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,14 +19,12 @@
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "provscan.h"
 
-#define MAX_FILE_SIZE PV_DEFAULT_MAX_FILE_SIZE /* what `provscan index` indexes by default */
 #define MAX_QUERY_SIZE ((size_t)1 << 20)
-#define BINARY_PROBE 8192 /* the indexer calls a file binary on a NUL byte in these bytes */
 #define WARMUP_QUERIES 20
 
 static const char usage[] =
@@ -39,28 +36,6 @@ static const char usage[] =
     "       bench_query time OUTFILE CMD [ARG...]\n";
 
 /* ---- small helpers --------------------------------------------------------------------- */
-
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* splitmix64: a small, good, seedable generator; the same seed gives the same queries. */
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
-/* Uniform in [0, n); n > 0. The modulo bias is negligible for the sizes used here. */
-static uint64_t rng_below(uint64_t *s, uint64_t n)
-{
-    return rng_next(s) % n;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -79,222 +54,28 @@ static double quantile(const double *v, size_t n, double q)
     return v[r - 1];
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* Read a whole file (at most cap bytes) into a malloc'ed NUL-terminated buffer. */
-static int read_file(const char *path, size_t cap, char **buf, size_t *len)
-{
-    int rc = -1;
-    FILE *f = fopen(path, "rb");
-    char *b = NULL;
-    size_t n = 0, sz = 0;
-    if (!f)
-        goto done;
-    for (;;) {
-        if (n == sz) {
-            size_t nsz = sz ? sz * 2 : 65536;
-            char *nb;
-            if (sz >= cap + 1)
-                break;
-            if (nsz > cap + 1)
-                nsz = cap + 1;
-            nb = realloc(b, nsz + 1);
-            if (!nb)
-                goto done;
-            b = nb;
-            sz = nsz;
-        }
-        size_t got = fread(b + n, 1, sz - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f) || n > cap)
-        goto done;
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
-    b = NULL;
-    rc = 0;
-done:
-    if (f)
-        fclose(f);
-    free(b);
-    return rc;
-}
-
-/* ---- the corpus: every file the indexer would take, by path relative to the root ------- */
-
-typedef struct doc {
-    char *rel;   /* locator the index gives it: path relative to the corpus root */
-    char *path;  /* path to open */
-    size_t size; /* bytes */
-    int state;   /* 0 unknown, 1 text, 2 binary (not indexed) */
-} doc;
-
-typedef struct corpus {
-    doc *v;
-    size_t n, cap;
-} corpus;
-
-static void corpus_free(corpus *c)
-{
-    for (size_t i = 0; i < c->n; i++) {
-        free(c->v[i].rel);
-        free(c->v[i].path);
-    }
-    free(c->v);
-    c->v = NULL;
-    c->n = c->cap = 0;
-}
-
-static int corpus_add(corpus *c, const char *path, const char *rel, size_t size)
-{
-    if (c->n == c->cap) {
-        size_t ncap = c->cap ? c->cap * 2 : 1024;
-        doc *nv = realloc(c->v, ncap * sizeof *nv);
-        if (!nv)
-            return -1;
-        c->v = nv;
-        c->cap = ncap;
-    }
-    doc *d = &c->v[c->n];
-    d->rel = strdup(rel);
-    d->path = strdup(path);
-    d->size = size;
-    d->state = 0;
-    if (!d->rel || !d->path) {
-        free(d->rel);
-        free(d->path);
-        return -1;
-    }
-    c->n++;
-    return 0;
-}
-
-/* Walk dir (rel is its path below the root, "" for the root) without following symlinks,
- * skipping .git folders and files the indexer skips by size, as pv_index_build does. */
-static int walk(corpus *c, const char *dir, const char *rel)
-{
-    int rc = 0;
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    if (!d) {
-        fprintf(stderr, "bench_query: cannot open '%s': %s\n", dir, strerror(errno));
-        return -1;
-    }
-    while (rc == 0 && (e = readdir(d)) != NULL) {
-        char path[PATH_MAX], sub[PATH_MAX];
-        struct stat st;
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, ".git"))
-            continue;
-        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path ||
-            snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name) >= (int)sizeof sub)
-            continue;
-        if (lstat(path, &st) != 0)
-            continue;
-        if (S_ISDIR(st.st_mode))
-            rc = walk(c, path, sub);
-        else if (S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size <= MAX_FILE_SIZE)
-            rc = corpus_add(c, path, sub, (size_t)st.st_size);
-    }
-    closedir(d);
-    return rc;
-}
-
-static int cmp_doc(const void *a, const void *b)
-{
-    return strcmp(((const doc *)a)->rel, ((const doc *)b)->rel);
-}
-
-static int corpus_load(corpus *c, const char *root)
-{
-    if (walk(c, root, "") != 0)
-        return -1;
-    qsort(c->v, c->n, sizeof *c->v, cmp_doc);
-    return 0;
-}
-
-/* Whether the indexer took d as text (no NUL byte in its first 8 KiB); cached. */
-static int doc_is_text(doc *d)
-{
-    if (d->state == 0) {
-        char buf[BINARY_PROBE];
-        FILE *f = fopen(d->path, "rb");
-        size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
-        if (f)
-            fclose(f);
-        d->state = (f && n > 0 && !memchr(buf, 0, n)) ? 1 : 2;
-    }
-    return d->state == 1;
-}
-
 /* ---- queries: an excerpt of a random document with a word changed every ~EVERY bytes -- */
 
 typedef struct query {
     char *text;
     char *orig; /* the excerpt before edits (same byte offsets as text) */
     size_t len;
-    const doc *src;
+    const bench_doc *src;
     size_t offset; /* where the excerpt starts in src */
 } query;
 
-static int is_word(unsigned char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           ch == '_';
-}
-
-/* Change one word in every stretch of `every` bytes: find the first ASCII word at or after
- * a random point of the stretch and replace each of its characters by a different one of
- * the same class, so the token certainly changes and byte offsets stay put. */
-static void apply_edits(char *t, size_t len, size_t every, uint64_t *rng)
-{
-    if (every == 0)
-        return;
-    for (size_t base = 0; base < len; base += every) {
-        size_t end = base + every < len ? base + every : len;
-        size_t p = base + (size_t)rng_below(rng, end - base);
-        while (p < len && !is_word((unsigned char)t[p]))
-            p++;
-        while (p > 0 && is_word((unsigned char)t[p - 1]))
-            p--;
-        for (; p < len && is_word((unsigned char)t[p]); p++) {
-            char ch = t[p];
-            unsigned r = 1 + (unsigned)rng_below(rng, 9);
-            if (ch >= 'a' && ch <= 'z')
-                t[p] = (char)('a' + (ch - 'a' + r) % 26);
-            else if (ch >= 'A' && ch <= 'Z')
-                t[p] = (char)('A' + (ch - 'A' + r) % 26);
-            else if (ch >= '0' && ch <= '9')
-                t[p] = (char)('0' + (ch - '0' + r) % 10);
-            else
-                t[p] = 'q';
-        }
-    }
-}
-
 /* Make one query of exactly size bytes from a random text document of at least that size.
  * The excerpt starts on a UTF-8 lead byte. Returns 0, or -1 when no document fits. */
-static int make_query(corpus *c, const size_t *eligible, size_t neligible, size_t size,
+static int make_query(bench_docset *c, const size_t *eligible, size_t neligible, size_t size,
                       size_t every, uint64_t *rng, query *q)
 {
     for (int tries = 0; tries < 1000; tries++) {
-        doc *d = &c->v[eligible[rng_below(rng, neligible)]];
+        bench_doc *d = &c->v[eligible[bench_rng_below(rng, neligible)]];
         FILE *f;
         size_t off;
-        if (!doc_is_text(d))
+        if (!bench_doc_is_text(d))
             continue;
-        off = (size_t)rng_below(rng, d->size - size + 1);
+        off = (size_t)bench_rng_below(rng, d->size - size + 1);
         f = fopen(d->path, "rb");
         if (!f)
             continue;
@@ -329,7 +110,7 @@ static int make_query(corpus *c, const size_t *eligible, size_t neligible, size_
         q->len = size;
         q->src = d;
         q->offset = off + skip;
-        apply_edits(q->text, size, every, rng);
+        bench_apply_edits(q->text, size, every, rng);
         return 0;
     }
     return -1;
@@ -341,50 +122,16 @@ static int make_query(corpus *c, const size_t *eligible, size_t neligible, size_
  * there are more copies than max_sources); else only unrelated documents; else no span. */
 enum { FOUND_NAMED, FOUND_COPY, FOUND_ELSEWHERE, FOUND_NONE };
 
-static const doc *find_doc(const corpus *c, const char *rel)
+static int holds_passage(const bench_docset *c, const char *rel, const char *passage, size_t n)
 {
-    doc key = {0};
-    key.rel = (char *)rel;
-    return bsearch(&key, c->v, c->n, sizeof *c->v, cmp_doc);
-}
-
-/* Layout-free form of a text, close to the tokenizer's for ASCII (docs/tokens.md): words
- * of [a-z0-9_] lower-cased, and bytes >= 0x80 kept, joined by single spaces, with a space
- * at both ends so a search matches whole words. Returns a malloc'ed string or NULL. */
-static char *token_text(const char *s, size_t n, size_t *outlen)
-{
-    char *out = malloc(n + 3), *w = out;
-    int in_word = 0;
-    if (!out)
-        return NULL;
-    *w++ = ' ';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (is_word(ch) || ch >= 0x80) {
-            *w++ = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-            in_word = 1;
-        } else if (in_word) {
-            *w++ = ' ';
-            in_word = 0;
-        }
-    }
-    if (in_word)
-        *w++ = ' ';
-    *w = '\0';
-    *outlen = (size_t)(w - out);
-    return out;
-}
-
-static int holds_passage(const corpus *c, const char *rel, const char *passage, size_t n)
-{
-    const doc *d = find_doc(c, rel);
+    const bench_doc *d = bench_docset_find(c, rel);
     char *text = NULL, *tt = NULL, *tp = NULL;
     size_t len = 0, ttlen = 0, tplen = 0;
     int found = 0;
-    if (!d || read_file(d->path, MAX_FILE_SIZE, &text, &len) != 0)
+    if (!d || bench_read_file(d->path, BENCH_MAX_FILE_SIZE, &text, &len) != 0)
         return 0;
-    tt = token_text(text, len, &ttlen);
-    tp = token_text(passage, n, &tplen);
+    tt = bench_token_text(text, len, &ttlen);
+    tp = bench_token_text(passage, n, &tplen);
     found = tt && tp && tplen > 1 && memmem(tt, ttlen, tp, tplen) != NULL;
     free(text);
     free(tt);
@@ -392,15 +139,12 @@ static int holds_passage(const corpus *c, const char *rel, const char *passage, 
     return found;
 }
 
-static int classify(const corpus *c, const pv_result *res, const query *q)
+static int classify(const bench_docset *c, const pv_result *res, const query *q)
 {
     if (res->nspans == 0)
         return FOUND_NONE;
-    for (size_t i = 0; i < res->nspans; i++)
-        for (size_t j = 0; j < res->spans[i].nsources; j++)
-            if (res->spans[i].sources[j].locator &&
-                !strcmp(res->spans[i].sources[j].locator, q->src->rel))
-                return FOUND_NAMED;
+    if (bench_result_names(res, q->src->rel))
+        return FOUND_NAMED;
     for (size_t i = 0; i < res->nspans; i++) {
         const pv_span *sp = &res->spans[i];
         for (size_t j = 0; j < sp->nsources; j++)
@@ -479,7 +223,7 @@ static int parse_sizes(const char *s, qopts *o)
     o->nsizes = 0;
     for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         uint64_t v;
-        if (o->nsizes == 16 || parse_u64(tok, &v) || v == 0 || v > MAX_QUERY_SIZE)
+        if (o->nsizes == 16 || bench_parse_u64(tok, &v) || v == 0 || v > MAX_QUERY_SIZE)
             return -1;
         o->sizes[o->nsizes++] = (size_t)v;
     }
@@ -499,16 +243,16 @@ static int parse_qopts(int argc, char **argv, qopts *o)
             return -1;
         const char *v = argv[++i];
         if (!strcmp(a, "-n")) {
-            if (parse_u64(v, &o->n) || o->n == 0)
+            if (bench_parse_u64(v, &o->n) || o->n == 0)
                 return -1;
         } else if (!strcmp(a, "-s")) {
             if (parse_sizes(v, o))
                 return -1;
         } else if (!strcmp(a, "-e")) {
-            if (parse_u64(v, &o->every))
+            if (bench_parse_u64(v, &o->every))
                 return -1;
         } else if (!strcmp(a, "--seed")) {
-            if (parse_u64(v, &o->seed))
+            if (bench_parse_u64(v, &o->seed))
                 return -1;
         } else {
             return -1;
@@ -518,7 +262,7 @@ static int parse_qopts(int argc, char **argv, qopts *o)
 }
 
 /* Documents of at least size bytes; *out is malloc'ed. */
-static size_t eligible_docs(const corpus *c, size_t size, size_t **out)
+static size_t eligible_docs(const bench_docset *c, size_t size, size_t **out)
 {
     size_t n = 0;
     *out = malloc((c->n ? c->n : 1) * sizeof **out);
@@ -535,7 +279,7 @@ static int cmd_latency(int argc, char **argv)
 {
     int rc = 3;
     pv_index *ix = NULL;
-    corpus c = {0};
+    bench_docset c = {0};
     qopts o = {0, 200, {1024, 2048, 10240}, 3, 200, 1};
     double *times = NULL;
     size_t *elig = NULL;
@@ -545,7 +289,8 @@ static int cmd_latency(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    if (open_index(argv[0], &ix) != 0 || corpus_load(&c, argv[1]) != 0)
+    if (open_index(argv[0], &ix) != 0 ||
+        bench_docset_load(&c, argv[1], NULL, 0, "bench_query") != 0)
         goto done;
     times = malloc(o.n * sizeof *times);
     if (!times)
@@ -570,9 +315,9 @@ static int cmd_latency(int argc, char **argv)
                 fprintf(stderr, "bench_query: cannot sample a %zu-byte query\n", size);
                 goto done;
             }
-            t0 = now_sec();
+            t0 = bench_now_sec();
             int mrc = pv_match_run(ix, q.text, q.len, &mo, &res, &err);
-            t1 = now_sec();
+            t1 = bench_now_sec();
             if (mrc != 0) {
                 fprintf(stderr, "bench_query: match: %s\n", err.msg);
                 free(q.text);
@@ -613,7 +358,7 @@ static int cmd_latency(int argc, char **argv)
 done:
     free(elig);
     free(times);
-    corpus_free(&c);
+    bench_docset_free(&c);
     pv_index_free(ix);
     return rc;
 }
@@ -622,7 +367,7 @@ done:
 static int cmd_gen(int argc, char **argv)
 {
     int rc = 3;
-    corpus c = {0};
+    bench_docset c = {0};
     qopts o = {0, 500, {10240}, 1, 200, 2};
     size_t *elig = NULL, neligible;
     uint64_t rng, bytes = 0;
@@ -631,7 +376,7 @@ static int cmd_gen(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    if (corpus_load(&c, argv[0]) != 0)
+    if (bench_docset_load(&c, argv[0], NULL, 0, "bench_query") != 0)
         goto done;
     if (mkdir(argv[1], 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "bench_query: cannot create '%s': %s\n", argv[1], strerror(errno));
@@ -665,7 +410,7 @@ static int cmd_gen(int argc, char **argv)
     rc = 0;
 done:
     free(elig);
-    corpus_free(&c);
+    bench_docset_free(&c);
     return rc;
 }
 
@@ -690,13 +435,13 @@ static int cmd_batch(int argc, char **argv)
         pv_result *res = NULL;
         pv_err err = {0};
         double t0;
-        if (read_file(argv[i], MAX_QUERY_SIZE, &text, &len) != 0) {
+        if (bench_read_file(argv[i], MAX_QUERY_SIZE, &text, &len) != 0) {
             fprintf(stderr, "bench_query: cannot read '%s'\n", argv[i]);
             goto done;
         }
-        t0 = now_sec();
+        t0 = bench_now_sec();
         int mrc = pv_match_run(ix, text, len, &mo, &res, &err);
-        total += now_sec() - t0;
+        total += bench_now_sec() - t0;
         free(text);
         if (mrc != 0) {
             fprintf(stderr, "bench_query: match '%s': %s\n", argv[i], err.msg);
@@ -731,7 +476,7 @@ static int cmd_build(int argc, char **argv)
     }
     for (int i = 2; i < argc; i += 2) {
         uint64_t v;
-        if (i + 1 >= argc || parse_u64(argv[i + 1], &v)) {
+        if (i + 1 >= argc || bench_parse_u64(argv[i + 1], &v)) {
             fputs(usage, stderr);
             return 2;
         }
@@ -745,14 +490,14 @@ static int cmd_build(int argc, char **argv)
         }
     }
     sources[0] = argv[1];
-    t0 = now_sec();
+    t0 = bench_now_sec();
     if (pv_index_build(argv[0], sources, 1, &bo, &st, &err) != 0) {
         fprintf(stderr, "bench_query: %s\n", err.msg);
         return 3;
     }
     printf("seconds=%.3f memory=%zu jobs=%u documents=%llu bytes=%llu tokens=%llu "
            "postings=%llu fingerprints=%llu runs=%llu index_bytes=%llu\n",
-           now_sec() - t0, bo.memory, bo.jobs, (unsigned long long)st.documents,
+           bench_now_sec() - t0, bo.memory, bo.jobs, (unsigned long long)st.documents,
            (unsigned long long)st.bytes, (unsigned long long)st.tokens,
            (unsigned long long)st.postings, (unsigned long long)st.fingerprints,
            (unsigned long long)st.runs, (unsigned long long)st.index_bytes);
@@ -773,7 +518,7 @@ static int cmd_time(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    t0 = now_sec();
+    t0 = bench_now_sec();
     pid = fork();
     if (pid < 0) {
         perror("bench_query: fork");
@@ -789,7 +534,7 @@ static int cmd_time(int argc, char **argv)
             perror("bench_query: waitpid");
             return 3;
         }
-    double elapsed = now_sec() - t0;
+    double elapsed = bench_now_sec() - t0;
     /* the only child this process waited for, so its peak RSS is the children's maximum */
     getrusage(RUSAGE_CHILDREN, &ru);
     f = fopen(argv[0], "w");

@@ -53,10 +53,11 @@ verdict() { if [ "$(calc "($1) ? 1 : 0")" = 1 ]; then echo ok; else echo MISSED;
 PKGS="libpcre2-8 libzstd libxxhash libutf8proc libcjson"
 # shellcheck disable=SC2086
 LIBS="$(pkg-config --libs $PKGS 2>/dev/null || echo -lpcre2-8 -lzstd -lxxhash -lutf8proc -lcjson)"
+# bench_util.c holds the helpers both programs share
 for h in bench_query bench_params; do
     # shellcheck disable=SC2086
     $CC -std=c11 -O2 -Wall -Wextra -Iinclude -Icommon -Iscanner -o "$HELPERS/$h" \
-        "bench/$h.c" "$LIB" $LIBS -lpthread -lm || die "cannot build $HELPERS/$h"
+        "bench/$h.c" bench/bench_util.c "$LIB" $LIBS -lpthread -lm || die "cannot build $HELPERS/$h"
 done
 
 # timed FILE CMD...: run CMD; FILE receives "SECONDS MAXRSS_KIB USER_S SYS_S" (GNU time, else

@@ -14,6 +14,11 @@
 
 /* Hits from a common fingerprint are kept for at most this many documents. */
 #define COMMON_DOCS_KEPT 16
+/* A document holding a fingerprint at more places than this gets one hit per query
+ * position, on the diagonal followed so far. */
+#define PER_DOC_ALL 4
+/* Hits from common fingerprints kept per query; beyond it common text adds no evidence. */
+#define MAX_COMMON_HITS (1u << 22)
 /* Diagonal drift tolerated inside one chain (tokens inserted or deleted). */
 #define DIAG_SLACK 4
 
@@ -43,7 +48,9 @@ typedef struct lookup_ctx {
     uint32_t common, cap;
     const uint8_t *weak; /* per query k-gram: made only of numbers or 1-character tokens */
     hit *hits;
-    size_t nhits, cap_hits;
+    size_t nhits, cap_hits, ncommon_hits;
+    int64_t *diag; /* per document of the current fingerprint: the diagonal followed */
+    size_t cap_diag;
 } lookup_ctx;
 
 static int cmp_qfp(const void *a, const void *b)
@@ -64,31 +71,77 @@ static int cmp_hit(const void *a, const void *b)
     return x->dpos < y->dpos ? -1 : x->dpos > y->dpos;
 }
 
+static int add_hit(lookup_ctx *c, uint32_t qpos, const pv_posting *p, uint32_t common)
+{
+    hit *h;
+    if (pv_array__grow((void **)&c->hits, &c->cap_hits, c->nhits + 1, sizeof *c->hits))
+        return PV_ENOMEM;
+    h = &c->hits[c->nhits++];
+    h->doc = p->doc;
+    h->qpos = qpos;
+    h->dpos = p->pos;
+    h->origin = p->origin;
+    h->common = common;
+    c->ncommon_hits += common;
+    return 0;
+}
+
+/* Index in p[lo, hi) (sorted by position) of the posting whose position is closest to
+ * target. */
+static size_t closest(const pv_posting *p, size_t lo, size_t hi, int64_t target)
+{
+    size_t a = lo, b = hi;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if ((int64_t)p[mid].pos < target)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    if (a == hi)
+        return hi - 1;
+    if (a > lo && target - (int64_t)p[a - 1].pos <= (int64_t)p[a].pos - target)
+        return a - 1;
+    return a;
+}
+
+/* Turn one fingerprint's postings into hits, for each of its query positions. A document
+ * holding the fingerprint at a few places gives a hit for each; one holding it at many
+ * places (repeated text) gives, for each query position, the one posting that continues
+ * the diagonal followed so far, so repetitive text costs hits in proportion to the query,
+ * not to the query times the document. */
 static int on_postings(void *vctx, size_t i, const pv_posting *p, size_t np)
 {
     lookup_ctx *c = vctx;
-    size_t df = 0, j, qi, kept_docs = 0;
+    size_t df = 0, j, qi, run, nruns;
     uint32_t common;
+    int rc;
     for (j = 0; j < np; j++)
         if (j == 0 || p[j].doc != p[j - 1].doc)
             df++;
     common = df > c->common || np >= c->cap;
+    nruns = common && df > COMMON_DOCS_KEPT ? COMMON_DOCS_KEPT : df;
+    if (pv_array__grow((void **)&c->diag, &c->cap_diag, nruns, sizeof *c->diag))
+        return PV_ENOMEM;
     for (qi = c->qstart[i]; qi < c->qstart[i + 1]; qi++) {
-        kept_docs = 0;
-        for (j = 0; j < np; j++) {
-            hit *h;
-            if (j == 0 || p[j].doc != p[j - 1].doc)
-                kept_docs++;
-            if (common && kept_docs > COMMON_DOCS_KEPT)
-                break;
-            if (pv_array__grow((void **)&c->hits, &c->cap_hits, c->nhits + 1, sizeof *c->hits))
-                return PV_ENOMEM;
-            h = &c->hits[c->nhits++];
-            h->doc = p[j].doc;
-            h->qpos = c->q[qi].qpos;
-            h->dpos = p[j].pos;
-            h->origin = p[j].origin;
-            h->common = common || c->weak[h->qpos];
+        uint32_t q = c->q[qi].qpos, hc = common || c->weak[q];
+        if (hc && c->ncommon_hits >= MAX_COMMON_HITS)
+            return 0; /* enough evidence of common text; the rest adds nothing */
+        for (j = 0, run = 0; j < np && run < nruns; run++) {
+            size_t end = j + 1, pick;
+            while (end < np && p[end].doc == p[j].doc)
+                end++;
+            if (end - j <= PER_DOC_ALL) {
+                for (; j < end; j++)
+                    if ((rc = add_hit(c, q, &p[j], hc)) != 0)
+                        return rc;
+                continue;
+            }
+            pick = qi == c->qstart[i] ? j : closest(p, j, end, (int64_t)q + c->diag[run]);
+            c->diag[run] = (int64_t)p[pick].pos - q;
+            if ((rc = add_hit(c, q, &p[pick], hc)) != 0)
+                return rc;
+            j = end;
         }
     }
     return 0;
@@ -561,6 +614,7 @@ done:
     free(ufp);
     free(qstart);
     free(lc.hits);
+    free(lc.diag);
     free(chains);
     free(starts);
     free(credit);

@@ -863,3 +863,63 @@ Test(cli, man_page_names_every_option)
     }
     free(man);
 }
+
+/* Bad input for both commands: an empty file, a binary file and a 6 MB single line are
+   indexed or skipped with counts, and matched with an answer, never a crash or a hang. */
+Test(cli, empty_binary_and_huge_single_line_inputs, .timeout = 60)
+{
+    const char *tmp = g_tmp;
+    char dir[512], idx[1024], empty[1024], binary[1024], huge[1024];
+    static const char words[] = "lighthouse keepers trim the wick before dusk and log it ";
+    size_t hlen = 6u << 20, i;
+    char *big = malloc(hlen), *bytes = malloc(4096);
+    run_result r;
+    cr_assert(big && bytes);
+    for (i = 0; i < hlen; i++)
+        big[i] = words[i % (sizeof words - 1)];
+    for (i = 0; i < 4096; i++)
+        bytes[i] = (char)(i * 7 % 256); /* holds NUL bytes */
+    snprintf(dir, sizeof dir, "%s/bad", tmp);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    snprintf(empty, sizeof empty, "%s/empty.txt", dir);
+    snprintf(binary, sizeof binary, "%s/blob.bin", dir);
+    snprintf(huge, sizeof huge, "%s/one-line.txt", dir);
+    write_file(empty, "", 0);
+    write_file(binary, bytes, 4096);
+    write_file(huge, big, hlen);
+    snprintf(idx, sizeof idx, "%s/bad.pvx", tmp);
+
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", idx, dir, NULL});
+    cr_assert_eq(r.code, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "indexed 1 document,") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "skipped: 1 binary, 0 too large, 0 excluded, 0 unreadable, 1 empty"),
+              "%s", r.out);
+    run_free(&r);
+
+    run(&r, tmp, NULL, (const char *[]){"match", "-x", idx, empty, NULL});
+    cr_assert_eq(r.code, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "0 tokens, 0 matched") != NULL, "%s", r.out);
+    run_free(&r);
+
+    run(&r, tmp, NULL, (const char *[]){"match", "-x", idx, "--format", "json", binary, NULL});
+    cr_assert_eq(r.code, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "\"spans\":"), "%.300s", r.out);
+    run_free(&r);
+
+    /* the huge line matches itself: one span covering it */
+    run(&r, tmp, NULL, (const char *[]){"match", "-x", idx, "--format", "json", huge, NULL});
+    cr_assert_eq(r.code, 0, "%s", r.err);
+    {
+        cJSON *doc = cJSON_Parse(r.out);
+        const cJSON *res, *spans;
+        cr_assert_not_null(doc);
+        res = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "results"), 0);
+        spans = cJSON_GetObjectItem(res, "spans");
+        cr_assert_eq(cJSON_GetArraySize(spans), 1);
+        cr_assert_gt(cJSON_GetObjectItem(res, "coverage")->valuedouble, 0.99);
+        cJSON_Delete(doc);
+    }
+    run_free(&r);
+    free(big);
+    free(bytes);
+}
