@@ -41,7 +41,7 @@ TEST_BINS = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 REPLAY_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/replay_%)
 FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FMT_FILES = $(wildcard include/*.h common/*.[ch] scanner/*.[ch] index/*.[ch] match/*.[ch] \
-              cli/*.[ch] tests/*.c tests/fuzz/*.c bench/*.c)
+              cli/*.[ch] tests/*.c tests/fuzz/*.c bench/*.[ch])
 
 .PHONY: all deps demo test unit-tests fuzz-replay bench check fuzz help clean
 .DEFAULT_GOAL := all

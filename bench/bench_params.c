@@ -952,7 +952,7 @@ static void report(FILE *f, const study *S, const result_row *rows, size_t n)
             "documents only / no span at all; of them, excerpts whose every k-gram is in "
             ">= %u documents (over the posting cap: the matcher keeps a few documents of such "
             "a fingerprint, so the right one cannot be named):\n\n",
-            PV_DEFAULT_POSTING_CAP);
+            (unsigned)PV_DEFAULT_POSTING_CAP);
     for (size_t i = 0; i < n; i++)
         fprintf(
             f,
