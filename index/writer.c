@@ -882,6 +882,7 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
     pthread_t *threads = NULL;
     size_t i, j;
     unsigned wi, started = 0;
+    size_t postings_budget;
     int rc = 0;
 
     memset(&b, 0, sizeof b);
@@ -940,6 +941,22 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
             }
     }
 
+    /* Per-document metadata (the file lists, docmeta, later the locator strings) stays in
+     * memory for the whole build, so it is charged against --memory; the postings buffers get
+     * the rest, at least 1 MiB. */
+    {
+        size_t meta = b.ndocs * (sizeof(docmeta) + sizeof(pv_file_entry) + 32);
+        for (i = 0; i < nsources; i++)
+            for (j = 0; j < b.lists[i].n; j++)
+                meta += 2 * strlen(b.lists[i].v[j].path) + 2;
+        postings_budget = b.o->memory > meta + PV_MIN_MEMORY ? b.o->memory - meta : PV_MIN_MEMORY;
+        if (meta > b.o->memory / 2)
+            diag(&b, PV_WARNING,
+                 "the metadata of %zu documents takes %zu MiB of the %zu MiB --memory budget; "
+                 "give more --memory or index fewer files at once",
+                 b.ndocs, meta >> 20, b.o->memory >> 20);
+    }
+
     /* workers */
     b.njobs = b.o->jobs ? b.o->jobs : pv_cpu_count();
     if (b.njobs > 256)
@@ -954,8 +971,9 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
         worker *w = &b.workers[wi];
         w->b = &b;
         w->id = wi;
-        /* half of the budget for postings, half for the radix sort's scratch */
-        w->max_recs = b.o->memory / (2 * sizeof(rec) * b.njobs);
+        /* what the document metadata does not take of the budget: half for postings,
+         * half for the radix sort's scratch */
+        w->max_recs = postings_budget / (2 * sizeof(rec) * b.njobs);
         w->linebuf.limit = SIZE_MAX / 2;
         w->cctx = ZSTD_createCCtx();
         w->lines = temp_file(b.tmpdir, err);
