@@ -24,9 +24,6 @@
 /* Fill err (may be NULL) with code and a formatted message; returns code. */
 int pv_err__set(pv_err *err, int code, const char *fmt, ...) PV_PRINTF(3, 4);
 
-/* Prefix err->msg with "prefix: " (used to add a file name to a lower-level message). */
-void pv_err__prefix(pv_err *err, const char *fmt, ...) PV_PRINTF(2, 3);
-
 /* A growable byte buffer with a hard cap: appends beyond cap fail with PV_ELIMIT. */
 typedef struct pv_buf {
     char *data;

@@ -47,24 +47,3 @@ int pv_err__set(pv_err *err, int code, const char *fmt, ...)
     }
     return code;
 }
-
-void pv_err__prefix(pv_err *err, const char *fmt, ...)
-{
-    char buf[sizeof err->msg];
-    size_t n, m;
-    va_list ap;
-    if (!err)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf - 2, fmt, ap);
-    va_end(ap);
-    n = strlen(buf);
-    buf[n++] = ':';
-    buf[n++] = ' ';
-    m = strnlen(err->msg, sizeof err->msg);
-    if (m > sizeof buf - 1 - n)
-        m = sizeof buf - 1 - n;
-    memcpy(buf + n, err->msg, m);
-    buf[n + m] = 0;
-    memcpy(err->msg, buf, sizeof buf);
-}

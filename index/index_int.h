@@ -50,9 +50,7 @@ typedef struct pv_doc_view {
     uint64_t bytes;
 } pv_doc_view;
 
-uint32_t pv_index__ndocs(const pv_index *ix);
-
-/* Fill *out for document id (id < pv_index__ndocs; validated at open). */
+/* Fill *out for document id (id < the document count; every entry is validated at open). */
 void pv_index__doc(const pv_index *ix, uint32_t id, pv_doc_view *out);
 
 /* A decoded line table: line_tok[l] = index of the first token starting on or after line
@@ -78,7 +76,6 @@ typedef struct pv_origin_view {
     uint32_t author; /* author id or PV_NONE-like UINT32_MAX when unknown */
 } pv_origin_view;
 
-uint32_t pv_index__norigins(const pv_index *ix);
 void pv_index__origin(const pv_index *ix, uint32_t id, pv_origin_view *out);
 
 /* The index's path as given to pv_index_open (for messages). */

@@ -357,16 +357,6 @@ const char *pv_index__path(const pv_index *ix)
     return ix->path;
 }
 
-uint32_t pv_index__ndocs(const pv_index *ix)
-{
-    return (uint32_t)ix->ndocs;
-}
-
-uint32_t pv_index__norigins(const pv_index *ix)
-{
-    return (uint32_t)ix->norigins;
-}
-
 void pv_index__doc(const pv_index *ix, uint32_t id, pv_doc_view *out)
 {
     const unsigned char *e = ix->docs + (size_t)id * PV_DOC_ENTRY;

@@ -247,23 +247,22 @@ static int write_lines(worker *w, docmeta *dm, const char *text, size_t len)
     const pv_token *tok = w->tokens.v;
     size_t ntok = w->tokens.n;
     unsigned char *checks;
-    size_t nchecks = 0;
+    size_t nchecks = 0, vmax;
     const void *out;
     size_t outsz;
     int rc;
 
     if ((rc = pv_scanner__line_starts(text, len, &starts, &nlines)) != 0)
         return pv_err__set(&w->err, rc, "out of memory");
+    /* The varints (at most 5 bytes each: counts fit in 32 bits) go at the front of linebuf;
+     * the checks are staged after the varints' largest possible end and moved down. */
+    vmax = nlines * 5;
     w->linebuf.len = 0;
-    if (pv_buf__reserve(&w->linebuf, nlines * 12)) {
+    if (pv_buf__reserve(&w->linebuf, vmax + 2 * nlines)) {
         free(starts);
         return pv_err__set(&w->err, PV_ENOMEM, "out of memory");
     }
-    checks = malloc(nlines ? 2 * nlines : 1);
-    if (!checks) {
-        free(starts);
-        return pv_err__set(&w->err, PV_ENOMEM, "out of memory");
-    }
+    checks = (unsigned char *)w->linebuf.data + vmax;
     for (l = 0; l < nlines; l++) {
         uint64_t end = l + 1 < nlines ? starts[l + 1] : (uint64_t)len + 1;
         size_t first = t;
@@ -277,9 +276,8 @@ static int write_lines(worker *w, docmeta *dm, const char *text, size_t len)
             checks[nchecks++] = (unsigned char)(c >> 8);
         }
     }
-    memcpy(w->linebuf.data + w->linebuf.len, checks, nchecks);
+    memmove(w->linebuf.data + w->linebuf.len, checks, nchecks);
     w->linebuf.len += nchecks;
-    free(checks);
     free(starts);
 
     out = w->linebuf.data;

@@ -41,10 +41,8 @@ typedef struct qfp {
 } qfp;
 
 typedef struct lookup_ctx {
-    const pv_index *ix;
     const qfp *q;         /* sorted by fp */
     const size_t *qstart; /* for each unique fp, its first entry in q */
-    size_t nq;
     uint32_t common, cap;
     const uint8_t *weak; /* per query k-gram: made only of numbers or 1-character tokens */
     hit *hits;
@@ -441,10 +439,8 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
             qstart[nu++] = i;
         }
     qstart[nu] = nk;
-    lc.ix = ix;
     lc.q = qf;
     lc.qstart = qstart;
-    lc.nq = nk;
     lc.common = opts->common;
     lc.cap = info.posting_cap;
     lc.weak = weak;

@@ -361,19 +361,31 @@ static const char *bsd_query =
     "code must retain the above copyright notice, this list of conditions and the following "
     "disclaimer\n";
 
-Test(index, origin_is_the_earliest_document)
+/* Index the two dated copies with the given posting cap and match the BSD passage. */
+static pv_result *match_dated_copies(uint32_t posting_cap, pv_index **ix)
 {
     char root[128], path[128];
-    pv_index *ix = NULL;
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    const char *srcs[1];
     pv_result *res = NULL;
     pv_err err = {0, {0}};
     snprintf(root, sizeof root, "%s/dated", dir);
-    snprintf(path, sizeof path, "%s/d.pvx", dir);
+    snprintf(path, sizeof path, "%s/dated-%u.pvx", dir, posting_cap);
     make_dated_copies(root);
-    build(path, root, 0, NULL);
-    cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
-    cr_assert_eq(pv_match_run(ix, bsd_query, strlen(bsd_query), NULL, &res, &err), 0);
+    srcs[0] = root;
+    o.jobs = 2;
+    o.posting_cap = posting_cap;
+    cr_assert_eq(pv_index_build(path, srcs, 1, &o, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index_open(ix, path, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_match_run(*ix, bsd_query, strlen(bsd_query), NULL, &res, &err), 0);
     cr_assert_eq(res->nspans, 1);
+    return res;
+}
+
+Test(index, origin_is_the_earliest_document)
+{
+    pv_index *ix = NULL;
+    pv_result *res = match_dated_copies(PV_DEFAULT_POSTING_CAP, &ix);
     cr_assert_eq(res->spans[0].nsources, 2);
     cr_assert_str_eq(res->spans[0].sources[0].locator, "b.txt");
     cr_assert_eq(res->spans[0].sources[0].date, 1500000000);
@@ -386,21 +398,8 @@ Test(index, origin_is_the_earliest_document)
 
 Test(index, posting_cap_keeps_the_earliest_document)
 {
-    char root[128], path[128];
-    pv_build_opts o = PV_BUILD_OPTS_INIT;
-    const char *srcs[1];
     pv_index *ix = NULL;
-    pv_result *res = NULL;
-    pv_err err = {0, {0}};
-    snprintf(root, sizeof root, "%s/dated", dir);
-    snprintf(path, sizeof path, "%s/c.pvx", dir);
-    make_dated_copies(root);
-    srcs[0] = root;
-    o.posting_cap = 1;
-    cr_assert_eq(pv_index_build(path, srcs, 1, &o, NULL, &err), 0, "%s", err.msg);
-    cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
-    cr_assert_eq(pv_match_run(ix, bsd_query, strlen(bsd_query), NULL, &res, &err), 0);
-    cr_assert_eq(res->nspans, 1);
+    pv_result *res = match_dated_copies(1, &ix);
     cr_assert_eq(res->spans[0].nsources, 1);
     cr_assert_str_eq(res->spans[0].sources[0].locator, "b.txt");
     /* a capped fingerprint is common: the span earns no credit */
