@@ -1,6 +1,8 @@
 #!/bin/sh
 # run.sh - `make bench`: build speed, peak memory and index size of `provscan index` on a
-# >= 100 MB local corpus, then query latency and batch match throughput against that index.
+# >= 100 MB local corpus, query latency and batch match throughput against that index, the
+# readers' throughput (JSON lines, Stack Exchange XML, WARC), git history indexing speed and
+# how often git credit agrees with `git blame`.
 # Prints the figures next to the goals and writes them to bench/out/latest.txt.
 #
 # Usage: sh bench/run.sh [PROVSCAN_BINARY] [--params]
@@ -50,9 +52,10 @@ verdict() { if [ "$(calc "($1) ? 1 : 0")" = 1 ]; then echo ok; else echo MISSED;
 [ -f "$LIB" ] || die "no library at $LIB (run make first)"
 
 # ---- helpers: built against the library the binary was linked with ---------------------
-PKGS="libpcre2-8 libzstd libxxhash libutf8proc libcjson"
+PKGS="libpcre2-8 libzstd libxxhash libutf8proc libcjson libgit2 libarchive expat libxml-2.0 zlib"
 # shellcheck disable=SC2086
-LIBS="$(pkg-config --libs $PKGS 2>/dev/null || echo -lpcre2-8 -lzstd -lxxhash -lutf8proc -lcjson)"
+LIBS="$(pkg-config --libs $PKGS 2>/dev/null ||
+    echo -lpcre2-8 -lzstd -lxxhash -lutf8proc -lcjson -lgit2 -larchive -lexpat -lxml2 -lz)"
 # bench_util.c holds the helpers both programs share
 for h in bench_query bench_params; do
     # shellcheck disable=SC2086
@@ -251,6 +254,73 @@ say "$(printf '%-34s %8.1f MB/s  (pv_match_run only, one thread)' "in-process" \
     "$(field mbps "$WORK/batch")")"
 say ""
 
+# ---- readers: MB/s of input on one core (read + tokenize + fingerprint + index) ---------
+note "generating reader inputs (cached in $BENCH_DIR/readers)"
+python3 bench/gen_readers.py fixtures "$BENCH_DIR/readers" "${READER_MB:-200}" ||
+    die "gen_readers.py failed"
+R=$BENCH_DIR/readers
+say "== readers: provscan index --jobs 1 (one core: read, tokenize, fingerprint, write the index)"
+say "   on inputs made by repeating the fixtures to >= ${READER_MB:-200} MB (bench/gen_readers.py)"
+# reader TAG SOURCE SIZE_PATH [OPTIONS]: prints MB/s of the input's stored size
+reader() {
+    tag=$1
+    src=$2
+    size=$(du -sb "$3" | cut -f1)
+    shift 3
+    rm -f "$BENCH_DIR/r.pvx"
+    timed "$WORK/r$tag.time" "$BIN" index -o "$BENCH_DIR/r.pvx" --jobs 1 -q "$@" "$src" \
+        >"$WORK/r$tag.summary" 2>"$WORK/r$tag.err" ||
+        die "provscan index $src failed: $(tail -n 3 "$WORK/r$tag.err")"
+    read -r secs kib _ <"$WORK/r$tag.time"
+    calc "$size / $secs / 1e6"
+    printf ' %s %s %s\n' "$secs" "$size" "$kib" >"$WORK/r$tag.fig"
+}
+JSONL_MBPS=$(reader jsonl "jsonl:$R/RC.ndjson" "$R/RC.ndjson")
+say "$(printf '%-34s %8.1f MB/s  (%s)' "JSON lines (Reddit comments)" "$JSONL_MBPS" \
+    "$(head -n 1 "$WORK/rjsonl.summary")")"
+XML_MBPS=$(reader xml "stackexchange:$R/se" "$R/se" --site bench.stackexchange.com)
+say "$(printf '%-34s %8.1f MB/s  (%s)' "XML (Stack Exchange Posts.xml)" "$XML_MBPS" \
+    "$(head -n 1 "$WORK/rxml.summary")")"
+WARC_MBPS=$(reader warc "warc:$R/crawl.warc" "$R/crawl.warc")
+say "$(printf '%-34s %8.1f MB/s  (%s)' "WARC, plain" "$WARC_MBPS" \
+    "$(head -n 1 "$WORK/rwarc.summary")")"
+WARCGZ_MBPS=$(reader warcgz "warc:$R/crawl.warc.gz" "$R/crawl.warc.gz")
+say "$(printf '%-34s %8.1f MB/s  (of gzip input; %.1f MB/s of the WARC inside)' \
+    "WARC, gzip per record" "$WARCGZ_MBPS" \
+    "$(calc "$(stat -c %s "$R/crawl.warc") / $(cut -d' ' -f2 "$WORK/rwarcgz.fig") / 1e6")")"
+say ""
+
+# ---- git history: unique blob content per second on one core, credit vs git blame --------
+GIT_REPO=${BENCH_GIT_REPO:-/work/.mirror/jqlang+jq/repo}
+GIT_MBPS=
+GIT_AGREE=
+if [ ! -d "$GIT_REPO" ]; then
+    GIT_REPO=$BENCH_DIR/synthetic-repo
+    if [ ! -d "$GIT_REPO" ]; then
+        note "no real repository at ${BENCH_GIT_REPO:-/work/.mirror/jqlang+jq/repo}: building a synthetic history"
+        python3 bench/synthetic_repo.py "$GIT_REPO" >/dev/null || die "synthetic_repo.py failed"
+    fi
+fi
+note "git history of $GIT_REPO"
+rm -f "$BENCH_DIR/git.pvx"
+timed "$WORK/git.time" "$BIN" index -o "$BENCH_DIR/git.pvx" --jobs 1 -q "git:$GIT_REPO" \
+    >"$WORK/git.summary" 2>"$WORK/git.err" ||
+    die "provscan index git:$GIT_REPO failed: $(tail -n 3 "$WORK/git.err")"
+read -r GSECS GKIB _ <"$WORK/git.time"
+GREAD=$(sed -n 's/.* read \([0-9.]*\) MB of unique blob content.*/\1/p' "$WORK/git.summary")
+GIT_MBPS=$(calc "${GREAD:-0} / $GSECS")
+say "== git history: provscan index --jobs 1 git:$GIT_REPO"
+say "$(printf '%-34s %8.1f MB/s  (%s MB of unique blob content in %s s, peak RSS %.1f MB)' \
+    "history indexing, one core" "$GIT_MBPS" "${GREAD:-?}" "$GSECS" "$(calc "$GKIB * 1024 / 1e6")")"
+say "   $(sed -n 1,2p "$WORK/git.summary" | tr '\n' ' ')"
+note "credit against git blame"
+python3 bench/git_agreement.py "$BIN" "$BENCH_DIR/git.pvx" "$GIT_REPO" --files "${GIT_EXCERPTS:-120}" \
+    >"$WORK/agree" || die "git_agreement.py failed"
+GIT_AGREE=$(field commit_pct "$WORK/agree")
+say "$(printf '%-34s %8.2f %%     (40-line verbatim excerpts of files at HEAD: %s)' \
+    "lines credited to blame's commit" "$GIT_AGREE" "$(cat "$WORK/agree")")"
+say ""
+
 # ---- goals ------------------------------------------------------------------------------
 say "== goals"
 say "$(printf '%-40s %-26s %-14s %s' "build, one core (--jobs 1)" ">= 100 MB/s" \
@@ -266,6 +336,17 @@ say "$(printf '%-40s %-26s %-14s %s' "peak RSS, --memory 64M and 16M" "<= --memo
 say "$(printf '%-40s %-26s %-14s %s' "peak RSS, default --memory 1G" "<= 1 GiB + 100 MB" \
     "$(printf '%.1f MB' "$(calc "$RSS1 > $RSS2 ? $RSS1 : $RSS2")")" \
     "$(verdict "$RSS1 <= $DEFAULT_LIMIT && $RSS2 <= $DEFAULT_LIMIT")")"
+
+say "$(printf '%-40s %-26s %-14s %s' "JSON lines reader, one core" ">= 100 MB/s" \
+    "$(printf '%.1f MB/s' "$JSONL_MBPS")" "$(verdict "$JSONL_MBPS >= 100")")"
+say "$(printf '%-40s %-26s %-14s %s' "XML reader (Stack Exchange), one core" ">= 60 MB/s" \
+    "$(printf '%.1f MB/s' "$XML_MBPS")" "$(verdict "$XML_MBPS >= 60")")"
+say "$(printf '%-40s %-26s %-14s %s' "WARC reader (plain), one core" ">= 80 MB/s" \
+    "$(printf '%.1f MB/s' "$WARC_MBPS")" "$(verdict "$WARC_MBPS >= 80")")"
+say "$(printf '%-40s %-26s %-14s %s' "git history indexing, one core" ">= 60 MB/s" \
+    "$(printf '%.1f MB/s' "$GIT_MBPS")" "$(verdict "$GIT_MBPS >= 60")")"
+say "$(printf '%-40s %-26s %-14s %s' "git credit agrees with git blame" ">= 95% of lines" \
+    "$(printf '%.2f %%' "$GIT_AGREE")" "$(verdict "$GIT_AGREE >= 95")")"
 
 mv "$OUT.tmp" "$OUT"
 note "wrote $OUT"

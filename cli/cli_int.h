@@ -126,6 +126,10 @@ int pv_cli__read_input(const char *path, size_t limit, char **buf, size_t *len, 
  * Returns 1 when a date was written, 0 otherwise. */
 int pv_cli__format_date(int64_t t, int with_time, char *buf, size_t bufsz);
 
+/* Parse "YYYY-MM-DD" as the unix time of that day's start (UTC); 0, or -1 when s is not
+ * such a date. */
+int pv_cli__parse_day(const char *s, int64_t *out);
+
 /* Monotonic seconds. */
 double pv_cli__now(void);
 

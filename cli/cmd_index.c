@@ -1,6 +1,7 @@
 /*
- * cmd_index.c - `provscan index`: build a fingerprint index of files and directory trees
- * with pv_index_build, showing progress and diagnostics on stderr and a summary on stdout.
+ * cmd_index.c - `provscan index`: build a fingerprint index of files, git histories,
+ * datasets, dumps, crawls and feeds with pv_index_build, showing progress and diagnostics on
+ * stderr and a summary on stdout.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +32,15 @@ enum {
     OPT_TMPDIR,
     OPT_QUIET,
     OPT_VERBOSE,
+    OPT_INCLUDE,
+    OPT_PRESET,
+    OPT_FIELD,
+    OPT_COMMENTS,
+    OPT_SITE,
+    OPT_REV,
+    OPT_ALL,
+    OPT_SINCE,
+    OPT_ORIGIN,
     NOPTS
 };
 
@@ -68,16 +78,44 @@ static const pv_cli_opt opts[NOPTS] = {
     [OPT_QUIET] = {"quiet", 'q', NULL, PV_CLI_FLAG, 0, 0, NULL, "do not show the progress bar"},
     [OPT_VERBOSE] = {"verbose", 'v', NULL, PV_CLI_FLAG, 0, 0, NULL,
                      "also print notes, such as every skipped file"},
+    [OPT_INCLUDE] = {"include", 0, "REGEX", PV_CLI_LIST, 0, 0, NULL,
+                     "index paths matching the PCRE2 pattern REGEX even when vendored, "
+                     "minified or generated (git); repeatable"},
+    [OPT_PRESET] = {"preset", 0, "NAME", PV_CLI_STRING, 0, 0, NULL,
+                    "JSON lines layout: the-stack, dolma, pile, redpajama, reddit or generic "
+                    "(default: detected from the first record)"},
+    [OPT_FIELD] = {"field", 0, "NAME=PATH,...", PV_CLI_STRING, 0, 0, NULL,
+                   "JSON lines generic fields: text, author, id, url, date, license as dotted "
+                   "paths, e.g. text=body,author=user.name"},
+    [OPT_COMMENTS] = {"comments", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,
+                      "also index the comments of blog exports"},
+    [OPT_SITE] = {"site", 0, "HOST", PV_CLI_STRING, 0, 0, NULL,
+                  "Stack Exchange site for locators, e.g. french.stackexchange.com (default: "
+                  "from the dump's name)"},
+    [OPT_REV] = {"rev", 0, "REV", PV_CLI_STRING, 0, 0, "HEAD",
+                 "git: locate documents at REV and walk the history that leads to it"},
+    [OPT_ALL] = {"all", 0, NULL, PV_CLI_FLAG, 0, 0, NULL, "git: walk every branch and tag"},
+    [OPT_SINCE] = {"since", 0, "DATE", PV_CLI_STRING, 0, 0, NULL,
+                   "git: leave out commits before DATE (YYYY-MM-DD, UTC)"},
+    [OPT_ORIGIN] = {"origin", 0, "NAME", PV_CLI_STRING, 0, 0, NULL,
+                    "git: name the repository NAME in reports (default: its origin remote as "
+                    "https://host/owner/name, else the folder name)"},
 };
 
 static const pv_cli_spec spec = {
     "index",
     "-o INDEX [options] SOURCE...",
-    "Build a fingerprint index of every SOURCE (a file or a directory tree) into the file "
-    "INDEX. Text files are tokenized, hashed in k-grams and winnowed; the index keeps "
-    "fingerprints, locators, authors, dates and licenses, not the text. It is written "
-    "under a temporary name and renamed when complete. A summary is printed on stdout, "
-    "warnings on stderr.",
+    "Build a fingerprint index of every SOURCE into the file INDEX. A SOURCE is a file or "
+    "directory tree, a git repository (its whole history: each line is credited to the "
+    "commit that first wrote it), a JSON-lines dataset (.jsonl, .ndjson, .json, also .gz or "
+    ".zst), a Stack Exchange dump (a folder with Posts.xml, or a .7z), a WARC or WET file, "
+    "or an RSS, Atom or WordPress export; the kind is detected, or forced with a prefix "
+    "files:, git:, jsonl:, stackexchange:, warc: or feed:. Text is tokenized, hashed in "
+    "k-grams and winnowed; the index keeps fingerprints, locators, authors, dates and "
+    "licenses, not the text. It is written under a temporary name and renamed when "
+    "complete. Bad records are skipped and counted (--strict stops at the first); a source "
+    "that fails is reported and the others are still indexed. A summary is printed on "
+    "stdout, warnings on stderr.",
     opts,
     NOPTS,
 };
@@ -100,10 +138,29 @@ static void print_summary(const char *out, const pv_build_stats *st, double secs
         printf(", %.1f MB, ", (double)st->bytes / 1e6);
     count(st->tokens, "token", "tokens");
     printf(" in %.2f s (%.1f MB/s)\n", secs, secs > 0 ? (double)st->bytes / 1e6 / secs : 0.0);
-    printf("skipped: %llu binary, %llu too large, %llu excluded, %llu unreadable, %llu empty\n",
+    if (st->commits)
+        printf("walked %s %s, read %.1f MB of unique blob content (%.1f MB/s)\n",
+               pv_cli__commas(st->commits, buf), st->commits == 1 ? "commit" : "commits",
+               (double)st->read_bytes / 1e6, secs > 0 ? (double)st->read_bytes / 1e6 / secs : 0.0);
+    printf("skipped: %llu binary, %llu too large, %llu excluded, %llu unreadable, %llu empty",
            (unsigned long long)st->skipped_binary, (unsigned long long)st->skipped_large,
-           (unsigned long long)st->skipped_excluded, (unsigned long long)st->skipped_unreadable,
+           (unsigned long long)st->skipped_excluded,
+           (unsigned long long)(st->skipped_unreadable + st->bad_records),
            (unsigned long long)st->skipped_empty);
+    if (st->skipped_vendored || st->skipped_generated)
+        printf(", %llu vendored or minified, %llu generated",
+               (unsigned long long)st->skipped_vendored, (unsigned long long)st->skipped_generated);
+    if (st->skipped_other)
+        printf(", %llu by rule (deleted, drafts, other record types)",
+               (unsigned long long)st->skipped_other);
+    putchar('\n');
+    if (st->bad_records)
+        printf("skipped %s bad %s (each named above)\n", pv_cli__commas(st->bad_records, buf),
+               st->bad_records == 1 ? "record" : "records");
+    if (st->source_errors)
+        printf("%s %s stopped on an error (named above); the rest was indexed\n",
+               pv_cli__commas(st->source_errors, buf),
+               st->source_errors == 1 ? "source" : "sources");
     if (st->invalid_utf8)
         printf("replaced %s invalid UTF-8 %s with U+FFFD\n", pv_cli__commas(st->invalid_utf8, buf),
                st->invalid_utf8 == 1 ? "sequence" : "sequences");
@@ -163,6 +220,20 @@ int pv_cli__cmd_index(int argc, char **argv)
         o.posting_cap = (uint32_t)v[OPT_POSTING_CAP].num;
     o.strict = v[OPT_STRICT].count > 0;
     o.tmpdir = v[OPT_TMPDIR].str;
+    o.includes = v[OPT_INCLUDE].list;
+    o.nincludes = v[OPT_INCLUDE].nlist;
+    o.preset = v[OPT_PRESET].str;
+    o.fields = v[OPT_FIELD].str;
+    o.comments = v[OPT_COMMENTS].count > 0;
+    o.site = v[OPT_SITE].str;
+    o.rev = v[OPT_REV].str;
+    o.all_refs = v[OPT_ALL].count > 0;
+    o.origin_name = v[OPT_ORIGIN].str;
+    if (v[OPT_SINCE].count && pv_cli__parse_day(v[OPT_SINCE].str, &o.since) != 0) {
+        rc = pv_cli__usage_error(&spec, "--since wants a date YYYY-MM-DD, not '%s'",
+                                 v[OPT_SINCE].str);
+        goto done;
+    }
 
     prog = pv_cli__progress_new(!v[OPT_QUIET].count, v[OPT_VERBOSE].count > 0);
     if (!prog) {
@@ -189,7 +260,7 @@ int pv_cli__cmd_index(int argc, char **argv)
         goto done;
     }
     print_summary(v[OPT_OUTPUT].str, &st, pv_cli__now() - t0);
-    rc = PV_EXIT_OK;
+    rc = st.source_errors ? PV_EXIT_INPUT : PV_EXIT_OK;
 done:
     pv_cli__progress_free(prog);
     pv_cli__args_free(&a);

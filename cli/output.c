@@ -121,6 +121,30 @@ int pv_cli__format_date(int64_t t, int with_time, char *buf, size_t bufsz)
     return 1;
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    int64_t era;
+    unsigned yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+int pv_cli__parse_day(const char *s, int64_t *out)
+{
+    int y, m, d, n = 0;
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || s[n] != '\0' || m < 1 || m > 12 ||
+        d < 1 || d > mdays[m - 1])
+        return -1;
+    *out = days_from_civil(y, (unsigned)m, (unsigned)d) * 86400;
+    return 0;
+}
+
 double pv_cli__now(void)
 {
     struct timespec ts;

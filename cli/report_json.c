@@ -150,6 +150,7 @@ static cJSON *source_object(const pv_source_ref *s)
         if (author) {
             bad |= add_str(author, "name", s->author_name);
             bad |= add_str(author, "email", s->author_email);
+            bad |= add_str(author, "id", s->author_id);
         }
     } else {
         bad |= add_str(o, "author", NULL);
@@ -167,7 +168,7 @@ static cJSON *source_object(const pv_source_ref *s)
 
 static cJSON *span_object(const pv_span *sp)
 {
-    cJSON *o = cJSON_CreateObject(), *sources;
+    cJSON *o = cJSON_CreateObject(), *sources, *credits;
     size_t i;
     int bad = 0;
     if (!o)
@@ -182,6 +183,25 @@ static cJSON *span_object(const pv_span *sp)
     bad |= !sources;
     for (i = 0; !bad && i < sp->nsources; i++) {
         bad |= append(sources, source_object(&sp->sources[i]));
+    }
+    credits = bad ? NULL : cJSON_AddArrayToObject(o, "credits");
+    bad |= !credits;
+    for (i = 0; !bad && i < sp->ncredits; i++) {
+        const pv_span_credit *c = &sp->credits[i];
+        cJSON *co = cJSON_CreateObject();
+        bad |= append(credits, co);
+        if (bad)
+            break;
+        bad |= add_num(co, "tok_start", c->tok_start);
+        bad |= add_num(co, "tok_end", c->tok_end);
+        bad |= add_num(co, "line_start", c->line_start);
+        bad |= add_num(co, "line_end", c->line_end);
+        bad |= add_str(co, "name", c->name);
+        bad |= add_str(co, "email", c->email);
+        bad |= add_str(co, "id", c->id);
+        bad |= add_str(co, "commit", c->commit);
+        bad |= add_date(co, "date", c->date);
+        bad |= add_num(co, "tokens", c->tokens);
     }
     if (bad) {
         cJSON_Delete(o);
@@ -216,7 +236,8 @@ static cJSON *result_object(const char *input, const pv_result *res)
             break;
         bad |= add_str(ao, "name", a->name);
         bad |= add_str(ao, "email", a->email);
-        bad |= add_num(ao, "tokens", (double)a->tokens);
+        bad |= add_str(ao, "id", a->id);
+        bad |= add_num(ao, "tokens", a->tokens);
         bad |= add_num(ao, "share", ratio(a->share));
     }
     if (bad) {

@@ -231,14 +231,20 @@ static size_t lines_width(uint32_t a, uint32_t b)
     return a == b ? 5 + digits(a) : 7 + digits(a) + digits(b);
 }
 
-static size_t author_width(const pv_source_ref *s)
+/* Columns "Name <email> (id ID)" takes; "unknown" when there is no name. */
+static size_t person_width(const char *name, const char *email, const char *id)
 {
-    if (!s->author_name)
+    if (!name)
         return 7; /* "unknown" */
-    return width_of(s->author_name) + (s->author_email ? 3 + width_of(s->author_email) : 0);
+    return width_of(name) + (email ? 3 + width_of(email) : 0) + (id ? 5 + width_of(id) : 0);
 }
 
-static void put_author(const char *name, const char *email)
+static size_t author_width(const pv_source_ref *s)
+{
+    return person_width(s->author_name, s->author_email, s->author_id);
+}
+
+static void put_author(const char *name, const char *email, const char *id)
 {
     if (!name) {
         fputs("unknown", stdout);
@@ -249,6 +255,37 @@ static void put_author(const char *name, const char *email)
         fputs(" <", stdout);
         put_bytes(email, strlen(email));
         putchar('>');
+    }
+    if (id) {
+        fputs(" (id ", stdout);
+        put_bytes(id, strlen(id));
+        putchar(')');
+    }
+}
+
+/* Who first wrote which lines of a span, when that says more than the origin row. */
+static void print_credits(const pv_span *sp)
+{
+    size_t i, lw = 0;
+    char date[32];
+    if (sp->ncredits == 0 || (sp->ncredits == 1 && !sp->credits[0].commit))
+        return;
+    for (i = 0; i < sp->ncredits; i++) {
+        size_t w = lines_width(sp->credits[i].line_start, sp->credits[i].line_end);
+        if (w > lw)
+            lw = w;
+    }
+    fputs("    written by:\n", stdout);
+    for (i = 0; i < sp->ncredits; i++) {
+        const pv_span_credit *c = &sp->credits[i];
+        fputs("      ", stdout);
+        put_lines("line", c->line_start, c->line_end);
+        pad(lw - lines_width(c->line_start, c->line_end) + 2);
+        put_author(c->name, c->email, c->id);
+        pv_cli__format_date(c->date, 0, date, sizeof date);
+        if (c->commit)
+            printf(", commit %.12s", c->commit);
+        printf(", %s\n", date);
     }
 }
 
@@ -266,7 +303,7 @@ static void print_source(const pv_source_ref *s, size_t locw, size_t authw, size
         w += 1 + lines_width(s->line_start, s->line_end);
     }
     pad(locw - w + 2);
-    put_author(s->author_name, s->author_email);
+    put_author(s->author_name, s->author_email, s->author_id);
     pad(authw - author_width(s) + 2);
     pv_cli__format_date(s->date, 0, date, sizeof date);
     printf("%-10s  ", date);
@@ -316,6 +353,18 @@ static void print_span(const char *name, const pv_span *sp, size_t idx, size_t l
     if (origin && origin->copies > copies_listed)
         printf("    (+%s more %s)\n", pv_cli__commas(origin->copies - copies_listed, tok),
                plural(origin->copies - copies_listed, "copy", "copies"));
+    print_credits(sp);
+}
+
+/* Credited tokens: whole numbers with thousands separators, a co-author's half with one
+ * decimal. */
+static const char *credit_tokens(double t, char *buf, size_t n)
+{
+    double whole = (double)(uint64_t)(t + 0.5);
+    if (whole - t < 0.05 && t - whole < 0.05)
+        return pv_cli__commas((uint64_t)whole, buf);
+    snprintf(buf, n, "%.1f", t);
+    return buf;
 }
 
 static void print_authors(const pv_result *res)
@@ -327,13 +376,14 @@ static void print_authors(const pv_result *res)
         return;
     }
     for (i = 0; i < res->nauthors; i++)
-        if (strlen(pv_cli__commas(res->authors[i].tokens, buf)) > tokw)
+        if (strlen(credit_tokens(res->authors[i].tokens, buf, sizeof buf)) > tokw)
             tokw = strlen(buf);
     printf("authors:\n    %*s   share  author\n", (int)tokw, "tokens");
     for (i = 0; i < res->nauthors; i++) {
         const pv_author_credit *a = &res->authors[i];
-        printf("    %*s  %5.1f%%  ", (int)tokw, pv_cli__commas(a->tokens, buf), a->share * 100.0);
-        put_author(a->name, a->email);
+        printf("    %*s  %5.1f%%  ", (int)tokw, credit_tokens(a->tokens, buf, sizeof buf),
+               a->share * 100.0);
+        put_author(strcmp(a->name, "unknown") ? a->name : NULL, a->email, a->id);
         putchar('\n');
     }
 }

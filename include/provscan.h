@@ -15,7 +15,7 @@ extern "C" {
 
 #define PV_VERSION_STRING "0.1.0"
 /* The index format this library writes and reads (index/format.h, docs/index-format.md). */
-#define PV_FORMAT_VERSION 1
+#define PV_FORMAT_VERSION 2
 /* The tokenizer's normalization version, recorded in every index; bumped whenever the
  * token stream of some input changes (docs/tokens.md). */
 #define PV_NORM_VERSION 1
@@ -89,13 +89,25 @@ typedef struct pv_build_opts {
     pv_diag_fn diag;
     pv_progress_fn progress;
     void *ctx; /* passed to diag and progress */
+    /* readers */
+    const char *const *includes; /* PCRE2 patterns: index matching paths even when vendored,
+                                    minified, generated (git) */
+    size_t nincludes;
+    const char *preset;      /* JSON lines preset, or NULL to detect from the first record */
+    const char *fields;      /* JSON lines "generic" field paths: "text=a.b,author=c,..." */
+    int comments;            /* blogs: index comments too */
+    const char *site;        /* Stack Exchange site host for locators, or NULL to infer */
+    const char *rev;         /* git: the revision documents are located at; NULL = HEAD */
+    int all_refs;            /* git: walk every branch and tag */
+    int64_t since;           /* git: leave out commits before this unix time; 0 = all */
+    const char *origin_name; /* git: the repository's name in reports, or NULL (remote URL) */
 } pv_build_opts;
 
 #define PV_BUILD_OPTS_INIT                                                                         \
     {                                                                                              \
         PV_DEFAULT_K, PV_DEFAULT_W, PV_DEFAULT_SEED, PV_DEFAULT_MEMORY, 0,                         \
             PV_DEFAULT_MAX_FILE_SIZE, NULL, 0, NULL, NULL, PV_DEFAULT_POSTING_CAP, 0, NULL, NULL,  \
-            NULL, NULL                                                                             \
+            NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, 0, NULL                             \
     }
 
 typedef struct pv_build_stats {
@@ -110,13 +122,26 @@ typedef struct pv_build_stats {
     uint64_t skipped_excluded;   /* paths matching an exclude pattern */
     uint64_t skipped_unreadable; /* files that could not be opened or read */
     uint64_t skipped_empty;      /* files with no tokens */
+    uint64_t skipped_vendored;   /* vendored or minified files (git) */
+    uint64_t skipped_generated;  /* files that say they are generated (git) */
+    uint64_t skipped_other;      /* records skipped by rule: deleted, drafts, other types */
+    uint64_t records;            /* records read by the readers (files, rows, lines, blobs) */
+    uint64_t bad_records;        /* malformed records skipped (see the diagnostics) */
+    uint64_t commits;            /* git commits walked */
+    uint64_t read_bytes;         /* input bytes the readers consumed (git: unique blob content
+                                    of the whole history; compressed files: compressed size) */
+    uint64_t source_errors;      /* sources that stopped on an error (see the diagnostics) */
     uint64_t invalid_utf8;       /* invalid UTF-8 sequences replaced by U+FFFD */
     uint64_t index_bytes;        /* size of the written index file */
 } pv_build_stats;
 
-/* Index every SOURCE (a file or a directory tree) into the index file out_path.
- * The index is written to a temporary name beside out_path and renamed when complete.
- * stats may be NULL. Returns 0, or a negative pv_error with err filled in. */
+/* Index every SOURCE into the index file out_path. A SOURCE is a file or folder, a git
+ * repository, a JSON-lines dataset, a Stack Exchange dump, a WARC/WET file or a feed; its kind
+ * is detected from the path and content, or forced with a "KIND:" prefix (files:, git:,
+ * jsonl:, stackexchange:, warc:, feed:). A source that stops on an error is reported through
+ * diag and counted in stats->source_errors; the others are still indexed (with strict, the
+ * build fails instead). The index is written to a temporary name beside out_path and renamed
+ * when complete. stats may be NULL. Returns 0, or a negative pv_error with err filled in. */
 int pv_index_build(const char *out_path, const char *const *sources, size_t nsources,
                    const pv_build_opts *opts, pv_build_stats *stats, pv_err *err);
 
@@ -181,20 +206,35 @@ typedef struct pv_match_opts {
 
 /* All strings below are borrowed from the index and live as long as it does. */
 typedef struct pv_source_ref {
-    uint32_t document;             /* document id in the index */
-    const char *kind;              /* "file", ... */
-    const char *source;            /* the source root the document was indexed from */
-    const char *locator;           /* relative path, URL, record id */
-    const char *commit;            /* or NULL */
-    const char *license;           /* SPDX id or NULL */
-    const char *author_name;       /* or NULL when unknown */
-    const char *author_email;      /* or NULL */
-    int64_t date;                  /* unix seconds or PV_DATE_UNKNOWN */
+    uint32_t document;        /* document id in the index */
+    const char *kind;         /* "file", ... */
+    const char *source;       /* the source root the document was indexed from */
+    const char *locator;      /* relative path, URL, record id */
+    const char *commit;       /* or NULL */
+    const char *license;      /* SPDX id or NULL */
+    const char *author_name;  /* the document's author, or NULL when unknown */
+    const char *author_email; /* or NULL */
+    const char *author_id;    /* account id, or NULL */
+    int64_t date; /* unix seconds or PV_DATE_UNKNOWN: the earliest origin of the matched text */
     uint32_t line_start, line_end; /* 1-based, inclusive, in the document */
     uint32_t matched_tokens;
     int origin;      /* 1 for the origin (earliest), 0 for a copy */
     uint32_t copies; /* on the origin: how many other documents hold the span */
 } pv_source_ref;
+
+/* Who first wrote part of a span: the span's query tokens [tok_start, tok_end) come from text
+ * of the origin source that this author (or these co-authors, one entry each with the same
+ * range and an equal share) first wrote in commit (or revision) at date. */
+typedef struct pv_span_credit {
+    uint32_t tok_start, tok_end;   /* query tokens */
+    uint32_t line_start, line_end; /* 1-based query lines */
+    const char *name;              /* borrowed; NULL when the author is not known */
+    const char *email;             /* or NULL */
+    const char *id;                /* account id, or NULL */
+    const char *commit;            /* or NULL */
+    int64_t date;                  /* unix seconds or PV_DATE_UNKNOWN */
+    double tokens;                 /* (tok_end - tok_start) / number of co-authors */
+} pv_span_credit;
 
 typedef struct pv_span {
     uint32_t start, end;           /* byte range in the query, end exclusive */
@@ -204,13 +244,16 @@ typedef struct pv_span {
     int common; /* made of common fingerprints only: earns no credit */
     pv_source_ref *sources;
     size_t nsources;
+    pv_span_credit *credits; /* by query position; empty for a common span */
+    size_t ncredits;
 } pv_span;
 
 typedef struct pv_author_credit {
     const char *name;  /* borrowed; "unknown" when the author is not known */
     const char *email; /* borrowed, may be NULL */
-    uint64_t tokens;
-    double share; /* tokens / all credited tokens */
+    const char *id;    /* borrowed account id, may be NULL */
+    double tokens;     /* credited tokens (co-authors split theirs equally) */
+    double share;      /* tokens / all credited tokens */
 } pv_author_credit;
 
 typedef struct pv_result {

@@ -85,6 +85,11 @@
 
 /* ---- PSTG: blocks; raw block = 4 varint columns (fp delta, doc, pos, origin) ---- */
 
+/* ---- LINE: per document, a varint token count per line, a u16 check per line holding
+ * tokens, then the authorship runs: a varint count, then (token delta, origin) varint pairs;
+ * tokens before the first run belong to the document's origin. Zstd-compressed when
+ * LINES_SIZE < LINES_RAW. ---- */
+
 /* ---- DOCS: 64 bytes per document ---- */
 #define PV_DOC_ENTRY 64
 #define PV_DOC_SOURCE 0      /* u32 */
@@ -106,11 +111,13 @@
 #define PV_ORIG_AUTHOR 0 /* u32 or PV_NONE */
 #define PV_ORIG_COMMIT 4 /* u32 string or PV_NONE */
 #define PV_ORIG_DATE 8   /* i64 */
+#define PV_ORIG_NEXT 16  /* u32: the next co-author's origin (a later entry), or PV_NONE */
 
-/* ---- AUTH: 8 bytes per author ---- */
-#define PV_AUTH_ENTRY 8
+/* ---- AUTH: 12 bytes per author ---- */
+#define PV_AUTH_ENTRY 12
 #define PV_AUTH_NAME 0  /* u32 string */
 #define PV_AUTH_EMAIL 4 /* u32 string or PV_NONE */
+#define PV_AUTH_ID 8    /* u32 string or PV_NONE: account id (forum user id) */
 
 /* ---- SRCS: 8 bytes per source ---- */
 #define PV_SRC_ENTRY 8

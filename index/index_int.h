@@ -60,6 +60,10 @@ typedef struct pv_line_table {
     uint32_t *line_tok;
     uint16_t *check;
     uint32_t nlines;
+    /* authorship runs: tokens from run_tok[r] up to the next run's first token were first
+     * written by origin run_origin[r]; tokens before the first run by the document's origin */
+    uint32_t *run_tok, *run_origin;
+    uint32_t nruns;
 } pv_line_table;
 
 /* Decode document id's line table into *out (caller frees with pv_index__lines_free).
@@ -71,9 +75,12 @@ void pv_index__lines_free(pv_line_table *t);
 typedef struct pv_origin_view {
     const char *author_name;
     const char *author_email;
+    const char *author_id; /* account id (forum user id), or NULL */
     const char *commit;
     int64_t date;
     uint32_t author; /* author id or PV_NONE-like UINT32_MAX when unknown */
+    uint32_t next;   /* the next co-author's origin, or UINT32_MAX: credit is split equally
+                        along the chain */
 } pv_origin_view;
 
 void pv_index__origin(const pv_index *ix, uint32_t id, pv_origin_view *out);

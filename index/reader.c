@@ -239,13 +239,15 @@ static int parse_tables(pv_index *ix, pv_err *err)
     for (i = 0; i < ix->nauthors; i++) {
         const unsigned char *e = ix->auth + i * PV_AUTH_ENTRY;
         if (!str_ok(ix, pv_load32(e + PV_AUTH_NAME), 0) ||
-            !str_ok(ix, pv_load32(e + PV_AUTH_EMAIL), 1))
+            !str_ok(ix, pv_load32(e + PV_AUTH_EMAIL), 1) ||
+            !str_ok(ix, pv_load32(e + PV_AUTH_ID), 1))
             return corrupt(err, ix->path, "bad string in author table");
     }
     for (i = 0; i < ix->norigins; i++) {
         const unsigned char *e = ix->orig + i * PV_ORIG_ENTRY;
-        uint32_t a = pv_load32(e + PV_ORIG_AUTHOR);
-        if ((a != PV_NONE && a >= ix->nauthors) || !str_ok(ix, pv_load32(e + PV_ORIG_COMMIT), 1))
+        uint32_t a = pv_load32(e + PV_ORIG_AUTHOR), next = pv_load32(e + PV_ORIG_NEXT);
+        if ((a != PV_NONE && a >= ix->nauthors) || !str_ok(ix, pv_load32(e + PV_ORIG_COMMIT), 1) ||
+            (next != PV_NONE && (next <= i || next >= ix->norigins)))
             return corrupt(err, ix->path, "bad entry in origin table");
     }
     {
@@ -263,7 +265,8 @@ static int parse_tables(pv_index *ix, pv_err *err)
                 !str_ok(ix, pv_load32(e + PV_DOC_COMMIT), 1) ||
                 !str_ok(ix, pv_load32(e + PV_DOC_LICENSE), 1) || loff > ix->line_size ||
                 lsize > ix->line_size - loff || lsize > lraw || nlines == 0 ||
-                lraw < (uint64_t)nlines || lraw > 12u * (uint64_t)nlines)
+                lraw < (uint64_t)nlines ||
+                lraw > 12u * (uint64_t)nlines + 5 + 10u * pv_load32(e + PV_DOC_NTOKENS))
                 return pv_err__set(err, PV_ECORRUPT,
                                    "corrupt index '%s': bad entry for document %llu", ix->path,
                                    (unsigned long long)i);
@@ -378,12 +381,14 @@ void pv_index__origin(const pv_index *ix, uint32_t id, pv_origin_view *out)
     const unsigned char *e = ix->orig + (size_t)id * PV_ORIG_ENTRY;
     uint32_t a = pv_load32(e + PV_ORIG_AUTHOR);
     out->author = a;
-    out->author_name = out->author_email = NULL;
+    out->author_name = out->author_email = out->author_id = NULL;
     if (a != PV_NONE) {
         const unsigned char *ae = ix->auth + (size_t)a * PV_AUTH_ENTRY;
         out->author_name = str_at(ix, pv_load32(ae + PV_AUTH_NAME));
         out->author_email = str_at(ix, pv_load32(ae + PV_AUTH_EMAIL));
+        out->author_id = str_at(ix, pv_load32(ae + PV_AUTH_ID));
     }
+    out->next = pv_load32(e + PV_ORIG_NEXT);
     out->commit = str_at(ix, pv_load32(e + PV_ORIG_COMMIT));
     out->date = (int64_t)pv_load64(e + PV_ORIG_DATE);
 }
@@ -493,6 +498,36 @@ int pv_index__lines(pv_index_cursor *c, uint32_t id, pv_line_table *out, pv_err 
         out->check[l] = (uint16_t)(p[0] | p[1] << 8);
         p += 2;
     }
+    /* then the authorship runs */
+    {
+        uint64_t nr, d, org, tok = 0;
+        size_t n = pv_varint_get(p, end, &nr), r;
+        if (!n || nr > ntok)
+            goto bad;
+        p += n;
+        if (nr) {
+            out->run_tok = malloc(nr * sizeof *out->run_tok);
+            out->run_origin = malloc(nr * sizeof *out->run_origin);
+            if (!out->run_tok || !out->run_origin) {
+                rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+                goto done;
+            }
+        }
+        for (r = 0; r < nr; r++) {
+            if (!(n = pv_varint_get(p, end, &d)) || (r > 0 && d == 0))
+                goto bad;
+            p += n;
+            if (!(n = pv_varint_get(p, end, &org)) || org >= ix->norigins)
+                goto bad;
+            p += n;
+            tok += d;
+            if (tok >= ntok)
+                goto bad;
+            out->run_tok[r] = (uint32_t)tok;
+            out->run_origin[r] = (uint32_t)org;
+        }
+        out->nruns = (uint32_t)nr;
+    }
     if (p != end)
         goto bad;
     out->nlines = nlines;
@@ -511,9 +546,9 @@ void pv_index__lines_free(pv_line_table *t)
 {
     free(t->line_tok);
     free(t->check);
-    t->line_tok = NULL;
-    t->check = NULL;
-    t->nlines = 0;
+    free(t->run_tok);
+    free(t->run_origin);
+    memset(t, 0, sizeof *t);
 }
 
 static int decode_block(pv_index_cursor *c, uint64_t b, pv_err *err)

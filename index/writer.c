@@ -23,6 +23,7 @@
 #include "common_int.h"
 #include "format.h"
 #include "scanner_int.h"
+#include "source.h"
 
 /* One posting while building: top 48 bits of the fingerprint, document, position. */
 typedef struct rec {
@@ -31,17 +32,24 @@ typedef struct rec {
     uint32_t pos;
 } rec;
 
+/* What the build keeps about each document until the tables are written. Strings are
+ * offsets into the string pool (PV_NONE when absent). */
 typedef struct docmeta {
-    size_t list, entry; /* which file list, which entry */
     int64_t date;
     uint64_t bytes;
     uint64_t lines_off; /* in the worker's line spill file */
     uint32_t lines_size, lines_raw, nlines, ntokens;
-    uint32_t worker;
+    uint32_t source, kind, locator, commit, license, origin;
     uint32_t new_id;
-    int status;    /* 0 pending, 1 indexed, 2 skipped */
-    char *license; /* owned */
+    uint16_t worker;
+    uint8_t status; /* 0 pending, 1 indexed, 2 skipped */
 } docmeta;
+
+/* Documents live in chunks of DOC_CHUNK so that the table never moves while workers fill
+ * in their entries. */
+#define DOC_CHUNK_BITS 16
+#define DOC_CHUNK ((size_t)1 << DOC_CHUNK_BITS)
+#define DOC_CHUNKS ((size_t)PV_NONE / DOC_CHUNK + 1)
 
 typedef struct run {
     FILE *f;  /* spilled run (unlinked temp file), or NULL for an in-memory run */
@@ -50,6 +58,15 @@ typedef struct run {
     rec *buf; /* read buffer for spilled runs */
     size_t buf_n, buf_pos, buf_cap;
 } run;
+
+/* A document waiting for a worker: its id, its text and its authorship runs (owned). */
+typedef struct job {
+    uint32_t id;
+    char *text;
+    size_t len;
+    pv_run_in *runs;
+    size_t nruns;
+} job;
 
 typedef struct builder builder;
 
@@ -75,23 +92,72 @@ typedef struct worker {
     pv_err err;
 } worker;
 
+/* An origin as written to ORIG: author, commit, date and the next co-author's origin. */
+typedef struct origin_rec {
+    uint32_t author, commit, next;
+    int64_t date;
+} origin_rec;
+
+/* An open-addressing map from a 64-bit key hash to an id; callers confirm hits. */
+typedef struct idmap {
+    uint64_t *keys;
+    uint32_t *ids;
+    size_t nslots, used;
+} idmap;
+
+typedef struct source_rec {
+    uint32_t name, kind;
+} source_rec;
+
+/* The string pool with de-duplication (producer thread only). */
+typedef struct strpool {
+    pv_buf data;
+    uint32_t *slots; /* open addressing: offset + 1, 0 = empty */
+    size_t nslots, used;
+} strpool;
 struct builder {
     const pv_build_opts *o;
     pv_build_stats st;
-    pv_file_list *lists;
-    size_t nlists;
-    docmeta *docs;
+    /* documents: filled by the producer, completed by the workers */
+    docmeta **docs;
     size_t ndocs;
-    uint64_t total_bytes;
-    atomic_size_t next;
-    atomic_uint_fast64_t done_bytes, done_docs;
+    /* tables built by the producer */
+    strpool sp;
+    uint32_t *authors; /* 3 string offsets each: name, email, id */
+    size_t nauthors, cap_authors;
+    idmap author_map;
+    origin_rec *origins;
+    size_t norigins, cap_origins;
+    idmap origin_map;
+    source_rec *sources;
+    size_t nsources, cap_sources;
+    uint32_t cur_source;
+    int source_named;
+    uint32_t default_author; /* --author, or PV_NONE */
+    size_t meta_bytes, meta_warned;
+    /* the queue between the producer and the workers */
+    pthread_mutex_t qlock;
+    pthread_cond_t qfull, qempty;
+    job *q;
+    size_t qcap, qhead, qn, qbytes, qbytes_max;
+    int qclosed;
+    /* progress */
+    uint64_t done_bytes_base, total_bytes_base;
+    const pv_reader_stats *cur_stats;
+    atomic_uint_fast64_t done_docs;
     atomic_int abort;
     pthread_mutex_t lock; /* serializes diag calls and stats updates */
     worker *workers;
     unsigned njobs;
+    int threaded;
     char tmpdir[PATH_MAX];
     double last_progress;
 };
+
+static docmeta *doc_at(const builder *b, size_t id)
+{
+    return &b->docs[id >> DOC_CHUNK_BITS][id & (DOC_CHUNK - 1)];
+}
 
 static void diag(builder *b, pv_severity sev, const char *fmt, ...) PV_PRINTF(3, 4);
 static void diag(builder *b, pv_severity sev, const char *fmt, ...)
@@ -238,9 +304,54 @@ static int push_rec(worker *w, uint64_t fp, uint32_t doc, uint32_t pos)
     return 0;
 }
 
-/* Serialize a document's line table (token counts per line, then check bytes),
- * compress it when that helps, and append it to the worker's spill file. */
-static int write_lines(worker *w, docmeta *dm, const char *text, size_t len)
+/* Append the authorship runs to linebuf as (token delta, origin) varint pairs after their
+ * count: byte offsets become the first token starting at or after them; runs left without
+ * tokens and repeats of the previous origin are dropped. linebuf has room for them. */
+static void put_runs(worker *w, const pv_run_in *runs, size_t nruns)
+{
+    const pv_token *tok = w->tokens.v;
+    size_t ntok = w->tokens.n, t = 0, i, count_at, n = 0;
+    uint32_t prev_tok = 0, prev_origin = PV_NONE;
+    unsigned char *p = (unsigned char *)w->linebuf.data;
+    unsigned char tmp[16];
+
+    /* the count goes first; reserve its largest size and move the pairs down after */
+    count_at = w->linebuf.len;
+    w->linebuf.len += 5;
+    for (i = 0; i < nruns; i++) {
+        size_t first;
+        while (t < ntok && tok[t].start < runs[i].start)
+            t++;
+        first = t;
+        if (first >= ntok)
+            break;
+        if (i + 1 < nruns) {
+            /* a run whose bytes hold no token start is empty */
+            size_t u = first;
+            if (u < ntok && tok[u].start >= runs[i + 1].start)
+                continue;
+        }
+        if (runs[i].origin == prev_origin)
+            continue;
+        w->linebuf.len += pv_varint_put(p + w->linebuf.len, (uint32_t)first - prev_tok);
+        w->linebuf.len += pv_varint_put(p + w->linebuf.len, runs[i].origin);
+        prev_tok = (uint32_t)first;
+        prev_origin = runs[i].origin;
+        n++;
+    }
+    {
+        size_t cn = pv_varint_put(tmp, n);
+        memcpy(p + count_at, tmp, cn);
+        memmove(p + count_at + cn, p + count_at + 5, w->linebuf.len - count_at - 5);
+        w->linebuf.len -= 5 - cn;
+    }
+}
+
+/* Serialize a document's line table (token counts per line, check bytes, then the
+ * authorship runs as token positions), compress it when that helps, and append it to the
+ * worker's spill file. */
+static int write_lines(worker *w, docmeta *dm, const char *text, size_t len, const pv_run_in *runs,
+                       size_t nruns)
 {
     uint32_t *starts = NULL;
     size_t nlines = 0, l, t = 0;
@@ -258,7 +369,7 @@ static int write_lines(worker *w, docmeta *dm, const char *text, size_t len)
      * the checks are staged after the varints' largest possible end and moved down. */
     vmax = nlines * 5;
     w->linebuf.len = 0;
-    if (pv_buf__reserve(&w->linebuf, vmax + 2 * nlines)) {
+    if (pv_buf__reserve(&w->linebuf, vmax + 2 * nlines + 10 + nruns * 15)) {
         free(starts);
         return pv_err__set(&w->err, PV_ENOMEM, "out of memory");
     }
@@ -279,6 +390,7 @@ static int write_lines(worker *w, docmeta *dm, const char *text, size_t len)
     memmove(w->linebuf.data + w->linebuf.len, checks, nchecks);
     w->linebuf.len += nchecks;
     free(starts);
+    put_runs(w, runs, nruns);
 
     out = w->linebuf.data;
     outsz = w->linebuf.len;
@@ -310,134 +422,144 @@ static int write_lines(worker *w, docmeta *dm, const char *text, size_t len)
     return 0;
 }
 
-static int index_document(worker *w, size_t id)
+static void count_skip(builder *b, uint64_t *counter)
+{
+    pthread_mutex_lock(&b->lock);
+    (*counter)++;
+    pthread_mutex_unlock(&b->lock);
+}
+
+/* Tokenize, fingerprint and winnow one document into the worker's postings buffer and
+ * line spill file; fill in its docmeta. */
+static int index_job(worker *w, const job *j)
 {
     builder *b = w->b;
-    docmeta *dm = &b->docs[id];
-    const pv_file_entry *e = &b->lists[dm->list].v[dm->entry];
+    docmeta *dm = doc_at(b, j->id);
     const pv_build_opts *o = b->o;
-    char *text = NULL;
-    size_t len = 0, nk, ns, i;
-    char tag[256];
-    pv_err lerr;
+    size_t nk, ns, i;
     int rc;
 
-    rc = pv_files__load(e, &text, &len, &lerr);
-    if (rc == PV_ESKIP) {
-        dm->status = 2;
-        pthread_mutex_lock(&b->lock);
-        b->st.skipped_binary++;
-        pthread_mutex_unlock(&b->lock);
-        diag(b, PV_NOTE, "%s", lerr.msg);
-        return 0;
-    }
-    if (rc != 0) {
-        dm->status = 2;
-        pthread_mutex_lock(&b->lock);
-        b->st.skipped_unreadable++;
-        pthread_mutex_unlock(&b->lock);
-        if (o->strict) {
-            w->err = lerr;
-            return rc;
-        }
-        diag(b, PV_WARNING, "%s", lerr.msg);
-        return 0;
-    }
     w->tokens.n = 0;
     w->tokens.invalid_utf8 = 0;
-    rc = pv_scanner__tokenize(text, len, o->seed, &w->tokens);
-    if (rc != 0) {
-        free(text);
-        return pv_err__set(&w->err, rc, "%s: cannot tokenize: %s", e->path, pv_strerror(rc));
-    }
-    if (w->tokens.n == 0) {
+    rc = pv_scanner__tokenize(j->text, j->len, o->seed, &w->tokens);
+    if (rc == PV_ELIMIT) {
         dm->status = 2;
-        pthread_mutex_lock(&b->lock);
-        b->st.skipped_empty++;
-        pthread_mutex_unlock(&b->lock);
-        free(text);
+        count_skip(b, &b->st.skipped_large);
+        diag(b, PV_NOTE, "document %u: skipped: over 4 GiB", j->id);
         return 0;
     }
-    if (w->tokens.n > UINT32_MAX - 1) {
-        free(text);
-        return pv_err__set(&w->err, PV_ELIMIT, "%s: too many tokens", e->path);
+    if (rc != 0)
+        return pv_err__set(&w->err, rc, "cannot tokenize a document: %s", pv_strerror(rc));
+    if (w->tokens.n == 0) {
+        dm->status = 2;
+        count_skip(b, &b->st.skipped_empty);
+        return 0;
     }
+    if (w->tokens.n > UINT32_MAX - 1)
+        return pv_err__set(&w->err, PV_ELIMIT, "a document has too many tokens");
     if (pv_array__grow((void **)&w->fps, &w->fps_cap, w->tokens.n, sizeof *w->fps) ||
-        pv_array__grow((void **)&w->sel, &w->sel_cap, w->tokens.n, sizeof *w->sel)) {
-        free(text);
+        pv_array__grow((void **)&w->sel, &w->sel_cap, w->tokens.n, sizeof *w->sel))
         return pv_err__set(&w->err, PV_ENOMEM, "out of memory");
-    }
     nk = pv_scanner__kgrams(w->tokens.v, w->tokens.n, o->k, o->seed, w->fps);
     ns = pv_scanner__winnow(w->fps, nk, o->w, w->sel);
     for (i = 0; i < ns; i++)
-        if ((rc = push_rec(w, w->fps[w->sel[i]] >> PV_FP_SHIFT, (uint32_t)id, w->sel[i])) != 0) {
-            free(text);
+        if ((rc = push_rec(w, w->fps[w->sel[i]] >> PV_FP_SHIFT, j->id, w->sel[i])) != 0)
             return rc;
-        }
-    if ((rc = write_lines(w, dm, text, len)) != 0) {
-        free(text);
+    if ((rc = write_lines(w, dm, j->text, j->len, j->runs, j->nruns)) != 0)
         return rc;
-    }
-    if (o->license)
-        dm->license = strdup(o->license);
-    else if (pv_scanner__spdx_tag(text, len, tag, sizeof tag))
-        dm->license = strdup(tag);
-    else if (e->dir_license)
-        dm->license = strdup(e->dir_license);
-    dm->date = e->mtime;
-    dm->bytes = len;
+    dm->bytes = j->len;
     dm->ntokens = (uint32_t)w->tokens.n;
-    dm->worker = w->id;
+    dm->worker = (uint16_t)w->id;
     dm->status = 1;
     pthread_mutex_lock(&b->lock);
     b->st.documents++;
-    b->st.bytes += len;
+    b->st.bytes += j->len;
     b->st.tokens += w->tokens.n;
     b->st.invalid_utf8 += w->tokens.invalid_utf8;
     pthread_mutex_unlock(&b->lock);
-    if (w->tokens.invalid_utf8)
-        diag(b, PV_NOTE, "%s: %llu invalid UTF-8 sequences replaced", e->path,
-             (unsigned long long)w->tokens.invalid_utf8);
-    free(text);
     return 0;
+}
+
+static void job_free(job *j)
+{
+    free(j->text);
+    free(j->runs);
+    j->text = NULL;
+    j->runs = NULL;
 }
 
 static void report_progress(builder *b, int force)
 {
     double now;
+    uint64_t done, total;
     if (!b->o->progress)
         return;
     now = pv_now();
     if (!force && now - b->last_progress < 0.1)
         return;
     b->last_progress = now;
-    b->o->progress(b->o->ctx, atomic_load(&b->done_bytes), b->total_bytes,
-                   atomic_load(&b->done_docs), b->ndocs);
+    done = b->done_bytes_base + (b->cur_stats ? b->cur_stats->bytes_in : 0);
+    total = b->total_bytes_base + (b->cur_stats ? b->cur_stats->bytes_total : 0);
+    b->o->progress(b->o->ctx, done, total >= done ? total : 0, atomic_load(&b->done_docs), 0);
+}
+
+/* Take the next job off the queue; 0 when the queue is closed and empty. */
+static int queue_pop(builder *b, job *out)
+{
+    pthread_mutex_lock(&b->qlock);
+    while (b->qn == 0 && !b->qclosed)
+        pthread_cond_wait(&b->qempty, &b->qlock);
+    if (b->qn == 0) {
+        pthread_mutex_unlock(&b->qlock);
+        return 0;
+    }
+    *out = b->q[b->qhead];
+    b->qhead = (b->qhead + 1) % b->qcap;
+    b->qn--;
+    b->qbytes -= out->len;
+    pthread_cond_signal(&b->qfull);
+    pthread_mutex_unlock(&b->qlock);
+    return 1;
+}
+
+/* Hand a job to the workers, waiting while the queue is full (by count or bytes). The
+ * queue owns the job's buffers from here on. */
+static void queue_push(builder *b, job *j)
+{
+    pthread_mutex_lock(&b->qlock);
+    while (b->qn == b->qcap || (b->qn > 0 && b->qbytes + j->len > b->qbytes_max))
+        pthread_cond_wait(&b->qfull, &b->qlock);
+    b->q[(b->qhead + b->qn) % b->qcap] = *j;
+    b->qn++;
+    b->qbytes += j->len;
+    pthread_cond_signal(&b->qempty);
+    pthread_mutex_unlock(&b->qlock);
+}
+
+static void queue_close(builder *b)
+{
+    pthread_mutex_lock(&b->qlock);
+    b->qclosed = 1;
+    pthread_cond_broadcast(&b->qempty);
+    pthread_mutex_unlock(&b->qlock);
 }
 
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     builder *b = w->b;
-    for (;;) {
-        size_t id;
-        if (atomic_load(&b->abort))
-            break;
-        id = atomic_fetch_add(&b->next, 1);
-        if (id >= b->ndocs)
-            break;
-        w->rc = index_document(w, id);
-        atomic_fetch_add(&b->done_docs, 1);
-        atomic_fetch_add(&b->done_bytes, b->lists[b->docs[id].list].v[b->docs[id].entry].size);
-        if (w->rc) {
-            atomic_store(&b->abort, 1);
-            break;
+    job j;
+    while (queue_pop(b, &j)) {
+        if (w->rc == 0 && !atomic_load(&b->abort)) {
+            w->rc = index_job(w, &j);
+            if (w->rc)
+                atomic_store(&b->abort, 1);
+        } else {
+            doc_at(b, j.id)->status = 2;
         }
-        if (w->id == 0)
-            report_progress(b, 0);
+        atomic_fetch_add(&b->done_docs, 1);
+        job_free(&j);
     }
-    if (w->rc == 0 && !atomic_load(&b->abort))
-        w->rc = finish_run(w, 1);
     return NULL;
 }
 
@@ -616,7 +738,7 @@ static size_t keep_earliest(const builder *b, posting_out *g, size_t n, size_t c
     if (!d)
         return 0;
     for (i = 0; i < n; i++) {
-        d[i].date = b->docs[g[i].doc].date;
+        d[i].date = doc_at(b, g[i].doc)->date;
         d[i].doc = g[i].doc;
         d[i].pos = g[i].pos;
     }
@@ -640,7 +762,7 @@ static int emit_group(builder *b, block_writer *bw, posting_out *g, size_t n, pv
         return pv_err__set(err, PV_ENOMEM, "out of memory");
     for (i = 0; i < n; i++) {
         bw->p[bw->n] = g[i];
-        bw->p[bw->n].doc = b->docs[g[i].doc].new_id;
+        bw->p[bw->n].doc = doc_at(b, g[i].doc)->new_id;
         bw->n++;
     }
     bw->postings += n;
@@ -728,7 +850,7 @@ static int merge_runs(builder *b, block_writer *bw, pv_err *err)
     while (nh > 0) {
         rec top = heap[0].r;
         int got;
-        if (b->docs[top.doc].status == 1) {
+        if (doc_at(b, top.doc)->status == 1) {
             if (gn > 0 && top.fp != gfp) {
                 if ((rc = emit_group(b, bw, g, gn, err)) != 0)
                     goto done;
@@ -771,12 +893,6 @@ done:
 }
 
 /* ---- string pool with de-duplication ---- */
-
-typedef struct strpool {
-    pv_buf data;
-    uint32_t *slots; /* open addressing: offset + 1, 0 = empty */
-    size_t nslots, used;
-} strpool;
 
 static uint32_t pool_add(strpool *sp, const char *s, int *oom)
 {
@@ -868,8 +984,392 @@ static void dir_of(const char *path, char *out, size_t n)
         snprintf(out, n, "%.*s", (int)(slash - path), path);
 }
 
-static int write_index(builder *b, const char *out_path, const char *tmp_path,
-                       const char *const *sources, pv_err *err);
+/* ---- the producer: tables of sources, authors and origins, and the sink ---- */
+
+/* Find key in m: the slot of the first entry with this key for which same(ctx, id) holds,
+ * or the empty slot where it goes. Grows the map first when it is half full.
+ * Returns PV_ENOMEM on failure. */
+static int idmap_find(idmap *m, uint64_t key, int (*same)(const builder *, uint32_t, const void *),
+                      const builder *b, const void *what, size_t *slot)
+{
+    size_t i;
+    if ((m->used + 1) * 2 > m->nslots) {
+        size_t nn = m->nslots ? m->nslots * 2 : 1024, j;
+        uint64_t *nk = calloc(nn, sizeof *nk);
+        uint32_t *ni = malloc(nn * sizeof *ni);
+        if (!nk || !ni) {
+            free(nk);
+            free(ni);
+            return PV_ENOMEM;
+        }
+        for (j = 0; j < nn; j++)
+            ni[j] = PV_NONE;
+        for (j = 0; j < m->nslots; j++)
+            if (m->ids[j] != PV_NONE) {
+                size_t k = m->keys[j] & (nn - 1);
+                while (ni[k] != PV_NONE)
+                    k = (k + 1) & (nn - 1);
+                nk[k] = m->keys[j];
+                ni[k] = m->ids[j];
+            }
+        free(m->keys);
+        free(m->ids);
+        m->keys = nk;
+        m->ids = ni;
+        m->nslots = nn;
+    }
+    for (i = key & (m->nslots - 1); m->ids[i] != PV_NONE; i = (i + 1) & (m->nslots - 1))
+        if (m->keys[i] == key && same(b, m->ids[i], what))
+            break;
+    *slot = i;
+    return 0;
+}
+
+static void idmap_free(idmap *m)
+{
+    free(m->keys);
+    free(m->ids);
+}
+
+static int same_author(const builder *b, uint32_t id, const void *what)
+{
+    return memcmp(b->authors + 3 * (size_t)id, what, 3 * sizeof(uint32_t)) == 0;
+}
+
+/* The author id of a person (added when new), or PV_NONE when the name is unknown. */
+static int author_id(builder *b, const pv_person *p, uint32_t *id)
+{
+    uint32_t key[3];
+    size_t slot;
+    int oom = 0;
+    if (!p->name || !*p->name) {
+        *id = PV_NONE;
+        return 0;
+    }
+    key[0] = pool_add(&b->sp, p->name, &oom);
+    key[1] = p->email && *p->email ? pool_add(&b->sp, p->email, &oom) : PV_NONE;
+    key[2] = p->id && *p->id ? pool_add(&b->sp, p->id, &oom) : PV_NONE;
+    if (oom)
+        return oom == 2 ? PV_ELIMIT : PV_ENOMEM;
+    if (idmap_find(&b->author_map, pv_hash64(key, sizeof key, 1), same_author, b, key, &slot))
+        return PV_ENOMEM;
+    if (b->author_map.ids[slot] == PV_NONE) {
+        if (b->nauthors >= PV_NONE - 1)
+            return PV_ELIMIT;
+        if (pv_array__grow((void **)&b->authors, &b->cap_authors, 3 * (b->nauthors + 1),
+                           sizeof *b->authors))
+            return PV_ENOMEM;
+        memcpy(b->authors + 3 * b->nauthors, key, sizeof key);
+        b->author_map.keys[slot] = pv_hash64(key, sizeof key, 1);
+        b->author_map.ids[slot] = (uint32_t)b->nauthors++;
+        b->author_map.used++;
+        b->meta_bytes += 3 * sizeof(uint32_t) + 12;
+    }
+    *id = b->author_map.ids[slot];
+    return 0;
+}
+
+/* An origin being looked up: its chain of (author, commit, date) entries. */
+typedef struct origin_key {
+    const origin_rec *v;
+    size_t n;
+} origin_key;
+
+static int same_origin(const builder *b, uint32_t id, const void *what)
+{
+    const origin_key *k = what;
+    size_t i;
+    for (i = 0; i < k->n; i++) {
+        const origin_rec *o = &b->origins[id + i];
+        if (id + i >= b->norigins || o->author != k->v[i].author || o->commit != k->v[i].commit ||
+            o->date != k->v[i].date || (o->next == PV_NONE) != (i + 1 == k->n))
+            return 0;
+    }
+    return 1;
+}
+
+/* The id of an origin (added when new): one ORIG entry per author, chained through next
+ * when the text has co-authors, who share its credit equally. */
+static int origin_id(builder *b, const pv_origin_in *in, uint32_t *id)
+{
+    origin_rec stack[8], *v = stack;
+    size_t n = 1 + in->ncoauthors, i, slot;
+    uint64_t key = 0;
+    origin_key k;
+    uint32_t commit = PV_NONE;
+    int oom = 0, rc = 0;
+
+    if (n > sizeof stack / sizeof stack[0] && !(v = malloc(n * sizeof *v)))
+        return PV_ENOMEM;
+    if (in->commit && *in->commit) {
+        commit = pool_add(&b->sp, in->commit, &oom);
+        if (oom) {
+            rc = oom == 2 ? PV_ELIMIT : PV_ENOMEM;
+            goto done;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        pv_person p = i == 0 ? in->author : in->coauthors[i - 1];
+        if ((rc = author_id(b, &p, &v[i].author)) != 0)
+            goto done;
+        if (i == 0 && v[i].author == PV_NONE && b->default_author != PV_NONE)
+            v[i].author = b->default_author;
+        v[i].commit = commit;
+        v[i].date = in->date;
+        key = pv_mix64(key ^ (((uint64_t)v[i].author << 32) | commit) ^ (uint64_t)in->date);
+    }
+    k.v = v;
+    k.n = n;
+    if (idmap_find(&b->origin_map, key, same_origin, b, &k, &slot)) {
+        rc = PV_ENOMEM;
+        goto done;
+    }
+    if (b->origin_map.ids[slot] == PV_NONE) {
+        if (b->norigins + n >= PV_NONE) {
+            rc = PV_ELIMIT;
+            goto done;
+        }
+        if (pv_array__grow((void **)&b->origins, &b->cap_origins, b->norigins + n,
+                           sizeof *b->origins)) {
+            rc = PV_ENOMEM;
+            goto done;
+        }
+        for (i = 0; i < n; i++) {
+            b->origins[b->norigins + i] = v[i];
+            b->origins[b->norigins + i].next =
+                i + 1 < n ? (uint32_t)(b->norigins + i + 1) : PV_NONE;
+        }
+        b->origin_map.keys[slot] = key;
+        b->origin_map.ids[slot] = (uint32_t)b->norigins;
+        b->origin_map.used++;
+        b->norigins += n;
+        b->meta_bytes += n * (sizeof(origin_rec) + 12);
+    }
+    *id = b->origin_map.ids[slot];
+done:
+    if (v != stack)
+        free(v);
+    return rc;
+}
+
+static int sink_source(void *ctx, const char *name, const char *kind)
+{
+    builder *b = ctx;
+    int oom = 0;
+    source_rec *s = &b->sources[b->cur_source];
+    if (name && *name)
+        s->name = pool_add(&b->sp, name, &oom);
+    if (kind && *kind)
+        s->kind = pool_add(&b->sp, kind, &oom);
+    b->source_named = 1;
+    return oom == 2 ? PV_ELIMIT : oom ? PV_ENOMEM : 0;
+}
+
+static int sink_origin(void *ctx, const pv_origin_in *o, uint32_t *id)
+{
+    return origin_id(ctx, o, id);
+}
+
+static void warn_meta(builder *b)
+{
+    if (b->meta_warned || b->meta_bytes <= b->o->memory / 4)
+        return;
+    b->meta_warned = 1;
+    diag(b, PV_WARNING,
+         "the metadata of %zu documents takes over %zu MiB, a quarter of the --memory budget; "
+         "it stays in memory until the index is written",
+         b->ndocs, b->meta_bytes >> 20);
+}
+
+/* One document from a reader: record its metadata, copy its text and runs, and hand it to
+ * the workers (or index it here with one job). */
+static int sink_doc(void *ctx, const pv_doc_in *d)
+{
+    builder *b = ctx;
+    docmeta *dm;
+    job j;
+    int oom = 0, rc;
+    size_t id = b->ndocs, i;
+
+    if (atomic_load(&b->abort))
+        return PV_EIO; /* a worker failed; its error is reported */
+    if (id >= PV_NONE - 1)
+        return PV_ELIMIT;
+    if (!b->docs[id >> DOC_CHUNK_BITS]) {
+        b->docs[id >> DOC_CHUNK_BITS] = calloc(DOC_CHUNK, sizeof(docmeta));
+        if (!b->docs[id >> DOC_CHUNK_BITS])
+            return PV_ENOMEM;
+        b->meta_bytes += DOC_CHUNK * sizeof(docmeta);
+    }
+    dm = doc_at(b, id);
+    memset(dm, 0, sizeof *dm);
+    dm->source = b->cur_source;
+    dm->kind = pool_add(&b->sp, d->kind ? d->kind : "file", &oom);
+    dm->locator = pool_add(&b->sp, d->locator ? d->locator : "", &oom);
+    dm->commit = d->commit && *d->commit ? pool_add(&b->sp, d->commit, &oom) : PV_NONE;
+    if (b->o->license)
+        dm->license = pool_add(&b->sp, b->o->license, &oom);
+    else
+        dm->license = d->license && *d->license ? pool_add(&b->sp, d->license, &oom) : PV_NONE;
+    if (oom)
+        return oom == 2 ? PV_ELIMIT : PV_ENOMEM;
+    if ((rc = origin_id(b, &d->origin, &dm->origin)) != 0)
+        return rc;
+    dm->date = d->origin.date;
+    b->meta_bytes = b->sp.data.len + b->sp.nslots * sizeof(uint32_t) +
+                    ((b->ndocs >> DOC_CHUNK_BITS) + 1) * DOC_CHUNK * sizeof(docmeta) +
+                    b->norigins * (sizeof(origin_rec) + 12) + b->nauthors * 24;
+    warn_meta(b);
+    b->ndocs++;
+
+    memset(&j, 0, sizeof j);
+    j.id = (uint32_t)id;
+    j.len = d->len;
+    if (!(j.text = malloc(d->len ? d->len : 1)))
+        return PV_ENOMEM;
+    memcpy(j.text, d->text, d->len);
+    if (d->nruns) {
+        if (!(j.runs = malloc(d->nruns * sizeof *j.runs))) {
+            free(j.text);
+            return PV_ENOMEM;
+        }
+        for (i = 0; i < d->nruns; i++) {
+            j.runs[i] = d->runs[i];
+            if (j.runs[i].origin >= b->norigins)
+                j.runs[i].origin = dm->origin; /* not registered: the default */
+        }
+        j.nruns = d->nruns;
+    }
+    if (b->threaded) {
+        queue_push(b, &j);
+    } else {
+        worker *w = &b->workers[0];
+        w->rc = index_job(w, &j);
+        atomic_fetch_add(&b->done_docs, 1);
+        job_free(&j);
+        if (w->rc) {
+            atomic_store(&b->abort, 1);
+            return PV_EIO;
+        }
+    }
+    report_progress(b, 0);
+    return 0;
+}
+
+/* Serialized diagnostics for the readers (workers report at the same time). */
+static void reader_diag(void *ctx, pv_severity sev, const char *msg)
+{
+    builder *b = ctx;
+    diag(b, sev, "%s", msg);
+}
+
+static void add_reader_stats(builder *b, const pv_reader_stats *rs)
+{
+    pthread_mutex_lock(&b->lock);
+    b->st.records += rs->records;
+    b->st.bad_records += rs->bad;
+    b->st.commits += rs->commits;
+    b->st.read_bytes += rs->bytes_in;
+    b->st.skipped_binary += rs->skipped_binary;
+    b->st.skipped_large += rs->skipped_large;
+    b->st.skipped_excluded += rs->skipped_excluded;
+    b->st.skipped_vendored += rs->skipped_vendored;
+    b->st.skipped_generated += rs->skipped_generated;
+    b->st.skipped_empty += rs->skipped_empty;
+    b->st.skipped_other += rs->skipped - rs->skipped_binary - rs->skipped_large -
+                           rs->skipped_excluded - rs->skipped_vendored - rs->skipped_generated -
+                           rs->skipped_empty;
+    pthread_mutex_unlock(&b->lock);
+}
+
+/* Read every source through its reader into the sink. A source's own error is reported and
+ * counted (strict: returned). */
+static int produce(builder *b, const char *const *sources, size_t nsources, pv_err *err)
+{
+    const pv_build_opts *o = b->o;
+    pv_reader_opts ro;
+    pv_sink sink;
+    size_t i;
+
+    memset(&ro, 0, sizeof ro);
+    ro.strict = o->strict;
+    ro.diag = o->diag ? reader_diag : NULL;
+    ro.ctx = b;
+    ro.max_doc_size = o->max_file_size;
+    ro.memory = o->memory / 4;
+    ro.preset = o->preset;
+    ro.fields = o->fields;
+    ro.comments = o->comments;
+    ro.site = o->site;
+    ro.rev = o->rev;
+    ro.all_refs = o->all_refs;
+    ro.since = o->since;
+    ro.origin_name = o->origin_name;
+    ro.excludes = o->excludes;
+    ro.nexcludes = o->nexcludes;
+    ro.includes = o->includes;
+    ro.nincludes = o->nincludes;
+    ro.k = o->k;
+    ro.seed = o->seed;
+    sink.source = sink_source;
+    sink.origin = sink_origin;
+    sink.doc = sink_doc;
+    sink.ctx = b;
+
+    for (i = 0; i < nsources; i++) {
+        const char *path, *kind;
+        pv_reader_fn fn;
+        pv_reader_stats rs;
+        pv_err rerr;
+        int oom = 0, rc;
+
+        memset(&rs, 0, sizeof rs);
+        rerr.code = 0;
+        rerr.msg[0] = '\0';
+        if ((rc = pv_source__pick(sources[i], &path, &fn, &kind, &rerr)) == 0) {
+            if (pv_array__grow((void **)&b->sources, &b->cap_sources, b->nsources + 1,
+                               sizeof *b->sources))
+                return pv_err__set(err, PV_ENOMEM, "out of memory");
+            b->cur_source = (uint32_t)b->nsources++;
+            b->sources[b->cur_source].name = pool_add(&b->sp, path, &oom);
+            b->sources[b->cur_source].kind = pool_add(&b->sp, kind, &oom);
+            if (oom)
+                return pv_err__set(err, PV_ENOMEM, "out of memory");
+            b->source_named = 0;
+            b->cur_stats = &rs;
+            rc = fn(path, &ro, &sink, &rs, &rerr);
+            b->cur_stats = NULL;
+            b->done_bytes_base += rs.bytes_in;
+            b->total_bytes_base += rs.bytes_total > rs.bytes_in ? rs.bytes_total : rs.bytes_in;
+            add_reader_stats(b, &rs);
+        }
+        if (atomic_load(&b->abort))
+            return PV_EIO; /* the failing worker's error is reported by the caller */
+        if (rc == 0)
+            continue;
+        if (rerr.msg[0] == '\0')
+            pv_err__set(&rerr, rc, "%s: %s", sources[i], pv_strerror(rc));
+        if (rc == PV_ENOMEM || rc == PV_EINVAL || o->strict || nsources == 1) {
+            if (err)
+                *err = rerr;
+            if (nsources == 1 && b->ndocs > 0 && rc != PV_ENOMEM && rc != PV_EINVAL && !o->strict) {
+                /* the documents before the damage are still indexed */
+                b->st.source_errors++;
+                diag(b, PV_ERROR, "%s", rerr.msg);
+                continue;
+            }
+            return rc;
+        }
+        b->st.source_errors++;
+        diag(b, PV_ERROR, "%s", rerr.msg);
+    }
+    if (b->st.source_errors && b->ndocs == 0)
+        return pv_err__set(err, PV_EIO, "no document could be indexed: %s failed",
+                           b->st.source_errors == 1 ? "the source" : "every source");
+    return 0;
+}
+
+static int write_index(builder *b, const char *out_path, const char *tmp_path, pv_err *err);
 
 int pv_index_build(const char *out_path, const char *const *sources, size_t nsources,
                    const pv_build_opts *opts, pv_build_stats *stats, pv_err *err)
@@ -878,14 +1378,19 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
     pv_build_opts defaults = PV_BUILD_OPTS_INIT;
     char tmp_path[PATH_MAX + 64];
     pthread_t *threads = NULL;
-    size_t i, j;
+    size_t i;
     unsigned wi, started = 0;
     size_t postings_budget;
-    int rc = 0;
+    int rc = 0, oom = 0;
 
     memset(&b, 0, sizeof b);
     pthread_mutex_init(&b.lock, NULL);
+    pthread_mutex_init(&b.qlock, NULL);
+    pthread_cond_init(&b.qfull, NULL);
+    pthread_cond_init(&b.qempty, NULL);
     b.o = opts ? opts : &defaults;
+    b.default_author = PV_NONE;
+    b.sp.data.limit = (size_t)PV_NONE - 1;
     if ((rc = validate_opts(b.o, err)) != 0)
         goto done;
     if (nsources == 0) {
@@ -896,72 +1401,43 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
         snprintf(b.tmpdir, sizeof b.tmpdir, "%s", b.o->tmpdir);
     else
         dir_of(out_path, b.tmpdir, sizeof b.tmpdir);
-
-    /* list every source */
-    b.lists = calloc(nsources, sizeof *b.lists);
-    if (!b.lists) {
-        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
-        goto done;
-    }
-    b.nlists = nsources;
-    for (i = 0; i < nsources; i++) {
-        pv_files_opts fo;
-        memset(&fo, 0, sizeof fo);
-        fo.max_file_size = b.o->max_file_size;
-        fo.excludes = b.o->excludes;
-        fo.nexcludes = b.o->nexcludes;
-        fo.strict = b.o->strict;
-        fo.diag = b.o->diag;
-        fo.ctx = b.o->ctx;
-        if ((rc = pv_files__list(sources[i], &fo, &b.lists[i], err)) != 0)
-            goto done;
-        b.ndocs += b.lists[i].n;
-        b.total_bytes += b.lists[i].total_bytes;
-        b.st.skipped_large += b.lists[i].skipped_large;
-        b.st.skipped_excluded += b.lists[i].skipped_excluded;
-        b.st.skipped_unreadable += b.lists[i].skipped_unreadable;
-    }
-    if (b.ndocs >= PV_NONE) {
-        rc = pv_err__set(err, PV_ELIMIT, "too many documents for one index (%zu)", b.ndocs);
-        goto done;
-    }
-    b.docs = calloc(b.ndocs ? b.ndocs : 1, sizeof *b.docs);
+    b.docs = calloc(DOC_CHUNKS, sizeof *b.docs);
     if (!b.docs) {
         rc = pv_err__set(err, PV_ENOMEM, "out of memory");
         goto done;
     }
-    {
-        size_t d = 0;
-        for (i = 0; i < nsources; i++)
-            for (j = 0; j < b.lists[i].n; j++, d++) {
-                b.docs[d].list = i;
-                b.docs[d].entry = j;
-            }
+    pool_add(&b.sp, "", &oom);
+    if (b.o->author && *b.o->author) {
+        char name[512], email[512];
+        int has_email;
+        pv_person p = {NULL, NULL, NULL};
+        parse_author(b.o->author, name, sizeof name, email, sizeof email, &has_email);
+        p.name = name;
+        p.email = has_email ? email : NULL;
+        if ((rc = author_id(&b, &p, &b.default_author)) != 0) {
+            pv_err__set(err, rc, "out of memory");
+            goto done;
+        }
     }
 
-    /* Per-document metadata (the file lists, docmeta, later the locator strings) stays in
-     * memory for the whole build, so it is charged against --memory; the postings buffers get
-     * the rest, at least 1 MiB. */
-    {
-        size_t meta = b.ndocs * (sizeof(docmeta) + sizeof(pv_file_entry) + 32);
-        for (i = 0; i < nsources; i++)
-            for (j = 0; j < b.lists[i].n; j++)
-                meta += 2 * strlen(b.lists[i].v[j].path) + 2;
-        postings_budget = b.o->memory > meta + PV_MIN_MEMORY ? b.o->memory - meta : PV_MIN_MEMORY;
-        if (meta > b.o->memory / 2)
-            diag(&b, PV_WARNING,
-                 "the metadata of %zu documents takes %zu MiB of the %zu MiB --memory budget; "
-                 "give more --memory or index fewer files at once",
-                 b.ndocs, meta >> 20, b.o->memory >> 20);
-    }
+    /* Per-document metadata stays in memory for the whole build: a quarter of --memory is
+     * set aside for it (a warning says when it takes more), the postings buffers get the
+     * rest, at least 1 MiB. */
+    postings_budget = b.o->memory - b.o->memory / 4;
+    if (postings_budget < PV_MIN_MEMORY)
+        postings_budget = PV_MIN_MEMORY;
 
     /* workers */
     b.njobs = b.o->jobs ? b.o->jobs : pv_cpu_count();
     if (b.njobs > 256)
         b.njobs = 256;
+    b.threaded = b.njobs > 1;
     b.workers = calloc(b.njobs, sizeof *b.workers);
     threads = calloc(b.njobs, sizeof *threads);
-    if (!b.workers || !threads) {
+    b.qcap = 4 * (size_t)b.njobs + 4;
+    b.q = calloc(b.qcap, sizeof *b.q);
+    b.qbytes_max = b.o->memory / 16 > ((size_t)64 << 20) ? (size_t)64 << 20 : b.o->memory / 16;
+    if (!b.workers || !threads || !b.q) {
         rc = pv_err__set(err, PV_ENOMEM, "out of memory");
         goto done;
     }
@@ -969,8 +1445,7 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
         worker *w = &b.workers[wi];
         w->b = &b;
         w->id = wi;
-        /* what the document metadata does not take of the budget: half for postings,
-         * half for the radix sort's scratch */
+        /* half for postings, half for the radix sort's scratch */
         w->max_recs = postings_budget / (2 * sizeof(rec) * b.njobs);
         w->linebuf.limit = SIZE_MAX / 2;
         w->cctx = ZSTD_createCCtx();
@@ -981,19 +1456,22 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
         }
     }
     report_progress(&b, 1);
-    for (wi = 1; wi < b.njobs; wi++) {
-        if (pthread_create(&threads[wi], NULL, worker_main, &b.workers[wi]) != 0) {
-            atomic_store(&b.abort, 1);
-            rc = pv_err__set(err, PV_ENOMEM, "cannot start a worker thread");
-            break;
+    if (b.threaded)
+        for (wi = 0; wi < b.njobs; wi++) {
+            if (pthread_create(&threads[wi], NULL, worker_main, &b.workers[wi]) != 0) {
+                atomic_store(&b.abort, 1);
+                rc = pv_err__set(err, PV_ENOMEM, "cannot start a worker thread");
+                break;
+            }
+            started = wi + 1;
         }
-        started = wi;
+    if (rc == 0)
+        rc = produce(&b, sources, nsources, err);
+    if (b.threaded) {
+        queue_close(&b);
+        for (wi = 0; wi < started; wi++)
+            pthread_join(threads[wi], NULL);
     }
-    worker_main(&b.workers[0]);
-    for (wi = 1; wi <= started; wi++)
-        pthread_join(threads[wi], NULL);
-    if (rc)
-        goto done;
     for (wi = 0; wi < b.njobs; wi++)
         if (b.workers[wi].rc) {
             rc = b.workers[wi].rc;
@@ -1001,10 +1479,18 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
                 *err = b.workers[wi].err;
             goto done;
         }
+    if (rc)
+        goto done;
+    for (wi = 0; wi < b.njobs; wi++)
+        if ((rc = finish_run(&b.workers[wi], 1)) != 0) {
+            if (err)
+                *err = b.workers[wi].err;
+            goto done;
+        }
     report_progress(&b, 1);
 
     snprintf(tmp_path, sizeof tmp_path, "%s.tmp.%ld", out_path, (long)getpid());
-    rc = write_index(&b, out_path, tmp_path, sources, err);
+    rc = write_index(&b, out_path, tmp_path, err);
     if (rc == 0 && stats)
         *stats = b.st;
 done:
@@ -1030,37 +1516,43 @@ done:
         }
     free(b.workers);
     free(threads);
+    if (b.q)
+        for (i = 0; i < b.qn; i++)
+            job_free(&b.q[(b.qhead + i) % b.qcap]);
+    free(b.q);
     if (b.docs)
-        for (i = 0; i < b.ndocs; i++)
-            free(b.docs[i].license);
+        for (i = 0; i < DOC_CHUNKS; i++)
+            free(b.docs[i]);
     free(b.docs);
-    if (b.lists)
-        for (i = 0; i < b.nlists; i++)
-            pv_files__list_free(&b.lists[i]);
-    free(b.lists);
+    free(b.authors);
+    free(b.origins);
+    free(b.sources);
+    idmap_free(&b.author_map);
+    idmap_free(&b.origin_map);
+    pv_buf__free(&b.sp.data);
+    free(b.sp.slots);
     pthread_mutex_destroy(&b.lock);
+    pthread_mutex_destroy(&b.qlock);
+    pthread_cond_destroy(&b.qfull);
+    pthread_cond_destroy(&b.qempty);
     return rc;
 }
 
-static int write_index(builder *b, const char *out_path, const char *tmp_path,
-                       const char *const *sources, pv_err *err)
+static int write_index(builder *b, const char *out_path, const char *tmp_path, pv_err *err)
 {
     out_file o;
     block_writer bw;
-    strpool sp;
+    strpool *sp = &b->sp;
     chunk_rec ch[10];
     size_t nch = 0, i, ndocs_out = 0;
     unsigned char hdr[PV_HDR_SIZE + 10 * PV_CHUNK_ENTRY];
     unsigned char *tmpbuf = NULL;
     size_t tmpcap = 0;
-    uint32_t author_id = PV_NONE, fanout_bits = 0;
-    int oom = 0, rc = 0, fd = -1;
-    uint32_t kind_file, kind_files;
+    uint32_t fanout_bits = 0;
+    int rc = 0, fd = -1;
 
     memset(&o, 0, sizeof o);
     memset(&bw, 0, sizeof bw);
-    memset(&sp, 0, sizeof sp);
-    sp.data.limit = (size_t)PV_NONE - 1;
     o.xs = XXH3_createState();
     bw.cctx = ZSTD_createCCtx();
     if (!o.xs || !bw.cctx) {
@@ -1084,8 +1576,8 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path,
 
     /* dense ids for the documents actually indexed */
     for (i = 0; i < b->ndocs; i++)
-        if (b->docs[i].status == 1)
-            b->docs[i].new_id = (uint32_t)ndocs_out++;
+        if (doc_at(b, i)->status == 1)
+            doc_at(b, i)->new_id = (uint32_t)ndocs_out++;
 
     /* PSTG */
     bw.o = &o;
@@ -1119,45 +1611,36 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path,
     }
     chunk_end(&o, &ch[nch++]);
 
-    /* strings */
-    pool_add(&sp, "", &oom);
-    kind_file = pool_add(&sp, "file", &oom);
-    kind_files = pool_add(&sp, "files", &oom);
-
     /* AUTH */
     chunk_begin(&o, &ch[nch], PV_ID_AUTH);
-    if (b->o->author && *b->o->author) {
-        char name[512], email[512];
-        int has_email;
+    for (i = 0; i < b->nauthors; i++) {
         unsigned char e[PV_AUTH_ENTRY];
-        parse_author(b->o->author, name, sizeof name, email, sizeof email, &has_email);
-        pv_store32(e + PV_AUTH_NAME, pool_add(&sp, name, &oom));
-        pv_store32(e + PV_AUTH_EMAIL, has_email ? pool_add(&sp, email, &oom) : PV_NONE);
+        pv_store32(e + PV_AUTH_NAME, b->authors[3 * i]);
+        pv_store32(e + PV_AUTH_EMAIL, b->authors[3 * i + 1]);
+        pv_store32(e + PV_AUTH_ID, b->authors[3 * i + 2]);
         out_write(&o, e, sizeof e);
-        author_id = 0;
     }
     chunk_end(&o, &ch[nch++]);
 
     /* SRCS */
     chunk_begin(&o, &ch[nch], PV_ID_SRCS);
-    for (i = 0; i < b->nlists; i++) {
+    for (i = 0; i < b->nsources; i++) {
         unsigned char e[PV_SRC_ENTRY];
-        pv_store32(e + PV_SRC_NAME, pool_add(&sp, sources[i], &oom));
-        pv_store32(e + PV_SRC_KIND, kind_files);
+        pv_store32(e + PV_SRC_NAME, b->sources[i].name);
+        pv_store32(e + PV_SRC_KIND, b->sources[i].kind);
         out_write(&o, e, sizeof e);
     }
     chunk_end(&o, &ch[nch++]);
 
-    /* ORIG: one per document (author, date) */
+    /* ORIG */
     chunk_begin(&o, &ch[nch], PV_ID_ORIG);
-    for (i = 0; i < b->ndocs; i++) {
+    for (i = 0; i < b->norigins; i++) {
         unsigned char e[PV_ORIG_ENTRY];
-        if (b->docs[i].status != 1)
-            continue;
         memset(e, 0, sizeof e);
-        pv_store32(e + PV_ORIG_AUTHOR, author_id);
-        pv_store32(e + PV_ORIG_COMMIT, PV_NONE);
-        pv_store64(e + PV_ORIG_DATE, (uint64_t)b->docs[i].date);
+        pv_store32(e + PV_ORIG_AUTHOR, b->origins[i].author);
+        pv_store32(e + PV_ORIG_COMMIT, b->origins[i].commit);
+        pv_store64(e + PV_ORIG_DATE, (uint64_t)b->origins[i].date);
+        pv_store32(e + PV_ORIG_NEXT, b->origins[i].next);
         out_write(&o, e, sizeof e);
     }
     chunk_end(&o, &ch[nch++]);
@@ -1167,7 +1650,7 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path,
     {
         uint64_t line_start = o.off;
         for (i = 0; i < b->ndocs && !o.failed; i++) {
-            docmeta *dm = &b->docs[i];
+            docmeta *dm = doc_at(b, i);
             FILE *lf;
             if (dm->status != 1)
                 continue;
@@ -1190,17 +1673,16 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path,
     /* DOCS */
     chunk_begin(&o, &ch[nch], PV_ID_DOCS);
     for (i = 0; i < b->ndocs; i++) {
-        docmeta *dm = &b->docs[i];
-        const pv_file_entry *fe = &b->lists[dm->list].v[dm->entry];
+        docmeta *dm = doc_at(b, i);
         unsigned char e[PV_DOC_ENTRY];
         if (dm->status != 1)
             continue;
-        pv_store32(e + PV_DOC_SOURCE, (uint32_t)dm->list);
-        pv_store32(e + PV_DOC_KIND, kind_file);
-        pv_store32(e + PV_DOC_LOCATOR, pool_add(&sp, fe->rel, &oom));
-        pv_store32(e + PV_DOC_COMMIT, PV_NONE);
-        pv_store32(e + PV_DOC_LICENSE, dm->license ? pool_add(&sp, dm->license, &oom) : PV_NONE);
-        pv_store32(e + PV_DOC_ORIGIN, dm->new_id);
+        pv_store32(e + PV_DOC_SOURCE, dm->source);
+        pv_store32(e + PV_DOC_KIND, dm->kind);
+        pv_store32(e + PV_DOC_LOCATOR, dm->locator);
+        pv_store32(e + PV_DOC_COMMIT, dm->commit);
+        pv_store32(e + PV_DOC_LICENSE, dm->license);
+        pv_store32(e + PV_DOC_ORIGIN, dm->origin);
         pv_store64(e + PV_DOC_DATE, (uint64_t)dm->date);
         pv_store64(e + PV_DOC_LINES_OFF, dm->lines_off);
         pv_store32(e + PV_DOC_LINES_SIZE, dm->lines_size);
@@ -1211,15 +1693,9 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path,
         out_write(&o, e, sizeof e);
     }
     chunk_end(&o, &ch[nch++]);
-    if (oom) {
-        rc = oom == 2 ? pv_err__set(err, PV_ELIMIT, "string pool over 4 GiB")
-                      : pv_err__set(err, PV_ENOMEM, "out of memory");
-        goto done;
-    }
-
     /* STRS */
     chunk_begin(&o, &ch[nch], PV_ID_STRS);
-    out_write(&o, sp.data.data, sp.data.len);
+    out_write(&o, sp->data.data, sp->data.len);
     chunk_end(&o, &ch[nch++]);
 
     /* META */
@@ -1228,9 +1704,9 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path,
         unsigned char m[PV_META_SIZE];
         memset(m, 0, sizeof m);
         pv_store64(m + PV_META_DOCUMENTS, ndocs_out);
-        pv_store64(m + PV_META_AUTHORS, author_id == PV_NONE ? 0 : 1);
-        pv_store64(m + PV_META_SOURCES, b->nlists);
-        pv_store64(m + PV_META_ORIGINS, ndocs_out);
+        pv_store64(m + PV_META_AUTHORS, b->nauthors);
+        pv_store64(m + PV_META_SOURCES, b->nsources);
+        pv_store64(m + PV_META_ORIGINS, b->norigins);
         pv_store64(m + PV_META_FINGERPRINTS, bw.fingerprints);
         pv_store64(m + PV_META_POSTINGS, bw.postings);
         pv_store64(m + PV_META_BLOCKS, bw.ndir);
@@ -1306,7 +1782,5 @@ done:
     free(bw.z);
     free(bw.dir);
     free(tmpbuf);
-    pv_buf__free(&sp.data);
-    free(sp.slots);
     return rc;
 }

@@ -33,6 +33,7 @@ typedef struct chain {
     uint32_t qs, qe, ds, de;                   /* token ranges after extension, end excl. */
     uint32_t nhits, ncommon;
     uint32_t line_start, line_end; /* 1-based lines of [ds, de) in the document */
+    int64_t date;                  /* earliest origin date of the text in [ds, de) */
 } chain;
 
 typedef struct qfp {
@@ -341,8 +342,8 @@ static int cmp_cand(const void *a, const void *b)
 
 typedef struct credit_acc {
     uint32_t author; /* UINT32_MAX = unknown */
-    const char *name, *email;
-    uint64_t tokens;
+    const char *name, *email, *id;
+    double tokens;
 } credit_acc;
 
 static int cmp_credit(const void *a, const void *b)
@@ -353,13 +354,155 @@ static int cmp_credit(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
+/* Index of the run holding document token t (-1: before the first run, the document's
+ * origin). */
+static long run_at(const pv_line_table *lt, uint32_t t)
+{
+    uint32_t lo = 0, hi = lt->nruns; /* first run starting after t */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (lt->run_tok[mid] <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (long)lo - 1;
+}
+
+/* The earliest origin date among the authorship runs over the chain's document range, or
+ * the document's date when it has no runs. */
+static int64_t earliest_date(const pv_index *ix, const pv_line_table *lt, const chain *ch)
+{
+    pv_doc_view dv;
+    pv_origin_view ov;
+    int64_t best = PV_DATE_UNKNOWN;
+    long r;
+    pv_index__doc(ix, ch->doc, &dv);
+    if (lt->nruns == 0 || ch->de <= ch->ds)
+        return dv.date;
+    for (r = run_at(lt, ch->ds); r < (long)lt->nruns && (r < 0 || lt->run_tok[r] < ch->de); r++) {
+        pv_index__origin(ix, r < 0 ? dv.origin : lt->run_origin[r], &ov);
+        if (ov.date != PV_DATE_UNKNOWN && (best == PV_DATE_UNKNOWN || ov.date < best))
+            best = ov.date;
+    }
+    return best != PV_DATE_UNKNOWN ? best : dv.date;
+}
+
+/* Credit tokens [qs, qe) of the query to origin o and its co-authors: one span credit per
+ * person, and their totals. */
+static int credit_range(const pv_index *ix, pv_span *sp, uint32_t o, uint32_t qs, uint32_t qe,
+                        const pv_tokens *q, const uint32_t *starts, size_t nstarts,
+                        credit_acc **credit, size_t *ncredit, size_t *cap_credit, size_t *cap_sc)
+{
+    pv_origin_view ov;
+    uint32_t n = 0, id;
+    if (qe <= qs)
+        return 0;
+    for (id = o; id != UINT32_MAX; id = ov.next, n++)
+        pv_index__origin(ix, id, &ov);
+    for (id = o; id != UINT32_MAX; id = ov.next) {
+        pv_span_credit *sc;
+        size_t c;
+        double share = (double)(qe - qs) / n;
+        pv_index__origin(ix, id, &ov);
+        if (pv_array__grow((void **)&sp->credits, cap_sc, sp->ncredits + 1, sizeof *sp->credits))
+            return PV_ENOMEM;
+        sc = &sp->credits[sp->ncredits++];
+        sc->tok_start = qs;
+        sc->tok_end = qe;
+        sc->line_start = byte_line(starts, nstarts, q->v[qs].start);
+        sc->line_end = byte_line(starts, nstarts, q->v[qe - 1].start + q->v[qe - 1].len - 1);
+        sc->name = ov.author_name;
+        sc->email = ov.author_email;
+        sc->id = ov.author_id;
+        sc->commit = ov.commit;
+        sc->date = ov.date;
+        sc->tokens = share;
+        for (c = 0; c < *ncredit; c++)
+            if ((*credit)[c].author == ov.author)
+                break;
+        if (c == *ncredit) {
+            if (pv_array__grow((void **)credit, cap_credit, *ncredit + 1, sizeof **credit))
+                return PV_ENOMEM;
+            (*credit)[c].author = ov.author;
+            (*credit)[c].name = ov.author_name ? ov.author_name : "unknown";
+            (*credit)[c].email = ov.author_email;
+            (*credit)[c].id = ov.author_id;
+            (*credit)[c].tokens = 0;
+            (*ncredit)++;
+        }
+        (*credit)[c].tokens += share;
+    }
+    return 0;
+}
+
+/* Origin wins: the span's tokens are credited to whoever first wrote them in the origin
+ * document - by its authorship runs where the origin chain covers the span (its tokens map
+ * along the chain's diagonal), else to the document's origin. */
+static int credit_span(const pv_index *ix, pv_index_cursor *cur, pv_span *sp, const chain *ch,
+                       const pv_tokens *q, const uint32_t *starts, size_t nstarts,
+                       credit_acc **credit, size_t *ncredit, size_t *cap_credit, pv_err *err)
+{
+    pv_doc_view dv;
+    pv_line_table lt;
+    size_t cap_sc = 0;
+    uint32_t qs = sp->tok_start, qe = sp->tok_end, cs, ce, t;
+    int64_t off;
+    long r;
+    int rc;
+
+    pv_index__doc(ix, ch->doc, &dv);
+    if ((rc = pv_index__lines(cur, ch->doc, &lt, err)) != 0)
+        return rc;
+    cs = ch->qs > qs ? ch->qs : qs;
+    ce = ch->qe < qe ? ch->qe : qe;
+    off = (int64_t)ch->ds - ch->qs;
+    if (lt.nruns == 0 || ce <= cs) {
+        rc = credit_range(ix, sp, dv.origin, qs, qe, q, starts, nstarts, credit, ncredit,
+                          cap_credit, &cap_sc);
+        goto done;
+    }
+    if ((rc = credit_range(ix, sp, dv.origin, qs, cs, q, starts, nstarts, credit, ncredit,
+                           cap_credit, &cap_sc)) != 0)
+        goto done;
+    for (t = cs; t < ce && rc == 0;) {
+        int64_t d = (int64_t)t + off;
+        uint32_t next, o;
+        if (d < 0)
+            d = 0;
+        r = run_at(&lt, (uint32_t)d);
+        o = r < 0 ? dv.origin : lt.run_origin[r];
+        next = r + 1 < (long)lt.nruns ? lt.run_tok[r + 1] : UINT32_MAX;
+        /* query tokens up to where the next run starts on the diagonal */
+        if (next == UINT32_MAX || (int64_t)next - off >= ce)
+            next = ce;
+        else
+            next = (uint32_t)((int64_t)next - off);
+        if (next <= t)
+            next = t + 1;
+        rc = credit_range(ix, sp, o, t, next, q, starts, nstarts, credit, ncredit, cap_credit,
+                          &cap_sc);
+        t = next;
+    }
+    if (rc == 0)
+        rc = credit_range(ix, sp, dv.origin, ce, qe, q, starts, nstarts, credit, ncredit,
+                          cap_credit, &cap_sc);
+done:
+    pv_index__lines_free(&lt);
+    if (rc == PV_ENOMEM)
+        pv_err__set(err, rc, "out of memory");
+    return rc;
+}
+
 void pv_result_free(pv_result *res)
 {
     size_t i;
     if (!res)
         return;
-    for (i = 0; i < res->nspans; i++)
+    for (i = 0; i < res->nspans; i++) {
         free(res->spans[i].sources);
+        free(res->spans[i].credits);
+    }
     free(res->spans);
     free(res->authors);
     free(res);
@@ -468,8 +611,10 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
             ;
         if ((rc = pv_index__lines(cur, chains[i].doc, &lt, err)) != 0)
             goto done;
-        for (size_t c = i; c < j; c++)
+        for (size_t c = i; c < j; c++) {
             extend_chain(&chains[c], &lt, &q, info.k);
+            chains[c].date = earliest_date(ix, &lt, &chains[c]);
+        }
         pv_index__lines_free(&lt);
     }
 
@@ -493,7 +638,6 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
             goto oom;
         for (c = i; c < j; c++) {
             size_t d;
-            pv_doc_view dv;
             for (d = 0; d < nc; d++)
                 if (cands[d].ch->doc == chains[c].doc)
                     break;
@@ -504,9 +648,8 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
                     cands[d].ch = &chains[c];
                 continue;
             }
-            pv_index__doc(ix, chains[c].doc, &dv);
             cands[nc].ch = &chains[c];
-            cands[nc].date = dv.date;
+            cands[nc].date = chains[c].date;
             nc++;
         }
         for (c = 0; c < nc; c++)
@@ -547,7 +690,8 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
             sr->license = dv.license;
             sr->author_name = ov.author_name;
             sr->author_email = ov.author_email;
-            sr->date = ov.date != PV_DATE_UNKNOWN ? ov.date : dv.date;
+            sr->author_id = ov.author_id;
+            sr->date = ch->date;
             sr->matched_tokens = ch->qe - ch->qs;
             sr->origin = c == 0;
             sr->copies = c == 0 ? (uint32_t)(nc - 1) : 0;
@@ -555,31 +699,14 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
             sr->line_end = ch->line_end;
         }
         res->matched_tokens += tokens;
-        if (!sp->common) {
-            /* origin wins: the span's tokens are credited to the origin's author */
-            pv_origin_view ov;
-            uint32_t a;
-            pv_index__origin(ix, cands[0].ch->origin, &ov);
-            a = ov.author;
-            for (c = 0; c < ncredit; c++)
-                if (credit[c].author == a)
-                    break;
-            if (c == ncredit) {
-                if (pv_array__grow((void **)&credit, &cap_credit, ncredit + 1, sizeof *credit))
-                    goto oom;
-                credit[c].author = a;
-                credit[c].name = ov.author_name ? ov.author_name : "unknown";
-                credit[c].email = ov.author_email;
-                credit[c].tokens = 0;
-                ncredit++;
-            }
-            credit[c].tokens += tokens;
-        }
+        if (!sp->common && (rc = credit_span(ix, cur, sp, cands[0].ch, &q, starts, nstarts, &credit,
+                                             &ncredit, &cap_credit, err)) != 0)
+            goto done;
     }
 finish:
     res->coverage = res->tokens ? (double)res->matched_tokens / res->tokens : 0.0;
     if (ncredit) {
-        uint64_t total = 0;
+        double total = 0;
         res->authors = calloc(ncredit, sizeof *res->authors);
         if (!res->authors)
             goto oom;
@@ -588,8 +715,9 @@ finish:
         for (i = 0; i < ncredit; i++) {
             res->authors[i].name = credit[i].name;
             res->authors[i].email = credit[i].email;
+            res->authors[i].id = credit[i].id;
             res->authors[i].tokens = credit[i].tokens;
-            res->authors[i].share = (double)credit[i].tokens / (double)total;
+            res->authors[i].share = total > 0 ? credit[i].tokens / total : 0.0;
         }
         res->nauthors = ncredit;
         qsort(res->authors, ncredit, sizeof *res->authors, cmp_credit);

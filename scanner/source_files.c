@@ -1,7 +1,7 @@
 /*
  * source_files.c - the files source: lists the regular files of a directory tree (or one
  * file) with the license of their folder, and loads one file's bytes as a document's
- * text. The index writer lists each SOURCE, then loads every listed file.
+ * text; pv_files__read hands every file to a sink as a document.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
@@ -20,6 +20,7 @@
 
 #include "common_int.h"
 #include "scanner_int.h"
+#include "source.h"
 
 /* A license file is read up to this much. */
 #define LICENSE_FILE_MAX ((size_t)1 << 20)
@@ -614,5 +615,83 @@ int pv_files__load(const pv_file_entry *e, char **buf, size_t *len, pv_err *err)
 done:
     close(fd);
     free(data);
+    return rc;
+}
+
+/* The files source as a reader: every listed file becomes a document of kind "file" whose
+ * locator is its relative path, dated by its modification time, licensed by its
+ * SPDX-License-Identifier line or else its folder's license file. */
+int pv_files__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
+                   pv_reader_stats *st, pv_err *err)
+{
+    pv_file_list list;
+    pv_files_opts fo;
+    size_t i;
+    int rc;
+
+    memset(&list, 0, sizeof list);
+    memset(&fo, 0, sizeof fo);
+    fo.max_file_size = o->max_doc_size;
+    fo.excludes = o->excludes;
+    fo.nexcludes = o->nexcludes;
+    fo.strict = o->strict;
+    fo.diag = o->diag;
+    fo.ctx = o->ctx;
+    if ((rc = pv_files__list(path, &fo, &list, err)) != 0)
+        goto done;
+    st->bytes_total += list.total_bytes;
+    st->skipped_large += list.skipped_large;
+    st->skipped_excluded += list.skipped_excluded;
+    st->skipped += list.skipped_large + list.skipped_excluded;
+    st->bad += list.skipped_unreadable;
+    st->records += list.n + list.skipped_large + list.skipped_excluded + list.skipped_unreadable;
+    for (i = 0; i < list.n; i++) {
+        const pv_file_entry *e = &list.v[i];
+        pv_doc_in d;
+        pv_err lerr;
+        char *text = NULL, tag[256];
+        size_t len = 0;
+
+        rc = pv_files__load(e, &text, &len, &lerr);
+        st->bytes_in += e->size;
+        if (rc == PV_ESKIP) {
+            st->skipped++;
+            st->skipped_binary++;
+            if (o->diag)
+                o->diag(o->ctx, PV_NOTE, lerr.msg);
+            continue;
+        }
+        if (rc == PV_ENOMEM) {
+            *err = lerr;
+            goto done;
+        }
+        if (rc != 0) {
+            st->bad++;
+            if (o->strict) {
+                *err = lerr;
+                goto done;
+            }
+            if (o->diag)
+                o->diag(o->ctx, PV_WARNING, lerr.msg);
+            continue;
+        }
+        memset(&d, 0, sizeof d);
+        d.text = text;
+        d.len = len;
+        d.kind = "file";
+        d.locator = e->rel;
+        d.license = pv_scanner__spdx_tag(text, len, tag, sizeof tag) ? tag : e->dir_license;
+        d.origin.date = e->mtime;
+        rc = sink->doc(sink->ctx, &d);
+        free(text);
+        if (rc != 0) {
+            pv_err__set(err, rc, "%s: %s", e->path, pv_strerror(rc));
+            goto done;
+        }
+        st->documents++;
+    }
+    rc = 0;
+done:
+    pv_files__list_free(&list);
     return rc;
 }

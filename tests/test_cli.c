@@ -655,7 +655,7 @@ Test(cli, match_json_has_the_documented_fields)
 
     ix = field(doc, "index");
     cr_expect_str_eq(str(ix, "path"), idx);
-    cr_expect_eq(num(ix, "format_version"), 1);
+    cr_expect_eq(num(ix, "format_version"), PV_FORMAT_VERSION);
     cr_expect_eq(num(ix, "norm_version"), 1);
     cr_expect_eq(num(ix, "k"), PV_DEFAULT_K);
     cr_expect_eq(num(ix, "w"), PV_DEFAULT_W);
@@ -751,7 +751,7 @@ Test(cli, stats_json_has_the_documented_fields)
     cr_assert_not_null(doc);
     ix = field(doc, "index");
     cr_expect_str_eq(str(ix, "path"), idx);
-    cr_expect_eq(num(ix, "format_version"), 1);
+    cr_expect_eq(num(ix, "format_version"), PV_FORMAT_VERSION);
     cr_expect_eq(num(ix, "norm_version"), 1);
     cr_expect_eq(num(ix, "t"), num(ix, "k") + num(ix, "w") - 1);
     cr_expect_str_eq(str(ix, "seed"), "0x70726f767363616e");

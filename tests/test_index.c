@@ -90,7 +90,7 @@ Test(index, round_trip_counts_and_parameters)
     cr_assert_eq((uint64_t)sb.st_size, st.index_bytes);
     cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
     pv_index_get_info(ix, &info);
-    cr_assert_eq(info.format_version, 1);
+    cr_assert_eq(info.format_version, PV_FORMAT_VERSION);
     cr_assert_eq(info.k, PV_DEFAULT_K);
     cr_assert_eq(info.w, PV_DEFAULT_W);
     cr_assert_eq(info.seed, PV_DEFAULT_SEED);

@@ -1,0 +1,146 @@
+/*
+ * source.c - picks the reader for a SOURCE argument: a "KIND:" prefix forces one; otherwise
+ * what the path is (a git repository's root, a Stack Exchange dump folder), its file name
+ * and its first decompressed bytes decide, and anything else is the files source.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "common_int.h"
+#include "scanner_int.h"
+#include "source.h"
+
+typedef struct reader {
+    const char *name;
+    pv_reader_fn fn;
+} reader;
+
+static const reader readers[] = {
+    {"files", pv_files__read}, {"git", pv_git__read},
+    {"jsonl", pv_jsonl__read}, {"stackexchange", pv_stackexchange__read},
+    {"warc", pv_warc__read},   {"feed", pv_feed__read},
+};
+
+/* Other names a KIND: prefix may use. */
+static const struct {
+    const char *alias, *name;
+} aliases[] = {
+    {"file", "files"}, {"dir", "files"}, {"ndjson", "jsonl"}, {"se", "stackexchange"},
+    {"wet", "warc"},   {"rss", "feed"},  {"atom", "feed"},    {"wxr", "feed"},
+};
+
+static const reader *by_name(const char *name, size_t n)
+{
+    size_t i;
+    for (i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (strlen(aliases[i].alias) == n && strncmp(aliases[i].alias, name, n) == 0) {
+            name = aliases[i].name;
+            n = strlen(name);
+            break;
+        }
+    for (i = 0; i < sizeof readers / sizeof readers[0]; i++)
+        if (strlen(readers[i].name) == n && strncmp(readers[i].name, name, n) == 0)
+            return &readers[i];
+    return NULL;
+}
+
+static int exists(const char *dir, const char *name, int want_dir)
+{
+    char p[4096];
+    struct stat st;
+    if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, name) >= sizeof p || stat(p, &st) != 0)
+        return 0;
+    return want_dir < 0 || (want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
+}
+
+/* 1 when name ends with suffix (ASCII case-insensitive). */
+static int ends_with(const char *name, size_t n, const char *suffix)
+{
+    size_t s = strlen(suffix);
+    return n >= s && strncasecmp(name + n - s, suffix, s) == 0;
+}
+
+/* The reader a regular file's name points to, or NULL (then its content decides). */
+static const reader *by_file_name(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    size_t n;
+    base = base ? base + 1 : path;
+    n = strlen(base);
+    if (ends_with(base, n, ".gz"))
+        n -= 3;
+    else if (ends_with(base, n, ".zst"))
+        n -= 4;
+    if (ends_with(base, n, ".7z"))
+        return by_name("stackexchange", 13);
+    if (ends_with(base, n, ".warc") || ends_with(base, n, ".wet") || ends_with(base, n, ".wat"))
+        return by_name("warc", 4);
+    if (ends_with(base, n, ".jsonl") || ends_with(base, n, ".ndjson") ||
+        ends_with(base, n, ".json"))
+        return by_name("jsonl", 5);
+    return NULL;
+}
+
+int pv_source__pick(const char *spec, const char **path, pv_reader_fn *fn, const char **kind,
+                    pv_err *err)
+{
+    const char *colon = strchr(spec, ':');
+    const reader *r = NULL;
+    struct stat st;
+
+    *path = spec;
+    if (colon && colon > spec) {
+        size_t i, n = (size_t)(colon - spec);
+        for (i = 0; i < n && ((spec[i] >= 'a' && spec[i] <= 'z') || spec[i] == '-'); i++)
+            ;
+        if (i == n) {
+            r = by_name(spec, n);
+            if (!r)
+                return pv_err__set(err, PV_EINVAL,
+                                   "unknown source kind '%.*s' in '%s' (use files, git, jsonl, "
+                                   "stackexchange, warc or feed)",
+                                   (int)n, spec, spec);
+            *path = colon + 1;
+        }
+    }
+    if (stat(*path, &st) != 0)
+        return pv_err__set(err, PV_EIO, "cannot open '%s': %s", *path, strerror(errno));
+    if (!r && S_ISDIR(st.st_mode)) {
+        if (exists(*path, ".git", -1) ||
+            (exists(*path, "HEAD", 0) && exists(*path, "objects", 1) && exists(*path, "refs", 1)))
+            r = by_name("git", 3);
+        else if (exists(*path, "Posts.xml", 0))
+            r = by_name("stackexchange", 13);
+        else
+            r = by_name("files", 5);
+    }
+    if (!r && S_ISREG(st.st_mode) && !(r = by_file_name(*path))) {
+        /* the first decompressed bytes decide between a WARC, a feed, a Posts.xml and text */
+        pv_input *in = NULL;
+        char head[65536];
+        ptrdiff_t n = 0;
+        pv_err ierr;
+        if (pv_input__open(*path, &in, &ierr) == 0) {
+            n = pv_input__read(in, head, sizeof head, &ierr);
+            if (n > 0 && pv_warc__sniff(head, (size_t)n))
+                r = by_name("warc", 4);
+            else if (n > 0 && pv_stackexchange__sniff(head, (size_t)n))
+                r = by_name("stackexchange", 13);
+            else if (n > 0 && pv_feed__sniff(head, (size_t)n))
+                r = by_name("feed", 4);
+            else if (n > 0 && strcmp(pv_input__codec(in), "plain") != 0 &&
+                     pv_jsonl__sniff(head, (size_t)n))
+                r = by_name("jsonl", 5);
+            pv_input__close(in);
+        }
+    }
+    if (!r)
+        r = by_name("files", 5);
+    *fn = r->fn;
+    *kind = r->name;
+    return 0;
+}

@@ -1,0 +1,186 @@
+/*
+ * source.h - what every reader yields: documents with text, a locator a person can open, a
+ * date, a license and authorship (one default origin, or runs of origins for git), handed to
+ * a sink one at a time while the input streams. Library-internal.
+ */
+#ifndef PV_SOURCE_H
+#define PV_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common_int.h"
+#include "provscan.h"
+
+/* A person credited for text. name NULL means unknown (a deleted account, "[deleted]"). */
+typedef struct pv_person {
+    const char *name;  /* display name; for forums "Name (id)" is NOT built here: see id */
+    const char *email; /* or NULL; never a commenter's email from a blog export */
+    const char *id;    /* stable account id as text (Stack Exchange user id, ...), or NULL */
+} pv_person;
+
+/* Who first wrote a piece of text, when, and in which commit or revision. */
+typedef struct pv_origin_in {
+    pv_person author;
+    const pv_person *coauthors; /* credit is split equally among author and coauthors */
+    size_t ncoauthors;
+    const char *commit; /* commit id, revision id, or NULL */
+    int64_t date;       /* unix seconds, or PV_DATE_UNKNOWN */
+} pv_origin_in;
+
+/* Bytes [start, next run's start) of a document's text were first written by origin, an id
+ * returned by pv_sink.origin. Runs are sorted by start; the first starts at 0. */
+typedef struct pv_run_in {
+    uint64_t start;
+    uint32_t origin;
+} pv_run_in;
+
+/* One document. Every pointer is borrowed for the duration of the sink call only. */
+typedef struct pv_doc_in {
+    const char *text; /* UTF-8; invalid bytes are allowed (the tokenizer replaces them) */
+    size_t len;
+    const char *kind;      /* "file", "git", "question", "answer", "comment", "post", "page",
+                              "record", "entry" */
+    const char *locator;   /* URL, path or record id a person can open; never NULL */
+    const char *commit;    /* the version the locator points at (git commit, revision), or NULL */
+    const char *license;   /* SPDX expression, or NULL when unknown */
+    const char *lang;      /* language tag when the input says it, or NULL */
+    pv_origin_in origin;   /* the document's author and date: the default origin */
+    const pv_run_in *runs; /* optional: origins of byte ranges (git); NULL = origin above */
+    size_t nruns;
+} pv_doc_in;
+
+/* Where a reader sends what it reads. Every callback returns 0 to go on or a negative
+ * pv_error to stop the reader, which then returns that error. */
+typedef struct pv_sink {
+    /* Name the source being read (a repository's origin URL, a dump's site); optional,
+     * called at most once before the first document. */
+    int (*source)(void *ctx, const char *name, const char *kind);
+    /* Register an origin for runs; *id receives its number. */
+    int (*origin)(void *ctx, const pv_origin_in *o, uint32_t *id);
+    /* One document; the sink copies what it keeps. */
+    int (*doc)(void *ctx, const pv_doc_in *doc);
+    void *ctx;
+} pv_sink;
+
+/* What a reader is asked to do. Zero-initialise, then set what applies. */
+typedef struct pv_reader_opts {
+    int strict;            /* stop at the first bad record (the reader returns PV_EFORMAT) */
+    pv_diag_fn diag;       /* one line per skipped record: file and line/record/offset */
+    void *ctx;             /* passed to diag */
+    uint64_t max_doc_size; /* documents larger than this are skipped and counted; 0 = none */
+    size_t memory;         /* memory the reader may use for its own state (git); 0 = 256 MiB */
+    const char *preset;    /* JSON lines: "the-stack", "dolma", "pile", "redpajama", "reddit",
+                              "generic", or NULL to detect from the first record */
+    const char *fields;    /* JSON lines generic: "text=a.b,author=c,id=...,url=...,date=...,
+                              license=..." (dotted paths into nested objects) */
+    int comments;          /* blogs: also index comments */
+    const char *site;      /* Stack Exchange: site host for locators, or NULL to infer */
+    /* git */
+    const char *rev;             /* default "HEAD" */
+    int all_refs;                /* every branch and tag */
+    int64_t since;               /* commits before this date are not walked; 0 = all */
+    const char *origin_name;     /* how the repository is named in reports, or NULL */
+    const char *const *excludes; /* PCRE2 patterns on paths; skip matches */
+    size_t nexcludes;
+    const char *const *includes; /* PCRE2 patterns on paths; index matches even if vendored */
+    size_t nincludes;
+    uint32_t k; /* the index's k-gram length and seed (git origins use them) */
+    uint64_t seed;
+} pv_reader_opts;
+
+/* What a reader did; readers add to it (the caller zeroes it). */
+typedef struct pv_reader_stats {
+    uint64_t records;   /* records (rows, lines, WARC records, items, blobs) read */
+    uint64_t documents; /* documents handed to the sink */
+    uint64_t bad;       /* records skipped because they are malformed */
+    uint64_t skipped;   /* records skipped by rule, all reasons (the sum of the next six
+                           plus deleted, draft, non-content records) */
+    uint64_t skipped_binary, skipped_large, skipped_excluded, skipped_vendored, skipped_generated,
+        skipped_empty;
+    uint64_t bytes_in;    /* input bytes consumed so far (compressed size when compressed) */
+    uint64_t bytes_total; /* input size when known, else 0 */
+    uint64_t commits;     /* git: commits walked */
+} pv_reader_stats;
+
+/* Every reader has this shape: read the source at path, hand documents to sink, add to st.
+ * Bad records are skipped, counted in st->bad and reported through o->diag with the file and
+ * line, record number or byte offset (o->strict: the first one is an error instead). A fatal
+ * error (unreadable file, truncated or corrupt compressed data) returns a negative pv_error
+ * whose message names the file and offset, after the documents before it were handed on. */
+typedef int (*pv_reader_fn)(const char *path, const pv_reader_opts *o, const pv_sink *sink,
+                            pv_reader_stats *st, pv_err *err);
+
+int pv_jsonl__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
+                   pv_reader_stats *st, pv_err *err);
+int pv_stackexchange__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
+                           pv_reader_stats *st, pv_err *err);
+int pv_warc__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
+                  pv_reader_stats *st, pv_err *err);
+/* RSS 0.9x/1.0/2.0, Atom and WordPress WXR. */
+int pv_feed__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
+                  pv_reader_stats *st, pv_err *err);
+/* A file or a directory tree (scanner/source_files.c). */
+int pv_files__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
+                   pv_reader_stats *st, pv_err *err);
+int pv_git__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
+                 pv_reader_stats *st, pv_err *err);
+
+/* Content sniffing: 1 when head (the first bytes of the decompressed input) looks like the
+ * reader's format. Used with the file name to pick a reader (scanner/source.c). */
+int pv_jsonl__sniff(const char *head, size_t n);
+int pv_warc__sniff(const char *head, size_t n);
+int pv_feed__sniff(const char *head, size_t n);
+int pv_stackexchange__sniff(const char *head, size_t n);
+
+/* The reader for a SOURCE argument: "KIND:PATH" forces one (files, git, jsonl, stackexchange,
+ * warc, feed), otherwise it is chosen from what PATH is (a git repository's root, a folder with
+ * Posts.xml), its file name and its first bytes; plain files and folders are the files
+ * source. *path points into spec; kind receives the reader's name. Returns 0, or PV_EINVAL
+ * for an unknown KIND, PV_EIO when PATH cannot be read. (scanner/source.c) */
+int pv_source__pick(const char *spec, const char **path, pv_reader_fn *fn, const char **kind,
+                    pv_err *err);
+
+/* ---- HTML to text (scanner/html.c, libxml2's HTML parser) ---- */
+
+typedef struct pv_html_meta {
+    char author[256]; /* <meta name="author">, <meta property="article:author">, or "" */
+    char title[512];  /* <title>, or "" */
+    char lang[32];    /* <html lang>, or "" */
+} pv_html_meta;
+
+/* Convert HTML to text appended to out: block elements end lines, <br> breaks a line,
+ * <pre> keeps its whitespace and line breaks (code stays code), entities are decoded, script,
+ * style and other non-content elements are dropped. meta may be NULL.
+ * Returns 0, PV_ELIMIT (out reached its limit, or the HTML is over 2 GiB) or PV_ENOMEM, with
+ * err filled in. Malformed HTML is not an error. */
+int pv_html__to_text(const char *html, size_t len, pv_buf *out, pv_html_meta *meta, pv_err *err);
+
+/* ---- decompressed input (scanner/input.c) ---- */
+
+/* A file read as its decompressed bytes: plain, gzip (every member of a multi-member file) or
+ * zstd (windows up to 2 GiB, ZSTD_d_windowLogMax 31), chosen from the magic bytes. */
+typedef struct pv_input pv_input;
+
+int pv_input__open(const char *path, pv_input **out, pv_err *err);
+/* Read up to n decompressed bytes: the count, 0 at the end, or a negative pv_error whose
+ * message names the file and the compressed byte offset (truncated or corrupt data). */
+ptrdiff_t pv_input__read(pv_input *in, void *buf, size_t n, pv_err *err);
+/* The next line, without its "\n" (a "\r" before it is kept), into line (emptied first):
+ * 1 when a line was read (the last may lack "\n"), 0 at the end, or a negative pv_error.
+ * A line longer than line->limit is PV_ELIMIT after its rest was skipped, so reading can go on. */
+int pv_input__getline(pv_input *in, pv_buf *line, pv_err *err);
+uint64_t pv_input__offset(const pv_input *in);   /* bytes of the file consumed so far */
+uint64_t pv_input__size(const pv_input *in);     /* size of the file */
+const char *pv_input__codec(const pv_input *in); /* "plain", "gzip" or "zstd" */
+const char *pv_input__path(const pv_input *in);
+void pv_input__close(pv_input *in); /* accepts NULL */
+
+/* ---- dates ---- */
+
+/* Parse an ISO 8601 / RFC 3339 date ("2011-08-17T20:18:56.507", "...Z", "+02:00", a bare date)
+ * or an RFC 822 / 2822 date ("Sat, 07 Sep 2002 09:42:31 GMT") as UTC unix seconds.
+ * Returns PV_DATE_UNKNOWN when s is not a date. (scanner/dates.c) */
+int64_t pv_date__parse(const char *s);
+
+#endif

@@ -1,0 +1,2471 @@
+/*
+ * source_git.c - the git reader: walks a repository's history with libgit2, reads every unique
+ * blob once, and yields the files at REV (and deleted files at their last version) as
+ * documents whose lines are credited to the commit that first brought their text in.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <git2.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "common_int.h"
+#include "scanner_int.h"
+#include "source.h"
+
+#define DEFAULT_MEMORY ((size_t)256 << 20)
+#define SNIFF_BYTES 8000             /* binary detection looks at this prefix, as git does */
+#define MINIFIED_LINE 1000           /* a .js/.css line longer than this: minified */
+#define GENERATED_LINES 5            /* "generated" markers are looked for in these lines */
+#define GENERATED_BYTES 4096         /* ... and in at most this many bytes */
+#define MAX_TREE_DEPTH 1024          /* deeper trees are reported as bad, not walked */
+#define PATH_LIMIT ((size_t)1 << 16) /* longest path handled */
+#define LICENSE_READ_MAX ((size_t)1 << 20)
+#define PREFETCH 16     /* fingerprint probes ahead of the one being resolved */
+#define FP_MIN_SLOTS 64 /* the smallest table (tests force several passes with it) */
+
+/* Sequence numbers of commits in walk order (oldest first); SEQ_NONE: not known. */
+#define SEQ_NONE UINT32_MAX
+#define SEQ_MAX (UINT32_MAX - 2)
+
+#define V_UNSET UINT32_MAX
+
+/* Blob flags. */
+enum {
+    B_SKIP_MASK = 0x07, /* reason the blob is not read (0: it is read) */
+    B_INCLUDED = 0x08,  /* an include pattern matched its path: vendored etc. rules off */
+    B_JSCSS = 0x10,     /* a .js or .css path: long lines mean minified */
+    B_DOC = 0x20,       /* some document has this content */
+    B_BAD = 0x40,       /* could not be read (reported and counted) */
+    B_DONE = 0x80       /* content rules applied (read once in the first pass) */
+};
+
+/* Skip reasons, stored in the low bits of the flags. */
+enum { R_NONE = 0, R_BINARY, R_LARGE, R_EXCLUDED, R_VENDORED, R_GENERATED, R_EMPTY, R_BAD };
+
+/* One unique blob of the history. */
+typedef struct blob_rec {
+    git_oid id;
+    uint32_t seq;    /* commit that first brought it in at a path it is read under */
+    uint32_t parent; /* the blob it replaced at that path in the first parent, or SEQ_NONE */
+    uint32_t refs;   /* later blobs that name it as a parent (its lines are kept until then) */
+    uint8_t flags;
+} blob_rec;
+
+/* The lines of a blob and the commit each came from along its path's history (the
+ * "lineage", what git blame follows): kept while later versions may still need it. */
+typedef struct lin_state {
+    size_t n;
+    uint64_t *key;    /* per line: hash of its tokens (of its bytes when it has none) */
+    uint32_t *origin; /* per line: first commit along the lineage */
+} lin_state;
+
+/* One path met in the history: its last blob and the last commit that had it. */
+typedef struct path_rec {
+    size_t name; /* offset in the name arena */
+    uint64_t hash;
+    git_oid blob;
+    uint32_t seq;    /* last commit whose tree holds it */
+    uint8_t at_rev;  /* in REV's tree */
+    uint8_t present; /* last change was an add or modify (not a deletion) */
+} path_rec;
+
+/* One document to emit. */
+typedef struct doc_rec {
+    size_t name;      /* offset in the name arena */
+    uint32_t blob;    /* index in blobs */
+    uint32_t seq;     /* commit the locator points at */
+    uint8_t reason;   /* skip reason found when first read (R_NONE: emitted) */
+    uint8_t read;     /* content rules applied */
+    uint8_t flags;    /* B_INCLUDED, B_JSCSS for its own path */
+    uint64_t nk;      /* k-grams (scratch slots when several passes) */
+    uint64_t scratch; /* first scratch slot */
+} doc_rec;
+
+/* Open-addressing table of indices + 1 (0 = empty) into an array kept elsewhere. */
+typedef struct idx_table {
+    uint32_t *slot;
+    size_t mask, n;
+} idx_table;
+
+/* Document fingerprints -> first commit. val: 0 an empty slot, V_UNSET a document
+ * fingerprint not yet met in the history, else the first commit's sequence number + 1. */
+typedef struct fp_entry {
+    uint64_t fp;
+    uint32_t val;
+    uint32_t pad;
+} fp_entry;
+
+typedef struct fp_table {
+    fp_entry *slot;
+    size_t mask, n;
+} fp_table;
+
+/* A commit's credit, built for the sink: owns its strings. */
+typedef struct origin_buf {
+    git_signature *author;
+    char hex[GIT_OID_HEXSZ + 1];
+    pv_person co[16];
+    char *costr[16];
+    size_t nco;
+    pv_origin_in in;
+} origin_buf;
+
+typedef struct gitrd {
+    const char *path;
+    const pv_reader_opts *o;
+    const pv_sink *sink;
+    pv_reader_stats *st;
+    pv_err *err;
+    uint32_t k;
+    size_t memory;
+
+    git_repository *repo;
+    git_odb *odb;
+    git_mailmap *mailmap;
+    git_oid rev;      /* REV's commit */
+    uint32_t rev_seq; /* its sequence number */
+    char *license;    /* the repository's license (SPDX) or NULL */
+
+    pcre2_code **ex, **in;
+    size_t nex, nin;
+    pcre2_match_data *md;
+
+    git_oid *commits; /* by sequence number */
+    size_t ncommits, commits_cap;
+    uint32_t *origin_id; /* by sequence number: id from sink->origin, or SEQ_NONE */
+    idx_table commit_ix;
+
+    blob_rec *blobs;
+    size_t nblobs, blobs_cap;
+    idx_table blob_ix;
+    uint32_t *order; /* blobs to read, oldest first */
+    size_t norder, order_cap;
+    uint32_t (*xpar)[2]; /* (blob, parent) for the other parents of blobs made by merges */
+    size_t nxpar, xpar_cap;
+    git_tree **others; /* while a merge is walked: its other parents' trees */
+    size_t nothers;
+    size_t orphans, deletions; /* in the commit being walked: new blobs with no earlier
+                                  version at their path, files deleted */
+
+    path_rec *paths;
+    size_t npaths, paths_cap;
+    idx_table path_ix;
+    pv_buf names; /* NUL-terminated names */
+
+    doc_rec *docs;
+    size_t ndocs, docs_cap;
+
+    fp_table fp;
+    unsigned pshift; /* partition = fp >> pshift (64: one partition) */
+    uint32_t nparts;
+    uint32_t *scratch; /* per document k-gram first commits, when several passes */
+    size_t scratch_len;
+
+    pv_buf path_buf; /* path being walked */
+    pv_tokens tok, tok2;
+    uint64_t *kg;
+    size_t kg_cap;
+    uint32_t *seqs; /* per k-gram, then per token */
+    size_t seqs_cap;
+    pv_run_in *runs;
+    size_t runs_cap;
+
+    lin_state **lin; /* by blob index, while needed */
+    size_t lin_bytes, lin_cap;
+    uint64_t *lkey; /* the blob being read: line keys, origins, starts */
+    uint32_t *lorig, *lstart;
+    size_t lines_cap;
+    git_diff_hunk *hunks;
+    size_t nhunks, hunks_cap;
+    pv_buf dold, dnew; /* line keys as text for xdiff */
+} gitrd;
+
+/* ---- small helpers --------------------------------------------------------------------- */
+
+static const char *git_msg(void)
+{
+    const git_error *e = git_error_last();
+    return e && e->message ? e->message : "unknown error";
+}
+
+static int nomem(gitrd *g)
+{
+    return pv_err__set(g->err, PV_ENOMEM, "%s: out of memory", g->path);
+}
+
+/* A bad object: counted and reported, or with strict the error. */
+static int bad_object(gitrd *g, const char *what, const git_oid *id, const char *msg)
+{
+    char hex[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(hex, sizeof hex, id);
+    if (g->o->strict)
+        return pv_err__set(g->err, PV_EFORMAT, "%s: cannot read %s %s: %s", g->path, what, hex,
+                           msg);
+    g->st->bad++;
+    if (g->o->diag) {
+        char line[1024];
+        snprintf(line, sizeof line, "%s: cannot read %s %s: %s", g->path, what, hex, msg);
+        g->o->diag(g->o->ctx, PV_WARNING, line);
+    }
+    return 0;
+}
+
+static uint64_t oid_hash(const git_oid *id)
+{
+    return pv_load64(id->id);
+}
+
+static int grow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+    return need > *cap ? pv_array__grow((void **)pp, cap, need, elem) : 0;
+}
+
+/* ---- index tables ---------------------------------------------------------------------- */
+
+static int idx_init(idx_table *t, size_t cap)
+{
+    size_t n = 64;
+    while (n < cap * 2)
+        n *= 2;
+    t->slot = calloc(n, sizeof *t->slot);
+    if (!t->slot)
+        return PV_ENOMEM;
+    t->mask = n - 1;
+    t->n = 0;
+    return 0;
+}
+
+static void idx_free(idx_table *t)
+{
+    free(t->slot);
+    memset(t, 0, sizeof *t);
+}
+
+/* Doubles t; hash_of(ctx, index) gives each stored index's hash again. */
+static int idx_grow(idx_table *t, uint64_t (*hash_of)(const gitrd *, uint32_t), const gitrd *g)
+{
+    size_t n = (t->mask + 1) * 2;
+    uint32_t *s = calloc(n, sizeof *s);
+    if (!s)
+        return PV_ENOMEM;
+    for (size_t i = 0; i <= t->mask; i++) {
+        uint32_t v = t->slot[i];
+        size_t j;
+        if (!v)
+            continue;
+        j = pv_mix64(hash_of(g, v - 1)) & (n - 1);
+        while (s[j])
+            j = (j + 1) & (n - 1);
+        s[j] = v;
+    }
+    free(t->slot);
+    t->slot = s;
+    t->mask = n - 1;
+    return 0;
+}
+
+static uint64_t blob_hash_of(const gitrd *g, uint32_t i)
+{
+    return oid_hash(&g->blobs[i].id);
+}
+
+static uint64_t commit_hash_of(const gitrd *g, uint32_t i)
+{
+    return oid_hash(&g->commits[i]);
+}
+
+static uint64_t path_hash_of(const gitrd *g, uint32_t i)
+{
+    return g->paths[i].hash;
+}
+
+/* The slot of id in the blob index: holds its index + 1, or 0 where it would go. */
+static uint32_t *blob_slot(gitrd *g, const git_oid *id)
+{
+    idx_table *t = &g->blob_ix;
+    size_t j = pv_mix64(oid_hash(id)) & t->mask;
+    while (t->slot[j] && !git_oid_equal(&g->blobs[t->slot[j] - 1].id, id))
+        j = (j + 1) & t->mask;
+    return &t->slot[j];
+}
+
+static uint32_t *commit_slot(gitrd *g, const git_oid *id)
+{
+    idx_table *t = &g->commit_ix;
+    size_t j = pv_mix64(oid_hash(id)) & t->mask;
+    while (t->slot[j] && !git_oid_equal(&g->commits[t->slot[j] - 1], id))
+        j = (j + 1) & t->mask;
+    return &t->slot[j];
+}
+
+static uint32_t *path_slot(gitrd *g, const char *name, size_t len, uint64_t h)
+{
+    idx_table *t = &g->path_ix;
+    size_t j = pv_mix64(h) & t->mask;
+    for (;;) {
+        uint32_t v = t->slot[j];
+        if (!v)
+            return &t->slot[j];
+        if (g->paths[v - 1].hash == h) {
+            const char *s = g->names.data + g->paths[v - 1].name;
+            if (strncmp(s, name, len) == 0 && s[len] == '\0')
+                return &t->slot[j];
+        }
+        j = (j + 1) & t->mask;
+    }
+}
+
+/* ---- fingerprint table ----------------------------------------------------------------- */
+
+static int fp_init(fp_table *t, size_t slots)
+{
+    size_t n = FP_MIN_SLOTS;
+    while (n < slots)
+        n *= 2;
+    t->slot = calloc(n, sizeof *t->slot);
+    if (!t->slot)
+        return PV_ENOMEM;
+    t->mask = n - 1;
+    t->n = 0;
+    return 0;
+}
+
+static void fp_free(fp_table *t)
+{
+    free(t->slot);
+    memset(t, 0, sizeof *t);
+}
+
+/* Bytes a table of n slots takes. */
+static size_t fp_bytes(size_t slots)
+{
+    return slots * sizeof(fp_entry);
+}
+
+/* Adds fp (not yet met in the history) unless it is there. The caller grows the table
+ * before it is half full. */
+static void fp_insert(fp_table *t, uint64_t fp)
+{
+    size_t j = fp & t->mask;
+    for (;;) {
+        fp_entry *e = &t->slot[j];
+        if (!e->val) {
+            e->fp = fp;
+            e->val = V_UNSET;
+            t->n++;
+            return;
+        }
+        if (e->fp == fp)
+            return;
+        j = (j + 1) & t->mask;
+    }
+}
+
+static int fp_grow(fp_table *t)
+{
+    fp_table u;
+    if (fp_init(&u, (t->mask + 1) * 2))
+        return PV_ENOMEM;
+    for (size_t i = 0; i <= t->mask; i++) {
+        const fp_entry *e = &t->slot[i];
+        size_t j;
+        if (!e->val)
+            continue;
+        j = e->fp & u.mask;
+        while (u.slot[j].val)
+            j = (j + 1) & u.mask;
+        u.slot[j] = *e;
+        u.n++;
+    }
+    free(t->slot);
+    *t = u;
+    return 0;
+}
+
+/* The first commit of fp + 1 (V_UNSET when not met, 0 when not a document fingerprint). */
+static uint32_t fp_get(const fp_table *t, uint64_t fp)
+{
+    size_t j = fp & t->mask;
+    for (;;) {
+        const fp_entry *e = &t->slot[j];
+        if (!e->val || e->fp == fp)
+            return e->val;
+        j = (j + 1) & t->mask;
+    }
+}
+
+#if defined(__GNUC__)
+#define PREFETCH_W(p) __builtin_prefetch((p), 1, 1)
+#else
+#define PREFETCH_W(p) ((void)(p))
+#endif
+
+/* The hot loop: every k-gram of a history blob sets the first commit of the document
+ * fingerprints it meets (blobs come oldest first, so the first set is the minimum). The
+ * probe for fp[i + PREFETCH] is prefetched while fp[i] is resolved. Returns how many were
+ * set. */
+static size_t fp_mark(fp_table *t, const uint64_t *fp, size_t n, uint32_t seq, unsigned pshift,
+                      uint32_t part)
+{
+    const uint32_t val = seq + 1;
+    const size_t mask = t->mask;
+    fp_entry *slot = t->slot;
+    size_t set = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t h = fp[i];
+        size_t j;
+        if (i + PREFETCH < n)
+            PREFETCH_W(&slot[fp[i + PREFETCH] & mask]);
+        if (pshift < 64 && (uint32_t)(h >> pshift) != part)
+            continue;
+        for (j = h & mask;; j = (j + 1) & mask) {
+            fp_entry *e = &slot[j];
+            if (!e->val)
+                break;
+            if (e->fp == h) {
+                if (e->val == V_UNSET) {
+                    e->val = val;
+                    set++;
+                }
+                break;
+            }
+        }
+    }
+    return set;
+}
+
+/* ---- path rules ------------------------------------------------------------------------ */
+
+static int compile_patterns(gitrd *g, const char *const *pat, size_t n, pcre2_code ***out,
+                            size_t *nout, const char *what)
+{
+    uint32_t has_jit = 0;
+    if (!n)
+        return 0;
+    *out = calloc(n, sizeof **out);
+    if (!*out)
+        return nomem(g);
+    pcre2_config(PCRE2_CONFIG_JIT, &has_jit);
+    for (size_t i = 0; i < n; i++) {
+        int code;
+        PCRE2_SIZE off;
+        (*out)[i] = pcre2_compile((PCRE2_SPTR)pat[i], PCRE2_ZERO_TERMINATED,
+                                  PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+        if (!(*out)[i]) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(code, msg, sizeof msg);
+            return pv_err__set(g->err, PV_EINVAL, "bad --%s pattern '%s': %s at offset %zu", what,
+                               pat[i], (const char *)msg, (size_t)off);
+        }
+        *nout = i + 1;
+        if (has_jit)
+            pcre2_jit_compile((*out)[i], PCRE2_JIT_COMPLETE);
+    }
+    if (!g->md && !(g->md = pcre2_match_data_create(1, NULL)))
+        return nomem(g);
+    return 0;
+}
+
+/* Sets *hit when path matches one of re[0..n). Any PCRE2 error other than "no match" is an
+ * error: a pattern that silently stops matching would index what the user excluded. */
+static int match_any(gitrd *g, pcre2_code **re, size_t n, const char *const *pat, const char *path,
+                     size_t len, int *hit)
+{
+    *hit = 0;
+    for (size_t i = 0; i < n; i++) {
+        int rc = pcre2_match(re[i], (PCRE2_SPTR)path, len, 0, 0, g->md, NULL);
+        if (rc >= 0) {
+            *hit = 1;
+            return 0;
+        }
+        if (rc != PCRE2_ERROR_NOMATCH) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(rc, msg, sizeof msg);
+            return pv_err__set(g->err, PV_EINVAL, "pattern '%s' failed on '%.*s': %s", pat[i],
+                               (int)len, path, (const char *)msg);
+        }
+    }
+    return 0;
+}
+
+static int ends_with(const char *s, size_t len, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return len >= n && strncasecmp(s + len - n, suffix, n) == 0;
+}
+
+/* Whether a folder of path is a vendored one (vendor/, node_modules/, third_party/,
+ * bower_components/). */
+static int vendored(const char *path, size_t len)
+{
+    static const char *const names[] = {"vendor", "node_modules", "third_party",
+                                        "bower_components"};
+    const char *p = path, *end = path + len;
+    for (;;) {
+        const char *slash = memchr(p, '/', (size_t)(end - p));
+        if (!slash)
+            return 0;
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if ((size_t)(slash - p) == strlen(names[i]) &&
+                memcmp(p, names[i], strlen(names[i])) == 0)
+                return 1;
+        p = slash + 1;
+    }
+}
+
+/* What the path alone says about a file: a skip reason (R_EXCLUDED, R_VENDORED,
+ * R_GENERATED for *.min.js / *.min.css) or R_NONE, and the flags its content rules need. */
+static int path_rules(gitrd *g, const char *path, size_t len, int *reason, uint8_t *flags)
+{
+    int hit, rc;
+    *reason = R_NONE;
+    *flags = 0;
+    if (ends_with(path, len, ".js") || ends_with(path, len, ".css"))
+        *flags |= B_JSCSS;
+    if ((rc = match_any(g, g->in, g->nin, g->o->includes, path, len, &hit)) != 0)
+        return rc;
+    if (hit) {
+        *flags |= B_INCLUDED;
+        return 0;
+    }
+    if ((rc = match_any(g, g->ex, g->nex, g->o->excludes, path, len, &hit)) != 0)
+        return rc;
+    if (hit)
+        *reason = R_EXCLUDED;
+    else if (vendored(path, len))
+        *reason = R_VENDORED;
+    else if (ends_with(path, len, ".min.js") || ends_with(path, len, ".min.css"))
+        *reason = R_GENERATED;
+    return 0;
+}
+
+/* Whether the first GENERATED_LINES lines say the file is generated. */
+static int says_generated(const char *text, size_t len)
+{
+    static const char *const marks[] = {"generated by", "do not edit", "@generated",
+                                        "autogenerated"};
+    char head[GENERATED_BYTES + 1];
+    size_t n = 0, lines = 0;
+    while (n < len && n < GENERATED_BYTES) {
+        unsigned char c = (unsigned char)text[n];
+        if (c == '\n' && ++lines == GENERATED_LINES)
+            break;
+        head[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c == '\0' ? ' ' : c);
+    }
+    head[n] = '\0';
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (strstr(head, marks[i]))
+            return 1;
+    return 0;
+}
+
+/* Whether text looks binary: a NUL byte in the first SNIFF_BYTES, or what git calls binary
+ * there (more than one non-printable byte in 128 printable ones). */
+static int looks_binary(const unsigned char *text, size_t len)
+{
+    size_t n = len < SNIFF_BYTES ? len : SNIFF_BYTES, printable = 0, other = 0;
+    if (memchr(text, '\0', n))
+        return 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = text[i];
+        if (c == 127 ||
+            (c < 32 && c != '\b' && c != '\t' && c != '\n' && c != '\f' && c != '\r' && c != 27))
+            other++;
+        else
+            printable++;
+    }
+    return (printable >> 7) < other;
+}
+
+/* Whether a line is longer than MINIFIED_LINE bytes. */
+static int long_line(const char *text, size_t len)
+{
+    const char *p = text, *end = text + len;
+    while ((size_t)(end - p) > MINIFIED_LINE) {
+        const char *nl = memchr(p, '\n', MINIFIED_LINE + 1);
+        if (!nl)
+            return 1;
+        p = nl + 1;
+    }
+    return 0;
+}
+
+/* The content rules for a blob read under flags: a skip reason or R_NONE. */
+static int content_rules(const gitrd *g, const char *text, size_t len, uint8_t flags)
+{
+    if (looks_binary((const unsigned char *)text, len))
+        return R_BINARY;
+    if ((g->o->max_doc_size && len > g->o->max_doc_size) || len > UINT32_MAX)
+        return R_LARGE;
+    if (!(flags & B_INCLUDED) &&
+        (says_generated(text, len) || ((flags & B_JSCSS) && long_line(text, len))))
+        return R_GENERATED;
+    return R_NONE;
+}
+
+static void count_skip(pv_reader_stats *st, int reason, int delta)
+{
+    uint64_t *c = NULL;
+    switch (reason) {
+    case R_BINARY:
+        c = &st->skipped_binary;
+        break;
+    case R_LARGE:
+        c = &st->skipped_large;
+        break;
+    case R_EXCLUDED:
+        c = &st->skipped_excluded;
+        break;
+    case R_VENDORED:
+        c = &st->skipped_vendored;
+        break;
+    case R_GENERATED:
+        c = &st->skipped_generated;
+        break;
+    case R_EMPTY:
+        c = &st->skipped_empty;
+        break;
+    default:
+        return;
+    }
+    *c += (uint64_t)delta;
+    st->skipped += (uint64_t)delta;
+}
+
+/* ---- the repository's name and license ------------------------------------------------- */
+
+/* The remote URL url as https://host/owner/name: scp-like "git@host:owner/name.git",
+ * ssh://, git://, http(s):// with user and port dropped, ".git" and trailing "/" cut. Any
+ * other URL (a local path) is kept as it is. Returns a malloc'ed string or NULL. */
+static char *normalise_url(const char *url)
+{
+    const char *host, *rest, *p;
+    size_t hlen, rlen;
+    char *out;
+
+    if ((p = strstr(url, "://")) != NULL) {
+        const char *scheme_end = p;
+        if (!((scheme_end - url == 3 && strncmp(url, "ssh", 3) == 0) ||
+              (scheme_end - url == 3 && strncmp(url, "git", 3) == 0) ||
+              (scheme_end - url == 4 && strncmp(url, "http", 4) == 0) ||
+              (scheme_end - url == 5 && strncmp(url, "https", 5) == 0) ||
+              (scheme_end - url == 7 && strncmp(url, "git+ssh", 7) == 0)))
+            return strdup(url);
+        host = p + 3;
+        rest = strchr(host, '/');
+        if (!rest)
+            return strdup(url);
+        hlen = (size_t)(rest - host);
+        rest++;
+    } else {
+        const char *colon = strchr(url, ':');
+        const char *slash = strchr(url, '/');
+        if (!colon || (slash && slash < colon) || colon == url)
+            return strdup(url);
+        host = url;
+        hlen = (size_t)(colon - url);
+        rest = colon + 1;
+    }
+    /* drop user@ and :port */
+    p = memchr(host, '@', hlen);
+    if (p) {
+        hlen -= (size_t)(p + 1 - host);
+        host = p + 1;
+    }
+    p = memchr(host, ':', hlen);
+    if (p)
+        hlen = (size_t)(p - host);
+    while (*rest == '/')
+        rest++;
+    rlen = strlen(rest);
+    while (rlen && rest[rlen - 1] == '/')
+        rlen--;
+    if (rlen >= 4 && strncmp(rest + rlen - 4, ".git", 4) == 0)
+        rlen -= 4;
+    if (!hlen || !rlen)
+        return strdup(url);
+    out = malloc(8 + hlen + 1 + rlen + 1);
+    if (!out)
+        return NULL;
+    memcpy(out, "https://", 8);
+    for (size_t i = 0; i < hlen; i++) /* host names are case-insensitive */
+        out[8 + i] = (char)(host[i] >= 'A' && host[i] <= 'Z' ? host[i] + 32 : host[i]);
+    out[8 + hlen] = '/';
+    memcpy(out + 9 + hlen, rest, rlen);
+    out[9 + hlen + rlen] = '\0';
+    return out;
+}
+
+/* The base name of a folder path, without trailing "/" and ".git". */
+static char *dir_name(const char *dir)
+{
+    size_t len = strlen(dir), b;
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    b = len;
+    while (b > 0 && dir[b - 1] != '/')
+        b--;
+    if (len - b > 4 && strncmp(dir + len - 4, ".git", 4) == 0)
+        len -= 4;
+    if (len - b == 4 && strncmp(dir + b, ".git", 4) == 0 && b > 1) {
+        /* a ".git" folder: its parent names the repository */
+        len = b - 1;
+        b = len;
+        while (b > 0 && dir[b - 1] != '/')
+            b--;
+    }
+    char *out = malloc(len - b + 1);
+    if (out) {
+        memcpy(out, dir + b, len - b);
+        out[len - b] = '\0';
+    }
+    return out;
+}
+
+/* Names the source: o->origin_name, else the origin remote's URL normalised, else the
+ * repository's folder. The URL is read from the configuration, not through git_remote_lookup,
+ * which leaks PCRE2 match data in libgit2 1.5.1 (libgit2 pull request 6382). */
+static int name_source(gitrd *g)
+{
+    git_config *cfg = NULL;
+    git_buf url = GIT_BUF_INIT;
+    char *name = NULL;
+    int rc = 0;
+
+    if (!g->sink->source)
+        return 0;
+    if (g->o->origin_name) {
+        name = strdup(g->o->origin_name);
+    } else if (git_repository_config_snapshot(&cfg, g->repo) == 0 &&
+               git_config_get_string_buf(&url, cfg, "remote.origin.url") == 0 && url.ptr &&
+               *url.ptr) {
+        name = normalise_url(url.ptr);
+    } else {
+        const char *wd = git_repository_workdir(g->repo);
+        name = dir_name(wd ? wd : git_repository_path(g->repo));
+    }
+    git_error_clear();
+    if (!name) {
+        rc = nomem(g);
+        goto done;
+    }
+    rc = g->sink->source(g->sink->ctx, name, "git");
+done:
+    git_buf_dispose(&url);
+    git_config_free(cfg);
+    free(name);
+    return rc;
+}
+
+/* Whether name (a file in REV's root) is a license file: LICENSE, LICENCE, COPYING,
+ * UNLICENSE, LICENSE-MIT, LICENSE-APACHE with any extension, in any case. */
+static int license_name(const char *name)
+{
+    static const char *const bases[] = {"license",   "licence",     "copying",
+                                        "unlicense", "license-mit", "license-apache"};
+    const char *dot = strchr(name, '.');
+    size_t len = dot ? (size_t)(dot - name) : strlen(name);
+    for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++)
+        if (strlen(bases[i]) == len && strncasecmp(name, bases[i], len) == 0)
+            return 1;
+    return 0;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The repository's license from the license files in REV's root: the recognized ids, sorted
+ * and joined with " OR "; "NOASSERTION" when license files exist but none is recognized;
+ * NULL when there is none. */
+static int repo_license(gitrd *g, const git_tree *root)
+{
+    const char *ids[16];
+    size_t nids = 0, nfiles = 0;
+    pv_buf b = PV_BUF_INIT(4096);
+    int rc = 0;
+
+    for (size_t i = 0; i < git_tree_entrycount(root); i++) {
+        const git_tree_entry *e = git_tree_entry_byindex(root, i);
+        git_blob *blob = NULL;
+        const char *id;
+        size_t j;
+        if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || !license_name(git_tree_entry_name(e)))
+            continue;
+        nfiles++;
+        if (git_blob_lookup(&blob, g->repo, git_tree_entry_id(e)) != 0) {
+            if ((rc = bad_object(g, "blob", git_tree_entry_id(e), git_msg())) != 0)
+                goto done;
+            continue;
+        }
+        id = pv_scanner__license_of_text(git_blob_rawcontent(blob),
+                                         (size_t)git_blob_rawsize(blob) < LICENSE_READ_MAX
+                                             ? (size_t)git_blob_rawsize(blob)
+                                             : LICENSE_READ_MAX);
+        git_blob_free(blob);
+        if (!id)
+            continue;
+        for (j = 0; j < nids && strcmp(ids[j], id) != 0; j++)
+            ;
+        if (j == nids && nids < sizeof ids / sizeof ids[0])
+            ids[nids++] = id;
+    }
+    if (!nfiles)
+        goto done;
+    if (!nids) {
+        if (!(g->license = strdup("NOASSERTION")))
+            rc = nomem(g);
+        goto done;
+    }
+    qsort(ids, nids, sizeof *ids, cmp_cstr);
+    for (size_t i = 0; i < nids; i++)
+        if ((i && pv_buf__append(&b, " OR ", 4)) || pv_buf__append(&b, ids[i], strlen(ids[i]))) {
+            rc = nomem(g);
+            goto done;
+        }
+    if (pv_buf__append(&b, "", 1)) {
+        rc = nomem(g);
+        goto done;
+    }
+    g->license = b.data;
+    b.data = NULL;
+done:
+    pv_buf__free(&b);
+    return rc;
+}
+
+/* The mailmap: REV's .mailmap when it has one, else what libgit2 finds for the repository
+ * (the work tree's .mailmap, mailmap.file, mailmap.blob). */
+static int load_mailmap(gitrd *g, const git_tree *root)
+{
+    const git_tree_entry *e = git_tree_entry_byname(root, ".mailmap");
+    git_blob *blob = NULL;
+    int rc;
+
+    if (e && git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
+        git_blob_lookup(&blob, g->repo, git_tree_entry_id(e)) == 0) {
+        rc = git_mailmap_from_buffer(&g->mailmap, git_blob_rawcontent(blob),
+                                     (size_t)git_blob_rawsize(blob));
+        git_blob_free(blob);
+    } else {
+        rc = git_mailmap_from_repository(&g->mailmap, g->repo);
+    }
+    if (rc) { /* a broken mailmap costs merged identities, not the repository */
+        if (g->o->diag) {
+            char line[1024];
+            snprintf(line, sizeof line, "%s: .mailmap ignored: %s", g->path, git_msg());
+            g->o->diag(g->o->ctx, PV_WARNING, line);
+        }
+        g->mailmap = NULL;
+    }
+    git_error_clear();
+    return 0;
+}
+
+/* ---- the history walk: commits, new blobs, paths --------------------------------------- */
+
+/* Appends name to the arena; *off receives its offset. */
+static int add_name(gitrd *g, const char *name, size_t len, size_t *off)
+{
+    *off = g->names.len;
+    if (pv_buf__append(&g->names, name, len) || pv_buf__append(&g->names, "", 1))
+        return nomem(g);
+    return 0;
+}
+
+/* The path record of the path being walked (g->path_buf), added when new. */
+static int path_at(gitrd *g, path_rec **out)
+{
+    const char *name = g->path_buf.data;
+    const size_t len = g->path_buf.len;
+    const uint64_t h = pv_hash64(name, len, 0);
+    uint32_t *slot;
+    path_rec *p;
+    int rc;
+
+    if ((g->path_ix.n + 1) * 2 > g->path_ix.mask + 1 && idx_grow(&g->path_ix, path_hash_of, g) != 0)
+        return nomem(g);
+    slot = path_slot(g, name, len, h);
+    if (!*slot) {
+        if (grow(&g->paths, &g->paths_cap, g->npaths + 1, sizeof *g->paths))
+            return nomem(g);
+        p = &g->paths[g->npaths];
+        memset(p, 0, sizeof *p);
+        if ((rc = add_name(g, name, len, &p->name)) != 0)
+            return rc;
+        p->hash = h;
+        *slot = (uint32_t)++g->npaths;
+        g->path_ix.n++;
+    }
+    *out = &g->paths[*slot - 1];
+    return 0;
+}
+
+/* A blob met at the walked path in commit seq: added to the blobs (read later, oldest
+ * first) unless it is known; a blob skipped by the rules of the path it was met at is taken
+ * when it shows up at a path whose rules let it through. */
+static int is_file(const git_tree_entry *e)
+{
+    git_filemode_t m = git_tree_entry_filemode(e);
+    return m == GIT_FILEMODE_BLOB || m == GIT_FILEMODE_BLOB_EXECUTABLE;
+}
+
+static int is_tree(const git_tree_entry *e)
+{
+    return git_tree_entry_filemode(e) == GIT_FILEMODE_TREE;
+}
+
+/* Notes that blob bi's lines may come from blob parent (SEQ_NONE: none). */
+static int add_parent(gitrd *g, uint32_t bi, uint32_t parent, int first)
+{
+    if (parent == SEQ_NONE || parent == bi)
+        return 0;
+    g->blobs[parent].refs++;
+    if (first) {
+        g->blobs[bi].parent = parent;
+        return 0;
+    }
+    if (grow(&g->xpar, &g->xpar_cap, g->nxpar + 1, sizeof *g->xpar))
+        return nomem(g);
+    g->xpar[g->nxpar][0] = bi;
+    g->xpar[g->nxpar++][1] = parent;
+    return 0;
+}
+
+/* The index of a known blob, or SEQ_NONE. */
+static uint32_t blob_index(gitrd *g, const git_oid *id)
+{
+    uint32_t v = id ? *blob_slot(g, id) : 0;
+    return v ? v - 1 : SEQ_NONE;
+}
+
+/* The parents of the new blob bi at the walked path: old (the first parent's version, or
+ * NULL) and, in a merge, the versions at the same path in the other parents. */
+static int blob_parents(gitrd *g, uint32_t bi, const git_oid *old)
+{
+    int rc = add_parent(g, bi, blob_index(g, old), 1);
+    for (size_t i = 0; i < g->nothers && !rc; i++) {
+        git_tree_entry *e = NULL;
+        if (git_tree_entry_bypath(&e, g->others[i], g->path_buf.data) == 0 && is_file(e))
+            rc = add_parent(g, bi, blob_index(g, git_tree_entry_id(e)), 0);
+        git_tree_entry_free(e);
+        git_error_clear();
+    }
+    return rc;
+}
+
+static int blob_met(gitrd *g, const git_oid *id, const git_oid *old, uint32_t seq)
+{
+    uint32_t *slot;
+    uint8_t flags;
+    int reason, rc;
+    blob_rec *b;
+
+    if ((g->blob_ix.n + 1) * 2 > g->blob_ix.mask + 1 && idx_grow(&g->blob_ix, blob_hash_of, g) != 0)
+        return nomem(g);
+    slot = blob_slot(g, id);
+    if (*slot && !(g->blobs[*slot - 1].flags & B_SKIP_MASK))
+        return 0;
+    if ((rc = path_rules(g, g->path_buf.data, g->path_buf.len, &reason, &flags)) != 0)
+        return rc;
+    if (*slot) {
+        b = &g->blobs[*slot - 1];
+        if (reason)
+            return 0;
+        count_skip(g->st, b->flags & B_SKIP_MASK, -1);
+        g->st->records--;
+    } else {
+        if (g->nblobs >= UINT32_MAX - 1)
+            return pv_err__set(g->err, PV_ELIMIT, "%s: too many blobs", g->path);
+        if (grow(&g->blobs, &g->blobs_cap, g->nblobs + 1, sizeof *g->blobs))
+            return nomem(g);
+        b = &g->blobs[g->nblobs];
+        memset(b, 0, sizeof *b);
+        b->id = *id;
+        *slot = (uint32_t)++g->nblobs;
+        g->blob_ix.n++;
+    }
+    b->seq = seq;
+    b->parent = SEQ_NONE;
+    b->flags = (uint8_t)(flags | reason);
+    if (reason) {
+        /* not read: counted here as a record skipped by rule */
+        count_skip(g->st, reason, 1);
+        g->st->records++;
+        return 0;
+    }
+    if (grow(&g->order, &g->order_cap, g->norder + 1, sizeof *g->order))
+        return nomem(g);
+    g->order[g->norder++] = (uint32_t)(b - g->blobs);
+    g->orphans += !old;
+    return blob_parents(g, (uint32_t)(b - g->blobs), old);
+}
+
+/* A file added or changed (from old, or NULL) at the walked path in commit seq. */
+static int file_added(gitrd *g, const git_oid *id, const git_oid *old, uint32_t seq)
+{
+    path_rec *p;
+    int rc = path_at(g, &p);
+    if (rc)
+        return rc;
+    p->blob = *id;
+    p->seq = seq;
+    p->present = 1;
+    return blob_met(g, id, old, seq);
+}
+
+/* A file deleted at the walked path: its last version is blob id in commit pseq. */
+static int file_deleted(gitrd *g, const git_oid *id, uint32_t pseq)
+{
+    path_rec *p;
+    int rc = path_at(g, &p);
+    if (rc)
+        return rc;
+    p->blob = *id;
+    p->seq = pseq;
+    p->present = 0;
+    g->deletions++;
+    return 0;
+}
+
+/* Git's tree order: names compared bytewise, a folder as if its name ended with "/". */
+static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
+{
+    const char *na = git_tree_entry_name(a), *nb = git_tree_entry_name(b);
+    size_t la = strlen(na), lb = strlen(nb), n = la < lb ? la : lb;
+    int c = memcmp(na, nb, n);
+    unsigned ca, cb;
+    if (c)
+        return c;
+    ca = la > n ? (unsigned char)na[n] : is_tree(a) ? '/' : 0;
+    cb = lb > n ? (unsigned char)nb[n] : is_tree(b) ? '/' : 0;
+    return (int)ca - (int)cb;
+}
+
+/* Loads a tree; a tree that cannot be read is reported (*t NULL) or, with strict, fatal. */
+static int load_tree(gitrd *g, const git_oid *id, git_tree **t)
+{
+    *t = NULL;
+    if (git_tree_lookup(t, g->repo, id) == 0)
+        return 0;
+    *t = NULL;
+    return bad_object(g, "tree", id, git_msg());
+}
+
+static int push_name(gitrd *g, const char *name)
+{
+    if ((g->path_buf.len && pv_buf__append(&g->path_buf, "/", 1)) ||
+        pv_buf__append(&g->path_buf, name, strlen(name) + 1))
+        return pv_err__set(g->err, PV_ELIMIT, "%s: path too long or out of memory", g->path);
+    g->path_buf.len--; /* the NUL stays after the path, out of len */
+    return 0;
+}
+
+static void pop_name(gitrd *g, size_t len)
+{
+    g->path_buf.len = len;
+    g->path_buf.data[len] = '\0';
+}
+
+static int diff_trees(gitrd *g, const git_oid *old, const git_oid *new, uint32_t seq, uint32_t pseq,
+                      unsigned depth);
+
+/* One entry of a diff (a absent when added, b absent when deleted), at the walked path. */
+static int diff_entry(gitrd *g, const git_tree_entry *a, const git_tree_entry *b, uint32_t seq,
+                      uint32_t pseq, unsigned depth)
+{
+    int rc = 0;
+    if (a && b && is_tree(a) && is_tree(b))
+        return diff_trees(g, git_tree_entry_id(a), git_tree_entry_id(b), seq, pseq, depth + 1);
+    if (a && is_tree(a))
+        rc = diff_trees(g, git_tree_entry_id(a), NULL, seq, pseq, depth + 1);
+    else if (a && is_file(a) && !(b && is_file(b)))
+        rc = file_deleted(g, git_tree_entry_id(a), pseq);
+    if (rc)
+        return rc;
+    if (b && is_tree(b))
+        rc = diff_trees(g, NULL, git_tree_entry_id(b), seq, pseq, depth + 1);
+    else if (b && is_file(b))
+        rc =
+            file_added(g, git_tree_entry_id(b), a && is_file(a) ? git_tree_entry_id(a) : NULL, seq);
+    return rc;
+}
+
+/* Walks the difference between trees old and new (either may be NULL) at the walked path:
+ * files added or changed in commit seq, files deleted (their last version in commit pseq).
+ * Subtrees with the same id are not entered. */
+static int diff_trees(gitrd *g, const git_oid *old, const git_oid *new, uint32_t seq, uint32_t pseq,
+                      unsigned depth)
+{
+    git_tree *a = NULL, *b = NULL;
+    size_t na, nb, i = 0, j = 0;
+    const size_t len = g->path_buf.len;
+    int rc = 0;
+
+    if (depth > MAX_TREE_DEPTH)
+        return bad_object(g, "tree", new ? new : old, "folders nested too deep");
+    if (old && (rc = load_tree(g, old, &a)) != 0)
+        goto done;
+    if (new && (rc = load_tree(g, new, &b)) != 0)
+        goto done;
+    if ((old && !a) || (new && !b))
+        goto done; /* reported */
+    na = a ? git_tree_entrycount(a) : 0;
+    nb = b ? git_tree_entrycount(b) : 0;
+    while (i < na || j < nb) {
+        const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
+        const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+        int c = !ea ? 1 : !eb ? -1 : entry_cmp(ea, eb);
+        if (c == 0 && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
+            git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb)) {
+            i++;
+            j++;
+            continue;
+        }
+        if (c > 0)
+            ea = NULL;
+        else if (c < 0)
+            eb = NULL;
+        if ((rc = push_name(g, git_tree_entry_name(ea ? ea : eb))) != 0)
+            goto done;
+        rc = diff_entry(g, ea, eb, seq, pseq, depth);
+        pop_name(g, len);
+        if (rc)
+            goto done;
+        i += ea != NULL;
+        j += eb != NULL;
+    }
+done:
+    git_tree_free(a);
+    git_tree_free(b);
+    return rc;
+}
+
+static void free_others(gitrd *g)
+{
+    for (size_t i = 0; i < g->nothers; i++)
+        git_tree_free(g->others[i]);
+    free(g->others);
+    g->others = NULL;
+    g->nothers = 0;
+}
+
+/* The trees of a merge's walked parents other than the first, for the lineage of the blobs
+ * the merge makes. An unreadable one is left out (the lines then count as the merge's). */
+static int other_parents(gitrd *g, const git_commit *c)
+{
+    const unsigned n = git_commit_parentcount(c);
+    if (n < 2)
+        return 0;
+    if (!(g->others = calloc(n - 1, sizeof *g->others)))
+        return nomem(g);
+    for (unsigned i = 1; i < n; i++) {
+        git_commit *p = NULL;
+        if (!*commit_slot(g, git_commit_parent_id(c, i)))
+            continue;
+        if (git_commit_lookup(&p, g->repo, git_commit_parent_id(c, i)) == 0 &&
+            git_commit_tree(&g->others[g->nothers], p) == 0)
+            g->nothers++;
+        git_commit_free(p);
+        git_error_clear();
+    }
+    return 0;
+}
+
+/* A commit that added files and deleted others: libgit2's rename detection (as git blame
+ * follows renames) gives the new blobs it pairs with deleted files those as lineage parents.
+ * Unreadable trees or blobs only cost the pairing. */
+static int find_renames(gitrd *g, const git_commit *parent, const git_commit *c, uint32_t seq)
+{
+    git_tree *a = NULL, *b = NULL;
+    git_diff *diff = NULL;
+    git_diff_find_options fo;
+    int rc = 0;
+
+    git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
+    fo.flags = GIT_DIFF_FIND_RENAMES;
+    if (git_commit_tree(&a, parent) != 0 || git_commit_tree(&b, c) != 0 ||
+        git_diff_tree_to_tree(&diff, g->repo, a, b, NULL) != 0 ||
+        git_diff_find_similar(diff, &fo) != 0)
+        goto done;
+    for (size_t i = 0; i < git_diff_num_deltas(diff) && !rc; i++) {
+        const git_diff_delta *d = git_diff_get_delta(diff, i);
+        uint32_t bi, from;
+        if (d->status != GIT_DELTA_RENAMED)
+            continue;
+        bi = blob_index(g, &d->new_file.id);
+        from = blob_index(g, &d->old_file.id);
+        if (bi != SEQ_NONE && from != SEQ_NONE && g->blobs[bi].seq == seq &&
+            g->blobs[bi].parent == SEQ_NONE)
+            rc = add_parent(g, bi, from, 1);
+    }
+done:
+    git_error_clear();
+    git_diff_free(diff);
+    git_tree_free(a);
+    git_tree_free(b);
+    return rc;
+}
+
+/* Walks the history from REV (and every branch and tag with all_refs), oldest first, giving
+ * each commit its sequence number and noting the blobs it brings in and the paths it
+ * changes. A commit whose first parent is not walked (a root, a commit just after o->since,
+ * a shallow boundary) is compared with the empty tree: the text it holds is credited to it,
+ * as git blame does with boundary commits. */
+static int walk_history(gitrd *g)
+{
+    git_revwalk *w = NULL;
+    git_oid id;
+    int r, rc = 0;
+
+    if (git_revwalk_new(&w, g->repo) != 0 ||
+        git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE) != 0 ||
+        git_revwalk_push(w, &g->rev) != 0 ||
+        (g->o->all_refs && (git_revwalk_push_glob(w, "refs/heads") != 0 ||
+                            git_revwalk_push_glob(w, "refs/tags") != 0 ||
+                            git_revwalk_push_glob(w, "refs/remotes") != 0))) {
+        rc = pv_err__set(g->err, PV_EFORMAT, "%s: cannot walk the history: %s", g->path, git_msg());
+        goto done;
+    }
+    while ((r = git_revwalk_next(&id, w)) == 0) {
+        git_commit *c = NULL, *parent = NULL;
+        const git_oid *pid;
+        uint32_t seq, pseq = SEQ_NONE, *slot;
+
+        if (git_commit_lookup(&c, g->repo, &id) != 0) {
+            if ((rc = bad_object(g, "commit", &id, git_msg())) != 0)
+                goto done;
+            continue;
+        }
+        if (g->o->since && git_commit_time(c) < g->o->since && !git_oid_equal(&id, &g->rev)) {
+            git_commit_free(c);
+            continue;
+        }
+        if (g->ncommits >= SEQ_MAX) {
+            git_commit_free(c);
+            rc = pv_err__set(g->err, PV_ELIMIT, "%s: too many commits", g->path);
+            goto done;
+        }
+        if (grow(&g->commits, &g->commits_cap, g->ncommits + 1, sizeof *g->commits) ||
+            ((g->commit_ix.n + 1) * 2 > g->commit_ix.mask + 1 &&
+             idx_grow(&g->commit_ix, commit_hash_of, g) != 0)) {
+            git_commit_free(c);
+            rc = nomem(g);
+            goto done;
+        }
+        seq = (uint32_t)g->ncommits;
+        g->commits[g->ncommits++] = id;
+        *commit_slot(g, &id) = seq + 1;
+        g->commit_ix.n++;
+        g->st->commits++;
+        if (git_oid_equal(&id, &g->rev))
+            g->rev_seq = seq;
+
+        pid = git_commit_parentcount(c) ? git_commit_parent_id(c, 0) : NULL;
+        if (pid && (slot = commit_slot(g, pid)) && *slot) {
+            pseq = *slot - 1;
+            if (git_commit_lookup(&parent, g->repo, pid) != 0) {
+                rc = bad_object(g, "commit", pid, git_msg());
+                parent = NULL;
+            }
+        }
+        if (!rc && parent)
+            rc = other_parents(g, c);
+        g->orphans = g->deletions = 0;
+        if (!rc)
+            rc = diff_trees(g, parent ? git_commit_tree_id(parent) : NULL, git_commit_tree_id(c),
+                            seq, pseq, 0);
+        if (!rc && g->orphans && g->deletions)
+            rc = find_renames(g, parent, c, seq);
+        free_others(g);
+        git_commit_free(parent);
+        git_commit_free(c);
+        if (rc)
+            goto done;
+    }
+    if (r != GIT_ITEROVER)
+        rc = pv_err__set(g->err, PV_EFORMAT, "%s: cannot walk the history: %s", g->path, git_msg());
+done:
+    git_revwalk_free(w);
+    return rc;
+}
+
+/* ---- documents ------------------------------------------------------------------------- */
+
+static int add_doc(gitrd *g, size_t name, uint32_t blob, uint32_t seq)
+{
+    const char *s = g->names.data + name;
+    doc_rec *d;
+    int reason, rc;
+    uint8_t flags;
+
+    if (grow(&g->docs, &g->docs_cap, g->ndocs + 1, sizeof *g->docs))
+        return nomem(g);
+    if ((rc = path_rules(g, s, strlen(s), &reason, &flags)) != 0)
+        return rc;
+    d = &g->docs[g->ndocs++];
+    memset(d, 0, sizeof *d);
+    d->name = name;
+    d->blob = blob;
+    d->seq = seq;
+    d->reason = (uint8_t)reason;
+    d->flags = flags;
+    g->blobs[blob].flags |= B_DOC;
+    return 0;
+}
+
+/* The files of REV's tree at the walked path, in tree order. */
+static int rev_files(gitrd *g, const git_oid *tree_id, unsigned depth)
+{
+    git_tree *t = NULL;
+    const size_t len = g->path_buf.len;
+    int rc;
+
+    if (depth > MAX_TREE_DEPTH)
+        return bad_object(g, "tree", tree_id, "folders nested too deep");
+    if ((rc = load_tree(g, tree_id, &t)) != 0 || !t)
+        return rc;
+    for (size_t i = 0; i < git_tree_entrycount(t) && !rc; i++) {
+        const git_tree_entry *e = git_tree_entry_byindex(t, i);
+        if (!is_tree(e) && !is_file(e))
+            continue; /* symbolic links and submodules are not text of this repository */
+        if ((rc = push_name(g, git_tree_entry_name(e))) != 0)
+            break;
+        if (is_tree(e)) {
+            rc = rev_files(g, git_tree_entry_id(e), depth + 1);
+        } else {
+            uint32_t *bslot = blob_slot(g, git_tree_entry_id(e));
+            path_rec *p;
+            if ((rc = path_at(g, &p)) == 0) {
+                p->at_rev = 1;
+                /* a blob the walk did not meet sits under a tree reported as bad */
+                if (*bslot)
+                    rc = add_doc(g, p->name, *bslot - 1, g->rev_seq);
+            }
+        }
+        pop_name(g, len);
+    }
+    git_tree_free(t);
+    return rc;
+}
+
+typedef struct named {
+    const char *name;
+    uint32_t i;
+} named;
+
+static int cmp_named(const void *a, const void *b)
+{
+    return strcmp(((const named *)a)->name, ((const named *)b)->name);
+}
+
+/* Documents: every file at REV, then every path not at REV at its last version (sorted by
+ * path), unless that version's content is already a document (a rename). */
+static int list_docs(gitrd *g, const git_tree *root)
+{
+    named *del = NULL;
+    size_t ndel = 0;
+    int rc;
+
+    g->path_buf.len = 0;
+    if ((rc = rev_files(g, git_tree_id(root), 0)) != 0)
+        return rc;
+    if (g->npaths && !(del = malloc(g->npaths * sizeof *del)))
+        return nomem(g);
+    for (size_t i = 0; i < g->npaths; i++)
+        if (!g->paths[i].at_rev) {
+            del[ndel].name = g->names.data + g->paths[i].name;
+            del[ndel++].i = (uint32_t)i;
+        }
+    qsort(del, ndel, sizeof *del, cmp_named);
+    for (size_t i = 0; i < ndel && !rc; i++) {
+        const path_rec *p = &g->paths[del[i].i];
+        uint32_t *bslot = blob_slot(g, &p->blob);
+        if (!*bslot || (g->blobs[*bslot - 1].flags & B_DOC))
+            continue;
+        rc = add_doc(g, p->name, *bslot - 1, p->seq);
+    }
+    free(del);
+    return rc;
+}
+
+/* ---- reading blobs --------------------------------------------------------------------- */
+
+/* Reads blob bi into *out; *out is NULL when it cannot be read (reported and marked; with
+ * strict that is the error instead). */
+static int read_blob(gitrd *g, uint32_t bi, git_blob **out)
+{
+    blob_rec *b = &g->blobs[bi];
+    *out = NULL;
+    if (b->flags & B_BAD)
+        return 0;
+    if (git_blob_lookup(out, g->repo, &b->id) == 0)
+        return 0;
+    *out = NULL;
+    b->flags |= B_BAD;
+    return bad_object(g, "blob", &b->id, git_msg());
+}
+
+/* Whether blob bi is over the size limit, told from its header without reading it. */
+static int too_large(gitrd *g, uint32_t bi)
+{
+    size_t size;
+    git_object_t type;
+    if (!g->o->max_doc_size)
+        return 0;
+    if (git_odb_read_header(&size, &type, g->odb, &g->blobs[bi].id) != 0) {
+        git_error_clear();
+        return 0; /* reading it will report it */
+    }
+    return size > g->o->max_doc_size;
+}
+
+/* Tokens of text into g->tok, its k-grams into g->kg (*nk of them). */
+static int fingerprints(gitrd *g, const char *text, size_t len, size_t *nk)
+{
+    int rc;
+    g->tok.n = 0;
+    *nk = 0;
+    rc = pv_scanner__tokenize(text, len, g->o->seed, &g->tok);
+    if (rc)
+        return pv_err__set(g->err, rc, "%s: %s while tokenizing", g->path, pv_strerror(rc));
+    if (g->tok.n < g->k)
+        return 0;
+    if (grow(&g->kg, &g->kg_cap, g->tok.n - g->k + 1, sizeof *g->kg))
+        return nomem(g);
+    *nk = pv_scanner__kgrams(g->tok.v, g->tok.n, g->k, g->o->seed, g->kg);
+    return 0;
+}
+
+static int in_part(const gitrd *g, uint64_t fp, uint32_t part)
+{
+    return g->pshift >= 64 || (uint32_t)(fp >> g->pshift) == part;
+}
+
+/* Reads document d for a pass: NULL text when it is skipped (its reason set on the first
+ * read) or unreadable. The caller frees *blob. */
+static int read_doc(gitrd *g, doc_rec *d, git_blob **blob, size_t *nk)
+{
+    const char *text;
+    size_t len;
+    int rc, reason;
+
+    *blob = NULL;
+    *nk = 0;
+    if (d->reason)
+        return 0;
+    if (!d->read && too_large(g, d->blob)) {
+        d->read = 1;
+        d->reason = R_LARGE;
+        return 0;
+    }
+    if ((rc = read_blob(g, d->blob, blob)) != 0)
+        return rc;
+    if (!*blob) {
+        d->reason = R_BAD;
+        return 0;
+    }
+    text = git_blob_rawcontent(*blob);
+    len = (size_t)git_blob_rawsize(*blob);
+    if (!d->read) {
+        d->read = 1;
+        if ((reason = content_rules(g, text, len, d->flags)) != R_NONE) {
+            d->reason = (uint8_t)reason;
+            goto skip;
+        }
+    }
+    if ((rc = fingerprints(g, text, len, nk)) != 0)
+        goto skip;
+    if (!g->tok.n) {
+        d->reason = R_EMPTY;
+        goto skip;
+    }
+    return 0;
+skip:
+    git_blob_free(*blob);
+    *blob = NULL;
+    return rc;
+}
+
+/* Adds the fingerprints of partition part of every document to the table. Sets *over (and
+ * stops adding, not counting) when the table would outgrow budget; *total_k receives the
+ * documents' k-grams, *k_in those added before. */
+static int docs_pass(gitrd *g, uint32_t part, size_t budget, int *over, uint64_t *total_k,
+                     uint64_t *k_in)
+{
+    *over = 0;
+    *total_k = *k_in = 0;
+    for (size_t i = 0; i < g->ndocs; i++) {
+        doc_rec *d = &g->docs[i];
+        git_blob *blob;
+        size_t nk;
+        int rc = read_doc(g, d, &blob, &nk);
+        if (rc)
+            return rc;
+        if (!blob)
+            continue;
+        d->nk = nk;
+        *total_k += nk;
+        for (size_t j = 0; j < nk && !*over; j++) {
+            if (!in_part(g, g->kg[j], part))
+                continue;
+            if ((g->fp.n + 1) * 2 > g->fp.mask + 1) {
+                if (fp_bytes((g->fp.mask + 1) * 2) > budget) {
+                    *over = 1;
+                    break;
+                }
+                if (fp_grow(&g->fp)) {
+                    git_blob_free(blob);
+                    return nomem(g);
+                }
+            }
+            fp_insert(&g->fp, g->kg[j]);
+            ++*k_in;
+        }
+        git_blob_free(blob);
+    }
+    return 0;
+}
+
+/* ---- lineage: what git blame follows, computed forward ------------------------------ */
+
+/* Line starts of text at "\n" (git's lines) into g->lstart; *n lines (0 for empty text). */
+static int split_lines(gitrd *g, const char *text, size_t len, size_t *n)
+{
+    size_t nl = 0;
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *e = memchr(p, '\n', (size_t)(end - p));
+        if (nl == g->lines_cap) { /* the three arrays grow together */
+            size_t cap = g->lines_cap ? 2 * g->lines_cap : 1024;
+            void *a = realloc(g->lstart, cap * sizeof *g->lstart);
+            if (a)
+                g->lstart = a;
+            a = a ? realloc(g->lkey, cap * sizeof *g->lkey) : NULL;
+            if (a)
+                g->lkey = a;
+            a = a ? realloc(g->lorig, cap * sizeof *g->lorig) : NULL;
+            if (!a)
+                return nomem(g);
+            g->lorig = a;
+            g->lines_cap = cap;
+        }
+        g->lstart[nl++] = (uint32_t)(p - text);
+        p = e ? e + 1 : end;
+    }
+    *n = nl;
+    return 0;
+}
+
+/* Line keys of text (n lines in g->lstart) into g->lkey: a hash of each line's bytes without
+ * its "\n", the lines git blame compares. */
+static void line_keys(gitrd *g, const char *text, size_t len, size_t n)
+{
+    for (size_t l = 0; l < n; l++) {
+        const size_t s = g->lstart[l];
+        size_t e = l + 1 < n ? g->lstart[l + 1] : len;
+        if (e > s && text[e - 1] == '\n')
+            e--;
+        g->lkey[l] = pv_hash64(text + s, e - s, 0);
+    }
+}
+
+static int collect_hunk(const git_diff_delta *delta, const git_diff_hunk *hunk, void *payload)
+{
+    gitrd *g = payload;
+    (void)delta;
+    if (grow(&g->hunks, &g->hunks_cap, g->nhunks + 1, sizeof *g->hunks))
+        return -1;
+    g->hunks[g->nhunks++] = *hunk;
+    return 0;
+}
+
+/* Appends keys as lines of 16 hex digits, the text xdiff compares. */
+static int keys_text(pv_buf *b, const uint64_t *key, size_t n)
+{
+    static const char hexd[] = "0123456789abcdef";
+    b->len = 0;
+    if (pv_buf__reserve(b, n * 17 + 1))
+        return PV_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        char *o = b->data + b->len;
+        for (int j = 0; j < 16; j++)
+            o[j] = hexd[(key[i] >> (60 - 4 * j)) & 15];
+        o[16] = '\n';
+        b->len += 17;
+    }
+    return 0;
+}
+
+/* Lines of the blob being read (n keys in g->lkey) not credited yet take the origin of the
+ * parent line they are paired with: equal ends first, then xdiff (libgit2's diff, as git
+ * blame uses) on the middle. */
+static int match_parent(gitrd *g, const lin_state *p, size_t n)
+{
+    const uint64_t *ok = p->key, *nk = g->lkey;
+    size_t pre = 0, suf = 0, o, m, oi, ni;
+    git_diff_options opts;
+
+    git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+    while (pre < p->n && pre < n && ok[pre] == nk[pre])
+        pre++;
+    while (suf < p->n - pre && suf < n - pre && ok[p->n - 1 - suf] == nk[n - 1 - suf])
+        suf++;
+    for (size_t i = 0; i < pre; i++)
+        if (g->lorig[i] == SEQ_NONE)
+            g->lorig[i] = p->origin[i];
+    for (size_t i = 0; i < suf; i++)
+        if (g->lorig[n - 1 - i] == SEQ_NONE)
+            g->lorig[n - 1 - i] = p->origin[p->n - 1 - i];
+    o = p->n - pre - suf;
+    m = n - pre - suf;
+    if (!o || !m)
+        return 0;
+    if (keys_text(&g->dold, ok + pre, o) || keys_text(&g->dnew, nk + pre, m))
+        return nomem(g);
+    opts.context_lines = 0;
+    opts.interhunk_lines = 0;
+    opts.flags = GIT_DIFF_FORCE_TEXT;
+    g->nhunks = 0;
+    if (git_diff_buffers(g->dold.data, g->dold.len, NULL, g->dnew.data, g->dnew.len, NULL, &opts,
+                         NULL, NULL, collect_hunk, NULL, g) != 0) {
+        git_error_clear();
+        return 0; /* the middle lines stay the new blob's */
+    }
+    oi = ni = 0;
+    for (size_t h = 0; h <= g->nhunks; h++) {
+        /* lines before hunk h (or up to the end) are unchanged, paired in order */
+        size_t ob = o, nb = m;
+        if (h < g->nhunks) {
+            const git_diff_hunk *x = &g->hunks[h];
+            ob = (size_t)(x->old_lines ? x->old_start - 1 : x->old_start);
+            nb = (size_t)(x->new_lines ? x->new_start - 1 : x->new_start);
+        }
+        while (oi < ob && ni < nb) {
+            if (g->lorig[pre + ni] == SEQ_NONE)
+                g->lorig[pre + ni] = p->origin[pre + oi];
+            oi++;
+            ni++;
+        }
+        if (h < g->nhunks) {
+            oi = ob + (size_t)g->hunks[h].old_lines;
+            ni = nb + (size_t)g->hunks[h].new_lines;
+        }
+    }
+    return 0;
+}
+
+static void lin_free(gitrd *g, uint32_t bi)
+{
+    if (g->lin[bi]) {
+        g->lin_bytes -= sizeof(lin_state) + g->lin[bi]->n * (sizeof(uint64_t) + sizeof(uint32_t));
+        free(g->lin[bi]);
+        g->lin[bi] = NULL;
+    }
+}
+
+/* One parent fewer needs blob bi's lines. */
+static void lin_unref(gitrd *g, uint32_t bi)
+{
+    blob_rec *b = &g->blobs[bi];
+    if (b->refs && --b->refs == 0 && !(b->flags & B_DOC))
+        lin_free(g, bi);
+}
+
+/* The lineage of blob bi (its n lines keyed in g->lkey; usable 0 when it is not read: skipped
+ * or unreadable): each line comes from the parent line it is paired with, else from the
+ * blob's commit. Kept while a
+ * later blob or a document needs it and the lineage memory allows; the parents' lineages
+ * are let go when no other blob needs them. */
+static int lineage_step(gitrd *g, uint32_t bi, int usable, size_t n, size_t *xpos)
+{
+    blob_rec *b = &g->blobs[bi];
+    uint32_t par[8];
+    size_t np = 0;
+    int rc = 0;
+
+    if (b->parent != SEQ_NONE)
+        par[np++] = b->parent;
+    for (; *xpos < g->nxpar && g->xpar[*xpos][0] == bi; ++*xpos)
+        if (np < sizeof par / sizeof par[0])
+            par[np++] = g->xpar[*xpos][1];
+        else
+            lin_unref(g, g->xpar[*xpos][1]);
+    if (usable && n) {
+        size_t need = sizeof(lin_state) + n * (sizeof(uint64_t) + sizeof(uint32_t));
+        for (size_t l = 0; l < n; l++)
+            g->lorig[l] = SEQ_NONE;
+        for (size_t i = 0; i < np && !rc; i++)
+            if (g->lin[par[i]])
+                rc = match_parent(g, g->lin[par[i]], n);
+        for (size_t l = 0; l < n; l++)
+            if (g->lorig[l] == SEQ_NONE)
+                g->lorig[l] = b->seq;
+        if (!rc && (b->refs || (b->flags & B_DOC)) && g->lin_bytes + need <= g->lin_cap) {
+            lin_state *x = malloc(need);
+            if (!x) {
+                rc = nomem(g);
+            } else {
+                x->n = n;
+                x->key = (uint64_t *)(x + 1);
+                x->origin = (uint32_t *)(x->key + n);
+                memcpy(x->key, g->lkey, n * sizeof *x->key);
+                memcpy(x->origin, g->lorig, n * sizeof *x->origin);
+                g->lin[bi] = x;
+                g->lin_bytes += need;
+            }
+        }
+    }
+    for (size_t i = 0; i < np; i++)
+        lin_unref(g, par[i]);
+    return rc;
+}
+
+/* Tokens in line l of text (n lines in g->lstart). */
+static size_t line_tokens(gitrd *g, const char *text, size_t len, size_t n, size_t l)
+{
+    const size_t s = g->lstart[l], e = l + 1 < n ? g->lstart[l + 1] : len;
+    g->tok2.n = 0;
+    if (pv_scanner__tokenize(text + s, e - s, g->o->seed, &g->tok2) != 0)
+        return g->k; /* out of memory: as if the line held enough */
+    return g->tok2.n;
+}
+
+/*
+ * Marks the document fingerprints of blob b's k-grams. With its first parent's lineage at hand
+ * (lines keyed in g->lkey, n of them), only the lines between the equal ends, with k-1 tokens
+ * on each side, are tokenized: every k-gram inside the equal ends is one of the parent's,
+ * already probed when the parent (an older blob) was read. *tokens: whether the blob holds
+ * tokens.
+ */
+static int probe_blob(gitrd *g, const blob_rec *b, const char *text, size_t len, size_t n,
+                      uint32_t part, int *tokens)
+{
+    const lin_state *p =
+        n && b->parent != SEQ_NONE && g->lin && !getenv("PV_GIT_NOSKIP") ? g->lin[b->parent] : NULL;
+    size_t from = 0, to = len, nk;
+    int rc;
+
+    if (p) {
+        size_t pre = 0, suf = 0, a, e, cnt;
+        while (pre < p->n && pre < n && p->key[pre] == g->lkey[pre])
+            pre++;
+        while (suf < p->n - pre && suf < n - pre && p->key[p->n - 1 - suf] == g->lkey[n - 1 - suf])
+            suf++;
+        for (a = pre, cnt = 0; a > 0 && cnt + 1 < g->k;)
+            cnt += line_tokens(g, text, len, n, --a);
+        for (e = n - suf, cnt = 0; e < n && cnt + 1 < g->k;)
+            cnt += line_tokens(g, text, len, n, e++);
+        from = a < n ? g->lstart[a] : len;
+        to = e < n ? g->lstart[e] : len;
+    }
+    if ((rc = fingerprints(g, text + from, to - from, &nk)) != 0)
+        return rc;
+    if (!g->tok.n && (from > 0 || to < len) && (rc = fingerprints(g, text, len, &nk)) != 0)
+        return rc; /* nothing new here: whether there is anything at all */
+    *tokens = g->tok.n > 0;
+    fp_mark(&g->fp, g->kg, nk, b->seq, g->pshift, part);
+    return 0;
+}
+
+/* Reads the history's blobs oldest first and sets the first commit of every document
+ * fingerprint of partition part they hold. The first pass applies the content rules, keeps
+ * the counts and follows the lineage of every line. */
+static int history_pass(gitrd *g, uint32_t part, int first_pass)
+{
+    size_t xpos = 0;
+    for (size_t i = 0; i < g->norder; i++) {
+        const uint32_t bi = g->order[i];
+        blob_rec *b = &g->blobs[bi];
+        const int first = !(b->flags & B_DONE);
+        git_blob *blob = NULL;
+        size_t nlines = 0;
+        int rc = 0, reason, usable = 0;
+
+        if ((b->flags & B_BAD) || (b->flags & B_SKIP_MASK)) {
+            /* skipped or unreadable */
+        } else if (first && too_large(g, bi)) {
+            b->flags |= B_DONE | R_LARGE;
+            count_skip(g->st, R_LARGE, 1);
+            g->st->records++;
+        } else if ((rc = read_blob(g, bi, &blob)) != 0) {
+            return rc;
+        } else if (!blob) {
+            g->st->records += first;
+        } else {
+            const char *text = git_blob_rawcontent(blob);
+            const size_t len = (size_t)git_blob_rawsize(blob);
+            int tokens = 0;
+            reason = R_NONE;
+            if (first) {
+                b->flags |= B_DONE;
+                g->st->records++;
+                g->st->bytes_in += len;
+                if ((reason = content_rules(g, text, len, b->flags)) != R_NONE) {
+                    b->flags |= (uint8_t)reason;
+                    count_skip(g->st, reason, 1);
+                }
+            }
+            if (!reason && first_pass && (rc = split_lines(g, text, len, &nlines)) == 0)
+                line_keys(g, text, len, nlines);
+            if (!reason && !rc && (rc = probe_blob(g, b, text, len, nlines, part, &tokens)) == 0) {
+                if (!tokens) {
+                    b->flags |= R_EMPTY;
+                    count_skip(g->st, R_EMPTY, 1);
+                }
+                usable = tokens;
+            }
+        }
+        if (!rc && first_pass)
+            rc = lineage_step(g, bi, usable, nlines, &xpos);
+        git_blob_free(blob);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* After a pass over partition part: the first commit of each document k-gram of that
+ * partition goes to the scratch file. */
+static int collect_pass(gitrd *g, uint32_t part)
+{
+    for (size_t i = 0; i < g->ndocs; i++) {
+        doc_rec *d = &g->docs[i];
+        git_blob *blob;
+        size_t nk;
+        int rc = read_doc(g, d, &blob, &nk);
+        if (rc)
+            return rc;
+        if (!blob)
+            continue;
+        git_blob_free(blob);
+        for (size_t j = 0; j < nk && j < d->nk; j++) {
+            uint32_t v;
+            if (!in_part(g, g->kg[j], part))
+                continue;
+            v = fp_get(&g->fp, g->kg[j]);
+            g->scratch[d->scratch + j] = v == 0 || v == V_UNSET ? SEQ_NONE : v - 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- origins --------------------------------------------------------------------------- */
+
+static void origin_free(origin_buf *ob)
+{
+    git_signature_free(ob->author);
+    for (size_t i = 0; i < ob->nco; i++)
+        free(ob->costr[i]);
+    memset(ob, 0, sizeof *ob);
+}
+
+/* Adds the co-author "Name <email>" (after the mailmap) unless it is the author or listed. */
+static int add_coauthor(gitrd *g, origin_buf *ob, const char *value)
+{
+    const char *lt = strchr(value, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+    const char *name_end = lt ? lt : value + strlen(value);
+    const char *rname = NULL, *remail = NULL;
+    char *name, *email, *s;
+    size_t nlen, elen;
+    int rc = 0;
+
+    if (ob->nco == sizeof ob->co / sizeof ob->co[0])
+        return 0;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    while (name_end > value && (name_end[-1] == ' ' || name_end[-1] == '\t'))
+        name_end--;
+    nlen = (size_t)(name_end - value);
+    elen = gt ? (size_t)(gt - lt - 1) : 0;
+    if (!nlen && !elen)
+        return 0;
+    name = strndup(value, nlen);
+    email = strndup(gt ? lt + 1 : "", elen);
+    if (!name || !email) {
+        rc = nomem(g);
+        goto done;
+    }
+    if (git_mailmap_resolve(&rname, &remail, g->mailmap, name, email) != 0) {
+        git_error_clear();
+        rname = name;
+        remail = email;
+    }
+    if (*remail && ob->author->email && strcasecmp(remail, ob->author->email) == 0)
+        goto done;
+    for (size_t i = 0; i < ob->nco; i++)
+        if ((*remail && ob->co[i].email && strcasecmp(remail, ob->co[i].email) == 0) ||
+            (!*remail && ob->co[i].name && strcmp(rname, ob->co[i].name) == 0))
+            goto done;
+    nlen = strlen(rname);
+    elen = strlen(remail);
+    if (!(s = malloc(nlen + elen + 2))) {
+        rc = nomem(g);
+        goto done;
+    }
+    memcpy(s, rname, nlen + 1);
+    memcpy(s + nlen + 1, remail, elen + 1);
+    ob->costr[ob->nco] = s;
+    ob->co[ob->nco].name = nlen ? s : NULL;
+    ob->co[ob->nco].email = elen ? s + nlen + 1 : NULL;
+    ob->co[ob->nco].id = NULL;
+    ob->nco++;
+done:
+    free(name);
+    free(email);
+    return rc;
+}
+
+/* The credit of commit seq: author after the mailmap, author date, commit id, co-authors from
+ * its Co-authored-by trailers. */
+static int origin_of(gitrd *g, uint32_t seq, origin_buf *ob)
+{
+    git_commit *c = NULL;
+    git_message_trailer_array tr = {0};
+    int rc = 0;
+
+    memset(ob, 0, sizeof *ob);
+    git_oid_tostr(ob->hex, sizeof ob->hex, &g->commits[seq]);
+    if (git_commit_lookup(&c, g->repo, &g->commits[seq]) != 0 ||
+        git_commit_author_with_mailmap(&ob->author, c, g->mailmap) != 0) {
+        rc = pv_err__set(g->err, PV_EFORMAT, "%s: cannot read commit %s: %s", g->path, ob->hex,
+                         git_msg());
+        goto done;
+    }
+    if (git_message_trailers(&tr, git_commit_message(c)) == 0) {
+        for (size_t i = 0; i < tr.count && !rc; i++)
+            if (strcasecmp(tr.trailers[i].key, "Co-authored-by") == 0)
+                rc = add_coauthor(g, ob, tr.trailers[i].value);
+    }
+    git_error_clear();
+    ob->in.author.name = ob->author->name && *ob->author->name ? ob->author->name : NULL;
+    ob->in.author.email = ob->author->email && *ob->author->email ? ob->author->email : NULL;
+    ob->in.author.id = NULL;
+    ob->in.coauthors = ob->nco ? ob->co : NULL;
+    ob->in.ncoauthors = ob->nco;
+    ob->in.commit = ob->hex;
+    ob->in.date = (int64_t)ob->author->when.time;
+done:
+    git_message_trailer_array_free(&tr);
+    git_commit_free(c);
+    return rc;
+}
+
+/* The sink's id of commit seq's origin, registered the first time a run uses it. */
+static int origin_id(gitrd *g, uint32_t seq, uint32_t *id)
+{
+    origin_buf ob;
+    int rc;
+    if (g->origin_id[seq] != SEQ_NONE) {
+        *id = g->origin_id[seq];
+        return 0;
+    }
+    if ((rc = origin_of(g, seq, &ob)) == 0)
+        rc = g->sink->origin(g->sink->ctx, &ob.in, id);
+    origin_free(&ob);
+    if (!rc)
+        g->origin_id[seq] = *id;
+    return rc;
+}
+
+/* ---- runs ------------------------------------------------------------------------------ */
+
+/* out[i] = min a[j] over the k-grams j covering token i (i-k+1 <= j <= i, 0 <= j < nk), for
+ * the nk + k - 1 tokens, by van Herk / Gil-Werman blocks: pre and suf hold 2 (nk + 2k) values. */
+static void window_min(const uint32_t *a, size_t nk, uint32_t k, uint32_t *out, uint32_t *pre,
+                       uint32_t *suf)
+{
+    const size_t pad = k - 1, len = nk + 2 * pad, n = nk + pad;
+#define PADDED(x) ((x) >= pad && (x)-pad < nk ? a[(x)-pad] : SEQ_NONE)
+    for (size_t b = 0; b < len; b += k) {
+        size_t e = b + k < len ? b + k : len;
+        uint32_t m = SEQ_NONE;
+        for (size_t x = b; x < e; x++) {
+            uint32_t v = PADDED(x);
+            m = v < m ? v : m;
+            pre[x] = m;
+        }
+        m = SEQ_NONE;
+        for (size_t x = e; x-- > b;) {
+            uint32_t v = PADDED(x);
+            m = v < m ? v : m;
+            suf[x] = m;
+        }
+    }
+#undef PADDED
+    for (size_t i = 0; i < n; i++) {
+        uint32_t l = suf[i], r = pre[i + k - 1];
+        out[i] = l < r ? l : r;
+    }
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The value most of v[0..n) have, the smallest on ties; v is reordered. */
+static uint32_t majority(uint32_t *v, size_t n)
+{
+    uint32_t best = v[0];
+    size_t best_n = 0;
+    if (n <= 16) {
+        for (size_t i = 1; i < n; i++) {
+            uint32_t x = v[i];
+            size_t j = i;
+            while (j > 0 && v[j - 1] > x) {
+                v[j] = v[j - 1];
+                j--;
+            }
+            v[j] = x;
+        }
+    } else {
+        qsort(v, n, sizeof *v, cmp_u32);
+    }
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && v[j] == v[i])
+            j++;
+        if (j - i > best_n) {
+            best_n = j - i;
+            best = v[i];
+        }
+        i = j;
+    }
+    return best;
+}
+
+/* Tokens a stretch of lines must hold for the k-grams' older origin to win over the lineage:
+ * shorter matches are coincidences (common phrases, boilerplate), longer ones copies. */
+static size_t copy_min_tokens(const gitrd *g)
+{
+    const char *e = getenv("PV_GIT_COPY_MIN"); /* EXPERIMENT */
+    if (e)
+        return (size_t)atoi(e);
+    return 2 * (size_t)g->k;
+}
+
+/*
+ * Runs of document d (its tokens in g->tok, k-grams in g->kg) into g->runs. Each line (at
+ * "\n") gets one commit:
+ * - its k-gram origin: the commit most of its tokens have (the smallest on ties), a token's
+ *   being the first commit of the earliest k-gram covering it (the first commit anywhere in
+ *   the repository that held that text);
+ * - its lineage origin: the commit the line comes from along its path's history, as git blame
+ *   sees it, when the lineage was kept;
+ * - the line takes the lineage origin, unless the k-gram origin is older and the line lies in
+ *   a stretch of such lines holding at least copy_min_tokens tokens: text copied or moved from
+ *   elsewhere keeps its first commit, while short common phrases and lines whose neighbours
+ *   changed (whose k-grams are all new) keep their own history.
+ * Lines without tokens go with the line before (the first ones with the line after).
+ * Consecutive lines of one origin make one run.
+ */
+static int make_runs(gitrd *g, const doc_rec *d, const char *text, size_t len, size_t nk,
+                     size_t *nruns)
+{
+    const size_t n = g->tok.n, k = g->k, copy_min = copy_min_tokens(g);
+    const uint32_t fallback = g->blobs[d->blob].seq;
+    const lin_state *lin = g->lin ? g->lin[d->blob] : NULL;
+    uint32_t *kseq, *tseq, *pre, *suf, *kgl, *ntok, *fin;
+    size_t nl, need, l, t, nr = 0;
+    int rc;
+
+    *nruns = 0;
+    if ((rc = split_lines(g, text, len, &nl)) != 0)
+        return rc;
+    if (lin && lin->n != nl)
+        lin = NULL;
+    need = nk + n + 2 * (nk + 2 * k) + 3 * nl;
+    if (grow(&g->seqs, &g->seqs_cap, need, sizeof *g->seqs))
+        return nomem(g);
+    kseq = g->seqs;
+    tseq = kseq + nk;
+    pre = tseq + n;
+    suf = pre + nk + 2 * k;
+    kgl = suf + nk + 2 * k;
+    ntok = kgl + nl;
+    fin = ntok + nl;
+    /* token first commits */
+    for (size_t j = 0; j < nk; j++) {
+        uint32_t v;
+        if (g->nparts > 1) {
+            v = g->scratch[d->scratch + j];
+        } else {
+            v = fp_get(&g->fp, g->kg[j]);
+            v = v == 0 || v == V_UNSET ? SEQ_NONE : v - 1;
+        }
+        kseq[j] = v;
+    }
+    if (nk)
+        window_min(kseq, nk, (uint32_t)k, tseq, pre, suf);
+    for (size_t i = 0; i < n; i++)
+        if (!nk || tseq[i] == SEQ_NONE)
+            tseq[i] = fallback;
+    /* k-gram origin of each line: the majority of its tokens */
+    for (l = 0, t = 0; l < nl; l++) {
+        const uint64_t end = l + 1 < nl ? g->lstart[l + 1] : len;
+        size_t t0 = t;
+        while (t < n && g->tok.v[t].start < end)
+            t++;
+        ntok[l] = (uint32_t)(t - t0);
+        kgl[l] = t > t0 ? majority(tseq + t0, t - t0) : SEQ_NONE;
+    }
+    /* the line's origin: lineage, or the k-grams' in long enough older stretches */
+    for (l = 0; l < nl;) {
+        size_t e, tokens = 0;
+        if (!ntok[l] || !lin || kgl[l] >= lin->origin[l]) {
+            fin[l] = !ntok[l] ? SEQ_NONE : lin ? lin->origin[l] : kgl[l];
+            l++;
+            continue;
+        }
+        for (e = l; e < nl && (!ntok[e] || kgl[e] < lin->origin[e]); e++)
+            tokens += ntok[e];
+        for (; l < e; l++)
+            fin[l] = !ntok[l] ? SEQ_NONE : tokens >= copy_min ? kgl[l] : lin->origin[l];
+    }
+    for (l = 0; l < nl; l++) /* tokenless lines go with the line before */
+        if (fin[l] == SEQ_NONE && l > 0)
+            fin[l] = fin[l - 1];
+    for (l = nl; l-- > 0;) /* ... or, at the start, the line after */
+        if (fin[l] == SEQ_NONE)
+            fin[l] = l + 1 < nl ? fin[l + 1] : fallback;
+    /* runs */
+    for (l = 0; l < nl; l++) {
+        uint32_t id;
+        if (l > 0 && fin[l] == fin[l - 1])
+            continue;
+        if ((rc = origin_id(g, fin[l], &id)) != 0)
+            return rc;
+        if (nr && g->runs[nr - 1].origin == id)
+            continue;
+        if (grow(&g->runs, &g->runs_cap, nr + 1, sizeof *g->runs))
+            return nomem(g);
+        g->runs[nr].start = nr ? g->lstart[l] : 0;
+        g->runs[nr].origin = id;
+        nr++;
+    }
+    *nruns = nr;
+    return 0;
+}
+
+/* Hands document d to the sink. */
+static int emit_doc(gitrd *g, doc_rec *d)
+{
+    git_blob *blob = NULL;
+    origin_buf ob;
+    char hex[GIT_OID_HEXSZ + 1], spdx[256];
+    pv_doc_in doc;
+    const char *text;
+    size_t len, nk, nruns = 0;
+    int rc;
+
+    memset(&ob, 0, sizeof ob);
+    if ((rc = read_doc(g, d, &blob, &nk)) != 0 || !blob)
+        return rc;
+    text = git_blob_rawcontent(blob);
+    len = (size_t)git_blob_rawsize(blob);
+    if (g->sink->origin && (rc = make_runs(g, d, text, len, nk, &nruns)) != 0)
+        goto done;
+    if ((rc = origin_of(g, g->blobs[d->blob].seq, &ob)) != 0)
+        goto done;
+    git_oid_tostr(hex, sizeof hex, &g->commits[d->seq]);
+    memset(&doc, 0, sizeof doc);
+    doc.text = text;
+    doc.len = len;
+    doc.kind = "git";
+    doc.locator = g->names.data + d->name;
+    doc.commit = hex;
+    doc.license = pv_scanner__spdx_tag(text, len, spdx, sizeof spdx) ? spdx : g->license;
+    doc.lang = NULL;
+    doc.origin = ob.in;
+    doc.runs = nruns ? g->runs : NULL;
+    doc.nruns = nruns;
+    rc = g->sink->doc(g->sink->ctx, &doc);
+    if (!rc)
+        g->st->documents++;
+done:
+    origin_free(&ob);
+    git_blob_free(blob);
+    return rc;
+}
+
+/* ---- the reader ------------------------------------------------------------------------ */
+
+/* Bytes the walk's own state takes (charged to the memory budget before the table). */
+static size_t state_bytes(const gitrd *g)
+{
+    return g->blobs_cap * sizeof *g->blobs + (g->blob_ix.mask + 1) * sizeof(uint32_t) +
+           g->order_cap * sizeof *g->order + g->paths_cap * sizeof *g->paths +
+           (g->path_ix.mask + 1) * sizeof(uint32_t) + g->names.cap +
+           g->commits_cap * (sizeof *g->commits + sizeof(uint32_t)) +
+           (g->commit_ix.mask + 1) * sizeof(uint32_t) + g->docs_cap * sizeof *g->docs;
+}
+
+static int note(gitrd *g, const char *fmt, ...) PV_PRINTF(2, 3);
+
+static int note(gitrd *g, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    if (!g->o->diag)
+        return 0;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    g->o->diag(g->o->ctx, PV_NOTE, line);
+    return 0;
+}
+
+/* Sets up the scratch file that carries per-document k-gram first commits across passes:
+ * an unlinked temporary file mapped in memory, so it is page cache, not the heap. */
+static int scratch_open(gitrd *g, uint64_t total_k)
+{
+    FILE *f = NULL;
+    uint64_t off = 0;
+    void *m;
+    int rc = 0;
+
+    for (size_t i = 0; i < g->ndocs; i++) {
+        g->docs[i].scratch = off;
+        off += g->docs[i].reason ? 0 : g->docs[i].nk;
+    }
+    (void)total_k;
+    if (off == 0)
+        return 0;
+    if (off > SIZE_MAX / sizeof *g->scratch)
+        return pv_err__set(g->err, PV_ELIMIT, "%s: too many document fingerprints", g->path);
+    g->scratch_len = (size_t)off * sizeof *g->scratch;
+    if (!(f = tmpfile()) || ftruncate(fileno(f), (off_t)g->scratch_len) != 0) {
+        rc = pv_err__set(g->err, PV_EIO, "%s: cannot create a temporary file", g->path);
+        goto done;
+    }
+    m = mmap(NULL, g->scratch_len, PROT_READ | PROT_WRITE, MAP_SHARED, fileno(f), 0);
+    if (m == MAP_FAILED) {
+        rc = pv_err__set(g->err, PV_EIO, "%s: cannot map a temporary file", g->path);
+        goto done;
+    }
+    g->scratch = m;
+    memset(g->scratch, 0xff, g->scratch_len);
+done:
+    if (f)
+        fclose(f); /* the mapping keeps the file */
+    if (rc)
+        g->scratch_len = 0;
+    return rc;
+}
+
+/* Builds the document fingerprint table (in nparts partitions when it does not fit the
+ * budget), walks the blobs over it, and hands every document to the sink. */
+static int credit_and_emit(gitrd *g)
+{
+    const size_t state = state_bytes(g);
+    /* the table gets what the walk's state leaves; at least its smallest size */
+    size_t budget = g->memory > state ? g->memory - state : 0;
+    uint64_t total_k = 0, k_in = 0;
+    int over = 0, lineage_done = 0, rc;
+
+    /* a quarter of the memory goes to lineages (less when the walk's state takes more) */
+    g->lin_cap = getenv("PV_GIT_LINCAP") ? SIZE_MAX : g->memory / 4;
+    budget = budget > g->lin_cap ? budget - g->lin_cap : 0;
+    if (budget < fp_bytes(FP_MIN_SLOTS))
+        budget = fp_bytes(FP_MIN_SLOTS);
+    if (g->nblobs && !(g->lin = calloc(g->nblobs, sizeof *g->lin)))
+        return nomem(g);
+    g->nparts = 1;
+    g->pshift = 64;
+    if (fp_init(&g->fp, FP_MIN_SLOTS))
+        return nomem(g);
+    if ((rc = docs_pass(g, 0, budget, &over, &total_k, &k_in)) != 0)
+        return rc;
+    if (over) {
+        /* the distinct share seen so far, extrapolated, over what one partition may hold */
+        double distinct = (double)total_k * (double)g->fp.n / (double)(k_in ? k_in : 1);
+        double per = (double)budget / (2.5 * sizeof(fp_entry));
+        unsigned b = 1;
+        while ((double)(1u << b) * per < distinct && b < 16)
+            b++;
+        g->nparts = 1u << b;
+        note(g,
+             "%s: the fingerprints of the documents (%.0f) do not fit in %zu MiB: %u passes "
+             "over the history",
+             g->path, distinct, budget >> 20, g->nparts);
+        if ((rc = scratch_open(g, total_k)) != 0)
+            return rc;
+    }
+    for (uint32_t part = 0; part < g->nparts;) {
+        if (g->nparts > 1) {
+            fp_free(&g->fp);
+            g->pshift = 64;
+            for (uint32_t p = g->nparts; p > 1; p >>= 1)
+                g->pshift--;
+            if (fp_init(&g->fp, FP_MIN_SLOTS))
+                return nomem(g);
+            if ((rc = docs_pass(g, part, budget, &over, &total_k, &k_in)) != 0)
+                return rc;
+            if (over) {
+                if (g->nparts >= (1u << 16))
+                    return pv_err__set(g->err, PV_ELIMIT,
+                                       "%s: the memory budget is too small for the documents",
+                                       g->path);
+                g->nparts *= 2; /* this partition did not fit: start over with twice as many */
+                note(g, "%s: %u passes over the history", g->path, g->nparts);
+                part = 0;
+                continue;
+            }
+        }
+        if ((rc = history_pass(g, part, !lineage_done)) != 0)
+            return rc;
+        lineage_done = 1;
+        if (g->nparts > 1 && (rc = collect_pass(g, part)) != 0)
+            return rc;
+        part++;
+    }
+    for (size_t i = 0; i < g->ndocs; i++) {
+        doc_rec *d = &g->docs[i];
+        int hist = g->blobs[d->blob].flags & B_SKIP_MASK;
+        if ((rc = emit_doc(g, d)) != 0)
+            return rc;
+        /* a document skipped by a rule its content was not skipped by in the history */
+        if (d->reason && d->reason != R_BAD && !hist)
+            count_skip(g->st, d->reason, 1);
+    }
+    return 0;
+}
+
+/*
+ * Beyond the contract of pv_reader_fn (source.h): records counts the unique blobs of the
+ * history (each one read, skipped by rule, or bad); skipped_* count unique blobs skipped at
+ * the path they were first met under (a minified file counts as generated), plus documents
+ * skipped by a rule of their own path whose content was read in the history; bytes_in counts
+ * the bytes of the unique blobs read; bytes_total is 0. Strict hash verification of objects is
+ * turned off (libgit2's process-wide option): zlib still checks what it inflates.
+ */
+int pv_git__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
+                 pv_reader_stats *st, pv_err *err)
+{
+    gitrd g;
+    git_object *obj = NULL, *peeled = NULL;
+    git_commit *rev = NULL;
+    git_tree *root = NULL;
+    int rc = 0, inited;
+
+    memset(&g, 0, sizeof g);
+    g.path = path;
+    g.o = o;
+    g.sink = sink;
+    g.st = st;
+    g.err = err;
+    g.k = o->k ? o->k : PV_DEFAULT_K;
+    g.memory = o->memory ? o->memory : DEFAULT_MEMORY;
+    g.names = (pv_buf)PV_BUF_INIT(SIZE_MAX / 2);
+    g.path_buf = (pv_buf)PV_BUF_INIT(PATH_LIMIT);
+    g.dold = (pv_buf)PV_BUF_INIT(SIZE_MAX / 2);
+    g.dnew = (pv_buf)PV_BUF_INIT(SIZE_MAX / 2);
+    st->bytes_total = 0;
+
+    inited = git_libgit2_init() > 0;
+    if (!inited) {
+        rc = pv_err__set(err, PV_EIO, "%s: cannot start libgit2", path);
+        goto done;
+    }
+    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+    if ((rc = compile_patterns(&g, o->excludes, o->nexcludes, &g.ex, &g.nex, "exclude")) != 0 ||
+        (rc = compile_patterns(&g, o->includes, o->nincludes, &g.in, &g.nin, "include")) != 0)
+        goto done;
+    if (git_repository_open_ext(&g.repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0) {
+        rc = pv_err__set(err, PV_EIO, "%s: cannot open the repository: %s", path, git_msg());
+        goto done;
+    }
+    if (git_repository_odb(&g.odb, g.repo) != 0) {
+        rc = pv_err__set(err, PV_EIO, "%s: cannot open the object database: %s", path, git_msg());
+        goto done;
+    }
+    if (git_revparse_single(&obj, g.repo, o->rev ? o->rev : "HEAD") != 0 ||
+        git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) != 0) {
+        rc = pv_err__set(err, PV_EFORMAT, "%s: cannot resolve revision '%s': %s", path,
+                         o->rev ? o->rev : "HEAD", git_msg());
+        goto done;
+    }
+    g.rev = *git_object_id(peeled);
+    if (git_commit_lookup(&rev, g.repo, &g.rev) != 0 || git_commit_tree(&root, rev) != 0) {
+        rc = pv_err__set(err, PV_EFORMAT, "%s: cannot read the tree of revision '%s': %s", path,
+                         o->rev ? o->rev : "HEAD", git_msg());
+        goto done;
+    }
+    if ((rc = load_mailmap(&g, root)) != 0 || (rc = repo_license(&g, root)) != 0 ||
+        (rc = name_source(&g)) != 0)
+        goto done;
+    if (idx_init(&g.commit_ix, 1024) || idx_init(&g.blob_ix, 1024) || idx_init(&g.path_ix, 1024)) {
+        rc = nomem(&g);
+        goto done;
+    }
+    if ((rc = walk_history(&g)) != 0)
+        goto done;
+    if ((rc = list_docs(&g, root)) != 0)
+        goto done;
+    if (g.ncommits && !(g.origin_id = malloc(g.ncommits * sizeof *g.origin_id))) {
+        rc = nomem(&g);
+        goto done;
+    }
+    memset(g.origin_id, 0xff, g.ncommits * sizeof *g.origin_id);
+    rc = credit_and_emit(&g);
+done:
+    if (g.scratch)
+        munmap(g.scratch, g.scratch_len);
+    fp_free(&g.fp);
+    free(g.origin_id);
+    free(g.docs);
+    pv_buf__free(&g.names);
+    pv_buf__free(&g.path_buf);
+    idx_free(&g.path_ix);
+    free(g.paths);
+    free(g.order);
+    idx_free(&g.blob_ix);
+    free(g.blobs);
+    idx_free(&g.commit_ix);
+    free(g.commits);
+    pv_scanner__tokens_free(&g.tok);
+    pv_scanner__tokens_free(&g.tok2);
+    free(g.kg);
+    free(g.seqs);
+    free(g.runs);
+    if (g.lin)
+        for (size_t i = 0; i < g.nblobs; i++)
+            free(g.lin[i]);
+    free(g.lin);
+    free(g.lkey);
+    free(g.lorig);
+    free(g.lstart);
+    free(g.hunks);
+    pv_buf__free(&g.dold);
+    pv_buf__free(&g.dnew);
+    free(g.xpar);
+    free_others(&g);
+    for (size_t i = 0; i < g.nex; i++)
+        pcre2_code_free(g.ex[i]);
+    free(g.ex);
+    for (size_t i = 0; i < g.nin; i++)
+        pcre2_code_free(g.in[i]);
+    free(g.in);
+    pcre2_match_data_free(g.md);
+    free(g.license);
+    git_mailmap_free(g.mailmap);
+    git_tree_free(root);
+    git_commit_free(rev);
+    git_object_free(peeled);
+    git_object_free(obj);
+    git_odb_free(g.odb);
+    git_repository_free(g.repo);
+    if (inited)
+        git_libgit2_shutdown();
+    return rc;
+}

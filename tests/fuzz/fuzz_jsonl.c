@@ -1,0 +1,108 @@
+/*
+ * fuzz_jsonl.c - libFuzzer target for the JSON-lines reader and the decompressed input under
+ * it: any bytes, given as a file (plain, gzip or zstd by their magic), must be read or
+ * refused without a crash, every record ending as a document, a bad record or a skipped one.
+ * A first byte below 8 picks the options: 0 the generic preset with dotted fields, 1-5 a
+ * forced preset, 6 strict, 7 a small max_doc_size.
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "source.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            abort();                                                                               \
+    } while (0)
+
+static const char *const presets[] = {"generic", "the-stack", "dolma",
+                                      "pile",    "redpajama", "reddit"};
+
+/* Reads every byte the reader hands over, so that ASan sees out-of-bounds text. */
+static int check_doc(void *ctx, const pv_doc_in *d)
+{
+    uint64_t *sum = ctx;
+    size_t i;
+    CHECK(d->text != NULL && d->len > 0);
+    CHECK(d->kind != NULL && d->locator != NULL);
+    for (i = 0; i < d->len; i++)
+        *sum += (unsigned char)d->text[i];
+    *sum += strlen(d->locator) + strlen(d->kind);
+    if (d->license)
+        *sum += strlen(d->license);
+    if (d->lang)
+        *sum += strlen(d->lang);
+    if (d->commit)
+        *sum += strlen(d->commit);
+    if (d->origin.author.name)
+        *sum += strlen(d->origin.author.name);
+    if (d->origin.author.id)
+        *sum += strlen(d->origin.author.id);
+    return 0;
+}
+
+static void check_diag(void *ctx, pv_severity sev, const char *msg)
+{
+    (void)ctx;
+    CHECK(sev == PV_WARNING);
+    CHECK(msg[0] != '\0' && strchr(msg, '\n') == NULL);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    pv_reader_opts o;
+    pv_reader_stats st;
+    pv_err err;
+    pv_sink sink;
+    uint64_t sum = 0;
+    char path[64];
+    int fd, rc;
+
+    memset(&o, 0, sizeof o);
+    memset(&st, 0, sizeof st);
+    memset(&err, 0, sizeof err);
+    o.diag = check_diag;
+    if (size > 0 && data[0] < 8) {
+        if (data[0] <= 5)
+            o.preset = presets[data[0]];
+        if (data[0] == 0)
+            o.fields = "text=a.b,author=c,id=d.e,url=u,date=t,license=l,lang=g";
+        if (data[0] == 6)
+            o.strict = 1;
+        if (data[0] == 7)
+            o.max_doc_size = 64;
+        data++;
+        size--;
+    }
+    fd = memfd_create("fuzz.jsonl", 0);
+    CHECK(fd >= 0);
+    CHECK(write(fd, data, size) == (ssize_t)size);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+
+    sink.source = NULL;
+    sink.origin = NULL;
+    sink.doc = check_doc;
+    sink.ctx = &sum;
+    rc = pv_jsonl__read(path, &o, &sink, &st, &err);
+    close(fd);
+
+    CHECK(rc <= 0);
+    CHECK(st.bytes_in <= st.bytes_total);
+    if (rc == 0) {
+        /* Nothing is dropped silently. */
+        CHECK(st.records == st.documents + st.bad + st.skipped);
+        CHECK(st.bytes_in == st.bytes_total);
+    } else {
+        CHECK(err.msg[0] != '\0');
+        CHECK(st.records >= st.documents + st.bad + st.skipped);
+    }
+    return 0;
+}

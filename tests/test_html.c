@@ -1,0 +1,298 @@
+/*
+ * test_html.c - the readers' shared helpers: HTML to text (scanner/html.c) and date
+ * parsing (scanner/dates.c), on real page and post bodies and the date forms feeds use.
+ */
+#define _POSIX_C_SOURCE 200809L /* strndup */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "source.h"
+
+/* Text of html as a NUL-terminated malloc'ed string; meta filled when given. */
+static char *to_text(const char *html, pv_html_meta *meta)
+{
+    pv_buf out = PV_BUF_INIT((size_t)1 << 26);
+    pv_err err = {0};
+    char *s;
+    int rc = pv_html__to_text(html, strlen(html), &out, meta, &err);
+    cr_assert_eq(rc, 0, "pv_html__to_text: %s", err.msg);
+    s = malloc(out.len + 1);
+    cr_assert(s);
+    if (out.len)
+        memcpy(s, out.data, out.len);
+    s[out.len] = '\0';
+    pv_buf__free(&out);
+    return s;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+    cr_assert(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    rewind(f);
+    buf = malloc((size_t)n + 1);
+    cr_assert(buf);
+    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+Test(html, blocks_end_lines_inline_does_not)
+{
+    char *t = to_text("<p>Hello <b>big</b>world</p><div>second <i>line</i></div>"
+                      "<ul><li>one</li><li>two</li></ul>end<br>after",
+                      NULL);
+    cr_assert_str_eq(t, "Hello bigworld\nsecond line\none\ntwo\nend\nafter\n");
+    free(t);
+}
+
+Test(html, prose_whitespace_collapses)
+{
+    char *t = to_text("<p>\n   lots   of\t\tspace\n  here  </p>", NULL);
+    cr_assert_str_eq(t, "lots of space here\n");
+    free(t);
+}
+
+Test(html, pre_keeps_code_exactly)
+{
+    char *t = to_text("<p>Try this:</p><pre><code>int main(void)\n{\n    if (a &lt; b &amp;&amp; "
+                      "c)\n\treturn  0;\n}\n</code></pre><p>Done.</p>",
+                      NULL);
+    cr_assert_str_eq(t, "Try this:\nint main(void)\n{\n    if (a < b && c)\n\treturn  0;\n}\n"
+                        "Done.\n");
+    free(t);
+}
+
+Test(html, highlighted_code_keeps_its_layout)
+{
+    /* Syntax highlighters wrap tokens in spans; the code still reads as the file did. */
+    char *t = to_text("<pre><span class=k>def</span> <span class=n>f</span>(x):\n"
+                      "    <span class=k>return</span> x  <span class=o>*</span> 2\n</pre>",
+                      NULL);
+    cr_assert_str_eq(t, "def f(x):\n    return x  * 2\n");
+    free(t);
+}
+
+Test(html, entities_are_decoded)
+{
+    char *t = to_text("<p>caf&eacute; &amp; cr&#232;me &lt;b&gt; &#x41;&nbsp;B</p>", NULL);
+    cr_assert_str_eq(t, "caf\xc3\xa9 & cr\xc3\xa8me <b> A\xc2\xa0"
+                        "B\n");
+    free(t);
+}
+
+Test(html, non_content_is_dropped)
+{
+    pv_html_meta meta;
+    char *t = to_text("<html><head><title>T</title><style>p{color:red}</style>"
+                      "<script>var s = '<p>no</p>';</script></head><body>"
+                      "<noscript>enable js</noscript><template><p>tmpl</p></template>"
+                      "<p>kept</p><script>document.write('x')</script></body></html>",
+                      &meta);
+    cr_assert_str_eq(t, "kept\n");
+    cr_assert_str_eq(meta.title, "T");
+    free(t);
+}
+
+Test(html, meta_author_title_lang)
+{
+    pv_html_meta meta;
+    char *t = to_text("<!DOCTYPE html><html lang=\"fr-CA\"><head><title>\n  Un   titre "
+                      "&amp; plus\n</title><meta property=\"article:author\" "
+                      "content=\"https://example.com/jd\"><meta name=\"Author\" content=\" Jeanne "
+                      "D'Arc \"></head><body><p>x</p></body></html>",
+                      &meta);
+    cr_assert_str_eq(meta.title, "Un titre & plus");
+    cr_assert_str_eq(meta.author, "Jeanne D'Arc"); /* name=author wins over article:author */
+    cr_assert_str_eq(meta.lang, "fr-CA");
+    free(t);
+}
+
+Test(html, article_author_alone)
+{
+    pv_html_meta meta;
+    char *t = to_text("<head><meta property=\"article:author\" content=\"Ann Lee\"></head>", &meta);
+    cr_assert_str_eq(meta.author, "Ann Lee");
+    cr_assert_str_eq(meta.title, "");
+    cr_assert_str_eq(meta.lang, "");
+    free(t);
+}
+
+Test(html, invalid_utf8_becomes_replacement_not_latin1)
+{
+    /* libxml2 alone would read everything after the bad byte as Latin-1. */
+    char *t = to_text("<p>bad \xff byte then \xe6\x97\xa5\xe6\x9c\xac and \xc3</p>", NULL);
+    cr_assert_str_eq(t, "bad \xef\xbf\xbd byte then \xe6\x97\xa5\xe6\x9c\xac and \xef\xbf\xbd\n");
+    free(t);
+}
+
+Test(html, declared_latin1_is_converted)
+{
+    char *t = to_text("<html><head><meta charset=\"iso-8859-1\"></head><body><p>caf\xe9</p>", NULL);
+    cr_assert_str_eq(t, "caf\xc3\xa9\n");
+    free(t);
+}
+
+Test(html, malformed_html_is_not_an_error)
+{
+    char *t = to_text("<div><p>unclosed <b>bold <i>both</div></span>tail &bogus; <", NULL);
+    cr_assert(strstr(t, "unclosed bold both"), "got [%s]", t);
+    cr_assert(strstr(t, "tail &bogus;"), "got [%s]", t);
+    free(t);
+}
+
+Test(html, output_limit_is_an_error)
+{
+    pv_buf out = PV_BUF_INIT(16);
+    pv_err err = {0};
+    const char *h = "<p>this paragraph is longer than sixteen bytes</p>";
+    int rc = pv_html__to_text(h, strlen(h), &out, NULL, &err);
+    cr_assert_lt(rc, 0);
+    cr_assert(strstr(err.msg, "limit"), "%s", err.msg);
+    pv_buf__free(&out);
+}
+
+Test(html, appends_to_existing_text)
+{
+    pv_buf out = PV_BUF_INIT(1024);
+    pv_err err = {0};
+    const char *h = "<p>body</p>";
+    cr_assert_eq(pv_buf__append(&out, "Title\n\n", 7), 0);
+    cr_assert_eq(pv_html__to_text(h, strlen(h), &out, NULL, &err), 0);
+    cr_assert_eq(out.len, 12);
+    cr_assert(!memcmp(out.data, "Title\n\nbody\n", 12));
+    pv_buf__free(&out);
+}
+
+Test(html, wordpress_page_content)
+{
+    /* content:encoded of "Sample Page" in the WordPress importer's small-export.xml. */
+    size_t len;
+    char *xml = slurp("fixtures/wordpress/small-export.xml", &len);
+    const char *b = strstr(xml, "<content:encoded><![CDATA[This is an example page.");
+    const char *e;
+    char *html, *t;
+    cr_assert(b);
+    b += strlen("<content:encoded><![CDATA[");
+    e = strstr(b, "]]></content:encoded>");
+    cr_assert(e);
+    html = strndup(b, (size_t)(e - b));
+    t = to_text(html, NULL);
+    /* Paragraphs separated by blank lines reflow; the blockquotes and the link are blocks
+     * and inline text; &#241; is decoded. */
+    cr_assert(strstr(t, "might say something like this:\nHi there! I'm a bike messenger by day, "
+                        "aspiring actor by night"),
+              "got [%s]", t);
+    cr_assert(strstr(t, "and I like pi\xc3\xb1"
+                        "a coladas. (And gettin' caught in the rain.)\n"
+                        "...or something like this:\n"),
+              "got [%s]", t);
+    cr_assert(strstr(t, "you should go to your dashboard to delete this page and create new pages "
+                        "for your content. Have fun!\n"),
+              "got [%s]", t);
+    free(t);
+    free(html);
+    free(xml);
+}
+
+/* ---- threads: several readers convert at once ---- */
+
+static void *convert_many(void *arg)
+{
+    const char *h = arg;
+    int i;
+    for (i = 0; i < 200; i++) {
+        pv_buf out = PV_BUF_INIT(1 << 20);
+        pv_html_meta meta;
+        pv_err err = {0};
+        if (pv_html__to_text(h, strlen(h), &out, &meta, &err) || strcmp(meta.title, "Th") != 0 ||
+            out.len != 9 || memcmp(out.data, "a\nb  c\nd\n", 9))
+            return (void *)1;
+        pv_buf__free(&out);
+    }
+    return NULL;
+}
+
+Test(html, threads_convert_at_once)
+{
+    pthread_t th[4];
+    void *r;
+    int i;
+    static const char h[] = "<title>Th</title><p>a</p><pre>b  c</pre>d";
+    for (i = 0; i < 4; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, convert_many, (void *)h), 0);
+    for (i = 0; i < 4; i++) {
+        pthread_join(th[i], &r);
+        cr_assert_null(r);
+    }
+}
+
+/* ---- dates ---- */
+
+Test(dates, iso8601_and_rfc3339)
+{
+    cr_assert_eq(pv_date__parse("2011-08-17T20:18:56.507"), 1313612336);
+    cr_assert_eq(pv_date__parse("2011-08-17T20:18:56Z"), 1313612336);
+    cr_assert_eq(pv_date__parse("2011-08-17T22:18:56+02:00"), 1313612336);
+    cr_assert_eq(pv_date__parse("2011-08-17T15:18:56-0500"), 1313612336);
+    cr_assert_eq(pv_date__parse("2009-12-08T16:59:02.544-08:00"), 1260320342);
+    cr_assert_eq(pv_date__parse("2017-06-03T15:15:44-05:00"), 1496520944);
+    cr_assert_eq(pv_date__parse("20110817T201856Z"), 1313612336);
+    cr_assert_eq(pv_date__parse("  2011-08-17T20:18:56Z \n"), 1313612336);
+}
+
+Test(dates, bare_dates)
+{
+    cr_assert_eq(pv_date__parse("2016-08-27"), 1472256000);
+    cr_assert_eq(pv_date__parse("1970-01-01"), 0);
+    cr_assert_eq(pv_date__parse("2016-08"), 1470009600);
+    cr_assert_eq(pv_date__parse("2016"), 1451606400);
+}
+
+Test(dates, wordpress)
+{
+    cr_assert_eq(pv_date__parse("2011-01-05 14:22:33"), 1294237353);
+    /* Drafts carry a zero date. */
+    cr_assert_eq(pv_date__parse("0000-00-00 00:00:00"), PV_DATE_UNKNOWN);
+}
+
+Test(dates, rfc822_and_2822)
+{
+    cr_assert_eq(pv_date__parse("Sat, 07 Sep 2002 09:42:31 GMT"), 1031391751);
+    cr_assert_eq(pv_date__parse("Sat, 07 Sep 2002 09:42:31 +0000"), 1031391751);
+    cr_assert_eq(pv_date__parse("Sat, 07 Sep 2002 05:42:31 EDT"), 1031391751);
+    cr_assert_eq(pv_date__parse("Sat, 07 Sep 2002 04:42:31 EST"), 1031391751);
+    cr_assert_eq(pv_date__parse("Sat, 07 Sep 2002 01:42:31 PST"), 1031391751);
+    cr_assert_eq(pv_date__parse("Sat, 07 Sep 2002 11:42:31 +0200"), 1031391751);
+    cr_assert_eq(pv_date__parse("07 Sep 2002 09:42:31 UT"), 1031391751);
+    cr_assert_eq(pv_date__parse("Sat,7 Sep 2002 09:42:31 GMT"), 1031391751);
+    cr_assert_eq(pv_date__parse("Tue, 03 Jun 2003 09:39:21 GMT"), 1054633161);
+    cr_assert_eq(pv_date__parse("Sat, 07 Sep 02 09:42 GMT"), 1031391720); /* 2-digit year */
+    cr_assert_eq(pv_date__parse("Thu, 01 Jan 70 00:00:00 GMT"), 0);
+    cr_assert_eq(pv_date__parse("Mon, 6 September 2010 00:01:00 +0000"), 1283731260);
+    cr_assert_eq(pv_date__parse("Sat, 07 Sep 2002 09:42:31 GMT (comment)"), 1031391751);
+    cr_assert_eq(pv_date__parse("Sat, 07 Sep 2002 09:42:31"), 1031391751); /* no zone: UTC */
+}
+
+Test(dates, not_dates)
+{
+    cr_assert_eq(pv_date__parse(NULL), PV_DATE_UNKNOWN);
+    cr_assert_eq(pv_date__parse(""), PV_DATE_UNKNOWN);
+    cr_assert_eq(pv_date__parse("yesterday"), PV_DATE_UNKNOWN);
+    cr_assert_eq(pv_date__parse("2011-02-30"), PV_DATE_UNKNOWN);
+    cr_assert_eq(pv_date__parse("2011-13-01"), PV_DATE_UNKNOWN);
+    cr_assert_eq(pv_date__parse("2011-08-17T25:00:00Z"), PV_DATE_UNKNOWN);
+    cr_assert_eq(pv_date__parse("2011-08-17T20:18:56 garbage"), PV_DATE_UNKNOWN);
+    cr_assert_eq(pv_date__parse("Sat, 32 Sep 2002 09:42:31 GMT"), PV_DATE_UNKNOWN);
+    cr_assert_eq(pv_date__parse("Sat, 07 Foo 2002 09:42:31 GMT"), PV_DATE_UNKNOWN);
+    cr_assert_eq(pv_date__parse("12345"), PV_DATE_UNKNOWN);
+}
