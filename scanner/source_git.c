@@ -14,6 +14,8 @@
 #include <git2.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "common_int.h"
 #include "scanner_int.h"
@@ -34,7 +36,7 @@
 #define SEQ_NONE UINT32_MAX
 #define SEQ_MAX (UINT32_MAX - 2)
 
-#define V_UNSET UINT32_MAX
+#define V_UNSET UINT32_MAX /* fp_entry.val of a document fingerprint not met yet */
 
 /* Blob flags. */
 enum {
@@ -46,8 +48,19 @@ enum {
     B_DONE = 0x80       /* content rules applied (read once in the first pass) */
 };
 
-/* Skip reasons, stored in the low bits of the flags. */
-enum { R_NONE = 0, R_BINARY, R_LARGE, R_EXCLUDED, R_VENDORED, R_GENERATED, R_EMPTY, R_BAD };
+/* Skip reasons, stored in the low bits of the flags (R_BAD: documents only). A minified file
+ * counts with the vendored ones (provscan.h). */
+enum {
+    R_NONE = 0,
+    R_BINARY,
+    R_LARGE,
+    R_EXCLUDED,
+    R_VENDORED,
+    R_GENERATED,
+    R_EMPTY,
+    R_MINIFIED,
+    R_BAD
+};
 
 /* One unique blob of the history. */
 typedef struct blob_rec {
@@ -62,7 +75,7 @@ typedef struct blob_rec {
  * "lineage", what git blame follows): kept while later versions may still need it. */
 typedef struct lin_state {
     size_t n;
-    uint64_t *key;    /* per line: hash of its tokens (of its bytes when it has none) */
+    uint64_t *key;    /* per line: hash of its bytes without the "\n" */
     uint32_t *origin; /* per line: first commit along the lineage */
 } lin_state;
 
@@ -74,6 +87,7 @@ typedef struct path_rec {
     uint32_t seq;    /* last commit whose tree holds it */
     uint8_t at_rev;  /* in REV's tree */
     uint8_t present; /* last change was an add or modify (not a deletion) */
+    uint8_t ling;    /* what .gitattributes say of it (path_rules), 0 until looked up */
 } path_rec;
 
 /* One document to emit. */
@@ -117,6 +131,7 @@ typedef struct origin_buf {
     pv_origin_in in;
 } origin_buf;
 
+/* State of one pv_git__read call. */
 typedef struct gitrd {
     const char *path;
     const pv_reader_opts *o;
@@ -132,6 +147,7 @@ typedef struct gitrd {
     git_oid rev;      /* REV's commit */
     uint32_t rev_seq; /* its sequence number */
     char *license;    /* the repository's license (SPDX) or NULL */
+    int attrs;        /* REV has a .gitattributes at its root */
 
     pcre2_code **ex, **in;
     size_t nex, nin;
@@ -172,14 +188,15 @@ typedef struct gitrd {
     pv_tokens tok, tok2;
     uint64_t *kg;
     size_t kg_cap;
-    uint32_t *seqs; /* per k-gram, then per token */
+    uint32_t *seqs; /* make_runs' working arrays */
     size_t seqs_cap;
     pv_run_in *runs;
     size_t runs_cap;
 
     lin_state **lin; /* by blob index, while needed */
     size_t lin_bytes, lin_cap;
-    uint64_t *lkey; /* the blob being read: line keys, origins, starts */
+    uint64_t lin_dropped; /* versions whose lines did not fit in lin_cap */
+    uint64_t *lkey;       /* the blob being read: line keys, origins, starts */
     uint32_t *lorig, *lstart;
     size_t lines_cap;
     git_diff_hunk *hunks;
@@ -248,7 +265,7 @@ static void idx_free(idx_table *t)
     memset(t, 0, sizeof *t);
 }
 
-/* Doubles t; hash_of(ctx, index) gives each stored index's hash again. */
+/* Doubles t; hash_of(g, index) gives each stored index's hash again. */
 static int idx_grow(idx_table *t, uint64_t (*hash_of)(const gitrd *, uint32_t), const gitrd *g)
 {
     size_t n = (t->mask + 1) * 2;
@@ -520,9 +537,43 @@ static int vendored(const char *path, size_t len)
     }
 }
 
+/* Whether an attribute is set: "name" or "name=true" (as Linguist reads them). */
+static int attr_true(const char *v)
+{
+    return GIT_ATTR_IS_TRUE(v) || (GIT_ATTR_HAS_VALUE(v) && strcmp(v, "true") == 0);
+}
+
+/* What the repository's .gitattributes at REV say of path (GitHub's Linguist attributes):
+ * R_GENERATED for linguist-generated, R_VENDORED for linguist-vendored, else R_NONE. Paths
+ * must be NUL-terminated. */
+static int linguist(gitrd *g, const char *path)
+{
+    static const char *const names[] = {"linguist-generated", "linguist-vendored"};
+    const char *v[2] = {NULL, NULL};
+    git_attr_options ao;
+
+    if (!g->attrs)
+        return R_NONE;
+    memset(&ao, 0, sizeof ao);
+    ao.version = GIT_ATTR_OPTIONS_VERSION;
+    ao.flags = GIT_ATTR_CHECK_INDEX_ONLY | GIT_ATTR_CHECK_NO_SYSTEM | GIT_ATTR_CHECK_INCLUDE_COMMIT;
+    ao.attr_commit_id = g->rev;
+    if (git_attr_get_many_ext(v, g->repo, &ao, path, 2, (const char **)names) != 0) {
+        git_error_clear();
+        return R_NONE;
+    }
+    if (attr_true(v[0]))
+        return R_GENERATED;
+    if (attr_true(v[1]))
+        return R_VENDORED;
+    return R_NONE;
+}
+
 /* What the path alone says about a file: a skip reason (R_EXCLUDED, R_VENDORED,
- * R_GENERATED for *.min.js / *.min.css) or R_NONE, and the flags its content rules need. */
-static int path_rules(gitrd *g, const char *path, size_t len, int *reason, uint8_t *flags)
+ * R_MINIFIED for *.min.js / *.min.css, or what linguist() says, cached in *ling: 0 not known
+ * yet, else the reason + 1) or R_NONE, and the flags its content rules need. */
+static int path_rules(gitrd *g, const char *path, size_t len, uint8_t *ling, int *reason,
+                      uint8_t *flags)
 {
     int hit, rc;
     *reason = R_NONE;
@@ -542,7 +593,12 @@ static int path_rules(gitrd *g, const char *path, size_t len, int *reason, uint8
     else if (vendored(path, len))
         *reason = R_VENDORED;
     else if (ends_with(path, len, ".min.js") || ends_with(path, len, ".min.css"))
-        *reason = R_GENERATED;
+        *reason = R_MINIFIED;
+    else {
+        if (!*ling) /* looked up once per path */
+            *ling = (uint8_t)(linguist(g, path) + 1);
+        *reason = *ling - 1;
+    }
     return 0;
 }
 
@@ -573,14 +629,14 @@ static int looks_binary(const unsigned char *text, size_t len)
     size_t n = len < SNIFF_BYTES ? len : SNIFF_BYTES, printable = 0, other = 0;
     if (memchr(text, '\0', n))
         return 1;
+    /* bit c: byte c < 32 is non-printable (all but \b \t \n \f \r ESC); so is DEL */
+    const uint32_t ctl = ~(uint32_t)((1u << '\b') | (1u << '\t') | (1u << '\n') | (1u << '\f') |
+                                     (1u << '\r') | (1u << 27));
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = text[i];
-        if (c == 127 ||
-            (c < 32 && c != '\b' && c != '\t' && c != '\n' && c != '\f' && c != '\r' && c != 27))
-            other++;
-        else
-            printable++;
+        const unsigned c = text[i];
+        other += (c == 127) | ((c < 32) & (ctl >> (c & 31)));
     }
+    printable = n - other;
     return (printable >> 7) < other;
 }
 
@@ -604,9 +660,12 @@ static int content_rules(const gitrd *g, const char *text, size_t len, uint8_t f
         return R_BINARY;
     if ((g->o->max_doc_size && len > g->o->max_doc_size) || len > UINT32_MAX)
         return R_LARGE;
-    if (!(flags & B_INCLUDED) &&
-        (says_generated(text, len) || ((flags & B_JSCSS) && long_line(text, len))))
+    if (flags & B_INCLUDED)
+        return R_NONE;
+    if (says_generated(text, len))
         return R_GENERATED;
+    if ((flags & B_JSCSS) && long_line(text, len))
+        return R_MINIFIED;
     return R_NONE;
 }
 
@@ -624,6 +683,7 @@ static void count_skip(pv_reader_stats *st, int reason, int delta)
         c = &st->skipped_excluded;
         break;
     case R_VENDORED:
+    case R_MINIFIED:
         c = &st->skipped_vendored;
         break;
     case R_GENERATED:
@@ -909,9 +969,6 @@ static int path_at(gitrd *g, path_rec **out)
     return 0;
 }
 
-/* A blob met at the walked path in commit seq: added to the blobs (read later, oldest
- * first) unless it is known; a blob skipped by the rules of the path it was met at is taken
- * when it shows up at a path whose rules let it through. */
 static int is_file(const git_tree_entry *e)
 {
     git_filemode_t m = git_tree_entry_filemode(e);
@@ -962,7 +1019,10 @@ static int blob_parents(gitrd *g, uint32_t bi, const git_oid *old)
     return rc;
 }
 
-static int blob_met(gitrd *g, const git_oid *id, const git_oid *old, uint32_t seq)
+/* A blob met at the walked path (replacing old there, or NULL) in commit seq: added to the
+ * blobs (read later, oldest first) unless it is known; a blob skipped by the rules of the path
+ * it was met at is taken when it shows up at a path whose rules let it through. */
+static int blob_met(gitrd *g, path_rec *p, const git_oid *id, const git_oid *old, uint32_t seq)
 {
     uint32_t *slot;
     uint8_t flags;
@@ -974,7 +1034,7 @@ static int blob_met(gitrd *g, const git_oid *id, const git_oid *old, uint32_t se
     slot = blob_slot(g, id);
     if (*slot && !(g->blobs[*slot - 1].flags & B_SKIP_MASK))
         return 0;
-    if ((rc = path_rules(g, g->path_buf.data, g->path_buf.len, &reason, &flags)) != 0)
+    if ((rc = path_rules(g, g->path_buf.data, g->path_buf.len, &p->ling, &reason, &flags)) != 0)
         return rc;
     if (*slot) {
         b = &g->blobs[*slot - 1];
@@ -1019,7 +1079,7 @@ static int file_added(gitrd *g, const git_oid *id, const git_oid *old, uint32_t 
     p->blob = *id;
     p->seq = seq;
     p->present = 1;
-    return blob_met(g, id, old, seq);
+    return blob_met(g, p, id, old, seq);
 }
 
 /* A file deleted at the walked path: its last version is blob id in commit pseq. */
@@ -1283,7 +1343,7 @@ static int walk_history(gitrd *g)
         if (!rc)
             rc = diff_trees(g, parent ? git_commit_tree_id(parent) : NULL, git_commit_tree_id(c),
                             seq, pseq, 0);
-        if (!rc && g->orphans && g->deletions)
+        if (!rc && parent && g->orphans && g->deletions)
             rc = find_renames(g, parent, c, seq);
         free_others(g);
         git_commit_free(parent);
@@ -1300,20 +1360,20 @@ done:
 
 /* ---- documents ------------------------------------------------------------------------- */
 
-static int add_doc(gitrd *g, size_t name, uint32_t blob, uint32_t seq)
+static int add_doc(gitrd *g, path_rec *p, uint32_t blob, uint32_t seq)
 {
-    const char *s = g->names.data + name;
+    const char *s = g->names.data + p->name;
     doc_rec *d;
     int reason, rc;
     uint8_t flags;
 
     if (grow(&g->docs, &g->docs_cap, g->ndocs + 1, sizeof *g->docs))
         return nomem(g);
-    if ((rc = path_rules(g, s, strlen(s), &reason, &flags)) != 0)
+    if ((rc = path_rules(g, s, strlen(s), &p->ling, &reason, &flags)) != 0)
         return rc;
     d = &g->docs[g->ndocs++];
     memset(d, 0, sizeof *d);
-    d->name = name;
+    d->name = p->name;
     d->blob = blob;
     d->seq = seq;
     d->reason = (uint8_t)reason;
@@ -1348,7 +1408,7 @@ static int rev_files(gitrd *g, const git_oid *tree_id, unsigned depth)
                 p->at_rev = 1;
                 /* a blob the walk did not meet sits under a tree reported as bad */
                 if (*bslot)
-                    rc = add_doc(g, p->name, *bslot - 1, g->rev_seq);
+                    rc = add_doc(g, p, *bslot - 1, g->rev_seq);
             }
         }
         pop_name(g, len);
@@ -1387,11 +1447,11 @@ static int list_docs(gitrd *g, const git_tree *root)
         }
     qsort(del, ndel, sizeof *del, cmp_named);
     for (size_t i = 0; i < ndel && !rc; i++) {
-        const path_rec *p = &g->paths[del[i].i];
+        path_rec *p = &g->paths[del[i].i];
         uint32_t *bslot = blob_slot(g, &p->blob);
         if (!*bslot || (g->blobs[*bslot - 1].flags & B_DOC))
             continue;
-        rc = add_doc(g, p->name, *bslot - 1, p->seq);
+        rc = add_doc(g, p, *bslot - 1, p->seq);
     }
     free(del);
     return rc;
@@ -1537,8 +1597,10 @@ static int docs_pass(gitrd *g, uint32_t part, size_t budget, int *over, uint64_t
 
 /* ---- lineage: what git blame follows, computed forward ------------------------------ */
 
-/* Line starts of text at "\n" (git's lines) into g->lstart; *n lines (0 for empty text). */
-static int split_lines(gitrd *g, const char *text, size_t len, size_t *n)
+/* Line starts of text at "\n" (git's lines) into g->lstart, and with keys (keys != 0) a hash
+ * of each line's bytes without its "\n" into g->lkey, the lines git blame compares;
+ * *n lines (0 for empty text). */
+static int split_lines(gitrd *g, const char *text, size_t len, int keys, size_t *n)
 {
     size_t nl = 0;
     const char *p = text, *end = text + len;
@@ -1558,24 +1620,16 @@ static int split_lines(gitrd *g, const char *text, size_t len, size_t *n)
             g->lorig = a;
             g->lines_cap = cap;
         }
-        g->lstart[nl++] = (uint32_t)(p - text);
-        p = e ? e + 1 : end;
+        if (!e)
+            e = end;
+        g->lstart[nl] = (uint32_t)(p - text);
+        if (keys)
+            g->lkey[nl] = XXH3_64bits(p, (size_t)(e - p));
+        nl++;
+        p = e + 1;
     }
     *n = nl;
     return 0;
-}
-
-/* Line keys of text (n lines in g->lstart) into g->lkey: a hash of each line's bytes without
- * its "\n", the lines git blame compares. */
-static void line_keys(gitrd *g, const char *text, size_t len, size_t n)
-{
-    for (size_t l = 0; l < n; l++) {
-        const size_t s = g->lstart[l];
-        size_t e = l + 1 < n ? g->lstart[l + 1] : len;
-        if (e > s && text[e - 1] == '\n')
-            e--;
-        g->lkey[l] = pv_hash64(text + s, e - s, 0);
-    }
 }
 
 static int collect_hunk(const git_diff_delta *delta, const git_diff_hunk *hunk, void *payload)
@@ -1709,7 +1763,9 @@ static int lineage_step(gitrd *g, uint32_t bi, int usable, size_t n, size_t *xpo
         for (size_t l = 0; l < n; l++)
             if (g->lorig[l] == SEQ_NONE)
                 g->lorig[l] = b->seq;
-        if (!rc && (b->refs || (b->flags & B_DOC)) && g->lin_bytes + need <= g->lin_cap) {
+        if (!rc && (b->refs || (b->flags & B_DOC)) && g->lin_bytes + need > g->lin_cap) {
+            g->lin_dropped++;
+        } else if (!rc && (b->refs || (b->flags & B_DOC))) {
             lin_state *x = malloc(need);
             if (!x) {
                 rc = nomem(g);
@@ -1749,8 +1805,7 @@ static size_t line_tokens(gitrd *g, const char *text, size_t len, size_t n, size
 static int probe_blob(gitrd *g, const blob_rec *b, const char *text, size_t len, size_t n,
                       uint32_t part, int *tokens)
 {
-    const lin_state *p =
-        n && b->parent != SEQ_NONE && g->lin && !getenv("PV_GIT_NOSKIP") ? g->lin[b->parent] : NULL;
+    const lin_state *p = n && b->parent != SEQ_NONE && g->lin ? g->lin[b->parent] : NULL;
     size_t from = 0, to = len, nk;
     int rc;
 
@@ -1814,8 +1869,8 @@ static int history_pass(gitrd *g, uint32_t part, int first_pass)
                     count_skip(g->st, reason, 1);
                 }
             }
-            if (!reason && first_pass && (rc = split_lines(g, text, len, &nlines)) == 0)
-                line_keys(g, text, len, nlines);
+            if (!reason && first_pass)
+                rc = split_lines(g, text, len, 1, &nlines);
             if (!reason && !rc && (rc = probe_blob(g, b, text, len, nlines, part, &tokens)) == 0) {
                 if (!tokens) {
                     b->flags |= R_EMPTY;
@@ -2044,16 +2099,6 @@ static uint32_t majority(uint32_t *v, size_t n)
     return best;
 }
 
-/* Tokens a stretch of lines must hold for the k-grams' older origin to win over the lineage:
- * shorter matches are coincidences (common phrases, boilerplate), longer ones copies. */
-static size_t copy_min_tokens(const gitrd *g)
-{
-    const char *e = getenv("PV_GIT_COPY_MIN"); /* EXPERIMENT */
-    if (e)
-        return (size_t)atoi(e);
-    return 2 * (size_t)g->k;
-}
-
 /*
  * Runs of document d (its tokens in g->tok, k-grams in g->kg) into g->runs. Each line (at
  * "\n") gets one commit:
@@ -2063,7 +2108,7 @@ static size_t copy_min_tokens(const gitrd *g)
  * - its lineage origin: the commit the line comes from along its path's history, as git blame
  *   sees it, when the lineage was kept;
  * - the line takes the lineage origin, unless the k-gram origin is older and the line lies in
- *   a stretch of such lines holding at least copy_min_tokens tokens: text copied or moved from
+ *   a stretch of such lines holding at least 2k tokens: text copied or moved from
  *   elsewhere keeps its first commit, while short common phrases and lines whose neighbours
  *   changed (whose k-grams are all new) keep their own history.
  * Lines without tokens go with the line before (the first ones with the line after).
@@ -2072,7 +2117,10 @@ static size_t copy_min_tokens(const gitrd *g)
 static int make_runs(gitrd *g, const doc_rec *d, const char *text, size_t len, size_t nk,
                      size_t *nruns)
 {
-    const size_t n = g->tok.n, k = g->k, copy_min = copy_min_tokens(g);
+    /* tokens a stretch of lines must hold for the k-grams' older origin to win over the
+     * lineage: 2k, a verbatim run of k+1 shared k-grams; shorter matches are coincidences
+     * (common phrases, boilerplate), longer ones copies */
+    const size_t n = g->tok.n, k = g->k, copy_min = 2 * (size_t)g->k;
     const uint32_t fallback = g->blobs[d->blob].seq;
     const lin_state *lin = g->lin ? g->lin[d->blob] : NULL;
     uint32_t *kseq, *tseq, *pre, *suf, *kgl, *ntok, *fin;
@@ -2080,7 +2128,7 @@ static int make_runs(gitrd *g, const doc_rec *d, const char *text, size_t len, s
     int rc;
 
     *nruns = 0;
-    if ((rc = split_lines(g, text, len, &nl)) != 0)
+    if ((rc = split_lines(g, text, len, 0, &nl)) != 0)
         return rc;
     if (lin && lin->n != nl)
         lin = NULL;
@@ -2207,7 +2255,8 @@ static size_t state_bytes(const gitrd *g)
            g->order_cap * sizeof *g->order + g->paths_cap * sizeof *g->paths +
            (g->path_ix.mask + 1) * sizeof(uint32_t) + g->names.cap +
            g->commits_cap * (sizeof *g->commits + sizeof(uint32_t)) +
-           (g->commit_ix.mask + 1) * sizeof(uint32_t) + g->docs_cap * sizeof *g->docs;
+           (g->commit_ix.mask + 1) * sizeof(uint32_t) + g->docs_cap * sizeof *g->docs +
+           g->nblobs * sizeof *g->lin + g->nxpar * sizeof *g->xpar;
 }
 
 static int note(gitrd *g, const char *fmt, ...) PV_PRINTF(2, 3);
@@ -2227,7 +2276,7 @@ static int note(gitrd *g, const char *fmt, ...)
 
 /* Sets up the scratch file that carries per-document k-gram first commits across passes:
  * an unlinked temporary file mapped in memory, so it is page cache, not the heap. */
-static int scratch_open(gitrd *g, uint64_t total_k)
+static int scratch_open(gitrd *g)
 {
     FILE *f = NULL;
     uint64_t off = 0;
@@ -2238,7 +2287,6 @@ static int scratch_open(gitrd *g, uint64_t total_k)
         g->docs[i].scratch = off;
         off += g->docs[i].reason ? 0 : g->docs[i].nk;
     }
-    (void)total_k;
     if (off == 0)
         return 0;
     if (off > SIZE_MAX / sizeof *g->scratch)
@@ -2274,7 +2322,7 @@ static int credit_and_emit(gitrd *g)
     int over = 0, lineage_done = 0, rc;
 
     /* a quarter of the memory goes to lineages (less when the walk's state takes more) */
-    g->lin_cap = getenv("PV_GIT_LINCAP") ? SIZE_MAX : g->memory / 4;
+    g->lin_cap = g->memory / 4;
     budget = budget > g->lin_cap ? budget - g->lin_cap : 0;
     if (budget < fp_bytes(FP_MIN_SLOTS))
         budget = fp_bytes(FP_MIN_SLOTS);
@@ -2295,10 +2343,10 @@ static int credit_and_emit(gitrd *g)
             b++;
         g->nparts = 1u << b;
         note(g,
-             "%s: the fingerprints of the documents (%.0f) do not fit in %zu MiB: %u passes "
+             "%s: the fingerprints of the documents (%.0f) do not fit in %.1f MiB: %u passes "
              "over the history",
-             g->path, distinct, budget >> 20, g->nparts);
-        if ((rc = scratch_open(g, total_k)) != 0)
+             g->path, distinct, (double)budget / (1 << 20), g->nparts);
+        if ((rc = scratch_open(g)) != 0)
             return rc;
     }
     for (uint32_t part = 0; part < g->nparts;) {
@@ -2324,6 +2372,11 @@ static int credit_and_emit(gitrd *g)
         }
         if ((rc = history_pass(g, part, !lineage_done)) != 0)
             return rc;
+        if (!lineage_done && g->lin_dropped)
+            note(g,
+                 "%s: the line history of %llu file versions did not fit in %.1f MiB: their "
+                 "lines are credited by their k-grams alone",
+                 g->path, (unsigned long long)g->lin_dropped, (double)g->lin_cap / (1 << 20));
         lineage_done = 1;
         if (g->nparts > 1 && (rc = collect_pass(g, part)) != 0)
             return rc;
@@ -2342,12 +2395,31 @@ static int credit_and_emit(gitrd *g)
 }
 
 /*
- * Beyond the contract of pv_reader_fn (source.h): records counts the unique blobs of the
- * history (each one read, skipped by rule, or bad); skipped_* count unique blobs skipped at
- * the path they were first met under (a minified file counts as generated), plus documents
- * skipped by a rule of their own path whose content was read in the history; bytes_in counts
- * the bytes of the unique blobs read; bytes_total is 0. Strict hash verification of objects is
- * turned off (libgit2's process-wide option): zlib still checks what it inflates.
+ * Beyond the contract of pv_reader_fn (source.h):
+ * - documents are the files at o->rev (default HEAD), then the files deleted before it at
+ *   their last version (kind "git", locator the path, commit the id of REV or of the last commit
+ *   holding the deleted file); date and default origin are those of the commit that first
+ *   brought that version's content in; license the file's SPDX-License-Identifier, else the
+ *   repository's from its license files at REV ("NOASSERTION" when none is recognized);
+ * - runs credit each line to a commit (make_runs): the one that first brought its text into the
+ *   repository, along its file's history as git blame follows it, or from another file or an
+ *   older version when a stretch of at least 2k tokens was copied or moved from there;
+ * - with o->since, commits with an older committer date are not walked (REV's always is), and
+ *   the commits just after the boundary are compared with an empty tree: text that already
+ *   existed then is credited to them, as git blame credits lines to its boundary commits;
+ * - paths marked linguist-generated or linguist-vendored in REV's .gitattributes are skipped
+ *   as generated or vendored (o->includes overrides it, as it does the other rules);
+ * - o->memory bounds the fingerprint table (several passes over the history when the
+ *   documents' fingerprints do not fit) and the line histories (a quarter of it); the
+ *   per-blob and per-path state of the walk (about 60 bytes per unique blob, plus the paths)
+ *   comes first;
+ * - records counts the unique blobs of the history (each one read, skipped by rule, or bad);
+ *   skipped_* count unique blobs skipped at the path they were first met under (a minified
+ *   file counts as vendored), plus documents skipped by a rule of their own path whose content
+ *   was read in the history; bytes_in counts the bytes of the unique blobs read; bytes_total
+ *   is 0;
+ * - strict hash verification of objects is turned off (libgit2's process-wide option): zlib
+ *   still checks what it inflates.
  */
 int pv_git__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
                  pv_reader_stats *st, pv_err *err)
@@ -2401,6 +2473,7 @@ int pv_git__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
                          o->rev ? o->rev : "HEAD", git_msg());
         goto done;
     }
+    g.attrs = git_tree_entry_byname(root, ".gitattributes") != NULL;
     if ((rc = load_mailmap(&g, root)) != 0 || (rc = repo_license(&g, root)) != 0 ||
         (rc = name_source(&g)) != 0)
         goto done;

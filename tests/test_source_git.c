@@ -1,0 +1,1182 @@
+/*
+ * test_source_git.c - the git reader (scanner/source_git.c) on small repositories each test
+ * builds with libgit2 under a mkdtemp folder: documents, per-line origins, skips and errors.
+ */
+#define _XOPEN_SOURCE 700
+#include <criterion/criterion.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#include "common_int.h"
+#include "scanner_int.h"
+#include "source.h"
+
+/* ---- a temporary folder per test ------------------------------------------------------- */
+
+static char root[64];
+
+static void make_root(void)
+{
+    strcpy(root, "/tmp/pv_git_XXXXXX");
+    cr_assert_not_null(mkdtemp(root));
+    git_libgit2_init();
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    chmod(path, 0700);
+    return remove(path);
+}
+
+static void rec_reset(void);
+
+static void remove_root(void)
+{
+    rec_reset();
+    if (root[0])
+        nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    git_libgit2_shutdown();
+}
+
+TestSuite(git, .init = make_root, .fini = remove_root);
+
+/* ---- building repositories ------------------------------------------------------------- */
+
+typedef struct file {
+    const char *path;
+    const char *data;
+    size_t len; /* 0: strlen(data) */
+} file;
+
+#define T0 ((git_time_t)1500000000)
+
+/* The tree of the files of files[0..n) under prefix ("" or "dir/"). */
+static git_oid tree_of(git_repository *repo, const file *files, size_t n, const char *prefix)
+{
+    const size_t plen = strlen(prefix);
+    git_treebuilder *tb = NULL;
+    git_oid id;
+
+    cr_assert_eq(git_treebuilder_new(&tb, repo, NULL), 0);
+    for (size_t i = 0; i < n; i++) {
+        const char *rest = files[i].path + plen, *slash;
+        if (strncmp(files[i].path, prefix, plen) != 0)
+            continue;
+        slash = strchr(rest, '/');
+        if (!slash) {
+            cr_assert_eq(
+                git_blob_create_from_buffer(&id, repo, files[i].data,
+                                            files[i].len ? files[i].len : strlen(files[i].data)),
+                0);
+            cr_assert_eq(git_treebuilder_insert(NULL, tb, rest, &id, GIT_FILEMODE_BLOB), 0);
+        } else {
+            char name[128], sub[256];
+            snprintf(name, sizeof name, "%.*s", (int)(slash - rest), rest);
+            if (git_treebuilder_get(tb, name))
+                continue;
+            snprintf(sub, sizeof sub, "%s%s/", prefix, name);
+            id = tree_of(repo, files, n, sub);
+            cr_assert_eq(git_treebuilder_insert(NULL, tb, name, &id, GIT_FILEMODE_TREE), 0);
+        }
+    }
+    cr_assert_eq(git_treebuilder_write(&id, tb), 0);
+    git_treebuilder_free(tb);
+    return id;
+}
+
+/* Commits the complete file set files[0..n) with the given author at T0 + minutes, on top of
+ * parents, updating ref (or no ref when NULL). Returns the commit id. */
+static git_oid commit_files(git_repository *repo, const char *ref, const git_oid *parents,
+                            size_t nparents, const char *name, const char *email, int minutes,
+                            const char *msg, const file *files, size_t n)
+{
+    git_oid tree_id, id;
+    git_tree *tree = NULL;
+    git_signature *sig = NULL;
+    const git_commit *pc[4] = {NULL};
+
+    tree_id = tree_of(repo, files, n, "");
+    cr_assert_eq(git_tree_lookup(&tree, repo, &tree_id), 0);
+    cr_assert_eq(git_signature_new(&sig, name, email, T0 + minutes * 60, 0), 0);
+    for (size_t i = 0; i < nparents; i++)
+        cr_assert_eq(git_commit_lookup((git_commit **)&pc[i], repo, &parents[i]), 0);
+    cr_assert_eq(git_commit_create(&id, repo, NULL, sig, sig, NULL, msg, tree, nparents, pc), 0,
+                 "%s", git_error_last()->message);
+    if (ref) {
+        git_reference *r = NULL;
+        cr_assert_eq(git_reference_create(&r, repo, ref, &id, 1, "test"), 0);
+        git_reference_free(r);
+    }
+    for (size_t i = 0; i < nparents; i++)
+        git_commit_free((git_commit *)pc[i]);
+    git_signature_free(sig);
+    git_tree_free(tree);
+    return id;
+}
+
+/* ---- the sample repository ------------------------------------------------------------- */
+
+static const char MAILMAP[] = "Bob <bob@example.com> Bobby <bob@old.example>\n";
+
+static const char MIT[] =
+    "MIT License\n\nCopyright (c) 2017 Alice\n\n"
+    "Permission is hereby granted, free of charge, to any person obtaining a copy\n"
+    "of this software and associated documentation files (the \"Software\"), to deal\n"
+    "in the Software without restriction, including without limitation the rights\n"
+    "to use, copy, modify, merge, publish, distribute, sublicense, and/or sell\n"
+    "copies of the Software, and to permit persons to whom the Software is\n"
+    "furnished to do so, subject to the following conditions:\n\n"
+    "The above copyright notice and this permission notice shall be included in all\n"
+    "copies or substantial portions of the Software.\n";
+
+static const char README1[] = "# Widgets\n\n"
+                              "Widgets turns plain descriptions of gadgets into working widgets\n"
+                              "for every household that wants more of them than it can use.\n";
+static const char README2[] = "# Widgets\n\n"
+                              "Widgets turns plain descriptions of gadgets into working widgets\n"
+                              "for every household that wants more of them than it can use.\n"
+                              "Bob wrote this sentence about installing widgets on rainy days.\n";
+
+#define A_C                                                                                        \
+    "/* a.c - the first file */\n"                                                                 \
+    "int alpha_function(int first_argument, int second_argument)\n"                                \
+    "{\n"                                                                                          \
+    "    return first_argument * second_argument + alpha_constant_value;\n"                        \
+    "}\n"                                                                                          \
+    "\n"                                                                                           \
+    "int beta_function(const char *message_text, size_t message_length)\n"                         \
+    "{\n"                                                                                          \
+    "    return write_output_message(message_text, message_length, beta_flags);\n"                 \
+    "}\n"
+#define GAMMA                                                                                      \
+    "int gamma_function(double gamma_input_value, double gamma_scale_factor)\n"                    \
+    "{\n"                                                                                          \
+    "    double gamma_adjusted = gamma_input_value * gamma_scale_factor + gamma_offset;\n"         \
+    "    log_gamma_progress(gamma_adjusted, gamma_limit, \"gamma computed\");\n"                   \
+    "    return compute_gamma_series(gamma_input_value, gamma_scale_factor, gamma_limit);\n"       \
+    "}\n"
+
+static const char A1[] = A_C;
+static const char A2[] = A_C "\n" GAMMA;
+static const char UTIL[] =
+    "/* util.c - helpers moved here by carol */\n" GAMMA "\n"
+    "int delta_function(void)\n"
+    "{\n"
+    "    return delta_helper_routine(delta_first_value, delta_second_value, delta_third);\n"
+    "}\n";
+static const char OLD_MD[] = "Old notes about widgets that will move to a new name one day,\n"
+                             "kept word for word when they move.\n";
+static const char NOTES[] = "Carol keeps notes here about the widgets she is testing right now,\n"
+                            "until she deletes this file again.\n";
+static const char GUIDE[] = "The guide to widgets, written on a side branch by Alice,\n"
+                            "explains how the merge brings it into the main line.\n";
+static const char CO_C[] = "int paired_function(int pair_left, int pair_right)\n"
+                           "{\n"
+                           "    return pair_left + pair_right + paired_programming_bonus;\n"
+                           "}\n";
+static const char SPDX_C[] = "// SPDX-License-Identifier: Apache-2.0\n"
+                             "int licensed_function(int apache_value)\n"
+                             "{\n"
+                             "    return apache_value * apache_multiplier + apache_offset;\n"
+                             "}\n";
+static const char VENDOR[] = "int vendored_library_function(int vendored_value)\n"
+                             "{ return vendored_value * vendored_factor + vendored_base; }\n";
+static const char PARSER[] =
+    "/* A Bison parser, generated by GNU Bison 3.8.2. */\n"
+    "int yyparse(void) { return parser_state_machine(yytable, yycheck); }\n";
+static const char MINJS[] = "function a(b){return b*2+widget_counter_value+another_value}\n";
+static const char PNG[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10";
+
+/* Commit ids of the sample repository. */
+typedef struct sample {
+    git_oid c1, c2, c3, c4, s1, c5, m, c6, c7;
+} sample;
+
+/*
+ * The sample history, main line master:
+ *   c1 Alice   README, LICENSE (MIT), .mailmap, src/a.c (alpha, beta), docs/old.md
+ *   c2 Bobby   (Bob after the mailmap) adds gamma to a.c; logo.png, vendor/, gen/parser.c,
+ *              web/app.min.js, src/empty.h
+ *   c3 Carol   renames docs/old.md to docs/new.md, adds notes.txt
+ *   c4 Carol   moves gamma from a.c to the new src/util.c, adds delta (a.c is back to c1's)
+ *   s1 Alice   on branch side (from c4): doc/guide.md
+ *   c5 Bob     adds a README line
+ *   m  Carol   merges side into master
+ *   c6 Bob     src/co.c, Co-authored-by: Dave
+ *   c7 Alice   deletes notes.txt, adds src/spdx.c (SPDX Apache-2.0)
+ */
+static git_repository *build_sample(const char *dir, sample *s)
+{
+    git_repository *repo = NULL;
+    file f[16];
+    size_t n = 0;
+
+    cr_assert_eq(git_repository_init(&repo, dir, 0), 0);
+#define ADD(p, d) (f[n++] = (file){(p), (d), sizeof(d) - 1})
+#define SET(p, d)                                                                                  \
+    do {                                                                                           \
+        size_t i_;                                                                                 \
+        for (i_ = 0; i_ < n && strcmp(f[i_].path, (p)) != 0; i_++)                                 \
+            ;                                                                                      \
+        f[i_] = (file){(p), (d), sizeof(d) - 1};                                                   \
+        n += i_ == n;                                                                              \
+    } while (0)
+#define DEL(p)                                                                                     \
+    do {                                                                                           \
+        for (size_t i_ = 0; i_ < n; i_++)                                                          \
+            if (strcmp(f[i_].path, (p)) == 0) {                                                    \
+                f[i_] = f[--n];                                                                    \
+                break;                                                                             \
+            }                                                                                      \
+    } while (0)
+    ADD(".mailmap", MAILMAP);
+    ADD("LICENSE", MIT);
+    ADD("README.md", README1);
+    ADD("src/a.c", A1);
+    ADD("docs/old.md", OLD_MD);
+    s->c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0,
+                         "Start\n", f, n);
+    SET("src/a.c", A2);
+    ADD("logo.png", PNG);
+    ADD("vendor/lib.c", VENDOR);
+    ADD("gen/parser.c", PARSER);
+    ADD("web/app.min.js", MINJS);
+    ADD("src/empty.h", "");
+    s->c2 = commit_files(repo, "refs/heads/master", &s->c1, 1, "Bobby", "bob@old.example", 10,
+                         "Gamma and assets\n", f, n);
+    DEL("docs/old.md");
+    ADD("docs/new.md", OLD_MD);
+    ADD("notes.txt", NOTES);
+    s->c3 = commit_files(repo, "refs/heads/master", &s->c2, 1, "Carol", "carol@example.com", 20,
+                         "Rename, notes\n", f, n);
+    SET("src/a.c", A1);
+    ADD("src/util.c", UTIL);
+    s->c4 = commit_files(repo, "refs/heads/master", &s->c3, 1, "Carol", "carol@example.com", 30,
+                         "Move gamma to util.c\n", f, n);
+    {
+        file g[16];
+        size_t gn = n;
+        memcpy(g, f, sizeof g);
+        g[gn++] = (file){"doc/guide.md", GUIDE, sizeof GUIDE - 1};
+        s->s1 = commit_files(repo, "refs/heads/side", &s->c4, 1, "Alice", "alice@example.com", 40,
+                             "Guide\n", g, gn);
+    }
+    SET("README.md", README2);
+    s->c5 = commit_files(repo, "refs/heads/master", &s->c4, 1, "Bob", "bob@example.com", 50,
+                         "README: rainy days\n", f, n);
+    ADD("doc/guide.md", GUIDE);
+    {
+        git_oid p[2] = {s->c5, s->s1};
+        s->m = commit_files(repo, "refs/heads/master", p, 2, "Carol", "carol@example.com", 60,
+                            "Merge side\n", f, n);
+    }
+    ADD("src/co.c", CO_C);
+    s->c6 = commit_files(repo, "refs/heads/master", &s->m, 1, "Bob", "bob@example.com", 70,
+                         "Add co.c\n\nCo-authored-by: Dave <dave@example.com>\n", f, n);
+    DEL("notes.txt");
+    ADD("src/spdx.c", SPDX_C);
+    s->c7 = commit_files(repo, "refs/heads/master", &s->c6, 1, "Alice", "alice@example.com", 80,
+                         "Drop notes, add spdx.c\n", f, n);
+#undef ADD
+#undef SET
+#undef DEL
+    return repo;
+}
+
+/* ---- a recording sink ------------------------------------------------------------------ */
+
+typedef struct rec_origin {
+    char *name, *email, *commit;
+    int64_t date;
+    char *co_name[4], *co_email[4];
+    size_t nco;
+} rec_origin;
+
+typedef struct rec_doc {
+    char *text;
+    size_t len;
+    char *kind, *locator, *commit, *license;
+    char *author, *email, *origin_commit;
+    int64_t date;
+    pv_run_in *runs;
+    size_t nruns;
+} rec_doc;
+
+typedef struct recorder {
+    char *source, *source_kind;
+    rec_origin origins[256];
+    size_t norigins;
+    rec_doc docs[64];
+    size_t ndocs;
+    char diag[16][1024];
+    size_t ndiag;
+} recorder;
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int rec_source(void *ctx, const char *name, const char *kind)
+{
+    recorder *r = ctx;
+    cr_assert_null(r->source, "source named twice");
+    r->source = strdup(name);
+    r->source_kind = strdup(kind);
+    return 0;
+}
+
+static int rec_origin_cb(void *ctx, const pv_origin_in *o, uint32_t *id)
+{
+    recorder *r = ctx;
+    rec_origin *x;
+    cr_assert_lt(r->norigins, 256);
+    x = &r->origins[r->norigins];
+    x->name = dup_or_null(o->author.name);
+    x->email = dup_or_null(o->author.email);
+    x->commit = dup_or_null(o->commit);
+    x->date = o->date;
+    x->nco = o->ncoauthors;
+    for (size_t i = 0; i < o->ncoauthors && i < 4; i++) {
+        x->co_name[i] = dup_or_null(o->coauthors[i].name);
+        x->co_email[i] = dup_or_null(o->coauthors[i].email);
+    }
+    *id = (uint32_t)r->norigins++;
+    return 0;
+}
+
+static int rec_doc_cb(void *ctx, const pv_doc_in *d)
+{
+    recorder *r = ctx;
+    rec_doc *x;
+    cr_assert_lt(r->ndocs, 64);
+    x = &r->docs[r->ndocs++];
+    x->text = malloc(d->len + 1);
+    memcpy(x->text, d->text, d->len);
+    x->text[d->len] = '\0';
+    x->len = d->len;
+    x->kind = dup_or_null(d->kind);
+    x->locator = dup_or_null(d->locator);
+    x->commit = dup_or_null(d->commit);
+    x->license = dup_or_null(d->license);
+    x->author = dup_or_null(d->origin.author.name);
+    x->email = dup_or_null(d->origin.author.email);
+    x->origin_commit = dup_or_null(d->origin.commit);
+    x->date = d->origin.date;
+    x->nruns = d->nruns;
+    x->runs = malloc((d->nruns + 1) * sizeof *x->runs);
+    memcpy(x->runs, d->runs, d->nruns * sizeof *x->runs);
+    /* runs are sorted, the first at 0, every origin registered */
+    for (size_t i = 0; i < d->nruns; i++) {
+        cr_assert(i ? d->runs[i].start > d->runs[i - 1].start : d->runs[i].start == 0);
+        cr_assert_lt(d->runs[i].origin, r->norigins);
+        cr_assert(!i || d->runs[i].origin != d->runs[i - 1].origin, "runs not merged");
+    }
+    return 0;
+}
+
+static void rec_diag(void *ctx, pv_severity sev, const char *msg)
+{
+    recorder *r = ctx;
+    (void)sev;
+    if (r->ndiag < 16)
+        snprintf(r->diag[r->ndiag++], sizeof r->diag[0], "%s", msg);
+}
+
+static recorder rec;
+static pv_reader_stats st;
+static pv_err err;
+
+/* Frees what the recorder copied and empties it. */
+static void rec_reset(void)
+{
+    free(rec.source);
+    free(rec.source_kind);
+    for (size_t i = 0; i < rec.norigins; i++) {
+        rec_origin *x = &rec.origins[i];
+        free(x->name);
+        free(x->email);
+        free(x->commit);
+        for (size_t j = 0; j < x->nco && j < 4; j++) {
+            free(x->co_name[j]);
+            free(x->co_email[j]);
+        }
+    }
+    for (size_t i = 0; i < rec.ndocs; i++) {
+        rec_doc *d = &rec.docs[i];
+        free(d->text);
+        free(d->kind);
+        free(d->locator);
+        free(d->commit);
+        free(d->license);
+        free(d->author);
+        free(d->email);
+        free(d->origin_commit);
+        free(d->runs);
+    }
+    memset(&rec, 0, sizeof rec);
+}
+
+static int run_reader(const char *path, pv_reader_opts *o)
+{
+    pv_sink sink = {rec_source, rec_origin_cb, rec_doc_cb, &rec};
+    rec_reset();
+    memset(&st, 0, sizeof st);
+    memset(&err, 0, sizeof err);
+    o->diag = rec_diag;
+    o->ctx = &rec;
+    if (!o->k)
+        o->k = PV_DEFAULT_K;
+    if (!o->seed)
+        o->seed = PV_DEFAULT_SEED;
+    return pv_git__read(path, o, &sink, &st, &err);
+}
+
+static const rec_doc *doc_at(const char *locator)
+{
+    for (size_t i = 0; i < rec.ndocs; i++)
+        if (strcmp(rec.docs[i].locator, locator) == 0)
+            return &rec.docs[i];
+    return NULL;
+}
+
+/* The origin of the line of doc holding fragment. */
+static const rec_origin *origin_of(const rec_doc *d, const char *fragment)
+{
+    const char *hit = strstr(d->text, fragment);
+    size_t off, line;
+    const pv_run_in *run = NULL;
+    cr_assert_not_null(hit, "'%s' not in %s", fragment, d->locator);
+    off = (size_t)(hit - d->text);
+    line = off;
+    while (line > 0 && d->text[line - 1] != '\n')
+        line--;
+    for (size_t i = 0; i < d->nruns && d->runs[i].start <= line; i++)
+        run = &d->runs[i];
+    cr_assert_not_null(run);
+    return &rec.origins[run->origin];
+}
+
+static const char *hex(const git_oid *id)
+{
+    static char buf[8][GIT_OID_HEXSZ + 1];
+    static int next;
+    char *p = buf[next++ % 8];
+    return git_oid_tostr(p, GIT_OID_HEXSZ + 1, id);
+}
+
+static char repo_dir[200];
+
+static git_repository *sample_repo(sample *s)
+{
+    snprintf(repo_dir, sizeof repo_dir, "%s/widgets", root);
+    return build_sample(repo_dir, s);
+}
+
+/* ---- documents ------------------------------------------------------------------------- */
+
+Test(git, documents_at_rev_then_deleted_files)
+{
+    static const char *const want[] = {".mailmap",    "LICENSE",  "README.md", "doc/guide.md",
+                                       "docs/new.md", "src/a.c",  "src/co.c",  "src/spdx.c",
+                                       "src/util.c",  "notes.txt"};
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    pv_reader_opts o = {0};
+
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(rec.ndocs, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < rec.ndocs; i++) {
+        cr_expect_str_eq(rec.docs[i].locator, want[i]);
+        cr_expect_str_eq(rec.docs[i].kind, "git");
+    }
+    cr_expect_eq(st.documents, rec.ndocs);
+    cr_expect_eq(st.commits, 9);
+    cr_expect_str_eq(rec.source_kind, "git");
+    cr_expect_str_eq(rec.source, "widgets"); /* no remote: the folder's name */
+    /* documents at REV point at it; the deleted notes.txt at the commit before its deletion;
+     * docs/old.md, renamed without change, is not repeated */
+    cr_expect_str_eq(doc_at("README.md")->commit, hex(&s.c7));
+    cr_expect_str_eq(doc_at("notes.txt")->commit, hex(&s.c6));
+    cr_expect_str_eq(doc_at("notes.txt")->text, NOTES);
+    cr_expect_null(doc_at("docs/old.md"));
+    git_repository_free(repo);
+}
+
+Test(git, licenses_dates_and_default_origins)
+{
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    pv_reader_opts o = {0};
+
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_str_eq(doc_at("README.md")->license, "MIT");
+    cr_expect_str_eq(doc_at("src/spdx.c")->license, "Apache-2.0");
+    cr_expect_str_eq(doc_at("notes.txt")->license, "MIT");
+    /* the date and default origin are those of the commit that made this version */
+    cr_expect_eq(doc_at("README.md")->date, T0 + 50 * 60);
+    cr_expect_str_eq(doc_at("README.md")->author, "Bob");
+    cr_expect_str_eq(doc_at("README.md")->origin_commit, hex(&s.c5));
+    /* a.c went back to c1's content: the same blob, made by c1 */
+    cr_expect_eq(doc_at("src/a.c")->date, T0);
+    cr_expect_str_eq(doc_at("src/a.c")->origin_commit, hex(&s.c1));
+    cr_expect_eq(doc_at("doc/guide.md")->date, T0 + 40 * 60);
+    cr_expect_str_eq(doc_at("doc/guide.md")->author, "Alice");
+    cr_expect_str_eq(doc_at("docs/new.md")->origin_commit, hex(&s.c1));
+    git_repository_free(repo);
+}
+
+Test(git, license_noassertion_or_none)
+{
+    git_repository *repo;
+    file f[2] = {
+        {"COPYING.txt", "You may do what the author allows, nothing more.\n", 0},
+        {"main.c", "int main(void) { return run_the_program(argument_count, vector); }\n", 0}};
+    pv_reader_opts o = {0};
+    git_oid c;
+
+    snprintf(repo_dir, sizeof repo_dir, "%s/lic", root);
+    cr_assert_eq(git_repository_init(&repo, repo_dir, 1), 0);
+    c = commit_files(repo, "refs/heads/master", NULL, 0, "A", "a@x.org", 0, "one\n", f, 2);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_str_eq(doc_at("main.c")->license, "NOASSERTION");
+    commit_files(repo, "refs/heads/master", &c, 1, "A", "a@x.org", 1, "two\n", f + 1, 1);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_null(doc_at("main.c")->license);
+    cr_expect_str_eq(rec.source, "lic");
+    git_repository_free(repo);
+}
+
+/* ---- origins --------------------------------------------------------------------------- */
+
+Test(git, lines_credited_to_the_commit_that_wrote_them)
+{
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    pv_reader_opts o = {0};
+    const rec_doc *d;
+    const rec_origin *x;
+
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    d = doc_at("README.md");
+    x = origin_of(d, "Widgets turns plain");
+    cr_expect_str_eq(x->commit, hex(&s.c1));
+    cr_expect_str_eq(x->name, "Alice");
+    cr_expect_str_eq(x->email, "alice@example.com");
+    cr_expect_eq(x->date, T0);
+    x = origin_of(d, "Bob wrote this sentence");
+    cr_expect_str_eq(x->commit, hex(&s.c5));
+    cr_expect_str_eq(x->name, "Bob");
+    cr_expect_eq(x->date, T0 + 50 * 60);
+    cr_expect_eq(d->nruns, 2);
+    /* a.c: alpha and beta are c1's, although gamma came and went in between */
+    d = doc_at("src/a.c");
+    cr_expect_eq(d->nruns, 1);
+    cr_expect_str_eq(origin_of(d, "beta_flags")->commit, hex(&s.c1));
+    git_repository_free(repo);
+}
+
+Test(git, moved_function_keeps_its_first_author_after_mailmap)
+{
+    static const char *const gamma_lines[] = {
+        "int gamma_function", "gamma_adjusted =", "log_gamma_progress", "compute_gamma_series"};
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    pv_reader_opts o = {0};
+    const rec_doc *d;
+    const rec_origin *x;
+
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    d = doc_at("src/util.c");
+    /* gamma was written by "Bobby <bob@old.example>" in c2; the mailmap names him Bob */
+    for (size_t i = 0; i < sizeof gamma_lines / sizeof gamma_lines[0]; i++) {
+        x = origin_of(d, gamma_lines[i]);
+        cr_expect_str_eq(x->commit, hex(&s.c2), "%s", gamma_lines[i]);
+        cr_expect_str_eq(x->name, "Bob");
+        cr_expect_str_eq(x->email, "bob@example.com");
+    }
+    /* the header and delta are Carol's, from the commit that moved gamma */
+    x = origin_of(d, "helpers moved here");
+    cr_expect_str_eq(x->commit, hex(&s.c4));
+    cr_expect_str_eq(x->name, "Carol");
+    cr_expect_str_eq(origin_of(d, "int delta_function")->commit, hex(&s.c4));
+    cr_expect_str_eq(origin_of(d, "delta_helper_routine")->commit, hex(&s.c4));
+    /* three runs: header, gamma (with the blank line after it), delta */
+    cr_expect_eq(d->nruns, 3);
+    git_repository_free(repo);
+}
+
+Test(git, merged_branch_text_keeps_the_branch_commit)
+{
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    pv_reader_opts o = {0};
+    const rec_origin *x;
+
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    x = origin_of(doc_at("doc/guide.md"), "merge brings it");
+    cr_expect_str_eq(x->commit, hex(&s.s1));
+    cr_expect_str_eq(x->name, "Alice");
+    /* the merge commit wrote nothing: it is never registered */
+    for (size_t i = 0; i < rec.norigins; i++)
+        cr_expect_str_neq(rec.origins[i].commit, hex(&s.m));
+    git_repository_free(repo);
+}
+
+Test(git, coauthors_come_from_trailers)
+{
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    pv_reader_opts o = {0};
+    const rec_origin *x;
+
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    x = origin_of(doc_at("src/co.c"), "paired_programming_bonus");
+    cr_expect_str_eq(x->commit, hex(&s.c6));
+    cr_expect_str_eq(x->name, "Bob");
+    cr_assert_eq(x->nco, 1);
+    cr_expect_str_eq(x->co_name[0], "Dave");
+    cr_expect_str_eq(x->co_email[0], "dave@example.com");
+    /* others have none */
+    cr_expect_eq(origin_of(doc_at("README.md"), "Widgets turns")->nco, 0);
+    git_repository_free(repo);
+}
+
+Test(git, deleted_and_short_files)
+{
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    pv_reader_opts o = {0};
+    const rec_origin *x;
+
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    x = origin_of(doc_at("notes.txt"), "deletes this file");
+    cr_expect_str_eq(x->commit, hex(&s.c3));
+    cr_expect_str_eq(x->name, "Carol");
+    /* the renamed file keeps c1 */
+    cr_expect_str_eq(origin_of(doc_at("docs/new.md"), "word for word")->commit, hex(&s.c1));
+    /* .mailmap has fewer than k tokens: the commit that brought the blob in */
+    cr_expect_str_eq(origin_of(doc_at(".mailmap"), "Bobby")->commit, hex(&s.c1));
+    git_repository_free(repo);
+}
+
+Test(git, origins_registered_once_and_only_when_used)
+{
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    pv_reader_opts o = {0};
+
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    /* used: c1, c2, c3, c4, s1, c5, c6, c7 (spdx.c); not the merge */
+    cr_expect_eq(rec.norigins, 8);
+    for (size_t i = 0; i < rec.norigins; i++)
+        for (size_t j = 0; j < i; j++)
+            cr_expect_str_neq(rec.origins[i].commit, rec.origins[j].commit);
+    git_repository_free(repo);
+}
+
+/* A bare repository under root named name, for the small histories below. */
+static git_repository *small_repo(const char *name)
+{
+    git_repository *repo;
+    snprintf(repo_dir, sizeof repo_dir, "%s/%s", root, name);
+    cr_assert_eq(git_repository_init(&repo, repo_dir, 1), 0);
+    return repo;
+}
+
+Test(git, short_lines_keep_their_commit_when_their_neighbours_change)
+{
+    git_repository *repo = small_repo("includes.git");
+    file f1 = {"inc.h",
+               "#include <alpha.h>\n#include <beta.h>\n#include <gamma.h>\n#include <delta.h>\n"
+               "#include <epsilon.h>\n#include <zeta.h>\n",
+               0};
+    file f2 = {
+        "inc.h",
+        "#include <alpha.h>\n#include <beta.h>\n#include <new_one.h>\n#include <gamma.h>\n"
+        "#include <new_two.h>\n#include <delta.h>\n#include <epsilon.h>\n#include <zeta.h>\n",
+        0};
+    pv_reader_opts o = {0};
+    git_oid c1, c2;
+    const rec_doc *d;
+
+    c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
+                      &f1, 1);
+    c2 =
+        commit_files(repo, "refs/heads/master", &c1, 1, "Bob", "bob@example.com", 1, "2\n", &f2, 1);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    d = doc_at("inc.h");
+    /* every k-gram around gamma.h is new in c2, but the line itself is c1's */
+    cr_expect_str_eq(origin_of(d, "gamma.h")->commit, hex(&c1));
+    cr_expect_str_eq(origin_of(d, "beta.h")->commit, hex(&c1));
+    cr_expect_str_eq(origin_of(d, "delta.h")->commit, hex(&c1));
+    cr_expect_str_eq(origin_of(d, "new_one.h")->commit, hex(&c2));
+    cr_expect_str_eq(origin_of(d, "new_two.h")->commit, hex(&c2));
+    cr_expect_eq(d->nruns, 5);
+    git_repository_free(repo);
+}
+
+Test(git, a_short_phrase_met_elsewhere_does_not_take_the_credit)
+{
+    git_repository *repo = small_repo("phrase.git");
+    file f[2] = {{"a.txt",
+                  "Alice opens the file with her own words about rivers and boats.\n"
+                  "Licensed under the terms of the license found in the file LICENSE\n"
+                  "Alice closes the file with more words about mountains and lakes.\n",
+                  0},
+                 {"b.txt",
+                  "Bob writes his first line about trains and the stations they stop at.\n"
+                  "Licensed under the terms of the license found in the file LICENSE\n"
+                  "Bob ends with a line about buses that never come on time at all.\n",
+                  0}};
+    pv_reader_opts o = {0};
+    git_oid c1, c2;
+
+    c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n", f,
+                      1);
+    c2 = commit_files(repo, "refs/heads/master", &c1, 1, "Bob", "bob@example.com", 1, "2\n", f, 2);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    /* 12 tokens in common: fewer than 2k, a coincidence rather than a copy */
+    cr_expect_str_eq(origin_of(doc_at("b.txt"), "Licensed under")->commit, hex(&c2));
+    cr_expect_str_eq(origin_of(doc_at("a.txt"), "Licensed under")->commit, hex(&c1));
+    git_repository_free(repo);
+}
+
+Test(git, renamed_and_edited_file_keeps_its_line_history)
+{
+    git_repository *repo = small_repo("rename.git");
+    file f1 = {"old/fruit.txt",
+               "apple banana cherry\ndamson elder fig\ngrape honeydew ice\n"
+               "jackfruit kiwi lemon\nmango nectarine olive\npapaya quince raspberry\n"
+               "strawberry tangerine ugli\nvanilla watermelon xigua\n",
+               0};
+    file f2 = {"new/fruit.txt",
+               "apple banana cherry\ndamson elder fig\ngrape honeydew CHANGED\n"
+               "jackfruit kiwi lemon\nmango nectarine olive\npapaya quince raspberry\n"
+               "strawberry tangerine ugli\nvanilla watermelon xigua\n",
+               0};
+    pv_reader_opts o = {0};
+    git_oid c1, c2;
+    const rec_doc *d;
+
+    c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
+                      &f1, 1);
+    c2 = commit_files(repo, "refs/heads/master", &c1, 1, "Bob", "bob@example.com", 1, "mv\n", &f2,
+                      1);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    d = doc_at("new/fruit.txt");
+    cr_assert_not_null(d);
+    cr_expect_str_eq(origin_of(d, "damson")->commit, hex(&c1));
+    cr_expect_str_eq(origin_of(d, "CHANGED")->commit, hex(&c2));
+    cr_expect_str_eq(origin_of(d, "jackfruit")->commit, hex(&c1));
+    git_repository_free(repo);
+}
+
+Test(git, merge_resolution_keeps_each_branch_lines)
+{
+    git_repository *repo = small_repo("merge.git");
+    file base = {"m.txt",
+                 "one two three\nfour five six\nseven eight nine\nten eleven twelve\n"
+                 "thirteen fourteen\nfifteen sixteen\n",
+                 0};
+    file side = {"m.txt",
+                 "one two three\nbob changed this\nseven eight nine\nten eleven twelve\n"
+                 "thirteen fourteen\nfifteen sixteen\n",
+                 0};
+    file main = {"m.txt",
+                 "one two three\nfour five six\nseven eight nine\nten eleven twelve\n"
+                 "carol changed that\nfifteen sixteen\n",
+                 0};
+    file both = {"m.txt",
+                 "one two three\nbob changed this\nseven eight nine\nten eleven twelve\n"
+                 "carol changed that\nfifteen sixteen\n",
+                 0};
+    pv_reader_opts o = {0};
+    git_oid c1, s1, c2, m;
+    const rec_doc *d;
+
+    c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
+                      &base, 1);
+    s1 =
+        commit_files(repo, "refs/heads/side", &c1, 1, "Bob", "bob@example.com", 1, "s\n", &side, 1);
+    c2 = commit_files(repo, "refs/heads/master", &c1, 1, "Carol", "carol@example.com", 2, "c\n",
+                      &main, 1);
+    {
+        git_oid p[2] = {c2, s1};
+        m = commit_files(repo, "refs/heads/master", p, 2, "Dave", "dave@example.com", 3, "merge\n",
+                         &both, 1);
+    }
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    d = doc_at("m.txt");
+    cr_expect_str_eq(origin_of(d, "bob changed")->commit, hex(&s1));
+    cr_expect_str_eq(origin_of(d, "carol changed")->commit, hex(&c2));
+    cr_expect_str_eq(origin_of(d, "seven eight")->commit, hex(&c1));
+    for (size_t i = 0; i < rec.norigins; i++)
+        cr_expect_str_neq(rec.origins[i].commit, hex(&m));
+    git_repository_free(repo);
+}
+
+/* ---- skips ----------------------------------------------------------------------------- */
+
+Test(git, skips_binary_vendored_generated_minified_empty)
+{
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    pv_reader_opts o = {0};
+
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_null(doc_at("logo.png"));
+    cr_expect_null(doc_at("vendor/lib.c"));
+    cr_expect_null(doc_at("gen/parser.c"));
+    cr_expect_null(doc_at("web/app.min.js"));
+    cr_expect_null(doc_at("src/empty.h"));
+    cr_expect_eq(st.skipped_binary, 1);
+    cr_expect_eq(st.skipped_vendored, 2);  /* vendor/lib.c, and app.min.js (minified) */
+    cr_expect_eq(st.skipped_generated, 1); /* parser.c says so */
+    cr_expect_eq(st.skipped_empty, 1);
+    cr_expect_eq(st.skipped_excluded, 0);
+    cr_expect_eq(st.skipped_large, 0);
+    cr_expect_eq(st.skipped, 5);
+    cr_expect_eq(st.bad, 0);
+    /* unique blobs: 17 in all, each read or skipped */
+    cr_expect_eq(st.records, 17);
+    git_repository_free(repo);
+}
+
+Test(git, minified_by_long_lines_and_generated_by_their_first_lines)
+{
+    git_repository *repo = small_repo("rules.git");
+    static char longjs[1300];
+    file f[5] = {
+        {"web/bundle.js", longjs, 0},
+        {"web/app.js", "function add(a, b) { return a + b + widget_offset_value; }\n", 0},
+        {"gen.go", "// Code generated by protoc-gen-go. DO NOT EDIT.\npackage widgets\n", 0},
+        {"late.txt",
+         "one\ntwo\nthree\nfour\nfive\nsix: this file was generated by hand, honestly\n", 0},
+        {"Early.TXT", "line one\n# AUTOGENERATED, keep out\n", 0}};
+    pv_reader_opts o = {0};
+
+    memset(longjs, 'x', sizeof longjs - 2);
+    memcpy(longjs, "var minified_widget_code = \"", 28);
+    longjs[sizeof longjs - 2] = '\n';
+    commit_files(repo, "refs/heads/master", NULL, 0, "A", "a@x.org", 0, "1\n", f, 5);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_null(doc_at("web/bundle.js"));
+    cr_expect_not_null(doc_at("web/app.js"));
+    cr_expect_null(doc_at("gen.go"));
+    cr_expect_not_null(doc_at("late.txt")); /* the marker is on line 6 */
+    cr_expect_null(doc_at("Early.TXT"));
+    cr_expect_eq(st.skipped_vendored, 1); /* minified */
+    cr_expect_eq(st.skipped_generated, 2);
+    cr_expect_eq(st.skipped, 3);
+    cr_expect_eq(st.records, 5);
+    git_repository_free(repo);
+}
+
+Test(git, gitattributes_mark_generated_and_vendored_files)
+{
+    git_repository *repo = small_repo("attrs.git");
+    file f[4] = {
+        {".gitattributes",
+         "# generated files\ngen/*.c linguist-generated=true\n"
+         "external/** linguist-vendored\ndocs/*.md -linguist-generated\n",
+         0},
+        {"gen/tables.c", "int generated_table[] = {first_entry, second_entry, third};\n", 0},
+        {"external/lib/helper.c",
+         "int helper_from_elsewhere(int value) { return value + helper_offset; }\n", 0},
+        {"src/main.c", "int main(void) { return run_the_widget_program(argc, argv); }\n", 0}};
+    const char *inc[] = {"^gen/"};
+    pv_reader_opts o = {0};
+
+    commit_files(repo, "refs/heads/master", NULL, 0, "A", "a@x.org", 0, "1\n", f, 4);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_null(doc_at("gen/tables.c"));
+    cr_expect_null(doc_at("external/lib/helper.c"));
+    cr_expect_not_null(doc_at("src/main.c"));
+    cr_expect_eq(st.skipped_generated, 1);
+    cr_expect_eq(st.skipped_vendored, 1);
+    /* an include pattern overrides what the attributes say */
+    o.includes = inc;
+    o.nincludes = 1;
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_not_null(doc_at("gen/tables.c"));
+    cr_expect_eq(st.skipped_generated, 0);
+    git_repository_free(repo);
+}
+
+Test(git, includes_override_rules_and_excludes_skip)
+{
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    const char *inc[] = {"^vendor/", "\\.min\\.js$"};
+    const char *exc[] = {"^docs/", "^src/(co|util)\\.c$"};
+    pv_reader_opts o = {0};
+
+    o.includes = inc;
+    o.nincludes = 2;
+    o.excludes = exc;
+    o.nexcludes = 2;
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_not_null(doc_at("vendor/lib.c"));
+    cr_expect_not_null(doc_at("web/app.min.js"));
+    cr_expect_null(doc_at("docs/new.md"));
+    cr_expect_null(doc_at("src/co.c"));
+    cr_expect_null(doc_at("src/util.c"));
+    cr_expect_not_null(doc_at("src/a.c"));
+    /* docs/old.md and docs/new.md share one blob */
+    cr_expect_eq(st.skipped_excluded, 3);
+    cr_expect_eq(st.skipped_vendored, 0);
+    cr_expect_eq(st.skipped_generated, 1);
+    git_repository_free(repo);
+}
+
+Test(git, bad_pattern_is_an_error)
+{
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    const char *exc[] = {"(unclosed"};
+    pv_reader_opts o = {0};
+
+    o.excludes = exc;
+    o.nexcludes = 1;
+    cr_assert_eq(run_reader(repo_dir, &o), PV_EINVAL);
+    cr_expect(strstr(err.msg, "(unclosed") != NULL, "%s", err.msg);
+    git_repository_free(repo);
+}
+
+Test(git, large_files_skipped)
+{
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    pv_reader_opts o = {0};
+
+    o.max_doc_size = 150;
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_null(doc_at("LICENSE"));
+    cr_expect_null(doc_at("src/a.c"));
+    cr_expect_null(doc_at("README.md"));
+    cr_expect_not_null(doc_at("src/co.c"));
+    /* over 150 bytes: LICENSE, both versions of a.c, util.c, the second README */
+    cr_expect_eq(st.skipped_large, 5);
+    git_repository_free(repo);
+}
+
+/* ---- walking options ------------------------------------------------------------------- */
+
+Test(git, since_credits_the_boundary_commit)
+{
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    pv_reader_opts o = {0};
+    const rec_doc *d;
+
+    o.since = T0 + 20 * 60; /* c3 and later */
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_eq(st.commits, 7);
+    d = doc_at("README.md");
+    cr_expect_str_eq(origin_of(d, "Widgets turns plain")->commit, hex(&s.c3));
+    cr_expect_str_eq(origin_of(d, "Bob wrote this")->commit, hex(&s.c5));
+    cr_expect_str_eq(origin_of(doc_at("src/util.c"), "compute_gamma_series")->commit, hex(&s.c3));
+    git_repository_free(repo);
+}
+
+Test(git, rev_and_all_refs)
+{
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    pv_reader_opts o = {0};
+    file f[1] = {
+        {"feature.txt", "A feature that only lives on its own branch, never merged.\n", 0}};
+    git_oid fc;
+
+    /* --rev c4: no README line from Bob, notes.txt still there, no guide */
+    o.rev = hex(&s.c4);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_eq(st.commits, 4);
+    cr_expect_not_null(doc_at("notes.txt"));
+    cr_expect_str_eq(doc_at("notes.txt")->commit, hex(&s.c4));
+    cr_expect_null(doc_at("doc/guide.md"));
+    cr_expect_str_eq(doc_at("src/a.c")->commit, hex(&s.c4));
+
+    fc = commit_files(repo, "refs/heads/feature", &s.c1, 1, "Eve", "eve@example.com", 90,
+                      "Feature\n", f, 1);
+    o.rev = "side";
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_not_null(doc_at("doc/guide.md"));
+    cr_expect_null(doc_at("feature.txt"));
+    /* with every branch, the branch-only file is a document at its branch's tip */
+    o.rev = NULL;
+    o.all_refs = 1;
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_eq(st.commits, 10);
+    cr_assert_not_null(doc_at("feature.txt"));
+    cr_expect_str_eq(doc_at("feature.txt")->commit, hex(&fc));
+    cr_expect_str_eq(origin_of(doc_at("feature.txt"), "never merged")->name, "Eve");
+    git_repository_free(repo);
+}
+
+Test(git, origin_name_from_remote_url)
+{
+    static const char *const urls[][2] = {
+        {"git@github.com:Example/Widgets.git", "https://github.com/Example/Widgets"},
+        {"ssh://git@GitLab.com:2222/group/sub/proj.git/", "https://gitlab.com/group/sub/proj"},
+        {"https://user@github.com/owner/name.git", "https://github.com/owner/name"},
+        {"git://example.org/owner/name", "https://example.org/owner/name"},
+        {"/srv/git/widgets.git", "/srv/git/widgets.git"},
+    };
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    git_config *cfg = NULL;
+    pv_reader_opts o = {0};
+
+    /* git_remote_create would do, but leaks in libgit2 1.5.1 */
+    cr_assert_eq(git_repository_config(&cfg, repo), 0);
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        cr_assert_eq(git_config_set_string(cfg, "remote.origin.url", urls[i][0]), 0);
+        cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+        cr_expect_str_eq(rec.source, urls[i][1]);
+    }
+    o.origin_name = "widgets-by-name";
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_str_eq(rec.source, "widgets-by-name");
+    git_config_free(cfg);
+    git_repository_free(repo);
+}
+
+Test(git, partitions_give_the_same_runs)
+{
+    static recorder one; /* the first run's documents and origins */
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    pv_reader_opts o = {0};
+    int noted = 0;
+
+    o.k = 3; /* many fingerprints for small documents */
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    one = rec;
+    memset(&rec, 0, sizeof rec); /* one owns them now */
+    o.memory = 1;                /* the smallest table: several passes */
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    for (size_t i = 0; i < rec.ndiag; i++)
+        noted |= strstr(rec.diag[i], "passes over the history") != NULL;
+    cr_expect(noted, "no note about passes");
+    cr_assert_eq(rec.ndocs, one.ndocs);
+    cr_assert_eq(rec.norigins, one.norigins);
+    for (size_t i = 0; i < one.ndocs; i++) {
+        const rec_doc *a = &rec.docs[i], *b = &one.docs[i];
+        cr_assert_eq(a->nruns, b->nruns, "%s", b->locator);
+        for (size_t j = 0; j < b->nruns; j++) {
+            cr_expect_eq(a->runs[j].start, b->runs[j].start);
+            cr_expect_str_eq(rec.origins[a->runs[j].origin].commit,
+                             one.origins[b->runs[j].origin].commit);
+        }
+    }
+    rec_reset();
+    rec = one;
+    git_repository_free(repo);
+}
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+Test(git, missing_revision_names_the_repository)
+{
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    pv_reader_opts o = {0};
+    char want[512];
+
+    o.rev = "no-such-branch";
+    cr_assert_eq(run_reader(repo_dir, &o), PV_EFORMAT);
+    snprintf(want, sizeof want, "%s: cannot resolve revision 'no-such-branch': ", repo_dir);
+    cr_expect(strncmp(err.msg, want, strlen(want)) == 0, "%s", err.msg);
+    cr_expect_eq(rec.ndocs, 0);
+    git_repository_free(repo);
+}
+
+Test(git, not_a_repository)
+{
+    pv_reader_opts o = {0};
+    cr_assert_eq(run_reader(root, &o), PV_EIO);
+    cr_expect(strstr(err.msg, root) != NULL && strstr(err.msg, "cannot open the repository"), "%s",
+              err.msg);
+}
+
+/* Overwrites the loose object id with bytes that do not inflate. */
+static void corrupt_object(const char *gitdir, const git_oid *id)
+{
+    char path[512], h[GIT_OID_HEXSZ + 1];
+    FILE *f;
+    git_oid_tostr(h, sizeof h, id);
+    snprintf(path, sizeof path, "%s/objects/%.2s/%s", gitdir, h, h + 2);
+    cr_assert_eq(chmod(path, 0644), 0, "%s", path);
+    f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    fputs("this is not a zlib stream at all", f);
+    fclose(f);
+}
+
+Test(git, corrupt_blob_is_reported_and_skipped_or_fatal_with_strict)
+{
+    git_repository *repo;
+    file f[2] = {
+        {"good.txt", "A good file with enough words to make several fingerprints here.\n", 0},
+        {"bad.txt", "A file whose loose object will be damaged before it is read.\n", 0}};
+    pv_reader_opts o = {0};
+    git_oid bad_id;
+    char want[512];
+
+    snprintf(repo_dir, sizeof repo_dir, "%s/corrupt.git", root);
+    cr_assert_eq(git_repository_init(&repo, repo_dir, 1), 0);
+    commit_files(repo, "refs/heads/master", NULL, 0, "A", "a@x.org", 0, "one\n", f, 2);
+    cr_assert_eq(git_odb_hash(&bad_id, f[1].data, strlen(f[1].data), GIT_OBJECT_BLOB), 0);
+    corrupt_object(repo_dir, &bad_id);
+
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_eq(st.bad, 1);
+    cr_expect_eq(rec.ndocs, 1);
+    cr_expect_str_eq(rec.docs[0].locator, "good.txt");
+    snprintf(want, sizeof want, "%s: cannot read blob %s: ", repo_dir, hex(&bad_id));
+    cr_assert_eq(rec.ndiag, 1);
+    cr_expect(strncmp(rec.diag[0], want, strlen(want)) == 0, "%s", rec.diag[0]);
+
+    o.strict = 1;
+    cr_assert_eq(run_reader(repo_dir, &o), PV_EFORMAT);
+    cr_expect(strncmp(err.msg, want, strlen(want)) == 0, "%s", err.msg);
+    cr_expect_eq(rec.ndocs, 0);
+    git_repository_free(repo);
+}
+
+/* A doc callback that records, then fails on the third document. */
+static int failing_doc(void *ctx, const pv_doc_in *d)
+{
+    recorder *r = ctx;
+    if (r->ndocs == 2)
+        return PV_EIO;
+    return rec_doc_cb(ctx, d);
+}
+
+Test(git, sink_error_stops_the_reader)
+{
+    sample s;
+    git_repository *repo = sample_repo(&s);
+    pv_reader_opts o = {0};
+    pv_sink sink = {rec_source, rec_origin_cb, failing_doc, &rec};
+
+    rec_reset();
+    memset(&st, 0, sizeof st);
+    o.k = PV_DEFAULT_K;
+    cr_assert_eq(pv_git__read(repo_dir, &o, &sink, &st, &err), PV_EIO);
+    cr_expect_eq(rec.ndocs, 2);
+    cr_expect_eq(st.documents, 2);
+    git_repository_free(repo);
+}
