@@ -134,7 +134,8 @@ struct builder {
     uint32_t cur_source;
     int source_named;
     uint32_t default_author; /* --author, or PV_NONE */
-    size_t meta_bytes, meta_warned;
+    size_t meta_bytes;       /* estimated, recomputed with every document */
+    int meta_warned;
     /* the queue between the producer and the workers */
     pthread_mutex_t qlock;
     pthread_cond_t qfull, qempty;
@@ -1063,7 +1064,6 @@ static int author_id(builder *b, const pv_person *p, uint32_t *id)
         b->author_map.keys[slot] = pv_hash64(key, sizeof key, 1);
         b->author_map.ids[slot] = (uint32_t)b->nauthors++;
         b->author_map.used++;
-        b->meta_bytes += 3 * sizeof(uint32_t) + 12;
     }
     *id = b->author_map.ids[slot];
     return 0;
@@ -1143,7 +1143,6 @@ static int origin_id(builder *b, const pv_origin_in *in, uint32_t *id)
         b->origin_map.ids[slot] = (uint32_t)b->norigins;
         b->origin_map.used++;
         b->norigins += n;
-        b->meta_bytes += n * (sizeof(origin_rec) + 12);
     }
     *id = b->origin_map.ids[slot];
 done:
@@ -1199,7 +1198,6 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
         b->docs[id >> DOC_CHUNK_BITS] = calloc(DOC_CHUNK, sizeof(docmeta));
         if (!b->docs[id >> DOC_CHUNK_BITS])
             return PV_ENOMEM;
-        b->meta_bytes += DOC_CHUNK * sizeof(docmeta);
     }
     dm = doc_at(b, id);
     memset(dm, 0, sizeof *dm);

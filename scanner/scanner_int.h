@@ -91,6 +91,29 @@ const char *pv_scanner__license_of_text(const char *text, size_t len);
  * fit in out). */
 int pv_scanner__spdx_tag(const char *text, size_t len, char *out, size_t outsz);
 
+/* ---- path patterns and license file names (patterns.c) --------------------------------- */
+
+/* User PCRE2 patterns (--exclude, --include) compiled once; opaque PCRE2 objects. */
+typedef struct pv_patterns {
+    void *re; /* pcre2_code *[n] */
+    size_t n;
+    void *md; /* pcre2_match_data */
+    const char *const *src;
+    const char *what; /* "exclude", "include": named in messages */
+} pv_patterns;
+
+/* Compile pat[0..n) into p (zeroed first; free it with pv_patterns__free even on failure).
+ * A bad pattern is PV_EINVAL naming --WHAT, the pattern and PCRE2's message. */
+int pv_patterns__compile(pv_patterns *p, const char *const *pat, size_t n, const char *what,
+                         pv_err *err);
+/* Sets *hit when path[0..len) matches one of the patterns; 0, or PV_EINVAL when PCRE2 fails. */
+int pv_patterns__match(pv_patterns *p, const char *path, size_t len, int *hit, pv_err *err);
+void pv_patterns__free(pv_patterns *p);
+
+/* Whether a file name is a license file: LICENSE, LICENCE, COPYING, UNLICENSE, LICENSE-MIT or
+ * LICENSE-APACHE in any case, with any extension (any_extension) or with none, .md or .txt. */
+int pv_scanner__license_file_name(const char *name, int any_extension);
+
 /* ---- files source (source_files.c) ----------------------------------------------------- */
 
 typedef struct pv_file_entry {

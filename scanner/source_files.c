@@ -14,8 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #include <utf8proc.h>
 
 #include "common_int.h"
@@ -49,9 +47,7 @@ typedef struct walk {
     const pv_files_opts *opts;
     pv_file_list *list;
     files_priv *priv;
-    pcre2_code **re;
-    size_t nre;
-    pcre2_match_data *md;
+    pv_patterns ex;  /* --exclude */
     pv_buf path;     /* path of the current folder (root joined with its rel), NUL-terminated */
     size_t rel_from; /* offset in a path where rel starts */
     pv_err *err;
@@ -81,77 +77,10 @@ static int unreadable(walk *w, const char *path, int errnum)
     return 0;
 }
 
-/* Compiles every exclude pattern (UTF-8; invalid UTF-8 in a file name simply does not
- * match) and JIT-compiles it when PCRE2 has a JIT. */
-static int compile_excludes(walk *w)
-{
-    const pv_files_opts *o = w->opts;
-    uint32_t has_jit = 0;
-
-    if (!o->nexcludes)
-        return 0;
-    w->re = calloc(o->nexcludes, sizeof *w->re);
-    if (!w->re)
-        return pv_err__set(w->err, PV_ENOMEM, "out of memory");
-    pcre2_config(PCRE2_CONFIG_JIT, &has_jit);
-    for (size_t i = 0; i < o->nexcludes; i++) {
-        int code;
-        PCRE2_SIZE off;
-        w->re[i] = pcre2_compile((PCRE2_SPTR)o->excludes[i], PCRE2_ZERO_TERMINATED,
-                                 PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
-        if (!w->re[i]) {
-            PCRE2_UCHAR msg[256];
-            pcre2_get_error_message(code, msg, sizeof msg);
-            return pv_err__set(w->err, PV_EINVAL, "bad --exclude pattern '%s': %s at offset %zu",
-                               o->excludes[i], (const char *)msg, (size_t)off);
-        }
-        w->nre = i + 1;
-        /* without JIT (or when it fails) the interpreter matches the same way */
-        if (has_jit)
-            pcre2_jit_compile(w->re[i], PCRE2_JIT_COMPLETE);
-    }
-    w->md = pcre2_match_data_create(1, NULL);
-    if (!w->md)
-        return pv_err__set(w->err, PV_ENOMEM, "out of memory");
-    return 0;
-}
-
-/* Sets *hit when rel matches an exclude pattern. Any PCRE2 error other than "no match"
- * (a match or JIT stack limit) is an error: a pattern that silently stops matching would
- * index what the user excluded. */
+/* Sets *hit when rel matches an exclude pattern. */
 static int excluded(walk *w, const char *rel, size_t len, int *hit)
 {
-    *hit = 0;
-    for (size_t i = 0; i < w->nre; i++) {
-        int rc = pcre2_match(w->re[i], (PCRE2_SPTR)rel, len, 0, 0, w->md, NULL);
-        if (rc >= 0) {
-            *hit = 1;
-            return 0;
-        }
-        if (rc != PCRE2_ERROR_NOMATCH) {
-            PCRE2_UCHAR msg[256];
-            pcre2_get_error_message(rc, msg, sizeof msg);
-            return pv_err__set(w->err, PV_EINVAL, "exclude pattern '%s' failed on '%.*s': %s",
-                               w->opts->excludes[i], (int)len, rel, (const char *)msg);
-        }
-    }
-    return 0;
-}
-
-/* Whether name is a license file: LICENSE, LICENCE, COPYING, UNLICENSE, LICENSE-MIT or
- * LICENSE-APACHE, with or without .md or .txt, in any case. */
-static int license_name(const char *name)
-{
-    static const char *const bases[] = {"license",   "licence",     "copying",
-                                        "unlicense", "license-mit", "license-apache"};
-    size_t len = strlen(name);
-    const char *dot = strrchr(name, '.');
-    if (dot && (strcasecmp(dot, ".md") == 0 || strcasecmp(dot, ".txt") == 0))
-        len = (size_t)(dot - name);
-    for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++)
-        if (strlen(bases[i]) == len && strncasecmp(name, bases[i], len) == 0)
-            return 1;
-    return 0;
+    return pv_patterns__match(&w->ex, rel, len, hit, w->err);
 }
 
 /* SPDX id of the license file name (size bytes) in the open folder dfd, or NULL
@@ -378,7 +307,7 @@ static int walk_folder(walk *w, const char *inherited)
                 nsub++;
         } else if (S_ISREG(st.st_mode)) {
             /* a license file names the folder's license even when it is itself excluded */
-            if (license_name(name)) {
+            if (pv_scanner__license_file_name(name, 0)) {
                 const char *id = read_license(dirfd(d), name, (uint64_t)st.st_size);
                 license_files = 1;
                 if (id)
@@ -464,7 +393,8 @@ int pv_files__list(const char *root, const pv_files_opts *opts, pv_file_list *li
         goto done;
     }
     w.priv = list->priv;
-    if ((rc = compile_excludes(&w)) != 0)
+    if ((rc = pv_patterns__compile(&w.ex, w.opts->excludes, w.opts->nexcludes, "exclude", w.err)) !=
+        0)
         goto done;
     if (stat(root, &st) != 0) {
         char e[128];
@@ -493,10 +423,7 @@ int pv_files__list(const char *root, const pv_files_opts *opts, pv_file_list *li
 done:
     if (list->n > first)
         qsort(list->v + first, list->n - first, sizeof *list->v, cmp_entry);
-    for (size_t i = 0; i < w.nre; i++)
-        pcre2_code_free(w.re[i]);
-    free(w.re);
-    pcre2_match_data_free(w.md);
+    pv_patterns__free(&w.ex);
     pv_buf__free(&w.path);
     return rc;
 }

@@ -12,8 +12,6 @@
 #include <unistd.h>
 
 #include <git2.h>
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -149,9 +147,7 @@ typedef struct gitrd {
     char *license;    /* the repository's license (SPDX) or NULL */
     int attrs;        /* REV has a .gitattributes at its root */
 
-    pcre2_code **ex, **in;
-    size_t nex, nin;
-    pcre2_match_data *md;
+    pv_patterns ex, in; /* --exclude, --include */
 
     git_oid *commits; /* by sequence number */
     size_t ncommits, commits_cap;
@@ -460,58 +456,6 @@ static size_t fp_mark(fp_table *t, const uint64_t *fp, size_t n, uint32_t seq, u
 
 /* ---- path rules ------------------------------------------------------------------------ */
 
-static int compile_patterns(gitrd *g, const char *const *pat, size_t n, pcre2_code ***out,
-                            size_t *nout, const char *what)
-{
-    uint32_t has_jit = 0;
-    if (!n)
-        return 0;
-    *out = calloc(n, sizeof **out);
-    if (!*out)
-        return nomem(g);
-    pcre2_config(PCRE2_CONFIG_JIT, &has_jit);
-    for (size_t i = 0; i < n; i++) {
-        int code;
-        PCRE2_SIZE off;
-        (*out)[i] = pcre2_compile((PCRE2_SPTR)pat[i], PCRE2_ZERO_TERMINATED,
-                                  PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
-        if (!(*out)[i]) {
-            PCRE2_UCHAR msg[256];
-            pcre2_get_error_message(code, msg, sizeof msg);
-            return pv_err__set(g->err, PV_EINVAL, "bad --%s pattern '%s': %s at offset %zu", what,
-                               pat[i], (const char *)msg, (size_t)off);
-        }
-        *nout = i + 1;
-        if (has_jit)
-            pcre2_jit_compile((*out)[i], PCRE2_JIT_COMPLETE);
-    }
-    if (!g->md && !(g->md = pcre2_match_data_create(1, NULL)))
-        return nomem(g);
-    return 0;
-}
-
-/* Sets *hit when path matches one of re[0..n). Any PCRE2 error other than "no match" is an
- * error: a pattern that silently stops matching would index what the user excluded. */
-static int match_any(gitrd *g, pcre2_code **re, size_t n, const char *const *pat, const char *path,
-                     size_t len, int *hit)
-{
-    *hit = 0;
-    for (size_t i = 0; i < n; i++) {
-        int rc = pcre2_match(re[i], (PCRE2_SPTR)path, len, 0, 0, g->md, NULL);
-        if (rc >= 0) {
-            *hit = 1;
-            return 0;
-        }
-        if (rc != PCRE2_ERROR_NOMATCH) {
-            PCRE2_UCHAR msg[256];
-            pcre2_get_error_message(rc, msg, sizeof msg);
-            return pv_err__set(g->err, PV_EINVAL, "pattern '%s' failed on '%.*s': %s", pat[i],
-                               (int)len, path, (const char *)msg);
-        }
-    }
-    return 0;
-}
-
 static int ends_with(const char *s, size_t len, const char *suffix)
 {
     size_t n = strlen(suffix);
@@ -580,13 +524,13 @@ static int path_rules(gitrd *g, const char *path, size_t len, uint8_t *ling, int
     *flags = 0;
     if (ends_with(path, len, ".js") || ends_with(path, len, ".css"))
         *flags |= B_JSCSS;
-    if ((rc = match_any(g, g->in, g->nin, g->o->includes, path, len, &hit)) != 0)
+    if ((rc = pv_patterns__match(&g->in, path, len, &hit, g->err)) != 0)
         return rc;
     if (hit) {
         *flags |= B_INCLUDED;
         return 0;
     }
-    if ((rc = match_any(g, g->ex, g->nex, g->o->excludes, path, len, &hit)) != 0)
+    if ((rc = pv_patterns__match(&g->ex, path, len, &hit, g->err)) != 0)
         return rc;
     if (hit)
         *reason = R_EXCLUDED;
@@ -824,20 +768,6 @@ done:
     return rc;
 }
 
-/* Whether name (a file in REV's root) is a license file: LICENSE, LICENCE, COPYING,
- * UNLICENSE, LICENSE-MIT, LICENSE-APACHE with any extension, in any case. */
-static int license_name(const char *name)
-{
-    static const char *const bases[] = {"license",   "licence",     "copying",
-                                        "unlicense", "license-mit", "license-apache"};
-    const char *dot = strchr(name, '.');
-    size_t len = dot ? (size_t)(dot - name) : strlen(name);
-    for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++)
-        if (strlen(bases[i]) == len && strncasecmp(name, bases[i], len) == 0)
-            return 1;
-    return 0;
-}
-
 static int cmp_cstr(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -858,7 +788,8 @@ static int repo_license(gitrd *g, const git_tree *root)
         git_blob *blob = NULL;
         const char *id;
         size_t j;
-        if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || !license_name(git_tree_entry_name(e)))
+        if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+            !pv_scanner__license_file_name(git_tree_entry_name(e), 1))
             continue;
         nfiles++;
         if (git_blob_lookup(&blob, g->repo, git_tree_entry_id(e)) != 0) {
@@ -2450,8 +2381,8 @@ int pv_git__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
         goto done;
     }
     git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-    if ((rc = compile_patterns(&g, o->excludes, o->nexcludes, &g.ex, &g.nex, "exclude")) != 0 ||
-        (rc = compile_patterns(&g, o->includes, o->nincludes, &g.in, &g.nin, "include")) != 0)
+    if ((rc = pv_patterns__compile(&g.ex, o->excludes, o->nexcludes, "exclude", err)) != 0 ||
+        (rc = pv_patterns__compile(&g.in, o->includes, o->nincludes, "include", err)) != 0)
         goto done;
     if (git_repository_open_ext(&g.repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0) {
         rc = pv_err__set(err, PV_EIO, "%s: cannot open the repository: %s", path, git_msg());
@@ -2523,13 +2454,8 @@ done:
     pv_buf__free(&g.dnew);
     free(g.xpar);
     free_others(&g);
-    for (size_t i = 0; i < g.nex; i++)
-        pcre2_code_free(g.ex[i]);
-    free(g.ex);
-    for (size_t i = 0; i < g.nin; i++)
-        pcre2_code_free(g.in[i]);
-    free(g.in);
-    pcre2_match_data_free(g.md);
+    pv_patterns__free(&g.ex);
+    pv_patterns__free(&g.in);
     free(g.license);
     git_mailmap_free(g.mailmap);
     git_tree_free(root);
