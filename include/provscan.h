@@ -206,16 +206,18 @@ typedef struct pv_match_opts {
 
 /* All strings below are borrowed from the index and live as long as it does. */
 typedef struct pv_source_ref {
-    uint32_t document;        /* document id in the index */
-    const char *kind;         /* "file", ... */
-    const char *source;       /* the source root the document was indexed from */
-    const char *locator;      /* relative path, URL, record id */
-    const char *commit;       /* or NULL */
-    const char *license;      /* SPDX id or NULL */
-    const char *author_name;  /* the document's author, or NULL when unknown */
-    const char *author_email; /* or NULL */
-    const char *author_id;    /* account id, or NULL */
-    int64_t date; /* unix seconds or PV_DATE_UNKNOWN: the earliest origin of the matched text */
+    uint32_t document;   /* document id in the index */
+    const char *kind;    /* "file", ... */
+    const char *source;  /* the source root the document was indexed from */
+    const char *locator; /* relative path, URL, record id */
+    /* commit, author and date name ONE origin: the earliest of the matched text in this
+     * document (for git, the commit that first wrote it; otherwise the document's own) */
+    const char *commit;            /* that origin's commit, else the document's; or NULL */
+    const char *license;           /* SPDX id or NULL */
+    const char *author_name;       /* that origin's author, or NULL when unknown */
+    const char *author_email;      /* or NULL */
+    const char *author_id;         /* account id, or NULL */
+    int64_t date;                  /* that origin's date: unix seconds or PV_DATE_UNKNOWN */
     uint32_t line_start, line_end; /* 1-based, inclusive, in the document */
     uint32_t matched_tokens;
     int origin;      /* 1 for the origin (earliest), 0 for a copy */

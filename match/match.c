@@ -23,17 +23,18 @@
 #define DIAG_SLACK 4
 
 typedef struct hit {
-    uint32_t doc, qpos, dpos, origin;
+    uint32_t doc, qpos, dpos;
     uint32_t common;
 } hit;
 
 typedef struct chain {
-    uint32_t doc, origin;
+    uint32_t doc;
     uint32_t q_first, q_last, d_first, d_last; /* k-gram start positions of first/last hit */
     uint32_t qs, qe, ds, de;                   /* token ranges after extension, end excl. */
     uint32_t nhits, ncommon;
     uint32_t line_start, line_end; /* 1-based lines of [ds, de) in the document */
-    int64_t date;                  /* earliest origin date of the text in [ds, de) */
+    uint32_t first;                /* earliest origin of the text in [ds, de) */
+    int64_t date;                  /* its date */
 } chain;
 
 typedef struct qfp {
@@ -79,7 +80,6 @@ static int add_hit(lookup_ctx *c, uint32_t qpos, const pv_posting *p, uint32_t c
     h->doc = p->doc;
     h->qpos = qpos;
     h->dpos = p->pos;
-    h->origin = p->origin;
     h->common = common;
     c->ncommon_hits += common;
     return 0;
@@ -204,7 +204,6 @@ static int chain_doc(const hit *h, size_t n, uint32_t maxgap, chain **out, size_
             ch = &(*out)[(*nout)++];
             memset(ch, 0, sizeof *ch);
             ch->doc = h[i].doc;
-            ch->origin = h[i].origin;
             ch->q_first = ch->q_last = h[i].qpos;
             ch->d_first = ch->d_last = h[i].dpos;
             ch->nhits = 1;
@@ -369,23 +368,30 @@ static long run_at(const pv_line_table *lt, uint32_t t)
     return (long)lo - 1;
 }
 
-/* The earliest origin date among the authorship runs over the chain's document range, or
- * the document's date when it has no runs. */
-static int64_t earliest_date(const pv_index *ix, const pv_line_table *lt, const chain *ch)
+/* Sets the chain's earliest origin (and its date) among the authorship runs over its document
+ * range: the one with the earliest known date, the first such run on ties; the document's
+ * origin when it has no runs or no run is dated. */
+static void earliest_origin(const pv_index *ix, const pv_line_table *lt, chain *ch)
 {
     pv_doc_view dv;
     pv_origin_view ov;
-    int64_t best = PV_DATE_UNKNOWN;
     long r;
     pv_index__doc(ix, ch->doc, &dv);
+    ch->first = dv.origin;
+    ch->date = dv.date;
     if (lt->nruns == 0 || ch->de <= ch->ds)
-        return dv.date;
+        return;
+    int64_t best = PV_DATE_UNKNOWN;
     for (r = run_at(lt, ch->ds); r < (long)lt->nruns && (r < 0 || lt->run_tok[r] < ch->de); r++) {
-        pv_index__origin(ix, r < 0 ? dv.origin : lt->run_origin[r], &ov);
-        if (ov.date != PV_DATE_UNKNOWN && (best == PV_DATE_UNKNOWN || ov.date < best))
+        uint32_t o = r < 0 ? dv.origin : lt->run_origin[r];
+        pv_index__origin(ix, o, &ov);
+        if (ov.date != PV_DATE_UNKNOWN && (best == PV_DATE_UNKNOWN || ov.date < best)) {
             best = ov.date;
+            ch->first = o;
+        }
     }
-    return best != PV_DATE_UNKNOWN ? best : dv.date;
+    if (best != PV_DATE_UNKNOWN)
+        ch->date = best;
 }
 
 /* Credit tokens [qs, qe) of the query to origin o and its co-authors: one span credit per
@@ -613,7 +619,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
             goto done;
         for (size_t c = i; c < j; c++) {
             extend_chain(&chains[c], &lt, &q, info.k);
-            chains[c].date = earliest_date(ix, &lt, &chains[c]);
+            earliest_origin(ix, &lt, &chains[c]);
         }
         pv_index__lines_free(&lt);
     }
@@ -681,7 +687,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
             pv_doc_view dv;
             pv_origin_view ov;
             pv_index__doc(ix, ch->doc, &dv);
-            pv_index__origin(ix, ch->origin, &ov);
+            pv_index__origin(ix, ch->first, &ov);
             sr->document = ch->doc;
             sr->kind = dv.kind;
             sr->source = dv.source;

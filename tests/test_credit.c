@@ -127,6 +127,11 @@ Test(credit, one_span_with_per_line_authors_and_coauthors)
     /* line 15 is a lone "}", which holds no token */
     cr_assert_eq(res->spans[0].sources[0].line_end, 14);
     cr_assert_str_eq(res->spans[0].sources[0].locator, "widget.c");
+    /* the source row names one origin: who first wrote the matched text, in which commit and
+     * when - Alice in c1, not the file's last author (Bob) next to Alice's date */
+    cr_assert_str_eq(res->spans[0].sources[0].author_name, "Alice");
+    cr_assert_str_eq(res->spans[0].sources[0].commit, hex1);
+    cr_assert_eq(res->spans[0].sources[0].date, 1500000000);
     /* per line: Alice's 7 lines from c1, then Bob and Carol's 7 lines from c2 */
     cr_assert_geq(res->spans[0].ncredits, 3);
     for (i = 0; i < res->spans[0].ncredits; i++) {
