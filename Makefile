@@ -42,7 +42,7 @@ TEST_BINS = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 REPLAY_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/replay_%)
 FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FMT_FILES = $(wildcard include/*.h common/*.[ch] scanner/*.[ch] index/*.[ch] match/*.[ch] \
-              cli/*.[ch] tests/*.c tests/fuzz/*.c bench/*.[ch])
+              cli/*.[ch] tests/*.[ch] tests/fuzz/*.[ch] bench/*.[ch])
 
 .PHONY: all deps demo test unit-tests fuzz-replay bench check fuzz help clean
 .DEFAULT_GOAL := all
@@ -84,14 +84,16 @@ $(LIB): $(LIB_OBJS)
 $(BIN): $(CLI_OBJS) $(LIB)
 	$(CC) $(LDSAN) -pthread -o $@ $(CLI_OBJS) $(LIB) $(LIBS)
 
-$(BUILD)/tests/%: tests/%.c $(LIB) | deps
+# tests/util.c holds the scaffolding every suite shares (temp dirs, files, recording sinks).
+$(BUILD)/tests/%: tests/%.c tests/util.c tests/util.h $(LIB) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(LIB) $(LIBS) -lcriterion
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< tests/util.c $(LIB) $(LIBS) -lcriterion
 
 # Fuzz targets replayed over their corpora with a plain main (no clang needed).
-$(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB) | deps
+$(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c tests/fuzz/util.c $(LIB) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< tests/fuzz/replay_main.c $(LIB) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< tests/fuzz/replay_main.c tests/fuzz/util.c \
+	  $(LIB) $(LIBS)
 
 demo: all
 	@sh fixtures/demo.sh ./$(BIN)
@@ -128,11 +130,11 @@ check: $(LIB) | deps
 	  -Imatch common scanner index match cli
 	@echo 'check: ok'
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | deps
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/util.c $(LIB_SRCS) | deps
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Icommon \
 	  -Iscanner -Iindex -Imatch $(shell pkg-config --cflags $(PKGS)) -pthread \
-	  -o $@ $< $(LIB_SRCS) $(LIBS)
+	  -o $@ $< tests/fuzz/util.c $(LIB_SRCS) $(LIBS)
 
 FUZZ_TIME ?= 60
 fuzz: $(FUZZ_BINS)

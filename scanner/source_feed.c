@@ -580,13 +580,30 @@ static int append_title(rd *r, pv_buf *title, enum text_type type)
     return 0;
 }
 
-/* Drop trailing line ends and spaces of r->text. */
-static void trim_text(rd *r)
+/* Drops trailing line ends and spaces of r->text; 1 when nothing is left, the record then
+ * counted as skipped for being empty. */
+static int trim_text_empty(rd *r)
 {
     while (r->text.len &&
            (r->text.data[r->text.len - 1] == '\n' || r->text.data[r->text.len - 1] == ' ' ||
             r->text.data[r->text.len - 1] == '\r' || r->text.data[r->text.len - 1] == '\t'))
         r->text.len--;
+    if (r->text.len)
+        return 0;
+    r->st->skipped++;
+    r->st->skipped_empty++;
+    return 1;
+}
+
+/* An Atom person as the sink sees it: the name, else the email; the email when there is one. */
+static pv_person atom_person(person_buf *p)
+{
+    pv_person out;
+    const char *nm = str(&p->name), *em = str(&p->email);
+    out.name = *nm ? nm : *em ? em : NULL;
+    out.email = *em ? em : NULL;
+    out.id = NULL;
+    return out;
 }
 
 /* Text limit reached while building a document: skipped as too large. */
@@ -726,12 +743,8 @@ static int end_item(rd *r)
     if (rc)
         return rc == PV_ENOMEM ? pv_err__set(r->err, rc, "out of memory reading '%s'", r->path)
                                : rc;
-    trim_text(r);
-    if (!r->text.len) {
-        r->st->skipped++;
-        r->st->skipped_empty++;
+    if (trim_text_empty(r))
         return 0;
-    }
 
     memset(&d, 0, sizeof d);
     d.kind = kind;
@@ -775,12 +788,8 @@ static int end_item(rd *r)
     } else if (*str(&it->creator)) {
         d.origin.author.name = str(&it->creator);
     } else if (it->nauthors) {
-        for (i = 0; i < it->nauthors; i++) {
-            const char *nm = str(&it->authors[i].name), *em = str(&it->authors[i].email);
-            co[i].name = *nm ? nm : *em ? em : NULL;
-            co[i].email = *em ? em : NULL;
-            co[i].id = NULL;
-        }
+        for (i = 0; i < it->nauthors; i++)
+            co[i] = atom_person(&it->authors[i]);
         d.origin.author = co[0];
         if (it->nauthors > 1) {
             d.origin.coauthors = co + 1;
@@ -791,9 +800,7 @@ static int end_item(rd *r)
     } else if (*str(&it->itunes_author)) {
         d.origin.author.name = str(&it->itunes_author);
     } else if (r->ch.has_author) {
-        const char *nm = str(&r->ch.author.name), *em = str(&r->ch.author.email);
-        d.origin.author.name = *nm ? nm : *em ? em : NULL;
-        d.origin.author.email = *em ? em : NULL;
+        d.origin.author = atom_person(&r->ch.author);
     } else {
         d.origin.author.name =
             first_nonempty(str(&r->ch.creator), str(&r->ch.itunes_author), NULL, NULL);
@@ -847,12 +854,8 @@ static int end_comment(rd *r)
         return too_large(r, "comment", c->line);
     if (rc)
         return rc;
-    trim_text(r);
-    if (!r->text.len) {
-        r->st->skipped++;
-        r->st->skipped_empty++;
+    if (trim_text_empty(r))
         return 0;
-    }
     memset(&d, 0, sizeof d);
     d.kind = "comment";
     link = first_nonempty(str(&it->link), str(&it->guid), NULL, NULL);
@@ -974,6 +977,30 @@ static void append_cap(rd *r, const char *s, size_t n)
     r->cap->len = 0;
 }
 
+/* <cc:license rdf:resource="URL"/> replaces license with the URL; <cc:license>URL</cc:license>
+ * is captured into it. */
+static void cc_license(rd *r, pv_buf *license, const char **atts)
+{
+    const char *res = attr(atts, NS_RDF, "resource");
+    if (res) {
+        license->len = 0;
+        pv_buf__append(license, res, strlen(res));
+    } else {
+        capture(r, license, 0, "license", 0);
+    }
+}
+
+/* An Atom <link>: the first rel="alternate" (or no rel) href goes to alternate, the first
+ * rel="license" href to license. */
+static void atom_link(const char **atts, pv_buf *alternate, pv_buf *license)
+{
+    const char *rel = attr(atts, NS_NONE, "rel"), *href = attr(atts, NS_NONE, "href");
+    if (href && (!rel || !strcmp(rel, "alternate")) && !alternate->len)
+        pv_buf__append(alternate, href, strlen(href));
+    else if (href && rel && !strcmp(rel, "license") && !license->len)
+        pv_buf__append(license, href, strlen(href));
+}
+
 static void on_channel_child(rd *r, enum ns ns, const char *l, const char **atts)
 {
     channel *ch = &r->ch;
@@ -1008,11 +1035,7 @@ static void on_channel_child(rd *r, enum ns ns, const char *l, const char **atts
         } else if (!strcmp(l, "title")) {
             capture(r, &ch->title, 0, "title", 0);
         } else if (!strcmp(l, "link")) {
-            const char *rel = attr(atts, NS_NONE, "rel"), *href = attr(atts, NS_NONE, "href");
-            if (href && (!rel || !strcmp(rel, "alternate")) && !ch->atom_link.len)
-                pv_buf__append(&ch->atom_link, href, strlen(href));
-            else if (href && rel && !strcmp(rel, "license") && !ch->license.len)
-                pv_buf__append(&ch->license, href, strlen(href));
+            atom_link(atts, &ch->atom_link, &ch->license);
         }
         return;
     case NS_DC:
@@ -1033,13 +1056,7 @@ static void on_channel_child(rd *r, enum ns ns, const char *l, const char **atts
         return;
     case NS_CC:
         if (!strcmp(l, "license")) {
-            const char *res = attr(atts, NS_RDF, "resource");
-            if (res) {
-                ch->license.len = 0;
-                pv_buf__append(&ch->license, res, strlen(res));
-            } else {
-                capture(r, &ch->license, 0, "license", 0);
-            }
+            cc_license(r, &ch->license, atts);
         }
         return;
     case NS_WP:
@@ -1110,13 +1127,7 @@ static void on_item_child(rd *r, enum ns ns, const char *l, const char **atts)
         return;
     case NS_CC:
         if (!strcmp(l, "license")) {
-            const char *res = attr(atts, NS_RDF, "resource");
-            if (res) {
-                it->license.len = 0;
-                pv_buf__append(&it->license, res, strlen(res));
-            } else {
-                capture(r, &it->license, 0, "license", 0);
-            }
+            cc_license(r, &it->license, atts);
         }
         return;
     case NS_ATOM:
@@ -1147,11 +1158,7 @@ static void on_item_child(rd *r, enum ns ns, const char *l, const char **atts)
             }
             push(r, CTX_PERSON, 1);
         } else if (!strcmp(l, "link")) {
-            const char *rel = attr(atts, NS_NONE, "rel"), *href = attr(atts, NS_NONE, "href");
-            if (href && (!rel || !strcmp(rel, "alternate")) && !it->atom_link.len)
-                pv_buf__append(&it->atom_link, href, strlen(href));
-            else if (href && rel && !strcmp(rel, "license") && !it->license_link.len)
-                pv_buf__append(&it->license_link, href, strlen(href));
+            atom_link(atts, &it->atom_link, &it->license_link);
         }
         return;
     case NS_WP:

@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 
 #include "provscan.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,43 +37,12 @@ typedef struct run_result {
 
 /* ---- helpers -------------------------------------------------------------------------- */
 
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t n = 0, cap = 0, got;
-    if (!f)
-        return NULL;
-    do {
-        if (cap - n < 4096) {
-            cap = cap ? cap * 2 : 8192;
-            buf = realloc(buf, cap + 1);
-            cr_assert_not_null(buf);
-        }
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-    } while (got > 0);
-    fclose(f);
-    buf[n] = '\0';
-    if (len)
-        *len = n;
-    return buf;
-}
-
-static void write_file(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "cannot create %s: %s", path, strerror(errno));
-    cr_assert_eq(fwrite(data, 1, len, f), len);
-    cr_assert_eq(fclose(f), 0);
-}
-
 static void write_text(const char *dir, const char *name, const char *text, time_t mtime)
 {
     char path[1024];
     struct timespec ts[2];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    write_file(path, text, strlen(text));
+    pv_test_write_file(path, text, strlen(text));
     /* Document dates come from file times: pin them so reports do not change. */
     ts[0].tv_sec = ts[1].tv_sec = mtime;
     ts[0].tv_nsec = ts[1].tv_nsec = 0;
@@ -114,8 +84,8 @@ static void run_to(run_result *r, const char *tmp, const char *stdin_path, const
                  strerror(rc));
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r->out = stdout_path ? strdup("") : read_all(outp, NULL);
-    r->err = read_all(errp, NULL);
+    r->out = stdout_path ? strdup("") : pv_test_read_file(outp, NULL);
+    r->err = pv_test_read_file(errp, NULL);
     cr_assert(r->out && r->err);
 }
 
@@ -132,21 +102,16 @@ static void run_free(run_result *r)
 
 /* Each test runs in its own process with its own temporary folder, made before the test
    and removed after it, even when an assertion fails. */
-static char g_tmp[64];
+static const char *g_tmp;
 
 static void make_tmp(void)
 {
-    snprintf(g_tmp, sizeof g_tmp, "/tmp/provscan-cli-XXXXXX");
-    cr_assert_not_null(mkdtemp(g_tmp));
+    g_tmp = pv_test_tmpdir("provscan-cli-");
 }
 
 static void rm_tmp(void)
 {
-    char cmd[128];
-    if (strncmp(g_tmp, "/tmp/provscan-cli-", 18) != 0)
-        return;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tmp);
-    if (system(cmd) != 0)
+    if (pv_test_rmtree(g_tmp) != 0)
         cr_log_warn("could not remove %s", g_tmp);
 }
 
@@ -240,11 +205,11 @@ static void expect_file(const char *name, const char *ext, const char *actual)
     snprintf(path, sizeof path, "%s/%s.%s", EXPECTED_DIR, name, ext);
     if (getenv("PROVSCAN_UPDATE_EXPECTED") &&
         strcmp(getenv("PROVSCAN_UPDATE_EXPECTED"), "1") == 0) {
-        write_file(path, actual, strlen(actual));
+        pv_test_write_file(path, actual, strlen(actual));
         return;
     }
-    want = read_all(path, NULL);
-    cr_assert_not_null(want, "missing %s (PROVSCAN_UPDATE_EXPECTED=1 writes it)", path);
+    cr_assert_eq(access(path, R_OK), 0, "missing %s (PROVSCAN_UPDATE_EXPECTED=1 writes it)", path);
+    want = pv_test_read_file(path, NULL);
     if (strcmp(want, actual) != 0) {
         const char *la, *lb;
         int line = first_diff_line(want, actual, &la, &lb);
@@ -329,7 +294,7 @@ static void make_corpus(const char *tmp)
     snprintf(text, sizeof text, "Quoted from a friend:\n\n%s", para_lighthouse);
     write_text(dir, "notes.md", text, T2021);
     snprintf(text, sizeof text, "%s/blob.bin", dir);
-    write_file(text, bin_bytes, sizeof bin_bytes - 1);
+    pv_test_write_file(text, bin_bytes, sizeof bin_bytes - 1);
 }
 
 /* The model output: an intro (with a control character, shown as ^G), the paragraph
@@ -356,9 +321,10 @@ static void make_query(const char *tmp)
         "```\n"
         "Hope this helps!\n";
     snprintf(path, sizeof path, "%s/query.md", tmp);
-    write_file(path, query, sizeof query - 1);
+    pv_test_write_file(path, query, sizeof query - 1);
     snprintf(path, sizeof path, "%s/plain.txt", tmp);
-    write_file(path, "Nothing in this sentence was ever written by anyone in the corpus.\n", 67);
+    pv_test_write_file(path, "Nothing in this sentence was ever written by anyone in the corpus.\n",
+                       67);
 }
 
 /* Build $TMP/idx.pvx from $TMP/corpus and compare the summary with name (or just check
@@ -476,7 +442,7 @@ Test(cli, garbage_and_truncated_index)
         buf[i] = (char)(x >> 24);
     }
     snprintf(bad, sizeof bad, "%s/garbage.pvx", tmp);
-    write_file(bad, buf, sizeof buf);
+    pv_test_write_file(bad, buf, sizeof buf);
     check("garbage_index_match", tmp, NULL, (const char *[]){"match", "-x", bad, NULL});
     check("garbage_index_stats", tmp, NULL, (const char *[]){"stats", "-x", bad, NULL});
 
@@ -486,9 +452,9 @@ Test(cli, garbage_and_truncated_index)
     snprintf(idx, sizeof idx, "%s/idx.pvx", tmp);
     snprintf(cut, sizeof cut, "%s/cut.pvx", tmp);
     snprintf(query, sizeof query, "%s/query.md", tmp);
-    whole = read_all(idx, &len);
+    whole = pv_test_read_file(idx, &len);
     cr_assert_not_null(whole);
-    write_file(cut, whole, len / 2);
+    pv_test_write_file(cut, whole, len / 2);
     check("truncated_index", tmp, NULL, (const char *[]){"match", "-x", cut, query, NULL});
     free(whole);
 }
@@ -597,7 +563,7 @@ Test(cli, common_spans_earn_no_credit)
     }
     snprintf(query, sizeof query, "%s/query.md", tmp);
     snprintf(text, sizeof text, "%s\n%s", para_lighthouse, code_ring);
-    write_file(query, text, strlen(text));
+    pv_test_write_file(query, text, strlen(text));
     check("common_spans", tmp, NULL,
           (const char *[]){"match", "-x", idx, "--common", "2", "--max-sources", "2", "--color",
                            "always", query, NULL});
@@ -605,7 +571,7 @@ Test(cli, common_spans_earn_no_credit)
           (const char *[]){"match", "-x", idx, "--common", "1", "--max-sources", "1", query, NULL});
     /* Only the common paragraph: nothing is credited. */
     snprintf(query, sizeof query, "%s/para.md", tmp);
-    write_file(query, para_lighthouse, strlen(para_lighthouse));
+    pv_test_write_file(query, para_lighthouse, strlen(para_lighthouse));
     check("common_spans_none_credited", tmp, NULL,
           (const char *[]){"match", "-x", idx, "--common", "2", query, NULL});
 }
@@ -647,7 +613,7 @@ Test(cli, match_json_has_the_documented_fields)
     build_index(tmp, NULL);
     snprintf(idx, sizeof idx, "%s/idx.pvx", tmp);
     snprintf(query, sizeof query, "%s/query.md", tmp);
-    text = read_all(query, &qlen);
+    text = pv_test_read_file(query, &qlen);
     run(&r, tmp, NULL, (const char *[]){"match", "-x", idx, "--format", "json", query, NULL});
     cr_assert_eq(r.code, 0, "%s", r.err);
     doc = cJSON_Parse(r.out);
@@ -797,7 +763,7 @@ Test(cli, json_stays_utf8_with_odd_file_names)
     cr_assert_eq(r.code, 0, "%s", r.err);
     run_free(&r);
     snprintf(query, sizeof query, "%s/q\xc3.md", tmp);
-    write_file(query, para_lighthouse, strlen(para_lighthouse));
+    pv_test_write_file(query, para_lighthouse, strlen(para_lighthouse));
     run(&r, tmp, NULL, (const char *[]){"match", "-x", idx, "--format", "json", query, NULL});
     cr_assert_eq(r.code, 0, "%s", r.err);
     p = (const utf8proc_uint8_t *)r.out;
@@ -823,7 +789,7 @@ Test(cli, usage_doc_shows_every_help_text)
 {
     const char *tmp = g_tmp;
     static const char *const cmds[] = {"index", "match", "stats"};
-    char *doc = read_all("docs/usage.md", NULL);
+    char *doc = pv_test_read_file("docs/usage.md", NULL);
     run_result r;
     size_t i;
     cr_assert_not_null(doc, "docs/usage.md is missing");
@@ -843,7 +809,7 @@ Test(cli, man_page_names_every_option)
 {
     const char *tmp = g_tmp;
     static const char *const cmds[] = {"index", "match", "stats"};
-    char *man = read_all("docs/provscan.1", NULL);
+    char *man = pv_test_read_file("docs/provscan.1", NULL);
     run_result r;
     size_t i;
     cr_assert_not_null(man, "docs/provscan.1 is missing");
@@ -886,9 +852,9 @@ Test(cli, regression_empty_binary_and_periodic_6mb_line_inputs, .timeout = 60)
     snprintf(empty, sizeof empty, "%s/empty.txt", dir);
     snprintf(binary, sizeof binary, "%s/blob.bin", dir);
     snprintf(huge, sizeof huge, "%s/one-line.txt", dir);
-    write_file(empty, "", 0);
-    write_file(binary, bytes, 4096);
-    write_file(huge, big, hlen);
+    pv_test_write_file(empty, "", 0);
+    pv_test_write_file(binary, bytes, 4096);
+    pv_test_write_file(huge, big, hlen);
     snprintf(idx, sizeof idx, "%s/bad.pvx", tmp);
 
     run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", idx, dir, NULL});

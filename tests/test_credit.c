@@ -7,7 +7,6 @@
 #define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,27 +14,19 @@
 #include <unistd.h>
 
 #include "provscan.h"
+#include "util.h"
 
-static char root[64];
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
+static const char *root;
 
 static void setup(void)
 {
-    strcpy(root, "/tmp/pv-credit-XXXXXX");
-    cr_assert_not_null(mkdtemp(root));
+    root = pv_test_tmpdir("pv-credit-");
     git_libgit2_init();
 }
 
 static void teardown(void)
 {
-    nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    pv_test_rmtree(root);
     git_libgit2_shutdown();
 }
 

@@ -10,10 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <zlib.h>
 #include <zstd.h>
 
 #include "source.h"
+#include "util.h"
 
 #define RC_PLAIN "fixtures/reddit/RC_2024-02.sample.ndjson"
 #define RC_ZST "fixtures/reddit/RC_2024-02.sample.ndjson.zst"
@@ -21,59 +21,19 @@
 #define RS_ZST "fixtures/reddit/RS_2024-02.sample.ndjson.zst"
 #define DOLMA_GZ "fixtures/datasets/dolma/documents/000.json.gz"
 
-static char dir[64];
+static const char *dir;
 
 static void make_dir(void)
 {
-    strcpy(dir, "/tmp/pv_input_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    dir = pv_test_tmpdir("pv_input_");
 }
 
 static void remove_dir(void)
 {
-    char cmd[128];
-    if (dir[0]) {
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        cr_assert_eq(system(cmd), 0);
-    }
+    cr_assert_eq(pv_test_rmtree(dir), 0);
 }
 
 TestSuite(input, .init = make_dir, .fini = remove_dir);
-
-static const char *at(const char *name)
-{
-    static char buf[4][256];
-    static int next;
-    char *p = buf[next++ % 4];
-    snprintf(p, 256, "%s/%s", dir, name);
-    return p;
-}
-
-/* The whole file at path, malloc'ed. */
-static unsigned char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *p;
-    long sz;
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    p = malloc((size_t)sz + 1);
-    cr_assert_not_null(p);
-    cr_assert_eq(fread(p, 1, (size_t)sz, f), (size_t)sz);
-    fclose(f);
-    *n = (size_t)sz;
-    return p;
-}
-
-static void put(const char *path, const void *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(data, 1, n, f), n);
-    cr_assert_eq(fclose(f), 0);
-}
 
 /* Every decompressed byte of path, read with pv_input__read in blocks of step bytes. */
 static unsigned char *read_all(const char *path, size_t step, size_t *n, const char **codec)
@@ -103,19 +63,13 @@ static unsigned char *read_all(const char *path, size_t step, size_t *n, const c
     return p;
 }
 
-/* Compresses data as one gzip member appended to out (zlib's deflate, gzip wrapper). */
+/* Compresses data as one gzip member appended to out. */
 static size_t gzip_member(const void *data, size_t n, unsigned char *out, size_t cap)
 {
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    cr_assert_eq(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    zs.next_in = (unsigned char *)data;
-    zs.avail_in = (uInt)n;
-    zs.next_out = out;
-    zs.avail_out = (uInt)cap;
-    cr_assert_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
-    n = zs.total_out;
-    deflateEnd(&zs);
+    unsigned char *m = pv_test_deflate(data, n, 31, &n);
+    cr_assert_leq(n, cap);
+    memcpy(out, m, n);
+    free(m);
     return n;
 }
 
@@ -125,7 +79,7 @@ Test(input, plain_lines_match_the_file)
     pv_err err = {0};
     pv_buf line = PV_BUF_INIT(1 << 20);
     size_t n, lines = 0, total = 0;
-    unsigned char *want = slurp(RC_PLAIN, &n);
+    unsigned char *want = pv_test_read_file(RC_PLAIN, &n);
     int rc;
 
     cr_assert_eq(pv_input__open(RC_PLAIN, &in, &err), 0, "%s", err.msg);
@@ -154,7 +108,7 @@ Test(input, zstd_with_2gib_window_decodes)
 {
     size_t n, m;
     const char *codec;
-    unsigned char *want = slurp(RC_PLAIN, &n);
+    unsigned char *want = pv_test_read_file(RC_PLAIN, &n);
     unsigned char *got = read_all(RC_ZST, 4096, &m, &codec);
     cr_assert_str_eq(codec, "zstd");
     cr_assert_eq(m, n);
@@ -169,7 +123,7 @@ Test(input, zstd_lines_match_the_plain_file)
     pv_err err = {0};
     pv_buf line = PV_BUF_INIT(1 << 20);
     size_t n, total = 0, lines = 0;
-    unsigned char *want = slurp(RS_PLAIN, &n);
+    unsigned char *want = pv_test_read_file(RS_PLAIN, &n);
     int rc;
     cr_assert_eq(pv_input__open(RS_ZST, &in, &err), 0, "%s", err.msg);
     cr_assert_str_eq(pv_input__codec(in), "zstd");
@@ -206,14 +160,14 @@ Test(input, gzip_reads_every_member)
 {
     size_t n, m, half, z = 0;
     const char *codec;
-    unsigned char *plain = slurp(RS_PLAIN, &n);
+    unsigned char *plain = pv_test_read_file(RS_PLAIN, &n);
     unsigned char *gz = malloc(2 * n + 1024), *got;
     half = n / 3;
     z += gzip_member(plain, half, gz, 2 * n + 1024);
     z += gzip_member(plain + half, 0, gz + z, 2 * n + 1024 - z); /* an empty member too */
     z += gzip_member(plain + half, n - half, gz + z, 2 * n + 1024 - z);
-    put(at("multi.gz"), gz, z);
-    got = read_all(at("multi.gz"), 1000, &m, &codec);
+    pv_test_write_file(pv_test_path("multi.gz"), gz, z);
+    got = read_all(pv_test_path("multi.gz"), 1000, &m, &codec);
     cr_assert_str_eq(codec, "gzip");
     cr_assert_eq(m, n);
     cr_assert_eq(memcmp(got, plain, n), 0);
@@ -243,11 +197,12 @@ Test(input, truncated_gzip_names_file_and_offset_after_earlier_lines)
 {
     size_t n, lines;
     pv_err err = {0};
-    unsigned char *gz = slurp(DOLMA_GZ, &n);
+    unsigned char *gz = pv_test_read_file(DOLMA_GZ, &n);
     char want[256];
-    put(at("cut.json.gz"), gz, 20000);
-    cr_assert_eq(lines_until_error(at("cut.json.gz"), &lines, &err), PV_EFORMAT);
-    snprintf(want, sizeof want, "%s: truncated gzip data at byte 20000", at("cut.json.gz"));
+    pv_test_write_file(pv_test_path("cut.json.gz"), gz, 20000);
+    cr_assert_eq(lines_until_error(pv_test_path("cut.json.gz"), &lines, &err), PV_EFORMAT);
+    snprintf(want, sizeof want, "%s: truncated gzip data at byte 20000",
+             pv_test_path("cut.json.gz"));
     cr_assert_str_eq(err.msg, want);
     cr_assert_geq(lines, 5, "%zu lines before the damage", lines);
     cr_assert_lt(lines, 10);
@@ -258,12 +213,12 @@ Test(input, corrupt_gzip_names_file_and_offset)
 {
     size_t n, lines;
     pv_err err = {0};
-    unsigned char *gz = slurp(DOLMA_GZ, &n);
+    unsigned char *gz = pv_test_read_file(DOLMA_GZ, &n);
     const char *p;
     unsigned long long off;
     memset(gz + 12000, 0xff, 64);
-    put(at("bad.json.gz"), gz, n);
-    cr_assert_eq(lines_until_error(at("bad.json.gz"), &lines, &err), PV_EFORMAT);
+    pv_test_write_file(pv_test_path("bad.json.gz"), gz, n);
+    cr_assert_eq(lines_until_error(pv_test_path("bad.json.gz"), &lines, &err), PV_EFORMAT);
     p = strstr(err.msg, "bad.json.gz: corrupt gzip data at byte ");
     cr_assert_not_null(p, "%s", err.msg);
     off = strtoull(p + strlen("bad.json.gz: corrupt gzip data at byte "), NULL, 10);
@@ -275,11 +230,11 @@ Test(input, gzip_trailing_garbage_is_an_error)
 {
     size_t n, lines;
     pv_err err = {0};
-    unsigned char *gz = slurp(DOLMA_GZ, &n);
+    unsigned char *gz = pv_test_read_file(DOLMA_GZ, &n);
     gz = realloc(gz, n + 5);
     memcpy(gz + n, "junk\n", 5);
-    put(at("junk.json.gz"), gz, n + 5);
-    cr_assert_eq(lines_until_error(at("junk.json.gz"), &lines, &err), PV_EFORMAT);
+    pv_test_write_file(pv_test_path("junk.json.gz"), gz, n + 5);
+    cr_assert_eq(lines_until_error(pv_test_path("junk.json.gz"), &lines, &err), PV_EFORMAT);
     cr_assert_eq(lines, 10);
     cr_assert(strstr(err.msg, "trailing garbage after gzip member at byte 25985") != NULL, "%s",
               err.msg);
@@ -290,12 +245,12 @@ Test(input, truncated_zstd_names_file_and_offset)
 {
     size_t n, lines;
     pv_err err = {0};
-    unsigned char *z = slurp(RS_ZST, &n);
+    unsigned char *z = pv_test_read_file(RS_ZST, &n);
     char want[256];
-    put(at("cut.ndjson.zst"), z, n - 100);
-    cr_assert_eq(lines_until_error(at("cut.ndjson.zst"), &lines, &err), PV_EFORMAT);
-    snprintf(want, sizeof want, "%s: truncated zstd data at byte %zu", at("cut.ndjson.zst"),
-             n - 100);
+    pv_test_write_file(pv_test_path("cut.ndjson.zst"), z, n - 100);
+    cr_assert_eq(lines_until_error(pv_test_path("cut.ndjson.zst"), &lines, &err), PV_EFORMAT);
+    snprintf(want, sizeof want, "%s: truncated zstd data at byte %zu",
+             pv_test_path("cut.ndjson.zst"), n - 100);
     cr_assert_str_eq(err.msg, want);
     cr_assert_eq(lines, 0); /* one zstd block holds the whole sample */
     free(z);
@@ -305,7 +260,7 @@ Test(input, truncated_zstd_hands_on_the_frames_before)
 {
     size_t n, z = 0, lines;
     pv_err err = {0};
-    unsigned char *plain = slurp(RS_PLAIN, &n);
+    unsigned char *plain = pv_test_read_file(RS_PLAIN, &n);
     size_t cap = ZSTD_compressBound(n) * 2;
     unsigned char *buf = malloc(cap);
     char want[256];
@@ -318,10 +273,10 @@ Test(input, truncated_zstd_hands_on_the_frames_before)
     cr_assert(!ZSTD_isError(z));
     k = ZSTD_compress(buf + z, cap - z, plain + split, n - split, 3);
     cr_assert(!ZSTD_isError(k));
-    put(at("two.ndjson.zst"), buf, z + k / 2);
-    cr_assert_eq(lines_until_error(at("two.ndjson.zst"), &lines, &err), PV_EFORMAT);
-    snprintf(want, sizeof want, "%s: truncated zstd data at byte %zu", at("two.ndjson.zst"),
-             z + k / 2);
+    pv_test_write_file(pv_test_path("two.ndjson.zst"), buf, z + k / 2);
+    cr_assert_eq(lines_until_error(pv_test_path("two.ndjson.zst"), &lines, &err), PV_EFORMAT);
+    snprintf(want, sizeof want, "%s: truncated zstd data at byte %zu",
+             pv_test_path("two.ndjson.zst"), z + k / 2);
     cr_assert_str_eq(err.msg, want);
     cr_assert_eq(lines, 10);
     free(plain);
@@ -332,10 +287,10 @@ Test(input, corrupt_zstd_names_file_and_offset)
 {
     size_t n, lines;
     pv_err err = {0};
-    unsigned char *z = slurp(RS_ZST, &n);
+    unsigned char *z = pv_test_read_file(RS_ZST, &n);
     memset(z + 6000, 0x55, 200);
-    put(at("bad.ndjson.zst"), z, n);
-    cr_assert_eq(lines_until_error(at("bad.ndjson.zst"), &lines, &err), PV_EFORMAT);
+    pv_test_write_file(pv_test_path("bad.ndjson.zst"), z, n);
+    cr_assert_eq(lines_until_error(pv_test_path("bad.ndjson.zst"), &lines, &err), PV_EFORMAT);
     cr_assert(strstr(err.msg, "bad.ndjson.zst: corrupt zstd data at byte ") != NULL, "%s", err.msg);
     free(z);
 }
@@ -353,9 +308,9 @@ Test(input, long_line_is_skipped_and_reading_goes_on)
     n += 500000;
     memcpy(data + n, "\nsecond\r\nlast", 13);
     n += 13;
-    put(at("long.txt"), data, n);
+    pv_test_write_file(pv_test_path("long.txt"), data, n);
 
-    cr_assert_eq(pv_input__open(at("long.txt"), &in, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_input__open(pv_test_path("long.txt"), &in, &err), 0, "%s", err.msg);
     cr_assert_eq(pv_input__getline(in, &line, &err), 1);
     cr_assert_eq(line.len, 5);
     cr_assert_eq(memcmp(line.data, "first", 5), 0);
@@ -378,13 +333,13 @@ Test(input, empty_and_tiny_files)
     pv_input *in;
     pv_err err = {0};
     pv_buf line = PV_BUF_INIT(100);
-    put(at("empty"), "", 0);
-    put(at("one"), "\n", 1);
-    cr_assert_eq(pv_input__open(at("empty"), &in, &err), 0, "%s", err.msg);
+    pv_test_write_file(pv_test_path("empty"), "", 0);
+    pv_test_write_file(pv_test_path("one"), "\n", 1);
+    cr_assert_eq(pv_input__open(pv_test_path("empty"), &in, &err), 0, "%s", err.msg);
     cr_assert_str_eq(pv_input__codec(in), "plain");
     cr_assert_eq(pv_input__getline(in, &line, &err), 0);
     pv_input__close(in);
-    cr_assert_eq(pv_input__open(at("one"), &in, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_input__open(pv_test_path("one"), &in, &err), 0, "%s", err.msg);
     cr_assert_eq(pv_input__getline(in, &line, &err), 1);
     cr_assert_eq(line.len, 0);
     cr_assert_eq(pv_input__getline(in, &line, &err), 0);
@@ -396,7 +351,7 @@ Test(input, missing_file_is_eio_naming_it)
 {
     pv_input *in = (pv_input *)1;
     pv_err err = {0};
-    cr_assert_eq(pv_input__open(at("nothing.jsonl"), &in, &err), PV_EIO);
+    cr_assert_eq(pv_input__open(pv_test_path("nothing.jsonl"), &in, &err), PV_EIO);
     cr_assert_null(in);
     cr_assert(strstr(err.msg, "nothing.jsonl") != NULL, "%s", err.msg);
     cr_assert(strstr(err.msg, "No such file") != NULL, "%s", err.msg);

@@ -8,31 +8,13 @@
 #include <string.h>
 
 #include "scanner_int.h"
-
-/* Reads a whole file; fails the test when it cannot. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    cr_assert_not_null(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
+#include "util.h"
 
 /* Asserts the license detected in the file at path. */
 static void expect_file(const char *path, const char *want)
 {
     size_t len;
-    char *text = slurp(path, &len);
+    char *text = pv_test_read_file(path, &len);
     const char *got = pv_scanner__license_of_text(text, len);
     if (want)
         cr_expect(got && strcmp(got, want) == 0, "%s: want %s, got %s", path, want,
@@ -162,8 +144,9 @@ Test(license, short_permissive_texts)
 Test(license, two_families_are_null)
 {
     size_t la, lm;
-    char *apache = slurp("fixtures/licenses/rust-syndication__rss__LICENSE-APACHE", &la);
-    char *mit = slurp("fixtures/licenses/mmcdole__gofeed__LICENSE", &lm);
+    char *apache =
+        pv_test_read_file("fixtures/licenses/rust-syndication__rss__LICENSE-APACHE", &la);
+    char *mit = pv_test_read_file("fixtures/licenses/mmcdole__gofeed__LICENSE", &lm);
     char *both = malloc(la + lm);
     cr_assert_not_null(both);
     memcpy(both, apache, la);

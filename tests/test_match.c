@@ -13,8 +13,9 @@
 #include <unistd.h>
 
 #include "provscan.h"
+#include "util.h"
 
-static char tmpdir[64];
+static const char *tmpdir;
 static char index_path[128];
 static pv_index *ix;
 
@@ -31,9 +32,8 @@ static void build_corpus_index(void)
     const char *src[] = {"fixtures/corpus"};
     pv_err err = {0, {0}};
     int rc;
-    strcpy(tmpdir, "/tmp/pvtest-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
-    snprintf(index_path, sizeof index_path, "%s/corpus.pvx", tmpdir);
+    tmpdir = pv_test_tmpdir("pvtest-");
+    snprintf(index_path, sizeof index_path, "%s", pv_test_path("corpus.pvx"));
     o.jobs = 2;
     o.author = "Fixture Author <fixture@example.org>";
     rc = pv_index_build(index_path, src, 1, &o, NULL, &err);
@@ -46,25 +46,7 @@ static void teardown(void)
 {
     pv_index_free(ix);
     ix = NULL;
-    unlink(index_path);
-    rmdir(tmpdir);
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = 0;
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
+    pv_test_rmtree(tmpdir);
 }
 
 /* Byte offsets of the starts of lines; returns the number of lines. */
@@ -101,7 +83,7 @@ static void check_excerpt(const char *rel, size_t first, size_t count)
     int found = 0;
 
     snprintf(path, sizeof path, "fixtures/corpus/%s", rel);
-    text = read_file(path, &len);
+    text = pv_test_read_file(path, &len);
     nlines = split_lines(text, len, starts, 4096);
     cr_assert_leq(first + count, nlines, "%s has %zu lines", rel, nlines);
     a = starts[first];
@@ -164,7 +146,7 @@ Test(match, forty_line_excerpts_of_every_corpus_file)
         size_t len, starts[4096], nlines, first;
         char *text;
         snprintf(path, sizeof path, "fixtures/corpus/%s", files[f]);
-        text = read_file(path, &len);
+        text = pv_test_read_file(path, &len);
         nlines = split_lines(text, len, starts, 4096);
         free(text);
         cr_assert_geq(nlines, 40, "%s", files[f]);
@@ -209,7 +191,7 @@ Test(match, reflowed_and_reindented_quote_still_matches)
 Test(match, credit_goes_to_the_origin_author)
 {
     size_t len;
-    char *q = read_file("fixtures/outputs/demo.md", &len);
+    char *q = pv_test_read_file("fixtures/outputs/demo.md", &len);
     pv_result *res = NULL;
     pv_err err = {0, {0}};
     size_t i;

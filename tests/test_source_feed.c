@@ -11,98 +11,21 @@
 #include <unistd.h>
 
 #include "source.h"
+#include "util.h"
 
-/* ---- a sink that keeps copies ---- */
-
-typedef struct rec_doc {
-    char *text, *kind, *locator, *license, *lang, *name, *email, *id, *coauthors;
-    int64_t date;
-} rec_doc;
-
-typedef struct recorder {
-    rec_doc *v;
-    size_t n, cap;
-    char *source_name, *source_kind;
-    int sources;
-    char diag[8][1024];
-    int ndiag;
-} recorder;
-
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
-static int rec_source(void *ctx, const char *name, const char *kind)
-{
-    recorder *r = ctx;
-    r->sources++;
-    r->source_name = dup_or_null(name);
-    r->source_kind = dup_or_null(kind);
-    return 0;
-}
+/* ---- the recording sink (tests/util.h); its copies live until the test's process ends ---- */
 
 static int rec_doc_cb(void *ctx, const pv_doc_in *d)
 {
-    recorder *r = ctx;
-    rec_doc *x;
-    size_t i, n = 0;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 64;
-        r->v = realloc(r->v, r->cap * sizeof *r->v);
-        cr_assert(r->v);
-    }
-    x = &r->v[r->n++];
-    x->text = strndup(d->text, d->len);
-    cr_assert_eq(strlen(x->text), d->len, "a NUL inside a document's text");
+    pv_test_rec *r = ctx;
     cr_assert(d->kind && d->locator);
-    x->kind = strdup(d->kind);
-    x->locator = strdup(d->locator);
-    x->license = dup_or_null(d->license);
-    x->lang = dup_or_null(d->lang);
-    x->name = dup_or_null(d->origin.author.name);
-    x->email = dup_or_null(d->origin.author.email);
-    x->id = dup_or_null(d->origin.author.id);
-    x->date = d->origin.date;
-    x->coauthors = calloc(1, 1024);
-    for (i = 0; i < d->origin.ncoauthors; i++)
-        n += (size_t)snprintf(x->coauthors + n, 1024 - n, "%s%s", i ? "," : "",
-                              d->origin.coauthors[i].name ? d->origin.coauthors[i].name : "?");
+    pv_test_rec_doc(r, d);
+    cr_assert_eq(strlen(r->v[r->n - 1].text), d->len, "a NUL inside a document's text");
     return 0;
 }
 
-static void rec_diag(void *ctx, pv_severity sev, const char *msg)
-{
-    recorder *r = ctx;
-    (void)sev;
-    if (r->ndiag < 8)
-        snprintf(r->diag[r->ndiag], sizeof r->diag[0], "%s", msg);
-    r->ndiag++;
-}
-
-static void rec_free(recorder *r)
-{
-    size_t i;
-    for (i = 0; i < r->n; i++) {
-        rec_doc *x = &r->v[i];
-        free(x->text);
-        free(x->kind);
-        free(x->locator);
-        free(x->license);
-        free(x->lang);
-        free(x->name);
-        free(x->email);
-        free(x->id);
-        free(x->coauthors);
-    }
-    free(r->v);
-    free(r->source_name);
-    free(r->source_kind);
-    memset(r, 0, sizeof *r);
-}
-
 typedef struct run {
-    recorder rec;
+    pv_test_rec rec;
     pv_reader_stats st;
     pv_err err;
     int rc;
@@ -113,11 +36,9 @@ static run *read_feed_opts(const char *path, pv_reader_opts *o)
     run *r = calloc(1, sizeof *r);
     pv_sink sink;
     cr_assert(r);
-    sink.source = rec_source;
-    sink.origin = NULL;
+    sink = pv_test_rec_sink(&r->rec);
     sink.doc = rec_doc_cb;
-    sink.ctx = &r->rec;
-    o->diag = rec_diag;
+    o->diag = pv_test_rec_diag;
     o->ctx = &r->rec;
     r->rc = pv_feed__read(path, o, &sink, &r->st, &r->err);
     /* Nothing is dropped silently. */
@@ -140,11 +61,10 @@ static run *read_feed(const char *path, int comments)
 
 static void run_free(run *r)
 {
-    rec_free(&r->rec);
     free(r);
 }
 
-static const rec_doc *find_doc(const run *r, const char *text_prefix)
+static const pv_test_doc *find_doc(const run *r, const char *text_prefix)
 {
     size_t i;
     for (i = 0; i < r->rec.n; i++)
@@ -163,31 +83,11 @@ static void assert_null_str(const char *s, const char *what)
 static char *temp_file(const char *suffix, const void *data, size_t n)
 {
     char *path = malloc(256);
-    FILE *f;
     static int seq;
+    cr_assert(path);
     snprintf(path, 256, "/tmp/pv-test-feed-%d-%d%s", (int)getpid(), seq++, suffix);
-    f = fopen(path, "wb");
-    cr_assert(f);
-    cr_assert_eq(fwrite(data, 1, n, f), n);
-    fclose(f);
+    pv_test_write_file(path, data, n);
     return path;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-    cr_assert(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
 }
 
 static run *read_string(const char *xml)
@@ -204,7 +104,7 @@ static run *read_string(const char *xml)
 Test(feed_rss, rss2_sample)
 {
     run *r = read_feed("fixtures/feeds/rss-rss2sample.xml", 0);
-    const rec_doc *d;
+    const pv_test_doc *d;
     cr_assert_eq(r->rc, 0, "%s", r->err.msg);
     cr_assert_eq(r->rec.n, 4);
     cr_assert_eq(r->st.records, 4);
@@ -250,7 +150,7 @@ Test(feed_rss, rss2_with_atom_links)
 Test(feed_rss, rss1_rdf)
 {
     run *r = read_feed("fixtures/feeds/rss-rss1.xml", 0);
-    const rec_doc *d;
+    const pv_test_doc *d;
     cr_assert_eq(r->rc, 0, "%s", r->err.msg);
     cr_assert_eq(r->rec.n, 2);
     cr_assert_str_eq(r->rec.source_name, "http://xml.com/pub");
@@ -270,7 +170,7 @@ Test(feed_rss, rss1_rdf)
 Test(feed_rss, rss091_latin1)
 {
     run *r = read_feed("fixtures/feeds/rss-rss091.xml", 0);
-    const rec_doc *d;
+    const pv_test_doc *d;
     cr_assert_eq(r->rc, 0, "%s", r->err.msg);
     cr_assert_eq(r->rec.n, 6);
     d = &r->rec.v[5];
@@ -287,7 +187,7 @@ Test(feed_rss, rss091_latin1)
 Test(feed_rss, rss092_html_descriptions)
 {
     run *r = read_feed("fixtures/feeds/rss-rss092.xml", 0);
-    const rec_doc *d;
+    const pv_test_doc *d;
     cr_assert_eq(r->rc, 0, "%s", r->err.msg);
     cr_assert_eq(r->rec.n, 22);
     /* Entity-encoded HTML: <p> ends lines, <a> and <i> are inline. */
@@ -306,7 +206,7 @@ Test(feed_rss, rss092_html_descriptions)
 Test(feed_rss, dublin_core)
 {
     run *r = read_feed("fixtures/feeds/rss-dublincore.xml", 0);
-    const rec_doc *d;
+    const pv_test_doc *d;
     cr_assert_eq(r->rc, 0, "%s", r->err.msg);
     cr_assert_eq(r->rec.n, 1);
     d = &r->rec.v[0];
@@ -427,7 +327,7 @@ Test(feed_license, rss1_cc_resource_and_atom_license_link)
 Test(feed_atom, entry_with_authors_and_rights)
 {
     run *r = read_feed("fixtures/feeds/atom-entry.xml", 0);
-    const rec_doc *d;
+    const pv_test_doc *d;
     cr_assert_eq(r->rc, 0, "%s", r->err.msg);
     cr_assert_eq(r->rec.n, 1);
     d = &r->rec.v[0];
@@ -444,7 +344,7 @@ Test(feed_atom, entry_with_authors_and_rights)
 Test(feed_atom, blogger_comment_feed)
 {
     run *r = read_feed("fixtures/feeds/feedparser-atomthreadingwithentry.xml", 0);
-    const rec_doc *d;
+    const pv_test_doc *d;
     cr_assert_eq(r->rc, 0, "%s", r->err.msg);
     cr_assert_eq(r->rec.n, 1);
     d = &r->rec.v[0];
@@ -507,7 +407,7 @@ Test(feed_atom, feed_author_is_the_default_and_xhtml_content)
 Test(feed_wxr, small_export_posts_and_pages)
 {
     run *r = read_feed("fixtures/wordpress/small-export.xml", 0);
-    const rec_doc *d;
+    const pv_test_doc *d;
     cr_assert_eq(r->rc, 0, "%s", r->err.msg);
     cr_assert_eq(r->st.records, 11);
     cr_assert_eq(r->rec.n, 9);
@@ -544,7 +444,7 @@ Test(feed_wxr, small_export_posts_and_pages)
 Test(feed_wxr, display_names_from_wp_author)
 {
     run *r = read_feed("fixtures/wordpress/wxr-comprehensive.xml", 0);
-    const rec_doc *d;
+    const pv_test_doc *d;
     cr_assert_eq(r->rc, 0, "%s", r->err.msg);
     cr_assert_eq(r->rec.n, 2);
     d = find_doc(r, "Comprehensive Post\n\n");
@@ -586,7 +486,7 @@ Test(feed_wxr, comments_only_when_asked)
     cr_assert_eq(r->rec.n, 3);
     cr_assert_eq(r->st.records, 3);
     {
-        const rec_doc *c = find_doc(r, "Great post!");
+        const pv_test_doc *c = find_doc(r, "Great post!");
         cr_assert_str_eq(c->kind, "comment");
         cr_assert_str_eq(c->text, "Great post!");
         cr_assert_str_eq(c->name, "Commenter");
@@ -607,7 +507,7 @@ Test(feed_wxr, commenters_emails_and_ips_never_leak)
         "fake@example.com",      "tellyworth+test2",    "127.0.0.1"};
     cr_assert_eq(r->rc, 0, "%s", r->err.msg);
     for (i = 0; i < r->rec.n; i++) {
-        const rec_doc *d = &r->rec.v[i];
+        const pv_test_doc *d = &r->rec.v[i];
         size_t k;
         if (strcmp(d->kind, "comment"))
             continue;
@@ -627,7 +527,7 @@ Test(feed_wxr, commenters_emails_and_ips_never_leak)
 Test(feed_wxr, theme_unit_test_gzip)
 {
     run *r = read_feed("fixtures/wordpress/theme-unit-test-data.xml.gz", 0);
-    const rec_doc *d;
+    const pv_test_doc *d;
     cr_assert_eq(r->rc, 0, "%s", r->err.msg);
     cr_assert_eq(r->st.records, 186);
     cr_assert_eq(r->rec.n, 76);
@@ -651,7 +551,7 @@ Test(feed_wxr, theme_unit_test_gzip)
 Test(feed_bad, truncated_xml_hands_on_items_before)
 {
     size_t len;
-    char *xml = slurp("fixtures/wordpress/small-export.xml", &len);
+    char *xml = pv_test_read_file("fixtures/wordpress/small-export.xml", &len);
     /* Cut in the middle of "Child Page", the third item. */
     const char *cut = strstr(xml, "This child page appears");
     char *path = temp_file(".xml", xml, (size_t)(cut - xml));
@@ -672,7 +572,7 @@ Test(feed_bad, truncated_xml_hands_on_items_before)
 Test(feed_bad, truncated_gzip_names_file_and_offset)
 {
     size_t len;
-    char *gz = slurp("fixtures/wordpress/theme-unit-test-data.xml.gz", &len);
+    char *gz = pv_test_read_file("fixtures/wordpress/theme-unit-test-data.xml.gz", &len);
     char *path = temp_file(".xml.gz", gz, 40000);
     run *r = read_feed(path, 0);
     cr_assert_lt(r->rc, 0);
@@ -804,7 +704,7 @@ Test(feed_sniff, formats)
                                       "fixtures/wordpress/small-export.xml"};
     size_t i;
     for (i = 0; i < sizeof yes / sizeof yes[0]; i++) {
-        s = slurp(yes[i], &len);
+        s = pv_test_read_file(yes[i], &len);
         cr_assert_eq(pv_feed__sniff(s, len < 4096 ? len : 4096), 1, "%s", yes[i]);
         free(s);
     }

@@ -6,7 +6,6 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,80 +14,35 @@
 #include <unistd.h>
 
 #include "scanner_int.h"
+#include "util.h"
 
 /* Criterion runs every test in a process of its own: one tree per test. */
-static char root[64];
+static const char *root;
 
 static void make_root(void)
 {
-    strcpy(root, "/tmp/pv_files_XXXXXX");
-    cr_assert_not_null(mkdtemp(root));
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    chmod(path, 0700); /* so that unreadable folders can be emptied */
-    return remove(path);
+    root = pv_test_tmpdir("pv_files_");
 }
 
 static void remove_root(void)
 {
     if (getuid() == 0)
         (void)seteuid(0); /* a test may have given up root; the saved id gets it back */
-    if (root[0]) {
-        chmod(root, 0700);
-        nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    }
+    pv_test_rmtree(root);
 }
 
 TestSuite(files, .init = make_root, .fini = remove_root);
 
-static const char *at(const char *rel)
-{
-    static char buf[4][PATH_MAX];
-    static int next;
-    char *p = buf[next++ % 4];
-    snprintf(p, PATH_MAX, "%s/%s", root, rel);
-    return p;
-}
-
-/* Writes n bytes to root/rel, creating the folders on the way. */
-static void put_n(const char *rel, const void *data, size_t n)
-{
-    char path[PATH_MAX];
-    FILE *f;
-    snprintf(path, sizeof path, "%s/%s", root, rel);
-    for (char *s = path + strlen(root) + 1; (s = strchr(s, '/')) != NULL; s++) {
-        *s = '\0';
-        mkdir(path, 0755);
-        *s = '/';
-    }
-    f = fopen(path, "wb");
-    cr_assert_not_null(f, "cannot create %s", path);
-    cr_assert_eq(fwrite(data, 1, n, f), n);
-    fclose(f);
-}
-
-static void put(const char *rel, const char *text)
-{
-    put_n(rel, text, strlen(text));
-}
-
 /* Copies a fixture license file to root/rel. */
 static void put_fixture(const char *rel, const char *fixture)
 {
-    char path[PATH_MAX], buf[1 << 15];
-    FILE *f;
+    char path[PATH_MAX];
     size_t n;
+    char *text;
     snprintf(path, sizeof path, "fixtures/licenses/%s", fixture);
-    f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s (run from the repository root)", path);
-    n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    put_n(rel, buf, n);
+    text = pv_test_read_file(path, &n);
+    pv_test_put(rel, text, n);
+    free(text);
 }
 
 /* Lists root with opts and returns the rc; the list is the caller's. */
@@ -121,16 +75,16 @@ Test(files, entries_sorted_by_rel_with_sizes_and_mtimes)
     pv_file_list l;
     pv_err err;
 
-    put("b.c", "int b;\n");
-    put("a/z.c", "int z;\n");
-    put("a-b.txt", "dash\n");
-    put("A.md", "# A\n");
-    put("a/b/c.txt", "deep\n");
-    cr_assert_eq(utimensat(AT_FDCWD, at("a/z.c"), times, 0), 0);
+    pv_test_put_str("b.c", "int b;\n");
+    pv_test_put_str("a/z.c", "int z;\n");
+    pv_test_put_str("a-b.txt", "dash\n");
+    pv_test_put_str("A.md", "# A\n");
+    pv_test_put_str("a/b/c.txt", "deep\n");
+    cr_assert_eq(utimensat(AT_FDCWD, pv_test_path("a/z.c"), times, 0), 0);
     cr_assert_eq(list(NULL, &l, &err), 0, "%s", err.msg);
     /* strcmp order: '-' (0x2d) sorts before '/' (0x2f), capitals before small letters */
     expect_rels(&l, want, 5);
-    cr_expect_str_eq(find(&l, "a/z.c")->path, at("a/z.c"));
+    cr_expect_str_eq(find(&l, "a/z.c")->path, pv_test_path("a/z.c"));
     cr_expect_eq(find(&l, "a/z.c")->size, 7);
     cr_expect_eq(find(&l, "a/z.c")->mtime, 1000000000);
     cr_expect_eq(l.total_bytes, 7 + 7 + 5 + 4 + 5);
@@ -146,12 +100,12 @@ Test(files, root_spelling_does_not_change_rel)
     pv_err err;
     char slash[PATH_MAX + 1];
 
-    put("x/y.c", "y\n");
+    pv_test_put_str("x/y.c", "y\n");
     snprintf(slash, sizeof slash, "%s/", root);
     cr_assert_eq(pv_files__list(slash, NULL, &l, &err), 0, "%s", err.msg);
     cr_assert_eq(l.n, 1);
     cr_expect_str_eq(l.v[0].rel, "x/y.c");
-    cr_expect_str_eq(l.v[0].path, at("x/y.c"));
+    cr_expect_str_eq(l.v[0].path, pv_test_path("x/y.c"));
     pv_files__list_free(&l);
 
     cr_assert_eq(chdir(root), 0);
@@ -168,12 +122,12 @@ Test(files, git_folders_skipped_and_counted)
     pv_file_list l;
     pv_err err;
 
-    put(".git/HEAD", "ref: refs/heads/main\n");
-    put(".git/objects/ab/cdef", "blob");
-    put(".gitignore", "*.o\n");
-    put("sub/.git/config", "[core]\n");
-    put("sub/a.c", "a\n");
-    put("top.c", "t\n");
+    pv_test_put_str(".git/HEAD", "ref: refs/heads/main\n");
+    pv_test_put_str(".git/objects/ab/cdef", "blob");
+    pv_test_put_str(".gitignore", "*.o\n");
+    pv_test_put_str("sub/.git/config", "[core]\n");
+    pv_test_put_str("sub/a.c", "a\n");
+    pv_test_put_str("top.c", "t\n");
     cr_assert_eq(list(NULL, &l, &err), 0, "%s", err.msg);
     expect_rels(&l, want, 3);
     cr_expect_eq(l.skipped_git, 2);
@@ -187,8 +141,8 @@ Test(files, large_files_skipped_and_counted)
     pv_file_list l;
     pv_err err;
 
-    put("ten.txt", "0123456789");
-    put("eleven.txt", "0123456789A");
+    pv_test_put_str("ten.txt", "0123456789");
+    pv_test_put_str("eleven.txt", "0123456789A");
     cr_assert_eq(list(&o, &l, &err), 0, "%s", err.msg);
     expect_rels(&l, want, 1);
     cr_expect_eq(l.skipped_large, 1);
@@ -210,12 +164,12 @@ Test(files, exclude_pattern_on_files)
     pv_file_list l;
     pv_err err;
 
-    put("a/app.js", "app();\n");
-    put("a/app.min.js", "app();");
-    put("b/c/lib.min.js", "lib();");
-    put("min.js.txt", "not minified\n");
-    put("build.log", "log\n");
-    put("d/build.log", "log\n");
+    pv_test_put_str("a/app.js", "app();\n");
+    pv_test_put_str("a/app.min.js", "app();");
+    pv_test_put_str("b/c/lib.min.js", "lib();");
+    pv_test_put_str("min.js.txt", "not minified\n");
+    pv_test_put_str("build.log", "log\n");
+    pv_test_put_str("d/build.log", "log\n");
     cr_assert_eq(list(&o, &l, &err), 0, "%s", err.msg);
     expect_rels(&l, want, 2);
     cr_expect_eq(l.skipped_excluded, 4);
@@ -231,14 +185,14 @@ Test(files, exclude_pattern_on_folders)
     pv_file_list l;
     pv_err err;
 
-    put("vendor/a.c", "a\n");
-    put("vendor/b.c", "b\n");
-    put("vendor/deep/c.c", "c\n");
-    put("vendored.c", "v\n");
-    put("src/main.c", "m\n");
-    put("src/vendor.c", "v\n");
-    put("src/node_modules/x/index.js", "x\n");
-    put("src/node_modules/y.js", "y\n");
+    pv_test_put_str("vendor/a.c", "a\n");
+    pv_test_put_str("vendor/b.c", "b\n");
+    pv_test_put_str("vendor/deep/c.c", "c\n");
+    pv_test_put_str("vendored.c", "v\n");
+    pv_test_put_str("src/main.c", "m\n");
+    pv_test_put_str("src/vendor.c", "v\n");
+    pv_test_put_str("src/node_modules/x/index.js", "x\n");
+    pv_test_put_str("src/node_modules/y.js", "y\n");
     cr_assert_eq(list(&o, &l, &err), 0, "%s", err.msg);
     expect_rels(&l, want, 3);
     cr_expect_eq(l.skipped_excluded, 2);
@@ -252,7 +206,7 @@ Test(files, bad_exclude_pattern_is_einval_with_pcre2_message)
     pv_file_list l;
     pv_err err;
 
-    put("a.c", "a\n");
+    pv_test_put_str("a.c", "a\n");
     cr_expect_eq(list(&o, &l, &err), PV_EINVAL);
     cr_expect_eq(err.code, PV_EINVAL);
     cr_expect_str_eq(err.msg, "bad --exclude pattern '(': missing closing parenthesis at offset 1");
@@ -268,8 +222,8 @@ Test(files, non_utf8_file_name_is_listed_and_matched_safely)
     pv_file_list l;
     pv_err err;
 
-    put("caf\xe9.txt", "latin-1 name\n");
-    put("caf\xc3\xa9.txt", "utf-8 name\n");
+    pv_test_put_str("caf\xe9.txt", "latin-1 name\n");
+    pv_test_put_str("caf\xc3\xa9.txt", "utf-8 name\n");
     cr_assert_eq(list(&o, &l, &err), 0, "%s", err.msg);
     cr_assert_eq(l.n, 1);
     cr_expect_str_eq(l.v[0].rel, "caf\xe9.txt");
@@ -283,15 +237,15 @@ Test(files, license_inherited_from_parent_folders)
     pv_err err;
 
     put_fixture("LICENSE", "mmcdole__gofeed__LICENSE");
-    put("src/a.c", "a\n");
-    put("src/deep/er/b.c", "b\n");
+    pv_test_put_str("src/a.c", "a\n");
+    pv_test_put_str("src/deep/er/b.c", "b\n");
     put_fixture("third_party/lib/COPYING", "rust-syndication__rss__LICENSE-APACHE");
-    put("third_party/lib/x.c", "x\n");
-    put("third_party/lib/sub/y.c", "y\n");
-    put("third_party/readme.txt", "r\n");
+    pv_test_put_str("third_party/lib/x.c", "x\n");
+    pv_test_put_str("third_party/lib/sub/y.c", "y\n");
+    pv_test_put_str("third_party/readme.txt", "r\n");
     /* a license file that names no known license: its folder's license is unknown */
-    put("docs/LICENSE.md", "All rights reserved. Ask us before you copy anything.\n");
-    put("docs/guide.md", "g\n");
+    pv_test_put_str("docs/LICENSE.md", "All rights reserved. Ask us before you copy anything.\n");
+    pv_test_put_str("docs/guide.md", "g\n");
     cr_assert_eq(list(NULL, &l, &err), 0, "%s", err.msg);
     cr_assert_eq(l.n, 9);
     cr_expect_str_eq(find(&l, "LICENSE")->dir_license, "MIT");
@@ -314,8 +268,8 @@ Test(files, dual_license_joined_with_or)
 
     put_fixture("LICENSE-MIT", "rust-syndication__rss__LICENSE-MIT");
     put_fixture("license-apache", "rust-syndication__rss__LICENSE-APACHE");
-    put("src/lib.rs", "fn f() {}\n");
-    put("src/main.rs", "fn main() {}\n");
+    pv_test_put_str("src/lib.rs", "fn f() {}\n");
+    pv_test_put_str("src/main.rs", "fn main() {}\n");
     cr_assert_eq(list(&o, &l, &err), 0, "%s", err.msg);
     cr_assert_eq(l.n, 3);
     cr_expect_eq(l.skipped_excluded, 1);
@@ -332,11 +286,11 @@ Test(files, symlinks_not_followed)
     pv_file_list l;
     pv_err err;
 
-    put("real/f.c", "f\n");
-    cr_assert_eq(symlink("f.c", at("real/link.c")), 0);
-    cr_assert_eq(symlink("real", at("dirlink")), 0);
-    cr_assert_eq(symlink("..", at("real/loop")), 0);
-    cr_assert_eq(symlink("/nonexistent", at("dangling")), 0);
+    pv_test_put_str("real/f.c", "f\n");
+    cr_assert_eq(symlink("f.c", pv_test_path("real/link.c")), 0);
+    cr_assert_eq(symlink("real", pv_test_path("dirlink")), 0);
+    cr_assert_eq(symlink("..", pv_test_path("real/loop")), 0);
+    cr_assert_eq(symlink("/nonexistent", pv_test_path("dangling")), 0);
     cr_assert_eq(list(NULL, &l, &err), 0, "%s", err.msg);
     expect_rels(&l, want, 1);
     cr_expect_eq(l.skipped_large + l.skipped_excluded + l.skipped_unreadable + l.skipped_git, 0);
@@ -388,11 +342,11 @@ Test(files, unreadable_file_reported_counted_and_strict_error)
     pv_err err;
     char msg[PATH_MAX + 64];
 
-    put("ok.c", "ok\n");
-    put("secret.c", "s\n");
-    cr_assert_eq(chmod(at("secret.c"), 0), 0);
-    cannot_read_or_skip(at("secret.c"));
-    snprintf(msg, sizeof msg, "%s: cannot read: Permission denied", at("secret.c"));
+    pv_test_put_str("ok.c", "ok\n");
+    pv_test_put_str("secret.c", "s\n");
+    cr_assert_eq(chmod(pv_test_path("secret.c"), 0), 0);
+    cannot_read_or_skip(pv_test_path("secret.c"));
+    snprintf(msg, sizeof msg, "%s: cannot read: Permission denied", pv_test_path("secret.c"));
 
     o.diag = collect;
     o.ctx = &d;
@@ -421,11 +375,11 @@ Test(files, unreadable_folder_reported_and_counted)
     pv_err err;
     char msg[PATH_MAX + 64];
 
-    put("open/a.c", "a\n");
-    put("closed/b.c", "b\n");
-    cr_assert_eq(chmod(at("closed"), 0), 0);
-    cannot_read_or_skip(at("closed"));
-    snprintf(msg, sizeof msg, "%s: cannot read: Permission denied", at("closed"));
+    pv_test_put_str("open/a.c", "a\n");
+    pv_test_put_str("closed/b.c", "b\n");
+    cr_assert_eq(chmod(pv_test_path("closed"), 0), 0);
+    cannot_read_or_skip(pv_test_path("closed"));
+    snprintf(msg, sizeof msg, "%s: cannot read: Permission denied", pv_test_path("closed"));
 
     o.diag = collect;
     o.ctx = &d;
@@ -454,11 +408,11 @@ Test(files, single_file_root)
     pv_err err;
 
     put_fixture("LICENSE", "mmcdole__gofeed__LICENSE");
-    put("dir/one.py", "print(1)\n");
-    cr_assert_eq(pv_files__list(at("dir/one.py"), NULL, &l, &err), 0, "%s", err.msg);
+    pv_test_put_str("dir/one.py", "print(1)\n");
+    cr_assert_eq(pv_files__list(pv_test_path("dir/one.py"), NULL, &l, &err), 0, "%s", err.msg);
     cr_assert_eq(l.n, 1);
     cr_expect_str_eq(l.v[0].rel, "one.py");
-    cr_expect_str_eq(l.v[0].path, at("dir/one.py"));
+    cr_expect_str_eq(l.v[0].path, pv_test_path("dir/one.py"));
     cr_expect_eq(l.v[0].size, 9);
     cr_expect_eq(l.total_bytes, 9);
     cr_expect_null(l.v[0].dir_license);
@@ -471,11 +425,11 @@ Test(files, lists_append)
     pv_file_list l = {0};
     pv_err err;
 
-    put("one/b.c", "b\n");
-    put("one/a.c", "a\n");
-    put("two/c.c", "c\n");
-    cr_assert_eq(pv_files__list(at("two"), NULL, &l, &err), 0, "%s", err.msg);
-    cr_assert_eq(pv_files__list(at("one"), NULL, &l, &err), 0, "%s", err.msg);
+    pv_test_put_str("one/b.c", "b\n");
+    pv_test_put_str("one/a.c", "a\n");
+    pv_test_put_str("two/c.c", "c\n");
+    cr_assert_eq(pv_files__list(pv_test_path("two"), NULL, &l, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_files__list(pv_test_path("one"), NULL, &l, &err), 0, "%s", err.msg);
     cr_assert_eq(l.n, 3);
     cr_expect_str_eq(l.v[0].rel, "c.c");
     cr_expect_str_eq(l.v[1].rel, "a.c");
@@ -489,7 +443,7 @@ static int load(const char *rel, char **buf, size_t *len, pv_err *err)
 {
     pv_file_list l = {0};
     int rc;
-    cr_assert_eq(pv_files__list(at(rel), NULL, &l, err), 0, "%s", err->msg);
+    cr_assert_eq(pv_files__list(pv_test_path(rel), NULL, &l, err), 0, "%s", err->msg);
     cr_assert_eq(l.n, 1);
     rc = pv_files__load(&l.v[0], buf, len, err);
     pv_files__list_free(&l);
@@ -502,14 +456,14 @@ Test(files, load_text_nul_terminated)
     size_t len;
     pv_err err;
 
-    put("t.c", "int main(void)\n{\n    return 0;\n}\n");
+    pv_test_put_str("t.c", "int main(void)\n{\n    return 0;\n}\n");
     cr_assert_eq(load("t.c", &buf, &len, &err), 0, "%s", err.msg);
     cr_expect_eq(len, 33);
     cr_expect_eq(buf[len], '\0');
     cr_expect_str_eq(buf, "int main(void)\n{\n    return 0;\n}\n");
     free(buf);
 
-    put("empty.txt", "");
+    pv_test_put_str("empty.txt", "");
     cr_assert_eq(load("empty.txt", &buf, &len, &err), 0, "%s", err.msg);
     cr_expect_eq(len, 0);
     cr_expect_eq(buf[0], '\0');
@@ -524,8 +478,8 @@ Test(files, load_binary_skipped)
     pv_err err;
     char msg[PATH_MAX + 32];
 
-    put_n("logo.png", png, sizeof png);
-    snprintf(msg, sizeof msg, "%s: skipped: binary", at("logo.png"));
+    pv_test_put("logo.png", png, sizeof png);
+    snprintf(msg, sizeof msg, "%s: skipped: binary", pv_test_path("logo.png"));
     cr_expect_eq(load("logo.png", &buf, &len, &err), PV_ESKIP);
     cr_expect_str_eq(err.msg, msg);
     cr_expect_null(buf);
@@ -542,13 +496,13 @@ Test(files, load_nul_after_8k_is_text)
 
     memset(text, 'a', sizeof text);
     text[8192 + 10] = '\0';
-    put_n("late.txt", text, sizeof text);
+    pv_test_put("late.txt", text, sizeof text);
     cr_assert_eq(load("late.txt", &buf, &len, &err), 0, "%s", err.msg);
     cr_expect_eq(len, sizeof text);
     free(buf);
 
     text[8191] = '\0';
-    put_n("early.txt", text, sizeof text);
+    pv_test_put("early.txt", text, sizeof text);
     cr_expect_eq(load("early.txt", &buf, &len, &err), PV_ESKIP);
 }
 
@@ -563,20 +517,20 @@ Test(files, load_invalid_utf8_threshold)
     memset(text, 'e', sizeof text);
     for (int i = 0; i < 250; i++) /* 25% stray Latin-1 bytes */
         text[i * 4] = (char)0xe9;
-    put_n("latin1.txt", text, sizeof text);
+    pv_test_put("latin1.txt", text, sizeof text);
     cr_assert_eq(load("latin1.txt", &buf, &len, &err), 0, "%s", err.msg);
     cr_expect_eq(len, sizeof text);
     free(buf);
 
     for (int i = 0; i < 350; i++) /* 35% */
         text[i * 2] = (char)0xff;
-    put_n("noise.bin", text, sizeof text);
+    pv_test_put("noise.bin", text, sizeof text);
     cr_expect_eq(load("noise.bin", &buf, &len, &err), PV_ESKIP);
 
     /* valid multi-byte UTF-8 is not invalid, however much of it there is */
     for (size_t i = 0; i + 3 <= sizeof text; i += 3)
         memcpy(text + i, "\xe6\x97\xa5", 3);
-    put_n("kanji.txt", text, sizeof text - sizeof text % 3);
+    pv_test_put("kanji.txt", text, sizeof text - sizeof text % 3);
     cr_assert_eq(load("kanji.txt", &buf, &len, &err), 0, "%s", err.msg);
     free(buf);
 }
@@ -591,9 +545,9 @@ Test(files, load_reads_to_eof_after_growth_and_reports_missing)
     char msg[PATH_MAX + 64];
     FILE *f;
 
-    put("grow.txt", "short\n");
-    cr_assert_eq(pv_files__list(at("grow.txt"), NULL, &l, &err), 0, "%s", err.msg);
-    f = fopen(at("grow.txt"), "ab");
+    pv_test_put_str("grow.txt", "short\n");
+    cr_assert_eq(pv_files__list(pv_test_path("grow.txt"), NULL, &l, &err), 0, "%s", err.msg);
+    f = fopen(pv_test_path("grow.txt"), "ab");
     cr_assert_not_null(f);
     fputs("and then some more\n", f);
     fclose(f);
@@ -601,8 +555,9 @@ Test(files, load_reads_to_eof_after_growth_and_reports_missing)
     cr_expect_str_eq(buf, "short\nand then some more\n");
     free(buf);
 
-    cr_assert_eq(unlink(at("grow.txt")), 0);
-    snprintf(msg, sizeof msg, "%s: cannot read: No such file or directory", at("grow.txt"));
+    cr_assert_eq(unlink(pv_test_path("grow.txt")), 0);
+    snprintf(msg, sizeof msg, "%s: cannot read: No such file or directory",
+             pv_test_path("grow.txt"));
     cr_expect_eq(pv_files__load(&l.v[0], &buf, &len, &err), PV_EIO);
     cr_expect_str_eq(err.msg, msg);
     pv_files__list_free(&l);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "source.h"
+#include "util.h"
 
 #define RC_ZST "fixtures/reddit/RC_2024-02.sample.ndjson.zst"
 #define RC_PLAIN "fixtures/reddit/RC_2024-02.sample.ndjson"
@@ -23,67 +24,26 @@
 #define DOLMA_ZST "fixtures/datasets/dolma/test.jsonl.zst"
 #define PILE "fixtures/datasets/pile/blns.jsonl.zst"
 
-/* ---- a sink that keeps copies ---------------------------------------------------------- */
+/* ---- the recording sink (tests/util.h) ------------------------------------------------ */
 
-typedef struct kept {
-    char *text;
-    size_t len;
-    char *kind, *locator, *commit, *license, *lang, *name, *id;
-    int64_t date;
-} kept;
-
-typedef struct recorder {
-    kept *v;
-    size_t n, cap;
-    char diag[16][1024];
-    size_t ndiag;
-    size_t fail_after; /* the sink fails on this document (1-based); 0 = never */
-} recorder;
-
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
+static size_t fail_after; /* the sink fails on this document (1-based); 0 = never */
 
 static int keep_doc(void *ctx, const pv_doc_in *d)
 {
-    recorder *r = ctx;
-    kept *k;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 16;
-        r->v = realloc(r->v, r->cap * sizeof *r->v);
-        cr_assert_not_null(r->v);
-    }
-    cr_assert_not_null(d->locator);
-    cr_assert_not_null(d->kind);
-    k = &r->v[r->n++];
-    k->text = malloc(d->len + 1);
-    memcpy(k->text, d->text, d->len);
-    k->text[d->len] = '\0';
-    k->len = d->len;
-    k->kind = strdup(d->kind);
-    k->locator = strdup(d->locator);
-    k->commit = dup_or_null(d->commit);
-    k->license = dup_or_null(d->license);
-    k->lang = dup_or_null(d->lang);
-    k->name = dup_or_null(d->origin.author.name);
-    k->id = dup_or_null(d->origin.author.id);
-    k->date = d->origin.date;
-    if (r->fail_after && r->n == r->fail_after)
+    pv_test_rec *r = ctx;
+    int rc = pv_test_rec_doc(r, d);
+    if (fail_after && r->n == fail_after)
         return PV_EIO;
-    return 0;
+    return rc;
 }
 
 static void keep_diag(void *ctx, pv_severity sev, const char *msg)
 {
-    recorder *r = ctx;
     cr_assert_eq(sev, PV_WARNING);
-    if (r->ndiag < 16)
-        snprintf(r->diag[r->ndiag], sizeof r->diag[0], "%s", msg);
-    r->ndiag++;
+    pv_test_rec_diag(ctx, sev, msg);
 }
 
-static recorder rec;
+static pv_test_rec rec;
 static pv_reader_stats st;
 static pv_err err;
 
@@ -109,7 +69,7 @@ static int read_preset(const char *path, const char *preset)
 }
 
 /* The document whose locator is loc. */
-static const kept *by_locator(const char *loc)
+static const pv_test_doc *by_locator(const char *loc)
 {
     size_t i;
     for (i = 0; i < rec.n; i++)
@@ -119,91 +79,35 @@ static const kept *by_locator(const char *loc)
     return NULL;
 }
 
-/* Frees what rec kept and empties it. */
+/* Empties rec (what it kept is freed after the test). */
 static void forget(void)
 {
-    size_t i;
-    for (i = 0; i < rec.n; i++) {
-        kept *k = &rec.v[i];
-        free(k->text);
-        free(k->kind);
-        free(k->locator);
-        free(k->commit);
-        free(k->license);
-        free(k->lang);
-        free(k->name);
-        free(k->id);
-    }
-    free(rec.v);
     memset(&rec, 0, sizeof rec);
 }
 
-static char dir[64];
+static const char *dir;
 
 static void setup(void)
 {
     memset(&rec, 0, sizeof rec);
     memset(&st, 0, sizeof st);
     memset(&err, 0, sizeof err);
-    strcpy(dir, "/tmp/pv_jsonl_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    dir = pv_test_tmpdir("pv_jsonl_");
 }
 
 static void teardown(void)
 {
-    char cmd[128];
-    forget();
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    pv_test_free_kept();
+    cr_assert_eq(pv_test_rmtree(dir), 0);
 }
 
 TestSuite(jsonl, .init = setup, .fini = teardown);
-
-static const char *at(const char *name)
-{
-    static char buf[16][256]; /* a few paths stay valid at once */
-    static int next;
-    char *p = buf[next++ % 16];
-    snprintf(p, 256, "%s/%s", dir, name);
-    return p;
-}
-
-static const char *put(const char *name, const void *data, size_t n)
-{
-    const char *path = at(name);
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(data, 1, n, f), n);
-    cr_assert_eq(fclose(f), 0);
-    return path;
-}
-
-static const char *put_str(const char *name, const char *s)
-{
-    return put(name, s, strlen(s));
-}
-
-static unsigned char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *p;
-    long sz;
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    p = malloc((size_t)sz + 1);
-    cr_assert_eq(fread(p, 1, (size_t)sz, f), (size_t)sz);
-    fclose(f);
-    *n = (size_t)sz;
-    return p;
-}
 
 /* ---- Reddit ---------------------------------------------------------------------------- */
 
 Test(jsonl, reddit_comments_from_zstd_with_long_window)
 {
-    const kept *k;
+    const pv_test_doc *k;
     cr_assert_eq(read_with(RC_ZST, NULL), 0, "%s", err.msg);
     cr_assert_eq(st.records, 27);
     cr_assert_eq(st.documents, 23);
@@ -227,7 +131,7 @@ Test(jsonl, reddit_comments_from_zstd_with_long_window)
 
 Test(jsonl, reddit_comment_without_permalink_gets_one_built)
 {
-    const kept *k;
+    const pv_test_doc *k;
     cr_assert_eq(read_preset(RC_PLAIN, "reddit"), 0, "%s", err.msg);
     /* 2009 comment: created_utc is a string, no permalink, "&gt;" escapes in the body */
     k = by_locator("https://www.reddit.com/r/atheism/comments/9fyq4/_/c0cmuoo/");
@@ -244,7 +148,7 @@ Test(jsonl, reddit_comment_without_permalink_gets_one_built)
 
 Test(jsonl, reddit_deleted_author_gets_no_credit_and_removed_bodies_are_skipped)
 {
-    const kept *k;
+    const pv_test_doc *k;
     size_t i;
     cr_assert_eq(read_with(RC_PLAIN, NULL), 0, "%s", err.msg);
     k = by_locator("https://www.reddit.com/r/reddit.com/comments/17869/_/c15/");
@@ -262,7 +166,7 @@ Test(jsonl, reddit_deleted_author_gets_no_credit_and_removed_bodies_are_skipped)
 
 Test(jsonl, reddit_submissions_title_and_selftext)
 {
-    const kept *k;
+    const pv_test_doc *k;
     cr_assert_eq(read_with(RS_ZST, NULL), 0, "%s", err.msg);
     cr_assert_eq(st.records, 31);
     cr_assert_eq(st.documents, 31);
@@ -300,7 +204,7 @@ Test(jsonl, reddit_submissions_title_and_selftext)
 
 Test(jsonl, reddit_submission_permalink_built_when_missing)
 {
-    const char *p = put_str(
+    const char *p = pv_test_put_str(
         "RS.ndjson",
         "{\"author\":\"[removed]\",\"subreddit\":\"test\",\"id\":\"abc12\",\"title\":"
         "\"Hello &lt;world&gt; & co &amp\",\"selftext\":\"\",\"created_utc\":\"1700000000.5\"}\n");
@@ -316,7 +220,7 @@ Test(jsonl, reddit_submission_permalink_built_when_missing)
 
 Test(jsonl, the_stack_v1_layout)
 {
-    const kept *k;
+    const pv_test_doc *k;
     cr_assert_eq(read_with(STACK_V1, NULL), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 3);
     k = &rec.v[0];
@@ -337,7 +241,7 @@ Test(jsonl, the_stack_v1_layout)
 
 Test(jsonl, the_stack_v2_layout)
 {
-    const kept *k;
+    const pv_test_doc *k;
     cr_assert_eq(read_preset(STACK_V2, "the-stack"), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 3);
     k = &rec.v[1];
@@ -356,12 +260,12 @@ Test(jsonl, the_stack_v2_layout)
 
 Test(jsonl, the_stack_without_commit_is_repo_colon_path)
 {
-    const char *p =
-        put_str("s.jsonl",
-                "{\"hexsha\":\"0123\",\"max_stars_repo_path\":\"src/x.py\",\"max_stars_repo_name\":"
-                "\"o/r\",\"max_stars_repo_licenses\":[\"mit\",\"BSD-3-Clause\"],\"content\":"
-                "\"print(1)\\n\"}\n{\"hexsha\":\"4567\",\"content\":\"y\"}\n{\"hexsha\":\"89\","
-                "\"content\":null}\n");
+    const char *p = pv_test_put_str(
+        "s.jsonl",
+        "{\"hexsha\":\"0123\",\"max_stars_repo_path\":\"src/x.py\",\"max_stars_repo_name\":"
+        "\"o/r\",\"max_stars_repo_licenses\":[\"mit\",\"BSD-3-Clause\"],\"content\":"
+        "\"print(1)\\n\"}\n{\"hexsha\":\"4567\",\"content\":\"y\"}\n{\"hexsha\":\"89\","
+        "\"content\":null}\n");
     cr_assert_eq(read_with(p, NULL), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 2);
     cr_assert_str_eq(rec.v[0].locator, "o/r:src/x.py");
@@ -375,7 +279,7 @@ Test(jsonl, the_stack_without_commit_is_repo_colon_path)
 
 Test(jsonl, dolma_documents_gzip)
 {
-    const kept *k;
+    const pv_test_doc *k;
     cr_assert_eq(read_with(DOLMA_DOCS, NULL), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 10);
     cr_assert_eq(st.bytes_in, 25985);
@@ -392,7 +296,7 @@ Test(jsonl, dolma_documents_gzip)
 
 Test(jsonl, dolma_ccnet_layout)
 {
-    const kept *k;
+    const pv_test_doc *k;
     cr_assert_eq(read_preset(DOLMA_CC, "dolma"), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 10);
     k = &rec.v[0];
@@ -406,7 +310,7 @@ Test(jsonl, dolma_ccnet_layout)
 
 Test(jsonl, pile_text_paragraphs_and_file_line_locators)
 {
-    const kept *k;
+    const pv_test_doc *k;
     cr_assert_eq(read_with(PILE, NULL), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 4);
     k = &rec.v[1];
@@ -422,18 +326,18 @@ Test(jsonl, pile_text_paragraphs_and_file_line_locators)
 
 Test(jsonl, redpajama_meta_url_timestamp_and_github_subset)
 {
-    const char *p =
-        put_str("rp.jsonl",
-                "{\"text\":\"Alan Turing was an English mathematician.\",\"meta\":{\"timestamp\":"
-                "\"2023-03-20T00:00:00\",\"url\":\"https://en.wikipedia.org/wiki/"
-                "Alan_Turing\",\"language\":"
-                "\"en\",\"title\":\"Alan Turing\"}}\n"
-                "{\"text\":\"int main(void) { return 0; }\\n\",\"meta\":{\"content_hash\":\"ab\","
-                "\"timestamp\":\"\",\"source\":\"github\",\"repo_name\":\"o/r\",\"ref\":\"refs/"
-                "heads/main\","
-                "\"path\":\"src/main.c\",\"license\":\"apache-2.0\",\"language\":\"C\"}}\n"
-                "{\"text\":\"slim\",\"meta\":\"{\\\"redpajama_set_name\\\": \\\"RedPajamaC4\\\", "
-                "\\\"url\\\": \\\"https://c4.example/x\\\"}\"}\n");
+    const char *p = pv_test_put_str(
+        "rp.jsonl",
+        "{\"text\":\"Alan Turing was an English mathematician.\",\"meta\":{\"timestamp\":"
+        "\"2023-03-20T00:00:00\",\"url\":\"https://en.wikipedia.org/wiki/"
+        "Alan_Turing\",\"language\":"
+        "\"en\",\"title\":\"Alan Turing\"}}\n"
+        "{\"text\":\"int main(void) { return 0; }\\n\",\"meta\":{\"content_hash\":\"ab\","
+        "\"timestamp\":\"\",\"source\":\"github\",\"repo_name\":\"o/r\",\"ref\":\"refs/"
+        "heads/main\","
+        "\"path\":\"src/main.c\",\"license\":\"apache-2.0\",\"language\":\"C\"}}\n"
+        "{\"text\":\"slim\",\"meta\":\"{\\\"redpajama_set_name\\\": \\\"RedPajamaC4\\\", "
+        "\\\"url\\\": \\\"https://c4.example/x\\\"}\"}\n");
     cr_assert_eq(read_preset(p, "redpajama"), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 3);
     cr_assert_str_eq(rec.v[0].locator, "https://en.wikipedia.org/wiki/Alan_Turing");
@@ -494,8 +398,8 @@ Test(jsonl, generic_license_and_millisecond_dates)
 {
     pv_reader_opts o;
     const char *p =
-        put_str("g.jsonl", "{\"doc\":{\"body\":\"hello there\",\"lic\":[\"CC-BY-SA-4.0\"]},"
-                           "\"ts\":1700000000123,\"url\":\"https://ex.org/1\"}\n");
+        pv_test_put_str("g.jsonl", "{\"doc\":{\"body\":\"hello there\",\"lic\":[\"CC-BY-SA-4.0\"]},"
+                                   "\"ts\":1700000000123,\"url\":\"https://ex.org/1\"}\n");
     memset(&o, 0, sizeof o);
     o.fields = "text=doc.body,license=doc.lic,date=ts";
     cr_assert_eq(read_with(p, &o), 0, "%s", err.msg);
@@ -530,18 +434,18 @@ Test(jsonl, bad_options_are_einval)
 Test(jsonl, invalid_json_line_is_bad_and_reading_goes_on)
 {
     char want[512];
-    const char *p = put_str("bad.jsonl", "{\"text\":\"one\"}\n"
-                                         "{\"text\":\"two\n"
-                                         "{\"text\": \"three\"} garbage\n"
-                                         "[1,2]\n"
-                                         "{\"text\":5}\n"
-                                         "{\"text\":\"seven\", \"x\": [1, \n"
-                                         "{\"text\":\"bad \\q escape\"}\n"
-                                         "{\"text\":\"eight\"}\n");
+    const char *p = pv_test_put_str("bad.jsonl", "{\"text\":\"one\"}\n"
+                                                 "{\"text\":\"two\n"
+                                                 "{\"text\": \"three\"} garbage\n"
+                                                 "[1,2]\n"
+                                                 "{\"text\":5}\n"
+                                                 "{\"text\":\"seven\", \"x\": [1, \n"
+                                                 "{\"text\":\"bad \\q escape\"}\n"
+                                                 "{\"text\":\"eight\"}\n");
     cr_assert_eq(read_with(p, NULL), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 2);
     cr_assert_str_eq(rec.v[1].text, "eight");
-    cr_assert_str_eq(rec.v[1].locator, at("bad.jsonl:8"));
+    cr_assert_str_eq(rec.v[1].locator, pv_test_path("bad.jsonl:8"));
     cr_assert_eq(st.records, 8);
     cr_assert_eq(st.documents, 2);
     cr_assert_eq(st.bad, 6);
@@ -565,7 +469,7 @@ Test(jsonl, strict_stops_at_the_first_bad_record)
     pv_reader_opts o;
     char want[512];
     const char *p =
-        put_str("strict.jsonl", "{\"text\":\"one\"}\n{\"text\":}\n{\"text\":\"three\"}\n");
+        pv_test_put_str("strict.jsonl", "{\"text\":\"one\"}\n{\"text\":}\n{\"text\":\"three\"}\n");
     memset(&o, 0, sizeof o);
     o.strict = 1;
     cr_assert_eq(read_with(p, &o), PV_EFORMAT);
@@ -577,7 +481,7 @@ Test(jsonl, strict_stops_at_the_first_bad_record)
 
 Test(jsonl, invalid_utf8_passes_through)
 {
-    const char *p = put_str("u.jsonl", "{\"text\":\"caf\xE9 \xFF\xFE ok\"}\n");
+    const char *p = pv_test_put_str("u.jsonl", "{\"text\":\"caf\xE9 \xFF\xFE ok\"}\n");
     cr_assert_eq(read_with(p, NULL), 0, "%s", err.msg);
     cr_assert_eq(st.bad, 0);
     cr_assert_eq(rec.n, 1);
@@ -586,10 +490,10 @@ Test(jsonl, invalid_utf8_passes_through)
 
 Test(jsonl, nul_escape_and_lone_surrogates_become_replacement_characters)
 {
-    const char *p =
-        put_str("s.jsonl", "{\"text\":\"a\\u0000b\"}\n"
-                           "{\"text\":\"hi \\ud800 there\"}\n"
-                           "{\"text\":\"lo \\udc00\\ud83d\\ude00 \\\\u0000 end\\ud83d\"}\n");
+    const char *p = pv_test_put_str(
+        "s.jsonl", "{\"text\":\"a\\u0000b\"}\n"
+                   "{\"text\":\"hi \\ud800 there\"}\n"
+                   "{\"text\":\"lo \\udc00\\ud83d\\ude00 \\\\u0000 end\\ud83d\"}\n");
     cr_assert_eq(read_with(p, NULL), 0, "%s", err.msg);
     cr_assert_eq(st.bad, 0);
     cr_assert_eq(rec.n, 3);
@@ -605,7 +509,7 @@ Test(jsonl, nul_escape_and_lone_surrogates_become_replacement_characters)
 Test(jsonl, raw_nul_byte_becomes_a_replacement_character)
 {
     const char line[] = "{\"text\":\"x\0y\"}\n";
-    const char *p = put("n.jsonl", line, sizeof line - 1);
+    const char *p = pv_test_put("n.jsonl", line, sizeof line - 1);
     cr_assert_eq(read_with(p, NULL), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 1);
     cr_assert_str_eq(rec.v[0].text, "x\xEF\xBF\xBDy");
@@ -613,33 +517,34 @@ Test(jsonl, raw_nul_byte_becomes_a_replacement_character)
 
 Test(jsonl, bom_blank_lines_crlf_and_last_line_without_newline)
 {
-    const char *p = put_str("b.jsonl", "\xEF\xBB\xBF{\"text\":\"first\"}\r\n"
-                                       "\r\n"
-                                       "   \n"
-                                       "{\"text\":\"second\"}\r\n"
-                                       "\n"
-                                       "{\"text\":\"last\"}");
+    const char *p = pv_test_put_str("b.jsonl", "\xEF\xBB\xBF{\"text\":\"first\"}\r\n"
+                                               "\r\n"
+                                               "   \n"
+                                               "{\"text\":\"second\"}\r\n"
+                                               "\n"
+                                               "{\"text\":\"last\"}");
     cr_assert_eq(read_with(p, NULL), 0, "%s", err.msg);
     cr_assert_eq(st.records, 3); /* blank lines are not records */
     cr_assert_eq(st.bad, 0);
     cr_assert_eq(rec.n, 3);
     cr_assert_str_eq(rec.v[0].text, "first");
-    cr_assert_str_eq(rec.v[1].locator, at("b.jsonl:4"));
+    cr_assert_str_eq(rec.v[1].locator, pv_test_path("b.jsonl:4"));
     cr_assert_str_eq(rec.v[2].text, "last");
-    cr_assert_str_eq(rec.v[2].locator, at("b.jsonl:6"));
+    cr_assert_str_eq(rec.v[2].locator, pv_test_path("b.jsonl:6"));
 }
 
 Test(jsonl, json_array_file_is_a_clear_error)
 {
     char want[512];
-    const char *p = put_str("a.json", "[\n  {\"text\": \"one\"},\n  {\"text\": \"two\"}\n]\n");
+    const char *p =
+        pv_test_put_str("a.json", "[\n  {\"text\": \"one\"},\n  {\"text\": \"two\"}\n]\n");
     cr_assert_eq(read_with(p, NULL), PV_EFORMAT);
     snprintf(want, sizeof want,
              "'%s' is one JSON array, not JSON lines (one object per line); convert it with: "
              "jq -c '.[]'",
              p);
     cr_assert_str_eq(err.msg, want);
-    p = put_str("b.json", "{\n  \"text\": \"one\"\n}\n");
+    p = pv_test_put_str("b.json", "{\n  \"text\": \"one\"\n}\n");
     cr_assert_eq(read_with(p, NULL), PV_EFORMAT);
     cr_assert(strstr(err.msg, "is one pretty-printed JSON document") != NULL, "%s", err.msg);
     cr_assert_eq(rec.n, 0);
@@ -650,7 +555,7 @@ Test(jsonl, empty_text_and_large_documents_are_skipped_and_counted)
     pv_reader_opts o;
     static char line[4096];
     FILE *f;
-    const char *p = at("big.jsonl");
+    const char *p = pv_test_path("big.jsonl");
     memset(&o, 0, sizeof o);
     o.max_doc_size = 100;
     f = fopen(p, "wb");
@@ -674,7 +579,7 @@ Test(jsonl, line_over_the_limit_is_skipped_and_said_once)
 {
     pv_reader_opts o;
     char want[512];
-    const char *p = at("long.jsonl");
+    const char *p = pv_test_path("long.jsonl");
     FILE *f = fopen(p, "wb");
     size_t i;
     memset(&o, 0, sizeof o);
@@ -687,7 +592,7 @@ Test(jsonl, line_over_the_limit_is_skipped_and_said_once)
     cr_assert_eq(read_with(p, &o), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 1);
     cr_assert_str_eq(rec.v[0].text, "after");
-    cr_assert_str_eq(rec.v[0].locator, at("long.jsonl:2"));
+    cr_assert_str_eq(rec.v[0].locator, pv_test_path("long.jsonl:2"));
     cr_assert_eq(st.records, 2);
     cr_assert_eq(st.skipped_large, 1);
     cr_assert_eq(rec.ndiag, 1);
@@ -699,8 +604,8 @@ Test(jsonl, line_over_the_limit_is_skipped_and_said_once)
 Test(jsonl, truncated_gzip_hands_on_records_before_then_names_file_and_offset)
 {
     size_t n;
-    unsigned char *gz = slurp(DOLMA_DOCS, &n);
-    const char *p = put("cut.json.gz", gz, 20000);
+    unsigned char *gz = pv_test_read_file(DOLMA_DOCS, &n);
+    const char *p = pv_test_put("cut.json.gz", gz, 20000);
     char want[512];
     cr_assert_eq(read_with(p, NULL), PV_EFORMAT);
     snprintf(want, sizeof want, "%s: truncated gzip data at byte 20000", p);
@@ -715,8 +620,8 @@ Test(jsonl, truncated_gzip_hands_on_records_before_then_names_file_and_offset)
 Test(jsonl, truncated_zstd_names_file_and_offset)
 {
     size_t n;
-    unsigned char *z = slurp(RC_ZST, &n);
-    const char *p = put("cut.ndjson.zst", z, 4000);
+    unsigned char *z = pv_test_read_file(RC_ZST, &n);
+    const char *p = pv_test_put("cut.ndjson.zst", z, 4000);
     char want[512];
     cr_assert_eq(read_with(p, NULL), PV_EFORMAT);
     snprintf(want, sizeof want, "%s: truncated zstd data at byte 4000", p);
@@ -726,14 +631,14 @@ Test(jsonl, truncated_zstd_names_file_and_offset)
 
 Test(jsonl, sink_error_stops_the_reader)
 {
-    rec.fail_after = 2;
+    fail_after = 2;
     cr_assert_eq(read_with(RC_PLAIN, NULL), PV_EIO);
     cr_assert_eq(rec.n, 2);
 }
 
 Test(jsonl, missing_file_is_eio)
 {
-    cr_assert_eq(read_with(at("none.jsonl"), NULL), PV_EIO);
+    cr_assert_eq(read_with(pv_test_path("none.jsonl"), NULL), PV_EIO);
     cr_assert(strstr(err.msg, "none.jsonl") != NULL, "%s", err.msg);
 }
 
@@ -742,7 +647,7 @@ Test(jsonl, missing_file_is_eio)
 Test(jsonl, sniff_tells_json_lines_from_other_json)
 {
     size_t n;
-    unsigned char *rc = slurp(RC_PLAIN, &n);
+    unsigned char *rc = pv_test_read_file(RC_PLAIN, &n);
     cr_assert_eq(pv_jsonl__sniff((const char *)rc, n < 4096 ? n : 4096), 1);
     cr_assert_eq(pv_jsonl__sniff((const char *)rc, 100), 1); /* first line cut short */
     cr_assert_eq(pv_jsonl__sniff("\xEF\xBB\xBF{\"a\":1}\n{\"a\":2}\n", 20), 1);

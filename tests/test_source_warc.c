@@ -16,6 +16,7 @@
 
 #include "scanner_int.h"
 #include "source.h"
+#include "util.h"
 
 #define FIX "fixtures/warc/"
 #define WHIRLWIND FIX "whirlwind.warc.gz"
@@ -37,72 +38,21 @@
 
 /* ---- a temporary folder for the archives the tests write ---- */
 
-static char dir[64];
+static const char *dir;
 
 static void make_dir(void)
 {
-    strcpy(dir, "/tmp/pv_warc_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    dir = pv_test_tmpdir("pv_warc_");
 }
 
-/* Copies the sink made, freed after each test. */
-static void *kept[1024];
-static size_t nkept;
-
-static void *keep(void *p)
-{
-    cr_assert_not_null(p);
-    cr_assert_lt(nkept, sizeof kept / sizeof kept[0]);
-    kept[nkept++] = p;
-    return p;
-}
-
+/* The sink's copies are kept until here. */
 static void remove_dir(void)
 {
-    char cmd[128];
-    while (nkept > 0)
-        free(kept[--nkept]);
-    if (dir[0]) {
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        cr_assert_eq(system(cmd), 0);
-    }
+    pv_test_free_kept();
+    cr_assert_eq(pv_test_rmtree(dir), 0);
 }
 
 TestSuite(warc, .init = make_dir, .fini = remove_dir);
-
-static const char *at(const char *name)
-{
-    static char buf[4][256];
-    static int next;
-    char *p = buf[next++ % 4];
-    snprintf(p, 256, "%s/%s", dir, name);
-    return p;
-}
-
-static unsigned char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *p;
-    long sz;
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    p = malloc((size_t)sz + 1);
-    cr_assert_not_null(p);
-    cr_assert_eq(fread(p, 1, (size_t)sz, f), (size_t)sz);
-    fclose(f);
-    *n = (size_t)sz;
-    return p;
-}
-
-static void put(const char *path, const void *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(data, 1, n, f), n);
-    cr_assert_eq(fclose(f), 0);
-}
 
 /* ---- a growable byte string to build archives with ---- */
 
@@ -171,19 +121,9 @@ static void response(str *s, const char *uri, const char *headers, const void *b
 /* data compressed as one gzip member (wbits 31), zlib (15) or raw deflate (-15). */
 static str deflated(const void *data, size_t n, int wbits)
 {
-    z_stream z;
     str out = {0};
-    memset(&z, 0, sizeof z);
-    cr_assert_eq(deflateInit2(&z, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    out.cap = deflateBound(&z, (uLong)n) + 1;
-    out.p = malloc(out.cap);
-    z.next_in = (unsigned char *)data;
-    z.avail_in = (uInt)n;
-    z.next_out = (unsigned char *)out.p;
-    z.avail_out = (uInt)out.cap;
-    cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
-    out.n = z.total_out;
-    deflateEnd(&z);
+    out.p = (char *)pv_test_deflate(data, n, wbits, &out.n);
+    out.cap = out.n;
     return out;
 }
 
@@ -202,65 +142,30 @@ static void put_gzip_members(const char *path, const str *s, const size_t *ends,
     cr_assert_eq(fclose(f), 0);
 }
 
-/* ---- a sink that keeps copies of what it gets ---- */
+/* ---- the recording sink (tests/util.h), with what every WARC document must be ---- */
 
-typedef struct doc {
-    char *text, *kind, *locator, *lang, *author, *license;
-    size_t len;
-    int64_t date;
-} doc;
-
-typedef struct got {
-    doc v[64];
-    size_t n;
-    char diag[16][1024];
-    pv_severity sev[16];
-    size_t ndiag;
-    size_t stop_at; /* the sink fails on this document (1-based); 0 = never */
-} got;
-
-static char *dup_or_null(const char *s)
-{
-    return s ? keep(strdup(s)) : NULL;
-}
+static size_t stop_at; /* the sink fails on this document (1-based); 0 = never */
 
 static int on_doc(void *ctx, const pv_doc_in *d)
 {
-    got *g = ctx;
-    doc *c;
-    if (g->stop_at && g->n + 1 == g->stop_at)
+    pv_test_rec *g = ctx;
+    if (stop_at && g->n + 1 == stop_at)
         return PV_EIO;
-    cr_assert_lt(g->n, sizeof g->v / sizeof g->v[0]);
     cr_assert_not_null(d->locator);
-    c = &g->v[g->n++];
-    c->text = keep(malloc(d->len + 1));
-    memcpy(c->text, d->text, d->len);
-    c->text[d->len] = '\0';
-    c->len = d->len;
-    c->kind = keep(strdup(d->kind));
-    c->locator = keep(strdup(d->locator));
-    c->lang = dup_or_null(d->lang);
-    c->author = dup_or_null(d->origin.author.name);
-    c->license = dup_or_null(d->license);
-    c->date = d->origin.date;
     cr_assert_null(d->runs);
     cr_assert_null(d->commit);
-    return 0;
+    return pv_test_rec_doc(g, d);
 }
 
 static void on_diag(void *ctx, pv_severity sev, const char *msg)
 {
-    got *g = ctx;
     cr_assert_null(strchr(msg, '\n'), "a diagnostic is one line: %s", msg);
-    if (g->ndiag < 16) {
-        snprintf(g->diag[g->ndiag], sizeof g->diag[0], "%s", msg);
-        g->sev[g->ndiag] = sev;
-    }
-    g->ndiag++;
+    pv_test_rec_diag(ctx, sev, msg);
 }
 
 /* Reads path with the reader; fills g, st and err; returns the reader's result. */
-static int read_opts(const char *path, pv_reader_opts *o, got *g, pv_reader_stats *st, pv_err *err)
+static int read_opts(const char *path, pv_reader_opts *o, pv_test_rec *g, pv_reader_stats *st,
+                     pv_err *err)
 {
     pv_sink sink;
     memset(&sink, 0, sizeof sink);
@@ -273,7 +178,7 @@ static int read_opts(const char *path, pv_reader_opts *o, got *g, pv_reader_stat
     return pv_warc__read(path, o, &sink, st, err);
 }
 
-static int read_warc(const char *path, got *g, pv_reader_stats *st, pv_err *err)
+static int read_warc(const char *path, pv_test_rec *g, pv_reader_stats *st, pv_err *err)
 {
     pv_reader_opts o;
     memset(&o, 0, sizeof o);
@@ -289,7 +194,7 @@ static void assert_accounted(const pv_reader_stats *st)
                  (unsigned long long)st->bad, (unsigned long long)st->skipped);
 }
 
-static void assert_has(const doc *d, const char *fragment)
+static void assert_has(const pv_test_doc *d, const char *fragment)
 {
     cr_assert_not_null(strstr(d->text, fragment), "\"%s\" not in the text of %s", fragment,
                        d->locator);
@@ -299,7 +204,7 @@ static void assert_has(const doc *d, const char *fragment)
 
 Test(warc, common_crawl_response_is_the_wikipedia_page)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     cr_assert_eq(read_warc(WHIRLWIND, &g, &st, &err), 0, "%s", err.msg);
@@ -315,7 +220,7 @@ Test(warc, common_crawl_response_is_the_wikipedia_page)
     cr_assert_eq(g.v[0].date, ESCOPETE_DATE);
     cr_assert_str_eq(g.v[0].lang, "an"); /* <html lang="an"> */
     cr_assert_null(g.v[0].license);
-    cr_assert_null(g.v[0].author);
+    cr_assert_null(g.v[0].name);
     assert_has(&g.v[0], "Escopete ye un municipio d'a provincia de Guadalachara, en a comunidat "
                         "autonoma de Castiella-La Mancha");
     assert_has(&g.v[0], "Iste articlo ye en proceso de cambio enta la ortografía oficial de "
@@ -330,7 +235,7 @@ Test(warc, common_crawl_response_is_the_wikipedia_page)
 
 Test(warc, wet_conversion_record_gives_the_same_words_as_the_response)
 {
-    got html = {0}, wet = {0};
+    pv_test_rec html = {0}, wet = {0};
     pv_reader_stats st;
     pv_err err;
     pv_tokens a = {0}, b = {0};
@@ -345,7 +250,7 @@ Test(warc, wet_conversion_record_gives_the_same_words_as_the_response)
     cr_assert_str_eq(wet.v[0].locator, ESCOPETE_URL);
     cr_assert_eq(wet.v[0].date, ESCOPETE_DATE);
     cr_assert_str_eq(wet.v[0].lang, "spa"); /* WARC-Identified-Content-Language */
-    cr_assert_null(wet.v[0].author);
+    cr_assert_null(wet.v[0].name);
     cr_assert_eq(wet.v[0].len, 4456); /* the whole block, as written */
     cr_assert(strncmp(wet.v[0].text, "Escopete - Biquipedia, a enciclopedia libre\n", 44) == 0);
     assert_has(&wet.v[0], "A suya población ye de 84 habitants (2007)");
@@ -363,7 +268,7 @@ Test(warc, wet_conversion_record_gives_the_same_words_as_the_response)
 
 Test(warc, wat_metadata_records_are_skipped)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     cr_assert_eq(read_warc(WHIRLWIND_WAT, &g, &st, &err), 0, "%s", err.msg);
@@ -376,7 +281,7 @@ Test(warc, wat_metadata_records_are_skipped)
 
 Test(warc, jwarc_common_crawl_record)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     cr_assert_eq(read_warc(JWARC_CC, &g, &st, &err), 0, "%s", err.msg);
@@ -395,7 +300,7 @@ Test(warc, jwarc_common_crawl_record)
  * give the same document. */
 static void check_example(const char *path, uint64_t size)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     cr_assert_eq(read_warc(path, &g, &st, &err), 0, "%s", err.msg);
@@ -424,7 +329,7 @@ Test(warc, warcio_example_plain_and_gzip_with_gzip_payload)
 
 Test(warc, resource_record_with_html)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     cr_assert_eq(read_warc(RESOURCE, &g, &st, &err), 0, "%s", err.msg);
@@ -438,7 +343,7 @@ Test(warc, resource_record_with_html)
 
 Test(warc, wget_bracketed_target_uri_is_unwrapped)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     cr_assert_eq(read_warc(WGET, &g, &st, &err), 0, "%s", err.msg);
@@ -455,7 +360,7 @@ Test(warc, wget_bracketed_target_uri_is_unwrapped)
 
 Test(warc, target_uri_with_a_space_is_kept_as_written)
 {
-    got g = {0}, h = {0};
+    pv_test_rec g = {0}, h = {0};
     pv_reader_stats st;
     pv_err err;
     str s = {0};
@@ -468,8 +373,8 @@ Test(warc, target_uri_with_a_space_is_kept_as_written)
     /* The same URI on a text resource. */
     record(&s, "resource", "file:///example with spaces.txt", "text/plain", NULL, "spaced out\n",
            11);
-    put(at("space.warc"), s.p, s.n);
-    cr_assert_eq(read_warc(at("space.warc"), &h, &st, &err), 0, "%s", err.msg);
+    pv_test_write_file(pv_test_path("space.warc"), s.p, s.n);
+    cr_assert_eq(read_warc(pv_test_path("space.warc"), &h, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(h.n, 1);
     cr_assert_str_eq(h.v[0].locator, "file:///example with spaces.txt");
     cr_assert_str_eq(h.v[0].text, "spaced out\n");
@@ -478,7 +383,7 @@ Test(warc, target_uri_with_a_space_is_kept_as_written)
 
 Test(warc, warc_0_17_heritrix_file)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     cr_assert_eq(read_warc(UKWA, &g, &st, &err), 0, "%s", err.msg);
@@ -502,7 +407,7 @@ Test(warc, warc_0_17_heritrix_file)
 
 Test(warc, warcio_trunc_record_with_short_content_length_is_bad)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     pv_reader_opts o;
@@ -534,7 +439,7 @@ Test(warc, warcio_trunc_record_with_short_content_length_is_bad)
 
 Test(warc, arc_file_is_one_bad_record)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     cr_assert_eq(read_warc(ARC, &g, &st, &err), 0, "%s", err.msg);
@@ -552,14 +457,14 @@ Test(warc, arc_file_is_one_bad_record)
 
 Test(warc, truncated_gzip_is_an_error_after_the_records_before)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     size_t n;
-    unsigned char *p = slurp(WHIRLWIND, &n);
+    unsigned char *p = pv_test_read_file(WHIRLWIND, &n);
     /* The last member (the metadata record) starts at byte 18374: cut inside it. */
-    put(at("cut.warc.gz"), p, 18400);
-    cr_assert_eq(read_warc(at("cut.warc.gz"), &g, &st, &err), PV_EFORMAT);
+    pv_test_write_file(pv_test_path("cut.warc.gz"), p, 18400);
+    cr_assert_eq(read_warc(pv_test_path("cut.warc.gz"), &g, &st, &err), PV_EFORMAT);
     cr_assert_eq(g.n, 1); /* the page before the damage was handed on */
     cr_assert_str_eq(g.v[0].locator, ESCOPETE_URL);
     cr_assert(strstr(err.msg, "cut.warc.gz: truncated gzip data at byte 18400") != NULL, "%s",
@@ -568,8 +473,8 @@ Test(warc, truncated_gzip_is_an_error_after_the_records_before)
               "%s", err.msg);
     /* cut inside the response's member: nothing to hand on */
     memset(&g, 0, sizeof g);
-    put(at("cut2.warc.gz"), p, 5000);
-    cr_assert_eq(read_warc(at("cut2.warc.gz"), &g, &st, &err), PV_EFORMAT);
+    pv_test_write_file(pv_test_path("cut2.warc.gz"), p, 5000);
+    cr_assert_eq(read_warc(pv_test_path("cut2.warc.gz"), &g, &st, &err), PV_EFORMAT);
     cr_assert_eq(g.n, 0);
     cr_assert(strstr(err.msg, "cut2.warc.gz: truncated gzip data at byte 5000") != NULL, "%s",
               err.msg);
@@ -580,47 +485,48 @@ Test(warc, truncated_gzip_is_an_error_after_the_records_before)
 
 Test(warc, truncated_plain_record_is_an_error_after_the_records_before)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     size_t n;
     char want[512];
-    unsigned char *p = slurp(EXAMPLE, &n);
+    unsigned char *p = pv_test_read_file(EXAMPLE, &n);
     /* inside the block of the request record at byte 2566 */
-    put(at("cut.warc"), p, 3000);
-    cr_assert_eq(read_warc(at("cut.warc"), &g, &st, &err), PV_EFORMAT);
+    pv_test_write_file(pv_test_path("cut.warc"), p, 3000);
+    cr_assert_eq(read_warc(pv_test_path("cut.warc"), &g, &st, &err), PV_EFORMAT);
     cr_assert_eq(g.n, 1);
     cr_assert_str_eq(g.v[0].locator, "http://example.com/");
     snprintf(want, sizeof want,
-             "%s: truncated record 4 at byte 2566: the file ends inside its block", at("cut.warc"));
+             "%s: truncated record 4 at byte 2566: the file ends inside its block",
+             pv_test_path("cut.warc"));
     cr_assert_str_eq(err.msg, want);
     /* inside its header */
     memset(&g, 0, sizeof g);
-    put(at("cut2.warc"), p, 2600);
-    cr_assert_eq(read_warc(at("cut2.warc"), &g, &st, &err), PV_EFORMAT);
+    pv_test_write_file(pv_test_path("cut2.warc"), p, 2600);
+    cr_assert_eq(read_warc(pv_test_path("cut2.warc"), &g, &st, &err), PV_EFORMAT);
     cr_assert_eq(g.n, 1);
     snprintf(want, sizeof want,
              "%s: truncated record 4 at byte 2566: the file ends inside its header",
-             at("cut2.warc"));
+             pv_test_path("cut2.warc"));
     cr_assert_str_eq(err.msg, want);
     /* inside the version line */
-    put(at("cut3.warc"), p, 2569);
-    cr_assert_eq(read_warc(at("cut3.warc"), &g, &st, &err), PV_EFORMAT);
+    pv_test_write_file(pv_test_path("cut3.warc"), p, 2569);
+    cr_assert_eq(read_warc(pv_test_path("cut3.warc"), &g, &st, &err), PV_EFORMAT);
     cr_assert(strstr(err.msg, "truncated record 4 at byte 2566") != NULL, "%s", err.msg);
     /* the page's own block cut: the record being read is not handed on */
     memset(&g, 0, sizeof g);
-    put(at("cut4.warc"), p, 2000);
-    cr_assert_eq(read_warc(at("cut4.warc"), &g, &st, &err), PV_EFORMAT);
+    pv_test_write_file(pv_test_path("cut4.warc"), p, 2000);
+    cr_assert_eq(read_warc(pv_test_path("cut4.warc"), &g, &st, &err), PV_EFORMAT);
     cr_assert_eq(g.n, 0);
     snprintf(want, sizeof want,
              "%s: truncated record 3 at byte 1197: the file ends inside its block "
              "(Content-Length 975, 413 bytes there)",
-             at("cut4.warc"));
+             pv_test_path("cut4.warc"));
     cr_assert_str_eq(err.msg, want);
     /* a file that ends right after a block, without the two CRLFs, is whole */
     memset(&g, 0, sizeof g);
-    put(at("notrail.warc"), p, n - 4);
-    cr_assert_eq(read_warc(at("notrail.warc"), &g, &st, &err), 0, "%s", err.msg);
+    pv_test_write_file(pv_test_path("notrail.warc"), p, n - 4);
+    cr_assert_eq(read_warc(pv_test_path("notrail.warc"), &g, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.records, 6);
     free(p);
 }
@@ -636,15 +542,15 @@ static void three_pages(str *s, const char *middle)
 
 Test(warc, missing_content_length_is_a_bad_record_and_reading_goes_on)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     str s = {0};
     char want[512];
     three_pages(&s, "WARC/1.0\r\nWARC-Type: resource\r\nWARC-Target-URI: http://b.example/\r\n"
                     "Content-Type: text/plain\r\n\r\nsecond page\r\n\r\n");
-    put(at("nolen.warc"), s.p, s.n);
-    cr_assert_eq(read_warc(at("nolen.warc"), &g, &st, &err), 0, "%s", err.msg);
+    pv_test_write_file(pv_test_path("nolen.warc"), s.p, s.n);
+    cr_assert_eq(read_warc(pv_test_path("nolen.warc"), &g, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(g.n, 2);
     cr_assert_str_eq(g.v[0].locator, "http://a.example/");
     cr_assert_str_eq(g.v[1].locator, "http://c.example/");
@@ -652,7 +558,8 @@ Test(warc, missing_content_length_is_a_bad_record_and_reading_goes_on)
     cr_assert_eq(st.records, 3);
     cr_assert_eq(st.bad, 1);
     assert_accounted(&st);
-    snprintf(want, sizeof want, "%s: record 2 at byte 163: no Content-Length", at("nolen.warc"));
+    snprintf(want, sizeof want, "%s: record 2 at byte 163: no Content-Length",
+             pv_test_path("nolen.warc"));
     cr_assert_eq(g.ndiag, 1);
     cr_assert_str_eq(g.diag[0], want);
     free(s.p);
@@ -660,7 +567,7 @@ Test(warc, missing_content_length_is_a_bad_record_and_reading_goes_on)
 
 Test(warc, bad_record_in_gzip_names_the_decompressed_offset)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     str s = {0};
@@ -673,52 +580,52 @@ Test(warc, bad_record_in_gzip_names_the_decompressed_offset)
     ends[1] = s.n;
     record(&s, "resource", "http://c.example/", "text/plain", NULL, "third page\n", 11);
     ends[2] = s.n;
-    put_gzip_members(at("bad.warc.gz"), &s, ends, 3);
-    cr_assert_eq(read_warc(at("bad.warc.gz"), &g, &st, &err), 0, "%s", err.msg);
+    put_gzip_members(pv_test_path("bad.warc.gz"), &s, ends, 3);
+    cr_assert_eq(read_warc(pv_test_path("bad.warc.gz"), &g, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(g.n, 2);
     cr_assert_eq(st.bad, 1);
     snprintf(want, sizeof want,
              "%s: record 2 at byte 163 of the decompressed gzip stream: bad Content-Length "
              "\"12x\"",
-             at("bad.warc.gz"));
+             pv_test_path("bad.warc.gz"));
     cr_assert_str_eq(g.diag[0], want);
     free(s.p);
 }
 
 Test(warc, garbage_version_line_resyncs_at_the_next_record)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     str s = {0};
     char want[512];
     three_pages(&s, "GARBAGE 1.0\r\nWARC-Type: resource\r\n\x01\x02\xff binary WARC/1.0 not at a "
                     "line start\r\nWARC/x\r\n");
-    put(at("garbage.warc"), s.p, s.n);
-    cr_assert_eq(read_warc(at("garbage.warc"), &g, &st, &err), 0, "%s", err.msg);
+    pv_test_write_file(pv_test_path("garbage.warc"), s.p, s.n);
+    cr_assert_eq(read_warc(pv_test_path("garbage.warc"), &g, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(g.n, 2);
     cr_assert_eq(st.records, 3);
     cr_assert_eq(st.bad, 1);
     snprintf(want, sizeof want,
              "%s: record 2 at byte 163: not a WARC record: version line \"GARBAGE 1.0?\"",
-             at("garbage.warc"));
+             pv_test_path("garbage.warc"));
     cr_assert_str_eq(g.diag[0], want);
     free(s.p);
 }
 
 Test(warc, strict_stops_at_the_first_bad_record)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     pv_reader_opts o;
     str s = {0};
     three_pages(&s, "WARC/1.0\r\nWARC-Type: resource\r\nno colon here\r\nContent-Length: 0\r\n\r\n"
                     "\r\n\r\n");
-    put(at("strict.warc"), s.p, s.n);
+    pv_test_write_file(pv_test_path("strict.warc"), s.p, s.n);
     memset(&o, 0, sizeof o);
     o.strict = 1;
-    cr_assert_eq(read_opts(at("strict.warc"), &o, &g, &st, &err), PV_EFORMAT);
+    cr_assert_eq(read_opts(pv_test_path("strict.warc"), &o, &g, &st, &err), PV_EFORMAT);
     cr_assert_eq(g.n, 1); /* the page before it */
     cr_assert(strstr(err.msg, "strict.warc: record 2 at byte 163: header line without ':': "
                               "\"no colon here\"") != NULL,
@@ -729,7 +636,7 @@ Test(warc, strict_stops_at_the_first_bad_record)
 
 Test(warc, content_length_too_long_resyncs_inside_the_block)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     str s = {0}, tail = {0};
@@ -739,8 +646,8 @@ Test(warc, content_length_too_long_resyncs_inside_the_block)
     addf(&s, "WARC/1.0\r\nWARC-Type: resource\r\nContent-Type: text/plain\r\n"
              "Content-Length: 40\r\n\r\nsecond\r\n\r\n");
     add(&s, tail.p, tail.n);
-    put(at("long.warc"), s.p, s.n);
-    cr_assert_eq(read_warc(at("long.warc"), &g, &st, &err), 0, "%s", err.msg);
+    pv_test_write_file(pv_test_path("long.warc"), s.p, s.n);
+    cr_assert_eq(read_warc(pv_test_path("long.warc"), &g, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.bad, 1);
     cr_assert_eq(g.n, 2);
     cr_assert_str_eq(g.v[1].locator, "http://c.example/");
@@ -753,24 +660,24 @@ Test(warc, content_length_too_long_resyncs_inside_the_block)
 
 Test(warc, garbage_only_and_empty_files)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     char junk[100000];
     size_t i;
     for (i = 0; i < sizeof junk; i++)
         junk[i] = (char)(i * 7 + 3);
-    put(at("junk.warc"), junk, sizeof junk);
-    cr_assert_eq(read_warc(at("junk.warc"), &g, &st, &err), 0, "%s", err.msg);
+    pv_test_write_file(pv_test_path("junk.warc"), junk, sizeof junk);
+    cr_assert_eq(read_warc(pv_test_path("junk.warc"), &g, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.records, 1);
     cr_assert_eq(st.bad, 1);
-    put(at("empty.warc"), "", 0);
-    cr_assert_eq(read_warc(at("empty.warc"), &g, &st, &err), 0, "%s", err.msg);
+    pv_test_write_file(pv_test_path("empty.warc"), "", 0);
+    cr_assert_eq(read_warc(pv_test_path("empty.warc"), &g, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.records, 0);
-    put(at("blank.warc"), "\r\n\r\n\n", 5);
-    cr_assert_eq(read_warc(at("blank.warc"), &g, &st, &err), 0, "%s", err.msg);
+    pv_test_write_file(pv_test_path("blank.warc"), "\r\n\r\n\n", 5);
+    cr_assert_eq(read_warc(pv_test_path("blank.warc"), &g, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.records, 0);
-    cr_assert_eq(read_warc(at("missing.warc"), &g, &st, &err), PV_EIO);
+    cr_assert_eq(read_warc(pv_test_path("missing.warc"), &g, &st, &err), PV_EIO);
     cr_assert(strstr(err.msg, "missing.warc") != NULL, "%s", err.msg);
 }
 
@@ -782,10 +689,10 @@ static const char page[] =
     "<body><p>Die Analytische Maschine webt algebraische Muster.</p>"
     "<pre>for (i = 0; i &lt; n; i++)\n    x += i;</pre></body></html>";
 
-static void assert_page(const doc *d, const char *locator)
+static void assert_page(const pv_test_doc *d, const char *locator)
 {
     cr_assert_str_eq(d->locator, locator);
-    cr_assert_str_eq(d->author, "Ada Lovelace");
+    cr_assert_str_eq(d->name, "Ada Lovelace");
     cr_assert_str_eq(d->lang, "de");
     cr_assert_eq(d->date, ESCOPETE_DATE);
     assert_has(d, "Die Analytische Maschine webt algebraische Muster.");
@@ -795,7 +702,7 @@ static void assert_page(const doc *d, const char *locator)
 
 Test(warc, chunked_and_compressed_payloads_are_decoded)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     str s = {0}, gz = deflated(page, sizeof page - 1, 31), zl = deflated(page, sizeof page - 1, 15),
@@ -829,8 +736,8 @@ Test(warc, chunked_and_compressed_payloads_are_decoded)
     response(&s, "http://kept.example/",
              "Content-Type: text/html\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
              page, sizeof page - 1);
-    put(at("http.warc"), s.p, s.n);
-    cr_assert_eq(read_warc(at("http.warc"), &g, &st, &err), 0, "%s", err.msg);
+    pv_test_write_file(pv_test_path("http.warc"), s.p, s.n);
+    cr_assert_eq(read_warc(pv_test_path("http.warc"), &g, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(g.ndiag, 0, "%s", g.diag[0]);
     cr_assert_eq(g.n, 7);
     assert_page(&g.v[0], "http://plain.example/");
@@ -851,7 +758,7 @@ Test(warc, chunked_and_compressed_payloads_are_decoded)
 
 Test(warc, cut_payloads_keep_what_arrived_and_corrupt_ones_are_bad)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     str s = {0}, gz = deflated(page, sizeof page - 1, 31), bad = {0};
@@ -864,8 +771,8 @@ Test(warc, cut_payloads_keep_what_arrived_and_corrupt_ones_are_bad)
     response(&s, "http://chunk-cut.example/",
              "Content-Type: text/html\r\nTransfer-Encoding: chunked\r\n",
              "400\r\n<p>only part of it", 23);
-    put(at("cut.warc"), s.p, s.n);
-    cr_assert_eq(read_warc(at("cut.warc"), &g, &st, &err), 0, "%s", err.msg);
+    pv_test_write_file(pv_test_path("cut.warc"), s.p, s.n);
+    cr_assert_eq(read_warc(pv_test_path("cut.warc"), &g, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(g.n, 2);
     cr_assert_str_eq(g.v[0].locator, "http://cut.example/");
     assert_has(&g.v[0], "Die Analytische");
@@ -881,7 +788,7 @@ Test(warc, cut_payloads_keep_what_arrived_and_corrupt_ones_are_bad)
 
 Test(warc, author_and_language_sources)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     str s = {0}, b = {0};
@@ -896,12 +803,12 @@ Test(warc, author_and_language_sources)
     /* neither: the HTTP Content-Language */
     response(&s, "http://http.example/", "Content-Type: text/html\r\nContent-Language: fr, en\r\n",
              nolang, strlen(nolang));
-    put(at("meta.warc"), s.p, s.n);
-    cr_assert_eq(read_warc(at("meta.warc"), &g, &st, &err), 0, "%s", err.msg);
+    pv_test_write_file(pv_test_path("meta.warc"), s.p, s.n);
+    cr_assert_eq(read_warc(pv_test_path("meta.warc"), &g, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(g.n, 3);
-    cr_assert_str_eq(g.v[0].author, "Grace Hopper");
+    cr_assert_str_eq(g.v[0].name, "Grace Hopper");
     cr_assert_null(g.v[0].lang);
-    cr_assert_null(g.v[1].author);
+    cr_assert_null(g.v[1].name);
     cr_assert_str_eq(g.v[1].lang, "deu");
     cr_assert_str_eq(g.v[2].lang, "fr");
     free(s.p);
@@ -910,7 +817,7 @@ Test(warc, author_and_language_sources)
 
 Test(warc, records_skipped_by_rule_are_counted)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     str s = {0}, b = {0};
@@ -931,8 +838,8 @@ Test(warc, records_skipped_by_rule_are_counted)
     record(&s, "continuation", "http://x.example/", NULL, NULL, "rest", 4);
     response(&s, "http://empty.example/", "Content-Type: text/html\r\n", "<p>  </p>", 9);
     record(&s, "resource", "http://y.example/", "text/html", NULL, "<p>kept</p>", 11);
-    put(at("skip.warc"), s.p, s.n);
-    cr_assert_eq(read_warc(at("skip.warc"), &g, &st, &err), 0, "%s", err.msg);
+    pv_test_write_file(pv_test_path("skip.warc"), s.p, s.n);
+    cr_assert_eq(read_warc(pv_test_path("skip.warc"), &g, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.records, 13);
     cr_assert_eq(st.documents, 1);
     cr_assert_eq(st.skipped, 12);
@@ -950,15 +857,15 @@ Test(warc, records_skipped_by_rule_are_counted)
 
 Test(warc, wet_text_passes_invalid_utf8_nul_and_bom_through)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     str s = {0};
     static const char text[] = "\xEF\xBB\xBFstart \xff\xfe bad \xed\xa0\x80 surrogate \0 nul end\n";
     record(&s, "conversion", "http://u.example/", "text/plain",
            "WARC-Identified-Content-Language: eng\r\n", text, sizeof text - 1);
-    put(at("utf8.warc"), s.p, s.n);
-    cr_assert_eq(read_warc(at("utf8.warc"), &g, &st, &err), 0, "%s", err.msg);
+    pv_test_write_file(pv_test_path("utf8.warc"), s.p, s.n);
+    cr_assert_eq(read_warc(pv_test_path("utf8.warc"), &g, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.bad, 0);
     cr_assert_eq(g.n, 1);
     cr_assert_eq(g.v[0].len, sizeof text - 1);
@@ -969,7 +876,7 @@ Test(warc, wet_text_passes_invalid_utf8_nul_and_bom_through)
 
 Test(warc, max_doc_size_and_huge_blocks_are_skipped_as_large)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     pv_reader_opts o;
@@ -981,10 +888,10 @@ Test(warc, max_doc_size_and_huge_blocks_are_skipped_as_large)
     record(&s, "conversion", "http://small.example/", "text/plain", NULL, "tiny\n", 5);
     record(&s, "conversion", "http://large.example/", "text/plain", NULL,
            "this text is longer than thirty-two bytes\n", 42);
-    put(at("size.warc"), s.p, s.n);
+    pv_test_write_file(pv_test_path("size.warc"), s.p, s.n);
     memset(&o, 0, sizeof o);
     o.max_doc_size = 32;
-    cr_assert_eq(read_opts(at("size.warc"), &o, &g, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(read_opts(pv_test_path("size.warc"), &o, &g, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(g.n, 1);
     cr_assert_str_eq(g.v[0].locator, "http://small.example/");
     cr_assert_eq(st.skipped_large, 1);
@@ -993,7 +900,7 @@ Test(warc, max_doc_size_and_huge_blocks_are_skipped_as_large)
     /* A 70 MiB HTML response is over what the reader holds in memory: skipped, and the
      * record after it is still read. */
     memset(&g, 0, sizeof g);
-    f = fopen(at("huge.warc"), "wb");
+    f = fopen(pv_test_path("huge.warc"), "wb");
     cr_assert_not_null(f);
     fprintf(f,
             "WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://huge.example/\r\n"
@@ -1005,7 +912,7 @@ Test(warc, max_doc_size_and_huge_blocks_are_skipped_as_large)
     fprintf(f, "\r\n\r\n");
     cr_assert_eq(fwrite(s.p, 1, s.n, f), s.n);
     cr_assert_eq(fclose(f), 0);
-    cr_assert_eq(read_warc(at("huge.warc"), &g, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(read_warc(pv_test_path("huge.warc"), &g, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.records, 3);
     cr_assert_eq(st.skipped_large, 1);
     cr_assert_eq(g.n, 2);
@@ -1016,14 +923,14 @@ Test(warc, max_doc_size_and_huge_blocks_are_skipped_as_large)
 
 Test(warc, sink_error_stops_the_reader)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     str s = {0};
     three_pages(&s, "");
-    put(at("stop.warc"), s.p, s.n);
-    g.stop_at = 2;
-    cr_assert_eq(read_warc(at("stop.warc"), &g, &st, &err), PV_EIO);
+    pv_test_write_file(pv_test_path("stop.warc"), s.p, s.n);
+    stop_at = 2;
+    cr_assert_eq(read_warc(pv_test_path("stop.warc"), &g, &st, &err), PV_EIO);
     cr_assert_eq(g.n, 1);
     cr_assert_eq(st.documents, 1);
     free(s.p);
@@ -1031,7 +938,7 @@ Test(warc, sink_error_stops_the_reader)
 
 Test(warc, header_details)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     str s = {0};
@@ -1042,8 +949,8 @@ Test(warc, header_details)
              "\r\n\r\n\r\n\r\n");
     addf(&s, "WARC/1.0\nWARC-Type: conversion\nWARC-Record-ID: <urn:uuid:1234>\n"
              "WARC-Date: 20080430204826\nContent-Length: 3\n\ndef\n\n");
-    put(at("hdr.warc"), s.p, s.n);
-    cr_assert_eq(read_warc(at("hdr.warc"), &g, &st, &err), 0, "%s", err.msg);
+    pv_test_write_file(pv_test_path("hdr.warc"), s.p, s.n);
+    cr_assert_eq(read_warc(pv_test_path("hdr.warc"), &g, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.bad, 0, "%s", g.diag[0]);
     cr_assert_eq(g.n, 2);
     cr_assert_str_eq(g.v[0].locator, "http://x.example/a b");
@@ -1072,13 +979,13 @@ Test(warc, sniff)
  * skipped_large (but not skipped) before the truncation error. */
 Test(warc, regression_large_record_cut_short_is_not_counted_as_skipped)
 {
-    got g = {0};
+    pv_test_rec g = {0};
     pv_reader_stats st;
     pv_err err;
     const char *s = "WARC/1.0\r\nWARC-Type: resource\r\nContent-Type: text/plain\r\n"
                     "Content-Length: 100000000\r\n\r\nonly this";
-    put(at("cut-large.warc"), s, strlen(s));
-    cr_assert_eq(read_warc(at("cut-large.warc"), &g, &st, &err), PV_EFORMAT);
+    pv_test_write_file(pv_test_path("cut-large.warc"), s, strlen(s));
+    cr_assert_eq(read_warc(pv_test_path("cut-large.warc"), &g, &st, &err), PV_EFORMAT);
     cr_assert(strstr(err.msg, "truncated record 1 at byte 0: the file ends inside its block") !=
                   NULL,
               "%s", err.msg);

@@ -12,6 +12,7 @@
 #include <xxhash.h>
 
 #include "provscan.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -68,19 +69,13 @@ static void reseal(uint8_t *d, size_t size)
 static void try_index(const uint8_t *data, size_t size)
 {
     char path[64];
-    FILE *f;
     pv_index *ix = NULL;
     pv_result *res = NULL;
     pv_err err;
     int rc;
 
     snprintf(path, sizeof path, "/tmp/pv-fuzz-index-%ld.pvx", (long)getpid());
-    f = fopen(path, "wb");
-    if (!f)
-        abort();
-    if (size && fwrite(data, 1, size, f) != size)
-        abort();
-    fclose(f);
+    PV_FUZZ_CHECK(pv_fuzz_write_file(path, data, size) == 0);
     rc = pv_index_open(&ix, path, &err);
     if (rc == 0) {
         pv_index_info info;

@@ -5,23 +5,15 @@
  * A first byte below 8 picks the options: 0 the generic preset with dotted fields, 1-5 a
  * forced preset, 6 strict, 7 a small max_doc_size.
  */
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "source.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            abort();                                                                               \
-    } while (0)
 
 static const char *const presets[] = {"generic", "the-stack", "dolma",
                                       "pile",    "redpajama", "reddit"};
@@ -31,29 +23,21 @@ static int check_doc(void *ctx, const pv_doc_in *d)
 {
     uint64_t *sum = ctx;
     size_t i;
-    CHECK(d->text != NULL && d->len > 0);
-    CHECK(d->kind != NULL && d->locator != NULL);
+    PV_FUZZ_CHECK(d->text != NULL && d->len > 0);
+    PV_FUZZ_CHECK(d->kind != NULL && d->locator != NULL);
     for (i = 0; i < d->len; i++)
         *sum += (unsigned char)d->text[i];
-    *sum += strlen(d->locator) + strlen(d->kind);
-    if (d->license)
-        *sum += strlen(d->license);
-    if (d->lang)
-        *sum += strlen(d->lang);
-    if (d->commit)
-        *sum += strlen(d->commit);
-    if (d->origin.author.name)
-        *sum += strlen(d->origin.author.name);
-    if (d->origin.author.id)
-        *sum += strlen(d->origin.author.id);
+    *sum += strlen(d->locator) + strlen(d->kind) + pv_fuzz_opt_len(d->license) +
+            pv_fuzz_opt_len(d->lang) + pv_fuzz_opt_len(d->commit) +
+            pv_fuzz_opt_len(d->origin.author.name) + pv_fuzz_opt_len(d->origin.author.id);
     return 0;
 }
 
 static void check_diag(void *ctx, pv_severity sev, const char *msg)
 {
     (void)ctx;
-    CHECK(sev == PV_WARNING);
-    CHECK(msg[0] != '\0' && strchr(msg, '\n') == NULL);
+    PV_FUZZ_CHECK(sev == PV_WARNING);
+    PV_FUZZ_CHECK(msg[0] != '\0' && strchr(msg, '\n') == NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -63,12 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pv_err err;
     pv_sink sink;
     uint64_t sum = 0;
-    char path[64];
-    int fd, rc;
+    int rc;
 
     memset(&o, 0, sizeof o);
-    memset(&st, 0, sizeof st);
-    memset(&err, 0, sizeof err);
     o.diag = check_diag;
     if (size > 0 && data[0] < 8) {
         if (data[0] <= 5)
@@ -82,27 +63,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         data++;
         size--;
     }
-    fd = memfd_create("fuzz.jsonl", 0);
-    CHECK(fd >= 0);
-    CHECK(write(fd, data, size) == (ssize_t)size);
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-
     sink.source = NULL;
     sink.origin = NULL;
     sink.doc = check_doc;
     sink.ctx = &sum;
-    rc = pv_jsonl__read(path, &o, &sink, &st, &err);
-    close(fd);
-
-    CHECK(rc <= 0);
-    CHECK(st.bytes_in <= st.bytes_total);
-    if (rc == 0) {
-        /* Nothing is dropped silently. */
-        CHECK(st.records == st.documents + st.bad + st.skipped);
-        CHECK(st.bytes_in == st.bytes_total);
-    } else {
-        CHECK(err.msg[0] != '\0');
-        CHECK(st.records >= st.documents + st.bad + st.skipped);
-    }
+    rc = pv_fuzz_read(pv_jsonl__read, data, size, &o, &sink, &st, &err);
+    pv_fuzz_check_read(rc, &st, &err);
     return 0;
 }

@@ -12,14 +12,9 @@
 
 #include "common_int.h"
 #include "source.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            abort();                                                                               \
-    } while (0)
 
 static const char users_xml[] = "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<users>\n"
                                 "  <row Id=\"-1\" DisplayName=\"Community\" />\n"
@@ -41,16 +36,8 @@ static char dir[64];
 static int write_file(const char *name, const void *p, size_t n)
 {
     char path[128];
-    FILE *f;
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "wb");
-    if (!f)
-        return -1;
-    if (fwrite(p, 1, n, f) != n) {
-        fclose(f);
-        return -1;
-    }
-    return fclose(f);
+    return pv_fuzz_write_file(path, p, n);
 }
 
 /* The temp folder goes when the process ends. */
@@ -69,10 +56,10 @@ static void remove_dir(void)
 static int on_doc(void *ctx, const pv_doc_in *d)
 {
     uint64_t *n = ctx;
-    CHECK(d->text && d->len > 0);
-    CHECK(d->locator && !strncmp(d->locator, "https://fuzz.stackexchange.com/", 31));
-    CHECK(!strcmp(d->kind, "question") || !strcmp(d->kind, "answer"));
-    CHECK(!d->origin.author.name || d->origin.author.name[0]);
+    PV_FUZZ_CHECK(d->text && d->len > 0);
+    PV_FUZZ_CHECK(d->locator && !strncmp(d->locator, "https://fuzz.stackexchange.com/", 31));
+    PV_FUZZ_CHECK(!strcmp(d->kind, "question") || !strcmp(d->kind, "answer"));
+    PV_FUZZ_CHECK(!d->origin.author.name || d->origin.author.name[0]);
     (*n)++;
     return 0;
 }
@@ -88,12 +75,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!dir[0]) {
         strcpy(dir, "/tmp/pv_fuzz_se_XXXXXX");
-        CHECK(mkdtemp(dir) != NULL);
+        PV_FUZZ_CHECK(mkdtemp(dir) != NULL);
         atexit(remove_dir);
-        CHECK(write_file("Users.xml", users_xml, sizeof users_xml - 1) == 0);
-        CHECK(write_file("PostHistory.xml", history_xml, sizeof history_xml - 1) == 0);
+        PV_FUZZ_CHECK(write_file("Users.xml", users_xml, sizeof users_xml - 1) == 0);
+        PV_FUZZ_CHECK(write_file("PostHistory.xml", history_xml, sizeof history_xml - 1) == 0);
     }
-    CHECK(write_file("Posts.xml", data, size) == 0);
+    PV_FUZZ_CHECK(write_file("Posts.xml", data, size) == 0);
 
     memset(&o, 0, sizeof o);
     memset(&st, 0, sizeof st);
@@ -104,13 +91,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sink.doc = on_doc;
     sink.ctx = &docs;
     rc = pv_stackexchange__read(dir, &o, &sink, &st, &err);
-    CHECK(rc <= 0);
-    CHECK(docs == st.documents);
+    PV_FUZZ_CHECK(rc <= 0);
+    PV_FUZZ_CHECK(docs == st.documents);
     if (rc == 0)
-        CHECK(st.records == st.documents + st.bad + st.skipped);
+        PV_FUZZ_CHECK(st.records == st.documents + st.bad + st.skipped);
     else
-        CHECK(err.msg[0] != '\0');
-    CHECK(pv_stackexchange__sniff((const char *)data, size) == 0 ||
-          pv_stackexchange__sniff((const char *)data, size) == 1);
+        PV_FUZZ_CHECK(err.msg[0] != '\0');
+    PV_FUZZ_CHECK(pv_stackexchange__sniff((const char *)data, size) == 0 ||
+                  pv_stackexchange__sniff((const char *)data, size) == 1);
     return 0;
 }

@@ -9,14 +9,9 @@
 
 #include "common_int.h"
 #include "scanner_int.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            abort();                                                                               \
-    } while (0)
 
 static int is_ascii_word(unsigned char c)
 {
@@ -28,14 +23,14 @@ static void check_tokens(const unsigned char *s, size_t size, const pv_tokens *t
     size_t i, prev_end = 0;
     for (i = 0; i < t->n; i++) {
         const pv_token *k = &t->v[i];
-        CHECK(k->len >= 1);
-        CHECK(k->start >= prev_end); /* ascending, never overlapping */
-        CHECK((size_t)k->start + k->len <= size);
+        PV_FUZZ_CHECK(k->len >= 1);
+        PV_FUZZ_CHECK(k->start >= prev_end); /* ascending, never overlapping */
+        PV_FUZZ_CHECK((size_t)k->start + k->len <= size);
         /* A token starts and ends on a word character, never on ASCII punctuation or
          * space, nor on a UTF-8 continuation byte. */
-        CHECK(s[k->start] >= 0x80 || is_ascii_word(s[k->start]));
-        CHECK(s[k->start] < 0x80 || s[k->start] >= 0xC0);
-        CHECK(s[k->start + k->len - 1] >= 0x80 || is_ascii_word(s[k->start + k->len - 1]));
+        PV_FUZZ_CHECK(s[k->start] >= 0x80 || is_ascii_word(s[k->start]));
+        PV_FUZZ_CHECK(s[k->start] < 0x80 || s[k->start] >= 0xC0);
+        PV_FUZZ_CHECK(s[k->start + k->len - 1] >= 0x80 || is_ascii_word(s[k->start + k->len - 1]));
         prev_end = (size_t)k->start + k->len;
     }
 }
@@ -46,11 +41,11 @@ static void check_lines(const unsigned char *s, size_t size)
     size_t n = 0, i;
     if (pv_scanner__line_starts((const char *)s, size, &v, &n) != 0)
         return; /* out of memory */
-    CHECK(n >= 1 && v[0] == 0);
+    PV_FUZZ_CHECK(n >= 1 && v[0] == 0);
     for (i = 1; i < n; i++) {
-        CHECK(v[i] > v[i - 1] && v[i] < size);
-        CHECK(s[v[i] - 1] == '\n' || s[v[i] - 1] == '\r');
-        CHECK(!(s[v[i] - 1] == '\r' && s[v[i]] == '\n'));
+        PV_FUZZ_CHECK(v[i] > v[i - 1] && v[i] < size);
+        PV_FUZZ_CHECK(s[v[i] - 1] == '\n' || s[v[i] - 1] == '\r');
+        PV_FUZZ_CHECK(!(s[v[i] - 1] == '\r' && s[v[i]] == '\n'));
     }
     free(v);
 }
@@ -67,14 +62,14 @@ static void check_fingerprints(const pv_tokens *t)
     pos = malloc(t->n * sizeof *pos);
     if (fp && pos) {
         nk = pv_scanner__kgrams(t->v, t->n, k, PV_DEFAULT_SEED, fp);
-        CHECK(nk == t->n - k + 1);
+        PV_FUZZ_CHECK(nk == t->n - k + 1);
         m = pv_scanner__winnow(fp, nk, w, pos);
-        CHECK(m >= 1 && m <= nk);
+        PV_FUZZ_CHECK(m >= 1 && m <= nk);
         for (i = 0; i < m; i++) {
-            CHECK(pos[i] < nk);
-            CHECK(i == 0 || (pos[i] > pos[i - 1] && pos[i] - pos[i - 1] <= w));
+            PV_FUZZ_CHECK(pos[i] < nk);
+            PV_FUZZ_CHECK(i == 0 || (pos[i] > pos[i - 1] && pos[i] - pos[i - 1] <= w));
         }
-        CHECK(pos[0] < w && nk - 1 - pos[m - 1] < w);
+        PV_FUZZ_CHECK(pos[0] < w && nk - 1 - pos[m - 1] < w);
     }
     free(fp);
     free(pos);
@@ -106,10 +101,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (pv_scanner__tokenize((const char *)alt, size, PV_DEFAULT_SEED, &u) != 0)
         goto done;
-    CHECK(u.n == t.n && u.invalid_utf8 == t.invalid_utf8);
+    PV_FUZZ_CHECK(u.n == t.n && u.invalid_utf8 == t.invalid_utf8);
     for (i = 0; i < t.n; i++)
-        CHECK(u.v[i].hash == t.v[i].hash && u.v[i].start == t.v[i].start &&
-              u.v[i].len == t.v[i].len);
+        PV_FUZZ_CHECK(u.v[i].hash == t.v[i].hash && u.v[i].start == t.v[i].start &&
+                      u.v[i].len == t.v[i].len);
 done:
     pv_scanner__tokens_free(&t);
     pv_scanner__tokens_free(&u);

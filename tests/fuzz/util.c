@@ -1,0 +1,71 @@
+/* What the fuzz targets share (see util.h): the fuzzer's bytes as a file a reader can open by
+ * path, and the checks every reader's result must pass. */
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int pv_fuzz_memfile(const uint8_t *data, size_t size, char *path, size_t cap)
+{
+    int fd = memfd_create("pv_fuzz", 0);
+    if (fd < 0) {
+        char tmp[] = "/tmp/pv_fuzz_XXXXXX";
+        fd = mkstemp(tmp);
+        if (fd < 0)
+            return -1;
+        unlink(tmp); /* the name is gone, /proc/self/fd/N still opens it */
+    }
+    if (size > 0 && write(fd, data, size) != (ssize_t)size) {
+        close(fd);
+        return -1;
+    }
+    snprintf(path, cap, "/proc/self/fd/%d", fd);
+    return fd;
+}
+
+int pv_fuzz_read(pv_reader_fn read, const uint8_t *data, size_t size, const pv_reader_opts *o,
+                 const pv_sink *sink, pv_reader_stats *st, pv_err *err)
+{
+    char path[64];
+    int fd = pv_fuzz_memfile(data, size, path, sizeof path), rc;
+    PV_FUZZ_CHECK(fd >= 0);
+    memset(st, 0, sizeof *st);
+    memset(err, 0, sizeof *err);
+    rc = read(path, o, sink, st, err);
+    close(fd);
+    return rc;
+}
+
+int pv_fuzz_write_file(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    if (n > 0 && fwrite(data, 1, n, f) != n) {
+        fclose(f);
+        return -1;
+    }
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+size_t pv_fuzz_opt_len(const char *s)
+{
+    return s ? strlen(s) : 0;
+}
+
+void pv_fuzz_check_read(int rc, const pv_reader_stats *st, const pv_err *err)
+{
+    PV_FUZZ_CHECK(rc <= 0);
+    PV_FUZZ_CHECK(st->bytes_in <= st->bytes_total);
+    if (rc == 0) {
+        /* Nothing is dropped silently. */
+        PV_FUZZ_CHECK(st->records == st->documents + st->bad + st->skipped);
+        PV_FUZZ_CHECK(st->bytes_in == st->bytes_total);
+    } else {
+        PV_FUZZ_CHECK(err->msg[0] != '\0');
+        PV_FUZZ_CHECK(st->records >= st->documents + st->bad + st->skipped);
+    }
+}

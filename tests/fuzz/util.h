@@ -1,0 +1,42 @@
+/* What the fuzz targets share: handing the fuzzer's bytes to a reader as a file, and checking
+ * what a reader reports. Linked into every fuzz target and its replay binary. */
+#ifndef PV_FUZZ_UTIL_H
+#define PV_FUZZ_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "source.h"
+
+/* A broken invariant is a crash the fuzzer records (assert would vanish under NDEBUG). */
+#define PV_FUZZ_CHECK(cond)                                                                        \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            abort();                                                                               \
+    } while (0)
+
+/* Puts data in an anonymous file (memfd_create, or an unlinked mkstemp file where memfd is
+ * missing) and writes a path that opens it, "/proc/self/fd/N", to path (cap bytes, at least
+ * 32). Returns the descriptor, which the caller closes (the file goes with it), or -1 when
+ * the file cannot be made or written. */
+int pv_fuzz_memfile(const uint8_t *data, size_t size, char *path, size_t cap);
+
+/* Runs read (a pv_reader_fn) on data given as a file (pv_fuzz_memfile) with o and sink, after
+ * zeroing st and err; returns what read returns. Aborts when the file cannot be made. */
+int pv_fuzz_read(pv_reader_fn read, const uint8_t *data, size_t size, const pv_reader_opts *o,
+                 const pv_sink *sink, pv_reader_stats *st, pv_err *err);
+
+/* Writes n bytes of data to path (created or truncated). Returns 0, or -1 on any failure. */
+int pv_fuzz_write_file(const char *path, const void *data, size_t n);
+
+/* strlen(s), or 0 for NULL: for summing every byte of the optional strings a reader hands on,
+ * so that the sanitizers see a read past their end. */
+size_t pv_fuzz_opt_len(const char *s);
+
+/* Checks what a reader returned: rc is 0 or a negative pv_error, the bytes consumed are within
+ * the input, every record read became a document, a bad record or a skipped one (on an error,
+ * no more than that), and an error has a message. Aborts when not. */
+void pv_fuzz_check_read(int rc, const pv_reader_stats *st, const pv_err *err);
+
+#endif

@@ -1,0 +1,233 @@
+/* Scaffolding the Criterion suites share (see util.h): temporary folders, whole files, and the
+ * recording sink the reader suites hand to pv_*__read. Linked into every tests/test_*.c. */
+#define _XOPEN_SOURCE 700
+#include "util.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <zlib.h>
+
+/* ---- a temporary folder per test ---- */
+
+static char tmpdir[256];
+
+const char *pv_test_tmpdir(const char *prefix)
+{
+    int k = snprintf(tmpdir, sizeof tmpdir, "/tmp/%sXXXXXX", prefix);
+    cr_assert(k > 0 && (size_t)k < sizeof tmpdir);
+    cr_assert_not_null(mkdtemp(tmpdir), "cannot make %s: %s", tmpdir, strerror(errno));
+    return tmpdir;
+}
+
+const char *pv_test_path(const char *rel)
+{
+    static char buf[16][PATH_MAX];
+    static unsigned next;
+    char *p = buf[next++ % 16];
+    int k;
+    cr_assert(tmpdir[0], "pv_test_path before pv_test_tmpdir");
+    k = snprintf(p, PATH_MAX, "%s/%s", tmpdir, rel);
+    cr_assert(k > 0 && k < PATH_MAX, "path too long: %s/%s", tmpdir, rel);
+    return p;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    chmod(path, 0700); /* so that unreadable folders can be emptied */
+    return remove(path);
+}
+
+int pv_test_rmtree(const char *path)
+{
+    if (!path || !path[0])
+        return 0;
+    chmod(path, 0700);
+    return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+}
+
+/* ---- whole files ---- */
+
+void pv_test_write_file(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "cannot create %s: %s", path, strerror(errno));
+    cr_assert_eq(fwrite(data, 1, n, f), n, "cannot write %s", path);
+    cr_assert_eq(fclose(f), 0, "cannot write %s", path);
+}
+
+const char *pv_test_put(const char *rel, const void *data, size_t n)
+{
+    const char *path = pv_test_path(rel);
+    char dir[PATH_MAX];
+    char *s;
+    snprintf(dir, sizeof dir, "%s", path);
+    for (s = dir + strlen(tmpdir) + 1; (s = strchr(s, '/')) != NULL; s++) {
+        *s = '\0';
+        mkdir(dir, 0755); /* EEXIST is fine; a real failure shows when the file is made */
+        *s = '/';
+    }
+    pv_test_write_file(path, data, n);
+    return path;
+}
+
+const char *pv_test_put_str(const char *rel, const char *s)
+{
+    return pv_test_put(rel, s, strlen(s));
+}
+
+void *pv_test_read_file(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    char *p;
+    long sz;
+    cr_assert_not_null(f, "cannot open %s", path);
+    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+    sz = ftell(f);
+    cr_assert_geq(sz, 0, "cannot size %s", path);
+    cr_assert_eq(fseek(f, 0, SEEK_SET), 0);
+    p = malloc((size_t)sz + 1);
+    cr_assert_not_null(p);
+    cr_assert_eq(fread(p, 1, (size_t)sz, f), (size_t)sz, "cannot read %s", path);
+    p[sz] = '\0';
+    fclose(f);
+    if (n)
+        *n = (size_t)sz;
+    return p;
+}
+
+unsigned char *pv_test_deflate(const void *data, size_t n, int wbits, size_t *out_n)
+{
+    z_stream z;
+    unsigned char *out;
+    size_t cap;
+    memset(&z, 0, sizeof z);
+    cr_assert_eq(deflateInit2(&z, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    cap = deflateBound(&z, (uLong)n) + 1;
+    out = malloc(cap);
+    cr_assert_not_null(out);
+    z.next_in = (unsigned char *)data;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+    *out_n = z.total_out;
+    deflateEnd(&z);
+    return out;
+}
+
+/* ---- memory kept until the test ends ---- */
+
+static void **kept;
+static size_t nkept, capkept;
+
+void *pv_test_keep(void *p)
+{
+    cr_assert_not_null(p);
+    if (nkept == capkept) {
+        void **v = realloc(kept, (capkept ? capkept * 2 : 256) * sizeof *kept);
+        cr_assert_not_null(v);
+        kept = v;
+        capkept = capkept ? capkept * 2 : 256;
+    }
+    kept[nkept++] = p;
+    return p;
+}
+
+char *pv_test_keep_str(const char *s)
+{
+    return s ? pv_test_keep(strdup(s)) : NULL;
+}
+
+void pv_test_free_kept(void)
+{
+    while (nkept > 0)
+        free(kept[--nkept]);
+    free(kept);
+    kept = NULL;
+    capkept = 0;
+}
+
+/* ---- a sink that records what a reader hands on ---- */
+
+int pv_test_rec_doc(void *ctx, const pv_doc_in *d)
+{
+    pv_test_rec *r = ctx;
+    pv_test_doc *c;
+    size_t i, k = 0, cap = 1;
+    cr_assert_not_null(d->kind);
+    cr_assert_not_null(d->locator);
+    if (r->n == r->cap) {
+        /* The old array stays kept: it is freed with the rest at the end of the test. */
+        pv_test_doc *v;
+        r->cap = r->cap ? r->cap * 2 : 64;
+        v = pv_test_keep(malloc(r->cap * sizeof *v));
+        if (r->n)
+            memcpy(v, r->v, r->n * sizeof *v);
+        r->v = v;
+    }
+    c = &r->v[r->n++];
+    c->text = pv_test_keep(malloc(d->len + 1));
+    if (d->len)
+        memcpy(c->text, d->text, d->len);
+    c->text[d->len] = '\0';
+    c->len = d->len;
+    c->kind = pv_test_keep_str(d->kind);
+    c->locator = pv_test_keep_str(d->locator);
+    c->commit = pv_test_keep_str(d->commit);
+    c->license = pv_test_keep_str(d->license);
+    c->lang = pv_test_keep_str(d->lang);
+    c->name = pv_test_keep_str(d->origin.author.name);
+    c->email = pv_test_keep_str(d->origin.author.email);
+    c->id = pv_test_keep_str(d->origin.author.id);
+    c->date = d->origin.date;
+    for (i = 0; i < d->origin.ncoauthors; i++) {
+        const char *name = d->origin.coauthors[i].name;
+        cap += strlen(name ? name : "?") + 1;
+    }
+    c->coauthors = pv_test_keep(malloc(cap));
+    c->coauthors[0] = '\0';
+    for (i = 0; i < d->origin.ncoauthors; i++) {
+        const char *name = d->origin.coauthors[i].name;
+        k += (size_t)snprintf(c->coauthors + k, cap - k, "%s%s", i ? "," : "", name ? name : "?");
+    }
+    return 0;
+}
+
+int pv_test_rec_source(void *ctx, const char *name, const char *kind)
+{
+    pv_test_rec *r = ctx;
+    r->sources++;
+    r->source_name = pv_test_keep_str(name);
+    r->source_kind = pv_test_keep_str(kind);
+    return 0;
+}
+
+void pv_test_rec_diag(void *ctx, pv_severity sev, const char *msg)
+{
+    pv_test_rec *r = ctx;
+    if (r->ndiag < PV_TEST_NDIAG) {
+        snprintf(r->diag[r->ndiag], sizeof r->diag[0], "%s", msg);
+        r->sev[r->ndiag] = sev;
+    }
+    r->ndiag++;
+}
+
+pv_sink pv_test_rec_sink(pv_test_rec *r)
+{
+    pv_sink s;
+    memset(&s, 0, sizeof s);
+    s.source = pv_test_rec_source;
+    s.doc = pv_test_rec_doc;
+    s.ctx = r;
+    return s;
+}

@@ -1,0 +1,97 @@
+/* Scaffolding the Criterion suites share: temporary folders, files written for a test, and a
+ * sink that records the documents a reader hands on. Linked into every tests/test_*.c binary. */
+#ifndef PV_TESTS_UTIL_H
+#define PV_TESTS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "source.h"
+
+/* ---- a temporary folder per test ---- */
+
+/* Makes a fresh folder /tmp/<prefix>XXXXXX (mkdtemp) and returns its path, which stays valid
+ * for the whole process: Criterion runs each test in a process of its own, so call it from a
+ * suite's .init. Fails the test when the folder cannot be made. */
+const char *pv_test_tmpdir(const char *prefix);
+
+/* "<folder>/<rel>" for the folder pv_test_tmpdir made. The result is one of 16 static buffers
+ * used in turn, so a few paths stay valid at once; copy one that must live longer. */
+const char *pv_test_path(const char *rel);
+
+/* Removes path and everything below it, making folders writable first so that folders a test
+ * made unreadable go too. NULL or "" is nothing to remove. Returns 0, or -1 when something
+ * could not be removed. Does not assert: a suite's .fini decides whether that fails it. */
+int pv_test_rmtree(const char *path);
+
+/* ---- whole files ---- */
+
+/* Writes n bytes of data to path (created or truncated); fails the test when the file cannot
+ * be created, written or closed. */
+void pv_test_write_file(const char *path, const void *data, size_t n);
+
+/* Writes n bytes of data to the file rel inside the folder pv_test_tmpdir made, making the
+ * folders on the way, and returns its path (as pv_test_path does). Fails the test when the
+ * file cannot be written. */
+const char *pv_test_put(const char *rel, const void *data, size_t n);
+/* pv_test_put of the string s, without its NUL. */
+const char *pv_test_put_str(const char *rel, const char *s);
+
+/* The whole file at path, malloc'ed with a NUL after its bytes (so text can be used as a
+ * string), their count in *n (n may be NULL); the caller frees it. Fails the test when the
+ * file cannot be read. */
+void *pv_test_read_file(const char *path, size_t *n);
+
+/* data compressed with zlib's deflate at level 6: wbits 31 is one gzip member, 15 a zlib
+ * stream, -15 raw deflate. Returns the compressed bytes, malloc'ed (the caller frees them),
+ * with their count in *out_n; fails the test when zlib does. */
+unsigned char *pv_test_deflate(const void *data, size_t n, int wbits, size_t *out_n);
+
+/* ---- memory kept until the test ends ---- */
+
+/* Remembers p (malloc'ed, must not be NULL: the test fails) and returns it; it is freed by
+ * pv_test_free_kept, or at the end of the test's process. */
+void *pv_test_keep(void *p);
+/* pv_test_keep(strdup(s)), or NULL when s is NULL. */
+char *pv_test_keep_str(const char *s);
+/* Frees everything pv_test_keep remembered (call it from a suite's .fini). */
+void pv_test_free_kept(void);
+
+/* ---- a sink that records what a reader hands on ---- */
+
+/* One document as the recording sink copied it. Every string is a NUL-terminated copy, NULL
+ * where the reader gave NULL; text keeps any NUL bytes inside it (len is its length). */
+typedef struct pv_test_doc {
+    char *text;
+    size_t len;
+    char *kind, *locator, *commit, *license, *lang;
+    char *name, *email, *id; /* the default origin's author */
+    char *coauthors;         /* coauthors' names joined by ",", "?" for a nameless one */
+    int64_t date;
+} pv_test_doc;
+
+#define PV_TEST_NDIAG 16
+
+/* What a reader handed on. Zero-initialise it. Its copies are kept with pv_test_keep, so they
+ * live until pv_test_free_kept or the end of the test's process; nothing else frees them. */
+typedef struct pv_test_rec {
+    pv_test_doc *v;
+    size_t n, cap;
+    char *source_name, *source_kind; /* from the last pv_sink.source call */
+    int sources;                     /* pv_sink.source calls */
+    char diag[PV_TEST_NDIAG][1024];  /* the first PV_TEST_NDIAG diagnostics */
+    pv_severity sev[PV_TEST_NDIAG];
+    size_t ndiag; /* every diagnostic, also those not kept */
+} pv_test_rec;
+
+/* pv_sink.doc for a pv_test_rec ctx: asserts the document has a kind and a locator, appends
+ * a copy to v, returns 0. */
+int pv_test_rec_doc(void *ctx, const pv_doc_in *d);
+/* pv_sink.source for a pv_test_rec ctx: counts the call and copies name and kind; returns 0. */
+int pv_test_rec_source(void *ctx, const char *name, const char *kind);
+/* pv_diag_fn for a pv_test_rec ctx: copies the message and severity, counts it. */
+void pv_test_rec_diag(void *ctx, pv_severity sev, const char *msg);
+/* A sink recording into r: source and doc as above, no origin callback. */
+pv_sink pv_test_rec_sink(pv_test_rec *r);
+
+#endif
