@@ -5,6 +5,7 @@
  * blocks; tables follow; the file is written under a temporary name and renamed.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* madvise */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,7 +35,8 @@ typedef struct rec {
 } rec;
 
 /* What the build keeps about each document until the tables are written. Strings are
- * offsets into the string pool (PV_NONE when absent). */
+ * offsets into the string pool (PV_NONE when absent); the locator is an offset into the
+ * locator spill file. */
 typedef struct docmeta {
     int64_t date;
     uint64_t bytes;
@@ -46,10 +49,15 @@ typedef struct docmeta {
 } docmeta;
 
 /* Documents live in chunks of DOC_CHUNK so that the table never moves while workers fill
- * in their entries. */
+ * in their entries. The chunks (and those of the origins) are mapped from an unlinked
+ * temporary file, so the kernel can write them back to disk: their memory does not grow
+ * with the number of documents (see meta_map). */
 #define DOC_CHUNK_BITS 16
 #define DOC_CHUNK ((size_t)1 << DOC_CHUNK_BITS)
 #define DOC_CHUNKS ((size_t)PV_NONE / DOC_CHUNK + 1)
+#define ORIG_CHUNK_BITS 16
+#define ORIG_CHUNK ((size_t)1 << ORIG_CHUNK_BITS)
+#define ORIG_CHUNKS ((size_t)PV_NONE / ORIG_CHUNK + 1)
 
 typedef struct run {
     FILE *f;  /* spilled run (unlinked temp file), or NULL for an in-memory run */
@@ -123,12 +131,22 @@ struct builder {
     size_t ndocs;
     /* tables built by the producer */
     strpool sp;
+    FILE *locators;    /* spill file of locators, NUL-terminated; appended to STRS */
+    uint64_t loc_size; /* bytes in it */
+    int meta_fd;       /* backing file of the docs and origins chunks, or -1 */
+    uint64_t meta_size;
+    pv_err sink_err; /* why the sink failed when it is not memory (disk full, limits) */
+    /* for the merge, which looks documents up at random: the new id of each document
+     * (PV_NONE when it is not indexed) and its date, 12 bytes a document */
+    uint32_t *new_ids;
+    int64_t *dates;
     uint32_t *authors; /* 3 string offsets each: name, email, id */
     size_t nauthors, cap_authors;
     idmap author_map;
-    origin_rec *origins;
-    size_t norigins, cap_origins;
-    idmap origin_map;
+    origin_rec **origins; /* chunks of ORIG_CHUNK */
+    size_t norigins;
+    idmap origin_map; /* de-duplicates origins; cleared when it outgrows its share */
+    size_t origin_map_max;
     source_rec *sources;
     size_t nsources, cap_sources;
     uint32_t cur_source;
@@ -158,6 +176,47 @@ struct builder {
 static docmeta *doc_at(const builder *b, size_t id)
 {
     return &b->docs[id >> DOC_CHUNK_BITS][id & (DOC_CHUNK - 1)];
+}
+
+static origin_rec *origin_at(const builder *b, size_t id)
+{
+    return &b->origins[id >> ORIG_CHUNK_BITS][id & (ORIG_CHUNK - 1)];
+}
+
+/* A new zeroed chunk of bytes (a multiple of the page size) mapped from the metadata file,
+ * whose disk blocks are reserved first so that a full disk is an error here, not a SIGBUS
+ * later. NULL on failure. */
+static void *meta_map(builder *b, size_t bytes)
+{
+    void *p;
+    int e = posix_fallocate(b->meta_fd, (off_t)b->meta_size, (off_t)bytes);
+    if (e != 0) {
+        pv_err__set(&b->sink_err, PV_EIO, "cannot grow the document table in '%s': %s", b->tmpdir,
+                    strerror(e));
+        return NULL;
+    }
+    p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, b->meta_fd, (off_t)b->meta_size);
+    if (p == MAP_FAILED) {
+        pv_err__set(&b->sink_err, PV_ENOMEM, "cannot map the document table: %s", strerror(errno));
+        return NULL;
+    }
+    b->meta_size += bytes;
+    return p;
+}
+
+/* Let the kernel take back the pages of a chunk the build is done with for now; they are
+ * written to the metadata file and read again when touched. */
+static void meta_release(void *chunk, size_t bytes)
+{
+    if (chunk)
+        madvise(chunk, bytes, MADV_DONTNEED);
+}
+
+/* In a pass over the documents in order: release each chunk of docmeta once past it. */
+static void docs_pass(const builder *b, size_t i)
+{
+    if ((i & (DOC_CHUNK - 1)) == DOC_CHUNK - 1)
+        meta_release(b->docs[i >> DOC_CHUNK_BITS], DOC_CHUNK * sizeof(docmeta));
 }
 
 static void diag(builder *b, pv_severity sev, const char *fmt, ...) PV_PRINTF(3, 4);
@@ -739,7 +798,7 @@ static size_t keep_earliest(const builder *b, posting_out *g, size_t n, size_t c
     if (!d)
         return 0;
     for (i = 0; i < n; i++) {
-        d[i].date = doc_at(b, g[i].doc)->date;
+        d[i].date = b->dates[g[i].doc];
         d[i].doc = g[i].doc;
         d[i].pos = g[i].pos;
     }
@@ -763,7 +822,7 @@ static int emit_group(builder *b, block_writer *bw, posting_out *g, size_t n, pv
         return pv_err__set(err, PV_ENOMEM, "out of memory");
     for (i = 0; i < n; i++) {
         bw->p[bw->n] = g[i];
-        bw->p[bw->n].doc = doc_at(b, g[i].doc)->new_id;
+        bw->p[bw->n].doc = b->new_ids[g[i].doc];
         bw->n++;
     }
     bw->postings += n;
@@ -851,7 +910,7 @@ static int merge_runs(builder *b, block_writer *bw, pv_err *err)
     while (nh > 0) {
         rec top = heap[0].r;
         int got;
-        if (doc_at(b, top.doc)->status == 1) {
+        if (b->new_ids[top.doc] != PV_NONE) {
             if (gn > 0 && top.fp != gfp) {
                 if ((rc = emit_group(b, bw, g, gn, err)) != 0)
                     goto done;
@@ -1080,9 +1139,12 @@ static int same_origin(const builder *b, uint32_t id, const void *what)
     const origin_key *k = what;
     size_t i;
     for (i = 0; i < k->n; i++) {
-        const origin_rec *o = &b->origins[id + i];
-        if (id + i >= b->norigins || o->author != k->v[i].author || o->commit != k->v[i].commit ||
-            o->date != k->v[i].date || (o->next == PV_NONE) != (i + 1 == k->n))
+        const origin_rec *o;
+        if (id + i >= b->norigins)
+            return 0;
+        o = origin_at(b, id + i);
+        if (o->author != k->v[i].author || o->commit != k->v[i].commit || o->date != k->v[i].date ||
+            (o->next == PV_NONE) != (i + 1 == k->n))
             return 0;
     }
     return 1;
@@ -1120,6 +1182,13 @@ static int origin_id(builder *b, const pv_origin_in *in, uint32_t *id)
     }
     k.v = v;
     k.n = n;
+    if (b->origin_map.used >= b->origin_map_max) {
+        /* forget the seen origins: later ones may be written again, which costs a table
+         * row each, not a wrong credit */
+        for (i = 0; i < b->origin_map.nslots; i++)
+            b->origin_map.ids[i] = PV_NONE;
+        b->origin_map.used = 0;
+    }
     if (idmap_find(&b->origin_map, key, same_origin, b, &k, &slot)) {
         rc = PV_ENOMEM;
         goto done;
@@ -1129,15 +1198,20 @@ static int origin_id(builder *b, const pv_origin_in *in, uint32_t *id)
             rc = PV_ELIMIT;
             goto done;
         }
-        if (pv_array__grow((void **)&b->origins, &b->cap_origins, b->norigins + n,
-                           sizeof *b->origins)) {
-            rc = PV_ENOMEM;
-            goto done;
-        }
         for (i = 0; i < n; i++) {
-            b->origins[b->norigins + i] = v[i];
-            b->origins[b->norigins + i].next =
-                i + 1 < n ? (uint32_t)(b->norigins + i + 1) : PV_NONE;
+            size_t at = b->norigins + i;
+            if (!b->origins[at >> ORIG_CHUNK_BITS]) {
+                if (at >= ORIG_CHUNK) /* the previous chunk is full: out of the way */
+                    meta_release(b->origins[(at >> ORIG_CHUNK_BITS) - 1],
+                                 ORIG_CHUNK * sizeof(origin_rec));
+                if (!(b->origins[at >> ORIG_CHUNK_BITS] =
+                          meta_map(b, ORIG_CHUNK * sizeof(origin_rec)))) {
+                    rc = b->sink_err.code;
+                    goto done;
+                }
+            }
+            *origin_at(b, at) = v[i];
+            origin_at(b, at)->next = i + 1 < n ? (uint32_t)(at + 1) : PV_NONE;
         }
         b->origin_map.keys[slot] = key;
         b->origin_map.ids[slot] = (uint32_t)b->norigins;
@@ -1175,8 +1249,8 @@ static void warn_meta(builder *b)
         return;
     b->meta_warned = 1;
     diag(b, PV_WARNING,
-         "the metadata of %zu documents takes over %zu MiB, a quarter of the --memory budget; "
-         "it stays in memory until the index is written",
+         "after %zu documents, the names of authors, commits and licenses take over %zu MiB, "
+         "a quarter of the --memory budget; they stay in memory until the index is written",
          b->ndocs, b->meta_bytes >> 20);
 }
 
@@ -1195,15 +1269,30 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
     if (id >= PV_NONE - 1)
         return PV_ELIMIT;
     if (!b->docs[id >> DOC_CHUNK_BITS]) {
-        b->docs[id >> DOC_CHUNK_BITS] = calloc(DOC_CHUNK, sizeof(docmeta));
-        if (!b->docs[id >> DOC_CHUNK_BITS])
-            return PV_ENOMEM;
+        /* the workers finished with documents two chunks back long ago (the queue holds a
+         * few dozen); should one still be at work, its page is read back, nothing lost */
+        if (id >= 2 * DOC_CHUNK)
+            meta_release(b->docs[(id >> DOC_CHUNK_BITS) - 2], DOC_CHUNK * sizeof(docmeta));
+        if (!(b->docs[id >> DOC_CHUNK_BITS] = meta_map(b, DOC_CHUNK * sizeof(docmeta))))
+            return b->sink_err.code;
     }
     dm = doc_at(b, id);
     memset(dm, 0, sizeof *dm);
     dm->source = b->cur_source;
     dm->kind = pool_add(&b->sp, d->kind ? d->kind : "file", &oom);
-    dm->locator = pool_add(&b->sp, d->locator ? d->locator : "", &oom);
+    {
+        const char *loc = d->locator ? d->locator : "";
+        size_t n = strlen(loc) + 1;
+        if (b->sp.data.len + b->loc_size + n >= PV_NONE)
+            return pv_err__set(&b->sink_err, PV_ELIMIT,
+                               "the strings of the index (locators, names) exceed 4 GiB; "
+                               "split the sources into several indexes");
+        if (fwrite(loc, 1, n, b->locators) != n)
+            return pv_err__set(&b->sink_err, PV_EIO, "cannot write locators in '%s': %s", b->tmpdir,
+                               strerror(errno));
+        dm->locator = (uint32_t)b->loc_size;
+        b->loc_size += n;
+    }
     dm->commit = d->commit && *d->commit ? pool_add(&b->sp, d->commit, &oom) : PV_NONE;
     if (b->o->license)
         dm->license = pool_add(&b->sp, b->o->license, &oom);
@@ -1214,9 +1303,8 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
     if ((rc = origin_id(b, &d->origin, &dm->origin)) != 0)
         return rc;
     dm->date = d->origin.date;
-    b->meta_bytes = b->sp.data.len + b->sp.nslots * sizeof(uint32_t) +
-                    ((b->ndocs >> DOC_CHUNK_BITS) + 1) * DOC_CHUNK * sizeof(docmeta) +
-                    b->norigins * (sizeof(origin_rec) + 12) + b->nauthors * 24;
+    b->meta_bytes = b->sp.data.len + b->sp.nslots * sizeof(uint32_t) + b->origin_map.nslots * 12 +
+                    b->author_map.nslots * 12 + b->nauthors * 12;
     warn_meta(b);
     b->ndocs++;
 
@@ -1340,6 +1428,11 @@ static int produce(builder *b, const char *const *sources, size_t nsources, pv_e
             b->done_bytes_base += rs.bytes_in;
             b->total_bytes_base += rs.bytes_total > rs.bytes_in ? rs.bytes_total : rs.bytes_in;
             add_reader_stats(b, &rs);
+            if (b->sink_err.code) { /* the build itself cannot go on: disk full, limits */
+                if (err)
+                    *err = b->sink_err;
+                return b->sink_err.code;
+            }
         }
         if (atomic_load(&b->abort))
             return PV_EIO; /* the failing worker's error is reported by the caller */
@@ -1388,6 +1481,7 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
     pthread_cond_init(&b.qempty, NULL);
     b.o = opts ? opts : &defaults;
     b.default_author = PV_NONE;
+    b.meta_fd = -1;
     b.sp.data.limit = (size_t)PV_NONE - 1;
     if ((rc = validate_opts(b.o, err)) != 0)
         goto done;
@@ -1400,10 +1494,32 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
     else
         dir_of(out_path, b.tmpdir, sizeof b.tmpdir);
     b.docs = calloc(DOC_CHUNKS, sizeof *b.docs);
-    if (!b.docs) {
+    b.origins = calloc(ORIG_CHUNKS, sizeof *b.origins);
+    if (!b.docs || !b.origins) {
         rc = pv_err__set(err, PV_ENOMEM, "out of memory");
         goto done;
     }
+    if (!(b.locators = temp_file(b.tmpdir, err))) {
+        rc = err->code;
+        goto done;
+    }
+    {
+        FILE *mf = temp_file(b.tmpdir, err);
+        if (!mf) {
+            rc = err->code;
+            goto done;
+        }
+        b.meta_fd = dup(fileno(mf));
+        fclose(mf);
+        if (b.meta_fd < 0) {
+            rc = pv_err__set(err, PV_EIO, "cannot open a temporary file: %s", strerror(errno));
+            goto done;
+        }
+    }
+    /* the origin map's share: a 32nd of --memory (12 bytes a slot, at most half full) */
+    b.origin_map_max = b.o->memory / 32 / 24;
+    if (b.origin_map_max < 1024)
+        b.origin_map_max = 1024;
     pool_add(&b.sp, "", &oom);
     if (b.o->author && *b.o->author) {
         char name[512], email[512];
@@ -1418,9 +1534,9 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
         }
     }
 
-    /* Per-document metadata stays in memory for the whole build: a quarter of --memory is
-     * set aside for it (a warning says when it takes more), the postings buffers get the
-     * rest, at least 1 MiB. */
+    /* The strings and maps of the tables (authors, commits, licenses) get a quarter of
+     * --memory (a warning says when they take more; per-document metadata is file-backed),
+     * the postings buffers get the rest, at least 1 MiB. */
     postings_budget = b.o->memory - b.o->memory / 4;
     if (postings_budget < PV_MIN_MEMORY)
         postings_budget = PV_MIN_MEMORY;
@@ -1519,11 +1635,18 @@ done:
             job_free(&b.q[(b.qhead + i) % b.qcap]);
     free(b.q);
     if (b.docs)
-        for (i = 0; i < DOC_CHUNKS; i++)
-            free(b.docs[i]);
+        for (i = 0; i < DOC_CHUNKS && b.docs[i]; i++)
+            munmap(b.docs[i], DOC_CHUNK * sizeof(docmeta));
     free(b.docs);
-    free(b.authors);
+    if (b.origins)
+        for (i = 0; i < ORIG_CHUNKS && b.origins[i]; i++)
+            munmap(b.origins[i], ORIG_CHUNK * sizeof(origin_rec));
     free(b.origins);
+    if (b.meta_fd >= 0)
+        close(b.meta_fd);
+    if (b.locators)
+        fclose(b.locators);
+    free(b.authors);
     free(b.sources);
     idmap_free(&b.author_map);
     idmap_free(&b.origin_map);
@@ -1572,10 +1695,20 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
         o.failed = errno;
     o.off = sizeof hdr;
 
-    /* dense ids for the documents actually indexed */
-    for (i = 0; i < b->ndocs; i++)
-        if (doc_at(b, i)->status == 1)
-            doc_at(b, i)->new_id = (uint32_t)ndocs_out++;
+    /* dense ids for the documents actually indexed, and the compact tables of the merge */
+    b->new_ids = malloc((b->ndocs ? b->ndocs : 1) * sizeof *b->new_ids);
+    b->dates = malloc((b->ndocs ? b->ndocs : 1) * sizeof *b->dates);
+    if (!b->new_ids || !b->dates) {
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < b->ndocs; i++) {
+        docmeta *dm = doc_at(b, i);
+        dm->new_id = dm->status == 1 ? (uint32_t)ndocs_out++ : PV_NONE;
+        b->new_ids[i] = dm->new_id;
+        b->dates[i] = dm->date;
+        docs_pass(b, i);
+    }
 
     /* PSTG */
     bw.o = &o;
@@ -1635,10 +1768,11 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
     for (i = 0; i < b->norigins; i++) {
         unsigned char e[PV_ORIG_ENTRY];
         memset(e, 0, sizeof e);
-        pv_store32(e + PV_ORIG_AUTHOR, b->origins[i].author);
-        pv_store32(e + PV_ORIG_COMMIT, b->origins[i].commit);
-        pv_store64(e + PV_ORIG_DATE, (uint64_t)b->origins[i].date);
-        pv_store32(e + PV_ORIG_NEXT, b->origins[i].next);
+        const origin_rec *r = origin_at(b, i);
+        pv_store32(e + PV_ORIG_AUTHOR, r->author);
+        pv_store32(e + PV_ORIG_COMMIT, r->commit);
+        pv_store64(e + PV_ORIG_DATE, (uint64_t)r->date);
+        pv_store32(e + PV_ORIG_NEXT, r->next);
         out_write(&o, e, sizeof e);
     }
     chunk_end(&o, &ch[nch++]);
@@ -1650,6 +1784,8 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
         for (i = 0; i < b->ndocs && !o.failed; i++) {
             docmeta *dm = doc_at(b, i);
             FILE *lf;
+            if (i)
+                docs_pass(b, i - 1);
             if (dm->status != 1)
                 continue;
             lf = b->workers[dm->worker].lines;
@@ -1673,11 +1809,13 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
     for (i = 0; i < b->ndocs; i++) {
         docmeta *dm = doc_at(b, i);
         unsigned char e[PV_DOC_ENTRY];
+        if (i)
+            docs_pass(b, i - 1);
         if (dm->status != 1)
             continue;
         pv_store32(e + PV_DOC_SOURCE, dm->source);
         pv_store32(e + PV_DOC_KIND, dm->kind);
-        pv_store32(e + PV_DOC_LOCATOR, dm->locator);
+        pv_store32(e + PV_DOC_LOCATOR, (uint32_t)(sp->data.len + dm->locator));
         pv_store32(e + PV_DOC_COMMIT, dm->commit);
         pv_store32(e + PV_DOC_LICENSE, dm->license);
         pv_store32(e + PV_DOC_ORIGIN, dm->origin);
@@ -1691,9 +1829,27 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
         out_write(&o, e, sizeof e);
     }
     chunk_end(&o, &ch[nch++]);
-    /* STRS */
+    /* STRS: the pool, then the locators */
     chunk_begin(&o, &ch[nch], PV_ID_STRS);
     out_write(&o, sp->data.data, sp->data.len);
+    if (fflush(b->locators) != 0 || fseeko(b->locators, 0, SEEK_SET) != 0) {
+        rc = pv_err__set(err, PV_EIO, "cannot read back locators: %s", strerror(errno));
+        goto done;
+    }
+    for (uint64_t left = b->loc_size; left > 0 && !o.failed;) {
+        size_t n = left < (1u << 20) ? (size_t)left : (size_t)1 << 20;
+        if (pv_array__grow((void **)&tmpbuf, &tmpcap, n, 1)) {
+            rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+            goto done;
+        }
+        if (fread(tmpbuf, 1, n, b->locators) != n) {
+            rc = pv_err__set(err, PV_EIO, "cannot read back locators: %s",
+                             ferror(b->locators) ? strerror(errno) : "file too short");
+            goto done;
+        }
+        out_write(&o, tmpbuf, n);
+        left -= n;
+    }
     chunk_end(&o, &ch[nch++]);
 
     /* META */
@@ -1780,5 +1936,9 @@ done:
     free(bw.z);
     free(bw.dir);
     free(tmpbuf);
+    free(b->new_ids);
+    free(b->dates);
+    b->new_ids = NULL;
+    b->dates = NULL;
     return rc;
 }

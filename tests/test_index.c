@@ -15,47 +15,21 @@
 #include <xxhash.h>
 
 #include "provscan.h"
+#include "util.h"
 
-static char dir[64];
+static const char *dir;
 
 static void mk_tmp(void)
 {
-    strcpy(dir, "/tmp/pvidx-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    dir = pv_test_tmpdir("pvidx-");
 }
 
 static void rm_tmp(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(pv_test_rmtree(dir), 0);
 }
 
 TestSuite(index, .init = mk_tmp, .fini = rm_tmp);
-
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *b;
-    long n;
-    cr_assert_not_null(f);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    rewind(f);
-    b = malloc((size_t)n + 1);
-    cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
-static void spit(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(data, 1, len, f), len);
-    cr_assert_eq(fclose(f), 0);
-}
 
 static void build(const char *out, const char *src, size_t memory, pv_build_stats *st)
 {
@@ -198,7 +172,7 @@ Test(index, refuses_other_normalization_version)
     pv_err err = {0, {0}};
     snprintf(path, sizeof path, "%s/n.pvx", dir);
     build(path, "fixtures/corpus", 0, NULL);
-    b = slurp(path, &len);
+    b = pv_test_read_file(path, &len);
     b[12] = 99; /* norm_version */
     nch = b[40];
     tmp = malloc(56 + nch * 32);
@@ -209,7 +183,7 @@ Test(index, refuses_other_normalization_version)
         for (int i = 0; i < 8; i++)
             b[56 + i] = (unsigned char)(h >> (8 * i));
     }
-    spit(path, b, len);
+    pv_test_write_file(path, b, len);
     cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
     cr_assert_eq(pv_match_run(ix, query, strlen(query), NULL, &res, &err), PV_EPARAMS);
     cr_assert(strstr(err.msg, "normalization version 99") != NULL, "%s", err.msg);
@@ -243,7 +217,7 @@ Test(index, truncated_at_every_chunk_boundary_is_an_error)
     snprintf(path, sizeof path, "%s/t.pvx", dir);
     snprintf(cut, sizeof cut, "%s/cut.pvx", dir);
     build(path, "fixtures/corpus/feedparser", 0, NULL);
-    b = slurp(path, &len);
+    b = pv_test_read_file(path, &len);
     cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
     pv_index_get_info(ix, &info);
     cuts[ncuts++] = 0;
@@ -257,7 +231,7 @@ Test(index, truncated_at_every_chunk_boundary_is_an_error)
     pv_index_free(ix);
     for (i = 0; i < ncuts; i++) {
         int rc;
-        spit(cut, b, (size_t)cuts[i]);
+        pv_test_write_file(cut, b, (size_t)cuts[i]);
         ix = NULL;
         memset(&err, 0, sizeof err);
         rc = pv_index_open(&ix, cut, &err);
@@ -280,11 +254,11 @@ Test(index, every_byte_flipped_gives_error_or_correct_answer, .timeout = 120)
     snprintf(path, sizeof path, "%s/f.pvx", dir);
     snprintf(bad, sizeof bad, "%s/bad.pvx", dir);
     build(path, "fixtures/corpus/feedparser", 0, NULL);
-    b = slurp(path, &len);
+    b = pv_test_read_file(path, &len);
     cr_assert_lt(len, 64 * 1024, "sample too big: %zu", len);
     cr_assert_eq(pv_index_open(&good, path, &err), 0, "%s", err.msg);
     cr_assert_eq(pv_match_run(good, query, strlen(query), NULL, &want, &err), 0);
-    spit(bad, b, len);
+    pv_test_write_file(bad, b, len);
     f = fopen(bad, "r+b");
     cr_assert_not_null(f);
     for (i = 0; i < len; i++) {
@@ -322,9 +296,10 @@ Test(index, garbage_and_empty_files_are_refused)
     pv_index *ix = NULL;
     pv_err err = {0, {0}};
     snprintf(path, sizeof path, "%s/g.pvx", dir);
-    spit(path, "", 0);
+    pv_test_write_file(path, "", 0);
     cr_assert_lt(pv_index_open(&ix, path, &err), 0);
-    spit(path, "hello, this is not an index at all, just some bytes....................", 72);
+    pv_test_write_file(
+        path, "hello, this is not an index at all, just some bytes....................", 72);
     cr_assert_eq(pv_index_open(&ix, path, &err), PV_EFORMAT);
     cr_assert(strstr(err.msg, "not a provscan index") != NULL, "%s", err.msg);
     cr_assert_eq(pv_index_open(&ix, "/nonexistent/x.pvx", &err), PV_EIO);
@@ -348,7 +323,7 @@ static void make_dated_copies(const char *root)
     for (i = 0; i < 2; i++) {
         struct timespec ts[2];
         snprintf(path, sizeof path, "%s/%s", root, names[i]);
-        spit(path, text, sizeof text - 1);
+        pv_test_write_file(path, text, sizeof text - 1);
         ts[0].tv_sec = ts[1].tv_sec = when[i];
         ts[0].tv_nsec = ts[1].tv_nsec = 0;
         cr_assert_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
@@ -406,5 +381,57 @@ Test(index, posting_cap_keeps_the_earliest_document)
     cr_assert_eq(res->spans[0].common, 1);
     cr_assert_eq(res->nauthors, 0);
     pv_result_free(res);
+    pv_index_free(ix);
+}
+
+/* Document metadata lives in chunks of 65,536 documents mapped from a temporary file, the
+ * chunks behind the reader are handed back to the kernel, and locators are spilled to a file
+ * of their own: documents in the first chunk, in a middle one and in the last must all come
+ * back with their own locator, author and date. */
+Test(index, documents_past_several_chunks_keep_locators_authors_and_dates, .timeout = 120)
+{
+    const size_t n = 140000, probe[] = {3, 70001, 139998};
+    char path[128], src[128], *query_text;
+    FILE *f;
+    pv_build_stats st;
+    pv_index *ix = NULL;
+    pv_err err = {0, {0}};
+    size_t i;
+
+    snprintf(src, sizeof src, "%s/many.jsonl", dir);
+    f = fopen(src, "w");
+    cr_assert_not_null(f);
+    for (i = 0; i < n; i++)
+        fprintf(f,
+                "{\"author\":\"user%zu\",\"body\":\"gadget %zu was assembled by fitter %zu in "
+                "hall %zu during shift %zu for customer %zu\",\"created_utc\":%zu,\"id\":\"c%zu\","
+                "\"subreddit\":\"t\",\"permalink\":\"/r/t/comments/x/y/c%zu/\"}\n",
+                i, i, i, i, i, i, (size_t)1500000000 + i, i, i);
+    cr_assert_eq(fclose(f), 0);
+    snprintf(path, sizeof path, "%s/many.pvx", dir);
+    build(path, src, 0, &st);
+    cr_assert_eq(st.documents, n);
+    cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
+    for (i = 0; i < sizeof probe / sizeof probe[0]; i++) {
+        size_t d = probe[i];
+        char want_loc[96], want_author[32];
+        pv_result *res = NULL;
+        query_text = malloc(256);
+        cr_assert_not_null(query_text);
+        snprintf(query_text, 256,
+                 "gadget %zu was assembled by fitter %zu in hall %zu during shift %zu for "
+                 "customer %zu",
+                 d, d, d, d, d);
+        cr_assert_eq(pv_match_run(ix, query_text, strlen(query_text), NULL, &res, &err), 0, "%s",
+                     err.msg);
+        cr_assert_eq(res->nspans, 1, "document %zu: %zu spans", d, res->nspans);
+        snprintf(want_loc, sizeof want_loc, "https://www.reddit.com/r/t/comments/x/y/c%zu/", d);
+        snprintf(want_author, sizeof want_author, "user%zu", d);
+        cr_assert_str_eq(res->spans[0].sources[0].locator, want_loc);
+        cr_assert_str_eq(res->spans[0].sources[0].author_name, want_author);
+        cr_assert_eq(res->spans[0].sources[0].date, (int64_t)(1500000000 + d));
+        pv_result_free(res);
+        free(query_text);
+    }
     pv_index_free(ix);
 }
