@@ -142,6 +142,69 @@ Test(html, declared_latin1_is_converted)
     free(t);
 }
 
+Test(html, declared_latin1_is_converted_to_the_end)
+{
+    /* 14 KB: the parser reads the converted text in many steps. */
+    static const char unit[] = "caf\xe9 au lait ";
+    const char *head = "<html><head><meta charset=\"iso-8859-1\"></head><body><p>";
+    size_t i, n = strlen(head) + 1000 * strlen(unit) + 32;
+    char *h = malloc(n), *t;
+    cr_assert(h);
+    strcpy(h, head);
+    for (i = 0; i < 1000; i++)
+        strcat(h, unit);
+    strcat(h, "fin \xe9t\xe9</p>");
+    t = to_text(h, NULL);
+    cr_assert_eq(strlen(t),
+                 1000 * strlen("caf\xc3\xa9 au lait ") + strlen("fin \xc3\xa9t\xc3\xa9\n"));
+    cr_assert(!strncmp(t, "caf\xc3\xa9 au lait caf\xc3\xa9", 19), "got [%.40s]", t);
+    cr_assert(strstr(t, "lait fin \xc3\xa9t\xc3\xa9\n"), "got [%s]", t + strlen(t) - 40);
+    free(t);
+    free(h);
+}
+
+Test(html, every_block_element_ends_a_line)
+{
+    static const char *const block[] = {
+        "address", "article", "aside", "blockquote", "center",   "dd",         "details", "dialog",
+        "dir",     "div",     "dl",    "dt",         "fieldset", "figcaption", "figure",  "footer",
+        "form",    "h1",      "h6",    "header",     "hgroup",   "legend",     "li",      "main",
+        "menu",    "nav",     "ol",    "p",          "section",  "summary",    "ul",      "listing",
+        "xmp",     "pre",     "table", "caption"};
+    /* inline, and names a letter away from block ones */
+    static const char *const flow[] = {
+        "abbr", "span", "code", "em", "blockquotes", "figcaptions", "verylongelementname",
+        "d",    "h7"};
+    char h[128];
+    size_t i;
+    for (i = 0; i < sizeof block / sizeof block[0]; i++) {
+        char *t;
+        snprintf(h, sizeof h, "<body>a<%s>b</%s>c", block[i], block[i]);
+        t = to_text(h, NULL);
+        cr_assert_str_eq(t, "a\nb\nc\n", "<%s>: got [%s]", block[i], t);
+        free(t);
+    }
+    for (i = 0; i < sizeof flow / sizeof flow[0]; i++) {
+        char *t;
+        snprintf(h, sizeof h, "<body>a<%s>b</%s>c", flow[i], flow[i]);
+        t = to_text(h, NULL);
+        cr_assert_str_eq(t, "abc\n", "<%s>: got [%s]", flow[i], t);
+        free(t);
+    }
+}
+
+Test(html, long_words_control_bytes_and_whitespace_kinds)
+{
+    /* Words longer than eight bytes, a control byte inside one (libxml2 drops it), and
+     * tab, form feed and carriage return collapsing like spaces. */
+    char *t = to_text("<p>abcdefghijklmnop\x01qrstuvwx  yz\tabcdefghijklmnopq r\x0c s\rabcdefgh</p>"
+                      "<p>  12345678 1234567</p>",
+                      NULL);
+    cr_assert_str_eq(t, "abcdefghijklmnopqrstuvwx yz abcdefghijklmnopq r s abcdefgh\n"
+                        "12345678 1234567\n");
+    free(t);
+}
+
 Test(html, malformed_html_is_not_an_error)
 {
     char *t = to_text("<div><p>unclosed <b>bold <i>both</div></span>tail &bogus; <", NULL);
