@@ -323,6 +323,7 @@ int main(int argc, char **argv)
     const char *repo = NULL, *rev = "HEAD";
     size_t nsample = 200, runs = 3, examples = 0;
     int do_blame = 1, per_file = 0;
+    const char *dump_path = NULL;
     pv_reader_opts o;
     pv_reader_stats st;
     pv_err err;
@@ -356,6 +357,8 @@ int main(int argc, char **argv)
             per_file = 1;
         else if (strcmp(a, "--no-blame") == 0)
             do_blame = 0;
+        else if (strcmp(a, "--dump") == 0 && v)
+            dump_path = argv[++i];
         else if (a[0] != '-' && !repo)
             repo = a;
         else {
@@ -436,7 +439,7 @@ int main(int argc, char **argv)
                (double)st.bytes_in / cpu / 1e6, cpu, (double)st.bytes_in / wall / 1e6, wall, runs,
                (double)ru.ru_maxrss * 1024 / 1e6);
     }
-    if (!do_blame)
+    if (!do_blame && !dump_path)
         return 0;
 
     /* agreement with git blame */
@@ -450,6 +453,21 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_git: %s\n", err.msg);
             return 1;
         }
+    }
+    if (dump_path) {
+        /* every line of every file at REV: path, line, tokens, commit */
+        FILE *f = fopen(dump_path, "w");
+        if (!f) {
+            fprintf(stderr, "bench_git: cannot write %s\n", dump_path);
+            return 1;
+        }
+        for (size_t i = 0; i < r.nfiles; i++)
+            for (size_t l = 0; l < r.files[i].nlines; l++)
+                fprintf(f, "%s\t%zu\t%u\t%s\n", r.files[i].path, l + 1, r.files[i].line_tokens[l],
+                        r.origins[r.files[i].line_origin[l]].commit);
+        fclose(f);
+        if (!do_blame)
+            return 0;
     }
     {
         size_t ncommits, step_n = nsample && nsample < r.nfiles ? nsample : r.nfiles;

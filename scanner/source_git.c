@@ -32,7 +32,14 @@
 
 /* Sequence numbers of commits in walk order (oldest first); SEQ_NONE: not known. */
 #define SEQ_NONE UINT32_MAX
-#define SEQ_MAX (UINT32_MAX - 2)
+#define SEQ_MAX ((uint32_t)0x7ffffffd)
+/* A line of the blob being read that replaced a line of its parent differing only in
+ * whitespace (set in g->lorig before the line gets its commit). */
+#define SEQ_EDITED (UINT32_MAX - 1)
+/* Lineage origin bit: the line's text came from a whitespace-only edit of a line of the same
+ * file at its commit, which git blame credits to that commit: older k-grams do not take the
+ * line over as a copy. */
+#define LIN_EDITED ((uint32_t)0x80000000)
 
 #define V_UNSET UINT32_MAX /* fp_entry.val of a document fingerprint not met yet */
 
@@ -43,7 +50,10 @@ enum {
     B_JSCSS = 0x10,     /* a .js or .css path: long lines mean minified */
     B_DOC = 0x20,       /* some document has this content */
     B_BAD = 0x40,       /* could not be read (reported and counted) */
-    B_DONE = 0x80       /* content rules applied (read once in the first pass) */
+    B_DONE = 0x80,      /* content rules applied (read once in the first pass) */
+    B_LINEAGE = 0x100,  /* an older version of a document's lines: read for credit even when
+                           its content looks generated or minified */
+    B_KEPT = 0x200      /* such a version: counted as skipped, read all the same */
 };
 
 /* Skip reasons, stored in the low bits of the flags (R_BAD: documents only). A minified file
@@ -66,7 +76,7 @@ typedef struct blob_rec {
     uint32_t seq;    /* commit that first brought it in at a path it is read under */
     uint32_t parent; /* the blob it replaced at that path in the first parent, or SEQ_NONE */
     uint32_t refs;   /* later blobs that name it as a parent (its lines are kept until then) */
-    uint8_t flags;
+    uint16_t flags;
 } blob_rec;
 
 /* The lines of a blob and the commit each came from along its path's history (the
@@ -74,7 +84,8 @@ typedef struct blob_rec {
 typedef struct lin_state {
     size_t n;
     uint64_t *key;    /* per line: hash of its bytes without the "\n" */
-    uint32_t *origin; /* per line: first commit along the lineage */
+    uint64_t *wkey;   /* per line: hash of its bytes without whitespace */
+    uint32_t *origin; /* per line: first commit along the lineage, | LIN_EDITED */
 } lin_state;
 
 /* One path met in the history: its last blob and the last commit that had it. */
@@ -191,9 +202,11 @@ typedef struct gitrd {
 
     lin_state **lin; /* by blob index, while needed */
     size_t lin_bytes, lin_cap;
-    uint64_t lin_dropped; /* versions whose lines did not fit in lin_cap */
-    uint64_t *lkey;       /* the blob being read: line keys, origins, starts */
-    uint32_t *lorig, *lstart;
+    uint64_t lin_dropped;     /* versions whose lines did not fit in lin_cap */
+    uint64_t *lkey, *lwkey;   /* the blob being read: line keys (exact, without whitespace), */
+    uint32_t *lorig, *lstart; /* origins, starts */
+    uint64_t *wsort;          /* match_parent: a hunk's old whitespace keys, sorted */
+    size_t wsort_cap;
     size_t lines_cap;
     git_diff_hunk *hunks;
     size_t nhunks, hunks_cap;
@@ -986,7 +999,7 @@ static int blob_met(gitrd *g, path_rec *p, const git_oid *id, const git_oid *old
     }
     b->seq = seq;
     b->parent = SEQ_NONE;
-    b->flags = (uint8_t)(flags | reason);
+    b->flags = (uint16_t)(flags | reason);
     if (reason) {
         /* not read: counted here as a record skipped by rule */
         count_skip(g->st, reason, 1);
@@ -1528,16 +1541,55 @@ static int docs_pass(gitrd *g, uint32_t part, size_t budget, int *over, uint64_t
 
 /* ---- lineage: what git blame follows, computed forward ------------------------------ */
 
+/* A hash of line's bytes without its spaces, tabs, carriage returns, form and vertical feeds
+ * (the lines `git blame -w` compares). */
+static uint64_t ws_key(const char *line, size_t len)
+{
+    uint64_t h = 0x9e3779b97f4a7c15u;
+    for (size_t i = 0; i < len; i++) {
+        const unsigned char c = (unsigned char)line[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v')
+            continue;
+        h = (h ^ c) * 0x100000001b3u;
+    }
+    return pv_mix64(h);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Lines new[nb, nb + nn) of the blob being read, not credited yet, that equal one of the
+ * parent's lines old[ob, ob + on) (the hunk they replace) but for whitespace become
+ * SEQ_EDITED. */
+static int mark_edited(gitrd *g, const lin_state *p, size_t ob, size_t on, size_t nb, size_t nn)
+{
+    if (!on || !nn)
+        return 0;
+    if (grow(&g->wsort, &g->wsort_cap, on, sizeof *g->wsort))
+        return nomem(g);
+    memcpy(g->wsort, p->wkey + ob, on * sizeof *g->wsort);
+    if (on > 1)
+        qsort(g->wsort, on, sizeof *g->wsort, cmp_u64);
+    for (size_t j = nb; j < nb + nn; j++)
+        if (g->lorig[j] == SEQ_NONE &&
+            bsearch(&g->lwkey[j], g->wsort, on, sizeof *g->wsort, cmp_u64))
+            g->lorig[j] = SEQ_EDITED;
+    return 0;
+}
+
 /* Line starts of text at "\n" (git's lines) into g->lstart, and with keys (keys != 0) a hash
- * of each line's bytes without its "\n" into g->lkey, the lines git blame compares;
- * *n lines (0 for empty text). */
+ * of each line's bytes without its "\n" into g->lkey, the lines git blame compares, and of
+ * its bytes without whitespace into g->lwkey; *n lines (0 for empty text). */
 static int split_lines(gitrd *g, const char *text, size_t len, int keys, size_t *n)
 {
     size_t nl = 0;
     const char *p = text, *end = text + len;
     while (p < end) {
         const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (nl == g->lines_cap) { /* the three arrays grow together */
+        if (nl == g->lines_cap) { /* the four arrays grow together */
             size_t cap = g->lines_cap ? 2 * g->lines_cap : 1024;
             void *a = realloc(g->lstart, cap * sizeof *g->lstart);
             if (a)
@@ -1545,6 +1597,9 @@ static int split_lines(gitrd *g, const char *text, size_t len, int keys, size_t 
             a = a ? realloc(g->lkey, cap * sizeof *g->lkey) : NULL;
             if (a)
                 g->lkey = a;
+            a = a ? realloc(g->lwkey, cap * sizeof *g->lwkey) : NULL;
+            if (a)
+                g->lwkey = a;
             a = a ? realloc(g->lorig, cap * sizeof *g->lorig) : NULL;
             if (!a)
                 return nomem(g);
@@ -1554,8 +1609,10 @@ static int split_lines(gitrd *g, const char *text, size_t len, int keys, size_t 
         if (!e)
             e = end;
         g->lstart[nl] = (uint32_t)(p - text);
-        if (keys)
+        if (keys) {
             g->lkey[nl] = XXH3_64bits(p, (size_t)(e - p));
+            g->lwkey[nl] = ws_key(p, (size_t)(e - p));
+        }
         nl++;
         p = e + 1;
     }
@@ -1592,7 +1649,9 @@ static int keys_text(pv_buf *b, const uint64_t *key, size_t n)
 
 /* Lines of the blob being read (n keys in g->lkey) not credited yet take the origin of the
  * parent line they are paired with: equal ends first, then xdiff (libgit2's diff, as git
- * blame uses) on the middle. */
+ * blame uses) on the middle; a line of a changed hunk that differs from one of the lines it
+ * replaces only in whitespace is marked SEQ_EDITED (credited to this blob's commit, as git
+ * blame does, and not taken over by older k-grams later). */
 static int match_parent(gitrd *g, const lin_state *p, size_t n)
 {
     const uint64_t *ok = p->key, *nk = g->lkey;
@@ -1605,10 +1664,10 @@ static int match_parent(gitrd *g, const lin_state *p, size_t n)
     while (suf < p->n - pre && suf < n - pre && ok[p->n - 1 - suf] == nk[n - 1 - suf])
         suf++;
     for (size_t i = 0; i < pre; i++)
-        if (g->lorig[i] == SEQ_NONE)
+        if (g->lorig[i] >= SEQ_EDITED)
             g->lorig[i] = p->origin[i];
     for (size_t i = 0; i < suf; i++)
-        if (g->lorig[n - 1 - i] == SEQ_NONE)
+        if (g->lorig[n - 1 - i] >= SEQ_EDITED)
             g->lorig[n - 1 - i] = p->origin[p->n - 1 - i];
     o = p->n - pre - suf;
     m = n - pre - suf;
@@ -1635,14 +1694,17 @@ static int match_parent(gitrd *g, const lin_state *p, size_t n)
             nb = (size_t)(x->new_lines ? x->new_start - 1 : x->new_start);
         }
         while (oi < ob && ni < nb) {
-            if (g->lorig[pre + ni] == SEQ_NONE)
+            if (g->lorig[pre + ni] >= SEQ_EDITED)
                 g->lorig[pre + ni] = p->origin[pre + oi];
             oi++;
             ni++;
         }
         if (h < g->nhunks) {
-            oi = ob + (size_t)g->hunks[h].old_lines;
-            ni = nb + (size_t)g->hunks[h].new_lines;
+            const size_t on = (size_t)g->hunks[h].old_lines, nn = (size_t)g->hunks[h].new_lines;
+            if (mark_edited(g, p, pre + ob, on, pre + nb, nn))
+                return PV_ENOMEM;
+            oi = ob + on;
+            ni = nb + nn;
         }
     }
     return 0;
@@ -1651,7 +1713,8 @@ static int match_parent(gitrd *g, const lin_state *p, size_t n)
 static void lin_free(gitrd *g, uint32_t bi)
 {
     if (g->lin[bi]) {
-        g->lin_bytes -= sizeof(lin_state) + g->lin[bi]->n * (sizeof(uint64_t) + sizeof(uint32_t));
+        g->lin_bytes -=
+            sizeof(lin_state) + g->lin[bi]->n * (2 * sizeof(uint64_t) + sizeof(uint32_t));
         free(g->lin[bi]);
         g->lin[bi] = NULL;
     }
@@ -1685,7 +1748,7 @@ static int lineage_step(gitrd *g, uint32_t bi, int usable, size_t n, size_t *xpo
         else
             lin_unref(g, g->xpar[*xpos][1]);
     if (usable && n) {
-        size_t need = sizeof(lin_state) + n * (sizeof(uint64_t) + sizeof(uint32_t));
+        size_t need = sizeof(lin_state) + n * (2 * sizeof(uint64_t) + sizeof(uint32_t));
         for (size_t l = 0; l < n; l++)
             g->lorig[l] = SEQ_NONE;
         for (size_t i = 0; i < np && !rc; i++)
@@ -1694,6 +1757,8 @@ static int lineage_step(gitrd *g, uint32_t bi, int usable, size_t n, size_t *xpo
         for (size_t l = 0; l < n; l++)
             if (g->lorig[l] == SEQ_NONE)
                 g->lorig[l] = b->seq;
+            else if (g->lorig[l] == SEQ_EDITED)
+                g->lorig[l] = b->seq | LIN_EDITED;
         if (!rc && (b->refs || (b->flags & B_DOC)) && g->lin_bytes + need > g->lin_cap) {
             g->lin_dropped++;
         } else if (!rc && (b->refs || (b->flags & B_DOC))) {
@@ -1703,8 +1768,10 @@ static int lineage_step(gitrd *g, uint32_t bi, int usable, size_t n, size_t *xpo
             } else {
                 x->n = n;
                 x->key = (uint64_t *)(x + 1);
-                x->origin = (uint32_t *)(x->key + n);
+                x->wkey = x->key + n;
+                x->origin = (uint32_t *)(x->wkey + n);
                 memcpy(x->key, g->lkey, n * sizeof *x->key);
+                memcpy(x->wkey, g->lwkey, n * sizeof *x->wkey);
                 memcpy(x->origin, g->lorig, n * sizeof *x->origin);
                 g->lin[bi] = x;
                 g->lin_bytes += need;
@@ -1795,9 +1862,14 @@ static int history_pass(gitrd *g, uint32_t part, int first_pass)
                 b->flags |= B_DONE;
                 g->st->records++;
                 g->st->bytes_in += len;
-                if ((reason = content_rules(g, text, len, b->flags)) != R_NONE) {
-                    b->flags |= (uint8_t)reason;
+                if ((reason = content_rules(g, text, len, (uint8_t)b->flags)) != R_NONE) {
                     count_skip(g->st, reason, 1);
+                    if ((reason == R_GENERATED || reason == R_MINIFIED) && (b->flags & B_LINEAGE))
+                        b->flags |= B_KEPT; /* counted, but its lines still carry credit */
+                    else
+                        b->flags |= (uint16_t)reason;
+                    if (b->flags & B_KEPT)
+                        reason = R_NONE;
                 }
             }
             if (!reason && first_pass)
@@ -1993,43 +2065,6 @@ static void window_min(const uint32_t *a, size_t nk, uint32_t k, uint32_t *out, 
     }
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The value most of v[0..n) have, the smallest on ties; v is reordered. */
-static uint32_t majority(uint32_t *v, size_t n)
-{
-    uint32_t best = v[0];
-    size_t best_n = 0;
-    if (n <= 16) {
-        for (size_t i = 1; i < n; i++) {
-            uint32_t x = v[i];
-            size_t j = i;
-            while (j > 0 && v[j - 1] > x) {
-                v[j] = v[j - 1];
-                j--;
-            }
-            v[j] = x;
-        }
-    } else {
-        qsort(v, n, sizeof *v, cmp_u32);
-    }
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && v[j] == v[i])
-            j++;
-        if (j - i > best_n) {
-            best_n = j - i;
-            best = v[i];
-        }
-        i = j;
-    }
-    return best;
-}
-
 /*
  * Runs of document d (its tokens in g->tok, k-grams in g->kg) into g->runs. Each line (at
  * "\n") gets one commit:
@@ -2089,28 +2124,35 @@ static int make_runs(gitrd *g, const doc_rec *d, const char *text, size_t len, s
     for (size_t i = 0; i < n; i++)
         if (!nk || tseq[i] == SEQ_NONE)
             tseq[i] = fallback;
-    /* k-gram origin of each line: the majority of its tokens */
+    /* k-gram origin of each line: its newest token's (a line is only as old as all of it) */
     for (l = 0, t = 0; l < nl; l++) {
         const uint64_t end = l + 1 < nl ? g->lstart[l + 1] : len;
         size_t t0 = t;
-        while (t < n && g->tok.v[t].start < end)
+        uint32_t newest = 0;
+        while (t < n && g->tok.v[t].start < end) {
+            newest = tseq[t] > newest ? tseq[t] : newest;
             t++;
+        }
         ntok[l] = (uint32_t)(t - t0);
-        kgl[l] = t > t0 ? majority(tseq + t0, t - t0) : SEQ_NONE;
+        kgl[l] = t > t0 ? newest : SEQ_NONE;
     }
     /* the line's origin: lineage, or the k-grams' in long enough older stretches */
+#define LIN_SEQ(l) (lin->origin[l] & ~LIN_EDITED)
+#define OLDER(l) (!(lin->origin[l] & LIN_EDITED) && kgl[l] < lin->origin[l])
     for (l = 0; l < nl;) {
         size_t e, tokens = 0;
-        if (!ntok[l] || !lin || kgl[l] >= lin->origin[l]) {
-            fin[l] = !ntok[l] ? SEQ_NONE : lin ? lin->origin[l] : kgl[l];
+        if (!ntok[l] || !lin || !OLDER(l)) {
+            fin[l] = !ntok[l] ? SEQ_NONE : lin ? LIN_SEQ(l) : kgl[l];
             l++;
             continue;
         }
-        for (e = l; e < nl && (!ntok[e] || kgl[e] < lin->origin[e]); e++)
+        for (e = l; e < nl && (!ntok[e] || OLDER(e)); e++)
             tokens += ntok[e];
         for (; l < e; l++)
-            fin[l] = !ntok[l] ? SEQ_NONE : tokens >= copy_min ? kgl[l] : lin->origin[l];
+            fin[l] = !ntok[l] ? SEQ_NONE : tokens >= copy_min ? kgl[l] : LIN_SEQ(l);
     }
+#undef LIN_SEQ
+#undef OLDER
     for (l = 0; l < nl; l++) /* tokenless lines go with the line before */
         if (fin[l] == SEQ_NONE && l > 0)
             fin[l] = fin[l - 1];
@@ -2178,6 +2220,28 @@ done:
 }
 
 /* ---- the reader ------------------------------------------------------------------------ */
+
+/* Marks B_LINEAGE the older versions of the documents that are emitted, along the lineage
+ * parents (first and, for merges, the others): a version whose first lines say "generated by"
+ * in a comment, say, still passes its lines' history on, as git blame does. Parents come
+ * before their children in g->order, and each blob's other parents are listed together in
+ * g->xpar in that order, so one pass from the newest blob back reaches them all. */
+static void mark_lineage(gitrd *g)
+{
+    size_t xi = g->nxpar;
+    for (size_t i = 0; i < g->ndocs; i++)
+        if (!g->docs[i].reason)
+            g->blobs[g->docs[i].blob].flags |= B_LINEAGE;
+    for (size_t i = g->norder; i-- > 0;) {
+        const uint32_t bi = g->order[i];
+        const int on = (g->blobs[bi].flags & B_LINEAGE) != 0;
+        if (on && g->blobs[bi].parent != SEQ_NONE)
+            g->blobs[g->blobs[bi].parent].flags |= B_LINEAGE;
+        for (; xi > 0 && g->xpar[xi - 1][0] == bi; xi--)
+            if (on)
+                g->blobs[g->xpar[xi - 1][1]].flags |= B_LINEAGE;
+    }
+}
 
 /* Bytes the walk's own state takes (charged to the memory budget before the table). */
 static size_t state_bytes(const gitrd *g)
@@ -2265,6 +2329,7 @@ static int credit_and_emit(gitrd *g)
         return nomem(g);
     if ((rc = docs_pass(g, 0, budget, &over, &total_k, &k_in)) != 0)
         return rc;
+    mark_lineage(g);
     if (over) {
         /* the distinct share seen so far, extrapolated, over what one partition may hold */
         double distinct = (double)total_k * (double)g->fp.n / (double)(k_in ? k_in : 1);
@@ -2318,6 +2383,7 @@ static int credit_and_emit(gitrd *g)
         int hist = g->blobs[d->blob].flags & B_SKIP_MASK;
         if ((rc = emit_doc(g, d)) != 0)
             return rc;
+        hist |= (g->blobs[d->blob].flags & B_KEPT) != 0;
         /* a document skipped by a rule its content was not skipped by in the history */
         if (d->reason && d->reason != R_BAD && !hist)
             count_skip(g->st, d->reason, 1);
@@ -2447,6 +2513,8 @@ done:
             free(g.lin[i]);
     free(g.lin);
     free(g.lkey);
+    free(g.lwkey);
+    free(g.wsort);
     free(g.lorig);
     free(g.lstart);
     free(g.hunks);
