@@ -54,8 +54,9 @@ static const pv_cli_opt opts[NOPTS] = {
     [OPT_SEED] = {"seed", 0, "N", PV_CLI_UINT, 0, UINT64_MAX, "0x70726f767363616e",
                   "hash seed, decimal or 0x hex; a query uses the seed of its index"},
     [OPT_MEMORY] = {"memory", 0, "SIZE", PV_CLI_SIZE, PV_MIN_MEMORY, 0, "1G",
-                    "memory budget of the build (document metadata, then postings buffers); beyond "
-                    "it sorted runs are spilled to disk"},
+                    "memory budget of the build (names of authors and commits, then postings "
+                    "buffers); beyond it sorted runs are spilled to disk, and per-document "
+                    "tables live in a temporary file"},
     [OPT_JOBS] = {"jobs", 'j', "N", PV_CLI_UINT, 0, 1024, NULL,
                   "worker threads (default 0: all cores)"},
     [OPT_MAX_FILE_SIZE] = {"max-file-size", 0, "SIZE", PV_CLI_SIZE, 1, 0, "10M",
