@@ -2415,8 +2415,9 @@ static int credit_and_emit(gitrd *g)
  *   file counts as vendored), plus documents skipped by a rule of their own path whose content
  *   was read in the history; bytes_in counts the bytes of the unique blobs read; bytes_total
  *   is 0;
- * - strict hash verification of objects is turned off (libgit2's process-wide option): zlib
- *   still checks what it inflates.
+ * - strict hash verification of objects is turned off and libgit2's object cache is held to
+ *   an eighth of o->memory (both libgit2's process-wide options): zlib still checks what it
+ *   inflates.
  */
 int pv_git__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
                  pv_reader_stats *st, pv_err *err)
@@ -2447,6 +2448,8 @@ int pv_git__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
         goto done;
     }
     git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+    /* libgit2's object cache (256 MiB by default) within the budget: an eighth of it */
+    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(g.memory / 8));
     if ((rc = pv_patterns__compile(&g.ex, o->excludes, o->nexcludes, "exclude", err)) != 0 ||
         (rc = pv_patterns__compile(&g.in, o->includes, o->nincludes, "include", err)) != 0)
         goto done;
