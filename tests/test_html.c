@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "source.h"
+#include "util.h"
 
 /* Text of html as a NUL-terminated malloc'ed string; meta filled when given. */
 static char *to_text(const char *html, pv_html_meta *meta)
@@ -26,24 +27,6 @@ static char *to_text(const char *html, pv_html_meta *meta)
     s[out.len] = '\0';
     pv_buf__free(&out);
     return s;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-    cr_assert(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    cr_assert(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
 }
 
 Test(html, blocks_end_lines_inline_does_not)
@@ -163,6 +146,19 @@ Test(html, declared_latin1_is_converted_to_the_end)
     free(h);
 }
 
+/* "<body>a<name>b</name>c" converts to want, for each of names[0..n). */
+static void each_element_gives(const char *const *names, size_t n, const char *want)
+{
+    char h[128];
+    for (size_t i = 0; i < n; i++) {
+        char *t;
+        snprintf(h, sizeof h, "<body>a<%s>b</%s>c", names[i], names[i]);
+        t = to_text(h, NULL);
+        cr_assert_str_eq(t, want, "<%s>: got [%s]", names[i], t);
+        free(t);
+    }
+}
+
 Test(html, every_block_element_ends_a_line)
 {
     static const char *const block[] = {
@@ -175,22 +171,8 @@ Test(html, every_block_element_ends_a_line)
     static const char *const flow[] = {
         "abbr", "span", "code", "em", "blockquotes", "figcaptions", "verylongelementname",
         "d",    "h7"};
-    char h[128];
-    size_t i;
-    for (i = 0; i < sizeof block / sizeof block[0]; i++) {
-        char *t;
-        snprintf(h, sizeof h, "<body>a<%s>b</%s>c", block[i], block[i]);
-        t = to_text(h, NULL);
-        cr_assert_str_eq(t, "a\nb\nc\n", "<%s>: got [%s]", block[i], t);
-        free(t);
-    }
-    for (i = 0; i < sizeof flow / sizeof flow[0]; i++) {
-        char *t;
-        snprintf(h, sizeof h, "<body>a<%s>b</%s>c", flow[i], flow[i]);
-        t = to_text(h, NULL);
-        cr_assert_str_eq(t, "abc\n", "<%s>: got [%s]", flow[i], t);
-        free(t);
-    }
+    each_element_gives(block, sizeof block / sizeof block[0], "a\nb\nc\n");
+    each_element_gives(flow, sizeof flow / sizeof flow[0], "abc\n");
 }
 
 Test(html, long_words_control_bytes_and_whitespace_kinds)
@@ -240,7 +222,7 @@ Test(html, wordpress_page_content)
 {
     /* content:encoded of "Sample Page" in the WordPress importer's small-export.xml. */
     size_t len;
-    char *xml = slurp("fixtures/wordpress/small-export.xml", &len);
+    char *xml = pv_test_read_file("fixtures/wordpress/small-export.xml", &len);
     const char *b = strstr(xml, "<content:encoded><![CDATA[This is an example page.");
     const char *e;
     char *html, *t;
@@ -301,61 +283,89 @@ Test(html, threads_convert_at_once)
 
 /* ---- dates ---- */
 
+/* A date string and what pv_date__parse must make of it. */
+typedef struct date_case {
+    const char *s;
+    int64_t want;
+} date_case;
+
+static void parses_to(const date_case *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(pv_date__parse(c[i].s), c[i].want, "'%s'", c[i].s ? c[i].s : "(null)");
+}
+
+#define PARSES_TO(cases) parses_to((cases), sizeof(cases) / sizeof(cases)[0])
+
 Test(dates, iso8601_and_rfc3339)
 {
-    cr_assert_eq(pv_date__parse("2011-08-17T20:18:56.507"), 1313612336);
-    cr_assert_eq(pv_date__parse("2011-08-17T20:18:56Z"), 1313612336);
-    cr_assert_eq(pv_date__parse("2011-08-17T22:18:56+02:00"), 1313612336);
-    cr_assert_eq(pv_date__parse("2011-08-17T15:18:56-0500"), 1313612336);
-    cr_assert_eq(pv_date__parse("2009-12-08T16:59:02.544-08:00"), 1260320342);
-    cr_assert_eq(pv_date__parse("2017-06-03T15:15:44-05:00"), 1496520944);
-    cr_assert_eq(pv_date__parse("20110817T201856Z"), 1313612336);
-    cr_assert_eq(pv_date__parse("  2011-08-17T20:18:56Z \n"), 1313612336);
+    static const date_case c[] = {
+        {"2011-08-17T20:18:56.507", 1313612336},
+        {"2011-08-17T20:18:56Z", 1313612336},
+        {"2011-08-17T22:18:56+02:00", 1313612336},
+        {"2011-08-17T15:18:56-0500", 1313612336},
+        {"2009-12-08T16:59:02.544-08:00", 1260320342},
+        {"2017-06-03T15:15:44-05:00", 1496520944},
+        {"20110817T201856Z", 1313612336},
+        {"  2011-08-17T20:18:56Z \n", 1313612336},
+    };
+    PARSES_TO(c);
 }
 
 Test(dates, bare_dates)
 {
-    cr_assert_eq(pv_date__parse("2016-08-27"), 1472256000);
-    cr_assert_eq(pv_date__parse("1970-01-01"), 0);
-    cr_assert_eq(pv_date__parse("2016-08"), 1470009600);
-    cr_assert_eq(pv_date__parse("2016"), 1451606400);
+    static const date_case c[] = {
+        {"2016-08-27", 1472256000},
+        {"1970-01-01", 0},
+        {"2016-08", 1470009600},
+        {"2016", 1451606400},
+    };
+    PARSES_TO(c);
 }
 
 Test(dates, wordpress)
 {
-    cr_assert_eq(pv_date__parse("2011-01-05 14:22:33"), 1294237353);
-    /* Drafts carry a zero date. */
-    cr_assert_eq(pv_date__parse("0000-00-00 00:00:00"), PV_DATE_UNKNOWN);
+    static const date_case c[] = {
+        {"2011-01-05 14:22:33", 1294237353},
+        {"0000-00-00 00:00:00", PV_DATE_UNKNOWN}, /* drafts carry a zero date */
+    };
+    PARSES_TO(c);
 }
 
 Test(dates, rfc822_and_2822)
 {
-    cr_assert_eq(pv_date__parse("Sat, 07 Sep 2002 09:42:31 GMT"), 1031391751);
-    cr_assert_eq(pv_date__parse("Sat, 07 Sep 2002 09:42:31 +0000"), 1031391751);
-    cr_assert_eq(pv_date__parse("Sat, 07 Sep 2002 05:42:31 EDT"), 1031391751);
-    cr_assert_eq(pv_date__parse("Sat, 07 Sep 2002 04:42:31 EST"), 1031391751);
-    cr_assert_eq(pv_date__parse("Sat, 07 Sep 2002 01:42:31 PST"), 1031391751);
-    cr_assert_eq(pv_date__parse("Sat, 07 Sep 2002 11:42:31 +0200"), 1031391751);
-    cr_assert_eq(pv_date__parse("07 Sep 2002 09:42:31 UT"), 1031391751);
-    cr_assert_eq(pv_date__parse("Sat,7 Sep 2002 09:42:31 GMT"), 1031391751);
-    cr_assert_eq(pv_date__parse("Tue, 03 Jun 2003 09:39:21 GMT"), 1054633161);
-    cr_assert_eq(pv_date__parse("Sat, 07 Sep 02 09:42 GMT"), 1031391720); /* 2-digit year */
-    cr_assert_eq(pv_date__parse("Thu, 01 Jan 70 00:00:00 GMT"), 0);
-    cr_assert_eq(pv_date__parse("Mon, 6 September 2010 00:01:00 +0000"), 1283731260);
-    cr_assert_eq(pv_date__parse("Sat, 07 Sep 2002 09:42:31 GMT (comment)"), 1031391751);
-    cr_assert_eq(pv_date__parse("Sat, 07 Sep 2002 09:42:31"), 1031391751); /* no zone: UTC */
+    static const date_case c[] = {
+        {"Sat, 07 Sep 2002 09:42:31 GMT", 1031391751},
+        {"Sat, 07 Sep 2002 09:42:31 +0000", 1031391751},
+        {"Sat, 07 Sep 2002 05:42:31 EDT", 1031391751},
+        {"Sat, 07 Sep 2002 04:42:31 EST", 1031391751},
+        {"Sat, 07 Sep 2002 01:42:31 PST", 1031391751},
+        {"Sat, 07 Sep 2002 11:42:31 +0200", 1031391751},
+        {"07 Sep 2002 09:42:31 UT", 1031391751},
+        {"Sat,7 Sep 2002 09:42:31 GMT", 1031391751},
+        {"Tue, 03 Jun 2003 09:39:21 GMT", 1054633161},
+        {"Sat, 07 Sep 02 09:42 GMT", 1031391720}, /* 2-digit year */
+        {"Thu, 01 Jan 70 00:00:00 GMT", 0},
+        {"Mon, 6 September 2010 00:01:00 +0000", 1283731260},
+        {"Sat, 07 Sep 2002 09:42:31 GMT (comment)", 1031391751},
+        {"Sat, 07 Sep 2002 09:42:31", 1031391751}, /* no zone: UTC */
+    };
+    PARSES_TO(c);
 }
 
 Test(dates, not_dates)
 {
-    cr_assert_eq(pv_date__parse(NULL), PV_DATE_UNKNOWN);
-    cr_assert_eq(pv_date__parse(""), PV_DATE_UNKNOWN);
-    cr_assert_eq(pv_date__parse("yesterday"), PV_DATE_UNKNOWN);
-    cr_assert_eq(pv_date__parse("2011-02-30"), PV_DATE_UNKNOWN);
-    cr_assert_eq(pv_date__parse("2011-13-01"), PV_DATE_UNKNOWN);
-    cr_assert_eq(pv_date__parse("2011-08-17T25:00:00Z"), PV_DATE_UNKNOWN);
-    cr_assert_eq(pv_date__parse("2011-08-17T20:18:56 garbage"), PV_DATE_UNKNOWN);
-    cr_assert_eq(pv_date__parse("Sat, 32 Sep 2002 09:42:31 GMT"), PV_DATE_UNKNOWN);
-    cr_assert_eq(pv_date__parse("Sat, 07 Foo 2002 09:42:31 GMT"), PV_DATE_UNKNOWN);
-    cr_assert_eq(pv_date__parse("12345"), PV_DATE_UNKNOWN);
+    static const date_case c[] = {
+        {NULL, PV_DATE_UNKNOWN},
+        {"", PV_DATE_UNKNOWN},
+        {"yesterday", PV_DATE_UNKNOWN},
+        {"2011-02-30", PV_DATE_UNKNOWN},
+        {"2011-13-01", PV_DATE_UNKNOWN},
+        {"2011-08-17T25:00:00Z", PV_DATE_UNKNOWN},
+        {"2011-08-17T20:18:56 garbage", PV_DATE_UNKNOWN},
+        {"Sat, 32 Sep 2002 09:42:31 GMT", PV_DATE_UNKNOWN},
+        {"Sat, 07 Foo 2002 09:42:31 GMT", PV_DATE_UNKNOWN},
+        {"12345", PV_DATE_UNKNOWN},
+    };
+    PARSES_TO(c);
 }

@@ -4,47 +4,33 @@
  */
 #define _XOPEN_SOURCE 700
 #include <criterion/criterion.h>
-#include <ftw.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <git2.h>
 
 #include "common_int.h"
 #include "scanner_int.h"
 #include "source.h"
+#include "util.h"
 
 /* ---- a temporary folder per test ------------------------------------------------------- */
 
-static char root[64];
+static const char *root;
 
 static void make_root(void)
 {
-    strcpy(root, "/tmp/pv_git_XXXXXX");
-    cr_assert_not_null(mkdtemp(root));
+    root = pv_test_tmpdir("pv_git_");
     git_libgit2_init();
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    chmod(path, 0700);
-    return remove(path);
-}
-
-static void rec_reset(void);
-
+/* The sink's copies are kept until here. */
 static void remove_root(void)
 {
-    rec_reset();
-    if (root[0])
-        nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    pv_test_free_kept();
+    pv_test_rmtree(root);
     git_libgit2_shutdown();
 }
 
@@ -293,47 +279,26 @@ static git_repository *build_sample(const char *dir, sample *s)
     return repo;
 }
 
-/* ---- a recording sink ------------------------------------------------------------------ */
+/* ---- the recording sink (tests/util.h), with the origins the reader registers ---------- */
 
 typedef struct rec_origin {
-    char *name, *email, *commit;
+    const char *name, *email, *commit;
     int64_t date;
-    char *co_name[4], *co_email[4];
+    const char *co_name[4], *co_email[4];
     size_t nco;
 } rec_origin;
 
-typedef struct rec_doc {
-    char *text;
-    size_t len;
-    char *kind, *locator, *commit, *license;
-    char *author, *email, *origin_commit;
-    int64_t date;
-    pv_run_in *runs;
-    size_t nruns;
-} rec_doc;
-
 typedef struct recorder {
-    char *source, *source_kind;
+    pv_test_rec docs; /* the documents, the source and the diagnostics */
     rec_origin origins[256];
     size_t norigins;
-    rec_doc docs[64];
-    size_t ndocs;
-    char diag[16][1024];
-    size_t ndiag;
 } recorder;
-
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
 
 static int rec_source(void *ctx, const char *name, const char *kind)
 {
     recorder *r = ctx;
-    cr_assert_null(r->source, "source named twice");
-    r->source = strdup(name);
-    r->source_kind = strdup(kind);
-    return 0;
+    cr_assert_eq(r->docs.sources, 0, "source named twice");
+    return pv_test_rec_source(&r->docs, name, kind);
 }
 
 static int rec_origin_cb(void *ctx, const pv_origin_in *o, uint32_t *id)
@@ -342,99 +307,47 @@ static int rec_origin_cb(void *ctx, const pv_origin_in *o, uint32_t *id)
     rec_origin *x;
     cr_assert_lt(r->norigins, 256);
     x = &r->origins[r->norigins];
-    x->name = dup_or_null(o->author.name);
-    x->email = dup_or_null(o->author.email);
-    x->commit = dup_or_null(o->commit);
+    x->name = pv_test_keep_str(o->author.name);
+    x->email = pv_test_keep_str(o->author.email);
+    x->commit = pv_test_keep_str(o->commit);
     x->date = o->date;
     x->nco = o->ncoauthors;
     for (size_t i = 0; i < o->ncoauthors && i < 4; i++) {
-        x->co_name[i] = dup_or_null(o->coauthors[i].name);
-        x->co_email[i] = dup_or_null(o->coauthors[i].email);
+        x->co_name[i] = pv_test_keep_str(o->coauthors[i].name);
+        x->co_email[i] = pv_test_keep_str(o->coauthors[i].email);
     }
     *id = (uint32_t)r->norigins++;
     return 0;
 }
 
+static size_t fail_after; /* the sink fails once this many were recorded; 0 = never */
+
 static int rec_doc_cb(void *ctx, const pv_doc_in *d)
 {
     recorder *r = ctx;
-    rec_doc *x;
-    cr_assert_lt(r->ndocs, 64);
-    x = &r->docs[r->ndocs++];
-    x->text = malloc(d->len + 1);
-    memcpy(x->text, d->text, d->len);
-    x->text[d->len] = '\0';
-    x->len = d->len;
-    x->kind = dup_or_null(d->kind);
-    x->locator = dup_or_null(d->locator);
-    x->commit = dup_or_null(d->commit);
-    x->license = dup_or_null(d->license);
-    x->author = dup_or_null(d->origin.author.name);
-    x->email = dup_or_null(d->origin.author.email);
-    x->origin_commit = dup_or_null(d->origin.commit);
-    x->date = d->origin.date;
-    x->nruns = d->nruns;
-    x->runs = malloc((d->nruns + 1) * sizeof *x->runs);
-    memcpy(x->runs, d->runs, d->nruns * sizeof *x->runs);
+    if (fail_after && r->docs.n == fail_after)
+        return PV_EIO;
     /* runs are sorted, the first at 0, every origin registered */
     for (size_t i = 0; i < d->nruns; i++) {
         cr_assert(i ? d->runs[i].start > d->runs[i - 1].start : d->runs[i].start == 0);
         cr_assert_lt(d->runs[i].origin, r->norigins);
         cr_assert(!i || d->runs[i].origin != d->runs[i - 1].origin, "runs not merged");
     }
-    return 0;
-}
-
-static void rec_diag(void *ctx, pv_severity sev, const char *msg)
-{
-    recorder *r = ctx;
-    (void)sev;
-    if (r->ndiag < 16)
-        snprintf(r->diag[r->ndiag++], sizeof r->diag[0], "%s", msg);
+    return pv_test_rec_doc(&r->docs, d);
 }
 
 static recorder rec;
 static pv_reader_stats st;
 static pv_err err;
 
-/* Frees what the recorder copied and empties it. */
-static void rec_reset(void)
-{
-    free(rec.source);
-    free(rec.source_kind);
-    for (size_t i = 0; i < rec.norigins; i++) {
-        rec_origin *x = &rec.origins[i];
-        free(x->name);
-        free(x->email);
-        free(x->commit);
-        for (size_t j = 0; j < x->nco && j < 4; j++) {
-            free(x->co_name[j]);
-            free(x->co_email[j]);
-        }
-    }
-    for (size_t i = 0; i < rec.ndocs; i++) {
-        rec_doc *d = &rec.docs[i];
-        free(d->text);
-        free(d->kind);
-        free(d->locator);
-        free(d->commit);
-        free(d->license);
-        free(d->author);
-        free(d->email);
-        free(d->origin_commit);
-        free(d->runs);
-    }
-    memset(&rec, 0, sizeof rec);
-}
-
 static int run_reader(const char *path, pv_reader_opts *o)
 {
     pv_sink sink = {rec_source, rec_origin_cb, rec_doc_cb, &rec};
-    rec_reset();
+    memset(&rec, 0, sizeof rec); /* what it copied stays kept until the test ends */
     memset(&st, 0, sizeof st);
     memset(&err, 0, sizeof err);
-    o->diag = rec_diag;
-    o->ctx = &rec;
+    o->diag = pv_test_rec_diag;
+    o->ctx = &rec.docs;
     if (!o->k)
         o->k = PV_DEFAULT_K;
     if (!o->seed)
@@ -442,16 +355,16 @@ static int run_reader(const char *path, pv_reader_opts *o)
     return pv_git__read(path, o, &sink, &st, &err);
 }
 
-static const rec_doc *doc_at(const char *locator)
+static const pv_test_doc *doc_at(const char *locator)
 {
-    for (size_t i = 0; i < rec.ndocs; i++)
-        if (strcmp(rec.docs[i].locator, locator) == 0)
-            return &rec.docs[i];
+    for (size_t i = 0; i < rec.docs.n; i++)
+        if (strcmp(rec.docs.v[i].locator, locator) == 0)
+            return &rec.docs.v[i];
     return NULL;
 }
 
 /* The origin of the line of doc holding fragment. */
-static const rec_origin *origin_of(const rec_doc *d, const char *fragment)
+static const rec_origin *origin_of(const pv_test_doc *d, const char *fragment)
 {
     const char *hit = strstr(d->text, fragment);
     size_t off, line;
@@ -475,12 +388,30 @@ static const char *hex(const git_oid *id)
     return git_oid_tostr(p, GIT_OID_HEXSZ + 1, id);
 }
 
-static char repo_dir[200];
+static const char *repo_dir; /* the repository a test built */
 
 static git_repository *sample_repo(sample *s)
 {
-    snprintf(repo_dir, sizeof repo_dir, "%s/widgets", root);
+    repo_dir = pv_test_keep_str(pv_test_path("widgets"));
     return build_sample(repo_dir, s);
+}
+
+/* A bare repository under root named name, for the small histories below. */
+static git_repository *small_repo(const char *name)
+{
+    git_repository *repo;
+    repo_dir = pv_test_keep_str(pv_test_path(name));
+    cr_assert_eq(git_repository_init(&repo, repo_dir, 1), 0);
+    return repo;
+}
+
+/* Builds the sample repository (its commit ids in s) and reads it with o (NULL: the
+ * defaults); returns the reader's result. */
+static int read_sample(sample *s, pv_reader_opts *o)
+{
+    pv_reader_opts defaults = {0};
+    git_repository_free(sample_repo(s));
+    return run_reader(repo_dir, o ? o : &defaults);
 }
 
 /* ---- documents ------------------------------------------------------------------------- */
@@ -491,69 +422,61 @@ Test(git, documents_at_rev_then_deleted_files)
                                        "docs/new.md", "src/a.c",  "src/co.c",  "src/spdx.c",
                                        "src/util.c",  "notes.txt"};
     sample s;
-    git_repository *repo = sample_repo(&s);
-    pv_reader_opts o = {0};
 
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
-    cr_assert_eq(rec.ndocs, sizeof want / sizeof want[0]);
-    for (size_t i = 0; i < rec.ndocs; i++) {
-        cr_expect_str_eq(rec.docs[i].locator, want[i]);
-        cr_expect_str_eq(rec.docs[i].kind, "git");
+    cr_assert_eq(read_sample(&s, NULL), 0, "%s", err.msg);
+    cr_assert_eq(rec.docs.n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < rec.docs.n; i++) {
+        cr_expect_str_eq(rec.docs.v[i].locator, want[i]);
+        cr_expect_str_eq(rec.docs.v[i].kind, "git");
     }
-    cr_expect_eq(st.documents, rec.ndocs);
+    cr_expect_eq(st.documents, rec.docs.n);
     cr_expect_eq(st.commits, 9);
-    cr_expect_str_eq(rec.source_kind, "git");
-    cr_expect_str_eq(rec.source, "widgets"); /* no remote: the folder's name */
+    cr_expect_str_eq(rec.docs.source_kind, "git");
+    cr_expect_str_eq(rec.docs.source_name, "widgets"); /* no remote: the folder's name */
     /* documents at REV point at it; the deleted notes.txt at the commit before its deletion;
      * docs/old.md, renamed without change, is not repeated */
     cr_expect_str_eq(doc_at("README.md")->commit, hex(&s.c7));
     cr_expect_str_eq(doc_at("notes.txt")->commit, hex(&s.c6));
     cr_expect_str_eq(doc_at("notes.txt")->text, NOTES);
     cr_expect_null(doc_at("docs/old.md"));
-    git_repository_free(repo);
 }
 
 Test(git, licenses_dates_and_default_origins)
 {
     sample s;
-    git_repository *repo = sample_repo(&s);
-    pv_reader_opts o = {0};
 
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(read_sample(&s, NULL), 0, "%s", err.msg);
     cr_expect_str_eq(doc_at("README.md")->license, "MIT");
     cr_expect_str_eq(doc_at("src/spdx.c")->license, "Apache-2.0");
     cr_expect_str_eq(doc_at("notes.txt")->license, "MIT");
     /* the date and default origin are those of the commit that made this version */
     cr_expect_eq(doc_at("README.md")->date, T0 + 50 * 60);
-    cr_expect_str_eq(doc_at("README.md")->author, "Bob");
+    cr_expect_str_eq(doc_at("README.md")->name, "Bob");
     cr_expect_str_eq(doc_at("README.md")->origin_commit, hex(&s.c5));
     /* a.c went back to c1's content: the same blob, made by c1 */
     cr_expect_eq(doc_at("src/a.c")->date, T0);
     cr_expect_str_eq(doc_at("src/a.c")->origin_commit, hex(&s.c1));
     cr_expect_eq(doc_at("doc/guide.md")->date, T0 + 40 * 60);
-    cr_expect_str_eq(doc_at("doc/guide.md")->author, "Alice");
+    cr_expect_str_eq(doc_at("doc/guide.md")->name, "Alice");
     cr_expect_str_eq(doc_at("docs/new.md")->origin_commit, hex(&s.c1));
-    git_repository_free(repo);
 }
 
 Test(git, license_noassertion_or_none)
 {
-    git_repository *repo;
+    git_repository *repo = small_repo("lic");
     file f[2] = {
         {"COPYING.txt", "You may do what the author allows, nothing more.\n", 0},
         {"main.c", "int main(void) { return run_the_program(argument_count, vector); }\n", 0}};
     pv_reader_opts o = {0};
     git_oid c;
 
-    snprintf(repo_dir, sizeof repo_dir, "%s/lic", root);
-    cr_assert_eq(git_repository_init(&repo, repo_dir, 1), 0);
     c = commit_files(repo, "refs/heads/master", NULL, 0, "A", "a@x.org", 0, "one\n", f, 2);
     cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
     cr_expect_str_eq(doc_at("main.c")->license, "NOASSERTION");
     commit_files(repo, "refs/heads/master", &c, 1, "A", "a@x.org", 1, "two\n", f + 1, 1);
     cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
     cr_expect_null(doc_at("main.c")->license);
-    cr_expect_str_eq(rec.source, "lic");
+    cr_expect_str_eq(rec.docs.source_name, "lic");
     git_repository_free(repo);
 }
 
@@ -562,12 +485,10 @@ Test(git, license_noassertion_or_none)
 Test(git, lines_credited_to_the_commit_that_wrote_them)
 {
     sample s;
-    git_repository *repo = sample_repo(&s);
-    pv_reader_opts o = {0};
-    const rec_doc *d;
+    const pv_test_doc *d;
     const rec_origin *x;
 
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(read_sample(&s, NULL), 0, "%s", err.msg);
     d = doc_at("README.md");
     x = origin_of(d, "Widgets turns plain");
     cr_expect_str_eq(x->commit, hex(&s.c1));
@@ -583,7 +504,6 @@ Test(git, lines_credited_to_the_commit_that_wrote_them)
     d = doc_at("src/a.c");
     cr_expect_eq(d->nruns, 1);
     cr_expect_str_eq(origin_of(d, "beta_flags")->commit, hex(&s.c1));
-    git_repository_free(repo);
 }
 
 Test(git, moved_function_keeps_its_first_author_after_mailmap)
@@ -591,12 +511,10 @@ Test(git, moved_function_keeps_its_first_author_after_mailmap)
     static const char *const gamma_lines[] = {
         "int gamma_function", "gamma_adjusted =", "log_gamma_progress", "compute_gamma_series"};
     sample s;
-    git_repository *repo = sample_repo(&s);
-    pv_reader_opts o = {0};
-    const rec_doc *d;
+    const pv_test_doc *d;
     const rec_origin *x;
 
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(read_sample(&s, NULL), 0, "%s", err.msg);
     d = doc_at("src/util.c");
     /* gamma was written by "Bobby <bob@old.example>" in c2; the mailmap names him Bob */
     for (size_t i = 0; i < sizeof gamma_lines / sizeof gamma_lines[0]; i++) {
@@ -613,34 +531,28 @@ Test(git, moved_function_keeps_its_first_author_after_mailmap)
     cr_expect_str_eq(origin_of(d, "delta_helper_routine")->commit, hex(&s.c4));
     /* three runs: header, gamma (with the blank line after it), delta */
     cr_expect_eq(d->nruns, 3);
-    git_repository_free(repo);
 }
 
 Test(git, merged_branch_text_keeps_the_branch_commit)
 {
     sample s;
-    git_repository *repo = sample_repo(&s);
-    pv_reader_opts o = {0};
     const rec_origin *x;
 
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(read_sample(&s, NULL), 0, "%s", err.msg);
     x = origin_of(doc_at("doc/guide.md"), "merge brings it");
     cr_expect_str_eq(x->commit, hex(&s.s1));
     cr_expect_str_eq(x->name, "Alice");
     /* the merge commit wrote nothing: it is never registered */
     for (size_t i = 0; i < rec.norigins; i++)
         cr_expect_str_neq(rec.origins[i].commit, hex(&s.m));
-    git_repository_free(repo);
 }
 
 Test(git, coauthors_come_from_trailers)
 {
     sample s;
-    git_repository *repo = sample_repo(&s);
-    pv_reader_opts o = {0};
     const rec_origin *x;
 
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(read_sample(&s, NULL), 0, "%s", err.msg);
     x = origin_of(doc_at("src/co.c"), "paired_programming_bonus");
     cr_expect_str_eq(x->commit, hex(&s.c6));
     cr_expect_str_eq(x->name, "Bob");
@@ -649,17 +561,14 @@ Test(git, coauthors_come_from_trailers)
     cr_expect_str_eq(x->co_email[0], "dave@example.com");
     /* others have none */
     cr_expect_eq(origin_of(doc_at("README.md"), "Widgets turns")->nco, 0);
-    git_repository_free(repo);
 }
 
 Test(git, deleted_and_short_files)
 {
     sample s;
-    git_repository *repo = sample_repo(&s);
-    pv_reader_opts o = {0};
     const rec_origin *x;
 
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(read_sample(&s, NULL), 0, "%s", err.msg);
     x = origin_of(doc_at("notes.txt"), "deletes this file");
     cr_expect_str_eq(x->commit, hex(&s.c3));
     cr_expect_str_eq(x->name, "Carol");
@@ -667,36 +576,63 @@ Test(git, deleted_and_short_files)
     cr_expect_str_eq(origin_of(doc_at("docs/new.md"), "word for word")->commit, hex(&s.c1));
     /* .mailmap has fewer than k tokens: the commit that brought the blob in */
     cr_expect_str_eq(origin_of(doc_at(".mailmap"), "Bobby")->commit, hex(&s.c1));
-    git_repository_free(repo);
 }
 
 Test(git, origins_registered_once_and_only_when_used)
 {
     sample s;
-    git_repository *repo = sample_repo(&s);
-    pv_reader_opts o = {0};
 
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(read_sample(&s, NULL), 0, "%s", err.msg);
     /* used: c1, c2, c3, c4, s1, c5, c6, c7 (spdx.c); not the merge */
     cr_expect_eq(rec.norigins, 8);
     for (size_t i = 0; i < rec.norigins; i++)
         for (size_t j = 0; j < i; j++)
             cr_expect_str_neq(rec.origins[i].commit, rec.origins[j].commit);
-    git_repository_free(repo);
 }
 
-/* A bare repository under root named name, for the small histories below. */
-static git_repository *small_repo(const char *name)
+/* A bare repository name (see small_repo) holding v1[0..n1) committed by Alice at T0, then
+ * v2[0..n2) by Bob a minute later with the message msg2, their ids in c[0] and c[1]; reads it
+ * with the default options and returns the reader's result. */
+static int read_two_versions(const char *name, const file *v1, size_t n1, const file *v2, size_t n2,
+                             const char *msg2, git_oid c[2])
 {
-    git_repository *repo;
-    snprintf(repo_dir, sizeof repo_dir, "%s/%s", root, name);
-    cr_assert_eq(git_repository_init(&repo, repo_dir, 1), 0);
-    return repo;
+    git_repository *repo = small_repo(name);
+    pv_reader_opts o = {0};
+    c[0] = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
+                        v1, n1);
+    c[1] = commit_files(repo, "refs/heads/master", &c[0], 1, "Bob", "bob@example.com", 1, msg2, v2,
+                        n2);
+    git_repository_free(repo);
+    return run_reader(repo_dir, &o);
+}
+
+/* A line of a document, and which of the two commits (1 or 2) must be credited for it. */
+typedef struct line_credit {
+    const char *fragment;
+    int commit;
+} line_credit;
+
+/* Reads the two versions v1 and v2 of one file (read_two_versions, msg2) and checks that the
+ * line of the document at v2's path holding want[i].fragment is credited to the commit
+ * want[i].commit, for each i. Returns that document. */
+static const pv_test_doc *expect_credits(const char *name, const file *v1, const file *v2,
+                                         const char *msg2, const line_credit *want, size_t n)
+{
+    git_oid c[2];
+    const pv_test_doc *d;
+    cr_assert_eq(read_two_versions(name, v1, 1, v2, 1, msg2, c), 0, "%s", err.msg);
+    d = doc_at(v2->path);
+    cr_assert_not_null(d, "no document %s", v2->path);
+    for (size_t i = 0; i < n; i++)
+        cr_expect_str_eq(origin_of(d, want[i].fragment)->commit, hex(&c[want[i].commit - 1]), "%s",
+                         want[i].fragment);
+    return d;
 }
 
 Test(git, short_lines_keep_their_commit_when_their_neighbours_change)
 {
-    git_repository *repo = small_repo("includes.git");
+    static const line_credit want[] = {
+        {"gamma.h", 1}, {"beta.h", 1}, {"delta.h", 1}, {"new_one.h", 2}, {"new_two.h", 2}};
     file f1 = {"inc.h",
                "#include <alpha.h>\n#include <beta.h>\n#include <gamma.h>\n#include <delta.h>\n"
                "#include <epsilon.h>\n#include <zeta.h>\n",
@@ -706,29 +642,15 @@ Test(git, short_lines_keep_their_commit_when_their_neighbours_change)
         "#include <alpha.h>\n#include <beta.h>\n#include <new_one.h>\n#include <gamma.h>\n"
         "#include <new_two.h>\n#include <delta.h>\n#include <epsilon.h>\n#include <zeta.h>\n",
         0};
-    pv_reader_opts o = {0};
-    git_oid c1, c2;
-    const rec_doc *d;
+    const pv_test_doc *d;
 
-    c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
-                      &f1, 1);
-    c2 =
-        commit_files(repo, "refs/heads/master", &c1, 1, "Bob", "bob@example.com", 1, "2\n", &f2, 1);
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
-    d = doc_at("inc.h");
     /* every k-gram around gamma.h is new in c2, but the line itself is c1's */
-    cr_expect_str_eq(origin_of(d, "gamma.h")->commit, hex(&c1));
-    cr_expect_str_eq(origin_of(d, "beta.h")->commit, hex(&c1));
-    cr_expect_str_eq(origin_of(d, "delta.h")->commit, hex(&c1));
-    cr_expect_str_eq(origin_of(d, "new_one.h")->commit, hex(&c2));
-    cr_expect_str_eq(origin_of(d, "new_two.h")->commit, hex(&c2));
+    d = expect_credits("includes.git", &f1, &f2, "2\n", want, sizeof want / sizeof want[0]);
     cr_expect_eq(d->nruns, 5);
-    git_repository_free(repo);
 }
 
 Test(git, a_short_phrase_met_elsewhere_does_not_take_the_credit)
 {
-    git_repository *repo = small_repo("phrase.git");
     file f[2] = {{"a.txt",
                   "Alice opens the file with her own words about rivers and boats.\n"
                   "Licensed under the terms of the license found in the file LICENSE\n"
@@ -739,22 +661,17 @@ Test(git, a_short_phrase_met_elsewhere_does_not_take_the_credit)
                   "Licensed under the terms of the license found in the file LICENSE\n"
                   "Bob ends with a line about buses that never come on time at all.\n",
                   0}};
-    pv_reader_opts o = {0};
-    git_oid c1, c2;
+    git_oid c[2];
 
-    c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n", f,
-                      1);
-    c2 = commit_files(repo, "refs/heads/master", &c1, 1, "Bob", "bob@example.com", 1, "2\n", f, 2);
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(read_two_versions("phrase.git", f, 1, f, 2, "2\n", c), 0, "%s", err.msg);
     /* 12 tokens in common: fewer than 2k, a coincidence rather than a copy */
-    cr_expect_str_eq(origin_of(doc_at("b.txt"), "Licensed under")->commit, hex(&c2));
-    cr_expect_str_eq(origin_of(doc_at("a.txt"), "Licensed under")->commit, hex(&c1));
-    git_repository_free(repo);
+    cr_expect_str_eq(origin_of(doc_at("b.txt"), "Licensed under")->commit, hex(&c[1]));
+    cr_expect_str_eq(origin_of(doc_at("a.txt"), "Licensed under")->commit, hex(&c[0]));
 }
 
 Test(git, renamed_and_edited_file_keeps_its_line_history)
 {
-    git_repository *repo = small_repo("rename.git");
+    static const line_credit want[] = {{"damson", 1}, {"CHANGED", 2}, {"jackfruit", 1}};
     file f1 = {"old/fruit.txt",
                "apple banana cherry\ndamson elder fig\ngrape honeydew ice\n"
                "jackfruit kiwi lemon\nmango nectarine olive\npapaya quince raspberry\n"
@@ -765,21 +682,8 @@ Test(git, renamed_and_edited_file_keeps_its_line_history)
                "jackfruit kiwi lemon\nmango nectarine olive\npapaya quince raspberry\n"
                "strawberry tangerine ugli\nvanilla watermelon xigua\n",
                0};
-    pv_reader_opts o = {0};
-    git_oid c1, c2;
-    const rec_doc *d;
 
-    c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
-                      &f1, 1);
-    c2 = commit_files(repo, "refs/heads/master", &c1, 1, "Bob", "bob@example.com", 1, "mv\n", &f2,
-                      1);
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
-    d = doc_at("new/fruit.txt");
-    cr_assert_not_null(d);
-    cr_expect_str_eq(origin_of(d, "damson")->commit, hex(&c1));
-    cr_expect_str_eq(origin_of(d, "CHANGED")->commit, hex(&c2));
-    cr_expect_str_eq(origin_of(d, "jackfruit")->commit, hex(&c1));
-    git_repository_free(repo);
+    expect_credits("rename.git", &f1, &f2, "mv\n", want, sizeof want / sizeof want[0]);
 }
 
 Test(git, merge_resolution_keeps_each_branch_lines)
@@ -803,7 +707,7 @@ Test(git, merge_resolution_keeps_each_branch_lines)
                  0};
     pv_reader_opts o = {0};
     git_oid c1, s1, c2, m;
-    const rec_doc *d;
+    const pv_test_doc *d;
 
     c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
                       &base, 1);
@@ -831,10 +735,8 @@ Test(git, merge_resolution_keeps_each_branch_lines)
 Test(git, skips_binary_vendored_generated_minified_empty)
 {
     sample s;
-    git_repository *repo = sample_repo(&s);
-    pv_reader_opts o = {0};
 
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(read_sample(&s, NULL), 0, "%s", err.msg);
     cr_expect_null(doc_at("logo.png"));
     cr_expect_null(doc_at("vendor/lib.c"));
     cr_expect_null(doc_at("gen/parser.c"));
@@ -850,7 +752,6 @@ Test(git, skips_binary_vendored_generated_minified_empty)
     cr_expect_eq(st.bad, 0);
     /* unique blobs: 17 in all, each read or skipped */
     cr_expect_eq(st.records, 17);
-    git_repository_free(repo);
 }
 
 Test(git, minified_by_long_lines_and_generated_by_their_first_lines)
@@ -917,7 +818,6 @@ Test(git, gitattributes_mark_generated_and_vendored_files)
 Test(git, includes_override_rules_and_excludes_skip)
 {
     sample s;
-    git_repository *repo = sample_repo(&s);
     const char *inc[] = {"^vendor/", "\\.min\\.js$"};
     const char *exc[] = {"^docs/", "^src/(co|util)\\.c$"};
     pv_reader_opts o = {0};
@@ -926,7 +826,7 @@ Test(git, includes_override_rules_and_excludes_skip)
     o.nincludes = 2;
     o.excludes = exc;
     o.nexcludes = 2;
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(read_sample(&s, &o), 0, "%s", err.msg);
     cr_expect_not_null(doc_at("vendor/lib.c"));
     cr_expect_not_null(doc_at("web/app.min.js"));
     cr_expect_null(doc_at("docs/new.md"));
@@ -937,38 +837,33 @@ Test(git, includes_override_rules_and_excludes_skip)
     cr_expect_eq(st.skipped_excluded, 3);
     cr_expect_eq(st.skipped_vendored, 0);
     cr_expect_eq(st.skipped_generated, 1);
-    git_repository_free(repo);
 }
 
 Test(git, bad_pattern_is_an_error)
 {
     sample s;
-    git_repository *repo = sample_repo(&s);
     const char *exc[] = {"(unclosed"};
     pv_reader_opts o = {0};
 
     o.excludes = exc;
     o.nexcludes = 1;
-    cr_assert_eq(run_reader(repo_dir, &o), PV_EINVAL);
+    cr_assert_eq(read_sample(&s, &o), PV_EINVAL);
     cr_expect(strstr(err.msg, "(unclosed") != NULL, "%s", err.msg);
-    git_repository_free(repo);
 }
 
 Test(git, large_files_skipped)
 {
     sample s;
-    git_repository *repo = sample_repo(&s);
     pv_reader_opts o = {0};
 
     o.max_doc_size = 150;
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(read_sample(&s, &o), 0, "%s", err.msg);
     cr_expect_null(doc_at("LICENSE"));
     cr_expect_null(doc_at("src/a.c"));
     cr_expect_null(doc_at("README.md"));
     cr_expect_not_null(doc_at("src/co.c"));
     /* over 150 bytes: LICENSE, both versions of a.c, util.c, the second README */
     cr_expect_eq(st.skipped_large, 5);
-    git_repository_free(repo);
 }
 
 /* ---- walking options ------------------------------------------------------------------- */
@@ -976,18 +871,16 @@ Test(git, large_files_skipped)
 Test(git, since_credits_the_boundary_commit)
 {
     sample s;
-    git_repository *repo = sample_repo(&s);
     pv_reader_opts o = {0};
-    const rec_doc *d;
+    const pv_test_doc *d;
 
     o.since = T0 + 20 * 60; /* c3 and later */
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(read_sample(&s, &o), 0, "%s", err.msg);
     cr_expect_eq(st.commits, 7);
     d = doc_at("README.md");
     cr_expect_str_eq(origin_of(d, "Widgets turns plain")->commit, hex(&s.c3));
     cr_expect_str_eq(origin_of(d, "Bob wrote this")->commit, hex(&s.c5));
     cr_expect_str_eq(origin_of(doc_at("src/util.c"), "compute_gamma_series")->commit, hex(&s.c3));
-    git_repository_free(repo);
 }
 
 Test(git, rev_and_all_refs)
@@ -1044,11 +937,11 @@ Test(git, origin_name_from_remote_url)
     for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
         cr_assert_eq(git_config_set_string(cfg, "remote.origin.url", urls[i][0]), 0);
         cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
-        cr_expect_str_eq(rec.source, urls[i][1]);
+        cr_expect_str_eq(rec.docs.source_name, urls[i][1]);
     }
     o.origin_name = "widgets-by-name";
     cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
-    cr_expect_str_eq(rec.source, "widgets-by-name");
+    cr_expect_str_eq(rec.docs.source_name, "widgets-by-name");
     git_config_free(cfg);
     git_repository_free(repo);
 }
@@ -1057,23 +950,21 @@ Test(git, partitions_give_the_same_runs)
 {
     static recorder one; /* the first run's documents and origins */
     sample s;
-    git_repository *repo = sample_repo(&s);
     pv_reader_opts o = {0};
     int noted = 0;
 
     o.k = 3; /* many fingerprints for small documents */
+    cr_assert_eq(read_sample(&s, &o), 0, "%s", err.msg);
+    one = rec;    /* run_reader empties rec; what it copied stays kept */
+    o.memory = 1; /* the smallest table: several passes */
     cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
-    one = rec;
-    memset(&rec, 0, sizeof rec); /* one owns them now */
-    o.memory = 1;                /* the smallest table: several passes */
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
-    for (size_t i = 0; i < rec.ndiag; i++)
-        noted |= strstr(rec.diag[i], "passes over the history") != NULL;
+    for (size_t i = 0; i < rec.docs.ndiag && i < PV_TEST_NDIAG; i++)
+        noted |= strstr(rec.docs.diag[i], "passes over the history") != NULL;
     cr_expect(noted, "no note about passes");
-    cr_assert_eq(rec.ndocs, one.ndocs);
+    cr_assert_eq(rec.docs.n, one.docs.n);
     cr_assert_eq(rec.norigins, one.norigins);
-    for (size_t i = 0; i < one.ndocs; i++) {
-        const rec_doc *a = &rec.docs[i], *b = &one.docs[i];
+    for (size_t i = 0; i < one.docs.n; i++) {
+        const pv_test_doc *a = &rec.docs.v[i], *b = &one.docs.v[i];
         cr_assert_eq(a->nruns, b->nruns, "%s", b->locator);
         for (size_t j = 0; j < b->nruns; j++) {
             cr_expect_eq(a->runs[j].start, b->runs[j].start);
@@ -1081,9 +972,6 @@ Test(git, partitions_give_the_same_runs)
                              one.origins[b->runs[j].origin].commit);
         }
     }
-    rec_reset();
-    rec = one;
-    git_repository_free(repo);
 }
 
 /* ---- errors ---------------------------------------------------------------------------- */
@@ -1091,16 +979,14 @@ Test(git, partitions_give_the_same_runs)
 Test(git, missing_revision_names_the_repository)
 {
     sample s;
-    git_repository *repo = sample_repo(&s);
     pv_reader_opts o = {0};
     char want[512];
 
     o.rev = "no-such-branch";
-    cr_assert_eq(run_reader(repo_dir, &o), PV_EFORMAT);
+    cr_assert_eq(read_sample(&s, &o), PV_EFORMAT);
     snprintf(want, sizeof want, "%s: cannot resolve revision 'no-such-branch': ", repo_dir);
     cr_expect(strncmp(err.msg, want, strlen(want)) == 0, "%s", err.msg);
-    cr_expect_eq(rec.ndocs, 0);
-    git_repository_free(repo);
+    cr_expect_eq(rec.docs.n, 0);
 }
 
 Test(git, not_a_repository)
@@ -1114,20 +1000,17 @@ Test(git, not_a_repository)
 /* Overwrites the loose object id with bytes that do not inflate. */
 static void corrupt_object(const char *gitdir, const git_oid *id)
 {
+    static const char junk[] = "this is not a zlib stream at all";
     char path[512], h[GIT_OID_HEXSZ + 1];
-    FILE *f;
     git_oid_tostr(h, sizeof h, id);
     snprintf(path, sizeof path, "%s/objects/%.2s/%s", gitdir, h, h + 2);
     cr_assert_eq(chmod(path, 0644), 0, "%s", path);
-    f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    fputs("this is not a zlib stream at all", f);
-    fclose(f);
+    pv_test_write_file(path, junk, sizeof junk - 1);
 }
 
 Test(git, corrupt_blob_is_reported_and_skipped_or_fatal_with_strict)
 {
-    git_repository *repo;
+    git_repository *repo = small_repo("corrupt.git");
     file f[2] = {
         {"good.txt", "A good file with enough words to make several fingerprints here.\n", 0},
         {"bad.txt", "A file whose loose object will be damaged before it is read.\n", 0}};
@@ -1135,57 +1018,44 @@ Test(git, corrupt_blob_is_reported_and_skipped_or_fatal_with_strict)
     git_oid bad_id;
     char want[512];
 
-    snprintf(repo_dir, sizeof repo_dir, "%s/corrupt.git", root);
-    cr_assert_eq(git_repository_init(&repo, repo_dir, 1), 0);
     commit_files(repo, "refs/heads/master", NULL, 0, "A", "a@x.org", 0, "one\n", f, 2);
     cr_assert_eq(git_odb_hash(&bad_id, f[1].data, strlen(f[1].data), GIT_OBJECT_BLOB), 0);
     corrupt_object(repo_dir, &bad_id);
 
     cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
     cr_expect_eq(st.bad, 1);
-    cr_expect_eq(rec.ndocs, 1);
-    cr_expect_str_eq(rec.docs[0].locator, "good.txt");
+    cr_expect_eq(rec.docs.n, 1);
+    cr_expect_str_eq(rec.docs.v[0].locator, "good.txt");
     snprintf(want, sizeof want, "%s: cannot read blob %s: ", repo_dir, hex(&bad_id));
-    cr_assert_eq(rec.ndiag, 1);
-    cr_expect(strncmp(rec.diag[0], want, strlen(want)) == 0, "%s", rec.diag[0]);
+    cr_assert_eq(rec.docs.ndiag, 1);
+    cr_expect(strncmp(rec.docs.diag[0], want, strlen(want)) == 0, "%s", rec.docs.diag[0]);
 
     o.strict = 1;
     cr_assert_eq(run_reader(repo_dir, &o), PV_EFORMAT);
     cr_expect(strncmp(err.msg, want, strlen(want)) == 0, "%s", err.msg);
-    cr_expect_eq(rec.ndocs, 0);
+    cr_expect_eq(rec.docs.n, 0);
     git_repository_free(repo);
-}
-
-/* A doc callback that records, then fails on the third document. */
-static int failing_doc(void *ctx, const pv_doc_in *d)
-{
-    recorder *r = ctx;
-    if (r->ndocs == 2)
-        return PV_EIO;
-    return rec_doc_cb(ctx, d);
 }
 
 Test(git, sink_error_stops_the_reader)
 {
     sample s;
-    git_repository *repo = sample_repo(&s);
-    pv_reader_opts o = {0};
-    pv_sink sink = {rec_source, rec_origin_cb, failing_doc, &rec};
 
-    rec_reset();
-    memset(&st, 0, sizeof st);
-    o.k = PV_DEFAULT_K;
-    cr_assert_eq(pv_git__read(repo_dir, &o, &sink, &st, &err), PV_EIO);
-    cr_expect_eq(rec.ndocs, 2);
+    fail_after = 2;
+    cr_assert_eq(read_sample(&s, NULL), PV_EIO);
+    cr_expect_eq(rec.docs.n, 2);
     cr_expect_eq(st.documents, 2);
-    git_repository_free(repo);
 }
 
 /* ---- agreement with git blame ---------------------------------------------------------- */
 
 Test(git, whitespace_only_edit_is_credited_like_git_blame)
 {
-    git_repository *repo = small_repo("reindent.git");
+    static const line_credit want[] = {{"total_value =", 2},
+                                       {"record_progress", 2},
+                                       {"normalise_total", 2},
+                                       {"def first_helper", 1},
+                                       {"print(", 1}};
     file f1 = {"r.py",
                "def first_helper(alpha, beta):\n"
                "  total_value = alpha + beta * scale_factor\n"
@@ -1206,29 +1076,16 @@ Test(git, whitespace_only_edit_is_credited_like_git_blame)
                "    return normalise_total(stored_value, lower_bound, upper_bound)\n"
                "print(first_helper(one_value, two_value))\n",
                0};
-    pv_reader_opts o = {0};
-    git_oid c1, c2;
-    const rec_doc *d;
 
-    c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
-                      &f1, 1);
-    c2 = commit_files(repo, "refs/heads/master", &c1, 1, "Bob", "bob@example.com", 1, "indent\n",
-                      &f2, 1);
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
-    d = doc_at("r.py");
     /* git blame credits the re-indented lines to c2 (their current text), the others to c1;
      * the k-grams of the re-indented stretch (over 2k tokens) are all c1's */
-    cr_expect_str_eq(origin_of(d, "total_value =")->commit, hex(&c2));
-    cr_expect_str_eq(origin_of(d, "record_progress")->commit, hex(&c2));
-    cr_expect_str_eq(origin_of(d, "normalise_total")->commit, hex(&c2));
-    cr_expect_str_eq(origin_of(d, "def first_helper")->commit, hex(&c1));
-    cr_expect_str_eq(origin_of(d, "print(")->commit, hex(&c1));
-    git_repository_free(repo);
+    expect_credits("reindent.git", &f1, &f2, "indent\n", want, sizeof want / sizeof want[0]);
 }
 
 Test(git, one_word_edits_are_credited_like_git_blame)
 {
-    git_repository *repo = small_repo("edits.git");
+    static const line_credit want[] = {
+        {"Autumn:", 2}, {"Barley:", 2}, {"Blue:", 2}, {"City:", 2}, {"Nothing else", 1}};
     file f1 = {"e.txt",
                "Spring: the river carries small boats past the old mill on every fine morning\n"
                "Flour: the miller counts the sacks that are stacked by the door of the mill\n"
@@ -1243,29 +1100,15 @@ Test(git, one_word_edits_are_credited_like_git_blame)
                "City: the merchants arrive in the afternoon from across the wide green valley\n"
                "Nothing else changes in this last line of the little story told here today\n",
                0};
-    pv_reader_opts o = {0};
-    git_oid c1, c2;
-    const rec_doc *d;
 
-    c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
-                      &f1, 1);
-    c2 = commit_files(repo, "refs/heads/master", &c1, 1, "Bob", "bob@example.com", 1, "edit\n", &f2,
-                      1);
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
-    d = doc_at("e.txt");
     /* the first word changed on each of four lines: most of their tokens are covered by a k-gram
      * of c1, but git blame (and each line's newest token) says c2 */
-    cr_expect_str_eq(origin_of(d, "Autumn:")->commit, hex(&c2));
-    cr_expect_str_eq(origin_of(d, "Barley:")->commit, hex(&c2));
-    cr_expect_str_eq(origin_of(d, "Blue:")->commit, hex(&c2));
-    cr_expect_str_eq(origin_of(d, "City:")->commit, hex(&c2));
-    cr_expect_str_eq(origin_of(d, "Nothing else")->commit, hex(&c1));
-    git_repository_free(repo);
+    expect_credits("edits.git", &f1, &f2, "edit\n", want, sizeof want / sizeof want[0]);
 }
 
 Test(git, older_version_that_looks_generated_still_carries_its_lines_history)
 {
-    git_repository *repo = small_repo("lexer.git");
+    static const line_credit want[] = {{"try_exit", 1}, {"pop_lexer_state", 1}, {"#include", 2}};
     /* the first version says "generated by" in a comment about another file (as jq's lexer.l
      * did): it is not a document, but git blame still follows its lines */
     file f1 = {"lexer.l",
@@ -1278,21 +1121,8 @@ Test(git, older_version_that_looks_generated_still_carries_its_lines_history)
                "static int try_exit(int closing_char, int lexer_state, void *scanner_handle)\n"
                "{\n    return pop_lexer_state(scanner_handle, closing_char, lexer_state);\n}\n",
                0};
-    pv_reader_opts o = {0};
-    git_oid c1, c2;
-    const rec_doc *d;
 
-    c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
-                      &f1, 1);
-    c2 =
-        commit_files(repo, "refs/heads/master", &c1, 1, "Bob", "bob@example.com", 1, "2\n", &f2, 1);
-    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
-    d = doc_at("lexer.l");
-    cr_assert_not_null(d);
-    cr_expect_str_eq(origin_of(d, "try_exit")->commit, hex(&c1));
-    cr_expect_str_eq(origin_of(d, "pop_lexer_state")->commit, hex(&c1));
-    cr_expect_str_eq(origin_of(d, "#include")->commit, hex(&c2));
+    expect_credits("lexer.git", &f1, &f2, "2\n", want, sizeof want / sizeof want[0]);
     /* the old version still counts as a skipped generated file */
     cr_expect_eq(st.skipped_generated, 1);
-    git_repository_free(repo);
 }

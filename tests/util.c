@@ -157,6 +157,12 @@ void pv_test_free_kept(void)
     capkept = 0;
 }
 
+void pv_test_done(void)
+{
+    pv_test_free_kept();
+    cr_assert_eq(pv_test_rmtree(tmpdir), 0, "cannot remove %s", tmpdir);
+}
+
 /* ---- a sink that records what a reader hands on ---- */
 
 int pv_test_rec_doc(void *ctx, const pv_doc_in *d)
@@ -190,6 +196,13 @@ int pv_test_rec_doc(void *ctx, const pv_doc_in *d)
     c->email = pv_test_keep_str(d->origin.author.email);
     c->id = pv_test_keep_str(d->origin.author.id);
     c->date = d->origin.date;
+    c->origin_commit = pv_test_keep_str(d->origin.commit);
+    c->nruns = d->nruns;
+    c->runs = NULL;
+    if (d->nruns) {
+        c->runs = pv_test_keep(malloc(d->nruns * sizeof *c->runs));
+        memcpy(c->runs, d->runs, d->nruns * sizeof *c->runs);
+    }
     for (i = 0; i < d->origin.ncoauthors; i++) {
         const char *name = d->origin.coauthors[i].name;
         cap += strlen(name ? name : "?") + 1;

@@ -57,10 +57,15 @@ char *pv_test_keep_str(const char *s);
 /* Frees everything pv_test_keep remembered (call it from a suite's .fini). */
 void pv_test_free_kept(void);
 
+/* A suite's .fini for a suite whose .init made a folder with pv_test_tmpdir: pv_test_free_kept,
+ * then pv_test_rmtree of that folder, failing the test when it cannot be removed. */
+void pv_test_done(void);
+
 /* ---- a sink that records what a reader hands on ---- */
 
 /* One document as the recording sink copied it. Every string is a NUL-terminated copy, NULL
- * where the reader gave NULL; text keeps any NUL bytes inside it (len is its length). */
+ * where the reader gave NULL; text keeps any NUL bytes inside it (len is its length). The runs
+ * are copied as given (their origin ids are those the sink's origin callback returned). */
 typedef struct pv_test_doc {
     char *text;
     size_t len;
@@ -68,6 +73,9 @@ typedef struct pv_test_doc {
     char *name, *email, *id; /* the default origin's author */
     char *coauthors;         /* coauthors' names joined by ",", "?" for a nameless one */
     int64_t date;
+    char *origin_commit; /* the default origin's commit */
+    pv_run_in *runs;     /* a copy of the document's runs, NULL when it has none */
+    size_t nruns;
 } pv_test_doc;
 
 #define PV_TEST_NDIAG 16
