@@ -1,37 +1,214 @@
 #!/usr/bin/env python3
 """git_agreement.py - end-to-end check of git credit against `git blame` (make bench).
 
-Takes verbatim excerpts (WINDOW lines) of text files at HEAD of a repository that was indexed
-with `provscan index git:REPO`, attributes each with `provscan match --format json`, and
-compares, line by line, the commit (and author) credited to the line with the commit `git blame`
-names for it at HEAD. Only lines holding a letter or digit are counted (blank lines and lines
-of punctuation hold no token). Prints one line of key=value figures.
+Takes verbatim excerpts (WINDOW lines) of files at HEAD of a repository that was indexed with
+`provscan index git:REPO`, attributes them with one `provscan match --format json` call, and
+compares, line by line, the commit (and author) credited to the line with the commits git blame
+names for it at HEAD:
+- plain `git blame` (the commit that introduced the line's current text along its file's
+  history), and
+- `git blame -C -C -C` (copy-aware: text copied or moved from another file, in any commit, is
+  followed there).
+Where the two agree ("not copied") both of the issue's rules name the same commit; where they
+differ ("copied"), the issue's rule "text that a later commit moved to another file keeps its
+first author" is the copy-aware one, so copied lines are also scored against it.
 
-Usage: git_agreement.py PROVSCAN INDEX REPO [--files N] [--window L] [--seed S]
+Only lines holding a letter or digit are counted (blank lines and lines of punctuation hold no
+token). Files the reader leaves out by its rules are not sampled: vendored folders, *.min.js /
+*.min.css, linguist-generated / linguist-vendored in HEAD's .gitattributes (simple patterns),
+binary files (a NUL in the first 8000 bytes), files whose first 5 lines say they are generated.
+
+"Verifiably earlier". Plain blame names the commit that introduced a line's text along its
+file's history; where the same text was already in the repository before that (a versioned
+copy of a manual, code moved from one file to another, a revert, a copy between files), blame's
+commit did not in fact introduce it, and the issue's rule credits an older commit. For every
+counted line where our commit differs from plain blame's, the script checks two facts with git:
+- the line's text, leading and trailing whitespace stripped, is a whole line (after the same
+  stripping) of some file of OUR commit's tree (`git grep -I -n -F -e TEXT OURS`, hits compared
+  after stripping; one git grep per commit for all its texts, cached per commit and text), and
+- our commit is an ancestor of blame's (`git merge-base --is-ancestor OURS BLAME`), i.e. it is
+  earlier in the same history.
+A line that passes both is "verifiably earlier": blame's commit provably was not the first to
+introduce its text. The check proves only that the text existed at our commit, NOT that our
+commit is the very first to introduce it (an even older commit may hold it too). Lines of fewer
+than 2 tokens (runs of word characters) or whose stripped text is shorter than 8 characters are
+not eligible (too common to prove anything) and stay disagreements.
+
+Prints one line of key=value figures on standard output (bench/run.sh reads commit_pct, the
+figure against plain blame over all lines):
+  excerpts, lines            excerpts sampled, lines counted;
+  credited_pct               lines credited to some commit, % of lines;
+  commit_pct, author_pct     our commit / author email == plain blame's, % of lines;
+  copyaware_pct              our commit == `git blame -C -C -C`'s, % of lines;
+  not_copied_lines, not_copied_pct, copied_lines, copied_pct
+                             the same as commit_pct over each class;
+  copied_vs_copyaware_pct    copied lines where our commit == copy-aware blame's;
+  not_copied_uncredited      not-copied lines credited to no commit;
+  earlier_lines              disagreeing lines (ours != plain blame) that are verifiably
+                             earlier, over all lines;
+  earlier_not_copied         of those, how many are not-copied lines;
+  first_pct                  lines where ours == plain blame OR verifiably earlier, % of lines;
+  first_not_copied_pct       the same over not-copied lines.
+With --examples N, up to N disagreeing lines of each class go to standard error, then up to N
+disagreeing lines that are NOT verifiably earlier, with the reason (too short, uncredited, ours
+newer = blame's commit is an ancestor of ours, ours not an ancestor = the two are on separate
+lines of history, not found in our tree); with --dump FILE, every counted line goes to FILE as
+tab-separated path, line, class, ours, plain blame, copy-aware blame, verdict (agree, earlier,
+or the reasons the line is not verifiably earlier) and, last since it may hold tabs, the text.
+
+Usage: git_agreement.py PROVSCAN INDEX REPO [--files N] [--window L] [--seed S] [--examples N]
+                        [--dump FILE] [--rev REV]
 """
+import fnmatch
 import json
+import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
-import os
+
+VENDORED = ("vendor", "node_modules", "third_party", "bower_components")
+GENERATED = ("generated by", "do not edit", "@generated", "autogenerated")
 
 
-def blame(repo, path):
-    """commit id and author email of every line of path at HEAD (git blame --porcelain)."""
-    out = subprocess.run(["git", "-C", repo, "blame", "--porcelain", "HEAD", "--", path],
-                         capture_output=True, check=True).stdout.decode("utf-8", "replace")
-    commits, emails, res = {}, {}, []
-    cur = None
+def git(repo, *args, check=True):
+    return subprocess.run(["git", "-C", repo] + list(args), capture_output=True,
+                          check=check).stdout
+
+
+def blame(repo, rev, path, first, count, copies):
+    """(commit, author email) of lines first..first+count-1 (1-based) of path at rev."""
+    opts = ["-C", "-C", "-C"] if copies else []
+    out = git(repo, "blame", "--porcelain", *opts, "-L", "%d,+%d" % (first, count), rev, "--",
+              path).decode("utf-8", "replace")
+    emails, res, cur = {}, [], None
     for line in out.split("\n"):
         parts = line.split(" ")
-        if len(parts) >= 3 and len(parts[0]) == 40 and all(c in "0123456789abcdef" for c in parts[0]):
+        if len(parts) >= 3 and len(parts[0]) == 40 and all(c in "0123456789abcdef"
+                                                           for c in parts[0]):
             cur = parts[0]
         elif line.startswith("author-mail ") and cur:
             emails[cur] = line[len("author-mail "):].strip("<>")
         elif line.startswith("\t") and cur:
             res.append((cur, emails.get(cur, "")))
     return res
+
+
+def attr_rules(repo, rev):
+    """(pattern, reason) of HEAD's .gitattributes lines setting linguist-generated/vendored."""
+    rules = []
+    text = git(repo, "show", rev + ":.gitattributes", check=False).decode("utf-8", "replace")
+    for line in text.split("\n"):
+        parts = line.split()
+        if len(parts) < 2 or parts[0].startswith("#"):
+            continue
+        for a in parts[1:]:
+            if a in ("linguist-generated", "linguist-generated=true", "linguist-vendored",
+                     "linguist-vendored=true"):
+                rules.append((parts[0], a.split("=")[0]))
+    return rules
+
+
+def attr_skip(rules, path):
+    for pat, _ in rules:
+        p = pat.lstrip("/")
+        if "/" in pat.rstrip("/"):
+            if fnmatch.fnmatchcase(path, p) or (p.endswith("/**") and path.startswith(p[:-2])):
+                return True
+        elif fnmatch.fnmatchcase(os.path.basename(path), p):
+            return True
+    return False
+
+
+def path_skipped(rules, path):
+    dirs = path.split("/")[:-1]
+    return (any(d in VENDORED for d in dirs) or path.endswith((".min.js", ".min.css")) or
+            attr_skip(rules, path))
+
+
+def content_skipped(data):
+    if b"\0" in data[:8000]:
+        return True
+    head = "\n".join(data[:4096].decode("utf-8", "replace").lower().split("\n")[:5])
+    return any(m in head for m in GENERATED)
+
+
+def line_credits(res, window):
+    """line (1-based) -> credit of the excerpt: the credit that starts on the line, else the
+    one covering it (credits follow authorship runs, which start at line starts)."""
+    credited = {}
+    for sp in res.get("spans", []):
+        for c in sp.get("credits", []):
+            for ln in range(c["line_start"], c["line_end"] + 1):
+                if ln not in credited or ln == c["line_start"]:
+                    credited[ln] = c
+    return credited
+
+
+WORD = re.compile(r"\w+")
+MIN_TOKENS, MIN_CHARS = 2, 8
+
+
+def eligible(text):
+    """Whether a line says enough to prove anything: >= MIN_TOKENS tokens (runs of word
+    characters) and >= MIN_CHARS characters once stripped."""
+    t = text.strip()
+    return len(t) >= MIN_CHARS and len(WORD.findall(t)) >= MIN_TOKENS
+
+
+class Earlier:
+    """Checks, with git, whether a line's text already existed at a commit older than blame's.
+    Caches ancestry per (older, newer) pair and grep results per (commit, stripped text)."""
+
+    def __init__(self, repo):
+        self.repo = repo
+        self.anc = {}
+        self.found = {}  # (commit, stripped text) -> bool
+
+    def ancestor(self, a, b):
+        """True when commit a is an ancestor of (or equal to) commit b."""
+        if (a, b) not in self.anc:
+            r = subprocess.run(["git", "-C", self.repo, "merge-base", "--is-ancestor", a, b],
+                               capture_output=True)
+            self.anc[(a, b)] = r.returncode == 0
+        return self.anc[(a, b)]
+
+    def grep(self, commit, texts, chunk=200):
+        """Looks up every stripped text of texts in commit's tree, one git grep per chunk of
+        texts: a text is found when some line of a (non-binary) file equals it once stripped."""
+        todo = sorted({t for t in texts if (commit, t) not in self.found})
+        for i in range(0, len(todo), chunk):
+            part = todo[i:i + chunk]
+            want = {t.encode("utf-8", "surrogateescape"): t for t in part}
+            cmd = ["git", "-C", self.repo, "-c", "grep.column=false", "grep", "-I", "-z", "-n",
+                   "--no-color", "-F"]
+            for b in want:
+                cmd += ["-e", b]
+            out = subprocess.run(cmd + [commit, "--"], capture_output=True).stdout
+            hit = set()
+            for rec in out.split(b"\n"):
+                f = rec.split(b"\0", 2)  # "commit:path", line number, line
+                if len(f) == 3:
+                    t = want.get(f[2].strip())
+                    if t is not None:
+                        hit.add(t)
+            for t in part:
+                self.found[(commit, t)] = t in hit
+
+    def verdict(self, ours, blame, text):
+        """"earlier" when the line is verifiably earlier than blame's commit, else the reasons
+        it is not (joined by ", "). grep() must have run for (ours, text.strip())."""
+        if not eligible(text):
+            return "too short"
+        if not ours:
+            return "uncredited"
+        why = []
+        if not self.ancestor(ours, blame):
+            why.append("ours newer" if self.ancestor(blame, ours) else "ours not an ancestor")
+        if not self.found.get((ours, text.strip()), False):
+            why.append("not found in our tree")
+        return ", ".join(why) or "earlier"
 
 
 def main():
@@ -42,67 +219,133 @@ def main():
     opts = dict(zip(args[3::2], args[4::2]))
     nfiles = int(opts.get("--files", 120))
     window = int(opts.get("--window", 40))
+    nex = int(opts.get("--examples", 0))
+    rev = opts.get("--rev", "HEAD")
     rng = random.Random(int(opts.get("--seed", 7)))
-    ls = subprocess.run(["git", "-C", repo, "ls-tree", "-r", "--name-only", "HEAD"],
-                        capture_output=True, check=True).stdout.decode().split("\n")
-    exts = (".c", ".h", ".py", ".sh", ".md", ".js", ".rb", ".go", ".rs", ".java", ".txt",
-            ".y", ".l", ".jq", ".test", ".yml", ".am", ".ac", ".1", ".in")
-    paths = [p for p in ls if p.endswith(exts)]
+    rev = git(repo, "rev-parse", rev + "^{commit}").decode().strip()
+    rules = attr_rules(repo, rev)
+    paths = [p for p in git(repo, "ls-tree", "-r", "--name-only", rev).decode().split("\n")
+             if p and not path_skipped(rules, p)]
     rng.shuffle(paths)
-    lines_total = lines_commit = lines_author = lines_credited = excerpts = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        for path in paths:
-            if excerpts >= nfiles:
-                break
-            data = subprocess.run(["git", "-C", repo, "show", "HEAD:" + path],
-                                  capture_output=True).stdout
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
+
+    # excerpts and blame
+    samples = []  # (path, start, lines, plain, copy-aware)
+    tmp = tempfile.mkdtemp(prefix="git_agreement.")
+    for path in paths:
+        if len(samples) >= nfiles:
+            break
+        data = git(repo, "show", rev + ":" + path, check=False)
+        if content_skipped(data):
+            continue
+        text = data.decode("utf-8", "replace")
+        flines = text.split("\n")
+        if text.endswith("\n"):
+            flines.pop()
+        if len(flines) < window:
+            continue
+        start = rng.randrange(0, len(flines) - window + 1)
+        try:
+            plain = blame(repo, rev, path, start + 1, window, False)
+            copies = blame(repo, rev, path, start + 1, window, True)
+        except subprocess.CalledProcessError:
+            continue
+        if len(plain) != window or len(copies) != window:
+            continue
+        q = os.path.join(tmp, "q%04d.txt" % len(samples))
+        with open(q, "wb") as f:
+            f.write(("\n".join(flines[start:start + window]) + "\n").encode("utf-8",
+                                                                              "surrogateescape"))
+        samples.append((path, start, flines[start:start + window], plain, copies, q))
+    if not samples:
+        sys.exit("git_agreement: no excerpt of %d lines in %s" % (window, repo))
+    out = subprocess.run([provscan, "match", "-x", index, "--format", "json"] +
+                         [s[5] for s in samples], capture_output=True, check=True).stdout
+    rep = json.loads(out)
+    results = {os.path.basename(r["input"]): r for r in rep["results"]}
+    for s in samples:
+        os.unlink(s[5])
+    os.rmdir(tmp)
+
+    # scoring
+    rows = []  # (path, line, class, ours, email, credited, plain, plain email, copy-aware, text)
+    for path, start, lines, plain, copies, q in samples:
+        credited = line_credits(results[os.path.basename(q)], window)
+        for i, text in enumerate(lines):
+            if not any(ch.isalnum() for ch in text):
                 continue
-            flines = text.split("\n")
-            if text.endswith("\n"):
-                flines.pop()
-            if len(flines) < window:
-                continue
-            try:
-                bl = blame(repo, path)
-            except subprocess.CalledProcessError:
-                continue
-            if len(bl) != len(flines):
-                continue
-            start = rng.randrange(0, len(flines) - window + 1)
-            q = os.path.join(tmp, "q%d.txt" % excerpts)
-            with open(q, "w", encoding="utf-8") as f:
-                f.write("\n".join(flines[start:start + window]) + "\n")
-            out = subprocess.run([provscan, "match", "-x", index, "--format", "json", q],
-                                 capture_output=True, check=True).stdout
-            rep = json.loads(out)
-            res = rep["results"][0] if "results" in rep else rep
-            credited = {}
-            for sp in res["spans"]:
-                for c in sp.get("credits", []):
-                    for ln in range(c["line_start"], c["line_end"] + 1):
-                        credited.setdefault(ln, c)
-            excerpts += 1
-            for i in range(window):
-                if not any(ch.isalnum() for ch in flines[start + i]):
-                    continue
-                lines_total += 1
-                c = credited.get(i + 1)
-                if not c:
-                    continue
-                lines_credited += 1
-                commit, email = bl[start + i]
-                if c.get("commit") == commit:
-                    lines_commit += 1
-                if (c.get("email") or "").lower() == email.lower():
-                    lines_author += 1
-    pct = lambda a: 100.0 * a / lines_total if lines_total else 0.0
-    print("excerpts=%d lines=%d credited=%d commit_agree=%d author_agree=%d "
-          "commit_pct=%.2f author_pct=%.2f credited_pct=%.2f"
-          % (excerpts, lines_total, lines_credited, lines_commit, lines_author,
-             pct(lines_commit), pct(lines_author), pct(lines_credited)))
+            c = credited.get(i + 1)
+            ours = c.get("commit") if c else None
+            email = (c.get("email") or "").lower() if c else None
+            (pc, pe), (cc, _) = plain[i], copies[i]
+            rows.append((path, start + i + 1, "not-copied" if pc == cc else "copied", ours, email,
+                         c is not None, pc, pe, cc, text))
+
+    # verifiably earlier: one git grep per credited commit for the texts of its disagreements
+    er = Earlier(repo)
+    bycommit = {}
+    for r in rows:
+        if r[3] and r[3] != r[6] and eligible(r[9]):
+            bycommit.setdefault(r[3], set()).add(r[9].strip())
+    for commit, texts in bycommit.items():
+        er.grep(commit, texts)
+
+    n = {"lines": 0, "credited": 0, "commit": 0, "author": 0, "nc": 0, "nc_ok": 0, "cp": 0,
+         "cp_ok": 0, "cp_ok_copies": 0, "ok_copies": 0, "nc_unc": 0, "earlier": 0,
+         "earlier_nc": 0}
+    shown = {"not-copied": 0, "copied": 0, "not-earlier": 0}
+    reasons = {}
+    dump = open(opts["--dump"], "w", encoding="utf-8") if "--dump" in opts else None
+    for path, line, cls, ours, email, is_cred, pc, pe, cc, text in rows:
+        verdict = "agree" if ours == pc else er.verdict(ours, pc, text)
+        n["lines"] += 1
+        n["credited"] += is_cred
+        n["commit"] += ours == pc
+        n["author"] += email is not None and email == pe.lower()
+        n["ok_copies"] += ours == cc
+        n["earlier"] += verdict == "earlier"
+        if cls == "not-copied":
+            n["nc"] += 1
+            n["nc_ok"] += ours == pc
+            n["nc_unc"] += not is_cred
+            n["earlier_nc"] += verdict == "earlier"
+        else:
+            n["cp"] += 1
+            n["cp_ok"] += ours == pc
+            n["cp_ok_copies"] += ours == cc
+        if dump:
+            dump.write("%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n" % (path, line, cls, ours, pc, cc,
+                                                             verdict, text))
+        if ours != pc and ours != cc and shown[cls] < nex:
+            shown[cls] += 1
+            sys.stderr.write("%s %s:%d ours %s blame %s blame-C %s | %s\n" % (
+                cls, path, line, (ours or "none")[:10], pc[:10], cc[:10], text.strip()[:80]))
+        if verdict not in ("agree", "earlier"):
+            reasons.setdefault(verdict, []).append("%s %s:%d ours %s blame %s | %s" % (
+                cls, path, line, (ours or "none")[:10], pc[:10], text.strip()[:80]))
+    if dump:
+        dump.close()
+    if nex:  # examples taken in turn from each reason, most frequent first, then the counts
+        order = sorted(reasons.items(), key=lambda kv: -len(kv[1]))
+        for k in range(max([len(v) for _, v in order] + [0])):
+            for why, ex in order:
+                if k < len(ex) and shown["not-earlier"] < nex:
+                    shown["not-earlier"] += 1
+                    sys.stderr.write("not earlier (%s) %s\n" % (why, ex[k]))
+        for why, ex in order:
+            sys.stderr.write("not earlier: %d lines %s\n" % (len(ex), why))
+
+    def pct(a, b):
+        return 100.0 * a / b if b else 0.0
+    print("excerpts=%d lines=%d credited_pct=%.2f commit_pct=%.2f author_pct=%.2f "
+          "copyaware_pct=%.2f not_copied_lines=%d not_copied_pct=%.2f copied_lines=%d "
+          "copied_pct=%.2f copied_vs_copyaware_pct=%.2f not_copied_uncredited=%d "
+          "earlier_lines=%d earlier_not_copied=%d first_pct=%.2f first_not_copied_pct=%.2f"
+          % (len(samples), n["lines"], pct(n["credited"], n["lines"]),
+             pct(n["commit"], n["lines"]), pct(n["author"], n["lines"]),
+             pct(n["ok_copies"], n["lines"]), n["nc"], pct(n["nc_ok"], n["nc"]), n["cp"],
+             pct(n["cp_ok"], n["cp"]), pct(n["cp_ok_copies"], n["cp"]), n["nc_unc"],
+             n["earlier"], n["earlier_nc"], pct(n["commit"] + n["earlier"], n["lines"]),
+             pct(n["nc_ok"] + n["earlier_nc"], n["nc"])))
 
 
 if __name__ == "__main__":
