@@ -324,7 +324,7 @@ say "$(printf '%-34s %8.2f %%     (all lines of 40-line verbatim excerpts of fil
     "lines credited to blame's commit" "$GIT_AGREE")"
 say "$(printf '%-34s %8.2f %%     (lines plain and copy-aware blame agree on: not copied)' \
     "  of lines not copied" "$GIT_AGREE_NC")"
-say "$(printf '%-34s %8.2f %%     (blame's commit, or ours when the text verifiably existed there)' \
+say "$(printf '%-34s %8.2f %%     (the commit blame names, or ours when the text verifiably existed there)' \
     "lines credited to the first commit" "$GIT_FIRST")"
 say "$(printf '%-34s %8.2f %%' "  of lines not copied" "$GIT_FIRST_NC")"
 say "   $(cat "$WORK/agree")"
@@ -358,8 +358,10 @@ say "$(printf '%-40s %-26s %-14s %s' "git credit agrees with git blame" ">= 95% 
     "$(printf '%.2f %%' "$GIT_AGREE")" "$(verdict "$GIT_AGREE >= 95")")"
 say "$(printf '%-40s %-26s %-14s %s' "  the same, lines not copied" ">= 95% of lines" \
     "$(printf '%.2f %%' "$GIT_AGREE_NC")" "$(verdict "$GIT_AGREE_NC >= 95")")"
-say "$(printf '%-40s %-26s %-14s %s' "  first commit (blame or verifiably earlier)" ">= 95% of lines" \
+say "$(printf '%-40s %-26s %-14s %s' "  the same, or verifiably earlier" ">= 95% of lines" \
     "$(printf '%.2f %%' "$GIT_FIRST")" "$(verdict "$GIT_FIRST >= 95")")"
+say "$(printf '%-40s %-26s %-14s %s' "  not copied, or verifiably earlier" ">= 95% of lines" \
+    "$(printf '%.2f %%' "$GIT_FIRST_NC")" "$(verdict "$GIT_FIRST_NC >= 95")")"
 
 mv "$OUT.tmp" "$OUT"
 note "wrote $OUT"
