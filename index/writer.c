@@ -159,7 +159,7 @@ struct builder {
     pthread_cond_t qfull, qempty;
     job *q;
     size_t qcap, qhead, qn, qbytes, qbytes_max;
-    int qclosed;
+    int qclosed, qwaiting;
     /* progress */
     uint64_t done_bytes_base, total_bytes_base;
     const pv_reader_stats *cur_stats;
@@ -577,7 +577,9 @@ static int queue_pop(builder *b, job *out)
     b->qhead = (b->qhead + 1) % b->qcap;
     b->qn--;
     b->qbytes -= out->len;
-    pthread_cond_signal(&b->qfull);
+    /* wake the producer only once the queue is half empty: fewer hand-offs */
+    if (b->qwaiting && b->qn <= b->qcap / 2 && b->qbytes <= b->qbytes_max / 2)
+        pthread_cond_signal(&b->qfull);
     pthread_mutex_unlock(&b->qlock);
     return 1;
 }
@@ -587,8 +589,11 @@ static int queue_pop(builder *b, job *out)
 static void queue_push(builder *b, job *j)
 {
     pthread_mutex_lock(&b->qlock);
-    while (b->qn == b->qcap || (b->qn > 0 && b->qbytes + j->len > b->qbytes_max))
+    while (b->qn == b->qcap || (b->qn > 0 && b->qbytes + j->len > b->qbytes_max)) {
+        b->qwaiting = 1; /* woken when the queue is half empty (queue_pop) */
         pthread_cond_wait(&b->qfull, &b->qlock);
+        b->qwaiting = 0;
+    }
     b->q[(b->qhead + b->qn) % b->qcap] = *j;
     b->qn++;
     b->qbytes += j->len;
@@ -620,6 +625,9 @@ static void *worker_main(void *arg)
         atomic_fetch_add(&b->done_docs, 1);
         job_free(&j);
     }
+    /* the last buffer is sorted here, by every worker at once, not after the join */
+    if (w->rc == 0 && !atomic_load(&b->abort) && (w->rc = finish_run(w, 1)) != 0)
+        atomic_store(&b->abort, 1);
     return NULL;
 }
 
@@ -1548,7 +1556,7 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
     b.threaded = b.njobs > 1;
     b.workers = calloc(b.njobs, sizeof *b.workers);
     threads = calloc(b.njobs, sizeof *threads);
-    b.qcap = 4 * (size_t)b.njobs + 4;
+    b.qcap = 32 * (size_t)b.njobs + 8;
     b.q = calloc(b.qcap, sizeof *b.q);
     b.qbytes_max = b.o->memory / 16 > ((size_t)64 << 20) ? (size_t)64 << 20 : b.o->memory / 16;
     if (!b.workers || !threads || !b.q) {
