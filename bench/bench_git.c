@@ -408,7 +408,7 @@ int main(int argc, char **argv)
     /* throughput: the reader with a sink that discards */
     for (size_t i = 0; i < runs; i++) {
         uint32_t nid = 0;
-        pv_sink sink = {NULL, null_origin, null_doc, &nid};
+        pv_sink sink = {.origin = null_origin, .doc = null_doc, .ctx = &nid};
         double t0, c0;
         memset(&st, 0, sizeof st);
         t0 = pv_now();
@@ -447,7 +447,7 @@ int main(int argc, char **argv)
     r.rev_hex = rev_hex;
     r.seed = o.seed;
     {
-        pv_sink sink = {NULL, rec_origin, rec_doc, &r};
+        pv_sink sink = {.origin = rec_origin, .doc = rec_doc, .ctx = &r};
         memset(&st, 0, sizeof st);
         if (pv_git__read(repo, &o, &sink, &st, &err) != 0) {
             fprintf(stderr, "bench_git: %s\n", err.msg);

@@ -147,8 +147,7 @@ pv_cli_progress *pv_cli__progress_new(int show_bar, int verbose);
 void pv_cli__progress_free(pv_cli_progress *p);
 
 /* pv_progress_fn and pv_diag_fn for a pv_cli_progress ctx. */
-void pv_cli__progress_cb(void *ctx, uint64_t done_bytes, uint64_t total_bytes, uint64_t done_docs,
-                         uint64_t total_docs);
+void pv_cli__progress_cb(void *ctx, const pv_progress *p);
 void pv_cli__diag_cb(void *ctx, pv_severity sev, const char *msg);
 
 /* ---- reports (report_text.c, report_json.c) -------------------------------------------- */

@@ -72,12 +72,13 @@ static void format_eta(double secs, char *buf, size_t bufsz)
         snprintf(buf, bufsz, "%lu:%02lu", s / 60, s % 60);
 }
 
-void pv_cli__progress_cb(void *ctx, uint64_t done_bytes, uint64_t total_bytes, uint64_t done_docs,
-                         uint64_t total_docs)
+void pv_cli__progress_cb(void *ctx, const pv_progress *pr)
 {
     pv_cli_progress *p = ctx;
+    const uint64_t done_bytes = pr->done_bytes, total_bytes = pr->total_bytes;
+    const uint64_t done_docs = pr->done_docs, total_docs = pr->total_docs;
     double now, elapsed, rate;
-    char line[160], docs[32], tdocs[32], eta[32];
+    char line[160], docs[32], tdocs[32], eta[32], commits[32], blobs[32];
     struct winsize ws;
     int n = 0;
     if (!p || !p->show_bar)
@@ -102,7 +103,10 @@ void pv_cli__progress_cb(void *ctx, uint64_t done_bytes, uint64_t total_bytes, u
         n += snprintf(line + n, sizeof line - (size_t)n, "%.1f MB", mb(done_bytes));
     }
     pv_cli__commas(done_docs, docs);
-    if (total_docs > 0)
+    if (pr->commits > 0 && done_docs == 0) /* a git history being walked */
+        n += snprintf(line + n, sizeof line - (size_t)n, "  %s commits  %s blobs",
+                      pv_cli__commas(pr->commits, commits), pv_cli__commas(pr->blobs, blobs));
+    else if (total_docs > 0)
         n += snprintf(line + n, sizeof line - (size_t)n, "  %s/%s docs", docs,
                       pv_cli__commas(total_docs, tdocs));
     else

@@ -53,9 +53,16 @@ typedef enum pv_severity { PV_NOTE = 0, PV_WARNING = 1, PV_ERROR = 2 } pv_severi
  * without "provscan: " and without newline. May be called from worker threads, serialized. */
 typedef void (*pv_diag_fn)(void *ctx, pv_severity sev, const char *msg);
 
-/* Called from time to time during long work; totals may be 0 when unknown. */
-typedef void (*pv_progress_fn)(void *ctx, uint64_t done_bytes, uint64_t total_bytes,
-                               uint64_t done_docs, uint64_t total_docs);
+/* Where long work stands; totals may be 0 when unknown. */
+typedef struct pv_progress {
+    uint64_t done_bytes, total_bytes; /* input read so far, and in all (0: unknown) */
+    uint64_t done_docs, total_docs;   /* documents indexed so far, and in all (0: unknown) */
+    uint64_t commits;                 /* git: commits walked so far, over all repositories */
+    uint64_t blobs;                   /* git: unique blobs read so far */
+} pv_progress;
+
+/* Called from time to time during long work (from the thread that runs the readers). */
+typedef void (*pv_progress_fn)(void *ctx, const pv_progress *p);
 
 /* ---- building an index ----------------------------------------------------------------- */
 

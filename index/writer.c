@@ -162,6 +162,7 @@ struct builder {
     int qclosed, qwaiting;
     /* progress */
     uint64_t done_bytes_base, total_bytes_base;
+    uint64_t blobs_done; /* unique blobs of the repositories read */
     const pv_reader_stats *cur_stats;
     atomic_uint_fast64_t done_docs;
     atomic_int abort;
@@ -552,15 +553,31 @@ static void report_progress(builder *b, int force)
 {
     double now;
     uint64_t done, total;
+    pv_progress p;
     if (!b->o->progress)
         return;
     now = pv_now();
     if (!force && now - b->last_progress < 0.1)
         return;
     b->last_progress = now;
+    memset(&p, 0, sizeof p);
     done = b->done_bytes_base + (b->cur_stats ? b->cur_stats->bytes_in : 0);
     total = b->total_bytes_base + (b->cur_stats ? b->cur_stats->bytes_total : 0);
-    b->o->progress(b->o->ctx, done, total >= done ? total : 0, atomic_load(&b->done_docs), 0);
+    p.done_bytes = done;
+    p.total_bytes = total >= done ? total : 0;
+    p.done_docs = atomic_load(&b->done_docs);
+    p.commits = b->st.commits;
+    p.blobs = b->blobs_done;
+    if (b->cur_stats && b->cur_stats->commits) { /* a repository being walked */
+        p.commits += b->cur_stats->commits;
+        p.blobs += b->cur_stats->records;
+    }
+    b->o->progress(b->o->ctx, &p);
+}
+
+static void sink_tick(void *ctx)
+{
+    report_progress(ctx, 0);
 }
 
 /* Take the next job off the queue; 0 when the queue is closed and empty. */
@@ -1363,6 +1380,8 @@ static void add_reader_stats(builder *b, const pv_reader_stats *rs)
     b->st.records += rs->records;
     b->st.bad_records += rs->bad;
     b->st.commits += rs->commits;
+    if (rs->commits)
+        b->blobs_done += rs->records; /* a git reader's records are its unique blobs */
     b->st.read_bytes += rs->bytes_in;
     b->st.skipped_binary += rs->skipped_binary;
     b->st.skipped_large += rs->skipped_large;
@@ -1408,6 +1427,7 @@ static int produce(builder *b, const char *const *sources, size_t nsources, pv_e
     sink.source = sink_source;
     sink.origin = sink_origin;
     sink.doc = sink_doc;
+    sink.tick = sink_tick;
     sink.ctx = b;
 
     for (i = 0; i < nsources; i++) {

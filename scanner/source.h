@@ -60,6 +60,9 @@ typedef struct pv_sink {
     int (*origin)(void *ctx, const pv_origin_in *o, uint32_t *id);
     /* One document; the sink copies what it keeps. */
     int (*doc)(void *ctx, const pv_doc_in *doc);
+    /* Optional: a reader that works long before handing on documents (a git history walk)
+     * calls it now and then, after updating its stats, so that progress can be shown. */
+    void (*tick)(void *ctx);
     void *ctx;
 } pv_sink;
 

@@ -221,6 +221,13 @@ static const char *git_msg(void)
     return e && e->message ? e->message : "unknown error";
 }
 
+/* Lets the sink show progress (commits walked, blobs read, bytes) during the long walk. */
+static void tick(gitrd *g)
+{
+    if (g->sink->tick)
+        g->sink->tick(g->sink->ctx);
+}
+
 static int nomem(gitrd *g)
 {
     return pv_err__set(g->err, PV_ENOMEM, "%s: out of memory", g->path);
@@ -1270,6 +1277,7 @@ static int walk_history(gitrd *g)
         *commit_slot(g, &id) = seq + 1;
         g->commit_ix.n++;
         g->st->commits++;
+        tick(g);
         if (git_oid_equal(&id, &g->rev))
             g->rev_seq = seq;
 
@@ -1843,6 +1851,7 @@ static int history_pass(gitrd *g, uint32_t part, int first_pass)
         size_t nlines = 0;
         int rc = 0, reason, usable = 0;
 
+        tick(g);
         if ((b->flags & B_BAD) || (b->flags & B_SKIP_MASK)) {
             /* skipped or unreadable */
         } else if (first && too_large(g, bi)) {

@@ -77,8 +77,24 @@ static const char PART_PAIR[] =
     "    return widget_count(list) ? summed_weight / widget_count(list) : 0.0;\n"
     "}\n";
 
+/* The largest commit and blob counts a build reported through its progress callback. */
+typedef struct seen_progress {
+    uint64_t commits, blobs, calls;
+} seen_progress;
+
+static void on_progress(void *ctx, const pv_progress *p)
+{
+    seen_progress *s = ctx;
+    s->calls++;
+    if (p->commits > s->commits)
+        s->commits = p->commits;
+    if (p->blobs > s->blobs)
+        s->blobs = p->blobs;
+}
+
 Test(credit, one_span_with_per_line_authors_and_coauthors)
 {
+    seen_progress seen = {0, 0, 0};
     char dir[128], idx[128];
     git_repository *repo = NULL;
     git_oid c1, c2;
@@ -106,8 +122,13 @@ Test(credit, one_span_with_per_line_authors_and_coauthors)
 
     src[0] = dir;
     o.jobs = 2;
+    o.progress = on_progress;
+    o.ctx = &seen;
     cr_assert_eq(pv_index_build(idx, src, 1, &o, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.commits, 2);
+    /* the history walk reports its commits and blobs while it works */
+    cr_assert_eq(seen.commits, 2, "progress saw %llu commits", (unsigned long long)seen.commits);
+    cr_assert_eq(seen.blobs, 2, "progress saw %llu blobs", (unsigned long long)seen.blobs);
     cr_assert_eq(st.documents, 1);
     cr_assert_eq(pv_index_open(&ix, idx, &err), 0, "%s", err.msg);
     cr_assert_eq(pv_match_run(ix, both, strlen(both), NULL, &res, &err), 0, "%s", err.msg);

@@ -342,7 +342,7 @@ static pv_err err;
 
 static int run_reader(const char *path, pv_reader_opts *o)
 {
-    pv_sink sink = {rec_source, rec_origin_cb, rec_doc_cb, &rec};
+    pv_sink sink = {.source = rec_source, .origin = rec_origin_cb, .doc = rec_doc_cb, .ctx = &rec};
     memset(&rec, 0, sizeof rec); /* what it copied stays kept until the test ends */
     memset(&st, 0, sizeof st);
     memset(&err, 0, sizeof err);

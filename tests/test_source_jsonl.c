@@ -51,7 +51,7 @@ static pv_err err;
 static int read_with(const char *path, const pv_reader_opts *base)
 {
     pv_reader_opts o;
-    pv_sink sink = {NULL, NULL, keep_doc, &rec};
+    pv_sink sink = {.doc = keep_doc, .ctx = &rec};
     memset(&o, 0, sizeof o);
     if (base)
         o = *base;
