@@ -260,20 +260,28 @@ python3 bench/gen_readers.py fixtures "$BENCH_DIR/readers" "${READER_MB:-200}" |
     die "gen_readers.py failed"
 R=$BENCH_DIR/readers
 say "== readers: provscan index --jobs 1 (one core: read, tokenize, fingerprint, write the index)"
-say "   on inputs made by repeating the fixtures to >= ${READER_MB:-200} MB (bench/gen_readers.py)"
-# reader TAG SOURCE SIZE_PATH [OPTIONS]: prints MB/s of the input's stored size
+say "   on inputs made by repeating the fixtures to >= ${READER_MB:-200} MB (bench/gen_readers.py),"
+say "   median of $RUNS runs"
+# reader TAG SOURCE SIZE_PATH [OPTIONS]: prints MB/s of the input's stored size, from the
+# median of $RUNS runs
 reader() {
     tag=$1
     src=$2
     size=$(du -sb "$3" | cut -f1)
     shift 3
-    rm -f "$BENCH_DIR/r.pvx"
-    timed "$WORK/r$tag.time" "$BIN" index -o "$BENCH_DIR/r.pvx" --jobs 1 -q "$@" "$src" \
-        >"$WORK/r$tag.summary" 2>"$WORK/r$tag.err" ||
-        die "provscan index $src failed: $(tail -n 3 "$WORK/r$tag.err")"
-    read -r secs kib _ <"$WORK/r$tag.time"
+    rm -f "$WORK/r$tag.runs"
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        i=$((i + 1))
+        rm -f "$BENCH_DIR/r.pvx"
+        timed "$WORK/r$tag.time" "$BIN" index -o "$BENCH_DIR/r.pvx" --jobs 1 -q "$@" "$src" \
+            >"$WORK/r$tag.summary" 2>"$WORK/r$tag.err" ||
+            die "provscan index $src failed: $(tail -n 3 "$WORK/r$tag.err")"
+        cat "$WORK/r$tag.time" >>"$WORK/r$tag.runs"
+    done
+    secs=$(median_secs "$WORK/r$tag.runs")
     calc "$size / $secs / 1e6"
-    printf ' %s %s %s\n' "$secs" "$size" "$kib" >"$WORK/r$tag.fig"
+    printf ' %s %s\n' "$secs" "$size" >"$WORK/r$tag.fig"
 }
 JSONL_MBPS=$(reader jsonl "jsonl:$R/RC.ndjson" "$R/RC.ndjson")
 say "$(printf '%-34s %8.1f MB/s  (%s)' "JSON lines (Reddit comments)" "$JSONL_MBPS" \
@@ -302,14 +310,21 @@ if [ ! -d "$GIT_REPO" ]; then
     fi
 fi
 note "git history of $GIT_REPO"
-rm -f "$BENCH_DIR/git.pvx"
-timed "$WORK/git.time" "$BIN" index -o "$BENCH_DIR/git.pvx" --jobs 1 -q "git:$GIT_REPO" \
-    >"$WORK/git.summary" 2>"$WORK/git.err" ||
-    die "provscan index git:$GIT_REPO failed: $(tail -n 3 "$WORK/git.err")"
-read -r GSECS GKIB _ <"$WORK/git.time"
+rm -f "$WORK/git.runs"
+i=0
+while [ $i -lt "$RUNS" ]; do
+    i=$((i + 1))
+    rm -f "$BENCH_DIR/git.pvx"
+    timed "$WORK/git.time" "$BIN" index -o "$BENCH_DIR/git.pvx" --jobs 1 -q "git:$GIT_REPO" \
+        >"$WORK/git.summary" 2>"$WORK/git.err" ||
+        die "provscan index git:$GIT_REPO failed: $(tail -n 3 "$WORK/git.err")"
+    cat "$WORK/git.time" >>"$WORK/git.runs"
+done
+GSECS=$(median_secs "$WORK/git.runs")
+GKIB=$(awk '{ if ($2 > m) m = $2 } END { print m }' "$WORK/git.runs")
 GREAD=$(sed -n 's/.* read \([0-9.]*\) MB of unique blob content.*/\1/p' "$WORK/git.summary")
 GIT_MBPS=$(calc "${GREAD:-0} / $GSECS")
-say "== git history: provscan index --jobs 1 git:$GIT_REPO"
+say "== git history: provscan index --jobs 1 git:$GIT_REPO (median of $RUNS runs)"
 say "$(printf '%-34s %8.1f MB/s  (%s MB of unique blob content in %s s, peak RSS %.1f MB)' \
     "history indexing, one core" "$GIT_MBPS" "${GREAD:-?}" "$GSECS" "$(calc "$GKIB * 1024 / 1e6")")"
 say "   $(sed -n 1,2p "$WORK/git.summary" | tr '\n' ' ')"
