@@ -13,7 +13,7 @@
 extern "C" {
 #endif
 
-#define PV_VERSION_STRING "0.1.0"
+#define PV_VERSION_STRING "0.2.0"
 /* The index format this library writes and reads (index/format.h, docs/index-format.md). */
 #define PV_FORMAT_VERSION 2
 /* The tokenizer's normalization version, recorded in every index; bumped whenever the
@@ -58,7 +58,7 @@ typedef struct pv_progress {
     uint64_t done_bytes, total_bytes; /* input read so far, and in all (0: unknown) */
     uint64_t done_docs, total_docs;   /* documents indexed so far, and in all (0: unknown) */
     uint64_t commits;                 /* git: commits walked so far, over all repositories */
-    uint64_t blobs;                   /* git: unique blobs read so far */
+    uint64_t blobs;                   /* git: unique blobs met so far (read or skipped) */
 } pv_progress;
 
 /* Called from time to time during long work (from the thread that runs the readers). */
@@ -92,7 +92,8 @@ typedef struct pv_build_opts {
     const char *license;  /* SPDX id forced for every document, or NULL (detect) */
     uint32_t posting_cap; /* postings kept per fingerprint; the rest only counted */
     int strict;           /* stop at the first unreadable input */
-    const char *tmpdir;   /* where runs are spilled; NULL = next to the output */
+    const char *tmpdir;   /* temporary files (sorted runs, line tables, locators, the mapped
+                             document tables); NULL = next to the output */
     pv_diag_fn diag;
     pv_progress_fn progress;
     void *ctx; /* passed to diag and progress */

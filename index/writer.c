@@ -122,6 +122,7 @@ typedef struct strpool {
     pv_buf data;
     uint32_t *slots; /* open addressing: offset + 1, 0 = empty */
     size_t nslots, used;
+    uint64_t reserved; /* bytes of STRS taken by the spilled locators */
 } strpool;
 struct builder {
     const pv_build_opts *o;
@@ -134,6 +135,7 @@ struct builder {
     FILE *locators;    /* spill file of locators, NUL-terminated; appended to STRS */
     uint64_t loc_size; /* bytes in it */
     int meta_fd;       /* backing file of the docs and origins chunks, or -1 */
+    int meta_heap;     /* the temporary folder cannot be mapped: chunks on the heap */
     uint64_t meta_size;
     pv_err sink_err; /* why the sink failed when it is not memory (disk full, limits) */
     /* for the merge, which looks documents up at random: the new id of each document
@@ -186,30 +188,46 @@ static origin_rec *origin_at(const builder *b, size_t id)
 
 /* A new zeroed chunk of bytes (a multiple of the page size) mapped from the metadata file,
  * whose disk blocks are reserved first so that a full disk is an error here, not a SIGBUS
- * later. NULL on failure. */
+ * later (on file systems that allocate in place: ext4, xfs); on the heap when the temporary
+ * folder cannot be mapped (meta_open). NULL on failure, with b->sink_err set. */
 static void *meta_map(builder *b, size_t bytes)
 {
     void *p;
-    int e = posix_fallocate(b->meta_fd, (off_t)b->meta_size, (off_t)bytes);
-    if (e != 0) {
-        pv_err__set(&b->sink_err, PV_EIO, "cannot grow the document table in '%s': %s", b->tmpdir,
+    int e;
+    if (b->meta_heap) {
+        if (!(p = calloc(1, bytes)))
+            pv_err__set(&b->sink_err, PV_ENOMEM, "out of memory");
+        return p;
+    }
+    if ((e = posix_fallocate(b->meta_fd, (off_t)b->meta_size, (off_t)bytes)) != 0) {
+        pv_err__set(&b->sink_err, PV_EIO, "cannot grow the document tables in '%s': %s", b->tmpdir,
                     strerror(e));
         return NULL;
     }
     p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, b->meta_fd, (off_t)b->meta_size);
     if (p == MAP_FAILED) {
-        pv_err__set(&b->sink_err, PV_ENOMEM, "cannot map the document table: %s", strerror(errno));
+        pv_err__set(&b->sink_err, errno == ENOMEM ? PV_ENOMEM : PV_EIO,
+                    "cannot map the document tables in '%s': %s", b->tmpdir, strerror(errno));
         return NULL;
     }
     b->meta_size += bytes;
     return p;
 }
 
-/* Let the kernel take back the pages of a chunk the build is done with for now; they are
- * written to the metadata file and read again when touched. */
-static void meta_release(void *chunk, size_t bytes)
+static void meta_unmap(const builder *b, void *chunk, size_t bytes)
 {
-    if (chunk)
+    if (b->meta_heap)
+        free(chunk);
+    else if (chunk)
+        munmap(chunk, bytes);
+}
+
+/* Let the kernel take back the pages of a chunk the build is done with for now; they are
+ * written to the metadata file and read again when touched (never on the heap, where
+ * MADV_DONTNEED would zero them). */
+static void meta_release(const builder *b, void *chunk, size_t bytes)
+{
+    if (chunk && !b->meta_heap)
         madvise(chunk, bytes, MADV_DONTNEED);
 }
 
@@ -217,7 +235,7 @@ static void meta_release(void *chunk, size_t bytes)
 static void docs_pass(const builder *b, size_t i)
 {
     if ((i & (DOC_CHUNK - 1)) == DOC_CHUNK - 1)
-        meta_release(b->docs[i >> DOC_CHUNK_BITS], DOC_CHUNK * sizeof(docmeta));
+        meta_release(b, b->docs[i >> DOC_CHUNK_BITS], DOC_CHUNK * sizeof(docmeta));
 }
 
 static void diag(builder *b, pv_severity sev, const char *fmt, ...) PV_PRINTF(3, 4);
@@ -255,6 +273,45 @@ static FILE *temp_file(const char *dir, pv_err *err)
         pv_err__set(err, PV_EIO, "cannot open a temporary file: %s", strerror(errno));
     }
     return f;
+}
+
+/* Opens the metadata file and checks that the temporary folder takes shared mappings (some
+ * FUSE file systems do not): when it does not, the document tables stay on the heap, with a
+ * warning. A full disk is an error. */
+static int meta_open(builder *b, pv_err *err)
+{
+    FILE *mf = temp_file(b->tmpdir, err);
+    long page = sysconf(_SC_PAGESIZE);
+    void *p = MAP_FAILED;
+    int e;
+    if (!mf)
+        return err->code;
+    b->meta_fd = dup(fileno(mf));
+    fclose(mf);
+    if (b->meta_fd < 0)
+        return pv_err__set(err, PV_EIO, "cannot open a temporary file in '%s': %s", b->tmpdir,
+                           strerror(errno));
+    if (page <= 0)
+        page = 4096;
+    e = posix_fallocate(b->meta_fd, 0, (off_t)page);
+    if (e == ENOSPC || e == EFBIG || e == EDQUOT)
+        return pv_err__set(err, PV_EIO, "cannot grow the document tables in '%s': %s", b->tmpdir,
+                           strerror(e));
+    if (e == 0) {
+        p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED, b->meta_fd, 0);
+        if (p == MAP_FAILED && errno == ENOMEM)
+            return pv_err__set(err, PV_ENOMEM, "out of memory");
+        e = p == MAP_FAILED ? errno : 0;
+    }
+    if (p != MAP_FAILED) {
+        munmap(p, (size_t)page);
+        return 0;
+    }
+    b->meta_heap = 1;
+    diag(b, PV_WARNING,
+         "the temporary folder '%s' cannot be mapped (%s): the document tables stay in memory",
+         b->tmpdir, strerror(e));
+    return 0;
 }
 
 /* Stable LSD radix sort of n records by the 48-bit fingerprint, 16 bits a pass.
@@ -1008,7 +1065,7 @@ static uint32_t pool_add(strpool *sp, const char *s, int *oom)
         if (strcmp(t, s) == 0)
             return sp->slots[i] - 1;
     }
-    if (sp->data.len + len + 1 >= PV_NONE) {
+    if (sp->data.len + sp->reserved + len + 1 >= PV_NONE) {
         *oom = 2;
         return 0;
     }
@@ -1227,7 +1284,7 @@ static int origin_id(builder *b, const pv_origin_in *in, uint32_t *id)
             size_t at = b->norigins + i;
             if (!b->origins[at >> ORIG_CHUNK_BITS]) {
                 if (at >= ORIG_CHUNK) /* the previous chunk is full: out of the way */
-                    meta_release(b->origins[(at >> ORIG_CHUNK_BITS) - 1],
+                    meta_release(b, b->origins[(at >> ORIG_CHUNK_BITS) - 1],
                                  ORIG_CHUNK * sizeof(origin_rec));
                 if (!(b->origins[at >> ORIG_CHUNK_BITS] =
                           meta_map(b, ORIG_CHUNK * sizeof(origin_rec)))) {
@@ -1250,6 +1307,16 @@ done:
     return rc;
 }
 
+/* The index is full: the sink's PV_ELIMIT, with why, for the whole build (it stops). */
+static int sink_full(builder *b)
+{
+    if (!b->sink_err.code)
+        pv_err__set(&b->sink_err, PV_ELIMIT,
+                    "the index is full (at most 4 G documents, origins and authors, and 4 GiB of "
+                    "strings: locators, names, commits); split the sources into several indexes");
+    return PV_ELIMIT;
+}
+
 static int sink_source(void *ctx, const char *name, const char *kind)
 {
     builder *b = ctx;
@@ -1260,12 +1327,13 @@ static int sink_source(void *ctx, const char *name, const char *kind)
     if (kind && *kind)
         s->kind = pool_add(&b->sp, kind, &oom);
     b->source_named = 1;
-    return oom == 2 ? PV_ELIMIT : oom ? PV_ENOMEM : 0;
+    return oom == 2 ? sink_full(b) : oom ? PV_ENOMEM : 0;
 }
 
 static int sink_origin(void *ctx, const pv_origin_in *o, uint32_t *id)
 {
-    return origin_id(ctx, o, id);
+    int rc = origin_id(ctx, o, id);
+    return rc == PV_ELIMIT ? sink_full(ctx) : rc;
 }
 
 static void warn_meta(builder *b)
@@ -1281,9 +1349,16 @@ static void warn_meta(builder *b)
 
 /* One document from a reader: record its metadata, copy its text and runs, and hand it to
  * the workers (or index it here with one job). */
+static int add_doc(builder *b, const pv_doc_in *d);
+
 static int sink_doc(void *ctx, const pv_doc_in *d)
 {
-    builder *b = ctx;
+    int rc = add_doc(ctx, d);
+    return rc == PV_ELIMIT ? sink_full(ctx) : rc;
+}
+
+static int add_doc(builder *b, const pv_doc_in *d)
+{
     docmeta *dm;
     job j;
     int oom = 0, rc;
@@ -1297,7 +1372,7 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
         /* the workers finished with documents two chunks back long ago (the queue holds a
          * few dozen); should one still be at work, its page is read back, nothing lost */
         if (id >= 2 * DOC_CHUNK)
-            meta_release(b->docs[(id >> DOC_CHUNK_BITS) - 2], DOC_CHUNK * sizeof(docmeta));
+            meta_release(b, b->docs[(id >> DOC_CHUNK_BITS) - 2], DOC_CHUNK * sizeof(docmeta));
         if (!(b->docs[id >> DOC_CHUNK_BITS] = meta_map(b, DOC_CHUNK * sizeof(docmeta))))
             return b->sink_err.code;
     }
@@ -1309,14 +1384,13 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
         const char *loc = d->locator ? d->locator : "";
         size_t n = strlen(loc) + 1;
         if (b->sp.data.len + b->loc_size + n >= PV_NONE)
-            return pv_err__set(&b->sink_err, PV_ELIMIT,
-                               "the strings of the index (locators, names) exceed 4 GiB; "
-                               "split the sources into several indexes");
+            return PV_ELIMIT;
         if (fwrite(loc, 1, n, b->locators) != n)
             return pv_err__set(&b->sink_err, PV_EIO, "cannot write locators in '%s': %s", b->tmpdir,
                                strerror(errno));
         dm->locator = (uint32_t)b->loc_size;
         b->loc_size += n;
+        b->sp.reserved = b->loc_size;
     }
     dm->commit = d->commit && *d->commit ? pool_add(&b->sp, d->commit, &oom) : PV_NONE;
     if (b->o->license)
@@ -1531,20 +1605,10 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
         rc = err->code;
         goto done;
     }
-    {
-        FILE *mf = temp_file(b.tmpdir, err);
-        if (!mf) {
-            rc = err->code;
-            goto done;
-        }
-        b.meta_fd = dup(fileno(mf));
-        fclose(mf);
-        if (b.meta_fd < 0) {
-            rc = pv_err__set(err, PV_EIO, "cannot open a temporary file: %s", strerror(errno));
-            goto done;
-        }
-    }
-    /* the origin map's share: a 32nd of --memory (12 bytes a slot, at most half full) */
+    if ((rc = meta_open(&b, err)) != 0)
+        goto done;
+    /* the origin map's entries: a 32nd of --memory at 24 bytes each (12 bytes a slot, half
+     * full); the map doubles, so it takes at most a 16th */
     b.origin_map_max = b.o->memory / 32 / 24;
     if (b.origin_map_max < 1024)
         b.origin_map_max = 1024;
@@ -1664,11 +1728,11 @@ done:
     free(b.q);
     if (b.docs)
         for (i = 0; i < DOC_CHUNKS && b.docs[i]; i++)
-            munmap(b.docs[i], DOC_CHUNK * sizeof(docmeta));
+            meta_unmap(&b, b.docs[i], DOC_CHUNK * sizeof(docmeta));
     free(b.docs);
     if (b.origins)
         for (i = 0; i < ORIG_CHUNKS && b.origins[i]; i++)
-            munmap(b.origins[i], ORIG_CHUNK * sizeof(origin_rec));
+            meta_unmap(&b, b.origins[i], ORIG_CHUNK * sizeof(origin_rec));
     free(b.origins);
     if (b.meta_fd >= 0)
         close(b.meta_fd);
@@ -1723,6 +1787,10 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
         o.failed = errno;
     o.off = sizeof hdr;
 
+    if (sp->data.len + b->loc_size >= PV_NONE) { /* cannot happen: pool_add, add_doc check */
+        rc = pv_err__set(err, PV_ELIMIT, "the strings of the index exceed 4 GiB");
+        goto done;
+    }
     /* dense ids for the documents actually indexed, and the compact tables of the merge */
     b->new_ids = malloc((b->ndocs ? b->ndocs : 1) * sizeof *b->new_ids);
     b->dates = malloc((b->ndocs ? b->ndocs : 1) * sizeof *b->dates);

@@ -650,8 +650,10 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
             nhits += chains[c].nhits;
             ncommon += chains[c].ncommon;
             if (d < nc) {
-                if (chains[c].qe - chains[c].qs > cands[d].ch->qe - cands[d].ch->qs)
-                    cands[d].ch = &chains[c];
+                if (chains[c].qe - chains[c].qs > cands[d].ch->qe - cands[d].ch->qs) {
+                    cands[d].ch = &chains[c]; /* ranked by the origin its row names */
+                    cands[d].date = chains[c].date;
+                }
                 continue;
             }
             cands[nc].ch = &chains[c];

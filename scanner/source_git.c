@@ -2077,13 +2077,14 @@ static void window_min(const uint32_t *a, size_t nk, uint32_t k, uint32_t *out, 
 /*
  * Runs of document d (its tokens in g->tok, k-grams in g->kg) into g->runs. Each line (at
  * "\n") gets one commit:
- * - its k-gram origin: the commit most of its tokens have (the smallest on ties), a token's
- *   being the first commit of the earliest k-gram covering it (the first commit anywhere in
- *   the repository that held that text);
+ * - its k-gram origin: the newest of its tokens' commits (a line is only as old as all of
+ *   it), a token's being the first commit of the earliest k-gram covering it (the first
+ *   commit anywhere in the repository that held that text);
  * - its lineage origin: the commit the line comes from along its path's history, as git blame
  *   sees it, when the lineage was kept;
- * - the line takes the lineage origin, unless the k-gram origin is older and the line lies in
- *   a stretch of such lines holding at least 2k tokens: text copied or moved from
+ * - the line takes the lineage origin, unless the k-gram origin is older, the line is not a
+ *   whitespace-only edit of the line it replaced (LIN_EDITED: credited like git blame), and
+ *   it lies in a stretch of such lines holding at least 2k tokens: text copied or moved from
  *   elsewhere keeps its first commit, while short common phrases and lines whose neighbours
  *   changed (whose k-grams are all new) keep their own history.
  * Lines without tokens go with the line before (the first ones with the line after).

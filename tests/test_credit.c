@@ -222,3 +222,67 @@ Test(credit, vendored_copy_in_a_later_repository_is_a_copy)
     pv_result_free(res);
     pv_index_free(ix);
 }
+
+/* Text of n words "<stem>0 <stem>1 ...", eight to a line, into buf. */
+static void words(char *buf, size_t cap, const char *stem, int n)
+{
+    size_t len = 0;
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%d%s", stem, i, i % 8 == 7 ? "\n" : " ");
+    if (len && buf[len - 1] != '\n')
+        len += (size_t)snprintf(buf + len, cap - len, "\n");
+}
+
+/* A document can hold a span along two chains: the query's head (P Q1) along the file's old
+ * top, and the longer Q1 Q2 found again at its bottom, where a newer commit wrote it. The
+ * document is ranked by the origin its row names (the longer chain's), so an older copy in
+ * another repository is the origin - not this document with a date from one chain and the
+ * author and date of the other on its row. */
+Test(credit, a_document_is_ranked_by_the_origin_its_row_names)
+{
+    char x[128], y[128], idx[128], p[512], q1[512], q2[2048], top[4096], both[8192], query[4096];
+    git_repository *repo = NULL;
+    git_oid c1;
+    const char *src[2];
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    pv_err err;
+    pv_index *ix = NULL;
+    pv_result *res = NULL;
+    size_t i;
+
+    words(p, sizeof p, "head", 16);
+    words(q1, sizeof q1, "shared", 8);
+    words(q2, sizeof q2, "tail", 88);
+    snprintf(top, sizeof top, "%s%s", p, q1);
+    snprintf(both, sizeof both, "%s\n%s%s", top, q1, q2);
+    snprintf(query, sizeof query, "%s%s%s", p, q1, q2);
+    snprintf(x, sizeof x, "%s/x", root);
+    snprintf(y, sizeof y, "%s/y", root);
+    snprintf(idx, sizeof idx, "%s/z.pvx", root);
+    /* x: the head in 2015, then in 2021 the short Q1 again (too short to be a copy) and Q2 */
+    cr_assert_eq(git_repository_init(&repo, x, 0), 0);
+    c1 = commit_file(repo, NULL, "x.txt", top, "Old", "old@example.org", 1420000000, "top\n");
+    commit_file(repo, &c1, "x.txt", both, "New", "new@example.org", 1610000000, "more\n");
+    git_repository_free(repo);
+    /* y: the whole query in 2018 */
+    cr_assert_eq(git_repository_init(&repo, y, 0), 0);
+    commit_file(repo, NULL, "y.txt", query, "Mid", "mid@example.org", 1520000000, "all\n");
+    git_repository_free(repo);
+
+    src[0] = x;
+    src[1] = y;
+    o.jobs = 1;
+    cr_assert_eq(pv_index_build(idx, src, 2, &o, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index_open(&ix, idx, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_match_run(ix, query, strlen(query), NULL, &res, &err), 0, "%s", err.msg);
+    cr_assert_eq(res->nspans, 1);
+    cr_assert_geq(res->spans[0].nsources, 2);
+    for (i = 0; i < res->spans[0].nsources; i++)
+        if (strcmp(res->spans[0].sources[i].locator, "x.txt") == 0) /* the row of x */
+            cr_assert_eq(res->spans[0].sources[i].date, 1610000000, "x's row names %lld",
+                         (long long)res->spans[0].sources[i].date);
+    cr_assert_str_eq(res->spans[0].sources[0].locator, "y.txt");
+    cr_assert_eq(res->spans[0].sources[0].date, 1520000000);
+    pv_result_free(res);
+    pv_index_free(ix);
+}

@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pv_reader_opts o;
     pv_reader_stats st;
     pv_err err;
-    pv_sink sink;
+    pv_sink sink = {0};
     uint64_t sum = 0;
     int rc;
 

@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     pv_reader_opts o;
     pv_reader_stats st;
-    pv_sink sink;
+    pv_sink sink = {0};
     pv_err err;
     uint64_t docs = 0;
     int rc;

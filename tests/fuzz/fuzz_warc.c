@@ -36,7 +36,7 @@ static void on_diag(void *ctx, pv_severity sev, const char *msg)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     pv_reader_opts o;
-    pv_sink sink;
+    pv_sink sink = {0};
     pv_reader_stats st;
     pv_err err;
     uint64_t sum = 0;
