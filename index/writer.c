@@ -162,6 +162,7 @@ struct builder {
     job *q;
     size_t qcap, qhead, qn, qbytes, qbytes_max;
     int qclosed, qwaiting;
+    unsigned qidle; /* workers waiting for jobs */
     /* progress */
     uint64_t done_bytes_base, total_bytes_base;
     uint64_t blobs_done; /* unique blobs of the repositories read */
@@ -641,8 +642,11 @@ static void sink_tick(void *ctx)
 static int queue_pop(builder *b, job *out)
 {
     pthread_mutex_lock(&b->qlock);
-    while (b->qn == 0 && !b->qclosed)
+    while (b->qn == 0 && !b->qclosed) {
+        b->qidle++; /* woken when a batch of jobs is there (queue_push) or at the end */
         pthread_cond_wait(&b->qempty, &b->qlock);
+        b->qidle--;
+    }
     if (b->qn == 0) {
         pthread_mutex_unlock(&b->qlock);
         return 0;
@@ -664,6 +668,8 @@ static void queue_push(builder *b, job *j)
 {
     pthread_mutex_lock(&b->qlock);
     while (b->qn == b->qcap || (b->qn > 0 && b->qbytes + j->len > b->qbytes_max)) {
+        if (b->qidle) /* a short batch that a large job does not fit beside: run it */
+            pthread_cond_broadcast(&b->qempty);
         b->qwaiting = 1; /* woken when the queue is half empty (queue_pop) */
         pthread_cond_wait(&b->qfull, &b->qlock);
         b->qwaiting = 0;
@@ -671,7 +677,10 @@ static void queue_push(builder *b, job *j)
     b->q[(b->qhead + b->qn) % b->qcap] = *j;
     b->qn++;
     b->qbytes += j->len;
-    pthread_cond_signal(&b->qempty);
+    /* wake idle workers for a batch, not for every job: a wake-up costs more than a small
+     * document takes to index */
+    if (b->qidle && (b->qn >= b->qcap / 4 || b->qbytes >= b->qbytes_max / 4))
+        pthread_cond_broadcast(&b->qempty);
     pthread_mutex_unlock(&b->qlock);
 }
 

@@ -435,3 +435,29 @@ Test(index, documents_past_several_chunks_keep_locators_authors_and_dates, .time
     }
     pv_index_free(ix);
 }
+
+/* The job queue wakes idle workers for a batch of small documents, not for each; a document
+ * too large to fit beside a short batch under a small --memory (1 MiB of queued text here)
+ * must still get the workers going rather than wait for them forever. */
+Test(index, a_large_document_after_small_ones_does_not_stall_the_queue, .timeout = 60)
+{
+    char src[128], path[128];
+    FILE *f;
+    pv_build_stats st;
+    int i;
+
+    snprintf(src, sizeof src, "%s/sizes.jsonl", dir);
+    f = fopen(src, "w");
+    cr_assert_not_null(f);
+    for (i = 0; i < 40; i++) {
+        int n = i % 4 == 0 ? 150000 : 9000, w; /* 1 MB, then 3 of 60 KB */
+        fprintf(f, "{\"id\":\"%d\",\"text\":\"", i);
+        for (w = 0; w < n; w++)
+            fprintf(f, "word%d ", w % 97);
+        fputs("\"}\n", f);
+    }
+    cr_assert_eq(fclose(f), 0);
+    snprintf(path, sizeof path, "%s/sizes.pvx", dir);
+    build(path, src, (size_t)16 << 20, &st);
+    cr_assert_eq(st.documents, 40);
+}
