@@ -72,6 +72,8 @@ typedef struct job {
     uint32_t id;
     char *text;
     size_t len;
+    size_t html_off; /* text[html_off, len) is HTML to turn into text first; len when none;
+                        then the locator follows text[len] (for messages) */
     pv_run_in *runs;
     size_t nruns;
 } job;
@@ -91,6 +93,7 @@ typedef struct worker {
     uint32_t *sel;
     size_t sel_cap;
     pv_buf linebuf;
+    pv_buf htmlbuf; /* a job's text with its HTML turned into text */
     void *zbuf;
     size_t zcap;
     ZSTD_CCtx *cctx;
@@ -555,12 +558,33 @@ static int index_job(worker *w, const job *j)
     builder *b = w->b;
     docmeta *dm = doc_at(b, j->id);
     const pv_build_opts *o = b->o;
-    size_t nk, ns, i;
+    const char *text = j->text;
+    size_t len = j->len, nk, ns, i;
     int rc;
 
+    if (j->html_off < j->len) { /* the reader deferred its HTML to here (defer_html) */
+        pv_err herr;
+        w->htmlbuf.len = 0;
+        w->htmlbuf.limit = o->max_file_size ? (size_t)o->max_file_size : SIZE_MAX / 2;
+        rc = pv_buf__append(&w->htmlbuf, j->text, j->html_off);
+        if (rc == 0)
+            rc = pv_html__to_text(j->text + j->html_off, j->len - j->html_off, &w->htmlbuf, NULL,
+                                  &herr);
+        if (rc == PV_ELIMIT || (rc == PV_ENOMEM && w->htmlbuf.len >= w->htmlbuf.limit)) {
+            dm->status = 2;
+            count_skip(b, &b->st.skipped_large);
+            diag(b, PV_NOTE, "%s: skipped: text over %zu bytes", j->text + j->len,
+                 w->htmlbuf.limit);
+            return 0;
+        }
+        if (rc != 0)
+            return pv_err__set(&w->err, rc, "cannot turn HTML into text: %s", pv_strerror(rc));
+        text = w->htmlbuf.data;
+        len = w->htmlbuf.len;
+    }
     w->tokens.n = 0;
     w->tokens.invalid_utf8 = 0;
-    rc = pv_scanner__tokenize(j->text, j->len, o->seed, &w->tokens);
+    rc = pv_scanner__tokenize(text, len, o->seed, &w->tokens);
     if (rc == PV_ELIMIT) {
         dm->status = 2;
         count_skip(b, &b->st.skipped_large);
@@ -584,15 +608,15 @@ static int index_job(worker *w, const job *j)
     for (i = 0; i < ns; i++)
         if ((rc = push_rec(w, w->fps[w->sel[i]] >> PV_FP_SHIFT, j->id, w->sel[i])) != 0)
             return rc;
-    if ((rc = write_lines(w, dm, j->text, j->len, j->runs, j->nruns)) != 0)
+    if ((rc = write_lines(w, dm, text, len, j->runs, j->nruns)) != 0)
         return rc;
-    dm->bytes = j->len;
+    dm->bytes = len;
     dm->ntokens = (uint32_t)w->tokens.n;
     dm->worker = (uint16_t)w->id;
     dm->status = 1;
     pthread_mutex_lock(&b->lock);
     b->st.documents++;
-    b->st.bytes += j->len;
+    b->st.bytes += len;
     b->st.tokens += w->tokens.n;
     b->st.invalid_utf8 += w->tokens.invalid_utf8;
     pthread_mutex_unlock(&b->lock);
@@ -1418,10 +1442,20 @@ static int add_doc(builder *b, const pv_doc_in *d)
 
     memset(&j, 0, sizeof j);
     j.id = (uint32_t)id;
-    j.len = d->len;
-    if (!(j.text = malloc(d->len ? d->len : 1)))
-        return PV_ENOMEM;
-    memcpy(j.text, d->text, d->len);
+    j.html_off = d->len;
+    j.len = d->len + (d->html ? d->html_len : 0);
+    {
+        const char *loc = d->html && d->locator ? d->locator : "";
+        size_t nloc = d->html ? strlen(loc) + 1 : 0;
+        if (!(j.text = malloc(j.len + nloc ? j.len + nloc : 1)))
+            return PV_ENOMEM;
+        if (d->len)
+            memcpy(j.text, d->text, d->len);
+        if (d->html) {
+            memcpy(j.text + d->len, d->html, d->html_len);
+            memcpy(j.text + j.len, loc, nloc);
+        }
+    }
     if (d->nruns) {
         if (!(j.runs = malloc(d->nruns * sizeof *j.runs))) {
             free(j.text);
@@ -1496,6 +1530,7 @@ static int produce(builder *b, const char *const *sources, size_t nsources, pv_e
     ro.preset = o->preset;
     ro.fields = o->fields;
     ro.comments = o->comments;
+    ro.defer_html = b->threaded; /* HTML to text on the workers, not on the reader's thread */
     ro.site = o->site;
     ro.rev = o->rev;
     ro.all_refs = o->all_refs;
@@ -1726,6 +1761,7 @@ done:
             free(w->fps);
             free(w->sel);
             pv_buf__free(&w->linebuf);
+            pv_buf__free(&w->htmlbuf);
             free(w->zbuf);
             ZSTD_freeCCtx(w->cctx);
         }

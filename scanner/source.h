@@ -48,6 +48,11 @@ typedef struct pv_doc_in {
     pv_origin_in origin;   /* the document's author and date: the default origin */
     const pv_run_in *runs; /* optional: origins of byte ranges (git); NULL = origin above */
     size_t nruns;
+    /* Only when pv_reader_opts.defer_html is set, and without runs: HTML whose text
+     * (pv_html__to_text) follows text, turned into text by the sink - on a worker thread -
+     * which also skips the document when the whole is then empty or too large. */
+    const char *html;
+    size_t html_len;
 } pv_doc_in;
 
 /* Where a reader sends what it reads. Every callback returns 0 to go on or a negative
@@ -78,6 +83,8 @@ typedef struct pv_reader_opts {
     const char *fields;    /* JSON lines generic: "text=a.b,author=c,id=...,url=...,date=...,
                               license=..." (dotted paths into nested objects) */
     int comments;          /* blogs: also index comments */
+    int defer_html;        /* hand HTML bodies on as pv_doc_in.html instead of converting them
+                              (Stack Exchange), for the sink to convert on its workers */
     const char *site;      /* Stack Exchange: site host for locators, or NULL to infer */
     /* git */
     const char *rev;             /* default "HEAD" */

@@ -821,7 +821,7 @@ static void posts_row(xml_file *xf, const XML_Char **a)
     if (t == 1 && title && *title &&
         (pv_buf__append(&r->text, title, strlen(title)) || pv_buf__append(&r->text, "\n\n", 2)))
         goto too_large;
-    if (body && *body) {
+    if (body && *body && !r->o->defer_html) {
         rc = pv_html__to_text(body, strlen(body), &r->text, NULL, &r->herr);
         if (rc == PV_ELIMIT || (rc == PV_ENOMEM && r->text.len + strlen(body) > TEXT_MAX))
             goto too_large;
@@ -835,7 +835,7 @@ static void posts_row(xml_file *xf, const XML_Char **a)
     }
     if (r->o->max_doc_size && r->text.len > r->o->max_doc_size)
         goto too_large;
-    if (is_blank(r->text.data, r->text.len)) {
+    if (is_blank(r->text.data, r->text.len) && !(body && *body && r->o->defer_html)) {
         r->st->skipped++;
         r->st->skipped_empty++;
         return;
@@ -844,6 +844,10 @@ static void posts_row(xml_file *xf, const XML_Char **a)
     memset(&d, 0, sizeof d);
     d.text = r->text.data;
     d.len = r->text.len;
+    if (body && *body && r->o->defer_html) { /* the sink turns it into text, on its workers */
+        d.html = body;
+        d.html_len = strlen(body);
+    }
     d.kind = t == 1 ? "question" : "answer";
     snprintf(r->locator, sizeof r->locator, "https://%s/%c/%lld", r->site, t == 1 ? 'q' : 'a',
              (long long)pid);

@@ -461,3 +461,38 @@ Test(index, a_large_document_after_small_ones_does_not_stall_the_queue, .timeout
     build(path, src, (size_t)16 << 20, &st);
     cr_assert_eq(st.documents, 40);
 }
+
+/* With several jobs the Stack Exchange reader hands bodies on as HTML and the workers turn
+ * them into text; the index is the same as with one job, posts over --max-file-size
+ * included (skipped on a worker, counted the same). */
+Test(index, html_turned_into_text_on_the_workers_gives_the_same_index)
+{
+    const char *srcs[] = {"fixtures/stackexchange/french.meta.subset.7z"};
+    pv_build_stats st[2];
+    pv_index_info info[2];
+    pv_err err = {0, {0}};
+    char path[2][128];
+    unsigned jobs;
+
+    for (jobs = 1; jobs <= 2; jobs++) {
+        pv_build_opts o = PV_BUILD_OPTS_INIT;
+        pv_index *ix = NULL;
+        o.jobs = jobs;
+        o.max_file_size = 1500;
+        o.site = "french.meta.stackexchange.com";
+        snprintf(path[jobs - 1], sizeof path[0], "%s/se%u.pvx", dir, jobs);
+        cr_assert_eq(pv_index_build(path[jobs - 1], srcs, 1, &o, &st[jobs - 1], &err), 0, "%s",
+                     err.msg);
+        cr_assert_eq(pv_index_open(&ix, path[jobs - 1], &err), 0, "%s", err.msg);
+        pv_index_get_info(ix, &info[jobs - 1]);
+        pv_index_free(ix);
+    }
+    cr_assert_gt(st[0].skipped_large, 0);
+    cr_assert_eq(st[0].skipped_large, st[1].skipped_large);
+    cr_assert_eq(st[0].documents, st[1].documents);
+    cr_assert_eq(info[0].documents, info[1].documents);
+    cr_assert_eq(info[0].tokens, info[1].tokens);
+    cr_assert_eq(info[0].input_bytes, info[1].input_bytes);
+    cr_assert_eq(info[0].fingerprints, info[1].fingerprints);
+    cr_assert_eq(info[0].postings, info[1].postings);
+}

@@ -574,3 +574,55 @@ Test(stackexchange, missing_posts_is_an_error)
     cr_assert(strstr(err.msg, "no Posts.xml"), "%s", err.msg);
     cr_assert_eq(run("/nonexistent/dump", SITE, 0), PV_EIO);
 }
+
+static size_t deferred; /* documents whose body came as HTML */
+
+/* A sink that turns deferred HTML into text as the index writer's workers do, then records
+ * the whole document. */
+static int on_doc_deferred(void *ctx, const pv_doc_in *d)
+{
+    pv_buf text = PV_BUF_INIT(SIZE_MAX / 2);
+    pv_doc_in whole = *d;
+    pv_err herr;
+    int rc;
+    cr_assert_null(d->runs);
+    cr_assert_eq(pv_buf__append(&text, d->text, d->len), 0);
+    deferred += d->html != NULL;
+    if (d->html)
+        cr_assert_eq(pv_html__to_text(d->html, d->html_len, &text, NULL, &herr), 0, "%s", herr.msg);
+    whole.text = text.data ? text.data : "";
+    whole.len = text.len;
+    whole.html = NULL;
+    whole.html_len = 0;
+    rc = pv_test_rec_doc(ctx, &whole);
+    pv_buf__free(&text);
+    return rc;
+}
+
+/* With defer_html the bodies come as HTML after the title, and the text they give is the
+ * text the reader gives without it, document for document. */
+Test(stackexchange, deferred_html_gives_the_same_documents)
+{
+    pv_test_rec plain;
+    pv_reader_opts o;
+    pv_sink sink = pv_test_rec_sink(&rec);
+    size_t i;
+
+    cr_assert_eq(run(SE_DIR, SITE, 0), 0, "%s", err.msg);
+    plain = rec;
+    memset(&rec, 0, sizeof rec);
+    memset(&st, 0, sizeof st);
+    memset(&o, 0, sizeof o);
+    o.site = SITE;
+    o.defer_html = 1;
+    sink.doc = on_doc_deferred;
+    cr_assert_eq(pv_stackexchange__read(SE_DIR, &o, &sink, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(rec.n, plain.n);
+    for (i = 0; i < rec.n; i++) {
+        cr_assert_str_eq(rec.v[i].locator, plain.v[i].locator);
+        cr_assert_eq(rec.v[i].len, plain.v[i].len, "%s", rec.v[i].locator);
+        cr_assert_eq(memcmp(rec.v[i].text, plain.v[i].text, rec.v[i].len), 0, "%s",
+                     rec.v[i].locator);
+    }
+    cr_assert_eq(deferred, rec.n); /* every post of the fixture has a body */
+}
