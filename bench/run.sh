@@ -262,6 +262,23 @@ R=$BENCH_DIR/readers
 say "== readers: provscan index --jobs 1 (one core: read, tokenize, fingerprint, write the index)"
 say "   on inputs made by repeating the fixtures to >= ${READER_MB:-200} MB (bench/gen_readers.py),"
 say "   median of $RUNS runs"
+# index_runs TAG INDEX ARGS...: `provscan index -o INDEX --jobs 1 -q ARGS` $RUNS times;
+# "secs rss_kib ..." of each run in $WORK/TAG.runs, the last summary in $WORK/TAG.summary
+index_runs() {
+    tag=$1
+    out=$2
+    shift 2
+    rm -f "$WORK/$tag.runs"
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        i=$((i + 1))
+        rm -f "$out"
+        timed "$WORK/$tag.time" "$BIN" index -o "$out" --jobs 1 -q "$@" \
+            >"$WORK/$tag.summary" 2>"$WORK/$tag.err" ||
+            die "provscan index $* failed: $(tail -n 3 "$WORK/$tag.err")"
+        cat "$WORK/$tag.time" >>"$WORK/$tag.runs"
+    done
+}
 # reader TAG SOURCE SIZE_PATH [OPTIONS]: prints MB/s of the input's stored size, from the
 # median of $RUNS runs
 reader() {
@@ -269,16 +286,7 @@ reader() {
     src=$2
     size=$(du -sb "$3" | cut -f1)
     shift 3
-    rm -f "$WORK/r$tag.runs"
-    i=0
-    while [ $i -lt "$RUNS" ]; do
-        i=$((i + 1))
-        rm -f "$BENCH_DIR/r.pvx"
-        timed "$WORK/r$tag.time" "$BIN" index -o "$BENCH_DIR/r.pvx" --jobs 1 -q "$@" "$src" \
-            >"$WORK/r$tag.summary" 2>"$WORK/r$tag.err" ||
-            die "provscan index $src failed: $(tail -n 3 "$WORK/r$tag.err")"
-        cat "$WORK/r$tag.time" >>"$WORK/r$tag.runs"
-    done
+    index_runs "r$tag" "$BENCH_DIR/r.pvx" "$@" "$src"
     secs=$(median_secs "$WORK/r$tag.runs")
     calc "$size / $secs / 1e6"
     printf ' %s %s\n' "$secs" "$size" >"$WORK/r$tag.fig"
@@ -310,16 +318,7 @@ if [ ! -d "$GIT_REPO" ]; then
     fi
 fi
 note "git history of $GIT_REPO"
-rm -f "$WORK/git.runs"
-i=0
-while [ $i -lt "$RUNS" ]; do
-    i=$((i + 1))
-    rm -f "$BENCH_DIR/git.pvx"
-    timed "$WORK/git.time" "$BIN" index -o "$BENCH_DIR/git.pvx" --jobs 1 -q "git:$GIT_REPO" \
-        >"$WORK/git.summary" 2>"$WORK/git.err" ||
-        die "provscan index git:$GIT_REPO failed: $(tail -n 3 "$WORK/git.err")"
-    cat "$WORK/git.time" >>"$WORK/git.runs"
-done
+index_runs git "$BENCH_DIR/git.pvx" "git:$GIT_REPO"
 GSECS=$(median_secs "$WORK/git.runs")
 GKIB=$(awk '{ if ($2 > m) m = $2 } END { print m }' "$WORK/git.runs")
 GREAD=$(sed -n 's/.* read \([0-9.]*\) MB of unique blob content.*/\1/p' "$WORK/git.summary")

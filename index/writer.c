@@ -43,7 +43,6 @@ typedef struct docmeta {
     uint64_t lines_off; /* in the worker's line spill file */
     uint32_t lines_size, lines_raw, nlines, ntokens;
     uint32_t source, kind, locator, commit, license, origin;
-    uint32_t new_id;
     uint16_t worker;
     uint8_t status; /* 0 pending, 1 indexed, 2 skipped */
 } docmeta;
@@ -125,7 +124,7 @@ typedef struct strpool {
     pv_buf data;
     uint32_t *slots; /* open addressing: offset + 1, 0 = empty */
     size_t nslots, used;
-    uint64_t reserved; /* bytes of STRS taken by the spilled locators */
+    uint64_t spilled; /* bytes of STRS after the pool: the locators (builder.locators) */
 } strpool;
 struct builder {
     const pv_build_opts *o;
@@ -135,10 +134,9 @@ struct builder {
     size_t ndocs;
     /* tables built by the producer */
     strpool sp;
-    FILE *locators;    /* spill file of locators, NUL-terminated; appended to STRS */
-    uint64_t loc_size; /* bytes in it */
-    int meta_fd;       /* backing file of the docs and origins chunks, or -1 */
-    int meta_heap;     /* the temporary folder cannot be mapped: chunks on the heap */
+    FILE *locators; /* spill file of locators, NUL-terminated; appended to STRS */
+    int meta_fd;    /* backing file of the docs and origins chunks, or -1 */
+    int meta_heap;  /* the temporary folder cannot be mapped: chunks on the heap */
     uint64_t meta_size;
     pv_err sink_err; /* why the sink failed when it is not memory (disk full, limits) */
     /* for the merge, which looks documents up at random: the new id of each document
@@ -1098,7 +1096,7 @@ static uint32_t pool_add(strpool *sp, const char *s, int *oom)
         if (strcmp(t, s) == 0)
             return sp->slots[i] - 1;
     }
-    if (sp->data.len + sp->reserved + len + 1 >= PV_NONE) {
+    if (sp->data.len + sp->spilled + len + 1 >= PV_NONE) {
         *oom = 2;
         return 0;
     }
@@ -1416,14 +1414,13 @@ static int add_doc(builder *b, const pv_doc_in *d)
     {
         const char *loc = d->locator ? d->locator : "";
         size_t n = strlen(loc) + 1;
-        if (b->sp.data.len + b->loc_size + n >= PV_NONE)
+        if (b->sp.data.len + b->sp.spilled + n >= PV_NONE)
             return PV_ELIMIT;
         if (fwrite(loc, 1, n, b->locators) != n)
             return pv_err__set(&b->sink_err, PV_EIO, "cannot write locators in '%s': %s", b->tmpdir,
                                strerror(errno));
-        dm->locator = (uint32_t)b->loc_size;
-        b->loc_size += n;
-        b->sp.reserved = b->loc_size;
+        dm->locator = (uint32_t)b->sp.spilled;
+        b->sp.spilled += n;
     }
     dm->commit = d->commit && *d->commit ? pool_add(&b->sp, d->commit, &oom) : PV_NONE;
     if (b->o->license)
@@ -1832,10 +1829,6 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
         o.failed = errno;
     o.off = sizeof hdr;
 
-    if (sp->data.len + b->loc_size >= PV_NONE) { /* cannot happen: pool_add, add_doc check */
-        rc = pv_err__set(err, PV_ELIMIT, "the strings of the index exceed 4 GiB");
-        goto done;
-    }
     /* dense ids for the documents actually indexed, and the compact tables of the merge */
     b->new_ids = malloc((b->ndocs ? b->ndocs : 1) * sizeof *b->new_ids);
     b->dates = malloc((b->ndocs ? b->ndocs : 1) * sizeof *b->dates);
@@ -1845,8 +1838,7 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
     }
     for (i = 0; i < b->ndocs; i++) {
         docmeta *dm = doc_at(b, i);
-        dm->new_id = dm->status == 1 ? (uint32_t)ndocs_out++ : PV_NONE;
-        b->new_ids[i] = dm->new_id;
+        b->new_ids[i] = dm->status == 1 ? (uint32_t)ndocs_out++ : PV_NONE;
         b->dates[i] = dm->date;
         docs_pass(b, i);
     }
@@ -1977,7 +1969,7 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
         rc = pv_err__set(err, PV_EIO, "cannot read back locators: %s", strerror(errno));
         goto done;
     }
-    for (uint64_t left = b->loc_size; left > 0 && !o.failed;) {
+    for (uint64_t left = sp->spilled; left > 0 && !o.failed;) {
         size_t n = left < (1u << 20) ? (size_t)left : (size_t)1 << 20;
         if (pv_array__grow((void **)&tmpbuf, &tmpcap, n, 1)) {
             rc = pv_err__set(err, PV_ENOMEM, "out of memory");

@@ -15,6 +15,7 @@
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 
+#include "scanner_int.h"
 #include "source.h"
 
 /* How an element affects the text. */
@@ -438,10 +439,9 @@ static size_t utf8_valid_prefix(const unsigned char *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        unsigned char b = p[i];
+        int32_t cp;
         size_t k;
-        uint32_t cp;
-        if (b < 0x80) {
+        if (p[i] < 0x80) {
             /* Runs of ASCII eight bytes at a time. */
             while (i + 8 <= n) {
                 uint64_t w;
@@ -454,28 +454,10 @@ static size_t utf8_valid_prefix(const unsigned char *p, size_t n)
                 i++;
             continue;
         }
-        if (b >= 0xC2 && b <= 0xDF)
-            k = 1, cp = b & 0x1F;
-        else if (b >= 0xE0 && b <= 0xEF)
-            k = 2, cp = b & 0x0F;
-        else if (b >= 0xF0 && b <= 0xF4)
-            k = 3, cp = b & 0x07;
-        else
-            return i;
-        if (k >= n - i)
-            return i; /* cut short by the end */
-        {
-            size_t j;
-            for (j = 1; j <= k; j++) {
-                if ((p[i + j] & 0xC0) != 0x80)
-                    return i;
-                cp = cp << 6 | (p[i + j] & 0x3F);
-            }
-        }
-        if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return i;
-        i += k + 1;
+        k = pv_scanner__utf8_decode(p + i, p + n, &cp);
+        if (cp < 0)
+            return i; /* ill-formed, or cut short by the end */
+        i += k;
     }
     return n;
 }

@@ -11,6 +11,52 @@
 
 #include "provscan.h"
 
+/* ---- UTF-8 ------------------------------------------------------------------------------ */
+
+/* Decode the sequence at p (p < end, *p >= 0x80) per Unicode 15 table 3-7. Returns its
+ * length with *cp set, or, for an ill-formed sequence, the length of its maximal subpart
+ * (Unicode 3.9, "U+FFFD substitution of maximal subparts") with *cp = -1. utf8proc_iterate
+ * cannot report that length, hence this decoder (inline: the tokenizer's hot loop). */
+static inline size_t pv_scanner__utf8_decode(const unsigned char *p, const unsigned char *end,
+                                             int32_t *cp)
+{
+    size_t avail = (size_t)(end - p), need, i;
+    unsigned c = p[0], lo = 0x80, hi = 0xBF;
+    int32_t v;
+
+    *cp = -1;
+    if (c < 0xC2 || c > 0xF4)
+        return 1;
+    if (c < 0xE0) {
+        need = 2;
+        v = (int32_t)(c & 0x1F);
+    } else if (c < 0xF0) {
+        need = 3;
+        v = (int32_t)(c & 0x0F);
+        if (c == 0xE0)
+            lo = 0xA0; /* overlong */
+        else if (c == 0xED)
+            hi = 0x9F; /* surrogates */
+    } else {
+        need = 4;
+        v = (int32_t)(c & 0x07);
+        if (c == 0xF0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xF4)
+            hi = 0x8F; /* above U+10FFFF */
+    }
+    if (avail < 2 || p[1] < lo || p[1] > hi)
+        return 1;
+    v = v << 6 | (p[1] & 0x3F);
+    for (i = 2; i < need; i++) {
+        if (i >= avail || (p[i] & 0xC0) != 0x80)
+            return i;
+        v = v << 6 | (p[i] & 0x3F);
+    }
+    *cp = v;
+    return need;
+}
+
 /* ---- tokens (tokenize.c) --------------------------------------------------------------- */
 
 /* PV_NORM_VERSION, bumped whenever the token stream of some input changes, is in

@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -143,4 +144,16 @@ int pv_source__pick(const char *spec, const char **path, pv_reader_fn *fn, const
     *fn = r->fn;
     *kind = r->name;
     return 0;
+}
+
+void pv_source__diag(const pv_reader_opts *o, pv_severity sev, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    if (!o->diag)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    o->diag(o->ctx, sev, msg);
 }

@@ -148,6 +148,10 @@ int pv_stackexchange__sniff(const char *head, size_t n);
  * Posts.xml), its file name and its first bytes; plain files and folders are the files
  * source. *path points into spec; kind receives the reader's name. Returns 0, or PV_EINVAL
  * for an unknown KIND, PV_EIO when PATH cannot be read. (scanner/source.c) */
+/* Sends one formatted line to o->diag (when set) with severity sev: how readers report. */
+void pv_source__diag(const pv_reader_opts *o, pv_severity sev, const char *fmt, ...)
+    PV_PRINTF(3, 4);
+
 int pv_source__pick(const char *spec, const char **path, pv_reader_fn *fn, const char **kind,
                     pv_err *err);
 

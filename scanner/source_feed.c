@@ -14,6 +14,7 @@
 #include <expat.h>
 
 #include "common_int.h"
+#include "scanner_int.h"
 #include "source.h"
 
 /* Decompressed bytes handed to expat at a time. */
@@ -194,26 +195,13 @@ static const char *first_nonempty(const char *a, const char *b, const char *c, c
     return d && *d ? d : NULL;
 }
 
-static void diag(rd *r, pv_severity sev, const char *fmt, ...) PV_PRINTF(3, 4);
-static void diag(rd *r, pv_severity sev, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    if (!r->o->diag)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    r->o->diag(r->o->ctx, sev, msg);
-}
-
 /* A malformed record: counted and reported, or with strict the reader's error. */
 static int bad_record(rd *r, unsigned long line, const char *what)
 {
     r->st->bad++;
     if (r->o->strict)
         return pv_err__set(r->err, PV_EFORMAT, "%s: line %lu: %s", r->path, line, what);
-    diag(r, PV_WARNING, "%s: line %lu: %s", r->path, line, what);
+    pv_source__diag(r->o, PV_WARNING, "%s: line %lu: %s", r->path, line, what);
     return 0;
 }
 
@@ -445,8 +433,9 @@ static void add_wp_author(rd *r)
     if (!*login)
         return;
     if (r->nauthors >= WP_AUTHORS_MAX) {
-        diag(r, PV_WARNING, "%s: line %lu: over %zu wp:author entries; the rest are ignored",
-             r->path, (unsigned long)XML_GetCurrentLineNumber(r->xp), WP_AUTHORS_MAX);
+        pv_source__diag(r->o, PV_WARNING,
+                        "%s: line %lu: over %zu wp:author entries; the rest are ignored", r->path,
+                        (unsigned long)XML_GetCurrentLineNumber(r->xp), WP_AUTHORS_MAX);
         return;
     }
     if (pv_array__grow((void **)&r->authors, &r->authors_cap, r->nauthors + 1,
@@ -611,7 +600,8 @@ static int too_large(rd *r, const char *what, unsigned long line)
 {
     r->st->skipped++;
     r->st->skipped_large++;
-    diag(r, PV_NOTE, "%s: line %lu: %s over %zu bytes skipped", r->path, line, what, r->text_limit);
+    pv_source__diag(r->o, PV_NOTE, "%s: line %lu: %s over %zu bytes skipped", r->path, line, what,
+                    r->text_limit);
     return 0;
 }
 
@@ -1487,8 +1477,8 @@ static size_t clean(unsigned char *p, size_t n, enum clean_mode mode, int last)
         return 0;
     while (i < n) {
         unsigned char b = p[i];
-        size_t k, j;
-        uint32_t cp;
+        int32_t cp;
+        size_t k;
         if (b < 0x80) {
             /* Eight plain ASCII bytes (none below 0x20) at a time. */
             while (i + 8 <= n) {
@@ -1513,35 +1503,16 @@ static size_t clean(unsigned char *p, size_t n, enum clean_mode mode, int last)
             i++;
             continue;
         }
-        if (b >= 0xC2 && b <= 0xDF)
-            k = 1, cp = b & 0x1F;
-        else if (b >= 0xE0 && b <= 0xEF)
-            k = 2, cp = b & 0x0F;
-        else if (b >= 0xF0 && b <= 0xF4)
-            k = 3, cp = b & 0x07;
-        else {
-            p[i++] = ' ';
-            continue;
-        }
-        for (j = 1; j <= k && i + j < n; j++) {
-            if ((p[i + j] & 0xC0) != 0x80)
-                break;
-            cp = cp << 6 | (p[i + j] & 0x3F);
-        }
-        if (j <= k) {
-            if (i + j == n && !last)
+        k = pv_scanner__utf8_decode(p + i, p + n, &cp);
+        if (cp < 0) {
+            if (i + k == n && !last && b >= 0xC2 && b <= 0xF4)
                 return n - i; /* may complete in the next chunk */
             p[i++] = ' ';
             continue;
         }
-        if ((k == 1 && cp < 0x80) || (k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (k == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
-            p[i++] = ' ';
-            continue;
-        }
         if (cp == 0xFFFE || cp == 0xFFFF) /* not XML characters */
-            memset(p + i, ' ', k + 1);
-        i += k + 1;
+            memset(p + i, ' ', k);
+        i += k;
     }
     return 0;
 }

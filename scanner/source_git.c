@@ -242,11 +242,7 @@ static int bad_object(gitrd *g, const char *what, const git_oid *id, const char 
         return pv_err__set(g->err, PV_EFORMAT, "%s: cannot read %s %s: %s", g->path, what, hex,
                            msg);
     g->st->bad++;
-    if (g->o->diag) {
-        char line[1024];
-        snprintf(line, sizeof line, "%s: cannot read %s %s: %s", g->path, what, hex, msg);
-        g->o->diag(g->o->ctx, PV_WARNING, line);
-    }
+    pv_source__diag(g->o, PV_WARNING, "%s: cannot read %s %s: %s", g->path, what, hex, msg);
     return 0;
 }
 
@@ -870,11 +866,7 @@ static int load_mailmap(gitrd *g, const git_tree *root)
         rc = git_mailmap_from_repository(&g->mailmap, g->repo);
     }
     if (rc) { /* a broken mailmap costs merged identities, not the repository */
-        if (g->o->diag) {
-            char line[1024];
-            snprintf(line, sizeof line, "%s: .mailmap ignored: %s", g->path, git_msg());
-            g->o->diag(g->o->ctx, PV_WARNING, line);
-        }
+        pv_source__diag(g->o, PV_WARNING, "%s: .mailmap ignored: %s", g->path, git_msg());
         g->mailmap = NULL;
     }
     git_error_clear();
@@ -2264,21 +2256,6 @@ static size_t state_bytes(const gitrd *g)
            g->nblobs * sizeof *g->lin + g->nxpar * sizeof *g->xpar;
 }
 
-static int note(gitrd *g, const char *fmt, ...) PV_PRINTF(2, 3);
-
-static int note(gitrd *g, const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-    if (!g->o->diag)
-        return 0;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    g->o->diag(g->o->ctx, PV_NOTE, line);
-    return 0;
-}
-
 /* Sets up the scratch file that carries per-document k-gram first commits across passes:
  * an unlinked temporary file mapped in memory, so it is page cache, not the heap. */
 static int scratch_open(gitrd *g)
@@ -2348,10 +2325,11 @@ static int credit_and_emit(gitrd *g)
         while ((double)(1u << b) * per < distinct && b < 16)
             b++;
         g->nparts = 1u << b;
-        note(g,
-             "%s: the fingerprints of the documents (%.0f) do not fit in %.1f MiB: %u passes "
-             "over the history",
-             g->path, distinct, (double)budget / (1 << 20), g->nparts);
+        pv_source__diag(
+            g->o, PV_NOTE,
+            "%s: the fingerprints of the documents (%.0f) do not fit in %.1f MiB: %u passes "
+            "over the history",
+            g->path, distinct, (double)budget / (1 << 20), g->nparts);
         if ((rc = scratch_open(g)) != 0)
             return rc;
     }
@@ -2371,7 +2349,8 @@ static int credit_and_emit(gitrd *g)
                                        "%s: the memory budget is too small for the documents",
                                        g->path);
                 g->nparts *= 2; /* this partition did not fit: start over with twice as many */
-                note(g, "%s: %u passes over the history", g->path, g->nparts);
+                pv_source__diag(g->o, PV_NOTE, "%s: %u passes over the history", g->path,
+                                g->nparts);
                 part = 0;
                 continue;
             }
@@ -2379,10 +2358,11 @@ static int credit_and_emit(gitrd *g)
         if ((rc = history_pass(g, part, !lineage_done)) != 0)
             return rc;
         if (!lineage_done && g->lin_dropped)
-            note(g,
-                 "%s: the line history of %llu file versions did not fit in %.1f MiB: their "
-                 "lines are credited by their k-grams alone",
-                 g->path, (unsigned long long)g->lin_dropped, (double)g->lin_cap / (1 << 20));
+            pv_source__diag(
+                g->o, PV_NOTE,
+                "%s: the line history of %llu file versions did not fit in %.1f MiB: their "
+                "lines are credited by their k-grams alone",
+                g->path, (unsigned long long)g->lin_dropped, (double)g->lin_cap / (1 << 20));
         lineage_done = 1;
         if (g->nparts > 1 && (rc = collect_pass(g, part)) != 0)
             return rc;

@@ -176,19 +176,6 @@ static const char *spdx_license(const char *cl, char *buf, size_t bufsz)
 
 /* ---- diagnostics ------------------------------------------------------------------------- */
 
-static void note(se_reader *r, pv_severity sev, const char *fmt, ...) PV_PRINTF(3, 4);
-static void note(se_reader *r, pv_severity sev, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    if (!r->o->diag)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    r->o->diag(r->o->ctx, sev, msg);
-}
-
 static void stop(xml_file *xf)
 {
     XML_StopParser(xf->p, XML_FALSE);
@@ -221,7 +208,7 @@ static void bad_row(xml_file *xf, const char *fmt, ...)
         fatal(xf, PV_EFORMAT);
         return;
     }
-    note(r, PV_WARNING, "%s: line %lu: %s", xf->s.label, line, what);
+    pv_source__diag(r->o, PV_WARNING, "%s: line %lu: %s", xf->s.label, line, what);
 }
 
 /* ---- byte streams ------------------------------------------------------------------------ */
@@ -520,10 +507,11 @@ static void users_row(xml_file *xf, const XML_Char **a)
             fatal(xf, PV_ELIMIT);
             return;
         }
-        note(r, PV_WARNING,
-             "%s: user names exceed the memory limit (%zu MiB) after %zu users; later users are "
-             "credited by id only (raise --memory)",
-             xf->s.label, r->memory >> 20, r->nusers);
+        pv_source__diag(
+            r->o, PV_WARNING,
+            "%s: user names exceed the memory limit (%zu MiB) after %zu users; later users are "
+            "credited by id only (raise --memory)",
+            xf->s.label, r->memory >> 20, r->nusers);
         return;
     }
     if (r->nusers == r->users_cap &&
@@ -691,10 +679,11 @@ static void hist_row(xml_file *xf, const XML_Char **a)
         if (!rc && cap / 2 > HIST_MAX_ENTRIES) {
             /* PostHistory runs too far ahead of Posts (they are not in the same order) */
             r->hist_full = r->hist_off = 1;
-            note(r, PV_WARNING,
-                 "%s: line %lu: over %zu posts ahead of Posts.xml; later posts are credited to "
-                 "their owner",
-                 xf->s.label, (unsigned long)XML_GetCurrentLineNumber(xf->p), HIST_MAX_ENTRIES);
+            pv_source__diag(
+                r->o, PV_WARNING,
+                "%s: line %lu: over %zu posts ahead of Posts.xml; later posts are credited to "
+                "their owner",
+                xf->s.label, (unsigned long)XML_GetCurrentLineNumber(xf->p), HIST_MAX_ENTRIES);
             return;
         }
         if (!rc && cap != r->hcap)
@@ -900,9 +889,9 @@ static void posts_row(xml_file *xf, const XML_Char **a)
 too_large:
     r->st->skipped++;
     r->st->skipped_large++;
-    note(r, PV_NOTE, "%s: line %lu: post %lld skipped: text over %llu bytes", xf->s.label,
-         (unsigned long)XML_GetCurrentLineNumber(xf->p), (long long)pid,
-         (unsigned long long)(r->o->max_doc_size ? r->o->max_doc_size : TEXT_MAX));
+    pv_source__diag(r->o, PV_NOTE, "%s: line %lu: post %lld skipped: text over %llu bytes",
+                    xf->s.label, (unsigned long)XML_GetCurrentLineNumber(xf->p), (long long)pid,
+                    (unsigned long long)(r->o->max_doc_size ? r->o->max_doc_size : TEXT_MAX));
 }
 
 /* ---- finding the files, naming the site ------------------------------------------------- */
@@ -1172,13 +1161,15 @@ int pv_stackexchange__read(const char *path, const pv_reader_opts *o, const pv_s
             r.site[--n] = '\0';
     } else if (!r.site[0]) {
         snprintf(r.site, sizeof r.site, "stackexchange");
-        note(&r, PV_NOTE,
-             "'%s': the site is not known from the name; locators use https://stackexchange/ "
-             "(name the site with --site)",
-             path);
+        pv_source__diag(
+            r.o, PV_NOTE,
+            "'%s': the site is not known from the name; locators use https://stackexchange/ "
+            "(name the site with --site)",
+            path);
     }
     if (!users.file)
-        note(&r, PV_WARNING, "'%s': no Users.xml; authors are credited by user id only", path);
+        pv_source__diag(r.o, PV_WARNING, "'%s': no Users.xml; authors are credited by user id only",
+                        path);
     if (sink->source) {
         snprintf(r.source_name, sizeof r.source_name, "https://%s", r.site);
         rc = sink->source(sink->ctx, r.source_name, "stackexchange");

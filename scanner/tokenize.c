@@ -120,49 +120,6 @@ static int classify(int32_t cp, int *stable)
     return in_single_block(cp) ? K_SINGLE : K_WORD;
 }
 
-/* Decode the sequence at p (p < end, *p >= 0x80) per Unicode 15 table 3-7. Returns its
- * length with *cp set, or, for an ill-formed sequence, the length of its maximal subpart
- * (Unicode 3.9, "U+FFFD substitution of maximal subparts") with *cp = -1. utf8proc_iterate
- * cannot report that length, hence this decoder. */
-static size_t decode(const unsigned char *p, const unsigned char *end, int32_t *cp)
-{
-    size_t avail = (size_t)(end - p), need, i;
-    unsigned c = p[0], lo = 0x80, hi = 0xBF;
-    int32_t v;
-
-    *cp = -1;
-    if (c < 0xC2 || c > 0xF4)
-        return 1;
-    if (c < 0xE0) {
-        need = 2;
-        v = (int32_t)(c & 0x1F);
-    } else if (c < 0xF0) {
-        need = 3;
-        v = (int32_t)(c & 0x0F);
-        if (c == 0xE0)
-            lo = 0xA0; /* overlong */
-        else if (c == 0xED)
-            hi = 0x9F; /* surrogates */
-    } else {
-        need = 4;
-        v = (int32_t)(c & 0x07);
-        if (c == 0xF0)
-            lo = 0x90; /* overlong */
-        else if (c == 0xF4)
-            hi = 0x8F; /* above U+10FFFF */
-    }
-    if (avail < 2 || p[1] < lo || p[1] > hi)
-        return 1;
-    v = v << 6 | (p[1] & 0x3F);
-    for (i = 2; i < need; i++) {
-        if (i >= avail || (p[i] & 0xC0) != 0x80)
-            return i;
-        v = v << 6 | (p[i] & 0x3F);
-    }
-    *cp = v;
-    return need;
-}
-
 /* End of a run of word characters and extenders that continues at q; *stable is cleared
  * when the run holds a code point that normalization may change. */
 static const unsigned char *run_end(const unsigned char *q, const unsigned char *end, int *stable)
@@ -177,7 +134,7 @@ static const unsigned char *run_end(const unsigned char *q, const unsigned char 
             q++;
             continue;
         }
-        l = decode(q, end, &cp);
+        l = pv_scanner__utf8_decode(q, end, &cp);
         if (cp < 0)
             break;
         kind = classify(cp, &st);
@@ -195,7 +152,7 @@ static const unsigned char *extenders_end(const unsigned char *q, const unsigned
     while (q < end && *q >= 0x80) {
         int32_t cp;
         int st;
-        size_t l = decode(q, end, &cp);
+        size_t l = pv_scanner__utf8_decode(q, end, &cp);
         if (cp < 0 || classify(cp, &st) != K_EXTEND)
             break;
         q += l;
@@ -364,7 +321,7 @@ static int emit_long(pv_tokens *out, const norm *nm, size_t total, const unsigne
 
     for (s = p; s < q;) {
         int32_t cp;
-        size_t l = decode(s, q, &cp);
+        size_t l = pv_scanner__utf8_decode(s, q, &cp);
         if (nmap == mapcap) {
             void *v = map;
             rc = pv_array__grow(&v, &mapcap, nmap + 1, sizeof *map);
@@ -507,7 +464,7 @@ int pv_scanner__tokenize(const char *text, size_t len, uint64_t seed, pv_tokens 
             p = q;
             continue;
         }
-        l = decode(p, end, &cp);
+        l = pv_scanner__utf8_decode(p, end, &cp);
         if (cp < 0) {
             out->invalid_utf8++;
             p += l;

@@ -71,7 +71,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     (void)pv_feed__sniff((const char *)data, size);
     sink.source = check_source;
-    sink.origin = NULL;
     sink.doc = check_doc;
     sink.ctx = &sum;
     rc = pv_fuzz_read(pv_feed__read, data, size, &o, &sink, &st, &err);

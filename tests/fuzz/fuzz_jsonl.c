@@ -63,8 +63,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         data++;
         size--;
     }
-    sink.source = NULL;
-    sink.origin = NULL;
     sink.doc = check_doc;
     sink.ctx = &sum;
     rc = pv_fuzz_read(pv_jsonl__read, data, size, &o, &sink, &st, &err);

@@ -86,8 +86,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&st, 0, sizeof st);
     o.site = "fuzz.stackexchange.com";
     o.strict = size > 0 && data[size - 1] == '!'; /* some inputs also run the strict path */
-    sink.source = NULL;
-    sink.origin = NULL;
     sink.doc = on_doc;
     sink.ctx = &docs;
     rc = pv_stackexchange__read(dir, &o, &sink, &st, &err);
