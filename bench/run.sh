@@ -265,18 +265,18 @@ say "   median of $RUNS runs"
 # index_runs TAG INDEX ARGS...: `provscan index -o INDEX --jobs 1 -q ARGS` $RUNS times;
 # "secs rss_kib ..." of each run in $WORK/TAG.runs, the last summary in $WORK/TAG.summary
 index_runs() {
-    tag=$1
-    out=$2
+    ir_tag=$1 # names of their own: sh has no local variables, and the callers use tag
+    ir_out=$2
     shift 2
-    rm -f "$WORK/$tag.runs"
-    i=0
-    while [ $i -lt "$RUNS" ]; do
-        i=$((i + 1))
-        rm -f "$out"
-        timed "$WORK/$tag.time" "$BIN" index -o "$out" --jobs 1 -q "$@" \
-            >"$WORK/$tag.summary" 2>"$WORK/$tag.err" ||
-            die "provscan index $* failed: $(tail -n 3 "$WORK/$tag.err")"
-        cat "$WORK/$tag.time" >>"$WORK/$tag.runs"
+    rm -f "$WORK/$ir_tag.runs"
+    ir_i=0
+    while [ $ir_i -lt "$RUNS" ]; do
+        ir_i=$((ir_i + 1))
+        rm -f "$ir_out"
+        timed "$WORK/$ir_tag.time" "$BIN" index -o "$ir_out" --jobs 1 -q "$@" \
+            >"$WORK/$ir_tag.summary" 2>"$WORK/$ir_tag.err" ||
+            die "provscan index $* failed: $(tail -n 3 "$WORK/$ir_tag.err")"
+        cat "$WORK/$ir_tag.time" >>"$WORK/$ir_tag.runs"
     done
 }
 # reader TAG SOURCE SIZE_PATH [OPTIONS]: prints MB/s of the input's stored size, from the
