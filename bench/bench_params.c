@@ -715,8 +715,8 @@ static int recall(study *S, const pv_index *ix, uint32_t k, uint32_t w, const fp
                     continue;
                 other = 1;
                 listed += sp->nsources;
-                if (sp->nsources && sp->sources[0].copies > copies)
-                    copies = sp->sources[0].copies;
+                if (sp->nsources && sp->copies_total > copies)
+                    copies = sp->copies_total;
                 for (size_t m = 0; m < sp->nsources; m++)
                     if (sp->sources[m].locator && !strcmp(sp->sources[m].locator, pl->src->rel))
                         named = 1;

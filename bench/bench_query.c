@@ -166,7 +166,7 @@ static void describe_miss(const query *q, const pv_result *res)
                 sp->tokens, sp->common ? " [common]" : "");
         for (size_t j = 0; j < sp->nsources; j++)
             fprintf(stderr, " %s%s (%u copies)", sp->sources[j].locator,
-                    sp->sources[j].origin ? "*" : "", sp->sources[j].copies);
+                    sp->sources[j].origin ? "*" : "", (unsigned)sp->copies_total);
         fputc('\n', stderr);
     }
 }

@@ -158,7 +158,6 @@ static cJSON *source_object(const pv_source_ref *s)
     bad |= add_date(o, "date", s->date);
     bad |= add_str(o, "license", s->license);
     bad |= add_num(o, "matched_tokens", s->matched_tokens);
-    bad |= add_num(o, "copies", s->copies);
     if (bad) {
         cJSON_Delete(o);
         return NULL;

@@ -350,9 +350,9 @@ static void print_span(const char *name, const pv_span *sp, size_t idx, size_t l
     }
     for (i = 0; i < sp->nsources; i++)
         print_source(&sp->sources[i], locw, authw, licw);
-    if (origin && origin->copies > copies_listed)
-        printf("    (+%s more %s)\n", pv_cli__commas(origin->copies - copies_listed, tok),
-               plural(origin->copies - copies_listed, "copy", "copies"));
+    if (origin && sp->copies_total > copies_listed)
+        printf("    (+%s more %s)\n", pv_cli__commas(sp->copies_total - copies_listed, tok),
+               plural(sp->copies_total - copies_listed, "copy", "copies"));
     print_credits(sp);
 }
 

@@ -109,13 +109,21 @@ typedef struct pv_build_opts {
     int all_refs;            /* git: walk every branch and tag */
     int64_t since;           /* git: leave out commits before this unix time; 0 = all */
     const char *origin_name; /* git: the repository's name in reports, or NULL (remote URL) */
+    const char *const *ignore_revs; /* git: commits (revisions) that never take credit: text
+                                       they change is credited as git blame --ignore-rev does */
+    size_t nignore_revs;
+    const char *ignore_revs_file; /* git: a file of such commits (git's blame.ignoreRevsFile
+                                     format), read besides the repository's own
+                                     .git-blame-ignore-revs at REV; or NULL */
+    const char *aliases; /* a file merging identities into one person (docs/attribution.md,
+                            "One person, one payee"), or NULL */
 } pv_build_opts;
 
 #define PV_BUILD_OPTS_INIT                                                                         \
     {                                                                                              \
         PV_DEFAULT_K, PV_DEFAULT_W, PV_DEFAULT_SEED, PV_DEFAULT_MEMORY, 0,                         \
             PV_DEFAULT_MAX_FILE_SIZE, NULL, 0, NULL, NULL, PV_DEFAULT_POSTING_CAP, 0, NULL, NULL,  \
-            NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, 0, NULL                             \
+            NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, 0, NULL, NULL, 0, NULL, NULL        \
     }
 
 typedef struct pv_build_stats {
@@ -141,6 +149,8 @@ typedef struct pv_build_stats {
     uint64_t source_errors;      /* sources that stopped on an error (see the diagnostics) */
     uint64_t invalid_utf8;       /* invalid UTF-8 sequences replaced by U+FFFD */
     uint64_t index_bytes;        /* size of the written index file */
+    uint64_t ignored_trailers;   /* git: Co-authored-by: trailers without a valid email */
+    uint64_t ignored_commits;    /* git: commits walked that never take credit (ignore-revs) */
 } pv_build_stats;
 
 /* Index every SOURCE into the index file out_path. A SOURCE is a file or folder, a git
@@ -198,38 +208,48 @@ void pv_index_get_info(const pv_index *ix, pv_index_info *info);
 
 #define PV_DEFAULT_COMMON 25
 #define PV_DEFAULT_MAX_SOURCES 10
+#define PV_DEFAULT_MAX_COPIES 10
 
 typedef struct pv_match_opts {
     uint32_t min_tokens;  /* spans shorter than this are not reported; 0 = k */
     uint32_t common;      /* fingerprints in more than this many documents are common */
-    uint32_t max_sources; /* sources listed per span (origin first) */
+    uint32_t max_sources; /* sources listed per span: the origin, then partial holders */
+    uint32_t max_copies;  /* copies listed per span (all are counted in copies_total) */
 } pv_match_opts;
 
 #define PV_MATCH_OPTS_INIT                                                                         \
     {                                                                                              \
-        0, PV_DEFAULT_COMMON, PV_DEFAULT_MAX_SOURCES                                               \
+        0, PV_DEFAULT_COMMON, PV_DEFAULT_MAX_SOURCES, PV_DEFAULT_MAX_COPIES                        \
     }
 
 #define PV_DATE_UNKNOWN INT64_MIN
 
-/* All strings below are borrowed from the index and live as long as it does. */
+/* All strings below are borrowed from the index (or, for url, from the result) and live as
+ * long as it does. */
 typedef struct pv_source_ref {
     uint32_t document;   /* document id in the index */
-    const char *kind;    /* "file", ... */
-    const char *source;  /* the source root the document was indexed from */
-    const char *locator; /* relative path, URL, record id */
-    /* commit, author and date name ONE origin: the earliest of the matched text in this
-     * document (for git, the commit that first wrote it; otherwise the document's own) */
-    const char *commit;            /* that origin's commit, else the document's; or NULL */
-    const char *license;           /* SPDX id or NULL */
+    const char *kind;    /* "git", "file", "answer", "record", ... */
+    const char *source;  /* the source root the document was indexed from (a repository's
+                            https://host/owner/name, a dump's site, a folder) */
+    const char *locator; /* path at commit, URL, record id */
+    const char *commit;  /* the version at which locator holds lines line_start..line_end
+                            (git: the --rev commit, or the last commit before a deletion); NULL
+                            when the document has no versions */
+    const char *url;     /* a link a person can open to exactly these lines or this post (a
+                            permalink on github.com, gitlab.com, codeberg.org, bitbucket.org;
+                            a post or page URL), or NULL; borrowed from the result */
+    const char *license; /* SPDX id or NULL */
+    /* The earliest origin of the matched text in this document (for git, the commit that
+     * first wrote its oldest part; otherwise the document's own): what ranks the sources. */
+    const char *first_commit;      /* that origin's commit, or NULL */
     const char *author_name;       /* that origin's author, or NULL when unknown */
     const char *author_email;      /* or NULL */
     const char *author_id;         /* account id, or NULL */
     int64_t date;                  /* that origin's date: unix seconds or PV_DATE_UNKNOWN */
     uint32_t line_start, line_end; /* 1-based, inclusive, in the document */
     uint32_t matched_tokens;
-    int origin;      /* 1 for the origin (earliest), 0 for a copy */
-    uint32_t copies; /* on the origin: how many other documents hold the span */
+    int origin;      /* 1 for the origin (earliest of those holding the whole span) */
+    int full;        /* holds (at least 80% of) the whole span */
 } pv_source_ref;
 
 /* Who first wrote part of a span: the span's query tokens [tok_start, tok_end) come from text
@@ -241,30 +261,39 @@ typedef struct pv_span_credit {
     const char *name;              /* borrowed; NULL when the author is not known */
     const char *email;             /* or NULL */
     const char *id;                /* account id, or NULL */
-    const char *commit;            /* or NULL */
+    const char *commit;            /* or NULL; NULL with name NULL and a date: text that
+                                      already existed before the history walked (--since,
+                                      a shallow clone) */
     int64_t date;                  /* unix seconds or PV_DATE_UNKNOWN */
     double tokens;                 /* (tok_end - tok_start) / number of co-authors */
 } pv_span_credit;
+
+typedef struct pv_author_credit {
+    const char *name;  /* borrowed; NULL when the author is not known ("unknown" in text) */
+    const char *email; /* borrowed, may be NULL */
+    const char *id;    /* borrowed account id, may be NULL */
+    double tokens;     /* credited tokens (co-authors split theirs equally) */
+    double share;      /* tokens / all credited tokens (of the span, or of the result) */
+} pv_author_credit;
 
 typedef struct pv_span {
     uint32_t start, end;           /* byte range in the query, end exclusive */
     uint32_t line_start, line_end; /* 1-based, inclusive, in the query */
     uint32_t tok_start, tok_end;   /* token range in the query, end exclusive */
     uint32_t tokens;
-    int common; /* made of common fingerprints only: earns no credit */
-    pv_source_ref *sources;
+    int common; /* made of common fingerprints, or license text: earns no credit */
+    const char *common_license; /* SPDX id when the span is the text of a known license */
+    pv_source_ref *sources; /* the origin, then documents holding only part of the span */
     size_t nsources;
+    pv_source_ref *copies;     /* other documents holding the whole span, earliest first */
+    size_t ncopies;            /* at most max_copies of them */
+    uint32_t copies_total;     /* all of them */
+    uint32_t copies_in_source; /* of those, how many are in the origin's source */
+    pv_author_credit *authors; /* who wrote the span: credited tokens per person, most first */
+    size_t nauthors;
     pv_span_credit *credits; /* by query position; empty for a common span */
     size_t ncredits;
 } pv_span;
-
-typedef struct pv_author_credit {
-    const char *name;  /* borrowed; "unknown" when the author is not known */
-    const char *email; /* borrowed, may be NULL */
-    const char *id;    /* borrowed account id, may be NULL */
-    double tokens;     /* credited tokens (co-authors split theirs equally) */
-    double share;      /* tokens / all credited tokens */
-} pv_author_credit;
 
 typedef struct pv_result {
     uint32_t tokens;         /* tokens in the query */

@@ -1494,6 +1494,8 @@ static void add_reader_stats(builder *b, const pv_reader_stats *rs)
     b->st.records += rs->records;
     b->st.bad_records += rs->bad;
     b->st.commits += rs->commits;
+    b->st.ignored_trailers += rs->ignored_trailers;
+    b->st.ignored_commits += rs->ignored_commits;
     if (rs->commits)
         b->blobs_done += rs->records; /* a git reader's records are its unique blobs */
     b->st.read_bytes += rs->bytes_in;
@@ -1537,6 +1539,9 @@ static int produce(builder *b, const char *const *sources, size_t nsources, pv_e
     ro.nexcludes = o->nexcludes;
     ro.includes = o->includes;
     ro.nincludes = o->nincludes;
+    ro.ignore_revs = o->ignore_revs;
+    ro.nignore_revs = o->nignore_revs;
+    ro.ignore_revs_file = o->ignore_revs_file;
     ro.k = o->k;
     ro.seed = o->seed;
     sink.source = sink_source;

@@ -694,7 +694,8 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
             sr->kind = dv.kind;
             sr->source = dv.source;
             sr->locator = dv.locator;
-            sr->commit = ov.commit ? ov.commit : dv.commit;
+            sr->commit = dv.commit;
+            sr->first_commit = ov.commit ? ov.commit : dv.commit;
             sr->license = dv.license;
             sr->author_name = ov.author_name;
             sr->author_email = ov.author_email;
@@ -702,10 +703,11 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
             sr->date = ch->date;
             sr->matched_tokens = ch->qe - ch->qs;
             sr->origin = c == 0;
-            sr->copies = c == 0 ? (uint32_t)(nc - 1) : 0;
+            sr->full = cands[c].full;
             sr->line_start = ch->line_start;
             sr->line_end = ch->line_end;
         }
+        sp->copies_total = (uint32_t)(nc - 1);
         res->matched_tokens += tokens;
         if (!sp->common && (rc = credit_span(ix, cur, sp, cands[0].ch, &q, starts, nstarts, &credit,
                                              &ncredit, &cap_credit, err)) != 0)

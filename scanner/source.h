@@ -95,6 +95,10 @@ typedef struct pv_reader_opts {
     size_t nexcludes;
     const char *const *includes; /* PCRE2 patterns on paths; index matches even if vendored */
     size_t nincludes;
+    const char *const *ignore_revs; /* commits that never take credit (with the repository's
+                                       .git-blame-ignore-revs at rev and ignore_revs_file) */
+    size_t nignore_revs;
+    const char *ignore_revs_file;
     uint32_t k; /* the index's k-gram length and seed (git origins use them) */
     uint64_t seed;
 } pv_reader_opts;
@@ -111,6 +115,8 @@ typedef struct pv_reader_stats {
     uint64_t bytes_in;    /* input bytes consumed so far (compressed size when compressed) */
     uint64_t bytes_total; /* input size when known, else 0 */
     uint64_t commits;     /* git: commits walked */
+    uint64_t ignored_trailers; /* git: Co-authored-by: trailers without a valid email */
+    uint64_t ignored_commits;  /* git: walked commits that never take credit */
 } pv_reader_stats;
 
 /* Every reader has this shape: read the source at path, hand documents to sink, add to st.

@@ -364,7 +364,7 @@ Test(index, origin_is_the_earliest_document)
     cr_assert_eq(res->spans[0].nsources, 2);
     cr_assert_str_eq(res->spans[0].sources[0].locator, "b.txt");
     cr_assert_eq(res->spans[0].sources[0].date, 1500000000);
-    cr_assert_eq(res->spans[0].sources[0].copies, 1);
+    cr_assert_eq(res->spans[0].copies_total, 1);
     cr_assert_str_eq(res->spans[0].sources[1].locator, "a.txt");
     cr_assert_eq(res->spans[0].common, 0);
     pv_result_free(res);

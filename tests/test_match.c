@@ -224,7 +224,7 @@ Test(match, license_text_in_two_files_lists_the_copy)
     cr_assert_eq(res->nspans, 1);
     cr_assert_eq(res->spans[0].nsources, 2);
     cr_assert_eq(res->spans[0].sources[0].origin, 1);
-    cr_assert_eq(res->spans[0].sources[0].copies, 1);
+    cr_assert_eq(res->spans[0].copies_total, 1);
     cr_assert_eq(res->spans[0].sources[1].origin, 0);
     cr_assert(strstr(res->spans[0].sources[0].license, "Apache-2.0") != NULL);
     cr_assert(strstr(res->spans[0].sources[1].license, "Apache-2.0") != NULL);
