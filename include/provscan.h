@@ -266,6 +266,9 @@ typedef struct pv_span_credit {
                                       a shallow clone) */
     int64_t date;                  /* unix seconds or PV_DATE_UNKNOWN */
     double tokens;                 /* (tok_end - tok_start) / number of co-authors */
+    int before; /* the text already existed where the history walked begins (--since, a
+                   shallow clone): no author, no commit, date is that boundary ("before
+                   DATE"); never a person's credit */
 } pv_span_credit;
 
 typedef struct pv_author_credit {

@@ -81,6 +81,7 @@ typedef struct pv_origin_view {
     uint32_t author; /* author id or PV_NONE-like UINT32_MAX when unknown */
     uint32_t next;   /* the next co-author's origin, or UINT32_MAX: credit is split equally
                         along the chain */
+    int before;      /* a history boundary's "before DATE" origin (ORIG flags, format.h) */
 } pv_origin_view;
 
 void pv_index__origin(const pv_index *ix, uint32_t id, pv_origin_view *out);

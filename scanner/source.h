@@ -26,6 +26,8 @@ typedef struct pv_origin_in {
     size_t ncoauthors;
     const char *commit; /* commit id, revision id, or NULL */
     int64_t date;       /* unix seconds, or PV_DATE_UNKNOWN */
+    int before;         /* git: text that already existed at the history's boundary (--since,
+                           shallow clone), dated at that boundary, with no author or commit */
 } pv_origin_in;
 
 /* Bytes [start, next run's start) of a document's text were first written by origin, an id
