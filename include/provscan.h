@@ -115,8 +115,8 @@ typedef struct pv_build_opts {
     const char *ignore_revs_file; /* git: a file of such commits (git's blame.ignoreRevsFile
                                      format), read besides the repository's own
                                      .git-blame-ignore-revs at REV; or NULL */
-    const char *aliases; /* a file merging identities into one person (docs/attribution.md,
-                            "One person, one payee"), or NULL */
+    const char *aliases;          /* a file merging identities into one person (docs/attribution.md,
+                                     "One person, one payee"), or NULL */
 } pv_build_opts;
 
 #define PV_BUILD_OPTS_INIT                                                                         \
@@ -248,8 +248,8 @@ typedef struct pv_source_ref {
     int64_t date;                  /* that origin's date: unix seconds or PV_DATE_UNKNOWN */
     uint32_t line_start, line_end; /* 1-based, inclusive, in the document */
     uint32_t matched_tokens;
-    int origin;      /* 1 for the origin (earliest of those holding the whole span) */
-    int full;        /* holds (at least 80% of) the whole span */
+    int origin; /* 1 for the origin (earliest of those holding the whole span) */
+    int full;   /* holds (at least 80% of) the whole span */
 } pv_source_ref;
 
 /* Who first wrote part of a span: the span's query tokens [tok_start, tok_end) come from text
@@ -284,9 +284,9 @@ typedef struct pv_span {
     uint32_t line_start, line_end; /* 1-based, inclusive, in the query */
     uint32_t tok_start, tok_end;   /* token range in the query, end exclusive */
     uint32_t tokens;
-    int common; /* made of common fingerprints, or license text: earns no credit */
+    int common;                 /* made of common fingerprints, or license text: earns no credit */
     const char *common_license; /* SPDX id when the span is the text of a known license */
-    pv_source_ref *sources; /* the origin, then documents holding only part of the span */
+    pv_source_ref *sources;     /* the origin, then documents holding only part of the span */
     size_t nsources;
     pv_source_ref *copies;     /* other documents holding the whole span, earliest first */
     size_t ncopies;            /* at most max_copies of them */

@@ -114,9 +114,9 @@ typedef struct pv_reader_stats {
                            plus deleted, draft, non-content records) */
     uint64_t skipped_binary, skipped_large, skipped_excluded, skipped_vendored, skipped_generated,
         skipped_empty;
-    uint64_t bytes_in;    /* input bytes consumed so far (compressed size when compressed) */
-    uint64_t bytes_total; /* input size when known, else 0 */
-    uint64_t commits;     /* git: commits walked */
+    uint64_t bytes_in;         /* input bytes consumed so far (compressed size when compressed) */
+    uint64_t bytes_total;      /* input size when known, else 0 */
+    uint64_t commits;          /* git: commits walked */
     uint64_t ignored_trailers; /* git: Co-authored-by: trailers without a valid email */
     uint64_t ignored_commits;  /* git: walked commits that never take credit */
 } pv_reader_stats;
