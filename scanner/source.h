@@ -114,9 +114,9 @@ typedef struct pv_reader_stats {
                            plus deleted, draft, non-content records) */
     uint64_t skipped_binary, skipped_large, skipped_excluded, skipped_vendored, skipped_generated,
         skipped_empty;
-    uint64_t bytes_in;    /* input bytes consumed so far (compressed size when compressed) */
-    uint64_t bytes_total; /* input size when known, else 0 */
-    uint64_t commits;     /* git: commits walked */
+    uint64_t bytes_in;         /* input bytes consumed so far (compressed size when compressed) */
+    uint64_t bytes_total;      /* input size when known, else 0 */
+    uint64_t commits;          /* git: commits walked */
     uint64_t ignored_trailers; /* git: Co-authored-by: trailers without a valid email */
     uint64_t ignored_commits;  /* git: walked commits that never take credit */
 } pv_reader_stats;
@@ -150,6 +150,11 @@ int pv_jsonl__sniff(const char *head, size_t n);
 int pv_warc__sniff(const char *head, size_t n);
 int pv_feed__sniff(const char *head, size_t n);
 int pv_stackexchange__sniff(const char *head, size_t n);
+
+/* The length of the URL a locator opens, from its start: the whole locator when it is an
+ * http(s) URL, only the URL of a dataset record's "URL (SHARD:LINE)" (scanner/source_jsonl.c),
+ * 0 when it opens no URL (a path, SHARD:LINE, FILE@OFFSET, an id). */
+size_t pv_jsonl__url_len(const char *locator);
 
 /* The reader for a SOURCE argument: "KIND:PATH" forces one (files, git, jsonl, stackexchange,
  * warc, feed), otherwise it is chosen from what PATH is (a git repository's root, a folder with

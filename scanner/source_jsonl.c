@@ -867,6 +867,24 @@ done:
     return rc;
 }
 
+size_t pv_jsonl__url_len(const char *locator)
+{
+    const char *p = locator, *d, *q;
+    size_t n;
+    if (strncasecmp(p, "https://", 8) != 0 && strncasecmp(p, "http://", 7) != 0)
+        return 0;
+    n = strlen(p);
+    /* URL (SHARD:LINE): ends with ":DIGITS)", and " (" comes before SHARD */
+    if (p[n - 1] != ')')
+        return n;
+    for (d = p + n - 1; d > p && d[-1] >= '0' && d[-1] <= '9'; d--)
+        ;
+    if (d == p + n - 1 || d[-1] != ':')
+        return n;
+    q = strstr(p, " (");
+    return q && q + 2 < d - 1 ? (size_t)(q - p) : n;
+}
+
 int pv_jsonl__sniff(const char *head, size_t n)
 {
     size_t i = 0;

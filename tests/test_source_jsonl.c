@@ -532,6 +532,27 @@ Test(jsonl, huge_url_leaves_the_shard_and_line)
     cr_assert_str_eq(rec.v[0].locator, "big.jsonl:1");
 }
 
+/* What a locator opens, for source rows' url (match): the URL without the record's place. */
+Test(jsonl, url_len_keeps_the_url_of_a_record_locator)
+{
+    cr_assert_eq(pv_jsonl__url_len("https://ex.org/1 (g.jsonl:1)"), 16);
+    cr_assert_eq(pv_jsonl__url_len("HTTP://ex.org/a b (part (1).jsonl.gz:12)"), 17);
+    cr_assert_eq(pv_jsonl__url_len("https://ex.org/x_(y)"), 20);
+    cr_assert_eq(pv_jsonl__url_len("https://ex.org/x (y)"), 20);
+    cr_assert_eq(pv_jsonl__url_len("https://ex.org/x (:1)"), 21);
+    cr_assert_eq(pv_jsonl__url_len("https://french.meta.stackexchange.com/a/17"), 42);
+    cr_assert_eq(pv_jsonl__url_len("doc-0001 (part-7.jsonl:1)"), 0);
+    cr_assert_eq(pv_jsonl__url_len("part-7.jsonl:3"), 0);
+    cr_assert_eq(pv_jsonl__url_len("crawl.warc.gz@168"), 0);
+    cr_assert_eq(pv_jsonl__url_len("src/a.c"), 0);
+    cr_assert_eq(read_with(DOLMA_CC, NULL), 0, "%s", err.msg);
+    cr_assert_eq(pv_jsonl__url_len(rec.v[0].locator), 81);
+    cr_assert(!strncmp(rec.v[0].locator,
+                       "http://100kinvesting.com/2016/11/28/first-teleconference-calls-invoice-"
+                       "factoring/ (",
+                       83));
+}
+
 /* ---- bad input ------------------------------------------------------------------------- */
 
 Test(jsonl, invalid_json_line_is_bad_and_reading_goes_on)
