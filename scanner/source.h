@@ -151,6 +151,11 @@ int pv_warc__sniff(const char *head, size_t n);
 int pv_feed__sniff(const char *head, size_t n);
 int pv_stackexchange__sniff(const char *head, size_t n);
 
+/* The length of the URL a locator opens, from its start: the whole locator when it is an
+ * http(s) URL, only the URL of a dataset record's "URL (SHARD:LINE)" (scanner/source_jsonl.c),
+ * 0 when it opens no URL (a path, SHARD:LINE, FILE@OFFSET, an id). */
+size_t pv_jsonl__url_len(const char *locator);
+
 /* The reader for a SOURCE argument: "KIND:PATH" forces one (files, git, jsonl, stackexchange,
  * warc, feed), otherwise it is chosen from what PATH is (a git repository's root, a folder with
  * Posts.xml), its file name and its first bytes; plain files and folders are the files

@@ -56,6 +56,8 @@ typedef struct jl {
     pv_err *err;
     pv_input *in;
     const char *path;
+    const char *shard; /* the file's name in locators: path's last component */
+    size_t shard_len;
     uint64_t lineno;
     uint64_t last_offset; /* input offset already added to st->bytes_in */
     preset preset;
@@ -63,7 +65,7 @@ typedef struct jl {
     pv_buf line;    /* the record */
     pv_buf scratch; /* the record with raw NUL bytes replaced (rare) */
     pv_buf text;    /* text put together from several fields, or unescaped */
-    pv_buf loc;     /* the locator */
+    pv_buf loc;     /* the locator (a preset's name for the record, then its place) */
     pv_buf lic;     /* the license expression */
     pv_buf meta;    /* a "meta" member given as a JSON string, parsed on its own */
     pv_json *meta_root;
@@ -253,13 +255,56 @@ static int text_of(jl *j, const pv_json *v, const char *name, const char **text,
     return *len ? REC_DOC : REC_EMPTY;
 }
 
-/* The locator FILE:LINE, in j->loc. */
-static const char *file_line(jl *j)
+/* A record's name when v is a non-empty string (borrowed from the tree) or an integer
+ * (written to j->loc), else NULL: ids are either. */
+static const char *name_of(jl *j, const pv_json *v)
 {
+    const char *s;
+    size_t n;
+    double d;
+    if ((s = pv_json__string(v, &n)) != NULL)
+        return n ? s : NULL;
+    if (!pv_json__number(v, &d) || !(fabs(d) < 9e15) || d != floor(d))
+        return NULL;
     j->loc.len = 0;
-    if (buf_printf(&j->loc, "%s:%llu", j->path, (unsigned long long)j->lineno) != 0)
-        return j->path;
-    return j->loc.data;
+    return buf_printf(&j->loc, "%.0f", d) == 0 ? j->loc.data : NULL;
+}
+
+/* The record's locator in j->loc: NAME (SHARD:LINE), or SHARD:LINE when name is NULL, so that
+ * the shard file and its 1-based line always say where the record is in the dataset and the
+ * name (its url or id) what it is. name may point into j->loc. A name too long to keep
+ * (over SMALL_MAX) is left out. */
+static const char *place(jl *j, const char *name)
+{
+    char num[24], *p = num + sizeof num;
+    uint64_t v = j->lineno;
+    size_t n;
+    int rc = 0;
+    do
+        *--p = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    n = (size_t)(num + sizeof num - p);
+    if (name && name != j->loc.data) {
+        j->loc.len = 0;
+        rc = buf_add(&j->loc, name, strlen(name));
+    } else if (!name) {
+        j->loc.len = 0;
+    }
+    if (rc == 0 && name)
+        rc = buf_add(&j->loc, " (", 2);
+    if (rc == 0)
+        rc = buf_add(&j->loc, j->shard, j->shard_len);
+    if (rc == 0)
+        rc = buf_add(&j->loc, ":", 1);
+    if (rc == 0)
+        rc = buf_add(&j->loc, p, n);
+    if (rc == 0 && name)
+        rc = buf_add(&j->loc, ")", 1);
+    if (rc == 0)
+        return j->loc.data;
+    if (name) /* the name does not fit beside its place: the place alone */
+        return place(j, NULL);
+    return j->path; /* j->loc cannot hold even that: out of memory */
 }
 
 /* ---- presets --------------------------------------------------------------------------- */
@@ -309,11 +354,9 @@ static int from_stack(jl *j, const pv_json *r, pv_doc_in *d)
         rc = buf_printf(&j->loc, "%s:%s", repo, path);
     else if ((path = get_str(r, "hexsha", &n)) || (path = get_str(r, "blob_id", &n)))
         rc = buf_add(&j->loc, path, n);
-    else
-        rc = buf_printf(&j->loc, "%s:%llu", j->path, (unsigned long long)j->lineno);
     if (rc)
         return REC_LARGE;
-    d->locator = j->loc.data;
+    d->locator = j->loc.len ? j->loc.data : NULL;
     d->commit = rev;
     if (!(lic = get(r, "max_stars_repo_licenses")) && !(lic = get(r, "detected_licenses")))
         lic = get(r, "licenses");
@@ -328,16 +371,13 @@ static int from_stack(jl *j, const pv_json *r, pv_doc_in *d)
 static int from_dolma(jl *j, const pv_json *r, pv_doc_in *d)
 {
     const pv_json *meta = get(r, "metadata");
-    const char *url, *id;
+    const char *url;
     int rc = text_of(j, get(r, "text"), "text", &d->text, &d->len);
     if (rc != REC_DOC)
         return rc;
-    if (!(url = get_str(meta, "url", NULL)) && !(url = get_str(r, "url", NULL))) {
-        id = get_str(r, "id", NULL);
-        if (id && (strncmp(id, "http://", 7) == 0 || strncmp(id, "https://", 8) == 0))
-            url = id;
-    }
-    d->locator = url ? url : file_line(j);
+    if (!(url = get_str(meta, "url", NULL)) && !(url = get_str(r, "url", NULL)))
+        url = name_of(j, get(r, "id"));
+    d->locator = url;
     if ((d->origin.date = date_of(get(r, "created"))) == PV_DATE_UNKNOWN)
         d->origin.date = date_of(get(r, "added"));
     if (!(d->lang = get_str(meta, "language", NULL)))
@@ -346,14 +386,10 @@ static int from_dolma(jl *j, const pv_json *r, pv_doc_in *d)
 }
 
 /* The Pile / lm_dataformat: text (a string or paragraphs), meta.pile_set_name. Nothing in
- * a record says where it came from: the locator is FILE:LINE. */
+ * a record names it: its shard and line are its locator. */
 static int from_pile(jl *j, const pv_json *r, pv_doc_in *d)
 {
-    int rc = text_of(j, get(r, "text"), "text", &d->text, &d->len);
-    if (rc != REC_DOC)
-        return rc;
-    d->locator = file_line(j);
-    return REC_DOC;
+    return text_of(j, get(r, "text"), "text", &d->text, &d->len);
 }
 
 /* RedPajama (v1, SlimPajama): text, meta.url, meta.timestamp, meta.language; the GitHub
@@ -380,7 +416,7 @@ static int from_redpajama(jl *j, const pv_json *r, pv_doc_in *d)
             return REC_LARGE;
         d->locator = j->loc.data;
     } else {
-        d->locator = file_line(j);
+        d->locator = name_of(j, get(r, "id"));
     }
     d->origin.date = date_of(get(meta, "timestamp"));
     d->lang = get_str(meta, "language", NULL);
@@ -477,6 +513,7 @@ static int from_reddit(jl *j, const pv_json *r, pv_doc_in *d)
     if ((d->origin.date = date_of(get(r, "created_utc"))) == PV_DATE_UNKNOWN)
         d->origin.date = date_of(get(r, "created"));
 
+    rc = 0;
     j->loc.len = 0;
     permalink = get_str(r, "permalink", NULL);
     sub = get_str(r, "subreddit", NULL);
@@ -494,16 +531,16 @@ static int from_reddit(jl *j, const pv_json *r, pv_doc_in *d)
         rc = buf_printf(&j->loc, "https://www.reddit.com/r/%s/comments/%s/_/%s/", sub, link, id);
     } else if (!comment && sub && id)
         rc = buf_printf(&j->loc, "https://www.reddit.com/r/%s/comments/%s/", sub, id);
-    else
-        rc = buf_printf(&j->loc, "%s:%llu", j->path, (unsigned long long)j->lineno);
+    else if (id)
+        rc = buf_add(&j->loc, id, strlen(id));
     if (rc)
         return REC_LARGE;
-    d->locator = j->loc.data;
+    d->locator = j->loc.len ? j->loc.data : NULL;
     return REC_DOC;
 }
 
-/* Any JSON lines with the fields named by o->fields (dotted paths); the locator is the url
- * field, else the id field, else FILE:LINE. */
+/* Any JSON lines with the fields named by o->fields (dotted paths); the record's name is the
+ * url field, else the id field (a string or an integer). */
 static int from_generic(jl *j, const pv_json *r, pv_doc_in *d)
 {
     const field *f = j->fields;
@@ -515,11 +552,8 @@ static int from_generic(jl *j, const pv_json *r, pv_doc_in *d)
     if (f[F_URL].path && (s = pv_json__string(pv_json__path(r, f[F_URL].path, f[F_URL].n), NULL)) &&
         *s)
         d->locator = s;
-    else if (f[F_ID].path &&
-             (s = pv_json__string(pv_json__path(r, f[F_ID].path, f[F_ID].n), NULL)) && *s)
-        d->locator = s;
-    else
-        d->locator = file_line(j);
+    else if (f[F_ID].path)
+        d->locator = name_of(j, pv_json__path(r, f[F_ID].path, f[F_ID].n));
     if (f[F_AUTHOR].path &&
         (s = pv_json__string(pv_json__path(r, f[F_AUTHOR].path, f[F_AUTHOR].n), NULL)) && *s)
         d->origin.author.name = s;
@@ -628,6 +662,7 @@ static int one_record(jl *j, const pv_json *r)
         rc = REC_LARGE;
     switch (rc) {
     case REC_DOC:
+        d.locator = place(j, d.locator);
         d.commit = d.origin.commit;
         j->st->documents++;
         return j->sink->doc(j->sink->ctx, &d);
@@ -697,6 +732,8 @@ int pv_jsonl__read(const char *path, const pv_reader_opts *o, const pv_sink *sin
     j.st = st;
     j.err = err;
     j.path = path;
+    j.shard = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    j.shard_len = strlen(j.shard);
     j.line.limit = LINE_MAX_DEFAULT;
     if (o->max_doc_size && o->max_doc_size < (LINE_MAX_DEFAULT - (1 << 20)) / 6)
         j.line.limit = (size_t)o->max_doc_size * 6 + (1 << 20); /* escapes take <= 6 bytes */
@@ -828,6 +865,24 @@ done:
     pv_buf__free(&j.lic);
     pv_buf__free(&j.meta);
     return rc;
+}
+
+size_t pv_jsonl__url_len(const char *locator)
+{
+    const char *p = locator, *d, *q;
+    size_t n;
+    if (strncasecmp(p, "https://", 8) != 0 && strncasecmp(p, "http://", 7) != 0)
+        return 0;
+    n = strlen(p);
+    /* URL (SHARD:LINE): ends with ":DIGITS)", and " (" comes before SHARD */
+    if (p[n - 1] != ')')
+        return n;
+    for (d = p + n - 1; d > p && d[-1] >= '0' && d[-1] <= '9'; d--)
+        ;
+    if (d == p + n - 1 || d[-1] != ':')
+        return n;
+    q = strstr(p, " (");
+    return q && q + 2 < d - 1 ? (size_t)(q - p) : n;
 }
 
 int pv_jsonl__sniff(const char *head, size_t n)

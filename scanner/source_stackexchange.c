@@ -973,6 +973,29 @@ static void base_name(const char *path, char *buf, size_t bufsz)
     buf[n - s] = '\0';
 }
 
+/* [h, h + n) lower-cased into site when it may be a host name (letters, digits, '.' and '-',
+ * a dot inside): 1, else 0. */
+static int host_of(const char *h, size_t n, char *site, size_t sitesz)
+{
+    size_t i;
+    int dot = 0;
+    if (n == 0 || n >= sitesz || h[0] == '.' || h[n - 1] == '.')
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = h[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-'))
+            return 0;
+        dot |= c == '.';
+    }
+    if (!dot)
+        return 0;
+    for (i = 0; i < n; i++)
+        site[i] = (char)(h[i] >= 'A' && h[i] <= 'Z' ? h[i] | 0x20 : h[i]);
+    site[n] = '\0';
+    return 1;
+}
+
 /* A site host from a dump's name: "french.meta.stackexchange.com.7z",
  * "stackoverflow.com-Posts.7z" or a folder "askubuntu.com". 0 when it does not look like one. */
 static int site_from_name(const char *path, char *site, size_t sitesz)
@@ -990,22 +1013,27 @@ static int site_from_name(const char *path, char *site, size_t sitesz)
             b[n - k] = '\0';
     }
     n = strlen(b);
-    for (i = 0; i < n; i++) {
-        char c = b[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-'))
-            return 0;
-    }
     for (i = 0; i < sizeof tld / sizeof tld[0]; i++) {
         size_t k = strlen(tld[i]);
         if (n > k && !strcasecmp(b + n - k, tld[i]))
             ok = 1;
     }
-    if (!ok || n >= sitesz)
-        return 0;
-    for (i = 0; i <= n; i++)
-        site[i] = (char)(b[i] >= 'A' && b[i] <= 'Z' ? b[i] | 0x20 : b[i]);
-    return 1;
+    return ok && host_of(b, n, site, sitesz);
+}
+
+/* The host of a --site value: "cooking.stackexchange.com", "https://Cooking.StackExchange.com/"
+ * or "http://host" give "cooking.stackexchange.com". 0 when it is not a host name (empty, a
+ * path after the host, a space or any other character a host cannot hold). */
+static int site_from_option(const char *opt, char *site, size_t sitesz)
+{
+    const char *h = opt;
+    size_t n;
+    if (!strncasecmp(h, "https://", 8))
+        h += 8;
+    else if (!strncasecmp(h, "http://", 7))
+        h += 7;
+    n = strcspn(h, "/");
+    return h[n + strspn(h + n, "/")] == '\0' && host_of(h, n, site, sitesz);
 }
 
 /* List an archive's entries: the path of each file named base (in any folder). */
@@ -1148,24 +1176,21 @@ int pv_stackexchange__read(const char *path, const pv_reader_opts *o, const pv_s
     rc = locate(path, &posts, &users, &hist, r.site, sizeof r.site, err);
     if (rc)
         goto done;
-    if (o->site && *o->site) { /* "host", or "https://host/" */
-        const char *h = o->site;
-        size_t n;
-        if (!strncasecmp(h, "https://", 8))
-            h += 8;
-        else if (!strncasecmp(h, "http://", 7))
-            h += 7;
-        snprintf(r.site, sizeof r.site, "%s", h);
-        n = strlen(r.site);
-        while (n > 0 && r.site[n - 1] == '/')
-            r.site[--n] = '\0';
+    if (o->site && *o->site) {
+        if (!site_from_option(o->site, r.site, sizeof r.site)) {
+            rc = pv_err__set(err, PV_EINVAL,
+                             "--site wants a site's host, such as cooking.stackexchange.com, "
+                             "not '%s'",
+                             o->site);
+            goto done;
+        }
     } else if (!r.site[0]) {
-        snprintf(r.site, sizeof r.site, "stackexchange");
-        pv_source__diag(
-            r.o, PV_NOTE,
-            "'%s': the site is not known from the name; locators use https://stackexchange/ "
-            "(name the site with --site)",
-            path);
+        /* A locator on an invented host opens nothing: ask, before any document. */
+        rc = pv_err__set(err, PV_EINVAL,
+                         "'%s': cannot tell which Stack Exchange site this dump is from; pass "
+                         "--site HOST (e.g. --site cooking.stackexchange.com)",
+                         path);
+        goto done;
     }
     if (!users.file)
         pv_source__diag(r.o, PV_WARNING, "'%s': no Users.xml; authors are credited by user id only",

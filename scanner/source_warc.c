@@ -44,7 +44,7 @@ typedef struct fld {
 typedef struct rec_hdr {
     size_t hlen; /* bytes of version line, fields and the empty line */
     uint64_t clen;
-    fld type, uri, date, ctype, lang, record_id, payload_type;
+    fld type, uri, date, ctype, lang, payload_type;
 } rec_hdr;
 
 /* What an HTTP response's header says. Offsets are relative to the block's first byte. */
@@ -274,7 +274,6 @@ static fld *record_field(rec_hdr *h, const char *name, size_t nlen, fld v)
         {"WARC-Date", offsetof(rec_hdr, date)},
         {"Content-Type", offsetof(rec_hdr, ctype)},
         {"WARC-Identified-Content-Language", offsetof(rec_hdr, lang)},
-        {"WARC-Record-ID", offsetof(rec_hdr, record_id)},
         {"WARC-Identified-Payload-Type", offsetof(rec_hdr, payload_type)},
     };
     size_t i;
@@ -316,8 +315,7 @@ static int read_header(warc *w, rec_hdr *h)
     fld *last = NULL;
     const char *s;
 
-    h->type = h->uri = h->date = h->ctype = h->lang = h->record_id = h->payload_type =
-        (fld){FLD_NONE, 0};
+    h->type = h->uri = h->date = h->ctype = h->lang = h->payload_type = (fld){FLD_NONE, 0};
     h->clen = 0;
 
     /* Empty lines between records (two after every record, sometimes more). */
@@ -814,15 +812,14 @@ static int emit(warc *w, const char *rec, const rec_hdr *h, const char *text, si
         if (n >= 2 && u[0] == '<' && u[n - 1] == '>')
             u++, n -= 2;
         loc = add_str(w, u, n);
-    } else if (h->record_id.off != FLD_NONE && h->record_id.len > 0) {
-        const char *u = rec + h->record_id.off;
-        size_t n = h->record_id.len;
-        if (n >= 2 && u[0] == '<' && u[n - 1] == '>')
-            u++, n -= 2;
-        loc = add_str(w, u, n);
     } else {
+        /* No target URI (a resource or conversion record of a local file): the file and the
+         * record's offset say where it is; a record id (urn:uuid:...) opens nothing without
+         * them. The offset counts bytes of the decompressed stream, as diagnostics do. */
+        const char *base = strrchr(w->path, '/');
         char at[512];
-        int k = snprintf(at, sizeof at, "%s@%llu", w->path, (unsigned long long)w->rec_at);
+        int k = snprintf(at, sizeof at, "%s@%llu", base ? base + 1 : w->path,
+                         (unsigned long long)w->rec_at);
         loc = add_str(w, at, k < 0 ? 0 : (size_t)k < sizeof at ? (size_t)k : sizeof at - 1);
     }
     if (html_lang && html_lang[0])

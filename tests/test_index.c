@@ -425,7 +425,8 @@ Test(index, documents_past_several_chunks_keep_locators_authors_and_dates, .time
         cr_assert_eq(pv_match_run(ix, query_text, strlen(query_text), NULL, &res, &err), 0, "%s",
                      err.msg);
         cr_assert_eq(res->nspans, 1, "document %zu: %zu spans", d, res->nspans);
-        snprintf(want_loc, sizeof want_loc, "https://www.reddit.com/r/t/comments/x/y/c%zu/", d);
+        snprintf(want_loc, sizeof want_loc,
+                 "https://www.reddit.com/r/t/comments/x/y/c%zu/ (many.jsonl:%zu)", d, d + 1);
         snprintf(want_author, sizeof want_author, "user%zu", d);
         cr_assert_str_eq(res->spans[0].sources[0].locator, want_loc);
         cr_assert_str_eq(res->spans[0].sources[0].author_name, want_author);

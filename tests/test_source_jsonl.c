@@ -121,7 +121,8 @@ Test(jsonl, reddit_comments_from_zstd_with_long_window)
     cr_assert_str_eq(k->kind, "comment");
     cr_assert_str_eq(k->text, "Absolutely stunning. Really love this, perfect finish IMO as well.");
     cr_assert_str_eq(k->locator, "https://www.reddit.com/r/woodworking/comments/1afjd7n/"
-                                 "a_full_maple_farmhouse_table_i_made/kod0bkd/");
+                                 "a_full_maple_farmhouse_table_i_made/kod0bkd/ "
+                                 "(RC_2024-02.sample.ndjson.zst:1)");
     cr_assert_str_eq(k->name, "DubsAli");
     cr_assert_str_eq(k->id, "t2_145ffw");
     cr_assert_eq(k->date, 1706745600); /* created_utc 1706745600.0, a float */
@@ -134,14 +135,16 @@ Test(jsonl, reddit_comment_without_permalink_gets_one_built)
     const pv_test_doc *k;
     cr_assert_eq(read_preset(RC_PLAIN, "reddit"), 0, "%s", err.msg);
     /* 2009 comment: created_utc is a string, no permalink, "&gt;" escapes in the body */
-    k = by_locator("https://www.reddit.com/r/atheism/comments/9fyq4/_/c0cmuoo/");
+    k = by_locator("https://www.reddit.com/r/atheism/comments/9fyq4/_/c0cmuoo/ "
+                   "(RC_2024-02.sample.ndjson:14)");
     cr_assert_eq(k->date, 1251763202);
     cr_assert_str_eq(k->name, "berberine");
     cr_assert_null(k->id);
     cr_assert(strncmp(k->text, ">Nebraska\n>Diocese of Grand Island (no priests listed", 53) == 0,
               "%s", k->text);
     /* 2005 comment: created_utc is an integer */
-    k = by_locator("https://www.reddit.com/r/reddit.com/comments/17863/_/c13/");
+    k = by_locator("https://www.reddit.com/r/reddit.com/comments/17863/_/c13/ "
+                   "(RC_2024-02.sample.ndjson:16)");
     cr_assert_eq(k->date, 1134365188);
     cr_assert_str_eq(k->name, "frjo");
 }
@@ -151,7 +154,8 @@ Test(jsonl, reddit_deleted_author_gets_no_credit_and_removed_bodies_are_skipped)
     const pv_test_doc *k;
     size_t i;
     cr_assert_eq(read_with(RC_PLAIN, NULL), 0, "%s", err.msg);
-    k = by_locator("https://www.reddit.com/r/reddit.com/comments/17869/_/c15/");
+    k = by_locator("https://www.reddit.com/r/reddit.com/comments/17869/_/c15/ "
+                   "(RC_2024-02.sample.ndjson:18)");
     cr_assert_str_eq(k->text, "Jython related topics by Frank Wierzbicki");
     cr_assert_null(k->name); /* author "[deleted]" */
     cr_assert_null(k->id);
@@ -173,7 +177,8 @@ Test(jsonl, reddit_submissions_title_and_selftext)
     k = &rec.v[0];
     cr_assert_str_eq(k->kind, "post");
     cr_assert_str_eq(k->locator, "https://www.reddit.com/r/kickbasemanager/comments/1afwvv8/"
-                                 "spielt_guerreiro_bei_bayern_von_anfang_an/");
+                                 "spielt_guerreiro_bei_bayern_von_anfang_an/ "
+                                 "(RS_2024-02.sample.ndjson.zst:1)");
     cr_assert(
         strncmp(k->text, "Spielt Guerreiro bei Bayern von Anfang an?\n\n\n\n[View Poll]", 56) == 0,
         "%s", k->text);
@@ -181,21 +186,23 @@ Test(jsonl, reddit_submissions_title_and_selftext)
     cr_assert_eq(k->date, 1706745600);
     /* a link post of 2005: the title alone, created_utc an integer */
     k = by_locator("https://www.reddit.com/r/reddit.com/comments/88/"
-                   "marketers_scan_blogs_for_brand_insights/");
+                   "marketers_scan_blogs_for_brand_insights/ (RS_2024-02.sample.ndjson.zst:12)");
     cr_assert_str_eq(k->text, "Marketers Scan Blogs For Brand Insights");
     cr_assert_str_eq(k->name, "spez");
     cr_assert_eq(k->date, 1119552314);
     /* "&amp;" in a title reads as "&" */
-    k = by_locator("https://www.reddit.com/r/reddit.com/comments/1v3sg/numbers_web_sites/");
+    k = by_locator("https://www.reddit.com/r/reddit.com/comments/1v3sg/numbers_web_sites/ "
+                   "(RS_2024-02.sample.ndjson.zst:16)");
     cr_assert_str_eq(k->text, "NUMBERS & WEB SITES");
     /* a [removed] selftext leaves the title */
     k = by_locator("https://www.reddit.com/r/DBZDokkanBattle/comments/abdn5a/"
-                   "what_new_stone_sales_are_coming_with_the_years/");
+                   "what_new_stone_sales_are_coming_with_the_years/ "
+                   "(RS_2024-02.sample.ndjson.zst:31)");
     cr_assert_str_eq(k->text, "What new stone sales are coming with the years banner on global?");
     cr_assert_eq(k->date, 1546306255);
     /* created_utc as a string */
     k = by_locator("https://www.reddit.com/r/Fitness/comments/2f4i98/"
-                   "does_anybody_else_drink_liquid_egg_whites/");
+                   "does_anybody_else_drink_liquid_egg_whites/ (RS_2024-02.sample.ndjson.zst:23)");
     cr_assert_eq(k->date, 1409529601);
     cr_assert(strncmp(k->text, "Does anybody else drink liquid egg whites?\n\nThere's 50g", 55) ==
                   0,
@@ -210,7 +217,8 @@ Test(jsonl, reddit_submission_permalink_built_when_missing)
         "\"Hello &lt;world&gt; & co &amp\",\"selftext\":\"\",\"created_utc\":\"1700000000.5\"}\n");
     cr_assert_eq(read_with(p, NULL), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 1);
-    cr_assert_str_eq(rec.v[0].locator, "https://www.reddit.com/r/test/comments/abc12/");
+    cr_assert_str_eq(rec.v[0].locator,
+                     "https://www.reddit.com/r/test/comments/abc12/ (RS.ndjson:1)");
     cr_assert_str_eq(rec.v[0].text, "Hello <world> & co &amp");
     cr_assert_null(rec.v[0].name);
     cr_assert_eq(rec.v[0].date, 1700000000);
@@ -226,7 +234,8 @@ Test(jsonl, the_stack_v1_layout)
     k = &rec.v[0];
     cr_assert_str_eq(k->kind, "record");
     cr_assert_str_eq(k->locator, "https://github.com/webrecorder/warcio/blob/"
-                                 "2a797aa8c6d67e70966ce9d1a690208ab250fbe7/README.rst");
+                                 "2a797aa8c6d67e70966ce9d1a690208ab250fbe7/README.rst "
+                                 "(v1-dedup-style.jsonl:1)");
     cr_assert_str_eq(k->commit, "2a797aa8c6d67e70966ce9d1a690208ab250fbe7");
     cr_assert_str_eq(k->license, "Apache-2.0");
     cr_assert_eq(k->len, 16284);
@@ -236,7 +245,8 @@ Test(jsonl, the_stack_v1_layout)
     k = &rec.v[1];
     cr_assert_str_eq(k->license, "MIT OR Apache-2.0");
     cr_assert_str_eq(k->locator, "https://github.com/rust-syndication/rss/blob/"
-                                 "c5e3254a5fa259542e0d50bceec71ee1f2e8bfb1/README.md");
+                                 "c5e3254a5fa259542e0d50bceec71ee1f2e8bfb1/README.md "
+                                 "(v1-dedup-style.jsonl:2)");
 }
 
 Test(jsonl, the_stack_v2_layout)
@@ -246,7 +256,8 @@ Test(jsonl, the_stack_v2_layout)
     cr_assert_eq(rec.n, 3);
     k = &rec.v[1];
     cr_assert_str_eq(k->locator, "https://github.com/rust-syndication/rss/blob/"
-                                 "c5e3254a5fa259542e0d50bceec71ee1f2e8bfb1/README.md");
+                                 "c5e3254a5fa259542e0d50bceec71ee1f2e8bfb1/README.md "
+                                 "(v2-style.jsonl:2)");
     cr_assert_str_eq(k->commit, "c5e3254a5fa259542e0d50bceec71ee1f2e8bfb1");
     cr_assert_str_eq(k->license, "MIT OR Apache-2.0");
     cr_assert_eq(k->date, 1783015273); /* revision_date 2026-07-03T02:01:13+08:00 */
@@ -268,11 +279,11 @@ Test(jsonl, the_stack_without_commit_is_repo_colon_path)
         "\"content\":null}\n");
     cr_assert_eq(read_with(p, NULL), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 2);
-    cr_assert_str_eq(rec.v[0].locator, "o/r:src/x.py");
+    cr_assert_str_eq(rec.v[0].locator, "o/r:src/x.py (s.jsonl:1)");
     cr_assert_str_eq(rec.v[0].license, "MIT OR BSD-3-Clause"); /* GitHub's lowercase key */
     cr_assert_null(rec.v[0].commit);
-    cr_assert_str_eq(rec.v[1].locator, "4567"); /* the blob id, nothing else known */
-    cr_assert_eq(st.skipped_empty, 1);          /* content null: v2 rows without content */
+    cr_assert_str_eq(rec.v[1].locator, "4567 (s.jsonl:2)"); /* the blob id, nothing else known */
+    cr_assert_eq(st.skipped_empty, 1); /* content null: v2 rows without content */
 }
 
 /* ---- Dolma, the Pile, RedPajama -------------------------------------------------------- */
@@ -285,7 +296,8 @@ Test(jsonl, dolma_documents_gzip)
     cr_assert_eq(st.bytes_in, 25985);
     k = &rec.v[0];
     cr_assert_str_eq(k->kind, "record");
-    cr_assert_str_eq(k->locator, "http://advocatesaz.org/tag/good-cholesterol/"); /* metadata.url */
+    cr_assert_str_eq(k->locator, /* metadata.url */
+                     "http://advocatesaz.org/tag/good-cholesterol/ (000.json.gz:1)");
     cr_assert_eq(k->date, 1674855526); /* created 2023-01-27T21:38:46Z */
     cr_assert_str_eq(k->lang, "en");
     cr_assert_null(k->license);
@@ -302,7 +314,8 @@ Test(jsonl, dolma_ccnet_layout)
     k = &rec.v[0];
     cr_assert_str_eq(
         k->locator,
-        "http://100kinvesting.com/2016/11/28/first-teleconference-calls-invoice-factoring/");
+        "http://100kinvesting.com/2016/11/28/first-teleconference-calls-invoice-factoring/ "
+        "(cc_en_head-0091.jsonl.gz:1)");
     cr_assert_eq(k->date, 1585472650); /* created 2020-03-29T09:04:10Z */
     cr_assert(strncmp(k->text, "We will be starting to hold weekly teleconferences for businesses",
                       65) == 0);
@@ -315,7 +328,7 @@ Test(jsonl, pile_text_paragraphs_and_file_line_locators)
     cr_assert_eq(rec.n, 4);
     k = &rec.v[1];
     cr_assert_str_eq(k->text, "testing 123\n\ntesting 345"); /* a list of paragraphs */
-    cr_assert_str_eq(k->locator, PILE ":2");
+    cr_assert_str_eq(k->locator, "blns.jsonl.zst:2");        /* no name: the shard and line alone */
     cr_assert_eq(k->date, PV_DATE_UNKNOWN);
     k = &rec.v[0];
     cr_assert_eq(k->len, 29822); /* the Big List of Naughty Strings, every byte kept */
@@ -340,24 +353,25 @@ Test(jsonl, redpajama_meta_url_timestamp_and_github_subset)
         "\\\"url\\\": \\\"https://c4.example/x\\\"}\"}\n");
     cr_assert_eq(read_preset(p, "redpajama"), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 3);
-    cr_assert_str_eq(rec.v[0].locator, "https://en.wikipedia.org/wiki/Alan_Turing");
+    cr_assert_str_eq(rec.v[0].locator, "https://en.wikipedia.org/wiki/Alan_Turing (rp.jsonl:1)");
     cr_assert_eq(rec.v[0].date, 1679270400);
     cr_assert_str_eq(rec.v[0].lang, "en");
-    cr_assert_str_eq(rec.v[1].locator, "https://github.com/o/r/blob/main/src/main.c");
+    cr_assert_str_eq(rec.v[1].locator, "https://github.com/o/r/blob/main/src/main.c (rp.jsonl:2)");
     cr_assert_str_eq(rec.v[1].license, "Apache-2.0");
     cr_assert_eq(rec.v[1].date, PV_DATE_UNKNOWN);
-    cr_assert_str_eq(rec.v[2].locator, "https://c4.example/x"); /* meta as a JSON string */
+    cr_assert_str_eq(rec.v[2].locator, /* meta as a JSON string */
+                     "https://c4.example/x (rp.jsonl:3)");
     /* detected without the preset too */
     forget();
     cr_assert_eq(read_with(p, NULL), 0, "%s", err.msg);
-    cr_assert_str_eq(rec.v[0].locator, "https://en.wikipedia.org/wiki/Alan_Turing");
+    cr_assert_str_eq(rec.v[0].locator, "https://en.wikipedia.org/wiki/Alan_Turing (rp.jsonl:1)");
 }
 
 Test(jsonl, forced_preset_wins_over_detection)
 {
     cr_assert_eq(read_preset(DOLMA_DOCS, "pile"), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 10);
-    cr_assert_str_eq(rec.v[2].locator, DOLMA_DOCS ":3");
+    cr_assert_str_eq(rec.v[2].locator, "000.json.gz:3"); /* the Pile reads no url */
     cr_assert_eq(rec.v[2].date, PV_DATE_UNKNOWN);
 }
 
@@ -372,7 +386,7 @@ Test(jsonl, generic_fields_with_dotted_paths)
     cr_assert_eq(rec.n, 27); /* no Reddit rules: "[removed]" is text here */
     cr_assert_str_eq(rec.v[0].text,
                      "Absolutely stunning. Really love this, perfect finish IMO as well.");
-    cr_assert_str_eq(rec.v[0].locator, "t1_kod0bkd");
+    cr_assert_str_eq(rec.v[0].locator, "t1_kod0bkd (RC_2024-02.sample.ndjson:1)");
     cr_assert_str_eq(rec.v[0].name, "DubsAli");
     cr_assert_eq(rec.v[0].date, 1706875209);
     cr_assert_str_eq(rec.v[0].kind, "record");
@@ -390,7 +404,7 @@ Test(jsonl, generic_names_the_fields_of_an_unknown_layout)
     cr_assert_eq(read_with(DOLMA_ZST, &o), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 1);
     cr_assert_str_eq(rec.v[0].text, "this is a test");
-    cr_assert_str_eq(rec.v[0].locator, DOLMA_ZST ":1");
+    cr_assert_str_eq(rec.v[0].locator, "test.jsonl.zst:1");
     cr_assert_null(rec.v[0].license);
 }
 
@@ -407,7 +421,8 @@ Test(jsonl, generic_license_and_millisecond_dates)
     cr_assert_str_eq(rec.v[0].text, "hello there");
     cr_assert_str_eq(rec.v[0].license, "CC-BY-SA-4.0");
     cr_assert_eq(rec.v[0].date, 1700000000);
-    cr_assert_str_eq(rec.v[0].locator, "https://ex.org/1"); /* url is the default url field */
+    cr_assert_str_eq(rec.v[0].locator, /* url is the default url field */
+                     "https://ex.org/1 (g.jsonl:1)");
 }
 
 Test(jsonl, bad_options_are_einval)
@@ -429,6 +444,115 @@ Test(jsonl, bad_options_are_einval)
     cr_assert_eq(rec.n, 0);
 }
 
+/* ---- locators: the record's name, then its shard and 1-based line ---------------------- */
+
+/* Issue 9: a Dolma record whose id is not a URL was named by FILE:LINE alone; its id names it
+ * now, beside its shard and line. */
+Test(jsonl, regression_dolma_id_names_the_record_beside_shard_and_line)
+{
+    const char *p = pv_test_put_str(
+        "d/part-7.jsonl",
+        "{\"id\":\"doc-0001\",\"text\":\"first\",\"source\":\"c4\"}\n"
+        "{\"id\":\"doc-0002\",\"text\":\"second\",\"source\":\"c4\",\"metadata\":{\"url\":"
+        "\"https://ex.org/2\"}}\n"
+        "{\"text\":\"third\",\"source\":\"c4\"}\n");
+    cr_assert_eq(read_preset(p, "dolma"), 0, "%s", err.msg);
+    cr_assert_eq(rec.n, 3);
+    cr_assert_str_eq(rec.v[0].locator, "doc-0001 (part-7.jsonl:1)");
+    cr_assert_str_eq(rec.v[1].locator, "https://ex.org/2 (part-7.jsonl:2)"); /* url wins */
+    cr_assert_str_eq(rec.v[2].locator, "part-7.jsonl:3");
+    cr_assert_null(rec.v[0].commit);
+}
+
+Test(jsonl, generic_id_may_be_a_string_or_an_integer)
+{
+    const char *p = pv_test_put_str("ids.jsonl", "{\"id\":42,\"text\":\"a\"}\n"
+                                                 "{\"id\":\"x-7\",\"text\":\"b\"}\n"
+                                                 "{\"id\":1.5,\"text\":\"c\"}\n"
+                                                 "{\"id\":\"\",\"text\":\"d\"}\n"
+                                                 "{\"id\":9,\"url\":\"https://ex.org/e\",\"text\":"
+                                                 "\"e\"}\n"
+                                                 "{\"id\":12345678901234,\"text\":\"f\"}\n");
+    cr_assert_eq(read_with(p, NULL), 0, "%s", err.msg);
+    cr_assert_eq(rec.n, 6);
+    cr_assert_str_eq(rec.v[0].locator, "42 (ids.jsonl:1)");
+    cr_assert_str_eq(rec.v[1].locator, "x-7 (ids.jsonl:2)");
+    cr_assert_str_eq(rec.v[2].locator, "ids.jsonl:3"); /* not an id: a fraction */
+    cr_assert_str_eq(rec.v[3].locator, "ids.jsonl:4"); /* an empty id is none */
+    cr_assert_str_eq(rec.v[4].locator, "https://ex.org/e (ids.jsonl:5)");
+    cr_assert_str_eq(rec.v[5].locator, "12345678901234 (ids.jsonl:6)");
+}
+
+/* Lines count from 1 in the decompressed shard, bad records and blank lines included. */
+Test(jsonl, gzip_shard_lines_after_a_bad_record)
+{
+    const char plain[] = "{\"id\":\"a\",\"text\":\"one\"}\n"
+                         "{\"id\":\"b\",\"text\":\n"
+                         "\n"
+                         "{\"id\":\"c\",\"text\":\"three\"}\n"
+                         "{\"text\":\"four\"}\n";
+    size_t n;
+    unsigned char *gz = pv_test_deflate(plain, sizeof plain - 1, 16 + 15, &n);
+    const char *p = pv_test_put("shards/en/0003.jsonl.gz", gz, n);
+    free(gz);
+    cr_assert_eq(read_with(p, NULL), 0, "%s", err.msg);
+    cr_assert_eq(st.bad, 1);
+    cr_assert_eq(rec.n, 3);
+    cr_assert_str_eq(rec.v[0].locator, "a (0003.jsonl.gz:1)");
+    cr_assert_str_eq(rec.v[1].locator, "c (0003.jsonl.gz:4)");
+    cr_assert_str_eq(rec.v[2].locator, "0003.jsonl.gz:5");
+}
+
+Test(jsonl, reddit_id_alone_still_names_the_record)
+{
+    const char *p = pv_test_put_str(
+        "RC.ndjson", "{\"author\":\"a\",\"subreddit\":\"t\",\"body\":\"hi\",\"id\":\"k1\"}\n"
+                     "{\"author\":\"b\",\"subreddit\":\"t\",\"body\":\"ho\"}\n");
+    cr_assert_eq(read_preset(p, "reddit"), 0, "%s", err.msg);
+    cr_assert_eq(rec.n, 2);
+    cr_assert_str_eq(rec.v[0].locator, "k1 (RC.ndjson:1)");
+    cr_assert_str_eq(rec.v[1].locator, "RC.ndjson:2");
+}
+
+/* A name longer than the locator buffer holds (1 MiB) leaves the shard and line alone. */
+Test(jsonl, huge_url_leaves_the_shard_and_line)
+{
+    size_t n = (size_t)1 << 20, i;
+    char *line = malloc(n + 64);
+    int k;
+    cr_assert_not_null(line);
+    k = sprintf(line, "{\"text\":\"t\",\"url\":\"https://ex.org/");
+    for (i = 0; i < n; i++)
+        line[k + i] = 'a';
+    strcpy(line + k + n, "\"}\n");
+    pv_test_put_str("big.jsonl", line);
+    free(line);
+    cr_assert_eq(read_with(pv_test_path("big.jsonl"), NULL), 0, "%s", err.msg);
+    cr_assert_eq(rec.n, 1);
+    cr_assert_str_eq(rec.v[0].locator, "big.jsonl:1");
+}
+
+/* What a locator opens, for source rows' url (match): the URL without the record's place. */
+Test(jsonl, url_len_keeps_the_url_of_a_record_locator)
+{
+    cr_assert_eq(pv_jsonl__url_len("https://ex.org/1 (g.jsonl:1)"), 16);
+    cr_assert_eq(pv_jsonl__url_len("HTTP://ex.org/a b (part (1).jsonl.gz:12)"), 17);
+    cr_assert_eq(pv_jsonl__url_len("https://ex.org/x_(y)"), 20);
+    cr_assert_eq(pv_jsonl__url_len("https://ex.org/x (y)"), 20);
+    cr_assert_eq(pv_jsonl__url_len("https://ex.org/x (:1)"), 21);
+    cr_assert_eq(pv_jsonl__url_len("https://french.meta.stackexchange.com/a/17"), 42);
+    cr_assert_eq(pv_jsonl__url_len("doc-0001 (part-7.jsonl:1)"), 0);
+    cr_assert_eq(pv_jsonl__url_len("part-7.jsonl:3"), 0);
+    cr_assert_eq(pv_jsonl__url_len("crawl.warc.gz@168"), 0);
+    cr_assert_eq(pv_jsonl__url_len("src/a.c"), 0);
+    cr_assert_eq(read_with(DOLMA_CC, NULL), 0, "%s", err.msg);
+    cr_assert_eq(pv_jsonl__url_len(rec.v[0].locator), 81);
+    cr_assert(!strncmp(rec.v[0].locator,
+                       "http://100kinvesting.com/2016/11/28/first-teleconference-calls-invoice-"
+                       "factoring/ (",
+                       83));
+}
+
 /* ---- bad input ------------------------------------------------------------------------- */
 
 Test(jsonl, invalid_json_line_is_bad_and_reading_goes_on)
@@ -445,7 +569,7 @@ Test(jsonl, invalid_json_line_is_bad_and_reading_goes_on)
     cr_assert_eq(read_with(p, NULL), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 2);
     cr_assert_str_eq(rec.v[1].text, "eight");
-    cr_assert_str_eq(rec.v[1].locator, pv_test_path("bad.jsonl:8"));
+    cr_assert_str_eq(rec.v[1].locator, "bad.jsonl:8");
     cr_assert_eq(st.records, 8);
     cr_assert_eq(st.documents, 2);
     cr_assert_eq(st.bad, 6);
@@ -528,9 +652,9 @@ Test(jsonl, bom_blank_lines_crlf_and_last_line_without_newline)
     cr_assert_eq(st.bad, 0);
     cr_assert_eq(rec.n, 3);
     cr_assert_str_eq(rec.v[0].text, "first");
-    cr_assert_str_eq(rec.v[1].locator, pv_test_path("b.jsonl:4"));
+    cr_assert_str_eq(rec.v[1].locator, "b.jsonl:4");
     cr_assert_str_eq(rec.v[2].text, "last");
-    cr_assert_str_eq(rec.v[2].locator, pv_test_path("b.jsonl:6"));
+    cr_assert_str_eq(rec.v[2].locator, "b.jsonl:6");
 }
 
 Test(jsonl, json_array_file_is_a_clear_error)
@@ -592,7 +716,7 @@ Test(jsonl, line_over_the_limit_is_skipped_and_said_once)
     cr_assert_eq(read_with(p, &o), 0, "%s", err.msg);
     cr_assert_eq(rec.n, 1);
     cr_assert_str_eq(rec.v[0].text, "after");
-    cr_assert_str_eq(rec.v[0].locator, pv_test_path("long.jsonl:2"));
+    cr_assert_str_eq(rec.v[0].locator, "long.jsonl:2");
     cr_assert_eq(st.records, 2);
     cr_assert_eq(st.skipped_large, 1);
     cr_assert_eq(rec.ndiag, 1);
@@ -612,7 +736,8 @@ Test(jsonl, truncated_gzip_hands_on_records_before_then_names_file_and_offset)
     cr_assert_str_eq(err.msg, want);
     cr_assert_geq(rec.n, 5);
     cr_assert_lt(rec.n, 10);
-    cr_assert_str_eq(rec.v[0].locator, "http://advocatesaz.org/tag/good-cholesterol/");
+    cr_assert_str_eq(rec.v[0].locator,
+                     "http://advocatesaz.org/tag/good-cholesterol/ (cut.json.gz:1)");
     cr_assert_eq(st.bytes_in, 20000);
     free(gz);
 }

@@ -316,19 +316,75 @@ Test(stackexchange, site_inferred_from_archive_name)
 
 Test(stackexchange, site_option_may_be_a_url)
 {
-    cr_assert_eq(run(SE_DIR, "https://" SITE "/", 0), 0, "%s", err.msg);
-    cr_assert_str_eq(rec.source_name, "https://" SITE);
-    cr_assert_str_eq(find("https://" SITE "/a/717")->name, "LPH");
+    static const char *const forms[] = {SITE, "https://" SITE "/", "http://" SITE,
+                                        "https://French.Meta.StackExchange.com//"};
+    size_t i;
+    for (i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        cr_assert_eq(run(SE_DIR, forms[i], 0), 0, "%s: %s", forms[i], err.msg);
+        cr_assert_str_eq(rec.source_name, "https://" SITE);
+        cr_assert_str_eq(find("https://" SITE "/a/717")->name, "LPH");
+        cr_assert_str_eq(find("https://" SITE "/q/1")->kind, "question");
+    }
 }
 
-Test(stackexchange, unknown_site_is_said_once)
+Test(stackexchange, site_option_that_is_no_host_is_refused)
 {
+    static const char *const bad[] = {"https://",
+                                      "cooking",
+                                      "cooking.stackexchange.com/questions",
+                                      "cooking stackexchange.com",
+                                      ".com",
+                                      "https://a.com/q/1"};
+    size_t i;
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_assert_eq(run(SE_DIR, bad[i], 0), PV_EINVAL, "%s", bad[i]);
+        cr_assert(strstr(err.msg, "--site wants a site's host"), "%s", err.msg);
+        cr_assert(strstr(err.msg, bad[i]), "%s", err.msg);
+        cr_assert_eq(rec.n, 0);
+        cr_assert_eq(rec.sources, 0);
+    }
+}
 
-    cr_assert_eq(run(SE_DIR, NULL, 0), 0, "%s", err.msg);
-    cr_assert_str_eq(rec.source_name, "https://stackexchange");
-    cr_assert_str_eq(find("https://stackexchange/q/1")->kind, "question");
-    cr_assert_eq(rec.ndiag, 1);
-    cr_assert(has_diag("the site is not known"));
+/* Issue 9: a folder with no site name used to give https://stackexchange/a/30, which opens
+ * nothing; the reader now stops before any document and says to pass --site. */
+Test(stackexchange, regression_unknown_site_stops_and_asks_for_site)
+{
+    cr_assert_eq(run(SE_DIR, NULL, 0), PV_EINVAL);
+    cr_assert_str_eq(err.msg, "'" SE_DIR "': cannot tell which Stack Exchange site this dump is "
+                              "from; pass --site HOST (e.g. --site cooking.stackexchange.com)");
+    cr_assert_eq(rec.n, 0);
+    cr_assert_eq(rec.sources, 0);
+    cr_assert_eq(st.records, 0);
+    cr_assert_eq(run(SE_DIR "/Posts.xml", "", 0), PV_EINVAL); /* an empty --site is none */
+    cr_assert(strstr(err.msg, "pass --site HOST"), "%s", err.msg);
+    cr_assert_eq(rec.n, 0);
+}
+
+Test(stackexchange, site_inferred_from_folder_name)
+{
+    copy(SE_DIR "/Posts.xml", "cooking.stackexchange.com/Posts.xml");
+    copy(SE_DIR "/Users.xml", "cooking.stackexchange.com/Users.xml");
+    cr_assert_eq(run(pv_test_path("cooking.stackexchange.com/"), NULL, 0), 0, "%s", err.msg);
+    cr_assert_str_eq(rec.source_name, "https://cooking.stackexchange.com");
+    cr_assert_eq(rec.n, 58);
+    cr_assert_str_eq(rec.v[0].locator, "https://cooking.stackexchange.com/q/1");
+    cr_assert_str_eq(find("https://cooking.stackexchange.com/a/717")->kind, "answer");
+    /* the Posts.xml file names its folder's site too */
+    cr_assert_eq(run(pv_test_path("cooking.stackexchange.com/Posts.xml"), NULL, 0), 0, "%s",
+                 err.msg);
+    cr_assert_str_eq(rec.v[0].locator, "https://cooking.stackexchange.com/q/1");
+    /* --site wins over the name */
+    cr_assert_eq(run(pv_test_path("cooking.stackexchange.com"), SITE, 0), 0, "%s", err.msg);
+    cr_assert_str_eq(rec.v[0].locator, "https://" SITE "/q/1");
+}
+
+Test(stackexchange, split_dump_name_gives_the_site)
+{
+    copy(SE_7Z, "stackoverflow.com-Posts.7z");
+    cr_assert_eq(run(pv_test_path("stackoverflow.com-Posts.7z"), NULL, 0), 0, "%s", err.msg);
+    cr_assert_str_eq(rec.source_name, "https://stackoverflow.com");
+    cr_assert_str_eq(find("https://stackoverflow.com/a/8")->kind, "answer");
+    cr_assert_str_eq(find("https://stackoverflow.com/q/1")->kind, "question");
 }
 
 Test(stackexchange, posts_file_path_finds_its_siblings)

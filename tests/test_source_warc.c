@@ -943,7 +943,7 @@ Test(warc, header_details)
     pv_err err;
     str s = {0};
     /* WARC/1.1 with a fractional date, lowercase names, LF-only lines, a folded field,
-     * extra blank lines between records, no target URI (the record id stands in) */
+     * extra blank lines between records, no target URI (the file and offset stand in) */
     addf(&s, "WARC/1.1\r\nwarc-type: conversion\r\nwarc-target-uri: http://x.example/a\r\n"
              " b\r\nWARC-Date: 2024-05-18T01:58:10.123456Z\r\ncontent-length: 3\r\n\r\nabc"
              "\r\n\r\n\r\n\r\n");
@@ -956,9 +956,48 @@ Test(warc, header_details)
     cr_assert_str_eq(g.v[0].locator, "http://x.example/a b");
     cr_assert_eq(g.v[0].date, ESCOPETE_DATE);
     cr_assert_str_eq(g.v[0].text, "abc");
-    cr_assert_str_eq(g.v[1].locator, "urn:uuid:1234");
+    cr_assert_str_eq(g.v[1].locator, "hdr.warc@146"); /* no target URI: file and offset */
     cr_assert_eq(g.v[1].date, INT64_C(1209588506));
     cr_assert_str_eq(g.v[1].text, "def");
+    free(s.p);
+}
+
+/* Issue 9: a page is named by its WARC-Target-URI; a record without one was named by its
+ * record id (urn:uuid:..., which opens nothing without the file); it is now named by the
+ * file's name and the record's byte offset (in the decompressed stream when gzip). */
+Test(warc, regression_record_without_target_uri_is_named_by_file_and_offset)
+{
+    static const char *const want[2][3] = {
+        {"http://a.example/p?q=1", "crawl.warc@168", "crawl.warc@329"},
+        {"http://a.example/p?q=1", "crawl.warc.gz@168", "crawl.warc.gz@329"}};
+    pv_test_rec g = {0};
+    pv_reader_stats st;
+    pv_err err;
+    str s = {0};
+    size_t ends[3], f, i;
+    record(&s, "resource", "http://a.example/p?q=1", "text/plain", NULL, "first page\n", 11);
+    ends[0] = s.n;
+    record(&s, "resource", NULL, "text/plain", "WARC-Record-ID: <urn:uuid:1234>\r\n",
+           "second page\n", 12);
+    ends[1] = s.n;
+    record(&s, "conversion", NULL, "text/plain", NULL, "third page\n", 11);
+    ends[2] = s.n;
+    cr_assert_eq(ends[0], 168); /* the offsets of the records without a target URI */
+    cr_assert_eq(ends[1], 329);
+    pv_test_put("loc/crawl.warc", s.p, s.n);
+    put_gzip_members(pv_test_path("loc/crawl.warc.gz"), &s, ends, 3);
+    for (f = 0; f < 2; f++) {
+        memset(&g, 0, sizeof g);
+        cr_assert_eq(
+            read_warc(pv_test_path(f ? "loc/crawl.warc.gz" : "loc/crawl.warc"), &g, &st, &err), 0,
+            "%s", err.msg);
+        cr_assert_eq(g.n, 3);
+        for (i = 0; i < 3; i++) {
+            cr_assert_str_eq(g.v[i].locator, want[f][i]);
+            cr_assert_null(g.v[i].commit);
+        }
+        cr_assert_str_eq(g.v[2].text, "third page\n");
+    }
     free(s.p);
 }
 
