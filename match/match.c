@@ -473,6 +473,7 @@ static int credit_range(const pv_index *ix, pv_span *sp, uint32_t o, uint32_t qs
     uint32_t n = 0, id;
     if (qe <= qs)
         return 0;
+    memset(&ov, 0, sizeof ov); /* an index without ORIG flags leaves before unset */
     for (id = o; id != UINT32_MAX; id = ov.next, n++)
         pv_index__origin(ix, id, &ov);
     for (id = o; id != UINT32_MAX; id = ov.next) {
