@@ -24,7 +24,6 @@
 #include <unistd.h>
 
 #include <cJSON.h>
-#include <git2.h>
 #include <utf8proc.h>
 
 extern char **environ;
@@ -580,42 +579,6 @@ Test(cli, common_spans_earn_no_credit)
 
 /* ---- a git history with several writers ---------------------------------------------- */
 
-/* Commit the complete file set paths[i] = texts[i] by one author at a pinned time on top of
-   parent (NULL: the first commit), moving HEAD; commit ids are then the same on every run. */
-static git_oid commit_tree(git_repository *repo, const git_oid *parent, const char *const *paths,
-                           const char *const *texts, size_t n, const char *who, git_time_t when)
-{
-    git_index *index = NULL;
-    git_oid tree_id, id;
-    git_tree *tree = NULL;
-    git_commit *p = NULL;
-    git_signature *sig = NULL;
-    char email[64];
-    snprintf(email, sizeof email, "%.20s@example.org", who);
-    cr_assert_eq(git_repository_index(&index, repo), 0);
-    cr_assert_eq(git_index_clear(index), 0);
-    for (size_t i = 0; i < n; i++) {
-        git_index_entry e;
-        memset(&e, 0, sizeof e);
-        e.path = paths[i];
-        e.mode = GIT_FILEMODE_BLOB;
-        cr_assert_eq(git_index_add_from_buffer(index, &e, texts[i], strlen(texts[i])), 0);
-    }
-    cr_assert_eq(git_index_write_tree(&tree_id, index), 0);
-    cr_assert_eq(git_tree_lookup(&tree, repo, &tree_id), 0);
-    cr_assert_eq(git_signature_new(&sig, who, email, when, 0), 0);
-    if (parent)
-        cr_assert_eq(git_commit_lookup(&p, repo, parent), 0);
-    cr_assert_eq(
-        git_commit_create_v(&id, repo, "HEAD", sig, sig, NULL, "work\n", tree, parent ? 1 : 0, p),
-        0);
-    git_commit_free(p);
-    git_signature_free(sig);
-    git_tree_free(tree);
-    git_index_free(index);
-    return id;
-}
-
 static const char part_ada[] =
     "static size_t gear_teeth_between(const struct gear *driver, const struct gear *driven)\n"
     "{\n"
@@ -636,9 +599,6 @@ static const char part_di[] = "#define STORE_COLUMNS 1000\n";
 static void make_git_corpus(const char *tmp)
 {
     char dir[1024], path[1024], v2[1024], v3[1100], v4[1200], query[1300];
-    git_repository *repo = NULL;
-    git_config *cfg = NULL;
-    git_oid c;
     const char *one[] = {"src/gear.c"}, *two[] = {"docs/v1/gear.c", "src/gear.c"};
     const char *t1[] = {part_ada}, *t2[] = {v2}, *t3[] = {v3}, *t4[] = {v4, v4};
     run_result r;
@@ -646,19 +606,11 @@ static void make_git_corpus(const char *tmp)
     snprintf(v3, sizeof v3, "%s%s", v2, part_cy);
     snprintf(v4, sizeof v4, "%s%s", v3, part_di);
     snprintf(dir, sizeof dir, "%s/proj", tmp);
-    git_libgit2_init();
-    cr_assert_eq(git_repository_init(&repo, dir, 0), 0);
-    /* the origin remote, written to the configuration: git_remote_create leaks PCRE2 match
-       data in libgit2 1.5.1 (libgit2 pull request 6382) */
-    cr_assert_eq(git_repository_config(&cfg, repo), 0);
-    cr_assert_eq(git_config_set_string(cfg, "remote.origin.url", "git@github.com:o/n.git"), 0);
-    git_config_free(cfg);
-    c = commit_tree(repo, NULL, one, t1, 1, "Ada", 1420070400);
-    c = commit_tree(repo, &c, one, t2, 1, "Armin", 1451606400);
-    c = commit_tree(repo, &c, one, t3, 1, "Cy", 1483228800);
-    commit_tree(repo, &c, two, t4, 2, "Di", 1514764800);
-    git_repository_free(repo);
-    git_libgit2_shutdown();
+    pv_test_git_commit(dir, one, t1, 1, "Ada", "ada@example.org", 1420070400, NULL);
+    pv_test_git_origin(dir, "git@github.com:o/n.git");
+    pv_test_git_commit(dir, one, t2, 1, "Armin", "armin@example.org", 1451606400, NULL);
+    pv_test_git_commit(dir, one, t3, 1, "Cy", "cy@example.org", 1483228800, NULL);
+    pv_test_git_commit(dir, two, t4, 2, "Di", "di@example.org", 1514764800, NULL);
     snprintf(path, sizeof path, "%s/git.pvx", tmp);
     run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", path, dir, NULL});
     cr_assert_eq(r.code, 0, "%s", r.err);

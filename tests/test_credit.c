@@ -297,41 +297,6 @@ Test(credit, a_document_is_ranked_by_the_origin_its_row_names)
 
 /* ---- origin, copies, partial holders, writers, links ------------------------------------ */
 
-/* Commit the complete file set paths[i] = contents[i] (n files, folders made as needed) by one
- * author at a pinned time, on top of parent (NULL for the first commit), moving HEAD. */
-static git_oid commit_set(git_repository *repo, const git_oid *parent, const char *const *paths,
-                          const char *const *contents, size_t n, const char *name,
-                          const char *email, git_time_t when)
-{
-    git_index *index = NULL;
-    git_oid tree_id, id;
-    git_tree *tree = NULL;
-    git_commit *p = NULL;
-    git_signature *sig = NULL;
-    cr_assert_eq(git_repository_index(&index, repo), 0);
-    cr_assert_eq(git_index_clear(index), 0);
-    for (size_t i = 0; i < n; i++) {
-        git_index_entry e;
-        memset(&e, 0, sizeof e);
-        e.path = paths[i];
-        e.mode = GIT_FILEMODE_BLOB;
-        cr_assert_eq(git_index_add_from_buffer(index, &e, contents[i], strlen(contents[i])), 0);
-    }
-    cr_assert_eq(git_index_write_tree(&tree_id, index), 0);
-    cr_assert_eq(git_tree_lookup(&tree, repo, &tree_id), 0);
-    cr_assert_eq(git_signature_new(&sig, name, email, when, 0), 0);
-    if (parent)
-        cr_assert_eq(git_commit_lookup(&p, repo, parent), 0);
-    cr_assert_eq(
-        git_commit_create_v(&id, repo, "HEAD", sig, sig, NULL, "change\n", tree, parent ? 1 : 0, p),
-        0);
-    git_commit_free(p);
-    git_signature_free(sig);
-    git_tree_free(tree);
-    git_index_free(index);
-    return id;
-}
-
 static const char PART_CAROL[] = "static const char *widget_colour_name(enum widget_colour c)\n"
                                  "{\n"
                                  "    return c == WIDGET_RED ? \"red\" : \"other\";\n"
@@ -411,9 +376,6 @@ typedef struct three_repos {
 
 static void make_three_repos(three_repos *t)
 {
-    git_repository *repo = NULL;
-    git_config *cfg = NULL;
-    git_oid c1, c2, c3;
     char ab[4096];
     const char *one[] = {"src/w.c"}, *two[] = {"docs/v1/w.c", "src/w.c"};
     const char *c_ab[] = {ab}, *c_whole[] = {t->whole, t->whole};
@@ -430,25 +392,12 @@ static void make_three_repos(three_repos *t)
     snprintf(ab, sizeof ab, "%s\n%s", PART_ALICE, PART_PAIR);
     snprintf(t->whole, sizeof t->whole, "%s\n%s\n%s", PART_ALICE, PART_PAIR, PART_CAROL);
 
-    cr_assert_eq(git_repository_init(&repo, t->proj, 0), 0);
-    /* the origin remote, written to the configuration: git_remote_create leaks PCRE2 match
-       data in libgit2 1.5.1 (libgit2 pull request 6382) */
-    cr_assert_eq(git_repository_config(&cfg, repo), 0);
-    cr_assert_eq(git_config_set_string(cfg, "remote.origin.url", "https://github.com/o/n.git"), 0);
-    git_config_free(cfg);
-    c1 = commit_set(repo, NULL, one, c_alice, 1, "Alice", "alice@example.org", T2015);
-    c2 = commit_set(repo, &c1, one, c_ab, 1, "Bob", "bob@example.org", T2016);
-    c3 = commit_set(repo, &c2, two, c_whole, 2, "Carol", "carol@example.org", T2017);
-    git_oid_tostr(t->c1, sizeof t->c1, &c1);
-    git_oid_tostr(t->c3, sizeof t->c3, &c3);
-    git_repository_free(repo);
-
-    cr_assert_eq(git_repository_init(&repo, t->fork, 0), 0);
-    commit_set(repo, NULL, libcopy, c_whole, 1, "Mallory", "m@example.org", T2019);
-    git_repository_free(repo);
-    cr_assert_eq(git_repository_init(&repo, t->older, 0), 0);
-    commit_set(repo, NULL, part, c_pair, 1, "Zed", "zed@example.org", T2010);
-    git_repository_free(repo);
+    pv_test_git_commit(t->proj, one, c_alice, 1, "Alice", "alice@example.org", T2015, t->c1);
+    pv_test_git_origin(t->proj, "https://github.com/o/n.git");
+    pv_test_git_commit(t->proj, one, c_ab, 1, "Bob", "bob@example.org", T2016, NULL);
+    pv_test_git_commit(t->proj, two, c_whole, 2, "Carol", "carol@example.org", T2017, t->c3);
+    pv_test_git_commit(t->fork, libcopy, c_whole, 1, "Mallory", "m@example.org", T2019, NULL);
+    pv_test_git_commit(t->older, part, c_pair, 1, "Zed", "zed@example.org", T2010, NULL);
 
     src[0] = t->proj;
     src[1] = t->fork;
