@@ -372,6 +372,8 @@ typedef struct three_repos {
     char proj[128], fork[128], older[128], idx[128];
     char c1[GIT_OID_HEXSZ + 1], c3[GIT_OID_HEXSZ + 1];
     char whole[4096];
+    pv_index *ix;
+    pv_result *res; /* the whole file matched */
 } three_repos;
 
 static void make_three_repos(three_repos *t)
@@ -406,21 +408,35 @@ static void make_three_repos(three_repos *t)
     cr_assert_eq(pv_index_build(t->idx, src, 3, &o, NULL, &err), 0, "%s", err.msg);
 }
 
+/* Make the three repositories, index them and match the whole file, listing at most
+ * max_copies copies; the result's one span. */
+static const pv_span *match_three(three_repos *t, uint32_t max_copies)
+{
+    pv_match_opts mo = PV_MATCH_OPTS_INIT;
+    pv_err err;
+    make_three_repos(t);
+    mo.max_copies = max_copies;
+    cr_assert_eq(pv_index_open(&t->ix, t->idx, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_match_run(t->ix, t->whole, strlen(t->whole), &mo, &t->res, &err), 0, "%s",
+                 err.msg);
+    cr_assert_eq(t->res->nspans, 1);
+    return &t->res->spans[0];
+}
+
+static void three_free(three_repos *t)
+{
+    pv_result_free(t->res);
+    pv_index_free(t->ix);
+}
+
 Test(credit, origin_copies_partial_holders_and_the_span_writers)
 {
     three_repos t;
-    pv_index *ix = NULL;
-    pv_result *res = NULL;
-    pv_err err;
-    const pv_span *sp;
+    const pv_span *sp = match_three(&t, PV_DEFAULT_MAX_COPIES);
+    const pv_result *res = t.res;
+    const pv_index *ix = t.ix;
     const pv_source_ref *s;
     uint32_t na, nb, nc;
-
-    make_three_repos(&t);
-    cr_assert_eq(pv_index_open(&ix, t.idx, &err), 0, "%s", err.msg);
-    cr_assert_eq(pv_match_run(ix, t.whole, strlen(t.whole), NULL, &res, &err), 0, "%s", err.msg);
-    cr_assert_eq(res->nspans, 1);
-    sp = &res->spans[0];
 
     /* the origin: the earliest of the documents holding the whole span; of the two dated
      * 2015 (a tie), the one indexed first */
@@ -480,8 +496,7 @@ Test(credit, origin_copies_partial_holders_and_the_span_writers)
     cr_assert_eq(res->nauthors, 3);
     cr_assert_str_eq(res->authors[0].name, "Bob");
     cr_assert_float_eq(res->authors[0].tokens, nb, 1e-9);
-    pv_result_free(res);
-    pv_index_free(ix);
+    three_free(&t);
 }
 
 /* docs/attribution.md rule 2: copies are the documents holding the whole span; a document
@@ -489,43 +504,23 @@ Test(credit, origin_copies_partial_holders_and_the_span_writers)
 Test(credit, regression_partial_holders_are_not_copies)
 {
     three_repos t;
-    pv_index *ix = NULL;
-    pv_result *res = NULL;
-    pv_match_opts mo = PV_MATCH_OPTS_INIT;
-    pv_err err;
+    const pv_span *sp = match_three(&t, 1);
     size_t i;
-
-    make_three_repos(&t);
-    cr_assert_eq(pv_index_open(&ix, t.idx, &err), 0, "%s", err.msg);
-    mo.max_copies = 1;
-    cr_assert_eq(pv_match_run(ix, t.whole, strlen(t.whole), &mo, &res, &err), 0, "%s", err.msg);
-    cr_assert_eq(res->nspans, 1);
-    cr_assert_eq(res->spans[0].copies_total, 2, "copies_total %u", res->spans[0].copies_total);
-    cr_assert_eq(res->spans[0].ncopies, 1);
-    cr_assert_str_eq(res->spans[0].copies[0].locator, "src/w.c");
-    for (i = 0; i < res->spans[0].ncopies; i++)
-        cr_assert_str_neq(res->spans[0].copies[i].locator, "part.c");
-    pv_result_free(res);
-    pv_index_free(ix);
+    cr_assert_eq(sp->copies_total, 2, "copies_total %u", sp->copies_total);
+    cr_assert_eq(sp->ncopies, 1);
+    cr_assert_str_eq(sp->copies[0].locator, "src/w.c");
+    for (i = 0; i < sp->ncopies; i++)
+        cr_assert_str_neq(sp->copies[i].locator, "part.c");
+    three_free(&t);
 }
 
 /* Every row of a repository on github.com links to exactly its lines at its commit. */
 Test(credit, github_permalinks_open_the_span_lines)
 {
     three_repos t;
-    pv_index *ix = NULL;
-    pv_result *res = NULL;
-    pv_err err;
-    const pv_span *sp;
-
-    make_three_repos(&t);
-    cr_assert_eq(pv_index_open(&ix, t.idx, &err), 0, "%s", err.msg);
-    cr_assert_eq(pv_match_run(ix, t.whole, strlen(t.whole), NULL, &res, &err), 0, "%s", err.msg);
-    cr_assert_eq(res->nspans, 1);
-    sp = &res->spans[0];
-    check_permalink(ix, t.proj, &sp->sources[0], t.whole, sp);
-    check_permalink(ix, t.proj, &sp->copies[0], t.whole, sp);
+    const pv_span *sp = match_three(&t, PV_DEFAULT_MAX_COPIES);
+    check_permalink(t.ix, t.proj, &sp->sources[0], t.whole, sp);
+    check_permalink(t.ix, t.proj, &sp->copies[0], t.whole, sp);
     cr_assert_null(sp->copies[1].url, "fork has no remote");
-    pv_result_free(res);
-    pv_index_free(ix);
+    three_free(&t);
 }
