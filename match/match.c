@@ -574,6 +574,7 @@ static int fill_row(const pv_index *ix, const cand *c, int origin, pv_source_ref
     pv_doc_view dv;
     pv_origin_view ov;
     char *url = NULL;
+    memset(&ov, 0, sizeof ov); /* an index without ORIG flags leaves before unset */
     pv_index__doc(ix, ch->doc, &dv);
     pv_index__origin(ix, ch->first, &ov);
     if (pv_match__url(dv.kind, dv.source, dv.locator, dv.commit, ch->line_start, ch->line_end,
@@ -585,7 +586,8 @@ static int fill_row(const pv_index *ix, const cand *c, int origin, pv_source_ref
     sr->locator = dv.locator;
     sr->commit = dv.commit; /* the version holding these lines, not the first writer's */
     sr->url = url;
-    sr->first_commit = ov.commit ? ov.commit : dv.commit;
+    /* a history boundary's "before DATE" origin has no commit: never the document's */
+    sr->first_commit = ov.before ? NULL : ov.commit ? ov.commit : dv.commit;
     sr->license = dv.license;
     sr->author_name = ov.author_name;
     sr->author_email = ov.author_email;
