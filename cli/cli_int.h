@@ -153,9 +153,10 @@ void pv_cli__diag_cb(void *ctx, pv_severity sev, const char *msg);
 /* ---- reports (report_text.c, report_json.c) -------------------------------------------- */
 
 /* Text report of one match result for input name, whose text is text[0..len). With color,
- * matched bytes and span labels carry ANSI colours. Writes to stdout. */
+ * matched bytes and span labels carry ANSI colours; with list_copies, every span lists its
+ * copies as rows instead of one "also in N other documents" line. Writes to stdout. */
 void pv_cli__text_result(const char *name, const char *text, size_t len, const pv_result *res,
-                         int color);
+                         int color, int list_copies);
 
 /* Text report of an index's parameters, counts and chunks. Writes to stdout. */
 void pv_cli__text_stats(const char *path, const pv_index_info *info);

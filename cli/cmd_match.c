@@ -20,7 +20,17 @@
 
 _Static_assert(PV_DEFAULT_COMMON == 25, "update the --common default");
 
-enum { OPT_INDEX, OPT_FORMAT, OPT_MIN_TOKENS, OPT_COMMON, OPT_MAX_SOURCES, OPT_COLOR, NOPTS };
+enum {
+    OPT_INDEX,
+    OPT_FORMAT,
+    OPT_MIN_TOKENS,
+    OPT_COMMON,
+    OPT_MAX_SOURCES,
+    OPT_MAX_COPIES,
+    OPT_COPIES,
+    OPT_COLOR,
+    NOPTS
+};
 
 static const pv_cli_opt opts[NOPTS] = {
     [OPT_INDEX] = {"index", 'x', "INDEX", PV_CLI_STRING, 0, 0, NULL,
@@ -31,9 +41,16 @@ static const pv_cli_opt opts[NOPTS] = {
     [OPT_COMMON] = {"common", 0, "N", PV_CLI_UINT, 1, UINT32_MAX, STR(PV_DEFAULT_COMMON),
                     "fingerprints found in more than N documents are common: reported, "
                     "but earn no credit"},
-    /* "10" is max_sources in PV_MATCH_OPTS_INIT. */
-    [OPT_MAX_SOURCES] = {"max-sources", 0, "N", PV_CLI_UINT, 1, UINT32_MAX, "10",
-                         "sources listed per span, origin first"},
+    [OPT_MAX_SOURCES] = {"max-sources", 0, "N", PV_CLI_UINT, 1, UINT32_MAX,
+                         STR(PV_DEFAULT_MAX_SOURCES),
+                         "source rows per span: the origin, then documents holding part of it"},
+    [OPT_MAX_COPIES] = {"max-copies", 0, "N", PV_CLI_UINT, 0, UINT32_MAX,
+                        STR(PV_DEFAULT_MAX_COPIES),
+                        "copies (other documents holding the whole span) listed per span in "
+                        "JSON and with --copies; all are counted"},
+    [OPT_COPIES] = {"copies", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,
+                    "list every span's copies as rows in the text report, instead of one "
+                    "'also in N other documents' line"},
     [OPT_COLOR] = {"color", 0, "auto|always|never", PV_CLI_CHOICE, 0, 0, "auto",
                    "colour matched text in the text report; auto colours only a terminal"},
 };
@@ -42,8 +59,10 @@ static const pv_cli_spec spec = {
     "match",
     "-x INDEX [options] [FILE|-]...",
     "Attribute every FILE (standard input when there is none, or for '-') against INDEX: "
-    "report the spans that come from indexed documents, with their origin, copies, "
-    "authors, dates and licenses, and how credit divides among authors. Each input is "
+    "report the spans that come from indexed documents, with their origin (the earliest "
+    "document holding the whole span), the documents holding part of it, how many copies "
+    "hold it too, who wrote it, dates, licenses and links, and how credit divides among "
+    "authors. Each input is "
     "read whole (at most 64 MiB). An input that cannot be read is reported on stderr and "
     "the others are still matched; the exit code is then 3.",
     opts,
@@ -89,6 +108,8 @@ int pv_cli__cmd_match(int argc, char **argv)
         mo.common = (uint32_t)a.vals[OPT_COMMON].num;
     if (a.vals[OPT_MAX_SOURCES].count)
         mo.max_sources = (uint32_t)a.vals[OPT_MAX_SOURCES].num;
+    if (a.vals[OPT_MAX_COPIES].count)
+        mo.max_copies = (uint32_t)a.vals[OPT_MAX_COPIES].num;
     inputs = a.npos ? a.pos : stdin_only;
     ninputs = a.npos ? a.npos : 1;
 
@@ -135,7 +156,7 @@ int pv_cli__cmd_match(int argc, char **argv)
             } else {
                 if (reported++ > 0)
                     putchar('\n');
-                pv_cli__text_result(name, text, len, res, color);
+                pv_cli__text_result(name, text, len, res, color, a.vals[OPT_COPIES].count > 0);
             }
         }
         pv_result_free(res);

@@ -144,7 +144,10 @@ static cJSON *source_object(const pv_source_ref *s)
     bad |= add_str(o, "commit", s->commit);
     bad |= add_num(o, "line_start", s->line_start);
     bad |= add_num(o, "line_end", s->line_end);
-    if (s->author_name) {
+    bad |= add_str(o, "url", s->url);
+    bad |= !cJSON_AddBoolToObject(o, "full", s->full != 0);
+    bad |= add_str(o, "first_commit", s->first_commit);
+    if (s->author_name || s->author_email || s->author_id) {
         author = cJSON_AddObjectToObject(o, "author");
         bad |= !author;
         if (author) {
@@ -165,9 +168,40 @@ static cJSON *source_object(const pv_source_ref *s)
     return o;
 }
 
+/* Add array key of source rows. */
+static int add_rows(cJSON *obj, const char *key, const pv_source_ref *rows, size_t n)
+{
+    cJSON *arr = cJSON_AddArrayToObject(obj, key);
+    size_t i;
+    int bad = !arr;
+    for (i = 0; !bad && i < n; i++)
+        bad |= append(arr, source_object(&rows[i]));
+    return bad ? -1 : 0;
+}
+
+/* Add array key of people with their credited tokens and shares (name null when unknown). */
+static int add_authors(cJSON *obj, const char *key, const pv_author_credit *v, size_t n)
+{
+    cJSON *arr = cJSON_AddArrayToObject(obj, key);
+    size_t i;
+    int bad = !arr;
+    for (i = 0; !bad && i < n; i++) {
+        cJSON *ao = cJSON_CreateObject();
+        bad |= append(arr, ao);
+        if (bad)
+            break;
+        bad |= add_str(ao, "name", v[i].name);
+        bad |= add_str(ao, "email", v[i].email);
+        bad |= add_str(ao, "id", v[i].id);
+        bad |= add_num(ao, "tokens", v[i].tokens);
+        bad |= add_num(ao, "share", ratio(v[i].share));
+    }
+    return bad ? -1 : 0;
+}
+
 static cJSON *span_object(const pv_span *sp)
 {
-    cJSON *o = cJSON_CreateObject(), *sources, *credits;
+    cJSON *o = cJSON_CreateObject(), *credits;
     size_t i;
     int bad = 0;
     if (!o)
@@ -178,11 +212,12 @@ static cJSON *span_object(const pv_span *sp)
     bad |= add_num(o, "line_end", sp->line_end);
     bad |= add_num(o, "tokens", sp->tokens);
     bad |= !cJSON_AddBoolToObject(o, "common", sp->common != 0);
-    sources = cJSON_AddArrayToObject(o, "sources");
-    bad |= !sources;
-    for (i = 0; !bad && i < sp->nsources; i++) {
-        bad |= append(sources, source_object(&sp->sources[i]));
-    }
+    bad |= add_str(o, "common_license", sp->common_license);
+    bad |= add_rows(o, "sources", sp->sources, sp->nsources);
+    bad |= add_rows(o, "copies", sp->copies, sp->ncopies);
+    bad |= add_num(o, "copies_total", sp->copies_total);
+    bad |= add_num(o, "copies_in_source", sp->copies_in_source);
+    bad |= add_authors(o, "authors", sp->authors, sp->nauthors);
     credits = bad ? NULL : cJSON_AddArrayToObject(o, "credits");
     bad |= !credits;
     for (i = 0; !bad && i < sp->ncredits; i++) {
@@ -195,10 +230,12 @@ static cJSON *span_object(const pv_span *sp)
         bad |= add_num(co, "tok_end", c->tok_end);
         bad |= add_num(co, "line_start", c->line_start);
         bad |= add_num(co, "line_end", c->line_end);
-        bad |= add_str(co, "name", c->name);
-        bad |= add_str(co, "email", c->email);
-        bad |= add_str(co, "id", c->id);
-        bad |= add_str(co, "commit", c->commit);
+        /* a history boundary's "before DATE" names no person and no commit */
+        bad |= add_str(co, "name", c->before ? NULL : c->name);
+        bad |= add_str(co, "email", c->before ? NULL : c->email);
+        bad |= add_str(co, "id", c->before ? NULL : c->id);
+        bad |= add_str(co, "commit", c->before ? NULL : c->commit);
+        bad |= !cJSON_AddBoolToObject(co, "before", c->before != 0);
         bad |= add_date(co, "date", c->date);
         bad |= add_num(co, "tokens", c->tokens);
     }
@@ -211,7 +248,7 @@ static cJSON *span_object(const pv_span *sp)
 
 static cJSON *result_object(const char *input, const pv_result *res)
 {
-    cJSON *o = cJSON_CreateObject(), *spans, *authors;
+    cJSON *o = cJSON_CreateObject(), *spans;
     size_t i;
     int bad = 0;
     if (!o)
@@ -225,20 +262,8 @@ static cJSON *result_object(const char *input, const pv_result *res)
     for (i = 0; !bad && i < res->nspans; i++) {
         bad |= append(spans, span_object(&res->spans[i]));
     }
-    authors = bad ? NULL : cJSON_AddArrayToObject(o, "authors");
-    bad |= !authors;
-    for (i = 0; !bad && i < res->nauthors; i++) {
-        const pv_author_credit *a = &res->authors[i];
-        cJSON *ao = cJSON_CreateObject();
-        bad |= append(authors, ao);
-        if (bad)
-            break;
-        bad |= add_str(ao, "name", a->name);
-        bad |= add_str(ao, "email", a->email);
-        bad |= add_str(ao, "id", a->id);
-        bad |= add_num(ao, "tokens", a->tokens);
-        bad |= add_num(ao, "share", ratio(a->share));
-    }
+    if (!bad)
+        bad |= add_authors(o, "authors", res->authors, res->nauthors);
     if (bad) {
         cJSON_Delete(o);
         return NULL;

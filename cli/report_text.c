@@ -3,6 +3,7 @@
  * gutter naming the spans, then every span with its sources, then credit per author) and
  * the stats of an index. This is what users paste as evidence, so the query is printed whole.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,26 +232,21 @@ static size_t lines_width(uint32_t a, uint32_t b)
     return a == b ? 5 + digits(a) : 7 + digits(a) + digits(b);
 }
 
-/* Columns "Name <email> (id ID)" takes; "unknown" when there is no name. */
+/* Columns "Name <email> (id ID)" takes; "unknown" stands for a missing name. */
 static size_t person_width(const char *name, const char *email, const char *id)
 {
-    if (!name)
-        return 7; /* "unknown" */
-    return width_of(name) + (email ? 3 + width_of(email) : 0) + (id ? 5 + width_of(id) : 0);
+    return (name ? width_of(name) : 7) + (email ? 3 + width_of(email) : 0) +
+           (id ? 5 + width_of(id) : 0);
 }
 
-static size_t author_width(const pv_source_ref *s)
-{
-    return person_width(s->author_name, s->author_email, s->author_id);
-}
-
+/* A person as "Name <email> (id ID)": "unknown" when the name is not known (only the text
+ * report says "unknown"; JSON has null). */
 static void put_author(const char *name, const char *email, const char *id)
 {
-    if (!name) {
+    if (name)
+        put_bytes(name, strlen(name));
+    else
         fputs("unknown", stdout);
-        return;
-    }
-    put_bytes(name, strlen(name));
     if (email) {
         fputs(" <", stdout);
         put_bytes(email, strlen(email));
@@ -263,7 +259,8 @@ static void put_author(const char *name, const char *email, const char *id)
     }
 }
 
-/* Who first wrote which lines of a span, when that says more than the origin row. */
+/* Who first wrote which lines of a span, when that says more than the origin row. Text that
+   already existed where the history walked begins is "before DATE": no person. */
 static void print_credits(const pv_span *sp)
 {
     size_t i, lw = 0;
@@ -281,30 +278,91 @@ static void print_credits(const pv_span *sp)
         fputs("      ", stdout);
         put_lines("line", c->line_start, c->line_end);
         pad(lw - lines_width(c->line_start, c->line_end) + 2);
-        put_author(c->name, c->email, c->id);
         pv_cli__format_date(c->date, 0, date, sizeof date);
+        if (c->before) {
+            printf("before %s\n", date);
+            continue;
+        }
+        put_author(c->name, c->email, c->id);
         if (c->commit)
             printf(", commit %.12s", c->commit);
         printf(", %s\n", date);
     }
 }
 
-/* One source row of a span: origin or copy, where, who, when, under which license. */
-static void print_source(const pv_source_ref *s, size_t locw, size_t authw, size_t licw)
+/* One row of a span as printed: what it is, and who it names. */
+typedef struct src_row {
+    const pv_source_ref *s;
+    const char *label; /* "origin", "partial", "copy" */
+    char *who;         /* the origin's "Name 84%, Name 6%, and 2 others", or NULL: the row's
+                          own earliest author */
+} src_row;
+
+/* A span's writers in a few words: at most two names with their shares, then "and N others";
+   "before DATE" when all its text predates the history walked; NULL when it has no credits
+   (a common span) or memory runs out. A name alone says who, except "unknown" (no name, or a
+   person who calls themself that), which keeps the email. malloc'ed. */
+static char *span_writers(const pv_span *sp)
 {
+    char *buf = NULL, date[32];
+    size_t n = 0, i;
+    FILE *f;
+    if (sp->nauthors == 0 && (sp->ncredits == 0 || !sp->credits[0].before))
+        return NULL;
+    if (!(f = open_memstream(&buf, &n)))
+        return NULL;
+    if (sp->nauthors == 0) {
+        pv_cli__format_date(sp->credits[0].date, 0, date, sizeof date);
+        fprintf(f, "before %s", date);
+    }
+    for (i = 0; i < sp->nauthors && i < 2; i++) {
+        const pv_author_credit *a = &sp->authors[i];
+        fprintf(f, "%s%s", i ? ", " : "", a->name ? a->name : "unknown");
+        if (a->email && (!a->name || strcmp(a->name, "unknown") == 0))
+            fprintf(f, " <%s>", a->email);
+        fprintf(f, " %.0f%%", a->share * 100.0);
+    }
+    if (sp->nauthors > 2)
+        fprintf(f, ", and %zu %s", sp->nauthors - 2, plural(sp->nauthors - 2, "other", "others"));
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static size_t locator_width(const pv_source_ref *s)
+{
+    return width_of(s->locator) +
+           (s->line_start > 0 ? 1 + lines_width(s->line_start, s->line_end) : 0);
+}
+
+static size_t who_width(const src_row *r)
+{
+    if (r->who)
+        return width_of(r->who);
+    return person_width(r->s->author_name, r->s->author_email, r->s->author_id);
+}
+
+/* One source row of a span: origin, partial holder or copy; where, who, when, under which
+   license, at which commit; its link on a line of its own. */
+static void print_row(const src_row *r, size_t locw, size_t authw, size_t licw)
+{
+    const pv_source_ref *s = r->s;
     char date[32];
     const char *lic = s->license ? s->license : "-";
-    size_t w = width_of(s->locator);
-    printf("    %-6s  ", s->origin ? "origin" : "copy");
+    printf("    %-7s  ", r->label);
     put_bytes(s->locator, strlen(s->locator));
     if (s->line_start > 0) {
         putchar(' ');
         put_lines("line", s->line_start, s->line_end);
-        w += 1 + lines_width(s->line_start, s->line_end);
     }
-    pad(locw - w + 2);
-    put_author(s->author_name, s->author_email, s->author_id);
-    pad(authw - author_width(s) + 2);
+    pad(locw - locator_width(s) + 2);
+    if (r->who)
+        put_bytes(r->who, strlen(r->who));
+    else
+        put_author(s->author_name, s->author_email, s->author_id);
+    pad(authw - who_width(r) + 2);
     pv_cli__format_date(s->date, 0, date, sizeof date);
     printf("%-10s  ", date);
     put_bytes(lic, strlen(lic));
@@ -314,13 +372,20 @@ static void print_source(const pv_source_ref *s, size_t locw, size_t authw, size
     if (s->commit)
         printf(", commit %.12s", s->commit);
     fputs(")\n", stdout);
+    if (s->url) {
+        pad(13);
+        put_bytes(s->url, strlen(s->url));
+        putchar('\n');
+    }
 }
 
-static void print_span(const char *name, const pv_span *sp, size_t idx, size_t labelw, int color)
+static void print_span(const char *name, const pv_span *sp, size_t idx, size_t labelw, int color,
+                       int list_copies)
 {
-    size_t i, locw = 0, authw = 0, licw = 1, copies_listed = 0;
-    const pv_source_ref *origin = NULL;
-    char tok[32];
+    size_t i, nrows = 0, locw = 0, authw = 0, licw = 1;
+    size_t listed = list_copies ? sp->ncopies : 0;
+    src_row *rows = calloc(sp->nsources + listed + 1, sizeof *rows);
+    char tok[32], more[32];
     printf("%sS%zu%s", color ? C_LABEL : "", idx + 1, color ? C_RESET : "");
     pad(labelw - 1 - digits(idx + 1) + 2);
     put_lines("line", sp->line_start, sp->line_end);
@@ -329,30 +394,49 @@ static void print_span(const char *name, const pv_span *sp, size_t idx, size_t l
     printf(" (bytes %u-%u), %s %s", (unsigned)sp->start,
            (unsigned)(sp->end > sp->start ? sp->end - 1 : sp->start),
            pv_cli__commas(sp->tokens, tok), plural(sp->tokens, "token", "tokens"));
-    if (sp->common)
+    if (sp->common && sp->common_license) {
+        fputs(" [common: license ", stdout);
+        put_bytes(sp->common_license, strlen(sp->common_license));
+        fputs(", earns no credit]", stdout);
+    } else if (sp->common) {
         fputs(" [common: earns no credit]", stdout);
+    }
     putchar('\n');
-    for (i = 0; i < sp->nsources; i++) {
-        const pv_source_ref *s = &sp->sources[i];
-        size_t w = width_of(s->locator) +
-                   (s->line_start > 0 ? 1 + lines_width(s->line_start, s->line_end) : 0);
-        const char *lic = s->license ? s->license : "-";
-        if (w > locw)
-            locw = w;
-        if (author_width(s) > authw)
-            authw = author_width(s);
+    if (!rows) /* the span's own line is still said; its rows need memory */
+        return;
+    for (i = 0; i < sp->nsources; i++, nrows++) {
+        rows[nrows].s = &sp->sources[i];
+        rows[nrows].label = sp->sources[i].origin ? "origin" : "partial";
+        rows[nrows].who = sp->sources[i].origin ? span_writers(sp) : NULL;
+    }
+    for (i = 0; i < listed; i++, nrows++) {
+        rows[nrows].s = &sp->copies[i];
+        rows[nrows].label = "copy";
+    }
+    for (i = 0; i < nrows; i++) {
+        const char *lic = rows[i].s->license ? rows[i].s->license : "-";
+        if (locator_width(rows[i].s) > locw)
+            locw = locator_width(rows[i].s);
+        if (who_width(&rows[i]) > authw)
+            authw = who_width(&rows[i]);
         if (width_of(lic) > licw)
             licw = width_of(lic);
-        if (s->origin && !origin)
-            origin = s;
-        else
-            copies_listed++;
     }
-    for (i = 0; i < sp->nsources; i++)
-        print_source(&sp->sources[i], locw, authw, licw);
-    if (origin && sp->copies_total > copies_listed)
-        printf("    (+%s more %s)\n", pv_cli__commas(sp->copies_total - copies_listed, tok),
-               plural(sp->copies_total - copies_listed, "copy", "copies"));
+    for (i = 0; i < nrows; i++)
+        print_row(&rows[i], locw, authw, licw);
+    if (!list_copies && sp->copies_total > 0 && sp->nsources > 0) {
+        printf("    also in %s other %s (%s in ", pv_cli__commas(sp->copies_total, tok),
+               plural(sp->copies_total, "document", "documents"),
+               pv_cli__commas(sp->copies_in_source, more));
+        put_bytes(sp->sources[0].source, strlen(sp->sources[0].source));
+        fputs(")\n", stdout);
+    } else if (list_copies && sp->copies_total > sp->ncopies) {
+        printf("    (+%s more %s)\n", pv_cli__commas(sp->copies_total - sp->ncopies, tok),
+               plural(sp->copies_total - sp->ncopies, "copy", "copies"));
+    }
+    for (i = 0; i < nrows; i++)
+        free(rows[i].who);
+    free(rows);
     print_credits(sp);
 }
 
@@ -383,13 +467,13 @@ static void print_authors(const pv_result *res)
         const pv_author_credit *a = &res->authors[i];
         printf("    %*s  %5.1f%%  ", (int)tokw, credit_tokens(a->tokens, buf, sizeof buf),
                a->share * 100.0);
-        put_author(strcmp(a->name, "unknown") ? a->name : NULL, a->email, a->id);
+        put_author(a->name, a->email, a->id);
         putchar('\n');
     }
 }
 
 void pv_cli__text_result(const char *name, const char *text, size_t len, const pv_result *res,
-                         int color)
+                         int color, int list_copies)
 {
     char t[32], m[32];
     unsigned char *mark = NULL;
@@ -415,7 +499,7 @@ void pv_cli__text_result(const char *name, const char *text, size_t len, const p
     free(mark);
     putchar('\n');
     for (i = 0; i < res->nspans; i++)
-        print_span(name, &res->spans[i], i, 1 + digits(res->nspans), color);
+        print_span(name, &res->spans[i], i, 1 + digits(res->nspans), color, list_copies);
     print_authors(res);
 }
 

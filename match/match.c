@@ -10,6 +10,7 @@
 #include "common_int.h"
 #include "format.h"
 #include "index_int.h"
+#include "match_int.h"
 #include "scanner_int.h"
 
 /* Hits from a common fingerprint are kept for at most this many documents. */
@@ -345,12 +346,79 @@ typedef struct credit_acc {
     double tokens;
 } credit_acc;
 
+/* Credited tokens per person, of one span or of the whole result. */
+typedef struct credit_list {
+    credit_acc *v;
+    size_t n, cap;
+} credit_list;
+
+/* Add tokens to author's entry (one entry per author id), making it when new. */
+static int credit_add(credit_list *l, uint32_t author, const char *name, const char *email,
+                      const char *id, double tokens)
+{
+    size_t c;
+    for (c = 0; c < l->n; c++)
+        if (l->v[c].author == author)
+            break;
+    if (c == l->n) {
+        if (pv_array__grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v))
+            return PV_ENOMEM;
+        l->v[c].author = author;
+        l->v[c].name = name; /* NULL when not known: "unknown" is the text report's word */
+        l->v[c].email = email;
+        l->v[c].id = id;
+        l->v[c].tokens = 0;
+        l->n++;
+    }
+    l->v[c].tokens += tokens;
+    return 0;
+}
+
+/* NULL after any string. */
+static int cmp_opt_str(const char *a, const char *b)
+{
+    if (!a || !b)
+        return !a - !b;
+    return strcmp(a, b);
+}
+
 static int cmp_credit(const void *a, const void *b)
 {
     const pv_author_credit *x = a, *y = b;
+    int c;
     if (x->tokens != y->tokens)
         return x->tokens > y->tokens ? -1 : 1;
-    return strcmp(x->name, y->name);
+    if ((c = cmp_opt_str(x->name, y->name)) != 0)
+        return c;
+    if ((c = cmp_opt_str(x->email, y->email)) != 0)
+        return c;
+    return cmp_opt_str(x->id, y->id);
+}
+
+/* The list as pv_author_credit entries with their shares, most tokens first (*out NULL when
+ * the list is empty). */
+static int credit_totals(const credit_list *l, pv_author_credit **out, size_t *n)
+{
+    double total = 0;
+    size_t i;
+    *out = NULL;
+    *n = 0;
+    if (l->n == 0)
+        return 0;
+    if (!(*out = calloc(l->n, sizeof **out)))
+        return PV_ENOMEM;
+    for (i = 0; i < l->n; i++)
+        total += l->v[i].tokens;
+    for (i = 0; i < l->n; i++) {
+        (*out)[i].name = l->v[i].name;
+        (*out)[i].email = l->v[i].email;
+        (*out)[i].id = l->v[i].id;
+        (*out)[i].tokens = l->v[i].tokens;
+        (*out)[i].share = total > 0 ? l->v[i].tokens / total : 0.0;
+    }
+    *n = l->n;
+    qsort(*out, l->n, sizeof **out, cmp_credit);
+    return 0;
 }
 
 /* Index of the run holding document token t (-1: before the first run, the document's
@@ -395,20 +463,21 @@ static void earliest_origin(const pv_index *ix, const pv_line_table *lt, chain *
 }
 
 /* Credit tokens [qs, qe) of the query to origin o and its co-authors: one span credit per
- * person, and their totals. */
+ * person, and their totals in the span's list (a history boundary's "before DATE" origin is
+ * no person: it has a span credit, and no total). */
 static int credit_range(const pv_index *ix, pv_span *sp, uint32_t o, uint32_t qs, uint32_t qe,
                         const pv_tokens *q, const uint32_t *starts, size_t nstarts,
-                        credit_acc **credit, size_t *ncredit, size_t *cap_credit, size_t *cap_sc)
+                        credit_list *credit, size_t *cap_sc)
 {
     pv_origin_view ov;
     uint32_t n = 0, id;
     if (qe <= qs)
         return 0;
+    memset(&ov, 0, sizeof ov); /* an index without ORIG flags leaves before unset */
     for (id = o; id != UINT32_MAX; id = ov.next, n++)
         pv_index__origin(ix, id, &ov);
     for (id = o; id != UINT32_MAX; id = ov.next) {
         pv_span_credit *sc;
-        size_t c;
         double share = (double)(qe - qs) / n;
         pv_index__origin(ix, id, &ov);
         if (pv_array__grow((void **)&sp->credits, cap_sc, sp->ncredits + 1, sizeof *sp->credits))
@@ -424,31 +493,25 @@ static int credit_range(const pv_index *ix, pv_span *sp, uint32_t o, uint32_t qs
         sc->commit = ov.commit;
         sc->date = ov.date;
         sc->tokens = share;
-        for (c = 0; c < *ncredit; c++)
-            if ((*credit)[c].author == ov.author)
-                break;
-        if (c == *ncredit) {
-            if (pv_array__grow((void **)credit, cap_credit, *ncredit + 1, sizeof **credit))
-                return PV_ENOMEM;
-            (*credit)[c].author = ov.author;
-            (*credit)[c].name = ov.author_name ? ov.author_name : "unknown";
-            (*credit)[c].email = ov.author_email;
-            (*credit)[c].id = ov.author_id;
-            (*credit)[c].tokens = 0;
-            (*ncredit)++;
-        }
-        (*credit)[c].tokens += share;
+        sc->before = ov.before;
+        if (!ov.before &&
+            credit_add(credit, ov.author, ov.author_name, ov.author_email, ov.author_id, share))
+            return PV_ENOMEM;
     }
     return 0;
 }
 
 /* Origin wins: the span's tokens are credited to whoever first wrote them in the origin
  * document - by its authorship runs where the origin chain covers the span (its tokens map
- * along the chain's diagonal), else to the document's origin. */
+ * along the chain's diagonal), else to the document's origin. The span's credits go to
+ * sp->credits, its people to sp->authors (through the scratch list span_credit), and their
+ * tokens are added to the result's totals. */
 static int credit_span(const pv_index *ix, pv_index_cursor *cur, pv_span *sp, const chain *ch,
                        const pv_tokens *q, const uint32_t *starts, size_t nstarts,
-                       credit_acc **credit, size_t *ncredit, size_t *cap_credit, pv_err *err)
+                       credit_list *span_credit, credit_list *totals, pv_err *err)
 {
+    credit_list *credit = span_credit;
+    size_t i;
     pv_doc_view dv;
     pv_line_table lt;
     size_t cap_sc = 0;
@@ -458,18 +521,17 @@ static int credit_span(const pv_index *ix, pv_index_cursor *cur, pv_span *sp, co
     int rc;
 
     pv_index__doc(ix, ch->doc, &dv);
+    credit->n = 0;
     if ((rc = pv_index__lines(cur, ch->doc, &lt, err)) != 0)
         return rc;
     cs = ch->qs > qs ? ch->qs : qs;
     ce = ch->qe < qe ? ch->qe : qe;
     off = (int64_t)ch->ds - ch->qs;
     if (lt.nruns == 0 || ce <= cs) {
-        rc = credit_range(ix, sp, dv.origin, qs, qe, q, starts, nstarts, credit, ncredit,
-                          cap_credit, &cap_sc);
+        rc = credit_range(ix, sp, dv.origin, qs, qe, q, starts, nstarts, credit, &cap_sc);
         goto done;
     }
-    if ((rc = credit_range(ix, sp, dv.origin, qs, cs, q, starts, nstarts, credit, ncredit,
-                           cap_credit, &cap_sc)) != 0)
+    if ((rc = credit_range(ix, sp, dv.origin, qs, cs, q, starts, nstarts, credit, &cap_sc)) != 0)
         goto done;
     for (t = cs; t < ce && rc == 0;) {
         int64_t d = (int64_t)t + off;
@@ -486,18 +548,100 @@ static int credit_span(const pv_index *ix, pv_index_cursor *cur, pv_span *sp, co
             next = (uint32_t)((int64_t)next - off);
         if (next <= t)
             next = t + 1;
-        rc = credit_range(ix, sp, o, t, next, q, starts, nstarts, credit, ncredit, cap_credit,
-                          &cap_sc);
+        rc = credit_range(ix, sp, o, t, next, q, starts, nstarts, credit, &cap_sc);
         t = next;
     }
     if (rc == 0)
-        rc = credit_range(ix, sp, dv.origin, ce, qe, q, starts, nstarts, credit, ncredit,
-                          cap_credit, &cap_sc);
+        rc = credit_range(ix, sp, dv.origin, ce, qe, q, starts, nstarts, credit, &cap_sc);
 done:
+    if (rc == 0)
+        rc = credit_totals(credit, &sp->authors, &sp->nauthors);
+    for (i = 0; rc == 0 && i < credit->n; i++)
+        rc = credit_add(totals, credit->v[i].author, credit->v[i].name, credit->v[i].email,
+                        credit->v[i].id, credit->v[i].tokens);
+    credit->n = 0;
     pv_index__lines_free(&lt);
     if (rc == PV_ENOMEM)
         pv_err__set(err, rc, "out of memory");
     return rc;
+}
+
+/* One row of a span: where candidate c holds it, who first wrote its oldest part there, and
+ * a link to those lines. */
+static int fill_row(const pv_index *ix, const cand *c, int origin, pv_source_ref *sr)
+{
+    const chain *ch = c->ch;
+    pv_doc_view dv;
+    pv_origin_view ov;
+    char *url = NULL;
+    memset(&ov, 0, sizeof ov); /* an index without ORIG flags leaves before unset */
+    pv_index__doc(ix, ch->doc, &dv);
+    pv_index__origin(ix, ch->first, &ov);
+    if (pv_match__url(dv.kind, dv.source, dv.locator, dv.commit, ch->line_start, ch->line_end,
+                      &url))
+        return PV_ENOMEM;
+    sr->document = ch->doc;
+    sr->kind = dv.kind;
+    sr->source = dv.source;
+    sr->locator = dv.locator;
+    sr->commit = dv.commit; /* the version holding these lines, not the first writer's */
+    sr->url = url;
+    /* a history boundary's "before DATE" origin has no commit: never the document's */
+    sr->first_commit = ov.before ? NULL : ov.commit ? ov.commit : dv.commit;
+    sr->license = dv.license;
+    sr->author_name = ov.author_name;
+    sr->author_email = ov.author_email;
+    sr->author_id = ov.author_id;
+    sr->date = ch->date;
+    sr->matched_tokens = ch->qe - ch->qs;
+    sr->origin = origin;
+    sr->full = c->full;
+    sr->line_start = ch->line_start;
+    sr->line_end = ch->line_end;
+    return 0;
+}
+
+/* Origin wins (docs/attribution.md rule 2): of the candidates (ranked by cmp_cand: those
+ * holding the whole span, earliest first, then the partial holders, longest first) the first
+ * is the origin. sources = the origin, then partial holders (max_sources rows in all); copies
+ * = the other whole-span holders (max_copies rows; copies_total counts them all, and
+ * copies_in_source those in the origin's source). Returns 0 or PV_ENOMEM. */
+static int span_rows(const pv_index *ix, pv_span *sp, const cand *cands, size_t nc,
+                     const pv_match_opts *opts)
+{
+    size_t nfull = 0, first_part, npart, i;
+    uint32_t max_sources = opts->max_sources ? opts->max_sources : 1;
+    while (nfull < nc && cands[nfull].full)
+        nfull++;
+    /* with no whole-span holder, the longest partial one is the origin row */
+    first_part = nfull ? nfull : 1;
+    npart = nc > first_part ? nc - first_part : 0;
+    if (npart > max_sources - 1)
+        npart = max_sources - 1;
+    sp->copies_total = nfull > 1 ? (uint32_t)(nfull - 1) : 0;
+    sp->ncopies = sp->copies_total < opts->max_copies ? sp->copies_total : opts->max_copies;
+    sp->sources = calloc(1 + npart, sizeof *sp->sources);
+    if (!sp->sources)
+        return PV_ENOMEM;
+    if (sp->ncopies && !(sp->copies = calloc(sp->ncopies, sizeof *sp->copies)))
+        return PV_ENOMEM;
+    sp->nsources = 1;
+    if (fill_row(ix, &cands[0], 1, &sp->sources[0]))
+        return PV_ENOMEM;
+    for (i = 0; i < npart; i++, sp->nsources++)
+        if (fill_row(ix, &cands[first_part + i], 0, &sp->sources[sp->nsources]))
+            return PV_ENOMEM;
+    for (i = 0; i < sp->ncopies; i++)
+        if (fill_row(ix, &cands[1 + i], 0, &sp->copies[i])) {
+            sp->ncopies = i; /* the rows filled so far are freed with the result */
+            return PV_ENOMEM;
+        }
+    for (i = 1; i < nfull; i++) {
+        pv_doc_view dv;
+        pv_index__doc(ix, cands[i].ch->doc, &dv);
+        sp->copies_in_source += cmp_opt_str(dv.source, sp->sources[0].source) == 0;
+    }
+    return 0;
 }
 
 void pv_result_free(pv_result *res)
@@ -506,8 +650,16 @@ void pv_result_free(pv_result *res)
     if (!res)
         return;
     for (i = 0; i < res->nspans; i++) {
-        free(res->spans[i].sources);
-        free(res->spans[i].credits);
+        pv_span *sp = &res->spans[i];
+        size_t j;
+        for (j = 0; j < sp->nsources; j++)
+            free((char *)sp->sources[j].url);
+        for (j = 0; j < sp->ncopies; j++)
+            free((char *)sp->copies[j].url);
+        free(sp->sources);
+        free(sp->copies);
+        free(sp->authors);
+        free(sp->credits);
     }
     free(res->spans);
     free(res->authors);
@@ -530,8 +682,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     uint32_t *starts = NULL;
     size_t nstarts = 0;
     pv_result *res = NULL;
-    credit_acc *credit = NULL;
-    size_t ncredit = 0, cap_credit = 0;
+    credit_list span_credit = {NULL, 0, 0}, totals = {NULL, 0, 0};
     cand *cands = NULL;
     size_t cap_cands = 0;
     pv_index_cursor *cur = NULL;
@@ -677,61 +828,17 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
         sp->line_start = byte_line(starts, nstarts, sp->start);
         sp->line_end = byte_line(starts, nstarts, sp->end - 1);
         sp->common = ncommon == nhits;
-        sp->nsources = nc < opts->max_sources ? nc : opts->max_sources;
-        if (sp->nsources == 0)
-            sp->nsources = 1;
-        sp->sources = calloc(sp->nsources, sizeof *sp->sources);
-        if (!sp->sources)
+        if ((rc = span_rows(ix, sp, cands, nc, opts)) != 0)
             goto oom;
-        for (c = 0; c < sp->nsources; c++) {
-            pv_source_ref *sr = &sp->sources[c];
-            const chain *ch = cands[c].ch;
-            pv_doc_view dv;
-            pv_origin_view ov;
-            pv_index__doc(ix, ch->doc, &dv);
-            pv_index__origin(ix, ch->first, &ov);
-            sr->document = ch->doc;
-            sr->kind = dv.kind;
-            sr->source = dv.source;
-            sr->locator = dv.locator;
-            sr->commit = dv.commit;
-            sr->first_commit = ov.commit ? ov.commit : dv.commit;
-            sr->license = dv.license;
-            sr->author_name = ov.author_name;
-            sr->author_email = ov.author_email;
-            sr->author_id = ov.author_id;
-            sr->date = ch->date;
-            sr->matched_tokens = ch->qe - ch->qs;
-            sr->origin = c == 0;
-            sr->full = cands[c].full;
-            sr->line_start = ch->line_start;
-            sr->line_end = ch->line_end;
-        }
-        sp->copies_total = (uint32_t)(nc - 1);
         res->matched_tokens += tokens;
-        if (!sp->common && (rc = credit_span(ix, cur, sp, cands[0].ch, &q, starts, nstarts, &credit,
-                                             &ncredit, &cap_credit, err)) != 0)
+        if (!sp->common && (rc = credit_span(ix, cur, sp, cands[0].ch, &q, starts, nstarts,
+                                             &span_credit, &totals, err)) != 0)
             goto done;
     }
 finish:
     res->coverage = res->tokens ? (double)res->matched_tokens / res->tokens : 0.0;
-    if (ncredit) {
-        double total = 0;
-        res->authors = calloc(ncredit, sizeof *res->authors);
-        if (!res->authors)
-            goto oom;
-        for (i = 0; i < ncredit; i++)
-            total += credit[i].tokens;
-        for (i = 0; i < ncredit; i++) {
-            res->authors[i].name = credit[i].name;
-            res->authors[i].email = credit[i].email;
-            res->authors[i].id = credit[i].id;
-            res->authors[i].tokens = credit[i].tokens;
-            res->authors[i].share = total > 0 ? credit[i].tokens / total : 0.0;
-        }
-        res->nauthors = ncredit;
-        qsort(res->authors, ncredit, sizeof *res->authors, cmp_credit);
-    }
+    if (credit_totals(&totals, &res->authors, &res->nauthors))
+        goto oom;
     *out = res;
     res = NULL;
     rc = 0;
@@ -751,7 +858,8 @@ done:
     free(lc.diag);
     free(chains);
     free(starts);
-    free(credit);
+    free(span_credit.v);
+    free(totals.v);
     free(cands);
     return rc;
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "match_int.h"
 #include "provscan.h"
 #include "util.h"
 
@@ -114,16 +115,19 @@ static void check_excerpt(const char *rel, size_t first, size_t count)
                  first + 1, sp->line_start);
     cr_assert_eq(sp->line_end, exp_last - first + 3, "%s@%zu: query line_end %u", rel, first + 1,
                  sp->line_end);
-    for (i = 0; i < sp->nsources; i++)
-        if (strcmp(sp->sources[i].locator, rel) == 0) {
+    /* the file is the origin, a partial holder or a copy (a license text held by two) */
+    for (i = 0; i < sp->nsources + sp->ncopies; i++) {
+        const pv_source_ref *s = i < sp->nsources ? &sp->sources[i] : &sp->copies[i - sp->nsources];
+        if (strcmp(s->locator, rel) == 0) {
             found = 1;
-            cr_assert_eq(sp->sources[i].line_start, exp_first + 1,
+            cr_assert_eq(s->line_start, exp_first + 1,
                          "%s lines %zu-%zu: source line_start %u, expected %zu", rel, first + 1,
-                         first + count, sp->sources[i].line_start, exp_first + 1);
-            cr_assert_eq(sp->sources[i].line_end, exp_last + 1,
+                         first + count, s->line_start, exp_first + 1);
+            cr_assert_eq(s->line_end, exp_last + 1,
                          "%s lines %zu-%zu: source line_end %u, expected %zu", rel, first + 1,
-                         first + count, sp->sources[i].line_end, exp_last + 1);
+                         first + count, s->line_end, exp_last + 1);
         }
+    }
     cr_assert(found, "%s lines %zu-%zu: the span does not name the file", rel, first + 1,
               first + count);
     pv_result_free(res);
@@ -222,12 +226,21 @@ Test(match, license_text_in_two_files_lists_the_copy)
     pv_err err = {0, {0}};
     cr_assert_eq(pv_match_run(ix, q, strlen(q), NULL, &res, &err), 0, "%s", err.msg);
     cr_assert_eq(res->nspans, 1);
-    cr_assert_eq(res->spans[0].nsources, 2);
+    /* both hold the whole span: one is the origin, the other a copy, listed apart */
+    cr_assert_eq(res->spans[0].nsources, 1);
     cr_assert_eq(res->spans[0].sources[0].origin, 1);
+    cr_assert_eq(res->spans[0].sources[0].full, 1);
     cr_assert_eq(res->spans[0].copies_total, 1);
-    cr_assert_eq(res->spans[0].sources[1].origin, 0);
+    cr_assert_eq(res->spans[0].ncopies, 1);
+    cr_assert_eq(res->spans[0].copies_in_source, 1); /* both in fixtures/corpus */
+    cr_assert_eq(res->spans[0].copies[0].origin, 0);
+    cr_assert_eq(res->spans[0].copies[0].full, 1);
+    cr_assert_str_neq(res->spans[0].copies[0].locator, res->spans[0].sources[0].locator);
     cr_assert(strstr(res->spans[0].sources[0].license, "Apache-2.0") != NULL);
-    cr_assert(strstr(res->spans[0].sources[1].license, "Apache-2.0") != NULL);
+    cr_assert(strstr(res->spans[0].copies[0].license, "Apache-2.0") != NULL);
+    /* files have no version and no link */
+    cr_assert_null(res->spans[0].sources[0].commit);
+    cr_assert_null(res->spans[0].sources[0].url);
     pv_result_free(res);
 }
 
@@ -262,4 +275,83 @@ Test(match, query_shorter_than_k_and_empty)
     cr_assert_eq(res->tokens, 3);
     cr_assert_eq(res->nspans, 0);
     pv_result_free(res);
+}
+
+/* ---- links of source rows (match/permalink.c) ------------------------------------------- */
+
+static const char *C40 = "0123456789abcdef0123456789abcdef01234567";
+
+/* pv_match__url's answer, kept until the test ends (NULL when it gives none). */
+static const char *url_of(const char *kind, const char *source, const char *locator,
+                          const char *commit, uint32_t a, uint32_t b)
+{
+    char *u = NULL;
+    cr_assert_eq(pv_match__url(kind, source, locator, commit, a, b, &u), 0);
+    return u ? pv_test_keep(u) : NULL;
+}
+
+Test(permalink, github)
+{
+    cr_assert_str_eq(url_of("git", "https://github.com/o/n", "src/a.c", C40, 10, 40),
+                     "https://github.com/o/n/blob/0123456789abcdef0123456789abcdef01234567/"
+                     "src/a.c#L10-L40");
+    cr_assert_str_eq(url_of("git", "https://github.com/o/n", "a.c", C40, 10, 10),
+                     "https://github.com/o/n/blob/0123456789abcdef0123456789abcdef01234567/"
+                     "a.c#L10");
+    /* no lines: the file */
+    cr_assert_str_eq(url_of("git", "https://GitHub.com/o/n", "a.c", C40, 0, 0),
+                     "https://github.com/o/n/blob/0123456789abcdef0123456789abcdef01234567/a.c");
+    pv_test_free_kept();
+}
+
+Test(permalink, gitlab_codeberg_bitbucket)
+{
+    cr_assert_str_eq(url_of("git", "https://gitlab.com/group/sub/n", "src/a.c", C40, 10, 40),
+                     "https://gitlab.com/group/sub/n/-/blob/"
+                     "0123456789abcdef0123456789abcdef01234567/src/a.c#L10-40");
+    cr_assert_str_eq(url_of("git", "https://gitlab.com/o/n", "a.c", C40, 7, 7),
+                     "https://gitlab.com/o/n/-/blob/0123456789abcdef0123456789abcdef01234567/"
+                     "a.c#L7");
+    cr_assert_str_eq(url_of("git", "https://codeberg.org/o/n", "src/a.c", C40, 10, 40),
+                     "https://codeberg.org/o/n/src/commit/"
+                     "0123456789abcdef0123456789abcdef01234567/src/a.c#L10-L40");
+    cr_assert_str_eq(url_of("git", "https://bitbucket.org/o/n", "src/a.c", C40, 10, 40),
+                     "https://bitbucket.org/o/n/src/0123456789abcdef0123456789abcdef01234567/"
+                     "src/a.c#lines-10:40");
+    cr_assert_str_eq(url_of("git", "https://bitbucket.org/o/n", "a.c", C40, 3, 3),
+                     "https://bitbucket.org/o/n/src/0123456789abcdef0123456789abcdef01234567/"
+                     "a.c#lines-3");
+    pv_test_free_kept();
+}
+
+Test(permalink, path_bytes_are_percent_encoded)
+{
+    cr_assert_str_eq(url_of("git", "https://github.com/o/n", "docs/a b#?%\xc3\xa9.md", C40, 1, 2),
+                     "https://github.com/o/n/blob/0123456789abcdef0123456789abcdef01234567/"
+                     "docs/a%20b%23%3F%25%C3%A9.md#L1-L2");
+    cr_assert_str_eq(url_of("git", "https://github.com/o/n", "x~_-.y", C40, 1, 2),
+                     "https://github.com/o/n/blob/0123456789abcdef0123456789abcdef01234567/"
+                     "x~_-.y#L1-L2");
+    pv_test_free_kept();
+}
+
+Test(permalink, no_link_without_a_known_host_or_commit)
+{
+    cr_assert_null(url_of("git", "https://example.org/o/n", "a.c", C40, 1, 2));
+    cr_assert_null(url_of("git", "jq", "a.c", C40, 1, 2));                   /* a folder's name */
+    cr_assert_null(url_of("git", "https://github.com/o", "a.c", C40, 1, 2)); /* no NAME */
+    cr_assert_null(url_of("git", "https://github.com.evil.org/o/n", "a.c", C40, 1, 2));
+    cr_assert_null(url_of("git", "https://github.com/o/n", "a.c", NULL, 1, 2));
+    cr_assert_null(url_of("file", "fixtures/corpus", "a/b.md", NULL, 1, 2));
+}
+
+Test(permalink, posts_and_pages_link_to_their_locator)
+{
+    cr_assert_str_eq(url_of("answer", "french.meta.stackexchange.com",
+                            "https://french.meta.stackexchange.com/a/30", NULL, 3, 9),
+                     "https://french.meta.stackexchange.com/a/30");
+    cr_assert_str_eq(url_of("page", "crawl.warc.gz", "http://example.org/p", NULL, 0, 0),
+                     "http://example.org/p");
+    cr_assert_null(url_of("record", "data.jsonl", "data.jsonl:12", NULL, 1, 1));
+    pv_test_free_kept();
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <git2.h>
 #include <zlib.h>
 
 /* ---- a temporary folder per test ---- */
@@ -243,4 +244,60 @@ pv_sink pv_test_rec_sink(pv_test_rec *r)
     s.doc = pv_test_rec_doc;
     s.ctx = r;
     return s;
+}
+
+/* ---- git histories with pinned authors and dates ---- */
+
+void pv_test_git_commit(const char *dir, const char *const *paths, const char *const *texts,
+                        size_t n, const char *name, const char *email, int64_t when, char *hex)
+{
+    git_repository *repo = NULL;
+    git_index *index = NULL;
+    git_oid tree_id, id, head;
+    git_tree *tree = NULL;
+    git_commit *parent = NULL;
+    git_signature *sig = NULL;
+    git_libgit2_init();
+    if (git_repository_open(&repo, dir) != 0)
+        cr_assert_eq(git_repository_init(&repo, dir, 0), 0, "cannot make a repository in %s", dir);
+    cr_assert_eq(git_repository_index(&index, repo), 0);
+    cr_assert_eq(git_index_clear(index), 0);
+    for (size_t i = 0; i < n; i++) {
+        git_index_entry e;
+        memset(&e, 0, sizeof e);
+        e.path = paths[i];
+        e.mode = GIT_FILEMODE_BLOB;
+        cr_assert_eq(git_index_add_from_buffer(index, &e, texts[i], strlen(texts[i])), 0);
+    }
+    cr_assert_eq(git_index_write_tree(&tree_id, index), 0);
+    cr_assert_eq(git_tree_lookup(&tree, repo, &tree_id), 0);
+    cr_assert_eq(git_signature_new(&sig, name, email, (git_time_t)when, 0), 0);
+    if (git_reference_name_to_id(&head, repo, "HEAD") == 0)
+        cr_assert_eq(git_commit_lookup(&parent, repo, &head), 0);
+    cr_assert_eq(git_commit_create_v(&id, repo, "HEAD", sig, sig, NULL, "work\n", tree,
+                                     parent ? 1 : 0, parent),
+                 0);
+    if (hex)
+        git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &id);
+    git_commit_free(parent);
+    git_signature_free(sig);
+    git_tree_free(tree);
+    git_index_free(index);
+    git_repository_free(repo);
+    git_libgit2_shutdown();
+}
+
+void pv_test_git_origin(const char *dir, const char *url)
+{
+    git_repository *repo = NULL;
+    git_config *cfg = NULL;
+    git_libgit2_init();
+    cr_assert_eq(git_repository_open(&repo, dir), 0);
+    /* written to the configuration: git_remote_create leaks PCRE2 match data in libgit2
+       1.5.1 (libgit2 pull request 6382) */
+    cr_assert_eq(git_repository_config(&cfg, repo), 0);
+    cr_assert_eq(git_config_set_string(cfg, "remote.origin.url", url), 0);
+    git_config_free(cfg);
+    git_repository_free(repo);
+    git_libgit2_shutdown();
 }

@@ -102,4 +102,17 @@ void pv_test_rec_diag(void *ctx, pv_severity sev, const char *msg);
 /* A sink recording into r: source and doc as above, no origin callback. */
 pv_sink pv_test_rec_sink(pv_test_rec *r);
 
+/* ---- git histories with pinned authors and dates ---- */
+
+/* Commits the complete file set paths[i] = texts[i] (n files, folders made as needed) to the
+ * repository at dir (made when it does not exist yet) as name <email> at when (unix seconds,
+ * UTC), on top of HEAD when there is one, and moves HEAD; so commit ids are the same on every
+ * run. Writes the commit id (40 hex digits and a NUL) to hex when it is not NULL. Fails the
+ * test on any error. */
+void pv_test_git_commit(const char *dir, const char *const *paths, const char *const *texts,
+                        size_t n, const char *name, const char *email, int64_t when, char *hex);
+
+/* Sets the origin remote's URL of the repository at dir (in its configuration). */
+void pv_test_git_origin(const char *dir, const char *url);
+
 #endif
