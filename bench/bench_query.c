@@ -147,10 +147,12 @@ static int classify(const bench_docset *c, const pv_result *res, const query *q)
         return FOUND_NAMED;
     for (size_t i = 0; i < res->nspans; i++) {
         const pv_span *sp = &res->spans[i];
-        for (size_t j = 0; j < sp->nsources; j++)
-            if (sp->sources[j].locator && sp->end <= q->len &&
-                holds_passage(c, sp->sources[j].locator, q->orig + sp->start, sp->end - sp->start))
+        for (size_t j = 0; j < sp->nsources + sp->ncopies; j++) {
+            const pv_source_ref *r = bench_span_row(sp, j);
+            if (r->locator && sp->end <= q->len &&
+                holds_passage(c, r->locator, q->orig + sp->start, sp->end - sp->start))
                 return FOUND_COPY;
+        }
     }
     return FOUND_ELSEWHERE;
 }
@@ -165,8 +167,8 @@ static void describe_miss(const query *q, const pv_result *res)
         fprintf(stderr, "  span %zu: bytes %u-%u, %u tokens%s:", i + 1, sp->start, sp->end,
                 sp->tokens, sp->common ? " [common]" : "");
         for (size_t j = 0; j < sp->nsources; j++)
-            fprintf(stderr, " %s%s (%u copies)", sp->sources[j].locator,
-                    sp->sources[j].origin ? "*" : "", (unsigned)sp->copies_total);
+            fprintf(stderr, " %s%s", sp->sources[j].locator, sp->sources[j].origin ? "*" : "");
+        fprintf(stderr, " (%u copies)", (unsigned)sp->copies_total);
         fputc('\n', stderr);
     }
 }

@@ -284,11 +284,19 @@ char *bench_token_text(const char *s, size_t n, size_t *outlen)
     return out;
 }
 
+/* Row i of span sp: its sources, then its listed copies. */
+const pv_source_ref *bench_span_row(const pv_span *sp, size_t i)
+{
+    return i < sp->nsources ? &sp->sources[i] : &sp->copies[i - sp->nsources];
+}
+
 int bench_result_names(const pv_result *res, const char *rel)
 {
     for (size_t i = 0; i < res->nspans; i++)
-        for (size_t j = 0; j < res->spans[i].nsources; j++)
-            if (res->spans[i].sources[j].locator && !strcmp(res->spans[i].sources[j].locator, rel))
+        for (size_t j = 0; j < res->spans[i].nsources + res->spans[i].ncopies; j++) {
+            const pv_source_ref *r = bench_span_row(&res->spans[i], j);
+            if (r->locator && !strcmp(r->locator, rel))
                 return 1;
+        }
     return 0;
 }

@@ -99,7 +99,10 @@ void bench_apply_edits(char *t, size_t len, size_t every, uint64_t *rng);
  * (the caller frees it), or NULL out of memory. */
 char *bench_token_text(const char *s, size_t n, size_t *outlen);
 
-/* Whether any span of res lists the document whose locator is rel among its sources. */
+/* Row i of span sp: its sources, then its listed copies. */
+const pv_source_ref *bench_span_row(const pv_span *sp, size_t i);
+/* Whether any span of res lists the document whose locator is rel among its sources or
+ * copies. */
 int bench_result_names(const pv_result *res, const char *rel);
 
 #endif /* BENCH_UTIL_H */

@@ -10,6 +10,7 @@
 
 #include "common_int.h"
 #include "match_int.h"
+#include "source.h"
 
 /* How one host spells a file at a commit and a line range. */
 typedef struct host_form {
@@ -119,7 +120,8 @@ int pv_match__url(const char *kind, const char *source, const char *locator, con
     if (strcmp(kind, "git") != 0) {
         if (!has_prefix_nocase(locator, "https://") && !has_prefix_nocase(locator, "http://"))
             return 0;
-        *url = strdup(locator);
+        /* a dataset record's locator is "URL (SHARD:LINE)": the link is the URL */
+        *url = strndup(locator, pv_jsonl__url_len(locator));
         return *url ? 0 : PV_ENOMEM;
     }
     if (!source || !commit || !*commit || !*locator || !(f = host_of(source, &repo)))

@@ -353,5 +353,10 @@ Test(permalink, posts_and_pages_link_to_their_locator)
     cr_assert_str_eq(url_of("page", "crawl.warc.gz", "http://example.org/p", NULL, 0, 0),
                      "http://example.org/p");
     cr_assert_null(url_of("record", "data.jsonl", "data.jsonl:12", NULL, 1, 1));
+    /* regression: a record's place in its shard is not part of its link */
+    cr_assert_str_eq(url_of("record", "rc.jsonl.zst",
+                            "https://www.reddit.com/r/x/comments/1/y/z/ (rc.jsonl.zst:7)", NULL, 1,
+                            1),
+                     "https://www.reddit.com/r/x/comments/1/y/z/");
     pv_test_free_kept();
 }
