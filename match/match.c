@@ -424,6 +424,9 @@ static int credit_range(const pv_index *ix, pv_span *sp, uint32_t o, uint32_t qs
         sc->commit = ov.commit;
         sc->date = ov.date;
         sc->tokens = share;
+        sc->before = ov.before;
+        if (ov.before) /* text older than the history walked: nobody's credit */
+            continue;
         for (c = 0; c < *ncredit; c++)
             if ((*credit)[c].author == ov.author)
                 break;
