@@ -113,8 +113,9 @@
 #define PV_ORIG_DATE 8   /* i64 */
 #define PV_ORIG_NEXT 16  /* u32: the next co-author's origin (a later entry), or PV_NONE */
 #define PV_ORIG_FLAGS 20 /* u32: PV_ORIG_BEFORE; other bits 0 (older indexes wrote 0 here) */
-#define PV_ORIG_BEFORE 1u /* text that existed at a history boundary (--since, shallow clone):
-                             no author, no commit, date that boundary ("before DATE") */
+/* PV_ORIG_FLAGS bit: text that existed at a history boundary (--since, a shallow clone): no
+ * author, no commit, date that boundary ("before DATE") */
+#define PV_ORIG_BEFORE 1u
 
 /* ---- AUTH: 12 bytes per author ---- */
 #define PV_AUTH_ENTRY 12

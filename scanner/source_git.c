@@ -217,9 +217,9 @@ typedef struct gitrd {
 
     /* history boundaries (o->since, a shallow clone): sequence SEQ_BEFORE is not a commit but
      * the text that already existed there */
-    int bounded;          /* o->since is set or the repository is shallow */
-    int64_t before_date;  /* the newest boundary met (PV_DATE_UNKNOWN: none) */
-    git_oid *shallow;     /* a shallow clone's boundary commits (.git/shallow), sorted */
+    int bounded;         /* o->since is set or the repository is shallow */
+    int64_t before_date; /* the newest boundary met (PV_DATE_UNKNOWN: none) */
+    git_oid *shallow;    /* a shallow clone's boundary commits (.git/shallow), sorted */
     size_t nshallow;
     uint8_t *trailers_read; /* by sequence number: the commit's trailers were checked */
 } gitrd;
@@ -1454,9 +1454,9 @@ static int shallow_order(gitrd *g, git_oid **out, size_t *nout)
     *out = NULL;
     *nout = 0;
     if (wnode_of(&w, &g->rev) == UINT32_MAX ||
-        (g->o->all_refs && ((rc = wtips(g, &w, "refs/heads/*")) != 0 ||
-                            (rc = wtips(g, &w, "refs/tags/*")) != 0 ||
-                            (rc = wtips(g, &w, "refs/remotes/*")) != 0))) {
+        (g->o->all_refs &&
+         ((rc = wtips(g, &w, "refs/heads/*")) != 0 || (rc = wtips(g, &w, "refs/tags/*")) != 0 ||
+          (rc = wtips(g, &w, "refs/remotes/*")) != 0))) {
         rc = rc ? rc : nomem(g);
         goto done;
     }
@@ -2344,7 +2344,10 @@ static int origin_of(gitrd *g, uint32_t seq, origin_buf *ob)
     g->trailers_read[seq] = 1;
     git_oid_tostr(ob->hex, sizeof ob->hex, &g->commits[seq]);
     if (git_commit_lookup(&c, g->repo, &g->commits[seq]) != 0 ||
-        git_commit_author_with_mailmap(&ob->author, c, g->mailmap) != 0) {
+        (git_commit_author_with_mailmap(&ob->author, c, g->mailmap) != 0 &&
+         /* libgit2 makes no signature with an empty name or e-mail ("Name <>", which git
+          * writes): the author as the commit says, unmapped */
+         git_signature_dup(&ob->author, git_commit_author(c)) != 0)) {
         rc = pv_err__set(g->err, PV_EFORMAT, "%s: cannot read commit %s: %s", g->path, ob->hex,
                          git_msg());
         goto done;
