@@ -273,16 +273,22 @@ static size_t befores(void)
     return n;
 }
 
+/* Reads the linear history (c: its commits) with o->since = since, which walks ncommits of
+ * them. Returns the document lib.c. */
+static const pv_test_doc *read_linear(git_oid c[3], int64_t since, uint64_t ncommits)
+{
+    build_linear(c);
+    cr_assert_eq(run_reader(repo_dir, since), 0, "%s", err.msg);
+    cr_expect_eq(st.commits, ncommits);
+    return doc_at("lib.c");
+}
+
 /* ---- --since --------------------------------------------------------------------------- */
 
 Test(git_history, no_boundary_without_since)
 {
     git_oid c[3];
-    const pv_test_doc *d;
-    build_linear(c);
-    cr_assert_eq(run_reader(repo_dir, 0), 0, "%s", err.msg);
-    cr_expect_eq(st.commits, 3);
-    d = doc_at("lib.c");
+    const pv_test_doc *d = read_linear(c, 0, 3);
     expect_commit(origin_at(d, "ADA_HEADER_FLAGS"), "Ada", &c[0], D2013);
     expect_commit(origin_at(d, "BEN_TOLERANCE_LIMIT"), "Ben", &c[1], D2019);
     expect_commit(origin_at(d, "CY_OUTLINE_THICKNESS"), "Cy", &c[2], D2025);
@@ -293,11 +299,7 @@ Test(git_history, no_boundary_without_since)
 Test(git_history, regression_since_credits_older_text_before_the_date)
 {
     git_oid c[3];
-    const pv_test_doc *d;
-    build_linear(c);
-    cr_assert_eq(run_reader(repo_dir, SINCE2025), 0, "%s", err.msg);
-    cr_expect_eq(st.commits, 1); /* Ben's commit, the boundary, is not counted as walked */
-    d = doc_at("lib.c");
+    const pv_test_doc *d = read_linear(c, SINCE2025, 1); /* the boundary is not counted */
     cr_expect_str_eq(d->commit, hex(&c[2]));
     expect_before(origin_at(d, "ADA_HEADER_FLAGS"), SINCE2025);
     expect_before(origin_at(d, "BEN_TOLERANCE_LIMIT"), SINCE2025);
@@ -310,11 +312,7 @@ Test(git_history, regression_since_credits_older_text_before_the_date)
 Test(git_history, since_keeps_the_commits_after_the_date)
 {
     git_oid c[3];
-    const pv_test_doc *d;
-    build_linear(c);
-    cr_assert_eq(run_reader(repo_dir, SINCE2019), 0, "%s", err.msg);
-    cr_expect_eq(st.commits, 2);
-    d = doc_at("lib.c");
+    const pv_test_doc *d = read_linear(c, SINCE2019, 2);
     expect_before(origin_at(d, "ADA_HEADER_FLAGS"), SINCE2019);
     expect_commit(origin_at(d, "BEN_TOLERANCE_LIMIT"), "Ben", &c[1], D2019);
     expect_commit(origin_at(d, "CY_OUTLINE_THICKNESS"), "Cy", &c[2], D2025);
@@ -326,11 +324,7 @@ Test(git_history, since_keeps_the_commits_after_the_date)
 Test(git_history, regression_since_after_head_credits_everything_before)
 {
     git_oid c[3];
-    const pv_test_doc *d;
-    build_linear(c);
-    cr_assert_eq(run_reader(repo_dir, SINCE2030), 0, "%s", err.msg);
-    cr_expect_eq(st.commits, 1);
-    d = doc_at("lib.c");
+    const pv_test_doc *d = read_linear(c, SINCE2030, 1);
     cr_expect_str_eq(d->commit, hex(&c[2])); /* still located at HEAD */
     cr_assert_eq(d->nruns, 1);
     expect_before(&rec.origins[d->runs[0].origin], SINCE2030);
@@ -388,21 +382,27 @@ static size_t notes_with(const char *word)
     return n;
 }
 
+/* Reads a clone of the linear history made with git clone --depth depth (c: its commits):
+ * one note says it is shallow. Returns the document lib.c. */
+static const pv_test_doc *read_clone(git_oid c[3], int depth)
+{
+    char name[32];
+    build_linear(c);
+    snprintf(name, sizeof name, "depth%d", depth);
+    cr_assert_eq(run_reader(shallow_clone(name, depth), 0), 0, "%s", err.msg);
+    cr_expect_eq(notes_with("shallow"), 1);
+    return doc_at("lib.c");
+}
+
 /* Before the fix: "cannot walk the history: object not found". */
 Test(git_history, regression_shallow_clone_depth_1_is_read_and_all_before)
 {
     git_oid c[3];
-    const char *clone;
-    const pv_test_doc *d;
-    build_linear(c);
-    clone = shallow_clone("depth1", 1);
-    cr_assert_eq(run_reader(clone, 0), 0, "%s", err.msg);
-    cr_expect_eq(notes_with("shallow"), 1);
+    const pv_test_doc *d = read_clone(c, 1);
     cr_expect_eq(rec.docs.ndiag, 1);
     cr_expect_eq(rec.docs.sev[0], PV_NOTE);
     cr_expect_eq(st.commits, 1);
     cr_expect_eq(st.bad, 0);
-    d = doc_at("lib.c");
     cr_expect_str_eq(d->commit, hex(&c[2]));
     cr_assert_eq(d->nruns, 1);
     /* the boundary commit's own date: what it holds was there by then */
@@ -413,14 +413,8 @@ Test(git_history, regression_shallow_clone_depth_1_is_read_and_all_before)
 Test(git_history, shallow_clone_depth_2_credits_the_commits_after_its_boundary)
 {
     git_oid c[3];
-    const char *clone;
-    const pv_test_doc *d;
-    build_linear(c);
-    clone = shallow_clone("depth2", 2);
-    cr_assert_eq(run_reader(clone, 0), 0, "%s", err.msg);
-    cr_expect_eq(notes_with("shallow"), 1);
+    const pv_test_doc *d = read_clone(c, 2);
     cr_expect_eq(st.commits, 2);
-    d = doc_at("lib.c");
     expect_before(origin_at(d, "ADA_HEADER_FLAGS"), D2019);
     expect_before(origin_at(d, "BEN_TOLERANCE_LIMIT"), D2019);
     expect_commit(origin_at(d, "CY_OUTLINE_THICKNESS"), "Cy", &c[2], D2025);
@@ -556,12 +550,17 @@ static void build_coauthors(git_oid c[4])
     git_repository_free(repo);
 }
 
+static void read_coauthors(git_oid c[4])
+{
+    build_coauthors(c);
+    cr_assert_eq(run_reader(repo_dir, 0), 0, "%s", err.msg);
+}
+
 Test(git_history, coauthor_naming_the_author_adds_nobody)
 {
     git_oid c[4];
     const rec_origin *x;
-    build_coauthors(c);
-    cr_assert_eq(run_reader(repo_dir, 0), 0, "%s", err.msg);
+    read_coauthors(c);
     x = origin_at(doc_at("a.c"), "ADA_HEADER_FLAGS");
     expect_commit(x, "Ada", &c[0], D2013);
     cr_expect_eq(x->nco, 0); /* the same e-mail, whatever its case and the name */
@@ -583,8 +582,7 @@ Test(git_history, regression_author_without_email_does_not_stop_the_reader)
 {
     git_oid c[4];
     const pv_test_doc *d;
-    build_coauthors(c);
-    cr_assert_eq(run_reader(repo_dir, 0), 0, "%s", err.msg);
+    read_coauthors(c);
     d = doc_at("e.c");
     cr_expect_str_eq(d->name, "Zed");
     cr_expect_null(d->email);
@@ -595,8 +593,7 @@ Test(git_history, mailmapped_coauthor_listed_twice_counts_once)
 {
     git_oid c[4];
     const rec_origin *x;
-    build_coauthors(c);
-    cr_assert_eq(run_reader(repo_dir, 0), 0, "%s", err.msg);
+    read_coauthors(c);
     x = origin_at(doc_at("b.c"), "BEN_TOLERANCE_LIMIT");
     expect_commit(x, "Ben", &c[1], D2014);
     cr_assert_eq(x->nco, 1);
@@ -609,8 +606,7 @@ Test(git_history, regression_coauthor_trailer_without_email_is_ignored_and_count
     git_oid c[4];
     const rec_origin *x;
     size_t named = 0;
-    build_coauthors(c);
-    cr_assert_eq(run_reader(repo_dir, 0), 0, "%s", err.msg);
+    read_coauthors(c);
     /* two files of that commit: counted once each, not per document */
     cr_expect_eq(st.ignored_trailers, 2);
     x = origin_at(doc_at("d.c"), "DAN_STABLE_MERGE");
