@@ -12,6 +12,8 @@
 
 #include <git2.h>
 
+#include "common_int.h"
+#include "format.h"
 #include "provscan.h"
 #include "source.h"
 #include "util.h"
@@ -423,14 +425,16 @@ Test(git_history, shallow_clone_depth_2_credits_the_commits_after_its_boundary)
 
 /* ---- through the index and the matcher ------------------------------------------------- */
 
-static pv_result *build_and_match(const char *src, int64_t since, const char *query, pv_index **ix,
-                                  pv_build_stats *bst)
+/* Indexes src (with since, and author as --author when not NULL) and matches query. */
+static pv_result *build_and_match(const char *src, int64_t since, const char *author,
+                                  const char *query, pv_index **ix, pv_build_stats *bst)
 {
     const char *idx = pv_test_keep_str(pv_test_path("x.pvx"));
     pv_build_opts o = PV_BUILD_OPTS_INIT;
     pv_result *res = NULL;
     o.jobs = 1;
     o.since = since;
+    o.author = author;
     cr_assert_eq(pv_index_build(idx, &src, 1, &o, bst, &err), 0, "%s", err.msg);
     cr_assert_eq(pv_index_open(ix, idx, &err), 0, "%s", err.msg);
     cr_assert_eq(pv_match_run(*ix, query, strlen(query), NULL, &res, &err), 0, "%s", err.msg);
@@ -446,7 +450,7 @@ Test(git_history, shallow_clone_span_credit_is_before_and_nobody_is_credited)
     const char *q = OLD MID NEW;
 
     build_linear(c);
-    res = build_and_match(shallow_clone("depth1", 1), 0, q, &ix, &bst);
+    res = build_and_match(shallow_clone("depth1", 1), 0, NULL, q, &ix, &bst);
     cr_assert_eq(res->nspans, 1);
     cr_assert_geq(res->spans[0].ncredits, 1);
     for (size_t i = 0; i < res->spans[0].ncredits; i++) {
@@ -472,7 +476,7 @@ Test(git_history, since_span_credits_before_then_the_later_author)
     const char *q = OLD MID NEW;
 
     build_linear(c);
-    res = build_and_match(repo_dir, SINCE2025, q, &ix, &bst);
+    res = build_and_match(repo_dir, SINCE2025, NULL, q, &ix, &bst);
     cr_assert_eq(res->nspans, 1);
     for (size_t i = 0; i < res->spans[0].ncredits; i++) {
         const pv_span_credit *sc = &res->spans[0].credits[i];
@@ -498,6 +502,79 @@ Test(git_history, since_span_credits_before_then_the_later_author)
     cr_expect_eq(res->authors[0].share, 1.0);
     pv_result_free(res);
     pv_index_free(ix);
+}
+
+/* --author names who wrote text whose author is unknown; text older than the history walked
+ * stays nobody's. */
+Test(git_history, before_is_not_given_to_the_default_author)
+{
+    git_oid c[3];
+    pv_index *ix = NULL;
+    pv_build_stats bst;
+    pv_result *res;
+    build_linear(c);
+    res = build_and_match(repo_dir, SINCE2030, "Max <max@example.com>", OLD MID, &ix, &bst);
+    cr_assert_eq(res->nspans, 1);
+    cr_assert_geq(res->spans[0].ncredits, 1);
+    for (size_t i = 0; i < res->spans[0].ncredits; i++) {
+        cr_expect_eq(res->spans[0].credits[i].before, 1);
+        cr_expect_null(res->spans[0].credits[i].name);
+        cr_expect_eq(res->spans[0].credits[i].date, SINCE2030);
+    }
+    cr_expect_eq(res->nauthors, 0);
+    pv_result_free(res);
+    pv_index_free(ix);
+}
+
+/* The ORIG chunk stores the before flag (bit 0 of its flags); any other bit is refused. */
+Test(git_history, origin_flags_stored_and_unknown_bits_corrupt)
+{
+    git_oid c[3];
+    const char *idx = pv_test_keep_str(pv_test_path("x.pvx"));
+    pv_index *ix = NULL;
+    pv_index_info info;
+    pv_build_stats bst;
+    size_t len, i, norig, before = 0, nch;
+    unsigned char *b, *e, *tmp;
+    uint64_t off, size;
+
+    build_linear(c);
+    pv_result_free(build_and_match(repo_dir, SINCE2025, NULL, OLD, &ix, &bst));
+    pv_index_get_info(ix, &info);
+    for (i = 0; i < info.nchunks; i++)
+        if (strcmp(info.chunks[i].id, PV_ID_ORIG) == 0)
+            break;
+    cr_assert_lt(i, info.nchunks);
+    off = info.chunks[i].offset;
+    size = info.chunks[i].size;
+    pv_index_free(ix);
+    b = pv_test_read_file(idx, &len);
+    norig = (size_t)(size / PV_ORIG_ENTRY);
+    cr_assert_eq(norig, 2, "%zu origins", norig); /* the before origin and Cy's */
+    for (size_t j = 0; j < norig; j++) {
+        uint32_t flags = pv_load32(b + off + j * PV_ORIG_ENTRY + PV_ORIG_FLAGS);
+        cr_expect_leq(flags, PV_ORIG_BEFORE);
+        before += flags;
+    }
+    cr_expect_eq(before, 1);
+    /* a flag bit no version defines, with every checksum made right again */
+    e = b + off + PV_ORIG_FLAGS;
+    pv_store32(e, pv_load32(e) | 2);
+    pv_store64(b + PV_HDR_SIZE + i * PV_CHUNK_ENTRY + PV_CHUNK_CHECKSUM,
+               pv_hash64(b + off, (size_t)size, 0));
+    nch = pv_load32(b + PV_HDR_NCHUNKS);
+    tmp = malloc(56 + nch * PV_CHUNK_ENTRY);
+    cr_assert_not_null(tmp);
+    memcpy(tmp, b, 56);
+    memcpy(tmp + 56, b + PV_HDR_SIZE, nch * PV_CHUNK_ENTRY);
+    pv_store64(b + PV_HDR_CHECKSUM, pv_hash64(tmp, 56 + nch * PV_CHUNK_ENTRY, 0));
+    free(tmp);
+    pv_test_write_file(idx, b, len);
+    free(b);
+    ix = NULL;
+    cr_assert_eq(pv_index_open(&ix, idx, &err), PV_ECORRUPT);
+    cr_expect(strstr(err.msg, "origin table") != NULL, "%s", err.msg);
+    cr_assert_null(ix);
 }
 
 /* ---- co-authors ------------------------------------------------------------------------ */
@@ -631,7 +708,7 @@ Test(git_history, ignored_trailers_reach_the_build_stats)
     pv_build_stats bst;
     pv_result *res;
     build_coauthors(c);
-    res = build_and_match(repo_dir, 0, NEW, &ix, &bst);
+    res = build_and_match(repo_dir, 0, NULL, NEW, &ix, &bst);
     cr_expect_eq(bst.ignored_trailers, 2);
     /* Cy and Dan share the lines of c.c */
     cr_assert_eq(res->nauthors, 2);
