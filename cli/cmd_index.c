@@ -158,6 +158,10 @@ static void print_summary(const char *out, const pv_build_stats *st, double secs
     if (st->bad_records)
         printf("skipped %s bad %s (each named above)\n", pv_cli__commas(st->bad_records, buf),
                st->bad_records == 1 ? "record" : "records");
+    if (st->ignored_trailers)
+        printf("ignored %s Co-authored-by %s without a valid e-mail (-v names them)\n",
+               pv_cli__commas(st->ignored_trailers, buf),
+               st->ignored_trailers == 1 ? "trailer" : "trailers");
     if (st->source_errors)
         printf("%s %s stopped on an error (named above); the rest was indexed\n",
                pv_cli__commas(st->source_errors, buf),

@@ -112,6 +112,10 @@
 #define PV_ORIG_COMMIT 4 /* u32 string or PV_NONE */
 #define PV_ORIG_DATE 8   /* i64 */
 #define PV_ORIG_NEXT 16  /* u32: the next co-author's origin (a later entry), or PV_NONE */
+#define PV_ORIG_FLAGS 20 /* u32: PV_ORIG_BEFORE; other bits 0 (older indexes wrote 0 here) */
+/* PV_ORIG_FLAGS bit: text that existed at a history boundary (--since, a shallow clone): no
+ * author, no commit, date that boundary ("before DATE") */
+#define PV_ORIG_BEFORE 1u
 
 /* ---- AUTH: 12 bytes per author ---- */
 #define PV_AUTH_ENTRY 12

@@ -247,7 +247,8 @@ static int parse_tables(pv_index *ix, pv_err *err)
         const unsigned char *e = ix->orig + i * PV_ORIG_ENTRY;
         uint32_t a = pv_load32(e + PV_ORIG_AUTHOR), next = pv_load32(e + PV_ORIG_NEXT);
         if ((a != PV_NONE && a >= ix->nauthors) || !str_ok(ix, pv_load32(e + PV_ORIG_COMMIT), 1) ||
-            (next != PV_NONE && (next <= i || next >= ix->norigins)))
+            (next != PV_NONE && (next <= i || next >= ix->norigins)) ||
+            (pv_load32(e + PV_ORIG_FLAGS) & ~PV_ORIG_BEFORE) != 0)
             return corrupt(err, ix->path, "bad entry in origin table");
     }
     {
@@ -391,6 +392,7 @@ void pv_index__origin(const pv_index *ix, uint32_t id, pv_origin_view *out)
     out->next = pv_load32(e + PV_ORIG_NEXT);
     out->commit = str_at(ix, pv_load32(e + PV_ORIG_COMMIT));
     out->date = (int64_t)pv_load64(e + PV_ORIG_DATE);
+    out->before = (pv_load32(e + PV_ORIG_FLAGS) & PV_ORIG_BEFORE) != 0;
 }
 
 /* A decoded block: parallel columns. */

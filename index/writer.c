@@ -102,9 +102,9 @@ typedef struct worker {
     pv_err err;
 } worker;
 
-/* An origin as written to ORIG: author, commit, date and the next co-author's origin. */
+/* An origin as written to ORIG: author, commit, date, the next co-author's origin, flags. */
 typedef struct origin_rec {
-    uint32_t author, commit, next;
+    uint32_t author, commit, next, flags;
     int64_t date;
 } origin_rec;
 
@@ -1257,7 +1257,7 @@ static int same_origin(const builder *b, uint32_t id, const void *what)
             return 0;
         o = origin_at(b, id + i);
         if (o->author != k->v[i].author || o->commit != k->v[i].commit || o->date != k->v[i].date ||
-            (o->next == PV_NONE) != (i + 1 == k->n))
+            o->flags != k->v[i].flags || (o->next == PV_NONE) != (i + 1 == k->n))
             return 0;
     }
     return 1;
@@ -1287,11 +1287,14 @@ static int origin_id(builder *b, const pv_origin_in *in, uint32_t *id)
         pv_person p = i == 0 ? in->author : in->coauthors[i - 1];
         if ((rc = author_id(b, &p, &v[i].author)) != 0)
             goto done;
-        if (i == 0 && v[i].author == PV_NONE && b->default_author != PV_NONE)
+        /* a "before" origin is nobody's: not even --author's */
+        if (i == 0 && v[i].author == PV_NONE && b->default_author != PV_NONE && !in->before)
             v[i].author = b->default_author;
         v[i].commit = commit;
         v[i].date = in->date;
-        key = pv_mix64(key ^ (((uint64_t)v[i].author << 32) | commit) ^ (uint64_t)in->date);
+        v[i].flags = in->before ? PV_ORIG_BEFORE : 0;
+        key = pv_mix64(key ^ (((uint64_t)v[i].author << 32) | commit) ^ (uint64_t)in->date ^
+                       v[i].flags);
     }
     k.v = v;
     k.n = n;
@@ -1911,6 +1914,7 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
         pv_store32(e + PV_ORIG_COMMIT, r->commit);
         pv_store64(e + PV_ORIG_DATE, (uint64_t)r->date);
         pv_store32(e + PV_ORIG_NEXT, r->next);
+        pv_store32(e + PV_ORIG_FLAGS, r->flags);
         out_write(&o, e, sizeof e);
     }
     chunk_end(&o, &ch[nch++]);

@@ -32,6 +32,9 @@
 
 /* Sequence numbers of commits in walk order (oldest first); SEQ_NONE: not known. */
 #define SEQ_NONE UINT32_MAX
+/* With a history boundary (gitrd.bounded), sequence 0 is no commit: it stands for text that
+ * already existed where the walk begins, credited "before" that boundary. */
+#define SEQ_BEFORE 0u
 #define SEQ_MAX ((uint32_t)0x7ffffffd)
 /* A line of the blob being read that replaced a line of its parent differing only in
  * whitespace (set in g->lorig before the line gets its commit). */
@@ -211,6 +214,14 @@ typedef struct gitrd {
     git_diff_hunk *hunks;
     size_t nhunks, hunks_cap;
     pv_buf dold, dnew; /* line keys as text for xdiff */
+
+    /* history boundaries (o->since, a shallow clone): sequence SEQ_BEFORE is not a commit but
+     * the text that already existed there */
+    int bounded;         /* o->since is set or the repository is shallow */
+    int64_t before_date; /* the newest boundary met (PV_DATE_UNKNOWN: none) */
+    git_oid *shallow;    /* a shallow clone's boundary commits (.git/shallow), sorted */
+    size_t nshallow;
+    uint8_t *trailers_read; /* by sequence number: the commit's trailers were checked */
 } gitrd;
 
 /* ---- small helpers --------------------------------------------------------------------- */
@@ -1218,17 +1229,385 @@ done:
     return rc;
 }
 
-/* Walks the history from REV (and every branch and tag with all_refs), oldest first, giving
- * each commit its sequence number and noting the blobs it brings in and the paths it
- * changes. A commit whose first parent is not walked (a root, a commit just after o->since,
- * a shallow boundary) is compared with the empty tree: the text it holds is credited to it,
- * as git blame does with boundary commits. */
+/* ---- history boundaries: --since and shallow clones ------------------------------------ */
+
+/* Registers commit id under the next sequence number (*seq). */
+static int add_commit(gitrd *g, const git_oid *id, uint32_t *seq)
+{
+    if (g->ncommits >= SEQ_MAX)
+        return pv_err__set(g->err, PV_ELIMIT, "%s: too many commits", g->path);
+    if (grow(&g->commits, &g->commits_cap, g->ncommits + 1, sizeof *g->commits) ||
+        ((g->commit_ix.n + 1) * 2 > g->commit_ix.mask + 1 &&
+         idx_grow(&g->commit_ix, commit_hash_of, g) != 0))
+        return nomem(g);
+    *seq = (uint32_t)g->ncommits;
+    g->commits[g->ncommits++] = *id;
+    *commit_slot(g, id) = *seq + 1;
+    g->commit_ix.n++;
+    return 0;
+}
+
+static int cmp_oid(const void *a, const void *b)
+{
+    return git_oid_cmp(a, b);
+}
+
+/* A shallow clone's boundary commits, from the shallow file git keeps beside the objects. */
+static int load_shallow(gitrd *g)
+{
+    const char *dir = git_repository_commondir(g->repo);
+    char *name, line[128];
+    size_t cap = 0;
+    FILE *f;
+
+    if (!(name = malloc(strlen(dir) + sizeof "/shallow")))
+        return nomem(g);
+    sprintf(name, "%s%sshallow", dir, *dir && dir[strlen(dir) - 1] == '/' ? "" : "/");
+    f = fopen(name, "r");
+    free(name);
+    if (!f) /* git_repository_is_shallow saw it: a race with git, read as not shallow */
+        return 0;
+    while (fgets(line, sizeof line, f)) {
+        git_oid id;
+        if (git_oid_fromstrn(&id, line, GIT_OID_HEXSZ) != 0) {
+            git_error_clear();
+            continue;
+        }
+        if (grow(&g->shallow, &cap, g->nshallow + 1, sizeof *g->shallow)) {
+            fclose(f);
+            return nomem(g);
+        }
+        g->shallow[g->nshallow++] = id;
+    }
+    fclose(f);
+    qsort(g->shallow, g->nshallow, sizeof *g->shallow, cmp_oid);
+    return 0;
+}
+
+static int shallow_at(const gitrd *g, const git_oid *id)
+{
+    return g->nshallow && bsearch(id, g->shallow, g->nshallow, sizeof *g->shallow, cmp_oid);
+}
+
+/* Tree tree_id, reached in commit seq, was there before the history walked begins, at date:
+ * the blobs it brings in are credited SEQ_BEFORE (their paths keep seq, the commit that holds
+ * them). */
+static int boundary_tree(gitrd *g, const git_oid *tree_id, uint32_t seq, int64_t date)
+{
+    const size_t nb = g->nblobs, no = g->norder;
+    int rc = diff_trees(g, NULL, tree_id, seq, SEQ_NONE, 0);
+    for (size_t i = nb; i < g->nblobs; i++)
+        if (g->blobs[i].seq == seq)
+            g->blobs[i].seq = SEQ_BEFORE;
+    for (size_t i = no; i < g->norder; i++)
+        if (g->blobs[g->order[i]].seq == seq)
+            g->blobs[g->order[i]].seq = SEQ_BEFORE;
+    if (g->before_date == PV_DATE_UNKNOWN || date > g->before_date)
+        g->before_date = date;
+    return rc;
+}
+
+/* The parents of c left out by o->since: registered (not counted as walked) with their trees
+ * as boundary text, so that c is compared with them, never with an empty tree. */
+static int boundary_parents(gitrd *g, const git_commit *c)
+{
+    int rc = 0;
+    for (unsigned i = 0; i < git_commit_parentcount(c) && !rc; i++) {
+        const git_oid *pid = git_commit_parent_id(c, i);
+        git_commit *p = NULL;
+        uint32_t seq;
+        if (*commit_slot(g, pid))
+            continue;
+        if (git_commit_lookup(&p, g->repo, pid) != 0) {
+            git_error_clear(); /* a missing parent: the text counts as c's */
+            continue;
+        }
+        if (git_commit_time(p) < g->o->since && (rc = add_commit(g, pid, &seq)) == 0)
+            rc = boundary_tree(g, git_commit_tree_id(p), seq, g->o->since);
+        git_commit_free(p);
+    }
+    return rc;
+}
+
+/* Blobs credited SEQ_BEFORE go first in the reading order (they are older than every commit
+ * walked, and have no lineage parents), the others keep theirs. */
+static int before_first(gitrd *g)
+{
+    uint32_t *v;
+    size_t n = 0;
+    if (!g->bounded || !g->norder)
+        return 0;
+    if (!(v = malloc(g->norder * sizeof *v)))
+        return nomem(g);
+    for (size_t i = 0; i < g->norder; i++)
+        if (g->blobs[g->order[i]].seq == SEQ_BEFORE)
+            v[n++] = g->order[i];
+    for (size_t i = 0; i < g->norder; i++)
+        if (g->blobs[g->order[i]].seq != SEQ_BEFORE)
+            v[n++] = g->order[i];
+    memcpy(g->order, v, n * sizeof *v);
+    free(v);
+    return 0;
+}
+
+/* One commit of a shallow clone's walk: its parents' indices are edge[par, par + npar). */
+typedef struct wnode {
+    git_oid id;
+    int64_t time;
+    size_t par;
+    uint32_t npar, cursor;
+    uint8_t state; /* 0 not ordered, 1 on the stack, 2 ordered */
+} wnode;
+
+typedef struct wgraph {
+    wnode *v;
+    size_t n, cap;
+    uint32_t *edge;
+    size_t nedge, edge_cap;
+    uint32_t *slot; /* open addressing: index + 1 */
+    size_t mask;
+} wgraph;
+
+static size_t wslot(const wgraph *w, const git_oid *id)
+{
+    uint64_t h;
+    size_t j;
+    memcpy(&h, id->id, sizeof h);
+    for (j = h & w->mask; w->slot[j] && !git_oid_equal(&w->v[w->slot[j] - 1].id, id);
+         j = (j + 1) & w->mask)
+        ;
+    return j;
+}
+
+/* The index of commit id in w, added when new; UINT32_MAX when out of memory. */
+static uint32_t wnode_of(wgraph *w, const git_oid *id)
+{
+    size_t j;
+    if ((w->n + 1) * 2 > w->mask + 1) {
+        size_t size = w->mask ? 2 * (w->mask + 1) : 1024;
+        uint32_t *s = calloc(size, sizeof *s);
+        if (!s)
+            return UINT32_MAX;
+        free(w->slot);
+        w->slot = s;
+        w->mask = size - 1;
+        for (size_t i = 0; i < w->n; i++)
+            w->slot[wslot(w, &w->v[i].id)] = (uint32_t)i + 1;
+    }
+    j = wslot(w, id);
+    if (!w->slot[j]) {
+        if (w->n >= SEQ_MAX || grow(&w->v, &w->cap, w->n + 1, sizeof *w->v))
+            return UINT32_MAX;
+        memset(&w->v[w->n], 0, sizeof *w->v);
+        w->v[w->n].id = *id;
+        w->slot[j] = (uint32_t)++w->n;
+    }
+    return w->slot[j] - 1;
+}
+
+/* Adds the commits the refs matching glob point at. */
+static int wtips(gitrd *g, wgraph *w, const char *glob)
+{
+    git_reference_iterator *it = NULL;
+    git_reference *ref;
+    int rc = 0;
+    if (git_reference_iterator_glob_new(&it, g->repo, glob) != 0) {
+        git_error_clear();
+        return 0;
+    }
+    while (!rc && git_reference_next(&ref, it) == 0) {
+        git_object *obj = NULL;
+        if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0 &&
+            wnode_of(w, git_object_id(obj)) == UINT32_MAX)
+            rc = nomem(g);
+        git_object_free(obj);
+        git_reference_free(ref);
+    }
+    git_error_clear();
+    git_reference_iterator_free(it);
+    return rc;
+}
+
+typedef struct wtime {
+    int64_t time;
+    uint32_t i;
+} wtime;
+
+static int cmp_wtime(const void *a, const void *b)
+{
+    const wtime *x = a, *y = b;
+    return x->time != y->time ? (x->time < y->time ? -1 : 1) : (x->i > y->i) - (x->i < y->i);
+}
+
+/* The commits of a shallow clone in walk order: libgit2 1.5's revwalk stops at the missing
+ * parents of the boundary commits (.git/shallow), so they are collected here from REV (and the
+ * refs with all_refs), the boundary commits taken as roots, and ordered parents first, else
+ * oldest first. *out (malloc'ed) receives the ids. */
+static int shallow_order(gitrd *g, git_oid **out, size_t *nout)
+{
+    wgraph w = {0};
+    wtime *byt = NULL;
+    uint32_t *stack = NULL;
+    size_t sp = 0;
+    int rc = 0;
+
+    *out = NULL;
+    *nout = 0;
+    if (wnode_of(&w, &g->rev) == UINT32_MAX ||
+        (g->o->all_refs &&
+         ((rc = wtips(g, &w, "refs/heads/*")) != 0 || (rc = wtips(g, &w, "refs/tags/*")) != 0 ||
+          (rc = wtips(g, &w, "refs/remotes/*")) != 0))) {
+        rc = rc ? rc : nomem(g);
+        goto done;
+    }
+    for (size_t i = 0; i < w.n; i++) { /* w grows while it is read: breadth first */
+        git_commit *c = NULL;
+        if (git_commit_lookup(&c, g->repo, &w.v[i].id) != 0) {
+            if ((rc = bad_object(g, "commit", &w.v[i].id, git_msg())) != 0)
+                goto done;
+            continue;
+        }
+        w.v[i].time = git_commit_time(c);
+        w.v[i].par = w.nedge;
+        for (unsigned j = 0; !shallow_at(g, &w.v[i].id) && j < git_commit_parentcount(c); j++) {
+            uint32_t p = wnode_of(&w, git_commit_parent_id(c, j));
+            if (p == UINT32_MAX || grow(&w.edge, &w.edge_cap, w.nedge + 1, sizeof *w.edge)) {
+                git_commit_free(c);
+                rc = nomem(g);
+                goto done;
+            }
+            w.edge[w.nedge++] = p;
+            w.v[i].npar++;
+        }
+        git_commit_free(c);
+    }
+    if (!(byt = malloc(w.n * sizeof *byt)) || !(stack = malloc(w.n * sizeof *stack)) ||
+        !(*out = malloc(w.n * sizeof **out))) {
+        rc = nomem(g);
+        goto done;
+    }
+    for (size_t i = 0; i < w.n; i++)
+        byt[i] = (wtime){w.v[i].time, (uint32_t)i};
+    qsort(byt, w.n, sizeof *byt, cmp_wtime);
+    for (size_t i = 0; i < w.n; i++) {
+        if (w.v[byt[i].i].state)
+            continue;
+        w.v[byt[i].i].state = 1;
+        stack[sp++] = byt[i].i;
+        while (sp) {
+            wnode *t = &w.v[stack[sp - 1]];
+            if (t->cursor < t->npar) {
+                uint32_t p = w.edge[t->par + t->cursor++];
+                if (!w.v[p].state) {
+                    w.v[p].state = 1;
+                    stack[sp++] = p;
+                }
+                continue;
+            }
+            t->state = 2;
+            (*out)[(*nout)++] = t->id;
+            sp--;
+        }
+    }
+done:
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *nout = 0;
+    }
+    free(stack);
+    free(byt);
+    free(w.v);
+    free(w.edge);
+    free(w.slot);
+    return rc;
+}
+
+/* ---- the walk -------------------------------------------------------------------------- */
+
+/* One commit of the walk: given its sequence number, the blobs it brings in and the paths it
+ * changes against its first parent. A commit older than o->since (REV, always walked) or a
+ * shallow clone's boundary commit holds boundary text only; parents left out by o->since are
+ * compared with as boundaries (boundary_parents). A commit with no parent walked otherwise
+ * (a root) is compared with the empty tree: the text it holds is its own. */
+static int walk_commit(gitrd *g, const git_oid *id)
+{
+    git_commit *c = NULL, *parent = NULL;
+    const git_oid *pid;
+    uint32_t seq, pseq = SEQ_NONE, *slot;
+    int older, rc = 0;
+
+    if (git_commit_lookup(&c, g->repo, id) != 0)
+        return bad_object(g, "commit", id, git_msg());
+    older = g->o->since && git_commit_time(c) < g->o->since;
+    if (older && !git_oid_equal(id, &g->rev))
+        goto done;
+    if ((rc = add_commit(g, id, &seq)) != 0)
+        goto done;
+    g->st->commits++;
+    tick(g);
+    if (git_oid_equal(id, &g->rev))
+        g->rev_seq = seq;
+    if (older || shallow_at(g, id)) {
+        rc = boundary_tree(g, git_commit_tree_id(c), seq,
+                           older ? g->o->since : (int64_t)git_commit_time(c));
+        goto done;
+    }
+    if (g->o->since && (rc = boundary_parents(g, c)) != 0)
+        goto done;
+
+    pid = git_commit_parentcount(c) ? git_commit_parent_id(c, 0) : NULL;
+    if (pid && (slot = commit_slot(g, pid)) && *slot) {
+        pseq = *slot - 1;
+        if (git_commit_lookup(&parent, g->repo, pid) != 0) {
+            rc = bad_object(g, "commit", pid, git_msg());
+            parent = NULL;
+        }
+    }
+    if (!rc && parent)
+        rc = other_parents(g, c);
+    g->orphans = g->deletions = 0;
+    if (!rc)
+        rc = diff_trees(g, parent ? git_commit_tree_id(parent) : NULL, git_commit_tree_id(c), seq,
+                        pseq, 0);
+    if (!rc && parent && g->orphans && g->deletions)
+        rc = find_renames(g, parent, c, seq);
+    free_others(g);
+done:
+    git_commit_free(parent);
+    git_commit_free(c);
+    return rc;
+}
+
+/* Walks the history from REV (and every branch and tag with all_refs), oldest first (see
+ * walk_commit). With o->since or in a shallow clone (one note says so), sequence number
+ * SEQ_BEFORE is set aside for the text that already existed at the boundary. */
 static int walk_history(gitrd *g)
 {
     git_revwalk *w = NULL;
-    git_oid id;
-    int r, rc = 0;
+    git_oid id, *ids = NULL;
+    size_t nids = 0;
+    int r = 0, rc = 0, shallow = git_repository_is_shallow(g->repo) == 1;
 
+    g->before_date = PV_DATE_UNKNOWN;
+    g->bounded = g->o->since || shallow;
+    if (g->bounded) {
+        if (grow(&g->commits, &g->commits_cap, 1, sizeof *g->commits))
+            return nomem(g);
+        memset(&g->commits[0], 0, sizeof *g->commits); /* SEQ_BEFORE: no commit */
+        g->ncommits = 1;
+    }
+    if (shallow) {
+        pv_source__diag(g->o, PV_NOTE,
+                        "%s: a shallow clone: text already in its oldest commits is credited as "
+                        "written before them",
+                        g->path);
+        if ((rc = load_shallow(g)) != 0 || (rc = shallow_order(g, &ids, &nids)) != 0)
+            goto done;
+        for (size_t i = 0; i < nids && !rc; i++)
+            rc = walk_commit(g, &ids[i]);
+        goto done;
+    }
     if (git_revwalk_new(&w, g->repo) != 0 ||
         git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE) != 0 ||
         git_revwalk_push(w, &g->rev) != 0 ||
@@ -1238,68 +1617,14 @@ static int walk_history(gitrd *g)
         rc = pv_err__set(g->err, PV_EFORMAT, "%s: cannot walk the history: %s", g->path, git_msg());
         goto done;
     }
-    while ((r = git_revwalk_next(&id, w)) == 0) {
-        git_commit *c = NULL, *parent = NULL;
-        const git_oid *pid;
-        uint32_t seq, pseq = SEQ_NONE, *slot;
-
-        if (git_commit_lookup(&c, g->repo, &id) != 0) {
-            if ((rc = bad_object(g, "commit", &id, git_msg())) != 0)
-                goto done;
-            continue;
-        }
-        if (g->o->since && git_commit_time(c) < g->o->since && !git_oid_equal(&id, &g->rev)) {
-            git_commit_free(c);
-            continue;
-        }
-        if (g->ncommits >= SEQ_MAX) {
-            git_commit_free(c);
-            rc = pv_err__set(g->err, PV_ELIMIT, "%s: too many commits", g->path);
-            goto done;
-        }
-        if (grow(&g->commits, &g->commits_cap, g->ncommits + 1, sizeof *g->commits) ||
-            ((g->commit_ix.n + 1) * 2 > g->commit_ix.mask + 1 &&
-             idx_grow(&g->commit_ix, commit_hash_of, g) != 0)) {
-            git_commit_free(c);
-            rc = nomem(g);
-            goto done;
-        }
-        seq = (uint32_t)g->ncommits;
-        g->commits[g->ncommits++] = id;
-        *commit_slot(g, &id) = seq + 1;
-        g->commit_ix.n++;
-        g->st->commits++;
-        tick(g);
-        if (git_oid_equal(&id, &g->rev))
-            g->rev_seq = seq;
-
-        pid = git_commit_parentcount(c) ? git_commit_parent_id(c, 0) : NULL;
-        if (pid && (slot = commit_slot(g, pid)) && *slot) {
-            pseq = *slot - 1;
-            if (git_commit_lookup(&parent, g->repo, pid) != 0) {
-                rc = bad_object(g, "commit", pid, git_msg());
-                parent = NULL;
-            }
-        }
-        if (!rc && parent)
-            rc = other_parents(g, c);
-        g->orphans = g->deletions = 0;
-        if (!rc)
-            rc = diff_trees(g, parent ? git_commit_tree_id(parent) : NULL, git_commit_tree_id(c),
-                            seq, pseq, 0);
-        if (!rc && parent && g->orphans && g->deletions)
-            rc = find_renames(g, parent, c, seq);
-        free_others(g);
-        git_commit_free(parent);
-        git_commit_free(c);
-        if (rc)
-            goto done;
-    }
-    if (r != GIT_ITEROVER)
+    while (!rc && (r = git_revwalk_next(&id, w)) == 0)
+        rc = walk_commit(g, &id);
+    if (!rc && r != GIT_ITEROVER)
         rc = pv_err__set(g->err, PV_EFORMAT, "%s: cannot walk the history: %s", g->path, git_msg());
 done:
+    free(ids);
     git_revwalk_free(w);
-    return rc;
+    return rc ? rc : before_first(g);
 }
 
 /* ---- documents ------------------------------------------------------------------------- */
@@ -1927,28 +2252,43 @@ static void origin_free(origin_buf *ob)
     memset(ob, 0, sizeof *ob);
 }
 
-/* Adds the co-author "Name <email>" (after the mailmap) unless it is the author or listed. */
-static int add_coauthor(gitrd *g, origin_buf *ob, const char *value)
+/* Whether "<...>" between lt and gt (either may be NULL) holds an e-mail address: one word
+ * with an "@" that has text on both sides. */
+static int valid_email(const char *lt, const char *gt)
+{
+    const char *at = NULL;
+    if (!lt || !gt)
+        return 0;
+    for (const char *p = lt + 1; p < gt; p++)
+        if (*p == '@')
+            at = at ? at : p;
+        else if (*p == ' ' || *p == '\t' || *p == '<')
+            return 0;
+    return at && at > lt + 1 && gt[-1] != '@';
+}
+
+/* Adds the co-author "Name <email>" (after the mailmap) unless it is the commit's author (the
+ * same e-mail, case aside; the same name when the author has no e-mail) or already listed.
+ * *bad is set, and nothing added, when the trailer has no valid e-mail. */
+static int add_coauthor(gitrd *g, origin_buf *ob, const char *value, int *bad)
 {
     const char *lt = strchr(value, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-    const char *name_end = lt ? lt : value + strlen(value);
-    const char *rname = NULL, *remail = NULL;
+    const char *name_end = lt, *rname = NULL, *remail = NULL;
+    const char *aname = ob->author->name, *aemail = ob->author->email;
     char *name, *email, *s;
     size_t nlen, elen;
     int rc = 0;
 
-    if (ob->nco == sizeof ob->co / sizeof ob->co[0])
+    *bad = !valid_email(lt, gt);
+    if (*bad || ob->nco == sizeof ob->co / sizeof ob->co[0])
         return 0;
     while (*value == ' ' || *value == '\t')
         value++;
     while (name_end > value && (name_end[-1] == ' ' || name_end[-1] == '\t'))
         name_end--;
     nlen = (size_t)(name_end - value);
-    elen = gt ? (size_t)(gt - lt - 1) : 0;
-    if (!nlen && !elen)
-        return 0;
     name = strndup(value, nlen);
-    email = strndup(gt ? lt + 1 : "", elen);
+    email = strndup(lt + 1, (size_t)(gt - lt - 1));
     if (!name || !email) {
         rc = nomem(g);
         goto done;
@@ -1958,11 +2298,11 @@ static int add_coauthor(gitrd *g, origin_buf *ob, const char *value)
         rname = name;
         remail = email;
     }
-    if (*remail && ob->author->email && strcasecmp(remail, ob->author->email) == 0)
+    if (aemail && *aemail ? strcasecmp(remail, aemail) == 0
+                          : aname && *aname && strcmp(rname, aname) == 0)
         goto done;
     for (size_t i = 0; i < ob->nco; i++)
-        if ((*remail && ob->co[i].email && strcasecmp(remail, ob->co[i].email) == 0) ||
-            (!*remail && ob->co[i].name && strcmp(rname, ob->co[i].name) == 0))
+        if (ob->co[i].email && strcasecmp(remail, ob->co[i].email) == 0)
             goto done;
     nlen = strlen(rname);
     elen = strlen(remail);
@@ -1984,25 +2324,46 @@ done:
 }
 
 /* The credit of commit seq: author after the mailmap, author date, commit id, co-authors from
- * its Co-authored-by trailers. */
+ * its Co-authored-by trailers (those without a valid e-mail are reported and counted, once
+ * per commit); for SEQ_BEFORE, the boundary's "before" origin: no author, no commit. */
 static int origin_of(gitrd *g, uint32_t seq, origin_buf *ob)
 {
     git_commit *c = NULL;
     git_message_trailer_array tr = {0};
-    int rc = 0;
+    int rc = 0, report;
 
     memset(ob, 0, sizeof *ob);
+    if (g->bounded && seq == SEQ_BEFORE) {
+        ob->in.date = g->before_date;
+        ob->in.before = 1;
+        return 0;
+    }
+    if (!g->trailers_read && !(g->trailers_read = calloc(g->ncommits, 1)))
+        return nomem(g);
+    report = !g->trailers_read[seq];
+    g->trailers_read[seq] = 1;
     git_oid_tostr(ob->hex, sizeof ob->hex, &g->commits[seq]);
     if (git_commit_lookup(&c, g->repo, &g->commits[seq]) != 0 ||
-        git_commit_author_with_mailmap(&ob->author, c, g->mailmap) != 0) {
+        (git_commit_author_with_mailmap(&ob->author, c, g->mailmap) != 0 &&
+         /* libgit2 makes no signature with an empty name or e-mail ("Name <>", which git
+          * writes): the author as the commit says, unmapped */
+         git_signature_dup(&ob->author, git_commit_author(c)) != 0)) {
         rc = pv_err__set(g->err, PV_EFORMAT, "%s: cannot read commit %s: %s", g->path, ob->hex,
                          git_msg());
         goto done;
     }
     if (git_message_trailers(&tr, git_commit_message(c)) == 0) {
-        for (size_t i = 0; i < tr.count && !rc; i++)
-            if (strcasecmp(tr.trailers[i].key, "Co-authored-by") == 0)
-                rc = add_coauthor(g, ob, tr.trailers[i].value);
+        for (size_t i = 0; i < tr.count && !rc; i++) {
+            int bad = 0;
+            if (strcasecmp(tr.trailers[i].key, "Co-authored-by") != 0 ||
+                (rc = add_coauthor(g, ob, tr.trailers[i].value, &bad)) != 0 || !bad || !report)
+                continue;
+            g->st->ignored_trailers++;
+            pv_source__diag(g->o, PV_NOTE,
+                            "%s: commit %s: Co-authored-by trailer without a valid e-mail "
+                            "ignored: '%.100s'",
+                            g->path, ob->hex, tr.trailers[i].value);
+        }
     }
     git_error_clear();
     ob->in.author.name = ob->author->name && *ob->author->name ? ob->author->name : NULL;
@@ -2391,9 +2752,15 @@ static int credit_and_emit(gitrd *g)
  * - runs credit each line to a commit (make_runs): the one that first brought its text into the
  *   repository, along its file's history as git blame follows it, or from another file or an
  *   older version when a stretch of at least 2k tokens was copied or moved from there;
- * - with o->since, commits with an older committer date are not walked (REV's always is), and
- *   the commits just after the boundary are compared with an empty tree: text that already
- *   existed then is credited to them, as git blame credits lines to its boundary commits;
+ * - with o->since, commits with an older committer date are not walked (REV's always is); the
+ *   text that already existed at that boundary (in the trees of the parents left out, or REV's
+ *   whole tree when REV is older) is credited to one origin with before set, no author and no
+ *   commit, dated o->since; in a shallow clone (one note says so) the text of the boundary
+ *   commits' trees is credited the same way, dated by the newest of them (so that "before
+ *   DATE" holds for all of it); never to the first commits walked;
+ * - Co-authored-by trailers: mailmapped; one naming the commit's author, or one listed before,
+ *   adds nobody; one without a valid e-mail is ignored, counted in st->ignored_trailers and
+ *   reported (once per commit);
  * - paths marked linguist-generated or linguist-vendored in REV's .gitattributes are skipped
  *   as generated or vendored (o->includes overrides it, as it does the other rules);
  * - o->memory bounds the fingerprint table (several passes over the history when the
@@ -2486,6 +2853,8 @@ done:
         munmap(g.scratch, g.scratch_len);
     fp_free(&g.fp);
     free(g.origin_id);
+    free(g.trailers_read);
+    free(g.shallow);
     free(g.docs);
     pv_buf__free(&g.names);
     pv_buf__free(&g.path_buf);

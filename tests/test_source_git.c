@@ -868,21 +868,6 @@ Test(git, large_files_skipped)
 
 /* ---- walking options ------------------------------------------------------------------- */
 
-Test(git, since_credits_the_boundary_commit)
-{
-    sample s;
-    pv_reader_opts o = {0};
-    const pv_test_doc *d;
-
-    o.since = T0 + 20 * 60; /* c3 and later */
-    cr_assert_eq(read_sample(&s, &o), 0, "%s", err.msg);
-    cr_expect_eq(st.commits, 7);
-    d = doc_at("README.md");
-    cr_expect_str_eq(origin_of(d, "Widgets turns plain")->commit, hex(&s.c3));
-    cr_expect_str_eq(origin_of(d, "Bob wrote this")->commit, hex(&s.c5));
-    cr_expect_str_eq(origin_of(doc_at("src/util.c"), "compute_gamma_series")->commit, hex(&s.c3));
-}
-
 Test(git, rev_and_all_refs)
 {
     sample s;
