@@ -598,7 +598,7 @@ static int run_cli(const char *const *args, char **errs)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-Test(identity, cli_exits_2_on_a_bad_aliases_line)
+Test(identity, cli_exits_2_on_a_bad_aliases_line_3_on_a_missing_file)
 {
     const step steps[] = {{"Ada", "ada@x.org", "a.txt", P1, NULL}};
     const char *repo = repo_of("r", steps, 1);
@@ -608,8 +608,12 @@ Test(identity, cli_exits_2_on_a_bad_aliases_line)
     char want[1200], *errs;
     const char *bad_args[] = {"index", "-q", "-o", out, "--aliases", aliases, repo, NULL};
     const char *good_args[] = {"index", "-q", "-o", out, "--aliases", good, repo, NULL};
+    const char *missing_args[] = {"index", "-q", "-o", out, "--aliases", NULL, repo, NULL};
     cr_expect_eq(run_cli(bad_args, &errs), 2, "stderr: %s", errs);
     snprintf(want, sizeof want, "%s:2: nothing on the right of '='", aliases);
     cr_expect(strstr(errs, want) != NULL, "stderr: %s", errs);
     cr_expect_eq(run_cli(good_args, &errs), 0, "stderr: %s", errs);
+    missing_args[5] = pv_test_path("missing.txt");
+    cr_expect_eq(run_cli(missing_args, &errs), 3, "stderr: %s", errs);
+    cr_expect(strstr(errs, "missing.txt") != NULL, "stderr: %s", errs);
 }
