@@ -447,8 +447,11 @@ int pv_index__identities_merge(const pv_identity *v, size_t n, const pv_aliases 
 {
     const size_t nl = a ? a->nlines : 0;
     uint32_t *parent = NULL, *pid = NULL;
-    by_email *e = NULL;
-    member *m = NULL;
+    /* one scratch array: first the emails to sort, then the members */
+    const size_t each = sizeof(by_email) > sizeof(member) ? sizeof(by_email) : sizeof(member);
+    void *scratch = NULL;
+    by_email *e;
+    member *m;
     size_t i, j, ne = 0, np = 0;
     int rc = 0;
 
@@ -457,9 +460,8 @@ int pv_index__identities_merge(const pv_identity *v, size_t n, const pv_aliases 
         return pv_err__set(err, PV_ELIMIT, "too many authors to merge");
     parent = malloc((n + nl + 1) * sizeof *parent);
     pid = malloc((n + nl + 1) * sizeof *pid);
-    e = malloc((n + 1) * sizeof *e);
-    m = malloc((n + 1) * sizeof *m);
-    if (!parent || !pid || !e || !m) {
+    scratch = malloc((n + 1) * each);
+    if (!parent || !pid || !scratch) {
         rc = pv_err__set(err, PV_ENOMEM, "out of memory");
         goto done;
     }
@@ -469,6 +471,7 @@ int pv_index__identities_merge(const pv_identity *v, size_t n, const pv_aliases 
     }
 
     /* the same email is the same person */
+    e = scratch;
     for (i = 0; i < n; i++)
         if (v[i].email) {
             e[ne].email = v[i].email;
@@ -508,6 +511,7 @@ int pv_index__identities_merge(const pv_identity *v, size_t n, const pv_aliases 
     /* the others under their most used name (the origins it was met in, over all the
      * person's emails): "unknown" only when there is no other, then the name that sorts
      * first; with that name, the identity met most often */
+    m = scratch;
     for (i = 0; i < n; i++) {
         m[i].v = &v[i];
         m[i].person = person[i];
@@ -535,7 +539,6 @@ int pv_index__identities_merge(const pv_identity *v, size_t n, const pv_aliases 
 done:
     free(parent);
     free(pid);
-    free(e);
-    free(m);
+    free(scratch);
     return rc;
 }

@@ -1646,6 +1646,11 @@ static int merge_identities(builder *b, pv_err *err)
     size_t i;
     int rc = 0, oom = 0;
 
+    /* the producer is done: its maps make room for this */
+    idmap_free(&b->author_map);
+    idmap_free(&b->origin_map);
+    memset(&b->author_map, 0, sizeof b->author_map);
+    memset(&b->origin_map, 0, sizeof b->origin_map);
     b->person = malloc((b->nauthors ? b->nauthors : 1) * sizeof *b->person);
     b->persons = malloc((b->nauthors ? 3 * b->nauthors : 1) * sizeof *b->persons);
     if (!v || !shown || !b->person || !b->persons) {
