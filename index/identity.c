@@ -53,6 +53,11 @@ static int casecmp(const char *a, const char *b)
     return lower(*x) - lower(*y);
 }
 
+static int cmp_u32(uint32_t a, uint32_t b)
+{
+    return (a > b) - (a < b);
+}
+
 /* strcmp where NULL sorts after every string. */
 static int optcmp(const char *a, const char *b)
 {
@@ -79,7 +84,7 @@ static int pat_cmp(const void *pa, const void *pb)
         return a->by - b->by;
     if ((c = key_cmp(a->by, pat_key(a), pat_key(b))) != 0)
         return c;
-    return (a->line > b->line) - (a->line < b->line);
+    return cmp_u32(a->line, b->line);
 }
 
 /* Orders the persons on the left of lines: name and email without regard to ASCII case (no
@@ -202,7 +207,7 @@ static int line_ref_cmp(const void *pa, const void *pb)
 {
     const line_ref *a = pa, *b = pb;
     int c = person_cmp(a->who, b->who);
-    return c ? c : (a->line > b->line) - (a->line < b->line);
+    return c ? c : cmp_u32(a->line, b->line);
 }
 
 static int link_lines(pv_aliases *a)
@@ -412,7 +417,7 @@ static int by_email_cmp(const void *pa, const void *pb)
 {
     const by_email *a = pa, *b = pb;
     int c = casecmp(a->email, b->email);
-    return c ? c : (a->i > b->i) - (a->i < b->i);
+    return c ? c : cmp_u32(a->i, b->i);
 }
 
 /* An identity of a person, sorted to add up the uses of each name. */
@@ -426,14 +431,14 @@ static int member_cmp(const void *pa, const void *pb)
     const member *a = pa, *b = pb;
     int c;
     if (a->person != b->person)
-        return a->person < b->person ? -1 : 1;
+        return cmp_u32(a->person, b->person);
     if ((c = strcmp(a->v->name, b->v->name)) != 0)
         return c;
     if (a->v->uses != b->v->uses)
         return a->v->uses > b->v->uses ? -1 : 1;
     if ((c = optcmp(a->v->email, b->v->email)) != 0 || (c = optcmp(a->v->id, b->v->id)) != 0)
         return c;
-    return (a->i > b->i) - (a->i < b->i);
+    return cmp_u32(a->i, b->i);
 }
 
 /* The word "unknown" as a name: shown only when a person has no other name. */

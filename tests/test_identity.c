@@ -202,6 +202,23 @@ static void expect_author(const pv_result *res, size_t i, const char *name, cons
                        res->authors[i].tokens, tokens);
 }
 
+/* Indexes a repository of steps (with aliases, or NULL) and matches query, all of whose tokens
+ * must be credited to one person, the only one in the index: name, email. */
+static void expect_one_person(const step *steps, size_t n, const char *aliases, const char *query,
+                              const char *name, const char *email, double tokens)
+{
+    pv_index *ix = build1(repo_of("r", steps, n), aliases);
+    pv_result *res = match(ix, query);
+    cr_expect_eq(res->matched_tokens, (uint32_t)tokens);
+    cr_assert_eq(res->nauthors, 1);
+    expect_author(res, 0, name, email, tokens);
+    cr_expect_float_eq(res->authors[0].share, 1.0, 1e-9);
+    /* the identities merged away are not in AUTH */
+    cr_expect_eq(authors_in(ix), 1);
+    pv_result_free(res);
+    pv_index_free(ix);
+}
+
 /* Tokens of P1..P4 (the tokenizer's words: none of them is split or joined). */
 #define TOK_P1 26
 #define TOK_P2 25
@@ -218,16 +235,8 @@ Test(identity, regression_same_email_under_two_names_is_one_payee)
         {"Edward G", "ed@example.org", "b.txt", P2, NULL},
         {"Edward G", "ed@example.org", "c.txt", P3, NULL},
     };
-    pv_index *ix = build1(repo_of("r", steps, 3), NULL);
-    pv_result *res = match(ix, cat(P1, P2, NULL));
-    cr_expect_eq(res->matched_tokens, TOK_P1 + TOK_P2);
-    cr_assert_eq(res->nauthors, 1);
-    expect_author(res, 0, "Edward G", "ed@example.org", TOK_P1 + TOK_P2);
-    cr_expect_float_eq(res->authors[0].share, 1.0, 1e-9);
-    /* the dropped identity is not in AUTH */
-    cr_expect_eq(authors_in(ix), 1);
-    pv_result_free(res);
-    pv_index_free(ix);
+    expect_one_person(steps, 3, NULL, cat(P1, P2, NULL), "Edward G", "ed@example.org",
+                      TOK_P1 + TOK_P2);
 }
 
 Test(identity, unknown_as_a_name_is_shown_only_when_there_is_no_other)
@@ -238,12 +247,8 @@ Test(identity, unknown_as_a_name_is_shown_only_when_there_is_no_other)
         {"UNKNOWN", "ed@example.org", "c.txt", P3, NULL},
         {"Edward G", "ed@example.org", "d.txt", P4, NULL},
     };
-    pv_index *ix = build1(repo_of("r", steps, 4), NULL);
-    pv_result *res = match(ix, cat(P1, P4, P3));
-    cr_assert_eq(res->nauthors, 1);
-    expect_author(res, 0, "Edward G", "ed@example.org", TOK_P1 + TOK_P4 + TOK_P3);
-    pv_result_free(res);
-    pv_index_free(ix);
+    expect_one_person(steps, 4, NULL, cat(P1, P4, P3), "Edward G", "ed@example.org",
+                      TOK_P1 + TOK_P4 + TOK_P3);
 }
 
 Test(identity, most_used_name_wins_counting_every_email_of_the_person)
@@ -256,14 +261,9 @@ Test(identity, most_used_name_wins_counting_every_email_of_the_person)
         {"Ed", "ed@example.org", "d.txt", P4, NULL},
         {"Ed", "ed@example.org", "e.txt", "Ed adds a short file.\n", NULL},
     };
-    pv_index *ix = build1(repo_of("r", steps, 5), NULL);
-    pv_result *res = match(ix, cat(P1, P2, P3));
-    cr_assert_eq(res->nauthors, 1);
     /* with "Ed", the identity met most often: ed@example.org (twice) over ED@ (once) */
-    expect_author(res, 0, "Ed", "ed@example.org", TOK_P1 + TOK_P2 + TOK_P3);
-    cr_expect_eq(authors_in(ix), 1);
-    pv_result_free(res);
-    pv_index_free(ix);
+    expect_one_person(steps, 5, NULL, cat(P1, P2, P3), "Ed", "ed@example.org",
+                      TOK_P1 + TOK_P2 + TOK_P3);
 }
 
 Test(identity, a_tie_goes_to_the_name_that_sorts_first)
@@ -272,12 +272,8 @@ Test(identity, a_tie_goes_to_the_name_that_sorts_first)
         {"Zed Q", "zq@example.org", "a.txt", P1, NULL},
         {"Ada Q", "zq@example.org", "b.txt", P2, NULL},
     };
-    pv_index *ix = build1(repo_of("r", steps, 2), NULL);
-    pv_result *res = match(ix, cat(P1, P2, NULL));
-    cr_assert_eq(res->nauthors, 1);
-    expect_author(res, 0, "Ada Q", "zq@example.org", TOK_P1 + TOK_P2);
-    pv_result_free(res);
-    pv_index_free(ix);
+    expect_one_person(steps, 2, NULL, cat(P1, P2, NULL), "Ada Q", "zq@example.org",
+                      TOK_P1 + TOK_P2);
 }
 
 Test(identity, email_case_differs_is_merged)
@@ -287,13 +283,8 @@ Test(identity, email_case_differs_is_merged)
         {"Ann Berg", "ann.berg@example.org", "b.txt", P2, NULL},
         {"Ann Berg", "ann.berg@example.org", "c.txt", P3, NULL},
     };
-    pv_index *ix = build1(repo_of("r", steps, 3), NULL);
-    pv_result *res = match(ix, cat(P1, P2, NULL));
-    cr_assert_eq(res->nauthors, 1);
-    expect_author(res, 0, "Ann Berg", "ann.berg@example.org", TOK_P1 + TOK_P2);
-    cr_expect_eq(authors_in(ix), 1);
-    pv_result_free(res);
-    pv_index_free(ix);
+    expect_one_person(steps, 3, NULL, cat(P1, P2, NULL), "Ann Berg", "ann.berg@example.org",
+                      TOK_P1 + TOK_P2);
 }
 
 Test(identity, different_emails_under_one_name_stay_two_people)
@@ -434,13 +425,8 @@ Test(identity, aliases_person_is_shown_as_the_left_side_says)
         "aliases.txt", "Augusta Ada King <ada@lovelace.example> = A. Lovelace "
                        "<ada@old.org>\r\n"
                        "  augusta ada king <ADA@lovelace.example>= <ada@home.example>\n");
-    pv_index *ix = build1(repo_of("r", steps, 2), aliases);
-    pv_result *res = match(ix, cat(P1, P2, NULL));
-    cr_assert_eq(res->nauthors, 1);
-    expect_author(res, 0, "Augusta Ada King", "ada@lovelace.example", TOK_P1 + TOK_P2);
-    cr_expect_eq(authors_in(ix), 1);
-    pv_result_free(res);
-    pv_index_free(ix);
+    expect_one_person(steps, 2, aliases, cat(P1, P2, NULL), "Augusta Ada King",
+                      "ada@lovelace.example", TOK_P1 + TOK_P2);
 }
 
 Test(identity, aliases_merge_a_forum_account_with_a_git_email)
