@@ -41,6 +41,7 @@ enum {
     OPT_ALL,
     OPT_SINCE,
     OPT_ORIGIN,
+    OPT_ALIASES,
     NOPTS
 };
 
@@ -101,6 +102,10 @@ static const pv_cli_opt opts[NOPTS] = {
     [OPT_ORIGIN] = {"origin", 0, "NAME", PV_CLI_STRING, 0, 0, NULL,
                     "git: name the repository NAME in reports (default: its origin remote as "
                     "https://host/owner/name, else the folder name)"},
+    [OPT_ALIASES] = {"aliases", 0, "FILE", PV_CLI_STRING, 0, 0, NULL,
+                     "merge identities into one person: lines 'Name <email> = Other Name "
+                     "<other@email>' (also '= <email>', '= Name', '= id:ACCOUNT'); identities "
+                     "with the same email are merged anyway"},
 };
 
 static const pv_cli_spec spec = {
@@ -234,6 +239,7 @@ int pv_cli__cmd_index(int argc, char **argv)
     o.rev = v[OPT_REV].str;
     o.all_refs = v[OPT_ALL].count > 0;
     o.origin_name = v[OPT_ORIGIN].str;
+    o.aliases = v[OPT_ALIASES].str;
     if (v[OPT_SINCE].count && pv_cli__parse_day(v[OPT_SINCE].str, &o.since) != 0) {
         rc = pv_cli__usage_error(&spec, "--since wants a date YYYY-MM-DD, not '%s'",
                                  v[OPT_SINCE].str);

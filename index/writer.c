@@ -24,6 +24,7 @@
 
 #include "common_int.h"
 #include "format.h"
+#include "index_int.h"
 #include "scanner_int.h"
 #include "source.h"
 
@@ -145,7 +146,14 @@ struct builder {
     int64_t *dates;
     uint32_t *authors; /* 3 string offsets each: name, email, id */
     size_t nauthors, cap_authors;
+    uint32_t *author_uses; /* per author: the origins it was met in (the shown name's vote) */
+    size_t cap_uses;
     idmap author_map;
+    pv_aliases *aliases; /* --aliases, or NULL */
+    /* one person, one payee (merge_identities): the AUTH entry of each author, and AUTH */
+    uint32_t *person;
+    uint32_t *persons; /* 3 string offsets each, like authors */
+    size_t npersons;
     origin_rec **origins; /* chunks of ORIG_CHUNK */
     size_t norigins;
     idmap origin_map; /* de-duplicates origins; cleared when it outgrows its share */
@@ -1230,9 +1238,12 @@ static int author_id(builder *b, const pv_person *p, uint32_t *id)
         if (b->nauthors >= PV_NONE - 1)
             return PV_ELIMIT;
         if (pv_array__grow((void **)&b->authors, &b->cap_authors, 3 * (b->nauthors + 1),
-                           sizeof *b->authors))
+                           sizeof *b->authors) ||
+            pv_array__grow((void **)&b->author_uses, &b->cap_uses, b->nauthors + 1,
+                           sizeof *b->author_uses))
             return PV_ENOMEM;
         memcpy(b->authors + 3 * b->nauthors, key, sizeof key);
+        b->author_uses[b->nauthors] = 0;
         b->author_map.keys[slot] = pv_hash64(key, sizeof key, 1);
         b->author_map.ids[slot] = (uint32_t)b->nauthors++;
         b->author_map.used++;
@@ -1261,6 +1272,19 @@ static int same_origin(const builder *b, uint32_t id, const void *what)
             return 0;
     }
     return 1;
+}
+
+/* Counts a new origin for the author of its entry i, once per origin (an author named twice
+ * in one chain votes once), saturating. */
+static void count_use(builder *b, const origin_rec *v, size_t i)
+{
+    size_t j;
+    if (v[i].author == PV_NONE || b->author_uses[v[i].author] == UINT32_MAX)
+        return;
+    for (j = 0; j < i; j++)
+        if (v[j].author == v[i].author)
+            return;
+    b->author_uses[v[i].author]++;
 }
 
 /* The id of an origin (added when new): one ORIG entry per author, chained through next
@@ -1328,6 +1352,7 @@ static int origin_id(builder *b, const pv_origin_in *in, uint32_t *id)
             }
             *origin_at(b, at) = v[i];
             origin_at(b, at)->next = i + 1 < n ? (uint32_t)(at + 1) : PV_NONE;
+            count_use(b, v, i);
         }
         b->origin_map.keys[slot] = key;
         b->origin_map.ids[slot] = (uint32_t)b->norigins;
@@ -1613,6 +1638,84 @@ static int produce(builder *b, const char *const *sources, size_t nsources, pv_e
 
 static int write_index(builder *b, const char *out_path, const char *tmp_path, pv_err *err);
 
+/* One person, one payee: the authors met (name, email, id as the readers gave them, after
+ * .mailmap) become persons (identity.c: the same email, the aliases file), each written once
+ * to AUTH under the identity it is shown with; b->person maps an author id to its AUTH entry,
+ * which write_index puts in ORIG. Authors merged into another are never written. */
+static int merge_identities(builder *b, pv_err *err)
+{
+    pv_identity *v = malloc((b->nauthors ? b->nauthors : 1) * sizeof *v);
+    uint32_t *shown = malloc((b->nauthors ? b->nauthors : 1) * sizeof *shown);
+    size_t i;
+    int rc = 0, oom = 0;
+
+    /* the producer is done: its maps make room for this */
+    idmap_free(&b->author_map);
+    idmap_free(&b->origin_map);
+    memset(&b->author_map, 0, sizeof b->author_map);
+    memset(&b->origin_map, 0, sizeof b->origin_map);
+    b->person = malloc((b->nauthors ? b->nauthors : 1) * sizeof *b->person);
+    b->persons = malloc((b->nauthors ? 3 * b->nauthors : 1) * sizeof *b->persons);
+    if (!v || !shown || !b->person || !b->persons) {
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < b->nauthors; i++) {
+        const uint32_t *a = b->authors + 3 * i;
+        v[i].name = b->sp.data.data + a[0];
+        v[i].email = a[1] != PV_NONE ? b->sp.data.data + a[1] : NULL;
+        v[i].id = a[2] != PV_NONE ? b->sp.data.data + a[2] : NULL;
+        v[i].uses = b->author_uses[i];
+    }
+    if ((rc = pv_index__identities_merge(v, b->nauthors, b->aliases, b->person, shown, &b->npersons,
+                                         err)) != 0)
+        goto done;
+    /* v points into the pool, which the aliases' names below may move: done with it */
+    for (i = 0; i < b->npersons; i++) {
+        uint32_t *out = b->persons + 3 * i;
+        if (shown[i] < b->nauthors) {
+            memcpy(out, b->authors + 3 * (size_t)shown[i], 3 * sizeof *out);
+        } else {
+            const pv_identity *who = pv_index__aliases_person(b->aliases, shown[i] - b->nauthors);
+            out[0] = pool_add(&b->sp, who->name, &oom);
+            out[1] = who->email ? pool_add(&b->sp, who->email, &oom) : PV_NONE;
+            out[2] = who->id ? pool_add(&b->sp, who->id, &oom) : PV_NONE;
+        }
+    }
+    if (oom == 2) {
+        sink_full(b);
+        rc = pv_err__set(err, PV_ELIMIT, "%s", b->sink_err.msg);
+    } else if (oom) {
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+    }
+done:
+    free(v);
+    free(shown);
+    return rc;
+}
+
+/* The ORIG entry that follows origin i in its co-author chain once authors are persons: the
+ * next entry whose person is not already in the chain (one person's credit is not split in
+ * two); the chain's entries are consecutive, as origin_id writes them. */
+static uint32_t chain_next(const builder *b, size_t i)
+{
+    size_t first = i, j;
+    uint32_t next = origin_at(b, i)->next;
+    while (first > 0 && origin_at(b, first - 1)->next == first)
+        first--;
+    while (next != PV_NONE) {
+        const uint32_t a = origin_at(b, next)->author;
+        for (j = first; j < next; j++)
+            if (a != PV_NONE && origin_at(b, j)->author != PV_NONE &&
+                b->person[origin_at(b, j)->author] == b->person[a])
+                break;
+        if (j == next)
+            break;
+        next = origin_at(b, next)->next;
+    }
+    return next;
+}
+
 int pv_index_build(const char *out_path, const char *const *sources, size_t nsources,
                    const pv_build_opts *opts, pv_build_stats *stats, pv_err *err)
 {
@@ -1640,6 +1743,9 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
         rc = pv_err__set(err, PV_EINVAL, "no source to index");
         goto done;
     }
+    /* a bad aliases file stops the build before any work */
+    if (b.o->aliases && (rc = pv_index__aliases_load(&b.aliases, b.o->aliases, err)) != 0)
+        goto done;
     if (b.o->tmpdir)
         snprintf(b.tmpdir, sizeof b.tmpdir, "%s", b.o->tmpdir);
     else
@@ -1744,6 +1850,8 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
         }
     report_progress(&b, 1);
 
+    if ((rc = merge_identities(&b, err)) != 0)
+        goto done;
     snprintf(tmp_path, sizeof tmp_path, "%s.tmp.%ld", out_path, (long)getpid());
     rc = write_index(&b, out_path, tmp_path, err);
     if (rc == 0 && stats)
@@ -1789,6 +1897,10 @@ done:
     if (b.locators)
         fclose(b.locators);
     free(b.authors);
+    free(b.author_uses);
+    free(b.person);
+    free(b.persons);
+    pv_index__aliases_free(b.aliases);
     free(b.sources);
     idmap_free(&b.author_map);
     idmap_free(&b.origin_map);
@@ -1885,11 +1997,11 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
 
     /* AUTH */
     chunk_begin(&o, &ch[nch], PV_ID_AUTH);
-    for (i = 0; i < b->nauthors; i++) {
+    for (i = 0; i < b->npersons; i++) {
         unsigned char e[PV_AUTH_ENTRY];
-        pv_store32(e + PV_AUTH_NAME, b->authors[3 * i]);
-        pv_store32(e + PV_AUTH_EMAIL, b->authors[3 * i + 1]);
-        pv_store32(e + PV_AUTH_ID, b->authors[3 * i + 2]);
+        pv_store32(e + PV_AUTH_NAME, b->persons[3 * i]);
+        pv_store32(e + PV_AUTH_EMAIL, b->persons[3 * i + 1]);
+        pv_store32(e + PV_AUTH_ID, b->persons[3 * i + 2]);
         out_write(&o, e, sizeof e);
     }
     chunk_end(&o, &ch[nch++]);
@@ -1910,10 +2022,10 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
         unsigned char e[PV_ORIG_ENTRY];
         memset(e, 0, sizeof e);
         const origin_rec *r = origin_at(b, i);
-        pv_store32(e + PV_ORIG_AUTHOR, r->author);
+        pv_store32(e + PV_ORIG_AUTHOR, r->author == PV_NONE ? PV_NONE : b->person[r->author]);
         pv_store32(e + PV_ORIG_COMMIT, r->commit);
         pv_store64(e + PV_ORIG_DATE, (uint64_t)r->date);
-        pv_store32(e + PV_ORIG_NEXT, r->next);
+        pv_store32(e + PV_ORIG_NEXT, chain_next(b, i));
         pv_store32(e + PV_ORIG_FLAGS, r->flags);
         out_write(&o, e, sizeof e);
     }
@@ -2000,7 +2112,7 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
         unsigned char m[PV_META_SIZE];
         memset(m, 0, sizeof m);
         pv_store64(m + PV_META_DOCUMENTS, ndocs_out);
-        pv_store64(m + PV_META_AUTHORS, b->nauthors);
+        pv_store64(m + PV_META_AUTHORS, b->npersons);
         pv_store64(m + PV_META_SOURCES, b->nsources);
         pv_store64(m + PV_META_ORIGINS, b->norigins);
         pv_store64(m + PV_META_FINGERPRINTS, bw.fingerprints);
