@@ -372,7 +372,7 @@ static void print_row(const src_row *r, size_t locw, size_t authw, size_t licw)
     if (s->commit)
         printf(", commit %.12s", s->commit);
     fputs(")\n", stdout);
-    if (s->url) {
+    if (s->url && strcmp(s->url, s->locator) != 0) { /* a post's locator is its link already */
         pad(13);
         put_bytes(s->url, strlen(s->url));
         putchar('\n');
