@@ -178,6 +178,7 @@ static cJSON *span_object(const pv_span *sp)
     bad |= add_num(o, "line_end", sp->line_end);
     bad |= add_num(o, "tokens", sp->tokens);
     bad |= !cJSON_AddBoolToObject(o, "common", sp->common != 0);
+    bad |= add_str(o, "common_license", sp->common_license);
     sources = cJSON_AddArrayToObject(o, "sources");
     bad |= !sources;
     for (i = 0; !bad && i < sp->nsources; i++) {

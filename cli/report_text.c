@@ -329,7 +329,9 @@ static void print_span(const char *name, const pv_span *sp, size_t idx, size_t l
     printf(" (bytes %u-%u), %s %s", (unsigned)sp->start,
            (unsigned)(sp->end > sp->start ? sp->end - 1 : sp->start),
            pv_cli__commas(sp->tokens, tok), plural(sp->tokens, "token", "tokens"));
-    if (sp->common)
+    if (sp->common_license)
+        printf(" [common: license %s, earns no credit]", sp->common_license);
+    else if (sp->common)
         fputs(" [common: earns no credit]", stdout);
     putchar('\n');
     for (i = 0; i < sp->nsources; i++) {
