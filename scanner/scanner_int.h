@@ -138,8 +138,9 @@ const char *pv_scanner__license_of_text(const char *text, size_t len);
 int pv_scanner__spdx_tag(const char *text, size_t len, char *out, size_t outsz);
 
 /* The texts of the licenses matched as common wherever they appear (attribution rule 3):
- * scanner/licenses/<SPDX>.txt, embedded at build time by scanner/licenses/embed.py, ordered
- * by SPDX id; at most 64. README.md beside them says where each text comes from. */
+ * scanner/licenses/<SPDX>.txt (and <SPDX>~<variant>.txt, another wording of the same
+ * license), embedded at build time by scanner/licenses/embed.py, ordered by SPDX id; at most
+ * 64. README.md beside them says where each text comes from. */
 typedef struct pv_license_text {
     const char *spdx; /* "MIT", "GPL-2.0-only", ... */
     const char *text; /* NUL-terminated */

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """embed.py - the build step that makes scanner/licenses/<SPDX>.txt part of the library:
 writes a C file defining pv_scanner__license_texts[] (declared in scanner/scanner_int.h),
-one entry per text, ordered by SPDX id. Usage: embed.py FILE.txt... > license_texts.c"""
+one entry per text, ordered by SPDX id (then file name); "<SPDX>~<variant>.txt" is another
+wording of license <SPDX>. Usage: embed.py FILE.txt... > license_texts.c"""
 import os
 import sys
 
@@ -30,7 +31,8 @@ def c_string(data):
 
 
 def main(paths):
-    texts = sorted((os.path.basename(p)[: -len(".txt")], p) for p in paths)
+    # "<SPDX>~<variant>.txt": another wording of the same license
+    texts = sorted((os.path.basename(p)[: -len(".txt")].split("~")[0], p) for p in paths)
     if not texts or len(texts) > MAX_TEXTS:
         sys.exit("embed.py: need 1 to %d license texts, got %d" % (MAX_TEXTS, len(texts)))
     w = sys.stdout.write
