@@ -130,19 +130,6 @@ static int table_get(uint32_t k, uint64_t seed, lic_table **out, int *owned)
     return rc;
 }
 
-static const lic_fp *find(const lic_table *t, uint64_t fp)
-{
-    size_t lo = 0, hi = t->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->v[mid].fp < fp)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < t->n && t->v[lo].fp == fp ? &t->v[lo] : NULL;
-}
-
 int pv_match__license_text(uint32_t k, uint64_t seed, const uint64_t *fp, size_t n,
                            const char **license, pv_err *err)
 {
@@ -156,7 +143,8 @@ int pv_match__license_text(uint32_t k, uint64_t seed, const uint64_t *fp, size_t
     if ((rc = table_get(k, seed, &t, &owned)) != 0)
         return pv_err__set(err, rc, "cannot fingerprint the license texts: %s", pv_strerror(rc));
     for (i = 0; i < n; i++) {
-        const lic_fp *e = find(t, fp[i] >> PV_FP_SHIFT);
+        lic_fp key = {fp[i] >> PV_FP_SHIFT, 0};
+        const lic_fp *e = t->n ? bsearch(&key, t->v, t->n, sizeof *t->v, cmp_lic_fp) : NULL;
         uint64_t m;
         size_t b;
         if (!e)

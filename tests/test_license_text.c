@@ -7,7 +7,6 @@
 #define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE
 #include <criterion/criterion.h>
-#include <git2.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,55 +52,38 @@ static const char MIT_TEXT[] =
     "OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE\n"
     "SOFTWARE.\n";
 
-/* SPDX's BSD-3-Clause wording ("the copyright holder"), not Debian's ("the University"). */
-static const char BSD3_TEXT[] =
-    "Redistribution and use in source and binary forms, with or without\n"
-    "modification, are permitted provided that the following conditions are met:\n"
+/* SPDX's BSD wordings ("the copyright holder"), not Debian's ("the University"). */
+#define BSD_CLAUSES_1_2                                                                            \
+    "Redistribution and use in source and binary forms, with or without\n"                         \
+    "modification, are permitted provided that the following conditions are met:\n"                \
+    "\n"                                                                                           \
+    "1. Redistributions of source code must retain the above copyright notice, this\n"             \
+    "   list of conditions and the following disclaimer.\n"                                        \
+    "\n"                                                                                           \
+    "2. Redistributions in binary form must reproduce the above copyright notice,\n"               \
+    "   this list of conditions and the following disclaimer in the documentation\n"               \
+    "   and/or other materials provided with the distribution.\n"                                  \
     "\n"
-    "1. Redistributions of source code must retain the above copyright notice, this\n"
-    "   list of conditions and the following disclaimer.\n"
-    "\n"
-    "2. Redistributions in binary form must reproduce the above copyright notice,\n"
-    "   this list of conditions and the following disclaimer in the documentation\n"
-    "   and/or other materials provided with the distribution.\n"
-    "\n"
-    "3. Neither the name of the copyright holder nor the names of its\n"
-    "   contributors may be used to endorse or promote products derived from\n"
-    "   this software without specific prior written permission.\n"
-    "\n"
-    "THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS \"AS IS\"\n"
-    "AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE\n"
-    "IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE\n"
-    "DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE\n"
-    "FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL\n"
-    "DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR\n"
-    "SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER\n"
-    "CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,\n"
-    "OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE\n"
-    "OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.\n";
+#define BSD_DISCLAIMER                                                                             \
+    "THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS \"AS IS\"\n"              \
+    "AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE\n"                  \
+    "IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE\n"             \
+    "DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE\n"               \
+    "FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL\n"                 \
+    "DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR\n"                 \
+    "SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER\n"                 \
+    "CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,\n"              \
+    "OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE\n"              \
+    "OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.\n"
 
-/* SPDX's BSD-2-Clause: all but a few of its k-grams are in BSD-3-Clause too. */
-static const char BSD2_TEXT[] =
-    "Redistribution and use in source and binary forms, with or without\n"
-    "modification, are permitted provided that the following conditions are met:\n"
-    "\n"
-    "1. Redistributions of source code must retain the above copyright notice, this\n"
-    "   list of conditions and the following disclaimer.\n"
-    "\n"
-    "2. Redistributions in binary form must reproduce the above copyright notice,\n"
-    "   this list of conditions and the following disclaimer in the documentation\n"
-    "   and/or other materials provided with the distribution.\n"
-    "\n"
-    "THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS \"AS IS\"\n"
-    "AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE\n"
-    "IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE\n"
-    "DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE\n"
-    "FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL\n"
-    "DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR\n"
-    "SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER\n"
-    "CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,\n"
-    "OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE\n"
-    "OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.\n";
+static const char BSD3_TEXT[] =
+    BSD_CLAUSES_1_2 "3. Neither the name of the copyright holder nor the names of its\n"
+                    "   contributors may be used to endorse or promote products derived from\n"
+                    "   this software without specific prior written permission.\n"
+                    "\n" BSD_DISCLAIMER;
+
+/* BSD-2-Clause: all but a few of its k-grams are in BSD-3-Clause too. */
+static const char BSD2_TEXT[] = BSD_CLAUSES_1_2 BSD_DISCLAIMER;
 
 /* Ordinary code, written by the repository's author: it must keep its credit. */
 static const char RING_C[] =
@@ -121,37 +103,6 @@ static const char PROSE_BEFORE[] =
     "Sure, here is the license you asked about, followed by the buffer code:\n\n";
 static const char PROSE_AFTER[] =
     "\nLet me know if the lighthouse keeper needs any more help with the harbour lamps.\n";
-
-/* Commit one file (path = content) on top of parent (NULL for the first commit). */
-static git_oid commit_file(git_repository *repo, const git_oid *parent, const char *path,
-                           const char *content, const char *name, const char *email,
-                           git_time_t when)
-{
-    git_oid blob, tree_id, id;
-    git_treebuilder *tb = NULL;
-    git_tree *tree = NULL, *ptree = NULL;
-    git_commit *p = NULL;
-    git_signature *sig = NULL;
-    if (parent) {
-        cr_assert_eq(git_commit_lookup(&p, repo, parent), 0);
-        cr_assert_eq(git_commit_tree(&ptree, p), 0);
-    }
-    cr_assert_eq(git_blob_create_from_buffer(&blob, repo, content, strlen(content)), 0);
-    cr_assert_eq(git_treebuilder_new(&tb, repo, ptree), 0);
-    cr_assert_eq(git_treebuilder_insert(NULL, tb, path, &blob, GIT_FILEMODE_BLOB), 0);
-    cr_assert_eq(git_treebuilder_write(&tree_id, tb), 0);
-    cr_assert_eq(git_tree_lookup(&tree, repo, &tree_id), 0);
-    cr_assert_eq(git_signature_new(&sig, name, email, when, 0), 0);
-    cr_assert_eq(
-        git_commit_create_v(&id, repo, "HEAD", sig, sig, NULL, "change\n", tree, parent ? 1 : 0, p),
-        0);
-    git_signature_free(sig);
-    git_tree_free(tree);
-    git_tree_free(ptree);
-    git_treebuilder_free(tb);
-    git_commit_free(p);
-    return id;
-}
 
 static pv_index *build(const char *src, const char *author)
 {
@@ -239,9 +190,10 @@ Test(license_text, regression_bsd3_license_in_git_credits_no_one)
              BSD3_TEXT);
     snprintf(dir, sizeof dir, "%s/repo", root);
     cr_assert_eq(git_repository_init(&repo, dir, 0), 0);
-    c1 = commit_file(repo, NULL, "LICENSE.txt", first, "Grace Hopper", "grace@example.org",
-                     1500000000);
-    commit_file(repo, &c1, "LICENSE.txt", second, "Alan Turing", "alan@example.org", 1600000000);
+    c1 = pv_test_commit_file(repo, NULL, "LICENSE.txt", first, "Grace Hopper", "grace@example.org",
+                             1500000000, "license\n");
+    pv_test_commit_file(repo, &c1, "LICENSE.txt", second, "Alan Turing", "alan@example.org",
+                        1600000000, "year\n");
     git_repository_free(repo);
     ix = build(dir, NULL);
     res = match(ix, concat3(PROSE_BEFORE, second, PROSE_AFTER));
