@@ -10,24 +10,11 @@ import sys
 MAX_TEXTS = 64
 
 
-def c_string(data):
-    """The bytes as C string literals, one per line of text, ready to concatenate."""
-    out, cur = [], []
-    for b in data:
-        c = chr(b)
-        if c == "\n":
-            cur.append("\\n")
-            out.append('    "' + "".join(cur) + '"')
-            cur = []
-        elif c in '"\\?':  # '?' escaped: -std=c11 keeps trigraphs
-            cur.append("\\" + c)
-        elif 0x20 <= b < 0x7F:
-            cur.append(c)
-        else:
-            cur.append("\\%03o" % b)
-    if cur or not out:
-        out.append('    "' + "".join(cur) + '"')
-    return "\n".join(out)
+def c_bytes(data):
+    """The bytes and a NUL as a C initializer, 16 a line: a string literal this long is past
+    the 4,095 characters ISO C promises (-Woverlength-strings)."""
+    vals = ["%d" % b for b in data] + ["0"]
+    return "\n".join("    " + ", ".join(vals[i : i + 16]) + "," for i in range(0, len(vals), 16))
 
 
 def main(paths):
@@ -43,10 +30,10 @@ def main(paths):
             data = f.read()
         if b"\0" in data:
             sys.exit("embed.py: %s holds a NUL byte" % path)
-        w("/* %s */\nstatic const char text_%d[] =\n%s;\n\n" % (spdx, i, c_string(data)))
+        w("/* %s */\nstatic const unsigned char text_%d[] = {\n%s\n};\n\n" % (spdx, i, c_bytes(data)))
     w("const pv_license_text pv_scanner__license_texts[] = {\n")
     for i, (spdx, _) in enumerate(texts):
-        w('    {"%s", text_%d, sizeof text_%d - 1},\n' % (spdx, i, i))
+        w('    {"%s", (const char *)text_%d, sizeof text_%d - 1},\n' % (spdx, i, i))
     w("};\nconst size_t pv_scanner__nlicense_texts = %d;\n" % len(texts))
 
 
