@@ -36,7 +36,11 @@ LIB_SRCS  = $(wildcard common/*.c scanner/*.c index/*.c match/*.c)
 CLI_SRCS  = $(wildcard cli/*.c)
 TEST_SRCS = $(wildcard tests/test_*.c)
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
-LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+# The license texts matched as common (scanner/licenses/README.md), embedded in the library
+# as a C file generated at build time.
+LICENSE_TEXTS = $(sort $(wildcard scanner/licenses/*.txt))
+LICENSE_C = build/gen/license_texts.c
+LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/license_texts.o
 CLI_OBJS  = $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 REPLAY_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/replay_%)
@@ -74,6 +78,15 @@ deps:
 	fi
 
 $(BUILD)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LICENSE_C): scanner/licenses/embed.py $(LICENSE_TEXTS) | deps
+	@mkdir -p $(dir $@)
+	@echo "embed.py scanner/licenses/*.txt > $@"
+	@python3 scanner/licenses/embed.py $(LICENSE_TEXTS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/license_texts.o: $(LICENSE_C)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -130,11 +143,11 @@ check: $(LIB) | deps
 	  -Imatch common scanner index match cli
 	@echo 'check: ok'
 
-build/fuzz/%: tests/fuzz/%.c tests/fuzz/util.c $(LIB_SRCS) | deps
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/util.c $(LIB_SRCS) $(LICENSE_C) | deps
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Icommon \
 	  -Iscanner -Iindex -Imatch $(shell pkg-config --cflags $(PKGS)) -pthread \
-	  -o $@ $< tests/fuzz/util.c $(LIB_SRCS) $(LIBS)
+	  -o $@ $< tests/fuzz/util.c $(LIB_SRCS) $(LICENSE_C) $(LIBS)
 
 FUZZ_TIME ?= 60
 fuzz: $(FUZZ_BINS)

@@ -828,6 +828,12 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
         sp->line_start = byte_line(starts, nstarts, sp->start);
         sp->line_end = byte_line(starts, nstarts, sp->end - 1);
         sp->common = ncommon == nhits;
+        /* license text is common wherever it appears (rule 3) */
+        if ((rc = pv_match__license_text(info.k, info.seed, kg + qs,
+                                         tokens >= info.k ? tokens - info.k + 1 : 0,
+                                         &sp->common_license, err)) != 0)
+            goto done;
+        sp->common |= sp->common_license != NULL;
         if ((rc = span_rows(ix, sp, cands, nc, opts)) != 0)
             goto oom;
         res->matched_tokens += tokens;

@@ -1,11 +1,15 @@
 /*
- * match_int.h - the matcher's library-internal interface: what match.c uses from the other
- * files of match/ (the links of source rows).
+ * match_int.h - the matcher's library-internal interface between its files: match.c builds
+ * spans, asks license_text.c whether a span is the text of a known license, and permalink.c
+ * for the links of source rows.
  */
 #ifndef PV_MATCH_INT_H
 #define PV_MATCH_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "provscan.h"
 
 /* A link a person can open to lines line_start..line_end of one source row, malloc'ed into
  * *url (the caller frees it), or *url = NULL when none is known:
@@ -17,5 +21,15 @@
  * Returns 0, or PV_ENOMEM with *url = NULL. */
 int pv_match__url(const char *kind, const char *source, const char *locator, const char *commit,
                   uint32_t line_start, uint32_t line_end, char **url);
+
+/* Whether a span is license text (attribution rule 3). fp[0..n) are the span's k-gram
+ * fingerprints as pv_scanner__kgrams gives them for an index built with k and seed (all 64
+ * bits; the top PV_FP_BITS are compared). When at least half of them are k-grams of the
+ * license texts embedded in the library (pv_scanner__license_texts), *license is the SPDX id
+ * of the license holding most of them (the first id in alphabetical order on a tie), a static
+ * string; otherwise NULL. The license k-grams for (k, seed) are built once per process, on
+ * first use, safely from any thread. Returns 0 or PV_ENOMEM (*license NULL, err set). */
+int pv_match__license_text(uint32_t k, uint64_t seed, const uint64_t *fp, size_t n,
+                           const char **license, pv_err *err);
 
 #endif

@@ -137,6 +137,19 @@ const char *pv_scanner__license_of_text(const char *text, size_t len);
  * fit in out). */
 int pv_scanner__spdx_tag(const char *text, size_t len, char *out, size_t outsz);
 
+/* The texts of the licenses matched as common wherever they appear (attribution rule 3):
+ * scanner/licenses/<SPDX>.txt (and <SPDX>~<variant>.txt, another wording of the same
+ * license), embedded at build time by scanner/licenses/embed.py, ordered by SPDX id; at most
+ * 64. README.md beside them says where each text comes from. */
+typedef struct pv_license_text {
+    const char *spdx; /* "MIT", "GPL-2.0-only", ... */
+    const char *text; /* NUL-terminated */
+    size_t len;
+} pv_license_text;
+
+extern const pv_license_text pv_scanner__license_texts[];
+extern const size_t pv_scanner__nlicense_texts;
+
 /* ---- path patterns and license file names (patterns.c) --------------------------------- */
 
 /* User PCRE2 patterns (--exclude, --include) compiled once; opaque PCRE2 objects. */

@@ -742,6 +742,7 @@ Test(cli, match_json_has_the_documented_fields)
         cr_expect_leq(num(sp, "line_start"), num(sp, "line_end"));
         cr_expect_gt(num(sp, "tokens"), 0);
         cr_expect(cJSON_IsBool(field(sp, "common")));
+        cr_expect(cJSON_IsNull(field(sp, "common_license"))); /* no license text here */
         /* The paragraph starts at line 3 of the query; the code at line 9. */
         if (strncmp(text + (size_t)start, "int ring_push", 13) == 0)
             saw_code = 1;

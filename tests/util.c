@@ -126,6 +126,38 @@ unsigned char *pv_test_deflate(const void *data, size_t n, int wbits, size_t *ou
     return out;
 }
 
+/* ---- git histories ---- */
+
+git_oid pv_test_commit_file(git_repository *repo, const git_oid *parent, const char *path,
+                            const char *content, const char *name, const char *email,
+                            git_time_t when, const char *message)
+{
+    git_oid blob, tree_id, id;
+    git_treebuilder *tb = NULL;
+    git_tree *tree = NULL, *ptree = NULL;
+    git_commit *p = NULL;
+    git_signature *sig = NULL;
+    if (parent) {
+        cr_assert_eq(git_commit_lookup(&p, repo, parent), 0);
+        cr_assert_eq(git_commit_tree(&ptree, p), 0);
+    }
+    cr_assert_eq(git_blob_create_from_buffer(&blob, repo, content, strlen(content)), 0);
+    cr_assert_eq(git_treebuilder_new(&tb, repo, ptree), 0);
+    cr_assert_eq(git_treebuilder_insert(NULL, tb, path, &blob, GIT_FILEMODE_BLOB), 0);
+    cr_assert_eq(git_treebuilder_write(&tree_id, tb), 0);
+    cr_assert_eq(git_tree_lookup(&tree, repo, &tree_id), 0);
+    cr_assert_eq(git_signature_new(&sig, name, email, when, 0), 0);
+    cr_assert_eq(
+        git_commit_create_v(&id, repo, "HEAD", sig, sig, NULL, message, tree, parent ? 1 : 0, p),
+        0);
+    git_signature_free(sig);
+    git_tree_free(tree);
+    git_tree_free(ptree);
+    git_treebuilder_free(tb);
+    git_commit_free(p);
+    return id;
+}
+
 /* ---- memory kept until the test ends ---- */
 
 static void **kept;

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <git2.h>
+
 #include "source.h"
 
 /* ---- a temporary folder per test ---- */
@@ -46,6 +48,15 @@ void *pv_test_read_file(const char *path, size_t *n);
  * stream, -15 raw deflate. Returns the compressed bytes, malloc'ed (the caller frees them),
  * with their count in *out_n; fails the test when zlib does. */
 unsigned char *pv_test_deflate(const void *data, size_t n, int wbits, size_t *out_n);
+
+/* ---- git histories ---- */
+
+/* Commits path (a file in the top folder) = content on top of parent (NULL: the first commit; the
+ * parent's other files are kept), by name <email> at when (unix seconds, UTC) with message, and
+ * moves HEAD to it. Returns the commit's id; fails the test when libgit2 does. */
+git_oid pv_test_commit_file(git_repository *repo, const git_oid *parent, const char *path,
+                            const char *content, const char *name, const char *email,
+                            git_time_t when, const char *message);
 
 /* ---- memory kept until the test ends ---- */
 
