@@ -420,6 +420,14 @@ static const pv_span *match_three(three_repos *t, uint32_t max_copies)
     cr_assert_eq(pv_match_run(t->ix, t->whole, strlen(t->whole), &mo, &t->res, &err), 0, "%s",
                  err.msg);
     cr_assert_eq(t->res->nspans, 1);
+    {
+        /* every row opens at its commit: git show COMMIT:PATH, lines A-B, are the span's text */
+        const char *dirs[] = {t->proj, t->fork, t->older};
+        pv_index_info info;
+        pv_index_get_info(t->ix, &info);
+        cr_assert_eq(pv_test_check_git_rows(t->res, t->whole, info.seed, dirs, 3),
+                     t->res->spans[0].nsources + t->res->spans[0].ncopies);
+    }
     return &t->res->spans[0];
 }
 

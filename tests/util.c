@@ -3,6 +3,8 @@
 #define _XOPEN_SOURCE 700
 #include "util.h"
 
+#include "scanner_int.h"
+
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <ftw.h>
@@ -332,4 +334,82 @@ void pv_test_git_origin(const char *dir, const char *url)
     git_config_free(cfg);
     git_repository_free(repo);
     git_libgit2_shutdown();
+}
+
+/* Whether tokens b[0..nb) occur as a run inside a[0..na). */
+static int token_run_in(const pv_token *a, size_t na, const pv_token *b, size_t nb)
+{
+    for (size_t i = 0; nb <= na && i + nb <= na; i++) {
+        size_t j = 0;
+        while (j < nb && a[i + j].hash == b[j].hash)
+            j++;
+        if (j == nb)
+            return 1;
+    }
+    return 0;
+}
+
+static size_t check_git_row(const pv_source_ref *s, const pv_span *sp, const pv_tokens *q,
+                            uint64_t seed, const char *const *dirs, size_t n)
+{
+    char spec[4096];
+    git_object *obj = NULL;
+    git_repository *found = NULL;
+    pv_tokens bt = {NULL, 0, 0, 0};
+    const char *text, *a, *b;
+    size_t len, line = 1;
+
+    if (!s->kind || strcmp(s->kind, "git") != 0)
+        return 0;
+    cr_assert_not_null(s->commit, "git row %s has no commit", s->locator);
+    snprintf(spec, sizeof spec, "%s:%s", s->commit, s->locator);
+    for (size_t i = 0; i < n && !obj; i++) {
+        git_repository *repo = NULL;
+        cr_assert_eq(git_repository_open(&repo, dirs[i]), 0);
+        if (git_revparse_single(&obj, repo, spec) == 0 && git_object_type(obj) == GIT_OBJECT_BLOB)
+            found = repo;
+        else {
+            git_object_free(obj);
+            obj = NULL;
+            git_repository_free(repo);
+        }
+    }
+    cr_assert_not_null(obj, "git show %s fails in every repository", spec);
+    text = git_blob_rawcontent((git_blob *)obj);
+    len = (size_t)git_blob_rawsize((git_blob *)obj);
+    for (a = text; line < s->line_start && a < text + len; a++)
+        line += *a == '\n';
+    cr_assert(s->line_start >= 1 && line == s->line_start, "%s has no line %u", spec,
+              s->line_start);
+    for (b = a; b < text + len && line <= s->line_end; b++)
+        line += *b == '\n';
+    cr_assert(line > s->line_end || b == text + len, "%s has no line %u", spec, s->line_end);
+    cr_assert_eq(pv_scanner__tokenize(a, (size_t)(b - a), seed, &bt), 0);
+    cr_assert(token_run_in(q->v + sp->tok_start, sp->tok_end - sp->tok_start, bt.v, bt.n) ||
+                  token_run_in(bt.v, bt.n, q->v + sp->tok_start, sp->tok_end - sp->tok_start),
+              "%s lines %u-%u (%zu tokens) are not the span's text (%u tokens)", spec,
+              s->line_start, s->line_end, bt.n, sp->tok_end - sp->tok_start);
+    pv_scanner__tokens_free(&bt);
+    git_object_free(obj);
+    git_repository_free(found);
+    return 1;
+}
+
+size_t pv_test_check_git_rows(const pv_result *res, const char *query, uint64_t seed,
+                              const char *const *dirs, size_t n)
+{
+    pv_tokens q = {NULL, 0, 0, 0};
+    size_t rows = 0;
+    git_libgit2_init();
+    cr_assert_eq(pv_scanner__tokenize(query, strlen(query), seed, &q), 0);
+    for (size_t i = 0; i < res->nspans; i++) {
+        const pv_span *sp = &res->spans[i];
+        for (size_t j = 0; j < sp->nsources; j++)
+            rows += check_git_row(&sp->sources[j], sp, &q, seed, dirs, n);
+        for (size_t j = 0; j < sp->ncopies; j++)
+            rows += check_git_row(&sp->copies[j], sp, &q, seed, dirs, n);
+    }
+    pv_scanner__tokens_free(&q);
+    git_libgit2_shutdown();
+    return rows;
 }

@@ -126,4 +126,12 @@ void pv_test_git_commit(const char *dir, const char *const *paths, const char *c
 /* Sets the origin remote's URL of the repository at dir (in its configuration). */
 void pv_test_git_origin(const char *dir, const char *url);
 
+/* Checks every git row (sources and copies) of every span of res, matched from query with an
+ * index of the given seed, against the repositories at dirs[0..n): the row's commit holds its
+ * path (`git show COMMIT:PATH` works in one of them), lines line_start..line_end exist there,
+ * and those lines tokenize to a run of the span's query tokens (or hold the whole span, for a
+ * span that starts or ends inside a line). Fails the test otherwise; returns the rows checked. */
+size_t pv_test_check_git_rows(const pv_result *res, const char *query, uint64_t seed,
+                              const char *const *dirs, size_t n);
+
 #endif
