@@ -438,6 +438,8 @@ static pv_result *build_and_match(const char *src, int64_t since, const char *au
     cr_assert_eq(pv_index_build(idx, &src, 1, &o, bst, &err), 0, "%s", err.msg);
     cr_assert_eq(pv_index_open(ix, idx, &err), 0, "%s", err.msg);
     cr_assert_eq(pv_match_run(*ix, query, strlen(query), NULL, &res, &err), 0, "%s", err.msg);
+    /* every row opens at its commit, shallow clone or not */
+    cr_assert_gt(pv_test_check_git_rows(res, query, o.seed, &src, 1), 0);
     return res;
 }
 
