@@ -6,10 +6,11 @@ Takes verbatim excerpts (WINDOW lines) of files at HEAD of a repository indexed 
 indexes), attributes them with one `provscan match --format json` call, and scores, for the
 excerpts' DISTINCTIVE lines, whether the person credited to the line is its first writer.
 
-Distinctive line: at least MIN_CHARS (12) non-whitespace characters, and its whitespace-free
-text (every whitespace character removed) is, whitespace-free, a whole line exactly once in the
-whole tree at HEAD (every blob of `git ls-tree -r HEAD` that holds no NUL in its first 8000
-bytes). An idiom such as `return NULL;` has no single first writer and is left out.
+Distinctive line: at least MIN_CHARS (12) non-whitespace characters, at least one token, and
+its whitespace-free text (every whitespace character removed) is, whitespace-free, a whole line
+exactly once in the whole tree at HEAD (every blob of `git ls-tree -r HEAD` that holds no NUL in
+its first 8000 bytes). An idiom such as `return NULL;` has no single first writer, and a rule
+of `=====` no token to credit: both are left out.
 
 First writer of a distinctive line: the author, after .mailmap (git's %aN / %aE), of the first
 commit, oldest first over all commits reachable from HEAD (`git log --reverse --topo-order`:
@@ -41,6 +42,12 @@ file. Prints one line of key=value figures on standard output:
   excerpts, lines, tokens       excerpts sampled; distinctive lines scored and their tokens;
   first_writer_pct              provscan's credit = first writer, % of tokens of those lines;
   first_writer_lines_pct        the same, % of lines (unweighted);
+  token_first_writer_pct        the same against a looser oracle, for diagnosis only: the first
+                                commit (not ignored) whose added lines hold the line's tokens
+                                in a row within one hunk (whatever the punctuation and line
+                                breaks; a line of fewer than 3 tokens only as a whole line),
+                                i.e. attribution rule 5 read at the level of tokens. Short
+                                lines may match by chance in an older hunk;
   blame_pct                     plain git blame's author = first writer, % of tokens;
   blame_ignore_pct              blame with the ignore-revs file (= blame_pct when there is none);
   uncredited_pct, uncredited_lines
@@ -55,21 +62,27 @@ writer, plain blame, and what the history says about the line: KINDS below), the
 each kind. With --dump FILE, every scored line goes to FILE, tab-separated: path, line, tokens,
 ours, first writer, blame, blame with ignore-revs, verdict, kinds, text.
 
-KINDS of a disagreement (several may apply): uncredited / unknown author / before boundary /
-common; first added at an earlier path of this file (a rename git's --follow sees), in
-another file at HEAD, or in a file gone at HEAD (a move, a copy, or the same text written
-twice); ours re-added it (our commit also added the text, later: a revert, a
-move, a copy); ours never added it (our commit added no line with this whitespace-free text:
-a reformatting, a token-level match across layouts, a wrong line); ours is an ignored rev;
-blame agrees with ours; same commit, other identity (ours names the first writer's commit but
-another person: a mailmap, identity split or co-author question).
+KINDS of a disagreement (several may apply), each found with git:
+- where the first writer added it: at an earlier path of this file (a rename that git's
+  --follow sees), in another file at HEAD, or in a file gone at HEAD (a move, a copy, or the
+  same text written twice); nothing is said when it was added at the excerpt's path;
+- what our credited commit did: it added the same text in a commit that also removed it at the
+  same path with other whitespace ("changed only its whitespace": a reindent), or at the same
+  path unchanged ("moved it within the file"), or only at another path ("moved it from another
+  file"); it added it without removing it ("re-added it after it was gone": a revert, a
+  restore, a rewrite); it added the same tokens but never this text ("added the same tokens
+  (other punctuation or line breaks)"): the oracle and rule 5 part ways there (quotes, markup,
+  C string literals, reflowed paragraphs); or none of these ("never added it": our line
+  history chose the wrong line or commit);
+- "another person added the same tokens first": the looser oracle above names someone else;
+- "ours is an ignored rev", "blame agrees with ours", "same commit, other identity" (ours
+  names the first writer's commit but another person: a mailmap or co-author question);
+- uncredited / unknown author / before boundary / common: no person wins the line.
 
 Usage: first_writer.py PROVSCAN INDEX REPO [--files N] [--window L] [--seed S] [--examples N]
                        [--dump FILE] [--rev REV]
 """
-import json
 import os
-import random
 import re
 import subprocess
 import sys
@@ -77,7 +90,7 @@ import tempfile
 import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from git_agreement import attr_rules, content_skipped, git, path_skipped  # noqa: E402
+from git_agreement import excerpts, git, match_excerpts, parse_args  # noqa: E402
 
 MIN_CHARS = 12
 TOKEN = re.compile(r"\w+")
@@ -308,26 +321,13 @@ def line_persons(result, lines):
 
 def sample(repo, rev, nfiles, window, rng, counts):
     """Excerpts: (path, start, lines, distinctive line indexes)."""
-    rules = attr_rules(repo, rev)
-    paths = [p for p in dec(git(repo, "ls-tree", "-r", "--name-only", rev)).split("\n")
-             if p and not path_skipped(rules, p)]
-    rng.shuffle(paths)
     samples = []
-    for path in paths:
+    for path, start, flines in excerpts(repo, rev, rng, window):
         if len(samples) >= nfiles:
             break
-        data = git(repo, "show", rev + ":" + path, check=False)
-        if content_skipped(data):
-            continue
-        flines = dec(data).split("\n")
-        if flines and flines[-1] == "":
-            flines.pop()
-        if len(flines) < window:
-            continue
-        start = rng.randrange(0, len(flines) - window + 1)
         lines = flines[start:start + window]
-        dist = [i for i, t in enumerate(lines)
-                if len(nows(t)) >= MIN_CHARS and counts.get(nows(t), 0) == 1]
+        dist = [i for i, t in enumerate(lines) if len(nows(t)) >= MIN_CHARS and
+                counts.get(nows(t), 0) == 1 and TOKEN.search(t)]
         if dist:
             samples.append((path, start, lines, dist))
     return samples
@@ -340,17 +340,7 @@ def who(p):
 
 
 def main():
-    args = sys.argv[1:]
-    if len(args) < 3:
-        sys.exit(__doc__)
-    provscan, index, repo = args[:3]
-    opts = dict(zip(args[3::2], args[4::2]))
-    nfiles = int(opts.get("--files", 120))
-    window = int(opts.get("--window", 40))
-    nex = int(opts.get("--examples", 0))
-    rng = random.Random(int(opts.get("--seed", 7)))
-    rev = dec(git(repo, "rev-parse", opts.get("--rev", "HEAD") + "^{commit}")).strip()
-
+    provscan, index, repo, opts, nfiles, window, nex, rng, rev = parse_args(__doc__)
     counts = tree_counts(repo, rev)
     samples = sample(repo, rev, nfiles, window, rng, counts)
     if not samples:
@@ -367,17 +357,7 @@ def main():
         ignore_file = os.path.join(tmp, "ignore-revs")
         with open(ignore_file, "w") as f:
             f.write("".join(r + "\n" for r in sorted(ignored)))
-    queries = []
-    for k, (path, start, lines, _) in enumerate(samples):
-        q = os.path.join(tmp, "q%04d.txt" % k)
-        with open(q, "wb") as f:
-            f.write(("\n".join(lines) + "\n").encode("utf-8", "surrogateescape"))
-        queries.append(q)
-    out = subprocess.run([provscan, "match", "-x", index, "--format", "json"] + queries,
-                         capture_output=True, check=True).stdout
-    results = {os.path.basename(r["input"]): r for r in json.loads(out)["results"]}
-    for q in queries:
-        os.unlink(q)
+    results = match_excerpts(provscan, index, [s[2] for s in samples], "first_writer.")
 
     n = dict(lines=0, tokens=0, ours=0, ours_lines=0, blame=0, blame_ig=0, ours_tok=0, unc=0,
              unc_lines=0, common=0, license=0, oracle_blame=0, mismatch=0, noadder=0)
@@ -407,9 +387,10 @@ def main():
         if old in head_paths:
             return "first added in another file at HEAD"
         return "first added in a file gone at HEAD"
-    dump = open(opts["--dump"], "w", encoding="utf-8", errors="surrogateescape") if "--dump" in opts else None
-    for k, (path, start, lines, dist) in enumerate(samples):
-        res = results[os.path.basename(queries[k])]
+    dump = None
+    if "--dump" in opts:
+        dump = open(opts["--dump"], "w", encoding="utf-8", errors="surrogateescape")
+    for (path, start, lines, dist), res in zip(samples, results):
         persons, ntok = line_persons(res, lines)
         n["mismatch"] += ntok != res.get("tokens")
         first = min(dist)
@@ -464,7 +445,8 @@ def main():
                     if ours_adds:
                         why.append(readded(ours_adds[0], removers[t]))
                     elif any(a[0] in oc for a in tadders[tokkey(text)]):
-                        why.append("ours added the same tokens (punctuation differs)")
+                        why.append("ours added the same tokens "
+                                   "(other punctuation or line breaks)")
                     else:
                         why.append("ours never added it")
                     if tfw[0] != fw[0] and not same_person(fwp, (tfw[1], tfw[2])):
