@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""git_agreement.py - end-to-end check of git credit against `git blame` (make bench).
+"""git_agreement.py - end-to-end check of git credit against the commits `git blame` names.
+Since issue 9 `make bench` scores credit against the first writer instead (first_writer.py,
+which shares this file's sampling, argument parsing and match call); this script remains for
+commit-level diagnosis.
 
 Takes verbatim excerpts (WINDOW lines) of files at HEAD of a repository that was indexed with
 `provscan index git:REPO`, attributes them with one `provscan match --format json` call, and
@@ -34,8 +37,8 @@ commit is the very first to introduce it (an even older commit may hold it too).
 than 2 tokens (runs of word characters) or whose stripped text is shorter than 8 characters are
 not eligible (too common to prove anything) and stay disagreements.
 
-Prints one line of key=value figures on standard output (bench/run.sh reads commit_pct, the
-figure against plain blame over all lines):
+Prints one line of key=value figures on standard output (commit_pct is the figure against
+plain blame over all lines):
   excerpts, lines            excerpts sampled, lines counted;
   credited_pct               lines credited to some commit, % of lines;
   commit_pct, author_pct     our commit / author email == plain blame's, % of lines;
