@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""git_agreement.py - end-to-end check of git credit against `git blame` (make bench).
+"""git_agreement.py - end-to-end check of git credit against the commits `git blame` names.
+Since issue 9 `make bench` scores credit against the first writer instead (first_writer.py,
+which shares this file's sampling, argument parsing and match call); this script remains for
+commit-level diagnosis.
 
 Takes verbatim excerpts (WINDOW lines) of files at HEAD of a repository that was indexed with
 `provscan index git:REPO`, attributes them with one `provscan match --format json` call, and
@@ -34,8 +37,8 @@ commit is the very first to introduce it (an even older commit may hold it too).
 than 2 tokens (runs of word characters) or whose stripped text is shorter than 8 characters are
 not eligible (too common to prove anything) and stay disagreements.
 
-Prints one line of key=value figures on standard output (bench/run.sh reads commit_pct, the
-figure against plain blame over all lines):
+Prints one line of key=value figures on standard output (commit_pct is the figure against
+plain blame over all lines):
   excerpts, lines            excerpts sampled, lines counted;
   credited_pct               lines credited to some commit, % of lines;
   commit_pct, author_pct     our commit / author email == plain blame's, % of lines;
@@ -134,6 +137,59 @@ def content_skipped(data):
     return any(m in head for m in GENERATED)
 
 
+def parse_args(doc):
+    """(provscan, index, repo, options, files, window, examples, seeded random generator, full
+    id of the --rev commit) of the command line; exits with doc when it is too short."""
+    args = sys.argv[1:]
+    if len(args) < 3:
+        sys.exit(doc)
+    provscan, index, repo = args[:3]
+    opts = dict(zip(args[3::2], args[4::2]))
+    rev = git(repo, "rev-parse", opts.get("--rev", "HEAD") + "^{commit}").decode().strip()
+    return (provscan, index, repo, opts, int(opts.get("--files", 120)),
+            int(opts.get("--window", 40)), int(opts.get("--examples", 0)),
+            random.Random(int(opts.get("--seed", 7))), rev)
+
+
+def excerpts(repo, rev, rng, window):
+    """Yields (path, first line index, lines of the file) for a random excerpt of window lines
+    of each file at rev that the reader indexes and that is long enough, in random order.
+    Lines are decoded with surrogateescape, so that encoding them gives the bytes back."""
+    rules = attr_rules(repo, rev)
+    paths = [p for p in git(repo, "ls-tree", "-r", "--name-only", rev).decode().split("\n")
+             if p and not path_skipped(rules, p)]
+    rng.shuffle(paths)
+    for path in paths:
+        data = git(repo, "show", rev + ":" + path, check=False)
+        if content_skipped(data):
+            continue
+        flines = data.decode("utf-8", "surrogateescape").split("\n")
+        if data.endswith(b"\n"):
+            flines.pop()
+        if len(flines) >= window:
+            yield path, rng.randrange(0, len(flines) - window + 1), flines
+
+
+def match_excerpts(provscan, index, excerpts_lines, prefix):
+    """provscan's JSON result for each list of lines (one `provscan match --format json` call
+    over temporary files), in the same order."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    queries = []
+    for k, lines in enumerate(excerpts_lines):
+        queries.append(os.path.join(tmp, "q%04d.txt" % k))
+        with open(queries[-1], "wb") as f:
+            f.write(("\n".join(lines) + "\n").encode("utf-8", "surrogateescape"))
+    try:
+        out = subprocess.run([provscan, "match", "-x", index, "--format", "json"] + queries,
+                             capture_output=True, check=True).stdout
+    finally:
+        for q in queries:
+            os.unlink(q)
+        os.rmdir(tmp)
+    results = {os.path.basename(r["input"]): r for r in json.loads(out)["results"]}
+    return [results[os.path.basename(q)] for q in queries]
+
+
 def line_credits(res, window):
     """line (1-based) -> credit of the excerpt: the credit that starts on the line, else the
     one covering it (credits follow authorship runs, which start at line starts)."""
@@ -212,38 +268,13 @@ class Earlier:
 
 
 def main():
-    args = sys.argv[1:]
-    if len(args) < 3:
-        sys.exit(__doc__)
-    provscan, index, repo = args[:3]
-    opts = dict(zip(args[3::2], args[4::2]))
-    nfiles = int(opts.get("--files", 120))
-    window = int(opts.get("--window", 40))
-    nex = int(opts.get("--examples", 0))
-    rev = opts.get("--rev", "HEAD")
-    rng = random.Random(int(opts.get("--seed", 7)))
-    rev = git(repo, "rev-parse", rev + "^{commit}").decode().strip()
-    rules = attr_rules(repo, rev)
-    paths = [p for p in git(repo, "ls-tree", "-r", "--name-only", rev).decode().split("\n")
-             if p and not path_skipped(rules, p)]
-    rng.shuffle(paths)
+    provscan, index, repo, opts, nfiles, window, nex, rng, rev = parse_args(__doc__)
 
     # excerpts and blame
     samples = []  # (path, start, lines, plain, copy-aware)
-    tmp = tempfile.mkdtemp(prefix="git_agreement.")
-    for path in paths:
+    for path, start, flines in excerpts(repo, rev, rng, window):
         if len(samples) >= nfiles:
             break
-        data = git(repo, "show", rev + ":" + path, check=False)
-        if content_skipped(data):
-            continue
-        text = data.decode("utf-8", "replace")
-        flines = text.split("\n")
-        if text.endswith("\n"):
-            flines.pop()
-        if len(flines) < window:
-            continue
-        start = rng.randrange(0, len(flines) - window + 1)
         try:
             plain = blame(repo, rev, path, start + 1, window, False)
             copies = blame(repo, rev, path, start + 1, window, True)
@@ -251,25 +282,15 @@ def main():
             continue
         if len(plain) != window or len(copies) != window:
             continue
-        q = os.path.join(tmp, "q%04d.txt" % len(samples))
-        with open(q, "wb") as f:
-            f.write(("\n".join(flines[start:start + window]) + "\n").encode("utf-8",
-                                                                              "surrogateescape"))
-        samples.append((path, start, flines[start:start + window], plain, copies, q))
+        samples.append((path, start, flines[start:start + window], plain, copies))
     if not samples:
         sys.exit("git_agreement: no excerpt of %d lines in %s" % (window, repo))
-    out = subprocess.run([provscan, "match", "-x", index, "--format", "json"] +
-                         [s[5] for s in samples], capture_output=True, check=True).stdout
-    rep = json.loads(out)
-    results = {os.path.basename(r["input"]): r for r in rep["results"]}
-    for s in samples:
-        os.unlink(s[5])
-    os.rmdir(tmp)
+    results = match_excerpts(provscan, index, [s[2] for s in samples], "git_agreement.")
 
     # scoring
     rows = []  # (path, line, class, ours, email, credited, plain, plain email, copy-aware, text)
-    for path, start, lines, plain, copies, q in samples:
-        credited = line_credits(results[os.path.basename(q)], window)
+    for (path, start, lines, plain, copies), res in zip(samples, results):
+        credited = line_credits(res, window)
         for i, text in enumerate(lines):
             if not any(ch.isalnum() for ch in text):
                 continue
