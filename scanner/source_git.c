@@ -93,10 +93,12 @@ typedef struct path_rec {
     size_t name; /* offset in the name arena */
     uint64_t hash;
     git_oid blob;
-    uint32_t seq;    /* last commit whose tree holds it */
-    uint8_t at_rev;  /* in REV's tree */
-    uint8_t present; /* last change was an add or modify (not a deletion) */
-    uint8_t ling;    /* what .gitattributes say of it (path_rules), 0 until looked up */
+    uint32_t seq;     /* last commit whose tree holds it */
+    uint32_t renamed; /* the path its file continued under (index + 1) when its last deletion
+                         was a rename, else 0: then it names no document of its own */
+    uint8_t at_rev;   /* in REV's tree */
+    uint8_t present;  /* last change was an add or modify (not a deletion) */
+    uint8_t ling;     /* what .gitattributes say of it (path_rules), 0 until looked up */
 } path_rec;
 
 /* One document to emit. */
@@ -174,8 +176,8 @@ typedef struct gitrd {
     size_t nxpar, xpar_cap;
     git_tree **others; /* while a merge is walked: its other parents' trees */
     size_t nothers;
-    size_t orphans, deletions; /* in the commit being walked: new blobs with no earlier
-                                  version at their path, files deleted */
+    size_t orphans, deletions; /* in the commit being walked: files at new paths, files
+                                  deleted */
 
     path_rec *paths;
     size_t npaths, paths_cap;
@@ -1008,7 +1010,6 @@ static int blob_met(gitrd *g, path_rec *p, const git_oid *id, const git_oid *old
     if (grow(&g->order, &g->order_cap, g->norder + 1, sizeof *g->order))
         return nomem(g);
     g->order[g->norder++] = (uint32_t)(b - g->blobs);
-    g->orphans += !old;
     return blob_parents(g, (uint32_t)(b - g->blobs), old);
 }
 
@@ -1021,7 +1022,10 @@ static int file_added(gitrd *g, const git_oid *id, const git_oid *old, uint32_t 
         return rc;
     p->blob = *id;
     p->seq = seq;
+    if (!p->present)
+        p->renamed = 0; /* a path re-created after its file moved away: a new lineage */
     p->present = 1;
+    g->orphans += !old; /* a new path: maybe the end of a rename (find_renames) */
     return blob_met(g, p, id, old, seq);
 }
 
@@ -1183,14 +1187,46 @@ static int other_parents(gitrd *g, const git_commit *c)
     return 0;
 }
 
-/* A commit that added files and deleted others: libgit2's rename detection (as git blame
- * follows renames) gives the new blobs it pairs with deleted files those as lineage parents.
- * Unreadable trees or blobs only cost the pairing. */
+/* The record of path name, or NULL when the walk never met it. */
+static path_rec *path_find(gitrd *g, const char *name)
+{
+    const size_t len = strlen(name);
+    const uint32_t v = *path_slot(g, name, len, pv_hash64(name, len, 0));
+    return v ? &g->paths[v - 1] : NULL;
+}
+
+/* Notes that the file at path from (deleted in commit seq) continued at path to, where a
+ * new blob of that commit takes the version it replaced as its lineage parent. */
+static int renamed(gitrd *g, const git_diff_file *from, const git_diff_file *to, uint32_t seq)
+{
+    path_rec *fp = path_find(g, from->path), *tp = path_find(g, to->path);
+    uint32_t bi = blob_index(g, &to->id), pi = blob_index(g, &from->id);
+    if (fp && tp && !fp->present && tp->present)
+        fp->renamed = (uint32_t)(tp - g->paths) + 1;
+    if (bi != SEQ_NONE && pi != SEQ_NONE && g->blobs[bi].seq == seq &&
+        g->blobs[bi].parent == SEQ_NONE)
+        return add_parent(g, bi, pi, 1);
+    return 0;
+}
+
+static int cmp_delta_old(const void *a, const void *b)
+{
+    const git_diff_delta *x = *(const git_diff_delta *const *)a;
+    const git_diff_delta *y = *(const git_diff_delta *const *)b;
+    return git_oid_cmp(&x->old_file.id, &y->old_file.id);
+}
+
+/* A commit that added files at new paths and deleted others: libgit2's rename detection (git's
+ * default 50% similarity) pairs them, then the files it left whose content is that of a deleted
+ * one are paired too (exact renames always, whatever the number of files: the similarity
+ * search gives up past its rename limit). Unreadable trees or blobs only cost the pairing. */
 static int find_renames(gitrd *g, const git_commit *parent, const git_commit *c, uint32_t seq)
 {
     git_tree *a = NULL, *b = NULL;
     git_diff *diff = NULL;
     git_diff_find_options fo;
+    const git_diff_delta **del = NULL;
+    size_t ndel = 0, n;
     int rc = 0;
 
     git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
@@ -1199,19 +1235,40 @@ static int find_renames(gitrd *g, const git_commit *parent, const git_commit *c,
         git_diff_tree_to_tree(&diff, g->repo, a, b, NULL) != 0 ||
         git_diff_find_similar(diff, &fo) != 0)
         goto done;
-    for (size_t i = 0; i < git_diff_num_deltas(diff) && !rc; i++) {
+    n = git_diff_num_deltas(diff);
+    if (n && !(del = malloc(n * sizeof *del))) {
+        rc = nomem(g);
+        goto done;
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
         const git_diff_delta *d = git_diff_get_delta(diff, i);
-        uint32_t bi, from;
-        if (d->status != GIT_DELTA_RENAMED)
+        if (d->status == GIT_DELTA_RENAMED)
+            rc = renamed(g, &d->old_file, &d->new_file, seq);
+        else if (d->status == GIT_DELTA_DELETED)
+            del[ndel++] = d;
+    }
+    if (ndel > 1)
+        qsort(del, ndel, sizeof *del, cmp_delta_old);
+    for (size_t i = 0; i < n && ndel && !rc; i++) {
+        const git_diff_delta *d = git_diff_get_delta(diff, i);
+        size_t lo = 0, hi = ndel;
+        if (d->status != GIT_DELTA_ADDED)
             continue;
-        bi = blob_index(g, &d->new_file.id);
-        from = blob_index(g, &d->old_file.id);
-        if (bi != SEQ_NONE && from != SEQ_NONE && g->blobs[bi].seq == seq &&
-            g->blobs[bi].parent == SEQ_NONE)
-            rc = add_parent(g, bi, from, 1);
+        while (lo < hi) { /* the first deleted file with this content */
+            size_t mid = lo + (hi - lo) / 2;
+            if (git_oid_cmp(&del[mid]->old_file.id, &d->new_file.id) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < ndel && git_oid_equal(&del[lo]->old_file.id, &d->new_file.id)) {
+            rc = renamed(g, &del[lo]->old_file, &d->new_file, seq);
+            memmove(del + lo, del + lo + 1, (--ndel - lo) * sizeof *del); /* paired once */
+        }
     }
 done:
     git_error_clear();
+    free(del);
     git_diff_free(diff);
     git_tree_free(a);
     git_tree_free(b);
@@ -1371,8 +1428,9 @@ static int cmp_named(const void *a, const void *b)
     return strcmp(((const named *)a)->name, ((const named *)b)->name);
 }
 
-/* Documents: every file at REV, then every path not at REV at its last version (sorted by
- * path), unless that version's content is already a document (a rename). */
+/* Documents, one per file lineage: every file at REV, then every path not at REV at its last
+ * version (sorted by path) unless its file continued under another path (a rename): its
+ * lineage is named by the path it ended at. */
 static int list_docs(gitrd *g, const git_tree *root)
 {
     named *del = NULL;
@@ -1385,7 +1443,7 @@ static int list_docs(gitrd *g, const git_tree *root)
     if (g->npaths && !(del = malloc(g->npaths * sizeof *del)))
         return nomem(g);
     for (size_t i = 0; i < g->npaths; i++)
-        if (!g->paths[i].at_rev) {
+        if (!g->paths[i].at_rev && !g->paths[i].renamed) {
             del[ndel].name = g->names.data + g->paths[i].name;
             del[ndel++].i = (uint32_t)i;
         }
@@ -1393,9 +1451,8 @@ static int list_docs(gitrd *g, const git_tree *root)
     for (size_t i = 0; i < ndel && !rc; i++) {
         path_rec *p = &g->paths[del[i].i];
         uint32_t *bslot = blob_slot(g, &p->blob);
-        if (!*bslot || (g->blobs[*bslot - 1].flags & B_DOC))
-            continue;
-        rc = add_doc(g, p, *bslot - 1, p->seq);
+        if (*bslot)
+            rc = add_doc(g, p, *bslot - 1, p->seq);
     }
     free(del);
     return rc;

@@ -1126,3 +1126,134 @@ Test(git, older_version_that_looks_generated_still_carries_its_lines_history)
     /* the old version still counts as a skipped generated file */
     cr_expect_eq(st.skipped_generated, 1);
 }
+
+/* ---- file lineages --------------------------------------------------------------------- */
+
+#define CHAIN_B                                                                                    \
+    "int beta_function(const char *message_text, size_t message_length)\n"                         \
+    "{\n"                                                                                          \
+    "    return write_output_message(message_text, message_length, beta_flags);\n"                 \
+    "}\n"
+#define CHAIN_V1                                                                                   \
+    "/* a.c - the first file */\n"                                                                 \
+    "int alpha_function(int first_argument, int second_argument)\n"                                \
+    "{\n"                                                                                          \
+    "    return first_argument * second_argument + alpha_constant_value;\n"                        \
+    "}\n"                                                                                          \
+    "\n" CHAIN_B
+#define CHAIN_V2                                                                                   \
+    "/* a.c - the first file */\n"                                                                 \
+    "int alpha_function(int first_argument, int second_argument)\n"                                \
+    "{\n"                                                                                          \
+    "    return first_argument * second_argument + bob_changed_this_value;\n"                      \
+    "}\n"                                                                                          \
+    "\n" CHAIN_B
+#define CHAIN_V3 CHAIN_V2 "int carol_final_function(void) { return carol_final_value_for_tests; }\n"
+#define NOTE_V1                                                                                    \
+    "Notes on the widget lineage, written by Alice on the first day of the project,\n"             \
+    "about the rivers and boats the widgets are named after, one line after another.\n"
+#define NOTE_V2 NOTE_V1 "Bob added this closing line about trains before the notes went away.\n"
+
+/* Commits of the chain repository. */
+typedef struct chain {
+    git_oid c1, c2, c3, c4;
+} chain;
+
+/*
+ *   c1 Alice  a.c (v1), keep.txt, notes/x.txt
+ *   c2 Bob    a.c -> c/a.c, edited (v2); notes/x.txt -> y/x.txt, a line added
+ *   c3 Carol  c/a.c -> src/a.c, a function added (v3)
+ *   c4 Dave   deletes y/x.txt; a new a.c (a new lineage at a path the first one left)
+ */
+static void build_chain(chain *c)
+{
+    static const char KEEP[] =
+        "keep.txt stays where it is, a file of its own with its own words.\n";
+    static const char NEW_A[] = "int unrelated_new_file(void) { return dave_wrote_this_one; }\n";
+    git_repository *repo = small_repo("chain.git");
+    file f1[] = {{"a.c", CHAIN_V1, 0}, {"keep.txt", KEEP, 0}, {"notes/x.txt", NOTE_V1, 0}};
+    file f2[] = {{"c/a.c", CHAIN_V2, 0}, {"keep.txt", KEEP, 0}, {"y/x.txt", NOTE_V2, 0}};
+    file f3[] = {{"keep.txt", KEEP, 0}, {"src/a.c", CHAIN_V3, 0}, {"y/x.txt", NOTE_V2, 0}};
+    file f4[] = {{"a.c", NEW_A, 0}, {"keep.txt", KEEP, 0}, {"src/a.c", CHAIN_V3, 0}};
+
+    c->c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
+                         f1, 3);
+    c->c2 = commit_files(repo, "refs/heads/master", &c->c1, 1, "Bob", "bob@example.com", 10, "2\n",
+                         f2, 3);
+    c->c3 = commit_files(repo, "refs/heads/master", &c->c2, 1, "Carol", "carol@example.com", 20,
+                         "3\n", f3, 3);
+    c->c4 = commit_files(repo, "refs/heads/master", &c->c3, 1, "Dave", "dave@example.com", 30,
+                         "4\n", f4, 3);
+    git_repository_free(repo);
+}
+
+Test(git, regression_renamed_and_edited_file_is_one_document_named_by_its_last_path)
+{
+    static const char *const want[] = {"a.c", "keep.txt", "src/a.c", "y/x.txt"};
+    pv_reader_opts o = {0};
+    const pv_test_doc *d;
+    chain c;
+
+    build_chain(&c);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(rec.docs.n, 4);
+    for (size_t i = 0; i < rec.docs.n; i++)
+        cr_expect_str_eq(rec.docs.v[i].locator, want[i]);
+    /* src/a.c carries its lines' history through a.c and c/a.c */
+    d = doc_at("src/a.c");
+    cr_expect_str_eq(d->commit, hex(&c.c4));
+    cr_expect_str_eq(origin_of(d, "int alpha_function")->commit, hex(&c.c1));
+    cr_expect_str_eq(origin_of(d, "beta_flags")->name, "Alice");
+    cr_expect_str_eq(origin_of(d, "bob_changed_this_value")->commit, hex(&c.c2));
+    cr_expect_str_eq(origin_of(d, "carol_final_function")->commit, hex(&c.c3));
+    /* the deleted lineage is named by its last path, at the last commit that held it */
+    d = doc_at("y/x.txt");
+    cr_expect_str_eq(d->commit, hex(&c.c3));
+    cr_expect_str_eq(origin_of(d, "rivers and boats")->commit, hex(&c.c1));
+    cr_expect_str_eq(origin_of(d, "closing line about trains")->commit, hex(&c.c2));
+    /* a.c re-created after its file moved away is a new lineage, Dave's */
+    d = doc_at("a.c");
+    cr_expect_str_eq(d->commit, hex(&c.c4));
+    cr_expect_str_eq(origin_of(d, "unrelated_new_file")->commit, hex(&c.c4));
+}
+
+Test(git, regression_excerpt_of_a_renamed_file_names_its_last_path_once)
+{
+    static const char excerpt[] = CHAIN_V3;
+    const char *idx = pv_test_path("chain.pvx");
+    char src[512];
+    const char *sources[1] = {src};
+    pv_build_opts bo = PV_BUILD_OPTS_INIT;
+    pv_match_opts mo = PV_MATCH_OPTS_INIT;
+    pv_build_stats bst = {0};
+    pv_index *ix = NULL;
+    pv_result *res = NULL;
+    size_t named = 0;
+    chain c;
+
+    build_chain(&c);
+    snprintf(src, sizeof src, "git:%s", repo_dir);
+    idx = pv_test_keep_str(idx);
+    bo.jobs = 1;
+    cr_assert_eq(pv_index_build(idx, sources, 1, &bo, &bst, &err), 0, "%s", err.msg);
+    cr_assert_eq(bst.documents, 4);
+    cr_assert_eq(pv_index_open(&ix, idx, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_match_run(ix, excerpt, sizeof excerpt - 1, &mo, &res, &err), 0, "%s", err.msg);
+    cr_assert_gt(res->nspans, 0);
+    for (size_t i = 0; i < res->nspans; i++) {
+        const pv_span *sp = &res->spans[i];
+        size_t here = 0;
+        for (size_t j = 0; j < sp->nsources; j++) {
+            cr_expect_str_eq(sp->sources[j].locator, "src/a.c");
+            here++;
+        }
+        for (size_t j = 0; j < sp->ncopies; j++)
+            cr_expect_str_eq(sp->copies[j].locator, "src/a.c", "a copy under an old path");
+        cr_expect_eq(sp->copies_total, 0);
+        cr_expect_eq(here, 1, "span %zu names src/a.c %zu times", i, here);
+        named += here;
+    }
+    cr_expect_gt(named, 0);
+    pv_result_free(res);
+    pv_index_free(ix);
+}
