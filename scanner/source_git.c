@@ -4,6 +4,7 @@
  * documents whose lines are credited to the commit that first brought their text in.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,19 +28,19 @@
 #define MAX_TREE_DEPTH 1024          /* deeper trees are reported as bad, not walked */
 #define PATH_LIMIT ((size_t)1 << 16) /* longest path handled */
 #define LICENSE_READ_MAX ((size_t)1 << 20)
-#define PREFETCH 16     /* fingerprint probes ahead of the one being resolved */
+#define IGNORE_FILE_MAX ((size_t)16 << 20) /* longest ignore-revs file read */
+#define PREFETCH 16                        /* fingerprint probes ahead of the one being resolved */
 #define FP_MIN_SLOTS 64 /* the smallest table (tests force several passes with it) */
 
 /* Sequence numbers of commits in walk order (oldest first); SEQ_NONE: not known. */
 #define SEQ_NONE UINT32_MAX
 #define SEQ_MAX ((uint32_t)0x7ffffffd)
-/* A line of the blob being read that replaced a line of its parent differing only in
- * whitespace (set in g->lorig before the line gets its commit). */
-#define SEQ_EDITED (UINT32_MAX - 1)
-/* Lineage origin bit: the line's text came from a whitespace-only edit of a line of the same
- * file at its commit, which git blame credits to that commit: older k-grams do not take the
- * line over as a copy. */
-#define LIN_EDITED ((uint32_t)0x80000000)
+/* Bit of an origin in g->lorig: taken from a parent line with the same tokens, not the same
+ * bytes (another parent's line with the same bytes takes precedence). */
+#define LIN_TOKENS ((uint32_t)0x80000000)
+/* Multiplier of the line token keys: a line's key is sum(token hash * TK_MUL^(later tokens)),
+ * so the key of lines put end to end follows from theirs (tok_key). */
+#define TK_MUL UINT64_C(0x9e3779b97f4a7c15)
 
 #define V_UNSET UINT32_MAX /* fp_entry.val of a document fingerprint not met yet */
 
@@ -84,8 +85,9 @@ typedef struct blob_rec {
 typedef struct lin_state {
     size_t n;
     uint64_t *key;    /* per line: hash of its bytes without the "\n" */
-    uint64_t *wkey;   /* per line: hash of its bytes without whitespace */
-    uint32_t *origin; /* per line: first commit along the lineage, | LIN_EDITED */
+    uint64_t *tkey;   /* per line: key of its tokens (tok_key), layout and quoting left out */
+    uint32_t *ntok;   /* per line: its tokens */
+    uint32_t *origin; /* per line: first commit along the lineage */
 } lin_state;
 
 /* One path met in the history: its last blob and the last commit that had it. */
@@ -205,10 +207,14 @@ typedef struct gitrd {
     lin_state **lin; /* by blob index, while needed */
     size_t lin_bytes, lin_cap;
     uint64_t lin_dropped;     /* versions whose lines did not fit in lin_cap */
-    uint64_t *lkey, *lwkey;   /* the blob being read: line keys (exact, without whitespace), */
+    uint64_t *lkey, *ltkey;   /* the blob being read: line keys (exact, tokens), */
+    uint32_t *lntok;          /* tokens, */
     uint32_t *lorig, *lstart; /* origins, starts */
-    uint64_t *wsort;          /* match_parent: a hunk's old whitespace keys, sorted */
-    size_t wsort_cap;
+    uint8_t *ignored;         /* by sequence number: the commit never takes credit (ignore-revs) */
+    git_oid *ign;             /* the ignore-revs resolved before the walk */
+    size_t nign, nign_cap;
+    struct tk_line *tsort; /* match_hunk: a hunk's old lines by token key */
+    size_t tsort_cap;
     size_t lines_cap;
     git_diff_hunk *hunks;
     size_t nhunks, hunks_cap;
@@ -872,6 +878,123 @@ static int load_mailmap(gitrd *g, const git_tree *root)
         g->mailmap = NULL;
     }
     git_error_clear();
+    return 0;
+}
+
+/* ---- ignore-revs: commits that never take credit ------------------------------------- */
+
+/* Adds the commit name resolves to (git_revparse_single) to the commits that never take
+ * credit; a name that does not resolve here is noted and skipped. where: what named it. */
+static int ignore_name(gitrd *g, const char *name, const char *where)
+{
+    git_object *obj = NULL, *c = NULL;
+    int rc = 0;
+    if (git_revparse_single(&obj, g->repo, name) != 0 ||
+        git_object_peel(&c, obj, GIT_OBJECT_COMMIT) != 0) {
+        pv_source__diag(g->o, PV_NOTE, "%s: %s: '%s' is not a commit here: not ignored", g->path,
+                        where, name);
+    } else if (grow(&g->ign, &g->nign_cap, g->nign + 1, sizeof *g->ign)) {
+        rc = nomem(g);
+    } else {
+        g->ign[g->nign++] = *git_object_id(c);
+    }
+    git_error_clear();
+    git_object_free(c);
+    git_object_free(obj);
+    return rc;
+}
+
+/* The commits listed in text (git's blame.ignoreRevsFile format: one full object name per
+ * line, '#' starting a comment, blank lines allowed), named where. A bad line is an error
+ * (PV_EINVAL: an option given by the user) when user is set, else a warning. */
+static int ignore_list(gitrd *g, const char *text, size_t len, const char *where, int user)
+{
+    const char *p = text, *end = text + len;
+    int rc = 0;
+    for (size_t line = 1; p < end && !rc; line++) {
+        const char *e = memchr(p, '\n', (size_t)(end - p)), *hash, *a = p, *b;
+        char name[GIT_OID_HEXSZ + 1];
+        size_t n;
+        if (!e)
+            e = end;
+        b = (hash = memchr(a, '#', (size_t)(e - a))) != NULL ? hash : e;
+        p = e + 1;
+        while (a < b && strchr(" \t\r\f\v", *a))
+            a++;
+        while (b > a && strchr(" \t\r\f\v", b[-1]))
+            b--;
+        if (a == b)
+            continue;
+        n = (size_t)(b - a);
+        for (size_t i = 0; i < n && n == GIT_OID_HEXSZ; i++)
+            if (!strchr("0123456789abcdefABCDEF", a[i]) || !a[i])
+                n = 0;
+        if (n != GIT_OID_HEXSZ) {
+            if (user)
+                return pv_err__set(g->err, PV_EINVAL, "%s:%zu: not a full object name: '%.*s'",
+                                   where, line, (int)(b - a > 80 ? 80 : b - a), a);
+            pv_source__diag(g->o, PV_WARNING, "%s: %s:%zu: not a full object name: ignored",
+                            g->path, where, line);
+            continue;
+        }
+        memcpy(name, a, n);
+        name[n] = '\0';
+        rc = ignore_name(g, name, where);
+    }
+    return rc;
+}
+
+/* Gathers the commits that never take credit: those of the repository's .git-blame-ignore-revs
+ * at REV, of o->ignore_revs_file and o->ignore_revs. An unreadable ignore_revs_file is an
+ * error (PV_EINVAL). */
+static int load_ignore_revs(gitrd *g, const git_tree *root)
+{
+    const git_tree_entry *e = git_tree_entry_byname(root, ".git-blame-ignore-revs");
+    git_blob *blob = NULL;
+    int rc = 0;
+
+    if (e && git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
+        git_blob_lookup(&blob, g->repo, git_tree_entry_id(e)) == 0)
+        rc = ignore_list(g, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
+                         ".git-blame-ignore-revs", 0);
+    git_blob_free(blob);
+    git_error_clear();
+    if (!rc && g->o->ignore_revs_file) {
+        const char *fn = g->o->ignore_revs_file;
+        FILE *f = (errno = 0, fopen(fn, "rb"));
+        char *text = f ? malloc(IGNORE_FILE_MAX) : NULL;
+        size_t n = text ? fread(text, 1, IGNORE_FILE_MAX, f) : 0;
+        if (!f || !text || ferror(f))
+            rc = pv_err__set(g->err, PV_EINVAL, "cannot read ignore-revs file '%s': %s", fn,
+                             f && !text ? "out of memory" : strerror(errno ? errno : EIO));
+        else if (n == IGNORE_FILE_MAX)
+            rc = pv_err__set(g->err, PV_EINVAL, "ignore-revs file '%s' is larger than %zu MiB", fn,
+                             IGNORE_FILE_MAX >> 20);
+        else
+            rc = ignore_list(g, text, n, fn, 1);
+        free(text);
+        if (f)
+            fclose(f);
+    }
+    for (size_t i = 0; i < g->o->nignore_revs && !rc; i++)
+        rc = ignore_name(g, g->o->ignore_revs[i], "--ignore-rev");
+    return rc;
+}
+
+/* After the walk: marks the walked commits that never take credit, and counts them. */
+static int mark_ignored(gitrd *g)
+{
+    if (!g->nign || !g->ncommits)
+        return 0;
+    if (!(g->ignored = calloc(g->ncommits, 1)))
+        return nomem(g);
+    for (size_t i = 0; i < g->nign; i++) {
+        const uint32_t v = *commit_slot(g, &g->ign[i]);
+        if (v && !g->ignored[v - 1]) {
+            g->ignored[v - 1] = 1;
+            g->st->ignored_commits++;
+        }
+    }
     return 0;
 }
 
@@ -1598,55 +1721,57 @@ static int docs_pass(gitrd *g, uint32_t part, size_t budget, int *over, uint64_t
 
 /* ---- lineage: what git blame follows, computed forward ------------------------------ */
 
-/* A hash of line's bytes without its spaces, tabs, carriage returns, form and vertical feeds
- * (the lines `git blame -w` compares). */
-static uint64_t ws_key(const char *line, size_t len)
+/* TK_MUL^n. */
+static uint64_t tk_pow(uint64_t n)
 {
-    uint64_t h = 0x9e3779b97f4a7c15u;
+    uint64_t r = 1, m = TK_MUL;
+    for (; n; n >>= 1, m *= m)
+        if (n & 1)
+            r *= m;
+    return r;
+}
+
+/* The key of line's tokens as the tokenizer sees them (maximal runs of [A-Za-z0-9_], ASCII
+ * case-folded; bytes >= 0x80 are taken as word bytes, which only makes the key stricter):
+ * whitespace, indentation, punctuation and quoting left out. *ntok receives the tokens. */
+static uint64_t tok_key(const char *line, size_t len, uint32_t *ntok)
+{
+    uint64_t key = 0, h = 0;
+    uint32_t n = 0;
+    int in = 0;
     for (size_t i = 0; i < len; i++) {
-        const unsigned char c = (unsigned char)line[i];
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v')
-            continue;
-        h = (h ^ c) * 0x100000001b3u;
+        unsigned c = (unsigned char)line[i];
+        if (c - 'A' < 26u)
+            c |= 0x20;
+        if (c - 'a' < 26u || c - '0' < 10u || c == '_' || c >= 0x80) {
+            if (!in)
+                h = UINT64_C(0xcbf29ce484222325);
+            h = (h ^ c) * UINT64_C(0x100000001b3);
+            in = 1;
+        } else if (in) {
+            key = key * TK_MUL + h;
+            n++;
+            in = 0;
+        }
     }
-    return pv_mix64(h);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Lines new[nb, nb + nn) of the blob being read, not credited yet, that equal one of the
- * parent's lines old[ob, ob + on) (the hunk they replace) but for whitespace become
- * SEQ_EDITED. */
-static int mark_edited(gitrd *g, const lin_state *p, size_t ob, size_t on, size_t nb, size_t nn)
-{
-    if (!on || !nn)
-        return 0;
-    if (grow(&g->wsort, &g->wsort_cap, on, sizeof *g->wsort))
-        return nomem(g);
-    memcpy(g->wsort, p->wkey + ob, on * sizeof *g->wsort);
-    if (on > 1)
-        qsort(g->wsort, on, sizeof *g->wsort, cmp_u64);
-    for (size_t j = nb; j < nb + nn; j++)
-        if (g->lorig[j] == SEQ_NONE &&
-            bsearch(&g->lwkey[j], g->wsort, on, sizeof *g->wsort, cmp_u64))
-            g->lorig[j] = SEQ_EDITED;
-    return 0;
+    if (in) {
+        key = key * TK_MUL + h;
+        n++;
+    }
+    *ntok = n;
+    return key;
 }
 
 /* Line starts of text at "\n" (git's lines) into g->lstart, and with keys (keys != 0) a hash
- * of each line's bytes without its "\n" into g->lkey, the lines git blame compares, and of
- * its bytes without whitespace into g->lwkey; *n lines (0 for empty text). */
+ * of each line's bytes without its "\n" into g->lkey, the lines the diff compares, and the key
+ * of its tokens into g->ltkey (their number in g->lntok); *n lines (0 for empty text). */
 static int split_lines(gitrd *g, const char *text, size_t len, int keys, size_t *n)
 {
     size_t nl = 0;
     const char *p = text, *end = text + len;
     while (p < end) {
         const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (nl == g->lines_cap) { /* the four arrays grow together */
+        if (nl == g->lines_cap) { /* the five arrays grow together */
             size_t cap = g->lines_cap ? 2 * g->lines_cap : 1024;
             void *a = realloc(g->lstart, cap * sizeof *g->lstart);
             if (a)
@@ -1654,9 +1779,12 @@ static int split_lines(gitrd *g, const char *text, size_t len, int keys, size_t 
             a = a ? realloc(g->lkey, cap * sizeof *g->lkey) : NULL;
             if (a)
                 g->lkey = a;
-            a = a ? realloc(g->lwkey, cap * sizeof *g->lwkey) : NULL;
+            a = a ? realloc(g->ltkey, cap * sizeof *g->ltkey) : NULL;
             if (a)
-                g->lwkey = a;
+                g->ltkey = a;
+            a = a ? realloc(g->lntok, cap * sizeof *g->lntok) : NULL;
+            if (a)
+                g->lntok = a;
             a = a ? realloc(g->lorig, cap * sizeof *g->lorig) : NULL;
             if (!a)
                 return nomem(g);
@@ -1668,7 +1796,7 @@ static int split_lines(gitrd *g, const char *text, size_t len, int keys, size_t 
         g->lstart[nl] = (uint32_t)(p - text);
         if (keys) {
             g->lkey[nl] = XXH3_64bits(p, (size_t)(e - p));
-            g->lwkey[nl] = ws_key(p, (size_t)(e - p));
+            g->ltkey[nl] = tok_key(p, (size_t)(e - p), &g->lntok[nl]);
         }
         nl++;
         p = e + 1;
@@ -1704,12 +1832,131 @@ static int keys_text(pv_buf *b, const uint64_t *key, size_t n)
     return 0;
 }
 
+/* A parent line of a hunk by its token key (match_hunk). */
+typedef struct tk_line {
+    uint64_t tkey;
+    uint32_t origin;
+} tk_line;
+
+static int cmp_tk(const void *a, const void *b)
+{
+    const uint64_t x = ((const tk_line *)a)->tkey, y = ((const tk_line *)b)->tkey;
+    return x < y ? -1 : x > y;
+}
+
+/* New line j, not credited yet, takes origin (from a parent line with the same tokens). */
+static void take_origin(gitrd *g, size_t j, uint32_t origin)
+{
+    if (g->lorig[j] == SEQ_NONE)
+        g->lorig[j] = origin | LIN_TOKENS;
+}
+
+/*
+ * From parent line *i and new line *j on, stepping by dir (+1 or -1) and stopping before
+ * parent line oend and new line nend: the shortest stretch of parent lines and of new lines
+ * holding the same tokens (at least one; layout, line breaks and quoting aside). When there
+ * is one, each new line of it takes the newest origin of the parent lines its tokens come from
+ * (a line is as old as its newest token), *i and *j move past it, and 1 is returned.
+ */
+static int take_stretch(gitrd *g, const lin_state *p, ptrdiff_t *i, ptrdiff_t oend, ptrdiff_t *j,
+                        ptrdiff_t nend, int dir)
+{
+    ptrdiff_t a = *i, b = *j, x, y;
+    uint64_t ko = 0, kn = 0, co = 0, cn = 0, xs = 0, ys = 0;
+
+    do { /* keys of the stretches put end to end, in the order of the text */
+        if (co <= cn) {
+            uint32_t t;
+            if (a == oend)
+                return 0;
+            t = p->ntok[a];
+            ko = dir > 0 ? ko * tk_pow(t) + p->tkey[a] : p->tkey[a] * tk_pow(co) + ko;
+            co += t;
+            a += dir;
+        } else {
+            uint32_t t;
+            if (b == nend)
+                return 0;
+            t = g->lntok[b];
+            kn = dir > 0 ? kn * tk_pow(t) + g->ltkey[b] : g->ltkey[b] * tk_pow(cn) + kn;
+            cn += t;
+            b += dir;
+        }
+    } while (co != cn || !co);
+    if (ko != kn)
+        return 0;
+    for (x = *i, y = *j; y != b; y += dir) {
+        const uint64_t ye = ys + g->lntok[y];
+        uint32_t newest = 0;
+        if (ye == ys)
+            continue; /* no tokens: no origin of its own (make_runs) */
+        while (x != a && xs + p->ntok[x] <= ys) {
+            xs += p->ntok[x];
+            x += dir;
+        }
+        for (ptrdiff_t z = x, zs = (ptrdiff_t)xs; z != a && (uint64_t)zs < ye; z += dir) {
+            if (p->ntok[z] && p->origin[z] > newest)
+                newest = p->origin[z];
+            zs += p->ntok[z];
+        }
+        take_origin(g, (size_t)y, newest);
+        ys = ye;
+    }
+    *i = a;
+    *j = b;
+    return 1;
+}
+
+/*
+ * New lines [nb, nb + nn) replaced parent lines [ob, ob + on) (a hunk of the line diff). A
+ * new line whose tokens are those of parent lines keeps their origin whatever happened to its
+ * layout: stretches of lines with the same tokens (re-indented, re-wrapped, lines split or
+ * joined, quotes changed) from both ends of the hunk, then single lines with the same tokens
+ * anywhere in it. When the commit never takes credit (ignore: ignore-revs), the other new
+ * lines take the origin of the parent line at the same place in the hunk (the last one; with
+ * none, the line before the hunk, or after it), as git blame --ignore-rev does.
+ */
+static int match_hunk(gitrd *g, const lin_state *p, size_t ob, size_t on, size_t nb, size_t nn,
+                      int ignore)
+{
+    ptrdiff_t i = (ptrdiff_t)ob, j = (ptrdiff_t)nb, ri = (ptrdiff_t)(ob + on) - 1,
+              rj = (ptrdiff_t)(nb + nn) - 1;
+    size_t nt = 0;
+
+    if (on && nn) {
+        while (take_stretch(g, p, &i, (ptrdiff_t)(ob + on), &j, (ptrdiff_t)(nb + nn), 1))
+            ;
+        while (ri >= i && rj >= j && take_stretch(g, p, &ri, i - 1, &rj, j - 1, -1))
+            ;
+        if (grow(&g->tsort, &g->tsort_cap, on, sizeof *g->tsort))
+            return nomem(g);
+        for (ptrdiff_t x = i; x <= ri; x++)
+            if (p->ntok[x]) {
+                g->tsort[nt].tkey = p->tkey[x];
+                g->tsort[nt++].origin = p->origin[x];
+            }
+        if (nt > 1)
+            qsort(g->tsort, nt, sizeof *g->tsort, cmp_tk);
+        for (ptrdiff_t y = j; nt && y <= rj; y++) {
+            const tk_line key = {g->ltkey[y], 0}, *hit;
+            if (g->lorig[y] == SEQ_NONE && g->lntok[y] &&
+                (hit = bsearch(&key, g->tsort, nt, sizeof *g->tsort, cmp_tk)) != NULL)
+                take_origin(g, (size_t)y, hit->origin);
+        }
+    }
+    if (ignore && p->n)
+        for (size_t y = nb; y < nb + nn; y++) {
+            size_t x = on ? ob + (y - nb < on ? y - nb : on - 1) : ob ? ob - 1 : ob;
+            take_origin(g, y, p->origin[x < p->n ? x : p->n - 1]);
+        }
+    return 0;
+}
+
 /* Lines of the blob being read (n keys in g->lkey) not credited yet take the origin of the
  * parent line they are paired with: equal ends first, then xdiff (libgit2's diff, as git
- * blame uses) on the middle; a line of a changed hunk that differs from one of the lines it
- * replaces only in whitespace is marked SEQ_EDITED (credited to this blob's commit, as git
- * blame does, and not taken over by older k-grams later). */
-static int match_parent(gitrd *g, const lin_state *p, size_t n)
+ * blame uses) on the middle; the lines of each changed hunk go through match_hunk (ignore:
+ * the blob's commit never takes credit). */
+static int match_parent(gitrd *g, const lin_state *p, size_t n, int ignore)
 {
     const uint64_t *ok = p->key, *nk = g->lkey;
     size_t pre = 0, suf = 0, o, m, oi, ni;
@@ -1721,15 +1968,17 @@ static int match_parent(gitrd *g, const lin_state *p, size_t n)
     while (suf < p->n - pre && suf < n - pre && ok[p->n - 1 - suf] == nk[n - 1 - suf])
         suf++;
     for (size_t i = 0; i < pre; i++)
-        if (g->lorig[i] >= SEQ_EDITED)
+        if (g->lorig[i] == SEQ_NONE || (g->lorig[i] & LIN_TOKENS))
             g->lorig[i] = p->origin[i];
     for (size_t i = 0; i < suf; i++)
-        if (g->lorig[n - 1 - i] >= SEQ_EDITED)
+        if (g->lorig[n - 1 - i] == SEQ_NONE || (g->lorig[n - 1 - i] & LIN_TOKENS))
             g->lorig[n - 1 - i] = p->origin[p->n - 1 - i];
     o = p->n - pre - suf;
     m = n - pre - suf;
-    if (!o || !m)
+    if (!m)
         return 0;
+    if (!o)
+        return match_hunk(g, p, pre, 0, pre, m, ignore);
     if (keys_text(&g->dold, ok + pre, o) || keys_text(&g->dnew, nk + pre, m))
         return nomem(g);
     opts.context_lines = 0;
@@ -1751,14 +2000,14 @@ static int match_parent(gitrd *g, const lin_state *p, size_t n)
             nb = (size_t)(x->new_lines ? x->new_start - 1 : x->new_start);
         }
         while (oi < ob && ni < nb) {
-            if (g->lorig[pre + ni] >= SEQ_EDITED)
+            if (g->lorig[pre + ni] == SEQ_NONE || (g->lorig[pre + ni] & LIN_TOKENS))
                 g->lorig[pre + ni] = p->origin[pre + oi];
             oi++;
             ni++;
         }
         if (h < g->nhunks) {
             const size_t on = (size_t)g->hunks[h].old_lines, nn = (size_t)g->hunks[h].new_lines;
-            if (mark_edited(g, p, pre + ob, on, pre + nb, nn))
+            if (nn && match_hunk(g, p, pre + ob, on, pre + nb, nn, ignore))
                 return PV_ENOMEM;
             oi = ob + on;
             ni = nb + nn;
@@ -1767,11 +2016,13 @@ static int match_parent(gitrd *g, const lin_state *p, size_t n)
     return 0;
 }
 
+/* Bytes a line takes in a lin_state. */
+#define LIN_LINE_BYTES (2 * sizeof(uint64_t) + 2 * sizeof(uint32_t))
+
 static void lin_free(gitrd *g, uint32_t bi)
 {
     if (g->lin[bi]) {
-        g->lin_bytes -=
-            sizeof(lin_state) + g->lin[bi]->n * (2 * sizeof(uint64_t) + sizeof(uint32_t));
+        g->lin_bytes -= sizeof(lin_state) + g->lin[bi]->n * LIN_LINE_BYTES;
         free(g->lin[bi]);
         g->lin[bi] = NULL;
     }
@@ -1786,10 +2037,9 @@ static void lin_unref(gitrd *g, uint32_t bi)
 }
 
 /* The lineage of blob bi (its n lines keyed in g->lkey; usable 0 when it is not read: skipped
- * or unreadable): each line comes from the parent line it is paired with, else from the
- * blob's commit. Kept while a
- * later blob or a document needs it and the lineage memory allows; the parents' lineages
- * are let go when no other blob needs them. */
+ * or unreadable): each line comes from the parent line it is paired with (match_parent), else
+ * from the blob's commit. Kept while a later blob or a document needs it and the lineage
+ * memory allows; the parents' lineages are let go when no other blob needs them. */
 static int lineage_step(gitrd *g, uint32_t bi, int usable, size_t n, size_t *xpos)
 {
     blob_rec *b = &g->blobs[bi];
@@ -1805,17 +2055,15 @@ static int lineage_step(gitrd *g, uint32_t bi, int usable, size_t n, size_t *xpo
         else
             lin_unref(g, g->xpar[*xpos][1]);
     if (usable && n) {
-        size_t need = sizeof(lin_state) + n * (2 * sizeof(uint64_t) + sizeof(uint32_t));
+        const size_t need = sizeof(lin_state) + n * LIN_LINE_BYTES;
+        const int ignore = g->ignored && g->ignored[b->seq];
         for (size_t l = 0; l < n; l++)
             g->lorig[l] = SEQ_NONE;
         for (size_t i = 0; i < np && !rc; i++)
             if (g->lin[par[i]])
-                rc = match_parent(g, g->lin[par[i]], n);
+                rc = match_parent(g, g->lin[par[i]], n, ignore);
         for (size_t l = 0; l < n; l++)
-            if (g->lorig[l] == SEQ_NONE)
-                g->lorig[l] = b->seq;
-            else if (g->lorig[l] == SEQ_EDITED)
-                g->lorig[l] = b->seq | LIN_EDITED;
+            g->lorig[l] = g->lorig[l] == SEQ_NONE ? b->seq : g->lorig[l] & ~LIN_TOKENS;
         if (!rc && (b->refs || (b->flags & B_DOC)) && g->lin_bytes + need > g->lin_cap) {
             g->lin_dropped++;
         } else if (!rc && (b->refs || (b->flags & B_DOC))) {
@@ -1825,10 +2073,12 @@ static int lineage_step(gitrd *g, uint32_t bi, int usable, size_t n, size_t *xpo
             } else {
                 x->n = n;
                 x->key = (uint64_t *)(x + 1);
-                x->wkey = x->key + n;
-                x->origin = (uint32_t *)(x->wkey + n);
+                x->tkey = x->key + n;
+                x->ntok = (uint32_t *)(x->tkey + n);
+                x->origin = x->ntok + n;
                 memcpy(x->key, g->lkey, n * sizeof *x->key);
-                memcpy(x->wkey, g->lwkey, n * sizeof *x->wkey);
+                memcpy(x->tkey, g->ltkey, n * sizeof *x->tkey);
+                memcpy(x->ntok, g->lntok, n * sizeof *x->ntok);
                 memcpy(x->origin, g->lorig, n * sizeof *x->origin);
                 g->lin[bi] = x;
                 g->lin_bytes += need;
@@ -1882,7 +2132,8 @@ static int probe_blob(gitrd *g, const blob_rec *b, const char *text, size_t len,
     if (!g->tok.n && (from > 0 || to < len) && (rc = fingerprints(g, text, len, &nk)) != 0)
         return rc; /* nothing new here: whether there is anything at all */
     *tokens = g->tok.n > 0;
-    fp_mark(&g->fp, g->kg, nk, b->seq, g->pshift, part);
+    if (!g->ignored || !g->ignored[b->seq]) /* k-grams an ignored commit brings make it no origin */
+        fp_mark(&g->fp, g->kg, nk, b->seq, g->pshift, part);
     return 0;
 }
 
@@ -2129,11 +2380,11 @@ static void window_min(const uint32_t *a, size_t nk, uint32_t k, uint32_t *out, 
  * - its k-gram origin: the newest of its tokens' commits (a line is only as old as all of
  *   it), a token's being the first commit of the earliest k-gram covering it (the first
  *   commit anywhere in the repository that held that text);
- * - its lineage origin: the commit the line comes from along its path's history, as git blame
- *   sees it, when the lineage was kept;
- * - the line takes the lineage origin, unless the k-gram origin is older, the line is not a
- *   whitespace-only edit of the line it replaced (LIN_EDITED: credited like git blame), and
- *   it lies in a stretch of such lines holding at least 2k tokens: text copied or moved from
+ * - its lineage origin: the commit the line comes from along its file's history (renames
+ *   followed, layout changes seen through, ignore-revs passed over: lineage_step), when the
+ *   lineage was kept;
+ * - the line takes the lineage origin, unless the k-gram origin is older and the line lies in
+ *   a stretch of such lines holding at least 2k tokens: text copied or moved from
  *   elsewhere keeps its first commit, while short common phrases and lines whose neighbours
  *   changed (whose k-grams are all new) keep their own history.
  * Lines without tokens go with the line before (the first ones with the line after).
@@ -2196,8 +2447,8 @@ static int make_runs(gitrd *g, const doc_rec *d, const char *text, size_t len, s
         kgl[l] = t > t0 ? newest : SEQ_NONE;
     }
     /* the line's origin: lineage, or the k-grams' in long enough older stretches */
-#define LIN_SEQ(l) (lin->origin[l] & ~LIN_EDITED)
-#define OLDER(l) (!(lin->origin[l] & LIN_EDITED) && kgl[l] < lin->origin[l])
+#define LIN_SEQ(l) (lin->origin[l])
+#define OLDER(l) (kgl[l] < lin->origin[l])
     for (l = 0; l < nl;) {
         size_t e, tokens = 0;
         if (!ntok[l] || !lin || !OLDER(l)) {
@@ -2528,7 +2779,8 @@ int pv_git__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
         rc = nomem(&g);
         goto done;
     }
-    if ((rc = walk_history(&g)) != 0)
+    if ((rc = load_ignore_revs(&g, root)) != 0 || (rc = walk_history(&g)) != 0 ||
+        (rc = mark_ignored(&g)) != 0)
         goto done;
     if ((rc = list_docs(&g, root)) != 0)
         goto done;
@@ -2563,8 +2815,11 @@ done:
             free(g.lin[i]);
     free(g.lin);
     free(g.lkey);
-    free(g.lwkey);
-    free(g.wsort);
+    free(g.ltkey);
+    free(g.lntok);
+    free(g.tsort);
+    free(g.ignored);
+    free(g.ign);
     free(g.lorig);
     free(g.lstart);
     free(g.hunks);

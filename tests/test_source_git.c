@@ -1049,11 +1049,11 @@ Test(git, sink_error_stops_the_reader)
 
 /* ---- agreement with git blame ---------------------------------------------------------- */
 
-Test(git, whitespace_only_edit_is_credited_like_git_blame)
+Test(git, regression_whitespace_only_edit_keeps_the_first_writer)
 {
-    static const line_credit want[] = {{"total_value =", 2},
-                                       {"record_progress", 2},
-                                       {"normalise_total", 2},
+    static const line_credit want[] = {{"total_value =", 1},
+                                       {"record_progress", 1},
+                                       {"normalise_total", 1},
                                        {"def first_helper", 1},
                                        {"print(", 1}};
     file f1 = {"r.py",
@@ -1076,10 +1076,11 @@ Test(git, whitespace_only_edit_is_credited_like_git_blame)
                "    return normalise_total(stored_value, lower_bound, upper_bound)\n"
                "print(first_helper(one_value, two_value))\n",
                0};
+    const pv_test_doc *d;
 
-    /* git blame credits the re-indented lines to c2 (their current text), the others to c1;
-     * the k-grams of the re-indented stretch (over 2k tokens) are all c1's */
-    expect_credits("reindent.git", &f1, &f2, "indent\n", want, sizeof want / sizeof want[0]);
+    /* re-indenting writes nothing: every line stays Alice's (git blame would say Bob's) */
+    d = expect_credits("reindent.git", &f1, &f2, "indent\n", want, sizeof want / sizeof want[0]);
+    cr_expect_eq(d->nruns, 1);
 }
 
 Test(git, one_word_edits_are_credited_like_git_blame)
@@ -1256,4 +1257,221 @@ Test(git, regression_excerpt_of_a_renamed_file_names_its_last_path_once)
     cr_expect_gt(named, 0);
     pv_result_free(res);
     pv_index_free(ix);
+}
+
+/* ---- layout changes and ignore-revs ---------------------------------------------------- */
+
+#define LAY_V1                                                                                     \
+    "def load_settings(path, defaults):\n"                                                         \
+    "    raw_text = read_whole_file(path, encoding='utf-8')\n"                                     \
+    "    parsed_settings = parse_settings_text(raw_text, strict_parsing)\n"                        \
+    "    merged_settings = merge_with_defaults(parsed_settings, defaults)\n"                       \
+    "    return validate_settings(merged_settings, schema_version, allow_unknown_keys)\n"          \
+    "\n"                                                                                           \
+    "def save_settings(path, settings):\n"                                                         \
+    "    write_whole_file(path, render_settings(settings), backup_old_copy)\n"
+/* Bob re-indents with tabs (a formatter nobody listed) */
+#define LAY_V2                                                                                     \
+    "def load_settings(path, defaults):\n"                                                         \
+    "\traw_text = read_whole_file(path, encoding='utf-8')\n"                                       \
+    "\tparsed_settings = parse_settings_text(raw_text, strict_parsing)\n"                          \
+    "\tmerged_settings = merge_with_defaults(parsed_settings, defaults)\n"                         \
+    "\treturn validate_settings(merged_settings, schema_version, allow_unknown_keys)\n"            \
+    "\n"                                                                                           \
+    "def save_settings(path, settings):\n"                                                         \
+    "\twrite_whole_file(path, render_settings(settings), backup_old_copy)\n"
+/* Carol re-wraps: a line split in two, two lines joined, quotes changed */
+#define LAY_V3                                                                                     \
+    "def load_settings(path, defaults):\n"                                                         \
+    "\traw_text = read_whole_file(path,\n"                                                         \
+    "\t\tencoding=\"utf-8\")\n"                                                                    \
+    "\tparsed_settings = parse_settings_text(raw_text, strict_parsing); merged_settings = "        \
+    "merge_with_defaults(parsed_settings, defaults)\n"                                             \
+    "\treturn validate_settings(merged_settings, schema_version, allow_unknown_keys)\n"            \
+    "\n"                                                                                           \
+    "def save_settings(path, settings):\n"                                                         \
+    "\twrite_whole_file(path, render_settings(settings), backup_old_copy)\n"
+/* Dave really changes one line */
+#define LAY_V4                                                                                     \
+    "def load_settings(path, defaults):\n"                                                         \
+    "\traw_text = read_whole_file(path,\n"                                                         \
+    "\t\tencoding=\"utf-8\")\n"                                                                    \
+    "\tparsed_settings = parse_settings_text(raw_text, strict_parsing); merged_settings = "        \
+    "merge_with_defaults(parsed_settings, defaults)\n"                                             \
+    "\treturn validate_settings(merged_settings, schema_version, allow_unknown_keys)\n"            \
+    "\n"                                                                                           \
+    "def save_settings(path, settings):\n"                                                         \
+    "\twrite_whole_file(path, render_settings(settings, dave_pretty_printer), backup_old_copy)\n"
+
+Test(git, regression_reindenting_and_rewrapping_keep_the_first_writer)
+{
+    static const char *const alice[] = {
+        "def load_settings", "raw_text =",        "encoding=",
+        "parsed_settings =", "validate_settings", "def save_settings"};
+    git_repository *repo = small_repo("layout.git");
+    file f1 = {"settings.py", LAY_V1, 0}, f2 = {"settings.py", LAY_V2, 0},
+         f3 = {"settings.py", LAY_V3, 0}, f4 = {"settings.py", LAY_V4, 0};
+    pv_reader_opts o = {0};
+    const pv_test_doc *d;
+    git_oid c[4];
+
+    c[0] = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
+                        &f1, 1);
+    c[1] = commit_files(repo, "refs/heads/master", &c[0], 1, "Bob", "bob@example.com", 10,
+                        "Reindent\n", &f2, 1);
+    c[2] = commit_files(repo, "refs/heads/master", &c[1], 1, "Carol", "carol@example.com", 20,
+                        "Rewrap\n", &f3, 1);
+    c[3] = commit_files(repo, "refs/heads/master", &c[2], 1, "Dave", "dave@example.com", 30,
+                        "Pretty printer\n", &f4, 1);
+    git_repository_free(repo);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    d = doc_at("settings.py");
+    cr_assert_not_null(d);
+    for (size_t i = 0; i < sizeof alice / sizeof alice[0]; i++) {
+        cr_expect_str_eq(origin_of(d, alice[i])->commit, hex(&c[0]), "%s", alice[i]);
+        cr_expect_str_eq(origin_of(d, alice[i])->name, "Alice");
+    }
+    cr_expect_str_eq(origin_of(d, "dave_pretty_printer")->commit, hex(&c[3]));
+    cr_expect_str_eq(origin_of(d, "dave_pretty_printer")->name, "Dave");
+    cr_expect_eq(d->nruns, 2);
+    /* neither the re-indenting nor the re-wrapping commit is ever an origin */
+    for (size_t i = 0; i < rec.norigins; i++) {
+        cr_expect_str_neq(rec.origins[i].commit, hex(&c[1]));
+        cr_expect_str_neq(rec.origins[i].commit, hex(&c[2]));
+    }
+    cr_expect_eq(st.ignored_commits, 0);
+}
+
+#define FMT_V1                                                                                     \
+    "static int count_widgets(const struct shelf *shelf_pointer, int widget_kind)\n"               \
+    "{\n"                                                                                          \
+    "  int widget_counter = 0;\n"                                                                  \
+    "  for (size_t slot_index = 0; slot_index < shelf_pointer->slot_count; slot_index++)\n"        \
+    "    widget_counter += shelf_pointer->slots[slot_index].kind == widget_kind;\n"                \
+    "  return widget_counter;\n"                                                                   \
+    "}\n"
+/* the formatting commit: re-indented, a variable renamed on two lines, a comment added */
+#define FMT_V2                                                                                     \
+    "static int count_widgets(const struct shelf *shelf_pointer, int widget_kind)\n"               \
+    "{\n"                                                                                          \
+    "    /* formatted by the house style tool */\n"                                                \
+    "    int widget_total = 0;\n"                                                                  \
+    "    for (size_t slot_index = 0; slot_index < shelf_pointer->slot_count; slot_index++)\n"      \
+    "        widget_total += shelf_pointer->slots[slot_index].kind == widget_kind;\n"              \
+    "    return widget_counter;\n"                                                                 \
+    "}\n"
+
+/* A bare repository "name": FMT_V1 by Alice, then FMT_V2 by Bob (the formatting commit), then
+ * (with listed) Carol adds a .git-blame-ignore-revs naming Bob's commit; ids in c[0..3). */
+static void build_formatted(const char *name, int listed, git_oid c[3])
+{
+    git_repository *repo = small_repo(name);
+    file f[2] = {{"count.c", FMT_V1, 0}, {".git-blame-ignore-revs", NULL, 0}};
+    char list[512];
+
+    c[0] = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
+                        f, 1);
+    f[0].data = FMT_V2;
+    c[1] = commit_files(repo, "refs/heads/master", &c[0], 1, "Bob", "bob@example.com", 10,
+                        "Format\n", f, 1);
+    c[2] = c[1];
+    if (listed) {
+        /* a comment, a blank line, the commit (indented, with a trailing comment), and a name
+         * that is no commit of this repository (noted, skipped) */
+        snprintf(list, sizeof list,
+                 "# formatting commits\n\n  %s  # house style\n"
+                 "0123456789012345678901234567890123456789\n",
+                 hex(&c[1]));
+        f[1].data = list;
+        c[2] = commit_files(repo, "refs/heads/master", &c[1], 1, "Carol", "carol@example.com", 20,
+                            "Ignore the formatting commit\n", f, 2);
+    }
+    git_repository_free(repo);
+}
+
+/* Every line of count.c is Alice's: the listed commit wrote nothing. */
+static void expect_all_alice(const git_oid c[3])
+{
+    static const char *const lines[] = {"count_widgets", "formatted by",    "widget_total = 0",
+                                        "for (size_t",   "widget_total +=", "return widget"};
+    const pv_test_doc *d = doc_at("count.c");
+    cr_assert_not_null(d);
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        cr_expect_str_eq(origin_of(d, lines[i])->commit, hex(&c[0]), "%s", lines[i]);
+    cr_expect_eq(d->nruns, 1);
+    for (size_t i = 0; i < rec.norigins; i++)
+        cr_expect_str_neq(rec.origins[i].commit, hex(&c[1]));
+    cr_expect_eq(st.ignored_commits, 1);
+}
+
+Test(git, regression_commits_in_git_blame_ignore_revs_never_take_credit)
+{
+    pv_reader_opts o = {0};
+    git_oid c[3];
+    char at[GIT_OID_HEXSZ + 1];
+
+    build_formatted("ignored.git", 1, c);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    expect_all_alice(c);
+    cr_expect_eq(rec.docs.ndiag, 1);
+    cr_expect(strstr(rec.docs.diag[0], "'0123456789012345678901234567890123456789' is not a "
+                                       "commit here: not ignored") != NULL,
+              "%s", rec.docs.diag[0]);
+    /* at Bob's commit there is no list yet: the renamed lines and the comment are his */
+    o.rev = strcpy(at, hex(&c[1]));
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_str_eq(origin_of(doc_at("count.c"), "widget_total +=")->commit, hex(&c[1]));
+    cr_expect_str_eq(origin_of(doc_at("count.c"), "formatted by")->commit, hex(&c[1]));
+    cr_expect_str_eq(origin_of(doc_at("count.c"), "for (size_t")->commit, hex(&c[0]));
+    cr_expect_eq(st.ignored_commits, 0);
+}
+
+Test(git, ignore_rev_and_ignore_revs_file_options)
+{
+    pv_reader_opts o = {0};
+    const char *list;
+    const char *revs[1];
+    char name[GIT_OID_HEXSZ + 8], text[256];
+    git_oid c[3];
+
+    build_formatted("options.git", 0, c);
+    snprintf(name, sizeof name, "%s", hex(&c[1]));
+    revs[0] = name;
+    o.ignore_revs = revs;
+    o.nignore_revs = 1;
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    expect_all_alice(c);
+    /* a revision expression works as well */
+    snprintf(name, sizeof name, "master");
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    expect_all_alice(c);
+    /* the file form */
+    o.nignore_revs = 0;
+    snprintf(text, sizeof text, "# mine\r\n%s\r\n", hex(&c[1]));
+    list = pv_test_keep_str(pv_test_put_str("ignore-list", text));
+    o.ignore_revs_file = list;
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    expect_all_alice(c);
+}
+
+Test(git, bad_ignore_revs_file_is_a_usage_error)
+{
+    pv_reader_opts o = {0};
+    const char *list;
+    char want[600];
+    git_oid c[3];
+
+    build_formatted("badlist.git", 0, c);
+    list = pv_test_keep_str(pv_test_put_str("bad-list", "# ok so far\nHEAD~1\n"));
+    o.ignore_revs_file = list;
+    cr_assert_eq(run_reader(repo_dir, &o), PV_EINVAL);
+    snprintf(want, sizeof want, "%s:2: not a full object name: 'HEAD~1'", list);
+    cr_expect_str_eq(err.msg, want);
+    cr_expect_eq(rec.docs.n, 0);
+    list = pv_test_keep_str(pv_test_path("no-such-list"));
+    o.ignore_revs_file = list;
+    cr_assert_eq(run_reader(repo_dir, &o), PV_EINVAL);
+    snprintf(want, sizeof want, "cannot read ignore-revs file '%s': No such file or directory",
+             list);
+    cr_expect_str_eq(err.msg, want);
 }
