@@ -41,6 +41,8 @@ enum {
     OPT_ALL,
     OPT_SINCE,
     OPT_ORIGIN,
+    OPT_IGNORE_REV,
+    OPT_IGNORE_REVS_FILE,
     NOPTS
 };
 
@@ -101,6 +103,13 @@ static const pv_cli_opt opts[NOPTS] = {
     [OPT_ORIGIN] = {"origin", 0, "NAME", PV_CLI_STRING, 0, 0, NULL,
                     "git: name the repository NAME in reports (default: its origin remote as "
                     "https://host/owner/name, else the folder name)"},
+    [OPT_IGNORE_REV] = {"ignore-rev", 0, "REV", PV_CLI_LIST, 0, 0, NULL,
+                        "git: the commit REV never takes credit: the text it changes keeps the "
+                        "author it had, as with git blame --ignore-rev (besides the commits "
+                        "listed in the repository's .git-blame-ignore-revs); repeatable"},
+    [OPT_IGNORE_REVS_FILE] = {"ignore-revs-file", 0, "FILE", PV_CLI_STRING, 0, 0, NULL,
+                              "git: nor do the commits listed in FILE, one full object name "
+                              "per line, '#' comments (git's blame.ignoreRevsFile format)"},
 };
 
 static const pv_cli_spec spec = {
@@ -230,6 +239,9 @@ int pv_cli__cmd_index(int argc, char **argv)
     o.rev = v[OPT_REV].str;
     o.all_refs = v[OPT_ALL].count > 0;
     o.origin_name = v[OPT_ORIGIN].str;
+    o.ignore_revs = v[OPT_IGNORE_REV].list;
+    o.nignore_revs = v[OPT_IGNORE_REV].nlist;
+    o.ignore_revs_file = v[OPT_IGNORE_REVS_FILE].str;
     if (v[OPT_SINCE].count && pv_cli__parse_day(v[OPT_SINCE].str, &o.since) != 0) {
         rc = pv_cli__usage_error(&spec, "--since wants a date YYYY-MM-DD, not '%s'",
                                  v[OPT_SINCE].str);
