@@ -1,7 +1,7 @@
 /*
  * source_git.c - the git reader: walks a repository's history with libgit2, reads every unique
- * blob once, and yields the files at REV (and deleted files at their last version) as
- * documents whose lines are credited to the commit that first brought their text in.
+ * blob once, and yields its file lineages (a file followed across renames, at REV or at its
+ * last version before deletion) as documents whose lines are credited to their first writer.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -1339,40 +1339,41 @@ static int cmp_delta_old(const void *a, const void *b)
     return git_oid_cmp(&x->old_file.id, &y->old_file.id);
 }
 
-/* A commit that added files at new paths and deleted others: libgit2's rename detection (git's
- * default 50% similarity) pairs them, then the files it left whose content is that of a deleted
- * one are paired too (exact renames always, whatever the number of files: the similarity
- * search gives up past its rename limit). Unreadable trees or blobs only cost the pairing. */
+/* A commit that added files at new paths and deleted others: the added files whose content is
+ * that of a deleted one are exact renames (paired first, whatever their number: libgit2's
+ * search gives up past its rename limit), then libgit2's rename detection (git's default 50%
+ * similarity) pairs the others, on a diff of those paths alone (its similarity signatures
+ * cost a read of every candidate). Unreadable trees or blobs only cost the pairing. */
 static int find_renames(gitrd *g, const git_commit *parent, const git_commit *c, uint32_t seq)
 {
     git_tree *a = NULL, *b = NULL;
-    git_diff *diff = NULL;
+    git_diff *diff = NULL, *rest = NULL;
+    git_diff_options dopts;
     git_diff_find_options fo;
     const git_diff_delta **del = NULL;
-    size_t ndel = 0, n;
+    char **left = NULL;
+    size_t ndel = 0, nleft = 0, nadd = 0, n;
     int rc = 0;
 
+    git_diff_options_init(&dopts, GIT_DIFF_OPTIONS_VERSION);
     git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
     fo.flags = GIT_DIFF_FIND_RENAMES;
     if (git_commit_tree(&a, parent) != 0 || git_commit_tree(&b, c) != 0 ||
-        git_diff_tree_to_tree(&diff, g->repo, a, b, NULL) != 0 ||
-        git_diff_find_similar(diff, &fo) != 0)
+        git_diff_tree_to_tree(&diff, g->repo, a, b, NULL) != 0)
         goto done;
     n = git_diff_num_deltas(diff);
-    if (n && !(del = malloc(n * sizeof *del))) {
+    if (n && (!(del = malloc(n * sizeof *del)) || !(left = malloc(n * sizeof *left)))) {
         rc = nomem(g);
         goto done;
     }
-    for (size_t i = 0; i < n && !rc; i++) {
+    for (size_t i = 0; i < n; i++) {
         const git_diff_delta *d = git_diff_get_delta(diff, i);
-        if (d->status == GIT_DELTA_RENAMED)
-            rc = renamed(g, &d->old_file, &d->new_file, seq);
-        else if (d->status == GIT_DELTA_DELETED)
+        if (d->status == GIT_DELTA_DELETED)
             del[ndel++] = d;
     }
     if (ndel > 1)
         qsort(del, ndel, sizeof *del, cmp_delta_old);
-    for (size_t i = 0; i < n && ndel && !rc; i++) {
+    for (size_t i = 0; i < n && !rc; i++) {
         const git_diff_delta *d = git_diff_get_delta(diff, i);
         size_t lo = 0, hi = ndel;
         if (d->status != GIT_DELTA_ADDED)
@@ -1387,11 +1388,31 @@ static int find_renames(gitrd *g, const git_commit *parent, const git_commit *c,
         if (lo < ndel && git_oid_equal(&del[lo]->old_file.id, &d->new_file.id)) {
             rc = renamed(g, &del[lo]->old_file, &d->new_file, seq);
             memmove(del + lo, del + lo + 1, (--ndel - lo) * sizeof *del); /* paired once */
+        } else {
+            left[nleft++] = (char *)d->new_file.path;
+            nadd++;
         }
+    }
+    if (rc || !nadd || !ndel)
+        goto done;
+    for (size_t i = 0; i < ndel; i++)
+        left[nleft++] = (char *)del[i]->old_file.path;
+    dopts.pathspec.strings = left;
+    dopts.pathspec.count = nleft;
+    dopts.flags = GIT_DIFF_DISABLE_PATHSPEC_MATCH;
+    if (git_diff_tree_to_tree(&rest, g->repo, a, b, &dopts) != 0 ||
+        git_diff_find_similar(rest, &fo) != 0)
+        goto done;
+    for (size_t i = 0; i < git_diff_num_deltas(rest) && !rc; i++) {
+        const git_diff_delta *d = git_diff_get_delta(rest, i);
+        if (d->status == GIT_DELTA_RENAMED)
+            rc = renamed(g, &d->old_file, &d->new_file, seq);
     }
 done:
     git_error_clear();
     free(del);
+    free(left);
+    git_diff_free(rest);
     git_diff_free(diff);
     git_tree_free(a);
     git_tree_free(b);
@@ -1719,7 +1740,7 @@ static int docs_pass(gitrd *g, uint32_t part, size_t budget, int *over, uint64_t
     return 0;
 }
 
-/* ---- lineage: what git blame follows, computed forward ------------------------------ */
+/* ---- lineage: each line's first writer along its file's history, computed forward ---- */
 
 /* TK_MUL^n. */
 static uint64_t tk_pow(uint64_t n)
@@ -1731,40 +1752,75 @@ static uint64_t tk_pow(uint64_t n)
     return r;
 }
 
-/* The key of line's tokens as the tokenizer sees them (maximal runs of [A-Za-z0-9_], ASCII
- * case-folded; bytes >= 0x80 are taken as word bytes, which only makes the key stricter):
- * whitespace, indentation, punctuation and quoting left out. *ntok receives the tokens. */
+/* Bytes of a token (maximal runs of [A-Za-z0-9_] for the tokenizer, ASCII case-folded; bytes
+ * >= 0x80 are taken as word bytes, which only makes the key stricter): the byte folded, or 0 for
+ * a separator. */
+static const unsigned char tk_byte[256] = {
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x00, 0x00, 0x00, 0x00, 0x5f,
+    0x00, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f,
+    0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f,
+    0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf,
+    0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf,
+    0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf,
+    0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf,
+    0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xed, 0xee, 0xef,
+    0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
+};
+
+/* The key of line's tokens as the tokenizer sees them (tk_byte): whitespace, indentation,
+ * punctuation and quoting left out. *ntok receives the tokens. */
 static uint64_t tok_key(const char *line, size_t len, uint32_t *ntok)
 {
-    uint64_t key = 0, h = 0;
+    const unsigned char *q = (const unsigned char *)line, *end = q + len;
+    uint64_t key = 0;
     uint32_t n = 0;
-    int in = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned c = (unsigned char)line[i];
-        if (c - 'A' < 26u)
-            c |= 0x20;
-        if (c - 'a' < 26u || c - '0' < 10u || c == '_' || c >= 0x80) {
-            if (!in)
-                h = UINT64_C(0xcbf29ce484222325);
-            h = (h ^ c) * UINT64_C(0x100000001b3);
-            in = 1;
-        } else if (in) {
-            key = key * TK_MUL + h;
-            n++;
-            in = 0;
-        }
-    }
-    if (in) {
-        key = key * TK_MUL + h;
+    for (;;) {
+        uint64_t h = 0;
+        while (q < end && !tk_byte[*q])
+            q++;
+        if (q == end)
+            break;
+        for (; q < end && tk_byte[*q]; q++)
+            h = (h << 7 | h >> 57) ^ tk_byte[*q];
+        key = key * TK_MUL + pv_mix64(h);
         n++;
     }
     *ntok = n;
     return key;
 }
 
+/* The token keys of the n lines of text (split_lines) into g->ltkey and g->lntok: the lines
+ * equal to those at the ends of p (the first parent's lineage, or NULL) have its keys; the
+ * others are computed, so a version costs the lines it changed. */
+static void token_keys(gitrd *g, const char *text, size_t len, size_t n, const lin_state *p)
+{
+    size_t pre = 0, suf = 0;
+    if (p) {
+        while (pre < p->n && pre < n && p->key[pre] == g->lkey[pre])
+            pre++;
+        while (suf < p->n - pre && suf < n - pre && p->key[p->n - 1 - suf] == g->lkey[n - 1 - suf])
+            suf++;
+        memcpy(g->ltkey, p->tkey, pre * sizeof *g->ltkey);
+        memcpy(g->lntok, p->ntok, pre * sizeof *g->lntok);
+        memcpy(g->ltkey + n - suf, p->tkey + p->n - suf, suf * sizeof *g->ltkey);
+        memcpy(g->lntok + n - suf, p->ntok + p->n - suf, suf * sizeof *g->lntok);
+    }
+    for (size_t l = pre; l < n - suf; l++) {
+        const size_t e = l + 1 < n ? g->lstart[l + 1] : len; /* the "\n" separates no token */
+        g->ltkey[l] = tok_key(text + g->lstart[l], e - g->lstart[l], &g->lntok[l]);
+    }
+}
+
 /* Line starts of text at "\n" (git's lines) into g->lstart, and with keys (keys != 0) a hash
- * of each line's bytes without its "\n" into g->lkey, the lines the diff compares, and the key
- * of its tokens into g->ltkey (their number in g->lntok); *n lines (0 for empty text). */
+ * of each line's bytes without its "\n" into g->lkey, the lines the diff compares (token_keys
+ * fills g->ltkey and g->lntok); *n lines (0 for empty text). */
 static int split_lines(gitrd *g, const char *text, size_t len, int keys, size_t *n)
 {
     size_t nl = 0;
@@ -1796,7 +1852,6 @@ static int split_lines(gitrd *g, const char *text, size_t len, int keys, size_t 
         g->lstart[nl] = (uint32_t)(p - text);
         if (keys) {
             g->lkey[nl] = XXH3_64bits(p, (size_t)(e - p));
-            g->ltkey[nl] = tok_key(p, (size_t)(e - p), &g->lntok[nl]);
         }
         nl++;
         p = e + 1;
@@ -2190,6 +2245,9 @@ static int history_pass(gitrd *g, uint32_t part, int first_pass)
                 }
                 usable = tokens;
             }
+            if (usable && first_pass)
+                token_keys(g, text, len, nlines,
+                           b->parent != SEQ_NONE && g->lin ? g->lin[b->parent] : NULL);
         }
         if (!rc && first_pass)
             rc = lineage_step(g, bi, usable, nlines, &xpos);
@@ -2691,14 +2749,18 @@ static int credit_and_emit(gitrd *g)
 
 /*
  * Beyond the contract of pv_reader_fn (source.h):
- * - documents are the files at o->rev (default HEAD), then the files deleted before it at
- *   their last version (kind "git", locator the path, commit the id of REV or of the last commit
- *   holding the deleted file); date and default origin are those of the commit that first
+ * - documents are file lineages (a file followed across renames: find_renames): the files at
+ *   o->rev (default HEAD), then the files deleted before it at their last version, unless
+ *   their file continued under another path (kind "git", locator the path, commit the id of REV
+ *   or of the last commit holding the deleted file); date and default origin are those of the
+ *   commit that first
  *   brought that version's content in; license the file's SPDX-License-Identifier, else the
  *   repository's from its license files at REV ("NOASSERTION" when none is recognized);
  * - runs credit each line to a commit (make_runs): the one that first brought its text into the
- *   repository, along its file's history as git blame follows it, or from another file or an
- *   older version when a stretch of at least 2k tokens was copied or moved from there;
+ *   repository, along its file's history (layout changes seen through: match_hunk), or from
+ *   another file or an older version when a stretch of at least 2k tokens was copied or moved
+ *   from there; commits of REV's .git-blame-ignore-revs, o->ignore_revs_file and
+ *   o->ignore_revs never take credit (a bad or unreadable o->ignore_revs_file: PV_EINVAL);
  * - with o->since, commits with an older committer date are not walked (REV's always is), and
  *   the commits just after the boundary are compared with an empty tree: text that already
  *   existed then is credited to them, as git blame credits lines to its boundary commits;
