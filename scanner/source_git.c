@@ -80,8 +80,8 @@ typedef struct blob_rec {
     uint16_t flags;
 } blob_rec;
 
-/* The lines of a blob and the commit each came from along its path's history (the
- * "lineage", what git blame follows): kept while later versions may still need it. */
+/* The lines of a blob and the commit each came from along its file's history (the
+ * "lineage", renames followed): kept while later versions may still need it. */
 typedef struct lin_state {
     size_t n;
     uint64_t *key;    /* per line: hash of its bytes without the "\n" */
