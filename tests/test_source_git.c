@@ -1281,7 +1281,7 @@ Test(git, regression_excerpt_of_a_renamed_file_names_its_last_path_once)
     "def save_settings(path, settings):\n"                                                         \
     "\twrite_whole_file(path, render_settings(settings), backup_old_copy)\n"
 /* Carol re-wraps: a line split in two, two lines joined, quotes changed */
-#define LAY_V3                                                                                     \
+#define LAY_TOP                                                                                    \
     "def load_settings(path, defaults):\n"                                                         \
     "\traw_text = read_whole_file(path,\n"                                                         \
     "\t\tencoding=\"utf-8\")\n"                                                                    \
@@ -1289,19 +1289,12 @@ Test(git, regression_excerpt_of_a_renamed_file_names_its_last_path_once)
     "merge_with_defaults(parsed_settings, defaults)\n"                                             \
     "\treturn validate_settings(merged_settings, schema_version, allow_unknown_keys)\n"            \
     "\n"                                                                                           \
-    "def save_settings(path, settings):\n"                                                         \
-    "\twrite_whole_file(path, render_settings(settings), backup_old_copy)\n"
+    "def save_settings(path, settings):\n"
+#define LAY_V3 LAY_TOP "\twrite_whole_file(path, render_settings(settings), backup_old_copy)\n"
 /* Dave really changes one line */
 #define LAY_V4                                                                                     \
-    "def load_settings(path, defaults):\n"                                                         \
-    "\traw_text = read_whole_file(path,\n"                                                         \
-    "\t\tencoding=\"utf-8\")\n"                                                                    \
-    "\tparsed_settings = parse_settings_text(raw_text, strict_parsing); merged_settings = "        \
-    "merge_with_defaults(parsed_settings, defaults)\n"                                             \
-    "\treturn validate_settings(merged_settings, schema_version, allow_unknown_keys)\n"            \
-    "\n"                                                                                           \
-    "def save_settings(path, settings):\n"                                                         \
-    "\twrite_whole_file(path, render_settings(settings, dave_pretty_printer), backup_old_copy)\n"
+    LAY_TOP "\twrite_whole_file(path, render_settings(settings, dave_pretty_printer), "            \
+            "backup_old_copy)\n"
 
 Test(git, regression_reindenting_and_rewrapping_keep_the_first_writer)
 {
