@@ -1468,3 +1468,82 @@ Test(git, bad_ignore_revs_file_is_a_usage_error)
              list);
     cr_expect_str_eq(err.msg, want);
 }
+
+Test(git, a_file_renamed_on_a_branch_and_edited_on_both_sides_is_one_document)
+{
+    static const char BASE[] = "one apple two apples three apples for the basket of Alice\n"
+                               "four pears five pears six pears in the basket of Alice too\n"
+                               "seven plums eight plums nine plums in the last basket of Alice\n";
+    static const char SIDE[] = "one apple two apples three apples for the basket of Alice\n"
+                               "four pears five pears six pears in the basket of Alice too\n"
+                               "seven plums eight plums nine plums in the last basket of Alice\n"
+                               "Bob renamed the file on his branch and wrote this line there\n";
+    static const char MAIN[] = "Carol wrote this first line on the main line meanwhile\n"
+                               "one apple two apples three apples for the basket of Alice\n"
+                               "four pears five pears six pears in the basket of Alice too\n"
+                               "seven plums eight plums nine plums in the last basket of Alice\n";
+    static const char BOTH[] = "Carol wrote this first line on the main line meanwhile\n"
+                               "one apple two apples three apples for the basket of Alice\n"
+                               "four pears five pears six pears in the basket of Alice too\n"
+                               "seven plums eight plums nine plums in the last basket of Alice\n"
+                               "Bob renamed the file on his branch and wrote this line there\n";
+    git_repository *repo = small_repo("branchmove.git");
+    file f1 = {"fruit.txt", BASE, 0}, fs = {"basket/fruit.txt", SIDE, 0},
+         fm = {"fruit.txt", MAIN, 0}, fb = {"basket/fruit.txt", BOTH, 0};
+    pv_reader_opts o = {0};
+    const pv_test_doc *d;
+    git_oid c1, s1, c2, m;
+
+    c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
+                      &f1, 1);
+    s1 =
+        commit_files(repo, "refs/heads/side", &c1, 1, "Bob", "bob@example.com", 10, "mv\n", &fs, 1);
+    c2 = commit_files(repo, "refs/heads/master", &c1, 1, "Carol", "carol@example.com", 20, "2\n",
+                      &fm, 1);
+    {
+        git_oid p[2] = {c2, s1};
+        m = commit_files(repo, "refs/heads/master", p, 2, "Dave", "dave@example.com", 30,
+                         "Merge side\n", &fb, 1);
+    }
+    git_repository_free(repo);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(rec.docs.n, 1);
+    d = doc_at("basket/fruit.txt");
+    cr_assert_not_null(d);
+    cr_expect_str_eq(d->commit, hex(&m));
+    cr_expect_str_eq(origin_of(d, "three apples")->commit, hex(&c1));
+    cr_expect_str_eq(origin_of(d, "last basket")->commit, hex(&c1));
+    cr_expect_str_eq(origin_of(d, "Bob renamed")->commit, hex(&s1));
+    cr_expect_str_eq(origin_of(d, "Carol wrote")->commit, hex(&c2));
+}
+
+Test(git, exact_renames_are_followed_whatever_their_number)
+{
+    enum { NFILES = 1100 }; /* beyond libgit2's rename limit (1000) */
+    git_repository *repo = small_repo("manymoves.git");
+    static file f[NFILES];
+    static char names[NFILES][32], texts[NFILES][96];
+    pv_reader_opts o = {0};
+    git_oid c1, c2;
+
+    for (size_t i = 0; i < NFILES; i++) {
+        snprintf(names[i], sizeof names[i], "old/f%04zu.txt", i);
+        snprintf(texts[i], sizeof texts[i],
+                 "file number %zu holds words of its own: w%zu x%zu y%zu\n", i, i * 7, i * 13,
+                 i * 29);
+        f[i] = (file){names[i], texts[i], 0};
+    }
+    c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n", f,
+                      NFILES);
+    for (size_t i = 0; i < NFILES; i++)
+        memcpy(names[i], "src", 3); /* old/ -> src/ */
+    c2 = commit_files(repo, "refs/heads/master", &c1, 1, "Bob", "bob@example.com", 10, "mv\n", f,
+                      NFILES);
+    git_repository_free(repo);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(rec.docs.n, NFILES);
+    for (size_t i = 0; i < rec.docs.n; i++)
+        cr_assert(strncmp(rec.docs.v[i].locator, "src/", 4) == 0, "%s", rec.docs.v[i].locator);
+    cr_expect_str_eq(origin_of(doc_at("src/f0042.txt"), "holds words")->commit, hex(&c1));
+    cr_expect_str_eq(doc_at("src/f0042.txt")->commit, hex(&c2));
+}
