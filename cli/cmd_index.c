@@ -152,6 +152,10 @@ static void print_summary(const char *out, const pv_build_stats *st, double secs
         printf("walked %s %s, read %.1f MB of unique blob content (%.1f MB/s)\n",
                pv_cli__commas(st->commits, buf), st->commits == 1 ? "commit" : "commits",
                (double)st->read_bytes / 1e6, secs > 0 ? (double)st->read_bytes / 1e6 / secs : 0.0);
+    if (st->ignored_commits)
+        printf("%s %s in ignore-revs: %s no credit\n", pv_cli__commas(st->ignored_commits, buf),
+               st->ignored_commits == 1 ? "commit" : "commits",
+               st->ignored_commits == 1 ? "it takes" : "they take");
     printf("skipped: %llu binary, %llu too large, %llu excluded, %llu unreadable, %llu empty",
            (unsigned long long)st->skipped_binary, (unsigned long long)st->skipped_large,
            (unsigned long long)st->skipped_excluded,

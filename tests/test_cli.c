@@ -943,5 +943,7 @@ Test(cli, bad_ignore_revs_file_is_a_usage_error)
                          "master", repo_dir, NULL});
     cr_expect_eq(r.code, 0, "%s", r.err);
     cr_expect(strstr(r.out, "indexed 1 document") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "\n1 commit in ignore-revs: it takes no credit\n") != NULL, "%s",
+              r.out);
     run_free(&r);
 }
