@@ -35,9 +35,6 @@
 /* Sequence numbers of commits in walk order (oldest first); SEQ_NONE: not known. */
 #define SEQ_NONE UINT32_MAX
 #define SEQ_MAX ((uint32_t)0x7ffffffd)
-/* Bit of an origin in g->lorig: taken from a parent line with the same tokens, not the same
- * bytes (another parent's line with the same bytes takes precedence). */
-#define LIN_TOKENS ((uint32_t)0x80000000)
 /* Multiplier of the line token keys: a line's key is sum(token hash * TK_MUL^(later tokens)),
  * so the key of lines put end to end follows from theirs (tok_key). */
 #define TK_MUL UINT64_C(0x9e3779b97f4a7c15)
@@ -209,7 +206,9 @@ typedef struct gitrd {
     uint64_t lin_dropped;     /* versions whose lines did not fit in lin_cap */
     uint64_t *lkey, *ltkey;   /* the blob being read: line keys (exact, tokens), */
     uint32_t *lntok;          /* tokens, */
-    uint32_t *lorig, *lstart; /* origins, starts */
+    uint32_t *lorig, *lstart; /* origins, starts, */
+    uint8_t *lbytok;          /* origin taken from a parent line with the same tokens, not the
+                                 same bytes (another parent's line with the same bytes wins) */
     uint8_t *ignored;         /* by sequence number: the commit never takes credit (ignore-revs) */
     git_oid *ign;             /* the ignore-revs resolved before the walk */
     size_t nign, nign_cap;
@@ -1815,7 +1814,7 @@ static int split_lines(gitrd *g, const char *text, size_t len, int keys, size_t 
     const char *p = text, *end = text + len;
     while (p < end) {
         const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (nl == g->lines_cap) { /* the five arrays grow together */
+        if (nl == g->lines_cap) { /* the six arrays grow together */
             size_t cap = g->lines_cap ? 2 * g->lines_cap : 1024;
             void *a = realloc(g->lstart, cap * sizeof *g->lstart);
             if (a)
@@ -1829,6 +1828,9 @@ static int split_lines(gitrd *g, const char *text, size_t len, int keys, size_t 
             a = a ? realloc(g->lntok, cap * sizeof *g->lntok) : NULL;
             if (a)
                 g->lntok = a;
+            a = a ? realloc(g->lbytok, cap * sizeof *g->lbytok) : NULL;
+            if (a)
+                g->lbytok = a;
             a = a ? realloc(g->lorig, cap * sizeof *g->lorig) : NULL;
             if (!a)
                 return nomem(g);
@@ -1890,8 +1892,10 @@ static int cmp_tk(const void *a, const void *b)
 /* New line j, not credited yet, takes origin (from a parent line with the same tokens). */
 static void take_origin(gitrd *g, size_t j, uint32_t origin)
 {
-    if (g->lorig[j] == SEQ_NONE)
-        g->lorig[j] = origin | LIN_TOKENS;
+    if (g->lorig[j] == SEQ_NONE) {
+        g->lorig[j] = origin;
+        g->lbytok[j] = 1;
+    }
 }
 
 /* Puts a line (token key tkey, ntok tokens) after (dir > 0) or before a stretch of lines
@@ -1997,6 +2001,16 @@ static int match_hunk(gitrd *g, const lin_state *p, size_t ob, size_t on, size_t
     return 0;
 }
 
+/* New line j, paired with a parent line of the same bytes, takes its origin unless it has one
+ * from a line of the same bytes already. */
+static void pair_line(gitrd *g, size_t j, uint32_t origin)
+{
+    if (g->lorig[j] == SEQ_NONE || g->lbytok[j]) {
+        g->lorig[j] = origin;
+        g->lbytok[j] = 0;
+    }
+}
+
 /* Lines of the blob being read (n keys in g->lkey) not credited yet take the origin of the
  * parent line they are paired with: equal ends first, then xdiff (libgit2's diff, as git
  * blame uses) on the middle; the lines of each changed hunk go through match_hunk (ignore:
@@ -2013,11 +2027,9 @@ static int match_parent(gitrd *g, const lin_state *p, size_t n, int ignore)
     while (suf < p->n - pre && suf < n - pre && ok[p->n - 1 - suf] == nk[n - 1 - suf])
         suf++;
     for (size_t i = 0; i < pre; i++)
-        if (g->lorig[i] == SEQ_NONE || (g->lorig[i] & LIN_TOKENS))
-            g->lorig[i] = p->origin[i];
+        pair_line(g, i, p->origin[i]);
     for (size_t i = 0; i < suf; i++)
-        if (g->lorig[n - 1 - i] == SEQ_NONE || (g->lorig[n - 1 - i] & LIN_TOKENS))
-            g->lorig[n - 1 - i] = p->origin[p->n - 1 - i];
+        pair_line(g, n - 1 - i, p->origin[p->n - 1 - i]);
     o = p->n - pre - suf;
     m = n - pre - suf;
     if (!m)
@@ -2045,8 +2057,7 @@ static int match_parent(gitrd *g, const lin_state *p, size_t n, int ignore)
             nb = (size_t)(x->new_lines ? x->new_start - 1 : x->new_start);
         }
         while (oi < ob && ni < nb) {
-            if (g->lorig[pre + ni] == SEQ_NONE || (g->lorig[pre + ni] & LIN_TOKENS))
-                g->lorig[pre + ni] = p->origin[pre + oi];
+            pair_line(g, pre + ni, p->origin[pre + oi]);
             oi++;
             ni++;
         }
@@ -2104,11 +2115,13 @@ static int lineage_step(gitrd *g, uint32_t bi, int usable, size_t n, size_t *xpo
         const int ignore = g->ignored && g->ignored[b->seq];
         for (size_t l = 0; l < n; l++)
             g->lorig[l] = SEQ_NONE;
+        memset(g->lbytok, 0, n);
         for (size_t i = 0; i < np && !rc; i++)
             if (g->lin[par[i]])
                 rc = match_parent(g, g->lin[par[i]], n, ignore);
         for (size_t l = 0; l < n; l++)
-            g->lorig[l] = g->lorig[l] == SEQ_NONE ? b->seq : g->lorig[l] & ~LIN_TOKENS;
+            if (g->lorig[l] == SEQ_NONE)
+                g->lorig[l] = b->seq;
         if (!rc && (b->refs || (b->flags & B_DOC)) && g->lin_bytes + need > g->lin_cap) {
             g->lin_dropped++;
         } else if (!rc && (b->refs || (b->flags & B_DOC))) {
@@ -2873,6 +2886,7 @@ done:
     free(g.ignored);
     free(g.ign);
     free(g.lorig);
+    free(g.lbytok);
     free(g.lstart);
     free(g.hunks);
     pv_buf__free(&g.dold);
