@@ -1047,7 +1047,7 @@ Test(git, sink_error_stops_the_reader)
     cr_expect_eq(st.documents, 2);
 }
 
-/* ---- agreement with git blame ---------------------------------------------------------- */
+/* ---- first writers: layout changes and edits ------------------------------------------ */
 
 Test(git, regression_whitespace_only_edit_keeps_the_first_writer)
 {
