@@ -42,6 +42,8 @@ enum {
     OPT_SINCE,
     OPT_ORIGIN,
     OPT_ALIASES,
+    OPT_IGNORE_REV,
+    OPT_IGNORE_REVS_FILE,
     NOPTS
 };
 
@@ -106,6 +108,13 @@ static const pv_cli_opt opts[NOPTS] = {
                      "merge identities into one person: lines 'Name <email> = Other Name "
                      "<other@email>' (also '= <email>', '= Name', '= id:ACCOUNT'); identities "
                      "with the same email are merged anyway"},
+    [OPT_IGNORE_REV] = {"ignore-rev", 0, "REV", PV_CLI_LIST, 0, 0, NULL,
+                        "git: the commit REV never takes credit: the text it changes keeps the "
+                        "author it had, as with git blame --ignore-rev (besides the commits "
+                        "listed in the repository's .git-blame-ignore-revs); repeatable"},
+    [OPT_IGNORE_REVS_FILE] = {"ignore-revs-file", 0, "FILE", PV_CLI_STRING, 0, 0, NULL,
+                              "git: nor do the commits listed in FILE, one full object name "
+                              "per line, '#' comments (git's blame.ignoreRevsFile format)"},
 };
 
 static const pv_cli_spec spec = {
@@ -148,6 +157,10 @@ static void print_summary(const char *out, const pv_build_stats *st, double secs
         printf("walked %s %s, read %.1f MB of unique blob content (%.1f MB/s)\n",
                pv_cli__commas(st->commits, buf), st->commits == 1 ? "commit" : "commits",
                (double)st->read_bytes / 1e6, secs > 0 ? (double)st->read_bytes / 1e6 / secs : 0.0);
+    if (st->ignored_commits)
+        printf("%s %s in ignore-revs: %s no credit\n", pv_cli__commas(st->ignored_commits, buf),
+               st->ignored_commits == 1 ? "commit" : "commits",
+               st->ignored_commits == 1 ? "it takes" : "they take");
     printf("skipped: %llu binary, %llu too large, %llu excluded, %llu unreadable, %llu empty",
            (unsigned long long)st->skipped_binary, (unsigned long long)st->skipped_large,
            (unsigned long long)st->skipped_excluded,
@@ -240,6 +253,9 @@ int pv_cli__cmd_index(int argc, char **argv)
     o.all_refs = v[OPT_ALL].count > 0;
     o.origin_name = v[OPT_ORIGIN].str;
     o.aliases = v[OPT_ALIASES].str;
+    o.ignore_revs = v[OPT_IGNORE_REV].list;
+    o.nignore_revs = v[OPT_IGNORE_REV].nlist;
+    o.ignore_revs_file = v[OPT_IGNORE_REVS_FILE].str;
     if (v[OPT_SINCE].count && pv_cli__parse_day(v[OPT_SINCE].str, &o.since) != 0) {
         rc = pv_cli__usage_error(&spec, "--since wants a date YYYY-MM-DD, not '%s'",
                                  v[OPT_SINCE].str);

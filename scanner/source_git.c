@@ -1,9 +1,10 @@
 /*
  * source_git.c - the git reader: walks a repository's history with libgit2, reads every unique
- * blob once, and yields the files at REV (and deleted files at their last version) as
- * documents whose lines are credited to the commit that first brought their text in.
+ * blob once, and yields its file lineages (a file followed across renames, at REV or at its
+ * last version before deletion) as documents whose lines are credited to their first writer.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,8 @@
 #define MAX_TREE_DEPTH 1024          /* deeper trees are reported as bad, not walked */
 #define PATH_LIMIT ((size_t)1 << 16) /* longest path handled */
 #define LICENSE_READ_MAX ((size_t)1 << 20)
-#define PREFETCH 16     /* fingerprint probes ahead of the one being resolved */
+#define IGNORE_FILE_MAX ((size_t)16 << 20) /* longest ignore-revs file read */
+#define PREFETCH 16                        /* fingerprint probes ahead of the one being resolved */
 #define FP_MIN_SLOTS 64 /* the smallest table (tests force several passes with it) */
 
 /* Sequence numbers of commits in walk order (oldest first); SEQ_NONE: not known. */
@@ -36,13 +38,9 @@
  * already existed where the walk begins, credited "before" that boundary. */
 #define SEQ_BEFORE 0u
 #define SEQ_MAX ((uint32_t)0x7ffffffd)
-/* A line of the blob being read that replaced a line of its parent differing only in
- * whitespace (set in g->lorig before the line gets its commit). */
-#define SEQ_EDITED (UINT32_MAX - 1)
-/* Lineage origin bit: the line's text came from a whitespace-only edit of a line of the same
- * file at its commit, which git blame credits to that commit: older k-grams do not take the
- * line over as a copy. */
-#define LIN_EDITED ((uint32_t)0x80000000)
+/* Multiplier of the line token keys: a line's key is sum(token hash * TK_MUL^(later tokens)),
+ * so the key of lines put end to end follows from theirs (tok_key). */
+#define TK_MUL UINT64_C(0x9e3779b97f4a7c15)
 
 #define V_UNSET UINT32_MAX /* fp_entry.val of a document fingerprint not met yet */
 
@@ -82,13 +80,14 @@ typedef struct blob_rec {
     uint16_t flags;
 } blob_rec;
 
-/* The lines of a blob and the commit each came from along its path's history (the
- * "lineage", what git blame follows): kept while later versions may still need it. */
+/* The lines of a blob and the commit each came from along its file's history (the
+ * "lineage", renames followed): kept while later versions may still need it. */
 typedef struct lin_state {
     size_t n;
     uint64_t *key;    /* per line: hash of its bytes without the "\n" */
-    uint64_t *wkey;   /* per line: hash of its bytes without whitespace */
-    uint32_t *origin; /* per line: first commit along the lineage, | LIN_EDITED */
+    uint64_t *tkey;   /* per line: key of its tokens (tok_key), layout and quoting left out */
+    uint32_t *ntok;   /* per line: its tokens */
+    uint32_t *origin; /* per line: first commit along the lineage */
 } lin_state;
 
 /* One path met in the history: its last blob and the last commit that had it. */
@@ -96,10 +95,12 @@ typedef struct path_rec {
     size_t name; /* offset in the name arena */
     uint64_t hash;
     git_oid blob;
-    uint32_t seq;    /* last commit whose tree holds it */
-    uint8_t at_rev;  /* in REV's tree */
-    uint8_t present; /* last change was an add or modify (not a deletion) */
-    uint8_t ling;    /* what .gitattributes say of it (path_rules), 0 until looked up */
+    uint32_t seq;     /* last commit whose tree holds it */
+    uint32_t renamed; /* the path its file continued under (index + 1) when its last deletion
+                         was a rename, else 0: then it names no document of its own */
+    uint8_t at_rev;   /* in REV's tree */
+    uint8_t present;  /* last change was an add or modify (not a deletion) */
+    uint8_t ling;     /* what .gitattributes say of it (path_rules), 0 until looked up */
 } path_rec;
 
 /* One document to emit. */
@@ -177,8 +178,8 @@ typedef struct gitrd {
     size_t nxpar, xpar_cap;
     git_tree **others; /* while a merge is walked: its other parents' trees */
     size_t nothers;
-    size_t orphans, deletions; /* in the commit being walked: new blobs with no earlier
-                                  version at their path, files deleted */
+    size_t orphans, deletions; /* in the commit being walked: files at new paths, files
+                                  deleted */
 
     path_rec *paths;
     size_t npaths, paths_cap;
@@ -206,10 +207,16 @@ typedef struct gitrd {
     lin_state **lin; /* by blob index, while needed */
     size_t lin_bytes, lin_cap;
     uint64_t lin_dropped;     /* versions whose lines did not fit in lin_cap */
-    uint64_t *lkey, *lwkey;   /* the blob being read: line keys (exact, without whitespace), */
-    uint32_t *lorig, *lstart; /* origins, starts */
-    uint64_t *wsort;          /* match_parent: a hunk's old whitespace keys, sorted */
-    size_t wsort_cap;
+    uint64_t *lkey, *ltkey;   /* the blob being read: line keys (exact, tokens), */
+    uint32_t *lntok;          /* tokens, */
+    uint32_t *lorig, *lstart; /* origins, starts, */
+    uint8_t *lbytok;          /* origin taken from a parent line with the same tokens, not the
+                                 same bytes (another parent's line with the same bytes wins) */
+    uint8_t *ignored;         /* by sequence number: the commit never takes credit (ignore-revs) */
+    git_oid *ign;             /* the ignore-revs resolved before the walk */
+    size_t nign, nign_cap;
+    struct tk_line *tsort; /* match_hunk: a hunk's old lines by token key */
+    size_t tsort_cap;
     size_t lines_cap;
     git_diff_hunk *hunks;
     size_t nhunks, hunks_cap;
@@ -884,6 +891,123 @@ static int load_mailmap(gitrd *g, const git_tree *root)
     return 0;
 }
 
+/* ---- ignore-revs: commits that never take credit ------------------------------------- */
+
+/* Adds the commit name resolves to (git_revparse_single) to the commits that never take
+ * credit; a name that does not resolve here is noted and skipped. where: what named it. */
+static int ignore_name(gitrd *g, const char *name, const char *where)
+{
+    git_object *obj = NULL, *c = NULL;
+    int rc = 0;
+    if (git_revparse_single(&obj, g->repo, name) != 0 ||
+        git_object_peel(&c, obj, GIT_OBJECT_COMMIT) != 0) {
+        pv_source__diag(g->o, PV_NOTE, "%s: %s: '%s' is not a commit here: not ignored", g->path,
+                        where, name);
+    } else if (grow(&g->ign, &g->nign_cap, g->nign + 1, sizeof *g->ign)) {
+        rc = nomem(g);
+    } else {
+        g->ign[g->nign++] = *git_object_id(c);
+    }
+    git_error_clear();
+    git_object_free(c);
+    git_object_free(obj);
+    return rc;
+}
+
+/* The commits listed in text (git's blame.ignoreRevsFile format: one full object name per
+ * line, '#' starting a comment, blank lines allowed), named where. A bad line is an error
+ * (PV_EINVAL: an option given by the user) when user is set, else a warning. */
+static int ignore_list(gitrd *g, const char *text, size_t len, const char *where, int user)
+{
+    const char *p = text, *end = text + len;
+    int rc = 0;
+    for (size_t line = 1; p < end && !rc; line++) {
+        const char *e = memchr(p, '\n', (size_t)(end - p)), *hash, *a = p, *b;
+        char name[GIT_OID_HEXSZ + 1];
+        size_t n;
+        if (!e)
+            e = end;
+        b = (hash = memchr(a, '#', (size_t)(e - a))) != NULL ? hash : e;
+        p = e + 1;
+        while (a < b && strchr(" \t\r\f\v", *a))
+            a++;
+        while (b > a && strchr(" \t\r\f\v", b[-1]))
+            b--;
+        if (a == b)
+            continue;
+        n = (size_t)(b - a);
+        for (size_t i = 0; i < n && n == GIT_OID_HEXSZ; i++)
+            if (!strchr("0123456789abcdefABCDEF", a[i]) || !a[i])
+                n = 0;
+        if (n != GIT_OID_HEXSZ) {
+            if (user)
+                return pv_err__set(g->err, PV_EINVAL, "%s:%zu: not a full object name: '%.*s'",
+                                   where, line, (int)(b - a > 80 ? 80 : b - a), a);
+            pv_source__diag(g->o, PV_WARNING, "%s: %s:%zu: not a full object name: ignored",
+                            g->path, where, line);
+            continue;
+        }
+        memcpy(name, a, n);
+        name[n] = '\0';
+        rc = ignore_name(g, name, where);
+    }
+    return rc;
+}
+
+/* Gathers the commits that never take credit: those of the repository's .git-blame-ignore-revs
+ * at REV, of o->ignore_revs_file and o->ignore_revs. An unreadable ignore_revs_file is an
+ * error (PV_EINVAL). */
+static int load_ignore_revs(gitrd *g, const git_tree *root)
+{
+    const git_tree_entry *e = git_tree_entry_byname(root, ".git-blame-ignore-revs");
+    git_blob *blob = NULL;
+    int rc = 0;
+
+    if (e && git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
+        git_blob_lookup(&blob, g->repo, git_tree_entry_id(e)) == 0)
+        rc = ignore_list(g, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
+                         ".git-blame-ignore-revs", 0);
+    git_blob_free(blob);
+    git_error_clear();
+    if (!rc && g->o->ignore_revs_file) {
+        const char *fn = g->o->ignore_revs_file;
+        FILE *f = (errno = 0, fopen(fn, "rb"));
+        char *text = f ? malloc(IGNORE_FILE_MAX) : NULL;
+        size_t n = text ? fread(text, 1, IGNORE_FILE_MAX, f) : 0;
+        if (!f || !text || ferror(f))
+            rc = pv_err__set(g->err, PV_EINVAL, "cannot read ignore-revs file '%s': %s", fn,
+                             f && !text ? "out of memory" : strerror(errno ? errno : EIO));
+        else if (n == IGNORE_FILE_MAX)
+            rc = pv_err__set(g->err, PV_EINVAL, "ignore-revs file '%s' is larger than %zu MiB", fn,
+                             IGNORE_FILE_MAX >> 20);
+        else
+            rc = ignore_list(g, text, n, fn, 1);
+        free(text);
+        if (f)
+            fclose(f);
+    }
+    for (size_t i = 0; i < g->o->nignore_revs && !rc; i++)
+        rc = ignore_name(g, g->o->ignore_revs[i], "--ignore-rev");
+    return rc;
+}
+
+/* After the walk: marks the walked commits that never take credit, and counts them. */
+static int mark_ignored(gitrd *g)
+{
+    if (!g->nign || !g->ncommits)
+        return 0;
+    if (!(g->ignored = calloc(g->ncommits, 1)))
+        return nomem(g);
+    for (size_t i = 0; i < g->nign; i++) {
+        const uint32_t v = *commit_slot(g, &g->ign[i]);
+        if (v && !g->ignored[v - 1]) {
+            g->ignored[v - 1] = 1;
+            g->st->ignored_commits++;
+        }
+    }
+    return 0;
+}
+
 /* ---- the history walk: commits, new blobs, paths --------------------------------------- */
 
 /* Appends name to the arena; *off receives its offset. */
@@ -1019,7 +1143,6 @@ static int blob_met(gitrd *g, path_rec *p, const git_oid *id, const git_oid *old
     if (grow(&g->order, &g->order_cap, g->norder + 1, sizeof *g->order))
         return nomem(g);
     g->order[g->norder++] = (uint32_t)(b - g->blobs);
-    g->orphans += !old;
     return blob_parents(g, (uint32_t)(b - g->blobs), old);
 }
 
@@ -1032,7 +1155,10 @@ static int file_added(gitrd *g, const git_oid *id, const git_oid *old, uint32_t 
         return rc;
     p->blob = *id;
     p->seq = seq;
+    if (!p->present)
+        p->renamed = 0; /* a path re-created after its file moved away: a new lineage */
     p->present = 1;
+    g->orphans += !old; /* a new path: maybe the end of a rename (find_renames) */
     return blob_met(g, p, id, old, seq);
 }
 
@@ -1194,35 +1320,109 @@ static int other_parents(gitrd *g, const git_commit *c)
     return 0;
 }
 
-/* A commit that added files and deleted others: libgit2's rename detection (as git blame
- * follows renames) gives the new blobs it pairs with deleted files those as lineage parents.
- * Unreadable trees or blobs only cost the pairing. */
+/* The record of path name, or NULL when the walk never met it. */
+static path_rec *path_find(gitrd *g, const char *name)
+{
+    const size_t len = strlen(name);
+    const uint32_t v = *path_slot(g, name, len, pv_hash64(name, len, 0));
+    return v ? &g->paths[v - 1] : NULL;
+}
+
+/* Notes that the file at path from (deleted in commit seq) continued at path to, where a
+ * new blob of that commit takes the version it replaced as its lineage parent. */
+static int renamed(gitrd *g, const git_diff_file *from, const git_diff_file *to, uint32_t seq)
+{
+    path_rec *fp = path_find(g, from->path), *tp = path_find(g, to->path);
+    uint32_t bi = blob_index(g, &to->id), pi = blob_index(g, &from->id);
+    if (fp && tp && !fp->present && tp->present)
+        fp->renamed = (uint32_t)(tp - g->paths) + 1;
+    if (bi != SEQ_NONE && pi != SEQ_NONE && g->blobs[bi].seq == seq &&
+        g->blobs[bi].parent == SEQ_NONE)
+        return add_parent(g, bi, pi, 1);
+    return 0;
+}
+
+static int cmp_delta_old(const void *a, const void *b)
+{
+    const git_diff_delta *x = *(const git_diff_delta *const *)a;
+    const git_diff_delta *y = *(const git_diff_delta *const *)b;
+    return git_oid_cmp(&x->old_file.id, &y->old_file.id);
+}
+
+/* A commit that added files at new paths and deleted others: the added files whose content is
+ * that of a deleted one are exact renames (paired first, whatever their number: libgit2's
+ * search gives up past its rename limit), then libgit2's rename detection (git's default 50%
+ * similarity) pairs the others, on a diff of those paths alone (its similarity signatures
+ * cost a read of every candidate). Unreadable trees or blobs only cost the pairing. */
 static int find_renames(gitrd *g, const git_commit *parent, const git_commit *c, uint32_t seq)
 {
     git_tree *a = NULL, *b = NULL;
-    git_diff *diff = NULL;
+    git_diff *diff = NULL, *rest = NULL;
+    git_diff_options dopts;
     git_diff_find_options fo;
+    const git_diff_delta **del = NULL;
+    char **left = NULL;
+    size_t ndel = 0, nleft = 0, nadd = 0, n;
     int rc = 0;
 
+    git_diff_options_init(&dopts, GIT_DIFF_OPTIONS_VERSION);
     git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
     fo.flags = GIT_DIFF_FIND_RENAMES;
     if (git_commit_tree(&a, parent) != 0 || git_commit_tree(&b, c) != 0 ||
-        git_diff_tree_to_tree(&diff, g->repo, a, b, NULL) != 0 ||
-        git_diff_find_similar(diff, &fo) != 0)
+        git_diff_tree_to_tree(&diff, g->repo, a, b, NULL) != 0)
         goto done;
-    for (size_t i = 0; i < git_diff_num_deltas(diff) && !rc; i++) {
+    n = git_diff_num_deltas(diff);
+    if (n && (!(del = malloc(n * sizeof *del)) || !(left = malloc(n * sizeof *left)))) {
+        rc = nomem(g);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
         const git_diff_delta *d = git_diff_get_delta(diff, i);
-        uint32_t bi, from;
-        if (d->status != GIT_DELTA_RENAMED)
+        if (d->status == GIT_DELTA_DELETED)
+            del[ndel++] = d;
+    }
+    if (ndel > 1)
+        qsort(del, ndel, sizeof *del, cmp_delta_old);
+    for (size_t i = 0; i < n && !rc; i++) {
+        const git_diff_delta *d = git_diff_get_delta(diff, i);
+        size_t lo = 0, hi = ndel;
+        if (d->status != GIT_DELTA_ADDED)
             continue;
-        bi = blob_index(g, &d->new_file.id);
-        from = blob_index(g, &d->old_file.id);
-        if (bi != SEQ_NONE && from != SEQ_NONE && g->blobs[bi].seq == seq &&
-            g->blobs[bi].parent == SEQ_NONE)
-            rc = add_parent(g, bi, from, 1);
+        while (lo < hi) { /* the first deleted file with this content */
+            size_t mid = lo + (hi - lo) / 2;
+            if (git_oid_cmp(&del[mid]->old_file.id, &d->new_file.id) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < ndel && git_oid_equal(&del[lo]->old_file.id, &d->new_file.id)) {
+            rc = renamed(g, &del[lo]->old_file, &d->new_file, seq);
+            memmove(del + lo, del + lo + 1, (--ndel - lo) * sizeof *del); /* paired once */
+        } else {
+            left[nleft++] = (char *)d->new_file.path;
+            nadd++;
+        }
+    }
+    if (rc || !nadd || !ndel)
+        goto done;
+    for (size_t i = 0; i < ndel; i++)
+        left[nleft++] = (char *)del[i]->old_file.path;
+    dopts.pathspec.strings = left;
+    dopts.pathspec.count = nleft;
+    dopts.flags = GIT_DIFF_DISABLE_PATHSPEC_MATCH;
+    if (git_diff_tree_to_tree(&rest, g->repo, a, b, &dopts) != 0 ||
+        git_diff_find_similar(rest, &fo) != 0)
+        goto done;
+    for (size_t i = 0; i < git_diff_num_deltas(rest) && !rc; i++) {
+        const git_diff_delta *d = git_diff_get_delta(rest, i);
+        if (d->status == GIT_DELTA_RENAMED)
+            rc = renamed(g, &d->old_file, &d->new_file, seq);
     }
 done:
     git_error_clear();
+    free(del);
+    free(left);
+    git_diff_free(rest);
     git_diff_free(diff);
     git_tree_free(a);
     git_tree_free(b);
@@ -1696,8 +1896,9 @@ static int cmp_named(const void *a, const void *b)
     return strcmp(((const named *)a)->name, ((const named *)b)->name);
 }
 
-/* Documents: every file at REV, then every path not at REV at its last version (sorted by
- * path), unless that version's content is already a document (a rename). */
+/* Documents, one per file lineage: every file at REV, then every path not at REV at its last
+ * version (sorted by path) unless its file continued under another path (a rename): its
+ * lineage is named by the path it ended at. */
 static int list_docs(gitrd *g, const git_tree *root)
 {
     named *del = NULL;
@@ -1710,7 +1911,7 @@ static int list_docs(gitrd *g, const git_tree *root)
     if (g->npaths && !(del = malloc(g->npaths * sizeof *del)))
         return nomem(g);
     for (size_t i = 0; i < g->npaths; i++)
-        if (!g->paths[i].at_rev) {
+        if (!g->paths[i].at_rev && !g->paths[i].renamed) {
             del[ndel].name = g->names.data + g->paths[i].name;
             del[ndel++].i = (uint32_t)i;
         }
@@ -1718,9 +1919,8 @@ static int list_docs(gitrd *g, const git_tree *root)
     for (size_t i = 0; i < ndel && !rc; i++) {
         path_rec *p = &g->paths[del[i].i];
         uint32_t *bslot = blob_slot(g, &p->blob);
-        if (!*bslot || (g->blobs[*bslot - 1].flags & B_DOC))
-            continue;
-        rc = add_doc(g, p, *bslot - 1, p->seq);
+        if (*bslot)
+            rc = add_doc(g, p, *bslot - 1, p->seq);
     }
     free(del);
     return rc;
@@ -1864,57 +2064,82 @@ static int docs_pass(gitrd *g, uint32_t part, size_t budget, int *over, uint64_t
     return 0;
 }
 
-/* ---- lineage: what git blame follows, computed forward ------------------------------ */
+/* ---- lineage: each line's first writer along its file's history, computed forward ---- */
 
-/* A hash of line's bytes without its spaces, tabs, carriage returns, form and vertical feeds
- * (the lines `git blame -w` compares). */
-static uint64_t ws_key(const char *line, size_t len)
+/* TK_MUL^n. */
+static uint64_t tk_pow(uint64_t n)
 {
-    uint64_t h = 0x9e3779b97f4a7c15u;
-    for (size_t i = 0; i < len; i++) {
-        const unsigned char c = (unsigned char)line[i];
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v')
-            continue;
-        h = (h ^ c) * 0x100000001b3u;
+    uint64_t r = 1, m = TK_MUL;
+    for (; n; n >>= 1, m *= m)
+        if (n & 1)
+            r *= m;
+    return r;
+}
+
+/* Byte c of a token, ASCII case-folded, or 0 for a separator: tokens are maximal runs of
+ * [A-Za-z0-9_] for the tokenizer; bytes >= 0x80 are taken as token bytes here, which only makes
+ * the key stricter. */
+static unsigned tk_byte(unsigned c)
+{
+    if (c - 'A' < 26u)
+        return c | 0x20;
+    return c - 'a' < 26u || c - '0' < 10u || c == '_' || c >= 0x80 ? c : 0;
+}
+
+/* The key of line's tokens as the tokenizer sees them (tk_byte): whitespace, indentation,
+ * punctuation and quoting left out. *ntok receives the tokens. */
+static uint64_t tok_key(const char *line, size_t len, uint32_t *ntok)
+{
+    const unsigned char *q = (const unsigned char *)line, *end = q + len;
+    uint64_t key = 0;
+    uint32_t n = 0;
+    for (;;) {
+        uint64_t h = 0;
+        while (q < end && !tk_byte(*q))
+            q++;
+        if (q == end)
+            break;
+        for (; q < end && tk_byte(*q); q++)
+            h = (h << 7 | h >> 57) ^ tk_byte(*q);
+        key = key * TK_MUL + pv_mix64(h);
+        n++;
     }
-    return pv_mix64(h);
+    *ntok = n;
+    return key;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* The token keys of the n lines of text (split_lines) into g->ltkey and g->lntok: the lines
+ * equal to those at the ends of p (the first parent's lineage, or NULL) have its keys; the
+ * others are computed, so a version costs the lines it changed. */
+static void token_keys(gitrd *g, const char *text, size_t len, size_t n, const lin_state *p)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Lines new[nb, nb + nn) of the blob being read, not credited yet, that equal one of the
- * parent's lines old[ob, ob + on) (the hunk they replace) but for whitespace become
- * SEQ_EDITED. */
-static int mark_edited(gitrd *g, const lin_state *p, size_t ob, size_t on, size_t nb, size_t nn)
-{
-    if (!on || !nn)
-        return 0;
-    if (grow(&g->wsort, &g->wsort_cap, on, sizeof *g->wsort))
-        return nomem(g);
-    memcpy(g->wsort, p->wkey + ob, on * sizeof *g->wsort);
-    if (on > 1)
-        qsort(g->wsort, on, sizeof *g->wsort, cmp_u64);
-    for (size_t j = nb; j < nb + nn; j++)
-        if (g->lorig[j] == SEQ_NONE &&
-            bsearch(&g->lwkey[j], g->wsort, on, sizeof *g->wsort, cmp_u64))
-            g->lorig[j] = SEQ_EDITED;
-    return 0;
+    size_t pre = 0, suf = 0;
+    if (p) {
+        while (pre < p->n && pre < n && p->key[pre] == g->lkey[pre])
+            pre++;
+        while (suf < p->n - pre && suf < n - pre && p->key[p->n - 1 - suf] == g->lkey[n - 1 - suf])
+            suf++;
+        memcpy(g->ltkey, p->tkey, pre * sizeof *g->ltkey);
+        memcpy(g->lntok, p->ntok, pre * sizeof *g->lntok);
+        memcpy(g->ltkey + n - suf, p->tkey + p->n - suf, suf * sizeof *g->ltkey);
+        memcpy(g->lntok + n - suf, p->ntok + p->n - suf, suf * sizeof *g->lntok);
+    }
+    for (size_t l = pre; l < n - suf; l++) {
+        const size_t e = l + 1 < n ? g->lstart[l + 1] : len; /* the "\n" separates no token */
+        g->ltkey[l] = tok_key(text + g->lstart[l], e - g->lstart[l], &g->lntok[l]);
+    }
 }
 
 /* Line starts of text at "\n" (git's lines) into g->lstart, and with keys (keys != 0) a hash
- * of each line's bytes without its "\n" into g->lkey, the lines git blame compares, and of
- * its bytes without whitespace into g->lwkey; *n lines (0 for empty text). */
+ * of each line's bytes without its "\n" into g->lkey, the lines the diff compares (token_keys
+ * fills g->ltkey and g->lntok); *n lines (0 for empty text). */
 static int split_lines(gitrd *g, const char *text, size_t len, int keys, size_t *n)
 {
     size_t nl = 0;
     const char *p = text, *end = text + len;
     while (p < end) {
         const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (nl == g->lines_cap) { /* the four arrays grow together */
+        if (nl == g->lines_cap) { /* the six arrays grow together */
             size_t cap = g->lines_cap ? 2 * g->lines_cap : 1024;
             void *a = realloc(g->lstart, cap * sizeof *g->lstart);
             if (a)
@@ -1922,9 +2147,15 @@ static int split_lines(gitrd *g, const char *text, size_t len, int keys, size_t 
             a = a ? realloc(g->lkey, cap * sizeof *g->lkey) : NULL;
             if (a)
                 g->lkey = a;
-            a = a ? realloc(g->lwkey, cap * sizeof *g->lwkey) : NULL;
+            a = a ? realloc(g->ltkey, cap * sizeof *g->ltkey) : NULL;
             if (a)
-                g->lwkey = a;
+                g->ltkey = a;
+            a = a ? realloc(g->lntok, cap * sizeof *g->lntok) : NULL;
+            if (a)
+                g->lntok = a;
+            a = a ? realloc(g->lbytok, cap * sizeof *g->lbytok) : NULL;
+            if (a)
+                g->lbytok = a;
             a = a ? realloc(g->lorig, cap * sizeof *g->lorig) : NULL;
             if (!a)
                 return nomem(g);
@@ -1936,7 +2167,6 @@ static int split_lines(gitrd *g, const char *text, size_t len, int keys, size_t 
         g->lstart[nl] = (uint32_t)(p - text);
         if (keys) {
             g->lkey[nl] = XXH3_64bits(p, (size_t)(e - p));
-            g->lwkey[nl] = ws_key(p, (size_t)(e - p));
         }
         nl++;
         p = e + 1;
@@ -1972,12 +2202,145 @@ static int keys_text(pv_buf *b, const uint64_t *key, size_t n)
     return 0;
 }
 
+/* A parent line of a hunk by its token key (match_hunk). */
+typedef struct tk_line {
+    uint64_t tkey;
+    uint32_t origin;
+} tk_line;
+
+static int cmp_tk(const void *a, const void *b)
+{
+    const uint64_t x = ((const tk_line *)a)->tkey, y = ((const tk_line *)b)->tkey;
+    return x < y ? -1 : x > y;
+}
+
+/* New line j, not credited yet, takes origin (from a parent line with the same tokens). */
+static void take_origin(gitrd *g, size_t j, uint32_t origin)
+{
+    if (g->lorig[j] == SEQ_NONE) {
+        g->lorig[j] = origin;
+        g->lbytok[j] = 1;
+    }
+}
+
+/* Puts a line (token key tkey, ntok tokens) after (dir > 0) or before a stretch of lines
+ * (token key *key, *count tokens). */
+static void put_line(uint64_t *key, uint64_t *count, uint64_t tkey, uint32_t ntok, int dir)
+{
+    *key = dir > 0 ? *key * tk_pow(ntok) + tkey : tkey * tk_pow(*count) + *key;
+    *count += ntok;
+}
+
+/*
+ * From parent line *i and new line *j on, stepping by dir (+1 or -1) and stopping before
+ * parent line oend and new line nend: the shortest stretch of parent lines and of new lines
+ * holding the same tokens (at least one; layout, line breaks and quoting aside). When there
+ * is one, each new line of it takes the newest origin of the parent lines its tokens come from
+ * (a line is as old as its newest token), *i and *j move past it, and 1 is returned.
+ */
+static int take_stretch(gitrd *g, const lin_state *p, ptrdiff_t *i, ptrdiff_t oend, ptrdiff_t *j,
+                        ptrdiff_t nend, int dir)
+{
+    ptrdiff_t a = *i, b = *j, x, y;
+    uint64_t ko = 0, kn = 0, co = 0, cn = 0, xs = 0, ys = 0;
+
+    do { /* keys of the stretches put end to end, in the order of the text */
+        if (co <= cn) {
+            if (a == oend)
+                return 0;
+            put_line(&ko, &co, p->tkey[a], p->ntok[a], dir);
+            a += dir;
+        } else {
+            if (b == nend)
+                return 0;
+            put_line(&kn, &cn, g->ltkey[b], g->lntok[b], dir);
+            b += dir;
+        }
+    } while (co != cn || !co);
+    if (ko != kn)
+        return 0;
+    for (x = *i, y = *j; y != b; y += dir) {
+        const uint64_t ye = ys + g->lntok[y];
+        uint32_t newest = 0;
+        if (ye == ys)
+            continue; /* no tokens: no origin of its own (make_runs) */
+        while (x != a && xs + p->ntok[x] <= ys) {
+            xs += p->ntok[x];
+            x += dir;
+        }
+        for (ptrdiff_t z = x, zs = (ptrdiff_t)xs; z != a && (uint64_t)zs < ye; z += dir) {
+            if (p->ntok[z] && p->origin[z] > newest)
+                newest = p->origin[z];
+            zs += p->ntok[z];
+        }
+        take_origin(g, (size_t)y, newest);
+        ys = ye;
+    }
+    *i = a;
+    *j = b;
+    return 1;
+}
+
+/*
+ * New lines [nb, nb + nn) replaced parent lines [ob, ob + on) (a hunk of the line diff). A
+ * new line whose tokens are those of parent lines keeps their origin whatever happened to its
+ * layout: stretches of lines with the same tokens (re-indented, re-wrapped, lines split or
+ * joined, quotes changed) from both ends of the hunk, then single lines with the same tokens
+ * anywhere in it. When the commit never takes credit (ignore: ignore-revs), the other new
+ * lines take the origin of the parent line at the same place in the hunk (the last one; with
+ * none, the line before the hunk, or after it), as git blame --ignore-rev does.
+ */
+static int match_hunk(gitrd *g, const lin_state *p, size_t ob, size_t on, size_t nb, size_t nn,
+                      int ignore)
+{
+    ptrdiff_t i = (ptrdiff_t)ob, j = (ptrdiff_t)nb, ri = (ptrdiff_t)(ob + on) - 1,
+              rj = (ptrdiff_t)(nb + nn) - 1;
+    size_t nt = 0;
+
+    if (on && nn) {
+        while (take_stretch(g, p, &i, (ptrdiff_t)(ob + on), &j, (ptrdiff_t)(nb + nn), 1))
+            ;
+        while (ri >= i && rj >= j && take_stretch(g, p, &ri, i - 1, &rj, j - 1, -1))
+            ;
+        if (grow(&g->tsort, &g->tsort_cap, on, sizeof *g->tsort))
+            return nomem(g);
+        for (ptrdiff_t x = i; x <= ri; x++)
+            if (p->ntok[x]) {
+                g->tsort[nt].tkey = p->tkey[x];
+                g->tsort[nt++].origin = p->origin[x];
+            }
+        if (nt > 1)
+            qsort(g->tsort, nt, sizeof *g->tsort, cmp_tk);
+        for (ptrdiff_t y = j; nt && y <= rj; y++) {
+            const tk_line key = {g->ltkey[y], 0}, *hit;
+            if (g->lorig[y] == SEQ_NONE && g->lntok[y] &&
+                (hit = bsearch(&key, g->tsort, nt, sizeof *g->tsort, cmp_tk)) != NULL)
+                take_origin(g, (size_t)y, hit->origin);
+        }
+    }
+    if (ignore && p->n)
+        for (size_t y = nb; y < nb + nn; y++) {
+            size_t x = on ? ob + (y - nb < on ? y - nb : on - 1) : ob ? ob - 1 : ob;
+            take_origin(g, y, p->origin[x < p->n ? x : p->n - 1]);
+        }
+    return 0;
+}
+
+/* New line j, paired with a parent line of the same bytes, takes its origin unless it has one
+ * from a line of the same bytes already. */
+static void pair_line(gitrd *g, size_t j, uint32_t origin)
+{
+    if (g->lorig[j] == SEQ_NONE || g->lbytok[j]) {
+        g->lorig[j] = origin;
+        g->lbytok[j] = 0;
+    }
+}
+
 /* Lines of the blob being read (n keys in g->lkey) not credited yet take the origin of the
  * parent line they are paired with: equal ends first, then xdiff (libgit2's diff, as git
- * blame uses) on the middle; a line of a changed hunk that differs from one of the lines it
- * replaces only in whitespace is marked SEQ_EDITED (credited to this blob's commit, as git
- * blame does, and not taken over by older k-grams later). */
-static int match_parent(gitrd *g, const lin_state *p, size_t n)
+ * blame uses) on the middle; the lines of each changed hunk go through match_hunk (ignore:
+ * the blob's commit never takes credit). */
+static int match_parent(gitrd *g, const lin_state *p, size_t n, int ignore)
 {
     const uint64_t *ok = p->key, *nk = g->lkey;
     size_t pre = 0, suf = 0, o, m, oi, ni;
@@ -1989,15 +2352,15 @@ static int match_parent(gitrd *g, const lin_state *p, size_t n)
     while (suf < p->n - pre && suf < n - pre && ok[p->n - 1 - suf] == nk[n - 1 - suf])
         suf++;
     for (size_t i = 0; i < pre; i++)
-        if (g->lorig[i] >= SEQ_EDITED)
-            g->lorig[i] = p->origin[i];
+        pair_line(g, i, p->origin[i]);
     for (size_t i = 0; i < suf; i++)
-        if (g->lorig[n - 1 - i] >= SEQ_EDITED)
-            g->lorig[n - 1 - i] = p->origin[p->n - 1 - i];
+        pair_line(g, n - 1 - i, p->origin[p->n - 1 - i]);
     o = p->n - pre - suf;
     m = n - pre - suf;
-    if (!o || !m)
+    if (!m)
         return 0;
+    if (!o)
+        return match_hunk(g, p, pre, 0, pre, m, ignore);
     if (keys_text(&g->dold, ok + pre, o) || keys_text(&g->dnew, nk + pre, m))
         return nomem(g);
     opts.context_lines = 0;
@@ -2019,14 +2382,13 @@ static int match_parent(gitrd *g, const lin_state *p, size_t n)
             nb = (size_t)(x->new_lines ? x->new_start - 1 : x->new_start);
         }
         while (oi < ob && ni < nb) {
-            if (g->lorig[pre + ni] >= SEQ_EDITED)
-                g->lorig[pre + ni] = p->origin[pre + oi];
+            pair_line(g, pre + ni, p->origin[pre + oi]);
             oi++;
             ni++;
         }
         if (h < g->nhunks) {
             const size_t on = (size_t)g->hunks[h].old_lines, nn = (size_t)g->hunks[h].new_lines;
-            if (mark_edited(g, p, pre + ob, on, pre + nb, nn))
+            if (nn && match_hunk(g, p, pre + ob, on, pre + nb, nn, ignore))
                 return PV_ENOMEM;
             oi = ob + on;
             ni = nb + nn;
@@ -2035,11 +2397,13 @@ static int match_parent(gitrd *g, const lin_state *p, size_t n)
     return 0;
 }
 
+/* Bytes a line takes in a lin_state. */
+#define LIN_LINE_BYTES (2 * sizeof(uint64_t) + 2 * sizeof(uint32_t))
+
 static void lin_free(gitrd *g, uint32_t bi)
 {
     if (g->lin[bi]) {
-        g->lin_bytes -=
-            sizeof(lin_state) + g->lin[bi]->n * (2 * sizeof(uint64_t) + sizeof(uint32_t));
+        g->lin_bytes -= sizeof(lin_state) + g->lin[bi]->n * LIN_LINE_BYTES;
         free(g->lin[bi]);
         g->lin[bi] = NULL;
     }
@@ -2054,10 +2418,9 @@ static void lin_unref(gitrd *g, uint32_t bi)
 }
 
 /* The lineage of blob bi (its n lines keyed in g->lkey; usable 0 when it is not read: skipped
- * or unreadable): each line comes from the parent line it is paired with, else from the
- * blob's commit. Kept while a
- * later blob or a document needs it and the lineage memory allows; the parents' lineages
- * are let go when no other blob needs them. */
+ * or unreadable): each line comes from the parent line it is paired with (match_parent), else
+ * from the blob's commit. Kept while a later blob or a document needs it and the lineage
+ * memory allows; the parents' lineages are let go when no other blob needs them. */
 static int lineage_step(gitrd *g, uint32_t bi, int usable, size_t n, size_t *xpos)
 {
     blob_rec *b = &g->blobs[bi];
@@ -2073,17 +2436,17 @@ static int lineage_step(gitrd *g, uint32_t bi, int usable, size_t n, size_t *xpo
         else
             lin_unref(g, g->xpar[*xpos][1]);
     if (usable && n) {
-        size_t need = sizeof(lin_state) + n * (2 * sizeof(uint64_t) + sizeof(uint32_t));
+        const size_t need = sizeof(lin_state) + n * LIN_LINE_BYTES;
+        const int ignore = g->ignored && g->ignored[b->seq];
         for (size_t l = 0; l < n; l++)
             g->lorig[l] = SEQ_NONE;
+        memset(g->lbytok, 0, n);
         for (size_t i = 0; i < np && !rc; i++)
             if (g->lin[par[i]])
-                rc = match_parent(g, g->lin[par[i]], n);
+                rc = match_parent(g, g->lin[par[i]], n, ignore);
         for (size_t l = 0; l < n; l++)
             if (g->lorig[l] == SEQ_NONE)
                 g->lorig[l] = b->seq;
-            else if (g->lorig[l] == SEQ_EDITED)
-                g->lorig[l] = b->seq | LIN_EDITED;
         if (!rc && (b->refs || (b->flags & B_DOC)) && g->lin_bytes + need > g->lin_cap) {
             g->lin_dropped++;
         } else if (!rc && (b->refs || (b->flags & B_DOC))) {
@@ -2093,10 +2456,12 @@ static int lineage_step(gitrd *g, uint32_t bi, int usable, size_t n, size_t *xpo
             } else {
                 x->n = n;
                 x->key = (uint64_t *)(x + 1);
-                x->wkey = x->key + n;
-                x->origin = (uint32_t *)(x->wkey + n);
+                x->tkey = x->key + n;
+                x->ntok = (uint32_t *)(x->tkey + n);
+                x->origin = x->ntok + n;
                 memcpy(x->key, g->lkey, n * sizeof *x->key);
-                memcpy(x->wkey, g->lwkey, n * sizeof *x->wkey);
+                memcpy(x->tkey, g->ltkey, n * sizeof *x->tkey);
+                memcpy(x->ntok, g->lntok, n * sizeof *x->ntok);
                 memcpy(x->origin, g->lorig, n * sizeof *x->origin);
                 g->lin[bi] = x;
                 g->lin_bytes += need;
@@ -2150,7 +2515,8 @@ static int probe_blob(gitrd *g, const blob_rec *b, const char *text, size_t len,
     if (!g->tok.n && (from > 0 || to < len) && (rc = fingerprints(g, text, len, &nk)) != 0)
         return rc; /* nothing new here: whether there is anything at all */
     *tokens = g->tok.n > 0;
-    fp_mark(&g->fp, g->kg, nk, b->seq, g->pshift, part);
+    if (!g->ignored || !g->ignored[b->seq]) /* k-grams an ignored commit brings make it no origin */
+        fp_mark(&g->fp, g->kg, nk, b->seq, g->pshift, part);
     return 0;
 }
 
@@ -2207,6 +2573,9 @@ static int history_pass(gitrd *g, uint32_t part, int first_pass)
                 }
                 usable = tokens;
             }
+            if (usable && first_pass)
+                token_keys(g, text, len, nlines,
+                           b->parent != SEQ_NONE && g->lin ? g->lin[b->parent] : NULL);
         }
         if (!rc && first_pass)
             rc = lineage_step(g, bi, usable, nlines, &xpos);
@@ -2433,11 +2802,11 @@ static void window_min(const uint32_t *a, size_t nk, uint32_t k, uint32_t *out, 
  * - its k-gram origin: the newest of its tokens' commits (a line is only as old as all of
  *   it), a token's being the first commit of the earliest k-gram covering it (the first
  *   commit anywhere in the repository that held that text);
- * - its lineage origin: the commit the line comes from along its path's history, as git blame
- *   sees it, when the lineage was kept;
- * - the line takes the lineage origin, unless the k-gram origin is older, the line is not a
- *   whitespace-only edit of the line it replaced (LIN_EDITED: credited like git blame), and
- *   it lies in a stretch of such lines holding at least 2k tokens: text copied or moved from
+ * - its lineage origin: the commit the line comes from along its file's history (renames
+ *   followed, layout changes seen through, ignore-revs passed over: lineage_step), when the
+ *   lineage was kept;
+ * - the line takes the lineage origin, unless the k-gram origin is older and the line lies in
+ *   a stretch of such lines holding at least 2k tokens: text copied or moved from
  *   elsewhere keeps its first commit, while short common phrases and lines whose neighbours
  *   changed (whose k-grams are all new) keep their own history.
  * Lines without tokens go with the line before (the first ones with the line after).
@@ -2500,8 +2869,8 @@ static int make_runs(gitrd *g, const doc_rec *d, const char *text, size_t len, s
         kgl[l] = t > t0 ? newest : SEQ_NONE;
     }
     /* the line's origin: lineage, or the k-grams' in long enough older stretches */
-#define LIN_SEQ(l) (lin->origin[l] & ~LIN_EDITED)
-#define OLDER(l) (!(lin->origin[l] & LIN_EDITED) && kgl[l] < lin->origin[l])
+#define LIN_SEQ(l) (lin->origin[l])
+#define OLDER(l) (kgl[l] < lin->origin[l])
     for (l = 0; l < nl;) {
         size_t e, tokens = 0;
         if (!ntok[l] || !lin || !OLDER(l)) {
@@ -2744,14 +3113,18 @@ static int credit_and_emit(gitrd *g)
 
 /*
  * Beyond the contract of pv_reader_fn (source.h):
- * - documents are the files at o->rev (default HEAD), then the files deleted before it at
- *   their last version (kind "git", locator the path, commit the id of REV or of the last commit
- *   holding the deleted file); date and default origin are those of the commit that first
+ * - documents are file lineages (a file followed across renames: find_renames): the files at
+ *   o->rev (default HEAD), then the files deleted before it at their last version, unless
+ *   their file continued under another path (kind "git", locator the path, commit the id of REV
+ *   or of the last commit holding the deleted file); date and default origin are those of the
+ *   commit that first
  *   brought that version's content in; license the file's SPDX-License-Identifier, else the
  *   repository's from its license files at REV ("NOASSERTION" when none is recognized);
  * - runs credit each line to a commit (make_runs): the one that first brought its text into the
- *   repository, along its file's history as git blame follows it, or from another file or an
- *   older version when a stretch of at least 2k tokens was copied or moved from there;
+ *   repository, along its file's history (layout changes seen through: match_hunk), or from
+ *   another file or an older version when a stretch of at least 2k tokens was copied or moved
+ *   from there; commits of REV's .git-blame-ignore-revs, o->ignore_revs_file and
+ *   o->ignore_revs never take credit (a bad or unreadable o->ignore_revs_file: PV_EINVAL);
  * - with o->since, commits with an older committer date are not walked (REV's always is); the
  *   text that already existed at that boundary (in the trees of the parents left out, or REV's
  *   whole tree when REV is older) is credited to one origin with before set, no author and no
@@ -2838,7 +3211,8 @@ int pv_git__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
         rc = nomem(&g);
         goto done;
     }
-    if ((rc = walk_history(&g)) != 0)
+    if ((rc = load_ignore_revs(&g, root)) != 0 || (rc = walk_history(&g)) != 0 ||
+        (rc = mark_ignored(&g)) != 0)
         goto done;
     if ((rc = list_docs(&g, root)) != 0)
         goto done;
@@ -2875,9 +3249,13 @@ done:
             free(g.lin[i]);
     free(g.lin);
     free(g.lkey);
-    free(g.lwkey);
-    free(g.wsort);
+    free(g.ltkey);
+    free(g.lntok);
+    free(g.tsort);
+    free(g.ignored);
+    free(g.ign);
     free(g.lorig);
+    free(g.lbytok);
     free(g.lstart);
     free(g.hunks);
     pv_buf__free(&g.dold);

@@ -1003,3 +1003,59 @@ Test(cli, regression_empty_binary_and_periodic_6mb_line_inputs, .timeout = 60)
     free(big);
     free(bytes);
 }
+
+/* ---- git options ------------------------------------------------------------------------ */
+
+#include <git2.h>
+
+Test(cli, bad_ignore_revs_file_is_a_usage_error)
+{
+    const char *tmp = g_tmp;
+    char repo_dir[1024], out[1024], list[1024];
+    git_repository *repo = NULL;
+    git_treebuilder *tb = NULL;
+    git_signature *sig = NULL;
+    git_tree *tree = NULL;
+    git_oid blob, tree_id, commit;
+    static const char text[] = "int main(void) { return run_the_whole_program(argc, argv); }\n";
+    run_result r;
+
+    snprintf(repo_dir, sizeof repo_dir, "%s/repo.git", tmp);
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    snprintf(list, sizeof list, "%s/ignore-list", tmp);
+    git_libgit2_init();
+    cr_assert_eq(git_repository_init(&repo, repo_dir, 1), 0);
+    cr_assert_eq(git_blob_create_from_buffer(&blob, repo, text, sizeof text - 1), 0);
+    cr_assert_eq(git_treebuilder_new(&tb, repo, NULL), 0);
+    cr_assert_eq(git_treebuilder_insert(NULL, tb, "main.c", &blob, GIT_FILEMODE_BLOB), 0);
+    cr_assert_eq(git_treebuilder_write(&tree_id, tb), 0);
+    cr_assert_eq(git_tree_lookup(&tree, repo, &tree_id), 0);
+    cr_assert_eq(git_signature_new(&sig, "Alice", "alice@example.com", 1500000000, 0), 0);
+    cr_assert_eq(
+        git_commit_create(&commit, repo, "refs/heads/master", sig, sig, NULL, "1\n", tree, 0, NULL),
+        0);
+    git_signature_free(sig);
+    git_tree_free(tree);
+    git_treebuilder_free(tb);
+    git_repository_free(repo);
+    git_libgit2_shutdown();
+
+    pv_test_write_file(list, "# formatting\nnot-an-object-name\n", 34);
+    run(&r, tmp, NULL,
+        (const char *[]){"index", "-q", "-o", out, "--ignore-revs-file", list, repo_dir, NULL});
+    cr_expect_eq(r.code, 2, "%s", r.err);
+    cr_expect(strstr(r.err, "ignore-list:2: not a full object name: 'not-an-object-name'") != NULL,
+              "%s", r.err);
+    cr_expect(strstr(r.err, "usage: provscan index") != NULL, "%s", r.err);
+    cr_expect_neq(access(out, F_OK), 0, "no index may be written after a usage error");
+    run_free(&r);
+    /* --ignore-rev with a name this repository does not know: noted, the index is built */
+    run(&r, tmp, NULL,
+        (const char *[]){"index", "-q", "-o", out, "--ignore-rev", "no-such-branch", "--ignore-rev",
+                         "master", repo_dir, NULL});
+    cr_expect_eq(r.code, 0, "%s", r.err);
+    cr_expect(strstr(r.out, "indexed 1 document") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "\n1 commit in ignore-revs: it takes no credit\n") != NULL, "%s",
+              r.out);
+    run_free(&r);
+}

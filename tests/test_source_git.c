@@ -1032,13 +1032,13 @@ Test(git, sink_error_stops_the_reader)
     cr_expect_eq(st.documents, 2);
 }
 
-/* ---- agreement with git blame ---------------------------------------------------------- */
+/* ---- first writers: layout changes and edits ------------------------------------------ */
 
-Test(git, whitespace_only_edit_is_credited_like_git_blame)
+Test(git, regression_whitespace_only_edit_keeps_the_first_writer)
 {
-    static const line_credit want[] = {{"total_value =", 2},
-                                       {"record_progress", 2},
-                                       {"normalise_total", 2},
+    static const line_credit want[] = {{"total_value =", 1},
+                                       {"record_progress", 1},
+                                       {"normalise_total", 1},
                                        {"def first_helper", 1},
                                        {"print(", 1}};
     file f1 = {"r.py",
@@ -1061,10 +1061,11 @@ Test(git, whitespace_only_edit_is_credited_like_git_blame)
                "    return normalise_total(stored_value, lower_bound, upper_bound)\n"
                "print(first_helper(one_value, two_value))\n",
                0};
+    const pv_test_doc *d;
 
-    /* git blame credits the re-indented lines to c2 (their current text), the others to c1;
-     * the k-grams of the re-indented stretch (over 2k tokens) are all c1's */
-    expect_credits("reindent.git", &f1, &f2, "indent\n", want, sizeof want / sizeof want[0]);
+    /* re-indenting writes nothing: every line stays Alice's (git blame would say Bob's) */
+    d = expect_credits("reindent.git", &f1, &f2, "indent\n", want, sizeof want / sizeof want[0]);
+    cr_expect_eq(d->nruns, 1);
 }
 
 Test(git, one_word_edits_are_credited_like_git_blame)
@@ -1110,4 +1111,424 @@ Test(git, older_version_that_looks_generated_still_carries_its_lines_history)
     expect_credits("lexer.git", &f1, &f2, "2\n", want, sizeof want / sizeof want[0]);
     /* the old version still counts as a skipped generated file */
     cr_expect_eq(st.skipped_generated, 1);
+}
+
+/* ---- file lineages --------------------------------------------------------------------- */
+
+#define CHAIN_B                                                                                    \
+    "int beta_function(const char *message_text, size_t message_length)\n"                         \
+    "{\n"                                                                                          \
+    "    return write_output_message(message_text, message_length, beta_flags);\n"                 \
+    "}\n"
+#define CHAIN_V1                                                                                   \
+    "/* a.c - the first file */\n"                                                                 \
+    "int alpha_function(int first_argument, int second_argument)\n"                                \
+    "{\n"                                                                                          \
+    "    return first_argument * second_argument + alpha_constant_value;\n"                        \
+    "}\n"                                                                                          \
+    "\n" CHAIN_B
+#define CHAIN_V2                                                                                   \
+    "/* a.c - the first file */\n"                                                                 \
+    "int alpha_function(int first_argument, int second_argument)\n"                                \
+    "{\n"                                                                                          \
+    "    return first_argument * second_argument + bob_changed_this_value;\n"                      \
+    "}\n"                                                                                          \
+    "\n" CHAIN_B
+#define CHAIN_V3 CHAIN_V2 "int carol_final_function(void) { return carol_final_value_for_tests; }\n"
+#define NOTE_V1                                                                                    \
+    "Notes on the widget lineage, written by Alice on the first day of the project,\n"             \
+    "about the rivers and boats the widgets are named after, one line after another.\n"
+#define NOTE_V2 NOTE_V1 "Bob added this closing line about trains before the notes went away.\n"
+
+/* Commits of the chain repository. */
+typedef struct chain {
+    git_oid c1, c2, c3, c4;
+} chain;
+
+/*
+ *   c1 Alice  a.c (v1), keep.txt, notes/x.txt
+ *   c2 Bob    a.c -> c/a.c, edited (v2); notes/x.txt -> y/x.txt, a line added
+ *   c3 Carol  c/a.c -> src/a.c, a function added (v3)
+ *   c4 Dave   deletes y/x.txt; a new a.c (a new lineage at a path the first one left)
+ */
+static void build_chain(chain *c)
+{
+    static const char KEEP[] =
+        "keep.txt stays where it is, a file of its own with its own words.\n";
+    static const char NEW_A[] = "int unrelated_new_file(void) { return dave_wrote_this_one; }\n";
+    git_repository *repo = small_repo("chain.git");
+    file f1[] = {{"a.c", CHAIN_V1, 0}, {"keep.txt", KEEP, 0}, {"notes/x.txt", NOTE_V1, 0}};
+    file f2[] = {{"c/a.c", CHAIN_V2, 0}, {"keep.txt", KEEP, 0}, {"y/x.txt", NOTE_V2, 0}};
+    file f3[] = {{"keep.txt", KEEP, 0}, {"src/a.c", CHAIN_V3, 0}, {"y/x.txt", NOTE_V2, 0}};
+    file f4[] = {{"a.c", NEW_A, 0}, {"keep.txt", KEEP, 0}, {"src/a.c", CHAIN_V3, 0}};
+
+    c->c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
+                         f1, 3);
+    c->c2 = commit_files(repo, "refs/heads/master", &c->c1, 1, "Bob", "bob@example.com", 10, "2\n",
+                         f2, 3);
+    c->c3 = commit_files(repo, "refs/heads/master", &c->c2, 1, "Carol", "carol@example.com", 20,
+                         "3\n", f3, 3);
+    c->c4 = commit_files(repo, "refs/heads/master", &c->c3, 1, "Dave", "dave@example.com", 30,
+                         "4\n", f4, 3);
+    git_repository_free(repo);
+}
+
+Test(git, regression_renamed_and_edited_file_is_one_document_named_by_its_last_path)
+{
+    static const char *const want[] = {"a.c", "keep.txt", "src/a.c", "y/x.txt"};
+    pv_reader_opts o = {0};
+    const pv_test_doc *d;
+    chain c;
+
+    build_chain(&c);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(rec.docs.n, 4);
+    for (size_t i = 0; i < rec.docs.n; i++)
+        cr_expect_str_eq(rec.docs.v[i].locator, want[i]);
+    /* src/a.c carries its lines' history through a.c and c/a.c */
+    d = doc_at("src/a.c");
+    cr_expect_str_eq(d->commit, hex(&c.c4));
+    cr_expect_str_eq(origin_of(d, "int alpha_function")->commit, hex(&c.c1));
+    cr_expect_str_eq(origin_of(d, "beta_flags")->name, "Alice");
+    cr_expect_str_eq(origin_of(d, "bob_changed_this_value")->commit, hex(&c.c2));
+    cr_expect_str_eq(origin_of(d, "carol_final_function")->commit, hex(&c.c3));
+    /* the deleted lineage is named by its last path, at the last commit that held it */
+    d = doc_at("y/x.txt");
+    cr_expect_str_eq(d->commit, hex(&c.c3));
+    cr_expect_str_eq(origin_of(d, "rivers and boats")->commit, hex(&c.c1));
+    cr_expect_str_eq(origin_of(d, "closing line about trains")->commit, hex(&c.c2));
+    /* a.c re-created after its file moved away is a new lineage, Dave's */
+    d = doc_at("a.c");
+    cr_expect_str_eq(d->commit, hex(&c.c4));
+    cr_expect_str_eq(origin_of(d, "unrelated_new_file")->commit, hex(&c.c4));
+}
+
+Test(git, regression_excerpt_of_a_renamed_file_names_its_last_path_once)
+{
+    static const char excerpt[] = CHAIN_V3;
+    const char *idx = pv_test_path("chain.pvx");
+    char src[512];
+    const char *sources[1] = {src};
+    pv_build_opts bo = PV_BUILD_OPTS_INIT;
+    pv_match_opts mo = PV_MATCH_OPTS_INIT;
+    pv_build_stats bst = {0};
+    pv_index *ix = NULL;
+    pv_result *res = NULL;
+    size_t named = 0;
+    chain c;
+
+    build_chain(&c);
+    snprintf(src, sizeof src, "git:%s", repo_dir);
+    idx = pv_test_keep_str(idx);
+    bo.jobs = 1;
+    cr_assert_eq(pv_index_build(idx, sources, 1, &bo, &bst, &err), 0, "%s", err.msg);
+    cr_assert_eq(bst.documents, 4);
+    cr_assert_eq(pv_index_open(&ix, idx, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_match_run(ix, excerpt, sizeof excerpt - 1, &mo, &res, &err), 0, "%s", err.msg);
+    cr_assert_gt(res->nspans, 0);
+    for (size_t i = 0; i < res->nspans; i++) {
+        const pv_span *sp = &res->spans[i];
+        size_t here = 0;
+        for (size_t j = 0; j < sp->nsources; j++) {
+            cr_expect_str_eq(sp->sources[j].locator, "src/a.c");
+            here++;
+        }
+        for (size_t j = 0; j < sp->ncopies; j++)
+            cr_expect_str_eq(sp->copies[j].locator, "src/a.c", "a copy under an old path");
+        cr_expect_eq(sp->copies_total, 0);
+        cr_expect_eq(here, 1, "span %zu names src/a.c %zu times", i, here);
+        named += here;
+    }
+    cr_expect_gt(named, 0);
+    pv_result_free(res);
+    pv_index_free(ix);
+}
+
+/* ---- layout changes and ignore-revs ---------------------------------------------------- */
+
+#define LAY_V1                                                                                     \
+    "def load_settings(path, defaults):\n"                                                         \
+    "    raw_text = read_whole_file(path, encoding='utf-8')\n"                                     \
+    "    parsed_settings = parse_settings_text(raw_text, strict_parsing)\n"                        \
+    "    merged_settings = merge_with_defaults(parsed_settings, defaults)\n"                       \
+    "    return validate_settings(merged_settings, schema_version, allow_unknown_keys)\n"          \
+    "\n"                                                                                           \
+    "def save_settings(path, settings):\n"                                                         \
+    "    write_whole_file(path, render_settings(settings), backup_old_copy)\n"
+/* Bob re-indents with tabs (a formatter nobody listed) */
+#define LAY_V2                                                                                     \
+    "def load_settings(path, defaults):\n"                                                         \
+    "\traw_text = read_whole_file(path, encoding='utf-8')\n"                                       \
+    "\tparsed_settings = parse_settings_text(raw_text, strict_parsing)\n"                          \
+    "\tmerged_settings = merge_with_defaults(parsed_settings, defaults)\n"                         \
+    "\treturn validate_settings(merged_settings, schema_version, allow_unknown_keys)\n"            \
+    "\n"                                                                                           \
+    "def save_settings(path, settings):\n"                                                         \
+    "\twrite_whole_file(path, render_settings(settings), backup_old_copy)\n"
+/* Carol re-wraps: a line split in two, two lines joined, quotes changed */
+#define LAY_TOP                                                                                    \
+    "def load_settings(path, defaults):\n"                                                         \
+    "\traw_text = read_whole_file(path,\n"                                                         \
+    "\t\tencoding=\"utf-8\")\n"                                                                    \
+    "\tparsed_settings = parse_settings_text(raw_text, strict_parsing); merged_settings = "        \
+    "merge_with_defaults(parsed_settings, defaults)\n"                                             \
+    "\treturn validate_settings(merged_settings, schema_version, allow_unknown_keys)\n"            \
+    "\n"                                                                                           \
+    "def save_settings(path, settings):\n"
+#define LAY_V3 LAY_TOP "\twrite_whole_file(path, render_settings(settings), backup_old_copy)\n"
+/* Dave really changes one line */
+#define LAY_V4                                                                                     \
+    LAY_TOP "\twrite_whole_file(path, render_settings(settings, dave_pretty_printer), "            \
+            "backup_old_copy)\n"
+
+Test(git, regression_reindenting_and_rewrapping_keep_the_first_writer)
+{
+    static const char *const alice[] = {
+        "def load_settings", "raw_text =",        "encoding=",
+        "parsed_settings =", "validate_settings", "def save_settings"};
+    git_repository *repo = small_repo("layout.git");
+    file f1 = {"settings.py", LAY_V1, 0}, f2 = {"settings.py", LAY_V2, 0},
+         f3 = {"settings.py", LAY_V3, 0}, f4 = {"settings.py", LAY_V4, 0};
+    pv_reader_opts o = {0};
+    const pv_test_doc *d;
+    git_oid c[4];
+
+    c[0] = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
+                        &f1, 1);
+    c[1] = commit_files(repo, "refs/heads/master", &c[0], 1, "Bob", "bob@example.com", 10,
+                        "Reindent\n", &f2, 1);
+    c[2] = commit_files(repo, "refs/heads/master", &c[1], 1, "Carol", "carol@example.com", 20,
+                        "Rewrap\n", &f3, 1);
+    c[3] = commit_files(repo, "refs/heads/master", &c[2], 1, "Dave", "dave@example.com", 30,
+                        "Pretty printer\n", &f4, 1);
+    git_repository_free(repo);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    d = doc_at("settings.py");
+    cr_assert_not_null(d);
+    for (size_t i = 0; i < sizeof alice / sizeof alice[0]; i++) {
+        cr_expect_str_eq(origin_of(d, alice[i])->commit, hex(&c[0]), "%s", alice[i]);
+        cr_expect_str_eq(origin_of(d, alice[i])->name, "Alice");
+    }
+    cr_expect_str_eq(origin_of(d, "dave_pretty_printer")->commit, hex(&c[3]));
+    cr_expect_str_eq(origin_of(d, "dave_pretty_printer")->name, "Dave");
+    cr_expect_eq(d->nruns, 2);
+    /* neither the re-indenting nor the re-wrapping commit is ever an origin */
+    for (size_t i = 0; i < rec.norigins; i++) {
+        cr_expect_str_neq(rec.origins[i].commit, hex(&c[1]));
+        cr_expect_str_neq(rec.origins[i].commit, hex(&c[2]));
+    }
+    cr_expect_eq(st.ignored_commits, 0);
+}
+
+#define FMT_V1                                                                                     \
+    "static int count_widgets(const struct shelf *shelf_pointer, int widget_kind)\n"               \
+    "{\n"                                                                                          \
+    "  int widget_counter = 0;\n"                                                                  \
+    "  for (size_t slot_index = 0; slot_index < shelf_pointer->slot_count; slot_index++)\n"        \
+    "    widget_counter += shelf_pointer->slots[slot_index].kind == widget_kind;\n"                \
+    "  return widget_counter;\n"                                                                   \
+    "}\n"
+/* the formatting commit: re-indented, a variable renamed on two lines, a comment added */
+#define FMT_V2                                                                                     \
+    "static int count_widgets(const struct shelf *shelf_pointer, int widget_kind)\n"               \
+    "{\n"                                                                                          \
+    "    /* formatted by the house style tool */\n"                                                \
+    "    int widget_total = 0;\n"                                                                  \
+    "    for (size_t slot_index = 0; slot_index < shelf_pointer->slot_count; slot_index++)\n"      \
+    "        widget_total += shelf_pointer->slots[slot_index].kind == widget_kind;\n"              \
+    "    return widget_counter;\n"                                                                 \
+    "}\n"
+
+/* A bare repository "name": FMT_V1 by Alice, then FMT_V2 by Bob (the formatting commit), then
+ * (with listed) Carol adds a .git-blame-ignore-revs naming Bob's commit; ids in c[0..3). */
+static void build_formatted(const char *name, int listed, git_oid c[3])
+{
+    git_repository *repo = small_repo(name);
+    file f[2] = {{"count.c", FMT_V1, 0}, {".git-blame-ignore-revs", NULL, 0}};
+    char list[512];
+
+    c[0] = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
+                        f, 1);
+    f[0].data = FMT_V2;
+    c[1] = commit_files(repo, "refs/heads/master", &c[0], 1, "Bob", "bob@example.com", 10,
+                        "Format\n", f, 1);
+    c[2] = c[1];
+    if (listed) {
+        /* a comment, a blank line, the commit (indented, with a trailing comment), and a name
+         * that is no commit of this repository (noted, skipped) */
+        snprintf(list, sizeof list,
+                 "# formatting commits\n\n  %s  # house style\n"
+                 "0123456789012345678901234567890123456789\n",
+                 hex(&c[1]));
+        f[1].data = list;
+        c[2] = commit_files(repo, "refs/heads/master", &c[1], 1, "Carol", "carol@example.com", 20,
+                            "Ignore the formatting commit\n", f, 2);
+    }
+    git_repository_free(repo);
+}
+
+/* Every line of count.c is Alice's: the listed commit wrote nothing. */
+static void expect_all_alice(const git_oid c[3])
+{
+    static const char *const lines[] = {"count_widgets", "formatted by",    "widget_total = 0",
+                                        "for (size_t",   "widget_total +=", "return widget"};
+    const pv_test_doc *d = doc_at("count.c");
+    cr_assert_not_null(d);
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        cr_expect_str_eq(origin_of(d, lines[i])->commit, hex(&c[0]), "%s", lines[i]);
+    cr_expect_eq(d->nruns, 1);
+    for (size_t i = 0; i < rec.norigins; i++)
+        cr_expect_str_neq(rec.origins[i].commit, hex(&c[1]));
+    cr_expect_eq(st.ignored_commits, 1);
+}
+
+Test(git, regression_commits_in_git_blame_ignore_revs_never_take_credit)
+{
+    pv_reader_opts o = {0};
+    git_oid c[3];
+    char at[GIT_OID_HEXSZ + 1];
+
+    build_formatted("ignored.git", 1, c);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    expect_all_alice(c);
+    cr_expect_eq(rec.docs.ndiag, 1);
+    cr_expect(strstr(rec.docs.diag[0], "'0123456789012345678901234567890123456789' is not a "
+                                       "commit here: not ignored") != NULL,
+              "%s", rec.docs.diag[0]);
+    /* at Bob's commit there is no list yet: the renamed lines and the comment are his */
+    o.rev = strcpy(at, hex(&c[1]));
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_expect_str_eq(origin_of(doc_at("count.c"), "widget_total +=")->commit, hex(&c[1]));
+    cr_expect_str_eq(origin_of(doc_at("count.c"), "formatted by")->commit, hex(&c[1]));
+    cr_expect_str_eq(origin_of(doc_at("count.c"), "for (size_t")->commit, hex(&c[0]));
+    cr_expect_eq(st.ignored_commits, 0);
+}
+
+Test(git, ignore_rev_and_ignore_revs_file_options)
+{
+    pv_reader_opts o = {0};
+    const char *list;
+    const char *revs[1];
+    char name[GIT_OID_HEXSZ + 8], text[256];
+    git_oid c[3];
+
+    build_formatted("options.git", 0, c);
+    snprintf(name, sizeof name, "%s", hex(&c[1]));
+    revs[0] = name;
+    o.ignore_revs = revs;
+    o.nignore_revs = 1;
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    expect_all_alice(c);
+    /* a revision expression works as well */
+    snprintf(name, sizeof name, "master");
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    expect_all_alice(c);
+    /* the file form */
+    o.nignore_revs = 0;
+    snprintf(text, sizeof text, "# mine\r\n%s\r\n", hex(&c[1]));
+    list = pv_test_keep_str(pv_test_put_str("ignore-list", text));
+    o.ignore_revs_file = list;
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    expect_all_alice(c);
+}
+
+Test(git, bad_ignore_revs_file_is_a_usage_error)
+{
+    pv_reader_opts o = {0};
+    const char *list;
+    char want[600];
+    git_oid c[3];
+
+    build_formatted("badlist.git", 0, c);
+    list = pv_test_keep_str(pv_test_put_str("bad-list", "# ok so far\nHEAD~1\n"));
+    o.ignore_revs_file = list;
+    cr_assert_eq(run_reader(repo_dir, &o), PV_EINVAL);
+    snprintf(want, sizeof want, "%s:2: not a full object name: 'HEAD~1'", list);
+    cr_expect_str_eq(err.msg, want);
+    cr_expect_eq(rec.docs.n, 0);
+    list = pv_test_keep_str(pv_test_path("no-such-list"));
+    o.ignore_revs_file = list;
+    cr_assert_eq(run_reader(repo_dir, &o), PV_EINVAL);
+    snprintf(want, sizeof want, "cannot read ignore-revs file '%s': No such file or directory",
+             list);
+    cr_expect_str_eq(err.msg, want);
+}
+
+Test(git, a_file_renamed_on_a_branch_and_edited_on_both_sides_is_one_document)
+{
+    static const char BASE[] = "one apple two apples three apples for the basket of Alice\n"
+                               "four pears five pears six pears in the basket of Alice too\n"
+                               "seven plums eight plums nine plums in the last basket of Alice\n";
+    static const char SIDE[] = "one apple two apples three apples for the basket of Alice\n"
+                               "four pears five pears six pears in the basket of Alice too\n"
+                               "seven plums eight plums nine plums in the last basket of Alice\n"
+                               "Bob renamed the file on his branch and wrote this line there\n";
+    static const char MAIN[] = "Carol wrote this first line on the main line meanwhile\n"
+                               "one apple two apples three apples for the basket of Alice\n"
+                               "four pears five pears six pears in the basket of Alice too\n"
+                               "seven plums eight plums nine plums in the last basket of Alice\n";
+    static const char BOTH[] = "Carol wrote this first line on the main line meanwhile\n"
+                               "one apple two apples three apples for the basket of Alice\n"
+                               "four pears five pears six pears in the basket of Alice too\n"
+                               "seven plums eight plums nine plums in the last basket of Alice\n"
+                               "Bob renamed the file on his branch and wrote this line there\n";
+    git_repository *repo = small_repo("branchmove.git");
+    file f1 = {"fruit.txt", BASE, 0}, fs = {"basket/fruit.txt", SIDE, 0},
+         fm = {"fruit.txt", MAIN, 0}, fb = {"basket/fruit.txt", BOTH, 0};
+    pv_reader_opts o = {0};
+    const pv_test_doc *d;
+    git_oid c1, s1, c2, m;
+
+    c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n",
+                      &f1, 1);
+    s1 =
+        commit_files(repo, "refs/heads/side", &c1, 1, "Bob", "bob@example.com", 10, "mv\n", &fs, 1);
+    c2 = commit_files(repo, "refs/heads/master", &c1, 1, "Carol", "carol@example.com", 20, "2\n",
+                      &fm, 1);
+    {
+        git_oid p[2] = {c2, s1};
+        m = commit_files(repo, "refs/heads/master", p, 2, "Dave", "dave@example.com", 30,
+                         "Merge side\n", &fb, 1);
+    }
+    git_repository_free(repo);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(rec.docs.n, 1);
+    d = doc_at("basket/fruit.txt");
+    cr_assert_not_null(d);
+    cr_expect_str_eq(d->commit, hex(&m));
+    cr_expect_str_eq(origin_of(d, "three apples")->commit, hex(&c1));
+    cr_expect_str_eq(origin_of(d, "last basket")->commit, hex(&c1));
+    cr_expect_str_eq(origin_of(d, "Bob renamed")->commit, hex(&s1));
+    cr_expect_str_eq(origin_of(d, "Carol wrote")->commit, hex(&c2));
+}
+
+Test(git, exact_renames_are_followed_whatever_their_number)
+{
+    enum { NFILES = 1100 }; /* beyond libgit2's rename limit (1000) */
+    git_repository *repo = small_repo("manymoves.git");
+    static file f[NFILES];
+    static char names[NFILES][32], texts[NFILES][96];
+    pv_reader_opts o = {0};
+    git_oid c1, c2;
+
+    for (size_t i = 0; i < NFILES; i++) {
+        snprintf(names[i], sizeof names[i], "old/f%04zu.txt", i);
+        snprintf(texts[i], sizeof texts[i],
+                 "file number %zu holds words of its own: w%zu x%zu y%zu\n", i, i * 7, i * 13,
+                 i * 29);
+        f[i] = (file){names[i], texts[i], 0};
+    }
+    c1 = commit_files(repo, "refs/heads/master", NULL, 0, "Alice", "alice@example.com", 0, "1\n", f,
+                      NFILES);
+    for (size_t i = 0; i < NFILES; i++)
+        memcpy(names[i], "src", 3); /* old/ -> src/ */
+    c2 = commit_files(repo, "refs/heads/master", &c1, 1, "Bob", "bob@example.com", 10, "mv\n", f,
+                      NFILES);
+    git_repository_free(repo);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(rec.docs.n, NFILES);
+    for (size_t i = 0; i < rec.docs.n; i++)
+        cr_assert(strncmp(rec.docs.v[i].locator, "src/", 4) == 0, "%s", rec.docs.v[i].locator);
+    cr_expect_str_eq(origin_of(doc_at("src/f0042.txt"), "holds words")->commit, hex(&c1));
+    cr_expect_str_eq(doc_at("src/f0042.txt")->commit, hex(&c2));
 }
