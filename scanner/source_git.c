@@ -37,6 +37,7 @@
 /* With a history boundary (gitrd.bounded), sequence 0 is no commit: it stands for text that
  * already existed where the walk begins, credited "before" that boundary. */
 #define SEQ_BEFORE 0u
+#define FW_MIN_CHARS 12 /* a distinctive line holds at least this many non-whitespace bytes */
 #define SEQ_MAX ((uint32_t)0x7ffffffd)
 /* Multiplier of the line token keys: a line's key is sum(token hash * TK_MUL^(later tokens)),
  * so the key of lines put end to end follows from theirs (tok_key). */
@@ -144,6 +145,24 @@ typedef struct origin_buf {
     pv_origin_in in;
 } origin_buf;
 
+/* The first writer of a line (DESIGN.md): the first commit, oldest first, that added a line
+ * with the same whitespace-free text anywhere in the repository, ignore-revs aside. Kept for
+ * the distinctive lines of the documents: FW_MIN_CHARS non-whitespace bytes or more, their
+ * whitespace-free text a line of exactly one document at REV (an idiom met in several places
+ * has no single first writer). key 0: an empty slot. */
+typedef struct fw_entry {
+    uint64_t key;   /* hash of the line's bytes without whitespace (never 0) */
+    uint32_t count; /* lines of documents at REV holding it */
+    uint32_t first; /* the first commit that added it, or SEQ_NONE */
+} fw_entry;
+
+typedef struct fw_table {
+    fw_entry *slot;
+    size_t mask, n, cap_bytes;
+    int full;  /* cap_bytes reached: lines met after that keep their line history */
+    int built; /* the documents' lines are in */
+} fw_table;
+
 /* State of one pv_git__read call. */
 typedef struct gitrd {
     const char *path;
@@ -229,6 +248,8 @@ typedef struct gitrd {
     git_oid *shallow;    /* a shallow clone's boundary commits (.git/shallow), sorted */
     size_t nshallow;
     uint8_t *trailers_read; /* by sequence number: the commit's trailers were checked */
+
+    fw_table fw; /* distinctive lines of the documents: their first writers (first_writers) */
 } gitrd;
 
 /* ---- small helpers --------------------------------------------------------------------- */
@@ -2024,6 +2045,126 @@ skip:
     return rc;
 }
 
+/* ---- first writers of distinctive lines ------------------------------------------------ */
+
+/* Hash of a line's bytes without whitespace (never 0: the empty slot); *chars receives how
+ * many bytes that is. */
+static uint64_t fw_key(const char *s, size_t len, size_t *chars)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325); /* FNV-1a */
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        const unsigned char c = (unsigned char)s[i];
+        if (c == ' ' || (c >= '\t' && c <= '\r'))
+            continue;
+        h = (h ^ c) * UINT64_C(0x100000001b3);
+        n++;
+    }
+    *chars = n;
+    return h ? h : 1;
+}
+
+static fw_entry *fw_find(const fw_table *t, uint64_t key)
+{
+    if (!t->slot)
+        return NULL;
+    for (size_t i = pv_mix64(key) & t->mask;; i = (i + 1) & t->mask) {
+        if (t->slot[i].key == key)
+            return &t->slot[i];
+        if (!t->slot[i].key)
+            return NULL;
+    }
+}
+
+/* The entry of key, added when new; *out NULL when the table has reached its memory (those
+ * lines keep the credit of their line history). */
+static int fw_add(gitrd *g, uint64_t key, fw_entry **out)
+{
+    fw_table *t = &g->fw;
+    size_t i;
+    *out = fw_find(t, key);
+    if (*out || t->full)
+        return 0;
+    if (!t->slot || (t->n + 1) * 2 > t->mask + 1) {
+        const size_t nslots = t->slot ? (t->mask + 1) * 2 : 1024;
+        fw_entry *ns;
+        if (nslots * sizeof *ns > t->cap_bytes) {
+            t->full = 1;
+            return 0;
+        }
+        if (!(ns = calloc(nslots, sizeof *ns)))
+            return nomem(g);
+        for (i = 0; t->slot && i <= t->mask; i++) {
+            size_t j;
+            if (!t->slot[i].key)
+                continue;
+            for (j = pv_mix64(t->slot[i].key) & (nslots - 1); ns[j].key; j = (j + 1) & (nslots - 1))
+                ;
+            ns[j] = t->slot[i];
+        }
+        free(t->slot);
+        t->slot = ns;
+        t->mask = nslots - 1;
+    }
+    for (i = pv_mix64(key) & t->mask; t->slot[i].key; i = (i + 1) & t->mask)
+        ;
+    t->slot[i].key = key;
+    t->slot[i].count = 0;
+    t->slot[i].first = SEQ_NONE;
+    t->n++;
+    *out = &t->slot[i];
+    return 0;
+}
+
+/* The lines of document d (text) that may be distinctive go into g->fw, counted when d is a
+ * file at REV. */
+static int fw_collect(gitrd *g, const doc_rec *d, const char *text, size_t len)
+{
+    const int at_rev = d->seq == g->rev_seq;
+    const char *p = text, *const end = text + len;
+    while (p < end) {
+        const char *e = memchr(p, '\n', (size_t)(end - p));
+        const size_t n = e ? (size_t)(e - p) : (size_t)(end - p);
+        size_t chars;
+        const uint64_t key = fw_key(p, n, &chars);
+        fw_entry *x;
+        int rc;
+        p += n + 1;
+        if (chars < FW_MIN_CHARS)
+            continue;
+        if ((rc = fw_add(g, key, &x)) != 0)
+            return rc;
+        if (x && at_rev && x->count < UINT32_MAX)
+            x->count++;
+    }
+    return 0;
+}
+
+/* Blob b (text, n lines in g->lstart, their origins so far in g->lorig) adds the lines it did
+ * not take unchanged from a parent: the first such commit of a wanted line is its first
+ * writer. */
+static void fw_added(gitrd *g, const blob_rec *b, const char *text, size_t len, size_t n)
+{
+    for (size_t l = 0; l < n; l++) {
+        const size_t s = g->lstart[l], e = l + 1 < n ? g->lstart[l + 1] : len;
+        size_t chars;
+        fw_entry *x;
+        if (g->lorig[l] != SEQ_NONE && !g->lbytok[l])
+            continue;
+        x = fw_find(&g->fw, fw_key(text + s, e - s, &chars));
+        if (x && chars >= FW_MIN_CHARS && (x->first == SEQ_NONE || b->seq < x->first))
+            x->first = b->seq;
+    }
+}
+
+/* The first writer of line text[0..len) of a document when it is distinctive, else SEQ_NONE. */
+static uint32_t fw_line(const gitrd *g, const char *text, size_t len)
+{
+    size_t chars;
+    const fw_entry *x = fw_find(&g->fw, fw_key(text, len, &chars));
+    return x && chars >= FW_MIN_CHARS && x->count <= 1 ? x->first : SEQ_NONE;
+}
+
 /* Adds the fingerprints of partition part of every document to the table. Sets *over (and
  * stops adding, not counting) when the table would outgrow budget; *total_k receives the
  * documents' k-grams, *k_in those added before. */
@@ -2043,6 +2184,11 @@ static int docs_pass(gitrd *g, uint32_t part, size_t budget, int *over, uint64_t
             continue;
         d->nk = nk;
         *total_k += nk;
+        if (!g->fw.built && (rc = fw_collect(g, d, git_blob_rawcontent(blob),
+                                             (size_t)git_blob_rawsize(blob))) != 0) {
+            git_blob_free(blob);
+            return rc;
+        }
         for (size_t j = 0; j < nk && !*over; j++) {
             if (!in_part(g, g->kg[j], part))
                 continue;
@@ -2061,6 +2207,7 @@ static int docs_pass(gitrd *g, uint32_t part, size_t budget, int *over, uint64_t
         }
         git_blob_free(blob);
     }
+    g->fw.built = 1;
     return 0;
 }
 
@@ -2421,7 +2568,8 @@ static void lin_unref(gitrd *g, uint32_t bi)
  * or unreadable): each line comes from the parent line it is paired with (match_parent), else
  * from the blob's commit. Kept while a later blob or a document needs it and the lineage
  * memory allows; the parents' lineages are let go when no other blob needs them. */
-static int lineage_step(gitrd *g, uint32_t bi, int usable, size_t n, size_t *xpos)
+static int lineage_step(gitrd *g, uint32_t bi, int usable, const char *text, size_t len, size_t n,
+                        size_t *xpos)
 {
     blob_rec *b = &g->blobs[bi];
     uint32_t par[8];
@@ -2444,6 +2592,8 @@ static int lineage_step(gitrd *g, uint32_t bi, int usable, size_t n, size_t *xpo
         for (size_t i = 0; i < np && !rc; i++)
             if (g->lin[par[i]])
                 rc = match_parent(g, g->lin[par[i]], n, ignore);
+        if (!ignore && g->fw.slot && text)
+            fw_added(g, b, text, len, n);
         for (size_t l = 0; l < n; l++)
             if (g->lorig[l] == SEQ_NONE)
                 g->lorig[l] = b->seq;
@@ -2578,7 +2728,8 @@ static int history_pass(gitrd *g, uint32_t part, int first_pass)
                            b->parent != SEQ_NONE && g->lin ? g->lin[b->parent] : NULL);
         }
         if (!rc && first_pass)
-            rc = lineage_step(g, bi, usable, nlines, &xpos);
+            rc = lineage_step(g, bi, usable, blob ? git_blob_rawcontent(blob) : NULL,
+                              blob ? (size_t)git_blob_rawsize(blob) : 0, nlines, &xpos);
         git_blob_free(blob);
         if (rc)
             return rc;
@@ -2885,6 +3036,13 @@ static int make_runs(gitrd *g, const doc_rec *d, const char *text, size_t len, s
     }
 #undef LIN_SEQ
 #undef OLDER
+    /* a distinctive line is its first writer's, wherever that commit wrote it */
+    for (l = 0; l < nl && g->fw.slot; l++) {
+        const uint64_t s0 = g->lstart[l], e0 = l + 1 < nl ? g->lstart[l + 1] : len;
+        const uint32_t first = ntok[l] ? fw_line(g, text + s0, (size_t)(e0 - s0)) : SEQ_NONE;
+        if (first != SEQ_NONE)
+            fin[l] = first;
+    }
     for (l = 0; l < nl; l++) /* tokenless lines go with the line before */
         if (fin[l] == SEQ_NONE && l > 0)
             fin[l] = fin[l - 1];
@@ -3035,6 +3193,7 @@ static int credit_and_emit(gitrd *g)
 
     /* a quarter of the memory goes to lineages (less when the walk's state takes more) */
     g->lin_cap = g->memory / 4;
+    g->fw.cap_bytes = g->memory / 8;
     budget = budget > g->lin_cap ? budget - g->lin_cap : 0;
     if (budget < fp_bytes(FP_MIN_SLOTS))
         budget = fp_bytes(FP_MIN_SLOTS);
@@ -3256,6 +3415,7 @@ done:
     free(g.ign);
     free(g.lorig);
     free(g.lbytok);
+    free(g.fw.slot);
     free(g.lstart);
     free(g.hunks);
     pv_buf__free(&g.dold);
