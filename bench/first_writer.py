@@ -15,13 +15,17 @@ of `=====` no token to credit: both are left out.
 First writer of a distinctive line: the author, after .mailmap (git's %aN / %aE), of the first
 commit, oldest first over all commits reachable from HEAD (`git log --reverse --topo-order`:
 parents before children, dates otherwise), that adds a line with the same whitespace-free text
-to any path. One streaming pass of `git log --reverse --topo-order -p -U0 --no-renames
+to any path. One streaming pass of `git log --reverse --topo-order -p -U0 -M
 --diff-merges=first-parent` finds it. A merge's first-parent diff holds what the merged branch
 brought in, but the branch's own commits come earlier in that order, so a merge is the first
 adder only of text that no commit of either side added before it (a conflict resolution, an
 evil merge). Commits listed in HEAD's .git-blame-ignore-revs never count as adders; when every
 commit that added a text is listed there (a formatter that changed quotes, joined lines), the
 oracle falls back to `git blame --ignore-revs-file` for that line (counted: oracle_blame_lines).
+Renames are detected (`-M`, git's default 50% similarity, as for file lineages): a commit that
+moves or renames a file adds only the lines it changes, not the whole file again (without it,
+the move of requests/ into src/ would be the "first writer" of every line the ignored
+formatting commit changed).
 
 Score: the share of distinctive lines, weighted by their tokens (TOKENS: maximal runs of word
 characters, Python's `\\w`, one token per CJK ideograph or kana, a run longer than 64 UTF-8
@@ -191,7 +195,7 @@ def first_adders(repo, rev, wanted, wanted_tk):
         if len(toks) >= 3:
             by_head.setdefault(toks[:2], []).append(toks)
     cmd = ["git", "-C", repo, "-c", "diff.renames=false", "-c", "core.quotepath=false", "log",
-           "--reverse", "--topo-order", "-p", "-U0", "--no-renames", "--no-ext-diff",
+           "--reverse", "--topo-order", "-p", "-U0", "-M", "--no-ext-diff",
            "--no-textconv", "--no-color", "--diff-merges=first-parent",
            "--format=%x01%H%x1f%aN%x1f%aE", rev]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE)
