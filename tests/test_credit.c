@@ -33,34 +33,6 @@ static void teardown(void)
 
 TestSuite(credit, .init = setup, .fini = teardown);
 
-/* Commit one file (path = content) on top of parent (NULL for the first commit). */
-static git_oid commit_file(git_repository *repo, const git_oid *parent, const char *path,
-                           const char *content, const char *name, const char *email,
-                           git_time_t when, const char *message)
-{
-    git_oid blob, tree_id, id;
-    git_treebuilder *tb = NULL;
-    git_tree *tree = NULL;
-    git_commit *p = NULL;
-    git_signature *sig = NULL;
-    cr_assert_eq(git_blob_create_from_buffer(&blob, repo, content, strlen(content)), 0);
-    cr_assert_eq(git_treebuilder_new(&tb, repo, NULL), 0);
-    cr_assert_eq(git_treebuilder_insert(NULL, tb, path, &blob, GIT_FILEMODE_BLOB), 0);
-    cr_assert_eq(git_treebuilder_write(&tree_id, tb), 0);
-    cr_assert_eq(git_tree_lookup(&tree, repo, &tree_id), 0);
-    cr_assert_eq(git_signature_new(&sig, name, email, when, 0), 0);
-    if (parent)
-        cr_assert_eq(git_commit_lookup(&p, repo, parent), 0);
-    cr_assert_eq(
-        git_commit_create_v(&id, repo, "HEAD", sig, sig, NULL, message, tree, parent ? 1 : 0, p),
-        0);
-    git_commit_free(p);
-    git_signature_free(sig);
-    git_tree_free(tree);
-    git_treebuilder_free(tb);
-    return id;
-}
-
 static const char PART_ALICE[] =
     "int widget_count(const struct widget_list *list)\n"
     "{\n"
@@ -112,11 +84,11 @@ Test(credit, one_span_with_per_line_authors_and_coauthors)
     snprintf(dir, sizeof dir, "%s/repo", root);
     snprintf(idx, sizeof idx, "%s/x.pvx", root);
     cr_assert_eq(git_repository_init(&repo, dir, 0), 0);
-    c1 = commit_file(repo, NULL, "widget.c", PART_ALICE, "Alice", "alice@example.org", 1500000000,
-                     "count widgets\n");
+    c1 = pv_test_commit_file(repo, NULL, "widget.c", PART_ALICE, "Alice", "alice@example.org",
+                             1500000000, "count widgets\n");
     snprintf(both, sizeof both, "%s\n%s", PART_ALICE, PART_PAIR);
-    c2 = commit_file(repo, &c1, "widget.c", both, "Bob", "bob@example.org", 1600000000,
-                     "average weight\n\nCo-authored-by: Carol <carol@example.org>\n");
+    c2 = pv_test_commit_file(repo, &c1, "widget.c", both, "Bob", "bob@example.org", 1600000000,
+                             "average weight\n\nCo-authored-by: Carol <carol@example.org>\n");
     git_oid_tostr(hex1, sizeof hex1, &c1);
     git_oid_tostr(hex2, sizeof hex2, &c2);
     git_repository_free(repo);
@@ -198,13 +170,13 @@ Test(credit, vendored_copy_in_a_later_repository_is_a_copy)
     snprintf(b, sizeof b, "%s/fork", root);
     snprintf(idx, sizeof idx, "%s/y.pvx", root);
     cr_assert_eq(git_repository_init(&repo, a, 0), 0);
-    c = commit_file(repo, NULL, "widget.c", PART_PAIR, "Alice", "alice@example.org", 1400000000,
-                    "weights\n");
+    c = pv_test_commit_file(repo, NULL, "widget.c", PART_PAIR, "Alice", "alice@example.org",
+                            1400000000, "weights\n");
     git_repository_free(repo);
     /* the copy was committed later, and its file was touched again even later */
     cr_assert_eq(git_repository_init(&repo, b, 0), 0);
-    c = commit_file(repo, NULL, "widget_vendored.c", PART_PAIR, "Mallory", "m@example.org",
-                    1300000000 + 300000000, "vendor it\n");
+    c = pv_test_commit_file(repo, NULL, "widget_vendored.c", PART_PAIR, "Mallory", "m@example.org",
+                            1300000000 + 300000000, "vendor it\n");
     git_repository_free(repo);
     (void)c;
     src[0] = b; /* listed first, so it gets the lower document id */
@@ -267,12 +239,13 @@ Test(credit, a_document_is_ranked_by_the_origin_its_row_names)
     snprintf(idx, sizeof idx, "%s/z.pvx", root);
     /* x: the head in 2015, then in 2021 the short Q1 again (too short to be a copy) and Q2 */
     cr_assert_eq(git_repository_init(&repo, x, 0), 0);
-    c1 = commit_file(repo, NULL, "x.txt", top, "Old", "old@example.org", 1420000000, "top\n");
-    commit_file(repo, &c1, "x.txt", both, "New", "new@example.org", 1610000000, "more\n");
+    c1 = pv_test_commit_file(repo, NULL, "x.txt", top, "Old", "old@example.org", 1420000000,
+                             "top\n");
+    pv_test_commit_file(repo, &c1, "x.txt", both, "New", "new@example.org", 1610000000, "more\n");
     git_repository_free(repo);
     /* y: the whole query in 2018 */
     cr_assert_eq(git_repository_init(&repo, y, 0), 0);
-    commit_file(repo, NULL, "y.txt", query, "Mid", "mid@example.org", 1520000000, "all\n");
+    pv_test_commit_file(repo, NULL, "y.txt", query, "Mid", "mid@example.org", 1520000000, "all\n");
     git_repository_free(repo);
 
     src[0] = x;
