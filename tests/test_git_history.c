@@ -159,17 +159,11 @@ static const char *hex(const git_oid *id)
 
 /* ---- reading with a recording sink ----------------------------------------------------- */
 
-typedef struct rec_origin {
-    const char *name, *email, *commit;
-    int64_t date;
-    int before;
-    const char *co_name[4], *co_email[4];
-    size_t nco;
-} rec_origin;
+typedef pv_test_origin rec_origin;
 
 typedef struct recorder {
     pv_test_rec docs;
-    rec_origin origins[64];
+    rec_origin origins[PV_TEST_MAX_ORIGINS];
     size_t norigins;
 } recorder;
 
@@ -180,21 +174,7 @@ static pv_err err;
 static int rec_origin_cb(void *ctx, const pv_origin_in *o, uint32_t *id)
 {
     recorder *r = ctx;
-    rec_origin *x;
-    cr_assert_lt(r->norigins, 64);
-    x = &r->origins[r->norigins];
-    x->name = pv_test_keep_str(o->author.name);
-    x->email = pv_test_keep_str(o->author.email);
-    x->commit = pv_test_keep_str(o->commit);
-    x->date = o->date;
-    x->before = o->before;
-    x->nco = o->ncoauthors;
-    for (size_t i = 0; i < o->ncoauthors && i < 4; i++) {
-        x->co_name[i] = pv_test_keep_str(o->coauthors[i].name);
-        x->co_email[i] = pv_test_keep_str(o->coauthors[i].email);
-    }
-    *id = (uint32_t)r->norigins++;
-    return 0;
+    return pv_test_rec_origin(r->origins, &r->norigins, o, id);
 }
 
 static int rec_doc_cb(void *ctx, const pv_doc_in *d)

@@ -281,16 +281,11 @@ static git_repository *build_sample(const char *dir, sample *s)
 
 /* ---- the recording sink (tests/util.h), with the origins the reader registers ---------- */
 
-typedef struct rec_origin {
-    const char *name, *email, *commit;
-    int64_t date;
-    const char *co_name[4], *co_email[4];
-    size_t nco;
-} rec_origin;
+typedef pv_test_origin rec_origin;
 
 typedef struct recorder {
     pv_test_rec docs; /* the documents, the source and the diagnostics */
-    rec_origin origins[256];
+    rec_origin origins[PV_TEST_MAX_ORIGINS];
     size_t norigins;
 } recorder;
 
@@ -304,20 +299,7 @@ static int rec_source(void *ctx, const char *name, const char *kind)
 static int rec_origin_cb(void *ctx, const pv_origin_in *o, uint32_t *id)
 {
     recorder *r = ctx;
-    rec_origin *x;
-    cr_assert_lt(r->norigins, 256);
-    x = &r->origins[r->norigins];
-    x->name = pv_test_keep_str(o->author.name);
-    x->email = pv_test_keep_str(o->author.email);
-    x->commit = pv_test_keep_str(o->commit);
-    x->date = o->date;
-    x->nco = o->ncoauthors;
-    for (size_t i = 0; i < o->ncoauthors && i < 4; i++) {
-        x->co_name[i] = pv_test_keep_str(o->coauthors[i].name);
-        x->co_email[i] = pv_test_keep_str(o->coauthors[i].email);
-    }
-    *id = (uint32_t)r->norigins++;
-    return 0;
+    return pv_test_rec_origin(r->origins, &r->norigins, o, id);
 }
 
 static size_t fail_after; /* the sink fails once this many were recorded; 0 = never */

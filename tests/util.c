@@ -128,6 +128,25 @@ unsigned char *pv_test_deflate(const void *data, size_t n, int wbits, size_t *ou
     return out;
 }
 
+int pv_test_rec_origin(pv_test_origin *origins, size_t *n, const pv_origin_in *o, uint32_t *id)
+{
+    pv_test_origin *x;
+    cr_assert_lt(*n, PV_TEST_MAX_ORIGINS);
+    x = &origins[*n];
+    x->name = pv_test_keep_str(o->author.name);
+    x->email = pv_test_keep_str(o->author.email);
+    x->commit = pv_test_keep_str(o->commit);
+    x->date = o->date;
+    x->before = o->before;
+    x->nco = o->ncoauthors;
+    for (size_t i = 0; i < o->ncoauthors && i < 4; i++) {
+        x->co_name[i] = pv_test_keep_str(o->coauthors[i].name);
+        x->co_email[i] = pv_test_keep_str(o->coauthors[i].email);
+    }
+    *id = (uint32_t)(*n)++;
+    return 0;
+}
+
 /* ---- git histories ---- */
 
 git_oid pv_test_commit_file(git_repository *repo, const git_oid *parent, const char *path,

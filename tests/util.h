@@ -49,6 +49,21 @@ void *pv_test_read_file(const char *path, size_t *n);
  * with their count in *out_n; fails the test when zlib does. */
 unsigned char *pv_test_deflate(const void *data, size_t n, int wbits, size_t *out_n);
 
+/* An origin a reader registered through pv_sink.origin, its strings kept until the test
+ * ends (pv_test_keep_str). */
+typedef struct pv_test_origin {
+    const char *name, *email, *commit;
+    int64_t date;
+    int before;
+    const char *co_name[4], *co_email[4]; /* the first four co-authors */
+    size_t nco;
+} pv_test_origin;
+
+#define PV_TEST_MAX_ORIGINS 256
+
+/* Records o as origins[*n] (fails the test past PV_TEST_MAX_ORIGINS) and gives it that id. */
+int pv_test_rec_origin(pv_test_origin *origins, size_t *n, const pv_origin_in *o, uint32_t *id);
+
 /* ---- git histories ---- */
 
 /* Commits path (a file in the top folder) = content on top of parent (NULL: the first commit; the
