@@ -1222,6 +1222,13 @@ Test(git, regression_excerpt_of_a_renamed_file_names_its_last_path_once)
         named += here;
     }
     cr_expect_gt(named, 0);
+    {
+        /* the row's commit holds src/a.c with those lines: git show COMMIT:src/a.c */
+        const char *dirs[] = {repo_dir};
+        char *q = strndup(excerpt, sizeof excerpt - 1);
+        cr_expect_eq(pv_test_check_git_rows(res, q, bo.seed, dirs, 1), named);
+        free(q);
+    }
     pv_result_free(res);
     pv_index_free(ix);
 }
