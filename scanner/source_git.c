@@ -1819,9 +1819,11 @@ static int walk_history(gitrd *g)
         g->ncommits = 1;
     }
     if (shallow) {
-        pv_source__diag(g->o, PV_NOTE,
+        /* a warning, shown without -v: CI checks out shallow clones, whose credit stops at
+           the boundary (git fetch --unshallow gives the whole history) */
+        pv_source__diag(g->o, PV_WARNING,
                         "%s: a shallow clone: text already in its oldest commits is credited as "
-                        "written before them",
+                        "written before them (git fetch --unshallow for the whole history)",
                         g->path);
         if ((rc = load_shallow(g)) != 0 || (rc = shallow_order(g, &ids, &nids)) != 0)
             goto done;

@@ -382,7 +382,7 @@ Test(git_history, regression_shallow_clone_depth_1_is_read_and_all_before)
     git_oid c[3];
     const pv_test_doc *d = read_clone(c, 1);
     cr_expect_eq(rec.docs.ndiag, 1);
-    cr_expect_eq(rec.docs.sev[0], PV_NOTE);
+    cr_expect_eq(rec.docs.sev[0], PV_WARNING);
     cr_expect_eq(st.commits, 1);
     cr_expect_eq(st.bad, 0);
     cr_expect_str_eq(d->commit, hex(&c[2]));
