@@ -1040,7 +1040,10 @@ Test(cli, bad_ignore_revs_file_is_a_usage_error)
     git_repository_free(repo);
     git_libgit2_shutdown();
 
-    pv_test_write_file(list, "# formatting\nnot-an-object-name\n", 34);
+    {
+        static const char bad[] = "# formatting\nnot-an-object-name\n";
+        pv_test_write_file(list, bad, sizeof bad - 1);
+    }
     run(&r, tmp, NULL,
         (const char *[]){"index", "-q", "-o", out, "--ignore-revs-file", list, repo_dir, NULL});
     cr_expect_eq(r.code, 2, "%s", r.err);
