@@ -211,6 +211,7 @@ static cJSON *span_object(const pv_span *sp)
     bad |= add_num(o, "line_start", sp->line_start);
     bad |= add_num(o, "line_end", sp->line_end);
     bad |= add_num(o, "tokens", sp->tokens);
+    bad |= add_num(o, "strength", sp->strength);
     bad |= !cJSON_AddBoolToObject(o, "common", sp->common != 0);
     bad |= add_str(o, "common_license", sp->common_license);
     bad |= add_rows(o, "sources", sp->sources, sp->nsources);

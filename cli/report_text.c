@@ -4,6 +4,7 @@
  * the stats of an index. This is what users paste as evidence, so the query is printed whole.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -394,6 +395,8 @@ static void print_span(const char *name, const pv_span *sp, size_t idx, size_t l
     printf(" (bytes %u-%u), %s %s", (unsigned)sp->start,
            (unsigned)(sp->end > sp->start ? sp->end - 1 : sp->start),
            pv_cli__commas(sp->tokens, tok), plural(sp->tokens, "token", "tokens"));
+    /* rounded here so -0.04 prints "0.0", never "-0.0" */
+    printf(", strength %.1f", round(sp->strength * 10) / 10 + 0.0);
     if (sp->common && sp->common_license) {
         fputs(" [common: license ", stdout);
         put_bytes(sp->common_license, strlen(sp->common_license));

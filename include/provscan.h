@@ -296,6 +296,10 @@ typedef struct pv_span {
     size_t nauthors;
     pv_span_credit *credits; /* by query position; empty for a common span */
     size_t ncredits;
+    /* How unlikely a chance match is: -log10 of the expected number of chance matches as good
+     * as the origin's in an index of this size (docs/attribution.md, "Strength of evidence");
+     * higher is stronger, below 0 a match this good is expected by chance; 0.01 steps. */
+    double strength;
 } pv_span;
 
 typedef struct pv_result {

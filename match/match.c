@@ -4,6 +4,7 @@
  * sources ranked origin first -> coverage and per-author credit. Prints nothing.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,7 @@ typedef struct lookup_ctx {
     const size_t *qstart; /* for each unique fp, its first entry in q */
     uint32_t common, cap;
     const uint8_t *weak; /* per query k-gram: made only of numbers or 1-character tokens */
+    uint32_t *np;        /* per query k-gram: postings of its fingerprint (0: none, or common) */
     hit *hits;
     size_t nhits, cap_hits, ncommon_hits;
     int64_t *diag; /* per document of the current fingerprint: the diagonal followed */
@@ -123,6 +125,8 @@ static int on_postings(void *vctx, size_t i, const pv_posting *p, size_t np)
     nruns = common && df > COMMON_DOCS_KEPT ? COMMON_DOCS_KEPT : df;
     if (pv_array__grow((void **)&c->diag, &c->cap_diag, nruns, sizeof *c->diag))
         return PV_ENOMEM;
+    for (qi = c->qstart[i]; qi < c->qstart[i + 1]; qi++)
+        c->np[c->q[qi].qpos] = common ? 0 : (uint32_t)np; /* common: no evidence of copying */
     for (qi = c->qstart[i]; qi < c->qstart[i + 1]; qi++) {
         uint32_t q = c->q[qi].qpos, hc = common || c->weak[q];
         if (hc && c->ncommon_hits >= MAX_COMMON_HITS)
@@ -291,6 +295,42 @@ static void extend_chain(chain *ch, const pv_line_table *lt, const pv_tokens *q,
         ch->qs = ch->q_first;
     ch->line_start = line_of(lt, ch->ds) + 1;
     ch->line_end = line_of(lt, ch->de ? ch->de - 1 : 0) + 1;
+}
+
+/* Strength of a span (docs/attribution.md, "Strength of evidence"): -log10 E, where E is the
+ * expected number of chance matches as good as the origin chain ch, for a query of nq k-grams
+ * against an index of npost stored fingerprints (its windows): E = nq * npost * prod p_i over
+ * the chain's hits that do not overlap (taken from the left, k query tokens apart at least,
+ * inside the chain's box of query and document positions), taken as independent events, with
+ * p_i = postings of the fingerprint / npost (the chance that a stored window holds it; the
+ * matched posting itself is counted, so p_i >= 1 / npost). A weak k-gram or a common
+ * fingerprint (rule 3) is no evidence: p_i = 1, and it is not picked. Rounded to 0.01 so that
+ * reports do not depend on the last bits of libm. */
+static double span_strength(const lookup_ctx *lc, const chain *ch, uint32_t k, size_t nq,
+                            uint64_t npost)
+{
+    size_t lo = 0, hi = lc->nhits, i;
+    double log_e = log10((double)nq) + log10((double)npost);
+    uint64_t next = 0;
+    while (lo < hi) { /* first hit of ch's document at or after q_first */
+        size_t mid = lo + (hi - lo) / 2;
+        const hit *h = &lc->hits[mid];
+        if (h->doc < ch->doc || (h->doc == ch->doc && h->qpos < ch->q_first))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (i = lo; i < lc->nhits && lc->hits[i].doc == ch->doc && lc->hits[i].qpos <= ch->q_last;
+         i++) {
+        const hit *h = &lc->hits[i];
+        uint32_t np = lc->np[h->qpos];
+        if (h->qpos < next || h->dpos < ch->d_first || h->dpos > ch->d_last || lc->weak[h->qpos] ||
+            np == 0 || np >= npost)
+            continue;
+        log_e += log10((double)np) - log10((double)npost);
+        next = (uint64_t)h->qpos + k;
+    }
+    return round(-log_e * 100) / 100 + 0.0; /* + 0.0: never -0 */
 }
 
 static int cmp_chain_q(const void *a, const void *b)
@@ -721,7 +761,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     if (!kg || !qf)
         goto oom;
     nk = pv_scanner__kgrams(q.v, q.n, info.k, info.seed, kg);
-    if (!(weak = malloc(nk)))
+    if (!(weak = malloc(nk)) || !(lc.np = calloc(nk, sizeof *lc.np)))
         goto oom;
     mark_weak(text, &q, info.k, nk, weak);
     for (i = 0; i < nk; i++) {
@@ -834,6 +874,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
                                          &sp->common_license, err)) != 0)
             goto done;
         sp->common |= sp->common_license != NULL;
+        sp->strength = span_strength(&lc, cands[0].ch, info.k, nk, info.postings);
         if ((rc = span_rows(ix, sp, cands, nc, opts)) != 0)
             goto oom;
         res->matched_tokens += tokens;
@@ -862,6 +903,7 @@ done:
     free(qstart);
     free(lc.hits);
     free(lc.diag);
+    free(lc.np);
     free(chains);
     free(starts);
     free(span_credit.v);
