@@ -14,6 +14,7 @@
 
 #include "match_int.h"
 #include "provscan.h"
+#include "scanner_int.h"
 #include "util.h"
 
 static const char *tmpdir;
@@ -159,6 +160,73 @@ Test(match, forty_line_excerpts_of_every_corpus_file)
             check_excerpt(files[f], first, 40);
         check_excerpt(files[f], nlines - 40, 40);
     }
+}
+
+/* s with its first occurrence of from replaced by to (malloc'ed). */
+static char *replace_once(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    size_t n = strlen(s) - strlen(from) + strlen(to) + 1;
+    char *out = malloc(n);
+    cr_assert_not_null(at, "'%s' not found", from);
+    cr_assert_not_null(out);
+    snprintf(out, n, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+    return out;
+}
+
+/* A chain follows a diagonal with a drift of a few tokens (docs/attribution.md, "Hits and
+ * chains"): an excerpt with one word inserted and, some 80 tokens later, one word deleted is
+ * still ONE span, with the excerpt's exact lines in the query and in the source. Without the
+ * drift, the three stretches between the edits are three diagonals and three spans. */
+Test(match, word_inserted_and_word_deleted_is_one_span)
+{
+    size_t len, starts[4096], nlines, a, b, qlen, i;
+    char *text = pv_test_read_file("fixtures/corpus/warcio/README.rst", &len), *excerpt, *ins,
+         *edited, *query;
+    pv_result *res = NULL;
+    pv_err err = {0, {0}};
+    pv_index_info info;
+    pv_tokens qt = {NULL, 0, 0, 0};
+    const pv_span *sp;
+    nlines = split_lines(text, len, starts, 4096);
+    cr_assert_geq(nlines, 73);
+    /* lines 42-73: prose, a code block, prose again */
+    a = starts[41];
+    b = starts[73];
+    excerpt = strndup(text + a, b - a);
+    cr_assert_not_null(excerpt);
+    /* line 54 gains a word; line 72, 18 lines further, loses one */
+    ins = replace_once(excerpt, "could be a file on disk", "could be a large file on disk");
+    edited = replace_once(ins, "de-chunks the HTTP payload", "de-chunks the payload");
+    qlen = strlen(prose_before) + strlen(edited) + strlen(prose_after);
+    query = malloc(qlen + 1);
+    cr_assert_not_null(query);
+    snprintf(query, qlen + 1, "%s%s%s", prose_before, edited, prose_after);
+
+    cr_assert_eq(pv_match_run(ix, query, qlen, NULL, &res, &err), 0, "%s", err.msg);
+    cr_assert_eq(res->nspans, 1, "%zu spans", res->nspans);
+    sp = &res->spans[0];
+    /* the prose takes 2 lines: excerpt line j (from 0) is query line j + 3 */
+    cr_assert_eq(sp->line_start, 3);
+    cr_assert_eq(sp->line_end, 3 + 31);
+    /* every token of the edited excerpt, and only those */
+    pv_index_get_info(ix, &info);
+    cr_assert_eq(pv_scanner__tokenize(edited, strlen(edited), info.seed, &qt), 0);
+    cr_assert_eq(sp->tokens, qt.n);
+    cr_assert_eq(sp->start, strlen(prose_before) + qt.v[0].start);
+    cr_assert_eq(sp->end, strlen(prose_before) + qt.v[qt.n - 1].start + qt.v[qt.n - 1].len);
+    pv_scanner__tokens_free(&qt);
+    cr_assert_str_eq(sp->sources[0].locator, "warcio/README.rst");
+    cr_assert_eq(sp->sources[0].line_start, 42);
+    cr_assert_eq(sp->sources[0].line_end, 73);
+    for (i = 0; i < sp->nsources; i++)
+        cr_assert_eq(sp->sources[i].origin, i == 0);
+    pv_result_free(res);
+    free(query);
+    free(edited);
+    free(ins);
+    free(excerpt);
+    free(text);
 }
 
 Test(match, unrelated_prose_gives_no_span)
