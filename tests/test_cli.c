@@ -1067,13 +1067,17 @@ Test(cli, bad_ignore_revs_file_is_a_usage_error)
 
 /* ---- match for batches: jsonl, --jobs, --summary, terminal width ---------------------- */
 
-/* Write $TMP/in/NN.txt for n inputs: pieces of the query, of growing length, some matching
-   and some not, and put their paths in paths[] (each 1024 bytes). */
-static void make_batch(const char *tmp, size_t n, char (*paths)[1024])
+/* Build $TMP/idx.pvx (its path in idx, 1024 bytes) and write $TMP/in/NN.txt for n inputs:
+   pieces of the query of several lengths, and put their paths in paths[] (1024 bytes each). */
+static void make_batch(const char *tmp, char *idx, size_t n, char (*paths)[1024])
 {
     char qpath[1024], dir[900];
     size_t qlen, i;
     char *q;
+    make_corpus(tmp);
+    make_query(tmp);
+    build_index(tmp, NULL);
+    snprintf(idx, 1024, "%s/idx.pvx", tmp);
     snprintf(qpath, sizeof qpath, "%s/query.md", tmp);
     snprintf(dir, sizeof dir, "%s/in", tmp);
     cr_assert_eq(mkdir(dir, 0755), 0);
@@ -1094,12 +1098,8 @@ Test(cli, match_jsonl_writes_one_line_per_input_in_order)
     cJSON *doc, *json;
     run_result r, rj;
     size_t i, nargs = 7;
-    make_corpus(tmp);
-    make_query(tmp);
-    build_index(tmp, NULL);
-    snprintf(idx, sizeof idx, "%s/idx.pvx", tmp);
+    make_batch(tmp, idx, 3, paths);
     args[2] = idx;
-    make_batch(tmp, 3, paths);
     snprintf(paths[3], sizeof paths[3], "%s/missing.txt", tmp);
     snprintf(paths[4], sizeof paths[4], "%s/plain.txt", tmp);
     for (i = 0; i < 5; i++)
@@ -1150,12 +1150,8 @@ Test(cli, match_output_is_the_same_for_any_jobs)
     const char *args[40] = {"match", "-x", NULL, "--format", NULL, "--jobs", NULL};
     run_result one, two;
     size_t i, f, nargs = 7;
-    make_corpus(tmp);
-    make_query(tmp);
-    build_index(tmp, NULL);
-    snprintf(idx, sizeof idx, "%s/idx.pvx", tmp);
+    make_batch(tmp, idx, 20, paths);
     args[2] = idx;
-    make_batch(tmp, 20, paths);
     snprintf(paths[20], sizeof paths[20], "%s/missing.txt", tmp);
     for (i = 0; i < 21; i++)
         args[nargs++] = paths[i == 7 ? 20 : i == 20 ? 7 : i]; /* a failing input inside */
