@@ -205,8 +205,8 @@ static void slot_clear(slot *s)
 }
 
 /* Match every input of b on jobs threads (the calling thread alone for 1) and write the
-   report in input order. Returns 1 when an input failed, 0 otherwise, -1 when threads or
-   memory could not be had. */
+   report in input order. Returns 1 when an input failed, 0 otherwise, -1 when memory could
+   not be had. */
 static int run_batch(batch *b, unsigned jobs, report *rp)
 {
     pthread_t *threads = NULL;
@@ -227,7 +227,7 @@ static int run_batch(batch *b, unsigned jobs, report *rp)
         if (pthread_create(&threads[started], NULL, worker, b) != 0)
             break;
     if (jobs > 1 && started == 0)
-        goto sync_done;
+        jobs = 1; /* no thread to be had: match here, one input at a time */
     for (i = 0; i < b->ninputs; i++) {
         slot *s = &b->slots[i % b->nslots];
         if (jobs > 1) {
@@ -248,7 +248,6 @@ static int run_batch(batch *b, unsigned jobs, report *rp)
         }
     }
     rc = failed;
-sync_done:
     while (started > 0)
         pthread_join(threads[--started], NULL);
     pthread_cond_destroy(&b->cond);
