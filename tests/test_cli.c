@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1257,4 +1258,53 @@ Test(cli, match_cuts_lines_to_the_terminal_width_only_on_a_terminal)
     cr_expect_gt(ncut, 5, "the report has long lines to cut");
     free(cut);
     run_free(&r);
+}
+
+/* Run provscan match -x idx --format format over the same input given n times (stdout to
+   /dev/null) and return the peak resident memory, in KiB, of the largest child this
+   process has waited for so far (getrusage counts children as one maximum). */
+static long match_peak_kib(const char *idx, const char *format, const char *input, size_t n)
+{
+    char **argv = calloc(n + 7, sizeof *argv);
+    posix_spawn_file_actions_t fa;
+    struct rusage ru;
+    size_t i, k = 0;
+    pid_t pid;
+    int status;
+    cr_assert_not_null(argv);
+    argv[k++] = (char *)bin();
+    argv[k++] = "match";
+    argv[k++] = "-x";
+    argv[k++] = (char *)idx;
+    argv[k++] = "--format";
+    argv[k++] = (char *)format;
+    for (i = 0; i < n; i++)
+        argv[k++] = (char *)input;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    cr_assert_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
+    free(argv);
+    return ru.ru_maxrss;
+}
+
+/* The JSON report was one cJSON tree of every result, printed at the end: 335 MB for
+   10,000 inputs. Now each result is printed as it comes and freed. */
+Test(cli, regression_match_json_memory_does_not_grow_with_inputs)
+{
+    const char *tmp = g_tmp;
+    char idx[1024], paths[1][1024];
+    static const char *const formats[] = {"json", "jsonl"};
+    size_t f;
+    make_batch(tmp, idx, 1, paths);
+    for (f = 0; f < 2; f++) {
+        /* few first: the children's maximum only grows */
+        long few = match_peak_kib(idx, formats[f], paths[0], 10);
+        long many = match_peak_kib(idx, formats[f], paths[0], 5000);
+        cr_expect_lt(many, few + 4096, "--format %s: %ld KiB for 10 inputs, %ld KiB for 5,000",
+                     formats[f], few, many);
+    }
 }
