@@ -133,6 +133,20 @@ int pv_cli__parse_day(const char *s, int64_t *out);
 /* Monotonic seconds. */
 double pv_cli__now(void);
 
+/* ---- lines cut to the terminal's width (term_cut.c) ------------------------------------ */
+
+typedef struct pv_cli_cut pv_cli_cut;
+
+/* When stdout is a terminal of known width, route stdout through a thread that cuts every
+ * line to that width (escape sequences pass and take no column) and set *out; otherwise
+ * leave stdout alone and set *out to NULL. Returns 0, or -1 when it could not be set up
+ * (stdout is then unchanged). */
+int pv_cli__cut_begin(pv_cli_cut **out);
+
+/* Flush stdout, give it back its terminal and wait for every line to be written; frees c
+ * (accepts NULL). */
+void pv_cli__cut_end(pv_cli_cut *c);
+
 /* ---- progress and diagnostics (progress.c) --------------------------------------------- */
 
 /* Progress bar and diagnostics for long work; both write to stderr and share its last
@@ -154,9 +168,10 @@ void pv_cli__diag_cb(void *ctx, pv_severity sev, const char *msg);
 
 /* Text report of one match result for input name, whose text is text[0..len). With color,
  * matched bytes and span labels carry ANSI colours; with list_copies, every span lists its
- * copies as rows instead of one "also in N other documents" line. Writes to stdout. */
+ * copies as rows instead of one "also in N other documents" line; with summary, the query
+ * is not echoed (only the heading, the span lines and the author table). Writes to stdout. */
 void pv_cli__text_result(const char *name, const char *text, size_t len, const pv_result *res,
-                         int color, int list_copies);
+                         int color, int list_copies, int summary);
 
 /* Text report of an index's parameters, counts and chunks. Writes to stdout. */
 void pv_cli__text_stats(const char *path, const pv_index_info *info);
@@ -165,11 +180,15 @@ void pv_cli__text_stats(const char *path, const pv_index_info *info);
  * when out of memory. */
 struct cJSON;
 
-/* The match document: {"index": {...}, "results": []}. */
-struct cJSON *pv_cli__json_match_new(const char *index_path, const pv_index_info *info);
+/* The "index" object of a report; full adds what only stats shows. */
+struct cJSON *pv_cli__json_index(const char *path, const pv_index_info *info, int full);
 
-/* Append one input's result to the match document's "results". */
-int pv_cli__json_match_add(struct cJSON *doc, const char *input, const pv_result *res);
+/* One input's result object, as an element of match's "results"; without with_spans its
+ * "spans" array is left empty (report_jsonl.c prints the spans one by one). */
+struct cJSON *pv_cli__json_result(const char *input, const pv_result *res, int with_spans);
+
+/* One span object of a result's "spans". */
+struct cJSON *pv_cli__json_span(const pv_span *sp);
 
 /* The stats document: {"index": {...}, "chunks": [...]}. */
 struct cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info);
@@ -177,6 +196,24 @@ struct cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info);
 /* Print doc to stdout followed by a newline, and free it. Returns 0 or -1 when out of
  * memory (doc is freed either way). */
 int pv_cli__json_print(struct cJSON *doc);
+
+/* ---- streamed match reports (report_jsonl.c) -------------------------------------------
+ * The JSON document (docs/json.md) printed piece by piece, byte-identical to printing the
+ * whole tree at once, and JSON lines: one result object per line. Each result is written
+ * span by span, so memory holds one span's tree at a time, never the whole report. All
+ * return 0 or -1 when out of memory. */
+
+/* Print the JSON document's opening and its "index" object. */
+int pv_cli__json_stream_begin(const char *index_path, const pv_index_info *info);
+
+/* Print one element of "results"; first says whether it is the first one. */
+int pv_cli__json_stream_result(const char *input, const pv_result *res, int first);
+
+/* Close "results" and the document. */
+void pv_cli__json_stream_end(void);
+
+/* Print one result object on one line, and flush stdout. */
+int pv_cli__jsonl_result(const char *input, const pv_result *res);
 
 /* ---- commands (cmd_*.c) ---------------------------------------------------------------- */
 

@@ -1,6 +1,7 @@
 /*
- * report_json.c - the JSON reports of match and stats, built as cJSON trees and printed
- * once. docs/json.md documents every field; keep the two in step and the names stable.
+ * report_json.c - the JSON reports of match and stats, built as cJSON trees (match's are
+ * printed piece by piece by report_jsonl.c). docs/json.md documents every field; keep the two in
+ * step and the names stable.
  */
 #include <math.h>
 #include <stdio.h>
@@ -93,7 +94,7 @@ static int append(cJSON *array, cJSON *item)
 }
 
 /* The "index" object; full adds what only stats shows. */
-static cJSON *index_object(const char *path, const pv_index_info *info, int full)
+cJSON *pv_cli__json_index(const char *path, const pv_index_info *info, int full)
 {
     cJSON *o = cJSON_CreateObject();
     char seed[32];
@@ -199,7 +200,7 @@ static int add_authors(cJSON *obj, const char *key, const pv_author_credit *v, s
     return bad ? -1 : 0;
 }
 
-static cJSON *span_object(const pv_span *sp)
+cJSON *pv_cli__json_span(const pv_span *sp)
 {
     cJSON *o = cJSON_CreateObject(), *credits;
     size_t i;
@@ -247,7 +248,7 @@ static cJSON *span_object(const pv_span *sp)
     return o;
 }
 
-static cJSON *result_object(const char *input, const pv_result *res)
+cJSON *pv_cli__json_result(const char *input, const pv_result *res, int with_spans)
 {
     cJSON *o = cJSON_CreateObject(), *spans;
     size_t i;
@@ -260,8 +261,8 @@ static cJSON *result_object(const char *input, const pv_result *res)
     bad |= add_num(o, "coverage", ratio(res->coverage));
     spans = cJSON_AddArrayToObject(o, "spans");
     bad |= !spans;
-    for (i = 0; !bad && i < res->nspans; i++) {
-        bad |= append(spans, span_object(&res->spans[i]));
+    for (i = 0; !bad && with_spans && i < res->nspans; i++) {
+        bad |= append(spans, pv_cli__json_span(&res->spans[i]));
     }
     if (!bad)
         bad |= add_authors(o, "authors", res->authors, res->nauthors);
@@ -272,32 +273,9 @@ static cJSON *result_object(const char *input, const pv_result *res)
     return o;
 }
 
-cJSON *pv_cli__json_match_new(const char *index_path, const pv_index_info *info)
-{
-    cJSON *doc = cJSON_CreateObject(), *ix = index_object(index_path, info, 0);
-    if (!doc || !ix || !cJSON_AddItemToObject(doc, "index", ix)) {
-        cJSON_Delete(doc);
-        cJSON_Delete(ix);
-        return NULL;
-    }
-    if (!cJSON_AddArrayToObject(doc, "results")) {
-        cJSON_Delete(doc);
-        return NULL;
-    }
-    return doc;
-}
-
-int pv_cli__json_match_add(cJSON *doc, const char *input, const pv_result *res)
-{
-    cJSON *results = cJSON_GetObjectItemCaseSensitive(doc, "results");
-    if (!results)
-        return -1;
-    return append(results, result_object(input, res));
-}
-
 cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info)
 {
-    cJSON *doc = cJSON_CreateObject(), *ix = index_object(path, info, 1), *chunks;
+    cJSON *doc = cJSON_CreateObject(), *ix = pv_cli__json_index(path, info, 1), *chunks;
     size_t i;
     if (!doc || !ix || !cJSON_AddItemToObject(doc, "index", ix)) {
         cJSON_Delete(doc);

@@ -475,19 +475,11 @@ static void print_authors(const pv_result *res)
     }
 }
 
-void pv_cli__text_result(const char *name, const char *text, size_t len, const pv_result *res,
-                         int color, int list_copies)
+/* The query echoed with its spans marked, and a blank line. */
+static void print_echo(const char *text, size_t len, const pv_result *res, int color)
 {
-    char t[32], m[32];
     unsigned char *mark = NULL;
     size_t i;
-    printf("== ");
-    put_bytes(name, strlen(name));
-    printf(": %s %s, %s matched (%.1f%%), %zu %s\n", pv_cli__commas(res->tokens, t),
-           plural(res->tokens, "token", "tokens"), pv_cli__commas(res->matched_tokens, m),
-           res->coverage * 100.0, res->nspans, plural(res->nspans, "span", "spans"));
-    if (res->nspans == 0)
-        return;
     if (color)
         mark = calloc(len ? len : 1, 1);
     for (i = 0; mark && i < res->nspans; i++) {
@@ -501,6 +493,22 @@ void pv_cli__text_result(const char *name, const char *text, size_t len, const p
     print_listing(text, len, res, mark, color);
     free(mark);
     putchar('\n');
+}
+
+void pv_cli__text_result(const char *name, const char *text, size_t len, const pv_result *res,
+                         int color, int list_copies, int summary)
+{
+    char t[32], m[32];
+    size_t i;
+    printf("== ");
+    put_bytes(name, strlen(name));
+    printf(": %s %s, %s matched (%.1f%%), %zu %s\n", pv_cli__commas(res->tokens, t),
+           plural(res->tokens, "token", "tokens"), pv_cli__commas(res->matched_tokens, m),
+           res->coverage * 100.0, res->nspans, plural(res->nspans, "span", "spans"));
+    if (res->nspans == 0)
+        return;
+    if (!summary)
+        print_echo(text, len, res, color);
     for (i = 0; i < res->nspans; i++)
         print_span(name, &res->spans[i], i, 1 + digits(res->nspans), color, list_copies);
     print_authors(res);

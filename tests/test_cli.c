@@ -6,6 +6,7 @@
  * creation times by DATE. PROVSCAN_UPDATE_EXPECTED=1 rewrites the expected files instead.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* posix_openpt, grantpt: the terminal-width test */
 #include <criterion/criterion.h>
 
 #include "provscan.h"
@@ -19,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1061,4 +1064,247 @@ Test(cli, bad_ignore_revs_file_is_a_usage_error)
     cr_expect(strstr(r.out, "\n1 commit in ignore-revs: it takes no credit\n") != NULL, "%s",
               r.out);
     run_free(&r);
+}
+
+/* ---- match for batches: jsonl, --jobs, --summary, terminal width ---------------------- */
+
+/* Build $TMP/idx.pvx (its path in idx, 1024 bytes) and write $TMP/in/NN.txt for n inputs:
+   pieces of the query of several lengths, and put their paths in paths[] (1024 bytes each). */
+static void make_batch(const char *tmp, char *idx, size_t n, char (*paths)[1024])
+{
+    char qpath[1024], dir[900];
+    size_t qlen, i;
+    char *q;
+    make_corpus(tmp);
+    make_query(tmp);
+    build_index(tmp, NULL);
+    snprintf(idx, 1024, "%s/idx.pvx", tmp);
+    snprintf(qpath, sizeof qpath, "%s/query.md", tmp);
+    snprintf(dir, sizeof dir, "%s/in", tmp);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    q = pv_test_read_file(qpath, &qlen);
+    for (i = 0; i < n; i++) {
+        size_t from = (i * 37) % (qlen / 2), len = qlen - from - (i % 3) * 20;
+        snprintf(paths[i], sizeof paths[i], "%s/%02zu.txt", dir, i);
+        pv_test_write_file(paths[i], q + from, len);
+    }
+    free(q);
+}
+
+Test(cli, match_jsonl_writes_one_line_per_input_in_order)
+{
+    const char *tmp = g_tmp;
+    char idx[1024], paths[5][1024], *line, *save = NULL;
+    const char *args[16] = {"match", "-x", NULL, "--format", "jsonl", "-j", "2"};
+    cJSON *doc, *json;
+    run_result r, rj;
+    size_t i, nargs = 7;
+    make_batch(tmp, idx, 3, paths);
+    args[2] = idx;
+    snprintf(paths[3], sizeof paths[3], "%s/missing.txt", tmp);
+    snprintf(paths[4], sizeof paths[4], "%s/plain.txt", tmp);
+    for (i = 0; i < 5; i++)
+        args[nargs++] = paths[i];
+    run(&r, tmp, NULL, args);
+    cr_assert_eq(r.code, 3, "a missing input makes exit code 3: %s", r.err);
+    cr_expect(strstr(r.err, "missing.txt") != NULL, "%s", r.err);
+    /* the same inputs as one JSON document: each line is one of its results */
+    args[4] = "json";
+    run(&rj, tmp, NULL, args);
+    json = cJSON_Parse(rj.out);
+    cr_assert_not_null(json);
+    cr_assert_eq(cJSON_GetArraySize(field(json, "results")), 4);
+    i = 0;
+    for (line = strtok_r(r.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save), i++) {
+        const char *want = paths[i < 3 ? i : 4]; /* the missing input has no line */
+        const cJSON *spans;
+        cr_assert_lt(i, 4, "more lines than inputs read: %s", line);
+        doc = cJSON_Parse(line);
+        cr_assert_not_null(doc, "line %zu is not JSON: %.200s", i + 1, line);
+        cr_expect_str_eq(str(doc, "input"), want);
+        cr_expect(num(doc, "tokens") > 0);
+        cr_expect(num(doc, "matched_tokens") <= num(doc, "tokens"));
+        cr_expect(num(doc, "coverage") >= 0 && num(doc, "coverage") <= 1);
+        spans = field(doc, "spans");
+        cr_expect(cJSON_IsArray(spans));
+        cr_expect(cJSON_IsArray(field(doc, "authors")));
+        if (i == 3)
+            cr_expect_eq(cJSON_GetArraySize(spans), 0, "plain.txt matches nothing");
+        else
+            cr_expect_gt(cJSON_GetArraySize(spans), 0, "%s matches", want);
+        cr_expect(cJSON_Compare(doc, cJSON_GetArrayItem(field(json, "results"), (int)i), 1),
+                  "line %zu differs from the JSON document's result %zu", i + 1, i);
+        cJSON_Delete(doc);
+    }
+    cr_expect_eq(i, 4);
+    cr_expect(r.out[0] != '\0' && strchr(rj.out, '\t') != NULL);
+    cJSON_Delete(json);
+    run_free(&r);
+    run_free(&rj);
+}
+
+Test(cli, match_output_is_the_same_for_any_jobs)
+{
+    const char *tmp = g_tmp;
+    static const char *const formats[] = {"text", "json", "jsonl"};
+    char idx[1024], paths[21][1024];
+    const char *args[40] = {"match", "-x", NULL, "--format", NULL, "--jobs", NULL};
+    run_result one, two;
+    size_t i, f, nargs = 7;
+    make_batch(tmp, idx, 20, paths);
+    args[2] = idx;
+    snprintf(paths[20], sizeof paths[20], "%s/missing.txt", tmp);
+    for (i = 0; i < 21; i++)
+        args[nargs++] = paths[i == 7 ? 20 : i == 20 ? 7 : i]; /* a failing input inside */
+    for (f = 0; f < 3; f++) {
+        args[4] = formats[f];
+        args[6] = "1";
+        run(&one, tmp, NULL, args);
+        args[6] = "2";
+        run(&two, tmp, NULL, args);
+        cr_expect_eq(one.code, 3);
+        cr_expect_eq(two.code, 3);
+        cr_expect_gt(strlen(one.out), 1000, "%s", formats[f]);
+        cr_expect_str_eq(one.out, two.out, "--format %s: --jobs 1 and 2 differ", formats[f]);
+        cr_expect_str_eq(one.err, two.err, "--format %s: stderr differs", formats[f]);
+        run_free(&one);
+        run_free(&two);
+    }
+}
+
+Test(cli, match_summary_drops_the_query_echo)
+{
+    const char *tmp = g_tmp;
+    char idx[1024], query[1024], plain[1024];
+    make_corpus(tmp);
+    make_query(tmp);
+    build_index(tmp, NULL);
+    snprintf(idx, sizeof idx, "%s/idx.pvx", tmp);
+    snprintf(query, sizeof query, "%s/query.md", tmp);
+    snprintf(plain, sizeof plain, "%s/plain.txt", tmp);
+    check("match_summary", tmp, NULL,
+          (const char *[]){"match", "-x", idx, "--summary", query, plain, NULL});
+}
+
+/* Run provscan with stdout on a pseudo-terminal of cols columns; returns what it wrote,
+   line endings as "\n". */
+static char *run_on_terminal(const char *const *args, unsigned short cols)
+{
+    struct winsize ws = {24, cols, 0, 0};
+    posix_spawn_file_actions_t fa;
+    char *argv[64], *out = NULL, buf[4096];
+    size_t n = 0, i;
+    pid_t pid;
+    int master, status, rc;
+    master = posix_openpt(O_RDWR | O_NOCTTY);
+    cr_assert_geq(master, 0);
+    cr_assert_eq(grantpt(master), 0);
+    cr_assert_eq(unlockpt(master), 0);
+    cr_assert_eq(ioctl(master, TIOCSWINSZ, &ws), 0);
+    argv[0] = (char *)bin();
+    for (i = 0; args[i]; i++)
+        argv[i + 1] = (char *)args[i];
+    argv[i + 1] = NULL;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, ptsname(master), O_WRONLY | O_NOCTTY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    cr_assert_eq(rc, 0);
+    /* read until the terminal's last writer is gone (EIO), then reap */
+    for (;;) {
+        ssize_t got = read(master, buf, sizeof buf);
+        if (got <= 0)
+            break;
+        out = realloc(out, n + (size_t)got + 1);
+        for (i = 0; i < (size_t)got; i++)
+            if (buf[i] != '\r')
+                out[n++] = buf[i];
+    }
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(master);
+    out = realloc(out, n + 1);
+    out[n] = '\0';
+    return out;
+}
+
+Test(cli, match_cuts_lines_to_the_terminal_width_only_on_a_terminal)
+{
+    const char *tmp = g_tmp;
+    char idx[1024], query[1024], *cut, *p, *q, *save = NULL, *save2 = NULL;
+    const char *args[] = {"match", "-x", idx, "--color=never", query, NULL};
+    run_result r;
+    size_t nlines = 0, ncut = 0;
+    make_corpus(tmp);
+    make_query(tmp);
+    build_index(tmp, NULL);
+    snprintf(idx, sizeof idx, "%s/idx.pvx", tmp);
+    snprintf(query, sizeof query, "%s/query.md", tmp);
+    run(&r, tmp, NULL, args); /* piped: whole lines */
+    cr_assert_eq(r.code, 0);
+    cr_expect(strstr(r.out, "northern reef, noting the hour, the weather, the colour of the "
+                            "sails and the\n") != NULL);
+    cut = run_on_terminal(args, 40);
+    /* line by line, the terminal shows the first 40 columns of the piped line (ASCII here) */
+    for (p = strtok_r(r.out, "\n", &save), q = strtok_r(cut, "\n", &save2); p || q;
+         p = strtok_r(NULL, "\n", &save), q = strtok_r(NULL, "\n", &save2), nlines++) {
+        cr_assert(p && q, "line %zu: one output is shorter", nlines + 1);
+        cr_expect_eq(strlen(q), strlen(p) > 40 ? 40 : strlen(p), "line %zu: '%s'", nlines + 1, q);
+        cr_expect_eq(strncmp(p, q, strlen(q)), 0, "line %zu: '%s' vs '%s'", nlines + 1, q, p);
+        ncut += strlen(p) > 40;
+    }
+    cr_expect_gt(ncut, 5, "the report has long lines to cut");
+    free(cut);
+    run_free(&r);
+}
+
+/* Run provscan match -x idx --format format over the same input given n times (stdout to
+   /dev/null) and return the peak resident memory, in KiB, of the largest child this
+   process has waited for so far (getrusage counts children as one maximum). */
+static long match_peak_kib(const char *idx, const char *format, const char *input, size_t n)
+{
+    char **argv = calloc(n + 7, sizeof *argv);
+    posix_spawn_file_actions_t fa;
+    struct rusage ru;
+    size_t i, k = 0;
+    pid_t pid;
+    int status;
+    cr_assert_not_null(argv);
+    argv[k++] = (char *)bin();
+    argv[k++] = "match";
+    argv[k++] = "-x";
+    argv[k++] = (char *)idx;
+    argv[k++] = "--format";
+    argv[k++] = (char *)format;
+    for (i = 0; i < n; i++)
+        argv[k++] = (char *)input;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    cr_assert_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
+    free(argv);
+    return ru.ru_maxrss;
+}
+
+/* The JSON report was one cJSON tree of every result, printed at the end: 335 MB for
+   10,000 inputs. Now each result is printed as it comes and freed. */
+Test(cli, regression_match_json_memory_does_not_grow_with_inputs)
+{
+    const char *tmp = g_tmp;
+    char idx[1024], paths[1][1024];
+    static const char *const formats[] = {"json", "jsonl"};
+    size_t f;
+    make_batch(tmp, idx, 1, paths);
+    for (f = 0; f < 2; f++) {
+        /* few first: the children's maximum only grows */
+        long few = match_peak_kib(idx, formats[f], paths[0], 10);
+        long many = match_peak_kib(idx, formats[f], paths[0], 5000);
+        cr_expect_lt(many, few + 4096, "--format %s: %ld KiB for 10 inputs, %ld KiB for 5,000",
+                     formats[f], few, many);
+    }
 }
