@@ -178,11 +178,26 @@ struct cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info);
  * memory (doc is freed either way). */
 int pv_cli__json_print(struct cJSON *doc);
 
+/* ---- the outputs a command reads (inputs.c) --------------------------------------------- */
+
+typedef struct pv_cli_inputs pv_cli_inputs;
+
+/* Expand args (files, folders recursively with names sorted bytewise, "-" for standard input)
+ * and the paths listed in files_from (one per line; NULL for none) into a list walked by
+ * pv_cli__inputs_next. Returns 0, or -1 with msg naming what could not be read. */
+int pv_cli__inputs_new(char *const *args, size_t nargs, const char *files_from, pv_cli_inputs **out,
+                       char *msg, size_t msgsz);
+/* The next path (borrowed), or NULL after the last. */
+const char *pv_cli__inputs_next(pv_cli_inputs *in);
+size_t pv_cli__inputs_count(const pv_cli_inputs *in);
+void pv_cli__inputs_free(pv_cli_inputs *in);
+
 /* ---- commands (cmd_*.c) ---------------------------------------------------------------- */
 
 /* Each command takes argv with argv[0] = the command name and returns an exit code. */
 int pv_cli__cmd_index(int argc, char **argv);
 int pv_cli__cmd_match(int argc, char **argv);
 int pv_cli__cmd_stats(int argc, char **argv);
+int pv_cli__cmd_credit(int argc, char **argv);
 
 #endif
