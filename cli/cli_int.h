@@ -192,6 +192,19 @@ const char *pv_cli__inputs_next(pv_cli_inputs *in);
 size_t pv_cli__inputs_count(const pv_cli_inputs *in);
 void pv_cli__inputs_free(pv_cli_inputs *in);
 
+/* JSON lines of outputs (plain, .gz or .zst), one object a line; fields "text=a.b,id=c"
+ * names the members holding the text and the id (defaults "text" and "id"; NULL for the
+ * defaults). Open returns 0, -1 (unreadable, msg says why) or -2 (bad fields). */
+typedef struct pv_cli_jsonl pv_cli_jsonl;
+int pv_cli__jsonl_open(const char *path, const char *fields, pv_cli_jsonl **out, char *msg,
+                       size_t msgsz);
+/* The next record: 1 with *id and *text (borrowed until the next call; an id defaults to
+ * FILE:LINE), 0 at the end, -2 a bad record (msg names FILE:LINE; reading can go on), -1 an
+ * unreadable file. */
+int pv_cli__jsonl_next(pv_cli_jsonl *j, const char **id, const char **text, size_t *len, char *msg,
+                       size_t msgsz);
+void pv_cli__jsonl_close(pv_cli_jsonl *j);
+
 /* ---- commands (cmd_*.c) ---------------------------------------------------------------- */
 
 /* Each command takes argv with argv[0] = the command name and returns an exit code. */

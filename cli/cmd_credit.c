@@ -21,6 +21,9 @@
 enum {
     OPT_INDEX,
     OPT_FILES_FROM,
+    OPT_JSONL,
+    OPT_FIELD,
+    OPT_STRICT,
     OPT_FORMAT,
     OPT_POOL,
     OPT_CURRENCY,
@@ -37,6 +40,12 @@ static const pv_cli_opt opts[NOPTS] = {
                    "the index to attribute against (required, but with --verify alone)"},
     [OPT_FILES_FROM] = {"files-from", 0, "FILE", PV_CLI_STRING, 0, 0, NULL,
                         "read more output paths from FILE, one per line (- for stdin)"},
+    [OPT_JSONL] = {"jsonl", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,
+                   "every output file is JSON lines (.gz, .zst too), one output a line"},
+    [OPT_FIELD] = {"field", 0, "text=F,id=G", PV_CLI_STRING, 0, 0, "text=text,id=id",
+                   "with --jsonl: the members holding the text and the id (a.b for nested)"},
+    [OPT_STRICT] = {"strict", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,
+                    "stop at the first bad JSON lines record (exit 3) instead of skipping it"},
     [OPT_FORMAT] = {"format", 0, "text|csv|json", PV_CLI_CHOICE, 0, 0, "text",
                     "report format; json is the verifiable ledger"},
     [OPT_POOL] = {"pool", 0, "AMOUNT", PV_CLI_STRING, 0, 0, NULL,
@@ -59,7 +68,8 @@ static const pv_cli_spec spec = {
     "credit",
     "-x INDEX [options] OUTPUTS...",
     "Attribute every output (files, folders recursively in sorted order, - for standard "
-    "input, --files-from) against INDEX and count, per author over the whole batch, the "
+    "input, --files-from; --jsonl: one output per JSON line) against INDEX and count, per author "
+    "over the whole batch, the "
     "credited query tokens: whole tokens, one payee per token, co-authors dealt round-robin "
     "(docs/attribution.md). Commons and license text earn nothing, copies earn nothing, text "
     "of unknown authors or older than the history is counted on lines of its own. Prints "
@@ -511,6 +521,48 @@ static int check_digest(const char *path, cJSON *l)
     return PV_EXIT_OK;
 }
 
+/* Credit every record of one JSON lines file; bad records are named on stderr and counted in
+ * *bad, or stop the run with strict. Returns 0 or an exit code. */
+static int credit_jsonl(pv_credit *cr, const char *path, const char *fields, int strict,
+                        uint64_t *bad)
+{
+    pv_cli_jsonl *j = NULL;
+    const char *id, *text;
+    size_t len;
+    char msg[4400];
+    pv_err err = {0, ""};
+    int r, rc = 0;
+
+    r = pv_cli__jsonl_open(path, fields, &j, msg, sizeof msg);
+    if (r < 0) {
+        fprintf(stderr, "provscan: %s\n", msg);
+        return r == -2 ? PV_EXIT_USAGE : PV_EXIT_INPUT;
+    }
+    while ((r = pv_cli__jsonl_next(j, &id, &text, &len, msg, sizeof msg)) != 0) {
+        if (r == -2) {
+            fprintf(stderr, "provscan: %s\n", msg);
+            (*bad)++;
+            if (strict) {
+                rc = PV_EXIT_INPUT;
+                break;
+            }
+            continue;
+        }
+        if (r < 0) {
+            fprintf(stderr, "provscan: %s\n", msg);
+            rc = PV_EXIT_INPUT;
+            break;
+        }
+        if ((r = pv_credit_add(cr, id, text, len, &err)) < 0) {
+            pv_cli__lib_error(&err, r);
+            rc = PV_EXIT_INPUT;
+            break;
+        }
+    }
+    pv_cli__jsonl_close(j);
+    return rc;
+}
+
 int pv_cli__cmd_credit(int argc, char **argv)
 {
     pv_cli_args a;
@@ -526,6 +578,7 @@ int pv_cli__cmd_credit(int argc, char **argv)
     const char *path, *fmt, *verify, *currency, *min_share_s;
     char msg[1024], index_sha[65];
     double min_share = 0;
+    uint64_t bad = 0;
     int r, rc = pv_cli__parse(&spec, argc, argv, &a);
 
     memset(&b, 0, sizeof b);
@@ -601,6 +654,12 @@ int pv_cli__cmd_credit(int argc, char **argv)
     while ((path = pv_cli__inputs_next(in))) {
         char *text = NULL;
         size_t len = 0;
+        if (a.vals[OPT_JSONL].count) {
+            rc = credit_jsonl(cr, path, a.vals[OPT_FIELD].str, a.vals[OPT_STRICT].count > 0, &bad);
+            if (rc)
+                goto done;
+            continue;
+        }
         if (pv_cli__read_input(path, INPUT_LIMIT, &text, &len, msg, sizeof msg) != 0) {
             fprintf(stderr, "provscan: %s\n", msg);
             rc = PV_EXIT_INPUT;
@@ -614,6 +673,8 @@ int pv_cli__cmd_credit(int argc, char **argv)
             goto done;
         }
     }
+    if (bad)
+        fprintf(stderr, "provscan: %" PRIu64 " bad record%s skipped\n", bad, bad == 1 ? "" : "s");
     if ((r = pv_credit_payees(cr, &b.p, &b.n, &err)) < 0) {
         pv_cli__lib_error(&err, r);
         rc = PV_EXIT_INPUT;

@@ -212,3 +212,37 @@ Test(credit_cli, digest_changes_when_an_entry_changes)
     cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 3);
     free(l);
 }
+
+Test(credit_cli, jsonl_bad_records_skipped_counted_or_strict)
+{
+    char args[1024], line[8192], *err, *out;
+    const char *jl;
+    size_t n;
+
+    build();
+    n = (size_t)snprintf(line, sizeof line, "{\"request_id\": \"r1\", \"completion\": \"");
+    for (const char *p = ALICE; *p; p++)
+        n += (size_t)snprintf(line + n, sizeof line - n, *p == '\n' ? "\\n" : "%c", *p);
+    snprintf(line + n, sizeof line - n, "\"}\n{not json\n{\"request_id\": \"r3\", \"other\": 1}\n");
+    jl = pv_test_put_str("outs.jsonl", line);
+    snprintf(args, sizeof args,
+             "credit -x %s --format csv --jsonl --field text=completion,id=request_id %s", idx, jl);
+    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    err = pv_test_read_file(pv_test_path("e"), NULL);
+    out = pv_test_read_file(pv_test_path("o"), NULL);
+    cr_assert(strstr(err, "outs.jsonl:2: not a JSON object"), "%s", err);
+    cr_assert(strstr(err, "outs.jsonl:3: no string field 'completion'"), "%s", err);
+    cr_assert(strstr(err, "2 bad records skipped"), "%s", err);
+    cr_assert_str_eq(out, "name,identities,tokens,share,amount,outputs,spans\n"
+                          "\"Alice\",\"alice@example.org\",28,1.000000,,1,1\n");
+    free(err);
+    free(out);
+    /* --strict: the first bad record stops the run */
+    snprintf(args, sizeof args, "credit -x %s --strict --jsonl --field text=completion %s", idx,
+             jl);
+    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 3);
+    err = pv_test_read_file(pv_test_path("e"), NULL);
+    cr_assert(strstr(err, "outs.jsonl:2: not a JSON object"), "%s", err);
+    cr_assert_null(strstr(err, "outs.jsonl:3"), "%s", err);
+    free(err);
+}
