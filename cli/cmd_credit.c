@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ enum {
     OPT_MIN_SHARE,
     OPT_COMMON,
     OPT_MIN_TOKENS,
+    OPT_JOBS,
     OPT_OUTPUT,
     OPT_VERIFY,
     NOPTS
@@ -58,6 +60,9 @@ static const pv_cli_opt opts[NOPTS] = {
                     "fingerprints in more than N documents are common and earn nothing"},
     [OPT_MIN_TOKENS] = {"min-tokens", 0, "N", PV_CLI_UINT, 0, UINT32_MAX, "0",
                         "spans shorter than N tokens are not counted (0 = k)"},
+    [OPT_JOBS] = {"jobs", 'j', "N", PV_CLI_UINT, 1, 64, "1",
+                  "match N outputs at once (files; --jsonl reads one at a time); the ledger "
+                  "is the same for every N"},
     [OPT_OUTPUT] = {"output", 'o', "FILE", PV_CLI_STRING, 0, 0, NULL,
                     "write the report to FILE instead of stdout"},
     [OPT_VERIFY] = {"verify", 0, "LEDGER", PV_CLI_STRING, 0, 0, NULL,
@@ -521,6 +526,73 @@ static int check_digest(const char *path, cJSON *l)
     return PV_EXIT_OK;
 }
 
+/* A window of file outputs matched on several threads, then added in input order, so the
+ * ledger does not depend on the number of threads. */
+typedef struct window {
+    const pv_index *ix;
+    const pv_match_opts *mo;
+    size_t n, jobs;
+    const char *path[64];
+    char *text[64];
+    size_t len[64];
+    pv_result *res[64];
+    int rc[64];
+    pv_err err[64];
+} window;
+
+typedef struct worker {
+    window *w;
+    size_t t;
+} worker;
+
+static void *match_some(void *arg)
+{
+    worker *k = arg;
+    for (size_t i = k->t; i < k->w->n; i += k->w->jobs)
+        k->w->rc[i] = pv_match_run(k->w->ix, k->w->text[i], k->w->len[i], k->w->mo, &k->w->res[i],
+                                   &k->w->err[i]);
+    return NULL;
+}
+
+/* Match the window's outputs on w->jobs threads and add them in order; 0 or an exit code. */
+static int flush_window(window *w, pv_credit *cr)
+{
+    pthread_t th[64];
+    worker wk[64];
+    size_t t, started = 0, i;
+    int rc = 0, r;
+
+    for (t = 1; t < w->jobs && t < w->n; t++) {
+        wk[t] = (worker){w, t};
+        if (pthread_create(&th[t], NULL, match_some, &wk[t]) != 0)
+            break;
+        started = t;
+    }
+    /* this thread takes slot 0, and the slots of threads that did not start */
+    wk[0] = (worker){w, 0};
+    for (i = 0; i < w->n; i++)
+        if (i % w->jobs == 0 || i % w->jobs > started)
+            w->rc[i] = pv_match_run(w->ix, w->text[i], w->len[i], w->mo, &w->res[i], &w->err[i]);
+    for (t = 1; t <= started; t++)
+        pthread_join(th[t], NULL);
+    for (i = 0; i < w->n; i++) {
+        if (!rc && w->rc[i] < 0) {
+            pv_cli__lib_error(&w->err[i], w->rc[i]);
+            rc = PV_EXIT_INPUT;
+        }
+        if (!rc && (r = pv_credit_add_result(cr, w->path[i], w->res[i], &w->err[i])) < 0) {
+            pv_cli__lib_error(&w->err[i], r);
+            rc = PV_EXIT_INPUT;
+        }
+        pv_result_free(w->res[i]);
+        free(w->text[i]);
+        w->res[i] = NULL;
+        w->text[i] = NULL;
+    }
+    w->n = 0;
+    return rc;
+}
+
 /* Credit every record of one JSON lines file; bad records are named on stderr and counted in
  * *bad, or stop the run with strict. Returns 0 or an exit code. */
 static int credit_jsonl(pv_credit *cr, const char *path, const char *fields, int strict,
@@ -579,6 +651,7 @@ int pv_cli__cmd_credit(int argc, char **argv)
     char msg[1024], index_sha[65];
     double min_share = 0;
     uint64_t bad = 0;
+    window *win = NULL;
     int r, rc = pv_cli__parse(&spec, argc, argv, &a);
 
     memset(&b, 0, sizeof b);
@@ -651,28 +724,36 @@ int pv_cli__cmd_credit(int argc, char **argv)
         rc = PV_EXIT_INPUT;
         goto done;
     }
+    win = calloc(1, sizeof *win);
+    if (!win) {
+        fprintf(stderr, "provscan: out of memory\n");
+        rc = PV_EXIT_INPUT;
+        goto done;
+    }
+    win->ix = ix;
+    win->mo = &co.match;
+    win->jobs = a.vals[OPT_JOBS].count ? (size_t)a.vals[OPT_JOBS].num : 1;
     while ((path = pv_cli__inputs_next(in))) {
-        char *text = NULL;
-        size_t len = 0;
         if (a.vals[OPT_JSONL].count) {
             rc = credit_jsonl(cr, path, a.vals[OPT_FIELD].str, a.vals[OPT_STRICT].count > 0, &bad);
             if (rc)
                 goto done;
             continue;
         }
-        if (pv_cli__read_input(path, INPUT_LIMIT, &text, &len, msg, sizeof msg) != 0) {
+        win->path[win->n] = path;
+        if (pv_cli__read_input(path, INPUT_LIMIT, &win->text[win->n], &win->len[win->n], msg,
+                               sizeof msg) != 0) {
             fprintf(stderr, "provscan: %s\n", msg);
             rc = PV_EXIT_INPUT;
             goto done;
         }
-        r = pv_credit_add(cr, path, text, len, &err);
-        free(text);
-        if (r < 0) {
-            pv_cli__lib_error(&err, r);
-            rc = PV_EXIT_INPUT;
-            goto done;
-        }
+        /* a window of a few outputs per thread, so memory stays bounded */
+        if (++win->n == sizeof win->text / sizeof *win->text || win->n == 4 * win->jobs)
+            if ((rc = flush_window(win, cr)) != 0)
+                goto done;
     }
+    if ((rc = flush_window(win, cr)) != 0)
+        goto done;
     if (bad)
         fprintf(stderr, "provscan: %" PRIu64 " bad record%s skipped\n", bad, bad == 1 ? "" : "s");
     if ((r = pv_credit_payees(cr, &b.p, &b.n, &err)) < 0) {
@@ -738,6 +819,11 @@ int pv_cli__cmd_credit(int argc, char **argv)
         rc = pv_cli__finish_stdout();
     }
 done:
+    if (win) {
+        for (size_t i = 0; i < win->n; i++)
+            free(win->text[i]);
+        free(win);
+    }
     if (out != stdout)
         fclose(out);
     cJSON_Delete(ledger);

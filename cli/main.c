@@ -33,8 +33,8 @@ static void print_help(FILE *f)
           "\ncommands:\n",
           f);
     for (i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-7s%s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "  %-7s%s\n", "help", "show the help of a command: provscan help COMMAND");
+        fprintf(f, "  %-8s%s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "  %-8s%s\n", "help", "show the help of a command: provscan help COMMAND");
     fputs("\noptions:\n"
           "  -h, --help     show this help and exit\n"
           "      --version  show the version and exit\n"

@@ -379,6 +379,11 @@ int pv_credit_new(const pv_index *ix, const pv_credit_opts *opts, pv_credit **ou
 /* Match one output (text of len bytes, named output_id, copied) and add its credit. */
 int pv_credit_add(pv_credit *c, const char *output_id, const char *text, size_t len, pv_err *err);
 
+/* Add an output matched already (pv_match_run against the same index, with opts->match):
+ * what pv_credit_add does after matching, so callers can match outputs in parallel and add
+ * them in their order. res stays the caller's. */
+int pv_credit_add_result(pv_credit *c, const char *output_id, const pv_result *res, pv_err *err);
+
 /* The payees in their deterministic order: persons by tokens descending, then name, email and
  * id (bytewise); then "unknown", then "before the history". The array is borrowed from the
  * ledger and valid until the next pv_credit_add or pv_credit_free. */

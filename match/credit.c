@@ -89,6 +89,12 @@ static payee *find_payee(pv_credit *c, pv_payee_kind kind, const pv_span_credit 
         p->pub.name = dup_or_null(sc->name);
         p->pub.email = dup_or_null(sc->email);
         p->pub.id = dup_or_null(sc->id);
+        if ((sc->name && !p->pub.name) || (sc->email && !p->pub.email) || (sc->id && !p->pub.id)) {
+            free((char *)p->pub.name);
+            free((char *)p->pub.email);
+            free((char *)p->pub.id);
+            return NULL;
+        }
     }
     c->npayees++;
     return p;
@@ -141,6 +147,10 @@ static int add_row(pv_credit *c, const char *output_id, const pv_span *s, const 
         e->src_line_end = src->line_end;
     }
     e->first_commit = dup_or_null(sc->commit);
+    if (!e->output_id || (sc->commit && !e->first_commit) ||
+        (src && ((src->source && !e->source) || (src->locator && !e->locator) ||
+                 (src->url && !e->url) || (src->commit && !e->commit))))
+        return PV_ENOMEM; /* the row stays, with what it has; the ledger frees it */
     e->tokens = tokens;
     p->pub.tokens += tokens;
     p->pub.spans++;
@@ -156,12 +166,20 @@ static int add_row(pv_credit *c, const char *output_id, const pv_span *s, const 
 int pv_credit_add(pv_credit *c, const char *output_id, const char *text, size_t len, pv_err *err)
 {
     pv_result *res = NULL;
+    int rc = pv_match_run(c->ix, text, len, &c->opts.match, &res, err);
+
+    if (rc < 0)
+        return rc;
+    rc = pv_credit_add_result(c, output_id, res, err);
+    pv_result_free(res);
+    return rc;
+}
+
+int pv_credit_add_result(pv_credit *c, const char *output_id, const pv_result *res, pv_err *err)
+{
     size_t i, j, k, n;
     int rc;
 
-    rc = pv_match_run(c->ix, text, len, &c->opts.match, &res, err);
-    if (rc < 0)
-        return rc;
     for (i = 0; i < res->nspans; i++) {
         const pv_span *s = &res->spans[i];
         if (s->common) /* commons and license text earn nothing */
@@ -181,16 +199,13 @@ int pv_credit_add(pv_credit *c, const char *output_id, const char *text, size_t 
                 if (t == 0)
                     continue;
                 rc = add_row(c, output_id, s, &s->credits[j + m], t);
-                if (rc < 0) {
-                    pv_result_free(res);
+                if (rc < 0)
                     return pv_err__set(err, rc, "credit: out of memory");
-                }
             }
         }
     }
     c->tokens += res->tokens;
     c->outputs++;
-    pv_result_free(res);
     return 0;
 }
 
