@@ -138,3 +138,60 @@ Test(credit_ledger, whole_tokens_coauthors_split_and_outputs_counted)
     pv_credit_free(cr);
     pv_index_free(ix);
 }
+
+/* The same text in a second repository, committed later, is a copy: only the origin's author
+ * earns, and the evidence names the origin's file. Text of a plain folder (no author) is the
+ * "unknown" line, after the persons, in no person's share. */
+Test(credit_ledger, only_the_origin_earns_and_unknown_is_apart)
+{
+    char a[128], b[128], f[128], idx[128], text[4096];
+    git_repository *repo = NULL;
+    const char *src[3];
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    pv_err err;
+    pv_index *ix = NULL;
+    pv_credit *cr = NULL;
+    const pv_credit_payee *p;
+    size_t n;
+    uint64_t credited;
+
+    snprintf(a, sizeof a, "%s/original", root);
+    snprintf(b, sizeof b, "%s/fork", root);
+    snprintf(f, sizeof f, "%s/plain", root);
+    snprintf(idx, sizeof idx, "%s/y.pvx", root);
+    cr_assert_eq(git_repository_init(&repo, a, 0), 0);
+    pv_test_commit_file(repo, NULL, "widget.c", PART_PAIR, "Alice", "alice@example.org", 1400000000,
+                        "weights\n");
+    git_repository_free(repo);
+    cr_assert_eq(git_repository_init(&repo, b, 0), 0);
+    pv_test_commit_file(repo, NULL, "widget_vendored.c", PART_PAIR, "Mallory", "m@example.org",
+                        1600000000, "vendor it\n");
+    git_repository_free(repo);
+    pv_test_put_str("plain/count.c", PART_ALICE);
+    src[0] = b;
+    src[1] = a;
+    src[2] = f;
+    o.jobs = 1;
+    cr_assert_eq(pv_index_build(idx, src, 3, &o, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index_open(&ix, idx, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_credit_new(ix, NULL, &cr, &err), 0, "%s", err.msg);
+    snprintf(text, sizeof text, "%s\n%s", PART_PAIR, PART_ALICE);
+    cr_assert_eq(pv_credit_add(cr, "o", text, strlen(text), &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_credit_payees(cr, &p, &n, &err), 0, "%s", err.msg);
+    pv_credit_totals(cr, NULL, NULL, &credited);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(p[0].kind, PV_PAYEE_PERSON);
+    cr_assert_str_eq(p[0].name, "Alice");
+    cr_assert_eq(p[0].nevidence, 1);
+    cr_assert_str_eq(p[0].evidence[0].locator, "widget.c");
+    cr_assert_eq(p[0].evidence[0].line_start, 1);
+    cr_assert_float_eq(p[0].share, 1.0, 1e-12);
+    cr_assert_eq(credited, p[0].tokens);
+    cr_assert_eq(p[1].kind, PV_PAYEE_UNKNOWN);
+    cr_assert_null(p[1].name);
+    cr_assert_gt(p[1].tokens, 0);
+    cr_assert_str_eq(p[1].evidence[0].locator, "count.c");
+    cr_assert_float_eq(p[1].share, 0.0, 1e-12);
+    pv_credit_free(cr);
+    pv_index_free(ix);
+}
