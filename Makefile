@@ -6,18 +6,18 @@
 CC       ?= cc
 CLANG    ?= clang
 SANITIZE ?=
-PKGS      = libpcre2-8 libzstd libxxhash libutf8proc libcjson libgit2 libarchive expat libxml-2.0 zlib
+PKGS      = libpcre2-8 libzstd libxxhash libutf8proc libcjson libgit2 libarchive expat libxml-2.0 zlib libcrypto
 # Debian packages the build, the tests and `make check` need (installed by `make deps`).
 DEB_PKGS  = gcc make pkg-config libc6-dev libpcre2-dev libzstd-dev libxxhash-dev \
             libutf8proc-dev libcjson-dev libgit2-dev libarchive-dev libexpat1-dev libxml2-dev \
-            zlib1g-dev libcriterion-dev clang libclang-rt-14-dev \
+            zlib1g-dev libssl-dev libcriterion-dev clang libclang-rt-14-dev \
             clang-format cppcheck binutils git python3
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -Iinclude -Icommon -Iscanner -Iindex -Imatch \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread -MMD -MP
-LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcre2-8 -lzstd -lxxhash -lutf8proc -lcjson -lgit2 -larchive -lexpat -lxml2 -lz) -lpthread -lm
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcre2-8 -lzstd -lxxhash -lutf8proc -lcjson -lgit2 -larchive -lexpat -lxml2 -lz -lcrypto) -lpthread -lm
 
 ifneq ($(SANITIZE),)
 BUILD      = build/san

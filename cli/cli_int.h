@@ -215,11 +215,39 @@ void pv_cli__json_stream_end(void);
 /* Print one result object on one line, and flush stdout. */
 int pv_cli__jsonl_result(const char *input, const pv_result *res);
 
+/* ---- the outputs a command reads (inputs.c) --------------------------------------------- */
+
+typedef struct pv_cli_inputs pv_cli_inputs;
+
+/* Expand args (files, folders recursively with names sorted bytewise, "-" for standard input)
+ * and the paths listed in files_from (one per line; NULL for none) into a list walked by
+ * pv_cli__inputs_next. Returns 0, or -1 with msg naming what could not be read. */
+int pv_cli__inputs_new(char *const *args, size_t nargs, const char *files_from, pv_cli_inputs **out,
+                       char *msg, size_t msgsz);
+/* The next path (borrowed), or NULL after the last. */
+const char *pv_cli__inputs_next(pv_cli_inputs *in);
+size_t pv_cli__inputs_count(const pv_cli_inputs *in);
+void pv_cli__inputs_free(pv_cli_inputs *in);
+
+/* JSON lines of outputs (plain, .gz or .zst), one object a line; fields "text=a.b,id=c"
+ * names the members holding the text and the id (defaults "text" and "id"; NULL for the
+ * defaults). Open returns 0, -1 (unreadable, msg says why) or -2 (bad fields). */
+typedef struct pv_cli_jsonl pv_cli_jsonl;
+int pv_cli__jsonl_open(const char *path, const char *fields, pv_cli_jsonl **out, char *msg,
+                       size_t msgsz);
+/* The next record: 1 with *id and *text (borrowed until the next call; an id defaults to
+ * FILE:LINE), 0 at the end, -2 a bad record (msg names FILE:LINE; reading can go on), -1 an
+ * unreadable file. */
+int pv_cli__jsonl_next(pv_cli_jsonl *j, const char **id, const char **text, size_t *len, char *msg,
+                       size_t msgsz);
+void pv_cli__jsonl_close(pv_cli_jsonl *j);
+
 /* ---- commands (cmd_*.c) ---------------------------------------------------------------- */
 
 /* Each command takes argv with argv[0] = the command name and returns an exit code. */
 int pv_cli__cmd_index(int argc, char **argv);
 int pv_cli__cmd_match(int argc, char **argv);
 int pv_cli__cmd_stats(int argc, char **argv);
+int pv_cli__cmd_credit(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"index", pv_cli__cmd_index, "build a fingerprint index of files and directory trees"},
+    {"credit", pv_cli__cmd_credit, "count credited tokens per author over a batch of outputs"},
     {"match", pv_cli__cmd_match, "attribute text to the indexed documents and authors"},
     {"stats", pv_cli__cmd_stats, "show an index's parameters, counts and chunks"},
 };
@@ -32,8 +33,8 @@ static void print_help(FILE *f)
           "\ncommands:\n",
           f);
     for (i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-7s%s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "  %-7s%s\n", "help", "show the help of a command: provscan help COMMAND");
+        fprintf(f, "  %-8s%s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "  %-8s%s\n", "help", "show the help of a command: provscan help COMMAND");
     fputs("\noptions:\n"
           "  -h, --help     show this help and exit\n"
           "      --version  show the version and exit\n"

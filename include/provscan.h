@@ -321,6 +321,84 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
 /* Release a result; accepts NULL. */
 void pv_result_free(pv_result *res);
 
+/* ---- a credit ledger over a batch ------------------------------------------------------ */
+
+/* A credit ledger: outputs matched one by one (pv_credit_add), credited tokens summed per
+ * payee over the whole batch, with the evidence of every span. Integer tokens: every credited
+ * query token goes to exactly one payee. Co-authors of one run of tokens split it by whole
+ * tokens, dealt in query order round-robin in the order the match lists them (the commit's
+ * author first): with n co-authors and L tokens, the j-th gets L/n, plus one when j < L%n
+ * (docs/attribution.md). Common spans (license text included) and copies earn nothing. */
+typedef struct pv_credit pv_credit;
+
+typedef struct pv_credit_opts {
+    pv_match_opts match; /* how each output is matched */
+} pv_credit_opts;
+
+#define PV_CREDIT_OPTS_INIT                                                                        \
+    {                                                                                              \
+        PV_MATCH_OPTS_INIT                                                                         \
+    }
+
+/* The name and version of the rules pv_credit applies; a ledger states them. */
+#define PV_CREDIT_RULES "provscan-credit"
+#define PV_CREDIT_RULES_VERSION 1
+
+typedef enum pv_payee_kind {
+    PV_PAYEE_PERSON = 0,  /* an author (identities already merged by the index) */
+    PV_PAYEE_UNKNOWN = 1, /* text whose author is not known: earns nothing, "unknown" */
+    PV_PAYEE_BEFORE = 2   /* text older than the history walked: earns nothing */
+} pv_payee_kind;
+
+/* One span's tokens credited to one payee. Strings are owned by the ledger. */
+typedef struct pv_credit_evidence {
+    size_t output;                         /* index of the output in the order added */
+    const char *output_id;                 /* as given to pv_credit_add */
+    uint32_t line_start, line_end;         /* 1-based lines in the output */
+    uint32_t tok_start, tok_end;           /* the span's credited run in the output's tokens */
+    const char *source;                    /* the origin source row's source root */
+    const char *locator;                   /* its locator (path, URL, record id) */
+    const char *url;                       /* permalink, or NULL */
+    const char *commit;                    /* the source row's commit (or version), or NULL */
+    const char *first_commit;              /* the commit that first wrote these tokens, or NULL */
+    uint32_t src_line_start, src_line_end; /* lines in the source document */
+    uint64_t tokens;                       /* whole tokens credited to this payee */
+    double strength;                       /* the span's strength (pv_span.strength) */
+} pv_credit_evidence;
+
+typedef struct pv_credit_payee {
+    pv_payee_kind kind;
+    const char *name, *email, *id;      /* owned by the ledger; NULL when not known */
+    uint64_t tokens;                    /* whole credited tokens */
+    double share;                       /* tokens / tokens of all persons (0 for non-persons) */
+    size_t outputs;                     /* distinct outputs with evidence */
+    size_t spans;                       /* evidence rows */
+    const pv_credit_evidence *evidence; /* by output order, then query position */
+    size_t nevidence;
+} pv_credit_payee;
+
+/* Start a ledger over ix (borrowed: it must outlive the ledger). opts may be NULL. */
+int pv_credit_new(const pv_index *ix, const pv_credit_opts *opts, pv_credit **out, pv_err *err);
+
+/* Match one output (text of len bytes, named output_id, copied) and add its credit. */
+int pv_credit_add(pv_credit *c, const char *output_id, const char *text, size_t len, pv_err *err);
+
+/* Add an output matched already (pv_match_run against the same index, with opts->match):
+ * what pv_credit_add does after matching, so callers can match outputs in parallel and add
+ * them in their order. res stays the caller's. */
+int pv_credit_add_result(pv_credit *c, const char *output_id, const pv_result *res, pv_err *err);
+
+/* The payees in their deterministic order: persons by tokens descending, then name, email and
+ * id (bytewise); then "unknown", then "before the history". The array is borrowed from the
+ * ledger and valid until the next pv_credit_add or pv_credit_free. */
+int pv_credit_payees(pv_credit *c, const pv_credit_payee **out, size_t *n, pv_err *err);
+
+/* Outputs added, their tokens, and the tokens credited to persons. */
+void pv_credit_totals(const pv_credit *c, uint64_t *outputs, uint64_t *tokens, uint64_t *credited);
+
+/* Release a ledger; accepts NULL. */
+void pv_credit_free(pv_credit *c);
+
 #ifdef __cplusplus
 }
 #endif

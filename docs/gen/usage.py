@@ -14,6 +14,10 @@ match_out,_ = run('./provscan match -x demo.pvx fixtures/outputs/demo.md')
 err_out, err_rc = run('./provscan match -x demo.pvx missing.md fixtures/outputs/demo.md > report.txt; echo "exit $?"')
 usage_err, _ = run('./provscan index -k 0 -o demo.pvx fixtures/corpus')
 stdin_out, _ = run("sed -n 39,49p fixtures/corpus/rss/README.md | ./provscan match -x demo.pvx --format json")
+credit_out,_ = run('./provscan credit -x demo.pvx --pool 100 fixtures/outputs')
+run('./provscan credit -x demo.pvx --format json -o ledger.json fixtures/outputs')
+verify_out,_ = run('./provscan credit --verify ledger.json')
+os.path.exists('ledger.json') and os.remove('ledger.json')
 os.path.exists('se.pvx') and os.remove('se.pvx')
 se_index,_ = run('./provscan index -o se.pvx --site french.meta.stackexchange.com fixtures/stackexchange/french.meta.subset.7z')
 se_match,_ = run('./provscan match -x se.pvx fixtures/outputs/stackexchange-answer.md')
@@ -21,7 +25,8 @@ os.remove('se.pvx')
 tmpl = open('docs/gen/usage.tmpl').read()
 subs = {
  'HELP': help_of('--help'), 'HELP_INDEX': help_of('index --help'), 'HELP_MATCH': help_of('match --help'),
- 'HELP_STATS': help_of('stats --help'), 'INDEX_OUT': idx_out.rstrip('\n'), 'STATS_OUT': stats_out.rstrip('\n'),
+ 'HELP_STATS': help_of('stats --help'), 'HELP_CREDIT': help_of('credit --help'),
+ 'CREDIT_OUT': credit_out.rstrip('\n'), 'VERIFY_OUT': verify_out.rstrip('\n'), 'INDEX_OUT': idx_out.rstrip('\n'), 'STATS_OUT': stats_out.rstrip('\n'),
  'MATCH_OUT': match_out.rstrip('\n'), 'ERR_OUT': err_out.rstrip('\n'), 'USAGE_ERR': usage_err.rstrip('\n'),
  'STDIN_OUT': stdin_out.rstrip('\n'),
  'SE_INDEX_OUT': se_index.rstrip('\n'), 'SE_MATCH_OUT': se_match.rstrip('\n'),

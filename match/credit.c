@@ -1,0 +1,291 @@
+/*
+ * credit.c - the credit ledger over a batch: each output is matched (pv_match_run), its
+ * credited runs are dealt to payees in whole tokens and summed over the batch, with one
+ * evidence row per span and payee. Sits after match.c in the data flow; prints nothing.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <string.h>
+
+#include "common_int.h"
+#include "provscan.h"
+
+typedef struct payee {
+    pv_credit_payee pub;
+    pv_credit_evidence *ev;
+    size_t nev, cap;
+    size_t last_output; /* to count distinct outputs: output index + 1 of the last row */
+} payee;
+
+struct pv_credit {
+    const pv_index *ix;
+    pv_credit_opts opts;
+    payee *payees;
+    size_t npayees, cap;
+    pv_credit_payee *view; /* sorted copy handed out by pv_credit_payees */
+    uint64_t outputs, tokens, credited;
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int str_eq(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    return strcmp(a, b) == 0;
+}
+
+static int str_cmp(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a ? 1 : b ? -1 : 0;
+    return strcmp(a, b);
+}
+
+int pv_credit_new(const pv_index *ix, const pv_credit_opts *opts, pv_credit **out, pv_err *err)
+{
+    pv_credit_opts def = PV_CREDIT_OPTS_INIT;
+    pv_credit *c;
+
+    *out = NULL;
+    c = calloc(1, sizeof *c);
+    if (!c)
+        return pv_err__set(err, PV_ENOMEM, "credit: out of memory");
+    c->ix = ix;
+    c->opts = opts ? *opts : def;
+    *out = c;
+    return 0;
+}
+
+static payee *find_payee(pv_credit *c, pv_payee_kind kind, const pv_span_credit *sc)
+{
+    size_t i;
+    payee *p;
+
+    for (i = 0; i < c->npayees; i++) {
+        p = &c->payees[i];
+        if (p->pub.kind != kind)
+            continue;
+        if (kind != PV_PAYEE_PERSON ||
+            (str_eq(p->pub.name, sc->name) && str_eq(p->pub.email, sc->email) &&
+             str_eq(p->pub.id, sc->id)))
+            return p;
+    }
+    if (c->npayees == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 16;
+        payee *np = realloc(c->payees, ncap * sizeof *np);
+        if (!np)
+            return NULL;
+        c->payees = np;
+        c->cap = ncap;
+    }
+    p = &c->payees[c->npayees];
+    memset(p, 0, sizeof *p);
+    p->pub.kind = kind;
+    if (kind == PV_PAYEE_PERSON) {
+        p->pub.name = dup_or_null(sc->name);
+        p->pub.email = dup_or_null(sc->email);
+        p->pub.id = dup_or_null(sc->id);
+        if ((sc->name && !p->pub.name) || (sc->email && !p->pub.email) || (sc->id && !p->pub.id)) {
+            free((char *)p->pub.name);
+            free((char *)p->pub.email);
+            free((char *)p->pub.id);
+            return NULL;
+        }
+    }
+    c->npayees++;
+    return p;
+}
+
+static const pv_source_ref *origin_row(const pv_span *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->nsources; i++)
+        if (s->sources[i].origin)
+            return &s->sources[i];
+    return s->nsources ? &s->sources[0] : NULL;
+}
+
+static int add_row(pv_credit *c, const char *output_id, const pv_span *s, const pv_span_credit *sc,
+                   uint64_t tokens)
+{
+    pv_payee_kind kind = sc->before                        ? PV_PAYEE_BEFORE
+                         : sc->name || sc->email || sc->id ? PV_PAYEE_PERSON
+                                                           : PV_PAYEE_UNKNOWN;
+    const pv_source_ref *src = origin_row(s);
+    payee *p = find_payee(c, kind, sc);
+    pv_credit_evidence *e;
+
+    if (!p)
+        return PV_ENOMEM;
+    if (p->nev == p->cap) {
+        size_t ncap = p->cap ? p->cap * 2 : 8;
+        pv_credit_evidence *ne = realloc(p->ev, ncap * sizeof *ne);
+        if (!ne)
+            return PV_ENOMEM;
+        p->ev = ne;
+        p->cap = ncap;
+    }
+    e = &p->ev[p->nev++];
+    memset(e, 0, sizeof *e);
+    e->output = (size_t)c->outputs;
+    e->output_id = strdup(output_id ? output_id : "");
+    e->line_start = sc->line_start;
+    e->line_end = sc->line_end;
+    e->tok_start = sc->tok_start;
+    e->tok_end = sc->tok_end;
+    if (src) {
+        e->source = dup_or_null(src->source);
+        e->locator = dup_or_null(src->locator);
+        e->url = dup_or_null(src->url);
+        e->commit = dup_or_null(src->commit);
+        e->src_line_start = src->line_start;
+        e->src_line_end = src->line_end;
+    }
+    e->first_commit = dup_or_null(sc->commit);
+    if (!e->output_id || (sc->commit && !e->first_commit) ||
+        (src && ((src->source && !e->source) || (src->locator && !e->locator) ||
+                 (src->url && !e->url) || (src->commit && !e->commit))))
+        return PV_ENOMEM; /* the row stays, with what it has; the ledger frees it */
+    e->tokens = tokens;
+    e->strength = s->strength;
+    p->pub.tokens += tokens;
+    p->pub.spans++;
+    if (p->last_output != e->output + 1) {
+        p->last_output = e->output + 1;
+        p->pub.outputs++;
+    }
+    if (kind == PV_PAYEE_PERSON)
+        c->credited += tokens;
+    return 0;
+}
+
+int pv_credit_add(pv_credit *c, const char *output_id, const char *text, size_t len, pv_err *err)
+{
+    pv_result *res = NULL;
+    int rc = pv_match_run(c->ix, text, len, &c->opts.match, &res, err);
+
+    if (rc < 0)
+        return rc;
+    rc = pv_credit_add_result(c, output_id, res, err);
+    pv_result_free(res);
+    return rc;
+}
+
+int pv_credit_add_result(pv_credit *c, const char *output_id, const pv_result *res, pv_err *err)
+{
+    size_t i, j, k, n;
+    int rc;
+
+    for (i = 0; i < res->nspans; i++) {
+        const pv_span *s = &res->spans[i];
+        if (s->common) /* commons and license text earn nothing */
+            continue;
+        for (j = 0; j < s->ncredits; j = k) {
+            uint32_t len_run;
+            /* co-authors: consecutive entries naming the same run of tokens */
+            for (k = j + 1; k < s->ncredits && s->credits[k].tok_start == s->credits[j].tok_start &&
+                            s->credits[k].tok_end == s->credits[j].tok_end;
+                 k++)
+                ;
+            n = k - j;
+            len_run = s->credits[j].tok_end - s->credits[j].tok_start;
+            for (size_t m = 0; m < n; m++) {
+                /* whole tokens dealt round-robin in order: the first len % n get one more */
+                uint64_t t = len_run / n + (m < len_run % n ? 1 : 0);
+                if (t == 0)
+                    continue;
+                rc = add_row(c, output_id, s, &s->credits[j + m], t);
+                if (rc < 0)
+                    return pv_err__set(err, rc, "credit: out of memory");
+            }
+        }
+    }
+    c->tokens += res->tokens;
+    c->outputs++;
+    return 0;
+}
+
+static int payee_cmp(const void *va, const void *vb)
+{
+    const pv_credit_payee *a = va, *b = vb;
+    int r;
+
+    if (a->kind != b->kind)
+        return a->kind < b->kind ? -1 : 1;
+    if (a->tokens != b->tokens)
+        return a->tokens > b->tokens ? -1 : 1;
+    if ((r = str_cmp(a->name, b->name)) != 0)
+        return r;
+    if ((r = str_cmp(a->email, b->email)) != 0)
+        return r;
+    return str_cmp(a->id, b->id);
+}
+
+int pv_credit_payees(pv_credit *c, const pv_credit_payee **out, size_t *n, pv_err *err)
+{
+    size_t i;
+    pv_credit_payee *v;
+
+    v = calloc(c->npayees ? c->npayees : 1, sizeof *v);
+    if (!v)
+        return pv_err__set(err, PV_ENOMEM, "credit: out of memory");
+    for (i = 0; i < c->npayees; i++) {
+        payee *p = &c->payees[i];
+        p->pub.evidence = p->ev;
+        p->pub.nevidence = p->nev;
+        p->pub.share = p->pub.kind == PV_PAYEE_PERSON && c->credited
+                           ? (double)p->pub.tokens / (double)c->credited
+                           : 0.0;
+        v[i] = p->pub;
+    }
+    /* evidence rows are appended in output order, then span and query position: already
+     * deterministic; the payees are sorted here */
+    qsort(v, c->npayees, sizeof *v, payee_cmp);
+    free(c->view);
+    c->view = v;
+    *out = v;
+    *n = c->npayees;
+    return 0;
+}
+
+void pv_credit_totals(const pv_credit *c, uint64_t *outputs, uint64_t *tokens, uint64_t *credited)
+{
+    if (outputs)
+        *outputs = c->outputs;
+    if (tokens)
+        *tokens = c->tokens;
+    if (credited)
+        *credited = c->credited;
+}
+
+void pv_credit_free(pv_credit *c)
+{
+    size_t i, j;
+
+    if (!c)
+        return;
+    for (i = 0; i < c->npayees; i++) {
+        payee *p = &c->payees[i];
+        for (j = 0; j < p->nev; j++) {
+            pv_credit_evidence *e = &p->ev[j];
+            free((char *)e->output_id);
+            free((char *)e->source);
+            free((char *)e->locator);
+            free((char *)e->url);
+            free((char *)e->commit);
+            free((char *)e->first_commit);
+        }
+        free(p->ev);
+        free((char *)p->pub.name);
+        free((char *)p->pub.email);
+        free((char *)p->pub.id);
+    }
+    free(c->payees);
+    free(c->view);
+    free(c);
+}

@@ -1,0 +1,249 @@
+/*
+ * test_credit_cli.c - `provscan credit` end to end: a git history built here (two identities
+ * of one person, a co-authored commit, a license file) is indexed, a folder of outputs is
+ * credited, and the JSON ledger must pay whole tokens, exact cents, the same bytes on every
+ * run, and --verify must accept it and name the entry that was changed.
+ */
+#define _XOPEN_SOURCE 700
+#define _DEFAULT_SOURCE
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <sys/wait.h>
+
+#include "provscan.h"
+#include "util.h"
+
+static const char *root;
+
+static void setup(void)
+{
+    root = pv_test_tmpdir("pv-credit-cli-");
+    git_libgit2_init();
+}
+
+static void teardown(void)
+{
+    pv_test_rmtree(root);
+    git_libgit2_shutdown();
+}
+
+TestSuite(credit_cli, .init = setup, .fini = teardown);
+
+static const char ALICE[] =
+    "int widget_count(const struct widget_list *list)\n"
+    "{\n"
+    "    int total_widgets_seen = 0;\n"
+    "    for (const struct widget *w = list->first; w != NULL; w = w->next_widget)\n"
+    "        total_widgets_seen += w->is_counted ? 1 : 0;\n"
+    "    return total_widgets_seen;\n"
+    "}\n";
+static const char ALICE2[] =
+    "static unsigned gadget_checksum(const unsigned char *bytes, size_t length_in_bytes)\n"
+    "{\n"
+    "    unsigned rolling_gadget_sum = 0x1234u;\n"
+    "    while (length_in_bytes--)\n"
+    "        rolling_gadget_sum = (rolling_gadget_sum << 5) ^ *bytes++ ^ 0x9e37u;\n"
+    "    return rolling_gadget_sum;\n"
+    "}\n";
+static const char PAIR[] =
+    "double widget_average_weight(const struct widget_list *list, double scale_factor)\n"
+    "{\n"
+    "    double summed_weight = 0.0;\n"
+    "    for (const struct widget *item = list->first; item; item = item->next_widget)\n"
+    "        summed_weight += item->weight_in_grams * scale_factor;\n"
+    "    return widget_count(list) ? summed_weight / widget_count(list) : 0.0;\n"
+    "}\n";
+
+static const char *bin(void)
+{
+    const char *b = getenv("PROVSCAN_BIN");
+    return b && *b ? b : "./provscan";
+}
+
+/* Runs provscan with args (a shell word list), stdout to out, stderr to err; the exit code. */
+static int sh(const char *args, const char *out, const char *err)
+{
+    char cmd[4096];
+    int st;
+    snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s", bin(), args, out, err);
+    st = system(cmd);
+    cr_assert(WIFEXITED(st), "%s", cmd);
+    return WEXITSTATUS(st);
+}
+
+static char idx[256], outs[256];
+
+static void build(void)
+{
+    char dir[256], two[8192], args[1024];
+    git_repository *repo = NULL;
+    git_oid c1, c2, c3, c4;
+    char *mit = pv_test_read_file("scanner/licenses/MIT.txt", NULL);
+
+    snprintf(dir, sizeof dir, "%s/repo", root);
+    snprintf(idx, sizeof idx, "%s/x.pvx", root);
+    snprintf(outs, sizeof outs, "%s/outs", root);
+    cr_assert_eq(git_repository_init(&repo, dir, 0), 0);
+    c1 = pv_test_commit_file(repo, NULL, "widget.c", ALICE, "Alice", "alice@example.org",
+                             1500000000, "count\n");
+    c2 = pv_test_commit_file(repo, &c1, "LICENSE", mit, "Alice", "alice@example.org", 1500000100,
+                             "license\n");
+    /* the same person under another name: one payee */
+    c3 = pv_test_commit_file(repo, &c2, "gadget.c", ALICE2, "A. Liddell", "alice@example.org",
+                             1500000200, "checksum\n");
+    snprintf(two, sizeof two, "%s\n%s", ALICE, PAIR);
+    c4 = pv_test_commit_file(repo, &c3, "widget.c", two, "Bob", "bob@example.org", 1600000000,
+                             "average\n\nCo-authored-by: Carol <carol@example.org>\n");
+    (void)c4;
+    git_repository_free(repo);
+    snprintf(args, sizeof args, "index -o %s %s", idx, dir);
+    cr_assert_eq(sh(args, pv_test_path("idx.out"), pv_test_path("idx.err")), 0);
+    snprintf(two, sizeof two, "%s\n%s\n%s", PAIR, mit, ALICE2);
+    pv_test_put_str("outs/b.txt", two);
+    pv_test_put_str("outs/a/one.c", ALICE);
+    free(mit);
+}
+
+Test(credit_cli, ledger_pays_whole_tokens_exact_cents_and_verifies)
+{
+    char args[1024];
+    char *l1, *l2;
+    size_t n1, n2;
+    cJSON *j, *e, *it;
+    long cents = 0, npersons = 0;
+    double tokens = 0;
+
+    build();
+    snprintf(args, sizeof args, "credit -x %s --format json --pool 0.10 %s -o %s", idx, outs,
+             pv_test_path("l1.json"));
+    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    /* --jobs 2 matches on two threads: the same ledger, byte for byte */
+    snprintf(args, sizeof args, "credit -x %s --jobs 2 --format json --pool 0.10 %s -o %s", idx,
+             outs, pv_test_path("l2.json"));
+    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    l1 = pv_test_read_file(pv_test_path("l1.json"), &n1);
+    l2 = pv_test_read_file(pv_test_path("l2.json"), &n2);
+    cr_assert(n1 == n2 && memcmp(l1, l2, n1) == 0, "--jobs 1 and --jobs 2 give the same ledger");
+
+    j = cJSON_Parse(l1);
+    cr_assert_not_null(j);
+    e = cJSON_GetObjectItem(j, "entries");
+    cJSON_ArrayForEach(it, e)
+    {
+        const char *kind = cJSON_GetObjectItem(it, "kind")->valuestring;
+        const char *email = cJSON_GetObjectItem(it, "email")->valuestring;
+        cJSON *ev;
+        if (strcmp(kind, "person") != 0)
+            continue;
+        npersons++;
+        cents += lround(100 * atof(cJSON_GetObjectItem(it, "amount")->valuestring));
+        tokens += cJSON_GetObjectItem(it, "tokens")->valuedouble;
+        /* no evidence row points at the license: commons earn nothing */
+        cJSON_ArrayForEach(ev, cJSON_GetObjectItem(it, "evidence"))
+            cr_assert_str_neq(cJSON_GetObjectItem(ev, "locator")->valuestring, "LICENSE");
+        /* 0.10 among 49, 18 and 17 tokens: 5.83, 2.14, 2.02 cents floor to 5, 2, 2; the
+         * cent left goes to the largest remainder (Alice's .83) */
+        if (strcmp(email, "bob@example.org") == 0) {
+            cr_assert_str_eq(cJSON_GetObjectItem(it, "amount")->valuestring, "0.02");
+            /* co-authors: 35 tokens dealt round-robin, the commit's author first */
+            cr_assert_eq(cJSON_GetObjectItem(it, "tokens")->valueint, 18);
+        }
+        if (strcmp(email, "carol@example.org") == 0) {
+            cr_assert_str_eq(cJSON_GetObjectItem(it, "amount")->valuestring, "0.02");
+            cr_assert_eq(cJSON_GetObjectItem(it, "tokens")->valueint, 17);
+        }
+        if (strcmp(email, "alice@example.org") == 0) {
+            cr_assert_str_eq(cJSON_GetObjectItem(it, "amount")->valuestring, "0.06");
+            cr_assert_eq(cJSON_GetObjectItem(it, "tokens")->valueint, 49);
+        }
+        if (strcmp(email, "alice@example.org") == 0)
+            /* two names, one email: one payee, in both outputs (folders sorted: a/one.c,
+             * then b.txt) */
+            cr_assert_eq(cJSON_GetObjectItem(it, "outputs")->valueint, 2);
+    }
+    cr_assert_eq(npersons, 3, "Alice (two identities), Bob, Carol");
+    cr_assert_eq(cents, 10, "the amounts add up to the pool exactly");
+    cr_assert_eq((double)tokens,
+                 cJSON_GetObjectItem(cJSON_GetObjectItem(j, "totals"), "credited")->valuedouble);
+    cJSON_Delete(j);
+
+    /* the digest holds */
+    snprintf(args, sizeof args, "credit --verify %s", pv_test_path("l1.json"));
+    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    snprintf(args, sizeof args, "credit --verify %s -x %s --pool 0.10 %s", pv_test_path("l1.json"),
+             idx, outs);
+    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+
+    /* an output changed: recomputing names the first entry that differs */
+    pv_test_put_str("outs/a/one.c", "nothing of anybody's here at all, just some words\n");
+    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 1);
+    {
+        char *err = pv_test_read_file(pv_test_path("e"), NULL);
+        cr_assert(strstr(err, "not the recomputed ledger"), "%s", err);
+        free(err);
+    }
+    free(l1);
+    free(l2);
+}
+
+Test(credit_cli, digest_changes_when_an_entry_changes)
+{
+    char args[1024], *l, *p;
+    size_t n;
+
+    build();
+    snprintf(args, sizeof args, "credit -x %s --format json %s -o %s", idx, outs,
+             pv_test_path("l.json"));
+    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    l = pv_test_read_file(pv_test_path("l.json"), &n);
+    /* change the first evidence row's line number by one digit */
+    p = strstr(l, "\"lines\":\t[");
+    cr_assert_not_null(p);
+    p += strlen("\"lines\":\t[");
+    *p = *p == '9' ? '8' : (char)(*p + 1);
+    pv_test_write_file(pv_test_path("bad.json"), l, n);
+    snprintf(args, sizeof args, "credit --verify %s", pv_test_path("bad.json"));
+    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 1);
+    snprintf(args, sizeof args, "credit --verify %s", pv_test_path("nope.json"));
+    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 3);
+    free(l);
+}
+
+Test(credit_cli, jsonl_bad_records_skipped_counted_or_strict)
+{
+    char args[1024], line[8192], *err, *out;
+    const char *jl;
+    size_t n;
+
+    build();
+    n = (size_t)snprintf(line, sizeof line, "{\"request_id\": \"r1\", \"completion\": \"");
+    for (const char *p = ALICE; *p; p++)
+        n += (size_t)snprintf(line + n, sizeof line - n, *p == '\n' ? "\\n" : "%c", *p);
+    snprintf(line + n, sizeof line - n, "\"}\n{not json\n{\"request_id\": \"r3\", \"other\": 1}\n");
+    jl = pv_test_put_str("outs.jsonl", line);
+    snprintf(args, sizeof args,
+             "credit -x %s --format csv --jsonl --field text=completion,id=request_id %s", idx, jl);
+    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    err = pv_test_read_file(pv_test_path("e"), NULL);
+    out = pv_test_read_file(pv_test_path("o"), NULL);
+    cr_assert(strstr(err, "outs.jsonl:2: not a JSON object"), "%s", err);
+    cr_assert(strstr(err, "outs.jsonl:3: no string field 'completion'"), "%s", err);
+    cr_assert(strstr(err, "2 bad records skipped"), "%s", err);
+    cr_assert_str_eq(out, "name,identities,tokens,share,amount,outputs,spans\n"
+                          "\"Alice\",\"alice@example.org\",28,1.000000,,1,1\n");
+    free(err);
+    free(out);
+    /* --strict: the first bad record stops the run */
+    snprintf(args, sizeof args, "credit -x %s --strict --jsonl --field text=completion %s", idx,
+             jl);
+    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 3);
+    err = pv_test_read_file(pv_test_path("e"), NULL);
+    cr_assert(strstr(err, "outs.jsonl:2: not a JSON object"), "%s", err);
+    cr_assert_null(strstr(err, "outs.jsonl:3"), "%s", err);
+    free(err);
+}
