@@ -1532,11 +1532,13 @@ Test(git, exact_renames_are_followed_whatever_their_number)
  * its first writer wherever that commit wrote it: Alice wrote the retry line in net.c, Bob
  * deleted the file, Carol wrote it again, alone, in a new file (too short a stretch for the
  * k-gram copy rule): it is Alice's. A line met twice at REV (no single first writer) and a
- * short line keep their line history: Carol's. */
+ * short line keep their line history, although Alice wrote them first too: Carol's. */
 Test(git, regression_a_distinctive_line_goes_to_its_first_writer)
 {
     git_repository *repo = small_repo("first_writer.git");
-    file a = {"net.c", "int connect_to_server(void)\n{\n    retry_with_backoff(socket_fd, 5);\n}\n",
+    file a = {"net.c",
+              "int connect_to_server(void)\n{\n    retry_with_backoff(socket_fd, 5);\n"
+              "    open_the_log(log_fd);\n    x = 1;\n}\n",
               0};
     file gone = {"README", "Nothing here yet about the network code at all.\n", 0};
     file b[] = {{"client.c",
