@@ -33,22 +33,8 @@ static void teardown(void)
 
 TestSuite(credit, .init = setup, .fini = teardown);
 
-static const char PART_ALICE[] =
-    "int widget_count(const struct widget_list *list)\n"
-    "{\n"
-    "    int total_widgets_seen = 0;\n"
-    "    for (const struct widget *w = list->first; w != NULL; w = w->next_widget)\n"
-    "        total_widgets_seen += w->is_counted ? 1 : 0;\n"
-    "    return total_widgets_seen;\n"
-    "}\n";
-static const char PART_PAIR[] =
-    "double widget_average_weight(const struct widget_list *list, double scale_factor)\n"
-    "{\n"
-    "    double summed_weight = 0.0;\n"
-    "    for (const struct widget *item = list->first; item; item = item->next_widget)\n"
-    "        summed_weight += item->weight_in_grams * scale_factor;\n"
-    "    return widget_count(list) ? summed_weight / widget_count(list) : 0.0;\n"
-    "}\n";
+#define PART_ALICE pv_test_widget_count /* tests/util.c */
+#define PART_PAIR pv_test_widget_average
 
 /* The largest commit and blob counts a build reported through its progress callback. */
 typedef struct seen_progress {

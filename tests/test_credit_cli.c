@@ -34,14 +34,7 @@ static void teardown(void)
 
 TestSuite(credit_cli, .init = setup, .fini = teardown);
 
-static const char ALICE[] =
-    "int widget_count(const struct widget_list *list)\n"
-    "{\n"
-    "    int total_widgets_seen = 0;\n"
-    "    for (const struct widget *w = list->first; w != NULL; w = w->next_widget)\n"
-    "        total_widgets_seen += w->is_counted ? 1 : 0;\n"
-    "    return total_widgets_seen;\n"
-    "}\n";
+#define ALICE pv_test_widget_count /* tests/util.c */
 static const char ALICE2[] =
     "static unsigned gadget_checksum(const unsigned char *bytes, size_t length_in_bytes)\n"
     "{\n"
@@ -50,14 +43,7 @@ static const char ALICE2[] =
     "        rolling_gadget_sum = (rolling_gadget_sum << 5) ^ *bytes++ ^ 0x9e37u;\n"
     "    return rolling_gadget_sum;\n"
     "}\n";
-static const char PAIR[] =
-    "double widget_average_weight(const struct widget_list *list, double scale_factor)\n"
-    "{\n"
-    "    double summed_weight = 0.0;\n"
-    "    for (const struct widget *item = list->first; item; item = item->next_widget)\n"
-    "        summed_weight += item->weight_in_grams * scale_factor;\n"
-    "    return widget_count(list) ? summed_weight / widget_count(list) : 0.0;\n"
-    "}\n";
+#define PAIR pv_test_widget_average
 
 static const char *bin(void)
 {

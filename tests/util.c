@@ -147,6 +147,23 @@ int pv_test_rec_origin(pv_test_origin *origins, size_t *n, const pv_origin_in *o
     return 0;
 }
 
+const char pv_test_widget_count[] =
+    "int widget_count(const struct widget_list *list)\n"
+    "{\n"
+    "    int total_widgets_seen = 0;\n"
+    "    for (const struct widget *w = list->first; w != NULL; w = w->next_widget)\n"
+    "        total_widgets_seen += w->is_counted ? 1 : 0;\n"
+    "    return total_widgets_seen;\n"
+    "}\n";
+const char pv_test_widget_average[] =
+    "double widget_average_weight(const struct widget_list *list, double scale_factor)\n"
+    "{\n"
+    "    double summed_weight = 0.0;\n"
+    "    for (const struct widget *item = list->first; item; item = item->next_widget)\n"
+    "        summed_weight += item->weight_in_grams * scale_factor;\n"
+    "    return widget_count(list) ? summed_weight / widget_count(list) : 0.0;\n"
+    "}\n";
+
 /* ---- git histories ---- */
 
 git_oid pv_test_commit_file(git_repository *repo, const git_oid *parent, const char *path,

@@ -64,6 +64,11 @@ typedef struct pv_test_origin {
 /* Records o as origins[*n] (fails the test past PV_TEST_MAX_ORIGINS) and gives it that id. */
 int pv_test_rec_origin(pv_test_origin *origins, size_t *n, const pv_origin_in *o, uint32_t *id);
 
+/* Two small C functions the credit suites commit and quote: widget_count, and
+ * widget_average_weight, which calls it (a second author's part of the same file). */
+extern const char pv_test_widget_count[];
+extern const char pv_test_widget_average[];
+
 /* ---- git histories ---- */
 
 /* Commits path (a file in the top folder) = content on top of parent (NULL: the first commit; the
