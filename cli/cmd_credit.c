@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@
 
 #define INPUT_LIMIT ((size_t)64 << 20) /* bytes of one output */
 #define LEDGER_FORMAT "provscan-credit-ledger"
-#define LEDGER_VERSION 1
+#define LEDGER_VERSION 2
 
 enum {
     OPT_INDEX,
@@ -31,6 +32,7 @@ enum {
     OPT_MIN_SHARE,
     OPT_COMMON,
     OPT_MIN_TOKENS,
+    OPT_MIN_STRENGTH,
     OPT_JOBS,
     OPT_OUTPUT,
     OPT_VERIFY,
@@ -60,6 +62,9 @@ static const pv_cli_opt opts[NOPTS] = {
                     "fingerprints in more than N documents are common and earn nothing"},
     [OPT_MIN_TOKENS] = {"min-tokens", 0, "N", PV_CLI_UINT, 0, UINT32_MAX, "0",
                         "spans shorter than N tokens are not counted (0 = k)"},
+    [OPT_MIN_STRENGTH] = {"min-strength", 0, "S", PV_CLI_STRING, 0, 0, NULL,
+                          "spans whose strength is under S earn nothing; listed apart (off "
+                          "by default)"},
     [OPT_JOBS] = {"jobs", 'j', "N", PV_CLI_UINT, 1, 64, "1",
                   "match N outputs at once (files; --jsonl reads one at a time); the ledger "
                   "is the same for every N"},
@@ -191,6 +196,10 @@ typedef struct batch {
     uint64_t dust_tokens;
     uint64_t outputs, tokens, credited;
     int64_t pool; /* cents, -1 without --pool */
+    const char *min_strength; /* as given, or NULL: off */
+    const pv_credit_weak *weak; /* rows of spans under --min-strength */
+    size_t nweak;
+    uint64_t weak_tokens;
 } batch;
 
 /* Split pool cents among persons at or over min_share by their tokens: floor of the exact
@@ -266,6 +275,28 @@ static void share_str(const pv_credit_payee *p, char *buf, size_t n)
     snprintf(buf, n, "%.6f", p->share);
 }
 
+/* One evidence row of the text report, without its line end. */
+static void print_row(FILE *f, const pv_credit_evidence *e)
+{
+    fprintf(f, "  %s:%u-%u  %s:%u-%u", e->output_id, e->line_start, e->line_end,
+            e->locator ? e->locator : "?", e->src_line_start, e->src_line_end);
+    if (e->commit)
+        fprintf(f, " @ %.12s", e->commit);
+    fprintf(f, "  %" PRIu64 " tokens", e->tokens);
+    if (e->url)
+        fprintf(f, "  %s", e->url);
+}
+
+/* Distinct outputs among the weak rows (in output order). */
+static size_t weak_outputs(const batch *b)
+{
+    size_t i, n = 0;
+    for (i = 0; i < b->nweak; i++)
+        if (i == 0 || b->weak[i].ev.output != b->weak[i - 1].ev.output)
+            n++;
+    return n;
+}
+
 static void print_text(FILE *f, const batch *b, const char *currency)
 {
     size_t i, j;
@@ -289,14 +320,7 @@ static void print_text(FILE *f, const batch *b, const char *currency)
             fprintf(f, "  (under --min-share: unallocated)");
         fputc('\n', f);
         for (j = 0; j < p->nevidence; j++) {
-            const pv_credit_evidence *e = &p->evidence[j];
-            fprintf(f, "  %s:%u-%u  %s:%u-%u", e->output_id, e->line_start, e->line_end,
-                    e->locator ? e->locator : "?", e->src_line_start, e->src_line_end);
-            if (e->commit)
-                fprintf(f, " @ %.12s", e->commit);
-            fprintf(f, "  %" PRIu64 " tokens", e->tokens);
-            if (e->url)
-                fprintf(f, "  %s", e->url);
+            print_row(f, &p->evidence[j]);
             fputc('\n', f);
         }
     }
@@ -307,6 +331,23 @@ static void print_text(FILE *f, const batch *b, const char *currency)
                 paid += b->cents[i];
         fmt_cents(b->pool - paid, amt, sizeof amt);
         fprintf(f, "\nunallocated  tokens %" PRIu64 "  %s %s\n", b->dust_tokens, amt, currency);
+    }
+    if (b->min_strength) {
+        /* listed apart, each row with its strength and who would have earned it */
+        fprintf(f, "\nweak spans (strength under %s): tokens %" PRIu64 "  outputs %zu  spans %zu"
+                   "  (earn nothing)\n",
+                b->min_strength, b->weak_tokens, weak_outputs(b), b->nweak);
+        for (i = 0; i < b->nweak; i++) {
+            const pv_credit_weak *w = &b->weak[i];
+            print_row(f, &w->ev);
+            fprintf(f, "  strength %.1f  ", w->ev.strength);
+            if (w->kind == PV_PAYEE_PERSON)
+                fprintf(f, "%s%s%s%s", w->name ? w->name : w->id ? w->id : "?",
+                        w->email ? " <" : "", w->email ? w->email : "", w->email ? ">" : "");
+            else
+                fputs(w->kind == PV_PAYEE_UNKNOWN ? "unknown" : "before the history", f);
+            fputc('\n', f);
+        }
     }
 }
 
@@ -341,6 +382,10 @@ static void print_csv(FILE *f, const batch *b)
         csv_field(f, ids);
         fprintf(f, ",%" PRIu64 ",%s,%s,%zu,%zu\n", p->tokens, sh, amt, p->outputs, p->spans);
     }
+    /* with --min-strength, one last row sums the spans listed apart (docs/usage.md) */
+    if (b->min_strength)
+        fprintf(f, "\"weak spans\",\"\",%" PRIu64 ",0.000000,,%zu,%zu\n", b->weak_tokens,
+                weak_outputs(b), b->nweak);
 }
 
 static cJSON *str_or_null(const char *s)
@@ -354,6 +399,23 @@ static cJSON *lines(uint32_t a, uint32_t z)
     cJSON_AddItemToArray(l, cJSON_CreateNumber(a));
     cJSON_AddItemToArray(l, cJSON_CreateNumber(z));
     return l;
+}
+
+/* Adds the members of one evidence row to r (docs/json.md) and returns r. */
+static cJSON *evidence_json(cJSON *r, const pv_credit_evidence *e)
+{
+    cJSON_AddNumberToObject(r, "output", (double)e->output);
+    cJSON_AddStringToObject(r, "output_id", e->output_id);
+    cJSON_AddItemToObject(r, "lines", lines(e->line_start, e->line_end));
+    cJSON_AddItemToObject(r, "source", str_or_null(e->source));
+    cJSON_AddItemToObject(r, "locator", str_or_null(e->locator));
+    cJSON_AddItemToObject(r, "url", str_or_null(e->url));
+    cJSON_AddItemToObject(r, "commit", str_or_null(e->commit));
+    cJSON_AddItemToObject(r, "first_commit", str_or_null(e->first_commit));
+    cJSON_AddItemToObject(r, "source_lines", lines(e->src_line_start, e->src_line_end));
+    cJSON_AddNumberToObject(r, "tokens", (double)e->tokens);
+    cJSON_AddNumberToObject(r, "strength", e->strength);
+    return r;
 }
 
 static cJSON *entry_json(const batch *b, size_t i)
@@ -379,31 +441,28 @@ static cJSON *entry_json(const batch *b, size_t i)
     cJSON_AddBoolToObject(o, "unallocated", b->dust[i]);
     cJSON_AddNumberToObject(o, "outputs", (double)p->outputs);
     cJSON_AddNumberToObject(o, "spans", (double)p->spans);
-    for (j = 0; j < p->nevidence; j++) {
-        const pv_credit_evidence *e = &p->evidence[j];
-        cJSON *r = cJSON_CreateObject();
-        cJSON_AddNumberToObject(r, "output", (double)e->output);
-        cJSON_AddStringToObject(r, "output_id", e->output_id);
-        cJSON_AddItemToObject(r, "lines", lines(e->line_start, e->line_end));
-        cJSON_AddItemToObject(r, "source", str_or_null(e->source));
-        cJSON_AddItemToObject(r, "locator", str_or_null(e->locator));
-        cJSON_AddItemToObject(r, "url", str_or_null(e->url));
-        cJSON_AddItemToObject(r, "commit", str_or_null(e->commit));
-        cJSON_AddItemToObject(r, "first_commit", str_or_null(e->first_commit));
-        cJSON_AddItemToObject(r, "source_lines", lines(e->src_line_start, e->src_line_end));
-        cJSON_AddNumberToObject(r, "tokens", (double)e->tokens);
-        cJSON_AddNumberToObject(r, "strength", e->strength);
-        cJSON_AddItemToArray(ev, r);
-    }
+    for (j = 0; j < p->nevidence; j++)
+        cJSON_AddItemToArray(ev, evidence_json(cJSON_CreateObject(), &p->evidence[j]));
     cJSON_AddItemToObject(o, "evidence", ev);
     return o;
 }
 
+/* A row of a span under --min-strength: who would have earned it, then its evidence. */
+static cJSON *weak_json(const pv_credit_weak *w)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "kind", kind_name(w->kind));
+    cJSON_AddItemToObject(r, "name", str_or_null(w->name));
+    cJSON_AddItemToObject(r, "email", str_or_null(w->email));
+    cJSON_AddItemToObject(r, "id", str_or_null(w->id));
+    return evidence_json(r, &w->ev);
+}
+
 static cJSON *ledger_json(const batch *b, const char *index_sha, const pv_index_info *info,
                           const pv_credit_opts *co, const char *pool, const char *currency,
-                          const char *min_share)
+                          const char *min_share, const char *fields)
 {
-    cJSON *l = cJSON_CreateObject(), *x, *r, *o, *t, *en;
+    cJSON *l = cJSON_CreateObject(), *x, *r, *o, *t, *en, *wk;
     char seed[32], amt[32];
     size_t i;
     int64_t paid = 0;
@@ -427,10 +486,13 @@ static cJSON *ledger_json(const batch *b, const char *index_sha, const pv_index_
     o = cJSON_AddObjectToObject(l, "options");
     cJSON_AddNumberToObject(o, "common", co->match.common);
     cJSON_AddNumberToObject(o, "min_tokens", co->match.min_tokens);
+    cJSON_AddItemToObject(o, "min_strength", str_or_null(b->min_strength));
     cJSON_AddItemToObject(o, "pool",
                           str_or_null(pool ? (fmt_cents(b->pool, amt, sizeof amt), amt) : NULL));
     cJSON_AddStringToObject(o, "currency", currency);
     cJSON_AddStringToObject(o, "min_share", min_share);
+    cJSON_AddBoolToObject(o, "jsonl", fields != NULL);
+    cJSON_AddItemToObject(o, "fields", str_or_null(fields));
     t = cJSON_AddObjectToObject(l, "totals");
     cJSON_AddNumberToObject(t, "outputs", (double)b->outputs);
     cJSON_AddNumberToObject(t, "tokens", (double)b->tokens);
@@ -445,9 +507,13 @@ static cJSON *ledger_json(const batch *b, const char *index_sha, const pv_index_
     } else {
         cJSON_AddNullToObject(t, "unallocated_amount");
     }
+    cJSON_AddNumberToObject(t, "weak_tokens", (double)b->weak_tokens);
     en = cJSON_AddArrayToObject(l, "entries");
     for (i = 0; i < b->n; i++)
         cJSON_AddItemToArray(en, entry_json(b, i));
+    wk = cJSON_AddArrayToObject(l, "weak");
+    for (i = 0; i < b->nweak; i++)
+        cJSON_AddItemToArray(wk, weak_json(&b->weak[i]));
     return l;
 }
 
@@ -471,34 +537,182 @@ static cJSON *read_json(const char *path, char *msg, size_t msgsz)
     return j;
 }
 
-/* Names the first difference between two ledgers into msg; returns 0 when identical. */
+/* The first place where a (the ledger) and b (recomputed) differ, below path: its path and
+ * both values (unformatted JSON, cut to 60 bytes each) into msg. Returns 0 when equal. */
+static int first_diff(const cJSON *a, const cJSON *b, const char *path, char *msg, size_t msgsz)
+{
+    char sub[256], *sa, *sb;
+    const cJSON *x;
+
+    if (cJSON_Compare(a, b, 1))
+        return 0;
+    if (a && b && cJSON_IsObject(a) && cJSON_IsObject(b)) {
+        cJSON_ArrayForEach(x, a)
+        {
+            snprintf(sub, sizeof sub, "%s.%s", path, x->string);
+            if (first_diff(x, cJSON_GetObjectItemCaseSensitive(b, x->string), sub, msg, msgsz))
+                return 1;
+        }
+        cJSON_ArrayForEach(x, b)
+        {
+            snprintf(sub, sizeof sub, "%s.%s", path, x->string);
+            if (first_diff(NULL, x, sub, msg, msgsz))
+                return 1;
+        }
+    } else if (a && b && cJSON_IsArray(a) && cJSON_IsArray(b)) {
+        int i, na = cJSON_GetArraySize(a), nb = cJSON_GetArraySize(b);
+        for (i = 0; i < na || i < nb; i++) {
+            snprintf(sub, sizeof sub, "%s[%d]", path, i);
+            if (first_diff(cJSON_GetArrayItem(a, i), cJSON_GetArrayItem(b, i), sub, msg, msgsz))
+                return 1;
+        }
+    }
+    sa = a ? cJSON_PrintUnformatted(a) : NULL;
+    sb = b ? cJSON_PrintUnformatted(b) : NULL;
+    snprintf(msg, msgsz, "%s is %.60s%s in the ledger, %.60s%s recomputed", path,
+             sa ? sa : "absent", sa && strlen(sa) > 60 ? "..." : "", sb ? sb : "absent",
+             sb && strlen(sb) > 60 ? "..." : "");
+    cJSON_free(sa);
+    cJSON_free(sb);
+    return 1;
+}
+
+/* Names the first difference between two ledgers into msg: the header (format, version,
+ * index, rules, options), then the entries one by one (named by payee), the weak spans, and
+ * last the totals, which follow from the entries. Returns 0 when identical. */
 static int compare_ledgers(cJSON *want, cJSON *got, char *msg, size_t msgsz)
 {
-    static const char *header[] = {"format", "version", "index", "rules", "options", "totals"};
-    cJSON *we = cJSON_GetObjectItemCaseSensitive(want, "entries");
-    cJSON *ge = cJSON_GetObjectItemCaseSensitive(got, "entries");
-    int i, nw, ng;
+    static const char *header[] = {"format", "version", "index", "rules", "options"};
+    static const char *lists[] = {"entries", "weak"};
+    char where[64], what[700];
+    int i, j, n;
 
     for (i = 0; i < (int)(sizeof header / sizeof *header); i++)
-        if (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(want, header[i]),
-                           cJSON_GetObjectItemCaseSensitive(got, header[i]), 1)) {
-            snprintf(msg, msgsz, "the ledger's \"%s\" differs", header[i]);
+        if (first_diff(cJSON_GetObjectItemCaseSensitive(want, header[i]),
+                       cJSON_GetObjectItemCaseSensitive(got, header[i]), header[i], msg, msgsz))
+            return 1;
+    for (j = 0; j < 2; j++) {
+        cJSON *we = cJSON_GetObjectItemCaseSensitive(want, lists[j]);
+        cJSON *ge = cJSON_GetObjectItemCaseSensitive(got, lists[j]);
+        n = cJSON_GetArraySize(we) > cJSON_GetArraySize(ge) ? cJSON_GetArraySize(we)
+                                                             : cJSON_GetArraySize(ge);
+        for (i = 0; i < n; i++) {
+            cJSON *a = cJSON_GetArrayItem(we, i), *b = cJSON_GetArrayItem(ge, i), *e = a ? a : b;
+            cJSON *nm = cJSON_GetObjectItemCaseSensitive(e, "name");
+            cJSON *em = cJSON_GetObjectItemCaseSensitive(e, "email");
+            cJSON *kd = cJSON_GetObjectItemCaseSensitive(e, "kind");
+            snprintf(where, sizeof where, "%s[%d]", lists[j], i);
+            if (!first_diff(a, b, where, what, sizeof what))
+                continue;
+            /* name the payee (for a weak span: who would have earned it) */
+            snprintf(msg, msgsz, "%s %d (%.100s%s%.100s%s) differs: %.600s",
+                     j == 0 ? "entry" : "weak span", i + 1,
+                     cJSON_IsString(nm)   ? nm->valuestring
+                     : cJSON_IsString(kd) ? kd->valuestring
+                                          : "-",
+                     cJSON_IsString(em) ? " <" : "", cJSON_IsString(em) ? em->valuestring : "",
+                     cJSON_IsString(em) ? ">" : "", what);
             return 1;
         }
-    nw = cJSON_GetArraySize(we);
-    ng = cJSON_GetArraySize(ge);
-    for (i = 0; i < nw || i < ng; i++) {
-        cJSON *a = cJSON_GetArrayItem(we, i), *b = cJSON_GetArrayItem(ge, i);
-        if (!a || !b || !cJSON_Compare(a, b, 1)) {
-            cJSON *nm = cJSON_GetObjectItemCaseSensitive(a ? a : b, "name");
-            cJSON *em = cJSON_GetObjectItemCaseSensitive(a ? a : b, "email");
-            snprintf(msg, msgsz, "entry %d (%s <%s>) differs%s", i + 1,
-                     cJSON_IsString(nm) ? nm->valuestring : "-",
-                     cJSON_IsString(em) ? em->valuestring : "-",
-                     !a   ? ": not in the ledger"
-                     : !b ? ": not in the recomputed ledger"
-                          : "");
-            return 1;
+    }
+    return first_diff(cJSON_GetObjectItemCaseSensitive(want, "totals"),
+                      cJSON_GetObjectItemCaseSensitive(got, "totals"), "totals", msg, msgsz);
+}
+
+/* ---- the ledger's options: --verify recomputes with them ---- */
+
+/* A number given as text ("0.25", "-2"): 0 and *v, or -1. */
+static int parse_real(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    return errno || *end || end == s || !isfinite(*v) ? -1 : 0;
+}
+
+/* Whether the value given on the command line (str, or num for UINT options, or a flag) says
+ * what the ledger's member m says. */
+static int same_value(const pv_cli_opt *o, const pv_cli_val *v, const cJSON *m)
+{
+    double x, y;
+
+    if (o->kind == PV_CLI_FLAG)
+        return cJSON_IsTrue(m);
+    if (o->kind == PV_CLI_UINT)
+        return cJSON_IsNumber(m) && m->valuedouble == (double)v->num;
+    if (!cJSON_IsString(m))
+        return 0;
+    if (strcmp(v->str, m->valuestring) == 0)
+        return 1;
+    if (strcmp(o->name, "pool") == 0)
+        return parse_cents(v->str) >= 0 && parse_cents(v->str) == parse_cents(m->valuestring);
+    if (strcmp(o->name, "min-share") == 0 || strcmp(o->name, "min-strength") == 0)
+        return parse_real(v->str, &x) == 0 && parse_real(m->valuestring, &y) == 0 && x == y;
+    return 0;
+}
+
+/* With --verify LEDGER -x INDEX OUTPUTS...: the run takes the options the ledger was made
+ * with (its "options" member), so that a checker needs only the ledger, the index and the
+ * outputs. An option also given on the command line must say the same (else a usage error
+ * naming it). The values are borrowed from the ledger l. Returns 0 or an exit code. */
+static int take_ledger_options(const char *path, cJSON *l, pv_cli_args *a)
+{
+    /* ledger member, option, and whether the member may be null (option not given) */
+    static const struct {
+        const char *member;
+        int opt, nullable;
+    } map[] = {
+        {"common", OPT_COMMON, 0},     {"min_tokens", OPT_MIN_TOKENS, 0},
+        {"min_strength", OPT_MIN_STRENGTH, 1}, {"pool", OPT_POOL, 1},
+        {"currency", OPT_CURRENCY, 0}, {"min_share", OPT_MIN_SHARE, 0},
+        {"jsonl", OPT_JSONL, 0},       {"fields", OPT_FIELD, 1},
+    };
+    cJSON *ver = cJSON_GetObjectItemCaseSensitive(l, "version");
+    cJSON *o = cJSON_GetObjectItemCaseSensitive(l, "options");
+    size_t i;
+
+    if (!cJSON_IsNumber(ver) || ver->valuedouble != LEDGER_VERSION) {
+        fprintf(stderr,
+                "provscan: '%s': ledger version %g: this provscan recomputes version %d "
+                "ledgers only\n",
+                path, cJSON_IsNumber(ver) ? ver->valuedouble : 0.0, LEDGER_VERSION);
+        return PV_EXIT_INPUT;
+    }
+    for (i = 0; i < sizeof map / sizeof *map; i++) {
+        const pv_cli_opt *op = &opts[map[i].opt];
+        pv_cli_val *v = &a->vals[map[i].opt];
+        cJSON *m = cJSON_GetObjectItemCaseSensitive(o, map[i].member);
+        int ok = op->kind == PV_CLI_FLAG   ? cJSON_IsBool(m)
+                 : op->kind == PV_CLI_UINT ? cJSON_IsNumber(m) && m->valuedouble >= (double)op->min &&
+                                                 m->valuedouble <= (double)op->max &&
+                                                 m->valuedouble == (double)(uint64_t)m->valuedouble
+                                           : cJSON_IsString(m) || (map[i].nullable && cJSON_IsNull(m));
+        if (!ok) {
+            fprintf(stderr, "provscan: '%s': options.%s: missing or not a valid value\n", path,
+                    map[i].member);
+            return PV_EXIT_INPUT;
+        }
+        if (v->count && !same_value(op, v, m)) {
+            char have[64];
+            if (cJSON_IsNumber(m))
+                snprintf(have, sizeof have, "%g", m->valuedouble);
+            else
+                snprintf(have, sizeof have, "%s",
+                         cJSON_IsString(m) ? m->valuestring
+                         : cJSON_IsBool(m) ? (cJSON_IsTrue(m) ? "true" : "false")
+                                           : "null");
+            return pv_cli__usage_error(&spec, "--%s%s%s contradicts the ledger: options.%s is %s",
+                                       op->name, op->kind == PV_CLI_FLAG ? "" : " ",
+                                       op->kind == PV_CLI_FLAG ? "" : v->str, map[i].member, have);
+        }
+        if (op->kind == PV_CLI_FLAG) {
+            v->count = cJSON_IsTrue(m);
+        } else if (op->kind == PV_CLI_UINT) {
+            v->count = 1;
+            v->num = (uint64_t)m->valuedouble;
+        } else {
+            v->count = cJSON_IsString(m);
+            v->str = cJSON_IsString(m) ? m->valuestring : NULL;
         }
     }
     return 0;
@@ -647,7 +861,7 @@ int pv_cli__cmd_credit(int argc, char **argv)
     batch b;
     cJSON *ledger = NULL, *given = NULL;
     FILE *out = stdout;
-    const char *path, *fmt, *verify, *currency, *min_share_s;
+    const char *path, *fmt, *verify, *currency, *min_share_s, *fields = NULL;
     char msg[1024], index_sha[65];
     double min_share = 0;
     uint64_t bad = 0;
@@ -662,8 +876,6 @@ int pv_cli__cmd_credit(int argc, char **argv)
     }
     fmt = a.vals[OPT_FORMAT].str ? a.vals[OPT_FORMAT].str : "text";
     verify = a.vals[OPT_VERIFY].str;
-    currency = a.vals[OPT_CURRENCY].str ? a.vals[OPT_CURRENCY].str : "EUR";
-    min_share_s = a.vals[OPT_MIN_SHARE].str ? a.vals[OPT_MIN_SHARE].str : "0";
     if (verify) {
         if (!(given = read_json(verify, msg, sizeof msg))) {
             fprintf(stderr, "provscan: %s\n", msg);
@@ -676,7 +888,13 @@ int pv_cli__cmd_credit(int argc, char **argv)
                 printf("%s: digest ok\n", verify);
             goto done;
         }
+        if ((rc = take_ledger_options(verify, given, &a)) != 0)
+            goto done;
     }
+    currency = a.vals[OPT_CURRENCY].str ? a.vals[OPT_CURRENCY].str : "EUR";
+    min_share_s = a.vals[OPT_MIN_SHARE].str ? a.vals[OPT_MIN_SHARE].str : "0";
+    if (a.vals[OPT_JSONL].count)
+        fields = a.vals[OPT_FIELD].str ? a.vals[OPT_FIELD].str : opts[OPT_FIELD].def;
     if (!a.vals[OPT_INDEX].count) {
         rc = pv_cli__usage_error(&spec, "missing -x INDEX");
         goto done;
@@ -689,14 +907,16 @@ int pv_cli__cmd_credit(int argc, char **argv)
         rc = pv_cli__usage_error(&spec, "--pool: not an amount: '%s'", a.vals[OPT_POOL].str);
         goto done;
     }
-    {
-        char *end;
-        errno = 0;
-        min_share = strtod(min_share_s, &end);
-        if (errno || *end || end == min_share_s || !(min_share >= 0 && min_share <= 1)) {
-            rc = pv_cli__usage_error(&spec, "--min-share: not a share in 0..1: '%s'", min_share_s);
+    if (parse_real(min_share_s, &min_share) != 0 || !(min_share >= 0 && min_share <= 1)) {
+        rc = pv_cli__usage_error(&spec, "--min-share: not a share in 0..1: '%s'", min_share_s);
+        goto done;
+    }
+    if ((b.min_strength = a.vals[OPT_MIN_STRENGTH].str) != NULL) {
+        if (parse_real(b.min_strength, &co.min_strength) != 0) {
+            rc = pv_cli__usage_error(&spec, "--min-strength: not a number: '%s'", b.min_strength);
             goto done;
         }
+        co.use_min_strength = 1;
     }
     if (a.vals[OPT_COMMON].count)
         co.match.common = (uint32_t)a.vals[OPT_COMMON].num;
@@ -762,6 +982,7 @@ int pv_cli__cmd_credit(int argc, char **argv)
         goto done;
     }
     pv_credit_totals(cr, &b.outputs, &b.tokens, &b.credited);
+    pv_credit_weak_spans(cr, &b.weak, &b.nweak, &b.weak_tokens);
     if (split_pool(&b, min_share) != 0) {
         fprintf(stderr, "provscan: out of memory\n");
         rc = PV_EXIT_INPUT;
@@ -770,7 +991,8 @@ int pv_cli__cmd_credit(int argc, char **argv)
     if (verify || strcmp(fmt, "json") == 0) {
         char d[72];
         ledger =
-            ledger_json(&b, index_sha, &info, &co, a.vals[OPT_POOL].str, currency, min_share_s);
+            ledger_json(&b, index_sha, &info, &co, a.vals[OPT_POOL].str, currency, min_share_s,
+                        fields);
         if (!ledger || ledger_digest(ledger, d) != 0) {
             fprintf(stderr, "provscan: out of memory\n");
             rc = PV_EXIT_INPUT;
