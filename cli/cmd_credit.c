@@ -195,8 +195,8 @@ typedef struct batch {
     int *dust;      /* under --min-share */
     uint64_t dust_tokens;
     uint64_t outputs, tokens, credited;
-    int64_t pool; /* cents, -1 without --pool */
-    const char *min_strength; /* as given, or NULL: off */
+    int64_t pool;               /* cents, -1 without --pool */
+    const char *min_strength;   /* as given, or NULL: off */
     const pv_credit_weak *weak; /* rows of spans under --min-strength */
     size_t nweak;
     uint64_t weak_tokens;
@@ -334,15 +334,19 @@ static void print_text(FILE *f, const batch *b, const char *currency)
     }
     if (b->min_strength) {
         /* listed apart, each row with its strength and who would have earned it */
-        fprintf(f, "\nweak spans (strength under %s): tokens %" PRIu64 "  outputs %zu  spans %zu"
-                   "  (earn nothing)\n",
+        fprintf(f,
+                "\nweak spans (strength under %s): tokens %" PRIu64 "  outputs %zu  spans %zu"
+                "  (earn nothing)\n",
                 b->min_strength, b->weak_tokens, weak_outputs(b), b->nweak);
         for (i = 0; i < b->nweak; i++) {
             const pv_credit_weak *w = &b->weak[i];
             print_row(f, &w->ev);
             fprintf(f, "  strength %.1f  ", w->ev.strength);
             if (w->kind == PV_PAYEE_PERSON)
-                fprintf(f, "%s%s%s%s", w->name ? w->name : w->id ? w->id : "?",
+                fprintf(f, "%s%s%s%s",
+                        w->name ? w->name
+                        : w->id ? w->id
+                                : "?",
                         w->email ? " <" : "", w->email ? w->email : "", w->email ? ">" : "");
             else
                 fputs(w->kind == PV_PAYEE_UNKNOWN ? "unknown" : "before the history", f);
@@ -595,7 +599,7 @@ static int compare_ledgers(cJSON *want, cJSON *got, char *msg, size_t msgsz)
         cJSON *we = cJSON_GetObjectItemCaseSensitive(want, lists[j]);
         cJSON *ge = cJSON_GetObjectItemCaseSensitive(got, lists[j]);
         n = cJSON_GetArraySize(we) > cJSON_GetArraySize(ge) ? cJSON_GetArraySize(we)
-                                                             : cJSON_GetArraySize(ge);
+                                                            : cJSON_GetArraySize(ge);
         for (i = 0; i < n; i++) {
             cJSON *a = cJSON_GetArrayItem(we, i), *b = cJSON_GetArrayItem(ge, i), *e = a ? a : b;
             cJSON *nm = cJSON_GetObjectItemCaseSensitive(e, "name");
@@ -662,10 +666,14 @@ static int take_ledger_options(const char *path, cJSON *l, pv_cli_args *a)
         const char *member;
         int opt, nullable;
     } map[] = {
-        {"common", OPT_COMMON, 0},     {"min_tokens", OPT_MIN_TOKENS, 0},
-        {"min_strength", OPT_MIN_STRENGTH, 1}, {"pool", OPT_POOL, 1},
-        {"currency", OPT_CURRENCY, 0}, {"min_share", OPT_MIN_SHARE, 0},
-        {"jsonl", OPT_JSONL, 0},       {"fields", OPT_FIELD, 1},
+        {"common", OPT_COMMON, 0},
+        {"min_tokens", OPT_MIN_TOKENS, 0},
+        {"min_strength", OPT_MIN_STRENGTH, 1},
+        {"pool", OPT_POOL, 1},
+        {"currency", OPT_CURRENCY, 0},
+        {"min_share", OPT_MIN_SHARE, 0},
+        {"jsonl", OPT_JSONL, 0},
+        {"fields", OPT_FIELD, 1},
     };
     cJSON *ver = cJSON_GetObjectItemCaseSensitive(l, "version");
     cJSON *o = cJSON_GetObjectItemCaseSensitive(l, "options");
@@ -682,11 +690,12 @@ static int take_ledger_options(const char *path, cJSON *l, pv_cli_args *a)
         const pv_cli_opt *op = &opts[map[i].opt];
         pv_cli_val *v = &a->vals[map[i].opt];
         cJSON *m = cJSON_GetObjectItemCaseSensitive(o, map[i].member);
-        int ok = op->kind == PV_CLI_FLAG   ? cJSON_IsBool(m)
-                 : op->kind == PV_CLI_UINT ? cJSON_IsNumber(m) && m->valuedouble >= (double)op->min &&
-                                                 m->valuedouble <= (double)op->max &&
-                                                 m->valuedouble == (double)(uint64_t)m->valuedouble
-                                           : cJSON_IsString(m) || (map[i].nullable && cJSON_IsNull(m));
+        int ok = op->kind == PV_CLI_FLAG ? cJSON_IsBool(m)
+                 : op->kind == PV_CLI_UINT
+                     ? cJSON_IsNumber(m) && m->valuedouble >= (double)op->min &&
+                           m->valuedouble <= (double)op->max &&
+                           m->valuedouble == (double)(uint64_t)m->valuedouble
+                     : cJSON_IsString(m) || (map[i].nullable && cJSON_IsNull(m));
         if (!ok) {
             fprintf(stderr, "provscan: '%s': options.%s: missing or not a valid value\n", path,
                     map[i].member);
@@ -990,9 +999,8 @@ int pv_cli__cmd_credit(int argc, char **argv)
     }
     if (verify || strcmp(fmt, "json") == 0) {
         char d[72];
-        ledger =
-            ledger_json(&b, index_sha, &info, &co, a.vals[OPT_POOL].str, currency, min_share_s,
-                        fields);
+        ledger = ledger_json(&b, index_sha, &info, &co, a.vals[OPT_POOL].str, currency, min_share_s,
+                             fields);
         if (!ledger || ledger_digest(ledger, d) != 0) {
             fprintf(stderr, "provscan: out of memory\n");
             rc = PV_EXIT_INPUT;

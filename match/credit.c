@@ -189,8 +189,8 @@ static int add_row(pv_credit *c, const char *output_id, const pv_span *s, const 
 }
 
 /* A row of a span under min_strength: earns nothing, listed apart with who would have earned. */
-static int add_weak(pv_credit *c, const char *output_id, const pv_span *s,
-                    const pv_span_credit *sc, uint64_t tokens)
+static int add_weak(pv_credit *c, const char *output_id, const pv_span *s, const pv_span_credit *sc,
+                    uint64_t tokens)
 {
     pv_credit_weak *w;
 
