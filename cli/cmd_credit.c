@@ -875,7 +875,7 @@ int pv_cli__cmd_credit(int argc, char **argv)
     double min_share = 0;
     uint64_t bad = 0;
     window *win = NULL;
-    int r, rc = pv_cli__parse(&spec, argc, argv, &a);
+    int r, digest_rc = PV_EXIT_OK, rc = pv_cli__parse(&spec, argc, argv, &a);
 
     memset(&b, 0, sizeof b);
     b.pool = -1;
@@ -891,10 +891,13 @@ int pv_cli__cmd_credit(int argc, char **argv)
             rc = PV_EXIT_INPUT;
             goto done;
         }
-        rc = check_digest(verify, given);
-        if (rc != PV_EXIT_OK || !a.vals[OPT_INDEX].count) {
-            if (rc == PV_EXIT_OK)
+        /* a digest that does not hold is reported; with -x and outputs, the recomputation
+         * then names what was changed */
+        digest_rc = check_digest(verify, given);
+        if (digest_rc == PV_EXIT_INPUT || !a.vals[OPT_INDEX].count) {
+            if (digest_rc == PV_EXIT_OK)
                 printf("%s: digest ok\n", verify);
+            rc = digest_rc;
             goto done;
         }
         if ((rc = take_ledger_options(verify, given, &a)) != 0)
@@ -1011,6 +1014,11 @@ int pv_cli__cmd_credit(int argc, char **argv)
     if (verify) {
         if (compare_ledgers(given, ledger, msg, sizeof msg)) {
             fprintf(stderr, "provscan: '%s': not the recomputed ledger: %s\n", verify, msg);
+            rc = PV_EXIT_FINDINGS;
+        } else if (digest_rc != PV_EXIT_OK) {
+            /* the same content under another digest: only the digest was changed */
+            fprintf(stderr, "provscan: '%s': its content is the recomputed ledger's, its digest "
+                            "is not\n", verify);
             rc = PV_EXIT_FINDINGS;
         } else {
             printf("%s: digest ok, identical to the recomputed ledger\n", verify);

@@ -195,6 +195,17 @@ Test(credit_cli, digest_changes_when_an_entry_changes)
     pv_test_write_file(pv_test_path("bad.json"), l, n);
     snprintf(args, sizeof args, "credit --verify %s", pv_test_path("bad.json"));
     cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 1);
+    /* with the index and the outputs, --verify names the entry that was changed */
+    snprintf(args, sizeof args, "credit --verify %s -x %s %s", pv_test_path("bad.json"), idx, outs);
+    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 1);
+    {
+        char *err = pv_test_read_file(pv_test_path("e"), NULL);
+        cr_assert(strstr(err, "digest mismatch"), "%s", err);
+        cr_assert(strstr(err, "not the recomputed ledger: entry 1 (Alice <alice@example.org>) "
+                              "differs: entries[0].evidence[0].lines[0] is "),
+                  "%s", err);
+        free(err);
+    }
     snprintf(args, sizeof args, "credit --verify %s", pv_test_path("nope.json"));
     cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 3);
     free(l);
