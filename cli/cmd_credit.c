@@ -1017,8 +1017,10 @@ int pv_cli__cmd_credit(int argc, char **argv)
             rc = PV_EXIT_FINDINGS;
         } else if (digest_rc != PV_EXIT_OK) {
             /* the same content under another digest: only the digest was changed */
-            fprintf(stderr, "provscan: '%s': its content is the recomputed ledger's, its digest "
-                            "is not\n", verify);
+            fprintf(stderr,
+                    "provscan: '%s': its content is the recomputed ledger's, its digest "
+                    "is not\n",
+                    verify);
             rc = PV_EXIT_FINDINGS;
         } else {
             printf("%s: digest ok, identical to the recomputed ledger\n", verify);
