@@ -4,6 +4,7 @@
  * print text, CSV or the JSON ledger (with its SHA-256 digest); --verify checks a ledger.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <assert.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -422,12 +423,12 @@ static cJSON *evidence_json(cJSON *r, const pv_credit_evidence *e)
     return r;
 }
 
+/* An entry's members but its evidence. */
 static cJSON *entry_json(const batch *b, size_t i)
 {
     const pv_credit_payee *p = &b->p[i];
-    cJSON *o = cJSON_CreateObject(), *ev = cJSON_CreateArray();
+    cJSON *o = cJSON_CreateObject();
     char sh[32], amt[32];
-    size_t j;
 
     share_str(p, sh, sizeof sh);
     cJSON_AddStringToObject(o, "kind", kind_name(p->kind));
@@ -445,10 +446,7 @@ static cJSON *entry_json(const batch *b, size_t i)
     cJSON_AddBoolToObject(o, "unallocated", b->dust[i]);
     cJSON_AddNumberToObject(o, "outputs", (double)p->outputs);
     cJSON_AddNumberToObject(o, "spans", (double)p->spans);
-    for (j = 0; j < p->nevidence; j++)
-        cJSON_AddItemToArray(ev, evidence_json(cJSON_CreateObject(), &p->evidence[j]));
-    cJSON_AddItemToObject(o, "evidence", ev);
-    return o;
+    return o; /* "evidence" follows, written row by row (write_ledger) */
 }
 
 /* A row of a span under --min-strength: who would have earned it, then its evidence. */
@@ -462,11 +460,12 @@ static cJSON *weak_json(const pv_credit_weak *w)
     return evidence_json(r, &w->ev);
 }
 
-static cJSON *ledger_json(const batch *b, const char *index_sha, const pv_index_info *info,
-                          const pv_credit_opts *co, const char *pool, const char *currency,
-                          const char *min_share, const char *fields)
+/* The ledger's header members: format, version, index, rules, options, totals. */
+static cJSON *ledger_header(const batch *b, const char *index_sha, const pv_index_info *info,
+                            const pv_credit_opts *co, const char *pool, const char *currency,
+                            const char *min_share, const char *fields)
 {
-    cJSON *l = cJSON_CreateObject(), *x, *r, *o, *t, *en, *wk;
+    cJSON *l = cJSON_CreateObject(), *x, *r, *o, *t;
     char seed[32], amt[32];
     size_t i;
     int64_t paid = 0;
@@ -512,12 +511,6 @@ static cJSON *ledger_json(const batch *b, const char *index_sha, const pv_index_
         cJSON_AddNullToObject(t, "unallocated_amount");
     }
     cJSON_AddNumberToObject(t, "weak_tokens", (double)b->weak_tokens);
-    en = cJSON_AddArrayToObject(l, "entries");
-    for (i = 0; i < b->n; i++)
-        cJSON_AddItemToArray(en, entry_json(b, i));
-    wk = cJSON_AddArrayToObject(l, "weak");
-    for (i = 0; i < b->nweak; i++)
-        cJSON_AddItemToArray(wk, weak_json(&b->weak[i]));
     return l;
 }
 
@@ -581,46 +574,232 @@ static int first_diff(const cJSON *a, const cJSON *b, const char *path, char *ms
     return 1;
 }
 
-/* Names the first difference between two ledgers into msg: the header (format, version,
- * index, rules, options), then the entries one by one (named by payee), the weak spans, and
- * last the totals, which follow from the entries. Returns 0 when identical. */
-static int compare_ledgers(cJSON *want, cJSON *got, char *msg, size_t msgsz)
-{
-    static const char *header[] = {"format", "version", "index", "rules", "options"};
-    static const char *lists[] = {"entries", "weak"};
-    char where[64], what[700];
-    int i, j, n;
+/* ---- the ledger, written as it is made ---- */
 
-    for (i = 0; i < (int)(sizeof header / sizeof *header); i++)
-        if (first_diff(cJSON_GetObjectItemCaseSensitive(want, header[i]),
-                       cJSON_GetObjectItemCaseSensitive(got, header[i]), header[i], msg, msgsz))
-            return 1;
-    for (j = 0; j < 2; j++) {
-        cJSON *we = cJSON_GetObjectItemCaseSensitive(want, lists[j]);
-        cJSON *ge = cJSON_GetObjectItemCaseSensitive(got, lists[j]);
-        n = cJSON_GetArraySize(we) > cJSON_GetArraySize(ge) ? cJSON_GetArraySize(we)
-                                                            : cJSON_GetArraySize(ge);
-        for (i = 0; i < n; i++) {
-            cJSON *a = cJSON_GetArrayItem(we, i), *b = cJSON_GetArrayItem(ge, i), *e = a ? a : b;
-            cJSON *nm = cJSON_GetObjectItemCaseSensitive(e, "name");
-            cJSON *em = cJSON_GetObjectItemCaseSensitive(e, "email");
-            cJSON *kd = cJSON_GetObjectItemCaseSensitive(e, "kind");
-            snprintf(where, sizeof where, "%s[%d]", lists[j], i);
-            if (!first_diff(a, b, where, what, sizeof what))
-                continue;
-            /* name the payee (for a weak span: who would have earned it) */
-            snprintf(msg, msgsz, "%s %d (%.100s%s%.100s%s) differs: %.600s",
-                     j == 0 ? "entry" : "weak span", i + 1,
-                     cJSON_IsString(nm)   ? nm->valuestring
-                     : cJSON_IsString(kd) ? kd->valuestring
-                                          : "-",
-                     cJSON_IsString(em) ? " <" : "", cJSON_IsString(em) ? em->valuestring : "",
-                     cJSON_IsString(em) ? ">" : "", what);
-            return 1;
-        }
+/* The ledger is never held whole (its evidence grows with the batch): it is made piece by
+ * piece, each a small cJSON tree that is printed canonically (cJSON_PrintUnformatted) into
+ * the SHA-256 and indented into the file, or, for --verify, compared with the given ledger
+ * at the same place. The canonical bytes are those cJSON_PrintUnformatted gives for the
+ * whole ledger without its digest, which is what --verify recomputes from the file. */
+#define LW_DEPTH 4
+typedef struct lw {
+    EVP_MD_CTX *md;              /* SHA-256 of the canonical form, or NULL */
+    FILE *out;                   /* the indented ledger, or NULL */
+    int depth;                   /* containers open */
+    int n[LW_DEPTH];             /* members or items written in each */
+    const cJSON *want[LW_DEPTH]; /* --verify: the given ledger's node at each level */
+    char path[LW_DEPTH][64];
+    int verify;
+    char label[300];  /* the entry or weak row being written, for messages */
+    char diff[1024];  /* the first difference outside totals */
+    char tdiff[1024]; /* the first difference in totals: named only when nothing else is */
+} lw;
+
+static void lw_raw(lw *w, const char *canon, const char *pretty)
+{
+    if (w->md)
+        EVP_DigestUpdate(w->md, canon, strlen(canon));
+    if (w->out)
+        fputs(pretty, w->out);
+}
+
+/* Starts the next member (name) or item (name NULL) of the open container; the node the
+ * given ledger has there, and its path, into *want and path. */
+static void lw_next(lw *w, const char *name, const cJSON **want, char *path, size_t pathsz)
+{
+    const cJSON *up = w->want[w->depth - 1];
+    const char *at = w->path[w->depth - 1];
+    int i;
+
+    lw_raw(w, w->n[w->depth - 1] ? "," : "", w->n[w->depth - 1] ? ",\n" : "\n");
+    for (i = 0; i < w->depth; i++)
+        lw_raw(w, "", "\t");
+    if (name) {
+        lw_raw(w, "\"", "\"");
+        lw_raw(w, name, name);
+        lw_raw(w, "\":", "\":\t");
+        snprintf(path, pathsz, "%s%s%s", at, *at ? "." : "", name);
+        *want = up ? cJSON_GetObjectItemCaseSensitive(up, name) : NULL;
+    } else {
+        snprintf(path, pathsz, "%s[%d]", at, w->n[w->depth - 1]);
+        *want = up ? cJSON_GetArrayItem(up, w->n[w->depth - 1]) : NULL;
     }
-    return first_diff(cJSON_GetObjectItemCaseSensitive(want, "totals"),
-                      cJSON_GetObjectItemCaseSensitive(got, "totals"), "totals", msg, msgsz);
+    w->n[w->depth - 1]++;
+}
+
+static void lw_note(lw *w, const char *path, const char *what)
+{
+    int totals = strncmp(path, "totals", 6) == 0;
+    char *d = totals ? w->tdiff : w->diff;
+    if (!*d)
+        snprintf(d, sizeof w->diff, "%s%s%s", totals ? "" : w->label, *w->label ? " differs: " : "",
+                 what);
+}
+
+/* Writes (or compares) v as the next member name (NULL: item) and frees it; 0, or -1 when out
+ * of memory. */
+static int lw_value(lw *w, const char *name, cJSON *v)
+{
+    const cJSON *want;
+    char path[128], what[700];
+    char *canon = NULL, *pretty = NULL, *ind = NULL;
+    size_t i, k, tabs = 0;
+    int rc = -1;
+
+    lw_next(w, name, &want, path, sizeof path);
+    if (!v)
+        goto done;
+    if (w->verify) {
+        if (first_diff(want, v, path, what, sizeof what))
+            lw_note(w, path, what);
+        rc = 0;
+        goto done;
+    }
+    if (!(canon = cJSON_PrintUnformatted(v)) || !(pretty = cJSON_Print(v)))
+        goto done;
+    /* pretty was indented from column 0: every line after the first goes depth tabs in */
+    for (i = 0; pretty[i]; i++)
+        tabs += pretty[i] == '\n';
+    if (!(ind = malloc(i + tabs * (size_t)w->depth + 1)))
+        goto done;
+    for (i = 0, k = 0; pretty[i]; i++) {
+        ind[k++] = pretty[i];
+        for (int t = 0; pretty[i] == '\n' && t < w->depth; t++)
+            ind[k++] = '\t';
+    }
+    ind[k] = '\0';
+    lw_raw(w, canon, ind);
+    rc = 0;
+done:
+    free(ind);
+    cJSON_free(canon);
+    cJSON_free(pretty);
+    cJSON_Delete(v);
+    return rc;
+}
+
+/* Writes each member of obj in order, and frees obj. */
+static int lw_members(lw *w, cJSON *obj)
+{
+    cJSON *m;
+    int rc = obj ? 0 : -1;
+    while (obj && (m = obj->child) != NULL && rc == 0) {
+        cJSON_DetachItemViaPointer(obj, m);
+        rc = lw_value(w, m->string, m);
+    }
+    cJSON_Delete(obj);
+    return rc;
+}
+
+/* Opens an object ('{') or array ('[') as the next member name (NULL: item, or the root). */
+static void lw_open(lw *w, const char *name, char br)
+{
+    char b[2] = {br, 0};
+    const cJSON *want = w->want[0];
+
+    assert(w->depth < LW_DEPTH);
+    if (w->depth)
+        lw_next(w, name, &want, w->path[w->depth], sizeof w->path[w->depth]);
+    else
+        w->path[0][0] = '\0';
+    lw_raw(w, b, b);
+    w->want[w->depth] = want;
+    if (w->verify && !want) {
+        char what[100];
+        snprintf(what, sizeof what, "%s is not in the ledger", w->path[w->depth]);
+        lw_note(w, w->path[w->depth], what);
+    }
+    w->n[w->depth++] = 0;
+}
+
+/* Closes the container opened last; at the root, the digest of the canonical form is written
+ * as its last member. */
+static void lw_close(lw *w, char br)
+{
+    char b[2] = {br, 0}, what[300], digest[72] = "";
+    const cJSON *want = w->want[w->depth - 1];
+    int i, n = w->n[w->depth - 1];
+
+    if (w->verify && want && cJSON_GetArraySize(want) > n) {
+        const cJSON *extra = cJSON_GetArrayItem(want, n);
+        if (br == '}')
+            snprintf(what, sizeof what, "%s%s%s is in the ledger, not recomputed",
+                     w->path[w->depth - 1], *w->path[w->depth - 1] ? "." : "", extra->string);
+        else
+            snprintf(what, sizeof what, "%s[%d] is in the ledger, not recomputed",
+                     w->path[w->depth - 1], n);
+        lw_note(w, w->path[w->depth - 1], what);
+    }
+    w->depth--;
+    lw_raw(w, b, "");
+    if (w->depth == 0 && w->md) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned len = 0;
+        EVP_DigestFinal_ex(w->md, md, &len);
+        memcpy(digest, "sha256:", 7);
+        hex(md, len, digest + 7);
+        if (w->out)
+            fprintf(w->out, ",\n\t\"digest\":\t\"%s\"", digest);
+    }
+    if (n || *digest) {
+        lw_raw(w, "", "\n");
+        for (i = 0; i < w->depth; i++)
+            lw_raw(w, "", "\t");
+    }
+    lw_raw(w, "", b);
+}
+
+/* Writes (or compares) the whole ledger: the header members, the entries with their evidence
+ * row by row, the weak rows; header is freed. 0, or -1 when out of memory. */
+static int write_ledger(lw *w, const batch *b, cJSON *header)
+{
+    const pv_credit_payee *p;
+    size_t i, j;
+    int rc;
+
+    lw_open(w, NULL, '{');
+    rc = lw_members(w, header);
+    lw_open(w, "entries", '[');
+    for (i = 0; rc == 0 && i < b->n; i++) {
+        /* named as the given ledger names it (--verify), else as recomputed */
+        const cJSON *g = w->verify ? cJSON_GetArrayItem(w->want[w->depth - 1], (int)i) : NULL;
+        const cJSON *gn = cJSON_GetObjectItemCaseSensitive(g, "name");
+        const cJSON *ge = cJSON_GetObjectItemCaseSensitive(g, "email");
+        const cJSON *gk = cJSON_GetObjectItemCaseSensitive(g, "kind");
+        const char *name, *email;
+        p = &b->p[i];
+        name = !g                   ? display(p)
+               : cJSON_IsString(gn) ? gn->valuestring
+               : cJSON_IsString(gk) ? gk->valuestring
+                                    : "?";
+        email = !g ? p->email : cJSON_IsString(ge) ? ge->valuestring : NULL;
+        snprintf(w->label, sizeof w->label, "entry %zu (%.100s%s%.100s%s)", i + 1, name,
+                 email ? " <" : "", email ? email : "", email ? ">" : "");
+        lw_open(w, NULL, '{');
+        rc = lw_members(w, entry_json(b, i));
+        lw_open(w, "evidence", '[');
+        for (j = 0; rc == 0 && j < p->nevidence; j++)
+            rc = lw_value(w, NULL, evidence_json(cJSON_CreateObject(), &p->evidence[j]));
+        lw_close(w, ']');
+        lw_close(w, '}');
+    }
+    w->label[0] = '\0';
+    lw_close(w, ']');
+    lw_open(w, "weak", '[');
+    for (i = 0; rc == 0 && i < b->nweak; i++) {
+        const pv_credit_weak *k = &b->weak[i];
+        snprintf(w->label, sizeof w->label, "weak span %zu (%.100s)", i + 1,
+                 k->kind != PV_PAYEE_PERSON ? kind_name(k->kind)
+                 : k->name                  ? k->name
+                 : k->email                 ? k->email
+                 : k->id                    ? k->id
+                                            : "?");
+        rc = lw_value(w, NULL, weak_json(k));
+    }
+    w->label[0] = '\0';
+    lw_close(w, ']');
+    lw_close(w, '}');
+    return rc;
 }
 
 /* ---- the ledger's options: --verify recomputes with them ---- */
@@ -868,7 +1047,7 @@ int pv_cli__cmd_credit(int argc, char **argv)
     pv_cli_inputs *in = NULL;
     pv_err err = {0, ""};
     batch b;
-    cJSON *ledger = NULL, *given = NULL;
+    cJSON *given = NULL;
     FILE *out = stdout;
     const char *path, *fmt, *verify, *currency, *min_share_s, *fields = NULL;
     char msg[1024], index_sha[65];
@@ -1000,20 +1179,20 @@ int pv_cli__cmd_credit(int argc, char **argv)
         rc = PV_EXIT_INPUT;
         goto done;
     }
-    if (verify || strcmp(fmt, "json") == 0) {
-        char d[72];
-        ledger = ledger_json(&b, index_sha, &info, &co, a.vals[OPT_POOL].str, currency, min_share_s,
-                             fields);
-        if (!ledger || ledger_digest(ledger, d) != 0) {
+    if (verify) {
+        lw w;
+        memset(&w, 0, sizeof w);
+        w.verify = 1;
+        w.want[0] = given;
+        cJSON_DeleteItemFromObjectCaseSensitive(given, "digest"); /* checked above */
+        if (write_ledger(&w, &b,
+                         ledger_header(&b, index_sha, &info, &co, a.vals[OPT_POOL].str, currency,
+                                       min_share_s, fields)) != 0) {
             fprintf(stderr, "provscan: out of memory\n");
             rc = PV_EXIT_INPUT;
-            goto done;
-        }
-        cJSON_AddStringToObject(ledger, "digest", d);
-    }
-    if (verify) {
-        if (compare_ledgers(given, ledger, msg, sizeof msg)) {
-            fprintf(stderr, "provscan: '%s': not the recomputed ledger: %s\n", verify, msg);
+        } else if (*w.diff || *w.tdiff) {
+            fprintf(stderr, "provscan: '%s': not the recomputed ledger: %s\n", verify,
+                    *w.diff ? w.diff : w.tdiff);
             rc = PV_EXIT_FINDINGS;
         } else if (digest_rc != PV_EXIT_OK) {
             /* the same content under another digest: only the digest was changed */
@@ -1035,16 +1214,21 @@ int pv_cli__cmd_credit(int argc, char **argv)
         rc = PV_EXIT_INPUT;
         goto done;
     }
-    if (ledger) {
-        char *s = cJSON_Print(ledger);
-        if (!s) {
+    if (strcmp(fmt, "json") == 0) {
+        lw w;
+        memset(&w, 0, sizeof w);
+        w.out = out;
+        if (!(w.md = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(w.md, EVP_sha256(), NULL) ||
+            write_ledger(&w, &b,
+                         ledger_header(&b, index_sha, &info, &co, a.vals[OPT_POOL].str, currency,
+                                       min_share_s, fields)) != 0) {
+            EVP_MD_CTX_free(w.md);
             fprintf(stderr, "provscan: out of memory\n");
             rc = PV_EXIT_INPUT;
             goto done;
         }
-        fputs(s, out);
+        EVP_MD_CTX_free(w.md);
         fputc('\n', out);
-        cJSON_free(s);
     } else if (strcmp(fmt, "csv") == 0) {
         print_csv(out, &b);
     } else {
@@ -1066,7 +1250,6 @@ done:
     }
     if (out != stdout)
         fclose(out);
-    cJSON_Delete(ledger);
     cJSON_Delete(given);
     free(b.cents);
     free(b.dust);
