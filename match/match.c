@@ -334,18 +334,26 @@ static void extend_chain(chain *ch, const pv_line_table *lt, const pv_tokens *q,
 {
     uint32_t ntok = lt->line_tok[lt->nlines];
     int64_t dfirst = (int64_t)ch->d_first - ch->q_first, dlast = (int64_t)ch->d_last - ch->q_last;
-    uint32_t s0 = ch->d_first, s = s0, e0 = ch->d_last + k, e;
+    uint32_t s0 = ch->d_first, s = s0, e0 = ch->d_last + k, e, s1, e1;
     if (e0 > ntok)
         e0 = ntok;
     while (s > 0 && s0 - s < cap && token_agrees(lt, q, dfirst, s - 1) &&
            boundary_agrees(lt, text, q, dfirst, s))
         s--;
-    s = give_back_start(lt, text, q, dfirst, s0, s);
     e = e0;
     while (e < ntok && e - e0 < cap && token_agrees(lt, q, dlast, e) &&
            boundary_agrees(lt, text, q, dlast, e))
         e++;
-    e = give_back_end(lt, text, q, dlast, e0, e);
+    /* a copy of whole lines has both ends at line ends, in the document and in the query: an
+     * end is given back only when the other end (after its own give-back) is one */
+    s1 = give_back_start(lt, text, q, dfirst, s0, s);
+    e1 = give_back_end(lt, text, q, dlast, e0, e);
+    if (e1 < e && lt->line_tok[line_of(lt, s1)] == s1 &&
+        query_line_break(text, q, (int64_t)s1 - dfirst))
+        e = e1;
+    if (s1 > s && lt->line_tok[line_of(lt, e1 - 1) + 1] == e1 &&
+        query_line_break(text, q, (int64_t)e1 - dlast))
+        s = s1;
     ch->ds = s;
     ch->de = e;
     ch->qs = (uint32_t)((int64_t)s - dfirst);
