@@ -286,7 +286,8 @@ static int boundary_agrees(const pv_line_table *lt, const char *text, const pv_t
  * suggests a copy of whole lines:
  * - a partial line (the document's line goes on): when the query starts a line before that
  *   token too (the copy stopped at a line end, then a chance agreement);
- * - a line of one token: unless the query ends a line after it too (a copied last line).
+ * - a line of one token: unless the query ends a line after it too (a copied last line);
+ * and only when the chain's other end is at a line end of both (extend_chain).
  * Compile with -DPV_EDGE_GIVE_BACK=0 to see what they are worth (tests/test_edges.c). */
 #ifndef PV_EDGE_GIVE_BACK
 #define PV_EDGE_GIVE_BACK 1
