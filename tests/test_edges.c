@@ -456,9 +456,9 @@ static const char *const se_paragraphs[] = {
 };
 
 /* The issue's example: a model output quoting 70 words of an answer, from the middle of a
- * paragraph, is credited >= 95% of the quote's tokens (a span used to end at its last stored
- * fingerprint: 48 of ~75). Every 70-word window of two paragraphs, as a Markdown quote between
- * sentences of ours. */
+ * paragraph, is credited >= 95% of the quote's tokens. Every 70-word window of two paragraphs,
+ * as a Markdown quote between sentences of ours. (Index format 2, whose spans ended at their
+ * last stored fingerprint or a whole matching line, credited 2,809 of these 3,263 tokens.) */
 Test(edges_se, seventy_word_quotes_are_credited_in_full)
 {
     size_t p, nquotes = 0;
