@@ -15,7 +15,7 @@ extern "C" {
 
 #define PV_VERSION_STRING "0.2.0"
 /* The index format this library writes and reads (index/format.h, docs/index-format.md). */
-#define PV_FORMAT_VERSION 2
+#define PV_FORMAT_VERSION 3
 /* The tokenizer's normalization version, recorded in every index; bumped whenever the
  * token stream of some input changes (docs/tokens.md). */
 #define PV_NORM_VERSION 1

@@ -1,5 +1,5 @@
 /*
- * format.h - the byte layout of a provscan index file, version 1: the single source of
+ * format.h - the byte layout of a provscan index file, version 3: the single source of
  * truth for the writer and the reader. docs/index-format.md describes the same bytes.
  * All integers are little-endian; read and write them with pv_load32/64, pv_store32/64.
  */
@@ -10,7 +10,8 @@
 
 #define PV_MAGIC "PVSCAN\0\x1a"
 #define PV_MAGIC_LEN 8
-/* PV_FORMAT_VERSION (1) is in provscan.h */
+/* PV_FORMAT_VERSION (3) is in provscan.h */
+#include "common_int.h"
 #include "provscan.h"
 
 /* Fingerprints keep their top PV_FP_BITS bits. */
@@ -85,10 +86,45 @@
 
 /* ---- PSTG: blocks; raw block = 4 varint columns (fp delta, doc, pos, origin) ---- */
 
-/* ---- LINE: per document, a varint token count per line, a u16 check per line holding
- * tokens, then the authorship runs: a varint count, then (token delta, origin) varint pairs;
- * tokens before the first run belong to the document's origin. Zstd-compressed when
- * LINES_SIZE < LINES_RAW. ---- */
+/* ---- LINE: per document, two parts.
+ * First, zstd-compressed when it is smaller so (then LINES_SIZE < LINES_RAW): one varint per
+ * line, (tokens that start on the line << PV_LINE_CHECK_BITS) | the line's check (0 for a line
+ * without tokens); then the authorship runs: a varint count, then (token delta, origin) varint
+ * pairs; tokens before the first run belong to the document's origin.
+ * Then, never compressed (random bits do not compress): a check per token, PV_TOKEN_CHECK_BITS
+ * bits, two per byte (token 2i in the low half, 2i + 1 in the high half of byte i), the last
+ * (ntokens + 1) / 2 bytes of both the stored and the raw table. ---- */
+#define PV_TOKEN_CHECK_BITS 4
+#define PV_LINE_CHECK_BITS 3
+_Static_assert(PV_TOKEN_CHECK_BITS == 4, "two token checks per byte");
+
+/* The check of the token with hash h (pv_token.hash) at position pos of its document: the
+ * top PV_TOKEN_CHECK_BITS bits of a mix of both. The writer stores it for every token; the
+ * matcher computes it for the query token it puts at pos (on a span's diagonal) and extends
+ * the span while the two agree. The position is mixed in so that a wrong token agrees by
+ * chance independently at every position (1 in 16), not always or never. */
+static inline unsigned pv_token_check(uint64_t h, uint32_t pos)
+{
+    return (unsigned)(pv_mix64(h ^ (pos * UINT64_C(0x9E3779B97F4A7C15))) >>
+                      (64 - PV_TOKEN_CHECK_BITS));
+}
+
+/* The check of a line holding tokens, whose first token, at position pos, has hash h and
+ * follows a token with hash prev (0 for the document's first token): the matcher extends a
+ * span across a line boundary only when the query's two tokens there agree with it too, so
+ * that a span is not stretched to a neighbouring line by one token that agrees by chance. */
+static inline unsigned pv_line_check(uint64_t prev, uint64_t h, uint32_t pos)
+{
+    return (unsigned)(pv_mix64(pv_mix64(prev ^ UINT64_C(0x6c696e6563686b33)) ^ h ^
+                               (pos * UINT64_C(0x9E3779B97F4A7C15))) >>
+                      (64 - PV_LINE_CHECK_BITS));
+}
+
+/* The stored check of token t in a packed check array. */
+static inline unsigned pv_token_check_at(const unsigned char *checks, uint32_t t)
+{
+    return (checks[t >> 1] >> ((t & 1) * PV_TOKEN_CHECK_BITS)) & ((1u << PV_TOKEN_CHECK_BITS) - 1);
+}
 
 /* ---- DOCS: 64 bytes per document ---- */
 #define PV_DOC_ENTRY 64

@@ -53,13 +53,16 @@ typedef struct pv_doc_view {
 /* Fill *out for document id (id < the document count; every entry is validated at open). */
 void pv_index__doc(const pv_index *ix, uint32_t id, pv_doc_view *out);
 
-/* A decoded line table: line_tok[l] = index of the first token starting on or after line
- * l's start (0-based line l), nlines + 1 entries (the last = ntokens); check[l] = the line
- * check of line l (0 for a line without tokens). */
+/* A decoded line table (format.h, LINE): line_tok[l] = index of the first token starting on
+ * or after line l's start (0-based line l), nlines + 1 entries (the last = ntokens), so line l
+ * holds line_tok[l + 1] - line_tok[l] tokens; line_check[l] = the line check of a line holding
+ * tokens (pv_line_check), 0 for the others; checks = the token checks, two per byte, read with
+ * pv_token_check_at (ntokens of them; borrowed from the index). */
 typedef struct pv_line_table {
     uint32_t *line_tok;
-    uint16_t *check;
+    unsigned char *line_check;
     uint32_t nlines;
+    const unsigned char *checks;
     /* authorship runs: tokens from run_tok[r] up to the next run's first token were first
      * written by origin run_origin[r]; tokens before the first run by the document's origin */
     uint32_t *run_tok, *run_origin;

@@ -156,6 +156,17 @@ static int parse_header(pv_index *ix, pv_err *err)
                                ix->path, (id));                                                    \
     } while (0)
 
+/* Can a line table of nlines lines and ntok tokens be lsize bytes stored, lraw raw (format.h,
+ * LINE)? Its first part holds a varint per line (1 to 10 bytes) and the runs (a count and at
+ * most one pair of 5-byte varints per token); the token checks, stored as they are, end it. */
+static int lines_sizes_ok(uint32_t nlines, uint32_t ntok, uint32_t lsize, uint32_t lraw)
+{
+    uint64_t nchecks = ((uint64_t)ntok + 1) / 2;
+    return nlines > 0 && lsize <= lraw && lsize > nchecks &&
+           lraw >= (uint64_t)nlines + 1 + nchecks &&
+           lraw <= 10u * (uint64_t)nlines + 5 + 10u * (uint64_t)ntok + nchecks;
+}
+
 static int parse_tables(pv_index *ix, pv_err *err)
 {
     uint64_t i;
@@ -266,8 +277,7 @@ static int parse_tables(pv_index *ix, pv_err *err)
                 !str_ok(ix, pv_load32(e + PV_DOC_COMMIT), 1) ||
                 !str_ok(ix, pv_load32(e + PV_DOC_LICENSE), 1) || loff > ix->line_size ||
                 lsize > ix->line_size - loff || lsize > lraw || nlines == 0 ||
-                lraw < (uint64_t)nlines ||
-                lraw > 12u * (uint64_t)nlines + 5 + 10u * pv_load32(e + PV_DOC_NTOKENS))
+                !lines_sizes_ok(nlines, pv_load32(e + PV_DOC_NTOKENS), lsize, lraw))
                 return pv_err__set(err, PV_ECORRUPT,
                                    "corrupt index '%s': bad entry for document %llu", ix->path,
                                    (unsigned long long)i);
@@ -460,6 +470,7 @@ int pv_index__lines(pv_index_cursor *c, uint32_t id, pv_line_table *out, pv_err 
     uint64_t off = pv_load64(e + PV_DOC_LINES_OFF);
     uint32_t size = pv_load32(e + PV_DOC_LINES_SIZE), raw = pv_load32(e + PV_DOC_LINES_RAW);
     uint32_t nlines = pv_load32(e + PV_DOC_NLINES), ntok = pv_load32(e + PV_DOC_NTOKENS);
+    uint32_t nchecks = (uint32_t)(((uint64_t)ntok + 1) / 2);
     unsigned char *buf = NULL;
     const unsigned char *p, *end;
     uint64_t sum = 0;
@@ -467,39 +478,35 @@ int pv_index__lines(pv_index_cursor *c, uint32_t id, pv_line_table *out, pv_err 
     int rc = 0;
 
     memset(out, 0, sizeof *out);
+    /* the token checks end the table, stored as they are (validated at open: size > nchecks) */
+    size -= nchecks;
+    raw -= nchecks;
     buf = malloc(raw ? raw : 1);
     out->line_tok = malloc(((size_t)nlines + 1) * sizeof *out->line_tok);
-    out->check = malloc((size_t)nlines * sizeof *out->check);
-    if (!buf || !out->line_tok || !out->check) {
+    out->line_check = malloc(nlines ? nlines : 1);
+    if (!buf || !out->line_tok || !out->line_check) {
         rc = pv_err__set(err, PV_ENOMEM, "out of memory");
         goto done;
     }
     if (unpack(c, ix->line + off, size, raw, size == raw, buf) != 0)
         goto bad;
+    out->checks = ix->line + off + size;
     p = buf;
     end = buf + raw;
     for (l = 0; l < nlines; l++) {
-        uint64_t v;
+        uint64_t v, cnt;
         size_t n = pv_varint_get(p, end, &v);
-        if (!n || v > ntok)
+        cnt = v >> PV_LINE_CHECK_BITS;
+        if (!n || cnt > ntok || (cnt == 0 && v != 0))
             goto bad;
         out->line_tok[l] = (uint32_t)sum;
-        out->check[l] = v ? 1 : 0; /* marks lines that own a check */
-        sum += v;
+        out->line_check[l] = (unsigned char)(v & ((1u << PV_LINE_CHECK_BITS) - 1));
+        sum += cnt;
         p += n;
     }
     if (sum != ntok)
         goto bad;
     out->line_tok[nlines] = ntok;
-    /* then one little-endian u16 check per line holding tokens */
-    for (l = 0; l < nlines; l++) {
-        if (!out->check[l])
-            continue;
-        if (end - p < 2)
-            goto bad;
-        out->check[l] = (uint16_t)(p[0] | p[1] << 8);
-        p += 2;
-    }
     /* then the authorship runs */
     {
         uint64_t nr, d, org, tok = 0;
@@ -547,7 +554,7 @@ done:
 void pv_index__lines_free(pv_line_table *t)
 {
     free(t->line_tok);
-    free(t->check);
+    free(t->line_check);
     free(t->run_tok);
     free(t->run_origin);
     memset(t, 0, sizeof *t);

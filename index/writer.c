@@ -475,55 +475,56 @@ static void put_runs(worker *w, const pv_run_in *runs, size_t nruns)
     }
 }
 
-/* Serialize a document's line table (token counts per line, check bytes, then the
- * authorship runs as token positions), compress it when that helps, and append it to the
- * worker's spill file. */
+/* Serialize a document's line table (token counts and checks per line, the authorship runs
+ * as token positions, then a check per token: format.h), compress its first part when that
+ * helps, and append it to the worker's spill file. */
 static int write_lines(worker *w, docmeta *dm, const char *text, size_t len, const pv_run_in *runs,
                        size_t nruns)
 {
     uint32_t *starts = NULL;
-    size_t nlines = 0, l, t = 0;
+    size_t nlines = 0, l, t = 0, head, nchecks = (w->tokens.n + 1) / 2;
     const pv_token *tok = w->tokens.v;
     size_t ntok = w->tokens.n;
-    unsigned char *checks;
-    size_t nchecks = 0, vmax;
+    unsigned char *p;
     const void *out;
     size_t outsz;
     int rc;
 
     if ((rc = pv_scanner__line_starts(text, len, &starts, &nlines)) != 0)
         return pv_err__set(&w->err, rc, "out of memory");
-    /* The varints (at most 5 bytes each: counts fit in 32 bits) go at the front of linebuf;
-     * the checks are staged after the varints' largest possible end and moved down. */
-    vmax = nlines * 5;
+    /* a varint per line (at most 10 bytes), the runs, the token checks */
     w->linebuf.len = 0;
-    if (pv_buf__reserve(&w->linebuf, vmax + 2 * nlines + 10 + nruns * 15)) {
+    if (pv_buf__reserve(&w->linebuf, nlines * 10 + 10 + nruns * 15 + nchecks)) {
         free(starts);
         return pv_err__set(&w->err, PV_ENOMEM, "out of memory");
     }
-    checks = (unsigned char *)w->linebuf.data + vmax;
+    p = (unsigned char *)w->linebuf.data;
     for (l = 0; l < nlines; l++) {
-        uint64_t end = l + 1 < nlines ? starts[l + 1] : (uint64_t)len + 1;
+        uint64_t end = l + 1 < nlines ? starts[l + 1] : (uint64_t)len + 1, v;
         size_t first = t;
         while (t < ntok && tok[t].start < end)
             t++;
-        w->linebuf.len +=
-            pv_varint_put((unsigned char *)w->linebuf.data + w->linebuf.len, t - first);
-        if (t > first) {
-            uint16_t c = pv_scanner__line_hash(tok + first, t - first);
-            checks[nchecks++] = (unsigned char)c;
-            checks[nchecks++] = (unsigned char)(c >> 8);
-        }
+        v = (uint64_t)(t - first) << PV_LINE_CHECK_BITS;
+        if (t > first)
+            v |= pv_line_check(first ? tok[first - 1].hash : 0, tok[first].hash, (uint32_t)first);
+        w->linebuf.len += pv_varint_put(p + w->linebuf.len, v);
     }
-    memmove(w->linebuf.data + w->linebuf.len, checks, nchecks);
-    w->linebuf.len += nchecks;
     free(starts);
     put_runs(w, runs, nruns);
+    head = w->linebuf.len;
+    p = (unsigned char *)w->linebuf.data + head;
+    for (t = 0; t + 1 < ntok; t += 2)
+        *p++ = (unsigned char)(pv_token_check(tok[t].hash, (uint32_t)t) |
+                               pv_token_check(tok[t + 1].hash, (uint32_t)t + 1)
+                                   << PV_TOKEN_CHECK_BITS);
+    if (t < ntok)
+        *p++ = (unsigned char)pv_token_check(tok[t].hash, (uint32_t)t);
+    w->linebuf.len += nchecks;
 
     out = w->linebuf.data;
-    outsz = w->linebuf.len;
-    if (outsz >= 64) {
-        size_t bound = ZSTD_compressBound(outsz), z;
+    outsz = head;
+    if (head >= 64) {
+        size_t bound = ZSTD_compressBound(head), z;
         if (bound > w->zcap) {
             void *nz = realloc(w->zbuf, bound);
             if (!nz)
@@ -531,22 +532,23 @@ static int write_lines(worker *w, docmeta *dm, const char *text, size_t len, con
             w->zbuf = nz;
             w->zcap = bound;
         }
-        z = ZSTD_compressCCtx(w->cctx, w->zbuf, w->zcap, w->linebuf.data, outsz, 1);
-        if (!ZSTD_isError(z) && z < outsz) {
+        z = ZSTD_compressCCtx(w->cctx, w->zbuf, w->zcap, w->linebuf.data, head, 1);
+        if (!ZSTD_isError(z) && z < head) {
             out = w->zbuf;
             outsz = z;
         }
     }
     if (nlines > UINT32_MAX || w->linebuf.len > UINT32_MAX)
         return pv_err__set(&w->err, PV_ELIMIT, "document too large");
-    if (fwrite(out, 1, outsz, w->lines) != outsz)
+    if (fwrite(out, 1, outsz, w->lines) != outsz ||
+        fwrite(w->linebuf.data + head, 1, nchecks, w->lines) != nchecks)
         return pv_err__set(&w->err, PV_EIO, "cannot write line tables in '%s': %s", w->b->tmpdir,
                            strerror(errno));
     dm->lines_off = w->lines_off;
-    dm->lines_size = (uint32_t)outsz;
+    dm->lines_size = (uint32_t)(outsz + nchecks);
     dm->lines_raw = (uint32_t)w->linebuf.len;
     dm->nlines = (uint32_t)nlines;
-    w->lines_off += outsz;
+    w->lines_off += outsz + nchecks;
     return 0;
 }
 

@@ -1,6 +1,6 @@
 /*
  * match.c - the query side: a query's k-grams at every position -> batched lookups ->
- * hits chained per document along diagonals into maximal spans -> line-exact edges ->
+ * hits chained per document along diagonals into maximal spans -> token-exact edges ->
  * sources ranked origin first -> coverage and per-author credit. Prints nothing.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -237,58 +237,128 @@ static uint32_t line_of(const pv_line_table *lt, uint32_t t)
     return lo ? lo - 1 : 0;
 }
 
-/* Does the query, on diagonal diag, hold doc tokens [a, b) of a line with check byte? */
-static int line_agrees(const pv_tokens *q, int64_t diag, uint32_t a, uint32_t b, uint16_t check)
+/* Line ends in the query text between query tokens i - 1 and i ("\r\n" is one); 2 when i is
+ * its first token or past its last. */
+static unsigned query_line_ends(const char *text, const pv_tokens *q, int64_t i)
 {
-    int64_t qa = (int64_t)a - diag, qb = (int64_t)b - diag;
-    if (a >= b || qa < 0 || qb > (int64_t)q->n)
-        return 0;
-    return pv_scanner__line_hash(q->v + qa, (size_t)(qb - qa)) == check;
+    uint32_t p, to;
+    unsigned n = 0;
+    if (i <= 0 || i >= (int64_t)q->n)
+        return 2;
+    to = q->v[i].start;
+    for (p = q->v[i - 1].start + q->v[i - 1].len; p < to && n < 2; p++)
+        n += text[p] == '\n' || (text[p] == '\r' && (p + 1 >= to || text[p + 1] != '\n'));
+    return n;
 }
 
-/* Extend a chain's edges over whole lines that agree with the query (see format doc:
- * LINE check bytes), so a verbatim excerpt gets its exact line range. */
-static void extend_chain(chain *ch, const pv_line_table *lt, const pv_tokens *q, uint32_t k)
+static int query_line_break(const char *text, const pv_tokens *q, int64_t i)
 {
-    int64_t diag = (int64_t)ch->d_first - ch->q_first;
-    uint32_t s = ch->d_first, e = ch->d_last + k, ntok = lt->line_tok[lt->nlines];
-    for (;;) {
-        uint32_t L = line_of(lt, s), a = lt->line_tok[L], b;
-        if (a >= s) {
-            if (s == 0)
-                break;
-            L = line_of(lt, s - 1);
-            a = lt->line_tok[L];
-        }
-        b = lt->line_tok[L + 1];
-        if (!line_agrees(q, diag, a, b, lt->check[L]))
+    return query_line_ends(text, q, i) > 0;
+}
+
+/* Does the query token that diagonal diag puts at document token t carry t's check? */
+static int token_agrees(const pv_line_table *lt, const pv_tokens *q, int64_t diag, uint32_t t)
+{
+    int64_t qt = (int64_t)t - diag;
+    return qt >= 0 && qt < (int64_t)q->n &&
+           pv_token_check(q->v[qt].hash, t) == pv_token_check_at(lt->checks, t);
+}
+
+/* May a span on diagonal diag hold both document tokens t - 1 and t (0 < t)? Inside a line of
+ * the document, unless the query puts a blank line between them (a copied run does not go on
+ * across a paragraph break that its source does not have); across a line boundary (t starts a
+ * line), when the query's two tokens there carry the line's check. */
+static int boundary_agrees(const pv_line_table *lt, const char *text, const pv_tokens *q,
+                           int64_t diag, uint32_t t)
+{
+    int64_t qt = (int64_t)t - diag;
+    uint32_t L = line_of(lt, t);
+    if (lt->line_tok[L] != t)
+        return query_line_ends(text, q, qt) < 2;
+    return qt > 0 && qt < (int64_t)q->n &&
+           pv_line_check(q->v[qt - 1].hash, q->v[qt].hash, t) == lt->line_check[L];
+}
+
+/* The give-back rules (docs/attribution.md, "Span edges"). A token check agrees by chance once
+ * in 16 tokens (a line check once in 8), so a walk sometimes runs a token past the true end of
+ * a copy; past a line end that costs a whole line in the report. Where the walk took only one
+ * token of a line, that token is given back, from the outside in, when the query's layout
+ * suggests a copy of whole lines:
+ * - a partial line (the document's line goes on): when the query starts a line before that
+ *   token too (the copy stopped at a line end, then a chance agreement);
+ * - a line of one token: unless the query ends a line after it too (a copied last line);
+ * and only when the chain's other end is at a line end of both (extend_chain).
+ * Compile with -DPV_EDGE_GIVE_BACK=0 to see what they are worth (tests/test_edges.c). */
+#ifndef PV_EDGE_GIVE_BACK
+#define PV_EDGE_GIVE_BACK 1
+#endif
+
+/* End e (exclusive) of a walk that started at e0, after the give-back rules. */
+static uint32_t give_back_end(const pv_line_table *lt, const char *text, const pv_tokens *q,
+                              int64_t diag, uint32_t e0, uint32_t e)
+{
+    while (PV_EDGE_GIVE_BACK && e > e0) {
+        uint32_t L = line_of(lt, e - 1), a = lt->line_tok[L], b = lt->line_tok[L + 1];
+        if (a < e0 || e - a != 1) /* the span held this line already, or took more of it */
             break;
-        s = a;
+        if (e < b ? !query_line_break(text, q, (int64_t)a - diag)
+                  : query_line_break(text, q, (int64_t)e - diag))
+            break;
+        e = a;
     }
-    diag = (int64_t)ch->d_last - ch->q_last;
-    if (e > ntok)
-        e = ntok;
-    for (;;) {
-        uint32_t L, a, b;
-        if (e == 0)
+    return e;
+}
+
+/* Start s of a walk that started at s0, after the give-back rules (mirror of give_back_end). */
+static uint32_t give_back_start(const pv_line_table *lt, const char *text, const pv_tokens *q,
+                                int64_t diag, uint32_t s0, uint32_t s)
+{
+    while (PV_EDGE_GIVE_BACK && s < s0) {
+        uint32_t L = line_of(lt, s), a = lt->line_tok[L], b = lt->line_tok[L + 1];
+        if (b > s0 || b - s != 1)
             break;
-        L = line_of(lt, e - 1);
-        b = lt->line_tok[L + 1];
-        if (b <= e) {
-            if (e >= ntok)
-                break;
-            L = line_of(lt, e);
-            b = lt->line_tok[L + 1];
-        }
-        a = lt->line_tok[L];
-        if (!line_agrees(q, diag, a, b, lt->check[L]))
+        if (s > a ? !query_line_break(text, q, (int64_t)b - diag)
+                  : query_line_break(text, q, (int64_t)s - diag))
             break;
-        e = b;
+        s = b;
     }
+    return s;
+}
+
+/* Find a chain's true edges past its first and last fingerprint: walk outward token by token
+ * along the diagonal while the query's tokens carry the document's token checks, and its line
+ * checks where the walk crosses a line boundary (format.h), at most cap tokens on each side (past
+ * that a shared run would have a stored fingerprint: winnowing finds every run of k + w - 1
+ * tokens), then apply the give-back rules. */
+static void extend_chain(chain *ch, const pv_line_table *lt, const pv_tokens *q, const char *text,
+                         uint32_t k, uint32_t cap)
+{
+    uint32_t ntok = lt->line_tok[lt->nlines];
+    int64_t dfirst = (int64_t)ch->d_first - ch->q_first, dlast = (int64_t)ch->d_last - ch->q_last;
+    uint32_t s0 = ch->d_first, s = s0, e0 = ch->d_last + k, e, s1, e1;
+    if (e0 > ntok)
+        e0 = ntok;
+    while (s > 0 && s0 - s < cap && token_agrees(lt, q, dfirst, s - 1) &&
+           boundary_agrees(lt, text, q, dfirst, s))
+        s--;
+    e = e0;
+    while (e < ntok && e - e0 < cap && token_agrees(lt, q, dlast, e) &&
+           boundary_agrees(lt, text, q, dlast, e))
+        e++;
+    /* a copy of whole lines has both ends at line ends, in the document and in the query: an
+     * end is given back only when the other end (after its own give-back) is one */
+    s1 = give_back_start(lt, text, q, dfirst, s0, s);
+    e1 = give_back_end(lt, text, q, dlast, e0, e);
+    if (e1 < e && lt->line_tok[line_of(lt, s1)] == s1 &&
+        query_line_break(text, q, (int64_t)s1 - dfirst))
+        e = e1;
+    if (s1 > s && lt->line_tok[line_of(lt, e1 - 1) + 1] == e1 &&
+        query_line_break(text, q, (int64_t)e1 - dlast))
+        s = s1;
     ch->ds = s;
     ch->de = e;
-    ch->qs = (uint32_t)((int64_t)s - ((int64_t)ch->d_first - ch->q_first));
-    ch->qe = (uint32_t)((int64_t)e - ((int64_t)ch->d_last - ch->q_last));
+    ch->qs = (uint32_t)((int64_t)s - dfirst);
+    ch->qe = (uint32_t)((int64_t)e - dlast);
     if (ch->qe > q->n)
         ch->qe = (uint32_t)q->n;
     if (ch->qs >= ch->qe)
@@ -801,7 +871,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
         if (chain_doc(lc.hits + i, j - i, maxgap, &chains, &nchains, &cap_chains))
             goto oom;
     }
-    /* line-exact edges; chains come grouped by document, decode each table once */
+    /* token-exact edges; chains come grouped by document, decode each table once */
     for (i = 0; i < nchains; i = j) {
         pv_line_table lt;
         for (j = i; j < nchains && chains[j].doc == chains[i].doc; j++)
@@ -809,7 +879,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
         if ((rc = pv_index__lines(cur, chains[i].doc, &lt, err)) != 0)
             goto done;
         for (size_t c = i; c < j; c++) {
-            extend_chain(&chains[c], &lt, &q, info.k);
+            extend_chain(&chains[c], &lt, &q, text, info.k, maxgap);
             earliest_origin(ix, &lt, &chains[c]);
         }
         pv_index__lines_free(&lt);

@@ -95,21 +95,6 @@ void pv_scanner__tokens_free(pv_tokens *t);
  * PV_ENOMEM. */
 int pv_scanner__line_starts(const char *text, size_t len, uint32_t **out, size_t *nlines);
 
-/* Line check: the top 16 bits of a hash of the token hashes of one line (in order).
- * The index stores one per line that holds tokens; the matcher compares it with the
- * query's tokens on the same diagonal to extend a span over whole lines. */
-static inline uint16_t pv_scanner__line_hash(const pv_token *tok, size_t n)
-{
-    uint64_t x = UINT64_C(0x6c696e6563686b31); /* "linechk1" */
-    size_t i;
-    for (i = 0; i < n; i++) {
-        x ^= tok[i].hash;
-        x *= UINT64_C(0x9E3779B97F4A7C15);
-        x ^= x >> 29;
-    }
-    return (uint16_t)(x >> 48);
-}
-
 /* ---- fingerprints (fingerprint.c) ------------------------------------------------------ */
 
 /* Fingerprint of the k tokens starting at every position: out[i] for tokens i..i+k-1,

@@ -161,21 +161,16 @@ Test(index, rejects_bad_parameters)
     cr_assert(strstr(err.msg, "k must be") != NULL, "%s", err.msg);
 }
 
-/* A query against an index built with another normalization version is refused. */
-Test(index, refuses_other_normalization_version)
+/* Writes v as header byte off of the index at path and reseals the header checksum. */
+static void patch_header(const char *path, size_t off, unsigned char v)
 {
-    char path[128];
     size_t len, nch;
     unsigned char *b, *tmp;
-    pv_index *ix = NULL;
-    pv_result *res = NULL;
-    pv_err err = {0, {0}};
-    snprintf(path, sizeof path, "%s/n.pvx", dir);
-    build(path, "fixtures/corpus", 0, NULL);
     b = pv_test_read_file(path, &len);
-    b[12] = 99; /* norm_version */
+    b[off] = v;
     nch = b[40];
     tmp = malloc(56 + nch * 32);
+    cr_assert_not_null(tmp);
     memcpy(tmp, b, 56);
     memcpy(tmp + 56, b + 64, nch * 32);
     {
@@ -184,12 +179,40 @@ Test(index, refuses_other_normalization_version)
             b[56 + i] = (unsigned char)(h >> (8 * i));
     }
     pv_test_write_file(path, b, len);
+    free(tmp);
+    free(b);
+}
+
+/* A query against an index built with another normalization version is refused. */
+Test(index, refuses_other_normalization_version)
+{
+    char path[128];
+    pv_index *ix = NULL;
+    pv_result *res = NULL;
+    pv_err err = {0, {0}};
+    snprintf(path, sizeof path, "%s/n.pvx", dir);
+    build(path, "fixtures/corpus", 0, NULL);
+    patch_header(path, 12, 99); /* norm_version */
     cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
     cr_assert_eq(pv_match_run(ix, query, strlen(query), NULL, &res, &err), PV_EPARAMS);
     cr_assert(strstr(err.msg, "normalization version 99") != NULL, "%s", err.msg);
     pv_index_free(ix);
-    free(tmp);
-    free(b);
+}
+
+/* An index of format 2 (a 16-bit check per line, no token checks) is refused at open, with
+ * a message that names both versions. */
+Test(index, refuses_format_2)
+{
+    char path[128];
+    pv_index *ix = NULL;
+    pv_err err = {0, {0}};
+    snprintf(path, sizeof path, "%s/v2.pvx", dir);
+    build(path, "fixtures/corpus", 0, NULL);
+    patch_header(path, 8, 2); /* format_version */
+    cr_assert_eq(pv_index_open(&ix, path, &err), PV_EVERSION);
+    cr_assert_null(ix);
+    cr_assert(strstr(err.msg, "has format version 2; this provscan reads version 3") != NULL, "%s",
+              err.msg);
 }
 
 static int same_result(const pv_result *x, const pv_result *y)
