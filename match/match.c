@@ -23,10 +23,26 @@
 #define MAX_COMMON_HITS (1u << 22)
 /* Diagonal drift tolerated inside one chain (tokens inserted or deleted). */
 #define DIAG_SLACK 4
+/* The query's k-grams are looked up in passes of about this many (match_int.h): each pass
+ * takes the fingerprints of a range of buckets (their top PASS_BUCKET_BITS bits), so a
+ * fingerprint is looked up once, in one pass, in ascending order, as in one pass over all,
+ * while memory holds one pass's k-grams, not the query's. */
+#define PASS_KGRAMS ((size_t)512 << 10)
+#define PASS_BUCKET_BITS 12
+#define PASS_BUCKETS ((size_t)1 << PASS_BUCKET_BITS)
+/* k-grams computed at a time when the passes walk the query */
+#define KGRAM_CHUNK ((size_t)64 << 10)
+
+static size_t pass_kgrams = PASS_KGRAMS;
+
+void pv_match__set_pass_kgrams(size_t n)
+{
+    pass_kgrams = n ? n : PASS_KGRAMS;
+}
 
 typedef struct hit {
     uint32_t doc, qpos, dpos;
-    uint32_t common;
+    uint32_t np; /* postings of the fingerprint; 0 when common or weak: no evidence */
 } hit;
 
 typedef struct chain {
@@ -37,6 +53,7 @@ typedef struct chain {
     uint32_t line_start, line_end; /* 1-based lines of [ds, de) in the document */
     uint32_t first;                /* earliest origin of the text in [ds, de) */
     int64_t date;                  /* its date */
+    double strength;               /* span_strength, while the hits are at hand */
 } chain;
 
 typedef struct qfp {
@@ -48,8 +65,7 @@ typedef struct lookup_ctx {
     const qfp *q;         /* sorted by fp */
     const size_t *qstart; /* for each unique fp, its first entry in q */
     uint32_t common, cap;
-    const uint8_t *weak; /* per query k-gram: made only of numbers or 1-character tokens */
-    uint32_t *np;        /* per query k-gram: postings of its fingerprint (0: none, or common) */
+    const uint64_t *weak; /* bit per query k-gram: made only of numbers or 1-character tokens */
     hit *hits;
     size_t nhits, cap_hits, ncommon_hits;
     int64_t *diag; /* per document of the current fingerprint: the diagonal followed */
@@ -74,7 +90,7 @@ static int cmp_hit(const void *a, const void *b)
     return x->dpos < y->dpos ? -1 : x->dpos > y->dpos;
 }
 
-static int add_hit(lookup_ctx *c, uint32_t qpos, const pv_posting *p, uint32_t common)
+static int add_hit(lookup_ctx *c, uint32_t qpos, const pv_posting *p, uint32_t np)
 {
     hit *h;
     if (pv_array__grow((void **)&c->hits, &c->cap_hits, c->nhits + 1, sizeof *c->hits))
@@ -83,9 +99,14 @@ static int add_hit(lookup_ctx *c, uint32_t qpos, const pv_posting *p, uint32_t c
     h->doc = p->doc;
     h->qpos = qpos;
     h->dpos = p->pos;
-    h->common = common;
-    c->ncommon_hits += common;
+    h->np = np;
+    c->ncommon_hits += np == 0;
     return 0;
+}
+
+static int is_weak(const uint64_t *weak, size_t i)
+{
+    return (int)(weak[i / 64] >> (i % 64) & 1);
 }
 
 /* Index in p[lo, hi) (sorted by position) of the posting whose position is closest to
@@ -125,10 +146,10 @@ static int on_postings(void *vctx, size_t i, const pv_posting *p, size_t np)
     nruns = common && df > COMMON_DOCS_KEPT ? COMMON_DOCS_KEPT : df;
     if (pv_array__grow((void **)&c->diag, &c->cap_diag, nruns, sizeof *c->diag))
         return PV_ENOMEM;
-    for (qi = c->qstart[i]; qi < c->qstart[i + 1]; qi++)
-        c->np[c->q[qi].qpos] = common ? 0 : (uint32_t)np; /* common: no evidence of copying */
     for (qi = c->qstart[i]; qi < c->qstart[i + 1]; qi++) {
-        uint32_t q = c->q[qi].qpos, hc = common || c->weak[q];
+        /* a common fingerprint is no evidence of copying, nor a weak k-gram */
+        uint32_t q = c->q[qi].qpos, hc = common || is_weak(c->weak, q);
+        uint32_t hnp = hc ? 0 : (uint32_t)np;
         if (hc && c->ncommon_hits >= MAX_COMMON_HITS)
             return 0; /* enough evidence of common text; the rest adds nothing */
         for (j = 0, run = 0; j < np && run < nruns; run++) {
@@ -137,13 +158,13 @@ static int on_postings(void *vctx, size_t i, const pv_posting *p, size_t np)
                 end++;
             if (end - j <= PER_DOC_ALL) {
                 for (; j < end; j++)
-                    if ((rc = add_hit(c, q, &p[j], hc)) != 0)
+                    if ((rc = add_hit(c, q, &p[j], hnp)) != 0)
                         return rc;
                 continue;
             }
             pick = qi == c->qstart[i] ? j : closest(p, j, end, (int64_t)q + c->diag[run]);
             c->diag[run] = (int64_t)p[pick].pos - q;
-            if ((rc = add_hit(c, q, &p[pick], hc)) != 0)
+            if ((rc = add_hit(c, q, &p[pick], hnp)) != 0)
                 return rc;
             j = end;
         }
@@ -163,15 +184,16 @@ static int weak_token(const char *text, const pv_token *t)
     return 1;
 }
 
-/* weak[i] = 1 when every token of k-gram i is weak: number tables, hex dumps and runs of
- * single letters coincide between unrelated documents, so they count as common. */
-static void mark_weak(const char *text, const pv_tokens *q, uint32_t k, size_t nk, uint8_t *weak)
+/* Bit i of weak (zeroed, nk bits) set when every token of k-gram i is weak: number tables,
+ * hex dumps and runs of single letters coincide between unrelated documents, so they count
+ * as common. */
+static void mark_weak(const char *text, const pv_tokens *q, uint32_t k, size_t nk, uint64_t *weak)
 {
     size_t i, run = 0;
     for (i = 0; i < q->n; i++) {
         run = weak_token(text, &q->v[i]) ? run + 1 : 0;
-        if (i + 1 >= k && i + 1 - k < nk)
-            weak[i + 1 - k] = run >= k;
+        if (i + 1 >= k && i + 1 - k < nk && run >= k)
+            weak[(i + 1 - k) / 64] |= (uint64_t)1 << ((i + 1 - k) % 64);
     }
 }
 
@@ -201,7 +223,7 @@ static int chain_doc(const hit *h, size_t n, uint32_t maxgap, chain **out, size_
             ch->q_last = h[i].qpos;
             ch->d_last = h[i].dpos;
             ch->nhits++;
-            ch->ncommon += h[i].common;
+            ch->ncommon += h[i].np == 0;
         } else {
             chain *ch;
             if (pv_array__grow((void **)out, cap, *nout + 1, sizeof **out))
@@ -212,7 +234,7 @@ static int chain_doc(const hit *h, size_t n, uint32_t maxgap, chain **out, size_
             ch->q_first = ch->q_last = h[i].qpos;
             ch->d_first = ch->d_last = h[i].dpos;
             ch->nhits = 1;
-            ch->ncommon = h[i].common;
+            ch->ncommon = h[i].np == 0;
         }
         /* chains that can no longer grow stay behind first_open */
         while (first_open < *nout && h[i].qpos > (*out)[first_open].q_last + maxgap)
@@ -323,9 +345,9 @@ static double span_strength(const lookup_ctx *lc, const chain *ch, uint32_t k, s
     for (i = lo; i < lc->nhits && lc->hits[i].doc == ch->doc && lc->hits[i].qpos <= ch->q_last;
          i++) {
         const hit *h = &lc->hits[i];
-        uint32_t np = lc->np[h->qpos];
-        if (h->qpos < next || h->dpos < ch->d_first || h->dpos > ch->d_last || lc->weak[h->qpos] ||
-            np == 0 || np >= npost)
+        uint32_t np = h->np; /* 0 for a weak k-gram or a common fingerprint */
+        if (h->qpos < next || h->dpos < ch->d_first || h->dpos > ch->d_last || np == 0 ||
+            np >= npost)
             continue;
         log_e += log10((double)np) - log10((double)npost);
         next = (uint64_t)h->qpos + k;
@@ -712,10 +734,9 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     pv_match_opts defaults = PV_MATCH_OPTS_INIT;
     pv_index_info info;
     pv_tokens q = {NULL, 0, 0, 0};
-    uint64_t *kg = NULL, *ufp = NULL;
-    uint8_t *weak = NULL;
+    uint64_t *kg = NULL, *ufp = NULL, *weak = NULL, *lic = NULL;
     qfp *qf = NULL;
-    size_t *qstart = NULL, nk = 0, nu = 0, i, j;
+    size_t *qstart = NULL, *bucket_n = NULL, nk = 0, nu = 0, i, j, cap_qf = 0, cap_lic = 0;
     lookup_ctx lc;
     chain *chains = NULL;
     size_t nchains = 0, cap_chains = 0, cap_spans = 0;
@@ -755,42 +776,78 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     if (q.n < info.k || info.postings == 0)
         goto finish;
 
-    /* every k-gram of the query, sorted by fingerprint, looked up once each */
-    kg = malloc(q.n * sizeof *kg);
-    qf = malloc(q.n * sizeof *qf);
-    if (!kg || !qf)
-        goto oom;
-    nk = pv_scanner__kgrams(q.v, q.n, info.k, info.seed, kg);
-    if (!(weak = malloc(nk)) || !(lc.np = calloc(nk, sizeof *lc.np)))
+    /* every k-gram of the query looked up once per fingerprint, sorted by fingerprint, in
+       passes over ranges of fingerprint buckets: a first walk counts the k-grams per bucket,
+       then each pass walks the query again and keeps the k-grams of its buckets */
+    nk = q.n - info.k + 1;
+    kg = malloc((KGRAM_CHUNK + info.k) * sizeof *kg);
+    weak = calloc(nk / 64 + 1, sizeof *weak);
+    bucket_n = calloc(PASS_BUCKETS, sizeof *bucket_n);
+    if (!kg || !weak || !bucket_n)
         goto oom;
     mark_weak(text, &q, info.k, nk, weak);
-    for (i = 0; i < nk; i++) {
-        qf[i].fp = kg[i] >> PV_FP_SHIFT;
-        qf[i].qpos = (uint32_t)i;
+    for (i = 0; i < nk; i += KGRAM_CHUNK) {
+        size_t m = nk - i < KGRAM_CHUNK ? nk - i : KGRAM_CHUNK;
+        pv_scanner__kgrams(q.v + i, m + info.k - 1, info.k, info.seed, kg);
+        for (j = 0; j < m; j++)
+            bucket_n[kg[j] >> (64 - PASS_BUCKET_BITS)]++;
     }
-    qsort(qf, nk, sizeof *qf, cmp_qfp); /* nk >= 1: q.n >= k */
-    ufp = malloc((nk + 1) * sizeof *ufp);
-    qstart = malloc((nk + 1) * sizeof *qstart);
-    if (!ufp || !qstart)
-        goto oom;
-    for (i = 0; i < nk; i++)
-        if (i == 0 || qf[i].fp != qf[i - 1].fp) {
-            ufp[nu] = qf[i].fp;
-            qstart[nu++] = i;
-        }
-    qstart[nu] = nk;
-    lc.q = qf;
-    lc.qstart = qstart;
     lc.common = opts->common;
     lc.cap = info.posting_cap;
     lc.weak = weak;
     if ((rc = pv_index__cursor_new(ix, &cur, err)) != 0)
         goto done;
-    rc = pv_index__lookup(cur, ufp, nu, on_postings, &lc, err);
-    if (rc == PV_ENOMEM)
-        goto oom;
-    if (rc)
-        goto done;
+    for (size_t b0 = 0, b1; b0 < PASS_BUCKETS; b0 = b1) {
+        size_t n = bucket_n[b0], nq = 0;
+        for (b1 = b0 + 1; b1 < PASS_BUCKETS && n + bucket_n[b1] <= pass_kgrams; b1++)
+            n += bucket_n[b1];
+        if (n == 0)
+            continue;
+        if (pv_array__grow((void **)&qf, &cap_qf, n, sizeof *qf))
+            goto oom;
+        for (i = 0; i < nk; i += KGRAM_CHUNK) {
+            size_t m = nk - i < KGRAM_CHUNK ? nk - i : KGRAM_CHUNK;
+            pv_scanner__kgrams(q.v + i, m + info.k - 1, info.k, info.seed, kg);
+            for (j = 0; j < m; j++) {
+                size_t bk = kg[j] >> (64 - PASS_BUCKET_BITS);
+                if (bk >= b0 && bk < b1) {
+                    qf[nq].fp = kg[j] >> PV_FP_SHIFT;
+                    qf[nq++].qpos = (uint32_t)(i + j);
+                }
+            }
+        }
+        qsort(qf, nq, sizeof *qf, cmp_qfp);
+        free(ufp);
+        free(qstart);
+        ufp = malloc((nq + 1) * sizeof *ufp);
+        qstart = malloc((nq + 1) * sizeof *qstart);
+        if (!ufp || !qstart)
+            goto oom;
+        for (i = 0, nu = 0; i < nq; i++)
+            if (i == 0 || qf[i].fp != qf[i - 1].fp) {
+                ufp[nu] = qf[i].fp;
+                qstart[nu++] = i;
+            }
+        qstart[nu] = nq;
+        lc.q = qf;
+        lc.qstart = qstart;
+        rc = pv_index__lookup(cur, ufp, nu, on_postings, &lc, err);
+        if (rc == PV_ENOMEM)
+            goto oom;
+        if (rc)
+            goto done;
+    }
+    free(qf);
+    free(ufp);
+    free(qstart);
+    free(bucket_n);
+    free(weak);
+    qf = NULL;
+    ufp = NULL;
+    qstart = NULL;
+    bucket_n = NULL;
+    weak = NULL;
+    lc.weak = NULL;
 
     /* chains per document */
     if (lc.nhits)
@@ -801,6 +858,12 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
         if (chain_doc(lc.hits + i, j - i, maxgap, &chains, &nchains, &cap_chains))
             goto oom;
     }
+    /* every chain's strength, then the hits are let go: the rest needs only the chains */
+    for (i = 0; i < nchains; i++)
+        chains[i].strength = span_strength(&lc, &chains[i], info.k, nk, info.postings);
+    free(lc.hits);
+    lc.hits = NULL;
+    lc.nhits = lc.cap_hits = 0;
     /* line-exact edges; chains come grouped by document, decode each table once */
     for (i = 0; i < nchains; i = j) {
         pv_line_table lt;
@@ -869,12 +932,15 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
         sp->line_end = byte_line(starts, nstarts, sp->end - 1);
         sp->common = ncommon == nhits;
         /* license text is common wherever it appears (rule 3) */
-        if ((rc = pv_match__license_text(info.k, info.seed, kg + qs,
-                                         tokens >= info.k ? tokens - info.k + 1 : 0,
-                                         &sp->common_license, err)) != 0)
+        if (pv_array__grow((void **)&lic, &cap_lic, tokens + 1, sizeof *lic))
+            goto oom;
+        if ((rc = pv_match__license_text(
+                 info.k, info.seed, lic,
+                 pv_scanner__kgrams(q.v + qs, tokens, info.k, info.seed, lic),
+                 &sp->common_license, err)) != 0)
             goto done;
         sp->common |= sp->common_license != NULL;
-        sp->strength = span_strength(&lc, cands[0].ch, info.k, nk, info.postings);
+        sp->strength = cands[0].ch->strength;
         if ((rc = span_rows(ix, sp, cands, nc, opts)) != 0)
             goto oom;
         res->matched_tokens += tokens;
@@ -897,13 +963,14 @@ done:
     pv_index__cursor_free(cur);
     pv_scanner__tokens_free(&q);
     free(kg);
+    free(lic);
     free(weak);
+    free(bucket_n);
     free(qf);
     free(ufp);
     free(qstart);
     free(lc.hits);
     free(lc.diag);
-    free(lc.np);
     free(chains);
     free(starts);
     free(span_credit.v);
