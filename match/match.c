@@ -786,12 +786,15 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     if (!kg || !weak || !bucket_n)
         goto oom;
     mark_weak(text, &q, info.k, nk, weak);
-    for (i = 0; i < nk; i += KGRAM_CHUNK) {
-        size_t m = nk - i < KGRAM_CHUNK ? nk - i : KGRAM_CHUNK;
-        pv_scanner__kgrams(q.v + i, m + info.k - 1, info.k, info.seed, kg);
-        for (j = 0; j < m; j++)
-            bucket_n[kg[j] >> (64 - PASS_BUCKET_BITS)]++;
-    }
+    if (nk <= pass_kgrams)
+        bucket_n[0] = nk; /* one pass: no need to count */
+    else
+        for (i = 0; i < nk; i += KGRAM_CHUNK) {
+            size_t m = nk - i < KGRAM_CHUNK ? nk - i : KGRAM_CHUNK;
+            pv_scanner__kgrams(q.v + i, m + info.k - 1, info.k, info.seed, kg);
+            for (j = 0; j < m; j++)
+                bucket_n[kg[j] >> (64 - PASS_BUCKET_BITS)]++;
+        }
     lc.common = opts->common;
     lc.cap = info.posting_cap;
     lc.weak = weak;
@@ -801,6 +804,8 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
         size_t n = bucket_n[b0], nq = 0;
         for (b1 = b0 + 1; b1 < PASS_BUCKETS && n + bucket_n[b1] <= pass_kgrams; b1++)
             n += bucket_n[b1];
+        if (nk <= pass_kgrams)
+            b1 = PASS_BUCKETS; /* every bucket, counted in bucket_n[0] */
         if (n == 0)
             continue;
         if (pv_array__grow((void **)&qf, &cap_qf, n, sizeof *qf))
