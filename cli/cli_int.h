@@ -232,19 +232,30 @@ void pv_cli__inputs_free(pv_cli_inputs *in);
 /* The options every command that reads outputs takes (match, credit), as entries of its
  * option table: [OPT_FILES_FROM] = PV_CLI_OPT_FILES_FROM, ... */
 #define PV_CLI_OPT_FILES_FROM                                                                      \
-    {"files-from", 0, "FILE", PV_CLI_STRING, 0, 0, NULL,                                          \
-     "read more input paths from FILE, one per line (- for stdin)"}
+    {                                                                                              \
+        "files-from", 0, "FILE", PV_CLI_STRING, 0, 0, NULL,                                        \
+            "read more input paths from FILE, one per line (- for stdin)"                          \
+    }
 #define PV_CLI_OPT_JSONL                                                                           \
-    {"jsonl", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,                                                    \
-     "every input file is JSON lines (.gz, .zst too), one input a line"}
+    {                                                                                              \
+        "jsonl", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,                                                 \
+            "every input file is JSON lines (.gz, .zst too), one input a line"                     \
+    }
 #define PV_CLI_OPT_FIELD                                                                           \
-    {"field", 0, "text=F,id=G", PV_CLI_STRING, 0, 0, "text=text,id=id",                           \
-     "with --jsonl: the members holding the text and the id (a.b for nested)"}
+    {                                                                                              \
+        "field", 0, "text=F,id=G", PV_CLI_STRING, 0, 0, "text=text,id=id",                         \
+            "with --jsonl: the members holding the text and the id (a.b for nested)"               \
+    }
 #define PV_CLI_OPT_STRICT                                                                          \
-    {"strict", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,                                                   \
-     "stop at the first bad JSON lines record (exit 3) instead of skipping it"}
+    {                                                                                              \
+        "strict", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,                                                \
+            "stop at the first bad JSON lines record (exit 3) instead of skipping it"              \
+    }
 /* HELP says what stays the same for every N */
-#define PV_CLI_OPT_JOBS(HELP) {"jobs", 'j', "N", PV_CLI_UINT, 0, 1024, "all cores", HELP}
+#define PV_CLI_OPT_JOBS(HELP)                                                                      \
+    {                                                                                              \
+        "jobs", 'j', "N", PV_CLI_UINT, 0, 1024, "all cores", HELP                                  \
+    }
 
 /* How to gather the outputs: files, folders, "-", --files-from, --jsonl. */
 typedef struct pv_cli_outputs_opts {
@@ -305,8 +316,8 @@ typedef int (*pv_cli_deliver_fn)(void *ctx, const pv_cli_output *it, const pv_re
 typedef struct pv_cli_batch {
     const pv_index *ix;
     const pv_match_opts *mo;
-    unsigned jobs;         /* matching threads; 0 = all cores */
-    int stop_on_error;     /* the first unreadable output or failed match stops the batch */
+    unsigned jobs;     /* matching threads; 0 = all cores */
+    int stop_on_error; /* the first unreadable output or failed match stops the batch */
     pv_cli_deliver_fn fn;
     void *ctx;
 } pv_cli_batch;

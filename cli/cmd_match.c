@@ -127,8 +127,7 @@ static int write_one(void *ctx, const pv_cli_output *it, const pv_result *res)
     } else {
         if (rp->reported > 0)
             putchar('\n');
-        pv_cli__text_result(name, it->text, it->len, res, rp->color, rp->list_copies,
-                            rp->summary);
+        pv_cli__text_result(name, it->text, it->len, res, rp->color, rp->list_copies, rp->summary);
     }
     if (failed) {
         fprintf(stderr, "provscan: '%s': out of memory\n", name);

@@ -305,8 +305,7 @@ static int next_record(pv_cli_outputs *in, pv_cli_output *it)
         /* the rest of the file cannot be read */
         pv_lines_free(in->lines);
         in->lines = NULL;
-        return fail(it, PV_CLI_OUTPUT_UNREADABLE, "%s:%" PRIu64 ": %s", in->path, lineno,
-                    err.msg);
+        return fail(it, PV_CLI_OUTPUT_UNREADABLE, "%s:%" PRIu64 ": %s", in->path, lineno, err.msg);
     }
     if (r < 0) {
         fail(it, PV_CLI_OUTPUT_BAD_RECORD, "%s", err.msg);
@@ -322,8 +321,8 @@ static int next_record(pv_cli_outputs *in, pv_cli_output *it)
     t = member(rec, in->text_field);
     if (!cJSON_IsString(t)) {
         cJSON_Delete(rec);
-        fail(it, PV_CLI_OUTPUT_BAD_RECORD, "%s:%" PRIu64 ": no string field '%s'", in->path,
-             lineno, in->text_field);
+        fail(it, PV_CLI_OUTPUT_BAD_RECORD, "%s:%" PRIu64 ": no string field '%s'", in->path, lineno,
+             in->text_field);
         goto bad;
     }
     i = member(rec, in->id_field);

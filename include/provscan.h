@@ -413,8 +413,9 @@ int pv_lines_open(const char *path, size_t max_line, pv_lines **out, pv_err *err
 /* The next line, without its "\n" (a "\r" before it is kept), NUL-terminated and borrowed
  * until the next call: 1 when a line was read (the last may lack "\n"), 0 at the end, or a
  * negative pv_error: PV_ELIMIT for a line over max_line (err names FILE:LINE; its rest was
- * skipped, so reading can go on), another negative pv_error for unreadable or corrupt data (err names the file and the
- * compressed byte offset). *lineno is the number of the line just read, from 1. */
+ * skipped, so reading can go on), another negative pv_error for unreadable or corrupt data (err
+ * names the file and the compressed byte offset). *lineno is the number of the line just read,
+ * from 1. */
 int pv_lines_next(pv_lines *l, const char **line, size_t *len, uint64_t *lineno, pv_err *err);
 
 /* Give back the memory of a long line read last (over 1 MiB), so a big record does not stay

@@ -941,8 +941,8 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
             goto oom;
         if ((rc = pv_match__license_text(
                  info.k, info.seed, lic,
-                 pv_scanner__kgrams(q.v + qs, tokens, info.k, info.seed, lic),
-                 &sp->common_license, err)) != 0)
+                 pv_scanner__kgrams(q.v + qs, tokens, info.k, info.seed, lic), &sp->common_license,
+                 err)) != 0)
             goto done;
         sp->common |= sp->common_license != NULL;
         sp->strength = cands[0].ch->strength;

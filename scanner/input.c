@@ -435,8 +435,7 @@ int pv_lines_next(pv_lines *l, const char **line, size_t *len, uint64_t *lineno,
     *lineno = l->lineno;
     if (r == PV_ELIMIT)
         return pv_err__set(err, PV_ELIMIT, "%s:%llu: line longer than %zu bytes",
-                           pv_input__path(l->in), (unsigned long long)l->lineno,
-                           l->line.limit - 1);
+                           pv_input__path(l->in), (unsigned long long)l->lineno, l->line.limit - 1);
     if (r > 0) {
         l->line.data[l->line.len] = '\0';
         *line = l->line.data;

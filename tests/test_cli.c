@@ -1316,8 +1316,8 @@ Test(cli, match_jsonl_records_bad_ones_named_skipped_and_counted)
     jsonl_record(f, "5", 1, t0);
     cr_assert_eq(fclose(f), 0);
     run_jsonl(&r, tmp, idx, NULL,
-              (const char *[]){"-j", "1", "--jsonl", "--field", "text=completion,id=request_id",
-                               jl, NULL});
+              (const char *[]){"-j", "1", "--jsonl", "--field", "text=completion,id=request_id", jl,
+                               NULL});
     cr_assert_eq(r.code, 0, "bad records are skipped: %s", r.err);
     snprintf(want, sizeof want,
              "provscan: %s:2: not a JSON object\n"
@@ -1337,8 +1337,8 @@ Test(cli, match_jsonl_records_bad_ones_named_skipped_and_counted)
     cr_assert_str_eq(got, exp);
     /* two threads: the same report, the same messages in the same order */
     run_jsonl(&r2, tmp, idx, NULL,
-              (const char *[]){"-j", "2", "--jsonl", "--field", "text=completion,id=request_id",
-                               jl, NULL});
+              (const char *[]){"-j", "2", "--jsonl", "--field", "text=completion,id=request_id", jl,
+                               NULL});
     cr_assert_eq(r2.code, 0);
     cr_assert_str_eq(r2.out, r.out);
     cr_assert_str_eq(r2.err, r.err);
@@ -1392,8 +1392,8 @@ Test(cli, match_jsonl_strict_stops_at_the_first_bad_record)
     run_free(&r);
     run_jsonl(&r, tmp, idx, NULL, (const char *[]){"--jsonl", "--field", "body=x", jl, NULL});
     cr_assert_eq(r.code, 2, "%s", r.err);
-    cr_assert_not_null(strstr(r.err, "--field: expected text=NAME or id=NAME, got 'body=x'"),
-                       "%s", r.err);
+    cr_assert_not_null(strstr(r.err, "--field: expected text=NAME or id=NAME, got 'body=x'"), "%s",
+                       r.err);
     free(t0);
     run_free(&r);
 }

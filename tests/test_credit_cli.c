@@ -226,14 +226,16 @@ Test(credit_cli, jsonl_bad_records_skipped_counted_or_strict)
     free(out);
     /* the records go to the batch runner's threads too: the same report for any --jobs */
     for (const char *const *j = (const char *const[]){"1", "2", NULL}; *j; j++) {
-        snprintf(args, sizeof args,
-                 "credit -x %s --jobs %s --format csv --jsonl --field text=completion,id=request_id "
-                 "%s %s",
-                 idx, *j, jl, jl);
+        snprintf(
+            args, sizeof args,
+            "credit -x %s --jobs %s --format csv --jsonl --field text=completion,id=request_id "
+            "%s %s",
+            idx, *j, jl, jl);
         cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
         out = pv_test_read_file(pv_test_path("o"), NULL);
-        cr_assert_str_eq(out, "name,identities,tokens,share,amount,outputs,spans\n"
-                              "\"Alice\",\"alice@example.org\",56,1.000000,,2,2\n",
+        cr_assert_str_eq(out,
+                         "name,identities,tokens,share,amount,outputs,spans\n"
+                         "\"Alice\",\"alice@example.org\",56,1.000000,,2,2\n",
                          "--jobs %s", *j);
         free(out);
     }

@@ -107,8 +107,8 @@ static void same_result(const pv_result *a, const pv_result *b, size_t pass)
         cr_assert_eq(x->line_end, y->line_end);
         cr_assert_eq(x->common, y->common, "passes of %zu: span %zu common", pass, i);
         same_str(x->common_license, y->common_license, "license", i);
-        cr_assert_eq(x->strength, y->strength, "passes of %zu: span %zu strength %g vs %g", pass,
-                     i, y->strength, x->strength);
+        cr_assert_eq(x->strength, y->strength, "passes of %zu: span %zu strength %g vs %g", pass, i,
+                     y->strength, x->strength);
         cr_assert_eq(x->nsources, y->nsources, "passes of %zu: span %zu sources", pass, i);
         for (j = 0; j < x->nsources; j++) {
             cr_assert_eq(x->sources[j].document, y->sources[j].document);
