@@ -30,6 +30,8 @@
 #define PASS_KGRAMS ((size_t)512 << 10)
 #define PASS_BUCKET_BITS 12
 #define PASS_BUCKETS ((size_t)1 << PASS_BUCKET_BITS)
+/* Ranges of documents the hits are chained in, one after the other (chain_pieces). */
+#define HIT_PIECES 32
 /* k-grams computed at a time when the passes walk the query */
 #define KGRAM_CHUNK ((size_t)64 << 10)
 
@@ -328,23 +330,22 @@ static void extend_chain(chain *ch, const pv_line_table *lt, const pv_tokens *q,
  * matched posting itself is counted, so p_i >= 1 / npost). A weak k-gram or a common
  * fingerprint (rule 3) is no evidence: p_i = 1, and it is not picked. Rounded to 0.01 so that
  * reports do not depend on the last bits of libm. */
-static double span_strength(const lookup_ctx *lc, const chain *ch, uint32_t k, size_t nq,
+static double span_strength(const hit *hits, size_t nhits, const chain *ch, uint32_t k, size_t nq,
                             uint64_t npost)
 {
-    size_t lo = 0, hi = lc->nhits, i;
+    size_t lo = 0, hi = nhits, i;
     double log_e = log10((double)nq) + log10((double)npost);
     uint64_t next = 0;
     while (lo < hi) { /* first hit of ch's document at or after q_first */
         size_t mid = lo + (hi - lo) / 2;
-        const hit *h = &lc->hits[mid];
+        const hit *h = &hits[mid];
         if (h->doc < ch->doc || (h->doc == ch->doc && h->qpos < ch->q_first))
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (i = lo; i < lc->nhits && lc->hits[i].doc == ch->doc && lc->hits[i].qpos <= ch->q_last;
-         i++) {
-        const hit *h = &lc->hits[i];
+    for (i = lo; i < nhits && hits[i].doc == ch->doc && hits[i].qpos <= ch->q_last; i++) {
+        const hit *h = &hits[i];
         uint32_t np = h->np; /* 0 for a weak k-gram or a common fingerprint */
         if (h->qpos < next || h->dpos < ch->d_first || h->dpos > ch->d_last || np == 0 ||
             np >= npost)
@@ -355,6 +356,71 @@ static double span_strength(const lookup_ctx *lc, const chain *ch, uint32_t k, s
     return round(-log_e * 100) / 100 + 0.0; /* + 0.0: never -0 */
 }
 
+/* Which of HIT_PIECES ranges of documents doc falls in, for an index of ndocs. */
+static size_t piece_of(uint32_t doc, uint64_t ndocs)
+{
+    uint64_t p = ndocs ? (uint64_t)doc * HIT_PIECES / ndocs : 0;
+    return p < HIT_PIECES ? (size_t)p : HIT_PIECES - 1;
+}
+
+/* Chain the hits of lc per document (chain_doc) and give every chain its strength. The hits
+ * are first partitioned in place into HIT_PIECES ranges of documents, then the ranges are
+ * taken last first: each one sorted (cmp_hit), chained, and cut off the hits array, so memory
+ * never holds a sorted copy of every hit, and the hits shrink as the chains grow. Chains come
+ * grouped by document, each document's in the order chain_doc makes them. */
+static int chain_pieces(lookup_ctx *lc, uint64_t ndocs, uint32_t maxgap, uint32_t k, size_t nk,
+                        uint64_t npost, chain **chains, size_t *nchains, size_t *cap_chains)
+{
+    size_t start[HIT_PIECES + 1] = {0}, next[HIT_PIECES], p, i, j, end = lc->nhits;
+    hit *h = lc->hits;
+
+    for (i = 0; i < lc->nhits; i++)
+        start[piece_of(h[i].doc, ndocs) + 1]++;
+    for (p = 0; p < HIT_PIECES; p++) {
+        start[p + 1] += start[p];
+        next[p] = start[p];
+    }
+    /* in place: every hit out of its range is swapped along a cycle into its range */
+    for (p = 0; p < HIT_PIECES; p++)
+        while (next[p] < start[p + 1]) {
+            hit x = h[next[p]];
+            size_t q = piece_of(x.doc, ndocs);
+            while (q != p) {
+                hit y = h[next[q]];
+                h[next[q]++] = x;
+                x = y;
+                q = piece_of(x.doc, ndocs);
+            }
+            h[next[p]++] = x;
+        }
+    for (p = HIT_PIECES; p-- > 0; end = start[p]) {
+        hit *ph = h + start[p];
+        size_t n = end - start[p];
+        if (n == 0)
+            continue;
+        qsort(ph, n, sizeof *ph, cmp_hit);
+        for (i = 0; i < n; i = j) {
+            size_t c = *nchains;
+            for (j = i; j < n && ph[j].doc == ph[i].doc; j++)
+                ;
+            if (chain_doc(ph + i, j - i, maxgap, chains, nchains, cap_chains))
+                return PV_ENOMEM;
+            for (; c < *nchains; c++)
+                (*chains)[c].strength = span_strength(ph + i, j - i, &(*chains)[c], k, nk, npost);
+        }
+        /* give back the memory of the hits chained (a big array shrinks in place) */
+        if (start[p] > 0 && start[p] < lc->cap_hits) {
+            hit *nh = realloc(h, start[p] * sizeof *h);
+            if (nh) {
+                lc->hits = h = nh;
+                lc->cap_hits = start[p];
+            }
+        }
+    }
+    lc->nhits = 0;
+    return 0;
+}
+
 static int cmp_chain_q(const void *a, const void *b)
 {
     const chain *x = a, *y = b;
@@ -363,6 +429,48 @@ static int cmp_chain_q(const void *a, const void *b)
     if (x->qe != y->qe)
         return x->qe > y->qe ? -1 : 1;
     return x->doc < y->doc ? -1 : x->doc > y->doc;
+}
+
+static int cmp_chain_ptr_q(const void *a, const void *b)
+{
+    return cmp_chain_q(*(const chain *const *)a, *(const chain *const *)b);
+}
+
+/* Sort chains by cmp_chain_q, as a stable qsort of the chains would, through an array of
+ * pointers (a chain is 9 times bigger) then moved in place along the permutation's cycles, so
+ * memory never holds a second copy of the chains. */
+static int sort_chains(chain *chains, size_t n)
+{
+    chain **order;
+    size_t i;
+
+    if (n < 2)
+        return 0;
+    if (!(order = malloc(n * sizeof *order)))
+        return PV_ENOMEM;
+    for (i = 0; i < n; i++)
+        order[i] = &chains[i];
+    qsort(order, n, sizeof *order, cmp_chain_ptr_q);
+    /* position i takes the chain at order[i]; a done position points at itself */
+    for (i = 0; i < n; i++) {
+        chain tmp;
+        size_t cur = i;
+        if (order[i] == &chains[i])
+            continue;
+        tmp = chains[i];
+        for (;;) {
+            size_t from = (size_t)(order[cur] - chains);
+            order[cur] = &chains[cur];
+            if (from == i) {
+                chains[cur] = tmp;
+                break;
+            }
+            chains[cur] = chains[from];
+            cur = from;
+        }
+    }
+    free(order);
+    return 0;
 }
 
 /* Line (1-based) of byte offset off, given line starts. */
@@ -854,18 +962,11 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     weak = NULL;
     lc.weak = NULL;
 
-    /* chains per document */
-    if (lc.nhits)
-        qsort(lc.hits, lc.nhits, sizeof *lc.hits, cmp_hit);
-    for (i = 0; i < lc.nhits; i = j) {
-        for (j = i; j < lc.nhits && lc.hits[j].doc == lc.hits[i].doc; j++)
-            ;
-        if (chain_doc(lc.hits + i, j - i, maxgap, &chains, &nchains, &cap_chains))
-            goto oom;
-    }
-    /* every chain's strength, then the hits are let go: the rest needs only the chains */
-    for (i = 0; i < nchains; i++)
-        chains[i].strength = span_strength(&lc, &chains[i], info.k, nk, info.postings);
+    /* chains per document, with their strength while their hits are at hand; the hits are
+       let go as the chains come (chain_pieces), the rest needs only the chains */
+    if (chain_pieces(&lc, info.documents, maxgap, info.k, nk, info.postings, &chains, &nchains,
+                     &cap_chains))
+        goto oom;
     free(lc.hits);
     lc.hits = NULL;
     lc.nhits = lc.cap_hits = 0;
@@ -884,8 +985,8 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     }
 
     /* spans: union of overlapping chain ranges in the query */
-    if (nchains)
-        qsort(chains, nchains, sizeof *chains, cmp_chain_q);
+    if (sort_chains(chains, nchains))
+        goto oom;
     if (pv_scanner__line_starts(text, len, &starts, &nstarts))
         goto oom;
     for (i = 0; i < nchains; i = j) {
