@@ -33,7 +33,8 @@ typedef struct runner {
     int eof;            /* no output after the claimed ones */
     int stop;           /* delivery stopped: workers take no more */
     pthread_mutex_t lock;
-    pthread_cond_t cond;
+    pthread_cond_t space; /* a slot was delivered, or the batch ended: workers wait on it */
+    pthread_cond_t ready; /* an output was matched, or the outputs ended: delivery waits */
 } runner;
 
 unsigned pv_cli__jobs(uint64_t n)
@@ -73,7 +74,7 @@ static void *worker(void *arg)
         slot *s;
         pthread_mutex_lock(&rn->lock);
         while (!rn->stop && !rn->eof && rn->claimed >= rn->delivered + rn->nslots)
-            pthread_cond_wait(&rn->cond, &rn->lock);
+            pthread_cond_wait(&rn->space, &rn->lock);
         if (rn->stop || rn->eof) {
             pthread_mutex_unlock(&rn->lock);
             return NULL;
@@ -81,7 +82,8 @@ static void *worker(void *arg)
         s = &rn->slots[rn->claimed % rn->nslots];
         if (pv_cli__outputs_next(rn->in, &s->it) == 0) {
             rn->eof = 1;
-            pthread_cond_broadcast(&rn->cond);
+            pthread_cond_broadcast(&rn->space);
+            pthread_cond_signal(&rn->ready);
             pthread_mutex_unlock(&rn->lock);
             return NULL;
         }
@@ -90,7 +92,7 @@ static void *worker(void *arg)
         match_one(rn->b, s);
         pthread_mutex_lock(&rn->lock);
         s->done = 1;
-        pthread_cond_broadcast(&rn->cond);
+        pthread_cond_signal(&rn->ready); /* only delivery waits for it */
         pthread_mutex_unlock(&rn->lock);
     }
 }
@@ -139,9 +141,13 @@ int pv_cli__batch_run(pv_cli_outputs *in, const pv_cli_batch *b)
         return PV_EXIT_INPUT;
     }
     if (jobs > 1) {
-        if (pthread_mutex_init(&rn.lock, NULL) != 0)
+        if (pthread_mutex_init(&rn.lock, NULL) != 0) {
             jobs = 1;
-        else if (pthread_cond_init(&rn.cond, NULL) != 0) {
+        } else if (pthread_cond_init(&rn.space, NULL) != 0) {
+            pthread_mutex_destroy(&rn.lock);
+            jobs = 1;
+        } else if (pthread_cond_init(&rn.ready, NULL) != 0) {
+            pthread_cond_destroy(&rn.space);
             pthread_mutex_destroy(&rn.lock);
             jobs = 1;
         }
@@ -151,7 +157,8 @@ int pv_cli__batch_run(pv_cli_outputs *in, const pv_cli_batch *b)
             break;
     if (jobs > 1 && started == 0) {
         /* no thread to be had: match here, one output at a time */
-        pthread_cond_destroy(&rn.cond);
+        pthread_cond_destroy(&rn.ready);
+        pthread_cond_destroy(&rn.space);
         pthread_mutex_destroy(&rn.lock);
         jobs = 1;
     }
@@ -166,7 +173,7 @@ int pv_cli__batch_run(pv_cli_outputs *in, const pv_cli_batch *b)
             slot *s = &rn.slots[rn.delivered % rn.nslots];
             pthread_mutex_lock(&rn.lock);
             while (!s->done && !(rn.eof && rn.delivered == rn.claimed))
-                pthread_cond_wait(&rn.cond, &rn.lock);
+                pthread_cond_wait(&rn.ready, &rn.lock);
             pthread_mutex_unlock(&rn.lock);
             if (!s->done)
                 break; /* every output was delivered */
@@ -174,7 +181,10 @@ int pv_cli__batch_run(pv_cli_outputs *in, const pv_cli_batch *b)
             pthread_mutex_lock(&rn.lock);
             rn.delivered++;
             rn.stop = rc != 0;
-            pthread_cond_broadcast(&rn.cond);
+            if (rn.stop)
+                pthread_cond_broadcast(&rn.space);
+            else
+                pthread_cond_signal(&rn.space); /* one slot more: one worker can go on */
             pthread_mutex_unlock(&rn.lock);
             if (rc)
                 break;
@@ -186,7 +196,8 @@ int pv_cli__batch_run(pv_cli_outputs *in, const pv_cli_batch *b)
             pv_result_free(rn.slots[i].res);
             pv_cli__output_clear(&rn.slots[i].it);
         }
-        pthread_cond_destroy(&rn.cond);
+        pthread_cond_destroy(&rn.ready);
+        pthread_cond_destroy(&rn.space);
         pthread_mutex_destroy(&rn.lock);
     }
     free(threads);

@@ -888,15 +888,14 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
        passes over ranges of fingerprint buckets: a first walk counts the k-grams per bucket,
        then each pass walks the query again and keeps the k-grams of its buckets */
     nk = q.n - info.k + 1;
-    kg = malloc((KGRAM_CHUNK + info.k) * sizeof *kg);
+    /* a short query needs only its own k-grams: no big buffer per query */
+    kg = malloc(((nk < KGRAM_CHUNK ? nk : KGRAM_CHUNK) + info.k) * sizeof *kg);
     weak = calloc(nk / 64 + 1, sizeof *weak);
-    bucket_n = calloc(PASS_BUCKETS, sizeof *bucket_n);
-    if (!kg || !weak || !bucket_n)
+    /* one pass (bucket_n NULL) when the query fits in one: no need to count */
+    if (!kg || !weak || (nk > pass_kgrams && !(bucket_n = calloc(PASS_BUCKETS, sizeof *bucket_n))))
         goto oom;
     mark_weak(text, &q, info.k, nk, weak);
-    if (nk <= pass_kgrams)
-        bucket_n[0] = nk; /* one pass: no need to count */
-    else
+    if (bucket_n)
         for (i = 0; i < nk; i += KGRAM_CHUNK) {
             size_t m = nk - i < KGRAM_CHUNK ? nk - i : KGRAM_CHUNK;
             pv_scanner__kgrams(q.v + i, m + info.k - 1, info.k, info.seed, kg);
@@ -909,11 +908,10 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     if ((rc = pv_index__cursor_new(ix, &cur, err)) != 0)
         goto done;
     for (size_t b0 = 0, b1; b0 < PASS_BUCKETS; b0 = b1) {
-        size_t n = bucket_n[b0], nq = 0;
-        for (b1 = b0 + 1; b1 < PASS_BUCKETS && n + bucket_n[b1] <= pass_kgrams; b1++)
-            n += bucket_n[b1];
-        if (nk <= pass_kgrams)
-            b1 = PASS_BUCKETS; /* every bucket, counted in bucket_n[0] */
+        size_t n = bucket_n ? bucket_n[b0] : nk, nq = 0;
+        for (b1 = b0 + 1; b1 < PASS_BUCKETS && (!bucket_n || n + bucket_n[b1] <= pass_kgrams); b1++)
+            if (bucket_n)
+                n += bucket_n[b1];
         if (n == 0)
             continue;
         if (pv_array__grow((void **)&qf, &cap_qf, n, sizeof *qf))
