@@ -229,18 +229,109 @@ const char *pv_cli__inputs_next(pv_cli_inputs *in);
 size_t pv_cli__inputs_count(const pv_cli_inputs *in);
 void pv_cli__inputs_free(pv_cli_inputs *in);
 
-/* JSON lines of outputs (plain, .gz or .zst), one object a line; fields "text=a.b,id=c"
- * names the members holding the text and the id (defaults "text" and "id"; NULL for the
- * defaults). Open returns 0, -1 (unreadable, msg says why) or -2 (bad fields). */
-typedef struct pv_cli_jsonl pv_cli_jsonl;
-int pv_cli__jsonl_open(const char *path, const char *fields, pv_cli_jsonl **out, char *msg,
-                       size_t msgsz);
-/* The next record: 1 with *id and *text (borrowed until the next call; an id defaults to
- * FILE:LINE), 0 at the end, -2 a bad record (msg names FILE:LINE; reading can go on), -1 an
- * unreadable file. */
-int pv_cli__jsonl_next(pv_cli_jsonl *j, const char **id, const char **text, size_t *len, char *msg,
-                       size_t msgsz);
-void pv_cli__jsonl_close(pv_cli_jsonl *j);
+/* The options every command that reads outputs takes (match, credit), as entries of its
+ * option table: [OPT_FILES_FROM] = PV_CLI_OPT_FILES_FROM, ... */
+#define PV_CLI_OPT_FILES_FROM                                                                      \
+    {                                                                                              \
+        "files-from", 0, "FILE", PV_CLI_STRING, 0, 0, NULL,                                        \
+            "read more input paths from FILE, one per line (- for stdin)"                          \
+    }
+#define PV_CLI_OPT_JSONL                                                                           \
+    {                                                                                              \
+        "jsonl", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,                                                 \
+            "every input file is JSON lines (.gz, .zst too), one input a line"                     \
+    }
+#define PV_CLI_OPT_FIELD                                                                           \
+    {                                                                                              \
+        "field", 0, "text=F,id=G", PV_CLI_STRING, 0, 0, "text=text,id=id",                         \
+            "with --jsonl: the members holding the text and the id (a.b for nested)"               \
+    }
+#define PV_CLI_OPT_STRICT                                                                          \
+    {                                                                                              \
+        "strict", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,                                                \
+            "stop at the first bad JSON lines record (exit 3) instead of skipping it"              \
+    }
+/* HELP says what stays the same for every N */
+#define PV_CLI_OPT_JOBS(HELP)                                                                      \
+    {                                                                                              \
+        "jobs", 'j', "N", PV_CLI_UINT, 0, 1024, "all cores", HELP                                  \
+    }
+
+/* How to gather the outputs: files, folders, "-", --files-from, --jsonl. */
+typedef struct pv_cli_outputs_opts {
+    char *const *args;      /* positional arguments (borrowed) */
+    size_t nargs;           /* none: standard input, when files_from is NULL too */
+    const char *files_from; /* --files-from, or NULL */
+    int jsonl;              /* every file holds JSON lines of outputs */
+    const char *fields;     /* --field "text=a.b,id=c", or NULL for the defaults */
+    int strict;             /* the first bad record ends the outputs */
+} pv_cli_outputs_opts;
+
+/* The outputs options of a command's parsed arguments, whose table holds PV_CLI_OPT_FILES_FROM,
+ * _JSONL, _FIELD and _STRICT in this order from index first. */
+pv_cli_outputs_opts pv_cli__outputs_opts_of(const pv_cli_args *a, size_t first);
+
+/* The outputs of one run, read one after the other, in order: every file (folders walked
+ * recursively, names sorted bytewise), or with jsonl every record of every file. */
+typedef struct pv_cli_outputs pv_cli_outputs;
+
+typedef enum pv_cli_output_status {
+    PV_CLI_OUTPUT_OK,
+    PV_CLI_OUTPUT_UNREADABLE, /* a file could not be read (or is over the 64 MiB cap) */
+    PV_CLI_OUTPUT_BAD_RECORD  /* a JSON lines record was skipped; counted */
+} pv_cli_output_status;
+
+/* One output. name is the path as given ("-" for standard input) or the record's id (FILE:LINE
+ * when it has none); name and text are malloc'ed and owned by whoever holds the output. */
+typedef struct pv_cli_output {
+    pv_cli_output_status status;
+    char *name;
+    char *text; /* NUL after len bytes; NULL unless OK */
+    size_t len;
+    char msg[1200]; /* why, unless OK: names the file, and the line of a record */
+} pv_cli_output;
+
+/* Gather the outputs o describes (paths are expanded at once; files are read as they come).
+ * Returns 0, -1 (a path or --files-from could not be read; msg says which) or -2 (a bad
+ * --field; msg says why). Free *out with pv_cli__outputs_free. */
+int pv_cli__outputs_open(const pv_cli_outputs_opts *o, pv_cli_outputs **out, char *msg,
+                         size_t msgsz);
+/* The next output into *it (its name and text to be freed with pv_cli__output_clear): 1, or 0
+ * after the last, and after the first bad record with strict. Out of memory is an UNREADABLE
+ * output. */
+int pv_cli__outputs_next(pv_cli_outputs *in, pv_cli_output *it);
+/* Bad records returned so far. */
+uint64_t pv_cli__outputs_bad(const pv_cli_outputs *in);
+/* 1 when a bad record ended the outputs (strict). */
+int pv_cli__outputs_stopped(const pv_cli_outputs *in);
+void pv_cli__outputs_free(pv_cli_outputs *in);
+void pv_cli__output_clear(pv_cli_output *it);
+
+/* ---- the batch runner (batch.c) ---------------------------------------------------------- */
+
+/* Called with every output that was read and matched, in input order, on the calling thread of
+ * pv_cli__batch_run; res is borrowed. Returns 0 to go on, or an exit code that stops the batch. */
+typedef int (*pv_cli_deliver_fn)(void *ctx, const pv_cli_output *it, const pv_result *res);
+
+typedef struct pv_cli_batch {
+    const pv_index *ix;
+    const pv_match_opts *mo;
+    unsigned jobs;     /* matching threads; 0 = all cores */
+    int stop_on_error; /* the first unreadable output or failed match stops the batch */
+    pv_cli_deliver_fn fn;
+    void *ctx;
+} pv_cli_batch;
+
+/* Match every output of in on b->jobs threads and hand the results to b->fn in input order.
+ * At most 2 * jobs outputs are held at a time, read or matched or waiting, whatever the
+ * number of outputs. Unreadable outputs, failed matches and bad records are reported on stderr
+ * ("provscan: MESSAGE") in their place in the order, the count of bad records at the end.
+ * Returns 0, PV_EXIT_INPUT (an output could not be read or matched, a record was bad with
+ * strict, or memory ran out) or the exit code b->fn stopped with. */
+int pv_cli__batch_run(pv_cli_outputs *in, const pv_cli_batch *b);
+
+/* The number of threads for --jobs N (0 = all cores). */
+unsigned pv_cli__jobs(uint64_t n);
 
 /* ---- commands (cmd_*.c) ---------------------------------------------------------------- */
 

@@ -10,7 +10,6 @@
 #include <inttypes.h>
 #include <math.h>
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +22,7 @@
 
 enum {
     OPT_INDEX,
-    OPT_FILES_FROM,
+    OPT_FILES_FROM, /* the four input options, in this order (pv_cli__outputs_opts_of) */
     OPT_JSONL,
     OPT_FIELD,
     OPT_STRICT,
@@ -43,14 +42,10 @@ enum {
 static const pv_cli_opt opts[NOPTS] = {
     [OPT_INDEX] = {"index", 'x', "INDEX", PV_CLI_STRING, 0, 0, NULL,
                    "the index to attribute against (required, but with --verify alone)"},
-    [OPT_FILES_FROM] = {"files-from", 0, "FILE", PV_CLI_STRING, 0, 0, NULL,
-                        "read more output paths from FILE, one per line (- for stdin)"},
-    [OPT_JSONL] = {"jsonl", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,
-                   "every output file is JSON lines (.gz, .zst too), one output a line"},
-    [OPT_FIELD] = {"field", 0, "text=F,id=G", PV_CLI_STRING, 0, 0, "text=text,id=id",
-                   "with --jsonl: the members holding the text and the id (a.b for nested)"},
-    [OPT_STRICT] = {"strict", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,
-                    "stop at the first bad JSON lines record (exit 3) instead of skipping it"},
+    [OPT_FILES_FROM] = PV_CLI_OPT_FILES_FROM,
+    [OPT_JSONL] = PV_CLI_OPT_JSONL,
+    [OPT_FIELD] = PV_CLI_OPT_FIELD,
+    [OPT_STRICT] = PV_CLI_OPT_STRICT,
     [OPT_FORMAT] = {"format", 0, "text|csv|json", PV_CLI_CHOICE, 0, 0, "text",
                     "report format; json is the verifiable ledger"},
     [OPT_POOL] = {"pool", 0, "AMOUNT", PV_CLI_STRING, 0, 0, NULL,
@@ -66,9 +61,7 @@ static const pv_cli_opt opts[NOPTS] = {
     [OPT_MIN_STRENGTH] = {"min-strength", 0, "S", PV_CLI_STRING, 0, 0, NULL,
                           "spans whose strength is under S earn nothing; listed apart (off "
                           "by default)"},
-    [OPT_JOBS] = {"jobs", 'j', "N", PV_CLI_UINT, 1, 64, "1",
-                  "match N outputs at once (files; --jsonl reads one at a time); the ledger "
-                  "is the same for every N"},
+    [OPT_JOBS] = PV_CLI_OPT_JOBS("match N outputs at a time; the ledger is the same for every N"),
     [OPT_OUTPUT] = {"output", 'o', "FILE", PV_CLI_STRING, 0, 0, NULL,
                     "write the report to FILE instead of stdout"},
     [OPT_VERIFY] = {"verify", 0, "LEDGER", PV_CLI_STRING, 0, 0, NULL,
@@ -928,113 +921,18 @@ static int check_digest(const char *path, cJSON *l)
     return PV_EXIT_OK;
 }
 
-/* A window of file outputs matched on several threads, then added in input order, so the
- * ledger does not depend on the number of threads. */
-typedef struct window {
-    const pv_index *ix;
-    const pv_match_opts *mo;
-    size_t n, jobs;
-    const char *path[64];
-    char *text[64];
-    size_t len[64];
-    pv_result *res[64];
-    int rc[64];
-    pv_err err[64];
-} window;
-
-typedef struct worker {
-    window *w;
-    size_t t;
-} worker;
-
-static void *match_some(void *arg)
+/* The batch runner hands every matched output here, in input order, so the ledger does not
+ * depend on the number of threads. */
+static int add_output(void *ctx, const pv_cli_output *it, const pv_result *res)
 {
-    worker *k = arg;
-    for (size_t i = k->t; i < k->w->n; i += k->w->jobs)
-        k->w->rc[i] = pv_match_run(k->w->ix, k->w->text[i], k->w->len[i], k->w->mo, &k->w->res[i],
-                                   &k->w->err[i]);
-    return NULL;
-}
-
-/* Match the window's outputs on w->jobs threads and add them in order; 0 or an exit code. */
-static int flush_window(window *w, pv_credit *cr)
-{
-    pthread_t th[64];
-    worker wk[64];
-    size_t t, started = 0, i;
-    int rc = 0, r;
-
-    for (t = 1; t < w->jobs && t < w->n; t++) {
-        wk[t] = (worker){w, t};
-        if (pthread_create(&th[t], NULL, match_some, &wk[t]) != 0)
-            break;
-        started = t;
-    }
-    /* this thread takes slot 0, and the slots of threads that did not start */
-    wk[0] = (worker){w, 0};
-    for (i = 0; i < w->n; i++)
-        if (i % w->jobs == 0 || i % w->jobs > started)
-            w->rc[i] = pv_match_run(w->ix, w->text[i], w->len[i], w->mo, &w->res[i], &w->err[i]);
-    for (t = 1; t <= started; t++)
-        pthread_join(th[t], NULL);
-    for (i = 0; i < w->n; i++) {
-        if (!rc && w->rc[i] < 0) {
-            pv_cli__lib_error(&w->err[i], w->rc[i]);
-            rc = PV_EXIT_INPUT;
-        }
-        if (!rc && (r = pv_credit_add_result(cr, w->path[i], w->res[i], &w->err[i])) < 0) {
-            pv_cli__lib_error(&w->err[i], r);
-            rc = PV_EXIT_INPUT;
-        }
-        pv_result_free(w->res[i]);
-        free(w->text[i]);
-        w->res[i] = NULL;
-        w->text[i] = NULL;
-    }
-    w->n = 0;
-    return rc;
-}
-
-/* Credit every record of one JSON lines file; bad records are named on stderr and counted in
- * *bad, or stop the run with strict. Returns 0 or an exit code. */
-static int credit_jsonl(pv_credit *cr, const char *path, const char *fields, int strict,
-                        uint64_t *bad)
-{
-    pv_cli_jsonl *j = NULL;
-    const char *id, *text;
-    size_t len;
-    char msg[4400];
     pv_err err = {0, ""};
-    int r, rc = 0;
+    int r = pv_credit_add_result(ctx, it->name, res, &err);
 
-    r = pv_cli__jsonl_open(path, fields, &j, msg, sizeof msg);
     if (r < 0) {
-        fprintf(stderr, "provscan: %s\n", msg);
-        return r == -2 ? PV_EXIT_USAGE : PV_EXIT_INPUT;
+        pv_cli__lib_error(&err, r);
+        return PV_EXIT_INPUT;
     }
-    while ((r = pv_cli__jsonl_next(j, &id, &text, &len, msg, sizeof msg)) != 0) {
-        if (r == -2) {
-            fprintf(stderr, "provscan: %s\n", msg);
-            (*bad)++;
-            if (strict) {
-                rc = PV_EXIT_INPUT;
-                break;
-            }
-            continue;
-        }
-        if (r < 0) {
-            fprintf(stderr, "provscan: %s\n", msg);
-            rc = PV_EXIT_INPUT;
-            break;
-        }
-        if ((r = pv_credit_add(cr, id, text, len, &err)) < 0) {
-            pv_cli__lib_error(&err, r);
-            rc = PV_EXIT_INPUT;
-            break;
-        }
-    }
-    pv_cli__jsonl_close(j);
-    return rc;
+    return 0;
 }
 
 int pv_cli__cmd_credit(int argc, char **argv)
@@ -1044,16 +942,16 @@ int pv_cli__cmd_credit(int argc, char **argv)
     pv_index_info info;
     pv_credit *cr = NULL;
     pv_credit_opts co = PV_CREDIT_OPTS_INIT;
-    pv_cli_inputs *in = NULL;
+    pv_cli_outputs *in = NULL;
+    pv_cli_outputs_opts oo;
+    pv_cli_batch run = {0};
     pv_err err = {0, ""};
     batch b;
     cJSON *given = NULL;
     FILE *out = stdout;
-    const char *path, *fmt, *verify, *currency, *min_share_s, *fields = NULL;
+    const char *fmt, *verify, *currency, *min_share_s, *fields = NULL;
     char msg[1024], index_sha[65];
     double min_share = 0;
-    uint64_t bad = 0;
-    window *win = NULL;
     int r, digest_rc = PV_EXIT_OK, rc = pv_cli__parse(&spec, argc, argv, &a);
 
     memset(&b, 0, sizeof b);
@@ -1125,9 +1023,10 @@ int pv_cli__cmd_credit(int argc, char **argv)
         rc = PV_EXIT_INPUT;
         goto done;
     }
-    if (pv_cli__inputs_new(a.pos, a.npos, a.vals[OPT_FILES_FROM].str, &in, msg, sizeof msg)) {
+    oo = pv_cli__outputs_opts_of(&a, OPT_FILES_FROM);
+    if ((r = pv_cli__outputs_open(&oo, &in, msg, sizeof msg)) != 0) {
         fprintf(stderr, "provscan: %s\n", msg);
-        rc = PV_EXIT_INPUT;
+        rc = r == -2 ? PV_EXIT_USAGE : PV_EXIT_INPUT;
         goto done;
     }
     if ((r = pv_credit_new(ix, &co, &cr, &err)) < 0) {
@@ -1135,38 +1034,14 @@ int pv_cli__cmd_credit(int argc, char **argv)
         rc = PV_EXIT_INPUT;
         goto done;
     }
-    win = calloc(1, sizeof *win);
-    if (!win) {
-        fprintf(stderr, "provscan: out of memory\n");
-        rc = PV_EXIT_INPUT;
+    run.ix = ix;
+    run.mo = &co.match;
+    run.jobs = pv_cli__jobs(a.vals[OPT_JOBS].count ? a.vals[OPT_JOBS].num : 0);
+    run.stop_on_error = 1; /* a ledger without one of its outputs is not the batch's */
+    run.fn = add_output;
+    run.ctx = cr;
+    if ((rc = pv_cli__batch_run(in, &run)) != 0)
         goto done;
-    }
-    win->ix = ix;
-    win->mo = &co.match;
-    win->jobs = a.vals[OPT_JOBS].count ? (size_t)a.vals[OPT_JOBS].num : 1;
-    while ((path = pv_cli__inputs_next(in))) {
-        if (a.vals[OPT_JSONL].count) {
-            rc = credit_jsonl(cr, path, a.vals[OPT_FIELD].str, a.vals[OPT_STRICT].count > 0, &bad);
-            if (rc)
-                goto done;
-            continue;
-        }
-        win->path[win->n] = path;
-        if (pv_cli__read_input(path, INPUT_LIMIT, &win->text[win->n], &win->len[win->n], msg,
-                               sizeof msg) != 0) {
-            fprintf(stderr, "provscan: %s\n", msg);
-            rc = PV_EXIT_INPUT;
-            goto done;
-        }
-        /* a window of a few outputs per thread, so memory stays bounded */
-        if (++win->n == sizeof win->text / sizeof *win->text || win->n == 4 * win->jobs)
-            if ((rc = flush_window(win, cr)) != 0)
-                goto done;
-    }
-    if ((rc = flush_window(win, cr)) != 0)
-        goto done;
-    if (bad)
-        fprintf(stderr, "provscan: %" PRIu64 " bad record%s skipped\n", bad, bad == 1 ? "" : "s");
     if ((r = pv_credit_payees(cr, &b.p, &b.n, &err)) < 0) {
         pv_cli__lib_error(&err, r);
         rc = PV_EXIT_INPUT;
@@ -1243,18 +1118,13 @@ int pv_cli__cmd_credit(int argc, char **argv)
         rc = pv_cli__finish_stdout();
     }
 done:
-    if (win) {
-        for (size_t i = 0; i < win->n; i++)
-            free(win->text[i]);
-        free(win);
-    }
     if (out != stdout)
         fclose(out);
     cJSON_Delete(given);
     free(b.cents);
     free(b.dust);
     pv_credit_free(cr);
-    pv_cli__inputs_free(in);
+    pv_cli__outputs_free(in);
     pv_index_free(ix);
     pv_cli__args_free(&a);
     return rc;

@@ -1,22 +1,22 @@
 /*
  * inputs.c - the outputs a command reads: files, folders (recursively, names sorted bytewise
  * so the order is the same on every machine), "-" for standard input, and --files-from FILE
- * (one path per line). Expanded into a list of paths walked with a small iterator.
+ * (one path per line). Expanded into a list of paths walked with a small iterator; the
+ * outputs are then read from them one at a time: a file whole, or with --jsonl every record of
+ * JSON lines (plain, .gz, .zst) through provscan.h's line reader.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <inttypes.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli_int.h"
-/* the decompressing reader of scanner/ (plain, gzip, zstd), so JSON lines of outputs read as
- * the corpus readers do */
-#include "source.h"
 
 struct pv_cli_inputs {
     char **paths;
@@ -55,11 +55,8 @@ static int add_path(pv_cli_inputs *in, const char *p, char *msg, size_t msgsz)
 
     if (strcmp(p, "-") == 0)
         return push(in, p) ? (snprintf(msg, msgsz, "out of memory"), -1) : 0;
-    if (stat(p, &st) != 0) {
-        snprintf(msg, msgsz, "cannot read '%s': %s", p, strerror(errno));
-        return -1;
-    }
-    if (!S_ISDIR(st.st_mode))
+    /* a path that cannot be read stays in its place: reading it names the failure there */
+    if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
         return push(in, p) ? (snprintf(msg, msgsz, "out of memory"), -1) : 0;
     if (!(d = opendir(p))) {
         snprintf(msg, msgsz, "cannot read '%s': %s", p, strerror(errno));
@@ -175,16 +172,17 @@ void pv_cli__inputs_free(pv_cli_inputs *in)
     free(in);
 }
 
-/* ---- JSON lines of outputs ---- */
+/* ---- the outputs: files read whole, or JSON lines records ---- */
 
-struct pv_cli_jsonl {
-    pv_input *in;
-    pv_buf line;
-    char *path;
-    uint64_t lineno;
+#define INPUT_LIMIT ((size_t)64 << 20) /* bytes of one output, and of one JSON line */
+
+struct pv_cli_outputs {
+    pv_cli_inputs *paths;
+    int jsonl, strict, ended;
     char *text_field, *id_field;
-    cJSON *rec;
-    char id[4200];
+    pv_lines *lines; /* the JSON lines file being read, or NULL */
+    const char *path;
+    uint64_t bad;
 };
 
 /* Member path "a.b.c" of object o, or NULL. */
@@ -207,105 +205,217 @@ static cJSON *member(cJSON *o, const char *path)
     return o;
 }
 
-int pv_cli__jsonl_open(const char *path, const char *fields, pv_cli_jsonl **out, char *msg,
-                       size_t msgsz)
+/* --field text=completion,id=request_id; 0 or -2 with msg. */
+static int parse_fields(pv_cli_outputs *o, const char *fields, char *msg, size_t msgsz)
 {
-    pv_cli_jsonl *j = calloc(1, sizeof *j);
-    pv_err err = {0, ""};
     const char *p = fields;
 
-    *out = NULL;
-    if (!j || !(j->path = strdup(path)) || !(j->text_field = strdup("text")) ||
-        !(j->id_field = strdup("id"))) {
-        snprintf(msg, msgsz, "out of memory");
-        pv_cli__jsonl_close(j);
-        return -1;
-    }
-    /* --field text=completion,id=request_id */
     while (p && *p) {
         const char *comma = strchr(p, ',');
         size_t n = comma ? (size_t)(comma - p) : strlen(p);
         const char *eq = memchr(p, '=', n);
         char **slot = NULL;
         if (eq && (size_t)(eq - p) == 4 && strncmp(p, "text", 4) == 0)
-            slot = &j->text_field;
+            slot = &o->text_field;
         else if (eq && (size_t)(eq - p) == 2 && strncmp(p, "id", 2) == 0)
-            slot = &j->id_field;
+            slot = &o->id_field;
         if (!slot || eq + 1 == p + n) {
             snprintf(msg, msgsz, "--field: expected text=NAME or id=NAME, got '%.*s'", (int)n, p);
-            pv_cli__jsonl_close(j);
             return -2;
         }
         free(*slot);
         if (!(*slot = strndup(eq + 1, (size_t)(p + n - eq - 1)))) {
             snprintf(msg, msgsz, "out of memory");
-            pv_cli__jsonl_close(j);
             return -1;
         }
         p = comma ? comma + 1 : NULL;
     }
-    j->line = (pv_buf)PV_BUF_INIT((size_t)64 << 20);
-    if (pv_input__open(path, &j->in, &err) < 0) {
-        snprintf(msg, msgsz, "%s", err.msg);
-        pv_cli__jsonl_close(j);
-        return -1;
-    }
-    *out = j;
     return 0;
 }
 
-int pv_cli__jsonl_next(pv_cli_jsonl *j, const char **id, const char **text, size_t *len, char *msg,
-                       size_t msgsz)
+pv_cli_outputs_opts pv_cli__outputs_opts_of(const pv_cli_args *a, size_t first)
 {
-    pv_err err = {0, ""};
-    cJSON *t, *i;
-    int r;
+    pv_cli_outputs_opts o;
 
-    cJSON_Delete(j->rec);
-    j->rec = NULL;
-    r = pv_input__getline(j->in, &j->line, &err);
-    j->lineno++;
-    if (r == 0)
-        return 0;
-    if (r < 0) {
-        snprintf(msg, msgsz, "%s:%" PRIu64 ": %s", j->path, j->lineno, err.msg);
-        return r == PV_ELIMIT ? -2 : -1;
+    o.args = a->pos;
+    o.nargs = a->npos;
+    o.files_from = a->vals[first].str;
+    o.jsonl = a->vals[first + 1].count > 0;
+    o.fields = a->vals[first + 2].str;
+    o.strict = a->vals[first + 3].count > 0;
+    return o;
+}
+
+int pv_cli__outputs_open(const pv_cli_outputs_opts *o, pv_cli_outputs **out, char *msg,
+                         size_t msgsz)
+{
+    static char stdin_name[] = "-";
+    char *stdin_only[1] = {stdin_name};
+    pv_cli_outputs *in = calloc(1, sizeof *in);
+    int none = o->nargs == 0 && !o->files_from, r;
+
+    *out = NULL;
+    if (!in || !(in->text_field = strdup("text")) || !(in->id_field = strdup("id"))) {
+        snprintf(msg, msgsz, "out of memory");
+        pv_cli__outputs_free(in);
+        return -1;
     }
-    if (!(j->rec = cJSON_ParseWithLength(j->line.data, j->line.len)) || !cJSON_IsObject(j->rec)) {
-        snprintf(msg, msgsz, "%s:%" PRIu64 ": not a JSON object", j->path, j->lineno);
-        return -2;
+    in->jsonl = o->jsonl;
+    in->strict = o->strict;
+    if ((r = parse_fields(in, o->fields, msg, msgsz)) != 0 ||
+        (r = pv_cli__inputs_new(none ? stdin_only : o->args, none ? 1 : o->nargs, o->files_from,
+                                &in->paths, msg, msgsz)) != 0) {
+        pv_cli__outputs_free(in);
+        return r;
     }
-    t = member(j->rec, j->text_field);
-    if (!cJSON_IsString(t)) {
-        snprintf(msg, msgsz, "%s:%" PRIu64 ": no string field '%s'", j->path, j->lineno,
-                 j->text_field);
-        return -2;
-    }
-    i = member(j->rec, j->id_field);
-    if (cJSON_IsString(i)) {
-        *id = i->valuestring;
-    } else if (cJSON_IsNumber(i)) {
-        snprintf(j->id, sizeof j->id, "%.17g", i->valuedouble);
-        *id = j->id;
-    } else {
-        /* no id: the record is named by its file and line */
-        snprintf(j->id, sizeof j->id, "%.4000s:%" PRIu64, j->path, j->lineno);
-        *id = j->id;
-    }
-    *text = t->valuestring;
-    *len = strlen(t->valuestring);
+    *out = in;
+    return 0;
+}
+
+static int fail(pv_cli_output *it, pv_cli_output_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int fail(pv_cli_output *it, pv_cli_output_status st, const char *fmt, ...)
+{
+    va_list ap;
+    it->status = st;
+    va_start(ap, fmt);
+    vsnprintf(it->msg, sizeof it->msg, fmt, ap);
+    va_end(ap);
     return 1;
 }
 
-void pv_cli__jsonl_close(pv_cli_jsonl *j)
+/* The next record of the open JSON lines file into it: 1, or 0 at its end. */
+static int next_record(pv_cli_outputs *in, pv_cli_output *it)
 {
-    if (!j)
+    pv_err err = {0, ""};
+    const char *line;
+    size_t len;
+    uint64_t lineno;
+    cJSON *rec, *t, *i;
+    char idbuf[64];
+    int r = pv_lines_next(in->lines, &line, &len, &lineno, &err);
+
+    if (r == 0)
+        return 0;
+    if (r < 0 && r != PV_ELIMIT) {
+        /* the rest of the file cannot be read */
+        pv_lines_free(in->lines);
+        in->lines = NULL;
+        return fail(it, PV_CLI_OUTPUT_UNREADABLE, "%s:%" PRIu64 ": %s", in->path, lineno, err.msg);
+    }
+    if (r < 0) {
+        fail(it, PV_CLI_OUTPUT_BAD_RECORD, "%s", err.msg);
+        goto bad;
+    }
+    rec = cJSON_ParseWithLength(line, len);
+    pv_lines_shrink(in->lines);
+    if (!rec || !cJSON_IsObject(rec)) {
+        cJSON_Delete(rec);
+        fail(it, PV_CLI_OUTPUT_BAD_RECORD, "%s:%" PRIu64 ": not a JSON object", in->path, lineno);
+        goto bad;
+    }
+    t = member(rec, in->text_field);
+    if (!cJSON_IsString(t)) {
+        cJSON_Delete(rec);
+        fail(it, PV_CLI_OUTPUT_BAD_RECORD, "%s:%" PRIu64 ": no string field '%s'", in->path, lineno,
+             in->text_field);
+        goto bad;
+    }
+    i = member(rec, in->id_field);
+    if (cJSON_IsString(i)) {
+        it->name = strdup(i->valuestring);
+    } else if (cJSON_IsNumber(i)) {
+        snprintf(idbuf, sizeof idbuf, "%.17g", i->valuedouble);
+        it->name = strdup(idbuf);
+    } else {
+        /* no id: the record is named by its file and line */
+        size_t n = strlen(in->path) + 24;
+        if ((it->name = malloc(n)))
+            snprintf(it->name, n, "%s:%" PRIu64, in->path, lineno);
+    }
+    /* the text is taken from the tree, not copied: a record can be 64 MiB */
+    it->text = t->valuestring;
+    it->len = strlen(t->valuestring);
+    t->valuestring = NULL;
+    cJSON_Delete(rec);
+    if (!it->name)
+        return fail(it, PV_CLI_OUTPUT_UNREADABLE, "%s:%" PRIu64 ": out of memory", in->path,
+                    lineno);
+    it->status = PV_CLI_OUTPUT_OK;
+    return 1;
+bad:
+    in->bad++;
+    if (in->strict)
+        in->ended = 1;
+    if (!it->name) {
+        size_t n = strlen(in->path) + 24;
+        if ((it->name = malloc(n)))
+            snprintf(it->name, n, "%s:%" PRIu64, in->path, lineno);
+    }
+    return 1;
+}
+
+int pv_cli__outputs_next(pv_cli_outputs *in, pv_cli_output *it)
+{
+    pv_err err = {0, ""};
+
+    memset(it, 0, sizeof *it);
+    for (;;) {
+        if (in->ended)
+            return 0;
+        if (in->lines) {
+            if (next_record(in, it))
+                return 1;
+            pv_lines_free(in->lines);
+            in->lines = NULL;
+        }
+        if (!(in->path = pv_cli__inputs_next(in->paths)))
+            return 0;
+        if (!in->jsonl) {
+            it->name = strdup(in->path);
+            if (!it->name)
+                return fail(it, PV_CLI_OUTPUT_UNREADABLE, "out of memory");
+            if (pv_cli__read_input(in->path, INPUT_LIMIT, &it->text, &it->len, it->msg,
+                                   sizeof it->msg) != 0)
+                it->status = PV_CLI_OUTPUT_UNREADABLE;
+            return 1;
+        }
+        if (pv_lines_open(in->path, INPUT_LIMIT, &in->lines, &err) < 0) {
+            it->name = strdup(in->path);
+            return fail(it, PV_CLI_OUTPUT_UNREADABLE, "%s", err.msg);
+        }
+    }
+}
+
+uint64_t pv_cli__outputs_bad(const pv_cli_outputs *in)
+{
+    return in->bad;
+}
+
+int pv_cli__outputs_stopped(const pv_cli_outputs *in)
+{
+    return in->ended;
+}
+
+void pv_cli__outputs_free(pv_cli_outputs *in)
+{
+    if (!in)
         return;
-    pv_input__close(j->in);
-    pv_buf__free(&j->line);
-    cJSON_Delete(j->rec);
-    free(j->path);
-    free(j->text_field);
-    free(j->id_field);
-    free(j);
+    pv_lines_free(in->lines);
+    pv_cli__inputs_free(in->paths);
+    free(in->text_field);
+    free(in->id_field);
+    free(in);
+}
+
+void pv_cli__output_clear(pv_cli_output *it)
+{
+    free(it->name);
+    free(it->text);
+    it->name = it->text = NULL;
+    it->len = 0;
 }

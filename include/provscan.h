@@ -421,6 +421,32 @@ void pv_credit_weak_spans(const pv_credit *c, const pv_credit_weak **out, size_t
 /* Release a ledger; accepts NULL. */
 void pv_credit_free(pv_credit *c);
 
+/* ---- reading lines of a file ------------------------------------------------------------ */
+
+/* A file read line by line as its decompressed bytes: plain, gzip or zstd, told apart by their
+ * magic bytes ("-" reads standard input). For programs that read JSON lines of outputs the way
+ * the corpus readers read dumps. */
+typedef struct pv_lines pv_lines;
+
+/* Open path; lines longer than max_line bytes are refused one by one (see pv_lines_next).
+ * Returns 0, or PV_EIO / PV_ENOMEM with err naming the file; free *out with pv_lines_free. */
+int pv_lines_open(const char *path, size_t max_line, pv_lines **out, pv_err *err);
+
+/* The next line, without its "\n" (a "\r" before it is kept), NUL-terminated and borrowed
+ * until the next call: 1 when a line was read (the last may lack "\n"), 0 at the end, or a
+ * negative pv_error: PV_ELIMIT for a line over max_line (err names FILE:LINE; its rest was
+ * skipped, so reading can go on), another negative pv_error for unreadable or corrupt data (err
+ * names the file and the compressed byte offset). *lineno is the number of the line just read,
+ * from 1. */
+int pv_lines_next(pv_lines *l, const char **line, size_t *len, uint64_t *lineno, pv_err *err);
+
+/* Give back the memory of a long line read last (over 1 MiB), so a big record does not stay
+ * held while the next ones are read; the line pv_lines_next returned is no longer valid. */
+void pv_lines_shrink(pv_lines *l);
+
+/* Close the file and release l; accepts NULL. */
+void pv_lines_free(pv_lines *l);
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,10 +23,28 @@
 #define MAX_COMMON_HITS (1u << 22)
 /* Diagonal drift tolerated inside one chain (tokens inserted or deleted). */
 #define DIAG_SLACK 4
+/* The query's k-grams are looked up in passes of about this many (match_int.h): each pass
+ * takes the fingerprints of a range of buckets (their top PASS_BUCKET_BITS bits), so a
+ * fingerprint is looked up once, in one pass, in ascending order, as in one pass over all,
+ * while memory holds one pass's k-grams, not the query's. */
+#define PASS_KGRAMS ((size_t)512 << 10)
+#define PASS_BUCKET_BITS 12
+#define PASS_BUCKETS ((size_t)1 << PASS_BUCKET_BITS)
+/* Ranges of documents the hits are chained in, one after the other (chain_pieces). */
+#define HIT_PIECES 32
+/* k-grams computed at a time when the passes walk the query */
+#define KGRAM_CHUNK ((size_t)64 << 10)
+
+static size_t pass_kgrams = PASS_KGRAMS;
+
+void pv_match__set_pass_kgrams(size_t n)
+{
+    pass_kgrams = n ? n : PASS_KGRAMS;
+}
 
 typedef struct hit {
     uint32_t doc, qpos, dpos;
-    uint32_t common;
+    uint32_t np; /* postings of the fingerprint; 0 when common or weak: no evidence */
 } hit;
 
 typedef struct chain {
@@ -37,6 +55,7 @@ typedef struct chain {
     uint32_t line_start, line_end; /* 1-based lines of [ds, de) in the document */
     uint32_t first;                /* earliest origin of the text in [ds, de) */
     int64_t date;                  /* its date */
+    double strength;               /* span_strength, while the hits are at hand */
 } chain;
 
 typedef struct qfp {
@@ -48,8 +67,7 @@ typedef struct lookup_ctx {
     const qfp *q;         /* sorted by fp */
     const size_t *qstart; /* for each unique fp, its first entry in q */
     uint32_t common, cap;
-    const uint8_t *weak; /* per query k-gram: made only of numbers or 1-character tokens */
-    uint32_t *np;        /* per query k-gram: postings of its fingerprint (0: none, or common) */
+    const uint64_t *weak; /* bit per query k-gram: made only of numbers or 1-character tokens */
     hit *hits;
     size_t nhits, cap_hits, ncommon_hits;
     int64_t *diag; /* per document of the current fingerprint: the diagonal followed */
@@ -74,7 +92,7 @@ static int cmp_hit(const void *a, const void *b)
     return x->dpos < y->dpos ? -1 : x->dpos > y->dpos;
 }
 
-static int add_hit(lookup_ctx *c, uint32_t qpos, const pv_posting *p, uint32_t common)
+static int add_hit(lookup_ctx *c, uint32_t qpos, const pv_posting *p, uint32_t np)
 {
     hit *h;
     if (pv_array__grow((void **)&c->hits, &c->cap_hits, c->nhits + 1, sizeof *c->hits))
@@ -83,9 +101,14 @@ static int add_hit(lookup_ctx *c, uint32_t qpos, const pv_posting *p, uint32_t c
     h->doc = p->doc;
     h->qpos = qpos;
     h->dpos = p->pos;
-    h->common = common;
-    c->ncommon_hits += common;
+    h->np = np;
+    c->ncommon_hits += np == 0;
     return 0;
+}
+
+static int is_weak(const uint64_t *weak, size_t i)
+{
+    return (int)(weak[i / 64] >> (i % 64) & 1);
 }
 
 /* Index in p[lo, hi) (sorted by position) of the posting whose position is closest to
@@ -125,10 +148,10 @@ static int on_postings(void *vctx, size_t i, const pv_posting *p, size_t np)
     nruns = common && df > COMMON_DOCS_KEPT ? COMMON_DOCS_KEPT : df;
     if (pv_array__grow((void **)&c->diag, &c->cap_diag, nruns, sizeof *c->diag))
         return PV_ENOMEM;
-    for (qi = c->qstart[i]; qi < c->qstart[i + 1]; qi++)
-        c->np[c->q[qi].qpos] = common ? 0 : (uint32_t)np; /* common: no evidence of copying */
     for (qi = c->qstart[i]; qi < c->qstart[i + 1]; qi++) {
-        uint32_t q = c->q[qi].qpos, hc = common || c->weak[q];
+        /* a common fingerprint is no evidence of copying, nor a weak k-gram */
+        uint32_t q = c->q[qi].qpos, hc = common || is_weak(c->weak, q);
+        uint32_t hnp = hc ? 0 : (uint32_t)np;
         if (hc && c->ncommon_hits >= MAX_COMMON_HITS)
             return 0; /* enough evidence of common text; the rest adds nothing */
         for (j = 0, run = 0; j < np && run < nruns; run++) {
@@ -137,13 +160,13 @@ static int on_postings(void *vctx, size_t i, const pv_posting *p, size_t np)
                 end++;
             if (end - j <= PER_DOC_ALL) {
                 for (; j < end; j++)
-                    if ((rc = add_hit(c, q, &p[j], hc)) != 0)
+                    if ((rc = add_hit(c, q, &p[j], hnp)) != 0)
                         return rc;
                 continue;
             }
             pick = qi == c->qstart[i] ? j : closest(p, j, end, (int64_t)q + c->diag[run]);
             c->diag[run] = (int64_t)p[pick].pos - q;
-            if ((rc = add_hit(c, q, &p[pick], hc)) != 0)
+            if ((rc = add_hit(c, q, &p[pick], hnp)) != 0)
                 return rc;
             j = end;
         }
@@ -163,15 +186,16 @@ static int weak_token(const char *text, const pv_token *t)
     return 1;
 }
 
-/* weak[i] = 1 when every token of k-gram i is weak: number tables, hex dumps and runs of
- * single letters coincide between unrelated documents, so they count as common. */
-static void mark_weak(const char *text, const pv_tokens *q, uint32_t k, size_t nk, uint8_t *weak)
+/* Bit i of weak (zeroed, nk bits) set when every token of k-gram i is weak: number tables,
+ * hex dumps and runs of single letters coincide between unrelated documents, so they count
+ * as common. */
+static void mark_weak(const char *text, const pv_tokens *q, uint32_t k, size_t nk, uint64_t *weak)
 {
     size_t i, run = 0;
     for (i = 0; i < q->n; i++) {
         run = weak_token(text, &q->v[i]) ? run + 1 : 0;
-        if (i + 1 >= k && i + 1 - k < nk)
-            weak[i + 1 - k] = run >= k;
+        if (i + 1 >= k && i + 1 - k < nk && run >= k)
+            weak[(i + 1 - k) / 64] |= (uint64_t)1 << ((i + 1 - k) % 64);
     }
 }
 
@@ -201,7 +225,7 @@ static int chain_doc(const hit *h, size_t n, uint32_t maxgap, chain **out, size_
             ch->q_last = h[i].qpos;
             ch->d_last = h[i].dpos;
             ch->nhits++;
-            ch->ncommon += h[i].common;
+            ch->ncommon += h[i].np == 0;
         } else {
             chain *ch;
             if (pv_array__grow((void **)out, cap, *nout + 1, sizeof **out))
@@ -212,7 +236,7 @@ static int chain_doc(const hit *h, size_t n, uint32_t maxgap, chain **out, size_
             ch->q_first = ch->q_last = h[i].qpos;
             ch->d_first = ch->d_last = h[i].dpos;
             ch->nhits = 1;
-            ch->ncommon = h[i].common;
+            ch->ncommon = h[i].np == 0;
         }
         /* chains that can no longer grow stay behind first_open */
         while (first_open < *nout && h[i].qpos > (*out)[first_open].q_last + maxgap)
@@ -376,31 +400,95 @@ static void extend_chain(chain *ch, const pv_line_table *lt, const pv_tokens *q,
  * matched posting itself is counted, so p_i >= 1 / npost). A weak k-gram or a common
  * fingerprint (rule 3) is no evidence: p_i = 1, and it is not picked. Rounded to 0.01 so that
  * reports do not depend on the last bits of libm. */
-static double span_strength(const lookup_ctx *lc, const chain *ch, uint32_t k, size_t nq,
+static double span_strength(const hit *hits, size_t nhits, const chain *ch, uint32_t k, size_t nq,
                             uint64_t npost)
 {
-    size_t lo = 0, hi = lc->nhits, i;
+    size_t lo = 0, hi = nhits, i;
     double log_e = log10((double)nq) + log10((double)npost);
     uint64_t next = 0;
     while (lo < hi) { /* first hit of ch's document at or after q_first */
         size_t mid = lo + (hi - lo) / 2;
-        const hit *h = &lc->hits[mid];
+        const hit *h = &hits[mid];
         if (h->doc < ch->doc || (h->doc == ch->doc && h->qpos < ch->q_first))
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (i = lo; i < lc->nhits && lc->hits[i].doc == ch->doc && lc->hits[i].qpos <= ch->q_last;
-         i++) {
-        const hit *h = &lc->hits[i];
-        uint32_t np = lc->np[h->qpos];
-        if (h->qpos < next || h->dpos < ch->d_first || h->dpos > ch->d_last || lc->weak[h->qpos] ||
-            np == 0 || np >= npost)
+    for (i = lo; i < nhits && hits[i].doc == ch->doc && hits[i].qpos <= ch->q_last; i++) {
+        const hit *h = &hits[i];
+        uint32_t np = h->np; /* 0 for a weak k-gram or a common fingerprint */
+        if (h->qpos < next || h->dpos < ch->d_first || h->dpos > ch->d_last || np == 0 ||
+            np >= npost)
             continue;
         log_e += log10((double)np) - log10((double)npost);
         next = (uint64_t)h->qpos + k;
     }
     return round(-log_e * 100) / 100 + 0.0; /* + 0.0: never -0 */
+}
+
+/* Which of HIT_PIECES ranges of documents doc falls in, for an index of ndocs. */
+static size_t piece_of(uint32_t doc, uint64_t ndocs)
+{
+    uint64_t p = ndocs ? (uint64_t)doc * HIT_PIECES / ndocs : 0;
+    return p < HIT_PIECES ? (size_t)p : HIT_PIECES - 1;
+}
+
+/* Chain the hits of lc per document (chain_doc) and give every chain its strength. The hits
+ * are first partitioned in place into HIT_PIECES ranges of documents, then the ranges are
+ * taken last first: each one sorted (cmp_hit), chained, and cut off the hits array, so memory
+ * never holds a sorted copy of every hit, and the hits shrink as the chains grow. Chains come
+ * grouped by document, each document's in the order chain_doc makes them. */
+static int chain_pieces(lookup_ctx *lc, uint64_t ndocs, uint32_t maxgap, uint32_t k, size_t nk,
+                        uint64_t npost, chain **chains, size_t *nchains, size_t *cap_chains)
+{
+    size_t start[HIT_PIECES + 1] = {0}, next[HIT_PIECES], p, i, j, end = lc->nhits;
+    hit *h = lc->hits;
+
+    for (i = 0; i < lc->nhits; i++)
+        start[piece_of(h[i].doc, ndocs) + 1]++;
+    for (p = 0; p < HIT_PIECES; p++) {
+        start[p + 1] += start[p];
+        next[p] = start[p];
+    }
+    /* in place: every hit out of its range is swapped along a cycle into its range */
+    for (p = 0; p < HIT_PIECES; p++)
+        while (next[p] < start[p + 1]) {
+            hit x = h[next[p]];
+            size_t q = piece_of(x.doc, ndocs);
+            while (q != p) {
+                hit y = h[next[q]];
+                h[next[q]++] = x;
+                x = y;
+                q = piece_of(x.doc, ndocs);
+            }
+            h[next[p]++] = x;
+        }
+    for (p = HIT_PIECES; p-- > 0; end = start[p]) {
+        hit *ph = h + start[p];
+        size_t n = end - start[p];
+        if (n == 0)
+            continue;
+        qsort(ph, n, sizeof *ph, cmp_hit);
+        for (i = 0; i < n; i = j) {
+            size_t c = *nchains;
+            for (j = i; j < n && ph[j].doc == ph[i].doc; j++)
+                ;
+            if (chain_doc(ph + i, j - i, maxgap, chains, nchains, cap_chains))
+                return PV_ENOMEM;
+            for (; c < *nchains; c++)
+                (*chains)[c].strength = span_strength(ph + i, j - i, &(*chains)[c], k, nk, npost);
+        }
+        /* give back the memory of the hits chained (a big array shrinks in place) */
+        if (start[p] > 0 && start[p] < lc->cap_hits) {
+            hit *nh = realloc(h, start[p] * sizeof *h);
+            if (nh) {
+                lc->hits = h = nh;
+                lc->cap_hits = start[p];
+            }
+        }
+    }
+    lc->nhits = 0;
+    return 0;
 }
 
 static int cmp_chain_q(const void *a, const void *b)
@@ -411,6 +499,48 @@ static int cmp_chain_q(const void *a, const void *b)
     if (x->qe != y->qe)
         return x->qe > y->qe ? -1 : 1;
     return x->doc < y->doc ? -1 : x->doc > y->doc;
+}
+
+static int cmp_chain_ptr_q(const void *a, const void *b)
+{
+    return cmp_chain_q(*(const chain *const *)a, *(const chain *const *)b);
+}
+
+/* Sort chains by cmp_chain_q, as a stable qsort of the chains would, through an array of
+ * pointers (a chain is 9 times bigger) then moved in place along the permutation's cycles, so
+ * memory never holds a second copy of the chains. */
+static int sort_chains(chain *chains, size_t n)
+{
+    chain **order;
+    size_t i;
+
+    if (n < 2)
+        return 0;
+    if (!(order = malloc(n * sizeof *order)))
+        return PV_ENOMEM;
+    for (i = 0; i < n; i++)
+        order[i] = &chains[i];
+    qsort(order, n, sizeof *order, cmp_chain_ptr_q);
+    /* position i takes the chain at order[i]; a done position points at itself */
+    for (i = 0; i < n; i++) {
+        chain tmp;
+        size_t cur = i;
+        if (order[i] == &chains[i])
+            continue;
+        tmp = chains[i];
+        for (;;) {
+            size_t from = (size_t)(order[cur] - chains);
+            order[cur] = &chains[cur];
+            if (from == i) {
+                chains[cur] = tmp;
+                break;
+            }
+            chains[cur] = chains[from];
+            cur = from;
+        }
+    }
+    free(order);
+    return 0;
 }
 
 /* Line (1-based) of byte offset off, given line starts. */
@@ -782,10 +912,9 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     pv_match_opts defaults = PV_MATCH_OPTS_INIT;
     pv_index_info info;
     pv_tokens q = {NULL, 0, 0, 0};
-    uint64_t *kg = NULL, *ufp = NULL;
-    uint8_t *weak = NULL;
+    uint64_t *kg = NULL, *ufp = NULL, *weak = NULL, *lic = NULL;
     qfp *qf = NULL;
-    size_t *qstart = NULL, nk = 0, nu = 0, i, j;
+    size_t *qstart = NULL, *bucket_n = NULL, nk = 0, nu = 0, i, j, cap_qf = 0, cap_lic = 0;
     lookup_ctx lc;
     chain *chains = NULL;
     size_t nchains = 0, cap_chains = 0, cap_spans = 0;
@@ -825,52 +954,90 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     if (q.n < info.k || info.postings == 0)
         goto finish;
 
-    /* every k-gram of the query, sorted by fingerprint, looked up once each */
-    kg = malloc(q.n * sizeof *kg);
-    qf = malloc(q.n * sizeof *qf);
-    if (!kg || !qf)
-        goto oom;
-    nk = pv_scanner__kgrams(q.v, q.n, info.k, info.seed, kg);
-    if (!(weak = malloc(nk)) || !(lc.np = calloc(nk, sizeof *lc.np)))
+    /* every k-gram of the query looked up once per fingerprint, sorted by fingerprint, in
+       passes over ranges of fingerprint buckets: a first walk counts the k-grams per bucket,
+       then each pass walks the query again and keeps the k-grams of its buckets */
+    nk = q.n - info.k + 1;
+    /* a short query needs only its own k-grams: no big buffer per query */
+    kg = malloc(((nk < KGRAM_CHUNK ? nk : KGRAM_CHUNK) + info.k) * sizeof *kg);
+    weak = calloc(nk / 64 + 1, sizeof *weak);
+    /* one pass (bucket_n NULL) when the query fits in one: no need to count */
+    if (!kg || !weak || (nk > pass_kgrams && !(bucket_n = calloc(PASS_BUCKETS, sizeof *bucket_n))))
         goto oom;
     mark_weak(text, &q, info.k, nk, weak);
-    for (i = 0; i < nk; i++) {
-        qf[i].fp = kg[i] >> PV_FP_SHIFT;
-        qf[i].qpos = (uint32_t)i;
-    }
-    qsort(qf, nk, sizeof *qf, cmp_qfp); /* nk >= 1: q.n >= k */
-    ufp = malloc((nk + 1) * sizeof *ufp);
-    qstart = malloc((nk + 1) * sizeof *qstart);
-    if (!ufp || !qstart)
-        goto oom;
-    for (i = 0; i < nk; i++)
-        if (i == 0 || qf[i].fp != qf[i - 1].fp) {
-            ufp[nu] = qf[i].fp;
-            qstart[nu++] = i;
+    if (bucket_n)
+        for (i = 0; i < nk; i += KGRAM_CHUNK) {
+            size_t m = nk - i < KGRAM_CHUNK ? nk - i : KGRAM_CHUNK;
+            pv_scanner__kgrams(q.v + i, m + info.k - 1, info.k, info.seed, kg);
+            for (j = 0; j < m; j++)
+                bucket_n[kg[j] >> (64 - PASS_BUCKET_BITS)]++;
         }
-    qstart[nu] = nk;
-    lc.q = qf;
-    lc.qstart = qstart;
     lc.common = opts->common;
     lc.cap = info.posting_cap;
     lc.weak = weak;
     if ((rc = pv_index__cursor_new(ix, &cur, err)) != 0)
         goto done;
-    rc = pv_index__lookup(cur, ufp, nu, on_postings, &lc, err);
-    if (rc == PV_ENOMEM)
-        goto oom;
-    if (rc)
-        goto done;
-
-    /* chains per document */
-    if (lc.nhits)
-        qsort(lc.hits, lc.nhits, sizeof *lc.hits, cmp_hit);
-    for (i = 0; i < lc.nhits; i = j) {
-        for (j = i; j < lc.nhits && lc.hits[j].doc == lc.hits[i].doc; j++)
-            ;
-        if (chain_doc(lc.hits + i, j - i, maxgap, &chains, &nchains, &cap_chains))
+    for (size_t b0 = 0, b1; b0 < PASS_BUCKETS; b0 = b1) {
+        size_t n = bucket_n ? bucket_n[b0] : nk, nq = 0;
+        for (b1 = b0 + 1; b1 < PASS_BUCKETS && (!bucket_n || n + bucket_n[b1] <= pass_kgrams); b1++)
+            if (bucket_n)
+                n += bucket_n[b1];
+        if (n == 0)
+            continue;
+        if (pv_array__grow((void **)&qf, &cap_qf, n, sizeof *qf))
             goto oom;
+        for (i = 0; i < nk; i += KGRAM_CHUNK) {
+            size_t m = nk - i < KGRAM_CHUNK ? nk - i : KGRAM_CHUNK;
+            pv_scanner__kgrams(q.v + i, m + info.k - 1, info.k, info.seed, kg);
+            for (j = 0; j < m; j++) {
+                size_t bk = kg[j] >> (64 - PASS_BUCKET_BITS);
+                if (bk >= b0 && bk < b1) {
+                    qf[nq].fp = kg[j] >> PV_FP_SHIFT;
+                    qf[nq++].qpos = (uint32_t)(i + j);
+                }
+            }
+        }
+        qsort(qf, nq, sizeof *qf, cmp_qfp);
+        free(ufp);
+        free(qstart);
+        ufp = malloc((nq + 1) * sizeof *ufp);
+        qstart = malloc((nq + 1) * sizeof *qstart);
+        if (!ufp || !qstart)
+            goto oom;
+        for (i = 0, nu = 0; i < nq; i++)
+            if (i == 0 || qf[i].fp != qf[i - 1].fp) {
+                ufp[nu] = qf[i].fp;
+                qstart[nu++] = i;
+            }
+        qstart[nu] = nq;
+        lc.q = qf;
+        lc.qstart = qstart;
+        rc = pv_index__lookup(cur, ufp, nu, on_postings, &lc, err);
+        if (rc == PV_ENOMEM)
+            goto oom;
+        if (rc)
+            goto done;
     }
+    free(qf);
+    free(ufp);
+    free(qstart);
+    free(bucket_n);
+    free(weak);
+    qf = NULL;
+    ufp = NULL;
+    qstart = NULL;
+    bucket_n = NULL;
+    weak = NULL;
+    lc.weak = NULL;
+
+    /* chains per document, with their strength while their hits are at hand; the hits are
+       let go as the chains come (chain_pieces), the rest needs only the chains */
+    if (chain_pieces(&lc, info.documents, maxgap, info.k, nk, info.postings, &chains, &nchains,
+                     &cap_chains))
+        goto oom;
+    free(lc.hits);
+    lc.hits = NULL;
+    lc.nhits = lc.cap_hits = 0;
     /* token-exact edges; chains come grouped by document, decode each table once */
     for (i = 0; i < nchains; i = j) {
         pv_line_table lt;
@@ -886,8 +1053,8 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     }
 
     /* spans: union of overlapping chain ranges in the query */
-    if (nchains)
-        qsort(chains, nchains, sizeof *chains, cmp_chain_q);
+    if (sort_chains(chains, nchains))
+        goto oom;
     if (pv_scanner__line_starts(text, len, &starts, &nstarts))
         goto oom;
     for (i = 0; i < nchains; i = j) {
@@ -939,12 +1106,15 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
         sp->line_end = byte_line(starts, nstarts, sp->end - 1);
         sp->common = ncommon == nhits;
         /* license text is common wherever it appears (rule 3) */
-        if ((rc = pv_match__license_text(info.k, info.seed, kg + qs,
-                                         tokens >= info.k ? tokens - info.k + 1 : 0,
-                                         &sp->common_license, err)) != 0)
+        if (pv_array__grow((void **)&lic, &cap_lic, tokens + 1, sizeof *lic))
+            goto oom;
+        if ((rc = pv_match__license_text(
+                 info.k, info.seed, lic,
+                 pv_scanner__kgrams(q.v + qs, tokens, info.k, info.seed, lic), &sp->common_license,
+                 err)) != 0)
             goto done;
         sp->common |= sp->common_license != NULL;
-        sp->strength = span_strength(&lc, cands[0].ch, info.k, nk, info.postings);
+        sp->strength = cands[0].ch->strength;
         if ((rc = span_rows(ix, sp, cands, nc, opts)) != 0)
             goto oom;
         res->matched_tokens += tokens;
@@ -967,13 +1137,14 @@ done:
     pv_index__cursor_free(cur);
     pv_scanner__tokens_free(&q);
     free(kg);
+    free(lic);
     free(weak);
+    free(bucket_n);
     free(qf);
     free(ufp);
     free(qstart);
     free(lc.hits);
     free(lc.diag);
-    free(lc.np);
     free(chains);
     free(starts);
     free(span_credit.v);

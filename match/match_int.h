@@ -1,7 +1,7 @@
 /*
  * match_int.h - the matcher's library-internal interface between its files: match.c builds
  * spans, asks license_text.c whether a span is the text of a known license, and permalink.c
- * for the links of source rows.
+ * for the links of source rows; and a tuning hook the tests use.
  */
 #ifndef PV_MATCH_INT_H
 #define PV_MATCH_INT_H
@@ -31,5 +31,10 @@ int pv_match__url(const char *kind, const char *source, const char *locator, con
  * first use, safely from any thread. Returns 0 or PV_ENOMEM (*license NULL, err set). */
 int pv_match__license_text(uint32_t k, uint64_t seed, const uint64_t *fp, size_t n,
                            const char **license, pv_err *err);
+
+/* Tuning hook for tests: look a query's k-grams up in passes of about n (0: the default,
+ * 512 Ki). The spans are the same for any n; only memory and time change. Not thread-safe:
+ * set it before matching. */
+void pv_match__set_pass_kgrams(size_t n);
 
 #endif

@@ -395,3 +395,69 @@ void pv_input__close(pv_input *in)
     free(in->path);
     free(in);
 }
+
+/* ---- the public line reader (provscan.h) ---- */
+
+struct pv_lines {
+    pv_input *in;
+    pv_buf line;
+    uint64_t lineno;
+};
+
+int pv_lines_open(const char *path, size_t max_line, pv_lines **out, pv_err *err)
+{
+    pv_lines *l = calloc(1, sizeof *l);
+    int rc;
+
+    *out = NULL;
+    if (!l)
+        return pv_err__set(err, PV_ENOMEM, "out of memory opening '%s'", path);
+    /* one byte more for the NUL after the line */
+    l->line = (pv_buf)PV_BUF_INIT(max_line < SIZE_MAX ? max_line + 1 : max_line);
+    if ((rc = pv_input__open(path, &l->in, err)) < 0) {
+        free(l);
+        return rc;
+    }
+    *out = l;
+    return 0;
+}
+
+int pv_lines_next(pv_lines *l, const char **line, size_t *len, uint64_t *lineno, pv_err *err)
+{
+    int r = pv_input__getline(l->in, &l->line, err);
+
+    if (r > 0 && pv_buf__reserve(&l->line, 1) != 0) {
+        l->line.len = 0;
+        r = PV_ELIMIT;
+    }
+    if (r > 0 || r == PV_ELIMIT)
+        l->lineno++;
+    *lineno = l->lineno;
+    if (r == PV_ELIMIT)
+        return pv_err__set(err, PV_ELIMIT, "%s:%llu: line longer than %zu bytes",
+                           pv_input__path(l->in), (unsigned long long)l->lineno, l->line.limit - 1);
+    if (r > 0) {
+        l->line.data[l->line.len] = '\0';
+        *line = l->line.data;
+        *len = l->line.len;
+    }
+    return r;
+}
+
+void pv_lines_shrink(pv_lines *l)
+{
+    if (l->line.cap > ((size_t)1 << 20)) {
+        size_t limit = l->line.limit;
+        pv_buf__free(&l->line);
+        l->line = (pv_buf)PV_BUF_INIT(limit);
+    }
+}
+
+void pv_lines_free(pv_lines *l)
+{
+    if (!l)
+        return;
+    pv_input__close(l->in);
+    pv_buf__free(&l->line);
+    free(l);
+}

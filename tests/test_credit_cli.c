@@ -106,8 +106,8 @@ Test(credit_cli, ledger_pays_whole_tokens_exact_cents_and_verifies)
     double tokens = 0;
 
     build();
-    snprintf(args, sizeof args, "credit -x %s --format json --pool 0.10 %s -o %s", idx, outs,
-             pv_test_path("l1.json"));
+    snprintf(args, sizeof args, "credit -x %s --jobs 1 --format json --pool 0.10 %s -o %s", idx,
+             outs, pv_test_path("l1.json"));
     cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
     /* --jobs 2 matches on two threads: the same ledger, byte for byte */
     snprintf(args, sizeof args, "credit -x %s --jobs 2 --format json --pool 0.10 %s -o %s", idx,
@@ -236,6 +236,21 @@ Test(credit_cli, jsonl_bad_records_skipped_counted_or_strict)
                           "\"Alice\",\"alice@example.org\",28,1.000000,,1,1\n");
     free(err);
     free(out);
+    /* the records go to the batch runner's threads too: the same report for any --jobs */
+    for (const char *const *j = (const char *const[]){"1", "2", NULL}; *j; j++) {
+        snprintf(
+            args, sizeof args,
+            "credit -x %s --jobs %s --format csv --jsonl --field text=completion,id=request_id "
+            "%s %s",
+            idx, *j, jl, jl);
+        cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+        out = pv_test_read_file(pv_test_path("o"), NULL);
+        cr_assert_str_eq(out,
+                         "name,identities,tokens,share,amount,outputs,spans\n"
+                         "\"Alice\",\"alice@example.org\",56,1.000000,,2,2\n",
+                         "--jobs %s", *j);
+        free(out);
+    }
     /* --strict: the first bad record stops the run */
     snprintf(args, sizeof args, "credit -x %s --strict --jsonl --field text=completion %s", idx,
              jl);

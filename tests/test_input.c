@@ -12,6 +12,7 @@
 
 #include <zstd.h>
 
+#include "provscan.h"
 #include "source.h"
 #include "util.h"
 
@@ -356,4 +357,48 @@ Test(input, missing_file_is_eio_naming_it)
     cr_assert(strstr(err.msg, "nothing.jsonl") != NULL, "%s", err.msg);
     cr_assert(strstr(err.msg, "No such file") != NULL, "%s", err.msg);
     pv_input__close(NULL);
+}
+
+/* The public line reader (provscan.h): lines NUL-terminated and numbered from 1, a line of
+ * exactly max_line bytes read, one longer refused naming FILE:LINE with reading going on, the
+ * same lines from a gzip file, and a long line's memory given back by pv_lines_shrink. */
+Test(input, public_line_reader_numbers_lines_and_skips_long_ones)
+{
+    static const char text[] = "first\n0123456789\n0123456789x\nlast";
+    unsigned char *z;
+    size_t zn, len;
+    const char *paths[2], *line;
+    uint64_t lineno;
+    pv_err err = {0};
+    pv_lines *l;
+    int i;
+
+    paths[0] = strdup(pv_test_put_str("lines.txt", text));
+    z = pv_test_deflate(text, sizeof text - 1, 31, &zn);
+    paths[1] = strdup(pv_test_put("lines.txt.gz", z, zn));
+    free(z);
+    for (i = 0; i < 2; i++) {
+        cr_assert_eq(pv_lines_open(paths[i], 10, &l, &err), 0, "%s", err.msg);
+        cr_assert_eq(pv_lines_next(l, &line, &len, &lineno, &err), 1);
+        cr_assert_str_eq(line, "first");
+        cr_assert_eq(len, 5);
+        cr_assert_eq(lineno, 1);
+        cr_assert_eq(pv_lines_next(l, &line, &len, &lineno, &err), 1, "%s", err.msg);
+        cr_assert_str_eq(line, "0123456789", "a line of max_line bytes is read");
+        cr_assert_eq(pv_lines_next(l, &line, &len, &lineno, &err), PV_ELIMIT);
+        cr_assert_eq(lineno, 3);
+        cr_assert(strstr(err.msg, ":3: line longer than 10 bytes") != NULL, "%s", err.msg);
+        pv_lines_shrink(l);
+        cr_assert_eq(pv_lines_next(l, &line, &len, &lineno, &err), 1);
+        cr_assert_str_eq(line, "last");
+        cr_assert_eq(lineno, 4);
+        cr_assert_eq(pv_lines_next(l, &line, &len, &lineno, &err), 0);
+        pv_lines_free(l);
+    }
+    cr_assert_eq(pv_lines_open(pv_test_path("missing.jsonl"), 10, &l, &err), PV_EIO);
+    cr_assert_null(l);
+    cr_assert(strstr(err.msg, "missing.jsonl") != NULL, "%s", err.msg);
+    pv_lines_free(NULL);
+    free((void *)paths[0]);
+    free((void *)paths[1]);
 }
