@@ -48,8 +48,9 @@ static const pv_cli_opt opts[NOPTS] = {
                    "with --jsonl: the members holding the text and the id (a.b for nested)"},
     [OPT_STRICT] = {"strict", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,
                     "stop at the first bad JSON lines record (exit 3) instead of skipping it"},
-    [OPT_FORMAT] = {"format", 0, "text|csv|json", PV_CLI_CHOICE, 0, 0, "text",
-                    "report format; json is the verifiable ledger"},
+    [OPT_FORMAT] = {"format", 0, "text|csv|json|html", PV_CLI_CHOICE, 0, 0, "text",
+                    "report format; json is the verifiable ledger, html one self-contained "
+                    "page"},
     [OPT_POOL] = {"pool", 0, "AMOUNT", PV_CLI_STRING, 0, 0, NULL,
                   "split AMOUNT (up to two decimals) by share, in cents, by largest remainder"},
     [OPT_CURRENCY] = {"currency", 0, "CUR", PV_CLI_STRING, 0, 0, "EUR",
@@ -252,15 +253,6 @@ static const char *kind_name(pv_payee_kind k)
     return k == PV_PAYEE_PERSON ? "person" : k == PV_PAYEE_UNKNOWN ? "unknown" : "before";
 }
 
-static const char *display(const pv_credit_payee *p)
-{
-    if (p->kind == PV_PAYEE_UNKNOWN)
-        return "unknown";
-    if (p->kind == PV_PAYEE_BEFORE)
-        return "before the history";
-    return p->name ? p->name : p->email ? p->email : p->id ? p->id : "?";
-}
-
 static void share_str(const pv_credit_payee *p, char *buf, size_t n)
 {
     snprintf(buf, n, "%.6f", p->share);
@@ -276,9 +268,7 @@ static void print_text(FILE *f, const batch *b, const char *currency)
     for (i = 0; i < b->n; i++) {
         const pv_credit_payee *p = &b->p[i];
         share_str(p, sh, sizeof sh);
-        fprintf(f, "%s", display(p));
-        if (p->kind == PV_PAYEE_PERSON && p->email)
-            fprintf(f, " <%s>", p->email);
+        pv_cli__put_payee(f, pv_cli__put_raw, p);
         fprintf(f, "  tokens %" PRIu64 "  share %s  outputs %zu  spans %zu", p->tokens, sh,
                 p->outputs, p->spans);
         if (b->cents[i] >= 0) {
@@ -336,7 +326,7 @@ static void print_csv(FILE *f, const batch *b)
         amt[0] = '\0';
         if (b->cents[i] >= 0)
             fmt_cents(b->cents[i], amt, sizeof amt);
-        csv_field(f, display(p));
+        csv_field(f, pv_cli__payee_name(p));
         fputc(',', f);
         csv_field(f, ids);
         fprintf(f, ",%" PRIu64 ",%s,%s,%zu,%zu\n", p->tokens, sh, amt, p->outputs, p->spans);
@@ -538,7 +528,21 @@ typedef struct window {
     pv_result *res[64];
     int rc[64];
     pv_err err[64];
+    pv_cli_html *html; /* --format html: the page outputs are added to, or NULL */
 } window;
+
+/* Add output id's result to the HTML report, when there is one; 0 or PV_EIO with err. */
+static int add_html(const window *w, const char *id, const char *text, size_t len,
+                    const pv_result *res, pv_err *err)
+{
+    if (!w->html || pv_cli__html_output(w->html, id, text, len, res) == 0)
+        return 0;
+    snprintf(err->msg, sizeof err->msg,
+             "'%s': out of memory or a write error on the HTML "
+             "report's spool",
+             id);
+    return PV_EIO;
+}
 
 typedef struct worker {
     window *w;
@@ -580,7 +584,9 @@ static int flush_window(window *w, pv_credit *cr)
             pv_cli__lib_error(&w->err[i], w->rc[i]);
             rc = PV_EXIT_INPUT;
         }
-        if (!rc && (r = pv_credit_add_result(cr, w->path[i], w->res[i], &w->err[i])) < 0) {
+        if (!rc &&
+            ((r = pv_credit_add_result(cr, w->path[i], w->res[i], &w->err[i])) < 0 ||
+             (r = add_html(w, w->path[i], w->text[i], w->len[i], w->res[i], &w->err[i])) < 0)) {
             pv_cli__lib_error(&w->err[i], r);
             rc = PV_EXIT_INPUT;
         }
@@ -595,8 +601,8 @@ static int flush_window(window *w, pv_credit *cr)
 
 /* Credit every record of one JSON lines file; bad records are named on stderr and counted in
  * *bad, or stop the run with strict. Returns 0 or an exit code. */
-static int credit_jsonl(pv_credit *cr, const char *path, const char *fields, int strict,
-                        uint64_t *bad)
+static int credit_jsonl(pv_credit *cr, const window *w, const char *path, const char *fields,
+                        int strict, uint64_t *bad)
 {
     pv_cli_jsonl *j = NULL;
     const char *id, *text;
@@ -625,7 +631,16 @@ static int credit_jsonl(pv_credit *cr, const char *path, const char *fields, int
             rc = PV_EXIT_INPUT;
             break;
         }
-        if ((r = pv_credit_add(cr, id, text, len, &err)) < 0) {
+        if (w->html) { /* the report needs the result too */
+            pv_result *res = NULL;
+            if ((r = pv_match_run(w->ix, text, len, w->mo, &res, &err)) == 0 &&
+                (r = pv_credit_add_result(cr, id, res, &err)) == 0)
+                r = add_html(w, id, text, len, res, &err);
+            pv_result_free(res);
+        } else {
+            r = pv_credit_add(cr, id, text, len, &err);
+        }
+        if (r < 0) {
             pv_cli__lib_error(&err, r);
             rc = PV_EXIT_INPUT;
             break;
@@ -733,9 +748,17 @@ int pv_cli__cmd_credit(int argc, char **argv)
     win->ix = ix;
     win->mo = &co.match;
     win->jobs = a.vals[OPT_JOBS].count ? (size_t)a.vals[OPT_JOBS].num : 1;
+    if (!verify && strcmp(fmt, "html") == 0 &&
+        pv_cli__html_begin("credit", a.vals[OPT_INDEX].str, &info, &win->html) != 0) {
+        fprintf(stderr, "provscan: cannot start the HTML report: out of memory or no "
+                        "temporary file\n");
+        rc = PV_EXIT_INPUT;
+        goto done;
+    }
     while ((path = pv_cli__inputs_next(in))) {
         if (a.vals[OPT_JSONL].count) {
-            rc = credit_jsonl(cr, path, a.vals[OPT_FIELD].str, a.vals[OPT_STRICT].count > 0, &bad);
+            rc = credit_jsonl(cr, win, path, a.vals[OPT_FIELD].str, a.vals[OPT_STRICT].count > 0,
+                              &bad);
             if (rc)
                 goto done;
             continue;
@@ -805,6 +828,16 @@ int pv_cli__cmd_credit(int argc, char **argv)
         fputs(s, out);
         fputc('\n', out);
         cJSON_free(s);
+    } else if (win->html) {
+        pv_cli_html_credit hc = {b.p,       b.n,      b.pool >= 0 ? b.cents : NULL,
+                                 b.dust,    b.pool,   currency,
+                                 b.outputs, b.tokens, b.credited};
+        if (pv_cli__html_end(win->html, &hc, out) != 0 && !ferror(out)) {
+            fprintf(stderr, "provscan: the HTML report: out of memory or a read error on its "
+                            "spool\n");
+            rc = PV_EXIT_INPUT;
+            goto done;
+        }
     } else if (strcmp(fmt, "csv") == 0) {
         print_csv(out, &b);
     } else {
@@ -822,6 +855,7 @@ done:
     if (win) {
         for (size_t i = 0; i < win->n; i++)
             free(win->text[i]);
+        pv_cli__html_free(win->html);
         free(win);
     }
     if (out != stdout)

@@ -38,8 +38,9 @@ enum {
 static const pv_cli_opt opts[NOPTS] = {
     [OPT_INDEX] = {"index", 'x', "INDEX", PV_CLI_STRING, 0, 0, NULL,
                    "the index file to match against (required)"},
-    [OPT_FORMAT] = {"format", 0, "text|json|jsonl", PV_CLI_CHOICE, 0, 0, "text",
-                    "report format; jsonl writes one result per line as soon as it is ready"},
+    [OPT_FORMAT] = {"format", 0, "text|json|jsonl|html", PV_CLI_CHOICE, 0, 0, "text",
+                    "report format; jsonl writes one result per line as soon as it is ready, "
+                    "html one self-contained page"},
     [OPT_MIN_TOKENS] = {"min-tokens", 0, "N", PV_CLI_UINT, 0, UINT32_MAX, "k of the index",
                         "report only spans of at least N tokens"},
     [OPT_COMMON] = {"common", 0, "N", PV_CLI_UINT, 1, UINT32_MAX, STR(PV_DEFAULT_COMMON),
@@ -87,7 +88,7 @@ static int want_color(const char *mode)
     return strcmp(mode, "always") == 0;
 }
 
-enum { FMT_TEXT, FMT_JSON, FMT_JSONL };
+enum { FMT_TEXT, FMT_JSON, FMT_JSONL, FMT_HTML };
 
 /* One input on its way from a worker to the report. */
 typedef struct slot {
@@ -166,7 +167,8 @@ static void *worker(void *arg)
 /* How the report is written. */
 typedef struct report {
     int format, color, list_copies, summary;
-    size_t reported; /* results written */
+    size_t reported;   /* results written */
+    pv_cli_html *html; /* FMT_HTML: the page being spooled */
 } report;
 
 /* Write input i's slot to the report; returns 1 when the input failed. */
@@ -184,13 +186,16 @@ static int write_one(report *rp, const char *input, const slot *s)
         failed = pv_cli__json_stream_result(input, s->res, rp->reported == 0) != 0;
     } else if (rp->format == FMT_JSONL) {
         failed = pv_cli__jsonl_result(input, s->res) != 0;
+    } else if (rp->format == FMT_HTML) {
+        failed = pv_cli__html_output(rp->html, name, s->text, s->len, s->res) != 0;
     } else {
         if (rp->reported > 0)
             putchar('\n');
         pv_cli__text_result(name, s->text, s->len, s->res, rp->color, rp->list_copies, rp->summary);
     }
     if (failed)
-        fprintf(stderr, "provscan: '%s': out of memory\n", name);
+        fprintf(stderr, "provscan: '%s': out of memory%s\n", name,
+                rp->format == FMT_HTML ? " or a write error on the report's spool" : "");
     rp->reported++;
     return failed;
 }
@@ -287,6 +292,7 @@ int pv_cli__cmd_match(int argc, char **argv)
     format = a.vals[OPT_FORMAT].str ? a.vals[OPT_FORMAT].str : "text";
     rp.format = !strcmp(format, "json")    ? FMT_JSON
                 : !strcmp(format, "jsonl") ? FMT_JSONL
+                : !strcmp(format, "html")  ? FMT_HTML
                                            : FMT_TEXT;
     rp.color = rp.format == FMT_TEXT && want_color(a.vals[OPT_COLOR].str);
     rp.list_copies = a.vals[OPT_COPIES].count > 0;
@@ -324,13 +330,27 @@ int pv_cli__cmd_match(int argc, char **argv)
         rc = PV_EXIT_INPUT;
         goto done;
     }
+    if (rp.format == FMT_HTML &&
+        pv_cli__html_begin("match", a.vals[OPT_INDEX].str, &info, &rp.html) != 0) {
+        fprintf(stderr, "provscan: cannot start the HTML report: out of memory or no "
+                        "temporary file\n");
+        rc = PV_EXIT_INPUT;
+        goto done;
+    }
     r = run_batch(&b, jobs, &rp);
     if (r < 0)
         fprintf(stderr, "provscan: out of memory\n");
     if (rp.format == FMT_JSON)
         pv_cli__json_stream_end();
+    if (rp.format == FMT_HTML && pv_cli__html_end(rp.html, NULL, stdout) != 0 &&
+        !ferror(stdout)) { /* main reports a write error on stdout */
+        fprintf(stderr, "provscan: the HTML report: out of memory or a read error on its "
+                        "spool\n");
+        r = 1;
+    }
     rc = r != 0 ? PV_EXIT_INPUT : PV_EXIT_OK;
 done:
+    pv_cli__html_free(rp.html);
     pv_cli__cut_end(cut);
     pv_index_free(ix);
     pv_cli__args_free(&a);
