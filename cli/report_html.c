@@ -325,55 +325,57 @@ static unsigned colour_of(pv_cli_html *h, const char *source, const char *locato
     return i >= 0 ? (unsigned)(i % NCOLOURS) : c;
 }
 
-/* Add a match result's authors to the batch's. */
-static void add_authors(pv_cli_html *h, const pv_result *res)
+/* The batch's record of the author name <email> (id), made when new; NULL without memory. */
+static author *author_of(pv_cli_html *h, const char *name, const char *email, const char *id)
 {
-    size_t i, s, j;
-    for (i = 0; i < res->nauthors; i++) {
-        const pv_author_credit *a = &res->authors[i];
-        long k = strtab_get(&h->author_keys, join3(a->name, a->email, a->id), SIZE_MAX);
-        author *au;
-        if (k < 0) {
-            h->nomem = 1;
-            return;
-        }
-        if ((size_t)k == h->nauthors) {
-            if (h->nauthors == h->authors_cap) {
-                size_t nc = h->authors_cap ? 2 * h->authors_cap : 16;
-                author *p = realloc(h->authors, nc * sizeof *p);
-                if (!p) {
-                    h->nomem = 1;
-                    return;
-                }
-                h->authors = p;
-                h->authors_cap = nc;
-            }
-            au = &h->authors[h->nauthors++];
-            memset(au, 0, sizeof *au);
-            au->name = a->name ? strdup(a->name) : NULL;
-            au->email = a->email ? strdup(a->email) : NULL;
-            au->id = a->id ? strdup(a->id) : NULL;
-            if ((a->name && !au->name) || (a->email && !au->email) || (a->id && !au->id))
-                h->nomem = 1;
-        }
-        au = &h->authors[k];
-        au->tokens += a->tokens;
-        au->outputs++;
-        for (s = 0; s < res->nspans; s++)
-            for (j = 0; j < res->spans[s].nauthors; j++) {
-                const pv_author_credit *b = &res->spans[s].authors[j];
-                if ((a->name == b->name || (a->name && b->name && !strcmp(a->name, b->name))) &&
-                    (a->email == b->email ||
-                     (a->email && b->email && !strcmp(a->email, b->email))) &&
-                    (a->id == b->id || (a->id && b->id && !strcmp(a->id, b->id))))
-                    au->spans++;
-            }
+    long k = strtab_get(&h->author_keys, join3(name, email, id), SIZE_MAX);
+    author *au;
+    if (k < 0)
+        return NULL;
+    if ((size_t)k < h->nauthors)
+        return &h->authors[k];
+    if ((size_t)k != h->nauthors)
+        return NULL; /* a key whose record could not be made */
+    if (h->nauthors == h->authors_cap) {
+        size_t nc = h->authors_cap ? 2 * h->authors_cap : 16;
+        author *p = realloc(h->authors, nc * sizeof *p);
+        if (!p)
+            return NULL; /* the key stays, without a record: later lookups fail too */
+        h->authors = p;
+        h->authors_cap = nc;
     }
+    au = &h->authors[h->nauthors++];
+    memset(au, 0, sizeof *au);
+    au->name = name ? strdup(name) : NULL;
+    au->email = email ? strdup(email) : NULL;
+    au->id = id ? strdup(id) : NULL;
+    if ((name && !au->name) || (email && !au->email) || (id && !au->id))
+        h->nomem = 1;
+    return au;
 }
 
-static void esc_html(FILE *f, const char *s, size_t n)
+/* Add a match result's authors to the batch's: their tokens, one output, their spans. */
+static void add_authors(pv_cli_html *h, const pv_result *res)
 {
-    esc_n(f, s, n);
+    size_t i, j;
+    author *au;
+    for (i = 0; i < res->nauthors; i++) {
+        const pv_author_credit *a = &res->authors[i];
+        if (!(au = author_of(h, a->name, a->email, a->id)))
+            goto nomem;
+        au->tokens += a->tokens;
+        au->outputs++;
+    }
+    for (i = 0; i < res->nspans; i++)
+        for (j = 0; j < res->spans[i].nauthors; j++) {
+            const pv_author_credit *a = &res->spans[i].authors[j];
+            if (!(au = author_of(h, a->name, a->email, a->id)))
+                goto nomem;
+            au->spans++;
+        }
+    return;
+nomem:
+    h->nomem = 1;
 }
 
 /* The span's authors: "Name <email> 84%; ..." (at most max of them, then "and N others"),
@@ -394,8 +396,7 @@ static void put_span_authors(FILE *f, const pv_span *sp, size_t max)
     for (i = 0; i < sp->nauthors && i < max; i++) {
         if (i)
             fputs("; ", f);
-        pv_cli__put_person(f, esc_html, sp->authors[i].name, sp->authors[i].email,
-                           sp->authors[i].id);
+        pv_cli__put_person(f, esc_n, sp->authors[i].name, sp->authors[i].email, sp->authors[i].id);
         fprintf(f, " %.0f%%", sp->authors[i].share * 100.0);
     }
     if (sp->nauthors > max)
@@ -764,9 +765,9 @@ static void put_cents(FILE *f, int64_t c)
 static void put_name(FILE *f, const who *w)
 {
     if (w->payee)
-        pv_cli__put_payee(f, esc_html, w->payee);
+        pv_cli__put_payee(f, esc_n, w->payee);
     else
-        pv_cli__put_person(f, esc_html, w->name, w->email, w->id);
+        pv_cli__put_person(f, esc_n, w->name, w->email, w->id);
 }
 
 /* The chart: one bar per author with a share, as wide as the share, at most CHART_BARS of
@@ -1033,14 +1034,14 @@ static void put_credit_rows(pv_cli_html *h, const pv_cli_html_credit *cr, FILE *
                     p->kind == PV_PAYEE_PERSON ? "" : " nonperson");
             esc(f, e->output_id);
             fputs("\" data-payee=\"", f);
-            pv_cli__put_payee(f, esc_html, p);
+            pv_cli__put_payee(f, esc_n, p);
             fprintf(f,
                     "\" data-tokens=\"%" PRIu64 "\" data-strength=\"%.1f\"><td><a href=\"#o%zu\">",
                     e->tokens, strength1(e->strength), e->output + 1);
             esc(f, e->output_id);
             fprintf(f, "</a></td><td class=\"num\">%u\xe2\x80\x93%u</td><td>",
                     (unsigned)e->line_start, (unsigned)e->line_end);
-            pv_cli__put_payee(f, esc_html, p);
+            pv_cli__put_payee(f, esc_n, p);
             fprintf(f, "</td><td class=\"num\">%" PRIu64 "</td><td class=\"num\">%.1f</td>",
                     e->tokens, strength1(e->strength));
             put_source_cells(h, f, 0, e->source, e->locator, e->src_line_start, e->src_line_end,
