@@ -710,3 +710,27 @@ Test(report_html, memory_does_not_grow_with_outputs)
     cr_expect_lt(many, csv + 4096, "credit: %ld KiB for the page, %ld for CSV, 4,000 outputs", many,
                  csv);
 }
+
+/* The page is written in input order: the same bytes for any --jobs. */
+Test(report_html, same_page_for_any_jobs)
+{
+    const char *idx = demo_index();
+    static const char *const cmds[] = {"credit", "match"};
+    size_t c;
+    for (c = 0; c < 2; c++) {
+        char *one, *two;
+        size_t n1, n2;
+        PROVSCAN(pv_test_path("j1.html"), (char *)cmds[c], "-x", (char *)idx, "--format", "html",
+                 "--jobs", "1", "fixtures/outputs/demo.md", "fixtures/outputs/demo.md",
+                 "fixtures/outputs/stackexchange-answer.md");
+        PROVSCAN(pv_test_path("j2.html"), (char *)cmds[c], "-x", (char *)idx, "--format", "html",
+                 "--jobs", "2", "fixtures/outputs/demo.md", "fixtures/outputs/demo.md",
+                 "fixtures/outputs/stackexchange-answer.md");
+        one = pv_test_read_file(pv_test_path("j1.html"), &n1);
+        two = pv_test_read_file(pv_test_path("j2.html"), &n2);
+        cr_expect(n1 == n2 && memcmp(one, two, n1) == 0, "%s: --jobs 1 and 2 differ", cmds[c]);
+        cr_expect_gt(n1, 1000);
+        free(one);
+        free(two);
+    }
+}
