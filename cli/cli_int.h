@@ -242,10 +242,11 @@ int pv_cli__jsonl_result(const char *input, const pv_result *res);
  * the batch; pv_cli__html_end writes the page. */
 typedef struct pv_cli_html pv_cli_html;
 
-/* Start the report of command ("match" or "credit") against the index at index_path.
- * Returns 0, or -1 when memory or a temporary file could not be had. */
+/* Start the report of command ("match" or "credit") against the index at index_path; its
+ * spool is an unnamed file in $TMPDIR (or /tmp). Returns 0, or -1 with msg (size msgsz)
+ * saying why (no memory, no temporary file). */
 int pv_cli__html_begin(const char *command, const char *index_path, const pv_index_info *info,
-                       pv_cli_html **out);
+                       pv_cli_html **out, char *msg, size_t msgsz);
 
 /* Add one output, named name, whose text is text[0..len) and whose result is res (credit:
  * in the order they are added to the ledger). Returns 0, or -1 on a spool write error or

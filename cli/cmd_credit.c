@@ -749,9 +749,9 @@ int pv_cli__cmd_credit(int argc, char **argv)
     win->mo = &co.match;
     win->jobs = a.vals[OPT_JOBS].count ? (size_t)a.vals[OPT_JOBS].num : 1;
     if (!verify && strcmp(fmt, "html") == 0 &&
-        pv_cli__html_begin("credit", a.vals[OPT_INDEX].str, &info, &win->html) != 0) {
-        fprintf(stderr, "provscan: cannot start the HTML report: out of memory or no "
-                        "temporary file\n");
+        pv_cli__html_begin("credit", a.vals[OPT_INDEX].str, &info, &win->html, msg, sizeof msg) !=
+            0) {
+        fprintf(stderr, "provscan: %s\n", msg);
         rc = PV_EXIT_INPUT;
         goto done;
     }

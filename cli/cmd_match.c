@@ -277,6 +277,7 @@ int pv_cli__cmd_match(int argc, char **argv)
     batch b = {0};
     report rp = {0};
     const char *format;
+    char msg[4200];
     unsigned jobs;
     long cores;
     int r;
@@ -331,9 +332,8 @@ int pv_cli__cmd_match(int argc, char **argv)
         goto done;
     }
     if (rp.format == FMT_HTML &&
-        pv_cli__html_begin("match", a.vals[OPT_INDEX].str, &info, &rp.html) != 0) {
-        fprintf(stderr, "provscan: cannot start the HTML report: out of memory or no "
-                        "temporary file\n");
+        pv_cli__html_begin("match", a.vals[OPT_INDEX].str, &info, &rp.html, msg, sizeof msg) != 0) {
+        fprintf(stderr, "provscan: %s\n", msg);
         rc = PV_EXIT_INPUT;
         goto done;
     }

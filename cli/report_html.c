@@ -7,12 +7,14 @@
  * one output at a time whatever the size of the batch; the page is written at the end.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli_int.h"
 
@@ -112,7 +114,7 @@ static void esc_cut(FILE *f, const char *s, size_t max)
 
 /* A link a person can follow: only http(s) URLs become links (a "javascript:" locator from
  * an index must not); others are shown as text. */
-static void link(FILE *f, const char *url, const char *label)
+static void put_link(FILE *f, const char *url, const char *label)
 {
     if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
         esc(f, label);
@@ -265,20 +267,41 @@ struct pv_cli_html {
     int nomem;
 };
 
+/* A spool: an unnamed temporary file in $TMPDIR (or /tmp), gone when closed; NULL with msg
+ * saying why when none can be made. */
+static FILE *spool(char *msg, size_t msgsz)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    FILE *f = NULL;
+    int fd = -1;
+    if (!dir || !*dir)
+        dir = "/tmp";
+    if (snprintf(path, sizeof path, "%s/provscan-html.XXXXXX", dir) < (int)sizeof path &&
+        (fd = mkstemp(path)) >= 0) {
+        unlink(path);
+        if (!(f = fdopen(fd, "w+")))
+            close(fd);
+    }
+    if (!f)
+        snprintf(msg, msgsz, "cannot make a temporary file in '%s' for the HTML report: %s", dir,
+                 strerror(errno));
+    return f;
+}
+
 int pv_cli__html_begin(const char *command, const char *index_path, const pv_index_info *info,
-                       pv_cli_html **out)
+                       pv_cli_html **out, char *msg, size_t msgsz)
 {
     pv_cli_html *h = calloc(1, sizeof *h);
     *out = NULL;
+    snprintf(msg, msgsz, "out of memory");
     if (!h)
         return -1;
     h->credit = strcmp(command, "credit") == 0;
     h->info = *info;
     h->info.chunks = NULL; /* borrowed from the index: not kept */
     h->index_path = strdup(index_path);
-    h->outs = tmpfile();
-    h->ev = tmpfile();
-    if (!h->index_path || !h->outs || !h->ev) {
+    if (!h->index_path || !(h->outs = spool(msg, msgsz)) || !(h->ev = spool(msg, msgsz))) {
         pv_cli__html_free(h);
         return -1;
     }
@@ -451,7 +474,7 @@ static void put_card(FILE *f, const pv_span *sp, size_t idx)
         fputs("</span>", f);
         if (o->url) {
             fputs("<span class=\"row\">", f);
-            link(f, o->url, o->url);
+            put_link(f, o->url, o->url);
             fputs("</span>", f);
         }
     }
@@ -646,7 +669,7 @@ static void put_source_cells(pv_cli_html *h, FILE *f, int common, const char *so
         esc_n(f, commit, strnlen(commit, 12));
     fputs("</td><td>", f);
     if (url)
-        link(f, url, "permalink");
+        put_link(f, url, "permalink");
     fputs("</td>", f);
 }
 

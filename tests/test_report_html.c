@@ -734,3 +734,34 @@ Test(report_html, same_page_for_any_jobs)
         free(two);
     }
 }
+
+/* The page is spooled in $TMPDIR: where none can be made, the error names the folder and the
+ * exit code is 3, before any output is matched. */
+Test(report_html, no_spool_is_an_input_error_naming_the_folder)
+{
+    const char *idx = demo_index();
+    static const char *const cmds[] = {"credit", "match"};
+    char *old = getenv("TMPDIR") ? pv_test_keep_str(getenv("TMPDIR")) : NULL;
+    size_t c;
+    setenv("TMPDIR", pv_test_path("missing"), 1);
+    for (c = 0; c < 2; c++) {
+        char *argv[] = {(char *)bin(),
+                        (char *)cmds[c],
+                        "-x",
+                        (char *)idx,
+                        "--format",
+                        "html",
+                        "fixtures/outputs/demo.md",
+                        NULL};
+        char *err;
+        cr_expect_eq(run(argv, pv_test_path("out"), pv_test_path("err")), 3, "%s", cmds[c]);
+        err = pv_test_read_file(pv_test_path("err"), NULL);
+        cr_expect(strstr(err, "cannot make a temporary file in '") && strstr(err, "/missing'"),
+                  "%s: %s", cmds[c], err);
+        free(err);
+    }
+    if (old)
+        setenv("TMPDIR", old, 1);
+    else
+        unsetenv("TMPDIR");
+}
