@@ -39,7 +39,7 @@ static const char css[] =
     "th,td{text-align:left;padding:.25em .5em;border-bottom:1px solid var(--line);"
     "vertical-align:top}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;"
     "white-space:nowrap}"
-    "tr.common td,tr.nonperson td{color:var(--muted)}"
+    "tr.common td,tr.nonperson td{color:var(--muted)}td.src{overflow-wrap:anywhere}"
     "svg.chart{display:block;margin:.5em 0 1em;max-width:100%}"
     "svg.chart text{font:13px system-ui,sans-serif;fill:var(--fg)}"
     "svg.chart rect{fill:#4c78a8}svg.chart .others rect{fill:#aaa}"
@@ -47,10 +47,12 @@ static const char css[] =
     "var(--line);padding:.5em;margin:.3em 0;font-size:13px;line-height:1.5}"
     ".ln::before{content:attr(data-n);display:inline-block;width:3.5em;padding-right:1em;"
     "text-align:right;color:var(--muted);background:#fafafa;user-select:none}"
-    "mark.span{position:relative;color:inherit;border-radius:2px;cursor:help}"
+    "mark.span{color:inherit;border-radius:2px;cursor:help}"
     "mark.span:focus{outline:2px solid #333}"
     ".common{background:#e0e0e0}"
-    ".card{display:none;position:absolute;left:0;top:100%;z-index:10;width:34em;"
+    /* a card is placed where a block would start: under the line the span starts on, at
+     * the left of the text (so it never runs off the right edge) */
+    ".card{display:none;position:absolute;margin-left:5em;z-index:10;width:34em;"
     "max-width:80vw;white-space:normal;font:13px/1.4 system-ui,sans-serif;background:#fff;"
     "color:var(--fg);border:1px solid #999;border-radius:4px;padding:.5em .7em;"
     "box-shadow:0 4px 14px rgba(0,0,0,.2);text-decoration:none}"
@@ -656,9 +658,9 @@ static void put_source_cells(pv_cli_html *h, FILE *f, int common, const char *so
                              const char *url)
 {
     if (common)
-        fputs("<td><i class=\"sw common\"></i><span class=\"mono\">", f);
+        fputs("<td class=\"src\"><i class=\"sw common\"></i><span class=\"mono\">", f);
     else
-        fprintf(f, "<td><i class=\"sw c%u\"></i><span class=\"mono\">",
+        fprintf(f, "<td class=\"src\"><i class=\"sw c%u\"></i><span class=\"mono\">",
                 colour_of(h, source, locator));
     esc(f, locator);
     fputs("</span> <small>", f);
