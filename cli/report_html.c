@@ -1047,33 +1047,34 @@ static void put_totals(const pv_cli_html *h, const pv_cli_html_credit *cr, const
     fputs("</dl></section>\n", f);
 }
 
-/* Credit's evidence: one row per span and payee, from the ledger. */
+/* One evidence row of credit: payee p's tokens of one span (e), from the ledger. */
+static void put_credit_row(pv_cli_html *h, FILE *f, const pv_credit_payee *p,
+                           const pv_credit_evidence *e)
+{
+    fprintf(f, "<tr class=\"ev%s\" data-output=\"", p->kind == PV_PAYEE_PERSON ? "" : " nonperson");
+    esc(f, e->output_id);
+    fputs("\" data-payee=\"", f);
+    pv_cli__put_payee(f, esc_n, p);
+    fprintf(f, "\" data-tokens=\"%" PRIu64 "\" data-strength=\"%.1f\"><td><a href=\"#o%zu\">",
+            e->tokens, strength1(e->strength), e->output + 1);
+    esc(f, e->output_id);
+    fprintf(f, "</a></td><td class=\"num\">%u\xe2\x80\x93%u</td><td>", (unsigned)e->line_start,
+            (unsigned)e->line_end);
+    pv_cli__put_payee(f, esc_n, p);
+    fprintf(f, "</td><td class=\"num\">%" PRIu64 "</td><td class=\"num\">%.1f</td>", e->tokens,
+            strength1(e->strength));
+    put_source_cells(h, f, 0, e->source, e->locator, e->src_line_start, e->src_line_end, e->commit,
+                     e->url);
+    fputs("</tr>\n", f);
+}
+
+/* Credit's evidence: one row per span and payee, in the ledger's order. */
 static void put_credit_rows(pv_cli_html *h, const pv_cli_html_credit *cr, FILE *f)
 {
     size_t i, j;
-    for (i = 0; i < cr->npayees; i++) {
-        const pv_credit_payee *p = &cr->payees[i];
-        for (j = 0; j < p->nevidence; j++) {
-            const pv_credit_evidence *e = &p->evidence[j];
-            fprintf(f, "<tr class=\"ev%s\" data-output=\"",
-                    p->kind == PV_PAYEE_PERSON ? "" : " nonperson");
-            esc(f, e->output_id);
-            fputs("\" data-payee=\"", f);
-            pv_cli__put_payee(f, esc_n, p);
-            fprintf(f,
-                    "\" data-tokens=\"%" PRIu64 "\" data-strength=\"%.1f\"><td><a href=\"#o%zu\">",
-                    e->tokens, strength1(e->strength), e->output + 1);
-            esc(f, e->output_id);
-            fprintf(f, "</a></td><td class=\"num\">%u\xe2\x80\x93%u</td><td>",
-                    (unsigned)e->line_start, (unsigned)e->line_end);
-            pv_cli__put_payee(f, esc_n, p);
-            fprintf(f, "</td><td class=\"num\">%" PRIu64 "</td><td class=\"num\">%.1f</td>",
-                    e->tokens, strength1(e->strength));
-            put_source_cells(h, f, 0, e->source, e->locator, e->src_line_start, e->src_line_end,
-                             e->commit, e->url);
-            fputs("</tr>\n", f);
-        }
-    }
+    for (i = 0; i < cr->npayees; i++)
+        for (j = 0; j < cr->payees[i].nevidence; j++)
+            put_credit_row(h, f, &cr->payees[i], &cr->payees[i].evidence[j]);
 }
 
 int pv_cli__html_end(pv_cli_html *h, const pv_cli_html_credit *cr, FILE *f)
