@@ -795,16 +795,18 @@ static void put_name(FILE *f, const who *w)
         pv_cli__put_person(f, esc_n, w->name, w->email, w->id);
 }
 
-/* The chart: one bar per author with a share, as wide as the share, at most CHART_BARS of
- * them and one bar for the others. */
+/* The chart: one bar per author with a share, at most CHART_BARS of them and one bar for
+ * the others; the widest bar is the largest share, so that small shares stay apart. */
 static void put_chart(FILE *f, const who *w, size_t n)
 {
     size_t i, nbars = 0, others = 0;
-    double rest = 0, rest_tokens = 0;
-    const double x0 = 250, width = 380, row = 24;
+    double rest = 0, rest_tokens = 0, top = 0, width;
+    const double x0 = 250, row = 24;
     for (i = 0; i < n; i++) {
         if (!w[i].charted)
             continue;
+        if (w[i].share > top)
+            top = w[i].share;
         if (nbars < CHART_BARS) {
             nbars++;
         } else {
@@ -817,6 +819,7 @@ static void put_chart(FILE *f, const who *w, size_t n)
         fputs("<p class=\"muted\" id=\"chart-none\">No author is credited.</p>", f);
         return;
     }
+    width = 380 / (rest > top ? rest : top > 0 ? top : 1); /* pixels per unit of share */
     fprintf(f,
             "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"720\" "
             "height=\"%.0f\" viewBox=\"0 0 720 %.0f\" role=\"img\" aria-labelledby=\"chart-t\">"
