@@ -765,3 +765,59 @@ Test(report_html, no_spool_is_an_input_error_naming_the_folder)
     else
         unsetenv("TMPDIR");
 }
+
+/* Thirty authors: the chart draws the first 24 (the ledger's order) and one bar for the six
+ * others, whose share is the sum of theirs; the table lists all thirty. */
+Test(report_html, chart_draws_24_authors_and_the_others)
+{
+    char idx[1024], *page_text;
+    cJSON *ledger, *e;
+    double rest = 0;
+    int k = 0, i, j;
+    xmlXPathObjectPtr bars;
+    FILE *f = fopen(pv_test_path("authors.jsonl"), "w");
+    dom d;
+
+    cr_assert_not_null(f);
+    for (i = 0; i < 30; i++) {
+        /* a paragraph of its own for each author, longer for each next one */
+        fprintf(f, "{\"text\": \"");
+        for (j = 0; j < 30 + 2 * i; j++)
+            fprintf(f, "%s%s%d ", j % 3 ? "word" : "term", i % 2 ? "x" : "y", i * 1000 + j);
+        fprintf(f, "\", \"author\": \"Author %02d\", \"url\": \"https://example.org/%d\"}\n", i, i);
+    }
+    fclose(f);
+    snprintf(idx, sizeof idx, "%s/authors.pvx", root);
+    PROVSCAN(NULL, "index", "-q", "-o", idx, "--preset", "generic", "--field",
+             "text=text,author=author,url=url", (char *)pv_test_path("authors.jsonl"));
+    PROVSCAN(NULL, "credit", "-x", idx, "--jsonl", "--field", "text=text,id=url", "--format",
+             "json", "-o", (char *)pv_test_path("ledger.json"),
+             (char *)pv_test_path("authors.jsonl"));
+    PROVSCAN(NULL, "credit", "-x", idx, "--jsonl", "--field", "text=text,id=url", "--format",
+             "html", "-o", (char *)pv_test_path("page.html"),
+             (char *)pv_test_path("authors.jsonl"));
+    ledger = read_json(pv_test_path("ledger.json"));
+    page_text = pv_test_read_file(pv_test_path("page.html"), NULL);
+    d = parse(page_text);
+    bars = nodes(&d, "//*[local-name()='svg']//*[local-name()='g'][contains(@class,'bar')]");
+    cr_assert_eq(bars->nodesetval ? bars->nodesetval->nodeNr : 0, 25);
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(ledger, "entries"))
+    {
+        if (strcmp(jstr(e, "kind"), "person") != 0)
+            continue;
+        if (k < 24)
+            cr_expect_str_eq(attr(bars, k, "data-share"), jstr(e, "share"), "bar %d", k);
+        else
+            rest += atof(jstr(e, "share"));
+        k++;
+    }
+    cr_expect_eq(k, 30, "thirty authors credited");
+    cr_expect_eq(count(&d, "//table[@id='authors-table']//tr[@data-author]"), 30);
+    cr_expect(strstr(attr(bars, 24, "class"), "others") != NULL);
+    cr_expect(fabs(atof(attr(bars, 24, "data-share")) - rest) < 1e-5, "others: %s, rest %f",
+              attr(bars, 24, "data-share"), rest);
+    xmlXPathFreeObject(bars);
+    cJSON_Delete(ledger);
+    dom_free(&d);
+    free(page_text);
+}
