@@ -2,10 +2,13 @@
 # run.sh - `make bench`: build speed, peak memory and index size of `provscan index` on a
 # >= 100 MB local corpus, query latency and batch match throughput against that index, the
 # readers' throughput (JSON lines, Stack Exchange XML, WARC), git history indexing speed and
-# how often git credit names the first writer of a line (first_writer.py).
+# how often git credit names the first writer of a line (first_writer.py), and `provscan credit`
+# over 10,000 outputs (speed with --jobs 1 and 2, peak memory, --verify).
 # Prints the figures next to the goals and writes them to bench/out/latest.txt.
 #
 # Usage: sh bench/run.sh [PROVSCAN_BINARY] [--params]
+#   BENCH_ONLY=credit: only the credit section (the bench index is built when this binary
+#   cannot read the one in BENCH_DIR); latest.txt then holds its figures alone.
 #   --params (or BENCH_PARAMS=1) then also runs the k/w/--common study (bench_params.c;
 #   several minutes) and writes bench/out/params.md.
 # Environment: BENCH_DIR (default /tmp/provscan-bench: corpus, indexes, query files),
@@ -13,7 +16,8 @@
 #   BENCH_QUERIES (queries per size, default 200), CC (default cc), BENCH_TIMER=helper (use
 #   bench_query's timer even where GNU time exists), BENCH_GIT_REPOS (git repositories, space
 #   separated; default: the mirrors of jq, click, requests and express under /work/.mirror that
-#   exist, else a synthetic history), GIT_EXCERPTS (excerpts per repository, default 120).
+#   exist, else a synthetic history), GIT_EXCERPTS (excerpts per repository, default 120),
+#   CREDIT_OUTPUTS (outputs credited, default 10000), CREDIT_RUNS (runs per --jobs, default 3).
 # Sizes: 1 MB = 10^6 bytes; --memory takes binary suffixes (64M = 64 MiB).
 set -eu
 
@@ -49,6 +53,9 @@ calc() { awk "BEGIN { printf \"%s\", ($1) }" 2>/dev/null; }
 field() { tr ' ' '\n' <"$2" | sed -n "s/^$1=//p" | head -n 1; }
 # verdict OK_EXPR: "ok" or "MISSED"
 verdict() { if [ "$(calc "($1) ? 1 : 0")" = 1 ]; then echo ok; else echo MISSED; fi; }
+# median_secs / max_rss_mb RUNS: of a file of "SECONDS MAXRSS_KIB ..." lines (one per run)
+median_secs() { awk '{ print $1 }' "$1" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+max_rss_mb() { awk '{ if ($2 > m) m = $2 } END { printf "%.1f", m * 1024 / 1e6 }' "$1"; }
 
 [ -x "$BIN" ] || die "no provscan binary at $BIN (run make first)"
 [ -f "$LIB" ] || die "no library at $LIB (run make first)"
@@ -118,6 +125,131 @@ if [ "$BUSY" -gt 10 ]; then
 fi
 say ""
 
+# ---- credit: provscan credit over a batch of outputs -------------------------------------
+# credit_bench: CREDIT_OUTPUTS outputs of 2 KB (bench/gen_outputs.py: edited excerpts of the
+# corpus and unrelated text, seeded) credited against $IDX with --jobs 1 and 2, CREDIT_RUNS
+# runs each (best and median); peak RSS at 2,000 and at all the outputs; --verify of the ledger
+# (digest only, and recomputed); the strength of the credited spans, copied or by chance
+# (bench/credit_strength.py). Sets the CR_* figures credit_goals prints.
+CREDIT_N=${CREDIT_OUTPUTS:-10000}
+CREDIT_RUNS=${CREDIT_RUNS:-3}
+best_secs() { awk '{ print $1 }' "$1" | sort -n | head -n 1; }
+runs_list() { awk '{ printf "%s%s", sep, $1; sep = " " }' "$1"; }
+credit_bench() {
+    outs=$BENCH_DIR/outputs
+    note "generating $CREDIT_N outputs of 2 KB in $outs"
+    rm -rf "$outs"
+    python3 bench/gen_outputs.py "$CORPUS" "$outs" "$CREDIT_N" 2048 1 >"$WORK/outs.gen" ||
+        die "gen_outputs.py failed"
+    find "$outs" -name 'o*.txt' | sort | head -n 2000 >"$WORK/outs2k.list"
+    CR_SMALL=$(wc -l <"$WORK/outs2k.list")
+    for jobs in 1 2; do
+        rm -f "$WORK/cr$jobs.runs"
+        i=0
+        while [ $i -lt "$CREDIT_RUNS" ]; do
+            i=$((i + 1))
+            note "credit --jobs $jobs, $CREDIT_N outputs, run $i of $CREDIT_RUNS"
+            timed "$WORK/cr$jobs.time" "$BIN" credit -x "$IDX" --jobs "$jobs" --format json \
+                -o "$WORK/ledger-j$jobs.json" "$outs" 2>"$WORK/cr.err" ||
+                die "provscan credit --jobs $jobs failed: $(tail -n 3 "$WORK/cr.err")"
+            cat "$WORK/cr$jobs.time" >>"$WORK/cr$jobs.runs"
+        done
+        note "credit --jobs $jobs, $CR_SMALL outputs"
+        timed "$WORK/cr${jobs}s.time" "$BIN" credit -x "$IDX" --jobs "$jobs" --format json \
+            -o "$WORK/ledger-small.json" --files-from "$WORK/outs2k.list" 2>"$WORK/cr.err" ||
+            die "provscan credit --files-from failed: $(tail -n 3 "$WORK/cr.err")"
+    done
+    CR_SAME=no
+    cmp -s "$WORK/ledger-j1.json" "$WORK/ledger-j2.json" && CR_SAME=yes
+    CR_SPEEDUP=$(calc "$(median_secs "$WORK/cr1.runs") / $(median_secs "$WORK/cr2.runs")")
+    CR_RSS=$(max_rss_mb "$WORK/cr1.runs")
+    CR_RSS2=$(max_rss_mb "$WORK/cr2.runs")
+    CR_RSS_SMALL=$(max_rss_mb "$WORK/cr1s.time")
+    CR_RSS2_SMALL=$(max_rss_mb "$WORK/cr2s.time")
+    CR_RSS_MAX=$(calc "$CR_RSS > $CR_RSS2 ? $CR_RSS : $CR_RSS2")
+    # independent of the count: all the outputs take at most 10% (+ 5 MB) more than 2,000
+    CR_GROWTH=$(calc "($CR_RSS - $CR_RSS_SMALL > $CR_RSS2 - $CR_RSS2_SMALL ? \
+        $CR_RSS - $CR_RSS_SMALL : $CR_RSS2 - $CR_RSS2_SMALL)")
+    CR_FLAT=$(verdict "$CR_RSS <= 1.1 * $CR_RSS_SMALL + 5 && $CR_RSS2 <= 1.1 * $CR_RSS2_SMALL + 5")
+    note "credit --verify"
+    rm -f "$WORK/vd.runs"
+    i=0
+    while [ $i -lt "$CREDIT_RUNS" ]; do
+        i=$((i + 1))
+        timed "$WORK/vd.time" "$BIN" credit --verify "$WORK/ledger-j1.json" >"$WORK/vd.out" \
+            2>&1 || die "provscan credit --verify failed: $(tail -n 3 "$WORK/vd.out")"
+        cat "$WORK/vd.time" >>"$WORK/vd.runs"
+    done
+    timed "$WORK/vr.time" "$BIN" credit --verify "$WORK/ledger-j1.json" -x "$IDX" "$outs" \
+        >"$WORK/vr.out" 2>&1 || die "provscan credit --verify -x failed: $(tail -n 3 "$WORK/vr.out")"
+    read -r vr_secs vr_kib _ <"$WORK/vr.time"
+    python3 bench/credit_strength.py "$WORK/ledger-j1.json" "$outs.truth.tsv" >"$WORK/strength" ||
+        die "credit_strength.py failed"
+    grep '^copied ' "$WORK/strength" >"$WORK/st.copied"
+    grep '^chance ' "$WORK/strength" >"$WORK/st.chance"
+
+    say "== credit: provscan credit --format json, $CREDIT_N outputs of 2 KB ($(field bytes "$WORK/outs.gen") bytes;"
+    say "   bench/gen_outputs.py: 4 in 5 an edited excerpt of a corpus document and unrelated text,"
+    say "   1 in 5 unrelated text only), $CREDIT_RUNS runs each"
+    for jobs in 1 2; do
+        med=$(median_secs "$WORK/cr$jobs.runs")
+        best=$(best_secs "$WORK/cr$jobs.runs")
+        # CPU seconds (user + sys) of a run, on average: on a busy machine the wall time says
+        # more about the other processes than about provscan
+        cpu=$(awk '{ s += $3 + $4 } END { printf "%.2f", s / NR }' "$WORK/cr$jobs.runs")
+        say "$(printf '%-34s %8.0f outputs/s  (median %s s; best %s s = %.0f outputs/s; runs: %s; CPU %s s a run)' \
+            "--jobs $jobs" "$(calc "$CREDIT_N / $med")" "$med" "$best" \
+            "$(calc "$CREDIT_N / $best")" "$(runs_list "$WORK/cr$jobs.runs")" "$cpu")"
+    done
+    say "$(printf '%-34s %8.2fx  (of the medians; of the best runs %.2fx); same ledger: %s' \
+        "speed-up, --jobs 2" "$CR_SPEEDUP" \
+        "$(calc "$(best_secs "$WORK/cr1.runs") / $(best_secs "$WORK/cr2.runs")")" "$CR_SAME")"
+    say "$(printf '%-34s %8.1f MB     (--jobs 2: %.1f MB)' "peak RSS, $CR_SMALL outputs" \
+        "$CR_RSS_SMALL" "$CR_RSS2_SMALL")"
+    say "$(printf '%-34s %8.1f MB     (--jobs 2: %.1f MB; the ledger is %.1f MB)' \
+        "peak RSS, $CREDIT_N outputs" "$CR_RSS" "$CR_RSS2" \
+        "$(calc "$(stat -c %s "$WORK/ledger-j1.json") / 1e6")")"
+    say "$(printf '%-34s %8.3f s      (median of %s)' "--verify LEDGER (digest)" \
+        "$(median_secs "$WORK/vd.runs")" "$CREDIT_RUNS")"
+    say "$(printf '%-34s %8.2f s      (one run, default --jobs, peak RSS %.1f MB): %s' \
+        "--verify LEDGER -x INDEX OUTPUTS" "$vr_secs" "$(calc "$vr_kib * 1024 / 1e6")" \
+        "$(sed -n 's/.*: \(digest ok.*\)/\1/p' "$WORK/vr.out")")"
+    say "   strength of the spans credited (--min-strength; % of their tokens under 0 / 2 / 5 / 10):"
+    say "$(printf '   %-31s %8s tokens, %s rows: %s / %s / %s / %s %%; weakest %s' \
+        "in the planted excerpts" "$(field tokens "$WORK/st.copied")" \
+        "$(field rows "$WORK/st.copied")" "$(field under_0 "$WORK/st.copied")" \
+        "$(field under_2 "$WORK/st.copied")" "$(field under_5 "$WORK/st.copied")" \
+        "$(field under_10 "$WORK/st.copied")" "$(field min "$WORK/st.copied")")"
+    say "$(printf '   %-31s %8s tokens, %s rows; strongest %s' \
+        "in the unrelated text (chance)" "$(field tokens "$WORK/st.chance")" \
+        "$(field rows "$WORK/st.chance")" "$(field max "$WORK/st.chance")")"
+    say ""
+}
+credit_goals() {
+    say "$(printf '%-40s %-26s %-14s %s' "credit, --jobs 2 over --jobs 1" ">= 1.8x" \
+        "$(printf '%.2fx' "$CR_SPEEDUP")" "$(verdict "$CR_SPEEDUP >= 1.8")")"
+    say "$(printf '%-40s %-26s %-14s %s' "credit peak RSS, $CREDIT_N outputs" "<= 200 MB" \
+        "$(printf '%.1f MB' "$CR_RSS_MAX")" "$(verdict "$CR_RSS_MAX <= 200")")"
+    say "$(printf '%-40s %-26s %-14s %s' "credit RSS, $CR_SMALL to $CREDIT_N outputs" \
+        "independent of the count" "$(printf '%+.1f MB' "$CR_GROWTH")" "$CR_FLAT")"
+    say "$(printf '%-40s %-26s %-14s %s' "credit ledger, --jobs 1 and 2" "byte-identical" \
+        "$CR_SAME" "$([ "$CR_SAME" = yes ] && echo ok || echo MISSED)")"
+}
+if [ "${BENCH_ONLY:-}" = credit ]; then
+    if ! "$BIN" stats -x "$IDX" >/dev/null 2>&1; then
+        note "building the bench index $IDX"
+        "$BIN" index -o "$IDX" --jobs 2 -q "$CORPUS" >/dev/null 2>"$WORK/idx.err" ||
+            die "provscan index failed: $(tail -n 3 "$WORK/idx.err")"
+    fi
+    credit_bench
+    say "== goals"
+    credit_goals
+    mv "$OUT.tmp" "$OUT"
+    note "wrote $OUT"
+    exit 0
+fi
+
+
 # ---- build throughput and peak memory ---------------------------------------------------
 # build JOBS TAG [EXTRA OPTIONS...]: one `provscan index` run; appends "secs rss_kib" to
 # $WORK/TAG.runs and leaves the summary in $WORK/TAG.summary
@@ -137,8 +269,6 @@ build() {
 }
 # others_pct RUNS: the largest share of the machine other processes used during a run
 others_pct() { awk '{ if ($3 > m) m = $3 } END { printf "%d", m }' "$1"; }
-median_secs() { awk '{ print $1 }' "$1" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-max_rss_mb() { awk '{ if ($2 > m) m = $2 } END { printf "%.1f", m * 1024 / 1e6 }' "$1"; }
 
 for jobs in 1 2; do
     rm -f "$WORK/j$jobs.runs"
@@ -255,6 +385,8 @@ say "$(printf '%-34s %8.1f MB/s  (%s s, peak RSS %.1f MB, JSON report %.1f MB)' 
 say "$(printf '%-34s %8.1f MB/s  (pv_match_run only, one thread)' "in-process" \
     "$(field mbps "$WORK/batch")")"
 say ""
+
+credit_bench
 
 # ---- readers: MB/s of input on one core (read + tokenize + fingerprint + index) ---------
 note "generating reader inputs (cached in $BENCH_DIR/readers)"
@@ -394,6 +526,7 @@ say "$(printf '%-40s %-26s %-14s %s' "git credit = first writer, worst repo" ">=
     "$(printf '%.2f %% %s' "$FW_MIN" "$FW_WORST")" "$(verdict "$FW_MIN >= 97")")"
 say "$(printf '%-40s %-26s %-14s %s' "distinctive lines uncredited, worst" "<= 1%" \
     "$(printf '%.2f %% %s' "$UNC_MAX" "${UNC_WORST:-}")" "$(verdict "$UNC_MAX <= 1")")"
+credit_goals
 
 mv "$OUT.tmp" "$OUT"
 note "wrote $OUT"

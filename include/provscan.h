@@ -333,16 +333,22 @@ typedef struct pv_credit pv_credit;
 
 typedef struct pv_credit_opts {
     pv_match_opts match; /* how each output is matched */
+    /* With use_min_strength 1, a span whose strength (pv_span.strength) is under min_strength
+     * earns nothing: its rows are listed apart (pv_credit_weak_spans). Off by default: the
+     * strength of the same span depends on the size of the index (docs/attribution.md). */
+    int use_min_strength;
+    double min_strength;
 } pv_credit_opts;
 
 #define PV_CREDIT_OPTS_INIT                                                                        \
     {                                                                                              \
-        PV_MATCH_OPTS_INIT                                                                         \
+        PV_MATCH_OPTS_INIT, 0, 0.0                                                                 \
     }
 
-/* The name and version of the rules pv_credit applies; a ledger states them. */
+/* The name and version of the rules pv_credit applies; a ledger states them. Version 2 adds
+ * the --min-strength rule (spans weaker than it earn nothing). */
 #define PV_CREDIT_RULES "provscan-credit"
-#define PV_CREDIT_RULES_VERSION 1
+#define PV_CREDIT_RULES_VERSION 2
 
 typedef enum pv_payee_kind {
     PV_PAYEE_PERSON = 0,  /* an author (identities already merged by the index) */
@@ -377,6 +383,15 @@ typedef struct pv_credit_payee {
     size_t nevidence;
 } pv_credit_payee;
 
+/* One row of a span weaker than pv_credit_opts.min_strength: the evidence as a payee's row
+ * would have it (ev.tokens: the whole tokens that payee would have earned), and that payee.
+ * Strings are owned by the ledger. */
+typedef struct pv_credit_weak {
+    pv_credit_evidence ev;
+    pv_payee_kind kind;
+    const char *name, *email, *id; /* NULL when not known */
+} pv_credit_weak;
+
 /* Start a ledger over ix (borrowed: it must outlive the ledger). opts may be NULL. */
 int pv_credit_new(const pv_index *ix, const pv_credit_opts *opts, pv_credit **out, pv_err *err);
 
@@ -395,6 +410,13 @@ int pv_credit_payees(pv_credit *c, const pv_credit_payee **out, size_t *n, pv_er
 
 /* Outputs added, their tokens, and the tokens credited to persons. */
 void pv_credit_totals(const pv_credit *c, uint64_t *outputs, uint64_t *tokens, uint64_t *credited);
+
+/* The rows of the spans weaker than min_strength, which earn nothing: by output order, then
+ * position in the output, then the order a span's payees are dealt; borrowed from the ledger
+ * and valid until the next pv_credit_add or pv_credit_free. *tokens (may be NULL) receives
+ * the sum of their tokens. None unless use_min_strength is set. */
+void pv_credit_weak_spans(const pv_credit *c, const pv_credit_weak **out, size_t *n,
+                          uint64_t *tokens);
 
 /* Release a ledger; accepts NULL. */
 void pv_credit_free(pv_credit *c);

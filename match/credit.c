@@ -1,7 +1,8 @@
 /*
  * credit.c - the credit ledger over a batch: each output is matched (pv_match_run), its
  * credited runs are dealt to payees in whole tokens and summed over the batch, with one
- * evidence row per span and payee. Sits after match.c in the data flow; prints nothing.
+ * evidence row per span and payee; spans under --min-strength are listed apart and earn
+ * nothing. Sits after match.c in the data flow; prints nothing.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
@@ -23,7 +24,9 @@ struct pv_credit {
     payee *payees;
     size_t npayees, cap;
     pv_credit_payee *view; /* sorted copy handed out by pv_credit_payees */
-    uint64_t outputs, tokens, credited;
+    pv_credit_weak *weak;  /* rows of spans under min_strength, in the order added */
+    size_t nweak, cap_weak;
+    uint64_t outputs, tokens, credited, weak_tokens;
 };
 
 static char *dup_or_null(const char *s)
@@ -110,28 +113,21 @@ static const pv_source_ref *origin_row(const pv_span *s)
     return s->nsources ? &s->sources[0] : NULL;
 }
 
-static int add_row(pv_credit *c, const char *output_id, const pv_span *s, const pv_span_credit *sc,
-                   uint64_t tokens)
+static pv_payee_kind kind_of(const pv_span_credit *sc)
 {
-    pv_payee_kind kind = sc->before                        ? PV_PAYEE_BEFORE
-                         : sc->name || sc->email || sc->id ? PV_PAYEE_PERSON
-                                                           : PV_PAYEE_UNKNOWN;
-    const pv_source_ref *src = origin_row(s);
-    payee *p = find_payee(c, kind, sc);
-    pv_credit_evidence *e;
+    return sc->before                        ? PV_PAYEE_BEFORE
+           : sc->name || sc->email || sc->id ? PV_PAYEE_PERSON
+                                             : PV_PAYEE_UNKNOWN;
+}
 
-    if (!p)
-        return PV_ENOMEM;
-    if (p->nev == p->cap) {
-        size_t ncap = p->cap ? p->cap * 2 : 8;
-        pv_credit_evidence *ne = realloc(p->ev, ncap * sizeof *ne);
-        if (!ne)
-            return PV_ENOMEM;
-        p->ev = ne;
-        p->cap = ncap;
-    }
-    e = &p->ev[p->nev++];
-    memset(e, 0, sizeof *e);
+/* Fill e, zeroed, with the evidence of tokens of span s credited by sc in the current output:
+ * the origin row's locator and lines, the commit that wrote them. 0 or PV_ENOMEM (e keeps what
+ * it has; the ledger frees it). */
+static int fill_evidence(pv_credit_evidence *e, const pv_credit *c, const char *output_id,
+                         const pv_span *s, const pv_span_credit *sc, uint64_t tokens)
+{
+    const pv_source_ref *src = origin_row(s);
+
     e->output = (size_t)c->outputs;
     e->output_id = strdup(output_id ? output_id : "");
     e->line_start = sc->line_start;
@@ -147,12 +143,40 @@ static int add_row(pv_credit *c, const char *output_id, const pv_span *s, const 
         e->src_line_end = src->line_end;
     }
     e->first_commit = dup_or_null(sc->commit);
+    e->tokens = tokens;
+    e->strength = s->strength;
     if (!e->output_id || (sc->commit && !e->first_commit) ||
         (src && ((src->source && !e->source) || (src->locator && !e->locator) ||
                  (src->url && !e->url) || (src->commit && !e->commit))))
-        return PV_ENOMEM; /* the row stays, with what it has; the ledger frees it */
-    e->tokens = tokens;
-    e->strength = s->strength;
+        return PV_ENOMEM;
+    return 0;
+}
+
+static void free_evidence(pv_credit_evidence *e)
+{
+    free((char *)e->output_id);
+    free((char *)e->source);
+    free((char *)e->locator);
+    free((char *)e->url);
+    free((char *)e->commit);
+    free((char *)e->first_commit);
+}
+
+static int add_row(pv_credit *c, const char *output_id, const pv_span *s, const pv_span_credit *sc,
+                   uint64_t tokens)
+{
+    pv_payee_kind kind = kind_of(sc);
+    payee *p = find_payee(c, kind, sc);
+    pv_credit_evidence *e;
+
+    if (!p)
+        return PV_ENOMEM;
+    if (pv_array__grow((void **)&p->ev, &p->cap, p->nev + 1, sizeof *p->ev))
+        return PV_ENOMEM;
+    e = &p->ev[p->nev++];
+    memset(e, 0, sizeof *e);
+    if (fill_evidence(e, c, output_id, s, sc, tokens) < 0)
+        return PV_ENOMEM;
     p->pub.tokens += tokens;
     p->pub.spans++;
     if (p->last_output != e->output + 1) {
@@ -161,6 +185,30 @@ static int add_row(pv_credit *c, const char *output_id, const pv_span *s, const 
     }
     if (kind == PV_PAYEE_PERSON)
         c->credited += tokens;
+    return 0;
+}
+
+/* A row of a span under min_strength: earns nothing, listed apart with who would have earned. */
+static int add_weak(pv_credit *c, const char *output_id, const pv_span *s, const pv_span_credit *sc,
+                    uint64_t tokens)
+{
+    pv_credit_weak *w;
+
+    if (pv_array__grow((void **)&c->weak, &c->cap_weak, c->nweak + 1, sizeof *c->weak))
+        return PV_ENOMEM;
+    w = &c->weak[c->nweak++];
+    memset(w, 0, sizeof *w);
+    w->kind = kind_of(sc);
+    c->weak_tokens += tokens;
+    if (fill_evidence(&w->ev, c, output_id, s, sc, tokens) < 0)
+        return PV_ENOMEM;
+    if (w->kind == PV_PAYEE_PERSON) {
+        w->name = dup_or_null(sc->name);
+        w->email = dup_or_null(sc->email);
+        w->id = dup_or_null(sc->id);
+        if ((sc->name && !w->name) || (sc->email && !w->email) || (sc->id && !w->id))
+            return PV_ENOMEM;
+    }
     return 0;
 }
 
@@ -183,6 +231,7 @@ int pv_credit_add_result(pv_credit *c, const char *output_id, const pv_result *r
 
     for (i = 0; i < res->nspans; i++) {
         const pv_span *s = &res->spans[i];
+        int weak = c->opts.use_min_strength && s->strength < c->opts.min_strength;
         if (s->common) /* commons and license text earn nothing */
             continue;
         for (j = 0; j < s->ncredits; j = k) {
@@ -199,7 +248,7 @@ int pv_credit_add_result(pv_credit *c, const char *output_id, const pv_result *r
                 uint64_t t = len_run / n + (m < len_run % n ? 1 : 0);
                 if (t == 0)
                     continue;
-                rc = add_row(c, output_id, s, &s->credits[j + m], t);
+                rc = (weak ? add_weak : add_row)(c, output_id, s, &s->credits[j + m], t);
                 if (rc < 0)
                     return pv_err__set(err, rc, "credit: out of memory");
             }
@@ -263,6 +312,15 @@ void pv_credit_totals(const pv_credit *c, uint64_t *outputs, uint64_t *tokens, u
         *credited = c->credited;
 }
 
+void pv_credit_weak_spans(const pv_credit *c, const pv_credit_weak **out, size_t *n,
+                          uint64_t *tokens)
+{
+    *out = c->weak;
+    *n = c->nweak;
+    if (tokens)
+        *tokens = c->weak_tokens;
+}
+
 void pv_credit_free(pv_credit *c)
 {
     size_t i, j;
@@ -271,20 +329,20 @@ void pv_credit_free(pv_credit *c)
         return;
     for (i = 0; i < c->npayees; i++) {
         payee *p = &c->payees[i];
-        for (j = 0; j < p->nev; j++) {
-            pv_credit_evidence *e = &p->ev[j];
-            free((char *)e->output_id);
-            free((char *)e->source);
-            free((char *)e->locator);
-            free((char *)e->url);
-            free((char *)e->commit);
-            free((char *)e->first_commit);
-        }
+        for (j = 0; j < p->nev; j++)
+            free_evidence(&p->ev[j]);
         free(p->ev);
         free((char *)p->pub.name);
         free((char *)p->pub.email);
         free((char *)p->pub.id);
     }
+    for (i = 0; i < c->nweak; i++) {
+        free_evidence(&c->weak[i].ev);
+        free((char *)c->weak[i].name);
+        free((char *)c->weak[i].email);
+        free((char *)c->weak[i].id);
+    }
+    free(c->weak);
     free(c->payees);
     free(c->view);
     free(c);

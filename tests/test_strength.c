@@ -2,7 +2,9 @@
  * test_strength.c - the strength of a span (docs/attribution.md, "Strength of evidence") on an
  * index built here: common code held by many documents and a table of numbers score weak
  * (exactly -log10 of the search space: they carry no evidence), a distinctive paragraph scores
- * strong, a longer excerpt stronger than a shorter one; and a table of numbers earns nothing.
+ * strong, a longer excerpt stronger than a shorter one; a table of numbers, or of one-letter
+ * labels and digits, earns nothing, in a match and in a credit ledger; and a ledger with
+ * min_strength lists a weaker span apart, where it earns nothing.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
@@ -54,6 +56,14 @@ static const char *essay =
     "and the temper of the colony, and she swore that a calm queen in October meant a wet "
     "spring, a superstition the agronomist from the cooperative never managed to dislodge.\n";
 
+/* A grid of one-letter labels and digits (a seating plan), in one indexed document: every
+ * token is one character, so it coincides between unrelated documents (rule 3). */
+static const char *grid = "| A | 1 | 0 | 1 | 1 | 0 | B |\n"
+                          "| C | 0 | 1 | 1 | 0 | 1 | D |\n"
+                          "| E | 1 | 1 | 0 | 0 | 1 | F |\n"
+                          "| G | 0 | 0 | 1 | 1 | 1 | H |\n"
+                          "| J | 1 | 0 | 0 | 1 | 0 | K |\n";
+
 static const char *prose_before =
     "Here is what the assistant wrote when I asked it about the weather station logs:\n";
 static const char *prose_after =
@@ -84,13 +94,15 @@ static void setup(void)
              table);
     pv_test_put_str("corpus/notes/inventory.md", body);
     pv_test_put_str("corpus/notes/essay.md", essay);
+    snprintf(body, sizeof body, "Seating plan of the reading room, row by row:\n\n%s", grid);
+    pv_test_put_str("corpus/notes/seating.md", body);
     src[0] = pv_test_path("corpus");
     o.jobs = 1;
     o.author = "Corpus Author <corpus@example.org>";
     cr_assert_eq(pv_index_build(pv_test_path("s.pvx"), src, 1, &o, NULL, &err), 0, "%s", err.msg);
     cr_assert_eq(pv_index_open(&ix, pv_test_path("s.pvx"), &err), 0, "%s", err.msg);
     pv_index_get_info(ix, &info);
-    cr_assert_eq(info.documents, NCODE + 2);
+    cr_assert_eq(info.documents, NCODE + 3);
 }
 
 static void teardown(void)
@@ -202,4 +214,122 @@ Test(strength, deterministic)
     cr_assert_float_eq(a->spans[0].strength * 100, round(a->spans[0].strength * 100), 1e-6);
     pv_result_free(a);
     pv_result_free(b);
+}
+
+/* The weak k-gram rule also holds for one-character tokens: a grid of one-letter labels and
+ * digits is common and earns nothing, though one document holds it. */
+Test(strength, grid_of_one_letter_labels_is_common)
+{
+    pv_result *res = match_pasted(grid);
+    const pv_span *sp = &res->spans[0];
+    cr_assert_str_eq(sp->sources[0].locator, "notes/seating.md");
+    cr_assert_eq(sp->common, 1, "a grid of one-character tokens must be common");
+    cr_assert_eq(res->nauthors, 0, "a grid of one-character tokens earned credit");
+    cr_assert_float_eq(sp->strength, no_evidence(res), 1e-9, "strength %.2f", sp->strength);
+    pv_result_free(res);
+}
+
+/* Output text: prose_before, then each of the parts, then prose_after (malloc'ed). */
+static char *pasted(const char *a, const char *b)
+{
+    size_t n = strlen(prose_before) + strlen(a) + strlen(b) + strlen(prose_after) + 1;
+    char *q = malloc(n);
+    cr_assert_not_null(q);
+    snprintf(q, n, "%s%s%s%s", prose_before, a, b, prose_after);
+    return q;
+}
+
+/* At the credit level: an output quoting the table of numbers and the essay pays the essay's
+ * author for the essay alone; no evidence row names the table's document. */
+Test(strength, table_of_numbers_earns_nothing_in_a_ledger)
+{
+    char *q = pasted(table, essay), *e = pasted(essay, "");
+    pv_result *res = NULL;
+    pv_credit *cr = NULL;
+    const pv_credit_payee *p;
+    const pv_credit_weak *w;
+    size_t n, nw;
+    uint64_t essay_tokens = 0, credited, weak_tokens;
+    pv_err err = {0, {0}};
+
+    /* the truth: the essay's credited tokens when it is quoted alone */
+    cr_assert_eq(pv_match_run(ix, e, strlen(e), NULL, &res, &err), 0, "%s", err.msg);
+    cr_assert_eq(res->nspans, 1);
+    essay_tokens = res->spans[0].tokens;
+    pv_result_free(res);
+
+    cr_assert_eq(pv_credit_new(ix, NULL, &cr, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_credit_add(cr, "table-and-essay", q, strlen(q), &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_credit_payees(cr, &p, &n, &err), 0, "%s", err.msg);
+    pv_credit_totals(cr, NULL, NULL, &credited);
+    pv_credit_weak_spans(cr, &w, &nw, &weak_tokens);
+    cr_assert_eq(n, 1, "%zu payees", n);
+    cr_assert_str_eq(p[0].name, "Corpus Author");
+    for (size_t i = 0; i < p[0].nevidence; i++)
+        cr_assert_str_eq(p[0].evidence[i].locator, "notes/essay.md");
+    cr_assert_eq(p[0].tokens, essay_tokens, "%llu tokens credited, the essay has %llu",
+                 (unsigned long long)p[0].tokens, (unsigned long long)essay_tokens);
+    cr_assert_eq(credited, essay_tokens);
+    cr_assert_eq(nw, 0);
+    cr_assert_eq(weak_tokens, 0);
+    pv_credit_free(cr);
+    free(q);
+    free(e);
+}
+
+/* min_strength: the essay's first sentence alone is a weaker span than the whole essay; with a
+ * threshold between the two, the sentence earns nothing and is listed apart (who would have
+ * earned it, its evidence and strength), the whole essay keeps its credit. */
+Test(strength, span_under_min_strength_is_listed_apart_in_a_ledger)
+{
+    char first[512];
+    const char *dot = strchr(essay, '.');
+    char *part, *whole = pasted(essay, "");
+    pv_result *rp = NULL, *rw = NULL;
+    pv_credit_opts co = PV_CREDIT_OPTS_INIT;
+    pv_credit *cr = NULL;
+    const pv_credit_payee *p;
+    const pv_credit_weak *w;
+    size_t n, nw;
+    uint64_t credited, weak_tokens;
+    pv_err err = {0, {0}};
+
+    snprintf(first, sizeof first, "%.*s\n", (int)(dot - essay + 1), essay);
+    part = pasted(first, "");
+    cr_assert_eq(pv_match_run(ix, part, strlen(part), NULL, &rp, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_match_run(ix, whole, strlen(whole), NULL, &rw, &err), 0, "%s", err.msg);
+    cr_assert_eq(rp->nspans, 1);
+    cr_assert_eq(rw->nspans, 1);
+    cr_assert_lt(rp->spans[0].strength + 0.5, rw->spans[0].strength);
+    co.use_min_strength = 1;
+    co.min_strength = (rp->spans[0].strength + rw->spans[0].strength) / 2;
+
+    cr_assert_eq(pv_credit_new(ix, &co, &cr, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_credit_add(cr, "first-sentence", part, strlen(part), &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_credit_add(cr, "whole-essay", whole, strlen(whole), &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_credit_payees(cr, &p, &n, &err), 0, "%s", err.msg);
+    pv_credit_totals(cr, NULL, NULL, &credited);
+    pv_credit_weak_spans(cr, &w, &nw, &weak_tokens);
+
+    cr_assert_eq(n, 1);
+    cr_assert_eq(p[0].tokens, rw->spans[0].tokens);
+    cr_assert_eq(p[0].outputs, 1);
+    cr_assert_str_eq(p[0].evidence[0].output_id, "whole-essay");
+    cr_assert_eq(credited, rw->spans[0].tokens);
+    cr_assert_eq(nw, 1);
+    cr_assert_eq(w[0].kind, PV_PAYEE_PERSON);
+    cr_assert_str_eq(w[0].name, "Corpus Author");
+    cr_assert_str_eq(w[0].email, "corpus@example.org");
+    cr_assert_str_eq(w[0].ev.output_id, "first-sentence");
+    cr_assert_eq(w[0].ev.output, 0);
+    cr_assert_str_eq(w[0].ev.locator, "notes/essay.md");
+    cr_assert_eq(w[0].ev.src_line_start, 1);
+    cr_assert_eq(w[0].ev.tokens, rp->spans[0].tokens);
+    cr_assert_float_eq(w[0].ev.strength, rp->spans[0].strength, 1e-12);
+    cr_assert_eq(weak_tokens, rp->spans[0].tokens);
+    pv_credit_free(cr);
+    pv_result_free(rp);
+    pv_result_free(rw);
+    free(part);
+    free(whole);
 }

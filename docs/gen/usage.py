@@ -17,6 +17,9 @@ stdin_out, _ = run("sed -n 39,49p fixtures/corpus/rss/README.md | ./provscan mat
 credit_out,_ = run('./provscan credit -x demo.pvx --pool 100 fixtures/outputs')
 run('./provscan credit -x demo.pvx --format json -o ledger.json fixtures/outputs')
 verify_out,_ = run('./provscan credit --verify ledger.json')
+weak_out,_ = run('./provscan credit -x demo.pvx --min-strength 5 fixtures/outputs')
+recompute_out,_ = run('./provscan credit --verify ledger.json -x demo.pvx fixtures/outputs')
+contradict_out,_ = run('./provscan credit --verify ledger.json -x demo.pvx --pool 10 fixtures/outputs; echo "exit $?"')
 os.path.exists('ledger.json') and os.remove('ledger.json')
 os.path.exists('se.pvx') and os.remove('se.pvx')
 se_index,_ = run('./provscan index -o se.pvx --site french.meta.stackexchange.com fixtures/stackexchange/french.meta.subset.7z')
@@ -29,6 +32,8 @@ subs = {
  'CREDIT_OUT': credit_out.rstrip('\n'), 'VERIFY_OUT': verify_out.rstrip('\n'), 'INDEX_OUT': idx_out.rstrip('\n'), 'STATS_OUT': stats_out.rstrip('\n'),
  'MATCH_OUT': match_out.rstrip('\n'), 'ERR_OUT': err_out.rstrip('\n'), 'USAGE_ERR': usage_err.rstrip('\n'),
  'STDIN_OUT': stdin_out.rstrip('\n'),
+ 'WEAK_OUT': weak_out.rstrip('\n'), 'RECOMPUTE_OUT': recompute_out.rstrip('\n'),
+ 'CONTRADICT_OUT': contradict_out.rstrip('\n'),
  'SE_INDEX_OUT': se_index.rstrip('\n'), 'SE_MATCH_OUT': se_match.rstrip('\n'),
 }
 for k, v in subs.items():
