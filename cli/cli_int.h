@@ -265,11 +265,16 @@ typedef struct pv_cli_html_credit {
     int64_t pool; /* cents, -1 without --pool */
     const char *currency;
     uint64_t outputs, tokens, credited;
+    const char *min_strength;   /* --min-strength as given, or NULL: off */
+    const pv_credit_weak *weak; /* pv_credit_weak_spans: rows that earn nothing */
+    size_t nweak;
+    uint64_t weak_tokens;
 } pv_cli_html_credit;
 
 /* Write the page to f: match's (credit NULL: authors summed over the results added, one
  * evidence row per span) or credit's (payees and one evidence row per span and payee from
- * the ledger). Returns 0, or -1 on a write error. */
+ * the ledger; with --min-strength, the weak rows in a table of their own). Returns 0, or -1
+ * on a write error. */
 int pv_cli__html_end(pv_cli_html *h, const pv_cli_html_credit *credit, FILE *f);
 
 /* Release the report and its spool; accepts NULL. */

@@ -1253,9 +1253,19 @@ int pv_cli__cmd_credit(int argc, char **argv)
         EVP_MD_CTX_free(w.md);
         fputc('\n', out);
     } else if (win->html) {
-        pv_cli_html_credit hc = {b.p,       b.n,      b.pool >= 0 ? b.cents : NULL,
-                                 b.dust,    b.pool,   currency,
-                                 b.outputs, b.tokens, b.credited};
+        pv_cli_html_credit hc = {b.p,
+                                 b.n,
+                                 b.pool >= 0 ? b.cents : NULL,
+                                 b.dust,
+                                 b.pool,
+                                 currency,
+                                 b.outputs,
+                                 b.tokens,
+                                 b.credited,
+                                 b.min_strength,
+                                 b.weak,
+                                 b.nweak,
+                                 b.weak_tokens};
         if (pv_cli__html_end(win->html, &hc, out) != 0 && !ferror(out)) {
             fprintf(stderr, "provscan: the HTML report: out of memory or a read error on its "
                             "spool\n");

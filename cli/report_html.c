@@ -1031,6 +1031,8 @@ static void put_totals(const pv_cli_html *h, const pv_cli_html_credit *cr, const
     if (cr) {
         total_num(f, "credited", "tokens credited to persons", cr->credited);
         total_num(f, "persons", "persons credited", persons);
+        if (cr->min_strength)
+            total_num(f, "weak", "tokens of weak spans (no credit)", cr->weak_tokens);
         if (cr->pool >= 0) {
             int64_t paid = 0;
             for (i = 0; i < n; i++)
@@ -1071,6 +1073,41 @@ static void put_credit_row(pv_cli_html *h, FILE *f, const pv_credit_payee *p,
     fputs("</tr>\n", f);
 }
 
+/* The evidence table's opening: its heading row, the payee column named column. */
+static void put_evidence_head(FILE *f, const char *id, const char *column)
+{
+    fprintf(f,
+            "<table id=\"%s\"><thead><tr><th>output</th><th class=\"num\">lines</th><th>%s</th>"
+            "<th class=\"num\">tokens</th><th class=\"num\">strength</th><th>source</th>"
+            "<th class=\"num\">source lines</th><th>commit</th><th>link</th></tr></thead><tbody>\n",
+            id, column);
+}
+
+/* Credit's spans under --min-strength, listed apart: who would have earned them. */
+static void put_weak(pv_cli_html *h, const pv_cli_html_credit *cr, FILE *f)
+{
+    size_t i;
+    fputs("<section id=\"weak\"><h2>Weak spans: no credit</h2><p class=\"muted\">Spans whose "
+          "strength is under --min-strength ",
+          f);
+    esc(f, cr->min_strength);
+    fprintf(
+        f, " earn nothing: %" PRIu64 " tokens in %zu row%s, with who would have earned them.</p>\n",
+        cr->weak_tokens, cr->nweak, cr->nweak == 1 ? "" : "s");
+    put_evidence_head(f, "weak-table", "would have gone to");
+    for (i = 0; i < cr->nweak; i++) {
+        const pv_credit_weak *w = &cr->weak[i];
+        pv_credit_payee p;
+        memset(&p, 0, sizeof p);
+        p.kind = w->kind;
+        p.name = w->name;
+        p.email = w->email;
+        p.id = w->id;
+        put_credit_row(h, f, &p, &w->ev);
+    }
+    fputs("</tbody></table></section>\n", f);
+}
+
 /* Credit's evidence: one row per span and payee, in the ledger's order. */
 static void put_credit_rows(pv_cli_html *h, const pv_cli_html_credit *cr, FILE *f)
 {
@@ -1095,19 +1132,16 @@ int pv_cli__html_end(pv_cli_html *h, const pv_cli_html_credit *cr, FILE *f)
     fputs("</section>\n<section id=\"outputs\"><h2>Outputs</h2>\n", f);
     if (copy_spool(h->outs, f) != 0)
         rc = -1;
-    fputs("</section>\n<section id=\"evidence\"><h2>Evidence</h2>\n"
-          "<table id=\"evidence-table\"><thead><tr><th>output</th><th class=\"num\">lines</th>"
-          "<th>",
-          f);
-    fputs(cr ? "payee" : "authors", f);
-    fputs("</th><th class=\"num\">tokens</th><th class=\"num\">strength</th><th>source</th>"
-          "<th class=\"num\">source lines</th><th>commit</th><th>link</th></tr></thead><tbody>\n",
-          f);
+    fputs("</section>\n<section id=\"evidence\"><h2>Evidence</h2>\n", f);
+    put_evidence_head(f, "evidence-table", cr ? "payee" : "authors");
     if (cr)
         put_credit_rows(h, cr, f);
     else if (copy_spool(h->ev, f) != 0)
         rc = -1;
-    fputs("</tbody></table></section>\n<footer><p class=\"muted\">provscan " PV_VERSION_STRING
+    fputs("</tbody></table></section>\n", f);
+    if (cr && cr->min_strength)
+        put_weak(h, cr, f);
+    fputs("<footer><p class=\"muted\">provscan " PV_VERSION_STRING
           ": rules in docs/attribution.md.</p></footer>\n</body>\n</html>\n",
           f);
     free(w);

@@ -821,3 +821,45 @@ Test(report_html, chart_draws_24_authors_and_the_others)
     dom_free(&d);
     free(page_text);
 }
+
+/* --min-strength: the weak spans' rows leave the evidence for a table of their own, as the
+ * ledger lists them apart, and the totals say their tokens. */
+Test(report_html, weak_spans_have_a_table_of_their_own)
+{
+    const char *idx = demo_index();
+    char *page_text;
+    cJSON *ledger, *e, *ev;
+    xmlXPathObjectPtr rows;
+    int r = 0, nev = 0;
+    dom d;
+
+    /* the demo's spans have strengths 13.6, 10.7 and 4.0: under 5, one is weak */
+    PROVSCAN(NULL, "credit", "-x", (char *)idx, "--min-strength", "5", "--format", "json", "-o",
+             (char *)pv_test_path("ledger.json"), "fixtures/outputs");
+    PROVSCAN(NULL, "credit", "-x", (char *)idx, "--min-strength", "5", "--format", "html", "-o",
+             (char *)pv_test_path("page.html"), "fixtures/outputs");
+    ledger = read_json(pv_test_path("ledger.json"));
+    page_text = pv_test_read_file(pv_test_path("page.html"), NULL);
+    d = parse(page_text);
+    cr_assert_gt(cJSON_GetArraySize(cJSON_GetObjectItem(ledger, "weak")), 0);
+    rows = nodes(&d, "//table[@id='weak-table']//tr[@data-output]");
+    cr_assert_eq(rows->nodesetval ? rows->nodesetval->nodeNr : 0,
+                 cJSON_GetArraySize(cJSON_GetObjectItem(ledger, "weak")));
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItem(ledger, "weak"))
+    {
+        cr_expect_str_eq(attr(rows, r, "data-output"), jstr(ev, "output_id"));
+        cr_expect_eq(atof(attr(rows, r, "data-tokens")), jnum(ev, "tokens"));
+        cr_expect_str_eq(attr(rows, r, "data-strength"), fmt1(jnum(ev, "strength")));
+        cr_expect_lt(jnum(ev, "strength"), 5.0);
+        r++;
+    }
+    xmlXPathFreeObject(rows);
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(ledger, "entries")) nev +=
+        cJSON_GetArraySize(cJSON_GetObjectItem(e, "evidence"));
+    cr_expect_eq(count(&d, "//table[@id='evidence-table']//tr[@data-output]"), nev);
+    cr_expect_eq(atof(text_of(&d, "//dd[@id='total-weak']")),
+                 jnum(cJSON_GetObjectItem(ledger, "totals"), "weak_tokens"));
+    cJSON_Delete(ledger);
+    dom_free(&d);
+    free(page_text);
+}
