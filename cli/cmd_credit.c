@@ -46,8 +46,9 @@ static const pv_cli_opt opts[NOPTS] = {
     [OPT_JSONL] = PV_CLI_OPT_JSONL,
     [OPT_FIELD] = PV_CLI_OPT_FIELD,
     [OPT_STRICT] = PV_CLI_OPT_STRICT,
-    [OPT_FORMAT] = {"format", 0, "text|csv|json", PV_CLI_CHOICE, 0, 0, "text",
-                    "report format; json is the verifiable ledger"},
+    [OPT_FORMAT] = {"format", 0, "text|csv|json|html", PV_CLI_CHOICE, 0, 0, "text",
+                    "report format; json is the verifiable ledger, html one self-contained "
+                    "page"},
     [OPT_POOL] = {"pool", 0, "AMOUNT", PV_CLI_STRING, 0, 0, NULL,
                   "split AMOUNT (up to two decimals) by share, in cents, by largest remainder"},
     [OPT_CURRENCY] = {"currency", 0, "CUR", PV_CLI_STRING, 0, 0, "EUR",
@@ -255,15 +256,6 @@ static const char *kind_name(pv_payee_kind k)
     return k == PV_PAYEE_PERSON ? "person" : k == PV_PAYEE_UNKNOWN ? "unknown" : "before";
 }
 
-static const char *display(const pv_credit_payee *p)
-{
-    if (p->kind == PV_PAYEE_UNKNOWN)
-        return "unknown";
-    if (p->kind == PV_PAYEE_BEFORE)
-        return "before the history";
-    return p->name ? p->name : p->email ? p->email : p->id ? p->id : "?";
-}
-
 static void share_str(const pv_credit_payee *p, char *buf, size_t n)
 {
     snprintf(buf, n, "%.6f", p->share);
@@ -301,9 +293,7 @@ static void print_text(FILE *f, const batch *b, const char *currency)
     for (i = 0; i < b->n; i++) {
         const pv_credit_payee *p = &b->p[i];
         share_str(p, sh, sizeof sh);
-        fprintf(f, "%s", display(p));
-        if (p->kind == PV_PAYEE_PERSON && p->email)
-            fprintf(f, " <%s>", p->email);
+        pv_cli__put_payee(f, pv_cli__put_raw, p);
         fprintf(f, "  tokens %" PRIu64 "  share %s  outputs %zu  spans %zu", p->tokens, sh,
                 p->outputs, p->spans);
         if (b->cents[i] >= 0) {
@@ -375,7 +365,7 @@ static void print_csv(FILE *f, const batch *b)
         amt[0] = '\0';
         if (b->cents[i] >= 0)
             fmt_cents(b->cents[i], amt, sizeof amt);
-        csv_field(f, display(p));
+        csv_field(f, pv_cli__payee_name(p));
         fputc(',', f);
         csv_field(f, ids);
         fprintf(f, ",%" PRIu64 ",%s,%s,%zu,%zu\n", p->tokens, sh, amt, p->outputs, p->spans);
@@ -761,7 +751,7 @@ static int write_ledger(lw *w, const batch *b, cJSON *header)
         const cJSON *gk = cJSON_GetObjectItemCaseSensitive(g, "kind");
         const char *name, *email;
         p = &b->p[i];
-        name = !g                   ? display(p)
+        name = !g                   ? pv_cli__payee_name(p)
                : cJSON_IsString(gn) ? gn->valuestring
                : cJSON_IsString(gk) ? gk->valuestring
                                     : "?";
@@ -921,15 +911,28 @@ static int check_digest(const char *path, cJSON *l)
     return PV_EXIT_OK;
 }
 
+/* Where matched outputs go: the credit, and the HTML report when there is one. */
+typedef struct sink {
+    pv_credit *cr;
+    pv_cli_html *html; /* --format html: the page outputs are added to, or NULL */
+} sink;
+
 /* The batch runner hands every matched output here, in input order, so the ledger does not
  * depend on the number of threads. */
 static int add_output(void *ctx, const pv_cli_output *it, const pv_result *res)
 {
+    sink *k = ctx;
     pv_err err = {0, ""};
-    int r = pv_credit_add_result(ctx, it->name, res, &err);
+    int r = pv_credit_add_result(k->cr, it->name, res, &err);
 
     if (r < 0) {
         pv_cli__lib_error(&err, r);
+        return PV_EXIT_INPUT;
+    }
+    if (k->html && pv_cli__html_output(k->html, it->name, it->text, it->len, res) != 0) {
+        fprintf(stderr, "provscan: '%s': out of memory or a write error on the HTML report's "
+                        "spool\n",
+                it->name);
         return PV_EXIT_INPUT;
     }
     return 0;
@@ -945,12 +948,13 @@ int pv_cli__cmd_credit(int argc, char **argv)
     pv_cli_outputs *in = NULL;
     pv_cli_outputs_opts oo;
     pv_cli_batch run = {0};
+    sink sk = {NULL, NULL};
     pv_err err = {0, ""};
     batch b;
     cJSON *given = NULL;
     FILE *out = stdout;
     const char *fmt, *verify, *currency, *min_share_s, *fields = NULL;
-    char msg[1024], index_sha[65];
+    char msg[4200], index_sha[65];
     double min_share = 0;
     int r, digest_rc = PV_EXIT_OK, rc = pv_cli__parse(&spec, argc, argv, &a);
 
@@ -1039,7 +1043,15 @@ int pv_cli__cmd_credit(int argc, char **argv)
     run.jobs = pv_cli__jobs(a.vals[OPT_JOBS].count ? a.vals[OPT_JOBS].num : 0);
     run.stop_on_error = 1; /* a ledger without one of its outputs is not the batch's */
     run.fn = add_output;
-    run.ctx = cr;
+    sk.cr = cr;
+    run.ctx = &sk;
+    if (!verify && strcmp(fmt, "html") == 0 &&
+        pv_cli__html_begin("credit", a.vals[OPT_INDEX].str, &info, &sk.html, msg, sizeof msg) !=
+            0) {
+        fprintf(stderr, "provscan: %s\n", msg);
+        rc = PV_EXIT_INPUT;
+        goto done;
+    }
     if ((rc = pv_cli__batch_run(in, &run)) != 0)
         goto done;
     if ((r = pv_credit_payees(cr, &b.p, &b.n, &err)) < 0) {
@@ -1104,6 +1116,26 @@ int pv_cli__cmd_credit(int argc, char **argv)
         }
         EVP_MD_CTX_free(w.md);
         fputc('\n', out);
+    } else if (sk.html) {
+        pv_cli_html_credit hc = {b.p,
+                                 b.n,
+                                 b.pool >= 0 ? b.cents : NULL,
+                                 b.dust,
+                                 b.pool,
+                                 currency,
+                                 b.outputs,
+                                 b.tokens,
+                                 b.credited,
+                                 b.min_strength,
+                                 b.weak,
+                                 b.nweak,
+                                 b.weak_tokens};
+        if (pv_cli__html_end(sk.html, &hc, out) != 0 && !ferror(out)) {
+            fprintf(stderr, "provscan: the HTML report: out of memory or a read error on its "
+                            "spool\n");
+            rc = PV_EXIT_INPUT;
+            goto done;
+        }
     } else if (strcmp(fmt, "csv") == 0) {
         print_csv(out, &b);
     } else {
@@ -1118,6 +1150,7 @@ int pv_cli__cmd_credit(int argc, char **argv)
         rc = pv_cli__finish_stdout();
     }
 done:
+    pv_cli__html_free(sk.html);
     if (out != stdout)
         fclose(out);
     cJSON_Delete(given);

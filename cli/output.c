@@ -151,3 +151,45 @@ double pv_cli__now(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+void pv_cli__put_raw(FILE *f, const char *s, size_t n)
+{
+    fwrite(s, 1, n, f);
+}
+
+void pv_cli__put_person(FILE *f, pv_cli_put_fn put, const char *name, const char *email,
+                        const char *id)
+{
+    const char *who = name ? name : "unknown";
+    put(f, who, strlen(who));
+    if (email) {
+        put(f, " <", 2);
+        put(f, email, strlen(email));
+        put(f, ">", 1);
+    }
+    if (id) {
+        put(f, " (id ", 5);
+        put(f, id, strlen(id));
+        put(f, ")", 1);
+    }
+}
+
+const char *pv_cli__payee_name(const pv_credit_payee *p)
+{
+    if (p->kind == PV_PAYEE_UNKNOWN)
+        return "unknown";
+    if (p->kind == PV_PAYEE_BEFORE)
+        return "before the history";
+    return p->name ? p->name : p->email ? p->email : p->id ? p->id : "?";
+}
+
+void pv_cli__put_payee(FILE *f, pv_cli_put_fn put, const pv_credit_payee *p)
+{
+    const char *name = pv_cli__payee_name(p);
+    put(f, name, strlen(name));
+    if (p->kind == PV_PAYEE_PERSON && p->email) {
+        put(f, " <", 2);
+        put(f, p->email, strlen(p->email));
+        put(f, ">", 1);
+    }
+}

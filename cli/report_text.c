@@ -242,22 +242,15 @@ static size_t person_width(const char *name, const char *email, const char *id)
 
 /* A person as "Name <email> (id ID)": "unknown" when the name is not known (only the text
  * report says "unknown"; JSON has null). */
+static void put_caret(FILE *f, const char *s, size_t n)
+{
+    (void)f; /* put_bytes writes to stdout */
+    put_bytes(s, n);
+}
+
 static void put_author(const char *name, const char *email, const char *id)
 {
-    if (name)
-        put_bytes(name, strlen(name));
-    else
-        fputs("unknown", stdout);
-    if (email) {
-        fputs(" <", stdout);
-        put_bytes(email, strlen(email));
-        putchar('>');
-    }
-    if (id) {
-        fputs(" (id ", stdout);
-        put_bytes(id, strlen(id));
-        putchar(')');
-    }
+    pv_cli__put_person(stdout, put_caret, name, email, id);
 }
 
 /* Who first wrote which lines of a span, when that says more than the origin row. Text that
