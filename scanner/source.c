@@ -157,3 +157,19 @@ void pv_source__diag(const pv_reader_opts *o, pv_severity sev, const char *fmt, 
     va_end(ap);
     o->diag(o->ctx, sev, msg);
 }
+
+int pv_source__bad(const pv_reader_opts *o, pv_reader_stats *st, pv_err *err, const char *fmt,
+                   ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    st->bad++;
+    if (o->strict)
+        return pv_err__set(err, PV_EFORMAT, "%s", msg);
+    if (o->diag)
+        o->diag(o->ctx, PV_WARNING, msg);
+    return 0;
+}

@@ -151,6 +151,12 @@ int pv_warc__sniff(const char *head, size_t n);
 int pv_feed__sniff(const char *head, size_t n);
 int pv_stackexchange__sniff(const char *head, size_t n);
 
+/* 1 when name is a JSON-lines preset the reader knows (the-stack, dolma, ...); the message
+ * for one it does not know, with %s for the name. */
+#define PV_JSONL_UNKNOWN_PRESET                                                                    \
+    "unknown preset '%s' (use the-stack, dolma, pile, redpajama, reddit or generic)"
+int pv_jsonl__preset_known(const char *name);
+
 /* The length of the URL a locator opens, from its start: the whole locator when it is an
  * http(s) URL, only the URL of a dataset record's "URL (SHARD:LINE)" (scanner/source_jsonl.c),
  * 0 when it opens no URL (a path, SHARD:LINE, FILE@OFFSET, an id). */

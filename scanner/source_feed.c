@@ -195,14 +195,11 @@ static const char *first_nonempty(const char *a, const char *b, const char *c, c
     return d && *d ? d : NULL;
 }
 
-/* A malformed record: counted and reported, or with strict the reader's error. */
+/* A malformed record, by the readers' one policy (pv_source__bad): counted and reported, or
+ * with strict the reader's error. */
 static int bad_record(rd *r, unsigned long line, const char *what)
 {
-    r->st->bad++;
-    if (r->o->strict)
-        return pv_err__set(r->err, PV_EFORMAT, "%s: line %lu: %s", r->path, line, what);
-    pv_source__diag(r->o, PV_WARNING, "%s: line %lu: %s", r->path, line, what);
-    return 0;
+    return pv_source__bad(r->o, r->st, r->err, "%s: line %lu: %s", r->path, line, what);
 }
 
 /* 1 when an item or entry is open (an error now cuts it short). */

@@ -61,20 +61,23 @@ static const char *errstr(int errnum, char *buf, size_t size)
     return buf;
 }
 
-/* Reports an unreadable path: through diag (counted) or, with strict, as the error. */
+/* Reports an unreadable path by the readers' one policy for bad records (pv_source__bad):
+ * counted in skipped_unreadable and named, or with strict the error. */
 static int unreadable(walk *w, const char *path, int errnum)
 {
+    pv_reader_opts ro;
+    pv_reader_stats one;
     char e[128];
-    if (w->opts->strict)
-        return pv_err__set(w->err, PV_EIO, "%s: cannot read: %s", path,
-                           errstr(errnum, e, sizeof e));
-    w->list->skipped_unreadable++;
-    if (w->opts->diag) {
-        char msg[1024];
-        snprintf(msg, sizeof msg, "%s: cannot read: %s", path, errstr(errnum, e, sizeof e));
-        w->opts->diag(w->opts->ctx, PV_WARNING, msg);
-    }
-    return 0;
+    int rc;
+    memset(&ro, 0, sizeof ro);
+    memset(&one, 0, sizeof one);
+    ro.strict = w->opts->strict;
+    ro.diag = w->opts->diag;
+    ro.ctx = w->opts->ctx;
+    rc = pv_source__bad(&ro, &one, w->err, "%s: cannot read: %s", path,
+                        errstr(errnum, e, sizeof e));
+    w->list->skipped_unreadable += one.bad;
+    return rc;
 }
 
 /* Sets *hit when rel matches an exclude pattern. */
@@ -564,13 +567,14 @@ int pv_files__read(const char *path, const pv_reader_opts *o, const pv_sink *sin
     fo.strict = o->strict;
     fo.diag = o->diag;
     fo.ctx = o->ctx;
-    if ((rc = pv_files__list(path, &fo, &list, err)) != 0)
+    rc = pv_files__list(path, &fo, &list, err);
+    st->bad += list.skipped_unreadable; /* also the one that stopped a strict walk */
+    if (rc != 0)
         goto done;
     st->bytes_total += list.total_bytes;
     st->skipped_large += list.skipped_large;
     st->skipped_excluded += list.skipped_excluded;
     st->skipped += list.skipped_large + list.skipped_excluded;
-    st->bad += list.skipped_unreadable;
     st->records += list.n + list.skipped_large + list.skipped_excluded + list.skipped_unreadable;
     for (i = 0; i < list.n; i++) {
         const pv_file_entry *e = &list.v[i];
@@ -593,13 +597,8 @@ int pv_files__read(const char *path, const pv_reader_opts *o, const pv_sink *sin
             goto done;
         }
         if (rc != 0) {
-            st->bad++;
-            if (o->strict) {
-                *err = lerr;
+            if ((rc = pv_source__bad(o, st, err, "%s", lerr.msg)) != 0)
                 goto done;
-            }
-            if (o->diag)
-                o->diag(o->ctx, PV_WARNING, lerr.msg);
             continue;
         }
         memset(&d, 0, sizeof d);

@@ -272,17 +272,14 @@ static int nomem(gitrd *g)
     return pv_err__set(g->err, PV_ENOMEM, "%s: out of memory", g->path);
 }
 
-/* A bad object: counted and reported, or with strict the error. */
+/* A bad object, by the readers' one policy (pv_source__bad): counted and reported, or with
+ * strict the error. */
 static int bad_object(gitrd *g, const char *what, const git_oid *id, const char *msg)
 {
     char hex[GIT_OID_HEXSZ + 1];
     git_oid_tostr(hex, sizeof hex, id);
-    if (g->o->strict)
-        return pv_err__set(g->err, PV_EFORMAT, "%s: cannot read %s %s: %s", g->path, what, hex,
-                           msg);
-    g->st->bad++;
-    pv_source__diag(g->o, PV_WARNING, "%s: cannot read %s %s: %s", g->path, what, hex, msg);
-    return 0;
+    return pv_source__bad(g->o, g->st, g->err, "%s: cannot read %s %s: %s", g->path, what, hex,
+                          msg);
 }
 
 static uint64_t oid_hash(const git_oid *id)

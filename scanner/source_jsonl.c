@@ -114,20 +114,11 @@ static int record_bad(jl *j, const char *fmt, ...)
     return REC_BAD;
 }
 
-/* Reports a bad record (j->why): counted and sent to diag, or with strict the error. */
+/* Reports a bad record (j->why) by the readers' one policy (pv_source__bad). */
 static int report_bad(jl *j)
 {
-    char msg[sizeof j->why + 512];
-    if (j->o->strict)
-        return pv_err__set(j->err, PV_EFORMAT, "%s: line %llu: %s", j->path,
-                           (unsigned long long)j->lineno, j->why);
-    j->st->bad++;
-    if (j->o->diag) {
-        snprintf(msg, sizeof msg, "%s: line %llu: %s", j->path, (unsigned long long)j->lineno,
-                 j->why);
-        j->o->diag(j->o->ctx, PV_WARNING, msg);
-    }
-    return 0;
+    return pv_source__bad(j->o, j->st, j->err, "%s: line %llu: %s", j->path,
+                          (unsigned long long)j->lineno, j->why);
 }
 
 /* ---- values ---------------------------------------------------------------------------- */

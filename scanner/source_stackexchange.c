@@ -190,7 +190,8 @@ static void fatal(xml_file *xf, int rc)
     stop(xf);
 }
 
-/* A malformed row: skipped and counted, or with strict the end of reading. */
+/* A malformed row, by the readers' one policy (pv_source__bad): skipped and counted, or with
+ * strict the end of reading. */
 static void bad_row(xml_file *xf, const char *fmt, ...) PV_PRINTF(2, 3);
 static void bad_row(xml_file *xf, const char *fmt, ...)
 {
@@ -202,13 +203,8 @@ static void bad_row(xml_file *xf, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    r->st->bad++;
-    if (r->o->strict) {
-        pv_err__set(r->err, PV_EFORMAT, "%s: line %lu: %s", xf->s.label, line, what);
+    if (pv_source__bad(r->o, r->st, r->err, "%s: line %lu: %s", xf->s.label, line, what))
         fatal(xf, PV_EFORMAT);
-        return;
-    }
-    pv_source__diag(r->o, PV_WARNING, "%s: line %lu: %s", xf->s.label, line, what);
 }
 
 /* ---- byte streams ------------------------------------------------------------------------ */

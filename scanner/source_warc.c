@@ -220,24 +220,19 @@ static void quote(char *out, size_t outsz, const char *s, size_t n)
 
 /* ---- reporting ---- */
 
-/* A malformed record: counted and reported through diag, or with strict the error.
- * Returns 0 to go on or PV_EFORMAT. */
+/* A malformed record, named by its number and offset, by the readers' one policy
+ * (pv_source__bad). Returns 0 to go on or PV_EFORMAT. */
 static int bad_record(warc *w, const char *fmt, ...) PV_PRINTF(2, 3);
 static int bad_record(warc *w, const char *fmt, ...)
 {
     va_list ap;
-    char what[sizeof w->why], msg[1024];
+    char what[sizeof w->why];
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap); /* fmt's arguments may be w->why */
     va_end(ap);
-    snprintf(msg, sizeof msg, "%s: record %llu at byte %llu%s: %s", w->path,
-             (unsigned long long)w->recno, (unsigned long long)w->rec_at, w->stream, what);
-    w->st->bad++;
-    if (w->o->strict)
-        return pv_err__set(w->err, PV_EFORMAT, "%s", msg);
-    if (w->o->diag)
-        w->o->diag(w->o->ctx, PV_WARNING, msg);
-    return 0;
+    return pv_source__bad(w->o, w->st, w->err, "%s: record %llu at byte %llu%s: %s", w->path,
+                          (unsigned long long)w->recno, (unsigned long long)w->rec_at, w->stream,
+                          what);
 }
 
 /* A record cut short by the end of the file: the error that ends the read. */

@@ -360,7 +360,7 @@ Test(files, unreadable_file_reported_counted_and_strict_error)
 
     o.strict = 1;
     d.n = 0;
-    cr_expect_eq(list(&o, &l, &err), PV_EIO);
+    cr_expect_eq(list(&o, &l, &err), PV_EFORMAT); /* the readers' one policy (pv_source__bad) */
     cr_expect_str_eq(err.msg, msg);
     cr_expect_eq(d.n, 0);
     pv_files__list_free(&l);
@@ -582,4 +582,36 @@ Test(files, load_fixture_file)
     cr_expect_not_null(strstr(buf, "Copyright \xc2\xa9 2015"));
     free(buf);
     pv_files__list_free(&l);
+}
+
+static int count_doc(void *ctx, const pv_doc_in *d)
+{
+    (void)ctx;
+    (void)d;
+    return 0;
+}
+
+/* Every reader counts a bad record the same way, strict or not (pv_source__bad): the files
+ * reader counts an unreadable file that stops a strict walk too. */
+Test(files, regression_strict_counts_the_unreadable_file)
+{
+    pv_reader_opts o;
+    pv_reader_stats st;
+    pv_sink sink;
+    pv_err err;
+
+    pv_test_put_str("ok.c", "ok\n");
+    pv_test_put_str("secret.c", "s\n");
+    cr_assert_eq(chmod(pv_test_path("secret.c"), 0), 0);
+    cannot_read_or_skip(pv_test_path("secret.c"));
+    memset(&o, 0, sizeof o);
+    memset(&sink, 0, sizeof sink);
+    sink.doc = count_doc;
+    memset(&st, 0, sizeof st);
+    cr_assert_eq(pv_files__read(root, &o, &sink, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(st.bad, 1);
+    o.strict = 1;
+    memset(&st, 0, sizeof st);
+    cr_assert_eq(pv_files__read(root, &o, &sink, &st, &err), PV_EFORMAT);
+    cr_assert_eq(st.bad, 1, "strict counted %llu bad records", (unsigned long long)st.bad);
 }

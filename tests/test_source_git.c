@@ -1567,3 +1567,24 @@ Test(git, regression_a_distinctive_line_goes_to_its_first_writer)
     cr_expect_str_eq(origin_of(d, "open_the_log")->name, "Carol");
     cr_expect_str_eq(origin_of(d, "x = 1")->name, "Carol");
 }
+
+/* Every reader counts a bad record the same way, strict or not (pv_source__bad). */
+Test(git, regression_strict_counts_the_bad_object)
+{
+    git_repository *repo = small_repo("strict-count.git");
+    file f[2] = {
+        {"good.txt", "A good file with enough words to make several fingerprints here.\n", 0},
+        {"bad.txt", "A file whose loose object will be damaged before it is read.\n", 0}};
+    pv_reader_opts o = {0};
+    git_oid bad_id;
+
+    commit_files(repo, "refs/heads/master", NULL, 0, "A", "a@x.org", 0, "one\n", f, 2);
+    cr_assert_eq(git_odb_hash(&bad_id, f[1].data, strlen(f[1].data), GIT_OBJECT_BLOB), 0);
+    corrupt_object(repo_dir, &bad_id);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(st.bad, 1);
+    o.strict = 1;
+    cr_assert_eq(run_reader(repo_dir, &o), PV_EFORMAT);
+    cr_assert_eq(st.bad, 1, "strict counted %llu bad objects", (unsigned long long)st.bad);
+    git_repository_free(repo);
+}

@@ -784,3 +784,17 @@ Test(jsonl, sniff_tells_json_lines_from_other_json)
     cr_assert_eq(pv_jsonl__sniff("", 0), 0);
     free(rc);
 }
+
+/* Every reader counts a bad record the same way, strict or not (pv_source__bad). */
+Test(jsonl, regression_strict_counts_the_bad_record)
+{
+    pv_reader_opts o;
+    const char *p = pv_test_put_str("strict-count.jsonl", "{\"text\":\"one\"}\n{\"text\":}\n");
+    cr_assert_eq(read_with(p, NULL), 0, "%s", err.msg);
+    cr_assert_eq(st.bad, 1);
+    memset(&st, 0, sizeof st);
+    memset(&o, 0, sizeof o);
+    o.strict = 1;
+    cr_assert_eq(read_with(p, &o), PV_EFORMAT);
+    cr_assert_eq(st.bad, 1, "strict counted %llu bad records", (unsigned long long)st.bad);
+}

@@ -1032,3 +1032,24 @@ Test(warc, regression_large_record_cut_short_is_not_counted_as_skipped)
     cr_assert_eq(st.skipped, 0);
     cr_assert_eq(st.skipped_large, 0);
 }
+
+/* Every reader counts a bad record the same way, strict or not (pv_source__bad). */
+Test(warc, regression_strict_and_lenient_count_the_same)
+{
+    pv_test_rec g = {0};
+    pv_reader_stats st, lenient;
+    pv_err err;
+    pv_reader_opts o;
+    str s = {0};
+    three_pages(&s, "WARC/1.0\r\nWARC-Type: resource\r\nno colon here\r\nContent-Length: 0\r\n\r\n"
+                    "\r\n\r\n");
+    pv_test_write_file(pv_test_path("strict-count.warc"), s.p, s.n);
+    cr_assert_eq(read_warc(pv_test_path("strict-count.warc"), &g, &lenient, &err), 0, "%s",
+                 err.msg);
+    memset(&o, 0, sizeof o);
+    o.strict = 1;
+    cr_assert_eq(read_opts(pv_test_path("strict-count.warc"), &o, &g, &st, &err), PV_EFORMAT);
+    cr_assert_eq(lenient.bad, 1);
+    cr_assert_eq(st.bad, 1);
+    free(s.p);
+}
