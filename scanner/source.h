@@ -171,6 +171,15 @@ size_t pv_jsonl__url_len(const char *locator);
 void pv_source__diag(const pv_reader_opts *o, pv_severity sev, const char *fmt, ...)
     PV_PRINTF(3, 4);
 
+/* The one policy for a bad record (a malformed line, row, record, item or object, or a file
+ * that cannot be read), which every reader calls: counts it in st->bad in every mode, then
+ * names it - the message fmt makes, which starts with the file and the line, record number
+ * or byte offset ("posts.xml: line 12: missing Id") - through o->diag as a warning, or,
+ * under o->strict, in err. Returns 0 (skip the record and go on) or, under o->strict,
+ * PV_EFORMAT (stop reading and return it). */
+int pv_source__bad(const pv_reader_opts *o, pv_reader_stats *st, pv_err *err, const char *fmt,
+                   ...) PV_PRINTF(4, 5);
+
 int pv_source__pick(const char *spec, const char **path, pv_reader_fn *fn, const char **kind,
                     pv_err *err);
 
