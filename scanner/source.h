@@ -177,8 +177,8 @@ void pv_source__diag(const pv_reader_opts *o, pv_severity sev, const char *fmt, 
  * or byte offset ("posts.xml: line 12: missing Id") - through o->diag as a warning, or,
  * under o->strict, in err. Returns 0 (skip the record and go on) or, under o->strict,
  * PV_EFORMAT (stop reading and return it). */
-int pv_source__bad(const pv_reader_opts *o, pv_reader_stats *st, pv_err *err, const char *fmt,
-                   ...) PV_PRINTF(4, 5);
+int pv_source__bad(const pv_reader_opts *o, pv_reader_stats *st, pv_err *err, const char *fmt, ...)
+    PV_PRINTF(4, 5);
 
 int pv_source__pick(const char *spec, const char **path, pv_reader_fn *fn, const char **kind,
                     pv_err *err);

@@ -74,8 +74,8 @@ static int unreadable(walk *w, const char *path, int errnum)
     ro.strict = w->opts->strict;
     ro.diag = w->opts->diag;
     ro.ctx = w->opts->ctx;
-    rc = pv_source__bad(&ro, &one, w->err, "%s: cannot read: %s", path,
-                        errstr(errnum, e, sizeof e));
+    rc =
+        pv_source__bad(&ro, &one, w->err, "%s: cannot read: %s", path, errstr(errnum, e, sizeof e));
     w->list->skipped_unreadable += one.bad;
     return rc;
 }
@@ -359,8 +359,12 @@ static int list_file(walk *w, const char *root, const struct stat *st)
         w->list->skipped_large++;
         return 0;
     }
-    if (access(root, R_OK) != 0)
-        return unreadable(w, root, errno);
+    if (faccessat(AT_FDCWD, root, R_OK, AT_EACCESS) != 0) {
+        /* the SOURCE itself: an error, as when it is missing, not one bad file among others */
+        char e[128];
+        return pv_err__set(w->err, PV_EIO, "cannot open '%s': %s", root,
+                           errstr(errno, e, sizeof e));
+    }
     return add_entry(w, root, rel_from, st);
 }
 
@@ -422,6 +426,12 @@ int pv_files__list(const char *root, const pv_files_opts *opts, pv_file_list *li
     }
     w.path.len--;
     w.rel_from = rootlen + 1;
+    if (faccessat(AT_FDCWD, root, R_OK | X_OK, AT_EACCESS) != 0) {
+        /* the SOURCE itself: an error, as when it is missing, not one bad folder among others */
+        char e[128];
+        rc = pv_err__set(err, PV_EIO, "cannot open '%s': %s", root, errstr(errno, e, sizeof e));
+        goto done;
+    }
     rc = walk_folder(&w, NULL);
 done:
     if (list->n > first)

@@ -738,10 +738,7 @@ int pv_jsonl__read(const char *path, const pv_reader_opts *o, const pv_sink *sin
             if (strcmp(o->preset, preset_names[i]) == 0)
                 j.preset = (preset)i;
         if (j.preset == P_DETECT) {
-            rc = pv_err__set(err, PV_EINVAL,
-                             "unknown preset '%s' (use the-stack, dolma, pile, redpajama, "
-                             "reddit or generic)",
-                             o->preset);
+            rc = pv_err__set(err, PV_EINVAL, PV_JSONL_UNKNOWN_PRESET, o->preset);
             goto done;
         }
     }
@@ -856,6 +853,15 @@ done:
     pv_buf__free(&j.lic);
     pv_buf__free(&j.meta);
     return rc;
+}
+
+int pv_jsonl__preset_known(const char *name)
+{
+    int i;
+    for (i = 1; i <= P_GENERIC; i++)
+        if (strcmp(name, preset_names[i]) == 0)
+            return 1;
+    return 0;
 }
 
 size_t pv_jsonl__url_len(const char *locator)
