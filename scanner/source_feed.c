@@ -56,7 +56,17 @@ enum ns {
     NS_OTHER
 };
 
-enum ctx_kind { CTX_ROOT, CTX_CHANNEL, CTX_ITEM, CTX_COMMENT, CTX_PERSON, CTX_WP_AUTHOR };
+/* CTX_LEFT_OPEN: an item whose end tag is missing (the next item started inside it): the
+ * items that follow, nested in it as the parser sees them, are read as the channel's. */
+enum ctx_kind {
+    CTX_ROOT,
+    CTX_CHANNEL,
+    CTX_ITEM,
+    CTX_COMMENT,
+    CTX_PERSON,
+    CTX_WP_AUTHOR,
+    CTX_LEFT_OPEN
+};
 
 /* How the text of a title, content or summary is written (Atom's type attribute; RSS
  * descriptions and content:encoded are HTML). */
@@ -126,7 +136,8 @@ typedef struct rd {
     unsigned depth;
     ctx stack[CTX_MAX];
     size_t nctx;
-    uint64_t nitems; /* items and entries met (for locators of link-less items) */
+    uint64_t nitems;    /* items and entries met (for locators of link-less items) */
+    uint64_t left_open; /* items whose end tag is missing (bad records, counted) */
 
     /* The field receiving character data, and the depth of its element. */
     pv_buf *cap;
@@ -1225,6 +1236,13 @@ static void on_wp_author_child(rd *r, enum ns ns, const char *l)
         capture(r, &r->a_name, 0, "wp:author_display_name", 0);
 }
 
+/* 1 for the element that starts an item or entry. */
+static int starts_item(enum ns ns, const char *l)
+{
+    return ((ns == NS_NONE || ns == NS_RSS) && !strcmp(l, "item")) ||
+           (ns == NS_ATOM && !strcmp(l, "entry"));
+}
+
 static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 {
     rd *r = ud;
@@ -1288,7 +1306,31 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
         on_channel_child(r, ns, l, atts);
         return;
     case CTX_ITEM:
+        if (starts_item(ns, l)) {
+            /* items do not nest: the open one lacks its end tag. It is a bad record; the
+             * new one, and those after it, are read as they come. */
+            char what[128];
+            int rc;
+            snprintf(what, sizeof what, "<%s> not closed before the next one at line %lu", l,
+                     (unsigned long)XML_GetCurrentLineNumber(r->xp));
+            r->st->records++;
+            r->left_open++;
+            top->kind = CTX_LEFT_OPEN;
+            if ((rc = bad_record(r, r->it.line, what)) != 0) {
+                stop(r, rc);
+                return;
+            }
+            begin_item(r);
+            push(r, CTX_ITEM, 0);
+            return;
+        }
         on_item_child(r, ns, l, atts);
+        return;
+    case CTX_LEFT_OPEN:
+        if (starts_item(ns, l)) {
+            begin_item(r);
+            push(r, CTX_ITEM, 0);
+        }
         return;
     case CTX_COMMENT:
         on_comment_child(r, ns, l);
@@ -1688,6 +1730,12 @@ int pv_feed__read(const char *path, const pv_reader_opts *o, const pv_sink *sink
             if (r.rc) {
                 rc = r.rc;
                 goto done;
+            }
+            if (r.left_open && XML_GetErrorCode(r.xp) == XML_ERROR_TAG_MISMATCH && !in_item(&r)) {
+                /* the end of the channel or feed, met while items left open (each counted
+                 * and named) are still open to the parser: every item was read */
+                rc = 0;
+                break;
             }
             if (in_item(&r)) {
                 st->records++; /* the item the error cut short */
