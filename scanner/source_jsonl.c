@@ -70,7 +70,17 @@ typedef struct jl {
     pv_buf meta;    /* a "meta" member given as a JSON string, parsed on its own */
     pv_json *meta_root;
     char why[256]; /* what is wrong with a bad record */
+    /* raw NUL bytes, \u0000 and lone surrogates replaced by U+FFFD: how many, and the line
+     * of the first (named once per file) */
+    uint64_t replaced, replaced_line;
 } jl;
+
+static void count_replaced(jl *j, size_t k)
+{
+    if (k && j->replaced == 0)
+        j->replaced_line = j->lineno;
+    j->replaced += k;
+}
 
 /* Appends formatted text to b, NUL-terminated (the NUL is not counted in b->len). */
 static int buf_printf(pv_buf *b, const char *fmt, ...) PV_PRINTF(2, 3);
@@ -316,6 +326,7 @@ static const pv_json *meta_of(jl *j, const pv_json *r)
     if (pv_buf__append(&j->meta, s, n) != 0)
         return NULL;
     j->meta_root = pv_json__parse(j->meta.data, n, &j->scratch, &e);
+    count_replaced(j, e.replaced);
     return j->meta_root;
 }
 
@@ -796,6 +807,8 @@ int pv_jsonl__read(const char *path, const pv_reader_opts *o, const pv_sink *sin
             goto done;
         }
         root = pv_json__parse(s, n, &j.scratch, &e);
+        if (root)
+            count_replaced(&j, e.replaced);
         if (!root) {
             if (e.nomem) {
                 rc = pv_err__set(err, PV_ENOMEM, "%s: line %llu: out of memory parsing JSON", path,
@@ -843,6 +856,11 @@ int pv_jsonl__read(const char *path, const pv_reader_opts *o, const pv_sink *sin
 done:
     if (j.in)
         count_bytes(&j);
+    if (j.replaced)
+        pv_source__diag(o, PV_WARNING,
+                        "%s: line %llu: NUL bytes or lone surrogates replaced by U+FFFD (%llu in "
+                        "this file)",
+                        path, (unsigned long long)j.replaced_line, (unsigned long long)j.replaced);
     pv_json__free(root);
     pv_json__free(j.meta_root);
     pv_input__close(j.in);

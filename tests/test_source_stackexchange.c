@@ -720,3 +720,30 @@ Test(stackexchange, regression_unclosed_row_loses_only_itself)
                        "line 4, reading goes on at line 5"),
               "%s", rec.diag[0]);
 }
+
+/* Invalid UTF-8 in Posts.xml is replaced by U+FFFD, counted, and the first place named once
+ * per file. */
+Test(stackexchange, regression_invalid_utf8_is_counted_and_named_once_per_file)
+{
+    int lines[] = {3, 0, 0, 4};
+    const char *extra[] = {
+        "  <row Id=\"960\" PostTypeId=\"1\" CreationDate=\"2011-08-17T20:18:56.507\" "
+        "Title=\"caf\xE9\" Body=\"&lt;p&gt;bad \xFF\xFE bytes here&lt;/p&gt;\" />\n",
+        "  <row Id=\"961\" PostTypeId=\"1\" CreationDate=\"2011-08-17T20:18:56.507\" "
+        "Title=\"t\" Body=\"&lt;p&gt;one more \xC3 here&lt;/p&gt;\" />\n"};
+    size_t i;
+    int found = 0;
+
+    cr_assert_eq(read_posts(lines, 4, extra, 0), 0, "%s", err.msg);
+    cr_assert_eq(st.bad, 0);
+    for (i = 0; i < rec.n; i++)
+        if (strstr(rec.v[i].locator, "/q/960")) {
+            cr_assert(strstr(rec.v[i].text, "bad \xEF\xBF\xBD\xEF\xBF\xBD bytes here") != NULL,
+                      "%s", rec.v[i].text);
+            found = 1;
+        }
+    cr_assert(found);
+    cr_assert_eq(rec.ndiag, 1, "%zu diagnostics", rec.ndiag);
+    cr_assert(has_diag("/Posts.xml: line 4: invalid UTF-8 replaced by U+FFFD (4 in this file)"),
+              "%s", rec.diag[0]);
+}
