@@ -186,6 +186,22 @@ int pv_source__bad(const pv_reader_opts *o, pv_reader_stats *st, pv_err *err, co
     return 0;
 }
 
+void pv_source__skip(const pv_reader_opts *o, pv_reader_stats *st, uint64_t *reason,
+                     const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    st->skipped++;
+    if (reason)
+        ++*reason;
+    if (!o->diag)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    o->diag(o->ctx, PV_NOTE, msg);
+}
+
 int pv_sources_check(const char *const *sources, size_t nsources, const char *preset, pv_err *err)
 {
     char **real = NULL;

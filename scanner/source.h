@@ -180,6 +180,13 @@ void pv_source__diag(const pv_reader_opts *o, pv_severity sev, const char *fmt, 
 int pv_source__bad(const pv_reader_opts *o, pv_reader_stats *st, pv_err *err, const char *fmt, ...)
     PV_PRINTF(4, 5);
 
+/* A record or file skipped by rule (empty, too large, excluded, deleted, not content, ...):
+ * counted in st->skipped and in *reason (one of st's skipped_* counters, or NULL for other
+ * rules), and named - the message fmt makes, with its place and reason - through o->diag as
+ * a note (what `provscan index -v` shows). */
+void pv_source__skip(const pv_reader_opts *o, pv_reader_stats *st, uint64_t *reason,
+                     const char *fmt, ...) PV_PRINTF(4, 5);
+
 int pv_source__pick(const char *spec, const char **path, pv_reader_fn *fn, const char **kind,
                     pv_err *err);
 

@@ -577,9 +577,9 @@ static int append_title(rd *r, pv_buf *title, enum text_type type)
     return 0;
 }
 
-/* Drops trailing line ends and spaces of r->text; 1 when nothing is left, the record then
- * counted as skipped for being empty. */
-static int trim_text_empty(rd *r)
+/* Drops trailing line ends and spaces of r->text; 1 when nothing is left, the record (what,
+ * at line) then counted as skipped for being empty. */
+static int trim_text_empty(rd *r, const char *what, unsigned long line)
 {
     while (r->text.len &&
            (r->text.data[r->text.len - 1] == '\n' || r->text.data[r->text.len - 1] == ' ' ||
@@ -587,8 +587,8 @@ static int trim_text_empty(rd *r)
         r->text.len--;
     if (r->text.len)
         return 0;
-    r->st->skipped++;
-    r->st->skipped_empty++;
+    pv_source__skip(r->o, r->st, &r->st->skipped_empty, "%s: line %lu: %s skipped: no text",
+                    r->path, line, what);
     return 1;
 }
 
@@ -606,10 +606,8 @@ static pv_person atom_person(person_buf *p)
 /* Text limit reached while building a document: skipped as too large. */
 static int too_large(rd *r, const char *what, unsigned long line)
 {
-    r->st->skipped++;
-    r->st->skipped_large++;
-    pv_source__diag(r->o, PV_NOTE, "%s: line %lu: %s over %zu bytes skipped", r->path, line, what,
-                    r->text_limit);
+    pv_source__skip(r->o, r->st, &r->st->skipped_large, "%s: line %lu: %s over %zu bytes skipped",
+                    r->path, line, what, r->text_limit);
     return 0;
 }
 
@@ -665,12 +663,12 @@ static int wp_type_skipped(const char *t)
     return 0;
 }
 
-static int send_doc(rd *r, pv_doc_in *d)
+static int send_doc(rd *r, pv_doc_in *d, unsigned long line)
 {
     int rc;
     if (r->o->max_doc_size && r->text.len > r->o->max_doc_size) {
-        r->st->skipped++;
-        r->st->skipped_large++;
+        pv_source__skip(r->o, r->st, &r->st->skipped_large,
+                        "%s: line %lu: %s over --max-file-size skipped", r->path, line, d->kind);
         return 0;
     }
     if ((rc = name_source(r)))
@@ -710,7 +708,12 @@ static int end_item(rd *r)
         if (!*type)
             type = "post";
         if (wp_type_skipped(type) || strcmp(status, "publish") || *str(&it->wp_password)) {
-            r->st->skipped++; /* attachments, menus, drafts, private and protected posts */
+            /* attachments, menus, drafts, private and protected posts */
+            pv_source__skip(r->o, r->st, NULL, "%s: line %lu: %s skipped: %s", r->path, it->line,
+                            type,
+                            wp_type_skipped(type)       ? "not a post or page"
+                            : strcmp(status, "publish") ? "not published"
+                                                        : "password-protected");
             return 0;
         }
         kind = !strcmp(type, "page") ? "page" : "post";
@@ -741,7 +744,7 @@ static int end_item(rd *r)
     if (rc)
         return rc == PV_ENOMEM ? pv_err__set(r->err, rc, "out of memory reading '%s'", r->path)
                                : rc;
-    if (trim_text_empty(r))
+    if (trim_text_empty(r, kind, it->line))
         return 0;
 
     memset(&d, 0, sizeof d);
@@ -816,7 +819,7 @@ static int end_item(rd *r)
     d.license = lic;
 
     d.lang = first_nonempty(str(&it->lang), str(&r->ch.lang), NULL, NULL);
-    return send_doc(r, &d);
+    return send_doc(r, &d, it->line);
 }
 
 /* A wp:comment ended inside a post: hand it on when comments are wanted. */
@@ -843,7 +846,10 @@ static int end_comment(rd *r)
     if (strcmp(str(&c->approved), "1") || (*type && strcmp(type, "comment")) ||
         strcmp(str(&it->wp_status), "publish") || *str(&it->wp_password) ||
         wp_type_skipped(*str(&it->wp_type) ? str(&it->wp_type) : "post")) {
-        r->st->skipped++;
+        pv_source__skip(r->o, r->st, NULL,
+                        "%s: line %lu: comment skipped: not an approved comment of a published "
+                        "post",
+                        r->path, c->line);
         return 0;
     }
     r->text.len = 0;
@@ -852,7 +858,7 @@ static int end_comment(rd *r)
         return too_large(r, "comment", c->line);
     if (rc)
         return rc;
-    if (trim_text_empty(r))
+    if (trim_text_empty(r, "comment", c->line))
         return 0;
     memset(&d, 0, sizeof d);
     d.kind = "comment";
@@ -873,7 +879,7 @@ static int end_comment(rd *r)
     /* The commenter's name only: their email and IP address are never read. */
     d.origin.author.name = *str(&c->author) ? str(&c->author) : NULL;
     d.lang = first_nonempty(str(&r->ch.lang), NULL, NULL, NULL);
-    return send_doc(r, &d);
+    return send_doc(r, &d, c->line);
 }
 
 /* ---- expat callbacks ---- */

@@ -665,6 +665,29 @@ static int content_rules(const gitrd *g, const char *text, size_t len, uint8_t f
     return R_NONE;
 }
 
+/* What a skip reason is, for a note. */
+static const char *reason_name(int reason)
+{
+    switch (reason) {
+    case R_BINARY:
+        return "binary";
+    case R_LARGE:
+        return "larger than --max-file-size";
+    case R_EXCLUDED:
+        return "excluded by --exclude";
+    case R_VENDORED:
+        return "vendored (a vendor folder or .gitattributes linguist-vendored)";
+    case R_GENERATED:
+        return "generated";
+    case R_EMPTY:
+        return "no tokens";
+    case R_MINIFIED:
+        return "minified";
+    default:
+        return "by rule";
+    }
+}
+
 static void count_skip(pv_reader_stats *st, int reason, int delta)
 {
     uint64_t *c = NULL;
@@ -3265,6 +3288,9 @@ static int credit_and_emit(gitrd *g)
         /* a document skipped by a rule its content was not skipped by in the history */
         if (d->reason && d->reason != R_BAD && !hist)
             count_skip(g->st, d->reason, 1);
+        if (d->reason && d->reason != R_BAD)
+            pv_source__diag(g->o, PV_NOTE, "%s: %s: skipped: %s", g->path, g->names.data + d->name,
+                            reason_name(d->reason));
     }
     return 0;
 }

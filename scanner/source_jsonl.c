@@ -669,15 +669,17 @@ static int one_record(jl *j, const pv_json *r)
         j->st->documents++;
         return j->sink->doc(j->sink->ctx, &d);
     case REC_EMPTY:
-        j->st->skipped_empty++;
-        j->st->skipped++;
+        pv_source__skip(j->o, j->st, &j->st->skipped_empty, "%s: line %llu: skipped: no text",
+                        j->path, (unsigned long long)j->lineno);
         return 0;
     case REC_DELETED:
-        j->st->skipped++;
+        pv_source__skip(j->o, j->st, NULL, "%s: line %llu: skipped: deleted or removed", j->path,
+                        (unsigned long long)j->lineno);
         return 0;
     case REC_LARGE:
-        j->st->skipped_large++;
-        j->st->skipped++;
+        pv_source__skip(j->o, j->st, &j->st->skipped_large,
+                        "%s: line %llu: skipped: text larger than --max-file-size", j->path,
+                        (unsigned long long)j->lineno);
         return 0;
     default:
         return report_bad(j);

@@ -911,7 +911,10 @@ static void posts_row(xml_file *xf, const XML_Char **a)
         return;
     }
     if (t != 1 && t != 2) { /* wiki excerpts, tag wikis, moderator nominations... */
-        r->st->skipped++;
+        pv_source__skip(r->o, r->st, NULL,
+                        "%s: line %lu: post %lld skipped: PostTypeId %lld (not a question or "
+                        "answer)",
+                        xf->s.label, xf_line(xf), (long long)pid, (long long)t);
         return;
     }
     if (owner && !parse_int(owner, &uid)) {
@@ -942,8 +945,9 @@ static void posts_row(xml_file *xf, const XML_Char **a)
     if (r->o->max_doc_size && r->text.len > r->o->max_doc_size)
         goto too_large;
     if (is_blank(r->text.data, r->text.len) && !(body && *body && r->o->defer_html)) {
-        r->st->skipped++;
-        r->st->skipped_empty++;
+        pv_source__skip(r->o, r->st, &r->st->skipped_empty,
+                        "%s: line %lu: post %lld skipped: no text", xf->s.label, xf_line(xf),
+                        (long long)pid);
         return;
     }
 
@@ -1004,10 +1008,9 @@ static void posts_row(xml_file *xf, const XML_Char **a)
     return;
 
 too_large:
-    r->st->skipped++;
-    r->st->skipped_large++;
-    pv_source__diag(r->o, PV_NOTE, "%s: line %lu: post %lld skipped: text over %llu bytes",
-                    xf->s.label, xf_line(xf), (long long)pid,
+    pv_source__skip(r->o, r->st, &r->st->skipped_large,
+                    "%s: line %lu: post %lld skipped: text over %llu bytes", xf->s.label,
+                    xf_line(xf), (long long)pid,
                     (unsigned long long)(r->o->max_doc_size ? r->o->max_doc_size : TEXT_MAX));
 }
 

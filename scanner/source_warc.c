@@ -797,6 +797,14 @@ static int64_t date14(const char *s)
     return pv_date__parse(iso);
 }
 
+/* The record being read is skipped by rule (reason: one of st's skipped_* counters, or NULL):
+ * counted and named as a note. */
+static void skipped(warc *w, uint64_t *reason, const char *why)
+{
+    pv_source__skip(w->o, w->st, reason, "%s: record %llu at byte %llu%s: skipped: %s", w->path,
+                    (unsigned long long)w->recno, (unsigned long long)w->rec_at, w->stream, why);
+}
+
 /* Hands one page to the sink. rec points at the record's first byte; text is the page's
  * text; html_lang and author come from the HTML (NULL or "" when not there), http_lang
  * is the HTTP Content-Language (or absent). Returns 0 or a negative error (the sink's). */
@@ -812,13 +820,11 @@ static int emit(warc *w, const char *rec, const rec_hdr *h, const char *text, si
     for (i = 0; i < len && is_space(text[i]); i++)
         ;
     if (i == len) {
-        w->st->skipped++;
-        w->st->skipped_empty++;
+        skipped(w, &w->st->skipped_empty, "no text");
         return 0;
     }
     if (w->o->max_doc_size && len > w->o->max_doc_size) {
-        w->st->skipped++;
-        w->st->skipped_large++;
+        skipped(w, &w->st->skipped_large, "text larger than --max-file-size");
         return 0;
     }
 
@@ -883,8 +889,7 @@ static int emit_html(warc *w, const char *rec, const rec_hdr *h, const char *htm
     memset(&meta, 0, sizeof meta);
     rc = pv_html__to_text(html, n, &w->text, &meta, w->err);
     if (rc == PV_ELIMIT) { /* over TEXT_MAX, or an HTML document over 2 GiB */
-        w->st->skipped++;
-        w->st->skipped_large++;
+        skipped(w, &w->st->skipped_large, "HTML too large");
         return 0;
     }
     if (rc < 0)
@@ -893,11 +898,6 @@ static int emit_html(warc *w, const char *rec, const rec_hdr *h, const char *htm
     meta.lang[sizeof meta.lang - 1] = '\0';
     return emit(w, rec, h, w->text.data ? w->text.data : "", w->text.len, meta.lang, meta.author,
                 http, http_lang);
-}
-
-static void skip_rule(warc *w)
-{
-    w->st->skipped++;
 }
 
 /* An HTTP response in a response record (the block, n bytes, in memory): its HTML page. */
@@ -911,18 +911,20 @@ static int do_response(warc *w, const char *rec, const rec_hdr *h, char *blk, si
     if (!parse_http(blk, n, &hh)) {
         if (n >= 5 && memcmp(blk, "HTTP/", 5) == 0)
             return bad_record(w, "HTTP response header not complete");
-        skip_rule(w); /* dns:, ftp: and other non-HTTP responses */
+        skipped(w, NULL, "not an HTTP response"); /* dns:, ftp: and others */
         return 0;
     }
     if (hh.status < 200 || hh.status > 299) {
-        skip_rule(w); /* redirects, errors: not the page */
+        char why[64];
+        snprintf(why, sizeof why, "HTTP status %d", hh.status); /* redirects, errors */
+        skipped(w, NULL, why);
         return 0;
     }
     if (hh.ctype.off != FLD_NONE
             ? !media_is_html(blk + hh.ctype.off, hh.ctype.len)
             : (h->payload_type.off == FLD_NONE ||
                !media_is_html(rec + h->payload_type.off, h->payload_type.len))) {
-        skip_rule(w);
+        skipped(w, NULL, "not HTML");
         return 0;
     }
     body = blk + hh.hlen;
@@ -944,25 +946,17 @@ static int do_response(warc *w, const char *rec, const rec_hdr *h, char *blk, si
                 if (rc == DEC_BAD)
                     return bad_record(w, "%s", w->why);
                 if (rc == DEC_LARGE) {
-                    w->st->skipped++;
-                    w->st->skipped_large++;
+                    skipped(w, &w->st->skipped_large, "payload too large once decompressed");
                     return 0;
                 }
                 body = w->payload.data ? w->payload.data : blk;
                 blen = w->payload.len;
             }
         } else if (!eq_nocase(c, cl, "identity") && cl > 0) {
-            char q[64], msg[1024];
+            char q[64], why[128];
             quote(q, sizeof q, c, cl);
-            skip_rule(w);
-            if (w->o->diag) {
-                snprintf(msg, sizeof msg,
-                         "%s: record %llu at byte %llu%s: skipped: Content-Encoding \"%s\" not "
-                         "supported",
-                         w->path, (unsigned long long)w->recno, (unsigned long long)w->rec_at,
-                         w->stream, q);
-                w->o->diag(w->o->ctx, PV_NOTE, msg);
-            }
+            snprintf(why, sizeof why, "Content-Encoding \"%s\" not supported", q);
+            skipped(w, NULL, why);
             return 0;
         }
     }
@@ -1083,7 +1077,7 @@ static int read_block(warc *w, const rec_hdr *h)
             rc = emit(w, rec, h, blk, n, NULL, NULL, NULL, (fld){FLD_NONE, 0});
             break;
         case WANT_NONE:
-            w->st->skipped++;
+            skipped(w, NULL, "not a page (record type or content type)");
             rc = 0;
             break;
         }
@@ -1162,8 +1156,8 @@ static int next_record(warc *w)
             rc = resync(w, 1);
             return rc < 0 ? input_failed(w, rc) : 1;
         }
-        w->st->skipped++;
-        w->st->skipped_large += (uint64_t)large;
+        skipped(w, large ? &w->st->skipped_large : NULL,
+                large ? "block larger than 64 MiB" : "not a page (record type or content type)");
         w->pos += (size_t)tr;
         return 1;
     }

@@ -1713,3 +1713,36 @@ Test(cli, regression_index_unknown_preset_is_a_usage_error)
     cr_expect_neq(access(out, F_OK), 0, "no index may be written after a usage error");
     run_free(&r);
 }
+
+/* -v names every skipped file or record with its reason: a folder's dangling symbolic link,
+ * a JSON-lines record without text. */
+Test(cli, regression_index_verbose_names_skipped_links_and_records)
+{
+    const char *tmp = g_tmp;
+    char dir[1024], link[1024], jl[1024], out[1024];
+    run_result r;
+
+    snprintf(dir, sizeof dir, "%s/docs", tmp);
+    snprintf(link, sizeof link, "%s/docs/gone.txt", tmp);
+    snprintf(jl, sizeof jl, "%s/data.jsonl", tmp);
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    write_text(dir, "a.txt", "a few words to index from the first and only file here\n",
+               1500000000);
+    cr_assert_eq(symlink("/nonexistent/target", link), 0);
+    write_text(tmp, "data.jsonl",
+               "{\"text\":\"\"}\n{\"text\":\"the second record has words enough to be read\"}\n",
+               1500000000);
+    run(&r, tmp, NULL, (const char *[]){"index", "-qv", "-o", out, dir, jl, NULL});
+    cr_expect_eq(r.code, 0, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.err, "docs/gone.txt: skipped: dangling symbolic link") != NULL, "%s", r.err);
+    cr_expect(strstr(r.err, "data.jsonl: line 1: skipped: no text") != NULL, "%s", r.err);
+    run_free(&r);
+    /* without -v: counted, not named */
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, dir, jl, NULL});
+    cr_expect_eq(r.code, 0, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.err, "gone.txt") == NULL, "%s", r.err);
+    cr_expect(strstr(r.out, ", 1 empty, 1 by rule (deleted, drafts, other record types)\n") != NULL,
+              "%s", r.out);
+    run_free(&r);
+}

@@ -1588,3 +1588,36 @@ Test(git, regression_strict_counts_the_bad_object)
     cr_assert_eq(st.bad, 1, "strict counted %llu bad objects", (unsigned long long)st.bad);
     git_repository_free(repo);
 }
+
+/* Every skipped file is named with its reason, as a note (-v). */
+Test(git, regression_skipped_files_are_named)
+{
+    git_repository *repo = small_repo("skipped-named.git");
+    static const char bin[] = "GIF89a\0\0\0binary\0bytes";
+    char big[400];
+    file f[3] = {{"good.txt", "A good file with enough words to make several fingerprints.\n", 0},
+                 {"image.gif", bin, sizeof bin - 1},
+                 {"big.txt", big, 0}};
+    pv_reader_opts o = {0};
+    size_t i;
+    int binary = 0, large = 0;
+
+    memset(big, 'w', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    for (i = 10; i < sizeof big - 1; i += 10)
+        big[i] = ' ';
+    commit_files(repo, "refs/heads/master", NULL, 0, "A", "a@x.org", 0, "one\n", f, 3);
+    o.max_doc_size = 300;
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(rec.docs.n, 1);
+    cr_assert_eq(st.skipped_binary, 1);
+    cr_assert_eq(st.skipped_large, 1);
+    for (i = 0; i < rec.docs.ndiag; i++) {
+        binary += strstr(rec.docs.diag[i], ": image.gif: skipped: binary") != NULL;
+        large +=
+            strstr(rec.docs.diag[i], ": big.txt: skipped: larger than --max-file-size") != NULL;
+    }
+    cr_assert_eq(binary, 1, "no note names image.gif (%zu diagnostics)", rec.docs.ndiag);
+    cr_assert_eq(large, 1, "no note names big.txt (%zu diagnostics)", rec.docs.ndiag);
+    git_repository_free(repo);
+}
