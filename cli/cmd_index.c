@@ -76,7 +76,7 @@ static const pv_cli_opt opts[NOPTS] = {
                          STR(PV_DEFAULT_POSTING_CAP),
                          "postings kept per fingerprint; more are only counted"},
     [OPT_STRICT] = {"strict", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,
-                    "stop at the first unreadable file instead of skipping it"},
+                    "stop at the first bad record or unreadable file instead of skipping it"},
     [OPT_TMPDIR] = {"tmpdir", 0, "DIR", PV_CLI_STRING, 0, 0, NULL,
                     "spill sorted runs into DIR (default: next to INDEX)"},
     [OPT_QUIET] = {"quiet", 'q', NULL, PV_CLI_FLAG, 0, 0, NULL, "do not show the progress bar"},
