@@ -176,6 +176,8 @@ typedef struct pv_file_list {
     size_t n, cap;
     uint64_t total_bytes;
     uint64_t skipped_large, skipped_excluded, skipped_unreadable, skipped_git;
+    uint64_t skipped_special; /* symbolic links (not followed; dangling; loops) and sockets,
+                                 FIFOs, devices: counted and noted, never read */
     /* private storage of license strings etc. follows in the implementation */
     void *priv;
 } pv_file_list;
@@ -192,7 +194,9 @@ typedef struct pv_files_opts {
 /* List the files of root (a file or a directory tree) into list (appending; list starts
  * zeroed), sorted by rel path, skipping .git/ folders, files over max_file_size (0 = no
  * limit) and paths matching an exclude pattern (each counted; an excluded or unreadable
- * folder counts as one). Symbolic links and special files are neither listed nor counted.
+ * folder counts as one). Symbolic links and special files are not followed nor listed, but
+ * counted in skipped_special. Every skipped path is named through diag as a note with its
+ * reason.
  * An unreadable folder or file is reported through diag and counted; with strict it is an
  * error. A folder whose license file names no known license gets NULL, not its parent's.
  * A bad exclude pattern is PV_EINVAL with the pattern and PCRE2's message. opts may be

@@ -1661,3 +1661,129 @@ Test(cli, regression_match_json_memory_does_not_grow_with_inputs)
                      formats[f], few, many);
     }
 }
+
+/* ---- index: sources that give nothing good, twice-given sources, bad presets ---------- */
+
+/* A SOURCE that cannot be read is an input error, like a missing one: exit 3, no index. */
+Test(cli, regression_index_unreadable_single_source_exits_3)
+{
+    const char *tmp = g_tmp;
+    char src[1024], out[1024];
+    run_result r;
+
+    snprintf(src, sizeof src, "%s/secret.txt", tmp);
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    write_text(tmp, "secret.txt", "words that nobody may read in this file at all\n", 1500000000);
+    cr_assert_eq(chmod(src, 0), 0);
+    cr_assert_eq(chmod(tmp, 0777), 0);
+    if (geteuid() == 0 && seteuid(65534) != 0)
+        cr_skip_test("running as root without a way to drop privileges");
+    if (faccessat(AT_FDCWD, src, R_OK, AT_EACCESS) == 0) {
+        (void)seteuid(0);
+        cr_skip_test("%s is readable despite chmod 000", src);
+    }
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, src, NULL});
+    (void)seteuid(0);
+    cr_expect_eq(r.code, 3, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.err, "secret.txt': Permission denied") != NULL, "%s", r.err);
+    cr_expect_neq(access(out, F_OK), 0, "no index may be written for an unreadable source");
+    run_free(&r);
+}
+
+/* A jsonl: source of which no line is JSON read no record, only bad ones: exit 3. */
+Test(cli, regression_index_only_bad_records_exits_3)
+{
+    const char *tmp = g_tmp;
+    char src[1024], out[1024];
+    run_result r;
+
+    snprintf(src, sizeof src, "jsonl:%s/notes.jsonl", tmp);
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    write_text(tmp, "notes.jsonl", "these are notes\nnot JSON lines at all\n", 1500000000);
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, src, NULL});
+    cr_expect_eq(r.code, 3, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.err, "notes.jsonl: line 1: invalid JSON") != NULL, "%s", r.err);
+    cr_expect(strstr(r.err, "notes.jsonl: line 2: invalid JSON") != NULL, "%s", r.err);
+    cr_expect(strstr(r.err, "no document indexed: every record read was bad (2, named above)") !=
+                  NULL,
+              "%s", r.err);
+    run_free(&r);
+}
+
+/* The same SOURCE given twice, however spelled, would be read twice: a usage error. */
+Test(cli, regression_index_same_source_twice_is_a_usage_error)
+{
+    const char *tmp = g_tmp;
+    char dir[1024], dir2[1024], dir3[1024], out[1024];
+    run_result r;
+
+    snprintf(dir, sizeof dir, "%s/docs", tmp);
+    snprintf(dir2, sizeof dir2, "files:%s/docs/../docs/", tmp);
+    snprintf(dir3, sizeof dir3, "%s/other", tmp);
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    cr_assert_eq(mkdir(dir3, 0755), 0);
+    write_text(dir, "a.txt", "a few words to index from the first and only file here\n",
+               1500000000);
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, dir, dir3, dir2, NULL});
+    cr_expect_eq(r.code, 2, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.err, "the same source is given twice") != NULL, "%s", r.err);
+    cr_expect(strstr(r.err, "usage: provscan index") != NULL, "%s", r.err);
+    cr_expect_neq(access(out, F_OK), 0, "no index may be written after a usage error");
+    run_free(&r);
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, dir, dir3, NULL});
+    cr_expect_eq(r.code, 0, "exit %d: %s%s", r.code, r.out, r.err);
+    run_free(&r);
+}
+
+/* An unknown --preset is refused even when no source is JSON lines. */
+Test(cli, regression_index_unknown_preset_is_a_usage_error)
+{
+    const char *tmp = g_tmp;
+    char dir[1024], out[1024];
+    run_result r;
+
+    snprintf(dir, sizeof dir, "%s/docs", tmp);
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    write_text(dir, "a.txt", "a few words to index from the first and only file here\n",
+               1500000000);
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, "--preset", "dolmaa", dir, NULL});
+    cr_expect_eq(r.code, 2, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.err, "unknown preset 'dolmaa'") != NULL, "%s", r.err);
+    cr_expect_neq(access(out, F_OK), 0, "no index may be written after a usage error");
+    run_free(&r);
+}
+
+/* -v names every skipped file or record with its reason: a folder's dangling symbolic link,
+ * a JSON-lines record without text. */
+Test(cli, regression_index_verbose_names_skipped_links_and_records)
+{
+    const char *tmp = g_tmp;
+    char dir[1024], link[1024], jl[1024], out[1024];
+    run_result r;
+
+    snprintf(dir, sizeof dir, "%s/docs", tmp);
+    snprintf(link, sizeof link, "%s/docs/gone.txt", tmp);
+    snprintf(jl, sizeof jl, "%s/data.jsonl", tmp);
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    write_text(dir, "a.txt", "a few words to index from the first and only file here\n",
+               1500000000);
+    cr_assert_eq(symlink("/nonexistent/target", link), 0);
+    write_text(tmp, "data.jsonl",
+               "{\"text\":\"\"}\n{\"text\":\"the second record has words enough to be read\"}\n",
+               1500000000);
+    run(&r, tmp, NULL, (const char *[]){"index", "-qv", "-o", out, dir, jl, NULL});
+    cr_expect_eq(r.code, 0, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.err, "docs/gone.txt: skipped: dangling symbolic link") != NULL, "%s", r.err);
+    cr_expect(strstr(r.err, "data.jsonl: line 1: skipped: no text") != NULL, "%s", r.err);
+    run_free(&r);
+    /* without -v: counted, not named */
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, dir, jl, NULL});
+    cr_expect_eq(r.code, 0, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.err, "gone.txt") == NULL, "%s", r.err);
+    cr_expect(strstr(r.out, ", 1 empty, 1 by rule (deleted, drafts, other record types)\n") != NULL,
+              "%s", r.out);
+    run_free(&r);
+}
