@@ -89,6 +89,18 @@ int pv_scanner__tokenize(const char *text, size_t len, uint64_t seed, pv_tokens 
 
 void pv_scanner__tokens_free(pv_tokens *t);
 
+/* Whether the tokenizer starts afresh at byte p of text: p is 0, or text[p] is an ASCII byte
+ * other than [A-Za-z0-9_]. No token holds such a byte and none is decided by the bytes after
+ * it, so tokenizing text[a, b) between two such points gives exactly the tokens of the whole
+ * text that start in [a, b), their offsets less a (a long text can be tokenized, or read back,
+ * a block at a time). */
+static inline int pv_scanner__restart_point(const char *text, size_t p)
+{
+    unsigned char c = (unsigned char)text[p];
+    return p == 0 || (c < 0x80 && c != '_' && !(c >= '0' && c <= '9') &&
+                      !((c | 0x20) >= 'a' && (c | 0x20) <= 'z'));
+}
+
 /* Line starts of text: byte offset of every line's first byte. "\r\n", "\r" and "\n"
  * each end a line; a final line end does not start an empty last line. Line 1 starts at
  * 0. *out is malloc'ed (caller frees); returns 0, PV_ELIMIT (len > UINT32_MAX) or
