@@ -62,7 +62,7 @@ import sys
 import textwrap
 import uuid
 
-VERSION = 1  # bump when the output of gen changes
+VERSION = 2  # bump when the output of gen changes
 KINDS = ("verbatim", "reformatted", "rewrapped", "escaped")
 TOKEN = re.compile(r"\w+")
 RECORD_CAP = 64 * 1024  # filler files longer than this are cut into records of about this size
@@ -173,18 +173,32 @@ class Filler:
 
 # ---- copies --------------------------------------------------------------------------------
 
-def excerpt(text, rng):
-    """whole lines of text holding 30-300 tokens (as near as lines allow)"""
+SHINGLE = 10  # tokens: the k of the index's default parameters
+
+
+def shingles(text):
+    """the set of runs of SHINGLE tokens of text (case-folded, as provscan compares them)"""
+    t = [w.casefold() for w in TOKEN.findall(text)]
+    return {tuple(t[i:i + SHINGLE]) for i in range(len(t) - SHINGLE + 1)}
+
+
+def excerpt(text, rng, others):
+    """whole lines of text holding 30-300 tokens (as near as lines allow), of which at most a
+    tenth of the runs of SHINGLE tokens occur in another of my documents (others), so that
+    the copy names the document it came from (a shared license notice would name either)"""
     lines = text.splitlines(keepends=True)
-    for _ in range(50):
+    for _ in range(200):
         want = rng.randint(30, 300)
         a = rng.randrange(len(lines))
         b, n = a, 0
         while b < len(lines) and n < want:
             n += count_tokens(lines[b])
             b += 1
+        part = "".join(lines[a:b])
         if 30 <= n <= 330:  # the last line may overshoot a little
-            return "".join(lines[a:b])
+            sh = shingles(part)
+            if sh and len(sh & others) <= len(sh) // 10:
+                return part
     return "".join(lines[:40])
 
 
@@ -252,6 +266,15 @@ def make_plants(mine_text, shape, target, count, rng):
     code = [d for d in sorted(mine_text) if d.startswith("include/")]
     prose = [d for d in sorted(mine_text) if not d.startswith("include/")]
     places = sorted(rng.randrange(int(target * 0.01), int(target * 0.99)) for _ in range(count))
+    shared = {}  # document -> the shingles it shares with my other documents
+    seen = {}
+    for d in sorted(mine_text):
+        for sh in shingles(mine_text[d]):
+            seen.setdefault(sh, set()).add(d)
+    for sh, docs in seen.items():
+        if len(docs) > 1:
+            for d in docs:
+                shared.setdefault(d, set()).add(sh)
     plants = []
     for i, at in enumerate(places):
         kind = KINDS[i % len(KINDS)]
@@ -263,7 +286,7 @@ def make_plants(mine_text, shape, target, count, rng):
             doc = rng.choice(code if i % 8 < 4 else prose)
         text = mine_text[doc]
         whole = rng.random() < 0.25 and (shape != "reddit" or len(text) < 10000)
-        part = text if whole else excerpt(text, rng)
+        part = text if whole else excerpt(text, rng, shared.get(doc, set()))
         tokens = count_tokens(part)
         if kind == "reformatted":
             part = reformat(part, rng)
@@ -479,7 +502,7 @@ class Wet(Shape):
     def write(self, text, name, plant):
         self.n += 1
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "page"
-        uri = "https://www%d.example.com/%s" % (self.n % 997, slug)
+        uri = "https://www%d.example.com/%d/%s" % (self.n % 997, self.n, slug)
         off, line = self.out.bytes, self.out.lines + 1
         self.header(b"conversion", uri, text.encode("utf-8"), b"text/plain",
                     b"WARC-Identified-Content-Language: eng\r\n")
@@ -547,7 +570,7 @@ def gen(args):
     corpus = os.path.abspath(args.corpus)
     out = os.path.abspath(args.outdir)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    stamp = "gen_dataset v%d seed=%d mb=%s mine=%d plants=%d corpus=%s\n" % (
+    stamp = "gen_dataset v%d seed=%d mb=%g mine=%d plants=%d corpus=%s\n" % (
         VERSION, args.seed, args.mb, args.mine, args.plants, corpus)
     try:
         cstamp = open(os.path.join(os.path.dirname(corpus), "corpus.stamp")).read()
@@ -560,7 +583,9 @@ def gen(args):
             return 0
     except OSError:
         pass
-    if os.path.exists(out):
+    if os.path.islink(out):
+        os.unlink(out)
+    elif os.path.exists(out):
         shutil.rmtree(out)
     os.makedirs(out)
     target = int(args.mb * 1e6)

@@ -3,12 +3,15 @@
 # >= 100 MB local corpus, query latency and batch match throughput against that index, the
 # readers' throughput (JSON lines, Stack Exchange XML, WARC), git history indexing speed and
 # how often git credit names the first writer of a line (first_writer.py), and `provscan credit`
-# over 10,000 outputs (speed with --jobs 1 and 2, peak memory, --verify).
+# over 10,000 outputs (speed with --jobs 1 and 2, peak memory, --verify), and `provscan scan` of
+# datasets in five shapes against a small index of "my work" beside `rg -F -f` (speed, --jobs 2,
+# peak memory, planted copies found).
 # Prints the figures next to the goals and writes them to bench/out/latest.txt.
 #
 # Usage: sh bench/run.sh [PROVSCAN_BINARY] [--params]
 #   BENCH_ONLY=credit: only the credit section (the bench index is built when this binary
 #   cannot read the one in BENCH_DIR); latest.txt then holds its figures alone.
+#   BENCH_ONLY=scan: only the scan section (the same).
 #   --params (or BENCH_PARAMS=1) then also runs the k/w/--common study (bench_params.c;
 #   several minutes) and writes bench/out/params.md.
 # Environment: BENCH_DIR (default /tmp/provscan-bench: corpus, indexes, query files),
@@ -17,7 +20,9 @@
 #   bench_query's timer even where GNU time exists), BENCH_GIT_REPOS (git repositories, space
 #   separated; default: the mirrors of jq, click, requests and express under /work/.mirror that
 #   exist, else a synthetic history), GIT_EXCERPTS (excerpts per repository, default 120),
-#   CREDIT_OUTPUTS (outputs credited, default 10000), CREDIT_RUNS (runs per --jobs, default 3).
+#   CREDIT_OUTPUTS (outputs credited, default 10000), CREDIT_RUNS (runs per --jobs, default 3),
+#   SCAN_MB (size of each scan dataset, default 128), SCAN_RUNS (scan runs per --jobs and
+#   dataset, default 3), SCAN_PLANTS (copies planted in each dataset, default 200).
 # Sizes: 1 MB = 10^6 bytes; --memory takes binary suffixes (64M = 64 MiB).
 set -eu
 
@@ -243,7 +248,7 @@ credit_goals() {
 # each dataset; `rg -F -f scan/patterns.txt` (every distinct line of >= 20 characters of my
 # documents) once with one thread, the obvious alternative. gen_dataset.py score counts the
 # planted copies each found. Sets the SC_* figures scan_goals prints; SC_SKIP says why not.
-SCAN_MB=${SCAN_MB:-256}
+SCAN_MB=${SCAN_MB:-128}
 SCAN_RUNS=${SCAN_RUNS:-3}
 SCAN_PLANTS=${SCAN_PLANTS:-200}
 # shapes: TAG PATH (in scan/) and what it is
@@ -679,6 +684,8 @@ for repo in $GIT_REPOS; do
 done
 say ""
 
+scan_bench
+
 # ---- goals ------------------------------------------------------------------------------
 say "== goals"
 say "$(printf '%-40s %-26s %-14s %s' "build, one core (--jobs 1)" ">= 100 MB/s" \
@@ -708,6 +715,7 @@ say "$(printf '%-40s %-26s %-14s %s' "git credit = first writer, worst repo" ">=
 say "$(printf '%-40s %-26s %-14s %s' "distinctive lines uncredited, worst" "<= 1%" \
     "$(printf '%.2f %% %s' "$UNC_MAX" "${UNC_WORST:-}")" "$(verdict "$UNC_MAX <= 1")")"
 credit_goals
+scan_goals
 
 mv "$OUT.tmp" "$OUT"
 note "wrote $OUT"
