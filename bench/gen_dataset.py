@@ -66,7 +66,7 @@ import sys
 import textwrap
 import uuid
 
-VERSION = 3  # bump when the output of gen changes
+VERSION = 4  # bump when the output of gen changes
 KINDS = ("verbatim", "reformatted", "rewrapped", "escaped")
 TOKEN = re.compile(r"\w+")
 # license notices: provscan reports them as common license text, not as anybody's work
@@ -149,14 +149,12 @@ class Filler:
     def __init__(self, corpus, rels, rng):
         self.corpus, self.rels, self.rng = corpus, list(rels), rng
         self.queue = []
-        self.cycle = 0
 
     def next(self):
         while not self.queue:
             order = self.rels[:]
             self.rng.shuffle(order)
             self.queue = order[::-1]
-            self.cycle += 1
         rel = self.queue.pop()
         text = read_text(os.path.join(self.corpus, rel))
         if len(text) > RECORD_CAP:
@@ -371,7 +369,6 @@ EXT_LANG = {".h": ("h", "C"), ".c": ("c", "C"), ".hpp": ("hpp", "C++"), ".py": (
 class Shape:
     """one dataset shape: how a record is made from a text, and where it goes"""
     plain = False
-    prose = True  # filler from doc/ (prose) or include/ (code)
 
     def __init__(self, path, rng):
         self.path, self.rng = path, rng
@@ -416,8 +413,6 @@ class Dolma(Jsonl):
 
 
 class Stack(Jsonl):
-    prose = False
-
     def record(self, text, name):
         r = self.rng
         data = text.encode("utf-8")
@@ -469,7 +464,8 @@ class Reddit(Jsonl):
                     "parent_id": "t3_" + link,
                     "permalink": "/r/%s/comments/%s/_/%s/" % (sub, link, cid),
                     "retrieved_on": t + 15, "score": r.randint(-5, 200), "subreddit": sub,
-                    "subreddit_id": "t5_" + base36(abs(hash(sub)) % 36 ** 5),
+                    "subreddit_id": "t5_" + base36(
+                        int(hashlib.md5(sub.encode()).hexdigest(), 16) % 36 ** 5),
                     "subreddit_name_prefixed": "r/" + sub})
         return obj, "https://www.reddit.com" + obj["permalink"]
 

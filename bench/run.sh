@@ -393,7 +393,7 @@ scan_bench() {
     while IFS=: read -r tag rel what; do
         [ -z "$SC_SKIP" ] || rm -f "$WORK/sc-$tag.score"
         [ -z "$RG_SKIP" ] || rm -f "$WORK/rg-$tag.score"
-        # shellcheck disable=SC2046
+        # shellcheck disable=SC2046,SC2183 # recall prints six words each
         say "$(printf '%-10s | %-6s %-6s %-6s %-7s %-8s %6s | %-6s %-6s %-6s %-7s %-8s %6s' \
             "$tag" $(recall sc) $(recall rg))"
     done <"$WORK/shapes"
