@@ -349,17 +349,6 @@ static void print_text(FILE *f, const batch *b, const char *currency)
     }
 }
 
-static void csv_field(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void print_csv(FILE *f, const batch *b)
 {
     size_t i;
@@ -375,9 +364,9 @@ static void print_csv(FILE *f, const batch *b)
         amt[0] = '\0';
         if (b->cents[i] >= 0)
             fmt_cents(b->cents[i], amt, sizeof amt);
-        csv_field(f, display(p));
+        pv_cli__csv_field(f, display(p));
         fputc(',', f);
-        csv_field(f, ids);
+        pv_cli__csv_field(f, ids);
         fprintf(f, ",%" PRIu64 ",%s,%s,%zu,%zu\n", p->tokens, sh, amt, p->outputs, p->spans);
     }
     /* with --min-strength, one last row sums the spans listed apart (docs/usage.md) */

@@ -737,3 +737,26 @@ int pv_index__lookup(pv_index_cursor *c, const uint64_t *fps, size_t n, pv_looku
     }
     return rc;
 }
+
+int pv_index__fingerprints(pv_index_cursor *c, int (*fn)(void *ctx, uint64_t fp), void *ctx,
+                           pv_err *err)
+{
+    const pv_index *ix = c->ix;
+    uint64_t b, last = 0;
+    uint32_t i;
+    int rc = 0, any = 0;
+
+    for (b = 0; b < ix->nblocks && rc == 0; b++) {
+        if (c->bc.index != b && (rc = decode_block(c, b, err)) != 0)
+            break;
+        for (i = 0; i < c->bc.count && rc == 0; i++) {
+            uint64_t fp = c->bc.fp[i];
+            if (any && fp == last)
+                continue; /* a fingerprint's postings may run on into the next block */
+            any = 1;
+            last = fp;
+            rc = fn(ctx, fp);
+        }
+    }
+    return rc;
+}
