@@ -163,13 +163,14 @@ static void found_list_free(found_list *l)
     l->n = l->cap = 0;
 }
 
-/* 1 when the record's text shares a winnowed fingerprint with the index. Both sides winnow
- * with the index's w, so a shared run of k + w - 1 tokens shares the minimum of a window. */
-static int probe(const pv_scan *s, worker_buf *b, const char *text, size_t len, int *hit)
+/* Tokenize the record and probe its winnowed k-grams: *nhit receives how many are in the
+ * index, and b->win[0..*nhit) their k-gram positions, ascending. Both sides winnow with the
+ * index's w, so a shared run of k + w - 1 tokens shares the minimum of a window. */
+static int probe(const pv_scan *s, worker_buf *b, const char *text, size_t len, size_t *nhit)
 {
-    size_t nk, nw, i;
+    size_t nk, nw, i, n = 0;
     int rc;
-    *hit = 0;
+    *nhit = 0;
     b->tok.n = 0;
     b->tok.invalid_utf8 = 0;
     if ((rc = pv_scanner__tokenize(text, len, s->seed, &b->tok)) != 0)
@@ -195,10 +196,9 @@ static int probe(const pv_scan *s, worker_buf *b, const char *text, size_t len, 
     nk = pv_scanner__kgrams(b->tok.v, b->tok.n, s->k, s->seed, b->kg);
     nw = pv_scanner__winnow(b->kg, nk, s->w, b->win);
     for (i = 0; i < nw; i++)
-        if (set_has(s, b->kg[b->win[i]] >> FP_SHIFT)) {
-            *hit = 1;
-            break;
-        }
+        if (PV_UNLIKELY(set_has(s, b->kg[b->win[i]] >> FP_SHIFT)))
+            b->win[n++] = b->win[i];
+    *nhit = n;
     return 0;
 }
 
@@ -312,9 +312,21 @@ static int cmp_finding(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Match a candidate record and turn its spans into findings, one per document, by id. Common
- * spans (boilerplate, license text) find nothing: they are in every dataset. */
-static int confirm(const pv_scan *s, const char *text, size_t len, found_list *l, pv_err *err)
+/* Line ends in text[from, to): "\r\n", "\r" and "\n" each end one (pv_scanner__line_starts). */
+static uint32_t line_ends(const char *text, size_t from, size_t to, size_t len)
+{
+    uint32_t n = 0;
+    size_t p;
+    for (p = from; p < to; p++)
+        n += text[p] == '\n' || (text[p] == '\r' && (p + 1 >= len || text[p + 1] != '\n'));
+    return n;
+}
+
+/* Match text (a region of a record whose first line is the record's line first_line) and add
+ * its spans to l. Common spans (boilerplate, license text) find nothing: they are in every
+ * dataset. */
+static int match_region(const pv_scan *s, const char *text, size_t len, uint32_t first_line,
+                        found_list *l, pv_err *err)
 {
     pv_result *res = NULL;
     size_t i, j;
@@ -322,17 +334,68 @@ static int confirm(const pv_scan *s, const char *text, size_t len, found_list *l
     if (rc)
         return rc;
     for (i = 0; i < res->nspans && rc == 0; i++) {
-        const pv_span *sp = &res->spans[i];
-        if (sp->common)
+        pv_span sp = res->spans[i];
+        if (sp.common)
             continue;
-        for (j = 0; j < sp->nsources && rc == 0; j++)
-            rc = add_row(s, l, sp, &sp->sources[j]);
-        for (j = 0; j < sp->ncopies && rc == 0; j++)
-            rc = add_row(s, l, sp, &sp->copies[j]);
+        sp.line_start += first_line - 1;
+        sp.line_end += first_line - 1;
+        for (j = 0; j < sp.nsources && rc == 0; j++)
+            rc = add_row(s, l, &sp, &sp.sources[j]);
+        for (j = 0; j < sp.ncopies && rc == 0; j++)
+            rc = add_row(s, l, &sp, &sp.copies[j]);
     }
     pv_result_free(res);
     if (rc)
         return pv_err__set(err, rc, "out of memory");
+    return 0;
+}
+
+/* How far from its hits a region of a record reaches, in tokens, and in bytes beyond that to
+ * the ends of its first and last lines. */
+#define REGION_MARGIN(s) (2 * ((s)->k + (s)->w))
+#define REGION_LINE_BYTES 4096
+
+/* Confirm a candidate record: the matcher runs on the regions around its hits (hits closer
+ * than two margins share one), not on the whole record, so that a large record holding a
+ * short quote costs little more than the quote. A shared run reaches at most k + w - 2 tokens
+ * past its last winnowed hit, and the matcher's edges a few more: the margin covers both.
+ * Regions are widened to whole lines (within REGION_LINE_BYTES), where the matcher's exact
+ * edges look for line ends. Findings are sorted by document. */
+static int confirm(const pv_scan *s, const worker_buf *b, size_t nhit, const char *text,
+                   size_t len, found_list *l, pv_err *err)
+{
+    const pv_token *t = b->tok.v;
+    const size_t ntok = b->tok.n, margin = REGION_MARGIN(s);
+    size_t h = 0, i, line_at = 0;
+    uint32_t line = 1;
+    int rc = 0;
+
+    while (h < nhit && rc == 0) {
+        size_t lo = b->win[h] > margin ? b->win[h] - margin : 0, hi, from, to;
+        hi = b->win[h] + s->k + margin;
+        while (++h < nhit && b->win[h] <= hi + margin)
+            hi = b->win[h] + s->k + margin;
+        if (hi > ntok)
+            hi = ntok;
+        from = t[lo].start;
+        to = (size_t)t[hi - 1].start + t[hi - 1].len;
+        for (i = from; i > 0 && from - i < REGION_LINE_BYTES && text[i - 1] != '\n' &&
+                       text[i - 1] != '\r';
+             i--)
+            ;
+        if (i == 0 || text[i - 1] == '\n' || text[i - 1] == '\r')
+            from = i;
+        for (i = to; i < len && i - to < REGION_LINE_BYTES && text[i] != '\n' && text[i] != '\r';
+             i++)
+            ;
+        if (i == len || text[i] == '\n' || text[i] == '\r')
+            to = i;
+        line += line_ends(text, line_at, from, len);
+        line_at = from;
+        rc = match_region(s, text + from, to - from, line, l, err);
+    }
+    if (rc)
+        return rc;
     for (i = 0; i < l->n; i++) {
         pv_scan_finding *f = &l->v[i].f;
         if (f->tokens > f->document_tokens)
@@ -510,13 +573,14 @@ static int complete(run *r, size_t ds, uint64_t seq, found_list *fl)
 static int scan_record(run *r, worker_buf *wb, const char *text, size_t len, found_list *fl,
                        pv_err *err)
 {
-    int hit, rc;
-    if ((rc = probe(r->s, wb, text, len, &hit)) != 0)
+    size_t nhit;
+    int rc;
+    if ((rc = probe(r->s, wb, text, len, &nhit)) != 0)
         return pv_err__set(err, rc, "cannot tokenize a record: %s", pv_strerror(rc));
-    if (!hit)
+    if (!nhit)
         return 0;
     wb->candidates++;
-    return confirm(r->s, text, len, fl, err);
+    return confirm(r->s, wb, nhit, text, len, fl, err);
 }
 
 /* Give each finding its record's name and place. */
