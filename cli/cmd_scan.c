@@ -193,8 +193,9 @@ int pv_cli__cmd_scan(int argc, char **argv)
     if (!v[OPT_QUIET].count) {
         double secs = pv_cli__now() - t0;
         char recs[32];
-        fprintf(stderr, "provscan: scanned %.1f MB of input (%.1f MB of text, %s records) in "
-                        "%.2f s: %.1f MB/s\n",
+        fprintf(stderr,
+                "provscan: scanned %.1f MB of input (%.1f MB of text, %s records) in "
+                "%.2f s: %.1f MB/s\n",
                 (double)st.read_bytes / 1e6, (double)st.text_bytes / 1e6,
                 pv_cli__commas(st.records, recs), secs,
                 secs > 0 ? (double)st.read_bytes / 1e6 / secs : 0.0);

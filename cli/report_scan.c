@@ -65,8 +65,7 @@ pv_cli_scan_report *pv_cli__scan_report_new(pv_cli_scan_format format, const cha
         r->slot[i] = UINT32_MAX;
     if (format == PV_CLI_SCAN_JSON) {
         cJSON *ix;
-        if (!(r->json = cJSON_CreateObject()) ||
-            !(ix = pv_cli__json_index(index_path, info, 0)) ||
+        if (!(r->json = cJSON_CreateObject()) || !(ix = pv_cli__json_index(index_path, info, 0)) ||
             !cJSON_AddItemToObject(r->json, "index", ix) ||
             !(r->findings = cJSON_AddArrayToObject(r->json, "findings")))
             goto fail;
@@ -445,11 +444,9 @@ static int summary_text(const pv_cli_scan_report *r, const pv_scan_stats *st)
            pv_cli__commas(st->datasets + st->dataset_errors, a),
            st->datasets + st->dataset_errors == 1 ? "dataset" : "datasets",
            pv_cli__commas(st->records, b),
-           st->read_bytes < 1000000 ? (snprintf(c, sizeof c, "%llu bytes",
-                                                (unsigned long long)st->read_bytes),
-                                       c)
-                                    : (snprintf(c, sizeof c, "%.1f MB", (double)st->read_bytes / 1e6),
-                                       c),
+           st->read_bytes < 1000000
+               ? (snprintf(c, sizeof c, "%llu bytes", (unsigned long long)st->read_bytes), c)
+               : (snprintf(c, sizeof c, "%.1f MB", (double)st->read_bytes / 1e6), c),
            pv_cli__commas(st->candidates, d), st->candidates == 1 ? "candidate" : "candidates");
     if (st->bad_records)
         printf("skipped %s bad %s (each named on stderr)\n", pv_cli__commas(st->bad_records, a),
@@ -472,7 +469,9 @@ static int summary_text(const pv_cli_scan_report *r, const pv_scan_stats *st)
             printf("  %8s %-9s %8s %-6s  %s\n", pv_cli__commas(g[i].documents, a),
                    g[i].documents == 1 ? "document" : "documents", pv_cli__commas(g[i].tokens, b),
                    g[i].tokens == 1 ? "token" : "tokens",
-                   pass ? who(&au, one, sizeof one) : g[i].name ? g[i].name : "-");
+                   pass        ? who(&au, one, sizeof one)
+                   : g[i].name ? g[i].name
+                               : "-");
         }
         free(g);
     }

@@ -431,19 +431,19 @@ void pv_credit_free(pv_credit *c);
 typedef struct pv_scan pv_scan;
 
 typedef struct pv_scan_opts {
-    pv_match_opts match;   /* how a candidate record is matched; min_tokens 0 = k + w - 1 (the
-                              shortest run always found), max_sources and max_copies 0 = 64 */
-    unsigned jobs;         /* worker threads; 0 = all cores. The findings are the same, in the
-                              same order, for every value */
-    int strict;            /* the first bad record, or a dataset that stops on an error, ends
-                              the scan with an error */
-    const char *preset;    /* JSON lines preset, or NULL to detect it (pv_build_opts.preset) */
-    const char *fields;    /* JSON lines generic fields (pv_build_opts.fields), or NULL */
+    pv_match_opts match;      /* how a candidate record is matched; min_tokens 0 = k + w - 1 (the
+                                 shortest run always found), max_sources and max_copies 0 = 64 */
+    unsigned jobs;            /* worker threads; 0 = all cores. The findings are the same, in the
+                                 same order, for every value */
+    int strict;               /* the first bad record, or a dataset that stops on an error, ends
+                                 the scan with an error */
+    const char *preset;       /* JSON lines preset, or NULL to detect it (pv_build_opts.preset) */
+    const char *fields;       /* JSON lines generic fields (pv_build_opts.fields), or NULL */
     uint64_t max_record_size; /* records larger than this are skipped and counted; 0 = 64 MiB */
-    pv_diag_fn diag;       /* bad records, and a dataset that stops on an error; or NULL */
-    pv_progress_fn progress; /* done_bytes/total_bytes of the datasets' input, done_docs =
-                                records read; or NULL */
-    void *ctx;             /* passed to diag and progress */
+    pv_diag_fn diag;          /* bad records, and a dataset that stops on an error; or NULL */
+    pv_progress_fn progress;  /* done_bytes/total_bytes of the datasets' input, done_docs =
+                                 records read; or NULL */
+    void *ctx;                /* passed to diag and progress */
 } pv_scan_opts;
 
 #define PV_SCAN_OPTS_INIT                                                                          \
@@ -468,13 +468,13 @@ typedef struct pv_scan_finding {
     int64_t offset;           /* byte offset of the record in the dataset file, or -1 */
     uint32_t document;        /* the indexed document found */
     const char *kind, *source, *locator, *commit, *license;
-    uint32_t document_tokens; /* tokens of the indexed document */
-    uint32_t tokens;          /* of them, matched in the record (at most document_tokens) */
-    double covered;           /* tokens / document_tokens */
-    uint32_t spans;           /* spans of the record matching the document */
-    uint32_t longest_tokens;  /* the longest of them: its tokens, */
-    uint32_t record_lines[2]; /* its lines in the record's text (1-based, inclusive), */
-    uint32_t document_lines[2]; /* and in the document */
+    uint32_t document_tokens;      /* tokens of the indexed document */
+    uint32_t tokens;               /* of them, matched in the record (at most document_tokens) */
+    double covered;                /* tokens / document_tokens */
+    uint32_t spans;                /* spans of the record matching the document */
+    uint32_t longest_tokens;       /* the longest of them: its tokens, */
+    uint32_t record_lines[2];      /* its lines in the record's text (1-based, inclusive), */
+    uint32_t document_lines[2];    /* and in the document */
     const pv_scan_author *authors; /* who first wrote the matched text in the document */
     size_t nauthors;
 } pv_scan_finding;

@@ -361,8 +361,8 @@ static int match_region(const pv_scan *s, const char *text, size_t len, uint32_t
  * past its last winnowed hit, and the matcher's edges a few more: the margin covers both.
  * Regions are widened to whole lines (within REGION_LINE_BYTES), where the matcher's exact
  * edges look for line ends. Findings are sorted by document. */
-static int confirm(const pv_scan *s, const worker_buf *b, size_t nhit, const char *text,
-                   size_t len, found_list *l, pv_err *err)
+static int confirm(const pv_scan *s, const worker_buf *b, size_t nhit, const char *text, size_t len,
+                   found_list *l, pv_err *err)
 {
     const pv_token *t = b->tok.v;
     const size_t ntok = b->tok.n, margin = REGION_MARGIN(s);
@@ -379,8 +379,8 @@ static int confirm(const pv_scan *s, const worker_buf *b, size_t nhit, const cha
             hi = ntok;
         from = t[lo].start;
         to = (size_t)t[hi - 1].start + t[hi - 1].len;
-        for (i = from; i > 0 && from - i < REGION_LINE_BYTES && text[i - 1] != '\n' &&
-                       text[i - 1] != '\r';
+        for (i = from;
+             i > 0 && from - i < REGION_LINE_BYTES && text[i - 1] != '\n' && text[i - 1] != '\r';
              i--)
             ;
         if (i == 0 || text[i - 1] == '\n' || text[i - 1] == '\r')
