@@ -45,7 +45,7 @@ struct pv_cli_scan_report {
 
 static double ratio(double x)
 {
-    return round(x * 1e4) / 1e4;
+    return round(x * 1e6) / 1e6; /* as every ratio of the JSON reports (docs/json.md) */
 }
 
 pv_cli_scan_report *pv_cli__scan_report_new(pv_cli_scan_format format, const char *index_path,
@@ -256,7 +256,7 @@ static void write_csv(const pv_scan_finding *f)
     pv_cli__csv_field(stdout, f->locator);
     putchar(',');
     pv_cli__csv_field(stdout, f->source);
-    printf(",%u,%u,%.4f,%u,%u,%u,%u,%u,%u,", f->tokens, f->document_tokens, ratio(f->covered),
+    printf(",%u,%u,%.6f,%u,%u,%u,%u,%u,%u,", f->tokens, f->document_tokens, ratio(f->covered),
            f->spans, f->longest_tokens, f->record_lines[0], f->record_lines[1],
            f->document_lines[0], f->document_lines[1]);
     buf[0] = '\0';
