@@ -21,6 +21,7 @@ enum {
     OPT_FAIL_ON_FOUND,
     OPT_PRESET,
     OPT_FIELD,
+    OPT_SITE,
     OPT_STRICT,
     OPT_MIN_TOKENS,
     OPT_COMMON,
@@ -44,6 +45,9 @@ static const pv_cli_opt opts[NOPTS] = {
     [OPT_FIELD] = {"field", 0, "NAME=PATH,...", PV_CLI_STRING, 0, 0, NULL,
                    "JSON lines generic fields: text, author, id, url, date, license as dotted "
                    "paths, e.g. text=body,id=meta.id"},
+    [OPT_SITE] = {"site", 0, "HOST", PV_CLI_STRING, 0, 0, NULL,
+                  "Stack Exchange site of a dump, e.g. french.stackexchange.com (default: from "
+                  "the dump's name)"},
     [OPT_STRICT] = {"strict", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,
                     "stop at the first bad record or failing dataset (exit 3)"},
     [OPT_MIN_TOKENS] = {"min-tokens", 0, "N", PV_CLI_UINT, 0, UINT32_MAX, "k+w-1 of the index",
@@ -138,6 +142,7 @@ int pv_cli__cmd_scan(int argc, char **argv)
     so.strict = v[OPT_STRICT].count > 0;
     so.preset = v[OPT_PRESET].str;
     so.fields = v[OPT_FIELD].str;
+    so.site = v[OPT_SITE].str;
     if (v[OPT_MIN_TOKENS].count)
         so.match.min_tokens = (uint32_t)v[OPT_MIN_TOKENS].num;
     if (v[OPT_COMMON].count)

@@ -439,6 +439,7 @@ typedef struct pv_scan_opts {
                                  the scan with an error */
     const char *preset;       /* JSON lines preset, or NULL to detect it (pv_build_opts.preset) */
     const char *fields;       /* JSON lines generic fields (pv_build_opts.fields), or NULL */
+    const char *site;         /* Stack Exchange site host (pv_build_opts.site), or NULL */
     uint64_t max_record_size; /* records larger than this are skipped and counted; 0 = 64 MiB */
     pv_diag_fn diag;          /* bad records, and a dataset that stops on an error; or NULL */
     pv_progress_fn progress;  /* done_bytes/total_bytes of the datasets' input, done_docs =
@@ -448,7 +449,7 @@ typedef struct pv_scan_opts {
 
 #define PV_SCAN_OPTS_INIT                                                                          \
     {                                                                                              \
-        {0, PV_DEFAULT_COMMON, 0, 0}, 0, 0, NULL, NULL, 0, NULL, NULL, NULL                        \
+        {0, PV_DEFAULT_COMMON, 0, 0}, 0, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL                  \
     }
 
 /* An author of an indexed document found in a record; strings borrowed from the index. */

@@ -738,6 +738,7 @@ static void read_dataset(run *r, size_t i, worker_buf *wb)
     ro.max_doc_size = s->o.max_record_size;
     ro.preset = s->o.preset;
     ro.fields = s->o.fields;
+    ro.site = s->o.site;
     ro.k = s->k;
     ro.seed = s->seed;
     memset(&sink, 0, sizeof sink);
