@@ -200,10 +200,11 @@ int pv_cli__cmd_scan(int argc, char **argv)
         char recs[32];
         fprintf(stderr,
                 "provscan: scanned %.1f MB of input (%.1f MB of text, %s records) in "
-                "%.2f s: %.1f MB/s\n",
+                "%.2f s: %.1f MB/s of input, %.1f MB/s of text\n",
                 (double)st.read_bytes / 1e6, (double)st.text_bytes / 1e6,
                 pv_cli__commas(st.records, recs), secs,
-                secs > 0 ? (double)st.read_bytes / 1e6 / secs : 0.0);
+                secs > 0 ? (double)st.read_bytes / 1e6 / secs : 0.0,
+                secs > 0 ? (double)st.text_bytes / 1e6 / secs : 0.0);
     }
     if (st.dataset_errors)
         rc = PV_EXIT_INPUT;
