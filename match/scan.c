@@ -630,6 +630,27 @@ static int sink_origin(void *ctx, const pv_origin_in *o, uint32_t *id)
     return 0;
 }
 
+/* Scan record seq of the reader's dataset on the reader's own thread. Returns 0, or PV_EIO
+ * when the run is stopping (its error is kept in the run). */
+static int scan_here(reader *rd, uint64_t seq, const char *text, size_t len, const char *loc)
+{
+    run *r = rd->r;
+    found_list fl = {NULL, 0, 0};
+    pv_err err = {0, ""};
+    int rc = scan_record(r, &rd->wb, text, len, &fl, &err);
+    if (rc == 0 && place_findings(&fl, loc, r->ds[rd->ds].path) != 0)
+        rc = pv_err__set(&err, PV_ENOMEM, "out of memory");
+    pthread_mutex_lock(&r->mu);
+    if (rc == 0 && (rc = complete(r, rd->ds, seq, &fl)) != 0)
+        pv_err__set(&err, rc, "out of memory");
+    if (rc)
+        set_abort(r, rc, &err);
+    rc = r->abort_rc ? PV_EIO : 0;
+    pthread_mutex_unlock(&r->mu);
+    found_list_free(&fl);
+    return rc;
+}
+
 static int sink_doc(void *ctx, const pv_doc_in *d)
 {
     reader *rd = ctx;
@@ -657,20 +678,7 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
         report_progress(rd);
     }
     if (r->jobs <= 1) {
-        found_list fl = {NULL, 0, 0};
-        pv_err err = {0, ""};
-        uint64_t seq = ds->next_seq++;
-        rc = scan_record(r, &rd->wb, text, len, &fl, &err);
-        if (rc == 0 && place_findings(&fl, loc, ds->path) != 0)
-            rc = pv_err__set(&err, PV_ENOMEM, "out of memory");
-        pthread_mutex_lock(&r->mu);
-        if (rc == 0 && (rc = complete(r, rd->ds, seq, &fl)) != 0)
-            pv_err__set(&err, rc, "out of memory");
-        if (rc)
-            set_abort(r, rc, &err);
-        rc = r->abort_rc ? PV_EIO : 0;
-        pthread_mutex_unlock(&r->mu);
-        found_list_free(&fl);
+        rc = scan_here(rd, ds->next_seq++, text, len, loc);
     } else {
         rec *c = calloc(1, sizeof *c);
         if (c) {
@@ -691,11 +699,16 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
         c->len = len;
         c->ds = rd->ds;
         pthread_mutex_lock(&r->mu);
-        while (!r->abort_rc && (r->qn == r->qcap || (r->qn > 0 && r->qbytes > QUEUE_BYTES) ||
-                                ds->next_seq - ds->done_upto >= r->ring))
+        while (!r->abort_rc && ds->next_seq - ds->done_upto >= r->ring)
             pthread_cond_wait(&r->can_push, &r->mu);
         if (r->abort_rc) {
             rc = PV_EIO;
+        } else if (r->qn == r->qcap || (r->qn > 0 && r->qbytes > QUEUE_BYTES)) {
+            /* the workers have enough to do: rather than wait, the reader scans this one */
+            uint64_t seq = ds->next_seq++;
+            pthread_mutex_unlock(&r->mu);
+            rc = scan_here(rd, seq, c->text, c->len, c->loc);
+            pthread_mutex_lock(&r->mu);
         } else {
             c->seq = ds->next_seq++;
             r->q[(r->qhead + r->qn++) % r->qcap] = c;
@@ -878,14 +891,17 @@ int pv_scan_run(pv_scan *s, const char *const *datasets, size_t n, pv_scan_found
     if (r.jobs <= 1) {
         reader_main(&r);
     } else {
+        /* readers scan records themselves when the queue is full, so jobs threads in all */
+        unsigned want;
         nreaders = n < r.jobs ? (unsigned)n : r.jobs;
+        want = r.jobs > nreaders ? r.jobs - nreaders : 1;
         readers = calloc(nreaders ? nreaders : 1, sizeof *readers);
-        workers = calloc(r.jobs, sizeof *workers);
+        workers = calloc(want, sizeof *workers);
         if (!readers || !workers) {
             rc = pv_err__set(err, PV_ENOMEM, "out of memory");
             goto done;
         }
-        for (i = 0; i < r.jobs; i++, nworkers++)
+        for (i = 0; i < want; i++, nworkers++)
             if (pthread_create(&workers[i], NULL, worker_main, &r) != 0)
                 break;
         for (i = 0; i < nreaders && nworkers; i++)
