@@ -271,7 +271,7 @@ static void write_csv(const pv_scan_finding *f)
 
 static void write_text(const pv_scan_finding *f)
 {
-    char one[512];
+    char one[512], a[32], b[32], c[32];
     size_t i;
     printf("%s", f->dataset_path);
     if (f->line >= 0)
@@ -285,11 +285,11 @@ static void write_text(const pv_scan_finding *f)
     printf("\n  holds %s", f->locator);
     if (f->source && strcmp(f->source, f->locator) != 0)
         printf(" (%s)", f->source);
-    printf(": %u of %u tokens (%.1f%%) in %u %s; longest %u tokens, record lines %u-%u = "
+    printf(": %s of %s tokens (%.1f%%) in %u %s; longest %s tokens, record lines %u-%u = "
            "document lines %u-%u\n",
-           f->tokens, f->document_tokens, 100.0 * f->covered, f->spans,
-           f->spans == 1 ? "span" : "spans", f->longest_tokens, f->record_lines[0],
-           f->record_lines[1], f->document_lines[0], f->document_lines[1]);
+           pv_cli__commas(f->tokens, a), pv_cli__commas(f->document_tokens, b), 100.0 * f->covered,
+           f->spans, f->spans == 1 ? "span" : "spans", pv_cli__commas(f->longest_tokens, c),
+           f->record_lines[0], f->record_lines[1], f->document_lines[0], f->document_lines[1]);
     if (f->nauthors) {
         fputs("  by ", stdout);
         for (i = 0; i < f->nauthors; i++)
@@ -437,17 +437,18 @@ static int summary_json(const pv_cli_scan_report *r, const pv_scan_stats *st, cJ
 
 static int summary_text(const pv_cli_scan_report *r, const pv_scan_stats *st)
 {
-    char a[32], b[32], c[32], d[32], one[512];
+    char a[32], b[32], c[32], d[32], one[512], size[48];
     group *g;
     size_t n, i, pass;
+    if (st->read_bytes < 1000000)
+        snprintf(size, sizeof size, "%s bytes", pv_cli__commas(st->read_bytes, c));
+    else
+        snprintf(size, sizeof size, "%.1f MB", (double)st->read_bytes / 1e6);
     printf("scanned %s %s: %s records, %s read; %s %s matched\n",
            pv_cli__commas(st->datasets + st->dataset_errors, a),
            st->datasets + st->dataset_errors == 1 ? "dataset" : "datasets",
-           pv_cli__commas(st->records, b),
-           st->read_bytes < 1000000
-               ? (snprintf(c, sizeof c, "%llu bytes", (unsigned long long)st->read_bytes), c)
-               : (snprintf(c, sizeof c, "%.1f MB", (double)st->read_bytes / 1e6), c),
-           pv_cli__commas(st->candidates, d), st->candidates == 1 ? "candidate" : "candidates");
+           pv_cli__commas(st->records, b), size, pv_cli__commas(st->candidates, d),
+           st->candidates == 1 ? "candidate" : "candidates");
     if (st->bad_records)
         printf("skipped %s bad %s (each named on stderr)\n", pv_cli__commas(st->bad_records, a),
                st->bad_records == 1 ? "record" : "records");
