@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -529,11 +530,15 @@ static void flush(run *r)
             break;
         if (d->rc) {
             r->st.dataset_errors++;
-            pv_source__diag(&(pv_reader_opts){.diag = r->s->o.diag, .ctx = r->s->o.ctx}, PV_ERROR,
-                            "%s (stopped after %llu records, %llu bytes read; going on with the "
-                            "next dataset)",
-                            d->err.msg, (unsigned long long)d->records,
-                            (unsigned long long)d->read_bytes);
+            if (r->s->o.diag) {
+                char msg[sizeof d->err.msg + 128];
+                snprintf(msg, sizeof msg,
+                         "%s (stopped after %llu records, %llu bytes read; going on with the "
+                         "next dataset)",
+                         d->err.msg, (unsigned long long)d->records,
+                         (unsigned long long)d->read_bytes);
+                r->s->o.diag(r->s->o.ctx, PV_ERROR, msg);
+            }
         } else {
             r->st.datasets++;
         }
