@@ -7,11 +7,12 @@ CC       ?= cc
 CLANG    ?= clang
 SANITIZE ?=
 PKGS      = libpcre2-8 libzstd libxxhash libutf8proc libcjson libgit2 libarchive expat libxml-2.0 zlib libcrypto
-# Debian packages the build, the tests and `make check` need (installed by `make deps`).
+# Debian packages the build, the tests and `make check` need (installed by `make deps`);
+# chromium renders the HTML report in tests/test_report_html.c.
 DEB_PKGS  = gcc make pkg-config libc6-dev libpcre2-dev libzstd-dev libxxhash-dev \
             libutf8proc-dev libcjson-dev libgit2-dev libarchive-dev libexpat1-dev libxml2-dev \
             zlib1g-dev libssl-dev libcriterion-dev clang libclang-rt-14-dev \
-            clang-format cppcheck binutils git python3
+            clang-format cppcheck binutils git python3 chromium
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
@@ -56,7 +57,7 @@ all: $(BIN) $(LIB)
 help:
 	@echo 'make            build ./provscan and ./libprovscan.a'
 	@echo 'make deps       install the Debian packages the build and tests need (as root)'
-	@echo 'make demo       index fixtures/corpus and attribute fixtures/outputs/demo.md'
+	@echo 'make demo       index the fixtures, attribute fixtures/outputs, write credit.html'
 	@echo 'make test       build and run every test (Criterion suites, CLI tests, fuzz corpora)'
 	@echo 'make bench      build an index of a >=100 MB local corpus and print speeds and sizes'
 	@echo 'make check      public header alone, pv_ symbols only, clang-format, cppcheck'

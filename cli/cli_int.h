@@ -136,6 +136,26 @@ int pv_cli__parse_day(const char *s, int64_t *out);
 /* Monotonic seconds. */
 double pv_cli__now(void);
 
+/* Writes n bytes of s to f, escaped as its report needs (caret notation in text, entities
+ * in HTML). */
+typedef void (*pv_cli_put_fn)(FILE *f, const char *s, size_t n);
+/* Control bytes (but tab) in caret notation ("^[" for ESC), so that text from the corpus or
+ * the outputs cannot drive the terminal; the other bytes as they are. */
+void pv_cli__put_caret(FILE *f, const char *s, size_t n);
+
+/* A person as "Name <email> (id ID)", "unknown" when the name is not known, the parts
+ * present only; every part goes through put. */
+void pv_cli__put_person(FILE *f, pv_cli_put_fn put, const char *name, const char *email,
+                        const char *id);
+
+/* The name a credit payee is shown by: "unknown", "before the history", or a person's name
+ * (else email, else id). Borrowed from p. */
+const char *pv_cli__payee_name(const pv_credit_payee *p);
+
+/* A payee as the credit reports list it: its name, and " <email>" for a person with an
+ * email; every part goes through put. */
+void pv_cli__put_payee(FILE *f, pv_cli_put_fn put, const pv_credit_payee *p);
+
 /* ---- lines cut to the terminal's width (term_cut.c) ------------------------------------ */
 
 typedef struct pv_cli_cut pv_cli_cut;
@@ -221,6 +241,53 @@ void pv_cli__json_stream_end(void);
 
 /* Print one result object on one line, and flush stdout. */
 int pv_cli__jsonl_result(const char *input, const pv_result *res);
+
+/* ---- the HTML report (report_html.c) ---------------------------------------------------
+ * One self-contained page for match and credit (--format html): no script, and a
+ * Content-Security-Policy that forbids every load; totals, a chart of shares per author
+ * (inline SVG), every output with its spans highlighted (one colour per source document, a
+ * hover card with source, lines, permalink, authors and strength), the evidence table.
+ * Outputs are spooled to a temporary file as they are added, so memory does not grow with
+ * the batch; pv_cli__html_end writes the page. */
+typedef struct pv_cli_html pv_cli_html;
+
+/* Start the report of command ("match" or "credit") against the index at index_path; its
+ * spool is an unnamed file in $TMPDIR (or /tmp). Returns 0, or -1 with msg (size msgsz)
+ * saying why (no memory, no temporary file). */
+int pv_cli__html_begin(const char *command, const char *index_path, const pv_index_info *info,
+                       pv_cli_html **out, char *msg, size_t msgsz);
+
+/* Add one output, named name, whose text is text[0..len) and whose result is res (credit:
+ * in the order they are added to the ledger). Returns 0, or -1 on a spool write error or
+ * without memory. */
+int pv_cli__html_output(pv_cli_html *h, const char *name, const char *text, size_t len,
+                        const pv_result *res);
+
+/* What credit's page shows beyond the outputs: the ledger's payees (pv_credit_payees) and
+ * totals (pv_credit_totals), the cents paid to each payee (-1: none; NULL without --pool) and
+ * which are under --min-share (NULL: none). */
+typedef struct pv_cli_html_credit {
+    const pv_credit_payee *payees;
+    size_t npayees;
+    const int64_t *cents;
+    const int *dust;
+    int64_t pool; /* cents, -1 without --pool */
+    const char *currency;
+    uint64_t outputs, tokens, credited;
+    const char *min_strength;   /* --min-strength as given, or NULL: off */
+    const pv_credit_weak *weak; /* pv_credit_weak_spans: rows that earn nothing */
+    size_t nweak;
+    uint64_t weak_tokens;
+} pv_cli_html_credit;
+
+/* Write the page to f: match's (credit NULL: authors summed over the results added, one
+ * evidence row per span) or credit's (payees and one evidence row per span and payee from
+ * the ledger; with --min-strength, the weak rows in a table of their own). Returns 0, or -1
+ * on a write error. */
+int pv_cli__html_end(pv_cli_html *h, const pv_cli_html_credit *credit, FILE *f);
+
+/* Release the report and its spool; accepts NULL. */
+void pv_cli__html_free(pv_cli_html *h);
 
 /* ---- the outputs a command reads (inputs.c) --------------------------------------------- */
 

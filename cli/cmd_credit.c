@@ -16,7 +16,9 @@
 
 #include "cli_int.h"
 
-#define INPUT_LIMIT ((size_t)64 << 20) /* bytes of one output */
+/* Bytes of a ledger --verify reads: parsed whole, it takes a few times its size in memory;
+ * a ledger is about 240 bytes an output, so this is some four million outputs. */
+#define LEDGER_LIMIT ((size_t)1 << 30)
 #define LEDGER_FORMAT "provscan-credit-ledger"
 #define LEDGER_VERSION 2
 
@@ -46,8 +48,9 @@ static const pv_cli_opt opts[NOPTS] = {
     [OPT_JSONL] = PV_CLI_OPT_JSONL,
     [OPT_FIELD] = PV_CLI_OPT_FIELD,
     [OPT_STRICT] = PV_CLI_OPT_STRICT,
-    [OPT_FORMAT] = {"format", 0, "text|csv|json", PV_CLI_CHOICE, 0, 0, "text",
-                    "report format; json is the verifiable ledger"},
+    [OPT_FORMAT] = {"format", 0, "text|csv|json|html", PV_CLI_CHOICE, 0, 0, "text",
+                    "report format; json is the verifiable ledger, html one self-contained "
+                    "page"},
     [OPT_POOL] = {"pool", 0, "AMOUNT", PV_CLI_STRING, 0, 0, NULL,
                   "split AMOUNT (up to two decimals) by share, in cents, by largest remainder"},
     [OPT_CURRENCY] = {"currency", 0, "CUR", PV_CLI_STRING, 0, 0, "EUR",
@@ -155,8 +158,8 @@ static int64_t parse_cents(const char *s)
     int nfrac = 0;
     const char *p = s;
 
-    if (!*p)
-        return -1;
+    if (!*p || (*p == '.' && !(p[1] >= '0' && p[1] <= '9')))
+        return -1; /* "" and ".": no digit */
     for (; *p >= '0' && *p <= '9'; p++) {
         if (v > INT64_MAX / 1000)
             return -1;
@@ -196,8 +199,10 @@ typedef struct batch {
     uint64_t weak_tokens;
 } batch;
 
-/* Split pool cents among persons at or over min_share by their tokens: floor of the exact
- * amount first, then one cent each by largest remainder (ties: the payee order). */
+/* Split pool cents among persons by their tokens: floor of the exact amount first, then one
+ * cent each by largest remainder (ties: the payee order); then the amounts of persons under
+ * min_share are paid to no one: they make the unallocated amount (the pool less what is
+ * paid), so every person's amount is the same share of the pool whatever the threshold. */
 static int split_pool(batch *b, double min_share)
 {
     uint64_t total = 0;
@@ -222,7 +227,6 @@ static int split_pool(batch *b, double min_share)
         if (b->p[i].share < min_share) {
             b->dust[i] = 1;
             b->dust_tokens += b->p[i].tokens;
-            continue;
         }
         total += b->p[i].tokens;
         order[np++] = i;
@@ -244,6 +248,9 @@ static int split_pool(batch *b, double min_share)
             rem[best] = 0;
             given++;
         }
+        for (k = 0; k < np; k++)
+            if (b->dust[order[k]])
+                b->cents[order[k]] = -1;
     }
     free(order);
     free(rem);
@@ -255,30 +262,35 @@ static const char *kind_name(pv_payee_kind k)
     return k == PV_PAYEE_PERSON ? "person" : k == PV_PAYEE_UNKNOWN ? "unknown" : "before";
 }
 
-static const char *display(const pv_credit_payee *p)
-{
-    if (p->kind == PV_PAYEE_UNKNOWN)
-        return "unknown";
-    if (p->kind == PV_PAYEE_BEFORE)
-        return "before the history";
-    return p->name ? p->name : p->email ? p->email : p->id ? p->id : "?";
-}
-
 static void share_str(const pv_credit_payee *p, char *buf, size_t n)
 {
     snprintf(buf, n, "%.6f", p->share);
 }
 
+/* s in caret notation (pv_cli__put_caret): names, ids and locators come from the corpus and
+ * the outputs, and must not drive the terminal. */
+static void put_str(FILE *f, const char *s)
+{
+    pv_cli__put_caret(f, s, strlen(s));
+}
+
 /* One evidence row of the text report, without its line end. */
 static void print_row(FILE *f, const pv_credit_evidence *e)
 {
-    fprintf(f, "  %s:%u-%u  %s:%u-%u", e->output_id, e->line_start, e->line_end,
-            e->locator ? e->locator : "?", e->src_line_start, e->src_line_end);
-    if (e->commit)
-        fprintf(f, " @ %.12s", e->commit);
+    fputs("  ", f);
+    put_str(f, e->output_id);
+    fprintf(f, ":%u-%u  ", e->line_start, e->line_end);
+    put_str(f, e->locator ? e->locator : "?");
+    fprintf(f, ":%u-%u", e->src_line_start, e->src_line_end);
+    if (e->commit) {
+        fputs(" @ ", f);
+        pv_cli__put_caret(f, e->commit, strnlen(e->commit, 12));
+    }
     fprintf(f, "  %" PRIu64 " tokens", e->tokens);
-    if (e->url)
-        fprintf(f, "  %s", e->url);
+    if (e->url) {
+        fputs("  ", f);
+        put_str(f, e->url);
+    }
 }
 
 /* Distinct outputs among the weak rows (in output order). */
@@ -301,9 +313,7 @@ static void print_text(FILE *f, const batch *b, const char *currency)
     for (i = 0; i < b->n; i++) {
         const pv_credit_payee *p = &b->p[i];
         share_str(p, sh, sizeof sh);
-        fprintf(f, "%s", display(p));
-        if (p->kind == PV_PAYEE_PERSON && p->email)
-            fprintf(f, " <%s>", p->email);
+        pv_cli__put_payee(f, pv_cli__put_caret, p);
         fprintf(f, "  tokens %" PRIu64 "  share %s  outputs %zu  spans %zu", p->tokens, sh,
                 p->outputs, p->spans);
         if (b->cents[i] >= 0) {
@@ -335,14 +345,15 @@ static void print_text(FILE *f, const batch *b, const char *currency)
         for (i = 0; i < b->nweak; i++) {
             const pv_credit_weak *w = &b->weak[i];
             print_row(f, &w->ev);
-            fprintf(f, "  strength %.1f  ", w->ev.strength);
-            if (w->kind == PV_PAYEE_PERSON)
-                fprintf(f, "%s%s%s%s",
-                        w->name ? w->name
-                        : w->id ? w->id
-                                : "?",
-                        w->email ? " <" : "", w->email ? w->email : "", w->email ? ">" : "");
-            else
+            fprintf(f, "  strength %.2f  ", w->ev.strength);
+            if (w->kind == PV_PAYEE_PERSON) {
+                put_str(f, w->name ? w->name : w->id ? w->id : "?");
+                if (w->email) {
+                    fputs(" <", f);
+                    put_str(f, w->email);
+                    fputc('>', f);
+                }
+            } else
                 fputs(w->kind == PV_PAYEE_UNKNOWN ? "unknown" : "before the history", f);
             fputc('\n', f);
         }
@@ -364,7 +375,7 @@ static void print_csv(FILE *f, const batch *b)
         amt[0] = '\0';
         if (b->cents[i] >= 0)
             fmt_cents(b->cents[i], amt, sizeof amt);
-        pv_cli__csv_field(f, display(p));
+        pv_cli__csv_field(f, pv_cli__payee_name(p));
         fputc(',', f);
         pv_cli__csv_field(f, ids);
         fprintf(f, ",%" PRIu64 ",%s,%s,%zu,%zu\n", p->tokens, sh, amt, p->outputs, p->spans);
@@ -504,7 +515,7 @@ static cJSON *read_json(const char *path, char *msg, size_t msgsz)
     size_t len = 0;
     cJSON *j;
 
-    if (pv_cli__read_input(path, INPUT_LIMIT, &buf, &len, msg, msgsz) != 0)
+    if (pv_cli__read_input(path, LEDGER_LIMIT, &buf, &len, msg, msgsz) != 0)
         return NULL;
     j = cJSON_ParseWithLength(buf, len);
     free(buf);
@@ -750,7 +761,7 @@ static int write_ledger(lw *w, const batch *b, cJSON *header)
         const cJSON *gk = cJSON_GetObjectItemCaseSensitive(g, "kind");
         const char *name, *email;
         p = &b->p[i];
-        name = !g                   ? display(p)
+        name = !g                   ? pv_cli__payee_name(p)
                : cJSON_IsString(gn) ? gn->valuestring
                : cJSON_IsString(gk) ? gk->valuestring
                                     : "?";
@@ -910,15 +921,28 @@ static int check_digest(const char *path, cJSON *l)
     return PV_EXIT_OK;
 }
 
+/* Where matched outputs go: the credit, and the HTML report when there is one. */
+typedef struct sink {
+    pv_credit *cr;
+    pv_cli_html *html; /* --format html: the page outputs are added to, or NULL */
+} sink;
+
 /* The batch runner hands every matched output here, in input order, so the ledger does not
  * depend on the number of threads. */
 static int add_output(void *ctx, const pv_cli_output *it, const pv_result *res)
 {
+    sink *k = ctx;
     pv_err err = {0, ""};
-    int r = pv_credit_add_result(ctx, it->name, res, &err);
+    int r = pv_credit_add_result(k->cr, it->name, res, &err);
 
     if (r < 0) {
         pv_cli__lib_error(&err, r);
+        return PV_EXIT_INPUT;
+    }
+    if (k->html && pv_cli__html_output(k->html, it->name, it->text, it->len, res) != 0) {
+        fprintf(stderr, "provscan: '%s': out of memory or a write error on the HTML report's "
+                        "spool\n",
+                it->name);
         return PV_EXIT_INPUT;
     }
     return 0;
@@ -934,12 +958,13 @@ int pv_cli__cmd_credit(int argc, char **argv)
     pv_cli_outputs *in = NULL;
     pv_cli_outputs_opts oo;
     pv_cli_batch run = {0};
+    sink sk = {NULL, NULL};
     pv_err err = {0, ""};
     batch b;
     cJSON *given = NULL;
     FILE *out = stdout;
     const char *fmt, *verify, *currency, *min_share_s, *fields = NULL;
-    char msg[1024], index_sha[65];
+    char msg[4200], index_sha[65];
     double min_share = 0;
     int r, digest_rc = PV_EXIT_OK, rc = pv_cli__parse(&spec, argc, argv, &a);
 
@@ -1028,7 +1053,15 @@ int pv_cli__cmd_credit(int argc, char **argv)
     run.jobs = pv_cli__jobs(a.vals[OPT_JOBS].count ? a.vals[OPT_JOBS].num : 0);
     run.stop_on_error = 1; /* a ledger without one of its outputs is not the batch's */
     run.fn = add_output;
-    run.ctx = cr;
+    sk.cr = cr;
+    run.ctx = &sk;
+    if (!verify && strcmp(fmt, "html") == 0 &&
+        pv_cli__html_begin("credit", a.vals[OPT_INDEX].str, &info, &sk.html, msg, sizeof msg) !=
+            0) {
+        fprintf(stderr, "provscan: %s\n", msg);
+        rc = PV_EXIT_INPUT;
+        goto done;
+    }
     if ((rc = pv_cli__batch_run(in, &run)) != 0)
         goto done;
     if ((r = pv_credit_payees(cr, &b.p, &b.n, &err)) < 0) {
@@ -1093,6 +1126,26 @@ int pv_cli__cmd_credit(int argc, char **argv)
         }
         EVP_MD_CTX_free(w.md);
         fputc('\n', out);
+    } else if (sk.html) {
+        pv_cli_html_credit hc = {b.p,
+                                 b.n,
+                                 b.pool >= 0 ? b.cents : NULL,
+                                 b.dust,
+                                 b.pool,
+                                 currency,
+                                 b.outputs,
+                                 b.tokens,
+                                 b.credited,
+                                 b.min_strength,
+                                 b.weak,
+                                 b.nweak,
+                                 b.weak_tokens};
+        if (pv_cli__html_end(sk.html, &hc, out) != 0 && !ferror(out)) {
+            fprintf(stderr, "provscan: the HTML report: out of memory or a read error on its "
+                            "spool\n");
+            rc = PV_EXIT_INPUT;
+            goto done;
+        }
     } else if (strcmp(fmt, "csv") == 0) {
         print_csv(out, &b);
     } else {
@@ -1107,6 +1160,7 @@ int pv_cli__cmd_credit(int argc, char **argv)
         rc = pv_cli__finish_stdout();
     }
 done:
+    pv_cli__html_free(sk.html);
     if (out != stdout)
         fclose(out);
     cJSON_Delete(given);

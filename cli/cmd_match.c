@@ -39,8 +39,9 @@ enum {
 static const pv_cli_opt opts[NOPTS] = {
     [OPT_INDEX] = {"index", 'x', "INDEX", PV_CLI_STRING, 0, 0, NULL,
                    "the index file to match against (required)"},
-    [OPT_FORMAT] = {"format", 0, "text|json|jsonl", PV_CLI_CHOICE, 0, 0, "text",
-                    "report format; jsonl writes one result per line as soon as it is ready"},
+    [OPT_FORMAT] = {"format", 0, "text|json|jsonl|html", PV_CLI_CHOICE, 0, 0, "text",
+                    "report format; jsonl writes one result per line as soon as it is ready, "
+                    "html one self-contained page"},
     [OPT_MIN_TOKENS] = {"min-tokens", 0, "N", PV_CLI_UINT, 0, UINT32_MAX, "k of the index",
                         "report only spans of at least N tokens"},
     [OPT_COMMON] = {"common", 0, "N", PV_CLI_UINT, 1, UINT32_MAX, STR(PV_DEFAULT_COMMON),
@@ -96,7 +97,7 @@ static int want_color(const char *mode)
     return strcmp(mode, "always") == 0;
 }
 
-enum { FMT_TEXT, FMT_JSON, FMT_JSONL };
+enum { FMT_TEXT, FMT_JSON, FMT_JSONL, FMT_HTML };
 
 static const char *shown_name(const char *input)
 {
@@ -106,8 +107,9 @@ static const char *shown_name(const char *input)
 /* How the report is written. */
 typedef struct report {
     int format, color, list_copies, summary;
-    size_t reported; /* results written */
-    int failed;      /* a result could not be written */
+    size_t reported;   /* results written */
+    int failed;        /* a result could not be written */
+    pv_cli_html *html; /* FMT_HTML: the page being spooled */
 } report;
 
 /* Write one matched input to the report (the batch runner calls it in input order). */
@@ -124,13 +126,16 @@ static int write_one(void *ctx, const pv_cli_output *it, const pv_result *res)
         failed = pv_cli__json_stream_result(it->name, res, rp->reported == 0) != 0;
     } else if (rp->format == FMT_JSONL) {
         failed = pv_cli__jsonl_result(it->name, res) != 0;
+    } else if (rp->format == FMT_HTML) {
+        failed = pv_cli__html_output(rp->html, name, it->text, it->len, res) != 0;
     } else {
         if (rp->reported > 0)
             putchar('\n');
         pv_cli__text_result(name, it->text, it->len, res, rp->color, rp->list_copies, rp->summary);
     }
     if (failed) {
-        fprintf(stderr, "provscan: '%s': out of memory\n", name);
+        fprintf(stderr, "provscan: '%s': out of memory%s\n", name,
+                rp->format == FMT_HTML ? " or a write error on the report's spool" : "");
         rp->failed = 1;
     }
     rp->reported++;
@@ -150,7 +155,7 @@ int pv_cli__cmd_match(int argc, char **argv)
     pv_cli_batch run = {0};
     report rp = {0};
     const char *format;
-    char msg[1200];
+    char msg[4200];
     int r;
     int rc = pv_cli__parse(&spec, argc, argv, &a);
     if (rc) {
@@ -164,6 +169,7 @@ int pv_cli__cmd_match(int argc, char **argv)
     format = a.vals[OPT_FORMAT].str ? a.vals[OPT_FORMAT].str : "text";
     rp.format = !strcmp(format, "json")    ? FMT_JSON
                 : !strcmp(format, "jsonl") ? FMT_JSONL
+                : !strcmp(format, "html")  ? FMT_HTML
                                            : FMT_TEXT;
     rp.color = rp.format == FMT_TEXT && want_color(a.vals[OPT_COLOR].str);
     rp.list_copies = a.vals[OPT_COPIES].count > 0;
@@ -206,12 +212,25 @@ int pv_cli__cmd_match(int argc, char **argv)
         rc = PV_EXIT_INPUT;
         goto done;
     }
+    if (rp.format == FMT_HTML &&
+        pv_cli__html_begin("match", a.vals[OPT_INDEX].str, &info, &rp.html, msg, sizeof msg) != 0) {
+        fprintf(stderr, "provscan: %s\n", msg);
+        rc = PV_EXIT_INPUT;
+        goto done;
+    }
     rc = pv_cli__batch_run(in, &run);
     if (rp.format == FMT_JSON)
         pv_cli__json_stream_end();
+    if (rp.format == FMT_HTML && pv_cli__html_end(rp.html, NULL, stdout) != 0 &&
+        !ferror(stdout)) { /* main reports a write error on stdout */
+        fprintf(stderr, "provscan: the HTML report: out of memory or a read error on its "
+                        "spool\n");
+        rp.failed = 1;
+    }
     if (!rc && rp.failed)
         rc = PV_EXIT_INPUT;
 done:
+    pv_cli__html_free(rp.html);
     pv_cli__cut_end(cut);
     pv_cli__outputs_free(in);
     pv_index_free(ix);

@@ -162,3 +162,55 @@ void pv_cli__csv_field(FILE *f, const char *s)
     }
     fputc('"', f);
 }
+
+void pv_cli__put_caret(FILE *f, const char *s, size_t n)
+{
+    size_t i, run = 0;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            fwrite(s + run, 1, i - run, f);
+            fputc('^', f);
+            fputc(c ^ 0x40, f);
+            run = i + 1;
+        }
+    }
+    fwrite(s + run, 1, n - run, f);
+}
+
+void pv_cli__put_person(FILE *f, pv_cli_put_fn put, const char *name, const char *email,
+                        const char *id)
+{
+    const char *who = name ? name : "unknown";
+    put(f, who, strlen(who));
+    if (email) {
+        put(f, " <", 2);
+        put(f, email, strlen(email));
+        put(f, ">", 1);
+    }
+    if (id) {
+        put(f, " (id ", 5);
+        put(f, id, strlen(id));
+        put(f, ")", 1);
+    }
+}
+
+const char *pv_cli__payee_name(const pv_credit_payee *p)
+{
+    if (p->kind == PV_PAYEE_UNKNOWN)
+        return "unknown";
+    if (p->kind == PV_PAYEE_BEFORE)
+        return "before the history";
+    return p->name ? p->name : p->email ? p->email : p->id ? p->id : "?";
+}
+
+void pv_cli__put_payee(FILE *f, pv_cli_put_fn put, const pv_credit_payee *p)
+{
+    const char *name = pv_cli__payee_name(p);
+    put(f, name, strlen(name));
+    if (p->kind == PV_PAYEE_PERSON && p->email && name != p->email) { /* not "a@b <a@b>" */
+        put(f, " <", 2);
+        put(f, p->email, strlen(p->email));
+        put(f, ">", 1);
+    }
+}

@@ -53,17 +53,7 @@ static size_t digits(uint64_t v)
    (^[ for ESC) so that a query cannot drive the terminal; tabs and UTF-8 pass through. */
 static void put_bytes(const char *p, size_t n)
 {
-    size_t i, run = 0;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7f) {
-            fwrite(p + run, 1, i - run, stdout);
-            putchar('^');
-            putchar(c ^ 0x40);
-            run = i + 1;
-        }
-    }
-    fwrite(p + run, 1, n - run, stdout);
+    pv_cli__put_caret(stdout, p, n);
 }
 
 /* A line of the query, coloured by mark[] (one byte per query byte) when mark is set. */
@@ -244,20 +234,7 @@ static size_t person_width(const char *name, const char *email, const char *id)
  * report says "unknown"; JSON has null). */
 static void put_author(const char *name, const char *email, const char *id)
 {
-    if (name)
-        put_bytes(name, strlen(name));
-    else
-        fputs("unknown", stdout);
-    if (email) {
-        fputs(" <", stdout);
-        put_bytes(email, strlen(email));
-        putchar('>');
-    }
-    if (id) {
-        fputs(" (id ", stdout);
-        put_bytes(id, strlen(id));
-        putchar(')');
-    }
+    pv_cli__put_person(stdout, pv_cli__put_caret, name, email, id);
 }
 
 /* Who first wrote which lines of a span, when that says more than the origin row. Text that

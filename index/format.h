@@ -53,6 +53,7 @@
 #define PV_ID_AUTH "AUTH"
 #define PV_ID_SRCS "SRCS"
 #define PV_ID_STRS "STRS"
+#define PV_ID_BLOB "BLOB" /* optional: absent from indexes written before it */
 
 /* ---- META: 128 bytes ---- */
 #define PV_META_SIZE 128
@@ -163,6 +164,14 @@ static inline unsigned pv_token_check_at(const unsigned char *checks, uint32_t t
 #define PV_SRC_ENTRY 8
 #define PV_SRC_NAME 0 /* u32 string */
 #define PV_SRC_KIND 4 /* u32 string */
+
+/* ---- BLOB: 24 bytes per entry, sorted by id then document, no two alike: the git blob ids
+ * of the versions of git documents (a version met in history, the indexed one first), so a
+ * dataset record that names a blob (The Stack's hexsha) is known as an exact copy. ---- */
+#define PV_BLOB_ENTRY 24
+#define PV_BLOB_ID 0   /* 20 bytes: the raw SHA-1 object id */
+#define PV_BLOB_DOC 20 /* u32: document */
+#define PV_BLOB_ID_LEN 20
 
 #define PV_NONE 0xFFFFFFFFu
 

@@ -60,6 +60,11 @@ typedef struct pv_doc_view {
 /* Fill *out for document id (id < the document count; every entry is validated at open). */
 void pv_index__doc(const pv_index *ix, uint32_t id, pv_doc_view *out);
 
+/* The documents holding the git blob with the 20-byte object id id (a version of their file,
+ * format.h BLOB): up to max of them into docs, in increasing order; returns how many there
+ * are (0 for an index without blob ids). */
+size_t pv_index__blob_docs(const pv_index *ix, const unsigned char *id, uint32_t *docs, size_t max);
+
 /* A decoded line table (format.h, LINE): line_tok[l] = index of the first token starting on
  * or after line l's start (0-based line l), nlines + 1 entries (the last = ntokens), so line l
  * holds line_tok[l + 1] - line_tok[l] tokens; line_check[l] = the line check of a line holding

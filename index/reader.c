@@ -29,6 +29,9 @@ struct pv_index {
     /* required chunks */
     const unsigned char *meta, *fano, *bdir, *pstg, *docs, *line, *orig, *auth, *srcs, *strs;
     uint64_t pstg_size, line_size, strs_size;
+    /* optional chunks */
+    const unsigned char *blob; /* BLOB, or NULL */
+    uint64_t nblob;
     uint64_t ndocs, nauthors, nsources, norigins, nfps, npostings, nblocks, ntokens, nbytes;
     int64_t created;
     uint32_t fanout_bits, block_postings;
@@ -286,7 +289,44 @@ static int parse_tables(pv_index *ix, pv_err *err)
         if (ntok != ix->ntokens)
             return corrupt(err, ix->path, "token count does not match the document table");
     }
+    {
+        uint64_t sz;
+        if ((ix->blob = find_chunk(ix, PV_ID_BLOB, &sz)) != NULL) {
+            if (sz % PV_BLOB_ENTRY)
+                return pv_err__set(err, PV_ECORRUPT,
+                                   "corrupt index '%s': chunk %s has a bad size", ix->path,
+                                   PV_ID_BLOB);
+            ix->nblob = sz / PV_BLOB_ENTRY;
+        }
+        for (i = 0; i < ix->nblob; i++) {
+            const unsigned char *e = ix->blob + i * PV_BLOB_ENTRY;
+            int c = i ? memcmp(e - PV_BLOB_ENTRY, e, PV_BLOB_ID_LEN) : -1;
+            if (pv_load32(e + PV_BLOB_DOC) >= ix->ndocs || c > 0 ||
+                (c == 0 && pv_load32(e - PV_BLOB_ENTRY + PV_BLOB_DOC) >= pv_load32(e + PV_BLOB_DOC)))
+                return pv_err__set(err, PV_ECORRUPT,
+                                   "corrupt index '%s': blob entry %llu out of order or range",
+                                   ix->path, (unsigned long long)i);
+        }
+    }
     return 0;
+}
+
+size_t pv_index__blob_docs(const pv_index *ix, const unsigned char *id, uint32_t *docs, size_t max)
+{
+    size_t lo = 0, hi = (size_t)ix->nblob, n = 0;
+    while (lo < hi) { /* the first entry not below id */
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(ix->blob + mid * PV_BLOB_ENTRY, id, PV_BLOB_ID_LEN) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < ix->nblob && memcmp(ix->blob + lo * PV_BLOB_ENTRY, id, PV_BLOB_ID_LEN) == 0; lo++) {
+        if (n < max)
+            docs[n] = pv_load32(ix->blob + lo * PV_BLOB_ENTRY + PV_BLOB_DOC);
+        n++;
+    }
+    return n;
 }
 
 int pv_index_open(pv_index **out, const char *path, pv_err *err)

@@ -163,6 +163,8 @@ struct builder {
     uint32_t cur_source;
     int source_named;
     uint32_t default_author; /* --author, or PV_NONE */
+    unsigned char *blobs; /* BLOB entries (format.h), documents by their id before the merge */
+    size_t nblobs, cap_blobs;
     size_t meta_bytes;       /* estimated, recomputed with every document */
     int meta_warned;
     /* the queue between the producer and the workers */
@@ -1462,8 +1464,16 @@ static int add_doc(builder *b, const pv_doc_in *d)
     if ((rc = origin_id(b, &d->origin, &dm->origin)) != 0)
         return rc;
     dm->date = d->origin.date;
+    for (i = 0; i < d->nblobs; i++) {
+        unsigned char *e;
+        if (pv_array__grow((void **)&b->blobs, &b->cap_blobs, b->nblobs + 1, PV_BLOB_ENTRY))
+            return PV_ENOMEM;
+        e = b->blobs + b->nblobs++ * PV_BLOB_ENTRY;
+        memcpy(e + PV_BLOB_ID, d->blobs + i * PV_BLOB_ID_LEN, PV_BLOB_ID_LEN);
+        pv_store32(e + PV_BLOB_DOC, (uint32_t)id);
+    }
     b->meta_bytes = b->sp.data.len + b->sp.nslots * sizeof(uint32_t) + b->origin_map.nslots * 12 +
-                    b->author_map.nslots * 12 + b->nauthors * 12;
+                    b->author_map.nslots * 12 + b->nauthors * 12 + b->nblobs * PV_BLOB_ENTRY;
     warn_meta(b);
     b->ndocs++;
 
@@ -1904,6 +1914,7 @@ done:
     free(b.persons);
     pv_index__aliases_free(b.aliases);
     free(b.sources);
+    free(b.blobs);
     idmap_free(&b.author_map);
     idmap_free(&b.origin_map);
     pv_buf__free(&b.sp.data);
@@ -1915,14 +1926,26 @@ done:
     return rc;
 }
 
+/* Chunks every index file has (the header reserves their table). */
+#define WRITTEN_CHUNKS 11
+
+/* BLOB entries in order: by blob id, then by document. */
+static int cmp_blob(const void *a, const void *b)
+{
+    int c = memcmp(a, b, PV_BLOB_ID_LEN);
+    uint32_t x = pv_load32((const unsigned char *)a + PV_BLOB_DOC),
+             y = pv_load32((const unsigned char *)b + PV_BLOB_DOC);
+    return c ? c : (x > y) - (x < y);
+}
+
 static int write_index(builder *b, const char *out_path, const char *tmp_path, pv_err *err)
 {
     out_file o;
     block_writer bw;
     strpool *sp = &b->sp;
-    chunk_rec ch[10];
+    chunk_rec ch[WRITTEN_CHUNKS];
     size_t nch = 0, i, ndocs_out = 0;
-    unsigned char hdr[PV_HDR_SIZE + 10 * PV_CHUNK_ENTRY];
+    unsigned char hdr[PV_HDR_SIZE + WRITTEN_CHUNKS * PV_CHUNK_ENTRY];
     unsigned char *tmpbuf = NULL;
     size_t tmpcap = 0;
     uint32_t fanout_bits = 0;
@@ -2108,6 +2131,27 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
     }
     chunk_end(&o, &ch[nch++]);
 
+    /* BLOB: the entries of indexed documents, under their new ids, sorted */
+    chunk_begin(&o, &ch[nch], PV_ID_BLOB);
+    {
+        size_t n = 0;
+        for (i = 0; i < b->nblobs; i++) {
+            unsigned char *e = b->blobs + i * PV_BLOB_ENTRY;
+            uint32_t id = b->new_ids[pv_load32(e + PV_BLOB_DOC)];
+            if (id == PV_NONE)
+                continue;
+            pv_store32(e + PV_BLOB_DOC, id);
+            memmove(b->blobs + n++ * PV_BLOB_ENTRY, e, PV_BLOB_ENTRY);
+        }
+        if (n)
+            qsort(b->blobs, n, PV_BLOB_ENTRY, cmp_blob);
+        for (i = 0; i < n; i++)
+            if (i == 0 || cmp_blob(b->blobs + (i - 1) * PV_BLOB_ENTRY,
+                                   b->blobs + i * PV_BLOB_ENTRY) != 0)
+                out_write(&o, b->blobs + i * PV_BLOB_ENTRY, PV_BLOB_ENTRY);
+    }
+    chunk_end(&o, &ch[nch++]);
+
     /* META */
     chunk_begin(&o, &ch[nch], PV_ID_META);
     {
@@ -2151,8 +2195,7 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
             pv_store64(e + PV_CHUNK_SIZE, ch[i].size);
             pv_store64(e + PV_CHUNK_CHECKSUM, ch[i].sum);
         }
-        /* the header slot is sized for 10 chunks; unused entries stay zero but are not
-         * counted: shift nothing, the table simply has nch entries. */
+        /* the header slot is sized for WRITTEN_CHUNKS chunks, all written */
         XXH3_64bits_reset_withSeed(hs, 0);
         XXH3_64bits_update(hs, hdr, 56);
         XXH3_64bits_update(hs, hdr + PV_HDR_SIZE, table);

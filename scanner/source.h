@@ -55,6 +55,11 @@ typedef struct pv_doc_in {
      * which also skips the document when the whole is then empty or too large. */
     const char *html;
     size_t html_len;
+    /* git: the ids of the versions of the document's file along its history (its blob at the
+     * indexed revision first, then each version it replaced), 20 raw bytes each, so that a
+     * dataset record naming a blob (The Stack's hexsha) is known as an exact copy; or NULL. */
+    const unsigned char *blobs;
+    size_t nblobs;
 } pv_doc_in;
 
 /* Where a reader sends what it reads. Every callback returns 0 to go on or a negative

@@ -222,6 +222,8 @@ typedef struct gitrd {
     size_t seqs_cap;
     pv_run_in *runs;
     size_t runs_cap;
+    unsigned char *vers; /* emit_doc: the document's blob ids (pv_doc_in.blobs) */
+    size_t vers_cap;
 
     lin_state **lin; /* by blob index, while needed */
     size_t lin_bytes, lin_cap;
@@ -3070,6 +3072,23 @@ static int make_runs(gitrd *g, const doc_rec *d, const char *text, size_t len, s
     return 0;
 }
 
+/* The ids of document d's versions into g->vers: its blob, then along the blobs each
+ * replaced at its path (first parents); *n of them. A blob is met once, so the chain ends;
+ * the bound only guards against a table gone wrong. */
+static int doc_versions(gitrd *g, const doc_rec *d, size_t *n)
+{
+    uint32_t b = d->blob;
+    *n = 0;
+    while (b != SEQ_NONE && b < g->nblobs && *n < g->nblobs) {
+        if (grow(&g->vers, &g->vers_cap, (*n + 1) * GIT_OID_RAWSZ, 1))
+            return nomem(g);
+        memcpy(g->vers + *n * GIT_OID_RAWSZ, g->blobs[b].id.id, GIT_OID_RAWSZ);
+        (*n)++;
+        b = g->blobs[b].parent;
+    }
+    return 0;
+}
+
 /* Hands document d to the sink. */
 static int emit_doc(gitrd *g, doc_rec *d)
 {
@@ -3078,12 +3097,14 @@ static int emit_doc(gitrd *g, doc_rec *d)
     char hex[GIT_OID_HEXSZ + 1], spdx[256];
     pv_doc_in doc;
     const char *text;
-    size_t len, nk, nruns = 0;
+    size_t len, nk, nruns = 0, nvers = 0;
     int rc;
 
     memset(&ob, 0, sizeof ob);
     if ((rc = read_doc(g, d, &blob, &nk)) != 0 || !blob)
         return rc;
+    if ((rc = doc_versions(g, d, &nvers)) != 0)
+        goto done;
     text = git_blob_rawcontent(blob);
     len = (size_t)git_blob_rawsize(blob);
     if (g->sink->origin && (rc = make_runs(g, d, text, len, nk, &nruns)) != 0)
@@ -3102,6 +3123,8 @@ static int emit_doc(gitrd *g, doc_rec *d)
     doc.origin = ob.in;
     doc.runs = nruns ? g->runs : NULL;
     doc.nruns = nruns;
+    doc.blobs = nvers ? g->vers : NULL;
+    doc.nblobs = nvers;
     rc = g->sink->doc(g->sink->ctx, &doc);
     if (!rc)
         g->st->documents++;
@@ -3405,6 +3428,7 @@ done:
     free(g.kg);
     free(g.seqs);
     free(g.runs);
+    free(g.vers);
     if (g.lin)
         for (size_t i = 0; i < g.nblobs; i++)
             free(g.lin[i]);

@@ -70,6 +70,7 @@ typedef struct jl {
     pv_buf meta;    /* a "meta" member given as a JSON string, parsed on its own */
     pv_json *meta_root;
     char why[256]; /* what is wrong with a bad record */
+    unsigned char blob[20]; /* The Stack: the record's git blob id (pv_doc_in.blobs) */
 } jl;
 
 /* Appends formatted text to b, NUL-terminated (the NUL is not counted in b->len). */
@@ -328,7 +329,26 @@ static const pv_json *meta_of(jl *j, const pv_json *r)
     return j->meta_root;
 }
 
-/* The Stack v1 (hexsha, max_stars_repo_*) and v2 (blob_id, repo_name, path, revision_id). */
+/* 1 when hex[0, n) is a git object id (40 hex digits), then written to id as 20 bytes. */
+static int blob_id(const char *hex, size_t n, unsigned char *id)
+{
+    if (!hex || n != 40)
+        return 0;
+    for (size_t i = 0; i < 40; i++) {
+        const char c = hex[i];
+        const int v = c >= '0' && c <= '9'   ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                             : -1;
+        if (v < 0)
+            return 0;
+        id[i / 2] = (unsigned char)(i % 2 ? (id[i / 2] << 4) | v : v);
+    }
+    return 1;
+}
+
+/* The Stack v1 (hexsha, max_stars_repo_*) and v2 (blob_id, repo_name, path, revision_id).
+ * hexsha and blob_id are the file's git blob id: the document's blob (pv_doc_in.blobs). */
 static int from_stack(jl *j, const pv_json *r, pv_doc_in *d)
 {
     const char *repo, *path, *rev;
@@ -364,6 +384,14 @@ static int from_stack(jl *j, const pv_json *r, pv_doc_in *d)
     if ((d->origin.date = date_of(get(r, "revision_date"))) == PV_DATE_UNKNOWN)
         d->origin.date = date_of(get(r, "committer_date"));
     d->origin.commit = rev;
+    {
+        const char *hex = get_str(r, "hexsha", &n);
+        if (blob_id(hex, hex ? n : 0, j->blob) ||
+            ((hex = get_str(r, "blob_id", &n)) && blob_id(hex, n, j->blob))) {
+            d->blobs = j->blob;
+            d->nblobs = 1;
+        }
+    }
     return REC_DOC;
 }
 

@@ -1228,6 +1228,47 @@ Test(cli, match_folder_is_its_files_in_sorted_order)
     run_free(&files);
 }
 
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* Regression: links inside a folder were followed, so a link to the folder itself (two of
+ * them) made match walk for ever. Links inside a folder are named and not followed; a link
+ * given as an argument is. */
+Test(cli, regression_match_folder_with_a_link_loop_ends, .timeout = 60)
+{
+    const char *tmp = g_tmp;
+    char idx[1024], paths[3][1024], dir[900], f[1024], l1[1024], l2[1024], given[1024];
+    run_result folder, file;
+    make_batch(tmp, idx, 3, paths);
+    snprintf(dir, sizeof dir, "%s/loop", tmp);
+    snprintf(f, sizeof f, "%s/one.txt", dir);
+    snprintf(l1, sizeof l1, "%s/a", dir);
+    snprintf(l2, sizeof l2, "%s/b", dir);
+    snprintf(given, sizeof given, "%s/link-to-one.txt", tmp);
+    copy_to(paths[0], f);
+    cr_assert_eq(symlink(".", l1), 0);
+    cr_assert_eq(symlink(".", l2), 0);
+    cr_assert_eq(symlink(f, given), 0);
+    run_jsonl(&folder, tmp, idx, NULL, (const char *[]){dir, NULL});
+    run_jsonl(&file, tmp, idx, NULL, (const char *[]){given, NULL});
+    cr_assert_eq(folder.code, 0, "%s", folder.err);
+    cr_assert_eq(file.code, 0, "%s", file.err);
+    cr_expect_not_null(strstr(folder.err, "/loop/a' is a symbolic link inside a folder: not "
+                                          "followed"),
+                       "%s", folder.err);
+    cr_expect_not_null(strstr(folder.err, "/loop/b' is a symbolic link"), "%s", folder.err);
+    /* one result, the file's, like the link given by name */
+    cr_assert_eq(count_lines(folder.out), 1, "%s", folder.out);
+    cr_assert_eq(count_lines(file.out), 1, "%s", file.out);
+    run_free(&folder);
+    run_free(&file);
+}
+
 Test(cli, match_files_from_lists_files_and_folders)
 {
     const char *tmp = g_tmp;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "index_int.h"
 #include "provscan.h"
 #include "util.h"
 
@@ -74,7 +75,7 @@ Test(index, round_trip_counts_and_parameters)
     cr_assert_eq(info.fingerprints, st.fingerprints);
     cr_assert_eq(info.tokens, st.tokens);
     cr_assert_eq(info.input_bytes, st.bytes);
-    cr_assert_eq(info.nchunks, 10);
+    cr_assert_eq(info.nchunks, 11);
     pv_index_free(ix);
 }
 
@@ -226,6 +227,45 @@ static int same_result(const pv_result *x, const pv_result *y)
             strcmp(x->spans[i].sources[0].locator, y->spans[i].sources[0].locator) != 0)
             return 0;
     return 1;
+}
+
+/* An index of format 3 written before the optional BLOB chunk was added is read as it was:
+ * the same answers, no blob ids. */
+Test(index, index_without_the_optional_blob_chunk_is_read)
+{
+    char path[128], full[128];
+    size_t len, nch, i;
+    unsigned char *b;
+    pv_index *ix = NULL, *ix_full = NULL;
+    pv_result *res = NULL, *res_full = NULL;
+    pv_err err = {0, {0}};
+    const unsigned char zero[20] = {0};
+    uint32_t doc;
+    snprintf(path, sizeof path, "%s/noblob.pvx", dir);
+    snprintf(full, sizeof full, "%s/full.pvx", dir);
+    build(full, "fixtures/corpus", 0, NULL);
+    b = pv_test_read_file(full, &len);
+    nch = b[40];
+    for (i = 0; i < nch && memcmp(b + 64 + i * 32, "BLOB", 4) != 0; i++)
+        ;
+    cr_assert_lt(i, nch, "the writer writes a BLOB chunk");
+    memmove(b + 64 + i * 32, b + 64 + (nch - 1) * 32, 32); /* the last entry takes its place */
+    memset(b + 64 + (nch - 1) * 32, 0, 32);
+    pv_test_write_file(path, b, len);
+    free(b);
+    patch_header(path, 40, (unsigned char)(nch - 1));
+    cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index_open(&ix_full, full, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_match_run(ix, query, strlen(query), NULL, &res, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_match_run(ix_full, query, strlen(query), NULL, &res_full, &err), 0, "%s",
+                 err.msg);
+    cr_expect(same_result(res, res_full));
+    cr_expect_gt(res->nspans, 0);
+    cr_expect_eq(pv_index__blob_docs(ix, zero, &doc, 1), 0);
+    pv_result_free(res);
+    pv_result_free(res_full);
+    pv_index_free(ix);
+    pv_index_free(ix_full);
 }
 
 Test(index, truncated_at_every_chunk_boundary_is_an_error)

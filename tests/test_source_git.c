@@ -12,6 +12,7 @@
 #include <git2.h>
 
 #include "common_int.h"
+#include "index_int.h"
 #include "scanner_int.h"
 #include "source.h"
 #include "util.h"
@@ -1230,6 +1231,58 @@ Test(git, regression_excerpt_of_a_renamed_file_names_its_last_path_once)
         free(q);
     }
     pv_result_free(res);
+    pv_index_free(ix);
+}
+
+/* The locator of the one document holding the blob of text, or "" when none does, "(n)"
+ * when n > 1 do. */
+static const char *blob_holder(const pv_index *ix, const char *text)
+{
+    static char many[16];
+    git_oid id;
+    uint32_t docs[4];
+    pv_doc_view v;
+    size_t n;
+    cr_assert_eq(git_odb_hash(&id, text, strlen(text), GIT_OBJECT_BLOB), 0);
+    n = pv_index__blob_docs(ix, id.id, docs, 4);
+    if (n != 1) {
+        snprintf(many, sizeof many, n ? "(%zu)" : "", n);
+        return many;
+    }
+    pv_index__doc(ix, docs[0], &v);
+    return v.locator;
+}
+
+Test(git, every_version_of_a_lineage_is_known_by_its_blob_id)
+{
+    static const char NEW_A[] = "int unrelated_new_file(void) { return dave_wrote_this_one; }\n";
+    static const char KEEP[] =
+        "keep.txt stays where it is, a file of its own with its own words.\n";
+    const char *idx = pv_test_keep_str(pv_test_path("blobs.pvx"));
+    char src[512];
+    const char *sources[1] = {src};
+    pv_build_opts bo = PV_BUILD_OPTS_INIT;
+    pv_build_stats bst = {0};
+    pv_index *ix = NULL;
+    chain c;
+
+    build_chain(&c);
+    snprintf(src, sizeof src, "git:%s", repo_dir);
+    bo.jobs = 1;
+    cr_assert_eq(pv_index_build(idx, sources, 1, &bo, &bst, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index_open(&ix, idx, &err), 0, "%s", err.msg);
+    /* the version at HEAD and every version it replaced, across renames, name the lineage */
+    cr_expect_str_eq(blob_holder(ix, CHAIN_V3), "src/a.c");
+    cr_expect_str_eq(blob_holder(ix, CHAIN_V2), "src/a.c");
+    cr_expect_str_eq(blob_holder(ix, CHAIN_V1), "src/a.c");
+    cr_expect_str_eq(blob_holder(ix, NEW_A), "a.c");
+    cr_expect_str_eq(blob_holder(ix, KEEP), "keep.txt");
+    /* a deleted lineage keeps its versions too */
+    cr_expect_str_eq(blob_holder(ix, NOTE_V2), "y/x.txt");
+    cr_expect_str_eq(blob_holder(ix, NOTE_V1), "y/x.txt");
+    /* a blob the repository never held, and a version with one byte more */
+    cr_expect_str_eq(blob_holder(ix, "int never_committed(void);\n"), "");
+    cr_expect_str_eq(blob_holder(ix, CHAIN_V3 "\n"), "");
     pv_index_free(ix);
 }
 

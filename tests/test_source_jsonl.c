@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <git2.h>
+
 #include "source.h"
 #include "util.h"
 
@@ -267,6 +269,35 @@ Test(jsonl, the_stack_v2_layout)
     cr_assert_str_eq(k->license, "BSD-2-Clause");
     cr_assert_eq(k->date, 1785423297); /* 2026-07-30T09:54:57-05:00 */
     cr_assert(strstr(k->text, "This file is part of feedparser.") != NULL);
+}
+
+/* The Stack's hexsha (v1) and blob_id (v2) are the git blob id of the record's content:
+ * the document's blob, so that scan knows a record holding an indexed blob as an exact copy. */
+Test(jsonl, the_stack_record_names_its_git_blob)
+{
+    const char *const files[] = {STACK_V1, STACK_V2};
+    for (size_t f = 0; f < 2; f++) {
+        memset(&rec, 0, sizeof rec);
+        cr_assert_eq(read_preset(files[f], "the-stack"), 0, "%s", err.msg);
+        cr_assert_eq(rec.n, 3);
+        for (size_t i = 0; i < rec.n; i++) {
+            git_oid want;
+            cr_assert_eq(git_odb_hash(&want, rec.v[i].text, rec.v[i].len, GIT_OBJECT_BLOB), 0);
+            cr_assert_eq(rec.v[i].nblobs, 1, "%s record %zu", files[f], i);
+            cr_expect(memcmp(rec.v[i].blobs, want.id, 20) == 0, "%s record %zu", files[f], i);
+        }
+    }
+    /* an id that is not 40 hex digits names no blob */
+    memset(&rec, 0, sizeof rec);
+    cr_assert_eq(read_preset(pv_test_put_str("short.jsonl",
+                                             "{\"hexsha\":\"0123\",\"content\":\"x = 1\\n\"}\n"
+                                             "{\"hexsha\":\"1cb9b59ea2998220518d39958a46caec9119716g\","
+                                             "\"content\":\"y = 2\\n\"}\n"),
+                             "the-stack"),
+                 0, "%s", err.msg);
+    cr_assert_eq(rec.n, 2);
+    cr_expect_eq(rec.v[0].nblobs, 0);
+    cr_expect_eq(rec.v[1].nblobs, 0);
 }
 
 Test(jsonl, the_stack_without_commit_is_repo_colon_path)

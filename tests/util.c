@@ -274,6 +274,12 @@ int pv_test_rec_doc(void *ctx, const pv_doc_in *d)
         c->runs = pv_test_keep(malloc(d->nruns * sizeof *c->runs));
         memcpy(c->runs, d->runs, d->nruns * sizeof *c->runs);
     }
+    c->nblobs = d->nblobs;
+    c->blobs = NULL;
+    if (d->nblobs) {
+        c->blobs = pv_test_keep(malloc(d->nblobs * 20));
+        memcpy(c->blobs, d->blobs, d->nblobs * 20);
+    }
     for (i = 0; i < d->origin.ncoauthors; i++) {
         const char *name = d->origin.coauthors[i].name;
         cap += strlen(name ? name : "?") + 1;

@@ -107,6 +107,8 @@ typedef struct pv_test_doc {
     char *origin_commit; /* the default origin's commit */
     pv_run_in *runs;     /* a copy of the document's runs, NULL when it has none */
     size_t nruns;
+    unsigned char *blobs; /* a copy of pv_doc_in.blobs (20 bytes each), or NULL */
+    size_t nblobs;
 } pv_test_doc;
 
 #define PV_TEST_NDIAG 16
