@@ -121,6 +121,9 @@ int pv_cli__finish_stdout(void);
 int pv_cli__read_input(const char *path, size_t limit, char **buf, size_t *len, char *msg,
                        size_t msgsz);
 
+/* s (NULL: empty) as one CSV field to f: in double quotes, a quote doubled (RFC 4180). */
+void pv_cli__csv_field(FILE *f, const char *s);
+
 /* Date of unix seconds t (UTC) as "YYYY-MM-DD" (with_time 0) or "YYYY-MM-DDTHH:MM:SSZ"
  * into buf (at least 32 bytes); "-" or "" when t is PV_DATE_UNKNOWN or out of range.
  * Returns 1 when a date was written, 0 otherwise. */
@@ -209,6 +212,10 @@ struct cJSON *pv_cli__json_result(const char *input, const pv_result *res, int w
 
 /* One span object of a result's "spans". */
 struct cJSON *pv_cli__json_span(const pv_span *sp);
+
+/* Add the string s to obj as key, made valid UTF-8 (invalid bytes become U+FFFD), or null
+ * when s is NULL. Returns 0 or -1 when out of memory. */
+int pv_cli__json_add_str(struct cJSON *obj, const char *key, const char *s);
 
 /* The stats document: {"index": {...}, "chunks": [...]}. */
 struct cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info);
@@ -400,6 +407,33 @@ int pv_cli__batch_run(pv_cli_outputs *in, const pv_cli_batch *b);
 /* The number of threads for --jobs N (0 = all cores). */
 unsigned pv_cli__jobs(uint64_t n);
 
+/* ---- the scan report (report_scan.c) ------------------------------------------------------
+ * Findings of `provscan scan` as text, JSON, JSON lines or CSV (docs/json.md): text, JSON lines
+ * and CSV are written as the findings come; JSON is one document printed at the end. Every
+ * format ends with (or, for JSON lines and CSV, leaves to stderr) the summary: the documents
+ * and tokens of the index found, per source and per author. */
+
+typedef enum pv_cli_scan_format {
+    PV_CLI_SCAN_TEXT,
+    PV_CLI_SCAN_JSON,
+    PV_CLI_SCAN_JSONL,
+    PV_CLI_SCAN_CSV
+} pv_cli_scan_format;
+
+typedef struct pv_cli_scan_report pv_cli_scan_report;
+
+/* A report of a scan against the index at index_path (info: its parameters and counts).
+ * Returns NULL when out of memory. */
+pv_cli_scan_report *pv_cli__scan_report_new(pv_cli_scan_format format, const char *index_path,
+                                            const pv_index_info *info);
+/* One finding (pv_scan_found_fn's order). Returns 0, or -1 when out of memory. */
+int pv_cli__scan_report_add(pv_cli_scan_report *r, const pv_scan_finding *f);
+/* The end of the report: the summary, with the scan's counts. Returns 0 or -1. */
+int pv_cli__scan_report_end(pv_cli_scan_report *r, const pv_scan_stats *st);
+/* Findings added so far. */
+uint64_t pv_cli__scan_report_count(const pv_cli_scan_report *r);
+void pv_cli__scan_report_free(pv_cli_scan_report *r); /* accepts NULL */
+
 /* ---- commands (cmd_*.c) ---------------------------------------------------------------- */
 
 /* Each command takes argv with argv[0] = the command name and returns an exit code. */
@@ -407,5 +441,6 @@ int pv_cli__cmd_index(int argc, char **argv);
 int pv_cli__cmd_match(int argc, char **argv);
 int pv_cli__cmd_stats(int argc, char **argv);
 int pv_cli__cmd_credit(int argc, char **argv);
+int pv_cli__cmd_scan(int argc, char **argv);
 
 #endif

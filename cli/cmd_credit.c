@@ -360,17 +360,6 @@ static void print_text(FILE *f, const batch *b, const char *currency)
     }
 }
 
-static void csv_field(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void print_csv(FILE *f, const batch *b)
 {
     size_t i;
@@ -386,9 +375,9 @@ static void print_csv(FILE *f, const batch *b)
         amt[0] = '\0';
         if (b->cents[i] >= 0)
             fmt_cents(b->cents[i], amt, sizeof amt);
-        csv_field(f, pv_cli__payee_name(p));
+        pv_cli__csv_field(f, pv_cli__payee_name(p));
         fputc(',', f);
-        csv_field(f, ids);
+        pv_cli__csv_field(f, ids);
         fprintf(f, ",%" PRIu64 ",%s,%s,%zu,%zu\n", p->tokens, sh, amt, p->outputs, p->spans);
     }
     /* with --min-strength, one last row sums the spans listed apart (docs/usage.md) */
@@ -951,8 +940,9 @@ static int add_output(void *ctx, const pv_cli_output *it, const pv_result *res)
         return PV_EXIT_INPUT;
     }
     if (k->html && pv_cli__html_output(k->html, it->name, it->text, it->len, res) != 0) {
-        fprintf(stderr, "provscan: '%s': out of memory or a write error on the HTML report's "
-                        "spool\n",
+        fprintf(stderr,
+                "provscan: '%s': out of memory or a write error on the HTML report's "
+                "spool\n",
                 it->name);
         return PV_EXIT_INPUT;
     }

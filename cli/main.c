@@ -17,6 +17,7 @@ static const command commands[] = {
     {"index", pv_cli__cmd_index, "build a fingerprint index of files and directory trees"},
     {"credit", pv_cli__cmd_credit, "count credited tokens per author over a batch of outputs"},
     {"match", pv_cli__cmd_match, "attribute text to the indexed documents and authors"},
+    {"scan", pv_cli__cmd_scan, "stream datasets and report which indexed documents they hold"},
     {"stats", pv_cli__cmd_stats, "show an index's parameters, counts and chunks"},
 };
 

@@ -152,6 +152,17 @@ double pv_cli__now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+void pv_cli__csv_field(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
 void pv_cli__put_caret(FILE *f, const char *s, size_t n)
 {
     size_t i, run = 0;

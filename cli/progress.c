@@ -111,6 +111,8 @@ void pv_cli__progress_cb(void *ctx, const pv_progress *pr)
                       pv_cli__commas(total_docs, tdocs));
     else
         n += snprintf(line + n, sizeof line - (size_t)n, "  %s docs", docs);
+    if (n < (int)sizeof line && done_docs > 0 && elapsed > 0)
+        n += snprintf(line + n, sizeof line - (size_t)n, " (%.0f/s)", (double)done_docs / elapsed);
     if (n < (int)sizeof line)
         n += snprintf(line + n, sizeof line - (size_t)n, "  %.1f MB/s", rate / 1e6);
     if (n < (int)sizeof line && total_bytes > done_bytes && rate > 0) {

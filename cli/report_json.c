@@ -315,3 +315,8 @@ int pv_cli__json_print(cJSON *doc)
     cJSON_free(s);
     return 0;
 }
+
+int pv_cli__json_add_str(cJSON *obj, const char *key, const char *s)
+{
+    return add_str(obj, key, s);
+}

@@ -428,6 +428,102 @@ void pv_credit_weak_spans(const pv_credit *c, const pv_credit_weak **out, size_t
 /* Release a ledger; accepts NULL. */
 void pv_credit_free(pv_credit *c);
 
+/* ---- scanning a dataset for indexed documents ------------------------------------------- */
+
+/* A scan streams datasets (JSON lines shards, WARC/WET, dumps, feeds, folders, git) once
+ * against a small index (one person's or a union's work) and reports which of its documents
+ * each dataset record holds. The index's fingerprints are kept in memory in a hash set, so
+ * that almost every record is found "not in the index" after tokenizing it; the few records
+ * that share a fingerprint are confirmed by pv_match_run. */
+typedef struct pv_scan pv_scan;
+
+typedef struct pv_scan_opts {
+    pv_match_opts match;      /* how a candidate record is matched; min_tokens 0 = k + w - 1 (the
+                                 shortest run always found), max_sources and max_copies 0 = 64 */
+    unsigned jobs;            /* worker threads; 0 = all cores. The findings are the same, in the
+                                 same order, for every value */
+    int strict;               /* the first bad record, or a dataset that stops on an error, ends
+                                 the scan with an error */
+    const char *preset;       /* JSON lines preset, or NULL to detect it (pv_build_opts.preset) */
+    const char *fields;       /* JSON lines generic fields (pv_build_opts.fields), or NULL */
+    const char *site;         /* Stack Exchange site host (pv_build_opts.site), or NULL */
+    uint64_t max_record_size; /* records larger than this are skipped and counted; 0 = 64 MiB */
+    pv_diag_fn diag;          /* bad records, and a dataset that stops on an error; or NULL */
+    pv_progress_fn progress;  /* done_bytes/total_bytes of the datasets' input, done_docs =
+                                 records read; or NULL */
+    void *ctx;                /* passed to diag and progress */
+} pv_scan_opts;
+
+#define PV_SCAN_OPTS_INIT                                                                          \
+    {                                                                                              \
+        {0, PV_DEFAULT_COMMON, 0, 0}, 0, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL                  \
+    }
+
+/* An author of an indexed document found in a record; strings borrowed from the index. */
+typedef struct pv_scan_author {
+    const char *name; /* NULL when not known */
+    const char *email, *id;
+} pv_scan_author;
+
+/* One indexed document found in one dataset record. Strings are borrowed: those of the
+ * document from the index, the others until the callback returns. */
+typedef struct pv_scan_finding {
+    size_t dataset;           /* which DATASET argument, from 0 */
+    const char *dataset_path; /* its path, without a KIND: prefix */
+    uint64_t record_no;       /* the record's number in that dataset, from 1 */
+    const char *record;       /* the record's name (id, URL, path), or NULL when it has none */
+    int64_t line;             /* line of the dataset file where the record starts, or -1 */
+    int64_t offset;           /* byte offset of the record in the dataset file, or -1 */
+    uint32_t document;        /* the indexed document found */
+    const char *kind, *source, *locator, *commit, *license;
+    uint32_t document_tokens;      /* tokens of the indexed document */
+    uint32_t tokens;               /* of them, matched in the record (at most document_tokens) */
+    double covered;                /* tokens / document_tokens */
+    uint32_t spans;                /* spans of the record matching the document */
+    uint32_t longest_tokens;       /* the longest of them: its tokens, */
+    uint32_t record_lines[2];      /* its lines in the record's text (1-based, inclusive), */
+    uint32_t document_lines[2];    /* and in the document */
+    const pv_scan_author *authors; /* who first wrote the matched text in the document */
+    size_t nauthors;
+} pv_scan_finding;
+
+/* Called with every finding, one at a time, in a deterministic order: by dataset argument,
+ * then record, then document id. Returns 0 to go on, nonzero to stop the scan (pv_scan_run
+ * then returns that value). */
+typedef int (*pv_scan_found_fn)(void *ctx, const pv_scan_finding *f);
+
+typedef struct pv_scan_stats {
+    uint64_t datasets;       /* dataset arguments read to their end */
+    uint64_t dataset_errors; /* datasets that stopped on an error (named through diag) */
+    uint64_t records;        /* records read */
+    uint64_t text_bytes;     /* bytes of record text scanned */
+    uint64_t read_bytes;     /* input bytes consumed (compressed size when compressed) */
+    uint64_t tokens;         /* tokens scanned */
+    uint64_t candidates;     /* records that shared a fingerprint and were matched */
+    uint64_t found_records;  /* records holding at least one indexed document */
+    uint64_t findings;       /* (record, document) pairs reported */
+    uint64_t bad_records;    /* malformed records skipped */
+    uint64_t skipped;        /* records skipped by rule (empty, too large, deleted) */
+    uint64_t invalid_utf8;   /* invalid UTF-8 sequences in records (replaced) */
+} pv_scan_stats;
+
+/* Prepare a scan against ix (borrowed: it must outlive the scan): loads the index's
+ * fingerprints into memory. opts may be NULL. Returns 0 or a negative pv_error. */
+int pv_scan_new(const pv_index *ix, const pv_scan_opts *opts, pv_scan **out, pv_err *err);
+
+/* Scan every DATASET (as pv_index_build takes SOURCEs: files, folders, KIND:PATH, detected
+ * the same way) and call fn with every finding. Memory is bounded whatever the datasets'
+ * size. A dataset that cannot be read or stops on an error (a truncated shard) is reported
+ * through diag with how far it got and counted in st->dataset_errors, and the scan goes on
+ * with the next (unless strict). Returns 0, fn's nonzero value, or a negative pv_error: an
+ * unknown KIND or a bad preset or field (PV_EINVAL), out of memory, or with strict the first
+ * error. st may be NULL. */
+int pv_scan_run(pv_scan *s, const char *const *datasets, size_t n, pv_scan_found_fn fn, void *ctx,
+                pv_scan_stats *st, pv_err *err);
+
+/* Release a scan; accepts NULL. */
+void pv_scan_free(pv_scan *s);
+
 /* ---- reading lines of a file ------------------------------------------------------------ */
 
 /* A file read line by line as its decompressed bytes: plain, gzip or zstd, told apart by their

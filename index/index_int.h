@@ -36,6 +36,13 @@ void pv_index__cursor_free(pv_index_cursor *c);
 int pv_index__lookup(pv_index_cursor *c, const uint64_t *fps, size_t n, pv_lookup_fn cb, void *ctx,
                      pv_err *err);
 
+/* Calls fn(ctx, fp) once for every distinct fingerprint of the index (48-bit values, in
+ * ascending order), decoding only the fingerprint column of each block: what a scan keeps in
+ * memory to answer "not in the index" without a lookup. Returns 0, fn's nonzero value, or
+ * PV_ECORRUPT / PV_ENOMEM with err naming the index and block. */
+int pv_index__fingerprints(pv_index_cursor *c, int (*fn)(void *ctx, uint64_t fp), void *ctx,
+                           pv_err *err);
+
 /* A document's metadata; strings are borrowed from the index (NULL when absent). */
 typedef struct pv_doc_view {
     const char *kind;

@@ -293,16 +293,16 @@ static int parse_tables(pv_index *ix, pv_err *err)
         uint64_t sz;
         if ((ix->blob = find_chunk(ix, PV_ID_BLOB, &sz)) != NULL) {
             if (sz % PV_BLOB_ENTRY)
-                return pv_err__set(err, PV_ECORRUPT,
-                                   "corrupt index '%s': chunk %s has a bad size", ix->path,
-                                   PV_ID_BLOB);
+                return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': chunk %s has a bad size",
+                                   ix->path, PV_ID_BLOB);
             ix->nblob = sz / PV_BLOB_ENTRY;
         }
         for (i = 0; i < ix->nblob; i++) {
             const unsigned char *e = ix->blob + i * PV_BLOB_ENTRY;
             int c = i ? memcmp(e - PV_BLOB_ENTRY, e, PV_BLOB_ID_LEN) : -1;
             if (pv_load32(e + PV_BLOB_DOC) >= ix->ndocs || c > 0 ||
-                (c == 0 && pv_load32(e - PV_BLOB_ENTRY + PV_BLOB_DOC) >= pv_load32(e + PV_BLOB_DOC)))
+                (c == 0 &&
+                 pv_load32(e - PV_BLOB_ENTRY + PV_BLOB_DOC) >= pv_load32(e + PV_BLOB_DOC)))
                 return pv_err__set(err, PV_ECORRUPT,
                                    "corrupt index '%s': blob entry %llu out of order or range",
                                    ix->path, (unsigned long long)i);
@@ -774,6 +774,29 @@ int pv_index__lookup(pv_index_cursor *c, const uint64_t *fps, size_t n, pv_looku
         if (rc)
             break;
         rc = cb(ctx, i, bc->post + lo, j - lo);
+    }
+    return rc;
+}
+
+int pv_index__fingerprints(pv_index_cursor *c, int (*fn)(void *ctx, uint64_t fp), void *ctx,
+                           pv_err *err)
+{
+    const pv_index *ix = c->ix;
+    uint64_t b, last = 0;
+    uint32_t i;
+    int rc = 0, any = 0;
+
+    for (b = 0; b < ix->nblocks && rc == 0; b++) {
+        if (c->bc.index != b && (rc = decode_block(c, b, err)) != 0)
+            break;
+        for (i = 0; i < c->bc.count && rc == 0; i++) {
+            uint64_t fp = c->bc.fp[i];
+            if (any && fp == last)
+                continue; /* a fingerprint's postings may run on into the next block */
+            any = 1;
+            last = fp;
+            rc = fn(ctx, fp);
+        }
     }
     return rc;
 }

@@ -163,9 +163,9 @@ struct builder {
     uint32_t cur_source;
     int source_named;
     uint32_t default_author; /* --author, or PV_NONE */
-    unsigned char *blobs; /* BLOB entries (format.h), documents by their id before the merge */
+    unsigned char *blobs;    /* BLOB entries (format.h), documents by their id before the merge */
     size_t nblobs, cap_blobs;
-    size_t meta_bytes;       /* estimated, recomputed with every document */
+    size_t meta_bytes; /* estimated, recomputed with every document */
     int meta_warned;
     /* the queue between the producer and the workers */
     pthread_mutex_t qlock;
@@ -2146,8 +2146,8 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
         if (n)
             qsort(b->blobs, n, PV_BLOB_ENTRY, cmp_blob);
         for (i = 0; i < n; i++)
-            if (i == 0 || cmp_blob(b->blobs + (i - 1) * PV_BLOB_ENTRY,
-                                   b->blobs + i * PV_BLOB_ENTRY) != 0)
+            if (i == 0 ||
+                cmp_blob(b->blobs + (i - 1) * PV_BLOB_ENTRY, b->blobs + i * PV_BLOB_ENTRY) != 0)
                 out_write(&o, b->blobs + i * PV_BLOB_ENTRY, PV_BLOB_ENTRY);
     }
     chunk_end(&o, &ch[nch++]);

@@ -69,7 +69,7 @@ typedef struct jl {
     pv_buf lic;     /* the license expression */
     pv_buf meta;    /* a "meta" member given as a JSON string, parsed on its own */
     pv_json *meta_root;
-    char why[256]; /* what is wrong with a bad record */
+    char why[256];          /* what is wrong with a bad record */
     unsigned char blob[20]; /* The Stack: the record's git blob id (pv_doc_in.blobs) */
     /* raw NUL bytes, \u0000 and lone surrogates replaced by U+FFFD: how many, and the line
      * of the first (named once per file) */

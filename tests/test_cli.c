@@ -363,6 +363,7 @@ Test(cli, help_of_every_command)
     check("help_index", tmp, NULL, (const char *[]){"index", "--help", NULL});
     check("help_match", tmp, NULL, (const char *[]){"match", "-h", NULL});
     check("help_stats", tmp, NULL, (const char *[]){"stats", "--help", NULL});
+    check("help_scan", tmp, NULL, (const char *[]){"scan", "--help", NULL});
     /* "provscan help CMD" is "provscan CMD --help"; --help after other options still
        shows the help. */
     check("help_match", tmp, NULL, (const char *[]){"help", "match", NULL});

@@ -291,12 +291,13 @@ Test(jsonl, the_stack_record_names_its_git_blob)
     }
     /* an id that is not 40 hex digits names no blob */
     memset(&rec, 0, sizeof rec);
-    cr_assert_eq(read_preset(pv_test_put_str("short.jsonl",
-                                             "{\"hexsha\":\"0123\",\"content\":\"x = 1\\n\"}\n"
-                                             "{\"hexsha\":\"1cb9b59ea2998220518d39958a46caec9119716g\","
-                                             "\"content\":\"y = 2\\n\"}\n"),
-                             "the-stack"),
-                 0, "%s", err.msg);
+    cr_assert_eq(
+        read_preset(pv_test_put_str("short.jsonl",
+                                    "{\"hexsha\":\"0123\",\"content\":\"x = 1\\n\"}\n"
+                                    "{\"hexsha\":\"1cb9b59ea2998220518d39958a46caec9119716g\","
+                                    "\"content\":\"y = 2\\n\"}\n"),
+                    "the-stack"),
+        0, "%s", err.msg);
     cr_assert_eq(rec.n, 2);
     cr_expect_eq(rec.v[0].nblobs, 0);
     cr_expect_eq(rec.v[1].nblobs, 0);

@@ -22,6 +22,8 @@ recompute_out,_ = run('./provscan credit --verify ledger.json -x demo.pvx fixtur
 contradict_out,_ = run('./provscan credit --verify ledger.json -x demo.pvx --pool 10 fixtures/outputs; echo "exit $?"')
 os.path.exists('ledger.json') and os.remove('ledger.json')
 os.path.exists('se.pvx') and os.remove('se.pvx')
+scan_out,_ = run('./provscan scan -q -x demo.pvx fixtures/scan/blog.jsonl')
+scan_jsonl,_ = run('./provscan scan -q -x demo.pvx --format jsonl fixtures/scan/blog.jsonl')
 se_index,_ = run('./provscan index -o se.pvx --site french.meta.stackexchange.com fixtures/stackexchange/french.meta.subset.7z')
 se_match,_ = run('./provscan match -x se.pvx fixtures/outputs/stackexchange-answer.md')
 os.remove('se.pvx')
@@ -35,6 +37,8 @@ subs = {
  'WEAK_OUT': weak_out.rstrip('\n'), 'RECOMPUTE_OUT': recompute_out.rstrip('\n'),
  'CONTRADICT_OUT': contradict_out.rstrip('\n'),
  'SE_INDEX_OUT': se_index.rstrip('\n'), 'SE_MATCH_OUT': se_match.rstrip('\n'),
+ 'HELP_SCAN': help_of('scan --help'), 'SCAN_OUT': scan_out.rstrip('\n'),
+ 'SCAN_JSONL_OUT': scan_jsonl.rstrip('\n'),
 }
 for k, v in subs.items():
     tmpl = tmpl.replace('@' + k + '@', v)

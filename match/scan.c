@@ -1,0 +1,963 @@
+/*
+ * scan.c - datasets streamed once against a small index: readers hand records to workers
+ * through a bounded queue; a worker tokenizes a record, winnows its k-grams and probes an
+ * in-memory hash set of the index's fingerprints; the rare record that shares one is matched
+ * (pv_match_run) and its spans become findings, one per indexed document, handed on in
+ * dataset, record and document order whatever the number of workers.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common_int.h"
+#include "index_int.h"
+#include "scanner_int.h"
+#include "source.h"
+
+#define FP_SHIFT 16 /* fingerprints keep their top 48 bits (index/format.h, PV_FP_BITS) */
+#define DEFAULT_MAX_RECORD ((uint64_t)64 << 20)
+#define DEFAULT_MAX_ROWS 64
+#define MAX_AUTHORS 16
+#define QUEUE_BYTES ((size_t)64 << 20) /* record text waiting for a worker, beyond one record */
+#define PROGRESS_EVERY 64              /* records between two progress calls of a reader */
+
+struct pv_scan {
+    const pv_index *ix;
+    pv_scan_opts o;
+    uint32_t k, w;
+    uint64_t seed;
+    /* the index's fingerprints: open addressing, linear probing, 0 = empty slot */
+    uint64_t *set;
+    size_t mask;
+    int has_zero;
+};
+
+/* ---- the fingerprint set ----------------------------------------------------------------- */
+
+static void set_put(pv_scan *s, uint64_t fp)
+{
+    size_t i;
+    if (fp == 0) {
+        s->has_zero = 1;
+        return;
+    }
+    /* fingerprints are hashes: their low bits spread them already */
+    for (i = (size_t)fp & s->mask; s->set[i] != 0; i = (i + 1) & s->mask)
+        if (s->set[i] == fp)
+            return;
+    s->set[i] = fp;
+}
+
+static inline int set_has(const pv_scan *s, uint64_t fp)
+{
+    size_t i;
+    if (PV_UNLIKELY(fp == 0))
+        return s->has_zero;
+    for (i = (size_t)fp & s->mask;; i = (i + 1) & s->mask) {
+        uint64_t v = s->set[i];
+        if (v == fp)
+            return 1;
+        if (v == 0)
+            return 0;
+    }
+}
+
+static int load_fp(void *ctx, uint64_t fp)
+{
+    set_put(ctx, fp);
+    return 0;
+}
+
+int pv_scan_new(const pv_index *ix, const pv_scan_opts *opts, pv_scan **out, pv_err *err)
+{
+    pv_scan_opts defaults = PV_SCAN_OPTS_INIT;
+    pv_index_info info;
+    pv_index_cursor *cur = NULL;
+    pv_scan *s;
+    size_t slots = 16;
+    int rc;
+
+    *out = NULL;
+    pv_index_get_info(ix, &info);
+    if (info.norm_version != PV_NORM_VERSION)
+        return pv_err__set(err, PV_EPARAMS,
+                           "index '%s' was built with normalization version %u; this provscan "
+                           "tokenizes with version %u: rebuild the index",
+                           pv_index__path(ix), info.norm_version, PV_NORM_VERSION);
+    /* at most half full, so that a miss ends after a slot or two */
+    while (slots < 2 * info.fingerprints && slots < ((size_t)1 << 40))
+        slots <<= 1;
+    if (!(s = calloc(1, sizeof *s)) || !(s->set = calloc(slots, sizeof *s->set))) {
+        if (s)
+            free(s);
+        return pv_err__set(err, PV_ENOMEM, "out of memory for %zu fingerprints",
+                           (size_t)info.fingerprints);
+    }
+    s->ix = ix;
+    s->o = opts ? *opts : defaults;
+    s->k = info.k;
+    s->w = info.w;
+    s->seed = info.seed;
+    s->mask = slots - 1;
+    if (!s->o.match.min_tokens)
+        s->o.match.min_tokens = info.k + info.w - 1;
+    if (!s->o.match.max_sources)
+        s->o.match.max_sources = DEFAULT_MAX_ROWS;
+    if (!s->o.match.max_copies)
+        s->o.match.max_copies = DEFAULT_MAX_ROWS;
+    if (!s->o.max_record_size)
+        s->o.max_record_size = DEFAULT_MAX_RECORD;
+    if ((rc = pv_index__cursor_new(ix, &cur, err)) == 0)
+        rc = pv_index__fingerprints(cur, load_fp, s, err);
+    pv_index__cursor_free(cur);
+    if (rc) {
+        pv_scan_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void pv_scan_free(pv_scan *s)
+{
+    if (!s)
+        return;
+    free(s->set);
+    free(s);
+}
+
+/* ---- one record -------------------------------------------------------------------------- */
+
+/* What a worker keeps between records. */
+typedef struct worker_buf {
+    pv_tokens tok;
+    uint64_t *kg;
+    uint32_t *win;
+    size_t cap;
+    /* counts added to the run's stats when the thread is done */
+    uint64_t tokens, invalid, bytes, candidates;
+} worker_buf;
+
+/* One finding being built, with the strings it owns. */
+typedef struct finding {
+    pv_scan_finding f;
+    pv_scan_author authors[MAX_AUTHORS];
+    char *record; /* owned */
+} finding;
+
+typedef struct found_list {
+    finding *v;
+    size_t n, cap;
+} found_list;
+
+static void found_list_free(found_list *l)
+{
+    size_t i;
+    for (i = 0; i < l->n; i++)
+        free(l->v[i].record);
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+/* Tokenize the record and probe its winnowed k-grams: *nhit receives how many are in the
+ * index, and b->win[0..*nhit) their k-gram positions, ascending. Both sides winnow with the
+ * index's w, so a shared run of k + w - 1 tokens shares the minimum of a window. */
+static int probe(const pv_scan *s, worker_buf *b, const char *text, size_t len, size_t *nhit)
+{
+    size_t nk, nw, i, n = 0;
+    int rc;
+    *nhit = 0;
+    b->tok.n = 0;
+    b->tok.invalid_utf8 = 0;
+    if ((rc = pv_scanner__tokenize(text, len, s->seed, &b->tok)) != 0)
+        return rc;
+    b->tokens += b->tok.n;
+    b->invalid += b->tok.invalid_utf8;
+    b->bytes += len;
+    if (b->tok.n < s->k)
+        return 0;
+    nk = b->tok.n - s->k + 1;
+    if (nk > b->cap) {
+        size_t cap = nk + nk / 2;
+        uint64_t *kg = realloc(b->kg, cap * sizeof *kg);
+        uint32_t *win;
+        if (!kg)
+            return PV_ENOMEM;
+        b->kg = kg;
+        if (!(win = realloc(b->win, cap * sizeof *win)))
+            return PV_ENOMEM;
+        b->win = win;
+        b->cap = cap;
+    }
+    nk = pv_scanner__kgrams(b->tok.v, b->tok.n, s->k, s->seed, b->kg);
+    nw = pv_scanner__winnow(b->kg, nk, s->w, b->win);
+    for (i = 0; i < nw; i++)
+        if (PV_UNLIKELY(set_has(s, b->kg[b->win[i]] >> FP_SHIFT)))
+            b->win[n++] = b->win[i];
+    *nhit = n;
+    return 0;
+}
+
+/* Where a reader's locator says the record is: "NAME (SHARD:LINE)" or "SHARD:LINE" (JSON
+ * lines), "FILE@OFFSET" (a WARC record without a target URI); *name_len is how much of it
+ * names the record (0: nothing but the place). */
+static void parse_place(const char *loc, const char *path, size_t *name_len, int64_t *line,
+                        int64_t *offset)
+{
+    const char *base = strrchr(path, '/'), *p;
+    size_t n = strlen(loc), bn, i;
+    base = base ? base + 1 : path;
+    bn = strlen(base);
+    *name_len = n;
+    *line = *offset = -1;
+    /* "SHARD:LINE" or "SHARD@OFFSET" at the end, inside " (...)" or as the whole locator */
+    if (n > 2 && loc[n - 1] == ')' && (p = strstr(loc, " (")) != NULL) {
+        const char *q;
+        while ((q = strstr(p + 2, " (")) != NULL)
+            p = q;
+        if ((size_t)(loc + n - 1 - (p + 2)) > bn && strncmp(p + 2, base, bn) == 0 &&
+            p[2 + bn] == ':') {
+            int64_t v = 0;
+            for (i = (size_t)(p + 3 + bn - loc); i < n - 1 && loc[i] >= '0' && loc[i] <= '9'; i++)
+                v = v * 10 + (loc[i] - '0');
+            if (i == n - 1 && i > (size_t)(p + 3 + bn - loc)) {
+                *line = v;
+                *name_len = (size_t)(p - loc);
+            }
+        }
+        return;
+    }
+    if (n > bn + 1 && strncmp(loc, base, bn) == 0 && (loc[bn] == ':' || loc[bn] == '@')) {
+        int64_t v = 0;
+        for (i = bn + 1; i < n && loc[i] >= '0' && loc[i] <= '9'; i++)
+            v = v * 10 + (loc[i] - '0');
+        if (i == n) {
+            *name_len = 0;
+            if (loc[bn] == ':')
+                *line = v;
+            else
+                *offset = v;
+        }
+    }
+}
+
+static int add_author(finding *f, const char *name, const char *email, const char *id)
+{
+    size_t i;
+    if (!name && !email && !id)
+        return 0;
+    for (i = 0; i < f->f.nauthors; i++) {
+        const pv_scan_author *a = &f->authors[i];
+        if ((a->name == name || (a->name && name && strcmp(a->name, name) == 0)) &&
+            (a->email == email || (a->email && email && strcmp(a->email, email) == 0)))
+            return 0;
+    }
+    if (f->f.nauthors < MAX_AUTHORS) {
+        f->authors[f->f.nauthors].name = name;
+        f->authors[f->f.nauthors].email = email;
+        f->authors[f->f.nauthors].id = id;
+        f->f.nauthors++;
+    }
+    return 0;
+}
+
+/* The finding of document doc in l (added when new). */
+static finding *finding_of(const pv_scan *s, found_list *l, uint32_t doc)
+{
+    size_t i;
+    finding *f;
+    pv_doc_view dv;
+    for (i = 0; i < l->n; i++)
+        if (l->v[i].f.document == doc)
+            return &l->v[i];
+    if (pv_array__grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v))
+        return NULL;
+    f = &l->v[l->n++];
+    memset(f, 0, sizeof *f);
+    pv_index__doc(s->ix, doc, &dv);
+    f->f.document = doc;
+    f->f.kind = dv.kind;
+    f->f.source = dv.source;
+    f->f.locator = dv.locator;
+    f->f.commit = dv.commit;
+    f->f.license = dv.license;
+    f->f.document_tokens = dv.ntokens;
+    return f;
+}
+
+static int add_row(const pv_scan *s, found_list *l, const pv_span *sp, const pv_source_ref *r)
+{
+    finding *f = finding_of(s, l, r->document);
+    if (!f)
+        return PV_ENOMEM;
+    f->f.tokens += r->matched_tokens;
+    f->f.spans++;
+    if (r->matched_tokens > f->f.longest_tokens) {
+        f->f.longest_tokens = r->matched_tokens;
+        f->f.record_lines[0] = sp->line_start;
+        f->f.record_lines[1] = sp->line_end;
+        f->f.document_lines[0] = r->line_start;
+        f->f.document_lines[1] = r->line_end;
+    }
+    return add_author(f, r->author_name, r->author_email, r->author_id);
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+    uint32_t x = ((const finding *)a)->f.document, y = ((const finding *)b)->f.document;
+    return x < y ? -1 : x > y;
+}
+
+/* Line ends in text[from, to): "\r\n", "\r" and "\n" each end one (pv_scanner__line_starts). */
+static uint32_t line_ends(const char *text, size_t from, size_t to, size_t len)
+{
+    uint32_t n = 0;
+    size_t p;
+    for (p = from; p < to; p++)
+        n += text[p] == '\n' || (text[p] == '\r' && (p + 1 >= len || text[p + 1] != '\n'));
+    return n;
+}
+
+/* Match text (a region of a record whose first line is the record's line first_line) and add
+ * its spans to l. Common spans (boilerplate, license text) find nothing: they are in every
+ * dataset. */
+static int match_region(const pv_scan *s, const char *text, size_t len, uint32_t first_line,
+                        found_list *l, pv_err *err)
+{
+    pv_result *res = NULL;
+    size_t i, j;
+    int rc = pv_match_run(s->ix, text, len, &s->o.match, &res, err);
+    if (rc)
+        return rc;
+    for (i = 0; i < res->nspans && rc == 0; i++) {
+        pv_span sp = res->spans[i];
+        if (sp.common)
+            continue;
+        sp.line_start += first_line - 1;
+        sp.line_end += first_line - 1;
+        for (j = 0; j < sp.nsources && rc == 0; j++)
+            rc = add_row(s, l, &sp, &sp.sources[j]);
+        for (j = 0; j < sp.ncopies && rc == 0; j++)
+            rc = add_row(s, l, &sp, &sp.copies[j]);
+    }
+    pv_result_free(res);
+    if (rc)
+        return pv_err__set(err, rc, "out of memory");
+    return 0;
+}
+
+/* How far from its hits a region of a record reaches, in tokens, and in bytes beyond that to
+ * the ends of its first and last lines. */
+#define REGION_MARGIN(s) (2 * ((s)->k + (s)->w))
+#define REGION_LINE_BYTES 4096
+
+/* Confirm a candidate record: the matcher runs on the regions around its hits (hits closer
+ * than two margins share one), not on the whole record, so that a large record holding a
+ * short quote costs little more than the quote. A shared run reaches at most k + w - 2 tokens
+ * past its last winnowed hit, and the matcher's edges a few more: the margin covers both.
+ * Regions are widened to whole lines (within REGION_LINE_BYTES), where the matcher's exact
+ * edges look for line ends. Findings are sorted by document. */
+static int confirm(const pv_scan *s, const worker_buf *b, size_t nhit, const char *text, size_t len,
+                   found_list *l, pv_err *err)
+{
+    const pv_token *t = b->tok.v;
+    const size_t ntok = b->tok.n, margin = REGION_MARGIN(s);
+    size_t h = 0, i, line_at = 0;
+    uint32_t line = 1;
+    int rc = 0;
+
+    while (h < nhit && rc == 0) {
+        size_t lo = b->win[h] > margin ? b->win[h] - margin : 0, hi, from, to;
+        hi = b->win[h] + s->k + margin;
+        while (++h < nhit && b->win[h] <= hi + margin)
+            hi = b->win[h] + s->k + margin;
+        if (hi > ntok)
+            hi = ntok;
+        from = t[lo].start;
+        to = (size_t)t[hi - 1].start + t[hi - 1].len;
+        for (i = from;
+             i > 0 && from - i < REGION_LINE_BYTES && text[i - 1] != '\n' && text[i - 1] != '\r';
+             i--)
+            ;
+        if (i == 0 || text[i - 1] == '\n' || text[i - 1] == '\r')
+            from = i;
+        for (i = to; i < len && i - to < REGION_LINE_BYTES && text[i] != '\n' && text[i] != '\r';
+             i++)
+            ;
+        if (i == len || text[i] == '\n' || text[i] == '\r')
+            to = i;
+        line += line_ends(text, line_at, from, len);
+        line_at = from;
+        rc = match_region(s, text + from, to - from, line, l, err);
+    }
+    if (rc)
+        return rc;
+    for (i = 0; i < l->n; i++) {
+        pv_scan_finding *f = &l->v[i].f;
+        if (f->tokens > f->document_tokens)
+            f->tokens = f->document_tokens; /* the document held twice in one record */
+        f->covered = f->document_tokens ? (double)f->tokens / f->document_tokens : 0.0;
+    }
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof *l->v, cmp_finding);
+    return 0;
+}
+
+/* ---- the run: readers, a bounded queue, workers, findings in order ----------------------- */
+
+/* A record copied from a reader for a worker. */
+typedef struct rec {
+    size_t ds;
+    uint64_t seq;
+    char *text;
+    size_t len;
+    char *loc;
+} rec;
+
+/* Findings of one record, waiting for the records before it. */
+typedef struct pending {
+    uint64_t seq;
+    found_list fl;
+} pending;
+
+/* One dataset argument. */
+typedef struct dstate {
+    const char *spec, *path;
+    uint64_t next_seq;  /* records handed on by its reader */
+    uint64_t done_upto; /* every record before this one is done */
+    unsigned char *done;
+    pending *pend; /* by seq, from pend_head */
+    size_t npend, pend_head, cap_pend;
+    int reading_done, rc;
+    pv_err err;
+    uint64_t records, read_bytes;
+} dstate;
+
+typedef struct run {
+    pv_scan *s;
+    dstate *ds;
+    size_t nds, ring;
+    pv_scan_found_fn fn;
+    void *ctx;
+    unsigned jobs;
+    pthread_mutex_t mu;
+    pthread_cond_t can_push, can_pop;
+    rec **q;
+    size_t qcap, qhead, qn, qbytes;
+    int closing;
+    size_t next_ds, emit_ds;
+    int abort_rc; /* the first fatal error, or fn's nonzero value */
+    pv_err abort_err;
+    pv_scan_stats st; /* under mu */
+    _Atomic uint64_t bytes_done, records_read;
+    uint64_t bytes_total;
+} run;
+
+/* Add a thread's counts to the run's stats and release its buffers. */
+static void worker_buf_done(run *r, worker_buf *b)
+{
+    pthread_mutex_lock(&r->mu);
+    r->st.tokens += b->tokens;
+    r->st.invalid_utf8 += b->invalid;
+    r->st.text_bytes += b->bytes;
+    r->st.candidates += b->candidates;
+    pthread_mutex_unlock(&r->mu);
+    pv_scanner__tokens_free(&b->tok);
+    free(b->kg);
+    free(b->win);
+    memset(b, 0, sizeof *b);
+}
+
+/* A reader's own state, the ctx of its sink. */
+typedef struct reader {
+    run *r;
+    size_t ds;
+    pv_reader_stats rs;
+    uint64_t bytes_seen;
+    worker_buf wb; /* with one job the reader is the worker */
+    unsigned since_progress;
+} reader;
+
+static void set_abort(run *r, int rc, const pv_err *err)
+{
+    if (r->abort_rc)
+        return;
+    r->abort_rc = rc;
+    if (err && err->msg[0])
+        r->abort_err = *err;
+    else
+        pv_err__set(&r->abort_err, rc, "%s", pv_strerror(rc));
+    pthread_cond_broadcast(&r->can_push);
+    pthread_cond_broadcast(&r->can_pop);
+}
+
+static void emit(run *r, dstate *d, found_list *fl, uint64_t seq)
+{
+    size_t i;
+    for (i = 0; i < fl->n && !r->abort_rc; i++) {
+        finding *f = &fl->v[i];
+        int rc;
+        f->f.dataset = (size_t)(d - r->ds);
+        f->f.dataset_path = d->path;
+        f->f.record_no = seq + 1;
+        f->f.authors = f->authors;
+        r->st.findings++;
+        if ((rc = r->fn ? r->fn(r->ctx, &f->f) : 0) != 0)
+            set_abort(r, rc, NULL);
+    }
+    r->st.found_records += fl->n > 0;
+}
+
+/* Hand on, in order, what every record done so far found; close finished datasets. Called
+ * with mu held. */
+static void flush(run *r)
+{
+    while (r->emit_ds < r->nds && !r->abort_rc) {
+        dstate *d = &r->ds[r->emit_ds];
+        while (d->pend_head < d->npend && d->pend[d->pend_head].seq < d->done_upto) {
+            pending *p = &d->pend[d->pend_head++];
+            emit(r, d, &p->fl, p->seq);
+            found_list_free(&p->fl);
+        }
+        if (d->pend_head == d->npend)
+            d->pend_head = d->npend = 0;
+        if (!d->reading_done || d->done_upto != d->next_seq)
+            break;
+        if (d->rc) {
+            r->st.dataset_errors++;
+            if (r->s->o.diag) {
+                char msg[sizeof d->err.msg + 128];
+                snprintf(msg, sizeof msg,
+                         "%s (stopped after %llu records, %llu bytes read; going on with the "
+                         "next dataset)",
+                         d->err.msg, (unsigned long long)d->records,
+                         (unsigned long long)d->read_bytes);
+                r->s->o.diag(r->s->o.ctx, PV_ERROR, msg);
+            }
+        } else {
+            r->st.datasets++;
+        }
+        r->emit_ds++;
+    }
+}
+
+/* Record seq of dataset d is done, with what it found (taken over). Called with mu held. */
+static int complete(run *r, size_t ds, uint64_t seq, found_list *fl)
+{
+    dstate *d = &r->ds[ds];
+    if (fl->n) {
+        pending *p;
+        size_t i;
+        if (pv_array__grow((void **)&d->pend, &d->cap_pend, d->npend + 1, sizeof *d->pend))
+            return PV_ENOMEM;
+        /* usually the last; otherwise moved into its place */
+        for (i = d->npend; i > d->pend_head && d->pend[i - 1].seq > seq; i--)
+            d->pend[i] = d->pend[i - 1];
+        p = &d->pend[i];
+        p->seq = seq;
+        p->fl = *fl;
+        d->npend++;
+        memset(fl, 0, sizeof *fl);
+    }
+    d->done[seq % r->ring] = 1;
+    while (d->done_upto < d->next_seq && d->done[d->done_upto % r->ring]) {
+        d->done[d->done_upto % r->ring] = 0;
+        d->done_upto++;
+    }
+    pthread_cond_broadcast(&r->can_push);
+    flush(r);
+    return 0;
+}
+
+/* Scan one record on this thread: probe, confirm, and fill fl. */
+static int scan_record(run *r, worker_buf *wb, const char *text, size_t len, found_list *fl,
+                       pv_err *err)
+{
+    size_t nhit;
+    int rc;
+    if ((rc = probe(r->s, wb, text, len, &nhit)) != 0)
+        return pv_err__set(err, rc, "cannot tokenize a record: %s", pv_strerror(rc));
+    if (!nhit)
+        return 0;
+    wb->candidates++;
+    return confirm(r->s, wb, nhit, text, len, fl, err);
+}
+
+/* Give each finding its record's name and place. */
+static int place_findings(found_list *fl, const char *loc, const char *path)
+{
+    size_t name_len, i;
+    int64_t line, offset;
+    if (!fl->n)
+        return 0;
+    parse_place(loc, path, &name_len, &line, &offset);
+    for (i = 0; i < fl->n; i++) {
+        finding *f = &fl->v[i];
+        f->f.line = line;
+        f->f.offset = offset;
+        if (name_len) {
+            if (!(f->record = malloc(name_len + 1)))
+                return PV_ENOMEM;
+            memcpy(f->record, loc, name_len);
+            f->record[name_len] = '\0';
+        }
+        f->f.record = f->record;
+    }
+    return 0;
+}
+
+static void report_progress(reader *rd)
+{
+    run *r = rd->r;
+    pv_progress p;
+    uint64_t delta = rd->rs.bytes_in - rd->bytes_seen;
+    rd->bytes_seen = rd->rs.bytes_in;
+    atomic_fetch_add(&r->bytes_done, delta);
+    if (!r->s->o.progress)
+        return;
+    memset(&p, 0, sizeof p);
+    p.done_bytes = atomic_load(&r->bytes_done);
+    p.total_bytes = r->bytes_total;
+    p.done_docs = atomic_load(&r->records_read);
+    r->s->o.progress(r->s->o.ctx, &p);
+}
+
+static int sink_origin(void *ctx, const pv_origin_in *o, uint32_t *id)
+{
+    (void)ctx;
+    (void)o;
+    *id = 0; /* authorship of dataset records plays no part in a scan */
+    return 0;
+}
+
+/* Scan record seq of the reader's dataset on the reader's own thread. Returns 0, or PV_EIO
+ * when the run is stopping (its error is kept in the run). */
+static int scan_here(reader *rd, uint64_t seq, const char *text, size_t len, const char *loc)
+{
+    run *r = rd->r;
+    found_list fl = {NULL, 0, 0};
+    pv_err err = {0, ""};
+    int rc = scan_record(r, &rd->wb, text, len, &fl, &err);
+    if (rc == 0 && place_findings(&fl, loc, r->ds[rd->ds].path) != 0)
+        rc = pv_err__set(&err, PV_ENOMEM, "out of memory");
+    pthread_mutex_lock(&r->mu);
+    if (rc == 0 && (rc = complete(r, rd->ds, seq, &fl)) != 0)
+        pv_err__set(&err, rc, "out of memory");
+    if (rc)
+        set_abort(r, rc, &err);
+    rc = r->abort_rc ? PV_EIO : 0;
+    pthread_mutex_unlock(&r->mu);
+    found_list_free(&fl);
+    return rc;
+}
+
+static int sink_doc(void *ctx, const pv_doc_in *d)
+{
+    reader *rd = ctx;
+    run *r = rd->r;
+    dstate *ds = &r->ds[rd->ds];
+    const char *loc = d->locator ? d->locator : "";
+    const char *text = d->text;
+    size_t len = d->len;
+    pv_buf html = PV_BUF_INIT((size_t)r->s->o.max_record_size);
+    int rc = 0;
+
+    if (d->html) { /* not asked for (defer_html is off), but a reader may still hand it on */
+        pv_err herr;
+        if (pv_buf__append(&html, d->text, d->len) != 0 ||
+            pv_html__to_text(d->html, d->html_len, &html, NULL, &herr) != 0) {
+            pv_buf__free(&html);
+            return 0;
+        }
+        text = html.data;
+        len = html.len;
+    }
+    atomic_fetch_add(&r->records_read, 1);
+    if (++rd->since_progress >= PROGRESS_EVERY) {
+        rd->since_progress = 0;
+        report_progress(rd);
+    }
+    if (r->jobs <= 1) {
+        rc = scan_here(rd, ds->next_seq++, text, len, loc);
+    } else {
+        rec *c = calloc(1, sizeof *c);
+        if (c) {
+            c->text = malloc(len + 1);
+            c->loc = strdup(loc);
+        }
+        if (!c || !c->text || !c->loc) {
+            if (c) {
+                free(c->text);
+                free(c->loc);
+            }
+            free(c);
+            pv_buf__free(&html);
+            return PV_ENOMEM;
+        }
+        memcpy(c->text, text, len);
+        c->text[len] = '\0';
+        c->len = len;
+        c->ds = rd->ds;
+        pthread_mutex_lock(&r->mu);
+        while (!r->abort_rc && ds->next_seq - ds->done_upto >= r->ring)
+            pthread_cond_wait(&r->can_push, &r->mu);
+        if (r->abort_rc) {
+            rc = PV_EIO;
+        } else if (r->qn == r->qcap || (r->qn > 0 && r->qbytes > QUEUE_BYTES)) {
+            /* the workers have enough to do: rather than wait, the reader scans this one */
+            uint64_t seq = ds->next_seq++;
+            pthread_mutex_unlock(&r->mu);
+            rc = scan_here(rd, seq, c->text, c->len, c->loc);
+            pthread_mutex_lock(&r->mu);
+        } else {
+            c->seq = ds->next_seq++;
+            r->q[(r->qhead + r->qn++) % r->qcap] = c;
+            r->qbytes += len;
+            c = NULL;
+            pthread_cond_signal(&r->can_pop);
+        }
+        pthread_mutex_unlock(&r->mu);
+        if (c) {
+            free(c->text);
+            free(c->loc);
+            free(c);
+        }
+    }
+    pv_buf__free(&html);
+    return rc;
+}
+
+/* Read dataset i through its reader; its error is kept for flush to report in order. */
+static void read_dataset(run *r, size_t i, worker_buf *wb)
+{
+    pv_scan *s = r->s;
+    dstate *d = &r->ds[i];
+    pv_reader_opts ro;
+    pv_sink sink;
+    reader rd;
+    pv_reader_fn fn;
+    const char *kind;
+    pv_err err = {0, ""};
+    int rc;
+
+    memset(&rd, 0, sizeof rd);
+    rd.r = r;
+    rd.ds = i;
+    rd.wb = *wb;
+    memset(&ro, 0, sizeof ro);
+    ro.strict = s->o.strict;
+    ro.diag = s->o.diag;
+    ro.ctx = s->o.ctx;
+    ro.max_doc_size = s->o.max_record_size;
+    ro.preset = s->o.preset;
+    ro.fields = s->o.fields;
+    ro.site = s->o.site;
+    ro.k = s->k;
+    ro.seed = s->seed;
+    memset(&sink, 0, sizeof sink);
+    sink.origin = sink_origin;
+    sink.doc = sink_doc;
+    sink.ctx = &rd;
+    if ((rc = pv_source__pick(d->spec, &d->path, &fn, &kind, &err)) == 0) {
+        rc = fn(d->path, &ro, &sink, &rd.rs, &err);
+        report_progress(&rd);
+    }
+    *wb = rd.wb;
+    pthread_mutex_lock(&r->mu);
+    r->st.records += rd.rs.records;
+    r->st.read_bytes += rd.rs.bytes_in;
+    r->st.bad_records += rd.rs.bad;
+    r->st.skipped += rd.rs.skipped;
+    d->records = rd.rs.records;
+    d->read_bytes = rd.rs.bytes_in;
+    if (rc && !r->abort_rc) {
+        if (!err.msg[0])
+            pv_err__set(&err, rc, "%s: %s", d->spec, pv_strerror(rc));
+        if (rc == PV_EINVAL || rc == PV_ENOMEM || s->o.strict)
+            set_abort(r, rc, &err);
+        d->rc = rc;
+        d->err = err;
+    }
+    d->reading_done = 1;
+    flush(r);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void *reader_main(void *arg)
+{
+    run *r = arg;
+    worker_buf wb;
+    memset(&wb, 0, sizeof wb);
+    for (;;) {
+        size_t i;
+        pthread_mutex_lock(&r->mu);
+        i = r->abort_rc ? r->nds : r->next_ds++;
+        pthread_mutex_unlock(&r->mu);
+        if (i >= r->nds)
+            break;
+        read_dataset(r, i, &wb);
+    }
+    worker_buf_done(r, &wb);
+    return NULL;
+}
+
+static void *worker_main(void *arg)
+{
+    run *r = arg;
+    worker_buf wb;
+    memset(&wb, 0, sizeof wb);
+    for (;;) {
+        rec *c;
+        found_list fl = {NULL, 0, 0};
+        pv_err err = {0, ""};
+        int rc;
+        pthread_mutex_lock(&r->mu);
+        while (r->qn == 0 && !r->closing && !r->abort_rc)
+            pthread_cond_wait(&r->can_pop, &r->mu);
+        if (r->qn == 0 || r->abort_rc) {
+            pthread_mutex_unlock(&r->mu);
+            break;
+        }
+        c = r->q[r->qhead];
+        r->qhead = (r->qhead + 1) % r->qcap;
+        r->qn--;
+        r->qbytes -= c->len;
+        pthread_cond_broadcast(&r->can_push);
+        pthread_mutex_unlock(&r->mu);
+
+        rc = scan_record(r, &wb, c->text, c->len, &fl, &err);
+        if (rc == 0 && place_findings(&fl, c->loc, r->ds[c->ds].path) != 0)
+            rc = pv_err__set(&err, PV_ENOMEM, "out of memory");
+        pthread_mutex_lock(&r->mu);
+        if (rc == 0 && (rc = complete(r, c->ds, c->seq, &fl)) != 0)
+            pv_err__set(&err, rc, "out of memory");
+        if (rc)
+            set_abort(r, rc, &err);
+        pthread_mutex_unlock(&r->mu);
+        found_list_free(&fl);
+        free(c->text);
+        free(c->loc);
+        free(c);
+    }
+    worker_buf_done(r, &wb);
+    return NULL;
+}
+
+int pv_scan_run(pv_scan *s, const char *const *datasets, size_t n, pv_scan_found_fn fn, void *ctx,
+                pv_scan_stats *st, pv_err *err)
+{
+    run r;
+    pthread_t *readers = NULL, *workers = NULL;
+    unsigned nreaders = 0, nworkers = 0, jobs, i;
+    size_t d;
+    int rc = 0;
+
+    memset(&r, 0, sizeof r);
+    r.s = s;
+    r.fn = fn;
+    r.ctx = ctx;
+    r.nds = n;
+    jobs = s->o.jobs ? s->o.jobs : pv_cpu_count();
+    r.jobs = jobs ? jobs : 1;
+    r.qcap = 4 * (size_t)r.jobs;
+    /* records of one dataset between the oldest not done and the newest handed on */
+    r.ring = r.qcap + 2 * (size_t)r.jobs + 64;
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_cond_init(&r.can_push, NULL);
+    pthread_cond_init(&r.can_pop, NULL);
+    r.ds = calloc(n ? n : 1, sizeof *r.ds);
+    r.q = calloc(r.qcap, sizeof *r.q);
+    if (!r.ds || !r.q) {
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (d = 0; d < n; d++) {
+        struct stat sb;
+        const char *colon = strchr(datasets[d], ':');
+        r.ds[d].spec = r.ds[d].path = datasets[d];
+        if (!(r.ds[d].done = calloc(r.ring, 1))) {
+            rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+            goto done;
+        }
+        /* the sizes of plain files give an ETA; a folder or git repository leaves it unknown */
+        if (stat(datasets[d], &sb) != 0 && (!colon || stat(colon + 1, &sb) != 0))
+            sb.st_mode = 0;
+        if (r.bytes_total != UINT64_MAX)
+            r.bytes_total = S_ISREG(sb.st_mode) ? r.bytes_total + (uint64_t)sb.st_size : UINT64_MAX;
+    }
+    if (r.bytes_total == UINT64_MAX)
+        r.bytes_total = 0;
+
+    if (r.jobs <= 1) {
+        reader_main(&r);
+    } else {
+        /* readers scan records themselves when the queue is full, so jobs threads in all */
+        unsigned want;
+        nreaders = n < r.jobs ? (unsigned)n : r.jobs;
+        want = r.jobs > nreaders ? r.jobs - nreaders : 1;
+        readers = calloc(nreaders ? nreaders : 1, sizeof *readers);
+        workers = calloc(want, sizeof *workers);
+        if (!readers || !workers) {
+            rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (i = 0; i < want; i++, nworkers++)
+            if (pthread_create(&workers[i], NULL, worker_main, &r) != 0)
+                break;
+        for (i = 0; i < nreaders && nworkers; i++)
+            if (pthread_create(&readers[i], NULL, reader_main, &r) != 0)
+                break;
+        nreaders = i;
+        if (!nworkers || !nreaders) {
+            pthread_mutex_lock(&r.mu);
+            set_abort(&r, PV_ENOMEM, NULL);
+            pv_err__set(&r.abort_err, PV_ENOMEM, "cannot start threads");
+            pthread_mutex_unlock(&r.mu);
+        }
+        for (i = 0; i < nreaders; i++)
+            pthread_join(readers[i], NULL);
+        pthread_mutex_lock(&r.mu);
+        r.closing = 1;
+        pthread_cond_broadcast(&r.can_pop);
+        pthread_mutex_unlock(&r.mu);
+        for (i = 0; i < nworkers; i++)
+            pthread_join(workers[i], NULL);
+    }
+    pthread_mutex_lock(&r.mu);
+    flush(&r);
+    pthread_mutex_unlock(&r.mu);
+    if (r.abort_rc) {
+        rc = r.abort_rc;
+        if (rc < 0 && err)
+            *err = r.abort_err;
+    }
+done:
+    if (st)
+        *st = r.st;
+    for (i = 0; r.q && i < r.qn; i++) {
+        rec *c = r.q[(r.qhead + i) % r.qcap];
+        free(c->text);
+        free(c->loc);
+        free(c);
+    }
+    for (d = 0; r.ds && d < n; d++) {
+        size_t j;
+        for (j = r.ds[d].pend_head; j < r.ds[d].npend; j++)
+            found_list_free(&r.ds[d].pend[j].fl);
+        free(r.ds[d].pend);
+        free(r.ds[d].done);
+    }
+    free(r.ds);
+    free(r.q);
+    free(readers);
+    free(workers);
+    pthread_cond_destroy(&r.can_push);
+    pthread_cond_destroy(&r.can_pop);
+    pthread_mutex_destroy(&r.mu);
+    return rc;
+}

@@ -1,0 +1,475 @@
+/* Criterion suite for pv_scan (match/scan.c) and `provscan scan`: a dataset generated here (JSON
+ * lines compressed with zstd, and a WARC file) holds two documents of an index - a C function
+ * and a paragraph of prose - planted verbatim, reformatted, re-wrapped and JSON-escaped at known
+ * records among unrelated ones. Every planted copy must be found with its record and lines, and
+ * nothing else; a truncated shard is reported and the next dataset still scanned; the findings
+ * are the same for every --jobs. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <criterion/criterion.h>
+#include <zstd.h>
+
+#include "provscan.h"
+#include "util.h"
+
+/* ---- my work: a C function and a paragraph of prose ------------------------------------ */
+
+static const char CODE[] =
+    "/* Folds a ledger of quarterly tallies into one balance, skipping voided rows. */\n"
+    "static long fold_quarterly_ledger(const struct ledger_row *rows, size_t count)\n"
+    "{\n"
+    "    long balance = 0;\n"
+    "    for (size_t i = 0; i < count; i++) {\n"
+    "        if (rows[i].voided)\n"
+    "            continue;\n"
+    "        balance += rows[i].credit - rows[i].debit;\n"
+    "        if (balance > LEDGER_CEILING)\n"
+    "            fprintf(stderr, \"ledger: balance \\\"%ld\\\" over the ceiling\\n\", balance);\n"
+    "    }\n"
+    "    return balance;\n"
+    "}\n";
+/* lines holding tokens: the 13th, "}", holds none, so a span of the whole function ends on
+ * the 12th */
+#define CODE_LINES 12
+
+static const char PROSE[] =
+    "Lighthouse keepers of the northern archipelago kept logbooks in which every\n"
+    "passing schooner, every change of wind and every failure of the great lamp was\n"
+    "written down in a steady hand; read today, those pages tell of storms that\n"
+    "swallowed whole fleets, of supply boats that never came, and of winters so long\n"
+    "that the keepers rationed candles to read their letters from the mainland twice.\n";
+#define PROSE_LINES 5
+
+/* ---- unrelated text -------------------------------------------------------------------- */
+
+static const char *const WORDS[] = {
+    "orchard", "pebble",  "violin", "meadow", "copper",  "saddle", "tundra", "marble",
+    "harvest", "kettle",  "falcon", "ribbon", "granite", "walnut", "lagoon", "thimble",
+    "canyon",  "juniper", "anchor", "velvet", "prairie", "cobalt", "quartz", "bramble",
+};
+
+static unsigned long g_rand = 12345;
+
+static unsigned next_rand(void)
+{
+    g_rand = g_rand * 6364136223846793005UL + 1442695040888963407UL;
+    return (unsigned)(g_rand >> 33);
+}
+
+/* lines lines of random words (about ten per line) appended to s. */
+static void unrelated(char *s, size_t cap, int lines)
+{
+    int l, w;
+    for (l = 0; l < lines; l++) {
+        for (w = 0; w < 10; w++) {
+            strncat(s, WORDS[next_rand() % (sizeof WORDS / sizeof WORDS[0])], cap - strlen(s) - 1);
+            strncat(s, w < 9 ? " " : "\n", cap - strlen(s) - 1);
+        }
+    }
+}
+
+/* ---- the dataset ----------------------------------------------------------------------- */
+
+/* s as a JSON string (quotes, backslashes and control characters escaped) appended to out. */
+static void json_str(char *out, size_t cap, const char *s)
+{
+    size_t n = strlen(out);
+    out[n++] = '"';
+    for (; *s && n + 8 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)c;
+        } else if (c == '\n') {
+            out[n++] = '\\';
+            out[n++] = 'n';
+        } else if (c == '\t') {
+            out[n++] = '\\';
+            out[n++] = 't';
+        } else if (c < 0x20) {
+            n += (size_t)snprintf(out + n, cap - n, "\\u%04x", c);
+        } else {
+            out[n++] = (char)c;
+        }
+    }
+    out[n++] = '"';
+    out[n] = '\0';
+}
+
+/* The code reformatted: indentation by tabs instead of four spaces, runs of spaces inside
+ * lines doubled. */
+static void reformat(char *out, size_t cap, const char *code)
+{
+    size_t n = 0;
+    int at_start = 1;
+    for (; *code && n + 4 < cap; code++) {
+        if (at_start && strncmp(code, "    ", 4) == 0) {
+            out[n++] = '\t';
+            code += 3;
+            continue;
+        }
+        at_start = *code == '\n';
+        out[n++] = *code;
+        if (*code == ' ' && !at_start)
+            out[n++] = ' ';
+    }
+    out[n] = '\0';
+}
+
+/* The prose re-wrapped at width columns; returns its number of lines. */
+static int rewrap(char *out, size_t cap, const char *prose, size_t width)
+{
+    size_t n = 0, col = 0;
+    int lines = 1;
+    const char *p = prose;
+    while (*p) {
+        size_t w;
+        while (*p == ' ' || *p == '\n')
+            p++;
+        if (!*p)
+            break;
+        for (w = 0; p[w] && p[w] != ' ' && p[w] != '\n'; w++)
+            ;
+        if (col && col + 1 + w > width) {
+            out[n++] = '\n';
+            col = 0;
+            lines++;
+        } else if (col) {
+            out[n++] = ' ';
+            col++;
+        }
+        cr_assert(n + w + 2 < cap);
+        memcpy(out + n, p, w);
+        n += w;
+        col += w;
+        p += w;
+    }
+    out[n++] = '\n';
+    out[n] = '\0';
+    return lines;
+}
+
+static int g_wrapped_lines;
+
+/* One JSON line {"id": ID, "text": TEXT}. */
+static void jsonl_record(char *out, size_t cap, const char *id, const char *text)
+{
+    strncat(out, "{\"id\":", cap - strlen(out) - 1);
+    json_str(out, cap, id);
+    strncat(out, ",\"text\":", cap - strlen(out) - 1);
+    json_str(out, cap, text);
+    strncat(out, "}\n", cap - strlen(out) - 1);
+}
+
+/* The JSON lines dataset (20 records, lines 1-20): code verbatim at line 4, reformatted after
+ * 3 lines of other text at line 9, prose re-wrapped after 2 lines at line 14, prose verbatim
+ * between 5 lines before and after at line 18. Returns it (malloc'ed). */
+static char *make_jsonl(void)
+{
+    size_t cap = 1 << 20;
+    char *out = calloc(1, cap), text[16384], tmp[8192], id[32];
+    int i;
+    cr_assert(out);
+    for (i = 1; i <= 20; i++) {
+        text[0] = '\0';
+        snprintf(id, sizeof id, "rec-%d", i);
+        if (i == 4) {
+            strcat(text, CODE);
+        } else if (i == 9) {
+            unrelated(text, sizeof text, 3);
+            reformat(tmp, sizeof tmp, CODE);
+            strcat(text, tmp);
+        } else if (i == 14) {
+            unrelated(text, sizeof text, 2);
+            g_wrapped_lines = rewrap(tmp, sizeof tmp, PROSE, 50);
+            strcat(text, tmp);
+        } else if (i == 18) {
+            unrelated(text, sizeof text, 5);
+            strcat(text, PROSE);
+            unrelated(text, sizeof text, 5);
+        } else {
+            unrelated(text, sizeof text, 3 + (int)(next_rand() % 20));
+        }
+        jsonl_record(out, cap, id, text);
+    }
+    return out;
+}
+
+/* A WARC file of 8 text/plain resource records (http://example.org/page-1 to 8): page 3 is the
+ * code verbatim, page 6 the prose re-wrapped at 60 columns after 4 lines of other text. */
+static char *make_warc(size_t *len)
+{
+    size_t cap = 1 << 20, n = 0;
+    char *out = calloc(1, cap), text[16384];
+    int i;
+    cr_assert(out);
+    for (i = 1; i <= 8; i++) {
+        text[0] = '\0';
+        if (i == 3) {
+            strcat(text, CODE);
+        } else if (i == 6) {
+            unrelated(text, sizeof text, 4);
+            rewrap(text + strlen(text), sizeof text - strlen(text), PROSE, 60);
+        } else {
+            unrelated(text, sizeof text, 2 + (int)(next_rand() % 10));
+        }
+        n += (size_t)snprintf(out + n, cap - n,
+                              "WARC/1.0\r\nWARC-Type: resource\r\n"
+                              "WARC-Target-URI: http://example.org/page-%d\r\n"
+                              "WARC-Date: 2024-05-18T01:58:10Z\r\n"
+                              "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s\r\n\r\n",
+                              i, strlen(text), text);
+    }
+    *len = n;
+    return out;
+}
+
+static char g_index[512], g_jsonl[512], g_warc[512], g_trunc[512], g_plain[512];
+
+static void build(void)
+{
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    pv_build_stats st;
+    pv_err err = {0, ""};
+    const char *src[1];
+    char *jl, *warc, *z;
+    size_t jn, wn, zn;
+
+    pv_test_tmpdir("provscan-scan-");
+    pv_test_put_str("mine/ledger.c", CODE);
+    pv_test_put_str("mine/lighthouse.txt", PROSE);
+    snprintf(g_index, sizeof g_index, "%s", pv_test_path("mine.pvx"));
+    src[0] = pv_test_path("mine");
+    o.author = "Dana Writer <dana@example.org>";
+    o.jobs = 1;
+    cr_assert_eq(pv_index_build(g_index, src, 1, &o, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(st.documents, 2);
+
+    jl = make_jsonl();
+    jn = strlen(jl);
+    snprintf(g_plain, sizeof g_plain, "%s", pv_test_put("data/plain.jsonl", jl, jn));
+    z = malloc(ZSTD_compressBound(jn));
+    cr_assert(z);
+    zn = ZSTD_compress(z, ZSTD_compressBound(jn), jl, jn, 3);
+    cr_assert(!ZSTD_isError(zn));
+    snprintf(g_jsonl, sizeof g_jsonl, "%s", pv_test_put("data/shard-0.jsonl.zst", z, zn));
+    /* a truncated shard: the first half of the compressed bytes */
+    snprintf(g_trunc, sizeof g_trunc, "%s", pv_test_put("data/shard-1.jsonl.zst", z, zn / 2));
+    warc = make_warc(&wn);
+    snprintf(g_warc, sizeof g_warc, "%s", pv_test_put("data/crawl.warc", warc, wn));
+    free(jl);
+    free(z);
+    free(warc);
+}
+
+static void cleanup(void)
+{
+    pv_test_rmtree(pv_test_path(""));
+}
+
+TestSuite(scan, .init = build, .fini = cleanup);
+
+/* ---- findings as lines ------------------------------------------------------------------ */
+
+typedef struct seen {
+    char *buf;
+    size_t n, cap;
+    size_t count;
+} seen;
+
+static int on_found(void *ctx, const pv_scan_finding *f)
+{
+    seen *s = ctx;
+    char line[1024];
+    const char *base = strrchr(f->dataset_path, '/');
+    char share[32];
+    int k;
+    /* "all" when the whole document was found in the record */
+    if (f->tokens == f->document_tokens && f->covered == 1.0)
+        snprintf(share, sizeof share, "all");
+    else
+        snprintf(share, sizeof share, "%u/%u", f->tokens, f->document_tokens);
+    k = snprintf(line, sizeof line,
+                 "%s #%llu %s line %lld offset %lld: %s %s lines %u-%u = %u-%u by %s\n",
+                 base ? base + 1 : f->dataset_path, (unsigned long long)f->record_no,
+                 f->record ? f->record : "-", (long long)f->line, (long long)f->offset, f->locator,
+                 share, f->record_lines[0], f->record_lines[1], f->document_lines[0],
+                 f->document_lines[1], f->nauthors ? f->authors[0].name : "-");
+    cr_assert(k > 0 && (size_t)k < sizeof line);
+    if (s->n + (size_t)k + 1 > s->cap) {
+        s->cap = 2 * (s->n + (size_t)k + 1);
+        s->buf = realloc(s->buf, s->cap);
+        cr_assert(s->buf);
+    }
+    memcpy(s->buf + s->n, line, (size_t)k + 1);
+    s->n += (size_t)k;
+    s->count++;
+    return 0;
+}
+
+static char g_diag[8192];
+
+static void on_diag(void *ctx, pv_severity sev, const char *msg)
+{
+    (void)ctx;
+    if (sev == PV_ERROR) {
+        strncat(g_diag, msg, sizeof g_diag - strlen(g_diag) - 2);
+        strcat(g_diag, "\n");
+    }
+}
+
+/* Scan datasets with jobs threads; the findings as lines (malloc'ed). */
+static char *scan(const char *const *datasets, size_t n, unsigned jobs, pv_scan_stats *st)
+{
+    pv_index *ix = NULL;
+    pv_scan *s = NULL;
+    pv_scan_opts o = PV_SCAN_OPTS_INIT;
+    pv_err err = {0, ""};
+    seen sn = {NULL, 0, 0, 0};
+    o.jobs = jobs;
+    o.diag = on_diag;
+    cr_assert_eq(pv_index_open(&ix, g_index, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_scan_new(ix, &o, &s, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_scan_run(s, datasets, n, on_found, &sn, st, &err), 0, "%s", err.msg);
+    pv_scan_free(s);
+    pv_index_free(ix);
+    return sn.buf ? sn.buf : strdup("");
+}
+
+/* ---- what a scan finds ------------------------------------------------------------------- */
+
+Test(scan, every_planted_copy_found_with_its_record_and_lines_nothing_else)
+{
+    const char *ds[] = {g_jsonl, g_warc};
+    pv_scan_stats st;
+    char *got = scan(ds, 2, 1, &st), want[4096];
+    /* the prose re-wrapped at 50 columns in the JSON record, at 60 in the WARC page */
+    char wrap60[4096];
+    int lines60 = rewrap(wrap60, sizeof wrap60, PROSE, 60);
+    snprintf(want, sizeof want,
+             "shard-0.jsonl.zst #4 rec-4 line 4 offset -1: ledger.c all lines 1-%d = 1-%d by "
+             "Dana Writer\n"
+             "shard-0.jsonl.zst #9 rec-9 line 9 offset -1: ledger.c all lines 4-%d = 1-%d by "
+             "Dana Writer\n"
+             "shard-0.jsonl.zst #14 rec-14 line 14 offset -1: lighthouse.txt all lines 3-%d = "
+             "1-%d by Dana Writer\n"
+             "shard-0.jsonl.zst #18 rec-18 line 18 offset -1: lighthouse.txt all lines 6-%d = "
+             "1-%d by Dana Writer\n"
+             "crawl.warc #3 http://example.org/page-3 line -1 offset -1: ledger.c all lines "
+             "1-%d = 1-%d by Dana Writer\n"
+             "crawl.warc #6 http://example.org/page-6 line -1 offset -1: lighthouse.txt all "
+             "lines 5-%d = 1-%d by Dana Writer\n",
+             CODE_LINES, CODE_LINES, 3 + CODE_LINES, CODE_LINES, 2 + g_wrapped_lines, PROSE_LINES,
+             5 + PROSE_LINES, PROSE_LINES, CODE_LINES, CODE_LINES, 4 + lines60, PROSE_LINES);
+    cr_expect_str_eq(got, want);
+    cr_expect_eq(st.records, 28);
+    cr_expect_eq(st.found_records, 6);
+    cr_expect_eq(st.findings, 6);
+    cr_expect_eq(st.dataset_errors, 0);
+    cr_expect_eq(st.datasets, 2);
+    free(got);
+}
+
+Test(scan, same_findings_for_every_jobs)
+{
+    const char *ds[] = {g_jsonl, g_warc, g_plain, g_jsonl};
+    pv_scan_stats s1, s2, s3;
+    char *one = scan(ds, 4, 1, &s1), *two = scan(ds, 4, 2, &s2), *three = scan(ds, 4, 3, &s3);
+    cr_expect_gt(strlen(one), 0);
+    cr_expect_str_eq(two, one);
+    cr_expect_str_eq(three, one);
+    cr_expect_eq(s1.findings, 4 + 2 + 4 + 4);
+    cr_expect_eq(s2.findings, s1.findings);
+    cr_expect_eq(s2.records, s1.records);
+    cr_expect_eq(s2.tokens, s1.tokens);
+    free(one);
+    free(two);
+    free(three);
+}
+
+Test(scan, truncated_shard_reported_and_next_dataset_scanned)
+{
+    const char *ds[] = {g_trunc, g_warc};
+    pv_scan_stats st;
+    char *got = scan(ds, 2, 2, &st);
+    cr_expect_eq(st.dataset_errors, 1);
+    cr_expect_eq(st.datasets, 1);
+    cr_expect(strstr(g_diag, "shard-1.jsonl.zst") != NULL, "the error names the shard: %s", g_diag);
+    cr_expect(strstr(g_diag, "stopped after") != NULL, "the error says how far: %s", g_diag);
+    /* both planted pages of the WARC file after it are found */
+    cr_expect(strstr(got, "crawl.warc #3 ") != NULL, "%s", got);
+    cr_expect(strstr(got, "crawl.warc #6 ") != NULL, "%s", got);
+    free(got);
+}
+
+/* ---- the command ----------------------------------------------------------------------- */
+
+static const char *bin(void)
+{
+    const char *b = getenv("PROVSCAN_BIN");
+    return b && *b ? b : "./provscan";
+}
+
+/* Runs provscan with args (a shell word list), stdout to out; the exit code. */
+static int sh(const char *args, const char *out)
+{
+    char cmd[4096];
+    int st;
+    snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s.err", bin(), args, out, out);
+    st = system(cmd);
+    cr_assert(WIFEXITED(st), "%s", cmd);
+    return WEXITSTATUS(st);
+}
+
+Test(scan, fail_on_found_exit_codes)
+{
+    char args[2048];
+    snprintf(args, sizeof args, "scan -q -x %s --fail-on-found %s", g_index, g_warc);
+    cr_expect_eq(sh(args, pv_test_path("a.out")), 1, "found with --fail-on-found: 1");
+    snprintf(args, sizeof args, "scan -q -x %s %s", g_index, g_warc);
+    cr_expect_eq(sh(args, pv_test_path("b.out")), 0, "found without --fail-on-found: 0");
+    /* a dataset that does not exist */
+    snprintf(args, sizeof args, "scan -q -x %s --fail-on-found files:%s", g_index,
+             pv_test_path("mine/../data/crawl.warc.none"));
+    cr_expect_eq(sh(args, pv_test_path("c.out")), 3, "a missing dataset: 3");
+    pv_test_put_str("data/other.txt", "nothing that was indexed is in this short file at all\n");
+    snprintf(args, sizeof args, "scan -q -x %s --fail-on-found %s", g_index,
+             pv_test_path("data/other.txt"));
+    cr_expect_eq(sh(args, pv_test_path("d.out")), 0, "nothing found: 0");
+    snprintf(args, sizeof args, "scan -q -x %s %s %s", g_index, g_trunc, g_warc);
+    cr_expect_eq(sh(args, pv_test_path("e.out")), 3, "a truncated shard: 3");
+    snprintf(args, sizeof args, "scan -q -x %s --preset nonsense %s", g_index, g_jsonl);
+    cr_expect_eq(sh(args, pv_test_path("f.out")), 2, "an unknown preset: 2");
+}
+
+Test(scan, cli_report_same_for_jobs_1_and_2_in_every_format)
+{
+    static const char *const formats[] = {"text", "json", "jsonl", "csv"};
+    size_t i;
+    for (i = 0; i < 4; i++) {
+        char args[2048], p1[256], p2[256];
+        char *o1, *o2;
+        snprintf(p1, sizeof p1, "%s", pv_test_path("one.out"));
+        snprintf(p2, sizeof p2, "%s", pv_test_path("two.out"));
+        snprintf(args, sizeof args, "scan -q -j1 --format %s -x %s %s %s", formats[i], g_index,
+                 g_jsonl, g_warc);
+        cr_assert_eq(sh(args, p1), 0);
+        snprintf(args, sizeof args, "scan -q -j2 --format %s -x %s %s %s", formats[i], g_index,
+                 g_jsonl, g_warc);
+        cr_assert_eq(sh(args, p2), 0);
+        o1 = pv_test_read_file(p1, NULL);
+        o2 = pv_test_read_file(p2, NULL);
+        cr_expect_str_eq(o2, o1, "--format %s", formats[i]);
+        cr_expect(strstr(o1, "lighthouse.txt") != NULL, "--format %s:\n%s", formats[i], o1);
+        if (strcmp(formats[i], "jsonl") == 0)
+            cr_expect(strstr(o1, "\"record\":\"rec-14\",\"record_no\":14,\"line\":14,"
+                                 "\"offset\":null,\"tokens\":") != NULL,
+                      "%s", o1);
+        free(o1);
+        free(o2);
+    }
+}
