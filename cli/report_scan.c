@@ -73,7 +73,7 @@ pv_cli_scan_report *pv_cli__scan_report_new(pv_cli_scan_format format, const cha
     if (format == PV_CLI_SCAN_CSV)
         fputs("dataset,record_no,record,line,offset,document,source,tokens,document_tokens,"
               "covered,spans,longest_tokens,record_line_start,record_line_end,"
-              "document_line_start,document_line_end,authors\n",
+              "document_line_start,document_line_end,authors,exact\n",
               stdout);
     return r;
 fail:
@@ -217,6 +217,8 @@ static cJSON *finding_json(const pv_scan_finding *f)
     bad |= add_num(o, "document_tokens", f->document_tokens);
     bad |= add_num(o, "covered", ratio(f->covered));
     bad |= add_num(o, "spans", f->spans);
+    if (!cJSON_AddBoolToObject(o, "exact", f->exact))
+        bad = -1;
     if (!(lo = cJSON_AddObjectToObject(o, "longest")))
         bad = -1;
     else {
@@ -266,34 +268,55 @@ static void write_csv(const pv_scan_finding *f)
                               who(&f->authors[i], one, sizeof one));
     }
     pv_cli__csv_field(stdout, buf);
-    putchar('\n');
+    printf(",%s\n", f->exact ? "true" : "false");
+}
+
+/* Dataset paths, record names and locators in caret notation: a dataset is other people's
+ * bytes, and must not drive the terminal. */
+static void put_str(const char *s)
+{
+    pv_cli__put_caret(stdout, s, strlen(s));
 }
 
 static void write_text(const pv_scan_finding *f)
 {
     char one[512], a[32], b[32], c[32];
     size_t i;
-    printf("%s", f->dataset_path);
+    put_str(f->dataset_path);
     if (f->line >= 0)
         printf(":%lld", (long long)f->line);
     else if (f->offset >= 0)
         printf("@%lld", (long long)f->offset);
     else
         printf(" #%llu", (unsigned long long)f->record_no);
-    if (f->record)
-        printf(" %s", f->record);
-    printf("\n  holds %s", f->locator);
-    if (f->source && strcmp(f->source, f->locator) != 0)
-        printf(" (%s)", f->source);
-    printf(": %s of %s tokens (%.1f%%) in %u %s; longest %s tokens, record lines %u-%u = "
-           "document lines %u-%u\n",
-           pv_cli__commas(f->tokens, a), pv_cli__commas(f->document_tokens, b), 100.0 * f->covered,
-           f->spans, f->spans == 1 ? "span" : "spans", pv_cli__commas(f->longest_tokens, c),
-           f->record_lines[0], f->record_lines[1], f->document_lines[0], f->document_lines[1]);
+    if (f->record) {
+        putchar(' ');
+        put_str(f->record);
+    }
+    fputs("\n  holds ", stdout);
+    put_str(f->locator);
+    if (f->source && strcmp(f->source, f->locator) != 0) {
+        fputs(" (", stdout);
+        put_str(f->source);
+        putchar(')');
+    }
+    if (f->exact)
+        fputs(", an exact copy (the record names one of its git blobs)", stdout);
+    if (!f->spans) /* an exact copy by blob id of a version whose text differs */
+        fputs(": no span of the indexed version matched\n", stdout);
+    else
+        printf(": %s of %s tokens (%.1f%%) in %u %s; longest %s tokens, record lines %u-%u = "
+               "document lines %u-%u\n",
+               pv_cli__commas(f->tokens, a), pv_cli__commas(f->document_tokens, b),
+               100.0 * f->covered, f->spans, f->spans == 1 ? "span" : "spans",
+               pv_cli__commas(f->longest_tokens, c), f->record_lines[0], f->record_lines[1],
+               f->document_lines[0], f->document_lines[1]);
     if (f->nauthors) {
         fputs("  by ", stdout);
-        for (i = 0; i < f->nauthors; i++)
-            printf("%s%s", i ? ", " : "", who(&f->authors[i], one, sizeof one));
+        for (i = 0; i < f->nauthors; i++) {
+            fputs(i ? ", " : "", stdout);
+            put_str(who(&f->authors[i], one, sizeof one));
+        }
         putchar('\n');
     }
 }

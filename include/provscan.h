@@ -485,6 +485,8 @@ typedef struct pv_scan_finding {
     uint32_t document_lines[2];    /* and in the document */
     const pv_scan_author *authors; /* who first wrote the matched text in the document */
     size_t nauthors;
+    int exact; /* the record names a git blob of the document (The Stack's hexsha): an exact
+                  copy of one of its versions, whatever its text matched (tokens may be 0) */
 } pv_scan_finding;
 
 /* Called with every finding, one at a time, in a deterministic order: by dataset argument,

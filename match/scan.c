@@ -361,7 +361,7 @@ static int match_region(const pv_scan *s, const char *text, size_t len, uint32_t
  * short quote costs little more than the quote. A shared run reaches at most k + w - 2 tokens
  * past its last winnowed hit, and the matcher's edges a few more: the margin covers both.
  * Regions are widened to whole lines (within REGION_LINE_BYTES), where the matcher's exact
- * edges look for line ends. Findings are sorted by document. */
+ * edges look for line ends. */
 static int confirm(const pv_scan *s, const worker_buf *b, size_t nhit, const char *text, size_t len,
                    found_list *l, pv_err *err)
 {
@@ -395,8 +395,13 @@ static int confirm(const pv_scan *s, const worker_buf *b, size_t nhit, const cha
         line_at = from;
         rc = match_region(s, text + from, to - from, line, l, err);
     }
-    if (rc)
-        return rc;
+    return rc;
+}
+
+/* The findings' shares of their documents, and their order (by document). */
+static void finish(found_list *l)
+{
+    size_t i;
     for (i = 0; i < l->n; i++) {
         pv_scan_finding *f = &l->v[i].f;
         if (f->tokens > f->document_tokens)
@@ -405,6 +410,20 @@ static int confirm(const pv_scan *s, const worker_buf *b, size_t nhit, const cha
     }
     if (l->n > 1)
         qsort(l->v, l->n, sizeof *l->v, cmp_finding);
+}
+
+/* A record that names a git blob (The Stack's hexsha) the index holds is an exact copy of a
+ * version of each document holding it, whatever its text matches. */
+static int exact_copies(const pv_scan *s, const unsigned char *blob, found_list *l)
+{
+    uint32_t docs[16];
+    size_t n = pv_index__blob_docs(s->ix, blob, docs, 16), i;
+    for (i = 0; i < n && i < 16; i++) {
+        finding *f = finding_of(s, l, docs[i]);
+        if (!f)
+            return PV_ENOMEM;
+        f->f.exact = 1;
+    }
     return 0;
 }
 
@@ -417,6 +436,8 @@ typedef struct rec {
     char *text;
     size_t len;
     char *loc;
+    int has_blob;
+    unsigned char blob[20]; /* the git blob the record names (pv_doc_in.blobs), if has_blob */
 } rec;
 
 /* Findings of one record, waiting for the records before it. */
@@ -574,18 +595,24 @@ static int complete(run *r, size_t ds, uint64_t seq, found_list *fl)
     return 0;
 }
 
-/* Scan one record on this thread: probe, confirm, and fill fl. */
-static int scan_record(run *r, worker_buf *wb, const char *text, size_t len, found_list *fl,
-                       pv_err *err)
+/* Scan one record on this thread: its blob (NULL when it names none), probe, confirm, and
+ * fill fl, sorted by document. */
+static int scan_record(run *r, worker_buf *wb, const char *text, size_t len,
+                       const unsigned char *blob, found_list *fl, pv_err *err)
 {
     size_t nhit;
     int rc;
+    if (blob && (rc = exact_copies(r->s, blob, fl)) != 0)
+        return pv_err__set(err, rc, "out of memory");
     if ((rc = probe(r->s, wb, text, len, &nhit)) != 0)
         return pv_err__set(err, rc, "cannot tokenize a record: %s", pv_strerror(rc));
-    if (!nhit)
-        return 0;
-    wb->candidates++;
-    return confirm(r->s, wb, nhit, text, len, fl, err);
+    if (nhit) {
+        wb->candidates++;
+        if ((rc = confirm(r->s, wb, nhit, text, len, fl, err)) != 0)
+            return rc;
+    }
+    finish(fl);
+    return 0;
 }
 
 /* Give each finding its record's name and place. */
@@ -637,12 +664,13 @@ static int sink_origin(void *ctx, const pv_origin_in *o, uint32_t *id)
 
 /* Scan record seq of the reader's dataset on the reader's own thread. Returns 0, or PV_EIO
  * when the run is stopping (its error is kept in the run). */
-static int scan_here(reader *rd, uint64_t seq, const char *text, size_t len, const char *loc)
+static int scan_here(reader *rd, uint64_t seq, const char *text, size_t len, const char *loc,
+                     const unsigned char *blob)
 {
     run *r = rd->r;
     found_list fl = {NULL, 0, 0};
     pv_err err = {0, ""};
-    int rc = scan_record(r, &rd->wb, text, len, &fl, &err);
+    int rc = scan_record(r, &rd->wb, text, len, blob, &fl, &err);
     if (rc == 0 && place_findings(&fl, loc, r->ds[rd->ds].path) != 0)
         rc = pv_err__set(&err, PV_ENOMEM, "out of memory");
     pthread_mutex_lock(&r->mu);
@@ -683,7 +711,7 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
         report_progress(rd);
     }
     if (r->jobs <= 1) {
-        rc = scan_here(rd, ds->next_seq++, text, len, loc);
+        rc = scan_here(rd, ds->next_seq++, text, len, loc, d->nblobs ? d->blobs : NULL);
     } else {
         rec *c = calloc(1, sizeof *c);
         if (c) {
@@ -702,6 +730,8 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
         memcpy(c->text, text, len);
         c->text[len] = '\0';
         c->len = len;
+        if ((c->has_blob = d->nblobs > 0) != 0)
+            memcpy(c->blob, d->blobs, sizeof c->blob);
         c->ds = rd->ds;
         pthread_mutex_lock(&r->mu);
         while (!r->abort_rc && ds->next_seq - ds->done_upto >= r->ring)
@@ -712,7 +742,7 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
             /* the workers have enough to do: rather than wait, the reader scans this one */
             uint64_t seq = ds->next_seq++;
             pthread_mutex_unlock(&r->mu);
-            rc = scan_here(rd, seq, c->text, c->len, c->loc);
+            rc = scan_here(rd, seq, c->text, c->len, c->loc, c->has_blob ? c->blob : NULL);
             pthread_mutex_lock(&r->mu);
         } else {
             c->seq = ds->next_seq++;
@@ -830,7 +860,7 @@ static void *worker_main(void *arg)
         pthread_cond_broadcast(&r->can_push);
         pthread_mutex_unlock(&r->mu);
 
-        rc = scan_record(r, &wb, c->text, c->len, &fl, &err);
+        rc = scan_record(r, &wb, c->text, c->len, c->has_blob ? c->blob : NULL, &fl, &err);
         if (rc == 0 && place_findings(&fl, c->loc, r->ds[c->ds].path) != 0)
             rc = pv_err__set(&err, PV_ENOMEM, "out of memory");
         pthread_mutex_lock(&r->mu);

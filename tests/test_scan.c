@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <cjson/cJSON.h>
 #include <criterion/criterion.h>
+#include <git2.h>
 #include <zstd.h>
 
 #include "provscan.h"
@@ -472,4 +474,103 @@ Test(scan, cli_report_same_for_jobs_1_and_2_in_every_format)
         free(o1);
         free(o2);
     }
+}
+
+/* ---- exact copies by git blob id --------------------------------------------------------- */
+
+typedef struct exact_seen {
+    uint64_t record[8];
+    int exact[8];
+    uint32_t spans[8];
+    size_t n;
+} exact_seen;
+
+static int on_exact(void *ctx, const pv_scan_finding *f)
+{
+    exact_seen *e = ctx;
+    cr_assert_lt(e->n, 8);
+    cr_expect_str_eq(f->locator, "src/ledger.c");
+    e->record[e->n] = f->record_no;
+    e->exact[e->n] = f->exact;
+    e->spans[e->n++] = f->spans;
+    return 0;
+}
+
+/* A The Stack record whose hexsha is a blob of an indexed git document is an exact copy of
+ * it, even when its text is another version's (record 1: the older version, whose text
+ * matches too) or matches nothing (record 2: the indexed version's id, other text); an id
+ * the index does not hold (record 3) finds nothing. */
+Test(scan, the_stack_record_naming_an_indexed_blob_is_an_exact_copy)
+{
+    static const char OLD[] =
+        "/* Folds a ledger of quarterly tallies into one balance, skipping voided rows. */\n"
+        "static long fold_quarterly_ledger(const struct ledger_row *rows, size_t count)\n"
+        "{\n"
+        "    long balance = 0;\n"
+        "    for (size_t i = 0; i < count; i++) {\n"
+        "        if (rows[i].voided)\n"
+        "            continue;\n"
+        "        balance += rows[i].credit - rows[i].debit;\n"
+        "    }\n"
+        "    return balance;\n"
+        "}\n";
+    static const char OTHER[] = "a record of other words that nobody indexed anywhere\n";
+    const char *repo = pv_test_keep_str(pv_test_path("blobrepo"));
+    const char *idx = pv_test_keep_str(pv_test_path("blob.pvx"));
+    const char *path[1] = {"src/ledger.c"}, *v1[1] = {OLD}, *v2[1] = {CODE};
+    char src[600], hex_old[GIT_OID_HEXSZ + 1], hex_new[GIT_OID_HEXSZ + 1], jl[4096];
+    const char *srcs[1] = {src}, *ds[1];
+    pv_build_opts bo = PV_BUILD_OPTS_INIT;
+    pv_build_stats bst;
+    pv_scan_opts so = PV_SCAN_OPTS_INIT;
+    pv_scan_stats st;
+    pv_index *ix = NULL;
+    pv_scan *s = NULL;
+    pv_err err = {0, ""};
+    exact_seen e = {{0}, {0}, {0}, 0};
+    git_oid id;
+    cJSON *rec;
+    char *line;
+    size_t n = 0;
+
+    pv_test_git_commit(repo, path, v1, 1, "Ada", "ada@example.org", 1500000000, NULL);
+    pv_test_git_commit(repo, path, v2, 1, "Ada", "ada@example.org", 1500000100, NULL);
+    snprintf(src, sizeof src, "git:%s", repo);
+    bo.jobs = 1;
+    cr_assert_eq(pv_index_build(idx, srcs, 1, &bo, &bst, &err), 0, "%s", err.msg);
+    cr_assert_eq(git_odb_hash(&id, OLD, strlen(OLD), GIT_OBJECT_BLOB), 0);
+    git_oid_tostr(hex_old, sizeof hex_old, &id);
+    cr_assert_eq(git_odb_hash(&id, CODE, strlen(CODE), GIT_OBJECT_BLOB), 0);
+    git_oid_tostr(hex_new, sizeof hex_new, &id);
+    {
+        const char *hex[3] = {hex_old, hex_new, "0123456789abcdef0123456789abcdef01234567"};
+        const char *text[3] = {OLD, OTHER, OTHER};
+        for (int i = 0; i < 3; i++) {
+            rec = cJSON_CreateObject();
+            cJSON_AddStringToObject(rec, "hexsha", hex[i]);
+            cJSON_AddStringToObject(rec, "max_stars_repo_path", "ledger.c");
+            cJSON_AddStringToObject(rec, "max_stars_repo_name", "someone/fork");
+            cJSON_AddStringToObject(rec, "content", text[i]);
+            line = cJSON_PrintUnformatted(rec);
+            n += (size_t)snprintf(jl + n, sizeof jl - n, "%s\n", line);
+            cr_assert_lt(n, sizeof jl);
+            free(line);
+            cJSON_Delete(rec);
+        }
+    }
+    ds[0] = pv_test_put("stack.jsonl", jl, n);
+    so.jobs = 1;
+    so.preset = "the-stack";
+    cr_assert_eq(pv_index_open(&ix, idx, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_scan_new(ix, &so, &s, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_scan_run(s, ds, 1, on_exact, &e, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(e.n, 2);
+    cr_expect_eq(e.record[0], 1);
+    cr_expect(e.exact[0]);
+    cr_expect_gt(e.spans[0], 0, "the older version's text matches too");
+    cr_expect_eq(e.record[1], 2);
+    cr_expect(e.exact[1]);
+    cr_expect_eq(e.spans[1], 0, "other text: found by its id alone");
+    pv_scan_free(s);
+    pv_index_free(ix);
 }
