@@ -195,8 +195,9 @@ static int weak_token(const char *text, const pv_token *t)
 
 /* Bit i of weak (zeroed, nk bits) set when every token of k-gram i is weak: number tables,
  * hex dumps and runs of single letters coincide between unrelated documents, so they count
- * as common. */
-static void mark_weak(const char *text, const pv_tokens *q, uint32_t k, size_t nk, uint64_t *weak)
+ * as common (match_int.h). */
+void pv_match__mark_weak(const char *text, const pv_tokens *q, uint32_t k, size_t nk,
+                         uint64_t *weak)
 {
     size_t i, run = 0;
     for (i = 0; i < q->n; i++) {
@@ -980,7 +981,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     /* one pass (bucket_n NULL) when the query fits in one: no need to count */
     if (!kg || !weak || (nk > pass_kgrams && !(bucket_n = calloc(PASS_BUCKETS, sizeof *bucket_n))))
         goto oom;
-    mark_weak(text, &q, info.k, nk, weak);
+    pv_match__mark_weak(text, &q, info.k, nk, weak);
     if (bucket_n)
         for (i = 0; i < nk; i += KGRAM_CHUNK) {
             size_t m = nk - i < KGRAM_CHUNK ? nk - i : KGRAM_CHUNK;

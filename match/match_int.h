@@ -32,6 +32,14 @@ int pv_match__url(const char *kind, const char *source, const char *locator, con
 int pv_match__license_text(uint32_t k, uint64_t seed, const uint64_t *fp, size_t n,
                            const char **license, pv_err *err);
 
+/* Marks the weak k-grams of the query text tokenized as q, for k-grams of k tokens: bit i of
+ * weak (zeroed by the caller, nk bits, nk <= q->n - k + 1) is set when every token of k-gram
+ * i is weak, that is a number or a single ASCII character (a table of numbers, a hex dump, a
+ * grid of one-letter labels coincide between unrelated documents: no evidence). */
+struct pv_tokens;
+void pv_match__mark_weak(const char *text, const struct pv_tokens *q, uint32_t k, size_t nk,
+                         uint64_t *weak);
+
 /* Tuning hook for tests: look a query's k-grams up in passes of about n (0: the default,
  * 512 Ki). The spans are the same for any n; only memory and time change. Not thread-safe:
  * set it before matching. */

@@ -480,3 +480,32 @@ Test(match_twice, the_earlier_copy_in_a_document_is_named_whatever_the_chain_ord
     pv_index_free(tix);
     pv_test_rmtree(dir);
 }
+
+/* ---- weak k-grams (pv_match__mark_weak) -------------------------------------------------- */
+
+/* The weak bits of text's k-grams for k = 3 (at most 64 of them). */
+static uint64_t weak_bits(const char *text)
+{
+    pv_tokens t = {0};
+    uint64_t weak = 0;
+    cr_assert_eq(pv_scanner__tokenize(text, strlen(text), 0, &t), 0);
+    cr_assert_geq(t.n, 3);
+    cr_assert_leq(t.n - 2, 64);
+    pv_match__mark_weak(text, &t, 3, t.n - 2, &weak);
+    pv_scanner__tokens_free(&t);
+    return weak;
+}
+
+/* A k-gram is weak when its k tokens all are (numbers, single ASCII characters): not when a
+ * run of weak tokens is one short of k, nor when a word is in it; the first k-gram too. */
+Test(match_weak, exact_bits_of_weak_kgrams)
+{
+    /* k-grams: 0 foo 1 2 | 1: 1 2 3 | 2: 2 3 bar | 3: 3 bar 4 | 4: bar 4 5 | 5: 4 5 6 |
+     * 6: 5 6 7 */
+    cr_assert_eq(weak_bits("foo 1 2 3 bar 4 5 6 7"), 0x62, "%#llx",
+                 (unsigned long long)weak_bits("foo 1 2 3 bar 4 5 6 7"));
+    /* 0: 1 2 3 | 1: 2 3 foo | 2: 3 foo 4 | 3: foo 4 5 */
+    cr_assert_eq(weak_bits("1 2 3 foo 4 5"), 0x1);
+    /* single letters are weak, a two-letter word is not: 0: x 1 y | 1: 1 y 22 | 2: y 22 ab */
+    cr_assert_eq(weak_bits("x 1 y 22 ab"), 0x3);
+}
