@@ -240,14 +240,15 @@ static size_t person_width(const char *name, const char *email, const char *id)
            (id ? 5 + width_of(id) : 0);
 }
 
-/* A person as "Name <email> (id ID)": "unknown" when the name is not known (only the text
- * report says "unknown"; JSON has null). */
+/* put_bytes as the writer pv_cli__put_person takes. */
 static void put_caret(FILE *f, const char *s, size_t n)
 {
     (void)f; /* put_bytes writes to stdout */
     put_bytes(s, n);
 }
 
+/* A person as "Name <email> (id ID)": "unknown" when the name is not known (only the text
+ * report says "unknown"; JSON has null). */
 static void put_author(const char *name, const char *email, const char *id)
 {
     pv_cli__put_person(stdout, put_caret, name, email, id);
