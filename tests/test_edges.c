@@ -537,3 +537,217 @@ Test(edges_se, seventy_word_quotes_are_credited_in_full)
            nquotes, credited, quoted, 100 * credited / quoted, 100 * worst);
     cr_assert_geq(worst, 0.95);
 }
+
+/* ---- the give-back rules, case by case ---- */
+
+/* The hash of one word as the tokenizer gives it. */
+static uint64_t hash_of(const char *w)
+{
+    pv_tokens t = {NULL, 0, 0, 0};
+    uint64_t h;
+    cr_assert_eq(pv_scanner__tokenize(w, strlen(w), info.seed, &t), 0);
+    cr_assert_eq(t.n, 1, "%s", w);
+    h = t.v[0].hash;
+    pv_scanner__tokens_free(&t);
+    return h;
+}
+
+/* Puts " zqNx" for the first N from *n on whose token check at document position pos differs
+ * from that of d's token there (a filler word the walk stops at); no document holds it. */
+static void put_disagreeing(qbuf *b, const doc *d, uint32_t pos, unsigned *n)
+{
+    char w[32];
+    for (;; (*n)++) {
+        snprintf(w, sizeof w, "zq%ux", *n);
+        if (pv_token_check(hash_of(w), pos) != pv_token_check(d->tok.v[pos].hash, pos))
+            break;
+    }
+    (*n)++;
+    put(b, " ", 1);
+    put(b, w, strlen(w));
+}
+
+/* The query tokens of the span of res that starts nearest to token qa, or fails. */
+static const pv_span *span_near(const pv_result *res, uint32_t qa, uint32_t qb)
+{
+    size_t i;
+    for (i = 0; i < res->nspans; i++)
+        if (res->spans[i].tok_start < qb && res->spans[i].tok_end > qa)
+            return &res->spans[i];
+    cr_assert_fail("no span over query tokens %u-%u", qa, qb);
+    return NULL;
+}
+
+/* Tokens of d on line l (0-based): [*a, *b). */
+static void line_tokens(const doc *d, size_t l, uint32_t *a, uint32_t *b)
+{
+    uint32_t end = l + 1 < d->nlines ? d->line_starts[l + 1] : (uint32_t)d->len;
+    *a = 0;
+    while (*a < d->tok.n && d->tok.v[*a].start < d->line_starts[l])
+        (*a)++;
+    *b = *a;
+    while (*b < d->tok.n && d->tok.v[*b].start < end)
+        (*b)++;
+}
+
+/* Number of query tokens in b. */
+static uint32_t ntokens(const qbuf *b)
+{
+    pv_tokens t = {NULL, 0, 0, 0};
+    uint32_t n;
+    cr_assert_eq(pv_scanner__tokenize(b->s, b->len, info.seed, &t), 0);
+    n = (uint32_t)t.n;
+    pv_scanner__tokens_free(&t);
+    return n;
+}
+
+/* Runs cases over the lines of the first code file: for each line l (of 3 tokens or more,
+ * followed by enough text that occurs once in the file), case(d, l, qb, qa, qb) builds a query
+ * and the query tokens [qa, qe) the span must cover exactly. Returns the cases run. */
+typedef int (*edge_case)(const doc *d, size_t l, qbuf *b, uint32_t *qa, uint32_t *qe);
+
+static unsigned run_cases(edge_case make, const char *what)
+{
+    const doc *d = &docs[0];
+    static qbuf b;
+    unsigned ncases = 0, nexact = 0;
+    size_t l;
+    for (l = 10; l + 12 < d->nlines && ncases < 300; l += 7) {
+        uint32_t qa, qe;
+        pv_result *res = NULL;
+        pv_err err = {0, {0}};
+        const pv_span *sp;
+        b.len = 0;
+        if (!make(d, l, &b, &qa, &qe))
+            continue;
+        ncases++;
+        cr_assert_eq(pv_match_run(ix, b.s, b.len, NULL, &res, &err), 0, "%s", err.msg);
+        sp = span_near(res, qa, qe);
+        nexact += sp->tok_start == qa && sp->tok_end == qe;
+        cr_expect(sp->tok_start == qa && sp->tok_end == qe,
+                  "%s, line %zu: span %u-%u, the copy %u-%u\n%s", what, l + 1, sp->tok_start,
+                  sp->tok_end, qa, qe, b.s);
+        pv_result_free(res);
+    }
+    printf("edges: %s: %u of %u cases exact\n", what, nexact, ncases);
+    return ncases;
+}
+
+/* A quote cut mid-sentence whose first word is the last word of a line (the query starts a
+ * line after it too): the word is kept, since the copy's other end is not at a line end. */
+static int last_word_then_cut_mid_line(const doc *d, size_t l, qbuf *b, uint32_t *qa,
+                                       uint32_t *qe)
+{
+    uint32_t a, e, x, y, cut;
+    unsigned n = 0;
+    const pv_token *w;
+    line_tokens(d, l, &a, &e);
+    if (e - a < 3 || ambiguous(d, e - 1, e + 40))
+        return 0;
+    w = &d->tok.v[e - 1];
+    /* 30 tokens on from the next line, cut inside a line */
+    for (cut = e + 30; cut < e + 40; cut++) {
+        line_tokens(d, line_at(d, d->tok.v[cut].start), &x, &y);
+        if (cut >= x + 2 && cut < y) /* two tokens of the line or more before the cut */
+            break;
+    }
+    if (cut == e + 40)
+        return 0;
+    put(b, "zqstart", 7);
+    put_disagreeing(b, d, e - 2, &n);
+    put(b, " ", 1);
+    *qa = ntokens(b);
+    put(b, d->text + w->start, w->len);
+    put(b, "\n", 1);
+    put(b, d->text + d->line_starts[line_at(d, d->tok.v[e].start)],
+        d->tok.v[cut - 1].start + d->tok.v[cut - 1].len -
+            d->line_starts[line_at(d, d->tok.v[e].start)]);
+    *qe = *qa + (cut - (e - 1));
+    put_disagreeing(b, d, cut, &n);
+    put(b, " zqend\n", 7);
+    return 1;
+}
+
+/* Whole lines set inline after filler (the query does not start a line where the copy
+ * starts), then a line's first word alone on a query line: the word is kept, since the copy's
+ * other end is not at a line end of the query. */
+static int inline_lines_then_first_word(const doc *d, size_t l, qbuf *b, uint32_t *qa,
+                                        uint32_t *qe)
+{
+    uint32_t a, e, x, y;
+    size_t m;
+    unsigned n = 0;
+    line_tokens(d, l, &a, &e);
+    if (a == 0 || e - a < 2)
+        return 0;
+    for (m = l + 1; m < d->nlines; m++) { /* the lines copied: 30 tokens or more */
+        line_tokens(d, m, &x, &y);
+        if (x - a >= 30 && y - x >= 3)
+            break;
+    }
+    if (m == d->nlines || ambiguous(d, a, x + 1))
+        return 0;
+    put(b, "zqstart", 7);
+    put_disagreeing(b, d, a - 1, &n);
+    put(b, " ", 1);
+    *qa = ntokens(b);
+    /* lines l .. m - 1 whole, then the first token of line m */
+    put(b, d->text + d->line_starts[l],
+        d->tok.v[x - 1].start + d->tok.v[x - 1].len - d->line_starts[l]);
+    put(b, "\n", 1);
+    put(b, d->text + d->tok.v[x].start, d->tok.v[x].len);
+    *qe = *qa + (x + 1 - a);
+    put_disagreeing(b, d, x + 1, &n);
+    put(b, " zqend\n", 7);
+    return 1;
+}
+
+/* A line's last word alone on a query line, then whole lines, the last one followed by filler
+ * on the same query line: the word is kept, since the copy's other end is not at a line end of
+ * the query. */
+static int last_word_then_lines_set_inline(const doc *d, size_t l, qbuf *b, uint32_t *qa,
+                                           uint32_t *qe)
+{
+    uint32_t a, e, x, y;
+    size_t m;
+    unsigned n = 0;
+    line_tokens(d, l, &a, &e);
+    if (e - a < 3)
+        return 0;
+    for (m = l + 1; m < d->nlines; m++) { /* lines l + 1 .. m whole: 30 tokens or more */
+        line_tokens(d, m, &x, &y);
+        if (y - e >= 30 && y > x)
+            break;
+    }
+    if (m == d->nlines || y >= d->tok.n || ambiguous(d, e - 1, y))
+        return 0;
+    put(b, "zqstart", 7);
+    put_disagreeing(b, d, e - 2, &n);
+    put(b, " ", 1);
+    *qa = ntokens(b);
+    put(b, d->text + d->tok.v[e - 1].start, d->tok.v[e - 1].len);
+    put(b, "\n", 1);
+    put(b, d->text + d->tok.v[e].start,
+        d->tok.v[y - 1].start + d->tok.v[y - 1].len - d->tok.v[e].start);
+    *qe = *qa + (y - (e - 1));
+    put_disagreeing(b, d, y, &n);
+    put(b, " zqend\n", 7);
+    return 1;
+}
+
+Test(edges, a_lines_last_word_opening_lines_that_end_inline_is_kept)
+{
+    cr_assert_geq(run_cases(last_word_then_lines_set_inline, "last word, then lines inline"),
+                  100);
+}
+
+Test(edges, a_lines_last_word_opening_a_quote_cut_mid_line_is_kept)
+{
+    cr_assert_geq(run_cases(last_word_then_cut_mid_line, "last word, then cut mid-line"), 100);
+}
+
+Test(edges, a_lines_first_word_closing_lines_set_inline_is_kept)
+{
+    cr_assert_geq(run_cases(inline_lines_then_first_word, "lines inline, then a first word"),
+                  100);
+}
