@@ -567,6 +567,36 @@ static void put_disagreeing(qbuf *b, const doc *d, uint32_t pos, unsigned *n)
     put(b, w, strlen(w));
 }
 
+/* Number of query tokens in b. */
+static uint32_t ntokens(const qbuf *b)
+{
+    pv_tokens t = {NULL, 0, 0, 0};
+    uint32_t n;
+    cr_assert_eq(pv_scanner__tokenize(b->s, b->len, info.seed, &t), 0);
+    n = (uint32_t)t.n;
+    pv_scanner__tokens_free(&t);
+    return n;
+}
+
+/* A case's query opens with filler that the walk stops at before document token before; returns
+ * the query token the copy starts at. */
+static uint32_t open_case(qbuf *b, const doc *d, uint32_t before)
+{
+    unsigned n = 0;
+    put(b, "zqstart", 7);
+    put_disagreeing(b, d, before, &n);
+    put(b, " ", 1);
+    return ntokens(b);
+}
+
+/* ... and closes with filler that the walk stops at on document token after. */
+static void close_case(qbuf *b, const doc *d, uint32_t after)
+{
+    unsigned n = 1000;
+    put_disagreeing(b, d, after, &n);
+    put(b, " zqend\n", 7);
+}
+
 /* The query tokens of the span of res that starts nearest to token qa, or fails. */
 static const pv_span *span_near(const pv_result *res, uint32_t qa, uint32_t qb)
 {
@@ -588,17 +618,6 @@ static void line_tokens(const doc *d, size_t l, uint32_t *a, uint32_t *b)
     *b = *a;
     while (*b < d->tok.n && d->tok.v[*b].start < end)
         (*b)++;
-}
-
-/* Number of query tokens in b. */
-static uint32_t ntokens(const qbuf *b)
-{
-    pv_tokens t = {NULL, 0, 0, 0};
-    uint32_t n;
-    cr_assert_eq(pv_scanner__tokenize(b->s, b->len, info.seed, &t), 0);
-    n = (uint32_t)t.n;
-    pv_scanner__tokens_free(&t);
-    return n;
 }
 
 /* Runs cases over the lines of the first code file: for each line l (of 3 tokens or more,
@@ -639,7 +658,6 @@ static int last_word_then_cut_mid_line(const doc *d, size_t l, qbuf *b, uint32_t
                                        uint32_t *qe)
 {
     uint32_t a, e, x, y, cut;
-    unsigned n = 0;
     const pv_token *w;
     line_tokens(d, l, &a, &e);
     if (e - a < 3 || ambiguous(d, e - 1, e + 40))
@@ -653,18 +671,14 @@ static int last_word_then_cut_mid_line(const doc *d, size_t l, qbuf *b, uint32_t
     }
     if (cut == e + 40)
         return 0;
-    put(b, "zqstart", 7);
-    put_disagreeing(b, d, e - 2, &n);
-    put(b, " ", 1);
-    *qa = ntokens(b);
+    *qa = open_case(b, d, e - 2);
     put(b, d->text + w->start, w->len);
     put(b, "\n", 1);
     put(b, d->text + d->line_starts[line_at(d, d->tok.v[e].start)],
         d->tok.v[cut - 1].start + d->tok.v[cut - 1].len -
             d->line_starts[line_at(d, d->tok.v[e].start)]);
     *qe = *qa + (cut - (e - 1));
-    put_disagreeing(b, d, cut, &n);
-    put(b, " zqend\n", 7);
+    close_case(b, d, cut);
     return 1;
 }
 
@@ -676,7 +690,6 @@ static int inline_lines_then_first_word(const doc *d, size_t l, qbuf *b, uint32_
 {
     uint32_t a, e, x, y;
     size_t m;
-    unsigned n = 0;
     line_tokens(d, l, &a, &e);
     if (a == 0 || e - a < 2)
         return 0;
@@ -687,18 +700,14 @@ static int inline_lines_then_first_word(const doc *d, size_t l, qbuf *b, uint32_
     }
     if (m == d->nlines || ambiguous(d, a, x + 1))
         return 0;
-    put(b, "zqstart", 7);
-    put_disagreeing(b, d, a - 1, &n);
-    put(b, " ", 1);
-    *qa = ntokens(b);
+    *qa = open_case(b, d, a - 1);
     /* lines l .. m - 1 whole, then the first token of line m */
     put(b, d->text + d->line_starts[l],
         d->tok.v[x - 1].start + d->tok.v[x - 1].len - d->line_starts[l]);
     put(b, "\n", 1);
     put(b, d->text + d->tok.v[x].start, d->tok.v[x].len);
     *qe = *qa + (x + 1 - a);
-    put_disagreeing(b, d, x + 1, &n);
-    put(b, " zqend\n", 7);
+    close_case(b, d, x + 1);
     return 1;
 }
 
@@ -710,7 +719,6 @@ static int last_word_then_lines_set_inline(const doc *d, size_t l, qbuf *b, uint
 {
     uint32_t a, e, x, y;
     size_t m;
-    unsigned n = 0;
     line_tokens(d, l, &a, &e);
     if (e - a < 3)
         return 0;
@@ -721,17 +729,13 @@ static int last_word_then_lines_set_inline(const doc *d, size_t l, qbuf *b, uint
     }
     if (m == d->nlines || y >= d->tok.n || ambiguous(d, e - 1, y))
         return 0;
-    put(b, "zqstart", 7);
-    put_disagreeing(b, d, e - 2, &n);
-    put(b, " ", 1);
-    *qa = ntokens(b);
+    *qa = open_case(b, d, e - 2);
     put(b, d->text + d->tok.v[e - 1].start, d->tok.v[e - 1].len);
     put(b, "\n", 1);
     put(b, d->text + d->tok.v[e].start,
         d->tok.v[y - 1].start + d->tok.v[y - 1].len - d->tok.v[e].start);
     *qe = *qa + (y - (e - 1));
-    put_disagreeing(b, d, y, &n);
-    put(b, " zqend\n", 7);
+    close_case(b, d, y);
     return 1;
 }
 
