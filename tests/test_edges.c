@@ -3,7 +3,9 @@
  * and prose (this project's sources, the fixture corpus), planted in unrelated prose at
  * thousands of seeded positions, come back with both ends within one token of the copied run,
  * code with its exact lines; 70-word quotes of a Stack Exchange answer are credited in full;
- * and the give-back rules undo a chance agreement of the token checks next to a copy.
+ * and the give-back rules undo a chance agreement of the token checks next to a copy, but keep
+ * a copied word case by case where the copy's other end is not at a line end; a blank line
+ * the source does not have ends a span; lone CR line ends count as LF ones.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
@@ -553,13 +555,14 @@ static uint64_t hash_of(const char *w)
 }
 
 /* Puts " zqNx" for the first N from *n on whose token check at document position pos differs
- * from that of d's token there (a filler word the walk stops at); no document holds it. */
-static void put_disagreeing(qbuf *b, const doc *d, uint32_t pos, unsigned *n)
+ * from that of d's token there (a filler word the walk stops at), or with agree, is the same
+ * (one it takes by chance); no document holds it. */
+static void put_checked(qbuf *b, const doc *d, uint32_t pos, unsigned *n, int agree)
 {
     char w[32];
     for (;; (*n)++) {
         snprintf(w, sizeof w, "zq%ux", *n);
-        if (pv_token_check(hash_of(w), pos) != pv_token_check(d->tok.v[pos].hash, pos))
+        if ((pv_token_check(hash_of(w), pos) == pv_token_check(d->tok.v[pos].hash, pos)) == agree)
             break;
     }
     (*n)++;
@@ -584,7 +587,7 @@ static uint32_t open_case(qbuf *b, const doc *d, uint32_t before)
 {
     unsigned n = 0;
     put(b, "zqstart", 7);
-    put_disagreeing(b, d, before, &n);
+    put_checked(b, d, before, &n, 0);
     put(b, " ", 1);
     return ntokens(b);
 }
@@ -593,7 +596,7 @@ static uint32_t open_case(qbuf *b, const doc *d, uint32_t before)
 static void close_case(qbuf *b, const doc *d, uint32_t after)
 {
     unsigned n = 1000;
-    put_disagreeing(b, d, after, &n);
+    put_checked(b, d, after, &n, 0);
     put(b, " zqend\n", 7);
 }
 
@@ -737,6 +740,40 @@ static int last_word_then_lines_set_inline(const doc *d, size_t l, qbuf *b, uint
     *qe = *qa + (y - (e - 1));
     close_case(b, d, y);
     return 1;
+}
+
+/* Lines copied, then the query adds a blank line inside a source line, and after it a filler
+ * word whose token check agrees with the document's next token: the span stops at the blank
+ * line (a copied run does not go on across a paragraph break its source does not have). */
+static int blank_line_inside_a_source_line(const doc *d, size_t l, qbuf *b, uint32_t *qa,
+                                           uint32_t *qe)
+{
+    uint32_t a, e, x, y, cut;
+    unsigned n = 2000;
+    line_tokens(d, l, &a, &e);
+    if (a == 0 || e - a < 3)
+        return 0;
+    for (cut = a + 30; cut < a + 60 && cut + 1 < d->tok.n; cut++) {
+        line_tokens(d, line_at(d, d->tok.v[cut].start), &x, &y);
+        if (cut >= x + 2 && cut + 1 < y) /* two tokens of its line before, two after */
+            break;
+    }
+    if (cut >= a + 60 || cut + 1 >= d->tok.n || ambiguous(d, a, cut + 1))
+        return 0;
+    *qa = open_case(b, d, a - 1);
+    put(b, d->text + d->line_starts[l],
+        d->tok.v[cut - 1].start + d->tok.v[cut - 1].len - d->line_starts[l]);
+    *qe = *qa + (cut - a);
+    put(b, "\n\n", 2);
+    put_checked(b, d, cut, &n, 1);
+    close_case(b, d, cut + 1);
+    return 1;
+}
+
+Test(edges, a_blank_line_the_source_does_not_have_ends_the_span)
+{
+    cr_assert_geq(run_cases(blank_line_inside_a_source_line, "blank line inside a source line"),
+                  100);
 }
 
 Test(edges, a_lines_last_word_opening_lines_that_end_inline_is_kept)
