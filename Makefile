@@ -12,7 +12,7 @@ PKGS      = libpcre2-8 libzstd libxxhash libutf8proc libcjson libgit2 libarchive
 DEB_PKGS  = gcc make pkg-config libc6-dev libpcre2-dev libzstd-dev libxxhash-dev \
             libutf8proc-dev libcjson-dev libgit2-dev libarchive-dev libexpat1-dev libxml2-dev \
             zlib1g-dev libssl-dev libcriterion-dev clang libclang-rt-14-dev \
-            clang-format cppcheck binutils git python3 chromium
+            clang-format cppcheck binutils git python3 chromium ripgrep zstd
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g

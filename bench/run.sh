@@ -3,12 +3,15 @@
 # >= 100 MB local corpus, query latency and batch match throughput against that index, the
 # readers' throughput (JSON lines, Stack Exchange XML, WARC), git history indexing speed and
 # how often git credit names the first writer of a line (first_writer.py), and `provscan credit`
-# over 10,000 outputs (speed with --jobs 1 and 2, peak memory, --verify).
+# over 10,000 outputs (speed with --jobs 1 and 2, peak memory, --verify), and `provscan scan` of
+# datasets in five shapes against a small index of "my work" beside `rg -F -f` (speed, --jobs 2,
+# peak memory, planted copies found).
 # Prints the figures next to the goals and writes them to bench/out/latest.txt.
 #
 # Usage: sh bench/run.sh [PROVSCAN_BINARY] [--params]
 #   BENCH_ONLY=credit: only the credit section (the bench index is built when this binary
 #   cannot read the one in BENCH_DIR); latest.txt then holds its figures alone.
+#   BENCH_ONLY=scan: only the scan section (the same).
 #   --params (or BENCH_PARAMS=1) then also runs the k/w/--common study (bench_params.c;
 #   several minutes) and writes bench/out/params.md.
 # Environment: BENCH_DIR (default /tmp/provscan-bench: corpus, indexes, query files),
@@ -17,7 +20,9 @@
 #   bench_query's timer even where GNU time exists), BENCH_GIT_REPOS (git repositories, space
 #   separated; default: the mirrors of jq, click, requests and express under /work/.mirror that
 #   exist, else a synthetic history), GIT_EXCERPTS (excerpts per repository, default 120),
-#   CREDIT_OUTPUTS (outputs credited, default 10000), CREDIT_RUNS (runs per --jobs, default 3).
+#   CREDIT_OUTPUTS (outputs credited, default 10000), CREDIT_RUNS (runs per --jobs, default 3),
+#   SCAN_MB (size of each scan dataset, default 128), SCAN_RUNS (scan runs per --jobs and
+#   dataset, default 3), SCAN_PLANTS (copies planted in each dataset, default 200).
 # Sizes: 1 MB = 10^6 bytes; --memory takes binary suffixes (64M = 64 MiB).
 set -eu
 
@@ -235,6 +240,190 @@ credit_goals() {
     say "$(printf '%-40s %-26s %-14s %s' "credit ledger, --jobs 1 and 2" "byte-identical" \
         "$CR_SAME" "$([ "$CR_SAME" = yes ] && echo ok || echo MISSED)")"
 }
+# ---- scan: datasets streamed against a small index of "my work" (issue 11) ---------------
+# scan_bench: bench/gen_dataset.py makes (once; cached in $BENCH_DIR/scan) datasets of SCAN_MB
+# MB in each shape, with SCAN_PLANTS copies of 40 corpus documents ("my work", in scan/mine)
+# planted at known records (scan/truth.tsv). `provscan index` of scan/mine is the small index;
+# `provscan scan -x MY.pvx DATASET --format jsonl` runs SCAN_RUNS times with --jobs 1 and 2 on
+# each dataset; `rg -F -f scan/patterns.txt` (every distinct line of >= 20 characters of my
+# documents) once with one thread, the obvious alternative. gen_dataset.py score counts the
+# planted copies each found. Sets the SC_* figures scan_goals prints; SC_SKIP says why not.
+SCAN_MB=${SCAN_MB:-128}
+SCAN_RUNS=${SCAN_RUNS:-3}
+SCAN_PLANTS=${SCAN_PLANTS:-200}
+# shapes: TAG PATH (in scan/) and what it is
+SCAN_SHAPES="wet:wet/bench.warc.wet:plain text, WET (WARC/1.0 conversion records)
+txt:txt:plain text, a folder of text files
+dolma:dolma.jsonl:text-heavy JSON lines, Dolma-like (prose)
+stack:stack.jsonl:text-heavy JSON lines, The Stack-like (code)
+reddit:reddit.jsonl:metadata-heavy JSON lines, Reddit comments
+dolma.zst:dolma.jsonl.zst:Dolma-like, zstd -3
+stack.zst:stack.jsonl.zst:The Stack-like, zstd -3
+reddit.zst:reddit.jsonl.zst:Reddit comments, zstd -3"
+# text_bytes PATH: bytes of the dataset's text (a .zst: of the file it was compressed from)
+text_bytes() {
+    case $1 in *.zst) stat -c %s "${1%.zst}" ;;
+    *) find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s }' ;;
+    esac
+}
+scan_bench() {
+    ds=$BENCH_DIR/scan
+    note "scan datasets: $SCAN_MB MB each (bench/gen_dataset.py; cached in $ds)"
+    python3 bench/gen_dataset.py gen "$CORPUS" "$ds" --mb "$SCAN_MB" --plants "$SCAN_PLANTS" ||
+        die "gen_dataset.py failed"
+    MY=$BENCH_DIR/my.pvx
+    rm -f "$MY"
+    "$BIN" index -o "$MY" -q "$ds/mine" >"$WORK/my.summary" 2>"$WORK/my.err" ||
+        die "provscan index of $ds/mine failed: $(tail -n 3 "$WORK/my.err")"
+    SC_SKIP=
+    if ! "$BIN" scan --help >/dev/null 2>&1; then
+        SC_SKIP="this provscan has no working scan command (\`provscan scan --help\` failed)"
+    fi
+    RG_SKIP=
+    command -v rg >/dev/null 2>&1 || RG_SKIP="no rg (Debian package ripgrep; make deps)"
+    say "== scan: provscan scan -x MY.pvx DATASET --format jsonl; MY.pvx = $(find "$ds/mine" -type f | wc -l) documents"
+    say "   of mine ($(sed -n 's/^indexed [0-9,]* documents, \([0-9,]* bytes\).*/\1/p' "$WORK/my.summary"), index $(stat -c %s "$MY") bytes); datasets of $SCAN_MB MB"
+    say "   (bench/gen_dataset.py), $SCAN_PLANTS copies of my documents planted in each; MB/s of the"
+    say "   dataset's text (decompressed for .zst), median of $SCAN_RUNS runs. rg = rg -F -f PATTERNS -j1"
+    say "   ($(wc -l <"$ds/patterns.txt") distinct lines of >= 20 characters of my documents), one run"
+    [ -n "$SC_SKIP" ] && say "   provscan scan skipped: $SC_SKIP"
+    [ -n "$RG_SKIP" ] && say "   rg skipped: $RG_SKIP"
+    say "   (wall seconds, and CPU seconds user + sys in parentheses, of one run; 'CPU' = MB/s of"
+    say "   the CPU seconds of the median --jobs 1 run: the speed of a core that provscan had alone)"
+    say "$(printf '%-10s %6s | %10s %10s %8s %10s %9s %4s | %-15s %-15s %7s' dataset MB \
+        "--jobs 1" "--jobs 2" speed-up "CPU" "peak RSS" same "scan --jobs 1" "rg -j1" "rg/scan")"
+    SC_PLAIN=
+    SC_JSONL=
+    SC_SPEEDUP=
+    SC_SAME=yes
+    printf '%s\n' "$SCAN_SHAPES" >"$WORK/shapes"
+    while IFS=: read -r tag rel what; do
+        path=$ds/$rel
+        bytes=$(text_bytes "$path")
+        mb=$(calc "$bytes / 1e6")
+        j1=
+        j2=
+        rss=
+        same=-
+        s1=
+        c1=
+        if [ -z "$SC_SKIP" ]; then
+            for jobs in 1 2; do
+                rm -f "$WORK/sc-$tag-j$jobs.runs"
+                i=0
+                while [ $i -lt "$SCAN_RUNS" ]; do
+                    i=$((i + 1))
+                    note "scan --jobs $jobs $rel, run $i of $SCAN_RUNS"
+                    rc=0
+                    timed "$WORK/sc.time" "$BIN" scan -x "$MY" --format jsonl --jobs "$jobs" \
+                        "$path" >"$WORK/sc-$tag-j$jobs.jsonl" 2>"$WORK/sc.err" || rc=$?
+                    [ "$rc" -le 1 ] ||
+                        die "provscan scan --jobs $jobs $rel: exit $rc: $(tail -n 3 "$WORK/sc.err")"
+                    cat "$WORK/sc.time" >>"$WORK/sc-$tag-j$jobs.runs"
+                done
+            done
+            s1=$(median_secs "$WORK/sc-$tag-j1.runs")
+            c1=$(awk -v m="$s1" '$1 == m { printf "%.2f", $3 + $4; exit }' "$WORK/sc-$tag-j1.runs")
+            j1=$(calc "$bytes / $s1 / 1e6")
+            j2=$(calc "$bytes / $(median_secs "$WORK/sc-$tag-j2.runs") / 1e6")
+            rss=$(max_rss_mb "$WORK/sc-$tag-j2.runs")
+            rss1=$(max_rss_mb "$WORK/sc-$tag-j1.runs")
+            rss=$(calc "$rss > $rss1 ? $rss : $rss1")
+            same=no
+            cmp -s "$WORK/sc-$tag-j1.jsonl" "$WORK/sc-$tag-j2.jsonl" && same=yes
+            [ $same = yes ] || SC_SAME=no
+            up=$(calc "$j2 / $j1")
+            if [ -z "$SC_SPEEDUP" ] || [ "$(calc "$up < $SC_SPEEDUP ? 1 : 0")" = 1 ]; then
+                SC_SPEEDUP=$up
+                SC_SPEEDUP_AT=$tag
+            fi
+            # the goals: the slowest shape of each kind, on one core
+            case $tag in
+            wet | txt)
+                if [ -z "$SC_PLAIN" ] || [ "$(calc "$j1 < $SC_PLAIN ? 1 : 0")" = 1 ]; then
+                    SC_PLAIN=$j1
+                    SC_PLAIN_AT=$tag
+                fi ;;
+            dolma | stack)
+                if [ -z "$SC_JSONL" ] || [ "$(calc "$j1 < $SC_JSONL ? 1 : 0")" = 1 ]; then
+                    SC_JSONL=$j1
+                    SC_JSONL_AT=$tag
+                fi ;;
+            esac
+            python3 bench/gen_dataset.py score "$ds" "$path" --scan "$WORK/sc-$tag-j1.jsonl" \
+                >"$WORK/sc-$tag.score" || die "gen_dataset.py score failed"
+        fi
+        rgs=
+        if [ -z "$RG_SKIP" ]; then
+            note "rg -F -f patterns.txt $rel"
+            rc=0
+            # -M 1: lines (a JSON line is a whole record) are not printed, only their numbers
+            timed "$WORK/rg.time" rg -F -f "$ds/patterns.txt" -j1 -z -n -H -M 1 "$path" \
+                >"$WORK/rg-$tag.out" 2>"$WORK/rg.err" || rc=$?
+            [ "$rc" -le 1 ] || die "rg on $rel: exit $rc: $(tail -n 3 "$WORK/rg.err")"
+            rgs=$(awk '{ print $1 }' "$WORK/rg.time")
+            rgc=$(awk '{ printf "%.2f", $3 + $4 }' "$WORK/rg.time")
+            python3 bench/gen_dataset.py score "$ds" "$path" --rg "$WORK/rg-$tag.out" \
+                >"$WORK/rg-$tag.score" || die "gen_dataset.py score failed"
+        fi
+        say "$(printf '%-10s %6.1f | %10s %10s %8s %10s %9s %4s | %-15s %-15s %7s' "$tag" "$mb" \
+            "${j1:+$(printf '%.1f MB/s' "$j1")}" "${j2:+$(printf '%.1f MB/s' "$j2")}" \
+            "${j1:+$(printf '%.2fx' "$(calc "$j2 / $j1")")}" \
+            "${c1:+$(printf '%.1f MB/s' "$(calc "$bytes / $c1 / 1e6")")}" \
+            "${rss:+$(printf '%.1f MB' "$rss")}" "$same" "${s1:+$s1 s ($c1)}" \
+            "${rgs:+$rgs s ($rgc)}" \
+            "$([ -n "$s1" ] && [ -n "$rgs" ] && printf '%.2fx' "$(calc "$rgs / $s1")")")"
+    done <"$WORK/shapes"
+    say "   planted copies found, of $(calc "$SCAN_PLANTS / 4") of each kind (verbatim / reformatted / re-wrapped /"
+    say "   JSON-escaped): provscan, when a finding names the record and my document; rg, when it"
+    say "   reports a line inside the record. other: provscan findings that name no planted record"
+    say "   (or another document of mine); rg lines outside every planted record"
+    say "$(printf '%-10s | %-28s %-8s %6s | %-28s %-8s %6s' "" "provscan scan" "" "" "rg -F" "" "")"
+    say "$(printf '%-10s | %-6s %-6s %-6s %-7s %-8s %6s | %-6s %-6s %-6s %-7s %-8s %6s' dataset \
+        verb. reform rewrap escaped all other verb. reform rewrap escaped all other)"
+    # recall TOOL: "verbatim reformatted rewrapped escaped all other" of $tag's score, or dashes
+    recall() {
+        if [ -f "$WORK/$1-$tag.score" ]; then
+            tr ' ' '\n' <"$WORK/$1-$tag.score" | sed -n 's/^[a-z]*=//p' | sed -n '1,5p;7p' |
+                tr '\n' ' '
+        else
+            echo "- - - - - -"
+        fi
+    }
+    while IFS=: read -r tag rel what; do
+        [ -z "$SC_SKIP" ] || rm -f "$WORK/sc-$tag.score"
+        [ -z "$RG_SKIP" ] || rm -f "$WORK/rg-$tag.score"
+        # shellcheck disable=SC2046,SC2183 # recall prints six words each
+        say "$(printf '%-10s | %-6s %-6s %-6s %-7s %-8s %6s | %-6s %-6s %-6s %-7s %-8s %6s' \
+            "$tag" $(recall sc) $(recall rg))"
+    done <"$WORK/shapes"
+    while IFS=: read -r tag rel what; do
+        say "$(printf '   %-10s %s: %s' "$tag" "$what" "$rel")"
+    done <"$WORK/shapes"
+    say ""
+}
+scan_goals() {
+    if [ -n "$SC_SKIP" ]; then
+        say "$(printf '%-40s %-26s %-14s %s' "scan" "(goals below)" "not run" "SKIPPED")"
+        return 0
+    fi
+    say "$(printf '%-40s %-26s %-14s %s' "scan plain text, per core ($SC_PLAIN_AT)" ">= 150 MB/s" \
+        "$(printf '%.1f MB/s' "$SC_PLAIN")" "$(verdict "$SC_PLAIN >= 150")")"
+    say "$(printf '%-40s %-26s %-14s %s' "scan text JSON lines, per core ($SC_JSONL_AT)" \
+        ">= 100 MB/s" "$(printf '%.1f MB/s' "$SC_JSONL")" "$(verdict "$SC_JSONL >= 100")")"
+    say "$(printf '%-40s %-26s %-14s %s' "scan --jobs 2 over --jobs 1 ($SC_SPEEDUP_AT)" ">= 1.8x" \
+        "$(printf '%.2fx' "$SC_SPEEDUP")" "$(verdict "$SC_SPEEDUP >= 1.8")")"
+    say "$(printf '%-40s %-26s %-14s %s' "scan findings, --jobs 1 and 2" "byte-identical" \
+        "$SC_SAME" "$([ "$SC_SAME" = yes ] && echo ok || echo MISSED)")"
+}
+if [ "${BENCH_ONLY:-}" = scan ]; then
+    scan_bench
+    say "== goals"
+    scan_goals
+    mv "$OUT.tmp" "$OUT"
+    note "wrote $OUT"
+    exit 0
+fi
 if [ "${BENCH_ONLY:-}" = credit ]; then
     if ! "$BIN" stats -x "$IDX" >/dev/null 2>&1; then
         note "building the bench index $IDX"
@@ -498,6 +687,8 @@ for repo in $GIT_REPOS; do
 done
 say ""
 
+scan_bench
+
 # ---- goals ------------------------------------------------------------------------------
 say "== goals"
 say "$(printf '%-40s %-26s %-14s %s' "build, one core (--jobs 1)" ">= 100 MB/s" \
@@ -527,6 +718,7 @@ say "$(printf '%-40s %-26s %-14s %s' "git credit = first writer, worst repo" ">=
 say "$(printf '%-40s %-26s %-14s %s' "distinctive lines uncredited, worst" "<= 1%" \
     "$(printf '%.2f %% %s' "$UNC_MAX" "${UNC_WORST:-}")" "$(verdict "$UNC_MAX <= 1")")"
 credit_goals
+scan_goals
 
 mv "$OUT.tmp" "$OUT"
 note "wrote $OUT"

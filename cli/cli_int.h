@@ -133,10 +133,12 @@ int pv_cli__parse_day(const char *s, int64_t *out);
 /* Monotonic seconds. */
 double pv_cli__now(void);
 
-/* Writes n bytes of s to f, escaped as its report needs (caret notation on a terminal,
- * entities in HTML); pv_cli__put_raw writes them as they are. */
+/* Writes n bytes of s to f, escaped as its report needs (caret notation in text, entities
+ * in HTML). */
 typedef void (*pv_cli_put_fn)(FILE *f, const char *s, size_t n);
-void pv_cli__put_raw(FILE *f, const char *s, size_t n);
+/* Control bytes (but tab) in caret notation ("^[" for ESC), so that text from the corpus or
+ * the outputs cannot drive the terminal; the other bytes as they are. */
+void pv_cli__put_caret(FILE *f, const char *s, size_t n);
 
 /* A person as "Name <email> (id ID)", "unknown" when the name is not known, the parts
  * present only; every part goes through put. */

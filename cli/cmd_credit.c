@@ -16,7 +16,9 @@
 
 #include "cli_int.h"
 
-#define INPUT_LIMIT ((size_t)64 << 20) /* bytes of one output */
+/* Bytes of a ledger --verify reads: parsed whole, it takes a few times its size in memory;
+ * a ledger is about 240 bytes an output, so this is some four million outputs. */
+#define LEDGER_LIMIT ((size_t)1 << 30)
 #define LEDGER_FORMAT "provscan-credit-ledger"
 #define LEDGER_VERSION 2
 
@@ -156,8 +158,8 @@ static int64_t parse_cents(const char *s)
     int nfrac = 0;
     const char *p = s;
 
-    if (!*p)
-        return -1;
+    if (!*p || (*p == '.' && !(p[1] >= '0' && p[1] <= '9')))
+        return -1; /* "" and ".": no digit */
     for (; *p >= '0' && *p <= '9'; p++) {
         if (v > INT64_MAX / 1000)
             return -1;
@@ -197,8 +199,10 @@ typedef struct batch {
     uint64_t weak_tokens;
 } batch;
 
-/* Split pool cents among persons at or over min_share by their tokens: floor of the exact
- * amount first, then one cent each by largest remainder (ties: the payee order). */
+/* Split pool cents among persons by their tokens: floor of the exact amount first, then one
+ * cent each by largest remainder (ties: the payee order); then the amounts of persons under
+ * min_share are paid to no one: they make the unallocated amount (the pool less what is
+ * paid), so every person's amount is the same share of the pool whatever the threshold. */
 static int split_pool(batch *b, double min_share)
 {
     uint64_t total = 0;
@@ -223,7 +227,6 @@ static int split_pool(batch *b, double min_share)
         if (b->p[i].share < min_share) {
             b->dust[i] = 1;
             b->dust_tokens += b->p[i].tokens;
-            continue;
         }
         total += b->p[i].tokens;
         order[np++] = i;
@@ -245,6 +248,9 @@ static int split_pool(batch *b, double min_share)
             rem[best] = 0;
             given++;
         }
+        for (k = 0; k < np; k++)
+            if (b->dust[order[k]])
+                b->cents[order[k]] = -1;
     }
     free(order);
     free(rem);
@@ -261,16 +267,30 @@ static void share_str(const pv_credit_payee *p, char *buf, size_t n)
     snprintf(buf, n, "%.6f", p->share);
 }
 
+/* s in caret notation (pv_cli__put_caret): names, ids and locators come from the corpus and
+ * the outputs, and must not drive the terminal. */
+static void put_str(FILE *f, const char *s)
+{
+    pv_cli__put_caret(f, s, strlen(s));
+}
+
 /* One evidence row of the text report, without its line end. */
 static void print_row(FILE *f, const pv_credit_evidence *e)
 {
-    fprintf(f, "  %s:%u-%u  %s:%u-%u", e->output_id, e->line_start, e->line_end,
-            e->locator ? e->locator : "?", e->src_line_start, e->src_line_end);
-    if (e->commit)
-        fprintf(f, " @ %.12s", e->commit);
+    fputs("  ", f);
+    put_str(f, e->output_id);
+    fprintf(f, ":%u-%u  ", e->line_start, e->line_end);
+    put_str(f, e->locator ? e->locator : "?");
+    fprintf(f, ":%u-%u", e->src_line_start, e->src_line_end);
+    if (e->commit) {
+        fputs(" @ ", f);
+        pv_cli__put_caret(f, e->commit, strnlen(e->commit, 12));
+    }
     fprintf(f, "  %" PRIu64 " tokens", e->tokens);
-    if (e->url)
-        fprintf(f, "  %s", e->url);
+    if (e->url) {
+        fputs("  ", f);
+        put_str(f, e->url);
+    }
 }
 
 /* Distinct outputs among the weak rows (in output order). */
@@ -293,7 +313,7 @@ static void print_text(FILE *f, const batch *b, const char *currency)
     for (i = 0; i < b->n; i++) {
         const pv_credit_payee *p = &b->p[i];
         share_str(p, sh, sizeof sh);
-        pv_cli__put_payee(f, pv_cli__put_raw, p);
+        pv_cli__put_payee(f, pv_cli__put_caret, p);
         fprintf(f, "  tokens %" PRIu64 "  share %s  outputs %zu  spans %zu", p->tokens, sh,
                 p->outputs, p->spans);
         if (b->cents[i] >= 0) {
@@ -325,14 +345,15 @@ static void print_text(FILE *f, const batch *b, const char *currency)
         for (i = 0; i < b->nweak; i++) {
             const pv_credit_weak *w = &b->weak[i];
             print_row(f, &w->ev);
-            fprintf(f, "  strength %.1f  ", w->ev.strength);
-            if (w->kind == PV_PAYEE_PERSON)
-                fprintf(f, "%s%s%s%s",
-                        w->name ? w->name
-                        : w->id ? w->id
-                                : "?",
-                        w->email ? " <" : "", w->email ? w->email : "", w->email ? ">" : "");
-            else
+            fprintf(f, "  strength %.2f  ", w->ev.strength);
+            if (w->kind == PV_PAYEE_PERSON) {
+                put_str(f, w->name ? w->name : w->id ? w->id : "?");
+                if (w->email) {
+                    fputs(" <", f);
+                    put_str(f, w->email);
+                    fputc('>', f);
+                }
+            } else
                 fputs(w->kind == PV_PAYEE_UNKNOWN ? "unknown" : "before the history", f);
             fputc('\n', f);
         }
@@ -505,7 +526,7 @@ static cJSON *read_json(const char *path, char *msg, size_t msgsz)
     size_t len = 0;
     cJSON *j;
 
-    if (pv_cli__read_input(path, INPUT_LIMIT, &buf, &len, msg, msgsz) != 0)
+    if (pv_cli__read_input(path, LEDGER_LIMIT, &buf, &len, msg, msgsz) != 0)
         return NULL;
     j = cJSON_ParseWithLength(buf, len);
     free(buf);

@@ -76,7 +76,7 @@ static const pv_cli_opt opts[NOPTS] = {
                          STR(PV_DEFAULT_POSTING_CAP),
                          "postings kept per fingerprint; more are only counted"},
     [OPT_STRICT] = {"strict", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,
-                    "stop at the first unreadable file instead of skipping it"},
+                    "stop at the first bad record or unreadable file instead of skipping it"},
     [OPT_TMPDIR] = {"tmpdir", 0, "DIR", PV_CLI_STRING, 0, 0, NULL,
                     "spill sorted runs into DIR (default: next to INDEX)"},
     [OPT_QUIET] = {"quiet", 'q', NULL, PV_CLI_FLAG, 0, 0, NULL, "do not show the progress bar"},
@@ -262,6 +262,11 @@ int pv_cli__cmd_index(int argc, char **argv)
         goto done;
     }
 
+    if (pv_sources_check((const char *const *)a.pos, a.npos, o.preset, &err) != 0) {
+        rc = pv_cli__usage_error(&spec, "%s", err.msg);
+        goto done;
+    }
+
     prog = pv_cli__progress_new(!v[OPT_QUIET].count, v[OPT_VERBOSE].count > 0);
     if (!prog) {
         fprintf(stderr, "provscan: out of memory\n");
@@ -288,6 +293,14 @@ int pv_cli__cmd_index(int argc, char **argv)
     }
     print_summary(v[OPT_OUTPUT].str, &st, pv_cli__now() - t0);
     rc = st.source_errors ? PV_EXIT_INPUT : PV_EXIT_OK;
+    if (st.documents == 0 && st.bad_records > 0) {
+        /* nothing good was read, only bad records: the input is not what it was taken for */
+        fprintf(stderr,
+                "provscan: error: no document indexed: every record read was bad (%llu, "
+                "named above)\n",
+                (unsigned long long)st.bad_records);
+        rc = PV_EXIT_INPUT;
+    }
 done:
     pv_cli__progress_free(prog);
     pv_cli__args_free(&a);

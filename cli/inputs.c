@@ -44,7 +44,11 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int add_path(pv_cli_inputs *in, const char *p, char *msg, size_t msgsz)
+/* Adds path p: a file (or "-", or a path that cannot be read, named when it is read), or
+ * every file under folder p in name order. A path given by the user is followed when it is a
+ * symbolic link; one met inside a folder is not (a link back to a parent would never end),
+ * and is named on stderr. */
+static int add_path(pv_cli_inputs *in, const char *p, int given, char *msg, size_t msgsz)
 {
     struct stat st;
     DIR *d;
@@ -55,6 +59,11 @@ static int add_path(pv_cli_inputs *in, const char *p, char *msg, size_t msgsz)
 
     if (strcmp(p, "-") == 0)
         return push(in, p) ? (snprintf(msg, msgsz, "out of memory"), -1) : 0;
+    if (!given && lstat(p, &st) == 0 && S_ISLNK(st.st_mode)) {
+        fprintf(stderr, "provscan: note: '%s' is a symbolic link inside a folder: not followed\n",
+                p);
+        return 0;
+    }
     /* a path that cannot be read stays in its place: reading it names the failure there */
     if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
         return push(in, p) ? (snprintf(msg, msgsz, "out of memory"), -1) : 0;
@@ -95,7 +104,7 @@ static int add_path(pv_cli_inputs *in, const char *p, char *msg, size_t msgsz)
                 rc = -1;
             } else {
                 snprintf(full, len, "%s%s%s", p, p[strlen(p) - 1] == '/' ? "" : "/", names[i]);
-                rc = add_path(in, full, msg, msgsz);
+                rc = add_path(in, full, 0, msg, msgsz);
                 free(full);
             }
         }
@@ -117,7 +126,7 @@ int pv_cli__inputs_new(char *const *args, size_t nargs, const char *files_from, 
         return -1;
     }
     for (i = 0; i < nargs; i++)
-        if (add_path(in, args[i], msg, msgsz)) {
+        if (add_path(in, args[i], 1, msg, msgsz)) {
             pv_cli__inputs_free(in);
             return -1;
         }
@@ -136,7 +145,7 @@ int pv_cli__inputs_new(char *const *args, size_t nargs, const char *files_from, 
             while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
                 line[--n] = '\0';
             if (n > 0)
-                rc = add_path(in, line, msg, msgsz);
+                rc = add_path(in, line, 1, msg, msgsz);
         }
         free(line);
         if (f != stdin)

@@ -152,9 +152,19 @@ double pv_cli__now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-void pv_cli__put_raw(FILE *f, const char *s, size_t n)
+void pv_cli__put_caret(FILE *f, const char *s, size_t n)
 {
-    fwrite(s, 1, n, f);
+    size_t i, run = 0;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            fwrite(s + run, 1, i - run, f);
+            fputc('^', f);
+            fputc(c ^ 0x40, f);
+            run = i + 1;
+        }
+    }
+    fwrite(s + run, 1, n - run, f);
 }
 
 void pv_cli__put_person(FILE *f, pv_cli_put_fn put, const char *name, const char *email,
@@ -187,7 +197,7 @@ void pv_cli__put_payee(FILE *f, pv_cli_put_fn put, const pv_credit_payee *p)
 {
     const char *name = pv_cli__payee_name(p);
     put(f, name, strlen(name));
-    if (p->kind == PV_PAYEE_PERSON && p->email) {
+    if (p->kind == PV_PAYEE_PERSON && p->email && name != p->email) { /* not "a@b <a@b>" */
         put(f, " <", 2);
         put(f, p->email, strlen(p->email));
         put(f, ">", 1);

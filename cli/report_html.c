@@ -137,10 +137,11 @@ static void put_lines(FILE *f, const char *word, uint32_t a, uint32_t b)
         fprintf(f, "%ss %u\xe2\x80\x93%u", word, (unsigned)a, (unsigned)b);
 }
 
-/* Strength with one decimal, rounded so that -0.04 shows "0.0". */
-static double strength1(double s)
+/* Strength with two decimals (the ledger's precision, so a span just under --min-strength
+ * never shows as at it), rounded so that -0.004 shows "0.00". */
+static double strength2(double s)
 {
-    return round(s * 10) / 10 + 0.0;
+    return round(s * 100) / 100 + 0.0;
 }
 
 /* ---- string tables ---------------------------------------------------------------------- */
@@ -447,7 +448,7 @@ static void put_card(FILE *f, const pv_span *sp, size_t idx)
     char date[32];
     fprintf(f, "<span class=\"card\" role=\"tooltip\"><span class=\"row\"><b>S%zu</b> ", idx + 1);
     put_lines(f, "line", sp->line_start, sp->line_end);
-    fprintf(f, ", %u tokens, strength %.1f</span>", (unsigned)sp->tokens, strength1(sp->strength));
+    fprintf(f, ", %u tokens, strength %.2f</span>", (unsigned)sp->tokens, strength2(sp->strength));
     if (sp->common) {
         fputs("<span class=\"row warn\">", f);
         put_common(f, sp);
@@ -503,9 +504,9 @@ static void open_mark(pv_cli_html *h, FILE *f, const pv_span *sp, size_t out, si
         fprintf(f, " id=\"o%zu-s%zu\"", out + 1, idx + 1);
     fprintf(f,
             " tabindex=\"0\" data-span=\"S%zu\" data-lines=\"%u-%u\" data-tokens=\"%u\""
-            " data-strength=\"%.1f\"",
+            " data-strength=\"%.2f\"",
             idx + 1, (unsigned)sp->line_start, (unsigned)sp->line_end, (unsigned)sp->tokens,
-            strength1(sp->strength));
+            strength2(sp->strength));
     if (sp->common)
         fputs(" data-common=\"1\"", f);
     if (o) {
@@ -682,8 +683,8 @@ static void put_match_row(pv_cli_html *h, const char *name, const pv_span *sp, s
     const pv_source_ref *o = sp->nsources ? &sp->sources[0] : NULL;
     fprintf(f, "<tr class=\"ev%s\" data-output=\"", sp->common ? " common" : "");
     esc(f, name);
-    fprintf(f, "\" data-span=\"S%zu\" data-tokens=\"%u\" data-strength=\"%.1f\">", idx + 1,
-            (unsigned)sp->tokens, strength1(sp->strength));
+    fprintf(f, "\" data-span=\"S%zu\" data-tokens=\"%u\" data-strength=\"%.2f\">", idx + 1,
+            (unsigned)sp->tokens, strength2(sp->strength));
     fprintf(f, "<td><a href=\"#o%zu-s%zu\">", h->noutputs + 1, idx + 1);
     esc(f, name);
     fprintf(f, "</a> S%zu</td><td class=\"num\">%u\xe2\x80\x93%u</td>", idx + 1,
@@ -695,8 +696,8 @@ static void put_match_row(pv_cli_html *h, const char *name, const pv_span *sp, s
         put_common(f, sp);
         fputs(")</small>", f);
     }
-    fprintf(f, "</td><td class=\"num\">%u</td><td class=\"num\">%.1f</td>", (unsigned)sp->tokens,
-            strength1(sp->strength));
+    fprintf(f, "</td><td class=\"num\">%u</td><td class=\"num\">%.2f</td>", (unsigned)sp->tokens,
+            strength2(sp->strength));
     if (o)
         put_source_cells(h, f, sp->common, o->source, o->locator, o->line_start, o->line_end,
                          o->commit, o->url);
@@ -1060,14 +1061,14 @@ static void put_credit_row(pv_cli_html *h, FILE *f, const pv_credit_payee *p,
     esc(f, e->output_id);
     fputs("\" data-payee=\"", f);
     pv_cli__put_payee(f, esc_n, p);
-    fprintf(f, "\" data-tokens=\"%" PRIu64 "\" data-strength=\"%.1f\"><td><a href=\"#o%zu\">",
-            e->tokens, strength1(e->strength), e->output + 1);
+    fprintf(f, "\" data-tokens=\"%" PRIu64 "\" data-strength=\"%.2f\"><td><a href=\"#o%zu\">",
+            e->tokens, strength2(e->strength), e->output + 1);
     esc(f, e->output_id);
     fprintf(f, "</a></td><td class=\"num\">%u\xe2\x80\x93%u</td><td>", (unsigned)e->line_start,
             (unsigned)e->line_end);
     pv_cli__put_payee(f, esc_n, p);
-    fprintf(f, "</td><td class=\"num\">%" PRIu64 "</td><td class=\"num\">%.1f</td>", e->tokens,
-            strength1(e->strength));
+    fprintf(f, "</td><td class=\"num\">%" PRIu64 "</td><td class=\"num\">%.2f</td>", e->tokens,
+            strength2(e->strength));
     put_source_cells(h, f, 0, e->source, e->locator, e->src_line_start, e->src_line_end, e->commit,
                      e->url);
     fputs("</tr>\n", f);

@@ -53,17 +53,7 @@ static size_t digits(uint64_t v)
    (^[ for ESC) so that a query cannot drive the terminal; tabs and UTF-8 pass through. */
 static void put_bytes(const char *p, size_t n)
 {
-    size_t i, run = 0;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7f) {
-            fwrite(p + run, 1, i - run, stdout);
-            putchar('^');
-            putchar(c ^ 0x40);
-            run = i + 1;
-        }
-    }
-    fwrite(p + run, 1, n - run, stdout);
+    pv_cli__put_caret(stdout, p, n);
 }
 
 /* A line of the query, coloured by mark[] (one byte per query byte) when mark is set. */
@@ -240,18 +230,11 @@ static size_t person_width(const char *name, const char *email, const char *id)
            (id ? 5 + width_of(id) : 0);
 }
 
-/* put_bytes as the writer pv_cli__put_person takes. */
-static void put_caret(FILE *f, const char *s, size_t n)
-{
-    (void)f; /* put_bytes writes to stdout */
-    put_bytes(s, n);
-}
-
 /* A person as "Name <email> (id ID)": "unknown" when the name is not known (only the text
  * report says "unknown"; JSON has null). */
 static void put_author(const char *name, const char *email, const char *id)
 {
-    pv_cli__put_person(stdout, put_caret, name, email, id);
+    pv_cli__put_person(stdout, pv_cli__put_caret, name, email, id);
 }
 
 /* Who first wrote which lines of a span, when that says more than the origin row. Text that

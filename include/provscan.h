@@ -163,6 +163,13 @@ typedef struct pv_build_stats {
 int pv_index_build(const char *out_path, const char *const *sources, size_t nsources,
                    const pv_build_opts *opts, pv_build_stats *stats, pv_err *err);
 
+/* Check a list of SOURCE arguments before reading them: the same source given twice (the
+ * same file or folder once "KIND:" prefixes are taken off and paths resolved, however
+ * spelled), an unknown KIND: prefix, or an unknown JSON-lines preset (given or not a
+ * JSON-lines source) is PV_EINVAL with err naming it: a usage error. preset may be NULL.
+ * Missing paths are left for the readers to report. Returns 0 or PV_EINVAL (PV_ENOMEM). */
+int pv_sources_check(const char *const *sources, size_t nsources, const char *preset, pv_err *err);
+
 /* ---- reading an index ------------------------------------------------------------------ */
 
 typedef struct pv_index pv_index;

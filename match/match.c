@@ -32,8 +32,8 @@
 #define PASS_BUCKETS ((size_t)1 << PASS_BUCKET_BITS)
 /* Ranges of documents the hits are chained in, one after the other (chain_pieces). */
 #define HIT_PIECES 32
-/* k-grams computed at a time when the passes walk the query */
-#define KGRAM_CHUNK ((size_t)64 << 10)
+/* Bucket of a fingerprint whose top 16 bits (of PV_FP_BITS) are hi (pv_qtokens.fp_hi). */
+#define FP_BUCKET(hi) ((size_t)(hi) >> (16 - PASS_BUCKET_BITS))
 
 static size_t pass_kgrams = PASS_KGRAMS;
 
@@ -49,16 +49,23 @@ void pv_match__set_reverse_chains(int on)
     reverse_chains = on;
 }
 
+/* A hit's evidence, the postings of its fingerprint, is np[qpos] (lookup_ctx): the same for
+ * every hit of a query k-gram, so it is kept once per k-gram. */
 typedef struct hit {
     uint32_t doc, qpos, dpos;
-    uint32_t np; /* postings of the fingerprint; 0 when common or weak: no evidence */
 } hit;
 
 typedef struct chain {
     uint32_t doc;
-    uint32_t q_first, q_last, d_first, d_last; /* k-gram start positions of first/last hit */
-    uint32_t qs, qe, ds, de;                   /* token ranges after extension, end excl. */
-    uint32_t nhits, ncommon;
+    union {
+        struct { /* while chaining: k-gram start positions of the first and last hit */
+            uint32_t q_first, q_last, d_first, d_last;
+        };
+        struct { /* after extend_chain: token ranges, end excluded */
+            uint32_t qs, qe, ds, de;
+        };
+    };
+    uint32_t evidence;             /* some hit is evidence (not common, not weak) */
     uint32_t line_start, line_end; /* 1-based lines of [ds, de) in the document */
     uint32_t first;                /* earliest origin of the text in [ds, de) */
     int64_t date;                  /* its date */
@@ -71,10 +78,13 @@ typedef struct qfp {
 } qfp;
 
 typedef struct lookup_ctx {
-    const qfp *q;         /* sorted by fp */
-    const size_t *qstart; /* for each unique fp, its first entry in q */
+    const qfp *q;           /* sorted by fp */
+    const uint32_t *qstart; /* for each unique fp, its first entry in q */
     uint32_t common, cap;
     const uint64_t *weak; /* bit per query k-gram: made only of numbers or 1-character tokens */
+    /* per query k-gram, set by its pass: the postings of its fingerprint, 0 when common or
+       weak (no evidence) */
+    uint32_t *np;
     hit *hits;
     size_t nhits, cap_hits, ncommon_hits;
     int64_t *diag; /* per document of the current fingerprint: the diagonal followed */
@@ -99,7 +109,7 @@ static int cmp_hit(const void *a, const void *b)
     return x->dpos < y->dpos ? -1 : x->dpos > y->dpos;
 }
 
-static int add_hit(lookup_ctx *c, uint32_t qpos, const pv_posting *p, uint32_t np)
+static int add_hit(lookup_ctx *c, uint32_t qpos, const pv_posting *p)
 {
     hit *h;
     if (pv_array__grow((void **)&c->hits, &c->cap_hits, c->nhits + 1, sizeof *c->hits))
@@ -108,8 +118,7 @@ static int add_hit(lookup_ctx *c, uint32_t qpos, const pv_posting *p, uint32_t n
     h->doc = p->doc;
     h->qpos = qpos;
     h->dpos = p->pos;
-    h->np = np;
-    c->ncommon_hits += np == 0;
+    c->ncommon_hits += c->np[qpos] == 0;
     return 0;
 }
 
@@ -158,7 +167,7 @@ static int on_postings(void *vctx, size_t i, const pv_posting *p, size_t np)
     for (qi = c->qstart[i]; qi < c->qstart[i + 1]; qi++) {
         /* a common fingerprint is no evidence of copying, nor a weak k-gram */
         uint32_t q = c->q[qi].qpos, hc = common || is_weak(c->weak, q);
-        uint32_t hnp = hc ? 0 : (uint32_t)np;
+        c->np[q] = hc ? 0 : (uint32_t)np;
         if (hc && c->ncommon_hits >= MAX_COMMON_HITS)
             return 0; /* enough evidence of common text; the rest adds nothing */
         for (j = 0, run = 0; j < np && run < nruns; run++) {
@@ -167,13 +176,13 @@ static int on_postings(void *vctx, size_t i, const pv_posting *p, size_t np)
                 end++;
             if (end - j <= PER_DOC_ALL) {
                 for (; j < end; j++)
-                    if ((rc = add_hit(c, q, &p[j], hnp)) != 0)
+                    if ((rc = add_hit(c, q, &p[j])) != 0)
                         return rc;
                 continue;
             }
             pick = qi == c->qstart[i] ? j : closest(p, j, end, (int64_t)q + c->diag[run]);
             c->diag[run] = (int64_t)p[pick].pos - q;
-            if ((rc = add_hit(c, q, &p[pick], hnp)) != 0)
+            if ((rc = add_hit(c, q, &p[pick])) != 0)
                 return rc;
             j = end;
         }
@@ -181,35 +190,9 @@ static int on_postings(void *vctx, size_t i, const pv_posting *p, size_t np)
     return 0;
 }
 
-/* A weak token carries little evidence: ASCII digits only, or one ASCII character. */
-static int weak_token(const char *text, const pv_token *t)
-{
-    uint32_t i;
-    if (t->len == 1 && (unsigned char)text[t->start] < 0x80)
-        return 1;
-    for (i = 0; i < t->len; i++)
-        if (text[t->start + i] < '0' || text[t->start + i] > '9')
-            return 0;
-    return 1;
-}
-
-/* Bit i of weak (zeroed, nk bits) set when every token of k-gram i is weak: number tables,
- * hex dumps and runs of single letters coincide between unrelated documents, so they count
- * as common (match_int.h). */
-void pv_match__mark_weak(const char *text, const pv_tokens *q, uint32_t k, size_t nk,
-                         uint64_t *weak)
-{
-    size_t i, run = 0;
-    for (i = 0; i < q->n; i++) {
-        run = weak_token(text, &q->v[i]) ? run + 1 : 0;
-        if (i + 1 >= k && i + 1 - k < nk && run >= k)
-            weak[(i + 1 - k) / 64] |= (uint64_t)1 << ((i + 1 - k) % 64);
-    }
-}
-
-/* Chain one document's hits (sorted by qpos, dpos) into diagonal runs. */
-static int chain_doc(const hit *h, size_t n, uint32_t maxgap, chain **out, size_t *nout,
-                     size_t *cap)
+/* Chain one document's hits (sorted by qpos, dpos; np as in lookup_ctx) into diagonal runs. */
+static int chain_doc(const hit *h, size_t n, const uint32_t *np, uint32_t maxgap, chain **out,
+                     size_t *nout, size_t *cap)
 {
     size_t first_open = *nout, i, c;
     for (i = 0; i < n; i++) {
@@ -232,8 +215,7 @@ static int chain_doc(const hit *h, size_t n, uint32_t maxgap, chain **out, size_
             chain *ch = &(*out)[best];
             ch->q_last = h[i].qpos;
             ch->d_last = h[i].dpos;
-            ch->nhits++;
-            ch->ncommon += h[i].np == 0;
+            ch->evidence |= np[h[i].qpos] != 0;
         } else {
             chain *ch;
             if (pv_array__grow((void **)out, cap, *nout + 1, sizeof **out))
@@ -243,8 +225,7 @@ static int chain_doc(const hit *h, size_t n, uint32_t maxgap, chain **out, size_
             ch->doc = h[i].doc;
             ch->q_first = ch->q_last = h[i].qpos;
             ch->d_first = ch->d_last = h[i].dpos;
-            ch->nhits = 1;
-            ch->ncommon = h[i].np == 0;
+            ch->evidence = np[h[i].qpos] != 0;
         }
         /* chains that can no longer grow stay behind first_open */
         while (first_open < *nout && h[i].qpos > (*out)[first_open].q_last + maxgap)
@@ -269,46 +250,31 @@ static uint32_t line_of(const pv_line_table *lt, uint32_t t)
     return lo ? lo - 1 : 0;
 }
 
-/* Line ends in the query text between query tokens i - 1 and i ("\r\n" is one); 2 when i is
- * its first token or past its last. */
-static unsigned query_line_ends(const char *text, const pv_tokens *q, int64_t i)
+static int query_line_break(const pv_qtokens *q, int64_t i)
 {
-    uint32_t p, to;
-    unsigned n = 0;
-    if (i <= 0 || i >= (int64_t)q->n)
-        return 2;
-    to = q->v[i].start;
-    for (p = q->v[i - 1].start + q->v[i - 1].len; p < to && n < 2; p++)
-        n += text[p] == '\n' || (text[p] == '\r' && (p + 1 >= to || text[p + 1] != '\n'));
-    return n;
-}
-
-static int query_line_break(const char *text, const pv_tokens *q, int64_t i)
-{
-    return query_line_ends(text, q, i) > 0;
+    return pv_match__qtokens_breaks(q, i) > 0;
 }
 
 /* Does the query token that diagonal diag puts at document token t carry t's check? */
-static int token_agrees(const pv_line_table *lt, const pv_tokens *q, int64_t diag, uint32_t t)
+static int token_agrees(const pv_line_table *lt, const pv_qtokens *q, int64_t diag, uint32_t t)
 {
     int64_t qt = (int64_t)t - diag;
     return qt >= 0 && qt < (int64_t)q->n &&
-           pv_token_check(q->v[qt].hash, t) == pv_token_check_at(lt->checks, t);
+           pv_token_check(q->hash[qt], t) == pv_token_check_at(lt->checks, t);
 }
 
 /* May a span on diagonal diag hold both document tokens t - 1 and t (0 < t)? Inside a line of
  * the document, unless the query puts a blank line between them (a copied run does not go on
  * across a paragraph break that its source does not have); across a line boundary (t starts a
  * line), when the query's two tokens there carry the line's check. */
-static int boundary_agrees(const pv_line_table *lt, const char *text, const pv_tokens *q,
-                           int64_t diag, uint32_t t)
+static int boundary_agrees(const pv_line_table *lt, const pv_qtokens *q, int64_t diag, uint32_t t)
 {
     int64_t qt = (int64_t)t - diag;
     uint32_t L = line_of(lt, t);
     if (lt->line_tok[L] != t)
-        return query_line_ends(text, q, qt) < 2;
+        return pv_match__qtokens_breaks(q, qt) < 2;
     return qt > 0 && qt < (int64_t)q->n &&
-           pv_line_check(q->v[qt - 1].hash, q->v[qt].hash, t) == lt->line_check[L];
+           pv_line_check(q->hash[qt - 1], q->hash[qt], t) == lt->line_check[L];
 }
 
 /* The give-back rules (docs/attribution.md, "Span edges"). A token check agrees by chance once
@@ -326,15 +292,15 @@ static int boundary_agrees(const pv_line_table *lt, const char *text, const pv_t
 #endif
 
 /* End e (exclusive) of a walk that started at e0, after the give-back rules. */
-static uint32_t give_back_end(const pv_line_table *lt, const char *text, const pv_tokens *q,
-                              int64_t diag, uint32_t e0, uint32_t e)
+static uint32_t give_back_end(const pv_line_table *lt, const pv_qtokens *q, int64_t diag,
+                              uint32_t e0, uint32_t e)
 {
     while (PV_EDGE_GIVE_BACK && e > e0) {
         uint32_t L = line_of(lt, e - 1), a = lt->line_tok[L], b = lt->line_tok[L + 1];
         if (a < e0 || e - a != 1) /* the span held this line already, or took more of it */
             break;
-        if (e < b ? !query_line_break(text, q, (int64_t)a - diag)
-                  : query_line_break(text, q, (int64_t)e - diag))
+        if (e < b ? !query_line_break(q, (int64_t)a - diag)
+                  : query_line_break(q, (int64_t)e - diag))
             break;
         e = a;
     }
@@ -342,15 +308,15 @@ static uint32_t give_back_end(const pv_line_table *lt, const char *text, const p
 }
 
 /* Start s of a walk that started at s0, after the give-back rules (mirror of give_back_end). */
-static uint32_t give_back_start(const pv_line_table *lt, const char *text, const pv_tokens *q,
-                                int64_t diag, uint32_t s0, uint32_t s)
+static uint32_t give_back_start(const pv_line_table *lt, const pv_qtokens *q, int64_t diag,
+                                uint32_t s0, uint32_t s)
 {
     while (PV_EDGE_GIVE_BACK && s < s0) {
         uint32_t L = line_of(lt, s), a = lt->line_tok[L], b = lt->line_tok[L + 1];
         if (b > s0 || b - s != 1)
             break;
-        if (s > a ? !query_line_break(text, q, (int64_t)b - diag)
-                  : query_line_break(text, q, (int64_t)s - diag))
+        if (s > a ? !query_line_break(q, (int64_t)b - diag)
+                  : query_line_break(q, (int64_t)s - diag))
             break;
         s = b;
     }
@@ -362,31 +328,32 @@ static uint32_t give_back_start(const pv_line_table *lt, const char *text, const
  * checks where the walk crosses a line boundary (format.h), at most cap tokens on each side (past
  * that a shared run would have a stored fingerprint: winnowing finds every run of k + w - 1
  * tokens), then apply the give-back rules. */
-static void extend_chain(chain *ch, const pv_line_table *lt, const pv_tokens *q, const char *text,
-                         uint32_t k, uint32_t cap)
+static void extend_chain(chain *ch, const pv_line_table *lt, const pv_qtokens *q, uint32_t k,
+                         uint32_t cap)
 {
     uint32_t ntok = lt->line_tok[lt->nlines];
     int64_t dfirst = (int64_t)ch->d_first - ch->q_first, dlast = (int64_t)ch->d_last - ch->q_last;
-    uint32_t s0 = ch->d_first, s = s0, e0 = ch->d_last + k, e, s1, e1;
+    uint32_t s0 = ch->d_first, s = s0, e0 = ch->d_last + k, e, s1, e1, q_first;
     if (e0 > ntok)
         e0 = ntok;
     while (s > 0 && s0 - s < cap && token_agrees(lt, q, dfirst, s - 1) &&
-           boundary_agrees(lt, text, q, dfirst, s))
+           boundary_agrees(lt, q, dfirst, s))
         s--;
     e = e0;
     while (e < ntok && e - e0 < cap && token_agrees(lt, q, dlast, e) &&
-           boundary_agrees(lt, text, q, dlast, e))
+           boundary_agrees(lt, q, dlast, e))
         e++;
     /* a copy of whole lines has both ends at line ends, in the document and in the query: an
      * end is given back only when the other end (after its own give-back) is one */
-    s1 = give_back_start(lt, text, q, dfirst, s0, s);
-    e1 = give_back_end(lt, text, q, dlast, e0, e);
-    if (e1 < e && lt->line_tok[line_of(lt, s1)] == s1 &&
-        query_line_break(text, q, (int64_t)s1 - dfirst))
+    s1 = give_back_start(lt, q, dfirst, s0, s);
+    e1 = give_back_end(lt, q, dlast, e0, e);
+    if (e1 < e && lt->line_tok[line_of(lt, s1)] == s1 && query_line_break(q, (int64_t)s1 - dfirst))
         e = e1;
     if (s1 > s && lt->line_tok[line_of(lt, e1 - 1) + 1] == e1 &&
-        query_line_break(text, q, (int64_t)e1 - dlast))
+        query_line_break(q, (int64_t)e1 - dlast))
         s = s1;
+    /* the token ranges take the place of the hit positions (chain) */
+    q_first = ch->q_first;
     ch->ds = s;
     ch->de = e;
     ch->qs = (uint32_t)((int64_t)s - dfirst);
@@ -394,7 +361,7 @@ static void extend_chain(chain *ch, const pv_line_table *lt, const pv_tokens *q,
     if (ch->qe > q->n)
         ch->qe = (uint32_t)q->n;
     if (ch->qs >= ch->qe)
-        ch->qs = ch->q_first;
+        ch->qs = q_first;
     ch->line_start = line_of(lt, ch->ds) + 1;
     ch->line_end = line_of(lt, ch->de ? ch->de - 1 : 0) + 1;
 }
@@ -408,8 +375,8 @@ static void extend_chain(chain *ch, const pv_line_table *lt, const pv_tokens *q,
  * matched posting itself is counted, so p_i >= 1 / npost). A weak k-gram or a common
  * fingerprint (rule 3) is no evidence: p_i = 1, and it is not picked. Rounded to 0.01 so that
  * reports do not depend on the last bits of libm. */
-static double span_strength(const hit *hits, size_t nhits, const chain *ch, uint32_t k, size_t nq,
-                            uint64_t npost)
+static double span_strength(const hit *hits, size_t nhits, const uint32_t *nps, const chain *ch,
+                            uint32_t k, size_t nq, uint64_t npost)
 {
     size_t lo = 0, hi = nhits, i;
     double log_e = log10((double)nq) + log10((double)npost);
@@ -424,7 +391,7 @@ static double span_strength(const hit *hits, size_t nhits, const chain *ch, uint
     }
     for (i = lo; i < nhits && hits[i].doc == ch->doc && hits[i].qpos <= ch->q_last; i++) {
         const hit *h = &hits[i];
-        uint32_t np = h->np; /* 0 for a weak k-gram or a common fingerprint */
+        uint32_t np = nps[h->qpos]; /* 0 for a weak k-gram or a common fingerprint */
         if (h->qpos < next || h->dpos < ch->d_first || h->dpos > ch->d_last || np == 0 ||
             np >= npost)
             continue;
@@ -481,10 +448,11 @@ static int chain_pieces(lookup_ctx *lc, uint64_t ndocs, uint32_t maxgap, uint32_
             size_t c = *nchains;
             for (j = i; j < n && ph[j].doc == ph[i].doc; j++)
                 ;
-            if (chain_doc(ph + i, j - i, maxgap, chains, nchains, cap_chains))
+            if (chain_doc(ph + i, j - i, lc->np, maxgap, chains, nchains, cap_chains))
                 return PV_ENOMEM;
             for (; c < *nchains; c++)
-                (*chains)[c].strength = span_strength(ph + i, j - i, &(*chains)[c], k, nk, npost);
+                (*chains)[c].strength =
+                    span_strength(ph + i, j - i, lc->np, &(*chains)[c], k, nk, npost);
         }
         /* give back the memory of the hits chained (a big array shrinks in place) */
         if (start[p] > 0 && start[p] < lc->cap_hits) {
@@ -515,7 +483,7 @@ static int cmp_chain_q(const void *a, const void *b)
         return x->ds < y->ds ? -1 : 1;
     if (x->de != y->de)
         return x->de < y->de ? -1 : 1;
-    return x->d_first < y->d_first ? -1 : x->d_first > y->d_first;
+    return x->strength > y->strength ? -1 : x->strength < y->strength; /* the stronger first */
 }
 
 static int cmp_chain_ptr_q(const void *a, const void *b)
@@ -524,7 +492,8 @@ static int cmp_chain_ptr_q(const void *a, const void *b)
 }
 
 /* Sort chains by cmp_chain_q (a total order on distinct chains, so the result does not depend
- * on the C library's qsort or on the order the chains come in), through an array of pointers (a chain is 9 times bigger) then moved in place along the permutation's cycles, so
+ * on the C library's qsort or on the order the chains come in), through an array of pointers
+ * (a chain is 7 times bigger) then moved in place along the permutation's cycles, so
  * memory never holds a second copy of the chains. */
 static int sort_chains(chain *chains, size_t n)
 {
@@ -723,13 +692,17 @@ static void earliest_origin(const pv_index *ix, const pv_line_table *lt, chain *
  * person, and their totals in the span's list (a history boundary's "before DATE" origin is
  * no person: it has a span credit, and no total). */
 static int credit_range(const pv_index *ix, pv_span *sp, uint32_t o, uint32_t qs, uint32_t qe,
-                        const pv_tokens *q, const uint32_t *starts, size_t nstarts,
-                        credit_list *credit, size_t *cap_sc)
+                        pv_qtokens *q, const uint32_t *starts, size_t nstarts, credit_list *credit,
+                        size_t *cap_sc)
 {
     pv_origin_view ov;
-    uint32_t n = 0, id;
+    uint32_t n = 0, id, first, last, unused;
+    int rc;
     if (qe <= qs)
         return 0;
+    if ((rc = pv_match__qtokens_range(q, qs, &first, &unused)) != 0 ||
+        (rc = pv_match__qtokens_range(q, qe - 1, &unused, &last)) != 0)
+        return rc;
     memset(&ov, 0, sizeof ov); /* an index without ORIG flags leaves before unset */
     for (id = o; id != UINT32_MAX; id = ov.next, n++)
         pv_index__origin(ix, id, &ov);
@@ -742,8 +715,8 @@ static int credit_range(const pv_index *ix, pv_span *sp, uint32_t o, uint32_t qs
         sc = &sp->credits[sp->ncredits++];
         sc->tok_start = qs;
         sc->tok_end = qe;
-        sc->line_start = byte_line(starts, nstarts, q->v[qs].start);
-        sc->line_end = byte_line(starts, nstarts, q->v[qe - 1].start + q->v[qe - 1].len - 1);
+        sc->line_start = byte_line(starts, nstarts, first);
+        sc->line_end = byte_line(starts, nstarts, last - 1);
         sc->name = ov.author_name;
         sc->email = ov.author_email;
         sc->id = ov.author_id;
@@ -764,7 +737,7 @@ static int credit_range(const pv_index *ix, pv_span *sp, uint32_t o, uint32_t qs
  * sp->credits, its people to sp->authors (through the scratch list span_credit), and their
  * tokens are added to the result's totals. */
 static int credit_span(const pv_index *ix, pv_index_cursor *cur, pv_span *sp, const chain *ch,
-                       const pv_tokens *q, const uint32_t *starts, size_t nstarts,
+                       pv_qtokens *q, const uint32_t *starts, size_t nstarts,
                        credit_list *span_credit, credit_list *totals, pv_err *err)
 {
     credit_list *credit = span_credit;
@@ -928,10 +901,11 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
 {
     pv_match_opts defaults = PV_MATCH_OPTS_INIT;
     pv_index_info info;
-    pv_tokens q = {NULL, 0, 0, 0};
-    uint64_t *kg = NULL, *ufp = NULL, *weak = NULL, *lic = NULL;
+    pv_qtokens q;
+    uint64_t *ufp = NULL, *lic = NULL;
     qfp *qf = NULL;
-    size_t *qstart = NULL, *bucket_n = NULL, nk = 0, nu = 0, i, j, cap_qf = 0, cap_lic = 0;
+    uint32_t *qstart = NULL;
+    size_t *bucket_n = NULL, nk = 0, nu = 0, i, j, cap_qf = 0, cap_lic = 0;
     lookup_ctx lc;
     chain *chains = NULL;
     size_t nchains = 0, cap_chains = 0, cap_spans = 0;
@@ -946,6 +920,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     uint32_t min_tokens, maxgap;
 
     memset(&lc, 0, sizeof lc);
+    memset(&q, 0, sizeof q);
     *out = NULL;
     if (!opts)
         opts = &defaults;
@@ -962,7 +937,10 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     res = calloc(1, sizeof *res);
     if (!res)
         goto oom;
-    if ((rc = pv_scanner__tokenize(text, len, info.seed, &q)) != 0) {
+    /* the hashes of a query looked up in one pass are kept; a bigger one's are read again once
+       its hits are chained (memory never holds them beside the fingerprints and the hits) */
+    if ((rc = pv_match__qtokens_scan(&q, text, len, info.k, info.seed, pass_kgrams + info.k - 1)) !=
+        0) {
         rc = pv_err__set(err, rc, "cannot tokenize the query: %s", pv_strerror(rc));
         goto done;
     }
@@ -973,25 +951,21 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
 
     /* every k-gram of the query looked up once per fingerprint, sorted by fingerprint, in
        passes over ranges of fingerprint buckets: a first walk counts the k-grams per bucket,
-       then each pass walks the query again and keeps the k-grams of its buckets */
+       then each pass walks the k-grams again and keeps those of its buckets */
     nk = q.n - info.k + 1;
-    /* a short query needs only its own k-grams: no big buffer per query */
-    kg = malloc(((nk < KGRAM_CHUNK ? nk : KGRAM_CHUNK) + info.k) * sizeof *kg);
-    weak = calloc(nk / 64 + 1, sizeof *weak);
     /* one pass (bucket_n NULL) when the query fits in one: no need to count */
-    if (!kg || !weak || (nk > pass_kgrams && !(bucket_n = calloc(PASS_BUCKETS, sizeof *bucket_n))))
-        goto oom;
-    pv_match__mark_weak(text, &q, info.k, nk, weak);
-    if (bucket_n)
-        for (i = 0; i < nk; i += KGRAM_CHUNK) {
-            size_t m = nk - i < KGRAM_CHUNK ? nk - i : KGRAM_CHUNK;
-            pv_scanner__kgrams(q.v + i, m + info.k - 1, info.k, info.seed, kg);
-            for (j = 0; j < m; j++)
-                bucket_n[kg[j] >> (64 - PASS_BUCKET_BITS)]++;
-        }
+    if (nk > pass_kgrams) {
+        if (!(bucket_n = calloc(PASS_BUCKETS, sizeof *bucket_n)))
+            goto oom;
+        for (i = 0; i < nk; i++)
+            bucket_n[FP_BUCKET(q.fp_hi[i])]++;
+    }
     lc.common = opts->common;
     lc.cap = info.posting_cap;
-    lc.weak = weak;
+    lc.weak = q.weak;
+    /* a k-gram's fp_lo is read in its pass only: after it, np takes its place */
+    lc.np = q.fp_lo;
+    q.fp_lo = NULL;
     if ((rc = pv_index__cursor_new(ix, &cur, err)) != 0)
         goto done;
     for (size_t b0 = 0, b1; b0 < PASS_BUCKETS; b0 = b1) {
@@ -1003,15 +977,11 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
             continue;
         if (pv_array__grow((void **)&qf, &cap_qf, n, sizeof *qf))
             goto oom;
-        for (i = 0; i < nk; i += KGRAM_CHUNK) {
-            size_t m = nk - i < KGRAM_CHUNK ? nk - i : KGRAM_CHUNK;
-            pv_scanner__kgrams(q.v + i, m + info.k - 1, info.k, info.seed, kg);
-            for (j = 0; j < m; j++) {
-                size_t bk = kg[j] >> (64 - PASS_BUCKET_BITS);
-                if (bk >= b0 && bk < b1) {
-                    qf[nq].fp = kg[j] >> PV_FP_SHIFT;
-                    qf[nq++].qpos = (uint32_t)(i + j);
-                }
+        for (i = 0; i < nk; i++) {
+            size_t bk = FP_BUCKET(q.fp_hi[i]);
+            if (bk >= b0 && bk < b1) {
+                qf[nq].fp = (uint64_t)q.fp_hi[i] << 32 | lc.np[i];
+                qf[nq++].qpos = (uint32_t)i;
             }
         }
         qsort(qf, nq, sizeof *qf, cmp_qfp);
@@ -1024,9 +994,9 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
         for (i = 0, nu = 0; i < nq; i++)
             if (i == 0 || qf[i].fp != qf[i - 1].fp) {
                 ufp[nu] = qf[i].fp;
-                qstart[nu++] = i;
+                qstart[nu++] = (uint32_t)i;
             }
-        qstart[nu] = nq;
+        qstart[nu] = (uint32_t)nq;
         lc.q = qf;
         lc.qstart = qstart;
         rc = pv_index__lookup(cur, ufp, nu, on_postings, &lc, err);
@@ -1039,12 +1009,11 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     free(ufp);
     free(qstart);
     free(bucket_n);
-    free(weak);
     qf = NULL;
     ufp = NULL;
     qstart = NULL;
     bucket_n = NULL;
-    weak = NULL;
+    pv_match__qtokens_drop_lookup(&q);
     lc.weak = NULL;
 
     /* chains per document, with their strength while their hits are at hand; the hits are
@@ -1053,8 +1022,12 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
                      &cap_chains))
         goto oom;
     free(lc.hits);
+    free(lc.np);
     lc.hits = NULL;
+    lc.np = NULL;
     lc.nhits = lc.cap_hits = 0;
+    if (pv_match__qtokens_hashes(&q))
+        goto oom;
     /* token-exact edges; chains come grouped by document, decode each table once */
     for (i = 0; i < nchains; i = j) {
         pv_line_table lt;
@@ -1063,7 +1036,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
         if ((rc = pv_index__lines(cur, chains[i].doc, &lt, err)) != 0)
             goto done;
         for (size_t c = i; c < j; c++) {
-            extend_chain(&chains[c], &lt, &q, text, info.k, maxgap);
+            extend_chain(&chains[c], &lt, &q, info.k, maxgap);
             earliest_origin(ix, &lt, &chains[c]);
         }
         pv_index__lines_free(&lt);
@@ -1080,8 +1053,8 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     if (pv_scanner__line_starts(text, len, &starts, &nstarts))
         goto oom;
     for (i = 0; i < nchains; i = j) {
-        uint32_t qs = chains[i].qs, qe = chains[i].qe, ncommon = 0, nhits = 0, tokens;
-        size_t nc = 0, c;
+        uint32_t qs = chains[i].qs, qe = chains[i].qe, evidence = 0, tokens, dummy;
+        size_t nc = 0, c, nlic;
         pv_span *sp;
         for (j = i; j < nchains && chains[j].qs < qe; j++)
             if (chains[j].qe > qe)
@@ -1097,8 +1070,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
             for (d = 0; d < nc; d++)
                 if (cands[d].ch->doc == chains[c].doc)
                     break;
-            nhits += chains[c].nhits;
-            ncommon += chains[c].ncommon;
+            evidence |= chains[c].evidence;
             if (d < nc) {
                 if (chains[c].qe - chains[c].qs > cands[d].ch->qe - cands[d].ch->qs) {
                     cands[d].ch = &chains[c]; /* ranked by the origin its row names */
@@ -1122,18 +1094,19 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
         sp->tok_start = qs;
         sp->tok_end = qe;
         sp->tokens = tokens;
-        sp->start = q.v[qs].start;
-        sp->end = q.v[qe - 1].start + q.v[qe - 1].len;
+        if ((rc = pv_match__qtokens_range(&q, qs, &sp->start, &dummy)) != 0 ||
+            (rc = pv_match__qtokens_range(&q, qe - 1, &dummy, &sp->end)) != 0)
+            goto oom;
         sp->line_start = byte_line(starts, nstarts, sp->start);
         sp->line_end = byte_line(starts, nstarts, sp->end - 1);
-        sp->common = ncommon == nhits;
+        sp->common = !evidence;
         /* license text is common wherever it appears (rule 3) */
         if (pv_array__grow((void **)&lic, &cap_lic, tokens + 1, sizeof *lic))
             goto oom;
-        if ((rc = pv_match__license_text(
-                 info.k, info.seed, lic,
-                 pv_scanner__kgrams(q.v + qs, tokens, info.k, info.seed, lic), &sp->common_license,
-                 err)) != 0)
+        if ((nlic = pv_match__qtokens_kgrams(&q, qs, tokens, lic)) == SIZE_MAX)
+            goto oom;
+        if ((rc = pv_match__license_text(info.k, info.seed, lic, nlic, &sp->common_license, err)) !=
+            0)
             goto done;
         sp->common |= sp->common_license != NULL;
         sp->strength = cands[0].ch->strength;
@@ -1157,15 +1130,14 @@ oom:
 done:
     pv_result_free(res);
     pv_index__cursor_free(cur);
-    pv_scanner__tokens_free(&q);
-    free(kg);
+    pv_match__qtokens_free(&q);
     free(lic);
-    free(weak);
     free(bucket_n);
     free(qf);
     free(ufp);
     free(qstart);
     free(lc.hits);
+    free(lc.np);
     free(lc.diag);
     free(chains);
     free(starts);

@@ -31,10 +31,12 @@ static long hex4(const char *p)
 
 /* Rewrites the escapes cJSON would lose text at, in place: \u0000 (it cuts the string
  * there) and surrogates without their other half (it rejects the record) become \uFFFD.
- * Backslashes are found with memchr, so lines without escapes cost one scan. */
-static void repair_escapes(char *s, size_t n)
+ * Backslashes are found with memchr, so lines without escapes cost one scan. Returns how
+ * many were rewritten. */
+static size_t repair_escapes(char *s, size_t n)
 {
     char *p = s, *end = s + n;
+    size_t k = 0;
     while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
         long cp;
         if (end - p < 6 || p[1] != 'u' || (cp = hex4(p + 2)) < 0) {
@@ -50,15 +52,18 @@ static void repair_escapes(char *s, size_t n)
                 continue;
             }
         }
-        if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF))
+        if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF)) {
             memcpy(p + 2, "FFFD", 4);
+            k++;
+        }
         p += 6;
     }
+    return k;
 }
 
-/* Copies s into scratch with every raw NUL byte replaced by U+FFFD; NULL when the scratch
- * buffer's limit or memory runs out. */
-static char *replace_nuls(const char *s, size_t n, pv_buf *scratch, size_t *out_n)
+/* Copies s into scratch with every raw NUL byte replaced by U+FFFD (counted in *k); NULL
+ * when the scratch buffer's limit or memory runs out. */
+static char *replace_nuls(const char *s, size_t n, pv_buf *scratch, size_t *out_n, size_t *k)
 {
     const char *p = s, *end = s + n, *z;
     scratch->len = 0;
@@ -67,6 +72,7 @@ static char *replace_nuls(const char *s, size_t n, pv_buf *scratch, size_t *out_
             pv_buf__append(scratch, "\xEF\xBF\xBD", 3) != 0)
             return NULL;
         p = z + 1;
+        ++*k;
     }
     if (pv_buf__append(scratch, p, (size_t)(end - p)) != 0)
         return NULL;
@@ -124,17 +130,18 @@ pv_json *pv_json__parse(char *s, size_t n, pv_buf *scratch, pv_json_error *e)
     e->what = NULL;
     e->at = 0;
     e->nomem = 0;
+    e->replaced = 0;
     if (memchr(s, '\0', n) != NULL) {
-        char *copy = replace_nuls(s, n, scratch, &len);
+        char *copy = replace_nuls(s, n, scratch, &len, &e->replaced);
         if (!copy) {
             e->what = "out of memory";
             e->nomem = 1;
             return NULL;
         }
         text = copy;
-        repair_escapes(copy, len);
+        e->replaced += repair_escapes(copy, len);
     } else {
-        repair_escapes(s, n);
+        e->replaced = repair_escapes(s, n);
     }
     if (len == 0) {
         e->what = "empty text";

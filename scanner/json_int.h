@@ -29,7 +29,9 @@ typedef enum pv_json_type {
 typedef struct pv_json_error {
     const char *what;
     size_t at;
-    int nomem; /* memory ran out: not the text's fault */
+    int nomem;       /* memory ran out: not the text's fault */
+    size_t replaced; /* also on success: raw NUL bytes, \u0000 and lone surrogates replaced
+                        by U+FFFD */
 } pv_json_error;
 
 /* Parse the one JSON text in s[0, n) (no NUL needed); only whitespace may follow it.

@@ -89,6 +89,18 @@ int pv_scanner__tokenize(const char *text, size_t len, uint64_t seed, pv_tokens 
 
 void pv_scanner__tokens_free(pv_tokens *t);
 
+/* Whether the tokenizer starts afresh at byte p of text: p is 0, or text[p] is an ASCII byte
+ * other than [A-Za-z0-9_]. No token holds such a byte and none is decided by the bytes after
+ * it, so tokenizing text[a, b) between two such points gives exactly the tokens of the whole
+ * text that start in [a, b), their offsets less a (a long text can be tokenized, or read back,
+ * a block at a time). */
+static inline int pv_scanner__restart_point(const char *text, size_t p)
+{
+    unsigned char c = (unsigned char)text[p];
+    return p == 0 || (c < 0x80 && c != '_' && !(c >= '0' && c <= '9') &&
+                      !((c | 0x20) >= 'a' && (c | 0x20) <= 'z'));
+}
+
 /* Line starts of text: byte offset of every line's first byte. "\r\n", "\r" and "\n"
  * each end a line; a final line end does not start an empty last line. Line 1 starts at
  * 0. *out is malloc'ed (caller frees); returns 0, PV_ELIMIT (len > UINT32_MAX) or
@@ -176,6 +188,8 @@ typedef struct pv_file_list {
     size_t n, cap;
     uint64_t total_bytes;
     uint64_t skipped_large, skipped_excluded, skipped_unreadable, skipped_git;
+    uint64_t skipped_special; /* symbolic links (not followed; dangling; loops) and sockets,
+                                 FIFOs, devices: counted and noted, never read */
     /* private storage of license strings etc. follows in the implementation */
     void *priv;
 } pv_file_list;
@@ -192,7 +206,9 @@ typedef struct pv_files_opts {
 /* List the files of root (a file or a directory tree) into list (appending; list starts
  * zeroed), sorted by rel path, skipping .git/ folders, files over max_file_size (0 = no
  * limit) and paths matching an exclude pattern (each counted; an excluded or unreadable
- * folder counts as one). Symbolic links and special files are neither listed nor counted.
+ * folder counts as one). Symbolic links and special files are not followed nor listed, but
+ * counted in skipped_special. Every skipped path is named through diag as a note with its
+ * reason.
  * An unreadable folder or file is reported through diag and counted; with strict it is an
  * error. A folder whose license file names no known license gets NULL, not its parent's.
  * A bad exclude pattern is PV_EINVAL with the pattern and PCRE2's message. opts may be

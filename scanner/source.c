@@ -3,8 +3,10 @@
  * what the path is (a git repository's root, a Stack Exchange dump folder), its file name
  * and its first decompressed bytes decide, and anything else is the files source.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,21 +88,20 @@ static const reader *by_file_name(const char *path)
     return NULL;
 }
 
-int pv_source__pick(const char *spec, const char **path, pv_reader_fn *fn, const char **kind,
-                    pv_err *err)
+/* Splits a "KIND:" prefix off spec: *path after it (or spec), *r the forced reader or NULL.
+ * Returns 0 or PV_EINVAL for an unknown KIND. */
+static int split_kind(const char *spec, const char **path, const reader **r, pv_err *err)
 {
     const char *colon = strchr(spec, ':');
-    const reader *r = NULL;
-    struct stat st;
-
     *path = spec;
+    *r = NULL;
     if (colon && colon > spec) {
         size_t i, n = (size_t)(colon - spec);
         for (i = 0; i < n && ((spec[i] >= 'a' && spec[i] <= 'z') || spec[i] == '-'); i++)
             ;
         if (i == n) {
-            r = by_name(spec, n);
-            if (!r)
+            *r = by_name(spec, n);
+            if (!*r)
                 return pv_err__set(err, PV_EINVAL,
                                    "unknown source kind '%.*s' in '%s' (use files, git, jsonl, "
                                    "stackexchange, warc or feed)",
@@ -108,6 +109,18 @@ int pv_source__pick(const char *spec, const char **path, pv_reader_fn *fn, const
             *path = colon + 1;
         }
     }
+    return 0;
+}
+
+int pv_source__pick(const char *spec, const char **path, pv_reader_fn *fn, const char **kind,
+                    pv_err *err)
+{
+    const reader *r = NULL;
+    struct stat st;
+    int rc;
+
+    if ((rc = split_kind(spec, path, &r, err)) != 0)
+        return rc;
     if (stat(*path, &st) != 0)
         return pv_err__set(err, PV_EIO, "cannot open '%s': %s", *path, strerror(errno));
     if (!r && S_ISDIR(st.st_mode)) {
@@ -156,4 +169,67 @@ void pv_source__diag(const pv_reader_opts *o, pv_severity sev, const char *fmt, 
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     o->diag(o->ctx, sev, msg);
+}
+
+int pv_source__bad(const pv_reader_opts *o, pv_reader_stats *st, pv_err *err, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    st->bad++;
+    if (o->strict)
+        return pv_err__set(err, PV_EFORMAT, "%s", msg);
+    if (o->diag)
+        o->diag(o->ctx, PV_WARNING, msg);
+    return 0;
+}
+
+void pv_source__skip(const pv_reader_opts *o, pv_reader_stats *st, uint64_t *reason,
+                     const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    st->skipped++;
+    if (reason)
+        ++*reason;
+    if (!o->diag)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    o->diag(o->ctx, PV_NOTE, msg);
+}
+
+int pv_sources_check(const char *const *sources, size_t nsources, const char *preset, pv_err *err)
+{
+    char **real = NULL;
+    size_t i, j;
+    int rc = 0;
+
+    if (preset && !pv_jsonl__preset_known(preset))
+        return pv_err__set(err, PV_EINVAL, "--preset: " PV_JSONL_UNKNOWN_PRESET, preset);
+    if (nsources && !(real = calloc(nsources, sizeof *real)))
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    for (i = 0; i < nsources && !rc; i++) {
+        const char *path;
+        const reader *r;
+        if ((rc = split_kind(sources[i], &path, &r, err)) != 0)
+            break;
+        /* a path that cannot be resolved is left for its reader to report */
+        if (!(real[i] = realpath(path, NULL)))
+            continue;
+        for (j = 0; j < i; j++)
+            if (real[j] && strcmp(real[j], real[i]) == 0) {
+                rc = pv_err__set(err, PV_EINVAL,
+                                 "the same source is given twice: '%s' and '%s' are both '%s'",
+                                 sources[j], sources[i], real[i]);
+                break;
+            }
+    }
+    for (i = 0; i < nsources && real; i++)
+        free(real[i]);
+    free(real);
+    return rc;
 }

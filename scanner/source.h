@@ -156,6 +156,12 @@ int pv_warc__sniff(const char *head, size_t n);
 int pv_feed__sniff(const char *head, size_t n);
 int pv_stackexchange__sniff(const char *head, size_t n);
 
+/* 1 when name is a JSON-lines preset the reader knows (the-stack, dolma, ...); the message
+ * for one it does not know, with %s for the name. */
+#define PV_JSONL_UNKNOWN_PRESET                                                                    \
+    "unknown preset '%s' (use the-stack, dolma, pile, redpajama, reddit or generic)"
+int pv_jsonl__preset_known(const char *name);
+
 /* The length of the URL a locator opens, from its start: the whole locator when it is an
  * http(s) URL, only the URL of a dataset record's "URL (SHARD:LINE)" (scanner/source_jsonl.c),
  * 0 when it opens no URL (a path, SHARD:LINE, FILE@OFFSET, an id). */
@@ -169,6 +175,22 @@ size_t pv_jsonl__url_len(const char *locator);
 /* Sends one formatted line to o->diag (when set) with severity sev: how readers report. */
 void pv_source__diag(const pv_reader_opts *o, pv_severity sev, const char *fmt, ...)
     PV_PRINTF(3, 4);
+
+/* The one policy for a bad record (a malformed line, row, record, item or object, or a file
+ * that cannot be read), which every reader calls: counts it in st->bad in every mode, then
+ * names it - the message fmt makes, which starts with the file and the line, record number
+ * or byte offset ("posts.xml: line 12: missing Id") - through o->diag as a warning, or,
+ * under o->strict, in err. Returns 0 (skip the record and go on) or, under o->strict,
+ * PV_EFORMAT (stop reading and return it). */
+int pv_source__bad(const pv_reader_opts *o, pv_reader_stats *st, pv_err *err, const char *fmt, ...)
+    PV_PRINTF(4, 5);
+
+/* A record or file skipped by rule (empty, too large, excluded, deleted, not content, ...):
+ * counted in st->skipped and in *reason (one of st's skipped_* counters, or NULL for other
+ * rules), and named - the message fmt makes, with its place and reason - through o->diag as
+ * a note (what `provscan index -v` shows). */
+void pv_source__skip(const pv_reader_opts *o, pv_reader_stats *st, uint64_t *reason,
+                     const char *fmt, ...) PV_PRINTF(4, 5);
 
 int pv_source__pick(const char *spec, const char **path, pv_reader_fn *fn, const char **kind,
                     pv_err *err);

@@ -56,7 +56,17 @@ enum ns {
     NS_OTHER
 };
 
-enum ctx_kind { CTX_ROOT, CTX_CHANNEL, CTX_ITEM, CTX_COMMENT, CTX_PERSON, CTX_WP_AUTHOR };
+/* CTX_LEFT_OPEN: an item whose end tag is missing (the next item started inside it): the
+ * items that follow, nested in it as the parser sees them, are read as the channel's. */
+enum ctx_kind {
+    CTX_ROOT,
+    CTX_CHANNEL,
+    CTX_ITEM,
+    CTX_COMMENT,
+    CTX_PERSON,
+    CTX_WP_AUTHOR,
+    CTX_LEFT_OPEN
+};
 
 /* How the text of a title, content or summary is written (Atom's type attribute; RSS
  * descriptions and content:encoded are HTML). */
@@ -126,7 +136,8 @@ typedef struct rd {
     unsigned depth;
     ctx stack[CTX_MAX];
     size_t nctx;
-    uint64_t nitems; /* items and entries met (for locators of link-less items) */
+    uint64_t nitems;    /* items and entries met (for locators of link-less items) */
+    uint64_t left_open; /* items whose end tag is missing (bad records, counted) */
 
     /* The field receiving character data, and the depth of its element. */
     pv_buf *cap;
@@ -195,14 +206,11 @@ static const char *first_nonempty(const char *a, const char *b, const char *c, c
     return d && *d ? d : NULL;
 }
 
-/* A malformed record: counted and reported, or with strict the reader's error. */
+/* A malformed record, by the readers' one policy (pv_source__bad): counted and reported, or
+ * with strict the reader's error. */
 static int bad_record(rd *r, unsigned long line, const char *what)
 {
-    r->st->bad++;
-    if (r->o->strict)
-        return pv_err__set(r->err, PV_EFORMAT, "%s: line %lu: %s", r->path, line, what);
-    pv_source__diag(r->o, PV_WARNING, "%s: line %lu: %s", r->path, line, what);
-    return 0;
+    return pv_source__bad(r->o, r->st, r->err, "%s: line %lu: %s", r->path, line, what);
 }
 
 /* 1 when an item or entry is open (an error now cuts it short). */
@@ -569,9 +577,9 @@ static int append_title(rd *r, pv_buf *title, enum text_type type)
     return 0;
 }
 
-/* Drops trailing line ends and spaces of r->text; 1 when nothing is left, the record then
- * counted as skipped for being empty. */
-static int trim_text_empty(rd *r)
+/* Drops trailing line ends and spaces of r->text; 1 when nothing is left, the record (what,
+ * at line) then counted as skipped for being empty. */
+static int trim_text_empty(rd *r, const char *what, unsigned long line)
 {
     while (r->text.len &&
            (r->text.data[r->text.len - 1] == '\n' || r->text.data[r->text.len - 1] == ' ' ||
@@ -579,8 +587,8 @@ static int trim_text_empty(rd *r)
         r->text.len--;
     if (r->text.len)
         return 0;
-    r->st->skipped++;
-    r->st->skipped_empty++;
+    pv_source__skip(r->o, r->st, &r->st->skipped_empty, "%s: line %lu: %s skipped: no text",
+                    r->path, line, what);
     return 1;
 }
 
@@ -598,10 +606,8 @@ static pv_person atom_person(person_buf *p)
 /* Text limit reached while building a document: skipped as too large. */
 static int too_large(rd *r, const char *what, unsigned long line)
 {
-    r->st->skipped++;
-    r->st->skipped_large++;
-    pv_source__diag(r->o, PV_NOTE, "%s: line %lu: %s over %zu bytes skipped", r->path, line, what,
-                    r->text_limit);
+    pv_source__skip(r->o, r->st, &r->st->skipped_large, "%s: line %lu: %s over %zu bytes skipped",
+                    r->path, line, what, r->text_limit);
     return 0;
 }
 
@@ -657,12 +663,12 @@ static int wp_type_skipped(const char *t)
     return 0;
 }
 
-static int send_doc(rd *r, pv_doc_in *d)
+static int send_doc(rd *r, pv_doc_in *d, unsigned long line)
 {
     int rc;
     if (r->o->max_doc_size && r->text.len > r->o->max_doc_size) {
-        r->st->skipped++;
-        r->st->skipped_large++;
+        pv_source__skip(r->o, r->st, &r->st->skipped_large,
+                        "%s: line %lu: %s over --max-file-size skipped", r->path, line, d->kind);
         return 0;
     }
     if ((rc = name_source(r)))
@@ -702,7 +708,12 @@ static int end_item(rd *r)
         if (!*type)
             type = "post";
         if (wp_type_skipped(type) || strcmp(status, "publish") || *str(&it->wp_password)) {
-            r->st->skipped++; /* attachments, menus, drafts, private and protected posts */
+            /* attachments, menus, drafts, private and protected posts */
+            pv_source__skip(r->o, r->st, NULL, "%s: line %lu: %s skipped: %s", r->path, it->line,
+                            type,
+                            wp_type_skipped(type)       ? "not a post or page"
+                            : strcmp(status, "publish") ? "not published"
+                                                        : "password-protected");
             return 0;
         }
         kind = !strcmp(type, "page") ? "page" : "post";
@@ -733,7 +744,7 @@ static int end_item(rd *r)
     if (rc)
         return rc == PV_ENOMEM ? pv_err__set(r->err, rc, "out of memory reading '%s'", r->path)
                                : rc;
-    if (trim_text_empty(r))
+    if (trim_text_empty(r, kind, it->line))
         return 0;
 
     memset(&d, 0, sizeof d);
@@ -808,7 +819,7 @@ static int end_item(rd *r)
     d.license = lic;
 
     d.lang = first_nonempty(str(&it->lang), str(&r->ch.lang), NULL, NULL);
-    return send_doc(r, &d);
+    return send_doc(r, &d, it->line);
 }
 
 /* A wp:comment ended inside a post: hand it on when comments are wanted. */
@@ -835,7 +846,10 @@ static int end_comment(rd *r)
     if (strcmp(str(&c->approved), "1") || (*type && strcmp(type, "comment")) ||
         strcmp(str(&it->wp_status), "publish") || *str(&it->wp_password) ||
         wp_type_skipped(*str(&it->wp_type) ? str(&it->wp_type) : "post")) {
-        r->st->skipped++;
+        pv_source__skip(r->o, r->st, NULL,
+                        "%s: line %lu: comment skipped: not an approved comment of a published "
+                        "post",
+                        r->path, c->line);
         return 0;
     }
     r->text.len = 0;
@@ -844,7 +858,7 @@ static int end_comment(rd *r)
         return too_large(r, "comment", c->line);
     if (rc)
         return rc;
-    if (trim_text_empty(r))
+    if (trim_text_empty(r, "comment", c->line))
         return 0;
     memset(&d, 0, sizeof d);
     d.kind = "comment";
@@ -865,7 +879,7 @@ static int end_comment(rd *r)
     /* The commenter's name only: their email and IP address are never read. */
     d.origin.author.name = *str(&c->author) ? str(&c->author) : NULL;
     d.lang = first_nonempty(str(&r->ch.lang), NULL, NULL, NULL);
-    return send_doc(r, &d);
+    return send_doc(r, &d, c->line);
 }
 
 /* ---- expat callbacks ---- */
@@ -1228,6 +1242,13 @@ static void on_wp_author_child(rd *r, enum ns ns, const char *l)
         capture(r, &r->a_name, 0, "wp:author_display_name", 0);
 }
 
+/* 1 for the element that starts an item or entry. */
+static int starts_item(enum ns ns, const char *l)
+{
+    return ((ns == NS_NONE || ns == NS_RSS) && !strcmp(l, "item")) ||
+           (ns == NS_ATOM && !strcmp(l, "entry"));
+}
+
 static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 {
     rd *r = ud;
@@ -1291,7 +1312,31 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
         on_channel_child(r, ns, l, atts);
         return;
     case CTX_ITEM:
+        if (starts_item(ns, l)) {
+            /* items do not nest: the open one lacks its end tag. It is a bad record; the
+             * new one, and those after it, are read as they come. */
+            char what[128];
+            int rc;
+            snprintf(what, sizeof what, "<%s> not closed before the next one at line %lu", l,
+                     (unsigned long)XML_GetCurrentLineNumber(r->xp));
+            r->st->records++;
+            r->left_open++;
+            top->kind = CTX_LEFT_OPEN;
+            if ((rc = bad_record(r, r->it.line, what)) != 0) {
+                stop(r, rc);
+                return;
+            }
+            begin_item(r);
+            push(r, CTX_ITEM, 0);
+            return;
+        }
         on_item_child(r, ns, l, atts);
+        return;
+    case CTX_LEFT_OPEN:
+        if (starts_item(ns, l)) {
+            begin_item(r);
+            push(r, CTX_ITEM, 0);
+        }
         return;
     case CTX_COMMENT:
         on_comment_child(r, ns, l);
@@ -1691,6 +1736,12 @@ int pv_feed__read(const char *path, const pv_reader_opts *o, const pv_sink *sink
             if (r.rc) {
                 rc = r.rc;
                 goto done;
+            }
+            if (r.left_open && XML_GetErrorCode(r.xp) == XML_ERROR_TAG_MISMATCH && !in_item(&r)) {
+                /* the end of the channel or feed, met while items left open (each counted
+                 * and named) are still open to the parser: every item was read */
+                rc = 0;
+                break;
             }
             if (in_item(&r)) {
                 st->records++; /* the item the error cut short */

@@ -61,20 +61,33 @@ static const char *errstr(int errnum, char *buf, size_t size)
     return buf;
 }
 
-/* Reports an unreadable path: through diag (counted) or, with strict, as the error. */
+/* Reports an unreadable path by the readers' one policy for bad records (pv_source__bad):
+ * counted in skipped_unreadable and named, or with strict the error. */
 static int unreadable(walk *w, const char *path, int errnum)
 {
+    pv_reader_opts ro;
+    pv_reader_stats one;
     char e[128];
-    if (w->opts->strict)
-        return pv_err__set(w->err, PV_EIO, "%s: cannot read: %s", path,
-                           errstr(errnum, e, sizeof e));
-    w->list->skipped_unreadable++;
+    int rc;
+    memset(&ro, 0, sizeof ro);
+    memset(&one, 0, sizeof one);
+    ro.strict = w->opts->strict;
+    ro.diag = w->opts->diag;
+    ro.ctx = w->opts->ctx;
+    rc =
+        pv_source__bad(&ro, &one, w->err, "%s: cannot read: %s", path, errstr(errnum, e, sizeof e));
+    w->list->skipped_unreadable += one.bad;
+    return rc;
+}
+
+/* Names a path skipped by rule through diag, as a note (what -v shows). */
+static void skip_note(walk *w, const char *path, const char *why)
+{
     if (w->opts->diag) {
         char msg[1024];
-        snprintf(msg, sizeof msg, "%s: cannot read: %s", path, errstr(errnum, e, sizeof e));
-        w->opts->diag(w->opts->ctx, PV_WARNING, msg);
+        snprintf(msg, sizeof msg, "%s: skipped: %s", path, why);
+        w->opts->diag(w->opts->ctx, PV_NOTE, msg);
     }
-    return 0;
 }
 
 /* Sets *hit when rel matches an exclude pattern. */
@@ -213,15 +226,37 @@ static int take_file(walk *w, int dfd, const char *name, const struct stat *st)
         return rc;
     if (hit) {
         w->list->skipped_excluded++;
+        skip_note(w, w->path.data, "excluded by --exclude");
         return 0;
     }
     if (too_large(w, st)) {
         w->list->skipped_large++;
+        skip_note(w, w->path.data, "larger than --max-file-size");
         return 0;
     }
     if (faccessat(dfd, name, R_OK, AT_EACCESS) != 0)
         return unreadable(w, w->path.data, errno);
     return add_entry(w, w->path.data, w->rel_from, st);
+}
+
+/* A symbolic link, socket, FIFO or device of the open folder dfd (w->path is its path): not
+ * followed nor read, but counted and named with what it is. */
+static void take_special(walk *w, int dfd, const char *name, const struct stat *st)
+{
+    const char *why = "not a regular file or folder";
+    struct stat target;
+    w->list->skipped_special++;
+    if (S_ISLNK(st->st_mode)) {
+        if (fstatat(dfd, name, &target, 0) == 0)
+            why = "symbolic link, not followed";
+        else if (errno == ELOOP)
+            why = "symbolic link loop";
+        else if (errno == ENOENT)
+            why = "dangling symbolic link";
+        else
+            why = "symbolic link whose target cannot be read";
+    }
+    skip_note(w, w->path.data, why);
 }
 
 /* Adds id to ids[0..*n) unless it is there already. */
@@ -251,10 +286,12 @@ static int take_folder(walk *w, const char *name, const char *license)
     path_pop(w, w->path.len - 1);
     if (rc)
         goto done;
-    if (hit)
+    if (hit) {
         w->list->skipped_excluded++;
-    else
+        skip_note(w, w->path.data, "folder excluded by --exclude");
+    } else {
         rc = walk_folder(w, license);
+    }
 done:
     path_pop(w, len);
     return rc;
@@ -314,8 +351,9 @@ static int walk_folder(walk *w, const char *inherited)
                     add_distinct(ids, &nids, id);
             }
             rc = take_file(w, dirfd(d), name, &st);
+        } else {
+            take_special(w, dirfd(d), name, &st);
         }
-        /* symbolic links, sockets, FIFOs and devices are not files: not listed, not counted */
         path_pop(w, len);
         if (rc)
             break;
@@ -350,14 +388,20 @@ static int list_file(walk *w, const char *root, const struct stat *st)
         return rc;
     if (hit) {
         w->list->skipped_excluded++;
+        skip_note(w, root, "excluded by --exclude");
         return 0;
     }
     if (too_large(w, st)) {
         w->list->skipped_large++;
+        skip_note(w, root, "larger than --max-file-size");
         return 0;
     }
-    if (access(root, R_OK) != 0)
-        return unreadable(w, root, errno);
+    if (faccessat(AT_FDCWD, root, R_OK, AT_EACCESS) != 0) {
+        /* the SOURCE itself: an error, as when it is missing, not one bad file among others */
+        char e[128];
+        return pv_err__set(w->err, PV_EIO, "cannot open '%s': %s", root,
+                           errstr(errno, e, sizeof e));
+    }
     return add_entry(w, root, rel_from, st);
 }
 
@@ -371,9 +415,9 @@ static int cmp_entry(const void *a, const void *b)
  * max_file_size of 0 means no limit. A folder matching an exclude pattern is not walked
  * and counts as one in skipped_excluded, whatever it holds (counting would mean walking
  * what the user asked to skip). An unreadable folder also counts as one. Symbolic links
- * and special files are neither listed nor counted; the root itself may be a symbolic
- * link. The entries appended by this call are sorted by rel; on failure they stay in the
- * list, which the caller frees with pv_files__list_free as always.
+ * and special files are not followed nor listed, only counted and noted; the root itself
+ * may be a symbolic link. The entries appended by this call are sorted by rel; on failure they stay
+ * in the list, which the caller frees with pv_files__list_free as always.
  */
 int pv_files__list(const char *root, const pv_files_opts *opts, pv_file_list *list, pv_err *err)
 {
@@ -419,6 +463,12 @@ int pv_files__list(const char *root, const pv_files_opts *opts, pv_file_list *li
     }
     w.path.len--;
     w.rel_from = rootlen + 1;
+    if (faccessat(AT_FDCWD, root, R_OK | X_OK, AT_EACCESS) != 0) {
+        /* the SOURCE itself: an error, as when it is missing, not one bad folder among others */
+        char e[128];
+        rc = pv_err__set(err, PV_EIO, "cannot open '%s': %s", root, errstr(errno, e, sizeof e));
+        goto done;
+    }
     rc = walk_folder(&w, NULL);
 done:
     if (list->n > first)
@@ -564,14 +614,16 @@ int pv_files__read(const char *path, const pv_reader_opts *o, const pv_sink *sin
     fo.strict = o->strict;
     fo.diag = o->diag;
     fo.ctx = o->ctx;
-    if ((rc = pv_files__list(path, &fo, &list, err)) != 0)
+    rc = pv_files__list(path, &fo, &list, err);
+    st->bad += list.skipped_unreadable; /* also the one that stopped a strict walk */
+    if (rc != 0)
         goto done;
     st->bytes_total += list.total_bytes;
     st->skipped_large += list.skipped_large;
     st->skipped_excluded += list.skipped_excluded;
-    st->skipped += list.skipped_large + list.skipped_excluded;
-    st->bad += list.skipped_unreadable;
-    st->records += list.n + list.skipped_large + list.skipped_excluded + list.skipped_unreadable;
+    st->skipped += list.skipped_large + list.skipped_excluded + list.skipped_special;
+    st->records += list.n + list.skipped_large + list.skipped_excluded + list.skipped_unreadable +
+                   list.skipped_special;
     for (i = 0; i < list.n; i++) {
         const pv_file_entry *e = &list.v[i];
         pv_doc_in d;
@@ -582,10 +634,7 @@ int pv_files__read(const char *path, const pv_reader_opts *o, const pv_sink *sin
         rc = pv_files__load(e, &text, &len, &lerr);
         st->bytes_in += e->size;
         if (rc == PV_ESKIP) {
-            st->skipped++;
-            st->skipped_binary++;
-            if (o->diag)
-                o->diag(o->ctx, PV_NOTE, lerr.msg);
+            pv_source__skip(o, st, &st->skipped_binary, "%s", lerr.msg);
             continue;
         }
         if (rc == PV_ENOMEM) {
@@ -593,13 +642,8 @@ int pv_files__read(const char *path, const pv_reader_opts *o, const pv_sink *sin
             goto done;
         }
         if (rc != 0) {
-            st->bad++;
-            if (o->strict) {
-                *err = lerr;
+            if ((rc = pv_source__bad(o, st, err, "%s", lerr.msg)) != 0)
                 goto done;
-            }
-            if (o->diag)
-                o->diag(o->ctx, PV_WARNING, lerr.msg);
             continue;
         }
         memset(&d, 0, sizeof d);

@@ -274,17 +274,14 @@ static int nomem(gitrd *g)
     return pv_err__set(g->err, PV_ENOMEM, "%s: out of memory", g->path);
 }
 
-/* A bad object: counted and reported, or with strict the error. */
+/* A bad object, by the readers' one policy (pv_source__bad): counted and reported, or with
+ * strict the error. */
 static int bad_object(gitrd *g, const char *what, const git_oid *id, const char *msg)
 {
     char hex[GIT_OID_HEXSZ + 1];
     git_oid_tostr(hex, sizeof hex, id);
-    if (g->o->strict)
-        return pv_err__set(g->err, PV_EFORMAT, "%s: cannot read %s %s: %s", g->path, what, hex,
-                           msg);
-    g->st->bad++;
-    pv_source__diag(g->o, PV_WARNING, "%s: cannot read %s %s: %s", g->path, what, hex, msg);
-    return 0;
+    return pv_source__bad(g->o, g->st, g->err, "%s: cannot read %s %s: %s", g->path, what, hex,
+                          msg);
 }
 
 static uint64_t oid_hash(const git_oid *id)
@@ -668,6 +665,29 @@ static int content_rules(const gitrd *g, const char *text, size_t len, uint8_t f
     if ((flags & B_JSCSS) && long_line(text, len))
         return R_MINIFIED;
     return R_NONE;
+}
+
+/* What a skip reason is, for a note. */
+static const char *reason_name(int reason)
+{
+    switch (reason) {
+    case R_BINARY:
+        return "binary";
+    case R_LARGE:
+        return "larger than --max-file-size";
+    case R_EXCLUDED:
+        return "excluded by --exclude";
+    case R_VENDORED:
+        return "vendored (a vendor folder or .gitattributes linguist-vendored)";
+    case R_GENERATED:
+        return "generated";
+    case R_EMPTY:
+        return "no tokens";
+    case R_MINIFIED:
+        return "minified";
+    default:
+        return "by rule";
+    }
 }
 
 static void count_skip(pv_reader_stats *st, int reason, int delta)
@@ -3291,6 +3311,9 @@ static int credit_and_emit(gitrd *g)
         /* a document skipped by a rule its content was not skipped by in the history */
         if (d->reason && d->reason != R_BAD && !hist)
             count_skip(g->st, d->reason, 1);
+        if (d->reason && d->reason != R_BAD)
+            pv_source__diag(g->o, PV_NOTE, "%s: %s: skipped: %s", g->path, g->names.data + d->name,
+                            reason_name(d->reason));
     }
     return 0;
 }

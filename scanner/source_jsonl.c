@@ -71,7 +71,17 @@ typedef struct jl {
     pv_json *meta_root;
     char why[256]; /* what is wrong with a bad record */
     unsigned char blob[20]; /* The Stack: the record's git blob id (pv_doc_in.blobs) */
+    /* raw NUL bytes, \u0000 and lone surrogates replaced by U+FFFD: how many, and the line
+     * of the first (named once per file) */
+    uint64_t replaced, replaced_line;
 } jl;
+
+static void count_replaced(jl *j, size_t k)
+{
+    if (k && j->replaced == 0)
+        j->replaced_line = j->lineno;
+    j->replaced += k;
+}
 
 /* Appends formatted text to b, NUL-terminated (the NUL is not counted in b->len). */
 static int buf_printf(pv_buf *b, const char *fmt, ...) PV_PRINTF(2, 3);
@@ -115,20 +125,11 @@ static int record_bad(jl *j, const char *fmt, ...)
     return REC_BAD;
 }
 
-/* Reports a bad record (j->why): counted and sent to diag, or with strict the error. */
+/* Reports a bad record (j->why) by the readers' one policy (pv_source__bad). */
 static int report_bad(jl *j)
 {
-    char msg[sizeof j->why + 512];
-    if (j->o->strict)
-        return pv_err__set(j->err, PV_EFORMAT, "%s: line %llu: %s", j->path,
-                           (unsigned long long)j->lineno, j->why);
-    j->st->bad++;
-    if (j->o->diag) {
-        snprintf(msg, sizeof msg, "%s: line %llu: %s", j->path, (unsigned long long)j->lineno,
-                 j->why);
-        j->o->diag(j->o->ctx, PV_WARNING, msg);
-    }
-    return 0;
+    return pv_source__bad(j->o, j->st, j->err, "%s: line %llu: %s", j->path,
+                          (unsigned long long)j->lineno, j->why);
 }
 
 /* ---- values ---------------------------------------------------------------------------- */
@@ -326,6 +327,7 @@ static const pv_json *meta_of(jl *j, const pv_json *r)
     if (pv_buf__append(&j->meta, s, n) != 0)
         return NULL;
     j->meta_root = pv_json__parse(j->meta.data, n, &j->scratch, &e);
+    count_replaced(j, e.replaced);
     return j->meta_root;
 }
 
@@ -695,15 +697,17 @@ static int one_record(jl *j, const pv_json *r)
         j->st->documents++;
         return j->sink->doc(j->sink->ctx, &d);
     case REC_EMPTY:
-        j->st->skipped_empty++;
-        j->st->skipped++;
+        pv_source__skip(j->o, j->st, &j->st->skipped_empty, "%s: line %llu: skipped: no text",
+                        j->path, (unsigned long long)j->lineno);
         return 0;
     case REC_DELETED:
-        j->st->skipped++;
+        pv_source__skip(j->o, j->st, NULL, "%s: line %llu: skipped: deleted or removed", j->path,
+                        (unsigned long long)j->lineno);
         return 0;
     case REC_LARGE:
-        j->st->skipped_large++;
-        j->st->skipped++;
+        pv_source__skip(j->o, j->st, &j->st->skipped_large,
+                        "%s: line %llu: skipped: text larger than --max-file-size", j->path,
+                        (unsigned long long)j->lineno);
         return 0;
     default:
         return report_bad(j);
@@ -775,10 +779,7 @@ int pv_jsonl__read(const char *path, const pv_reader_opts *o, const pv_sink *sin
             if (strcmp(o->preset, preset_names[i]) == 0)
                 j.preset = (preset)i;
         if (j.preset == P_DETECT) {
-            rc = pv_err__set(err, PV_EINVAL,
-                             "unknown preset '%s' (use the-stack, dolma, pile, redpajama, "
-                             "reddit or generic)",
-                             o->preset);
+            rc = pv_err__set(err, PV_EINVAL, PV_JSONL_UNKNOWN_PRESET, o->preset);
             goto done;
         }
     }
@@ -836,6 +837,8 @@ int pv_jsonl__read(const char *path, const pv_reader_opts *o, const pv_sink *sin
             goto done;
         }
         root = pv_json__parse(s, n, &j.scratch, &e);
+        if (root)
+            count_replaced(&j, e.replaced);
         if (!root) {
             if (e.nomem) {
                 rc = pv_err__set(err, PV_ENOMEM, "%s: line %llu: out of memory parsing JSON", path,
@@ -883,6 +886,11 @@ int pv_jsonl__read(const char *path, const pv_reader_opts *o, const pv_sink *sin
 done:
     if (j.in)
         count_bytes(&j);
+    if (j.replaced)
+        pv_source__diag(o, PV_WARNING,
+                        "%s: line %llu: NUL bytes or lone surrogates replaced by U+FFFD (%llu in "
+                        "this file)",
+                        path, (unsigned long long)j.replaced_line, (unsigned long long)j.replaced);
     pv_json__free(root);
     pv_json__free(j.meta_root);
     pv_input__close(j.in);
@@ -893,6 +901,15 @@ done:
     pv_buf__free(&j.lic);
     pv_buf__free(&j.meta);
     return rc;
+}
+
+int pv_jsonl__preset_known(const char *name)
+{
+    int i;
+    for (i = 1; i <= P_GENERIC; i++)
+        if (strcmp(name, preset_names[i]) == 0)
+            return 1;
+    return 0;
 }
 
 size_t pv_jsonl__url_len(const char *locator)

@@ -118,10 +118,26 @@ struct xml_file {
     int done;
     int progress;         /* this is Posts: keeps st->bytes_in current */
     uint64_t since_event; /* bytes fed since the last element event */
-    unsigned char *buf;   /* CHUNK + 4 bytes: a cut UTF-8 sequence, then what was read */
+    unsigned char *buf;   /* 2 * CHUNK + 4 bytes: the start of a line (or a cut UTF-8
+                             sequence) carried over, then what was read */
     size_t carry;
     pv_buf fix; /* a chunk with invalid bytes replaced */
+    /* Lines, for recovery and messages: the parser is fed whole lines while they fit, and
+     * after a broken row a new parser starts at a line of the file (line_base lines in). */
+    uint64_t lines_fed;  /* line ends fed so far, in the file */
+    int at_start;        /* the next bytes fed start a line */
+    uint64_t line_base;  /* lines of the file before the current parser's first */
+    uint64_t event_line; /* the file's line of the last element event */
+    char root[64];       /* the root element's name, to open again after a broken row */
+    /* bytes replaced by U+FFFD: how many, and the file's line of the first */
+    uint64_t replaced, replaced_line;
 };
+
+/* The file's line the parser is at. */
+static unsigned long xf_line(const xml_file *xf)
+{
+    return (unsigned long)(xf->line_base + XML_GetCurrentLineNumber(xf->p));
+}
 
 /* ---- small parsers ----------------------------------------------------------------------- */
 
@@ -190,25 +206,21 @@ static void fatal(xml_file *xf, int rc)
     stop(xf);
 }
 
-/* A malformed row: skipped and counted, or with strict the end of reading. */
+/* A malformed row, by the readers' one policy (pv_source__bad): skipped and counted, or with
+ * strict the end of reading. */
 static void bad_row(xml_file *xf, const char *fmt, ...) PV_PRINTF(2, 3);
 static void bad_row(xml_file *xf, const char *fmt, ...)
 {
     se_reader *r = xf->r;
     char what[512];
     va_list ap;
-    unsigned long line = (unsigned long)XML_GetCurrentLineNumber(xf->p);
+    unsigned long line = xf_line(xf);
 
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    r->st->bad++;
-    if (r->o->strict) {
-        pv_err__set(r->err, PV_EFORMAT, "%s: line %lu: %s", xf->s.label, line, what);
+    if (pv_source__bad(r->o, r->st, r->err, "%s: line %lu: %s", xf->s.label, line, what))
         fatal(xf, PV_EFORMAT);
-        return;
-    }
-    pv_source__diag(r->o, PV_WARNING, "%s: line %lu: %s", xf->s.label, line, what);
 }
 
 /* ---- byte streams ------------------------------------------------------------------------ */
@@ -322,14 +334,102 @@ static int xml_char_len(const unsigned char *s, size_t n)
     return (int)need;
 }
 
+static uint64_t count_lines(const unsigned char *s, size_t n)
+{
+    const unsigned char *p = s, *e = s + n;
+    uint64_t k = 0;
+    while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+        p++;
+        k++;
+    }
+    return k;
+}
+
+static void XMLCALL on_start(void *ctx, const XML_Char *name, const XML_Char **attrs);
+static void XMLCALL on_end(void *ctx, const XML_Char *name);
+
+/* A new parser that goes on at the file's line `line`, inside the root element opened
+ * again (its name, without attributes), so that the rows after a broken one are read. */
+static int xf_restart(xml_file *xf, uint64_t line)
+{
+    char open[sizeof xf->root + 2];
+    if (XML_ParserReset(xf->p, "UTF-8") != XML_TRUE)
+        return pv_err__set(xf->r->err, PV_ENOMEM, "%s: out of memory", xf->s.label);
+    XML_SetUserData(xf->p, xf);
+    XML_SetElementHandler(xf->p, on_start, on_end);
+    xf->depth = 0;
+    xf->line_base = line - 1; /* "<root>" sits at the start of the parser's line 1 */
+    xf->event_line = line - 1;
+    snprintf(open, sizeof open, "<%s>", xf->root);
+    if (XML_Parse(xf->p, open, (int)strlen(open), 0) == XML_STATUS_ERROR)
+        return pv_err__set(xf->r->err, PV_EFORMAT, "%s: cannot read on after line %llu",
+                           xf->s.label, (unsigned long long)line);
+    return 0;
+}
+
+/* Parses s[0, n), which starts at the file's line lines_fed + 1 (at a line start when
+ * at_start). XML that breaks inside a row costs that row: it is named and counted as a bad
+ * row, and a new parser goes on at the next line that can start a row (dump rows are one
+ * per line). Broken XML before the root element is the error. */
+static int parse(xml_file *xf, const char *s, size_t n, int final, int at_start)
+{
+    se_reader *r = xf->r;
+    while (XML_Parse(xf->p, s, (int)n, final) == XML_STATUS_ERROR) {
+        const uint64_t first = xf->lines_fed + 1;
+        const unsigned long line = xf_line(xf);
+        const unsigned long col = (unsigned long)XML_GetCurrentColumnNumber(xf->p) + 1;
+        const char *what = XML_ErrorString(XML_GetErrorCode(xf->p));
+        uint64_t from = xf->event_line + 1 < line ? xf->event_line + 1 : line, go_on, k;
+        const char *p = s, *e = s + n;
+        int rc;
+
+        if (r->rc)
+            return r->rc;
+        if (!xf->root[0] || line < first)
+            return pv_err__set(r->err, PV_EFORMAT, "%s: line %lu, column %lu: %s", xf->s.label,
+                               line, col, what);
+        /* A row left open breaks where the next row starts: go on at that line. A row
+         * broken on its own line: go on after it. */
+        go_on = line > xf->event_line + 1 && (line > first || at_start) ? line : line + 1;
+        for (k = first; k < go_on && p < e; k++) {
+            const char *nl = memchr(p, '\n', (size_t)(e - p));
+            p = nl ? nl + 1 : e;
+        }
+        r->st->records++;
+        if (final && p == e && xf->depth <= 1 && from == line && go_on == line + 1 &&
+            XML_GetErrorCode(xf->p) == XML_ERROR_NO_ELEMENTS)
+            r->st->records--; /* only the root's end is missing: no row is lost */
+        else if (pv_source__bad(r->o, r->st, r->err,
+                                "%s: line %lu, column %lu: %s; skipped line%s %llu%s%.0llu, "
+                                "reading goes on at line %llu",
+                                xf->s.label, line, col, what, from + 1 < go_on ? "s" : "",
+                                (unsigned long long)from, from + 1 < go_on ? " to " : "",
+                                (unsigned long long)(from + 1 < go_on ? go_on - 1 : 0),
+                                (unsigned long long)go_on) != 0)
+            return PV_EFORMAT;
+        xf->lines_fed += count_lines((const unsigned char *)s, (size_t)(p - s));
+        if (final && p == e)
+            return 0; /* nothing left to read */
+        if ((rc = xf_restart(xf, xf->lines_fed + 1)) != 0)
+            return rc;
+        n = (size_t)(e - p);
+        s = p;
+        at_start = 1;
+    }
+    xf->lines_fed += count_lines((const unsigned char *)s, n);
+    return r->rc;
+}
+
 /* Hand s[0, n) to expat, every byte expat would refuse (invalid UTF-8, control characters)
- * replaced by U+FFFD so that a bad byte costs one character, not the rest of the file.
- * Unless final, a sequence cut by the end is kept back: *kept receives its length. */
-static int feed(xml_file *xf, const unsigned char *s, size_t n, int final, size_t *kept)
+ * replaced by U+FFFD so that a bad byte costs one character, not the rest of the file; the
+ * replacements are counted and the first one's line kept (one message per file). Unless
+ * final, a sequence cut by the end is kept back: *kept receives its length. */
+static int feed(xml_file *xf, const unsigned char *s, size_t n, int final, int at_start,
+                size_t *kept)
 {
     const uint64_t hi = UINT64_C(0x8080808080808080), sp = UINT64_C(0x2020202020202020);
     size_t i = 0, run = 0;
-    int fixed = 0;
+    int fixed = 0, rc;
 
     xf->fix.len = 0;
     *kept = 0;
@@ -360,6 +460,8 @@ static int feed(xml_file *xf, const unsigned char *s, size_t n, int final, size_
         if (pv_buf__append(&xf->fix, s + run, i - run) ||
             pv_buf__append(&xf->fix, "\xEF\xBF\xBD", 3))
             return pv_err__set(xf->r->err, PV_ENOMEM, "%s: out of memory", xf->s.label);
+        if (xf->replaced++ == 0)
+            xf->replaced_line = xf->lines_fed + 1 + count_lines(s, i);
         fixed = 1;
         run = ++i;
     }
@@ -371,21 +473,11 @@ static int feed(xml_file *xf, const unsigned char *s, size_t n, int final, size_
         n = xf->fix.len;
     }
     xf->since_event += n;
-    if (XML_Parse(xf->p, (const char *)s, (int)n, final) == XML_STATUS_ERROR) {
-        se_reader *r = xf->r;
-        if (r->rc)
-            return r->rc;
-        return pv_err__set(r->err, PV_EFORMAT, "%s: line %lu, column %lu: %s", xf->s.label,
-                           (unsigned long)XML_GetCurrentLineNumber(xf->p),
-                           (unsigned long)XML_GetCurrentColumnNumber(xf->p) + 1,
-                           XML_ErrorString(XML_GetErrorCode(xf->p)));
-    }
-    if (xf->r->rc)
-        return xf->r->rc;
+    if ((rc = parse(xf, (const char *)s, n, final, at_start)) != 0)
+        return rc;
     if (xf->since_event > ROW_MAX)
         return pv_err__set(xf->r->err, PV_ELIMIT, "%s: line %lu: a row longer than %llu MiB",
-                           xf->s.label, (unsigned long)XML_GetCurrentLineNumber(xf->p),
-                           (unsigned long long)(ROW_MAX >> 20));
+                           xf->s.label, xf_line(xf), (unsigned long long)(ROW_MAX >> 20));
     return 0;
 }
 
@@ -393,7 +485,10 @@ static void XMLCALL on_start(void *ctx, const XML_Char *name, const XML_Char **a
 {
     xml_file *xf = ctx;
     xf->since_event = 0;
-    if (++xf->depth == 2 && !strcmp(name, "row"))
+    xf->event_line = xf_line(xf);
+    if (++xf->depth == 1 && !xf->root[0] && strlen(name) < sizeof xf->root)
+        strcpy(xf->root, name);
+    if (xf->depth == 2 && !strcmp(name, "row"))
         xf->row(xf, attrs);
 }
 
@@ -402,6 +497,7 @@ static void XMLCALL on_end(void *ctx, const XML_Char *name)
     xml_file *xf = ctx;
     (void)name;
     xf->since_event = 0;
+    xf->event_line = xf_line(xf);
     xf->depth--;
 }
 
@@ -412,11 +508,12 @@ static int xf_open(xml_file *xf, se_reader *r, const xml_loc *loc,
     memset(xf, 0, sizeof *xf);
     xf->r = r;
     xf->row = row;
-    xf->fix.limit = CHUNK * 3 + 16;
+    xf->fix.limit = CHUNK * 6 + 16;
+    xf->at_start = 1;
     rc = xs_open(&xf->s, loc, r->err);
     if (rc)
         return rc;
-    xf->buf = malloc(CHUNK + 4);
+    xf->buf = malloc(2 * CHUNK + 4);
     /* The dumps are UTF-8; forcing it keeps a stray encoding declaration from mattering. */
     xf->p = XML_ParserCreate("UTF-8");
     if (!xf->buf || !xf->p)
@@ -444,13 +541,34 @@ static int xf_step(xml_file *xf)
             xf->s.in ? pv_input__offset(xf->s.in) : (uint64_t)archive_filter_bytes(xf->s.ar, -1);
     if (n == 0) {
         xf->done = 1;
-        return feed(xf, xf->buf, xf->carry, 1, &kept);
-    }
-    rc = feed(xf, xf->buf, xf->carry + (size_t)n, 0, &kept);
-    if (rc)
+        rc = feed(xf, xf->buf, xf->carry, 1, xf->at_start, &kept);
+        if (rc == 0 && xf->replaced)
+            pv_source__diag(xf->r->o, PV_WARNING,
+                            "%s: line %llu: invalid UTF-8 replaced by U+FFFD (%llu in this file)",
+                            xf->s.label, (unsigned long long)xf->replaced_line,
+                            (unsigned long long)xf->replaced);
         return rc;
-    memmove(xf->buf, xf->buf + xf->carry + (size_t)n - kept, kept);
-    xf->carry = kept;
+    }
+    {
+        /* whole lines while they fit (a broken row is then found again at a line start); a
+         * line longer than a chunk goes in pieces */
+        size_t len = xf->carry + (size_t)n, upto = len;
+        const unsigned char *nl = NULL;
+        int at_start = xf->at_start;
+        while (upto > xf->carry && xf->buf[upto - 1] != '\n') /* no line end in the carry */
+            upto--;
+        if (upto > xf->carry)
+            nl = xf->buf + upto - 1;
+        else
+            upto = len;
+        rc = feed(xf, xf->buf, upto, 0, at_start, &kept);
+        if (rc)
+            return rc;
+        kept += len - upto;
+        xf->at_start = nl != NULL && kept == len - upto;
+        memmove(xf->buf, xf->buf + len - kept, kept);
+        xf->carry = kept;
+    }
     return 1;
 }
 
@@ -683,7 +801,7 @@ static void hist_row(xml_file *xf, const XML_Char **a)
                 r->o, PV_WARNING,
                 "%s: line %lu: over %zu posts ahead of Posts.xml; later posts are credited to "
                 "their owner",
-                xf->s.label, (unsigned long)XML_GetCurrentLineNumber(xf->p), HIST_MAX_ENTRIES);
+                xf->s.label, xf_line(xf), HIST_MAX_ENTRIES);
             return;
         }
         if (!rc && cap != r->hcap)
@@ -793,7 +911,10 @@ static void posts_row(xml_file *xf, const XML_Char **a)
         return;
     }
     if (t != 1 && t != 2) { /* wiki excerpts, tag wikis, moderator nominations... */
-        r->st->skipped++;
+        pv_source__skip(r->o, r->st, NULL,
+                        "%s: line %lu: post %lld skipped: PostTypeId %lld (not a question or "
+                        "answer)",
+                        xf->s.label, xf_line(xf), (long long)pid, (long long)t);
         return;
     }
     if (owner && !parse_int(owner, &uid)) {
@@ -815,9 +936,8 @@ static void posts_row(xml_file *xf, const XML_Char **a)
         if (rc == PV_ELIMIT || (rc == PV_ENOMEM && r->text.len + strlen(body) > TEXT_MAX))
             goto too_large;
         if (rc) {
-            pv_err__set(r->err, rc, "%s: line %lu: post %lld: %s", xf->s.label,
-                        (unsigned long)XML_GetCurrentLineNumber(xf->p), (long long)pid,
-                        r->herr.msg);
+            pv_err__set(r->err, rc, "%s: line %lu: post %lld: %s", xf->s.label, xf_line(xf),
+                        (long long)pid, r->herr.msg);
             fatal(xf, rc);
             return;
         }
@@ -825,8 +945,9 @@ static void posts_row(xml_file *xf, const XML_Char **a)
     if (r->o->max_doc_size && r->text.len > r->o->max_doc_size)
         goto too_large;
     if (is_blank(r->text.data, r->text.len) && !(body && *body && r->o->defer_html)) {
-        r->st->skipped++;
-        r->st->skipped_empty++;
+        pv_source__skip(r->o, r->st, &r->st->skipped_empty,
+                        "%s: line %lu: post %lld skipped: no text", xf->s.label, xf_line(xf),
+                        (long long)pid);
         return;
     }
 
@@ -879,7 +1000,7 @@ static void posts_row(xml_file *xf, const XML_Char **a)
     rc = r->sink->doc(r->sink->ctx, &d);
     if (rc) {
         pv_err__set(r->err, rc, "%s: line %lu: the sink stopped at post %lld", xf->s.label,
-                    (unsigned long)XML_GetCurrentLineNumber(xf->p), (long long)pid);
+                    xf_line(xf), (long long)pid);
         fatal(xf, rc);
         return;
     }
@@ -887,10 +1008,9 @@ static void posts_row(xml_file *xf, const XML_Char **a)
     return;
 
 too_large:
-    r->st->skipped++;
-    r->st->skipped_large++;
-    pv_source__diag(r->o, PV_NOTE, "%s: line %lu: post %lld skipped: text over %llu bytes",
-                    xf->s.label, (unsigned long)XML_GetCurrentLineNumber(xf->p), (long long)pid,
+    pv_source__skip(r->o, r->st, &r->st->skipped_large,
+                    "%s: line %lu: post %lld skipped: text over %llu bytes", xf->s.label,
+                    xf_line(xf), (long long)pid,
                     (unsigned long long)(r->o->max_doc_size ? r->o->max_doc_size : TEXT_MAX));
 }
 

@@ -220,32 +220,28 @@ static void quote(char *out, size_t outsz, const char *s, size_t n)
 
 /* ---- reporting ---- */
 
-/* A malformed record: counted and reported through diag, or with strict the error.
- * Returns 0 to go on or PV_EFORMAT. */
+/* A malformed record, named by its number and offset, by the readers' one policy
+ * (pv_source__bad). Returns 0 to go on or PV_EFORMAT. */
 static int bad_record(warc *w, const char *fmt, ...) PV_PRINTF(2, 3);
 static int bad_record(warc *w, const char *fmt, ...)
 {
     va_list ap;
-    char what[sizeof w->why], msg[1024];
+    char what[sizeof w->why];
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap); /* fmt's arguments may be w->why */
     va_end(ap);
-    snprintf(msg, sizeof msg, "%s: record %llu at byte %llu%s: %s", w->path,
-             (unsigned long long)w->recno, (unsigned long long)w->rec_at, w->stream, what);
-    w->st->bad++;
-    if (w->o->strict)
-        return pv_err__set(w->err, PV_EFORMAT, "%s", msg);
-    if (w->o->diag)
-        w->o->diag(w->o->ctx, PV_WARNING, msg);
-    return 0;
+    return pv_source__bad(w->o, w->st, w->err, "%s: record %llu at byte %llu%s: %s", w->path,
+                          (unsigned long long)w->recno, (unsigned long long)w->rec_at, w->stream,
+                          what);
 }
 
-/* A record cut short by the end of the file: the error that ends the read. */
+/* A record cut short by the end of the file: a bad record, the last one (0: the end of the
+ * input), or under strict the error. */
 static int truncated(warc *w, const char *what)
 {
-    return pv_err__set(
-        w->err, PV_EFORMAT, "%s: truncated record %llu at byte %llu%s: the file ends %s", w->path,
-        (unsigned long long)w->recno, (unsigned long long)w->rec_at, w->stream, what);
+    int rc = bad_record(w, "truncated: the file ends %s", what);
+    w->pos = w->end;
+    return rc;
 }
 
 /* An error from the input (truncated or corrupt compressed data): say in which record. */
@@ -504,6 +500,28 @@ static int resync(warc *w, size_t from)
         }
         at = w->pos;
     }
+}
+
+/* 1 when a block of n bytes holds a line "WARC/1.x" followed by a header line "WARC-..." or
+ * "Content-...": the start of a record that a wrong Content-Length ran into. */
+static int hides_record(const char *b, size_t n)
+{
+    static const char pat[] = "\nWARC/";
+    const size_t plen = sizeof pat - 1;
+    const char *p = b, *e = b + n;
+    while ((size_t)(e - p) > plen && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+        const char *q = p + plen, *nl;
+        p++;
+        if ((size_t)(e - q) < 4 || memcmp(p, pat + 1, plen - 1) != 0 || !is_digit(*q))
+            continue;
+        if (!(nl = memchr(q, '\n', (size_t)(e - q) < 32 ? (size_t)(e - q) : 32)))
+            continue;
+        nl++;
+        if ((size_t)(e - nl) >= 8 &&
+            (strncasecmp(nl, "WARC-", 5) == 0 || strncasecmp(nl, "Content-", 8) == 0))
+            return 1;
+    }
+    return 0;
 }
 
 /* Checks what follows a block at buf[pos + blk_end]: line ends up to the next record or the
@@ -779,6 +797,14 @@ static int64_t date14(const char *s)
     return pv_date__parse(iso);
 }
 
+/* The record being read is skipped by rule (reason: one of st's skipped_* counters, or NULL):
+ * counted and named as a note. */
+static void skipped(warc *w, uint64_t *reason, const char *why)
+{
+    pv_source__skip(w->o, w->st, reason, "%s: record %llu at byte %llu%s: skipped: %s", w->path,
+                    (unsigned long long)w->recno, (unsigned long long)w->rec_at, w->stream, why);
+}
+
 /* Hands one page to the sink. rec points at the record's first byte; text is the page's
  * text; html_lang and author come from the HTML (NULL or "" when not there), http_lang
  * is the HTTP Content-Language (or absent). Returns 0 or a negative error (the sink's). */
@@ -794,13 +820,11 @@ static int emit(warc *w, const char *rec, const rec_hdr *h, const char *text, si
     for (i = 0; i < len && is_space(text[i]); i++)
         ;
     if (i == len) {
-        w->st->skipped++;
-        w->st->skipped_empty++;
+        skipped(w, &w->st->skipped_empty, "no text");
         return 0;
     }
     if (w->o->max_doc_size && len > w->o->max_doc_size) {
-        w->st->skipped++;
-        w->st->skipped_large++;
+        skipped(w, &w->st->skipped_large, "text larger than --max-file-size");
         return 0;
     }
 
@@ -865,8 +889,7 @@ static int emit_html(warc *w, const char *rec, const rec_hdr *h, const char *htm
     memset(&meta, 0, sizeof meta);
     rc = pv_html__to_text(html, n, &w->text, &meta, w->err);
     if (rc == PV_ELIMIT) { /* over TEXT_MAX, or an HTML document over 2 GiB */
-        w->st->skipped++;
-        w->st->skipped_large++;
+        skipped(w, &w->st->skipped_large, "HTML too large");
         return 0;
     }
     if (rc < 0)
@@ -875,11 +898,6 @@ static int emit_html(warc *w, const char *rec, const rec_hdr *h, const char *htm
     meta.lang[sizeof meta.lang - 1] = '\0';
     return emit(w, rec, h, w->text.data ? w->text.data : "", w->text.len, meta.lang, meta.author,
                 http, http_lang);
-}
-
-static void skip_rule(warc *w)
-{
-    w->st->skipped++;
 }
 
 /* An HTTP response in a response record (the block, n bytes, in memory): its HTML page. */
@@ -893,18 +911,20 @@ static int do_response(warc *w, const char *rec, const rec_hdr *h, char *blk, si
     if (!parse_http(blk, n, &hh)) {
         if (n >= 5 && memcmp(blk, "HTTP/", 5) == 0)
             return bad_record(w, "HTTP response header not complete");
-        skip_rule(w); /* dns:, ftp: and other non-HTTP responses */
+        skipped(w, NULL, "not an HTTP response"); /* dns:, ftp: and others */
         return 0;
     }
     if (hh.status < 200 || hh.status > 299) {
-        skip_rule(w); /* redirects, errors: not the page */
+        char why[64];
+        snprintf(why, sizeof why, "HTTP status %d", hh.status); /* redirects, errors */
+        skipped(w, NULL, why);
         return 0;
     }
     if (hh.ctype.off != FLD_NONE
             ? !media_is_html(blk + hh.ctype.off, hh.ctype.len)
             : (h->payload_type.off == FLD_NONE ||
                !media_is_html(rec + h->payload_type.off, h->payload_type.len))) {
-        skip_rule(w);
+        skipped(w, NULL, "not HTML");
         return 0;
     }
     body = blk + hh.hlen;
@@ -926,25 +946,17 @@ static int do_response(warc *w, const char *rec, const rec_hdr *h, char *blk, si
                 if (rc == DEC_BAD)
                     return bad_record(w, "%s", w->why);
                 if (rc == DEC_LARGE) {
-                    w->st->skipped++;
-                    w->st->skipped_large++;
+                    skipped(w, &w->st->skipped_large, "payload too large once decompressed");
                     return 0;
                 }
                 body = w->payload.data ? w->payload.data : blk;
                 blen = w->payload.len;
             }
         } else if (!eq_nocase(c, cl, "identity") && cl > 0) {
-            char q[64], msg[1024];
+            char q[64], why[128];
             quote(q, sizeof q, c, cl);
-            skip_rule(w);
-            if (w->o->diag) {
-                snprintf(msg, sizeof msg,
-                         "%s: record %llu at byte %llu%s: skipped: Content-Encoding \"%s\" not "
-                         "supported",
-                         w->path, (unsigned long long)w->recno, (unsigned long long)w->rec_at,
-                         w->stream, q);
-                w->o->diag(w->o->ctx, PV_NOTE, msg);
-            }
+            snprintf(why, sizeof why, "Content-Encoding \"%s\" not supported", q);
+            skipped(w, NULL, why);
             return 0;
         }
     }
@@ -981,6 +993,101 @@ static enum want wanted(const char *rec, const rec_hdr *h)
     return WANT_NONE; /* warcinfo, request, metadata, revisit, continuation, WAT records */
 }
 
+/* After a bad record whose block does not end where its Content-Length says: skips to the
+ * next "WARC/" line after its header, naming what was skipped (file, offsets, bytes).
+ * Returns 1 (go on), 0 (the end of the input) or a negative error. */
+static int skip_bad_block(warc *w, const rec_hdr *h, const char *why)
+{
+    const uint64_t from = offset_of(w, w->pos);
+    char what[sizeof w->why];
+    int rc = resync(w, h->hlen);
+    if (rc < 0)
+        return input_failed(w, rc);
+    if (rc == 1)
+        snprintf(what, sizeof what, "%s; skipped %llu bytes to the next record at byte %llu", why,
+                 (unsigned long long)(offset_of(w, w->pos) - from),
+                 (unsigned long long)offset_of(w, w->pos));
+    else
+        snprintf(what, sizeof what, "%s; skipped %llu bytes to the end of the file", why,
+                 (unsigned long long)(offset_of(w, w->pos) - from));
+    {
+        int brc = bad_record(w, "%s", what);
+        return brc < 0 ? brc : rc;
+    }
+}
+
+/* Reads the record at buf[pos..] whose block (at most BLOCK_MAX) fits in memory, checks
+ * that it ends where its Content-Length says - followed by line ends and the next record or
+ * the end of the input - and hands it on. A block that runs past the end of the file or
+ * into the next record is a bad record, and reading goes on at the next "WARC/" line after
+ * its header, so that one wrong length costs one record. Returns 1, 0 at the end, or a
+ * negative error. */
+static int read_block(warc *w, const rec_hdr *h)
+{
+    const enum want want = wanted(w->buf + w->pos, h);
+    const uint64_t total = (uint64_t)h->hlen + h->clen;
+    char why[256];
+    ptrdiff_t tr;
+    int rc = fill(w, (size_t)total + 4);
+
+    if (rc < 0)
+        return input_failed(w, rc);
+    if (w->end - w->pos < total) {
+        snprintf(why, sizeof why,
+                 "Content-Length %llu runs past the end of the file (%llu bytes there)",
+                 (unsigned long long)h->clen, (unsigned long long)(w->end - w->pos - h->hlen));
+        return skip_bad_block(w, h, why);
+    }
+    tr = trailer(w, (size_t)total);
+    if (tr < 0) {
+        /* The length is wrong: the block is cut or runs into what follows. */
+        snprintf(why, sizeof why,
+                 "block of Content-Length %llu not followed by an empty line at byte %llu",
+                 (unsigned long long)h->clen,
+                 (unsigned long long)offset_of(w, w->pos + (size_t)total));
+        return skip_bad_block(w, h, why);
+    }
+    {
+        /* Line ends that happen to sit where a too long block ends must not hide the records
+         * it swallowed: unless the next record (as far as read) or the end follows, look
+         * inside. */
+        const char *next = w->buf + w->pos + (size_t)total + (size_t)tr;
+        size_t left = (size_t)(w->buf + w->end - next), k = left < 6 ? left : 6;
+        if ((left > 0 || !w->eof) &&
+            !(memcmp(next, "WARC/", k < 5 ? k : 5) == 0 && (k < 6 || is_digit(next[5]))) &&
+            hides_record(w->buf + w->pos + h->hlen, (size_t)h->clen)) {
+            snprintf(why, sizeof why,
+                     "block of Content-Length %llu runs into the next record (not followed by "
+                     "one at byte %llu)",
+                     (unsigned long long)h->clen, (unsigned long long)offset_of(w, next - w->buf));
+            return skip_bad_block(w, h, why);
+        }
+    }
+    {
+        char *rec = w->buf + w->pos, *blk = rec + h->hlen;
+        size_t n = (size_t)h->clen;
+        switch (want) {
+        case WANT_RESPONSE:
+            rc = do_response(w, rec, h, blk, n);
+            break;
+        case WANT_HTML:
+            rc = emit_html(w, rec, h, blk, n, NULL, (fld){FLD_NONE, 0});
+            break;
+        case WANT_TEXT:
+            rc = emit(w, rec, h, blk, n, NULL, NULL, NULL, (fld){FLD_NONE, 0});
+            break;
+        case WANT_NONE:
+            skipped(w, NULL, "not a page (record type or content type)");
+            rc = 0;
+            break;
+        }
+    }
+    if (rc < 0)
+        return rc;
+    w->pos += (size_t)total + (size_t)tr;
+    return 1;
+}
+
 /* Reads, checks and hands on the record at buf[pos..]: 1 after a record, 0 at the end of
  * the input, or a negative error. */
 static int next_record(warc *w)
@@ -1004,6 +1111,8 @@ static int next_record(warc *w)
         rc = resync(w, 1);
         return rc < 0 ? input_failed(w, rc) : 1;
     }
+    if (h.clen <= BLOCK_MAX)
+        return read_block(w, &h);
 
     want = wanted(w->buf + w->pos, &h);
     total = (uint64_t)h.hlen + h.clen;
@@ -1028,8 +1137,12 @@ static int next_record(warc *w)
         rc = skip_bytes(w, total);
         if (rc < 0)
             return input_failed(w, rc);
-        if (rc == 0)
-            return truncated(w, "inside its block");
+        if (rc == 0) {
+            char what[128];
+            snprintf(what, sizeof what, "inside its block (Content-Length %llu)",
+                     (unsigned long long)h.clen);
+            return truncated(w, what);
+        }
         rc = fill(w, 4);
         if (rc < 0)
             return input_failed(w, rc);
@@ -1043,55 +1156,13 @@ static int next_record(warc *w)
             rc = resync(w, 1);
             return rc < 0 ? input_failed(w, rc) : 1;
         }
-        w->st->skipped++;
-        w->st->skipped_large += (uint64_t)large;
+        skipped(w, large ? &w->st->skipped_large : NULL,
+                large ? "block larger than 64 MiB" : "not a page (record type or content type)");
         w->pos += (size_t)tr;
         return 1;
     }
 
-    rc = fill(w, (size_t)total + 4);
-    if (rc < 0)
-        return input_failed(w, rc);
-    if (w->end - w->pos < total) {
-        char what[128];
-        snprintf(what, sizeof what, "inside its block (Content-Length %llu, %llu bytes there)",
-                 (unsigned long long)h.clen, (unsigned long long)(w->end - w->pos - h.hlen));
-        return truncated(w, what);
-    }
-    tr = trailer(w, (size_t)total);
-    if (tr < 0) {
-        /* The length is wrong: the block is cut or runs into what follows. */
-        rc = bad_record(
-            w, "block of Content-Length %llu not followed by an empty line at byte %llu",
-            (unsigned long long)h.clen, (unsigned long long)offset_of(w, w->pos + (size_t)total));
-        if (rc < 0)
-            return rc;
-        rc = resync(w, h.hlen);
-        return rc < 0 ? input_failed(w, rc) : 1;
-    }
-
-    {
-        char *rec = w->buf + w->pos, *blk = rec + h.hlen;
-        size_t n = (size_t)h.clen;
-        switch (want) {
-        case WANT_RESPONSE:
-            rc = do_response(w, rec, &h, blk, n);
-            break;
-        case WANT_HTML:
-            rc = emit_html(w, rec, &h, blk, n, NULL, (fld){FLD_NONE, 0});
-            break;
-        case WANT_TEXT:
-            rc = emit(w, rec, &h, blk, n, NULL, NULL, NULL, (fld){FLD_NONE, 0});
-            break;
-        case WANT_NONE:
-            rc = 0;
-            break;
-        }
-    }
-    if (rc < 0)
-        return rc;
-    w->pos += (size_t)total + (size_t)tr;
-    return 1;
+    return 1; /* not reached: a block over BLOCK_MAX is skipped above */
 }
 
 int pv_warc__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,

@@ -1227,6 +1227,47 @@ Test(cli, match_folder_is_its_files_in_sorted_order)
     run_free(&files);
 }
 
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* Regression: links inside a folder were followed, so a link to the folder itself (two of
+ * them) made match walk for ever. Links inside a folder are named and not followed; a link
+ * given as an argument is. */
+Test(cli, regression_match_folder_with_a_link_loop_ends, .timeout = 60)
+{
+    const char *tmp = g_tmp;
+    char idx[1024], paths[3][1024], dir[900], f[1024], l1[1024], l2[1024], given[1024];
+    run_result folder, file;
+    make_batch(tmp, idx, 3, paths);
+    snprintf(dir, sizeof dir, "%s/loop", tmp);
+    snprintf(f, sizeof f, "%s/one.txt", dir);
+    snprintf(l1, sizeof l1, "%s/a", dir);
+    snprintf(l2, sizeof l2, "%s/b", dir);
+    snprintf(given, sizeof given, "%s/link-to-one.txt", tmp);
+    copy_to(paths[0], f);
+    cr_assert_eq(symlink(".", l1), 0);
+    cr_assert_eq(symlink(".", l2), 0);
+    cr_assert_eq(symlink(f, given), 0);
+    run_jsonl(&folder, tmp, idx, NULL, (const char *[]){dir, NULL});
+    run_jsonl(&file, tmp, idx, NULL, (const char *[]){given, NULL});
+    cr_assert_eq(folder.code, 0, "%s", folder.err);
+    cr_assert_eq(file.code, 0, "%s", file.err);
+    cr_expect_not_null(strstr(folder.err, "/loop/a' is a symbolic link inside a folder: not "
+                                          "followed"),
+                       "%s", folder.err);
+    cr_expect_not_null(strstr(folder.err, "/loop/b' is a symbolic link"), "%s", folder.err);
+    /* one result, the file's, like the link given by name */
+    cr_assert_eq(count_lines(folder.out), 1, "%s", folder.out);
+    cr_assert_eq(count_lines(file.out), 1, "%s", file.out);
+    run_free(&folder);
+    run_free(&file);
+}
+
 Test(cli, match_files_from_lists_files_and_folders)
 {
     const char *tmp = g_tmp;
@@ -1517,6 +1558,44 @@ static long match_peak_kib(const char *idx, const char *format, const char *inpu
     return ru.ru_maxrss;
 }
 
+/* Appends the ndocs documents dir/doc%03zu.EXT to big until it holds big_bytes bytes (the
+   corpus over and over). */
+static void repeat_corpus(const char *dir, const char *ext, size_t ndocs, const char *big,
+                          size_t big_bytes)
+{
+    char path[1100];
+    size_t i, total = 0;
+    FILE *out = fopen(big, "w");
+    cr_assert_not_null(out);
+    while (total < big_bytes)
+        for (i = 0; i < ndocs && total < big_bytes; i++) {
+            size_t len;
+            char *t;
+            snprintf(path, sizeof path, "%s/doc%03zu.%s", dir, i, ext);
+            t = pv_test_read_file(path, &len);
+            if (len > big_bytes - total)
+                len = big_bytes - total;
+            cr_assert_eq(fwrite(t, 1, len, out), len);
+            total += len;
+            free(t);
+        }
+    cr_assert_eq(fclose(out), 0);
+}
+
+/* A vocabulary of 4,096 words of lo to lo + span - 1 lowercase letters. */
+static void make_vocab(char vocab[4096][16], size_t lo, size_t span, uint64_t *x)
+{
+    size_t i, j;
+    for (i = 0; i < 4096; i++) {
+        size_t len = lo + (i * 7919) % span;
+        for (j = 0; j < len; j++) {
+            *x = *x * 6364136223846793005u + 1442695040888963407u;
+            vocab[i][j] = (char)('a' + (*x >> 33) % 26);
+        }
+        vocab[i][len] = '\0';
+    }
+}
+
 /* A corpus of ndocs generated documents of prose-like text (words of 6 to 14 letters from a
    vocabulary of 4,096, lines of 10 words, 400 lines a document) in tmp/NAME, every document
    also appended to big until it holds big_bytes bytes (the corpus over and over). */
@@ -1526,17 +1605,9 @@ static void make_generated(const char *tmp, const char *name, size_t ndocs, cons
     static char vocab[4096][16];
     char dir[1024], path[1100], *doc = malloc(64 << 10);
     uint64_t x = 0x9e3779b97f4a7c15u;
-    size_t i, j, w, n, total = 0;
-    FILE *out;
+    size_t i, j, w, n;
     cr_assert_not_null(doc);
-    for (i = 0; i < 4096; i++) {
-        size_t len = 6 + (i * 7919) % 9;
-        for (j = 0; j < len; j++) {
-            x = x * 6364136223846793005u + 1442695040888963407u;
-            vocab[i][j] = (char)('a' + (x >> 33) % 26);
-        }
-        vocab[i][len] = '\0';
-    }
+    make_vocab(vocab, 6, 9, &x);
     snprintf(dir, sizeof dir, "%s/%s", tmp, name);
     cr_assert_eq(mkdir(dir, 0755), 0);
     for (i = 0; i < ndocs; i++) {
@@ -1549,22 +1620,95 @@ static void make_generated(const char *tmp, const char *name, size_t ndocs, cons
         snprintf(path, sizeof path, "%s/doc%03zu.txt", dir, i);
         pv_test_write_file(path, doc, n);
     }
-    out = fopen(big, "w");
-    cr_assert_not_null(out);
-    while (total < big_bytes)
-        for (i = 0; i < ndocs && total < big_bytes; i++) {
-            size_t len;
-            char *t;
-            snprintf(path, sizeof path, "%s/doc%03zu.txt", dir, i);
-            t = pv_test_read_file(path, &len);
-            if (len > big_bytes - total)
-                len = big_bytes - total;
-            cr_assert_eq(fwrite(t, 1, len, out), len);
-            total += len;
-            free(t);
-        }
-    cr_assert_eq(fclose(out), 0);
+    repeat_corpus(dir, "txt", ndocs, big, big_bytes);
     free(doc);
+}
+
+/* The same for code shaped like C headers (the bench corpus is mostly /usr/include): short
+   identifiers (2 to 5 letters), numbers and punctuation, a token every 4 to 5 bytes; and each
+   header is in the corpus twice (copy/), as headers are in several packages. */
+static void make_generated_code(const char *tmp, const char *name, size_t ndocs, const char *big,
+                                size_t big_bytes)
+{
+    static char vocab[4096][16];
+    char dir[1024], path[1100], *doc = malloc(64 << 10);
+    uint64_t x = 0x2545f4914f6cdd1du;
+    size_t i, j, n;
+    cr_assert_not_null(doc);
+    make_vocab(vocab, 2, 4, &x);
+    snprintf(dir, sizeof dir, "%s/%s", tmp, name);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    snprintf(path, sizeof path, "%s/copy", dir);
+    cr_assert_eq(mkdir(path, 0755), 0);
+    for (i = 0; i < ndocs; i++) {
+        n = 0;
+        for (j = 0; j < 600; j++) {
+            const char *v[6];
+            unsigned num;
+            size_t m;
+            for (m = 0; m < 6; m++) {
+                x = x * 6364136223846793005u + 1442695040888963407u;
+                v[m] = vocab[(x >> 33) % 4096];
+            }
+            num = (unsigned)(x >> 40) % 100;
+            switch ((x >> 20) % 4) {
+            case 0:
+                n += (size_t)sprintf(doc + n, "%s=%s(%s,%s,%u);\n", v[0], v[1], v[2], v[3], num);
+                break;
+            case 1:
+                n += (size_t)sprintf(doc + n, "%s %s(%s *%s,%s %s);\n", v[0], v[1], v[2], v[3],
+                                     v[4], v[5]);
+                break;
+            case 2:
+                n += (size_t)sprintf(doc + n, "%s->%s[%s]=%s.%s;\n", v[0], v[1], v[2], v[3], v[4]);
+                break;
+            default:
+                n += (size_t)sprintf(doc + n, "#define %s %u\n", v[0], num);
+            }
+        }
+        snprintf(path, sizeof path, "%s/doc%03zu.h", dir, i);
+        pv_test_write_file(path, doc, n);
+        snprintf(path, sizeof path, "%s/copy/doc%03zu.h", dir, i);
+        pv_test_write_file(path, doc, n);
+    }
+    repeat_corpus(dir, "h", ndocs, big, big_bytes);
+    free(doc);
+}
+
+typedef void make_corpus_fn(const char *tmp, const char *name, size_t ndocs, const char *big,
+                            size_t big_bytes);
+
+/* Generate a corpus of 150 documents with make in tmp/NAME and 60 MiB of it in tmp/FILE, index
+   the corpus, match the 60 MiB in the first nformats of the formats text, json, jsonl and
+   expect each to peak under 300 MB. */
+static void expect_60_mb_under_300_mb(make_corpus_fn *make, const char *name, const char *file,
+                                      size_t nformats)
+{
+#ifdef __SANITIZE_ADDRESS__
+    /* AddressSanitizer keeps freed memory in quarantine: peak RSS says nothing there */
+    cr_skip_test("peak memory is not measurable under AddressSanitizer");
+#endif
+    static const char *const formats[] = {"text", "json", "jsonl"};
+    const char *tmp = g_tmp;
+    char idx[1024], src[1024], big[1024];
+    run_result r;
+    size_t f;
+    snprintf(idx, sizeof idx, "%s/%s.pvx", tmp, name);
+    snprintf(src, sizeof src, "%s/%s", tmp, name);
+    snprintf(big, sizeof big, "%s/%s", tmp, file);
+    make(tmp, name, 150, big, (size_t)60 << 20);
+    {
+        const char *args[] = {"index", "-o", idx, "-j", "2", "-q", src, NULL};
+        run(&r, tmp, NULL, args);
+        cr_assert_eq(r.code, 0, "index failed: %s", r.err);
+        run_free(&r);
+    }
+    for (f = 0; f < nformats; f++) {
+        long kib = match_peak_kib(idx, formats[f], big, 1);
+        cr_log_info("%s, --format %s: 60 MiB input, peak %ld KiB", name, formats[f], kib);
+        cr_expect_lt(kib, 300 * 1000 * 1000 / 1024, "%s, --format %s: 60 MiB input, peak %ld KiB",
+                     name, formats[f], kib);
+    }
 }
 
 /* A 60 MB input matched whole took 504 MB of RSS (its k-grams sorted at once, postings counts
@@ -1572,31 +1716,16 @@ static void make_generated(const char *tmp, const char *name, size_t ndocs, cons
    over fingerprint buckets, it stays under 300 MB in every format. */
 Test(cli, regression_match_60_mb_input_stays_under_300_mb)
 {
-#ifdef __SANITIZE_ADDRESS__
-    /* AddressSanitizer keeps freed memory in quarantine: peak RSS says nothing there */
-    cr_skip_test("peak memory is not measurable under AddressSanitizer");
-#endif
-    const char *tmp = g_tmp;
-    static const char *const formats[] = {"text", "json", "jsonl"};
-    char idx[1024], big[1024], src[1024];
-    run_result r;
-    size_t f;
-    snprintf(idx, sizeof idx, "%s/gen.pvx", tmp);
-    snprintf(big, sizeof big, "%s/big.txt", tmp);
-    snprintf(src, sizeof src, "%s/gen", tmp);
-    make_generated(tmp, "gen", 150, big, (size_t)60 << 20);
-    {
-        const char *args[] = {"index", "-o", idx, "-j", "2", "-q", src, NULL};
-        run(&r, tmp, NULL, args);
-        cr_assert_eq(r.code, 0, "index failed: %s", r.err);
-        run_free(&r);
-    }
-    for (f = 0; f < 3; f++) {
-        long kib = match_peak_kib(idx, formats[f], big, 1);
-        cr_log_info("--format %s: 60 MiB input, peak %ld KiB", formats[f], kib);
-        cr_expect_lt(kib, 300 * 1000 * 1000 / 1024, "--format %s: 60 MiB input, peak %ld KiB",
-                     formats[f], kib);
-    }
+    expect_60_mb_under_300_mb(make_generated, "gen", "big.txt", 3);
+}
+
+/* Code has more tokens to the byte than prose, and each cost 16 bytes through the whole match:
+   60 MiB of generated C headers took 349 MB. Now a query's tokens are kept compact, phase by
+   phase (match/query_tokens.c): 208 MB. The formats add nothing to the match's memory (the
+   test above), so one is enough here. */
+Test(cli, regression_match_60_mb_of_code_stays_under_300_mb)
+{
+    expect_60_mb_under_300_mb(make_generated_code, "code", "big.h", 1);
 }
 
 /* The JSON report was one cJSON tree of every result, printed at the end: 335 MB for
@@ -1619,4 +1748,130 @@ Test(cli, regression_match_json_memory_does_not_grow_with_inputs)
         cr_expect_lt(many, few + 4096, "--format %s: %ld KiB for 10 inputs, %ld KiB for 5,000",
                      formats[f], few, many);
     }
+}
+
+/* ---- index: sources that give nothing good, twice-given sources, bad presets ---------- */
+
+/* A SOURCE that cannot be read is an input error, like a missing one: exit 3, no index. */
+Test(cli, regression_index_unreadable_single_source_exits_3)
+{
+    const char *tmp = g_tmp;
+    char src[1024], out[1024];
+    run_result r;
+
+    snprintf(src, sizeof src, "%s/secret.txt", tmp);
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    write_text(tmp, "secret.txt", "words that nobody may read in this file at all\n", 1500000000);
+    cr_assert_eq(chmod(src, 0), 0);
+    cr_assert_eq(chmod(tmp, 0777), 0);
+    if (geteuid() == 0 && seteuid(65534) != 0)
+        cr_skip_test("running as root without a way to drop privileges");
+    if (faccessat(AT_FDCWD, src, R_OK, AT_EACCESS) == 0) {
+        (void)seteuid(0);
+        cr_skip_test("%s is readable despite chmod 000", src);
+    }
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, src, NULL});
+    (void)seteuid(0);
+    cr_expect_eq(r.code, 3, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.err, "secret.txt': Permission denied") != NULL, "%s", r.err);
+    cr_expect_neq(access(out, F_OK), 0, "no index may be written for an unreadable source");
+    run_free(&r);
+}
+
+/* A jsonl: source of which no line is JSON read no record, only bad ones: exit 3. */
+Test(cli, regression_index_only_bad_records_exits_3)
+{
+    const char *tmp = g_tmp;
+    char src[1024], out[1024];
+    run_result r;
+
+    snprintf(src, sizeof src, "jsonl:%s/notes.jsonl", tmp);
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    write_text(tmp, "notes.jsonl", "these are notes\nnot JSON lines at all\n", 1500000000);
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, src, NULL});
+    cr_expect_eq(r.code, 3, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.err, "notes.jsonl: line 1: invalid JSON") != NULL, "%s", r.err);
+    cr_expect(strstr(r.err, "notes.jsonl: line 2: invalid JSON") != NULL, "%s", r.err);
+    cr_expect(strstr(r.err, "no document indexed: every record read was bad (2, named above)") !=
+                  NULL,
+              "%s", r.err);
+    run_free(&r);
+}
+
+/* The same SOURCE given twice, however spelled, would be read twice: a usage error. */
+Test(cli, regression_index_same_source_twice_is_a_usage_error)
+{
+    const char *tmp = g_tmp;
+    char dir[1024], dir2[1024], dir3[1024], out[1024];
+    run_result r;
+
+    snprintf(dir, sizeof dir, "%s/docs", tmp);
+    snprintf(dir2, sizeof dir2, "files:%s/docs/../docs/", tmp);
+    snprintf(dir3, sizeof dir3, "%s/other", tmp);
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    cr_assert_eq(mkdir(dir3, 0755), 0);
+    write_text(dir, "a.txt", "a few words to index from the first and only file here\n",
+               1500000000);
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, dir, dir3, dir2, NULL});
+    cr_expect_eq(r.code, 2, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.err, "the same source is given twice") != NULL, "%s", r.err);
+    cr_expect(strstr(r.err, "usage: provscan index") != NULL, "%s", r.err);
+    cr_expect_neq(access(out, F_OK), 0, "no index may be written after a usage error");
+    run_free(&r);
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, dir, dir3, NULL});
+    cr_expect_eq(r.code, 0, "exit %d: %s%s", r.code, r.out, r.err);
+    run_free(&r);
+}
+
+/* An unknown --preset is refused even when no source is JSON lines. */
+Test(cli, regression_index_unknown_preset_is_a_usage_error)
+{
+    const char *tmp = g_tmp;
+    char dir[1024], out[1024];
+    run_result r;
+
+    snprintf(dir, sizeof dir, "%s/docs", tmp);
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    write_text(dir, "a.txt", "a few words to index from the first and only file here\n",
+               1500000000);
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, "--preset", "dolmaa", dir, NULL});
+    cr_expect_eq(r.code, 2, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.err, "unknown preset 'dolmaa'") != NULL, "%s", r.err);
+    cr_expect_neq(access(out, F_OK), 0, "no index may be written after a usage error");
+    run_free(&r);
+}
+
+/* -v names every skipped file or record with its reason: a folder's dangling symbolic link,
+ * a JSON-lines record without text. */
+Test(cli, regression_index_verbose_names_skipped_links_and_records)
+{
+    const char *tmp = g_tmp;
+    char dir[1024], link[1024], jl[1024], out[1024];
+    run_result r;
+
+    snprintf(dir, sizeof dir, "%s/docs", tmp);
+    snprintf(link, sizeof link, "%s/docs/gone.txt", tmp);
+    snprintf(jl, sizeof jl, "%s/data.jsonl", tmp);
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    write_text(dir, "a.txt", "a few words to index from the first and only file here\n",
+               1500000000);
+    cr_assert_eq(symlink("/nonexistent/target", link), 0);
+    write_text(tmp, "data.jsonl",
+               "{\"text\":\"\"}\n{\"text\":\"the second record has words enough to be read\"}\n",
+               1500000000);
+    run(&r, tmp, NULL, (const char *[]){"index", "-qv", "-o", out, dir, jl, NULL});
+    cr_expect_eq(r.code, 0, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.err, "docs/gone.txt: skipped: dangling symbolic link") != NULL, "%s", r.err);
+    cr_expect(strstr(r.err, "data.jsonl: line 1: skipped: no text") != NULL, "%s", r.err);
+    run_free(&r);
+    /* without -v: counted, not named */
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, dir, jl, NULL});
+    cr_expect_eq(r.code, 0, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.err, "gone.txt") == NULL, "%s", r.err);
+    cr_expect(strstr(r.out, ", 1 empty, 1 by rule (deleted, drafts, other record types)\n") != NULL,
+              "%s", r.out);
+    run_free(&r);
 }

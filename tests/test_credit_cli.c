@@ -178,6 +178,127 @@ Test(credit_cli, ledger_pays_whole_tokens_exact_cents_and_verifies)
     free(l2);
 }
 
+/* The ledger's person entries: amount (string, or NULL when not paid) and unallocated flag
+ * by email, and the totals. */
+typedef struct paid {
+    char alice[16], bob[16], carol[16];
+    int carol_unallocated, bob_unallocated;
+    char unallocated_amount[16];
+    double unallocated_tokens;
+} paid;
+
+static void ledger_amounts(const char *extra, paid *p)
+{
+    char args[1024], *l;
+    cJSON *j, *it, *t;
+    memset(p, 0, sizeof *p);
+    snprintf(args, sizeof args, "credit -x %s --format json %s %s -o %s", idx, extra, outs,
+             pv_test_path("lp.json"));
+    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    l = pv_test_read_file(pv_test_path("lp.json"), NULL);
+    j = cJSON_Parse(l);
+    cr_assert_not_null(j);
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "entries"))
+    {
+        const cJSON *em = cJSON_GetObjectItem(it, "email"), *am = cJSON_GetObjectItem(it, "amount");
+        const char *a = cJSON_IsString(am) ? am->valuestring : "-";
+        int un = cJSON_IsTrue(cJSON_GetObjectItem(it, "unallocated"));
+        if (!cJSON_IsString(em))
+            continue;
+        if (!strcmp(em->valuestring, "alice@example.org"))
+            snprintf(p->alice, sizeof p->alice, "%s", a);
+        if (!strcmp(em->valuestring, "bob@example.org")) {
+            snprintf(p->bob, sizeof p->bob, "%s", a);
+            p->bob_unallocated = un;
+        }
+        if (!strcmp(em->valuestring, "carol@example.org")) {
+            snprintf(p->carol, sizeof p->carol, "%s", a);
+            p->carol_unallocated = un;
+        }
+    }
+    t = cJSON_GetObjectItem(j, "totals");
+    snprintf(p->unallocated_amount, sizeof p->unallocated_amount, "%s",
+             cJSON_IsString(cJSON_GetObjectItem(t, "unallocated_amount"))
+                 ? cJSON_GetObjectItem(t, "unallocated_amount")->valuestring
+                 : "-");
+    p->unallocated_tokens = cJSON_GetObjectItem(t, "unallocated_tokens")->valuedouble;
+    cJSON_Delete(j);
+    free(l);
+}
+
+/* 0.07 among 49, 18 and 17 tokens: 4.08, 1.50, 1.42 cents floor to 4, 1, 1; the cent left
+ * goes to the largest remainder, Bob's .50, not to the first payee. */
+Test(credit_cli, pool_cent_left_goes_to_the_largest_remainder)
+{
+    paid p;
+    build();
+    ledger_amounts("--pool 0.07", &p);
+    cr_expect_str_eq(p.alice, "0.04");
+    cr_expect_str_eq(p.bob, "0.02");
+    cr_expect_str_eq(p.carol, "0.01");
+    cr_expect_str_eq(p.unallocated_amount, "0.00");
+}
+
+/* Regression: --min-share left the small payees out of the split, so their money went to the
+ * others and the unallocated amount was always 0.00. Their amounts are now unallocated: 1.00
+ * among 49, 18, 17 tokens is 0.58, 0.22, 0.20 (largest remainder: Bob); Carol's share 0.202
+ * is under 0.21, so her 0.20 is unallocated and the others are paid as without the threshold. */
+Test(credit_cli, regression_min_share_moves_the_small_amounts_to_unallocated)
+{
+    paid p;
+    build();
+    ledger_amounts("--pool 1 --min-share 0.21", &p);
+    cr_expect_str_eq(p.alice, "0.58");
+    cr_expect_str_eq(p.bob, "0.22");
+    cr_expect_str_eq(p.carol, "-", "not paid");
+    cr_expect(p.carol_unallocated);
+    cr_expect(!p.bob_unallocated);
+    cr_expect_str_eq(p.unallocated_amount, "0.20");
+    cr_expect_eq(p.unallocated_tokens, 17);
+    /* without the threshold the same amounts, Carol's paid */
+    ledger_amounts("--pool 1", &p);
+    cr_expect_str_eq(p.alice, "0.58");
+    cr_expect_str_eq(p.bob, "0.22");
+    cr_expect_str_eq(p.carol, "0.20");
+    cr_expect_str_eq(p.unallocated_amount, "0.00");
+    /* a threshold over everyone: the whole pool is unallocated */
+    ledger_amounts("--pool 1 --min-share 0.9", &p);
+    cr_expect_str_eq(p.alice, "-");
+    cr_expect_str_eq(p.unallocated_amount, "1.00");
+}
+
+/* "." is no amount. */
+Test(credit_cli, pool_without_a_digit_is_a_usage_error)
+{
+    char args[1024];
+    build();
+    snprintf(args, sizeof args, "credit -x %s --pool . %s", idx, outs);
+    cr_expect_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 2);
+    snprintf(args, sizeof args, "credit -x %s --pool .5 %s", idx, outs);
+    cr_expect_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+}
+
+/* Regression: the credit text report printed output ids, names and locators as they came,
+ * so an escape sequence in an output's id (or a git author's name) reached the terminal. */
+Test(credit_cli, regression_text_report_shows_control_bytes_in_caret_notation)
+{
+    char args[1024], *out, *line;
+    cJSON *rec = cJSON_CreateObject();
+    build();
+    cJSON_AddStringToObject(rec, "id", "evil\x1b[2J");
+    cJSON_AddStringToObject(rec, "text", ALICE);
+    line = cJSON_PrintUnformatted(rec);
+    pv_test_put_str("evil.jsonl", line);
+    snprintf(args, sizeof args, "credit -x %s --jsonl %s", idx, pv_test_path("evil.jsonl"));
+    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    out = pv_test_read_file(pv_test_path("o"), NULL);
+    cr_expect_null(strchr(out, 0x1b), "%s", out);
+    cr_expect_not_null(strstr(out, "  evil^[[2J:"), "%s", out);
+    free(out);
+    free(line);
+    cJSON_Delete(rec);
+}
+
 Test(credit_cli, digest_changes_when_an_entry_changes)
 {
     char args[1024], *l, *p;

@@ -481,18 +481,18 @@ Test(match_twice, the_earlier_copy_in_a_document_is_named_whatever_the_chain_ord
     pv_test_rmtree(dir);
 }
 
-/* ---- weak k-grams (pv_match__mark_weak) -------------------------------------------------- */
+/* ---- weak k-grams (query_tokens.c) ------------------------------------------------------ */
 
 /* The weak bits of text's k-grams for k = 3 (at most 64 of them). */
 static uint64_t weak_bits(const char *text)
 {
-    pv_tokens t = {0};
-    uint64_t weak = 0;
-    cr_assert_eq(pv_scanner__tokenize(text, strlen(text), 0, &t), 0);
-    cr_assert_geq(t.n, 3);
-    cr_assert_leq(t.n - 2, 64);
-    pv_match__mark_weak(text, &t, 3, t.n - 2, &weak);
-    pv_scanner__tokens_free(&t);
+    pv_qtokens qt;
+    uint64_t weak;
+    cr_assert_eq(pv_match__qtokens_scan(&qt, text, strlen(text), 3, 0, SIZE_MAX), 0);
+    cr_assert_geq(qt.n, 3);
+    cr_assert_leq(qt.n - 2, 64);
+    weak = qt.weak[0];
+    pv_match__qtokens_free(&qt);
     return weak;
 }
 

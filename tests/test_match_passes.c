@@ -1,7 +1,9 @@
 /*
  * test_match_passes.c - the matcher looks a query's k-grams up in passes over ranges of
- * fingerprints, so that memory holds one pass, not the whole query: the spans, their sources,
- * strength and credit are the same for any pass size, down to one bucket per pass.
+ * fingerprints, so that memory holds one pass, not the whole query, and keeps the query's
+ * tokens compact, tokenized a block of text at a time (query_tokens.c): the spans, their
+ * sources, strength and credit are the same for any pass size, down to one bucket per pass,
+ * and for any block size, down to a block per separator.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
@@ -10,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
 #include "match_int.h"
 #include "provscan.h"
+#include "scanner_int.h"
 #include "util.h"
 
 static const char *tmpdir;
@@ -34,6 +38,7 @@ static void build_corpus_index(void)
 static void teardown(void)
 {
     pv_match__set_pass_kgrams(0);
+    pv_match__set_block_bytes(0);
     pv_index_free(ix);
     ix = NULL;
     pv_test_rmtree(tmpdir);
@@ -157,9 +162,138 @@ Test(match_passes, any_pass_size_gives_the_spans_of_one_pass)
     free(q);
 }
 
-/* A query of more than 64 Ki k-grams is fingerprinted in chunks (KGRAM_CHUNK): 70,000 tokens
- * of words the corpus does not hold, then fixture files, give the fixtures' spans and source
- * rows at their places, the filler's tokens after those the fixtures alone give. */
+/* Text whose tokens are hard to cut into blocks: ideographs and kana with no separator
+ * between them, combining marks, tokens longer than PV_TOKEN_MAX (ASCII, stable non-ASCII and
+ * one NFKC changes), invalid UTF-8, "\r\n", "\r" and blank lines, numbers. */
+static char *tricky_text(size_t *len)
+{
+    static const char part[] =
+        "int main(void) { return foo_bar[42]->baz; }\r\n"
+        "日本語のテキストは区切りがない。漢字かなカナ混じり\n"
+        "cafe\xcc\x81 na\xc3\xafve re\xcc\x81sume\xcc\x81\r"
+        "\xff\xfe broken \xe2\x82 utf-8 \xf0\x9f\x98\x80 emoji\n\n\n"
+        "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 0x1f 0x2e\n"
+        "\xef\xac\x81\xef\xac\x81\xef\xac\x81\xef\xac\x81\xef\xac\x81\xef\xac\x81\xef\xac\x81"
+        "\xef\xac\x81\xef\xac\x81\xef\xac\x81\xef\xac\x81\xef\xac\x81\xef\xac\x81\xef\xac\x81"
+        "\xef\xac\x81\xef\xac\x81\xef\xac\x81\xef\xac\x81\xef\xac\x81\xef\xac\x81\xef\xac\x81"
+        "\xef\xac\x81\xef\xac\x81\xef\xac\x81\xef\xac\x81\xef\xac\x81\xef\xac\x81 ligatures\n";
+    char *t = NULL, word[256];
+    size_t i;
+    *len = 0;
+    for (i = 0; i < 3; i++)
+        append(&t, len, part, sizeof part - 1);
+    memset(word, 'a', 200); /* an ASCII token cut into pieces */
+    append(&t, len, word, 200);
+    append(&t, len, " ", 1);
+    for (i = 0; i < 100; i++) /* a stable non-ASCII one */
+        append(&t, len, "\xc3\xa9", 2);
+    append(&t, len, "\n", 1);
+    return t;
+}
+
+/* Every form pv_qtokens keeps of text, for blocks of block bytes, against the tokenizer's
+ * tokens of the whole text. */
+static void check_qtokens(const char *text, size_t len, size_t block)
+{
+    const uint32_t k = 4;
+    const uint64_t seed = 0x5eed;
+    pv_tokens t = {NULL, 0, 0, 0};
+    pv_qtokens q, nohash;
+    uint64_t *kg, *kg2;
+    size_t i, nk, run = 0;
+
+    pv_match__set_block_bytes(block);
+    cr_assert_eq(pv_scanner__tokenize(text, len, seed, &t), 0);
+    cr_assert_eq(pv_match__qtokens_scan(&q, text, len, k, seed, SIZE_MAX), 0);
+    cr_assert_eq(pv_match__qtokens_scan(&nohash, text, len, k, seed, 0), 0);
+    cr_assert_eq(q.n, t.n, "blocks of %zu: %zu tokens, the tokenizer %zu", block, q.n, t.n);
+    cr_assert_eq(q.invalid_utf8, t.invalid_utf8);
+    cr_assert_gt(q.nblk, block && block <= 7 ? 50 : 0, "blocks of %zu: %zu blocks", block, q.nblk);
+    nk = t.n >= k ? t.n - k + 1 : 0;
+    kg = malloc((t.n + 1) * sizeof *kg);
+    kg2 = malloc((t.n + 1) * sizeof *kg2);
+    cr_assert(kg && kg2);
+    cr_assert_eq(pv_scanner__kgrams(t.v, t.n, k, seed, kg), nk);
+    for (i = 0; i < t.n; i++) {
+        uint32_t start, end, p;
+        unsigned lines = 0, weak = 1;
+        cr_assert_eq(q.hash[i], t.v[i].hash, "blocks of %zu: token %zu", block, i);
+        cr_assert_eq(pv_match__qtokens_range(&nohash, i, &start, &end), 0);
+        cr_assert_eq(start, t.v[i].start, "blocks of %zu: token %zu starts at %u, not %u", block, i,
+                     start, t.v[i].start);
+        cr_assert_eq(end, t.v[i].start + t.v[i].len, "blocks of %zu: token %zu", block, i);
+        /* the line ends in the gap before the token, up to 2 */
+        for (p = i ? t.v[i - 1].start + t.v[i - 1].len : 0; i && p < t.v[i].start; p++)
+            lines += text[p] == '\n' || (text[p] == '\r' && text[p + 1] != '\n');
+        cr_assert_eq(pv_match__qtokens_breaks(&q, (int64_t)i), i ? (lines < 2 ? lines : 2) : 2,
+                     "blocks of %zu: token %zu", block, i);
+        for (p = t.v[i].start; p < t.v[i].start + t.v[i].len; p++)
+            weak &= text[p] >= '0' && text[p] <= '9';
+        weak |= t.v[i].len == 1 && (unsigned char)text[t.v[i].start] < 0x80;
+        run = weak ? run + 1 : 0;
+        if (i + 1 >= k)
+            cr_assert_eq((unsigned)(q.weak[(i + 1 - k) / 64] >> ((i + 1 - k) % 64) & 1), run >= k,
+                         "blocks of %zu: k-gram %zu", block, i + 1 - k);
+    }
+    cr_assert_eq(pv_match__qtokens_breaks(&q, (int64_t)t.n), 2);
+    for (i = 0; i < nk; i++)
+        cr_assert_eq((uint64_t)q.fp_hi[i] << 32 | q.fp_lo[i], kg[i] >> PV_FP_SHIFT,
+                     "blocks of %zu: k-gram %zu", block, i);
+    /* the hashes not kept come back from the text, and give the same k-grams */
+    cr_assert_null(nohash.hash);
+    cr_assert_eq(pv_match__qtokens_hashes(&nohash), 0);
+    cr_assert_eq(memcmp(nohash.hash, q.hash, t.n * sizeof *q.hash), 0);
+    cr_assert_eq(pv_match__qtokens_kgrams(&nohash, 3, t.n - 3, kg2), nk - 3);
+    cr_assert_eq(memcmp(kg2, kg + 3, (nk - 3) * sizeof *kg), 0);
+    free(kg);
+    free(kg2);
+    pv_match__qtokens_free(&q);
+    pv_match__qtokens_free(&nohash);
+    pv_scanner__tokens_free(&t);
+}
+
+Test(match_passes, query_tokens_in_blocks_are_the_tokenizers)
+{
+    static const size_t blocks[] = {1, 2, 7, 100, 0};
+    size_t len, s;
+    char *text = tricky_text(&len);
+    for (s = 0; s < sizeof blocks / sizeof *blocks; s++)
+        check_qtokens(text, len, blocks[s]);
+    free(text);
+}
+
+Test(match_passes, any_block_size_gives_the_spans_of_one_block)
+{
+    static const size_t blocks[] = {1, 7, 97, 1000, 0};
+    static const size_t passes[] = {0, 0, 97, 0, 7};
+    pv_match_opts mo = PV_MATCH_OPTS_INIT;
+    pv_err err = {0, {0}};
+    pv_result *one = NULL, *some = NULL;
+    size_t len, tlen, s;
+    char *q = make_query(&len), *t = tricky_text(&tlen);
+
+    append(&q, &len, t, tlen);
+    pv_match__set_block_bytes(len); /* one block */
+    cr_assert_eq(pv_match_run(ix, q, len, &mo, &one, &err), 0, "%s", err.msg);
+    cr_assert_geq(one->nspans, 4, "every fixture file comes back: %zu spans", one->nspans);
+    cr_assert_gt(one->invalid_utf8, 0);
+    for (s = 0; s < sizeof blocks / sizeof *blocks; s++) {
+        pv_match__set_block_bytes(blocks[s]);
+        pv_match__set_pass_kgrams(passes[s]);
+        cr_assert_eq(pv_match_run(ix, q, len, &mo, &some, &err), 0, "%s", err.msg);
+        cr_assert_eq(some->invalid_utf8, one->invalid_utf8);
+        same_result(one, some, passes[s]);
+        pv_result_free(some);
+        some = NULL;
+    }
+    pv_result_free(one);
+    free(q);
+    free(t);
+}
+
+/* A long query is tokenized in blocks and its k-grams made in chunks (query_tokens.c): 70,000
+ * tokens of words the corpus does not hold, then fixture files, give the fixtures' spans and
+ * source rows at their places, the filler's tokens after those the fixtures alone give. */
 Test(match_passes, kgrams_past_the_first_chunk_keep_their_query_positions)
 {
     enum { NFILL = 70000 };

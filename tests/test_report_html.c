@@ -377,10 +377,11 @@ static int count_attr(dom *d, const char *expr, const char *name, const char *pr
     return n;
 }
 
-static const char *fmt1(double v)
+/* A strength as the page shows it: two decimals, the ledger's precision. */
+static const char *fmt2(double v)
 {
     char buf[32];
-    snprintf(buf, sizeof buf, "%.1f", round(v * 10) / 10 + 0.0);
+    snprintf(buf, sizeof buf, "%.2f", round(v * 100) / 100 + 0.0);
     return pv_test_keep_str(buf);
 }
 
@@ -446,7 +447,7 @@ static void check_marks(dom *d, const cJSON *results)
             cr_expect_str_eq(attr(o, k, "data-span"), expr);
             cr_expect_str_eq(attr(o, k, "data-lines"), lines);
             cr_expect_eq(atof(attr(o, k, "data-tokens")), jnum(sp, "tokens"));
-            cr_expect_str_eq(attr(o, k, "data-strength"), fmt1(jnum(sp, "strength")));
+            cr_expect_str_eq(attr(o, k, "data-strength"), fmt2(jnum(sp, "strength")));
             cr_expect_str_eq(attr(o, k, "data-locator"), jstr(origin, "document"));
             cr_expect_eq(strstr(attr(o, k, "class"), "common") != NULL,
                          cJSON_IsTrue(cJSON_GetObjectItem(sp, "common")));
@@ -519,7 +520,7 @@ Test(report_html, credit_page_in_a_browser_holds_the_ledger)
     {
         cr_expect_str_eq(attr(rows, r, "data-output"), jstr(ev, "output_id"));
         cr_expect_eq(atof(attr(rows, r, "data-tokens")), jnum(ev, "tokens"));
-        cr_expect_str_eq(attr(rows, r, "data-strength"), fmt1(jnum(ev, "strength")));
+        cr_expect_str_eq(attr(rows, r, "data-strength"), fmt2(jnum(ev, "strength")));
         r++;
     }
     xmlXPathFreeObject(rows);
@@ -849,7 +850,7 @@ Test(report_html, weak_spans_have_a_table_of_their_own)
     {
         cr_expect_str_eq(attr(rows, r, "data-output"), jstr(ev, "output_id"));
         cr_expect_eq(atof(attr(rows, r, "data-tokens")), jnum(ev, "tokens"));
-        cr_expect_str_eq(attr(rows, r, "data-strength"), fmt1(jnum(ev, "strength")));
+        cr_expect_str_eq(attr(rows, r, "data-strength"), fmt2(jnum(ev, "strength")));
         cr_expect_lt(jnum(ev, "strength"), 5.0);
         r++;
     }

@@ -715,3 +715,49 @@ Test(feed_sniff, formats)
     cr_assert_eq(pv_feed__sniff("<rdf:RDF xmlns:rdf=\"x\"><foo/>", 29), 0);
     cr_assert_eq(pv_feed__sniff("\xEF\xBB\xBF<!-- c --><rss version=\"2.0\">", 34), 1);
 }
+
+/* ---- one missing end tag costs one item (issue 11) ---- */
+
+Test(feed_bad, regression_missing_item_end_loses_only_that_item)
+{
+    run *r = read_string("<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel>\n"
+                         "<title>t</title>\n"
+                         "<item><title>one</title><description>the first item</description>"
+                         "<link>http://x/1</link></item>\n"
+                         "<item><title>two</title><description>left open</description>"
+                         "<link>http://x/2</link>\n"
+                         "<item><title>three</title><description>the third item</description>"
+                         "<link>http://x/3</link></item>\n"
+                         "<item><title>four</title><description>the fourth item</description>"
+                         "<link>http://x/4</link></item>\n"
+                         "</channel></rss>\n");
+    cr_assert_eq(r->rc, 0, "%s", r->err.msg);
+    cr_assert_eq(r->rec.n, 3);
+    cr_assert_str_eq(r->rec.v[0].locator, "http://x/1");
+    cr_assert_str_eq(r->rec.v[1].locator, "http://x/3");
+    cr_assert_str_eq(r->rec.v[2].locator, "http://x/4");
+    cr_assert_eq(r->st.bad, 1);
+    cr_assert_eq(r->st.records, 4);
+    cr_assert_eq(r->rec.ndiag, 1);
+    cr_assert(strstr(r->rec.diag[0], ": line 5: <item> not closed before the next one at line 6"),
+              "%s", r->rec.diag[0]);
+    run_free(r);
+}
+
+Test(feed_bad, regression_missing_entry_end_in_atom_loses_only_that_entry)
+{
+    run *r = read_string("<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
+                         "<title>t</title>\n"
+                         "<entry><title>one</title><content>first</content>"
+                         "<link href=\"http://x/1\"/></entry>\n"
+                         "<entry><title>two</title><content>open</content>"
+                         "<link href=\"http://x/2\"/>\n"
+                         "<entry><title>three</title><content>third</content>"
+                         "<link href=\"http://x/3\"/></entry>\n"
+                         "</feed>\n");
+    cr_assert_eq(r->rc, 0, "%s", r->err.msg);
+    cr_assert_eq(r->rec.n, 2);
+    cr_assert_str_eq(r->rec.v[1].locator, "http://x/3");
+    cr_assert_eq(r->st.bad, 1);
+    run_free(r);
+}

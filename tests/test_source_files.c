@@ -360,7 +360,7 @@ Test(files, unreadable_file_reported_counted_and_strict_error)
 
     o.strict = 1;
     d.n = 0;
-    cr_expect_eq(list(&o, &l, &err), PV_EIO);
+    cr_expect_eq(list(&o, &l, &err), PV_EFORMAT); /* the readers' one policy (pv_source__bad) */
     cr_expect_str_eq(err.msg, msg);
     cr_expect_eq(d.n, 0);
     pv_files__list_free(&l);
@@ -581,5 +581,84 @@ Test(files, load_fixture_file)
     /* "Copyright ©" is valid UTF-8 text */
     cr_expect_not_null(strstr(buf, "Copyright \xc2\xa9 2015"));
     free(buf);
+    pv_files__list_free(&l);
+}
+
+static int count_doc(void *ctx, const pv_doc_in *d)
+{
+    (void)ctx;
+    (void)d;
+    return 0;
+}
+
+/* Every reader counts a bad record the same way, strict or not (pv_source__bad): the files
+ * reader counts an unreadable file that stops a strict walk too. */
+Test(files, regression_strict_counts_the_unreadable_file)
+{
+    pv_reader_opts o;
+    pv_reader_stats st;
+    pv_sink sink;
+    pv_err err;
+
+    pv_test_put_str("ok.c", "ok\n");
+    pv_test_put_str("secret.c", "s\n");
+    cr_assert_eq(chmod(pv_test_path("secret.c"), 0), 0);
+    cannot_read_or_skip(pv_test_path("secret.c"));
+    memset(&o, 0, sizeof o);
+    memset(&sink, 0, sizeof sink);
+    sink.doc = count_doc;
+    memset(&st, 0, sizeof st);
+    cr_assert_eq(pv_files__read(root, &o, &sink, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(st.bad, 1);
+    o.strict = 1;
+    memset(&st, 0, sizeof st);
+    cr_assert_eq(pv_files__read(root, &o, &sink, &st, &err), PV_EFORMAT);
+    cr_assert_eq(st.bad, 1, "strict counted %llu bad records", (unsigned long long)st.bad);
+}
+
+static char all_msgs[8][1024];
+
+/* Keeps the first eight diagnostics in all_msgs. */
+static void collect_all(void *ctx, pv_severity sev, const char *msg)
+{
+    diags *d = ctx;
+    if (d->n < 8)
+        snprintf(all_msgs[d->n], sizeof all_msgs[0], "%s", msg);
+    d->n++;
+    d->sev = sev;
+}
+
+/* Symbolic links (dangling, loops, to files and folders) are not followed, but counted and
+ * named with what they are; so are excluded and too large files. */
+Test(files, regression_symlinks_and_skipped_files_are_counted_and_named)
+{
+    static const char *const want[] = {"real/f.c"};
+    pv_files_opts o = {0};
+    pv_file_list l;
+    pv_err err;
+    diags d = {0};
+    int found[4] = {0};
+    static const char *const notes[4] = {"real/link.c: skipped: symbolic link, not followed",
+                                         "real/loop: skipped: symbolic link loop",
+                                         "dangling: skipped: dangling symbolic link",
+                                         "big.c: skipped: larger than --max-file-size"};
+
+    pv_test_put_str("real/f.c", "f\n");
+    pv_test_put_str("big.c", "a file over the limit of this test\n");
+    cr_assert_eq(symlink("f.c", pv_test_path("real/link.c")), 0);
+    cr_assert_eq(symlink("loop", pv_test_path("real/loop")), 0);
+    cr_assert_eq(symlink("/nonexistent", pv_test_path("dangling")), 0);
+    o.max_file_size = 10;
+    o.diag = collect_all;
+    o.ctx = &d;
+    cr_assert_eq(list(&o, &l, &err), 0, "%s", err.msg);
+    expect_rels(&l, want, 1);
+    cr_expect_eq(l.skipped_special, 3);
+    cr_expect_eq(l.skipped_large, 1);
+    for (int i = 0; i < d.n && i < 8; i++)
+        for (size_t k = 0; k < 4; k++)
+            found[k] += strstr(all_msgs[i], notes[k]) != NULL;
+    for (size_t k = 0; k < 4; k++)
+        cr_expect_eq(found[k], 1, "no note '%s'", notes[k]);
     pv_files__list_free(&l);
 }

@@ -1620,3 +1620,57 @@ Test(git, regression_a_distinctive_line_goes_to_its_first_writer)
     cr_expect_str_eq(origin_of(d, "open_the_log")->name, "Carol");
     cr_expect_str_eq(origin_of(d, "x = 1")->name, "Carol");
 }
+
+/* Every reader counts a bad record the same way, strict or not (pv_source__bad). */
+Test(git, regression_strict_counts_the_bad_object)
+{
+    git_repository *repo = small_repo("strict-count.git");
+    file f[2] = {
+        {"good.txt", "A good file with enough words to make several fingerprints here.\n", 0},
+        {"bad.txt", "A file whose loose object will be damaged before it is read.\n", 0}};
+    pv_reader_opts o = {0};
+    git_oid bad_id;
+
+    commit_files(repo, "refs/heads/master", NULL, 0, "A", "a@x.org", 0, "one\n", f, 2);
+    cr_assert_eq(git_odb_hash(&bad_id, f[1].data, strlen(f[1].data), GIT_OBJECT_BLOB), 0);
+    corrupt_object(repo_dir, &bad_id);
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(st.bad, 1);
+    o.strict = 1;
+    cr_assert_eq(run_reader(repo_dir, &o), PV_EFORMAT);
+    cr_assert_eq(st.bad, 1, "strict counted %llu bad objects", (unsigned long long)st.bad);
+    git_repository_free(repo);
+}
+
+/* Every skipped file is named with its reason, as a note (-v). */
+Test(git, regression_skipped_files_are_named)
+{
+    git_repository *repo = small_repo("skipped-named.git");
+    static const char bin[] = "GIF89a\0\0\0binary\0bytes";
+    char big[400];
+    file f[3] = {{"good.txt", "A good file with enough words to make several fingerprints.\n", 0},
+                 {"image.gif", bin, sizeof bin - 1},
+                 {"big.txt", big, 0}};
+    pv_reader_opts o = {0};
+    size_t i;
+    int binary = 0, large = 0;
+
+    memset(big, 'w', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    for (i = 10; i < sizeof big - 1; i += 10)
+        big[i] = ' ';
+    commit_files(repo, "refs/heads/master", NULL, 0, "A", "a@x.org", 0, "one\n", f, 3);
+    o.max_doc_size = 300;
+    cr_assert_eq(run_reader(repo_dir, &o), 0, "%s", err.msg);
+    cr_assert_eq(rec.docs.n, 1);
+    cr_assert_eq(st.skipped_binary, 1);
+    cr_assert_eq(st.skipped_large, 1);
+    for (i = 0; i < rec.docs.ndiag; i++) {
+        binary += strstr(rec.docs.diag[i], ": image.gif: skipped: binary") != NULL;
+        large +=
+            strstr(rec.docs.diag[i], ": big.txt: skipped: larger than --max-file-size") != NULL;
+    }
+    cr_assert_eq(binary, 1, "no note names image.gif (%zu diagnostics)", rec.docs.ndiag);
+    cr_assert_eq(large, 1, "no note names big.txt (%zu diagnostics)", rec.docs.ndiag);
+    git_repository_free(repo);
+}

@@ -519,20 +519,30 @@ Test(stackexchange, strict_stops_at_the_first_bad_row)
     cr_assert_eq(st.bad, 1);
 }
 
-Test(stackexchange, broken_xml_stops_with_file_line_and_column)
+Test(stackexchange, broken_row_is_a_bad_row_and_reading_goes_on)
 {
     int lines[] = {3, 4, 0, 5};
     const char *extra[] = {"  <row Id=\"950\" PostTypeId=\"2\" Body=\"a\" <oops\n"};
 
-    cr_assert_eq(read_posts(lines, 4, extra, 0), PV_EFORMAT);
-    cr_assert(strstr(err.msg, "/Posts.xml: line 5, column 41: not well-formed"), "%s", err.msg);
-    cr_assert_eq(rec.n, 2);
+    cr_assert_eq(read_posts(lines, 4, extra, 0), 0, "%s", err.msg);
+    cr_assert_eq(st.bad, 1);
+    cr_assert(has_diag("/Posts.xml: line 5, column 41: not well-formed (invalid token); skipped "
+                       "line 5, reading goes on at line 6"),
+              "%s", rec.diag[0]);
+    cr_assert_eq(rec.n, 3);
     cr_assert_str_eq(rec.v[1].locator, "https://" SITE "/q/2");
 
-    /* a file cut inside a row */
+    /* strict: the broken row is the error */
+    cr_assert_eq(read_posts(lines, 4, extra, 1), PV_EFORMAT);
+    cr_assert(strstr(err.msg, "/Posts.xml: line 5, column 41: not well-formed"), "%s", err.msg);
+
+    /* a file cut inside a row: that row is bad, the rows before it are kept */
+    memset(&rec, 0, sizeof rec);
+    memset(&st, 0, sizeof st);
     write_posts(lines, 2, NULL, "  <row Id=\"951\" PostTypeId=\"1\" Bo");
-    cr_assert_eq(run(dir, SITE, 0), PV_EFORMAT);
-    cr_assert(strstr(err.msg, "/Posts.xml: line 5, column"), "%s", err.msg);
+    cr_assert_eq(run(dir, SITE, 0), 0, "%s", err.msg);
+    cr_assert(has_diag("/Posts.xml: line 5, column"), "%s", rec.diag[0]);
+    cr_assert_eq(st.bad, 1);
     cr_assert_eq(rec.n, 2);
 }
 
@@ -681,4 +691,59 @@ Test(stackexchange, deferred_html_gives_the_same_documents)
                      rec.v[i].locator);
     }
     cr_assert_eq(deferred, rec.n); /* every post of the fixture has a body */
+}
+
+/* One unclosed <row costs that row, not the 49 good rows after it. */
+Test(stackexchange, regression_unclosed_row_loses_only_itself)
+{
+    int lines[51], i;
+    const char *extra[] = {
+        "  <row Id=\"949\" PostTypeId=\"1\" Title=\"lost\" Body=\"left open\"\n"};
+    size_t good;
+
+    lines[0] = 3;
+    for (i = 0; i < 49; i++)
+        lines[i + 2] = 4 + i;
+    /* the same rows without the broken one */
+    lines[1] = 3;
+    cr_assert_eq(read_posts(lines + 1, 50, extra, 0), 0, "%s", err.msg);
+    good = rec.n;
+    cr_assert_gt(good, 40);
+    memset(&rec, 0, sizeof rec);
+    memset(&st, 0, sizeof st);
+    lines[1] = 0;
+    cr_assert_eq(read_posts(lines, 51, extra, 0), 0, "%s", err.msg);
+    cr_assert_eq(rec.n, good, "%zu of %zu documents", rec.n, good);
+    cr_assert_eq(st.bad, 1);
+    cr_assert_eq(rec.ndiag, 1);
+    cr_assert(has_diag("/Posts.xml: line 5, column 3: not well-formed (invalid token); skipped "
+                       "line 4, reading goes on at line 5"),
+              "%s", rec.diag[0]);
+}
+
+/* Invalid UTF-8 in Posts.xml is replaced by U+FFFD, counted, and the first place named once
+ * per file. */
+Test(stackexchange, regression_invalid_utf8_is_counted_and_named_once_per_file)
+{
+    int lines[] = {3, 0, 0, 4};
+    const char *extra[] = {
+        "  <row Id=\"960\" PostTypeId=\"1\" CreationDate=\"2011-08-17T20:18:56.507\" "
+        "Title=\"caf\xE9\" Body=\"&lt;p&gt;bad \xFF\xFE bytes here&lt;/p&gt;\" />\n",
+        "  <row Id=\"961\" PostTypeId=\"1\" CreationDate=\"2011-08-17T20:18:56.507\" "
+        "Title=\"t\" Body=\"&lt;p&gt;one more \xC3 here&lt;/p&gt;\" />\n"};
+    size_t i;
+    int found = 0;
+
+    cr_assert_eq(read_posts(lines, 4, extra, 0), 0, "%s", err.msg);
+    cr_assert_eq(st.bad, 0);
+    for (i = 0; i < rec.n; i++)
+        if (strstr(rec.v[i].locator, "/q/960")) {
+            cr_assert(strstr(rec.v[i].text, "bad \xEF\xBF\xBD\xEF\xBF\xBD bytes here") != NULL,
+                      "%s", rec.v[i].text);
+            found = 1;
+        }
+    cr_assert(found);
+    cr_assert_eq(rec.ndiag, 1, "%zu diagnostics", rec.ndiag);
+    cr_assert(has_diag("/Posts.xml: line 4: invalid UTF-8 replaced by U+FFFD (4 in this file)"),
+              "%s", rec.diag[0]);
 }
