@@ -159,13 +159,17 @@ static int parse_header(pv_index *ix, pv_err *err)
                                ix->path, (id));                                                    \
     } while (0)
 
-/* Can a line table of nlines lines and ntok tokens be lsize bytes stored, lraw raw (format.h,
- * LINE)? Its first part holds a varint per line (1 to 10 bytes) and the runs (a count and at
- * most one pair of 5-byte varints per token); the token checks, stored as they are, end it. */
-static int lines_sizes_ok(uint32_t nlines, uint32_t ntok, uint32_t lsize, uint32_t lraw)
+/* Can a line table of nlines lines and ntok tokens, of a document of bytes bytes, be lsize bytes
+ * stored, lraw raw (format.h, LINE)? A document has at most a line more than it has bytes, and
+ * no more tokens than bytes (so a crafted entry cannot ask for gigabytes). Its first part holds a
+ * varint per line (1 to 10 bytes) and the runs (a count and at most one pair of 5-byte varints
+ * per token); the token checks, stored as they are, end it. */
+static int lines_sizes_ok(uint32_t nlines, uint32_t ntok, uint64_t bytes, uint32_t lsize,
+                          uint32_t lraw)
 {
     uint64_t nchecks = ((uint64_t)ntok + 1) / 2;
-    return nlines > 0 && lsize <= lraw && lsize > nchecks &&
+    return nlines > 0 && nlines <= bytes + 1 && ntok <= bytes && lsize <= lraw &&
+           lsize > nchecks &&
            lraw >= (uint64_t)nlines + 1 + nchecks &&
            lraw <= 10u * (uint64_t)nlines + 5 + 10u * (uint64_t)ntok + nchecks;
 }
@@ -280,7 +284,8 @@ static int parse_tables(pv_index *ix, pv_err *err)
                 !str_ok(ix, pv_load32(e + PV_DOC_COMMIT), 1) ||
                 !str_ok(ix, pv_load32(e + PV_DOC_LICENSE), 1) || loff > ix->line_size ||
                 lsize > ix->line_size - loff || lsize > lraw || nlines == 0 ||
-                !lines_sizes_ok(nlines, pv_load32(e + PV_DOC_NTOKENS), lsize, lraw))
+                !lines_sizes_ok(nlines, pv_load32(e + PV_DOC_NTOKENS),
+                                pv_load64(e + PV_DOC_BYTES), lsize, lraw))
                 return pv_err__set(err, PV_ECORRUPT,
                                    "corrupt index '%s': bad entry for document %llu", ix->path,
                                    (unsigned long long)i);
@@ -521,6 +526,11 @@ int pv_index__lines(pv_index_cursor *c, uint32_t id, pv_line_table *out, pv_err 
     /* the token checks end the table, stored as they are (validated at open: size > nchecks) */
     size -= nchecks;
     raw -= nchecks;
+    /* a compressed table's frame must say it holds raw bytes before raw bytes are allocated */
+    if (size != raw && ZSTD_getFrameContentSize(ix->line + off, size) != raw)
+        return pv_err__set(err, PV_ECORRUPT,
+                           "corrupt index '%s': line table of document %u is not %u bytes raw",
+                           ix->path, id, raw);
     buf = malloc(raw ? raw : 1);
     out->line_tok = malloc(((size_t)nlines + 1) * sizeof *out->line_tok);
     out->line_check = malloc(nlines ? nlines : 1);

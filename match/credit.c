@@ -16,6 +16,7 @@ typedef struct payee {
     pv_credit_evidence *ev;
     size_t nev, cap;
     size_t last_output; /* to count distinct outputs: output index + 1 of the last row */
+    uint64_t hash;      /* payee_hash of its key */
 } payee;
 
 struct pv_credit {
@@ -23,6 +24,8 @@ struct pv_credit {
     pv_credit_opts opts;
     payee *payees;
     size_t npayees, cap;
+    size_t *slots; /* open addressing over payees by payee_hash: index + 1, 0 = empty */
+    size_t nslots;
     pv_credit_payee *view; /* sorted copy handed out by pv_credit_payees */
     pv_credit_weak *weak;  /* rows of spans under min_strength, in the order added */
     size_t nweak, cap_weak;
@@ -63,19 +66,54 @@ int pv_credit_new(const pv_index *ix, const pv_credit_opts *opts, pv_credit **ou
     return 0;
 }
 
+/* A payee's key: its kind, and for a person name, email and id (NULL apart from ""). */
+static uint64_t payee_hash(pv_payee_kind kind, const pv_span_credit *sc)
+{
+    uint64_t h = pv_hash64(&kind, sizeof kind, 0);
+    if (kind == PV_PAYEE_PERSON) {
+        const char *f[3] = {sc->name, sc->email, sc->id};
+        for (int i = 0; i < 3; i++)
+            h = f[i] ? pv_hash64(f[i], strlen(f[i]), h) : h * 0x9E3779B97F4A7C15u + 1;
+    }
+    return h;
+}
+
+/* Puts payee index i in the table (which has a free slot). */
+static void slot_put(pv_credit *c, size_t i)
+{
+    size_t s = (size_t)c->payees[i].hash & (c->nslots - 1);
+    while (c->slots[s])
+        s = (s + 1) & (c->nslots - 1);
+    c->slots[s] = i + 1;
+}
+
+/* The payee of kind (and sc's person), added when it is new; NULL when memory runs out. */
 static payee *find_payee(pv_credit *c, pv_payee_kind kind, const pv_span_credit *sc)
 {
-    size_t i;
+    uint64_t h = payee_hash(kind, sc);
+    size_t s;
     payee *p;
 
-    for (i = 0; i < c->npayees; i++) {
-        p = &c->payees[i];
-        if (p->pub.kind != kind)
+    for (s = c->nslots ? (size_t)h & (c->nslots - 1) : 0; c->nslots && c->slots[s];
+         s = (s + 1) & (c->nslots - 1)) {
+        p = &c->payees[c->slots[s] - 1];
+        if (p->hash != h || p->pub.kind != kind)
             continue;
         if (kind != PV_PAYEE_PERSON ||
             (str_eq(p->pub.name, sc->name) && str_eq(p->pub.email, sc->email) &&
              str_eq(p->pub.id, sc->id)))
             return p;
+    }
+    if ((c->npayees + 1) * 2 > c->nslots) { /* at most half full */
+        size_t n = c->nslots ? c->nslots * 2 : 64, i;
+        size_t *ns = calloc(n, sizeof *ns);
+        if (!ns)
+            return NULL;
+        free(c->slots);
+        c->slots = ns;
+        c->nslots = n;
+        for (i = 0; i < c->npayees; i++)
+            slot_put(c, i);
     }
     if (c->npayees == c->cap) {
         size_t ncap = c->cap ? c->cap * 2 : 16;
@@ -99,7 +137,8 @@ static payee *find_payee(pv_credit *c, pv_payee_kind kind, const pv_span_credit 
             return NULL;
         }
     }
-    c->npayees++;
+    p->hash = h;
+    slot_put(c, c->npayees++);
     return p;
 }
 
@@ -344,6 +383,7 @@ void pv_credit_free(pv_credit *c)
     }
     free(c->weak);
     free(c->payees);
+    free(c->slots);
     free(c->view);
     free(c);
 }

@@ -42,6 +42,13 @@ void pv_match__set_pass_kgrams(size_t n)
     pass_kgrams = n ? n : PASS_KGRAMS;
 }
 
+static int reverse_chains;
+
+void pv_match__set_reverse_chains(int on)
+{
+    reverse_chains = on;
+}
+
 /* A hit's evidence, the postings of its fingerprint, is np[qpos] (lookup_ctx): the same for
  * every hit of a query k-gram, so it is kept once per k-gram. */
 typedef struct hit {
@@ -467,7 +474,16 @@ static int cmp_chain_q(const void *a, const void *b)
         return x->qs < y->qs ? -1 : 1;
     if (x->qe != y->qe)
         return x->qe > y->qe ? -1 : 1;
-    return x->doc < y->doc ? -1 : x->doc > y->doc;
+    if (x->doc != y->doc)
+        return x->doc < y->doc ? -1 : 1;
+    /* a document holding the passage twice: the earlier place first, so that "best chain per
+     * document" keeps it whatever order the chains come in (a total order: qsort is not
+     * stable) */
+    if (x->ds != y->ds)
+        return x->ds < y->ds ? -1 : 1;
+    if (x->de != y->de)
+        return x->de < y->de ? -1 : 1;
+    return x->strength > y->strength ? -1 : x->strength < y->strength; /* the stronger first */
 }
 
 static int cmp_chain_ptr_q(const void *a, const void *b)
@@ -475,8 +491,9 @@ static int cmp_chain_ptr_q(const void *a, const void *b)
     return cmp_chain_q(*(const chain *const *)a, *(const chain *const *)b);
 }
 
-/* Sort chains by cmp_chain_q, as a stable qsort of the chains would, through an array of
- * pointers (a chain is 7 times bigger) then moved in place along the permutation's cycles, so
+/* Sort chains by cmp_chain_q (a total order on distinct chains, so the result does not depend
+ * on the C library's qsort or on the order the chains come in), through an array of pointers
+ * (a chain is 7 times bigger) then moved in place along the permutation's cycles, so
  * memory never holds a second copy of the chains. */
 static int sort_chains(chain *chains, size_t n)
 {
@@ -1026,6 +1043,11 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     }
 
     /* spans: union of overlapping chain ranges in the query */
+    for (i = 0; reverse_chains && i < nchains / 2; i++) {
+        chain tmp = chains[i];
+        chains[i] = chains[nchains - 1 - i];
+        chains[nchains - 1 - i] = tmp;
+    }
     if (sort_chains(chains, nchains))
         goto oom;
     if (pv_scanner__line_starts(text, len, &starts, &nstarts))

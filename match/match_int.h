@@ -39,6 +39,11 @@ int pv_match__license_text(uint32_t k, uint64_t seed, const uint64_t *fp, size_t
  * set it before matching. */
 void pv_match__set_pass_kgrams(size_t n);
 
+/* Tuning hook for tests: when on, the chains are sorted from the reverse of the order they are
+ * made in. The spans and their rows are the same either way (cmp_chain_q is a total order). Not
+ * thread-safe. */
+void pv_match__set_reverse_chains(int on);
+
 /* ---- a query's tokens (query_tokens.c) ------------------------------------------------ */
 
 /* A query's tokens in the forms the matcher needs, phase by phase, at a few bytes a token (a

@@ -563,3 +563,123 @@ Test(index, html_turned_into_text_on_the_workers_gives_the_same_index)
     cr_assert_eq(info[0].fingerprints, info[1].fingerprints);
     cr_assert_eq(info[0].postings, info[1].postings);
 }
+
+/* ---- crafted document entries (reader.c validates sizes before it allocates) ------------ */
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* The file at path read whole, with *chunk pointing at the bytes of chunk id in it. */
+static unsigned char *read_chunk(const char *path, const char *id, size_t *len,
+                                 unsigned char **chunk)
+{
+    unsigned char *b = pv_test_read_file(path, len);
+    size_t nch = b[40], i;
+    for (i = 0; i < nch && memcmp(b + 64 + i * 32, id, 4) != 0; i++)
+        ;
+    cr_assert_lt(i, nch, "no chunk %s", id);
+    *chunk = b + (size_t)(b[64 + i * 32 + 8] | b[64 + i * 32 + 9] << 8 | b[64 + i * 32 + 10] << 16 |
+                          (uint32_t)b[64 + i * 32 + 11] << 24);
+    return b;
+}
+
+/* Writes the file b (len bytes) to path with the checksum of chunk id resealed, then the
+ * header's. */
+static void reseal_chunk(const char *path, unsigned char *b, size_t len, const char *id)
+{
+    size_t nch = b[40], i;
+    unsigned char *e;
+    uint64_t off, size, h;
+    for (i = 0; i < nch && memcmp(b + 64 + i * 32, id, 4) != 0; i++)
+        ;
+    cr_assert_lt(i, nch, "no chunk %s", id);
+    e = b + 64 + i * 32;
+    off = get32(e + 8) | (uint64_t)get32(e + 12) << 32;
+    size = get32(e + 16) | (uint64_t)get32(e + 20) << 32;
+    h = XXH3_64bits_withSeed(b + off, size, 0);
+    for (int j = 0; j < 8; j++)
+        e[24 + j] = (unsigned char)(h >> (8 * j));
+    pv_test_write_file(path, b, len);
+    patch_header(path, 0, b[0]);
+}
+
+/* A document entry claiming half a billion lines (and a raw line table of 4 GiB, which the
+ * table's own size bounds would allow) for a document of a few kilobytes is refused at open,
+ * before anything reads its lines. */
+Test(index, document_entry_with_more_lines_than_bytes_is_refused_at_open)
+{
+    char path[128];
+    size_t len;
+    unsigned char *b, *docs;
+    pv_index *ix = NULL;
+    pv_err err = {0, {0}};
+    snprintf(path, sizeof path, "%s/lines.pvx", dir);
+    build(path, "fixtures/corpus/feedparser", 0, NULL);
+    b = read_chunk(path, "DOCS", &len, &docs);
+    put32(docs + 48, 0x20000000u); /* PV_DOC_NLINES */
+    put32(docs + 44, 0xF0000000u); /* PV_DOC_LINES_RAW */
+    reseal_chunk(path, b, len, "DOCS");
+    free(b);
+    cr_assert_eq(pv_index_open(&ix, path, &err), PV_ECORRUPT);
+    cr_assert_null(ix);
+    cr_assert(strstr(err.msg, "bad entry for document 0") != NULL, "%s", err.msg);
+}
+
+/* A compressed line table whose entry claims more raw bytes than its zstd frame holds is
+ * refused before the raw bytes are allocated, with a message naming the document. */
+Test(index, line_table_bigger_than_its_frame_is_refused_before_allocating)
+{
+    char path[128];
+    size_t len, i;
+    unsigned char *b, *docs;
+    pv_index *ix = NULL;
+    pv_index_cursor *c = NULL;
+    pv_line_table lt;
+    pv_err err = {0, {0}};
+    uint32_t doc = UINT32_MAX, ntok, nlines;
+    char src[128], file[160], *text;
+    snprintf(path, sizeof path, "%s/frame.pvx", dir);
+    snprintf(src, sizeof src, "%s/frame", dir);
+    snprintf(file, sizeof file, "%s/lines.txt", src);
+    cr_assert_eq(mkdir(src, 0755), 0);
+    /* many lines alike: a table zstd makes smaller */
+    text = malloc(400 * 24 + 1);
+    cr_assert_not_null(text);
+    for (i = 0; i < 400; i++)
+        snprintf(text + i * 24, 25, "the same line again %03zu\n", i % 1000);
+    pv_test_write_file(file, text, 400 * 24);
+    free(text);
+    build(path, src, 0, NULL);
+    cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
+    b = read_chunk(path, "DOCS", &len, &docs);
+    for (i = 0; doc == UINT32_MAX; i++) { /* the first document whose table is compressed */
+        pv_index_info info;
+        pv_index_get_info(ix, &info);
+        cr_assert_lt(i, info.documents, "no compressed line table");
+        if (get32(docs + i * 64 + 40) < get32(docs + i * 64 + 44))
+            doc = (uint32_t)i;
+    }
+    pv_index_free(ix);
+    ix = NULL;
+    nlines = get32(docs + doc * 64 + 48);
+    ntok = get32(docs + doc * 64 + 52);
+    /* as big as the open-time bounds let it be */
+    put32(docs + doc * 64 + 44, 10u * nlines + 5 + 10u * ntok + (ntok + 1) / 2);
+    reseal_chunk(path, b, len, "DOCS");
+    free(b);
+    cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index__cursor_new(ix, &c, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index__lines(c, doc, &lt, &err), PV_ECORRUPT);
+    cr_assert(strstr(err.msg, "line table of document") != NULL && strstr(err.msg, "bytes raw"),
+              "%s", err.msg);
+    pv_index__cursor_free(c);
+    pv_index_free(ix);
+}

@@ -428,3 +428,84 @@ Test(permalink, posts_and_pages_link_to_their_locator)
                      "https://www.reddit.com/r/x/comments/1/y/z/");
     pv_test_free_kept();
 }
+
+/* ---- a document holding the passage twice (cmp_chain_q is a total order) ---------------- */
+
+static const char *twice_passage =
+    "Quarrelsome herons patrol the estuary at dawn, spearing eels between the reeds\n"
+    "while the ferryman counts his copper coins and mutters about the price of tar.\n"
+    "By noon the fog lifts off the salt marsh and the lighthouse keeper sleeps.\n";
+
+/* The source row of a query holding the passage once, matched against an index of one
+ * document holding it at lines 3-5 and again at lines 9-11, with the chains sorted from the
+ * order they are made in, or from its reverse: the earlier place, both times. Before the
+ * tie-break on document positions, the reversed order named lines 9-11 (glibc's qsort keeps
+ * equal chains in the order they come). */
+Test(match_twice, the_earlier_copy_in_a_document_is_named_whatever_the_chain_order)
+{
+    const char *dir = pv_test_tmpdir("pvtest-twice-");
+    char doc[2048], pvx[256];
+    const char *src[1];
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    pv_index *tix = NULL;
+    pv_err err = {0, {0}};
+    int rev;
+    snprintf(doc, sizeof doc,
+             "A first line about nothing in particular.\nA second line, also unrelated.\n%s"
+             "Between the two copies there is a plain paragraph of other words,\n"
+             "three lines of it, so that the copies stand apart in the document\n"
+             "and their chains cannot be one.\n%s"
+             "The end of the document.\n",
+             twice_passage, twice_passage);
+    pv_test_put_str("corpus/twice.txt", doc);
+    src[0] = pv_test_path("corpus");
+    snprintf(pvx, sizeof pvx, "%s", pv_test_path("twice.pvx"));
+    o.jobs = 1;
+    o.author = "Twice Author <twice@example.org>";
+    cr_assert_eq(pv_index_build(pvx, src, 1, &o, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index_open(&tix, pvx, &err), 0, "%s", err.msg);
+    for (rev = 0; rev < 2; rev++) {
+        pv_result *res = NULL;
+        pv_match__set_reverse_chains(rev);
+        cr_assert_eq(pv_match_run(tix, twice_passage, strlen(twice_passage), NULL, &res, &err), 0,
+                     "%s", err.msg);
+        cr_assert_eq(res->nspans, 1);
+        cr_assert_eq(res->spans[0].nsources, 1);
+        cr_assert_eq(res->spans[0].sources[0].line_start, 3, "reversed %d: line %u", rev,
+                     res->spans[0].sources[0].line_start);
+        cr_assert_eq(res->spans[0].sources[0].line_end, 5);
+        pv_result_free(res);
+    }
+    pv_match__set_reverse_chains(0);
+    pv_index_free(tix);
+    pv_test_rmtree(dir);
+}
+
+/* ---- weak k-grams (query_tokens.c) ------------------------------------------------------ */
+
+/* The weak bits of text's k-grams for k = 3 (at most 64 of them). */
+static uint64_t weak_bits(const char *text)
+{
+    pv_qtokens qt;
+    uint64_t weak;
+    cr_assert_eq(pv_match__qtokens_scan(&qt, text, strlen(text), 3, 0, SIZE_MAX), 0);
+    cr_assert_geq(qt.n, 3);
+    cr_assert_leq(qt.n - 2, 64);
+    weak = qt.weak[0];
+    pv_match__qtokens_free(&qt);
+    return weak;
+}
+
+/* A k-gram is weak when its k tokens all are (numbers, single ASCII characters): not when a
+ * run of weak tokens is one short of k, nor when a word is in it; the first k-gram too. */
+Test(match_weak, exact_bits_of_weak_kgrams)
+{
+    /* k-grams: 0 foo 1 2 | 1: 1 2 3 | 2: 2 3 bar | 3: 3 bar 4 | 4: bar 4 5 | 5: 4 5 6 |
+     * 6: 5 6 7 */
+    cr_assert_eq(weak_bits("foo 1 2 3 bar 4 5 6 7"), 0x62, "%#llx",
+                 (unsigned long long)weak_bits("foo 1 2 3 bar 4 5 6 7"));
+    /* 0: 1 2 3 | 1: 2 3 foo | 2: 3 foo 4 | 3: foo 4 5 */
+    cr_assert_eq(weak_bits("1 2 3 foo 4 5"), 0x1);
+    /* single letters are weak, a two-letter word is not: 0: x 1 y | 1: 1 y 22 | 2: y 22 ab */
+    cr_assert_eq(weak_bits("x 1 y 22 ab"), 0x3);
+}

@@ -290,3 +290,45 @@ Test(match_passes, any_block_size_gives_the_spans_of_one_block)
     free(q);
     free(t);
 }
+
+/* A long query is tokenized in blocks and its k-grams made in chunks (query_tokens.c): 70,000
+ * tokens of words the corpus does not hold, then fixture files, give the fixtures' spans and
+ * source rows at their places, the filler's tokens after those the fixtures alone give. */
+Test(match_passes, kgrams_past_the_first_chunk_keep_their_query_positions)
+{
+    enum { NFILL = 70000 };
+    pv_err err = {0, {0}};
+    pv_result *alone = NULL, *after = NULL;
+    size_t len, flen = 0, i, j;
+    char *q = make_query(&len), *f = NULL, word[32];
+
+    for (i = 0; i < NFILL; i++) {
+        int m = snprintf(word, sizeof word, "%szq%zux", i % 12 == 11 ? "\n" : " ", i);
+        append(&f, &flen, word, (size_t)m);
+    }
+    append(&f, &flen, "\n\n", 2);
+    append(&f, &flen, q, len);
+    pv_match__set_pass_kgrams(0);
+    cr_assert_eq(pv_match_run(ix, q, len, NULL, &alone, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_match_run(ix, f, flen, NULL, &after, &err), 0, "%s", err.msg);
+    cr_assert_eq(after->tokens, alone->tokens + NFILL);
+    cr_assert_geq(alone->nspans, 4);
+    cr_assert_eq(after->nspans, alone->nspans, "%zu spans, alone %zu", after->nspans,
+                 alone->nspans);
+    for (i = 0; i < alone->nspans; i++) {
+        const pv_span *x = &alone->spans[i], *y = &after->spans[i];
+        cr_assert_eq(y->tok_start, x->tok_start + NFILL, "span %zu", i);
+        cr_assert_eq(y->tok_end, x->tok_end + NFILL, "span %zu", i);
+        cr_assert_eq(y->common, x->common);
+        cr_assert_eq(y->nsources, x->nsources, "span %zu", i);
+        for (j = 0; j < x->nsources; j++) {
+            cr_assert_eq(y->sources[j].document, x->sources[j].document);
+            cr_assert_eq(y->sources[j].line_start, x->sources[j].line_start);
+            cr_assert_eq(y->sources[j].line_end, x->sources[j].line_end);
+        }
+    }
+    pv_result_free(alone);
+    pv_result_free(after);
+    free(q);
+    free(f);
+}

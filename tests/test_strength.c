@@ -333,3 +333,44 @@ Test(strength, span_under_min_strength_is_listed_apart_in_a_ledger)
     free(part);
     free(whole);
 }
+
+/* docs/attribution.md's worked example, exactly: the index of `make demo` (78 documents,
+ * N = 1,560 stored fingerprints) and fixtures/outputs/stackexchange-answer.md (134 tokens,
+ * Q = 125): one 75-token span whose origin answer holds five non-overlapping fingerprints
+ * (k-grams 42, 57, 73, 87 and 98) each stored once, strength 10.68. */
+Test(strength_demo, worked_example_of_the_docs)
+{
+    const char *dir = pv_test_tmpdir("pv-strength-demo-");
+    const char *src[] = {"fixtures/corpus", "fixtures/stackexchange/french.meta.subset.7z",
+                         "fixtures/wordpress/small-export.xml", "fixtures/feeds/rss-rss2sample.xml"};
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    pv_index *dix = NULL;
+    pv_index_info di;
+    pv_result *res = NULL;
+    pv_err err = {0, {0}};
+    char path[256];
+    size_t len;
+    char *q = pv_test_read_file("fixtures/outputs/stackexchange-answer.md", &len);
+    double e;
+    snprintf(path, sizeof path, "%s", pv_test_path("demo.pvx"));
+    o.jobs = 1;
+    o.site = "french.meta.stackexchange.com";
+    cr_assert_eq(pv_index_build(path, src, 4, &o, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index_open(&dix, path, &err), 0, "%s", err.msg);
+    pv_index_get_info(dix, &di);
+    cr_assert_eq(di.documents, 78);
+    cr_assert_eq(di.postings, 1560);
+    cr_assert_eq(pv_match_run(dix, q, len, NULL, &res, &err), 0, "%s", err.msg);
+    cr_assert_eq(res->tokens, 134);
+    cr_assert_eq(res->nspans, 1);
+    cr_assert_eq(res->spans[0].tokens, 75);
+    cr_assert_str_eq(res->spans[0].sources[0].locator, "https://french.meta.stackexchange.com/a/17");
+    e = log10(125.0) + log10(1560.0) + 5 * log10(1.0 / 1560);
+    cr_assert_float_eq(res->spans[0].strength, round(-e * 100) / 100, 1e-9);
+    cr_assert_float_eq(res->spans[0].strength, 10.68, 1e-9, "strength %.2f",
+                       res->spans[0].strength);
+    pv_result_free(res);
+    pv_index_free(dix);
+    free(q);
+    pv_test_rmtree(dir);
+}
