@@ -168,8 +168,7 @@ static int lines_sizes_ok(uint32_t nlines, uint32_t ntok, uint64_t bytes, uint32
                           uint32_t lraw)
 {
     uint64_t nchecks = ((uint64_t)ntok + 1) / 2;
-    return nlines > 0 && nlines <= bytes + 1 && ntok <= bytes && lsize <= lraw &&
-           lsize > nchecks &&
+    return nlines > 0 && nlines <= bytes + 1 && ntok <= bytes && lsize <= lraw && lsize > nchecks &&
            lraw >= (uint64_t)nlines + 1 + nchecks &&
            lraw <= 10u * (uint64_t)nlines + 5 + 10u * (uint64_t)ntok + nchecks;
 }
@@ -284,8 +283,8 @@ static int parse_tables(pv_index *ix, pv_err *err)
                 !str_ok(ix, pv_load32(e + PV_DOC_COMMIT), 1) ||
                 !str_ok(ix, pv_load32(e + PV_DOC_LICENSE), 1) || loff > ix->line_size ||
                 lsize > ix->line_size - loff || lsize > lraw || nlines == 0 ||
-                !lines_sizes_ok(nlines, pv_load32(e + PV_DOC_NTOKENS),
-                                pv_load64(e + PV_DOC_BYTES), lsize, lraw))
+                !lines_sizes_ok(nlines, pv_load32(e + PV_DOC_NTOKENS), pv_load64(e + PV_DOC_BYTES),
+                                lsize, lraw))
                 return pv_err__set(err, PV_ECORRUPT,
                                    "corrupt index '%s': bad entry for document %llu", ix->path,
                                    (unsigned long long)i);

@@ -658,8 +658,7 @@ static unsigned run_cases(edge_case make, const char *what)
 
 /* A quote cut mid-sentence whose first word is the last word of a line (the query starts a
  * line after it too): the word is kept, since the copy's other end is not at a line end. */
-static int last_word_then_cut_mid_line(const doc *d, size_t l, qbuf *b, uint32_t *qa,
-                                       uint32_t *qe)
+static int last_word_then_cut_mid_line(const doc *d, size_t l, qbuf *b, uint32_t *qa, uint32_t *qe)
 {
     uint32_t a, e, x, y, cut;
     const pv_token *w;
@@ -689,8 +688,7 @@ static int last_word_then_cut_mid_line(const doc *d, size_t l, qbuf *b, uint32_t
 /* Whole lines set inline after filler (the query does not start a line where the copy
  * starts), then a line's first word alone on a query line: the word is kept, since the copy's
  * other end is not at a line end of the query. */
-static int inline_lines_then_first_word(const doc *d, size_t l, qbuf *b, uint32_t *qa,
-                                        uint32_t *qe)
+static int inline_lines_then_first_word(const doc *d, size_t l, qbuf *b, uint32_t *qa, uint32_t *qe)
 {
     uint32_t a, e, x, y;
     size_t m;
@@ -779,8 +777,7 @@ Test(edges, a_blank_line_the_source_does_not_have_ends_the_span)
 
 Test(edges, a_lines_last_word_opening_lines_that_end_inline_is_kept)
 {
-    cr_assert_geq(run_cases(last_word_then_lines_set_inline, "last word, then lines inline"),
-                  100);
+    cr_assert_geq(run_cases(last_word_then_lines_set_inline, "last word, then lines inline"), 100);
 }
 
 Test(edges, a_lines_last_word_opening_a_quote_cut_mid_line_is_kept)
@@ -790,6 +787,5 @@ Test(edges, a_lines_last_word_opening_a_quote_cut_mid_line_is_kept)
 
 Test(edges, a_lines_first_word_closing_lines_set_inline_is_kept)
 {
-    cr_assert_geq(run_cases(inline_lines_then_first_word, "lines inline, then a first word"),
-                  100);
+    cr_assert_geq(run_cases(inline_lines_then_first_word, "lines inline, then a first word"), 100);
 }

@@ -342,7 +342,8 @@ Test(strength_demo, worked_example_of_the_docs)
 {
     const char *dir = pv_test_tmpdir("pv-strength-demo-");
     const char *src[] = {"fixtures/corpus", "fixtures/stackexchange/french.meta.subset.7z",
-                         "fixtures/wordpress/small-export.xml", "fixtures/feeds/rss-rss2sample.xml"};
+                         "fixtures/wordpress/small-export.xml",
+                         "fixtures/feeds/rss-rss2sample.xml"};
     pv_build_opts o = PV_BUILD_OPTS_INIT;
     pv_index *dix = NULL;
     pv_index_info di;
@@ -364,7 +365,8 @@ Test(strength_demo, worked_example_of_the_docs)
     cr_assert_eq(res->tokens, 134);
     cr_assert_eq(res->nspans, 1);
     cr_assert_eq(res->spans[0].tokens, 75);
-    cr_assert_str_eq(res->spans[0].sources[0].locator, "https://french.meta.stackexchange.com/a/17");
+    cr_assert_str_eq(res->spans[0].sources[0].locator,
+                     "https://french.meta.stackexchange.com/a/17");
     e = log10(125.0) + log10(1560.0) + 5 * log10(1.0 / 1560);
     cr_assert_float_eq(res->spans[0].strength, round(-e * 100) / 100, 1e-9);
     cr_assert_float_eq(res->spans[0].strength, 10.68, 1e-9, "strength %.2f",
