@@ -74,8 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "text is not valid UTF-8\n");
         abort();
     }
-    if (rc == 0 && a.len > 0)
-        PV_FUZZ_CHECK(a.data[a.len - 1] == '\n' && a.data[0] != '\n');
+    if (rc == 0 && a.len > 0) /* a <br> may start it with a line end, but it ends with one */
+        PV_FUZZ_CHECK(a.data[a.len - 1] == '\n');
     check_field(meta.author, sizeof meta.author);
     check_field(meta.title, sizeof meta.title);
     check_field(meta.lang, sizeof meta.lang);
