@@ -133,14 +133,16 @@ static void clean_target(const char *s, size_t n, int depth, char *out, size_t c
 /* Makes one entry of the tree at t. Entries that cannot be made are left out. */
 static void make_entry(tree *tr, const char *t, const char *e, size_t n)
 {
-    const char *nl = memchr(e, '\n', n);
+    /* the name starts after the kind byte, which may itself be a line end */
+    const char *nl = n > 1 ? memchr(e + 1, '\n', n - 1) : NULL;
     const char *body = nl ? nl + 1 : e + n;
-    size_t name_len = (size_t)((nl ? nl : e + n) - (e + 1)), body_len = (size_t)(e + n - body);
+    size_t name_len, body_len = (size_t)(e + n - body);
     char rel[PATH_MAX / 2], path[PATH_MAX], other[PATH_MAX / 2], opath[PATH_MAX];
     int depth;
 
     if (n == 0)
         return;
+    name_len = (size_t)((nl ? nl : e + n) - (e + 1));
     depth = clean_name(e + 1, name_len, rel, sizeof rel);
     if (depth == 0 || make_parents(t, rel) != 0)
         return;
