@@ -150,11 +150,13 @@ build/fuzz/%: tests/fuzz/%.c tests/fuzz/util.c $(LIB_SRCS) $(LICENSE_C) | deps
 	  -Iscanner -Iindex -Imatch $(shell pkg-config --cflags $(PKGS)) -pthread \
 	  -o $@ $< tests/fuzz/util.c $(LIB_SRCS) $(LICENSE_C) $(LIBS)
 
+# UB stops a run like a crash does (UBSan only prints by default).
 FUZZ_TIME ?= 60
 fuzz: $(FUZZ_BINS)
 	@for t in $(FUZZ_BINS); do name=$${t##*/fuzz_}; \
 	  mkdir -p build/fuzz/corpus-$$name; \
-	  $$t -max_total_time=$(FUZZ_TIME) build/fuzz/corpus-$$name tests/fuzz/corpus/$$name || exit 1; \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $$t -max_total_time=$(FUZZ_TIME) \
+	    build/fuzz/corpus-$$name tests/fuzz/corpus/$$name || exit 1; \
 	done
 
 clean:

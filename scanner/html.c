@@ -124,6 +124,7 @@ typedef struct conv {
     int title_done;   /* a <title> was seen */
     size_t title_len; /* bytes in meta->title */
     int title_space;  /* whitespace waiting in the title */
+    int title_full;   /* meta->title is cut at its size: the rest of the title is dropped */
     int author_rank;  /* 2 <meta name=author>, 1 article:author, 0 none yet */
 } conv;
 
@@ -341,12 +342,12 @@ static size_t first_low_byte(const unsigned char *s, uint64_t m)
 static const unsigned char ws_table[256] = {
     [' '] = 1, ['\n'] = 1, ['\t'] = 1, ['\r'] = 1, ['\f'] = 1};
 
-/* Title text: whitespace collapsed, cut at the field's size. */
+/* Title text: whitespace collapsed, cut at the field's size after the last whole character. */
 static void add_title(conv *c, const unsigned char *s, int len)
 {
     size_t cap = sizeof c->meta->title - 1;
     int i;
-    for (i = 0; i < len && c->title_len < cap; i++) {
+    for (i = 0; i < len && !c->title_full; i++) {
         if (is_ws(s[i])) {
             c->title_space = c->title_len > 0;
             continue;
@@ -354,15 +355,26 @@ static void add_title(conv *c, const unsigned char *s, int len)
         if (c->title_space) {
             c->meta->title[c->title_len++] = ' ';
             c->title_space = 0;
-            if (c->title_len == cap)
-                break;
         }
-        c->meta->title[c->title_len++] = (char)s[i];
+        if (c->title_len < cap)
+            c->meta->title[c->title_len++] = (char)s[i];
+        c->title_full = c->title_len == cap;
     }
-    /* Never leave half a UTF-8 character at the cut. */
-    if (c->title_len == cap)
-        while (c->title_len && ((unsigned char)c->meta->title[c->title_len] & 0xC0) == 0x80)
-            c->title_len--;
+    if (c->title_full) {
+        /* Never leave half a UTF-8 character at the cut: drop the last character unless it
+         * is whole (the text is valid UTF-8, so only the cut can break one). */
+        size_t last = c->title_len;
+        int32_t cp = 0;
+        while (last > 0 && ((unsigned char)c->meta->title[last - 1] & 0xC0) == 0x80)
+            last--;
+        if (last > 0 && (unsigned char)c->meta->title[last - 1] >= 0x80) {
+            const unsigned char *t = (const unsigned char *)c->meta->title;
+            last--;
+            if (last + pv_scanner__utf8_decode(t + last, t + c->title_len, &cp) != c->title_len ||
+                cp < 0)
+                c->title_len = last;
+        }
+    }
     c->meta->title[c->title_len] = '\0';
 }
 

@@ -110,6 +110,38 @@ Test(html, article_author_alone)
     free(t);
 }
 
+/* Found by fuzz_html: a title cut at its field's size in the middle of a character kept the
+ * character's first bytes (the check looked at the byte after the field, never written). */
+Test(html, regression_title_cut_inside_a_character)
+{
+    static const char *const chars[] = {"\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"};
+    for (size_t k = 0; k < sizeof chars / sizeof chars[0]; k++) {
+        for (size_t pad = sizeof((pv_html_meta *)0)->title - 4;
+             pad < sizeof((pv_html_meta *)0)->title; pad++) {
+            char html[1024];
+            pv_html_meta meta;
+            size_t keep;
+            char *t;
+            /* pad letters, then the character across the cut, then more letters */
+            int n = snprintf(html, sizeof html, "<title>%0*d%s tail</title><p>x</p>", (int)pad, 0,
+                             chars[k]);
+            cr_assert(n > 0 && (size_t)n < sizeof html);
+            t = to_text(html, &meta);
+            /* the longest prefix of the title that fits and ends a character */
+            keep = strstr(html, "</title>") - (html + 7);
+            if (keep > sizeof meta.title - 1)
+                keep = sizeof meta.title - 1;
+            while (((unsigned char)html[7 + keep] & 0xC0) == 0x80)
+                keep--;
+            cr_assert_eq(strlen(meta.title), keep, "%zu-byte character after %zu bytes: %zu kept",
+                         strlen(chars[k]), pad, strlen(meta.title));
+            cr_assert(!memcmp(meta.title, html + 7, keep));
+            cr_assert_str_eq(t, "x\n");
+            free(t);
+        }
+    }
+}
+
 Test(html, invalid_utf8_becomes_replacement_not_latin1)
 {
     /* libxml2 alone would read everything after the bad byte as Latin-1. */

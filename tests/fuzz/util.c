@@ -3,9 +3,11 @@
 #define _GNU_SOURCE
 #include "util.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int pv_fuzz_memfile(const uint8_t *data, size_t size, char *path, size_t cap)
@@ -56,16 +58,49 @@ size_t pv_fuzz_opt_len(const char *s)
     return s ? strlen(s) : 0;
 }
 
-void pv_fuzz_check_read(int rc, const pv_reader_stats *st, const pv_err *err)
+void pv_fuzz_check_counts(int rc, const pv_reader_stats *st, const pv_err *err)
 {
     PV_FUZZ_CHECK(rc <= 0);
-    PV_FUZZ_CHECK(st->bytes_in <= st->bytes_total);
     if (rc == 0) {
         /* Nothing is dropped silently. */
         PV_FUZZ_CHECK(st->records == st->documents + st->bad + st->skipped);
-        PV_FUZZ_CHECK(st->bytes_in == st->bytes_total);
     } else {
         PV_FUZZ_CHECK(err->msg[0] != '\0');
         PV_FUZZ_CHECK(st->records >= st->documents + st->bad + st->skipped);
     }
+}
+
+void pv_fuzz_check_read(int rc, const pv_reader_stats *st, const pv_err *err)
+{
+    pv_fuzz_check_counts(rc, st, err);
+    PV_FUZZ_CHECK(st->bytes_in <= st->bytes_total);
+    if (rc == 0)
+        PV_FUZZ_CHECK(st->bytes_in == st->bytes_total);
+}
+
+void pv_fuzz_check_diag(void *ctx, pv_severity sev, const char *msg)
+{
+    (void)ctx;
+    PV_FUZZ_CHECK(sev == PV_WARNING || sev == PV_NOTE);
+    PV_FUZZ_CHECK(msg && msg[0] != '\0');
+}
+
+void pv_fuzz_temp_dir(char *path, size_t cap, const char *name)
+{
+    snprintf(path, cap, "%s/%s_XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", name);
+    PV_FUZZ_CHECK(mkdtemp(path) != NULL);
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void pv_fuzz_remove_tree(const char *path)
+{
+    nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -34,9 +34,24 @@ int pv_fuzz_write_file(const char *path, const void *data, size_t n);
  * so that the sanitizers see a read past their end. */
 size_t pv_fuzz_opt_len(const char *s);
 
+/* Checks the counts a reader returned: rc is 0 or a negative pv_error, every record read became
+ * a document, a bad record or a skipped one (on an error, no more than that), and an error has
+ * a message. Aborts when not. */
+void pv_fuzz_check_counts(int rc, const pv_reader_stats *st, const pv_err *err);
+
 /* Checks what a reader returned: rc is 0 or a negative pv_error, the bytes consumed are within
  * the input, every record read became a document, a bad record or a skipped one (on an error,
  * no more than that), and an error has a message. Aborts when not. */
 void pv_fuzz_check_read(int rc, const pv_reader_stats *st, const pv_err *err);
+
+/* A pv_diag_fn for readers: a warning or a note with a message. Aborts when not. */
+void pv_fuzz_check_diag(void *ctx, pv_severity sev, const char *msg);
+
+/* Makes a fresh folder NAME_XXXXXX in /dev/shm (or /tmp where /dev/shm cannot be written) and
+ * writes its path to path (cap bytes). Aborts when it cannot be made. */
+void pv_fuzz_temp_dir(char *path, size_t cap, const char *name);
+
+/* Removes path and everything below it, following no symbolic link. */
+void pv_fuzz_remove_tree(const char *path);
 
 #endif

@@ -1,0 +1,2 @@
+# SPDX-License-Identifier:   
+SPDX-License-Identifier: (BSD-2-Clause OR MIT)	
