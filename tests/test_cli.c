@@ -1146,7 +1146,7 @@ Test(cli, match_jsonl_writes_one_line_per_input_in_order)
     run_free(&rj);
 }
 
-Test(cli, match_output_is_the_same_for_any_jobs)
+Test(cli, match_output_is_the_same_for_any_jobs, .timeout = 120)
 {
     const char *tmp = g_tmp;
     static const char *const formats[] = {"text", "json", "jsonl"};
@@ -1163,15 +1163,20 @@ Test(cli, match_output_is_the_same_for_any_jobs)
         args[4] = formats[f];
         args[6] = "1";
         run(&one, tmp, NULL, args);
-        args[6] = "2";
-        run(&two, tmp, NULL, args);
         cr_expect_eq(one.code, 3);
-        cr_expect_eq(two.code, 3);
         cr_expect_gt(strlen(one.out), 1000, "%s", formats[f]);
-        cr_expect_str_eq(one.out, two.out, "--format %s: --jobs 1 and 2 differ", formats[f]);
-        cr_expect_str_eq(one.err, two.err, "--format %s: stderr differs", formats[f]);
+        /* rings of 8, 12 and 28 slots: delivery wakes for half of one, or at the end */
+        for (const char *const *j = (const char *const[]){"2", "3", "7", NULL}; *j; j++) {
+            args[6] = *j;
+            run(&two, tmp, NULL, args);
+            cr_expect_eq(two.code, 3);
+            cr_expect_str_eq(one.out, two.out, "--format %s: --jobs 1 and %s differ", formats[f],
+                             *j);
+            cr_expect_str_eq(one.err, two.err, "--format %s --jobs %s: stderr differs", formats[f],
+                             *j);
+            run_free(&two);
+        }
         run_free(&one);
-        run_free(&two);
     }
 }
 
