@@ -125,11 +125,16 @@ $(BUILD)/tests/%: tests/%.c tests/util.c tests/util.h $(LIB) | deps
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< tests/util.c $(LIB) $(LIBS) -lcriterion
 
+# Fuzz targets of the command-line tool's code also link these files of cli/ (FUZZ_CLI_name).
+FUZZ_CLI_fuzz_options = cli/options.c
+
 # Fuzz targets replayed over their corpora with a plain main (no clang needed).
-$(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c tests/fuzz/util.c $(LIB) | deps
+.SECONDEXPANSION:
+$(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c tests/fuzz/util.c $(LIB) \
+                        $$(FUZZ_CLI_$$*) | deps
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< tests/fuzz/replay_main.c tests/fuzz/util.c \
-	  $(LIB) $(LIBS)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Icli -Wno-missing-prototypes -o $@ $< tests/fuzz/replay_main.c tests/fuzz/util.c \
+	  $(FUZZ_CLI_$*) $(LIB) $(LIBS)
 
 demo: all
 	@sh fixtures/demo.sh ./$(BIN)
@@ -166,11 +171,11 @@ check: $(LIB) | deps
 	  -Imatch common scanner index match cli
 	@echo 'check: ok'
 
-build/fuzz/%: tests/fuzz/%.c tests/fuzz/util.c $(LIB_SRCS) $(LICENSE_C) | deps
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/util.c $(LIB_SRCS) $(LICENSE_C) $$(FUZZ_CLI_$$*) | deps
 	@mkdir -p $(dir $@)
 	$(call say,CLANG,$<)$(CLANG) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Icommon \
-	  -Iscanner -Iindex -Imatch $(shell pkg-config --cflags $(PKGS)) -pthread \
-	  -o $@ $< tests/fuzz/util.c $(LIB_SRCS) $(LICENSE_C) $(LIBS)
+	  -Iscanner -Iindex -Imatch -Icli $(shell pkg-config --cflags $(PKGS)) -pthread \
+	  -o $@ $< tests/fuzz/util.c $(FUZZ_CLI_$*) $(LIB_SRCS) $(LICENSE_C) $(LIBS)
 
 # UB stops a run like a crash does (UBSan only prints by default).
 FUZZ_TIME ?= 60
