@@ -5,6 +5,9 @@
 # Usage: sh tests/run_suites.sh PROVSCAN_BIN SUITE_BINARY...
 bin=$1
 shift
+# leaks of the test framework itself are not provscan's (tests/lsan.supp)
+LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 passed=0
 failed=0
 bad=""
