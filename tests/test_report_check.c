@@ -612,3 +612,58 @@ Test(report_check, sarif_truncated_at_25000_results)
     cJSON_Delete(j);
     free(many);
 }
+
+/* GitHub refuses a SARIF file over 10 MB gzipped: results with long, incompressible paths are
+ * dropped until the file fits, and the run says so. */
+Test(report_check, sarif_kept_under_10mb_gzipped)
+{
+    enum { N = 300, PATHLEN = 64 * 1024 };
+    pv_check_finding *many = calloc(N, sizeof *many);
+    char *paths = malloc((size_t)N * (PATHLEN + 1)), *text;
+    unsigned char *gz;
+    pv_span sp;
+    pv_source_ref src;
+    pv_check_report r2;
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    size_t i, k, gzn;
+    cJSON *j;
+    cr_assert(many && paths);
+    memset(&sp, 0, sizeof sp);
+    memset(&src, 0, sizeof src);
+    src.locator = "lib/a.c";
+    src.line_start = 1;
+    src.line_end = 9;
+    sp.sources = &src;
+    sp.nsources = 1;
+    sp.tokens = 60;
+    for (i = 0; i < N; i++) {
+        char *p = paths + i * (PATHLEN + 1);
+        for (k = 0; k < PATHLEN; k++) { /* xorshift: letters that do not compress */
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            p[k] = (char)('a' + x % 26);
+        }
+        p[PATHLEN] = '\0';
+        many[i].path = p;
+        many[i].span = &sp;
+        many[i].rules = 1u << PV_CHECK_TOKENS;
+        snprintf(many[i].fingerprint, sizeof many[i].fingerprint, "%016zx", i);
+    }
+    memset(&r2, 0, sizeof r2);
+    r2.version = PV_VERSION_STRING;
+    r2.findings = many;
+    r2.nfindings = N;
+    text = write_to(&r2, "sarif", "big.sarif.json");
+    gz = pv_test_deflate(text, strlen(text), 31, &gzn);
+    cr_assert_leq(gzn, 10u * 1000 * 1000, "%zu bytes gzipped", gzn);
+    j = parse(text);
+    cr_assert_lt(cJSON_GetArraySize(get(j, "runs.0.results")), N);
+    cr_assert_gt(cJSON_GetArraySize(get(j, "runs.0.results")), N / 2);
+    cr_assert_eq(cJSON_IsTrue(get(j, "runs.0.properties.truncated")), 1);
+    cr_assert_eq(num(j, "runs.0.properties.resultsTotal"), N);
+    cJSON_Delete(j);
+    free(gz);
+    free(many);
+    free(paths);
+}
