@@ -346,7 +346,7 @@ Test(report_check, json_findings_with_rules_status_and_span)
     cr_assert_str_eq(str(j, "findings.1.span.sources.0.first_commit"), c0hex);
     /* the same report, the same bytes */
     cr_assert_str_eq(write_to(&rep, "json", "again.json"),
-                     (char *)pv_test_read_file(pv_test_path("out.json"), NULL));
+                     (char *)pv_test_keep(pv_test_read_file(pv_test_path("out.json"), NULL)));
     cJSON_Delete(j);
     done();
 }
