@@ -30,7 +30,11 @@ PKGS      = libpcre2-8 libzstd libxxhash libutf8proc libcjson libgit2 libarchive
 DEB_PKGS  = gcc make pkg-config libc6-dev libpcre2-dev libzstd-dev libxxhash-dev \
             libutf8proc-dev libcjson-dev libgit2-dev libarchive-dev libexpat1-dev libxml2-dev \
             zlib1g-dev libssl-dev libcriterion-dev clang libclang-rt-14-dev \
-            clang-format cppcheck binutils git python3 chromium ripgrep zstd
+            clang-format cppcheck binutils git python3 chromium ripgrep zstd nodejs npm
+# The JSON schema validator tests/test_report_check.c runs on the SARIF, SPDX and CycloneDX
+# reports (npm registry, pinned; installed by `make deps` into build/npm).
+NPM_DIR   = build/npm
+NPM_PKGS  = ajv@8.17.1 ajv-cli@5.0.0 ajv-formats@3.0.1
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
@@ -90,6 +94,7 @@ help:
 # Installs only what is missing; quick when everything is there.
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
+	    case $$p in nodejs|npm) command -v npm >/dev/null 2>&1 && continue;; esac; \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
 	  done); \
 	if [ -n "$$missing" ]; then \
@@ -99,6 +104,11 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing \
 	    >/dev/null || { echo "make deps: apt-get failed" >&2; exit 1; }; \
 	  echo "make deps: done"; \
+	fi
+	@if [ ! -x $(NPM_DIR)/node_modules/.bin/ajv ]; then \
+	  echo "make deps: installing the schema validator into $(NPM_DIR) (npm):" $(NPM_PKGS); \
+	  mkdir -p $(NPM_DIR) && npm install --prefix $(NPM_DIR) --no-audit --no-fund --no-save \
+	    --loglevel=error $(NPM_PKGS) >/dev/null || { echo "make deps: npm install failed" >&2; exit 1; }; \
 	fi
 
 $(BUILD)/%.o: %.c | deps
@@ -135,6 +145,25 @@ $(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c tests/fuzz/util.
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Icli -Wno-missing-prototypes -o $@ $< tests/fuzz/replay_main.c tests/fuzz/util.c \
 	  $(FUZZ_CLI_$*) $(LIB) $(LIBS)
+
+# The check report writers live in cli/; their suite and fuzz target link them directly.
+CHECK_REPORT_SRCS = cli/report_check.c cli/report_json.c cli/output.c
+$(BUILD)/tests/test_report_check: tests/test_report_check.c tests/util.c tests/util.h \
+  $(CHECK_REPORT_SRCS) cli/check.h cli/cli_int.h $(LIB) | deps
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Icli -Wno-missing-prototypes -o $@ $< tests/util.c \
+	  $(CHECK_REPORT_SRCS) $(LIB) $(LIBS) -lcriterion
+$(BUILD)/fuzz/replay_fuzz_check_report: tests/fuzz/fuzz_check_report.c tests/fuzz/replay_main.c \
+  tests/fuzz/util.c $(CHECK_REPORT_SRCS) cli/check.h cli/cli_int.h $(LIB) | deps
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Icli -Wno-missing-prototypes -o $@ $< \
+	  tests/fuzz/replay_main.c tests/fuzz/util.c $(CHECK_REPORT_SRCS) $(LIB) $(LIBS)
+build/fuzz/fuzz_check_report: tests/fuzz/fuzz_check_report.c tests/fuzz/util.c $(CHECK_REPORT_SRCS) \
+  $(LIB_SRCS) $(LICENSE_C) | deps
+	@mkdir -p $(dir $@)
+	$(call say,CLANG,$<)$(CLANG) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
+	  -Icommon -Iscanner -Iindex -Imatch -Icli $(shell pkg-config --cflags $(PKGS)) -pthread \
+	  -o $@ $< tests/fuzz/util.c $(CHECK_REPORT_SRCS) $(LIB_SRCS) $(LICENSE_C) $(LIBS)
 
 demo: all
 	@sh fixtures/demo.sh ./$(BIN)

@@ -37,6 +37,9 @@ typedef struct pv_check_finding {
     char fingerprint[17]; /* 16 hex digits from the span's tokens, not its lines: the same
                              across runs and when lines above it move (SARIF
                              partialFingerprints.primaryLocationLineHash, --baseline) */
+    char sha1[41];        /* SHA-1 of the head version of the file, 40 hex digits (SPDX's file
+                             checksum); empty: report_check.c reads the file in repo's work
+                             tree */
 } pv_check_finding;
 
 typedef struct pv_check_report {
