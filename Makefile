@@ -136,7 +136,9 @@ $(BUILD)/tests/%: tests/%.c tests/util.c tests/util.h $(LIB) | deps
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< tests/util.c $(LIB) $(LIBS) -lcriterion
 
 # Fuzz targets of the command-line tool's code also link these files of cli/ (FUZZ_CLI_name).
+CHECK_REPORT_SRCS = cli/report_check.c cli/report_json.c cli/output.c
 FUZZ_CLI_fuzz_options = cli/options.c
+FUZZ_CLI_fuzz_check_report = $(CHECK_REPORT_SRCS)
 
 # Fuzz targets replayed over their corpora with a plain main (no clang needed).
 .SECONDEXPANSION:
@@ -146,24 +148,12 @@ $(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c tests/fuzz/util.
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Icli -Wno-missing-prototypes -o $@ $< tests/fuzz/replay_main.c tests/fuzz/util.c \
 	  $(FUZZ_CLI_$*) $(LIB) $(LIBS)
 
-# The check report writers live in cli/; their suite and fuzz target link them directly.
-CHECK_REPORT_SRCS = cli/report_check.c cli/report_json.c cli/output.c
+# The check report writers live in cli/; their suite links them directly.
 $(BUILD)/tests/test_report_check: tests/test_report_check.c tests/util.c tests/util.h \
   $(CHECK_REPORT_SRCS) cli/check.h cli/cli_int.h $(LIB) | deps
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Icli -Wno-missing-prototypes -o $@ $< tests/util.c \
 	  $(CHECK_REPORT_SRCS) $(LIB) $(LIBS) -lcriterion
-$(BUILD)/fuzz/replay_fuzz_check_report: tests/fuzz/fuzz_check_report.c tests/fuzz/replay_main.c \
-  tests/fuzz/util.c $(CHECK_REPORT_SRCS) cli/check.h cli/cli_int.h $(LIB) | deps
-	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Icli -Wno-missing-prototypes -o $@ $< \
-	  tests/fuzz/replay_main.c tests/fuzz/util.c $(CHECK_REPORT_SRCS) $(LIB) $(LIBS)
-build/fuzz/fuzz_check_report: tests/fuzz/fuzz_check_report.c tests/fuzz/util.c $(CHECK_REPORT_SRCS) \
-  $(LIB_SRCS) $(LICENSE_C) | deps
-	@mkdir -p $(dir $@)
-	$(call say,CLANG,$<)$(CLANG) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
-	  -Icommon -Iscanner -Iindex -Imatch -Icli $(shell pkg-config --cflags $(PKGS)) -pthread \
-	  -o $@ $< tests/fuzz/util.c $(CHECK_REPORT_SRCS) $(LIB_SRCS) $(LICENSE_C) $(LIBS)
 
 demo: all
 	@sh fixtures/demo.sh ./$(BIN)

@@ -12,6 +12,7 @@
 #   BENCH_ONLY=credit: only the credit section (the bench index is built when this binary
 #   cannot read the one in BENCH_DIR); latest.txt then holds its figures alone.
 #   BENCH_ONLY=scan: only the scan section (the same).
+#   BENCH_ONLY=check: only the check section (builds the bench index if needed).
 #   --params (or BENCH_PARAMS=1) then also runs the k/w/--common study (bench_params.c;
 #   several minutes) and writes bench/out/params.md.
 # Environment: BENCH_DIR (default /tmp/provscan-bench: corpus, indexes, query files),
@@ -416,28 +417,67 @@ scan_goals() {
     say "$(printf '%-40s %-26s %-14s %s' "scan findings, --jobs 1 and 2" "byte-identical" \
         "$SC_SAME" "$([ "$SC_SAME" = yes ] && echo ok || echo MISSED)")"
 }
-if [ "${BENCH_ONLY:-}" = scan ]; then
-    scan_bench
-    say "== goals"
-    scan_goals
-    mv "$OUT.tmp" "$OUT"
-    note "wrote $OUT"
-    exit 0
-fi
-if [ "${BENCH_ONLY:-}" = credit ]; then
-    if ! "$BIN" stats -x "$IDX" >/dev/null 2>&1; then
+# ---- check: a change of 1,000 added lines checked against the bench index (issue 12) -------
+# check_bench: a repository made in $WORK/check-repo whose second commit adds 1,000 lines of
+# a corpus header of 60 KB or more (the first in name order: every line is a finding's);
+# `provscan check -x $IDX` (default base: HEAD~1) runs CHECK_RUNS times.
+# Sets CK_SECS (median wall seconds) and CK_FOUND (findings in the JSON report).
+CHECK_RUNS=${CHECK_RUNS:-3}
+check_bench() {
+    repo=$WORK/check-repo
+    rm -rf "$repo"
+    git init -q "$repo" || die "git init failed"
+    git -C "$repo" config user.email bench@example.org
+    git -C "$repo" config user.name bench
+    echo "a repository for the check bench" >"$repo/README"
+    git -C "$repo" add -A && git -C "$repo" commit -q -m first || die "git commit failed"
+    h=$(find "$CORPUS/include" -name '*.h' -size +60k | sort | head -n 1)
+    [ -n "$h" ] || die "no header of 60 KB or more in $CORPUS/include"
+    head -n 1000 "$h" >"$repo/copied.h"
+    lines=$(wc -l <"$repo/copied.h")
+    git -C "$repo" add -A && git -C "$repo" commit -q -m change || die "git commit failed"
+    rm -f "$WORK/ck.runs"
+    i=0
+    while [ $i -lt "$CHECK_RUNS" ]; do
+        i=$((i + 1))
+        note "check, $lines added lines, run $i of $CHECK_RUNS"
+        rc=0
+        (cd "$repo" && timed "$WORK/ck.time" "$BIN" check -x "$IDX" --format json \
+            -o "$WORK/ck.json") 2>"$WORK/ck.err" || rc=$?
+        [ $rc -le 1 ] || die "provscan check: exit $rc: $(tail -n 3 "$WORK/ck.err")"
+        cat "$WORK/ck.time" >>"$WORK/ck.runs"
+    done
+    CK_SECS=$(median_secs "$WORK/ck.runs")
+    CK_LINES=$lines
+    CK_FOUND=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' \
+        "$WORK/ck.json" 2>/dev/null || echo "?")
+    say "== check: provscan check -x BENCH.pvx, a commit adding $lines lines of ${h#"$CORPUS"/}"
+    say "$(printf '%-40s %s s  (median of %s runs: %s; %s findings; peak RSS %s MB)' \
+        "check, $lines added lines" "$CK_SECS" "$CHECK_RUNS" "$(runs_list "$WORK/ck.runs")" \
+        "$CK_FOUND" "$(max_rss_mb "$WORK/ck.runs")")"
+    say ""
+}
+check_goals() {
+    say "$(printf '%-40s %-26s %-14s %s' "check, $CK_LINES added lines" "< 1 s" \
+        "$(printf '%.2f s' "$CK_SECS")" "$(verdict "$CK_SECS < 1")")"
+}
+# BENCH_ONLY=SECTION: one section (credit and check need the bench index: built if missing),
+# its goals, and the end.
+case ${BENCH_ONLY:-} in
+credit | check | scan)
+    if [ "$BENCH_ONLY" != scan ] && ! "$BIN" stats -x "$IDX" >/dev/null 2>&1; then
         note "building the bench index $IDX"
         "$BIN" index -o "$IDX" --jobs 2 -q "$CORPUS" >/dev/null 2>"$WORK/idx.err" ||
             die "provscan index failed: $(tail -n 3 "$WORK/idx.err")"
     fi
-    credit_bench
+    "${BENCH_ONLY}_bench"
     say "== goals"
-    credit_goals
+    "${BENCH_ONLY}_goals"
     mv "$OUT.tmp" "$OUT"
     note "wrote $OUT"
     exit 0
-fi
-
+    ;;
+esac
 
 # ---- build throughput and peak memory ---------------------------------------------------
 # build JOBS TAG [EXTRA OPTIONS...]: one `provscan index` run; appends "secs rss_kib" to
@@ -576,6 +616,7 @@ say "$(printf '%-34s %8.1f MB/s  (pv_match_run only, one thread)' "in-process" \
 say ""
 
 credit_bench
+check_bench
 
 # ---- readers: MB/s of input on one core (read + tokenize + fingerprint + index) ---------
 note "generating reader inputs (cached in $BENCH_DIR/readers)"
@@ -719,6 +760,7 @@ say "$(printf '%-40s %-26s %-14s %s' "distinctive lines uncredited, worst" "<= 1
     "$(printf '%.2f %% %s' "$UNC_MAX" "${UNC_WORST:-}")" "$(verdict "$UNC_MAX <= 1")")"
 credit_goals
 scan_goals
+check_goals
 
 mv "$OUT.tmp" "$OUT"
 note "wrote $OUT"

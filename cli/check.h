@@ -28,12 +28,12 @@ const char *pv_check__rule_text(pv_check_rule r);
 
 /* One span of a changed file that the index attributes to a source. */
 typedef struct pv_check_finding {
-    const char *path;   /* the file in the head version, relative to the repository root */
-    const pv_span *span; /* lines, bytes and tokens in that file; sources[0] is the origin
-                            (source, locator, commit, url, license, authors); authors with
-                            their shares in span->authors */
-    unsigned rules;     /* the rules it breaks: bit (1u << pv_check_rule); 0: reported only */
-    int baselined;      /* accepted by --baseline: reported as such, fails nothing */
+    const char *path;     /* the file in the head version, relative to the repository root */
+    const pv_span *span;  /* lines, bytes and tokens in that file; sources[0] is the origin
+                             (source, locator, commit, url, license, authors); authors with
+                             their shares in span->authors */
+    unsigned rules;       /* the rules it breaks: bit (1u << pv_check_rule); 0: reported only */
+    int baselined;        /* accepted by --baseline: reported as such, fails nothing */
     char fingerprint[17]; /* 16 hex digits from the span's tokens, not its lines: the same
                              across runs and when lines above it move (SARIF
                              partialFingerprints.primaryLocationLineHash, --baseline) */
@@ -43,12 +43,12 @@ typedef struct pv_check_finding {
 } pv_check_finding;
 
 typedef struct pv_check_report {
-    const char *repo;       /* the repository's work tree */
-    const char *index_path; /* as given with -x */
+    const char *repo;        /* the repository's work tree */
+    const char *index_path;  /* as given with -x */
     const char *base, *head; /* what was compared, as resolved: a commit's hex id; head is
                                 "STAGED" with --staged */
-    const char *policy;     /* the policy options, as one line ("--fail-on-tokens 50 ...") */
-    const char *version;    /* provscan's version */
+    const char *policy;      /* the policy options, as one line ("--fail-on-tokens 50 ...") */
+    const char *version;     /* provscan's version */
     const pv_check_finding *findings; /* by path, then line */
     size_t nfindings;
     size_t files, added_lines; /* files and lines the change adds or changes */

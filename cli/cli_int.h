@@ -442,5 +442,7 @@ int pv_cli__cmd_match(int argc, char **argv);
 int pv_cli__cmd_stats(int argc, char **argv);
 int pv_cli__cmd_credit(int argc, char **argv);
 int pv_cli__cmd_scan(int argc, char **argv);
+int pv_cli__cmd_check(int argc, char **argv);
+int pv_cli__cmd_hook(int argc, char **argv);
 
 #endif

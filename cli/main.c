@@ -15,9 +15,11 @@ typedef struct command {
 
 static const command commands[] = {
     {"index", pv_cli__cmd_index, "build a fingerprint index of files and directory trees"},
+    {"check", pv_cli__cmd_check, "check a git change for spans from the index, with a policy"},
     {"credit", pv_cli__cmd_credit, "count credited tokens per author over a batch of outputs"},
     {"match", pv_cli__cmd_match, "attribute text to the indexed documents and authors"},
     {"scan", pv_cli__cmd_scan, "stream datasets and report which indexed documents they hold"},
+    {"hook", pv_cli__cmd_hook, "install a pre-commit hook that runs check --staged"},
     {"stats", pv_cli__cmd_stats, "show an index's parameters, counts and chunks"},
 };
 

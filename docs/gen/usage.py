@@ -40,7 +40,7 @@ subs = {
  'WEAK_OUT': weak_out.rstrip('\n'), 'RECOMPUTE_OUT': recompute_out.rstrip('\n'),
  'CONTRADICT_OUT': contradict_out.rstrip('\n'),
  'SE_INDEX_OUT': se_index.rstrip('\n'), 'SE_MATCH_OUT': se_match.rstrip('\n'),
- 'HELP_SCAN': help_of('scan --help'), 'SCAN_OUT': scan_out.rstrip('\n'),
+ 'HELP_SCAN': help_of('scan --help'), 'HELP_CHECK': help_of('check --help'), 'HELP_HOOK': help_of('hook --help'), 'SCAN_OUT': scan_out.rstrip('\n'),
  'SCAN_JSONL_OUT': scan_jsonl.rstrip('\n'),
 }
 for k, v in subs.items():
