@@ -36,6 +36,18 @@ void pv_index__cursor_free(pv_index_cursor *c);
 int pv_index__lookup(pv_index_cursor *c, const uint64_t *fps, size_t n, pv_lookup_fn cb, void *ctx,
                      pv_err *err);
 
+/* Every posting and line table of an index decoded once (for a small index read again and
+ * again, as a scan's confirmations do): read-only once made, so threads share it. A cursor
+ * given one (pv_index__cursor_use) reads it instead of decompressing blocks and line tables,
+ * with the same results. pv_index__table_load returns 0 with *out NULL when the decoded index
+ * would take more than max_bytes (the caller then reads through blocks), PV_ENOMEM, or
+ * PV_ECORRUPT with err naming the index and what is bad in it. */
+typedef struct pv_index_table pv_index_table;
+int pv_index__table_load(const pv_index *ix, uint64_t max_bytes, pv_index_table **out, pv_err *err);
+void pv_index__table_free(pv_index_table *t); /* accepts NULL */
+/* Lookups through c read t from now on (t must outlive c; NULL: blocks again). */
+void pv_index__cursor_use(pv_index_cursor *c, const pv_index_table *t);
+
 /* Calls fn(ctx, fp) once for every distinct fingerprint of the index (48-bit values, in
  * ascending order), decoding only the fingerprint column of each block: what a scan keeps in
  * memory to answer "not in the index" without a lookup. Returns 0, fn's nonzero value, or
@@ -79,6 +91,7 @@ typedef struct pv_line_table {
      * written by origin run_origin[r]; tokens before the first run by the document's origin */
     uint32_t *run_tok, *run_origin;
     uint32_t nruns;
+    int borrowed; /* kept by a table (pv_index__table_load): pv_index__lines_free frees nothing */
 } pv_line_table;
 
 /* Decode document id's line table into *out (caller frees with pv_index__lines_free).

@@ -466,6 +466,16 @@ struct pv_index_cursor {
     const pv_index *ix;
     ZSTD_DCtx *dctx; /* reused: creating one per block costs more than decoding the block */
     block_cache bc;
+    const pv_index_table *table; /* every posting decoded, or NULL (pv_index__cursor_use) */
+};
+
+struct pv_index_table {
+    uint64_t *fp;     /* nfp distinct fingerprints, ascending */
+    uint32_t *start;  /* nfp + 1 entries: fp[i]'s postings are post[start[i], start[i + 1]) */
+    pv_posting *post; /* as pv_index__lookup hands them on, origins resolved */
+    size_t nfp;
+    pv_line_table *lines; /* every document's, borrowed by pv_index__lines */
+    uint64_t ndocs;
 };
 
 int pv_index__cursor_new(const pv_index *ix, pv_index_cursor **out, pv_err *err)
@@ -521,6 +531,11 @@ int pv_index__lines(pv_index_cursor *c, uint32_t id, pv_line_table *out, pv_err 
     uint32_t l;
     int rc = 0;
 
+    if (c->table) {
+        *out = c->table->lines[id];
+        out->borrowed = 1;
+        return 0;
+    }
     memset(out, 0, sizeof *out);
     /* the token checks end the table, stored as they are (validated at open: size > nchecks) */
     size -= nchecks;
@@ -602,6 +617,10 @@ done:
 
 void pv_index__lines_free(pv_line_table *t)
 {
+    if (t->borrowed) {
+        memset(t, 0, sizeof *t);
+        return;
+    }
     free(t->line_tok);
     free(t->line_check);
     free(t->run_tok);
@@ -738,6 +757,41 @@ static int64_t find_block(const pv_index *ix, uint64_t fp)
     return (int64_t)lo;
 }
 
+/* The first index in [lo, hi) of the ascending v whose value is not below x (hi if none). */
+static size_t first_not_below(const uint64_t *v, size_t lo, size_t hi, uint64_t x)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Check postings [lo, hi) of the cached block against their documents and resolve their
+ * origins. */
+static int resolve_postings(pv_index_cursor *c, uint32_t lo, uint32_t hi, pv_err *err)
+{
+    const pv_index *ix = c->ix;
+    block_cache *bc = &c->bc;
+    uint32_t k;
+    for (k = lo; k < hi; k++) {
+        const unsigned char *d = ix->docs + (size_t)bc->post[k].doc * PV_DOC_ENTRY;
+        uint32_t v = bc->origin_raw[k];
+        if (bc->post[k].pos >= pv_load32(d + PV_DOC_NTOKENS))
+            return pv_err__set(err, PV_ECORRUPT,
+                               "corrupt index '%s': posting past the end of document %u", ix->path,
+                               bc->post[k].doc);
+        bc->post[k].origin = v ? v - 1 : pv_load32(d + PV_DOC_ORIGIN);
+    }
+    return 0;
+}
+
+static int table_lookup(const pv_index_table *t, const uint64_t *fps, size_t n, pv_lookup_fn cb,
+                        void *ctx);
+
 int pv_index__lookup(pv_index_cursor *c, const uint64_t *fps, size_t n, pv_lookup_fn cb, void *ctx,
                      pv_err *err)
 {
@@ -746,44 +800,132 @@ int pv_index__lookup(pv_index_cursor *c, const uint64_t *fps, size_t n, pv_looku
     size_t i;
     int rc = 0;
 
+    if (c->table)
+        return table_lookup(c->table, fps, n, cb, ctx);
     for (i = 0; i < n && rc == 0; i++) {
         int64_t b = find_block(ix, fps[i]);
-        uint32_t lo, hi, j, k;
+        uint32_t lo, j;
         if (b < 0)
             continue;
         if (bc->index != (uint64_t)b && (rc = decode_block(c, (uint64_t)b, err)) != 0)
             break;
-        /* binary search the fingerprint column */
-        lo = 0;
-        hi = bc->count;
-        while (lo < hi) {
-            uint32_t mid = lo + (hi - lo) / 2;
-            if (bc->fp[mid] < fps[i])
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
+        lo = (uint32_t)first_not_below(bc->fp, 0, bc->count, fps[i]);
         for (j = lo; j < bc->count && bc->fp[j] == fps[i]; j++)
             ;
         if (j == lo)
             continue;
         if (!bc->posts_ready && (rc = decode_postings(c, err)) != 0)
             break;
-        for (k = lo; k < j; k++) {
-            const unsigned char *d = ix->docs + (size_t)bc->post[k].doc * PV_DOC_ENTRY;
-            uint32_t v = bc->origin_raw[k];
-            if (bc->post[k].pos >= pv_load32(d + PV_DOC_NTOKENS)) {
-                rc = pv_err__set(err, PV_ECORRUPT,
-                                 "corrupt index '%s': posting past the end of document %u",
-                                 ix->path, bc->post[k].doc);
-                break;
-            }
-            bc->post[k].origin = v ? v - 1 : pv_load32(d + PV_DOC_ORIGIN);
-        }
-        if (rc)
+        if ((rc = resolve_postings(c, lo, j, err)) != 0)
             break;
         rc = cb(ctx, i, bc->post + lo, j - lo);
     }
+    return rc;
+}
+
+/* pv_index__lookup through a table: the same postings, in the same order. */
+static int table_lookup(const pv_index_table *t, const uint64_t *fps, size_t n, pv_lookup_fn cb,
+                        void *ctx)
+{
+    size_t i, at = 0;
+    int rc = 0;
+    for (i = 0; i < n && rc == 0 && at < t->nfp; i++) {
+        /* fps ascend: search only past the last one found */
+        size_t lo = first_not_below(t->fp, at, t->nfp, fps[i]);
+        at = lo;
+        if (lo < t->nfp && t->fp[lo] == fps[i])
+            rc = cb(ctx, i, t->post + t->start[lo], t->start[lo + 1] - t->start[lo]);
+    }
+    return rc;
+}
+
+void pv_index__cursor_use(pv_index_cursor *c, const pv_index_table *t)
+{
+    c->table = t;
+}
+
+void pv_index__table_free(pv_index_table *t)
+{
+    uint64_t d;
+    if (!t)
+        return;
+    for (d = 0; t->lines && d < t->ndocs; d++)
+        pv_index__lines_free(&t->lines[d]);
+    free(t->lines);
+    free(t->fp);
+    free(t->start);
+    free(t->post);
+    free(t);
+}
+
+int pv_index__table_load(const pv_index *ix, uint64_t max_bytes, pv_index_table **out, pv_err *err)
+{
+    pv_index_cursor *c = NULL;
+    pv_index_table *t = NULL;
+    uint64_t b, d, bytes;
+    size_t np = 0;
+    int rc;
+
+    *out = NULL;
+    /* what the postings take (a distinct fingerprint at most per posting), then the line
+       tables, counted as they are decoded */
+    bytes = ix->npostings * (sizeof *t->fp + sizeof *t->start + sizeof *t->post) +
+            ix->ndocs * sizeof *t->lines;
+    if (bytes > max_bytes || ix->npostings >= UINT32_MAX)
+        return 0;
+    if ((rc = pv_index__cursor_new(ix, &c, err)) != 0)
+        return rc;
+    /* distinct fingerprints are at most the postings (META's count is not trusted here) */
+    if (!(t = calloc(1, sizeof *t)) ||
+        !(t->fp = malloc((ix->npostings ? ix->npostings : 1) * sizeof *t->fp)) ||
+        !(t->start = malloc((ix->npostings + 1) * sizeof *t->start)) ||
+        !(t->post = malloc((ix->npostings ? ix->npostings : 1) * sizeof *t->post))) {
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (b = 0; b < ix->nblocks; b++) {
+        uint32_t i;
+        if ((rc = decode_block(c, b, err)) != 0 || (rc = decode_postings(c, err)) != 0 ||
+            (rc = resolve_postings(c, 0, c->bc.count, err)) != 0)
+            goto done;
+        for (i = 0; i < c->bc.count; i++, np++) {
+            /* the directory's counts add up to npostings (checked at open); fingerprints
+               ascend within a block (decode_block) and blocks by their first ones */
+            if (np == 0 || c->bc.fp[i] != t->fp[t->nfp - 1]) {
+                if (np > 0 && c->bc.fp[i] < t->fp[t->nfp - 1]) {
+                    rc = pv_err__set(err, PV_ECORRUPT,
+                                     "corrupt index '%s': posting block %llu out of order",
+                                     ix->path, (unsigned long long)b);
+                    goto done;
+                }
+                t->fp[t->nfp] = c->bc.fp[i];
+                t->start[t->nfp++] = (uint32_t)np;
+            }
+            t->post[np] = c->bc.post[i];
+        }
+    }
+    t->start[t->nfp] = (uint32_t)np;
+    if (!(t->lines = calloc(ix->ndocs ? ix->ndocs : 1, sizeof *t->lines))) {
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    t->ndocs = ix->ndocs;
+    for (d = 0; d < ix->ndocs; d++) {
+        pv_line_table *lt = &t->lines[d];
+        if ((rc = pv_index__lines(c, (uint32_t)d, lt, err)) != 0)
+            goto done;
+        bytes += ((uint64_t)lt->nlines + 1) * sizeof *lt->line_tok + lt->nlines +
+                 (uint64_t)lt->nruns * (sizeof *lt->run_tok + sizeof *lt->run_origin);
+        if (bytes > max_bytes) { /* too large after all: read it through blocks */
+            rc = 0;
+            goto done;
+        }
+    }
+    *out = t;
+    t = NULL;
+done:
+    pv_index__table_free(t);
+    pv_index__cursor_free(c);
     return rc;
 }
 

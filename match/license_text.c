@@ -32,8 +32,12 @@ typedef struct lic_fp {
 typedef struct lic_table {
     uint32_t k;
     uint64_t seed;
-    lic_fp *v; /* sorted by fp, one entry per fp */
+    lic_fp *v; /* while building: sorted by fp, one entry per fp */
     size_t n;
+    /* the same entries by hash, for the test: open addressing, linear probing, at most half
+       full; a slot holds fp + 1 (0 = empty) */
+    lic_fp *slot;
+    size_t mask;
     struct lic_table *next;
 } lic_table;
 
@@ -51,8 +55,19 @@ static void table_free(lic_table *t)
 {
     if (t) {
         free(t->v);
+        free(t->slot);
         free(t);
     }
+}
+
+/* The licenses holding fingerprint fp (top PV_FP_BITS bits), as a mask; 0 for none. */
+static uint64_t table_mask(const lic_table *t, uint64_t fp)
+{
+    size_t i;
+    for (i = (size_t)fp & t->mask; t->slot[i].fp != 0; i = (i + 1) & t->mask)
+        if (t->slot[i].fp == fp + 1)
+            return t->slot[i].mask;
+    return 0;
 }
 
 /* The k-grams of every license text, tokenized and fingerprinted exactly as a query is. */
@@ -94,6 +109,20 @@ static int table_build(uint32_t k, uint64_t seed, lic_table **out)
             t->v[n++] = t->v[i];
     }
     t->n = n;
+    for (n = 16; n < 2 * t->n; n <<= 1)
+        ;
+    rc = PV_ENOMEM;
+    if (!(t->slot = calloc(n, sizeof *t->slot)))
+        goto done;
+    t->mask = n - 1;
+    for (i = 0; i < t->n; i++) { /* fingerprints are hashes: their low bits spread them */
+        for (j = (size_t)t->v[i].fp & t->mask; t->slot[j].fp != 0; j = (j + 1) & t->mask)
+            ;
+        t->slot[j].fp = t->v[i].fp + 1;
+        t->slot[j].mask = t->v[i].mask;
+    }
+    free(t->v); /* the slots are all the test reads */
+    t->v = NULL;
     *out = t;
     t = NULL;
     rc = 0;
@@ -143,14 +172,12 @@ int pv_match__license_text(uint32_t k, uint64_t seed, const uint64_t *fp, size_t
     if ((rc = table_get(k, seed, &t, &owned)) != 0)
         return pv_err__set(err, rc, "cannot fingerprint the license texts: %s", pv_strerror(rc));
     for (i = 0; i < n; i++) {
-        lic_fp key = {fp[i] >> PV_FP_SHIFT, 0};
-        const lic_fp *e = t->n ? bsearch(&key, t->v, t->n, sizeof *t->v, cmp_lic_fp) : NULL;
-        uint64_t m;
+        uint64_t m = table_mask(t, fp[i] >> PV_FP_SHIFT);
         size_t b;
-        if (!e)
+        if (!m)
             continue;
         hits++;
-        for (m = e->mask, b = 0; m; m >>= 1, b++)
+        for (b = 0; m; m >>= 1, b++)
             count[b] += m & 1;
     }
     if (hits * LICENSE_SHARE_DEN >= n * LICENSE_SHARE_NUM) {

@@ -91,12 +91,42 @@ typedef struct lookup_ctx {
     size_t cap_diag;
 } lookup_ctx;
 
-static int cmp_qfp(const void *a, const void *b)
+/* v[0, n) sorted by fingerprint, equal ones kept in the order they come in (the query's, so
+ * by fingerprint then query position): insertion sort of short runs, then bottom-up merges
+ * through tmp (n entries). Typed, so that the compare is inlined: a confirmation of a scan
+ * sorts a few hundred k-grams, where qsort's calls cost more than the sort. */
+#define SORT_RUN 16
+static void sort_qfp(qfp *v, qfp *tmp, size_t n)
 {
-    const qfp *x = a, *y = b;
-    if (x->fp != y->fp)
-        return x->fp < y->fp ? -1 : 1;
-    return x->qpos < y->qpos ? -1 : x->qpos > y->qpos;
+    qfp *src = v, *dst = tmp, *t;
+    size_t i, j, w;
+    for (i = 0; i < n; i += SORT_RUN) {
+        size_t end = i + SORT_RUN < n ? i + SORT_RUN : n;
+        for (j = i + 1; j < end; j++) {
+            qfp x = v[j];
+            size_t m = j;
+            for (; m > i && v[m - 1].fp > x.fp; m--)
+                v[m] = v[m - 1];
+            v[m] = x;
+        }
+    }
+    for (w = SORT_RUN; w < n; w *= 2) {
+        for (i = 0; i < n; i += 2 * w) {
+            size_t a = i, am = i + w < n ? i + w : n, b = am, bm = i + 2 * w < n ? i + 2 * w : n,
+                   o = i;
+            while (a < am && b < bm)
+                dst[o++] = src[b].fp < src[a].fp ? src[b++] : src[a++];
+            while (a < am)
+                dst[o++] = src[a++];
+            while (b < bm)
+                dst[o++] = src[b++];
+        }
+        t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
 }
 
 static int cmp_hit(const void *a, const void *b)
@@ -899,13 +929,19 @@ void pv_result_free(pv_result *res)
 int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_match_opts *opts,
                  pv_result **out, pv_err *err)
 {
+    return pv_match__run(ix, NULL, text, len, opts, out, err);
+}
+
+int pv_match__run(const pv_index *ix, pv_index_cursor *shared, const char *text, size_t len,
+                  const pv_match_opts *opts, pv_result **out, pv_err *err)
+{
     pv_match_opts defaults = PV_MATCH_OPTS_INIT;
     pv_index_info info;
     pv_qtokens q;
     uint64_t *ufp = NULL, *lic = NULL;
-    qfp *qf = NULL;
+    qfp *qf = NULL, *qtmp = NULL;
     uint32_t *qstart = NULL;
-    size_t *bucket_n = NULL, nk = 0, nu = 0, i, j, cap_qf = 0, cap_lic = 0;
+    size_t *bucket_n = NULL, nk = 0, nu = 0, i, j, cap_qf = 0, cap_qtmp = 0, cap_lic = 0;
     lookup_ctx lc;
     chain *chains = NULL;
     size_t nchains = 0, cap_chains = 0, cap_spans = 0;
@@ -966,16 +1002,21 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
     /* a k-gram's fp_lo is read in its pass only: after it, np takes its place */
     lc.np = q.fp_lo;
     q.fp_lo = NULL;
-    if ((rc = pv_index__cursor_new(ix, &cur, err)) != 0)
+    if (shared)
+        cur = shared;
+    else if ((rc = pv_index__cursor_new(ix, &cur, err)) != 0)
         goto done;
     for (size_t b0 = 0, b1; b0 < PASS_BUCKETS; b0 = b1) {
         size_t n = bucket_n ? bucket_n[b0] : nk, nq = 0;
-        for (b1 = b0 + 1; b1 < PASS_BUCKETS && (!bucket_n || n + bucket_n[b1] <= pass_kgrams); b1++)
-            if (bucket_n)
+        if (!bucket_n)
+            b1 = PASS_BUCKETS;
+        else
+            for (b1 = b0 + 1; b1 < PASS_BUCKETS && n + bucket_n[b1] <= pass_kgrams; b1++)
                 n += bucket_n[b1];
         if (n == 0)
             continue;
-        if (pv_array__grow((void **)&qf, &cap_qf, n, sizeof *qf))
+        if (pv_array__grow((void **)&qf, &cap_qf, n, sizeof *qf) ||
+            pv_array__grow((void **)&qtmp, &cap_qtmp, n, sizeof *qtmp))
             goto oom;
         for (i = 0; i < nk; i++) {
             size_t bk = FP_BUCKET(q.fp_hi[i]);
@@ -984,7 +1025,7 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
                 qf[nq++].qpos = (uint32_t)i;
             }
         }
-        qsort(qf, nq, sizeof *qf, cmp_qfp);
+        sort_qfp(qf, qtmp, nq);
         free(ufp);
         free(qstart);
         ufp = malloc((nq + 1) * sizeof *ufp);
@@ -1006,10 +1047,12 @@ int pv_match_run(const pv_index *ix, const char *text, size_t len, const pv_matc
             goto done;
     }
     free(qf);
+    free(qtmp);
     free(ufp);
     free(qstart);
     free(bucket_n);
     qf = NULL;
+    qtmp = NULL;
     ufp = NULL;
     qstart = NULL;
     bucket_n = NULL;
@@ -1129,11 +1172,13 @@ oom:
     rc = pv_err__set(err, PV_ENOMEM, "out of memory");
 done:
     pv_result_free(res);
-    pv_index__cursor_free(cur);
+    if (cur != shared)
+        pv_index__cursor_free(cur);
     pv_match__qtokens_free(&q);
     free(lic);
     free(bucket_n);
     free(qf);
+    free(qtmp);
     free(ufp);
     free(qstart);
     free(lc.hits);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "index_int.h"
 #include "provscan.h"
 #include "scanner_int.h"
 
@@ -33,6 +34,12 @@ int pv_match__url(const char *kind, const char *source, const char *locator, con
  * first use, safely from any thread. Returns 0 or PV_ENOMEM (*license NULL, err set). */
 int pv_match__license_text(uint32_t k, uint64_t seed, const uint64_t *fp, size_t n,
                            const char **license, pv_err *err);
+
+/* pv_match_run reading the index through cur (one per thread, kept between queries; it may
+ * use a table, pv_index__cursor_use), or through a cursor of its own when cur is NULL. The
+ * result is the same either way. */
+int pv_match__run(const pv_index *ix, pv_index_cursor *cur, const char *text, size_t len,
+                  const pv_match_opts *opts, pv_result **out, pv_err *err);
 
 /* Tuning hook for tests: look a query's k-grams up in passes of about n (0: the default,
  * 512 Ki). The spans are the same for any n; only memory and time change. Not thread-safe:

@@ -15,6 +15,7 @@
 
 #include "common_int.h"
 #include "index_int.h"
+#include "match_int.h"
 #include "scanner_int.h"
 #include "source.h"
 
@@ -24,6 +25,9 @@
 #define MAX_AUTHORS 16
 #define QUEUE_BYTES ((size_t)64 << 20) /* record text waiting for a worker, beyond one record */
 #define PROGRESS_EVERY 64              /* records between two progress calls of a reader */
+/* An index that takes at most this much decoded (postings and line tables) is decoded once
+ * for every confirmation; a larger one is read block by block. */
+#define TABLE_BYTES ((uint64_t)64 << 20)
 
 struct pv_scan {
     const pv_index *ix;
@@ -34,6 +38,7 @@ struct pv_scan {
     uint64_t *set;
     size_t mask;
     int has_zero;
+    pv_index_table *table; /* the index's postings, decoded once; NULL for a large index */
 };
 
 /* ---- the fingerprint set ----------------------------------------------------------------- */
@@ -114,6 +119,8 @@ int pv_scan_new(const pv_index *ix, const pv_scan_opts *opts, pv_scan **out, pv_
     if ((rc = pv_index__cursor_new(ix, &cur, err)) == 0)
         rc = pv_index__fingerprints(cur, load_fp, s, err);
     pv_index__cursor_free(cur);
+    if (rc == 0)
+        rc = pv_index__table_load(ix, TABLE_BYTES, &s->table, err);
     if (rc) {
         pv_scan_free(s);
         return rc;
@@ -127,6 +134,7 @@ void pv_scan_free(pv_scan *s)
     if (!s)
         return;
     free(s->set);
+    pv_index__table_free(s->table);
     free(s);
 }
 
@@ -138,9 +146,19 @@ typedef struct worker_buf {
     uint64_t *kg;
     uint32_t *win;
     size_t cap;
+    pv_index_cursor *cur; /* the confirmations' (made on the first) */
     /* counts added to the run's stats when the thread is done */
     uint64_t tokens, invalid, bytes, candidates;
 } worker_buf;
+
+static void worker_buf_free(worker_buf *b)
+{
+    pv_scanner__tokens_free(&b->tok);
+    free(b->kg);
+    free(b->win);
+    pv_index__cursor_free(b->cur);
+    memset(b, 0, sizeof *b);
+}
 
 /* One finding being built, with the strings it owns. */
 typedef struct finding {
@@ -326,12 +344,12 @@ static uint32_t line_ends(const char *text, size_t from, size_t to, size_t len)
 /* Match text (a region of a record whose first line is the record's line first_line) and add
  * its spans to l. Common spans (boilerplate, license text) find nothing: they are in every
  * dataset. */
-static int match_region(const pv_scan *s, const char *text, size_t len, uint32_t first_line,
-                        found_list *l, pv_err *err)
+static int match_region(const pv_scan *s, pv_index_cursor *cur, const char *text, size_t len,
+                        uint32_t first_line, found_list *l, pv_err *err)
 {
     pv_result *res = NULL;
     size_t i, j;
-    int rc = pv_match_run(s->ix, text, len, &s->o.match, &res, err);
+    int rc = pv_match__run(s->ix, cur, text, len, &s->o.match, &res, err);
     if (rc)
         return rc;
     for (i = 0; i < res->nspans && rc == 0; i++) {
@@ -362,7 +380,7 @@ static int match_region(const pv_scan *s, const char *text, size_t len, uint32_t
  * past its last winnowed hit, and the matcher's edges a few more: the margin covers both.
  * Regions are widened to whole lines (within REGION_LINE_BYTES), where the matcher's exact
  * edges look for line ends. */
-static int confirm(const pv_scan *s, const worker_buf *b, size_t nhit, const char *text, size_t len,
+static int confirm(const pv_scan *s, worker_buf *b, size_t nhit, const char *text, size_t len,
                    found_list *l, pv_err *err)
 {
     const pv_token *t = b->tok.v;
@@ -371,6 +389,11 @@ static int confirm(const pv_scan *s, const worker_buf *b, size_t nhit, const cha
     uint32_t line = 1;
     int rc = 0;
 
+    if (!b->cur) {
+        if ((rc = pv_index__cursor_new(s->ix, &b->cur, err)) != 0)
+            return rc;
+        pv_index__cursor_use(b->cur, s->table);
+    }
     while (h < nhit && rc == 0) {
         size_t lo = b->win[h] > margin ? b->win[h] - margin : 0, hi, from, to;
         hi = b->win[h] + s->k + margin;
@@ -393,7 +416,7 @@ static int confirm(const pv_scan *s, const worker_buf *b, size_t nhit, const cha
             to = i;
         line += line_ends(text, line_at, from, len);
         line_at = from;
-        rc = match_region(s, text + from, to - from, line, l, err);
+        rc = match_region(s, b->cur, text + from, to - from, line, l, err);
     }
     return rc;
 }
@@ -488,10 +511,7 @@ static void worker_buf_done(run *r, worker_buf *b)
     r->st.text_bytes += b->bytes;
     r->st.candidates += b->candidates;
     pthread_mutex_unlock(&r->mu);
-    pv_scanner__tokens_free(&b->tok);
-    free(b->kg);
-    free(b->win);
-    memset(b, 0, sizeof *b);
+    worker_buf_free(b);
 }
 
 /* A reader's own state, the ctx of its sink. */

@@ -160,7 +160,7 @@ static const unsigned char *extenders_end(const unsigned char *q, const unsigned
     return q;
 }
 
-static int push(pv_tokens *out, uint64_t hash, size_t start, size_t len)
+static inline int push(pv_tokens *out, uint64_t hash, size_t start, size_t len)
 {
     if (PV_UNLIKELY(out->n == out->cap)) {
         void *v = out->v;
@@ -437,13 +437,28 @@ int pv_scanner__tokenize(const char *text, size_t len, uint64_t seed, pv_tokens 
         int kind, stable;
 
         if (byte_class[*p] == C_SEP) {
-            p++;
+            while (++p < end && byte_class[*p] == C_SEP)
+                ;
             continue;
         }
         if (byte_class[*p] == C_WORD) {
-            q = p + 1;
-            while (q < end && byte_class[*q] == C_WORD)
-                q++;
+            /* the usual token, ASCII only and at most PV_TOKEN_MAX bytes: folded while its
+               end is found, and hashed at once */
+            unsigned char buf[PV_TOKEN_MAX];
+            size_t n = 0;
+            q = p;
+            do {
+                if (PV_LIKELY(n < PV_TOKEN_MAX))
+                    buf[n] = ascii_fold[*q];
+                n++;
+            } while (++q < end && byte_class[*q] == C_WORD);
+            if (PV_LIKELY((q == end || *q < 0x80) && n <= PV_TOKEN_MAX)) {
+                rc = push(out, XXH3_64bits_withSeed(buf, n, seed), (size_t)(p - base), n);
+                if (rc)
+                    goto done;
+                p = q;
+                continue;
+            }
             if (q < end && *q >= 0x80) {
                 /* The run goes on with a non-ASCII word character or mark. */
                 const unsigned char *r;

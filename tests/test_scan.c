@@ -15,6 +15,8 @@
 #include <git2.h>
 #include <zstd.h>
 
+#include "index_int.h"
+#include "match_int.h"
 #include "provscan.h"
 #include "util.h"
 
@@ -573,4 +575,210 @@ Test(scan, the_stack_record_naming_an_indexed_blob_is_an_exact_copy)
     cr_expect_eq(e.spans[1], 0, "other text: found by its id alone");
     pv_scan_free(s);
     pv_index_free(ix);
+}
+
+/* ---- the decoded index a scan confirms through ------------------------------------------ */
+
+/* The fixture corpus (license texts and READMEs: several posting blocks, documents sharing
+ * text) indexed once per test process. */
+static pv_index *g_cix;
+
+static void build_corpus(void)
+{
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    const char *src[] = {"fixtures/corpus"};
+    pv_err err = {0, ""};
+    char path[512];
+    pv_test_tmpdir("provscan-scantable-");
+    snprintf(path, sizeof path, "%s", pv_test_path("corpus.pvx"));
+    o.jobs = 1;
+    o.author = "Fixture Author <fixture@example.org>";
+    cr_assert_eq(pv_index_build(path, src, 1, &o, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index_open(&g_cix, path, &err), 0, "%s", err.msg);
+}
+
+static void free_corpus(void)
+{
+    pv_index_free(g_cix);
+    g_cix = NULL;
+    pv_test_rmtree(pv_test_path(""));
+}
+
+TestSuite(scan_table, .init = build_corpus, .fini = free_corpus);
+
+typedef struct lookups {
+    char *buf;
+    size_t n, cap;
+} lookups;
+
+/* Every answer of a lookup as a line: the fingerprint's index, then its postings. */
+static int on_lookup(void *ctx, size_t i, const pv_posting *p, size_t np)
+{
+    lookups *l = ctx;
+    size_t j;
+    for (j = 0; j < np; j++) {
+        if (l->n + 64 > l->cap) {
+            l->cap = 2 * l->cap + 4096;
+            cr_assert((l->buf = realloc(l->buf, l->cap)) != NULL);
+        }
+        l->n += (size_t)snprintf(l->buf + l->n, l->cap - l->n, "%zu %u %u %u\n", i, p[j].doc,
+                                 p[j].pos, p[j].origin);
+    }
+    return 0;
+}
+
+typedef struct fp_list {
+    uint64_t *v;
+    size_t n, cap;
+} fp_list;
+
+static int keep_fp(void *ctx, uint64_t fp)
+{
+    fp_list *l = ctx;
+    /* the fingerprint, and a neighbour the index may not hold */
+    cr_assert_eq(pv_array__grow((void **)&l->v, &l->cap, l->n + 2, sizeof *l->v), 0);
+    if (l->n == 0 || l->v[l->n - 1] < fp)
+        l->v[l->n++] = fp;
+    if (fp + 1 < (UINT64_C(1) << 48))
+        l->v[l->n++] = fp + 1;
+    return 0;
+}
+
+Test(scan_table, lookups_and_line_tables_are_those_of_the_blocks)
+{
+    pv_index_info info;
+    pv_index_table *t = NULL;
+    pv_index_cursor *plain = NULL, *through = NULL;
+    pv_err err = {0, ""};
+    fp_list fps = {NULL, 0, 0};
+    lookups a = {NULL, 0, 0}, b = {NULL, 0, 0};
+    uint32_t d;
+
+    pv_index_get_info(g_cix, &info);
+    cr_assert_gt(info.blocks, 2, "the corpus fills %llu posting blocks",
+                 (unsigned long long)info.blocks);
+    cr_assert_eq(pv_index__table_load(g_cix, UINT64_MAX, &t, &err), 0, "%s", err.msg);
+    cr_assert(t != NULL);
+    cr_assert_eq(pv_index__cursor_new(g_cix, &plain, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index__cursor_new(g_cix, &through, &err), 0, "%s", err.msg);
+    pv_index__cursor_use(through, t);
+    cr_assert_eq(pv_index__fingerprints(plain, keep_fp, &fps, &err), 0, "%s", err.msg);
+    cr_assert_geq(fps.n, info.fingerprints);
+    /* every fingerprint at once, then every third alone */
+    cr_assert_eq(pv_index__lookup(plain, fps.v, fps.n, on_lookup, &a, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index__lookup(through, fps.v, fps.n, on_lookup, &b, &err), 0, "%s", err.msg);
+    for (size_t i = 0; i < fps.n; i += 3) {
+        cr_assert_eq(pv_index__lookup(plain, fps.v + i, 1, on_lookup, &a, &err), 0, "%s", err.msg);
+        cr_assert_eq(pv_index__lookup(through, fps.v + i, 1, on_lookup, &b, &err), 0, "%s",
+                     err.msg);
+    }
+    cr_assert_gt(a.n, 0);
+    cr_assert_eq(a.n, b.n);
+    cr_assert(memcmp(a.buf, b.buf, a.n) == 0, "the table's postings differ from the blocks'");
+    for (d = 0; d < info.documents; d++) {
+        pv_line_table x, y;
+        cr_assert_eq(pv_index__lines(plain, d, &x, &err), 0, "%s", err.msg);
+        cr_assert_eq(pv_index__lines(through, d, &y, &err), 0, "%s", err.msg);
+        cr_assert(!x.borrowed && y.borrowed);
+        cr_assert_eq(x.nlines, y.nlines);
+        cr_assert_eq(x.nruns, y.nruns);
+        cr_assert(memcmp(x.line_tok, y.line_tok, (x.nlines + 1) * sizeof *x.line_tok) == 0);
+        cr_assert(memcmp(x.line_check, y.line_check, x.nlines) == 0);
+        cr_assert_eq(x.checks, y.checks);
+        cr_assert(x.nruns == 0 ||
+                  (memcmp(x.run_tok, y.run_tok, x.nruns * sizeof *x.run_tok) == 0 &&
+                   memcmp(x.run_origin, y.run_origin, x.nruns * sizeof *x.run_origin) == 0));
+        pv_index__lines_free(&x);
+        pv_index__lines_free(&y);
+        cr_assert_null(y.line_tok); /* let go, not freed: the table keeps it */
+    }
+    pv_index__cursor_free(plain);
+    pv_index__cursor_free(through);
+    pv_index__table_free(t);
+    free(fps.v);
+    free(a.buf);
+    free(b.buf);
+}
+
+Test(scan_table, an_index_over_the_budget_is_not_decoded)
+{
+    pv_index_table *t = (pv_index_table *)&t;
+    pv_err err = {0, ""};
+    cr_assert_eq(pv_index__table_load(g_cix, 1024, &t, &err), 0, "%s", err.msg);
+    cr_assert_null(t);
+}
+
+/* A result as text: every span with its rows, credits and flags. */
+static char *result_text(const pv_result *r)
+{
+    size_t cap = 1 << 16, n = 0, i, j;
+    char *out = malloc(cap);
+    cr_assert(out);
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        int k_ = snprintf(out + n, cap - n, __VA_ARGS__);                                          \
+        cr_assert(k_ >= 0 && (size_t)k_ < cap - n);                                                \
+        n += (size_t)k_;                                                                           \
+    } while (0)
+    PUT("tokens %u matched %u authors %zu\n", r->tokens, r->matched_tokens, r->nauthors);
+    for (i = 0; i < r->nspans; i++) {
+        const pv_span *sp = &r->spans[i];
+        PUT("span %u-%u bytes %u-%u lines %u-%u common %d %s strength %.2f credits %zu\n",
+            sp->tok_start, sp->tok_end, sp->start, sp->end, sp->line_start, sp->line_end,
+            sp->common, sp->common_license ? sp->common_license : "-", sp->strength, sp->ncredits);
+        for (j = 0; j < sp->nsources + sp->ncopies; j++) {
+            const pv_source_ref *x =
+                j < sp->nsources ? &sp->sources[j] : &sp->copies[j - sp->nsources];
+            PUT("  %s %u lines %u-%u tokens %u origin %d full %d\n",
+                j < sp->nsources ? "src" : "copy", x->document, x->line_start, x->line_end,
+                x->matched_tokens, x->origin, x->full);
+        }
+    }
+#undef PUT
+    return out;
+}
+
+/* Whole files and their halves of the corpus, matched through a plain cursor and through the
+ * table: the same spans (license text among them, common or not). */
+Test(scan_table, matches_through_the_table_are_those_through_the_blocks)
+{
+    static const char *const FILES[] = {"feedparser/LICENSE", "feedparser/README.rst",
+                                        "rss/LICENSE-APACHE", "rss/README.md", "warcio/README.rst"};
+    pv_index_table *t = NULL;
+    pv_index_cursor *through = NULL;
+    pv_match_opts mo = PV_MATCH_OPTS_INIT;
+    pv_err err = {0, ""};
+    size_t f, spans = 0;
+
+    cr_assert_eq(pv_index__table_load(g_cix, UINT64_MAX, &t, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index__cursor_new(g_cix, &through, &err), 0, "%s", err.msg);
+    pv_index__cursor_use(through, t);
+    for (f = 0; f < sizeof FILES / sizeof FILES[0]; f++) {
+        char path[256];
+        size_t len, part;
+        char *text;
+        snprintf(path, sizeof path, "fixtures/corpus/%s", FILES[f]);
+        text = pv_test_read_file(path, &len);
+        for (part = 0; part < 3; part++) {
+            size_t from = part == 2 ? len / 2 : 0, to = part == 1 ? len / 2 : len;
+            pv_result *x = NULL, *y = NULL;
+            char *tx, *ty;
+            cr_assert_eq(pv_match_run(g_cix, text + from, to - from, &mo, &x, &err), 0, "%s",
+                         err.msg);
+            cr_assert_eq(pv_match__run(g_cix, through, text + from, to - from, &mo, &y, &err), 0,
+                         "%s", err.msg);
+            tx = result_text(x);
+            ty = result_text(y);
+            cr_assert_str_eq(tx, ty, "%s [%zu, %zu)", FILES[f], from, to);
+            spans += x->nspans;
+            free(tx);
+            free(ty);
+            pv_result_free(x);
+            pv_result_free(y);
+        }
+        free(text);
+    }
+    cr_assert_geq(spans, 15);
+    pv_index__cursor_free(through);
+    pv_index__table_free(t);
 }
