@@ -60,6 +60,11 @@ typedef struct pv_doc_in {
      * dataset record naming a blob (The Stack's hexsha) is known as an exact copy; or NULL. */
     const unsigned char *blobs;
     size_t nblobs;
+    /* Where the record starts in its file, when has_offset is set (WARC: in the decompressed
+     * stream, as diagnostics count): a scan reports it beside the locator. The index keeps
+     * only the locator. */
+    uint64_t offset;
+    int has_offset;
 } pv_doc_in;
 
 /* Where a reader sends what it reads. Every callback returns 0 to go on or a negative
