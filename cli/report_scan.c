@@ -490,12 +490,11 @@ static int summary_text(const pv_cli_scan_report *r, const pv_scan_stats *st)
             printf("%s:\n", pass ? "by author" : "by source");
         for (i = 0; i < n; i++) {
             pv_scan_author au = {g[i].name, g[i].email, g[i].id};
-            printf("  %8s %-9s %8s %-6s  %s\n", pv_cli__commas(g[i].documents, a),
+            printf("  %8s %-9s %8s %-6s  ", pv_cli__commas(g[i].documents, a),
                    g[i].documents == 1 ? "document" : "documents", pv_cli__commas(g[i].tokens, b),
-                   g[i].tokens == 1 ? "token" : "tokens",
-                   pass        ? who(&au, one, sizeof one)
-                   : g[i].name ? g[i].name
-                               : "-");
+                   g[i].tokens == 1 ? "token" : "tokens");
+            put_str(pass ? who(&au, one, sizeof one) : g[i].name ? g[i].name : "-");
+            putchar('\n');
         }
         free(g);
     }
