@@ -293,14 +293,6 @@ int pv_cli__cmd_index(int argc, char **argv)
     }
     print_summary(v[OPT_OUTPUT].str, &st, pv_cli__now() - t0);
     rc = st.source_errors ? PV_EXIT_INPUT : PV_EXIT_OK;
-    if (st.documents == 0 && st.bad_records > 0) {
-        /* nothing good was read, only bad records: the input is not what it was taken for */
-        fprintf(stderr,
-                "provscan: error: no document indexed: every record read was bad (%llu, "
-                "named above)\n",
-                (unsigned long long)st.bad_records);
-        rc = PV_EXIT_INPUT;
-    }
 done:
     pv_cli__progress_free(prog);
     pv_cli__args_free(&a);

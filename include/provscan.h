@@ -159,7 +159,8 @@ typedef struct pv_build_stats {
  * jsonl:, stackexchange:, warc:, feed:). A source that stops on an error is reported through
  * diag and counted in stats->source_errors; the others are still indexed (with strict, the
  * build fails instead). The index is written to a temporary name beside out_path and renamed
- * when complete. stats may be NULL. Returns 0, or a negative pv_error with err filled in. */
+ * when complete. stats may be NULL. Returns 0, or a negative pv_error with err filled in; a
+ * run that read bad records and no document is PV_EFORMAT, and writes nothing. */
 int pv_index_build(const char *out_path, const char *const *sources, size_t nsources,
                    const pv_build_opts *opts, pv_build_stats *stats, pv_err *err);
 

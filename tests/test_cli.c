@@ -12,6 +12,7 @@
 #include "provscan.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
@@ -1796,12 +1797,17 @@ Test(cli, regression_index_unreadable_single_source_exits_3)
     run_free(&r);
 }
 
-/* A jsonl: source of which no line is JSON read no record, only bad ones: exit 3. */
+/* A jsonl: source of which no line is JSON read no record, only bad ones: exit 3, and no index
+ * written (regression: an empty one was, in place of the index already there). */
 Test(cli, regression_index_only_bad_records_exits_3)
 {
     const char *tmp = g_tmp;
-    char src[1024], out[1024];
+    char src[1024], out[1024], good[1024];
     run_result r;
+    void *before, *after;
+    size_t nbefore, nafter;
+    DIR *dir;
+    struct dirent *e;
 
     snprintf(src, sizeof src, "jsonl:%s/notes.jsonl", tmp);
     snprintf(out, sizeof out, "%s/idx.pvx", tmp);
@@ -1813,7 +1819,28 @@ Test(cli, regression_index_only_bad_records_exits_3)
     cr_expect(strstr(r.err, "no document indexed: every record read was bad (2, named above)") !=
                   NULL,
               "%s", r.err);
+    cr_expect_neq(access(out, F_OK), 0, "no index may be written from bad records only");
     run_free(&r);
+    /* an index already at that path stays as it was */
+    snprintf(good, sizeof good, "%s/good.txt", tmp);
+    write_text(tmp, "good.txt", "a few good words to index from one plain text file\n", 1500000000);
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, good, NULL});
+    cr_assert_eq(r.code, 0, "exit %d: %s%s", r.code, r.out, r.err);
+    run_free(&r);
+    before = pv_test_read_file(out, &nbefore);
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, src, NULL});
+    cr_expect_eq(r.code, 3, "exit %d: %s%s", r.code, r.out, r.err);
+    run_free(&r);
+    after = pv_test_read_file(out, &nafter);
+    cr_expect(nafter == nbefore && memcmp(before, after, nbefore) == 0,
+              "the index at -o was replaced");
+    free(before);
+    free(after);
+    /* and no temporary file is left */
+    cr_assert_not_null(dir = opendir(tmp));
+    while ((e = readdir(dir)) != NULL)
+        cr_expect(strstr(e->d_name, ".tmp") == NULL, "left behind: %s", e->d_name);
+    closedir(dir);
 }
 
 /* The same SOURCE given twice, however spelled, would be read twice: a usage error. */
