@@ -185,7 +185,7 @@ static void print_summary(const char *out, const pv_build_stats *st, double secs
                pv_cli__commas(st->source_errors, buf),
                st->source_errors == 1 ? "source" : "sources");
     if (st->invalid_utf8)
-        printf("replaced %s invalid UTF-8 %s with U+FFFD\n", pv_cli__commas(st->invalid_utf8, buf),
+        printf("%s invalid UTF-8 %s replaced by U+FFFD\n", pv_cli__commas(st->invalid_utf8, buf),
                st->invalid_utf8 == 1 ? "sequence" : "sequences");
     if (st->runs)
         printf("spilled %s sorted %s to disk within --memory\n", pv_cli__commas(st->runs, buf),

@@ -425,6 +425,7 @@ static int summary_json(const pv_cli_scan_report *r, const pv_scan_stats *st, cJ
     bad |= add_num(s, "read_bytes", (double)st->read_bytes);
     bad |= add_num(s, "text_bytes", (double)st->text_bytes);
     bad |= add_num(s, "bad_records", (double)st->bad_records);
+    bad |= add_num(s, "invalid_utf8", (double)st->invalid_utf8);
     bad |= add_num(s, "candidates", (double)st->candidates);
     bad |= add_num(s, "found_records", (double)st->found_records);
     bad |= add_num(s, "findings", (double)st->findings);
@@ -475,6 +476,9 @@ static int summary_text(const pv_cli_scan_report *r, const pv_scan_stats *st)
     if (st->bad_records)
         printf("skipped %s bad %s (each named on stderr)\n", pv_cli__commas(st->bad_records, a),
                st->bad_records == 1 ? "record" : "records");
+    if (st->invalid_utf8)
+        printf("%s invalid UTF-8 %s replaced by U+FFFD\n", pv_cli__commas(st->invalid_utf8, a),
+               st->invalid_utf8 == 1 ? "sequence" : "sequences");
     if (st->dataset_errors)
         printf("%s %s stopped on an error (named on stderr)\n",
                pv_cli__commas(st->dataset_errors, a),

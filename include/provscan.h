@@ -507,7 +507,7 @@ typedef struct pv_scan_stats {
     uint64_t findings;       /* (record, document) pairs reported */
     uint64_t bad_records;    /* malformed records skipped */
     uint64_t skipped;        /* records skipped by rule (empty, too large, deleted) */
-    uint64_t invalid_utf8;   /* invalid UTF-8 sequences in records (replaced) */
+    uint64_t invalid_utf8;   /* invalid UTF-8 sequences in records, replaced (by the readers too) */
 } pv_scan_stats;
 
 /* Prepare a scan against ix (borrowed: it must outlive the scan): loads the index's

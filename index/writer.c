@@ -1536,6 +1536,7 @@ static void add_reader_stats(builder *b, const pv_reader_stats *rs)
     b->st.commits += rs->commits;
     b->st.ignored_trailers += rs->ignored_trailers;
     b->st.ignored_commits += rs->ignored_commits;
+    b->st.invalid_utf8 += rs->replaced;
     if (rs->commits)
         b->blobs_done += rs->records; /* a git reader's records are its unique blobs */
     b->st.read_bytes += rs->bytes_in;

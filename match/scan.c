@@ -810,6 +810,7 @@ static void read_dataset(run *r, size_t i, worker_buf *wb)
     r->st.read_bytes += rd.rs.bytes_in;
     r->st.bad_records += rd.rs.bad;
     r->st.skipped += rd.rs.skipped;
+    r->st.invalid_utf8 += rd.rs.replaced;
     d->records = rd.rs.records;
     d->read_bytes = rd.rs.bytes_in;
     if (rc && !r->abort_rc) {

@@ -129,6 +129,8 @@ typedef struct pv_reader_stats {
     uint64_t commits;          /* git: commits walked */
     uint64_t ignored_trailers; /* git: Co-authored-by: trailers without a valid email */
     uint64_t ignored_commits;  /* git: walked commits that never take credit */
+    uint64_t replaced; /* invalid UTF-8 sequences, raw NUL bytes and lone surrogates the reader
+                          replaced by U+FFFD (a warning names each file's first) */
 } pv_reader_stats;
 
 /* Every reader has this shape: read the source at path, hand documents to sink, add to st.

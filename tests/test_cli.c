@@ -1920,3 +1920,33 @@ Test(cli, regression_index_verbose_names_skipped_links_and_records)
               "%s", r.out);
     run_free(&r);
 }
+
+/* The summaries of index and scan count the replacements the readers made (raw NUL bytes and
+ * lone surrogates in JSON lines) with those the tokenizer made (invalid UTF-8 bytes). */
+Test(cli, regression_summaries_count_the_readers_replacements)
+{
+    static const char data[] = "{\"text\":\"the first record holds \\ud800 a lone surrogate and "
+                               "enough words to be indexed and found again later\"}\n"
+                               "{\"text\":\"a raw \0 nul byte, \\udc00 another surrogate, and "
+                               "\xff one invalid byte in words enough to be found\"}\n";
+    const char *tmp = g_tmp;
+    char jl[1024], out[1024];
+    run_result r;
+
+    snprintf(jl, sizeof jl, "%s/data.jsonl", tmp);
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    pv_test_write_file(jl, data, sizeof data - 1);
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, jl, NULL});
+    cr_expect_eq(r.code, 0, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.out, "\n4 invalid UTF-8 sequences replaced by U+FFFD\n") != NULL, "%s",
+              r.out);
+    run_free(&r);
+    run(&r, tmp, NULL, (const char *[]){"scan", "-q", "-x", out, jl, NULL});
+    cr_expect_eq(r.code, 0, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.out, "\n4 invalid UTF-8 sequences replaced by U+FFFD\n") != NULL, "%s",
+              r.out);
+    run_free(&r);
+    run(&r, tmp, NULL, (const char *[]){"scan", "-q", "--format", "json", "-x", out, jl, NULL});
+    cr_expect(strstr(r.out, "\"invalid_utf8\":\t4,") != NULL, "%s", r.out);
+    run_free(&r);
+}
