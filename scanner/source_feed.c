@@ -173,6 +173,7 @@ typedef struct rd {
     int prologue_bad;        /* they did not fit: no recovery */
     int replaying;           /* the prologue is being fed again */
     unsigned long line_base; /* lines of the file before what the current parser reads */
+    long col_shift;          /* on the parser's first line: its columns minus the file's */
     const char *item_word;   /* "item", or "entry" in Atom */
 } rd;
 
@@ -182,6 +183,15 @@ typedef struct rd {
 static unsigned long line_now(const rd *r)
 {
     return (unsigned long)XML_GetCurrentLineNumber(r->xp) + r->line_base;
+}
+
+/* The column of the file the parser is at, from 1. */
+static unsigned long col_now(const rd *r)
+{
+    long c = (long)XML_GetCurrentColumnNumber(r->xp) + 1;
+    if (XML_GetCurrentLineNumber(r->xp) == 1)
+        c += r->col_shift;
+    return c > 0 ? (unsigned long)c : 1;
 }
 
 static void stop(rd *r, int rc)
@@ -1811,17 +1821,21 @@ typedef struct lost {
     unsigned long line, col; /* where the error is */
     const char *why;         /* expat's message */
     unsigned long lines;     /* line ends since the error */
+    unsigned long since_nl;  /* bytes since the last line end (or the line's start) */
 } lost;
 
-/* Line ends in [p, p + n), counted as expat counts them (LF, CRLF, CR). */
-static unsigned long count_lines(const unsigned char *p, size_t n)
+/* Moves l over [p, p + n): line ends counted as expat counts them (LF, CRLF, CR). */
+static void advance(lost *l, const unsigned char *p, size_t n)
 {
-    unsigned long k = 0;
     size_t i;
-    for (i = 0; i < n; i++)
-        if (p[i] == '\n' || (p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n')))
-            k++;
-    return k;
+    for (i = 0; i < n; i++) {
+        if (p[i] == '\n' || (p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n'))) {
+            l->lines++;
+            l->since_nl = 0;
+        } else if (p[i] != '\r') {
+            l->since_nl++;
+        }
+    }
 }
 
 /* The first start tag of an item or entry ("<item", "<entry", "<PREFIX:item", followed by
@@ -1880,10 +1894,12 @@ static int name_lost(rd *r, const lost *l, unsigned long next_line)
     return bad_record(r, l->item_line ? l->item_line : l->line, what);
 }
 
-/* Starts a fresh parser at the next item, on line next_line of the file: the XML declaration
- * (for the encoding) and the container's start tags first, so that the item is read as the
- * channel's, with its namespaces. Returns 0 or a negative error. */
-static int read_on(rd *r, const char *enc, unsigned long next_line)
+/* Starts a fresh parser at the next item, at line next_line and byte next_col (from 0) of
+ * the file: the XML declaration (for the encoding) and the container's start tags first, so
+ * that the item is read as the channel's, with its namespaces; *fed receives their length.
+ * Returns 0 or a negative error. */
+static int read_on(rd *r, const char *enc, unsigned long next_line, unsigned long next_col,
+                   uint64_t *fed)
 {
     char decl[96];
     int n = 0;
@@ -1896,6 +1912,7 @@ static int read_on(rd *r, const char *enc, unsigned long next_line)
     r->left_open = 0;
     r->nsdecl.len = 0;
     r->line_base = 0;
+    r->col_shift = 0;
     if (enc[0])
         n = snprintf(decl, sizeof decl, "<?xml version=\"1.0\" encoding=\"%s\"?>", enc);
     r->replaying = 1;
@@ -1908,6 +1925,8 @@ static int read_on(rd *r, const char *enc, unsigned long next_line)
     }
     r->replaying = 0;
     r->line_base = next_line - 1; /* the prologue is all on the parser's line 1 */
+    *fed = (uint64_t)n + r->prologue.len;
+    r->col_shift = (long)next_col - (long)*fed;
     return 0;
 }
 
@@ -1982,14 +2001,13 @@ int pv_feed__read(const char *path, const pv_reader_opts *o, const pv_sink *sink
                 if (at == avail) {
                     /* keep what may be the start of a tag cut by the chunk's end */
                     from = done || avail - pos <= TAIL ? (done ? avail : pos) : avail - TAIL;
-                    l.lines += count_lines(buf + pos, from - pos);
+                    advance(&l, buf + pos, from - pos);
                     break;
                 }
-                l.lines += count_lines(buf + pos, at - pos);
+                advance(&l, buf + pos, at - pos);
                 if ((rc = name_lost(&r, &l, l.line + l.lines)) != 0 ||
-                    (rc = read_on(&r, enc, l.line + l.lines)) != 0)
+                    (rc = read_on(&r, enc, l.line + l.lines, l.since_nl, &fed)) != 0)
                     goto done;
-                fed = (uint64_t)XML_GetCurrentByteIndex(r.xp);
                 l.on = 0;
                 pos = at;
             }
@@ -2009,7 +2027,8 @@ int pv_feed__read(const char *path, const pv_reader_opts *o, const pv_sink *sink
             code = XML_GetErrorCode(r.xp);
             memset(&l, 0, sizeof l);
             l.line = line_now(&r);
-            l.col = (unsigned long)XML_GetCurrentColumnNumber(r.xp) + 1;
+            l.col = col_now(&r);
+            l.since_nl = l.col - 1;
             l.why = XML_ErrorString(code);
             /* the end of the channel or feed, met while items left open (each counted and
              * named) are still open to the parser: every item was read */
@@ -2046,7 +2065,7 @@ int pv_feed__read(const char *path, const pv_reader_opts *o, const pv_sink *sink
                 off = (int64_t)(avail - pos);
             pos += (size_t)off;
             if (pos < avail) { /* reading on starts past the error */
-                l.lines += count_lines(buf + pos, 1);
+                advance(&l, buf + pos, 1);
                 pos++;
             }
         }

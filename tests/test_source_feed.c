@@ -940,6 +940,22 @@ Test(feed_bad, regression_reading_on_keeps_the_declared_encoding_and_counts_line
     run_free(r);
 }
 
+Test(feed_bad, regression_second_error_on_the_line_read_on_from)
+{
+    /* after reading on once, an error on the line reading went on from: its column is the
+     * file's, not the fresh parser's (which began with the start tags it was given), and the
+     * item 7 bytes after it is still read */
+    run *r = read_on_string("<rss version=\"2.0\"><channel>\n<item><title>a&</title></item>\n"
+                            "<item><title>b</title>&</item><item><title>c</title></item>\n"
+                            "<item><title>d</title></item></channel></rss>\n",
+                            2, 2, ": line 2: <item> lost");
+    cr_assert_str_eq(r->rec.v[0].text, "c");
+    cr_assert_str_eq(r->rec.v[1].text, "d");
+    cr_assert(strstr(r->rec.diag[1], ": line 3: <item> lost to invalid XML at line 3, column 24"),
+              "%s", r->rec.diag[1]);
+    run_free(r);
+}
+
 Test(feed_bad, regression_reading_on_across_chunks)
 {
     /* the item after a bad one starts 600 KB later (past the reader's 256 KB chunks), with a
