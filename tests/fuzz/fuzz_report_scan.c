@@ -3,9 +3,10 @@
  * (cli/report_scan.c): findings with arbitrary strings (control bytes, invalid UTF-8, quotes,
  * line ends) and arbitrary numbers, written as text, JSON, JSON lines or CSV to a file in
  * place of stdout, which is then read back and checked: JSON and JSON lines parse, are valid
- * UTF-8 and give back every valid string and number as it was; CSV rows have every field, and
- * give back the dataset and record names byte for byte; text holds no control byte but line
- * ends and tabs (other people's names must not drive the terminal).
+ * UTF-8 and give back every valid string and every number as it was (as exactly as a double
+ * holds it: counts are printed as integers, never rounded to 15 digits); CSV rows have every
+ * field, and give back the dataset and record names byte for byte; text holds no control byte
+ * but line ends and tabs (other people's names must not drive the terminal).
  *
  * Input: byte 0 picks the format (its low 2 bits: text, json, jsonl, csv), byte 1 the number
  * of documents in the index (1 + its value mod 8), then the scan's counts (12 little-endian
@@ -96,6 +97,14 @@ static void check_json_num(const cJSON *o, const char *key, double want)
     PV_FUZZ_CHECK(cJSON_IsNumber(v) && v->valuedouble == want);
 }
 
+static void check_json_pair(const cJSON *o, const char *key, const uint32_t want[2])
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    PV_FUZZ_CHECK(cJSON_IsArray(v) && cJSON_GetArraySize(v) == 2);
+    PV_FUZZ_CHECK(cJSON_GetArrayItem(v, 0)->valuedouble == want[0]);
+    PV_FUZZ_CHECK(cJSON_GetArrayItem(v, 1)->valuedouble == want[1]);
+}
+
 static void check_json_finding(const cJSON *o, const pv_scan_finding *f)
 {
     const cJSON *v;
@@ -112,6 +121,9 @@ static void check_json_finding(const cJSON *o, const pv_scan_finding *f)
         PV_FUZZ_CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "offset")));
     v = cJSON_GetObjectItemCaseSensitive(o, "authors");
     PV_FUZZ_CHECK(cJSON_IsArray(v) && (size_t)cJSON_GetArraySize(v) == f->nauthors);
+    v = cJSON_GetObjectItemCaseSensitive(o, "longest");
+    check_json_pair(v, "record_lines", f->record_lines);
+    check_json_pair(v, "document_lines", f->document_lines);
 }
 
 /* One CSV record from *p (RFC 4180 with every text field quoted): its fields, the first
