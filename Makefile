@@ -1,11 +1,29 @@
 # provscan - plain Makefile. `make help` lists the targets.
 #
-#   make            build ./provscan and ./libprovscan.a
+#   make            build ./provscan and ./libprovscan.a (make V=1: the full commands)
 #   make SANITIZE=address,undefined test    the same under sanitizers (in build/san/)
+#   make install PREFIX=/usr/local DESTDIR=   provscan, the library, its header, provscan.pc,
+#                   the man page; make uninstall removes them
 
 CC       ?= cc
 CLANG    ?= clang
 SANITIZE ?=
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR    = $(PREFIX)/bin
+LIBDIR    = $(PREFIX)/lib
+INCDIR    = $(PREFIX)/include
+MANDIR    = $(PREFIX)/share/man
+PCDIR     = $(LIBDIR)/pkgconfig
+VERSION   = $(shell sed -n 's/^\#define PV_VERSION_STRING "\(.*\)"/\1/p' include/provscan.h)
+
+# One short line per step (`CC scanner/tokenize.c`); `make V=1` prints the full commands.
+V ?= 0
+ifeq ($(V),0)
+say = @printf '  %-6s %s\n' $(1) $(2);
+else
+say =
+endif
 PKGS      = libpcre2-8 libzstd libxxhash libutf8proc libcjson libgit2 libarchive expat libxml-2.0 zlib libcrypto
 # Debian packages the build, the tests and `make check` need (installed by `make deps`);
 # chromium renders the HTML report in tests/test_report_html.c.
@@ -47,9 +65,9 @@ TEST_BINS = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 REPLAY_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/replay_%)
 FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FMT_FILES = $(wildcard include/*.h common/*.[ch] scanner/*.[ch] index/*.[ch] match/*.[ch] \
-              cli/*.[ch] tests/*.[ch] tests/fuzz/*.[ch] bench/*.[ch])
+              cli/*.[ch] tests/*.[ch] tests/fuzz/*.[ch] tests/install/*.c bench/*.[ch])
 
-.PHONY: all deps demo test unit-tests fuzz-replay bench check fuzz help clean
+.PHONY: all deps demo test unit-tests fuzz-replay bench check fuzz help clean install uninstall
 .DEFAULT_GOAL := all
 
 all: $(BIN) $(LIB)
@@ -62,6 +80,10 @@ help:
 	@echo 'make bench      build an index of a >=100 MB local corpus and print speeds and sizes'
 	@echo 'make check      public header alone, pv_ symbols only, clang-format, cppcheck'
 	@echo 'make fuzz       run the libFuzzer targets (FUZZ_TIME=60 seconds each)'
+	@echo 'make install    install provscan, libprovscan.a, provscan.h, provscan.pc and the man'
+	@echo '                page under PREFIX (default /usr/local; DESTDIR for staging)'
+	@echo 'make uninstall  remove what make install installed'
+	@echo 'make V=1 ...    print the full compiler commands'
 	@echo 'make SANITIZE=address,undefined test   the tests under ASan and UBSan'
 	@echo 'make clean'
 
@@ -71,43 +93,48 @@ deps:
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
 	  done); \
 	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing" $$missing; \
+	  echo "make deps: installing Debian packages (apt-get; about a minute):" $$missing; \
 	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing \
 	    >/dev/null || { echo "make deps: apt-get failed" >&2; exit 1; }; \
+	  echo "make deps: done"; \
 	fi
 
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LICENSE_C): scanner/licenses/embed.py $(LICENSE_TEXTS) | deps
 	@mkdir -p $(dir $@)
-	@echo "embed.py scanner/licenses/*.txt > $@"
-	@python3 scanner/licenses/embed.py $(LICENSE_TEXTS) > $@.tmp && mv $@.tmp $@
+	$(call say,GEN,$@)python3 scanner/licenses/embed.py $(LICENSE_TEXTS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/license_texts.o: $(LICENSE_C)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
 
 $(BIN): $(CLI_OBJS) $(LIB)
-	$(CC) $(LDSAN) -pthread -o $@ $(CLI_OBJS) $(LIB) $(LIBS)
+	$(call say,LD,$@)$(CC) $(LDSAN) -pthread -o $@ $(CLI_OBJS) $(LIB) $(LIBS)
 
 # tests/util.c holds the scaffolding every suite shares (temp dirs, files, recording sinks).
 $(BUILD)/tests/%: tests/%.c tests/util.c tests/util.h $(LIB) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< tests/util.c $(LIB) $(LIBS) -lcriterion
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< tests/util.c $(LIB) $(LIBS) -lcriterion
+
+# Fuzz targets of the command-line tool's code also link these files of cli/ (FUZZ_CLI_name).
+FUZZ_CLI_fuzz_options = cli/options.c
 
 # Fuzz targets replayed over their corpora with a plain main (no clang needed).
-$(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c tests/fuzz/util.c $(LIB) | deps
+.SECONDEXPANSION:
+$(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c tests/fuzz/util.c $(LIB) \
+                        $$(FUZZ_CLI_$$*) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< tests/fuzz/replay_main.c tests/fuzz/util.c \
-	  $(LIB) $(LIBS)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Icli -Wno-missing-prototypes -o $@ $< tests/fuzz/replay_main.c tests/fuzz/util.c \
+	  $(FUZZ_CLI_$*) $(LIB) $(LIBS)
 
 # The scan report writers' target also links the cli files they live in (cli/ is not in the
 # library); an explicit rule takes the place of the pattern rule above for it.
@@ -121,18 +148,18 @@ $(BUILD)/fuzz/replay_fuzz_report_scan: tests/fuzz/fuzz_report_scan.c tests/fuzz/
 demo: all
 	@sh fixtures/demo.sh ./$(BIN)
 
+# Each suite's output goes to build/.../tests/NAME.log; a suite that fails shows it all.
 unit-tests: $(BIN) $(TEST_BINS)
-	@fail=0; for t in $(TEST_BINS); do \
-	  PROVSCAN_BIN=./$(BIN) $$t --jobs 2 || fail=1; \
-	done; exit $$fail
+	@sh tests/run_suites.sh ./$(BIN) $(TEST_BINS)
 
 fuzz-replay: $(REPLAY_BINS)
 	@fail=0; for t in $(REPLAY_BINS); do \
 	  name=$${t##*/replay_fuzz_}; $$t tests/fuzz/corpus/$$name || fail=1; \
 	done; exit $$fail
 
-test: unit-tests fuzz-replay
-	@echo "make test: all suites passed"
+# The fuzz corpora first, then the suites, which end with the total line.
+test: fuzz-replay
+	@$(MAKE) --no-print-directory unit-tests
 
 bench: all
 	@sh bench/run.sh ./$(BIN)
@@ -153,11 +180,11 @@ check: $(LIB) | deps
 	  -Imatch common scanner index match cli
 	@echo 'check: ok'
 
-build/fuzz/%: tests/fuzz/%.c tests/fuzz/util.c $(LIB_SRCS) $(LICENSE_C) | deps
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/util.c $(LIB_SRCS) $(LICENSE_C) $$(FUZZ_CLI_$$*) | deps
 	@mkdir -p $(dir $@)
-	$(CLANG) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Icommon \
-	  -Iscanner -Iindex -Imatch $(shell pkg-config --cflags $(PKGS)) -pthread \
-	  -o $@ $< tests/fuzz/util.c $(LIB_SRCS) $(LICENSE_C) $(LIBS)
+	$(call say,CLANG,$<)$(CLANG) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Icommon \
+	  -Iscanner -Iindex -Imatch -Icli $(shell pkg-config --cflags $(PKGS)) -pthread \
+	  -o $@ $< tests/fuzz/util.c $(FUZZ_CLI_$*) $(LIB_SRCS) $(LICENSE_C) $(LIBS)
 
 build/fuzz/fuzz_report_scan: tests/fuzz/fuzz_report_scan.c tests/fuzz/util.c $(FUZZ_CLI_SRCS) \
   $(LIB_SRCS) $(LICENSE_C) | deps
@@ -174,6 +201,27 @@ fuzz: $(FUZZ_BINS)
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $$t -max_total_time=$(FUZZ_TIME) \
 	    build/fuzz/corpus-$$name tests/fuzz/corpus/$$name || exit 1; \
 	done
+
+# provscan.pc is written for the PREFIX given (the library is static: Libs name everything)
+PC_LINES = 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+  'Name: provscan' \
+  'Description: whose work is this? n-gram index and attribution of text and code' \
+  'Version: $(VERSION)' 'Requires: $(PKGS)' 'Cflags: -I$${includedir}' \
+  'Libs: -L$${libdir} -lprovscan -lpthread -lm'
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PCDIR)
+	install -m 755 provscan $(DESTDIR)$(BINDIR)/provscan
+	install -m 644 libprovscan.a $(DESTDIR)$(LIBDIR)/libprovscan.a
+	install -m 644 include/provscan.h $(DESTDIR)$(INCDIR)/provscan.h
+	printf '%s\n' $(PC_LINES) > $(DESTDIR)$(PCDIR)/provscan.pc
+	install -m 644 docs/provscan.1 $(DESTDIR)$(MANDIR)/man1/provscan.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/provscan $(DESTDIR)$(LIBDIR)/libprovscan.a \
+	  $(DESTDIR)$(INCDIR)/provscan.h $(DESTDIR)$(PCDIR)/provscan.pc \
+	  $(DESTDIR)$(MANDIR)/man1/provscan.1
 
 clean:
 	rm -rf build provscan libprovscan.a

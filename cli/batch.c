@@ -22,7 +22,9 @@ typedef struct slot {
 
 /* Workers claim outputs in order (reading them under the lock, so the order is the input
  * order) and leave them in a ring of slots; the calling thread delivers them in that order.
- * A worker never runs more than nslots outputs ahead of delivery. */
+ * A worker never runs more than nslots outputs ahead of delivery. Delivery sleeps until half
+ * the ring can be handed on (or the workers wait for it, or the outputs ended), so that it
+ * wakes once for several outputs rather than once for each. */
 typedef struct runner {
     const pv_cli_batch *b;
     pv_cli_outputs *in;
@@ -32,6 +34,9 @@ typedef struct runner {
     uint64_t delivered; /* outputs handed on */
     int eof;            /* no output after the claimed ones */
     int stop;           /* delivery stopped: workers take no more */
+    int deliver_waits;  /* delivery sleeps on ready */
+    unsigned waiting;   /* workers asleep on space */
+    size_t ndone;       /* slots done, not yet delivered */
     pthread_mutex_t lock;
     pthread_cond_t space; /* a slot was delivered, or the batch ended: workers wait on it */
     pthread_cond_t ready; /* an output was matched, or the outputs ended: delivery waits */
@@ -66,6 +71,21 @@ static void match_one(const pv_cli_batch *b, slot *s)
     }
 }
 
+/* Whether delivery, asleep, has work enough to wake for. Called with the lock held. */
+static int delivery_can_go(const runner *rn)
+{
+    if (rn->stop || (rn->eof && rn->delivered == rn->claimed))
+        return 1;
+    return rn->slots[rn->delivered % rn->nslots].done &&
+           (rn->ndone >= rn->nslots / 2 || rn->eof || rn->waiting > 0);
+}
+
+static void wake_delivery(runner *rn)
+{
+    if (rn->deliver_waits && delivery_can_go(rn))
+        pthread_cond_signal(&rn->ready);
+}
+
 static void *worker(void *arg)
 {
     runner *rn = arg;
@@ -73,8 +93,12 @@ static void *worker(void *arg)
     for (;;) {
         slot *s;
         pthread_mutex_lock(&rn->lock);
-        while (!rn->stop && !rn->eof && rn->claimed >= rn->delivered + rn->nslots)
+        while (!rn->stop && !rn->eof && rn->claimed >= rn->delivered + rn->nslots) {
+            rn->waiting++;
+            wake_delivery(rn);
             pthread_cond_wait(&rn->space, &rn->lock);
+            rn->waiting--;
+        }
         if (rn->stop || rn->eof) {
             pthread_mutex_unlock(&rn->lock);
             return NULL;
@@ -83,7 +107,7 @@ static void *worker(void *arg)
         if (pv_cli__outputs_next(rn->in, &s->it) == 0) {
             rn->eof = 1;
             pthread_cond_broadcast(&rn->space);
-            pthread_cond_signal(&rn->ready);
+            wake_delivery(rn);
             pthread_mutex_unlock(&rn->lock);
             return NULL;
         }
@@ -92,7 +116,8 @@ static void *worker(void *arg)
         match_one(rn->b, s);
         pthread_mutex_lock(&rn->lock);
         s->done = 1;
-        pthread_cond_signal(&rn->ready); /* only delivery waits for it */
+        rn->ndone++;
+        wake_delivery(rn);
         pthread_mutex_unlock(&rn->lock);
     }
 }
@@ -131,7 +156,7 @@ int pv_cli__batch_run(pv_cli_outputs *in, const pv_cli_batch *b)
     memset(&rn, 0, sizeof rn);
     rn.b = b;
     rn.in = in;
-    rn.nslots = jobs > 1 ? 2 * (size_t)jobs : 1;
+    rn.nslots = jobs > 1 ? 4 * (size_t)jobs : 1;
     rn.slots = calloc(rn.nslots, sizeof *rn.slots);
     threads = jobs > 1 ? calloc(jobs, sizeof *threads) : NULL;
     if (!rn.slots || (jobs > 1 && !threads)) {
@@ -172,18 +197,24 @@ int pv_cli__batch_run(pv_cli_outputs *in, const pv_cli_batch *b)
         for (;;) {
             slot *s = &rn.slots[rn.delivered % rn.nslots];
             pthread_mutex_lock(&rn.lock);
-            while (!s->done && !(rn.eof && rn.delivered == rn.claimed))
-                pthread_cond_wait(&rn.ready, &rn.lock);
+            /* hand on every output done in a row; then sleep until there is enough again */
+            if (!s->done)
+                while (!delivery_can_go(&rn)) {
+                    rn.deliver_waits = 1;
+                    pthread_cond_wait(&rn.ready, &rn.lock);
+                    rn.deliver_waits = 0;
+                }
             pthread_mutex_unlock(&rn.lock);
             if (!s->done)
                 break; /* every output was delivered */
             rc = deliver(b, s, &failed);
             pthread_mutex_lock(&rn.lock);
             rn.delivered++;
+            rn.ndone--;
             rn.stop = rc != 0;
             if (rn.stop)
                 pthread_cond_broadcast(&rn.space);
-            else
+            else if (rn.waiting)
                 pthread_cond_signal(&rn.space); /* one slot more: one worker can go on */
             pthread_mutex_unlock(&rn.lock);
             if (rc)
