@@ -127,6 +127,7 @@ $(BUILD)/tests/%: tests/%.c tests/util.c tests/util.h $(LIB) | deps
 
 # Fuzz targets of the command-line tool's code also link these files of cli/ (FUZZ_CLI_name).
 FUZZ_CLI_fuzz_options = cli/options.c
+FUZZ_CLI_fuzz_report_scan = cli/report_scan.c cli/report_json.c cli/output.c
 
 # Fuzz targets replayed over their corpora with a plain main (no clang needed).
 .SECONDEXPANSION:
@@ -135,15 +136,6 @@ $(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c tests/fuzz/util.
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Icli -Wno-missing-prototypes -o $@ $< tests/fuzz/replay_main.c tests/fuzz/util.c \
 	  $(FUZZ_CLI_$*) $(LIB) $(LIBS)
-
-# The scan report writers' target also links the cli files they live in (cli/ is not in the
-# library); an explicit rule takes the place of the pattern rule above for it.
-FUZZ_CLI_SRCS = cli/report_scan.c cli/report_json.c cli/output.c
-$(BUILD)/fuzz/replay_fuzz_report_scan: tests/fuzz/fuzz_report_scan.c tests/fuzz/replay_main.c \
-  tests/fuzz/util.c $(FUZZ_CLI_SRCS:%.c=$(BUILD)/%.o) $(LIB) | deps
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Icli -Wno-missing-prototypes -o $@ $< tests/fuzz/replay_main.c \
-	  tests/fuzz/util.c $(FUZZ_CLI_SRCS:%.c=$(BUILD)/%.o) $(LIB) $(LIBS)
 
 demo: all
 	@sh fixtures/demo.sh ./$(BIN)
@@ -185,13 +177,6 @@ build/fuzz/%: tests/fuzz/%.c tests/fuzz/util.c $(LIB_SRCS) $(LICENSE_C) $$(FUZZ_
 	$(call say,CLANG,$<)$(CLANG) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Icommon \
 	  -Iscanner -Iindex -Imatch -Icli $(shell pkg-config --cflags $(PKGS)) -pthread \
 	  -o $@ $< tests/fuzz/util.c $(FUZZ_CLI_$*) $(LIB_SRCS) $(LICENSE_C) $(LIBS)
-
-build/fuzz/fuzz_report_scan: tests/fuzz/fuzz_report_scan.c tests/fuzz/util.c $(FUZZ_CLI_SRCS) \
-  $(LIB_SRCS) $(LICENSE_C) | deps
-	@mkdir -p $(dir $@)
-	$(CLANG) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Icommon \
-	  -Iscanner -Iindex -Imatch -Icli $(shell pkg-config --cflags $(PKGS)) -pthread \
-	  -o $@ $< tests/fuzz/util.c $(FUZZ_CLI_SRCS) $(LIB_SRCS) $(LICENSE_C) $(LIBS)
 
 # UB stops a run like a crash does (UBSan only prints by default).
 FUZZ_TIME ?= 60
