@@ -139,6 +139,7 @@ $(BUILD)/tests/%: tests/%.c tests/util.c tests/util.h $(LIB) | deps
 CHECK_REPORT_SRCS = cli/report_check.c cli/report_json.c cli/output.c
 FUZZ_CLI_fuzz_options = cli/options.c
 FUZZ_CLI_fuzz_check_report = $(CHECK_REPORT_SRCS)
+FUZZ_CLI_fuzz_report_scan = cli/report_scan.c cli/report_json.c cli/output.c
 
 # Fuzz targets replayed over their corpora with a plain main (no clang needed).
 .SECONDEXPANSION:

@@ -185,7 +185,7 @@ static void print_summary(const char *out, const pv_build_stats *st, double secs
                pv_cli__commas(st->source_errors, buf),
                st->source_errors == 1 ? "source" : "sources");
     if (st->invalid_utf8)
-        printf("replaced %s invalid UTF-8 %s with U+FFFD\n", pv_cli__commas(st->invalid_utf8, buf),
+        printf("%s invalid UTF-8 %s replaced by U+FFFD\n", pv_cli__commas(st->invalid_utf8, buf),
                st->invalid_utf8 == 1 ? "sequence" : "sequences");
     if (st->runs)
         printf("spilled %s sorted %s to disk within --memory\n", pv_cli__commas(st->runs, buf),
@@ -293,14 +293,6 @@ int pv_cli__cmd_index(int argc, char **argv)
     }
     print_summary(v[OPT_OUTPUT].str, &st, pv_cli__now() - t0);
     rc = st.source_errors ? PV_EXIT_INPUT : PV_EXIT_OK;
-    if (st.documents == 0 && st.bad_records > 0) {
-        /* nothing good was read, only bad records: the input is not what it was taken for */
-        fprintf(stderr,
-                "provscan: error: no document indexed: every record read was bad (%llu, "
-                "named above)\n",
-                (unsigned long long)st.bad_records);
-        rc = PV_EXIT_INPUT;
-    }
 done:
     pv_cli__progress_free(prog);
     pv_cli__args_free(&a);

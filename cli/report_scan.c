@@ -158,17 +158,44 @@ static int add_num(cJSON *o, const char *key, double v)
     return cJSON_AddNumberToObject(o, key, v) ? 0 : -1;
 }
 
-static int add_num_or_null(cJSON *o, const char *key, int64_t v)
+/* A count or an offset as its exact decimal digits: cJSON prints a double with 15
+ * significant digits whenever they read back within an epsilon, which turns 5000000000000001
+ * into 5e+15 (docs/json.md promises integers exact up to 2^53). */
+static cJSON *int_item(uint64_t v)
+{
+    char digits[24];
+    snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
+    return cJSON_CreateRaw(digits);
+}
+
+static int add_int(cJSON *o, const char *key, uint64_t v)
+{
+    cJSON *n = int_item(v);
+    if (!n || !cJSON_AddItemToObject(o, key, n)) {
+        cJSON_Delete(n);
+        return -1;
+    }
+    return 0;
+}
+
+static int add_int_or_null(cJSON *o, const char *key, int64_t v)
 {
     if (v < 0)
         return cJSON_AddNullToObject(o, key) ? 0 : -1;
-    return add_num(o, key, (double)v);
+    return add_int(o, key, (uint64_t)v);
 }
 
+/* [a, b] (lines are uint32_t: never through int) */
 static int add_pair(cJSON *o, const char *key, const uint32_t v[2])
 {
-    const int p[2] = {(int)v[0], (int)v[1]};
-    cJSON *a = cJSON_CreateIntArray(p, 2);
+    cJSON *a = cJSON_CreateArray(), *x = NULL;
+    int i;
+    for (i = 0; a && i < 2; i++)
+        if (!(x = int_item(v[i])) || !cJSON_AddItemToArray(a, x)) {
+            cJSON_Delete(x);
+            cJSON_Delete(a);
+            a = NULL;
+        }
     if (!a || !cJSON_AddItemToObject(o, key, a)) {
         cJSON_Delete(a);
         return -1;
@@ -210,19 +237,19 @@ static cJSON *finding_json(const pv_scan_finding *f)
     bad |= pv_cli__json_add_str(o, "commit", f->commit);
     bad |= pv_cli__json_add_str(o, "dataset", f->dataset_path);
     bad |= pv_cli__json_add_str(o, "record", f->record);
-    bad |= add_num(o, "record_no", (double)f->record_no);
-    bad |= add_num_or_null(o, "line", f->line);
-    bad |= add_num_or_null(o, "offset", f->offset);
-    bad |= add_num(o, "tokens", f->tokens);
-    bad |= add_num(o, "document_tokens", f->document_tokens);
+    bad |= add_int(o, "record_no", f->record_no);
+    bad |= add_int_or_null(o, "line", f->line);
+    bad |= add_int_or_null(o, "offset", f->offset);
+    bad |= add_int(o, "tokens", f->tokens);
+    bad |= add_int(o, "document_tokens", f->document_tokens);
     bad |= add_num(o, "covered", ratio(f->covered));
-    bad |= add_num(o, "spans", f->spans);
+    bad |= add_int(o, "spans", f->spans);
     if (!cJSON_AddBoolToObject(o, "exact", f->exact))
         bad = -1;
     if (!(lo = cJSON_AddObjectToObject(o, "longest")))
         bad = -1;
     else {
-        bad |= add_num(lo, "tokens", f->longest_tokens);
+        bad |= add_int(lo, "tokens", f->longest_tokens);
         bad |= add_pair(lo, "record_lines", f->record_lines);
         bad |= add_pair(lo, "document_lines", f->document_lines);
     }
@@ -419,19 +446,20 @@ static int summary_json(const pv_cli_scan_report *r, const pv_scan_stats *st, cJ
     group *g;
     size_t n, i, pass;
     int bad = 0;
-    bad |= add_num(s, "datasets", (double)(st->datasets + st->dataset_errors));
-    bad |= add_num(s, "dataset_errors", (double)st->dataset_errors);
-    bad |= add_num(s, "records", (double)st->records);
-    bad |= add_num(s, "read_bytes", (double)st->read_bytes);
-    bad |= add_num(s, "text_bytes", (double)st->text_bytes);
-    bad |= add_num(s, "bad_records", (double)st->bad_records);
-    bad |= add_num(s, "candidates", (double)st->candidates);
-    bad |= add_num(s, "found_records", (double)st->found_records);
-    bad |= add_num(s, "findings", (double)st->findings);
-    bad |= add_num(s, "documents_found", (double)r->ndocs);
-    bad |= add_num(s, "documents", (double)r->info.documents);
-    bad |= add_num(s, "tokens_found", (double)tokens_found(r));
-    bad |= add_num(s, "tokens", (double)r->info.tokens);
+    bad |= add_int(s, "datasets", st->datasets + st->dataset_errors);
+    bad |= add_int(s, "dataset_errors", st->dataset_errors);
+    bad |= add_int(s, "records", st->records);
+    bad |= add_int(s, "read_bytes", st->read_bytes);
+    bad |= add_int(s, "text_bytes", st->text_bytes);
+    bad |= add_int(s, "bad_records", st->bad_records);
+    bad |= add_int(s, "invalid_utf8", st->invalid_utf8);
+    bad |= add_int(s, "candidates", st->candidates);
+    bad |= add_int(s, "found_records", st->found_records);
+    bad |= add_int(s, "findings", st->findings);
+    bad |= add_int(s, "documents_found", r->ndocs);
+    bad |= add_int(s, "documents", r->info.documents);
+    bad |= add_int(s, "tokens_found", tokens_found(r));
+    bad |= add_int(s, "tokens", r->info.tokens);
     for (pass = 0; pass < 2 && !bad; pass++) {
         cJSON *arr = cJSON_AddArrayToObject(s, pass ? "authors" : "sources");
         if (!arr || !(g = groups_of(r, (int)pass, &n)))
@@ -450,8 +478,8 @@ static int summary_json(const pv_cli_scan_report *r, const pv_scan_stats *st, cJ
             } else {
                 bad |= pv_cli__json_add_str(o, "source", g[i].name);
             }
-            bad |= add_num(o, "documents_found", (double)g[i].documents);
-            bad |= add_num(o, "tokens_found", (double)g[i].tokens);
+            bad |= add_int(o, "documents_found", g[i].documents);
+            bad |= add_int(o, "tokens_found", g[i].tokens);
         }
         free(g);
     }
@@ -475,6 +503,9 @@ static int summary_text(const pv_cli_scan_report *r, const pv_scan_stats *st)
     if (st->bad_records)
         printf("skipped %s bad %s (each named on stderr)\n", pv_cli__commas(st->bad_records, a),
                st->bad_records == 1 ? "record" : "records");
+    if (st->invalid_utf8)
+        printf("%s invalid UTF-8 %s replaced by U+FFFD\n", pv_cli__commas(st->invalid_utf8, a),
+               st->invalid_utf8 == 1 ? "sequence" : "sequences");
     if (st->dataset_errors)
         printf("%s %s stopped on an error (named on stderr)\n",
                pv_cli__commas(st->dataset_errors, a),
@@ -490,12 +521,11 @@ static int summary_text(const pv_cli_scan_report *r, const pv_scan_stats *st)
             printf("%s:\n", pass ? "by author" : "by source");
         for (i = 0; i < n; i++) {
             pv_scan_author au = {g[i].name, g[i].email, g[i].id};
-            printf("  %8s %-9s %8s %-6s  %s\n", pv_cli__commas(g[i].documents, a),
+            printf("  %8s %-9s %8s %-6s  ", pv_cli__commas(g[i].documents, a),
                    g[i].documents == 1 ? "document" : "documents", pv_cli__commas(g[i].tokens, b),
-                   g[i].tokens == 1 ? "token" : "tokens",
-                   pass        ? who(&au, one, sizeof one)
-                   : g[i].name ? g[i].name
-                               : "-");
+                   g[i].tokens == 1 ? "token" : "tokens");
+            put_str(pass ? who(&au, one, sizeof one) : g[i].name ? g[i].name : "-");
+            putchar('\n');
         }
         free(g);
     }

@@ -159,7 +159,8 @@ typedef struct pv_build_stats {
  * jsonl:, stackexchange:, warc:, feed:). A source that stops on an error is reported through
  * diag and counted in stats->source_errors; the others are still indexed (with strict, the
  * build fails instead). The index is written to a temporary name beside out_path and renamed
- * when complete. stats may be NULL. Returns 0, or a negative pv_error with err filled in. */
+ * when complete. stats may be NULL. Returns 0, or a negative pv_error with err filled in; a
+ * run that read bad records and no document is PV_EFORMAT, and writes nothing. */
 int pv_index_build(const char *out_path, const char *const *sources, size_t nsources,
                    const pv_build_opts *opts, pv_build_stats *stats, pv_err *err);
 
@@ -506,7 +507,7 @@ typedef struct pv_scan_stats {
     uint64_t findings;       /* (record, document) pairs reported */
     uint64_t bad_records;    /* malformed records skipped */
     uint64_t skipped;        /* records skipped by rule (empty, too large, deleted) */
-    uint64_t invalid_utf8;   /* invalid UTF-8 sequences in records (replaced) */
+    uint64_t invalid_utf8;   /* invalid UTF-8 sequences in records, replaced (by the readers too) */
 } pv_scan_stats;
 
 /* Prepare a scan against ix (borrowed: it must outlive the scan): loads the index's

@@ -1536,6 +1536,7 @@ static void add_reader_stats(builder *b, const pv_reader_stats *rs)
     b->st.commits += rs->commits;
     b->st.ignored_trailers += rs->ignored_trailers;
     b->st.ignored_commits += rs->ignored_commits;
+    b->st.invalid_utf8 += rs->replaced;
     if (rs->commits)
         b->blobs_done += rs->records; /* a git reader's records are its unique blobs */
     b->st.read_bytes += rs->bytes_in;
@@ -1862,6 +1863,14 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
         }
     report_progress(&b, 1);
 
+    if (b.ndocs == 0 && b.st.bad_records > 0) {
+        /* only bad records: the input is not what it was taken for, and an empty index must
+         * not take the place of one that may be at out_path */
+        rc = pv_err__set(err, PV_EFORMAT,
+                         "no document indexed: every record read was bad (%llu, named above)",
+                         (unsigned long long)b.st.bad_records);
+        goto done;
+    }
     if ((rc = merge_identities(&b, err)) != 0)
         goto done;
     snprintf(tmp_path, sizeof tmp_path, "%s.tmp.%ld", out_path, (long)getpid());

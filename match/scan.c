@@ -459,6 +459,7 @@ typedef struct rec {
     char *text;
     size_t len;
     char *loc;
+    int64_t offset; /* pv_doc_in.offset, or -1 */
     int has_blob;
     unsigned char blob[20]; /* the git blob the record names (pv_doc_in.blobs), if has_blob */
 } rec;
@@ -635,14 +636,17 @@ static int scan_record(run *r, worker_buf *wb, const char *text, size_t len,
     return 0;
 }
 
-/* Give each finding its record's name and place. */
-static int place_findings(found_list *fl, const char *loc, const char *path)
+/* Give each finding its record's name and place (at: the record's offset from its reader,
+ * or -1). */
+static int place_findings(found_list *fl, const char *loc, const char *path, int64_t at)
 {
     size_t name_len, i;
     int64_t line, offset;
     if (!fl->n)
         return 0;
     parse_place(loc, path, &name_len, &line, &offset);
+    if (offset < 0)
+        offset = at;
     for (i = 0; i < fl->n; i++) {
         finding *f = &fl->v[i];
         f->f.line = line;
@@ -685,13 +689,13 @@ static int sink_origin(void *ctx, const pv_origin_in *o, uint32_t *id)
 /* Scan record seq of the reader's dataset on the reader's own thread. Returns 0, or PV_EIO
  * when the run is stopping (its error is kept in the run). */
 static int scan_here(reader *rd, uint64_t seq, const char *text, size_t len, const char *loc,
-                     const unsigned char *blob)
+                     int64_t at, const unsigned char *blob)
 {
     run *r = rd->r;
     found_list fl = {NULL, 0, 0};
     pv_err err = {0, ""};
     int rc = scan_record(r, &rd->wb, text, len, blob, &fl, &err);
-    if (rc == 0 && place_findings(&fl, loc, r->ds[rd->ds].path) != 0)
+    if (rc == 0 && place_findings(&fl, loc, r->ds[rd->ds].path, at) != 0)
         rc = pv_err__set(&err, PV_ENOMEM, "out of memory");
     pthread_mutex_lock(&r->mu);
     if (rc == 0 && (rc = complete(r, rd->ds, seq, &fl)) != 0)
@@ -710,6 +714,7 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
     run *r = rd->r;
     dstate *ds = &r->ds[rd->ds];
     const char *loc = d->locator ? d->locator : "";
+    int64_t at = d->has_offset ? (int64_t)d->offset : -1;
     const char *text = d->text;
     size_t len = d->len;
     pv_buf html = PV_BUF_INIT((size_t)r->s->o.max_record_size);
@@ -731,7 +736,7 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
         report_progress(rd);
     }
     if (r->jobs <= 1) {
-        rc = scan_here(rd, ds->next_seq++, text, len, loc, d->nblobs ? d->blobs : NULL);
+        rc = scan_here(rd, ds->next_seq++, text, len, loc, at, d->nblobs ? d->blobs : NULL);
     } else {
         rec *c = calloc(1, sizeof *c);
         if (c) {
@@ -750,6 +755,7 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
         memcpy(c->text, text, len);
         c->text[len] = '\0';
         c->len = len;
+        c->offset = at;
         if ((c->has_blob = d->nblobs > 0) != 0)
             memcpy(c->blob, d->blobs, sizeof c->blob);
         c->ds = rd->ds;
@@ -762,7 +768,8 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
             /* the workers have enough to do: rather than wait, the reader scans this one */
             uint64_t seq = ds->next_seq++;
             pthread_mutex_unlock(&r->mu);
-            rc = scan_here(rd, seq, c->text, c->len, c->loc, c->has_blob ? c->blob : NULL);
+            rc = scan_here(rd, seq, c->text, c->len, c->loc, c->offset,
+                           c->has_blob ? c->blob : NULL);
             pthread_mutex_lock(&r->mu);
         } else {
             c->seq = ds->next_seq++;
@@ -823,6 +830,7 @@ static void read_dataset(run *r, size_t i, worker_buf *wb)
     r->st.read_bytes += rd.rs.bytes_in;
     r->st.bad_records += rd.rs.bad;
     r->st.skipped += rd.rs.skipped;
+    r->st.invalid_utf8 += rd.rs.replaced;
     d->records = rd.rs.records;
     d->read_bytes = rd.rs.bytes_in;
     if (rc && !r->abort_rc) {
@@ -881,7 +889,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&r->mu);
 
         rc = scan_record(r, &wb, c->text, c->len, c->has_blob ? c->blob : NULL, &fl, &err);
-        if (rc == 0 && place_findings(&fl, c->loc, r->ds[c->ds].path) != 0)
+        if (rc == 0 && place_findings(&fl, c->loc, r->ds[c->ds].path, c->offset) != 0)
             rc = pv_err__set(&err, PV_ENOMEM, "out of memory");
         pthread_mutex_lock(&r->mu);
         if (rc == 0 && (rc = complete(r, c->ds, c->seq, &fl)) != 0)

@@ -60,6 +60,11 @@ typedef struct pv_doc_in {
      * dataset record naming a blob (The Stack's hexsha) is known as an exact copy; or NULL. */
     const unsigned char *blobs;
     size_t nblobs;
+    /* Where the record starts in its file, when has_offset is set (WARC: in the decompressed
+     * stream, as diagnostics count): a scan reports it beside the locator. The index keeps
+     * only the locator. */
+    uint64_t offset;
+    int has_offset;
 } pv_doc_in;
 
 /* Where a reader sends what it reads. Every callback returns 0 to go on or a negative
@@ -124,6 +129,8 @@ typedef struct pv_reader_stats {
     uint64_t commits;          /* git: commits walked */
     uint64_t ignored_trailers; /* git: Co-authored-by: trailers without a valid email */
     uint64_t ignored_commits;  /* git: walked commits that never take credit */
+    uint64_t replaced; /* invalid UTF-8 sequences, raw NUL bytes and lone surrogates the reader
+                          replaced by U+FFFD (a warning names each file's first) */
 } pv_reader_stats;
 
 /* Every reader has this shape: read the source at path, hand documents to sink, add to st.

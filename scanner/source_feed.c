@@ -163,9 +163,36 @@ typedef struct rd {
     pv_buf loc;     /* built locators */
     char license[64], ch_license[64];
     size_t text_limit;
+
+    /* Recovery from invalid XML: a fresh parser is given the start tags that open the items'
+     * container (the root, and RSS's channel, with the namespaces they declare), then the
+     * bytes from the next item on. */
+    pv_buf prologue;         /* those start tags */
+    pv_buf nsdecl;           /* namespaces declared on the element about to start */
+    pv_buf nslist;           /* and on the container: "PREFIX\0URI\0" each ("" default) */
+    int prologue_bad;        /* they did not fit: no recovery */
+    int replaying;           /* the prologue is being fed again */
+    unsigned long line_base; /* lines of the file before what the current parser reads */
+    long col_shift;          /* on the parser's first line: its columns minus the file's */
+    const char *item_word;   /* "item", or "entry" in Atom */
 } rd;
 
 /* ---- small helpers ---- */
+
+/* The line of the file the parser is at. */
+static unsigned long line_now(const rd *r)
+{
+    return (unsigned long)XML_GetCurrentLineNumber(r->xp) + r->line_base;
+}
+
+/* The column of the file the parser is at, from 1. */
+static unsigned long col_now(const rd *r)
+{
+    long c = (long)XML_GetCurrentColumnNumber(r->xp) + 1;
+    if (XML_GetCurrentLineNumber(r->xp) == 1)
+        c += r->col_shift;
+    return c > 0 ? (unsigned long)c : 1;
+}
 
 static void stop(rd *r, int rc)
 {
@@ -443,7 +470,7 @@ static void add_wp_author(rd *r)
     if (r->nauthors >= WP_AUTHORS_MAX) {
         pv_source__diag(r->o, PV_WARNING,
                         "%s: line %lu: over %zu wp:author entries; the rest are ignored", r->path,
-                        (unsigned long)XML_GetCurrentLineNumber(r->xp), WP_AUTHORS_MAX);
+                        line_now(r), WP_AUTHORS_MAX);
         return;
     }
     if (pv_array__grow((void **)&r->authors, &r->authors_cap, r->nauthors + 1,
@@ -912,7 +939,7 @@ static void begin_item(rd *r)
     it->has_content = it->has_summary = 0;
     it->wp = it->too_large = it->bad = 0;
     it->bad_field = NULL;
-    it->line = (unsigned long)XML_GetCurrentLineNumber(r->xp);
+    it->line = line_now(r);
     r->nitems++;
 }
 
@@ -928,7 +955,7 @@ static void begin_comment(rd *r)
     reset_buf(&c->type);
     c->too_large = c->bad = 0;
     c->bad_field = NULL;
-    c->line = (unsigned long)XML_GetCurrentLineNumber(r->xp);
+    c->line = line_now(r);
 }
 
 static void push(rd *r, enum ctx_kind kind, int of_item)
@@ -1249,14 +1276,102 @@ static int starts_item(enum ns ns, const char *l)
            (ns == NS_ATOM && !strcmp(l, "entry"));
 }
 
+/* ---- recovery from invalid XML: what a fresh parser starts with ---- */
+
+/* Appends [s, s + n) to b; a failure (b's limit) makes the prologue unusable. */
+static void put(rd *r, pv_buf *b, const char *s, size_t n)
+{
+    if (pv_buf__append(b, s, n))
+        r->prologue_bad = 1;
+}
+
+/* Appends s to b as the value of an XML attribute (inside double quotes). */
+static void put_attr_value(rd *r, pv_buf *b, const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        char ref[8];
+        unsigned char c = (unsigned char)s[i];
+        if (c == '&' || c == '<' || c == '"' || c < 0x20) {
+            snprintf(ref, sizeof ref, "&#%u;", c);
+            put(r, b, ref, strlen(ref));
+        } else {
+            put(r, b, s + i, 1);
+        }
+    }
+}
+
+/* Namespaces declared on the root or on RSS's channel, for the start tag (on_start). */
+static void XMLCALL on_ns_start(void *ud, const XML_Char *prefix, const XML_Char *uri)
+{
+    rd *r = ud;
+    if (r->depth > 1 || r->replaying)
+        return; /* declared deeper than the items' container */
+    if (prefix) {
+        put(r, &r->nsdecl, " xmlns:", 7);
+        put(r, &r->nsdecl, prefix, strlen(prefix));
+    } else {
+        put(r, &r->nsdecl, " xmlns", 6);
+    }
+    put(r, &r->nsdecl, "=\"", 2);
+    if (uri)
+        put_attr_value(r, &r->nsdecl, uri, strlen(uri));
+    put(r, &r->nsdecl, "\"", 1);
+    put(r, &r->nslist, prefix ? prefix : "", prefix ? strlen(prefix) + 1 : 1);
+    put(r, &r->nslist, uri ? uri : "", uri ? strlen(uri) + 1 : 1);
+}
+
+/* The prefix the container's element of namespace [uri, uri + n) is written with: "" for
+ * the default namespace, or NULL when no declaration on the container binds it. The end tag
+ * in the file must match the start tag given to the fresh parser letter for letter. */
+static const char *prefix_of(const rd *r, const char *uri, size_t n)
+{
+    const char *p = r->nslist.data, *end = p + r->nslist.len, *found = NULL;
+    while (p && p < end) {
+        const char *u = p + strlen(p) + 1;
+        if (strlen(u) == n && !memcmp(u, uri, n) && (!found || !*p))
+            found = p; /* the default namespace first */
+        p = u + strlen(u) + 1;
+    }
+    return found;
+}
+
+/* The start tag of the root or of RSS's channel (an expat name: "URI\1LOCAL" or "LOCAL")
+ * with the namespaces declared on it, added to the prologue. */
+static void add_container(rd *r, const char *name, const char *decls, size_t ndecls)
+{
+    const char *sep = strchr(name, NS_SEP), *prefix;
+    if (r->replaying)
+        return;
+    put(r, &r->prologue, "<", 1);
+    if (!sep) {
+        put(r, &r->prologue, name, strlen(name));
+    } else if ((prefix = prefix_of(r, name, (size_t)(sep - name))) != NULL) {
+        if (*prefix) {
+            put(r, &r->prologue, prefix, strlen(prefix));
+            put(r, &r->prologue, ":", 1);
+        }
+        put(r, &r->prologue, sep + 1, strlen(sep + 1));
+    } else {
+        r->prologue_bad = 1; /* bound higher up than the container: cannot be written */
+    }
+    if (ndecls)
+        put(r, &r->prologue, decls, ndecls);
+    put(r, &r->prologue, ">", 1);
+}
+
 static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 {
     rd *r = ud;
-    const char *l;
+    const char *l, *decls;
+    size_t ndecls;
     enum ns ns;
     ctx *top;
 
     r->depth++;
+    decls = r->nsdecl.data;
+    ndecls = r->nsdecl.len;
+    r->nsdecl.len = 0;
     if (r->rc)
         return;
     ns = split_name(name, &l);
@@ -1272,10 +1387,15 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
         if ((ns == NS_NONE && !strcmp(l, "rss")) || (ns == NS_RDF && !strcmp(l, "RDF"))) {
             r->root_ok = 1;
             push(r, CTX_ROOT, 0);
+            add_container(r, name, decls, ndecls);
         } else if (ns == NS_ATOM && !strcmp(l, "feed")) {
             r->root_ok = 1;
+            r->item_word = "entry";
             push(r, CTX_CHANNEL, 0);
+            add_container(r, name, decls, ndecls);
         } else if (ns == NS_ATOM && !strcmp(l, "entry")) {
+            r->item_word = "entry";
+            r->prologue_bad = 1; /* a lone entry: no container to read on in */
             r->root_ok = 1;
             begin_item(r);
             push(r, CTX_ITEM, 0);
@@ -1296,6 +1416,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
     case CTX_ROOT:
         if ((ns == NS_NONE || ns == NS_RSS) && !strcmp(l, "channel")) {
             push(r, CTX_CHANNEL, 0);
+            add_container(r, name, decls, ndecls);
         } else if ((ns == NS_NONE || ns == NS_RSS) && !strcmp(l, "item")) {
             begin_item(r); /* RSS 1.0 and 0.90: items follow the channel */
             push(r, CTX_ITEM, 0);
@@ -1318,7 +1439,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
             char what[128];
             int rc;
             snprintf(what, sizeof what, "<%s> not closed before the next one at line %lu", l,
-                     (unsigned long)XML_GetCurrentLineNumber(r->xp));
+                     line_now(r));
             r->st->records++;
             r->left_open++;
             top->kind = CTX_LEFT_OPEN;
@@ -1622,7 +1743,10 @@ static void free_state(rd *r)
                      &r->text,
                      &r->scratch,
                      &r->wp_html,
-                     &r->loc};
+                     &r->loc,
+                     &r->prologue,
+                     &r->nsdecl,
+                     &r->nslist};
     for (i = 0; i < sizeof all / sizeof all[0]; i++)
         pv_buf__free(all[i]);
     for (i = 0; i < AUTHORS_MAX; i++) {
@@ -1660,7 +1784,8 @@ static void init_state(rd *r)
         &r->ch.title,      &r->ch.link,        &r->ch.atom_link,   &r->ch.atom_id,
         &r->ch.lang,       &r->ch.base_url,    &r->ch.creator,     &r->ch.itunes_author,
         &r->ch.rights,     &r->ch.license,     &r->ch.author.name, &r->ch.author.email,
-        &r->a_login,       &r->a_email,        &r->a_name,         &r->loc};
+        &r->a_login,       &r->a_email,        &r->a_name,         &r->loc,
+        &r->prologue,      &r->nsdecl,         &r->nslist};
     for (i = 0; i < sizeof text / sizeof text[0]; i++)
         buf_init(text[i], raw_limit);
     /* The document's text; what it is made of may be bigger (HTML markup). */
@@ -1676,6 +1801,135 @@ static void init_state(rd *r)
     }
 }
 
+/* ---- recovery from invalid XML: reading on at the next item ---- */
+
+/* Bytes kept back at the end of a chunk while looking for an item's start tag. */
+#define TAIL 64
+
+/* An error of the parser that only the end of the input can cause: the file is cut short. */
+static int ends_early(enum XML_Error code)
+{
+    return code == XML_ERROR_NO_ELEMENTS || code == XML_ERROR_UNCLOSED_TOKEN ||
+           code == XML_ERROR_PARTIAL_CHAR || code == XML_ERROR_UNCLOSED_CDATA_SECTION;
+}
+
+/* Where the parser stopped on invalid XML, while the reader looks for the next item. */
+typedef struct lost {
+    int on;                  /* looking for the next item */
+    int quiet;               /* nothing is lost (the end of items left open): name nothing */
+    unsigned long item_line; /* the item the error cut short, or 0 (between items) */
+    unsigned long line, col; /* where the error is */
+    const char *why;         /* expat's message */
+    unsigned long lines;     /* line ends since the error */
+    unsigned long since_nl;  /* bytes since the last line end (or the line's start) */
+} lost;
+
+/* Moves l over [p, p + n): line ends counted as expat counts them (LF, CRLF, CR). */
+static void advance(lost *l, const unsigned char *p, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (p[i] == '\n' || (p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n'))) {
+            l->lines++;
+            l->since_nl = 0;
+        } else if (p[i] != '\r') {
+            l->since_nl++;
+        }
+    }
+}
+
+/* The first start tag of an item or entry ("<item", "<entry", "<PREFIX:item", followed by
+ * a blank, '>' or '/') in p[from, n): its offset, or n when there is none. */
+static size_t next_item(const unsigned char *p, size_t from, size_t n)
+{
+    size_t i, j, local;
+    for (i = from; i < n; i++) {
+        if (p[i] != '<')
+            continue;
+        for (j = i + 1, local = j; j < n && j - i < TAIL; j++) {
+            unsigned char c = p[j];
+            if (c == ':')
+                local = j + 1;
+            else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '_' || c == '-' || c == '.'))
+                break;
+        }
+        if (j < n &&
+            (p[j] == ' ' || p[j] == '\t' || p[j] == '\r' || p[j] == '\n' || p[j] == '>' ||
+             p[j] == '/') &&
+            ((j - local == 4 && !memcmp(p + local, "item", 4)) ||
+             (j - local == 5 && !memcmp(p + local, "entry", 5))))
+            return i;
+    }
+    return n;
+}
+
+static void set_handlers(rd *r)
+{
+    XML_SetUserData(r->xp, r);
+    XML_SetElementHandler(r->xp, on_start, on_end);
+    XML_SetCharacterDataHandler(r->xp, on_text);
+    XML_SetStartNamespaceDeclHandler(r->xp, on_ns_start);
+    XML_SetUnknownEncodingHandler(r->xp, on_unknown_encoding, NULL);
+}
+
+/* Names what the invalid XML cost, by the readers' one policy; next_line is where reading
+ * goes on, or 0 (the end of the file). Returns 0 or, under strict, the error. */
+static int name_lost(rd *r, const lost *l, unsigned long next_line)
+{
+    char what[512], on[96];
+    const char *w = r->item_word;
+    if (l->quiet)
+        return 0;
+    if (next_line)
+        snprintf(on, sizeof on, "read on at the next <%s>, line %lu", w, next_line);
+    else
+        snprintf(on, sizeof on, "no <%s> after it", w);
+    if (l->item_line)
+        snprintf(what, sizeof what, "<%s> lost to invalid XML at line %lu, column %lu (%s); %s", w,
+                 l->line, l->col, l->why, on);
+    else
+        snprintf(what, sizeof what, "invalid XML at column %lu (%s) between <%s>s; %s", l->col,
+                 l->why, w, on);
+    return bad_record(r, l->item_line ? l->item_line : l->line, what);
+}
+
+/* Starts a fresh parser at the next item, at line next_line and byte next_col (from 0) of
+ * the file: the XML declaration (for the encoding) and the container's start tags first, so
+ * that the item is read as the channel's, with its namespaces; *fed receives their length.
+ * Returns 0 or a negative error. */
+static int read_on(rd *r, const char *enc, unsigned long next_line, unsigned long next_col,
+                   uint64_t *fed)
+{
+    char decl[96];
+    int n = 0;
+    if (XML_ParserReset(r->xp, NULL) != XML_TRUE)
+        return pv_err__set(r->err, PV_ENOMEM, "out of memory reading '%s'", r->path);
+    set_handlers(r);
+    r->depth = 0;
+    r->nctx = 0;
+    r->cap = NULL;
+    r->left_open = 0;
+    r->nsdecl.len = 0;
+    r->line_base = 0;
+    r->col_shift = 0;
+    if (enc[0])
+        n = snprintf(decl, sizeof decl, "<?xml version=\"1.0\" encoding=\"%s\"?>", enc);
+    r->replaying = 1;
+    if (XML_Parse(r->xp, decl, n, 0) == XML_STATUS_ERROR ||
+        XML_Parse(r->xp, r->prologue.data, (int)r->prologue.len, 0) == XML_STATUS_ERROR) {
+        r->replaying = 0;
+        return r->rc ? r->rc
+                     : pv_err__set(r->err, PV_EFORMAT, "%s: line %lu: cannot read on (%s)", r->path,
+                                   next_line, XML_ErrorString(XML_GetErrorCode(r->xp)));
+    }
+    r->replaying = 0;
+    r->line_base = next_line - 1; /* the prologue is all on the parser's line 1 */
+    *fed = (uint64_t)n + r->prologue.len;
+    r->col_shift = (long)next_col - (long)*fed;
+    return 0;
+}
+
 int pv_feed__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
                   pv_reader_stats *st, pv_err *err)
 {
@@ -1685,13 +1939,18 @@ int pv_feed__read(const char *path, const pv_reader_opts *o, const pv_sink *sink
     size_t carry = 0;
     enum clean_mode mode = CLEAN_UTF8;
     int first = 1, rc = 0, done = 0;
+    char enc[32] = "";
+    lost l;
+    uint64_t fed = 0; /* bytes given to the parser since it started (XML_GetCurrentByteIndex) */
 
     memset(&r, 0, sizeof r);
+    memset(&l, 0, sizeof l);
     r.path = path;
     r.o = o;
     r.sink = sink;
     r.st = st;
     r.err = err;
+    r.item_word = "item";
     r.text_limit = TEXT_MAX;
     if (o->max_doc_size && o->max_doc_size < TEXT_MAX)
         r.text_limit = (size_t)o->max_doc_size;
@@ -1700,27 +1959,26 @@ int pv_feed__read(const char *path, const pv_reader_opts *o, const pv_sink *sink
     if ((rc = pv_input__open(path, &in, err)))
         goto done;
     st->bytes_total += pv_input__size(in);
-    buf = malloc(CHUNK + 4);
+    buf = malloc(CHUNK + TAIL + 4);
     r.xp = XML_ParserCreateNS(NULL, NS_SEP);
     if (!buf || !r.xp) {
         rc = pv_err__set(err, PV_ENOMEM, "out of memory reading '%s'", path);
         goto done;
     }
-    XML_SetUserData(r.xp, &r);
-    XML_SetElementHandler(r.xp, on_start, on_end);
-    XML_SetCharacterDataHandler(r.xp, on_text);
-    XML_SetUnknownEncodingHandler(r.xp, on_unknown_encoding, NULL);
+    set_handlers(&r);
 
     while (!done) {
         uint64_t before = pv_input__offset(in);
         ptrdiff_t n = pv_input__read(in, buf + carry, CHUNK, err);
-        size_t len, keep;
+        size_t len, avail, pos = 0, from;
         if (n < 0) {
             /* Truncated or corrupt compressed data: what came before was handed on. */
             rc = (int)n;
             if (in_item(&r)) {
                 st->records++;
                 st->bad++;
+            } else if (l.on) {
+                name_lost(&r, &l, 0);
             }
             goto done;
         }
@@ -1729,37 +1987,93 @@ int pv_feed__read(const char *path, const pv_reader_opts *o, const pv_sink *sink
         done = n == 0;
         if (first && len) {
             mode = clean_mode_of((const char *)buf, len);
+            if (mode == CLEAN_CONTROLS)
+                declared_encoding((const char *)buf, len, enc, sizeof enc);
             first = 0;
         }
-        keep = clean(buf, len, mode, done);
-        if (XML_Parse(r.xp, (const char *)buf, (int)(len - keep), done) == XML_STATUS_ERROR) {
+        avail = len - clean(buf, len, mode, done);
+        from = avail;
+        for (;;) {
+            enum XML_Error code;
+            int64_t off;
+            if (l.on) { /* looking for the next item after invalid XML */
+                size_t at = next_item(buf, pos, avail);
+                if (at == avail) {
+                    /* keep what may be the start of a tag cut by the chunk's end */
+                    from = done || avail - pos <= TAIL ? (done ? avail : pos) : avail - TAIL;
+                    advance(&l, buf + pos, from - pos);
+                    break;
+                }
+                advance(&l, buf + pos, at - pos);
+                if ((rc = name_lost(&r, &l, l.line + l.lines)) != 0 ||
+                    (rc = read_on(&r, enc, l.line + l.lines, l.since_nl, &fed)) != 0)
+                    goto done;
+                l.on = 0;
+                pos = at;
+            }
+            if (XML_Parse(r.xp, (const char *)buf + pos, (int)(avail - pos), done) !=
+                XML_STATUS_ERROR) {
+                if (r.rc) {
+                    rc = r.rc;
+                    goto done;
+                }
+                fed += avail - pos;
+                break;
+            }
             if (r.rc) {
                 rc = r.rc;
                 goto done;
             }
-            if (r.left_open && XML_GetErrorCode(r.xp) == XML_ERROR_TAG_MISMATCH && !in_item(&r)) {
-                /* the end of the channel or feed, met while items left open (each counted
-                 * and named) are still open to the parser: every item was read */
-                rc = 0;
-                break;
-            }
+            code = XML_GetErrorCode(r.xp);
+            memset(&l, 0, sizeof l);
+            l.line = line_now(&r);
+            l.col = col_now(&r);
+            l.since_nl = l.col - 1;
+            l.why = XML_ErrorString(code);
+            /* the end of the channel or feed, met while items left open (each counted and
+             * named) are still open to the parser: every item was read */
+            l.quiet = r.left_open && code == XML_ERROR_TAG_MISMATCH && !in_item(&r);
             if (in_item(&r)) {
+                l.item_line = r.it.line;
                 st->records++; /* the item the error cut short */
-                st->bad++;
             }
-            rc = pv_err__set(err, PV_EFORMAT, "%s: line %lu, column %lu: invalid XML (%s)", path,
-                             (unsigned long)XML_GetCurrentLineNumber(r.xp),
-                             (unsigned long)XML_GetCurrentColumnNumber(r.xp) + 1,
-                             XML_ErrorString(XML_GetErrorCode(r.xp)));
-            goto done;
+            if (o->strict || mode == CLEAN_NONE || !r.root_ok || r.prologue_bad ||
+                !r.prologue.len || (done && ends_early(code))) {
+                /* no reading on: the file is cut short, or the reader is strict */
+                if (l.quiet) {
+                    rc = 0;
+                    goto done;
+                }
+                char cut[96] = "";
+                if (l.item_line) {
+                    st->bad++;
+                    snprintf(cut, sizeof cut, "; the <%s> begun at line %lu is lost", r.item_word,
+                             l.item_line);
+                }
+                rc = pv_err__set(err, PV_EFORMAT, "%s: line %lu, column %lu: invalid XML (%s)%s",
+                                 path, l.line, l.col, l.why, cut);
+                goto done;
+            }
+            if (!l.item_line && !l.quiet)
+                st->records++; /* what is skipped counts as one bad record */
+            l.on = 1;
+            r.nctx = 0; /* the stopped parser's items are gone */
+            off = (int64_t)XML_GetCurrentByteIndex(r.xp) - (int64_t)fed;
+            if (off < 0)
+                off = 0;
+            if ((uint64_t)off > avail - pos)
+                off = (int64_t)(avail - pos);
+            pos += (size_t)off;
+            if (pos < avail) { /* reading on starts past the error */
+                advance(&l, buf + pos, 1);
+                pos++;
+            }
         }
-        if (r.rc) {
-            rc = r.rc;
-            goto done;
-        }
-        memmove(buf, buf + len - keep, keep);
-        carry = keep;
+        memmove(buf, buf + from, len - from);
+        carry = len - from;
     }
+    if (l.on && (rc = name_lost(&r, &l, 0)) != 0)
+        goto done;
     if (!r.root_ok)
         rc = pv_err__set(err, PV_EFORMAT, "'%s' is not an RSS, Atom or WordPress feed", path);
 

@@ -81,6 +81,7 @@ static void count_replaced(jl *j, size_t k)
     if (k && j->replaced == 0)
         j->replaced_line = j->lineno;
     j->replaced += k;
+    j->st->replaced += k;
 }
 
 /* Appends formatted text to b, NUL-terminated (the NUL is not counted in b->len). */

@@ -462,6 +462,7 @@ static int feed(xml_file *xf, const unsigned char *s, size_t n, int final, int a
             return pv_err__set(xf->r->err, PV_ENOMEM, "%s: out of memory", xf->s.label);
         if (xf->replaced++ == 0)
             xf->replaced_line = xf->lines_fed + 1 + count_lines(s, i);
+        xf->r->st->replaced++;
         fixed = 1;
         run = ++i;
     }

@@ -862,6 +862,8 @@ static int emit(warc *w, const char *rec, const rec_hdr *h, const char *text, si
     d.len = len;
     d.kind = "page";
     d.locator = w->strs.data + loc;
+    d.offset = w->rec_at;
+    d.has_offset = 1;
     d.lang = lang >= 0 && w->strs.data[lang] ? w->strs.data + lang : NULL;
     d.origin.author.name = who >= 0 ? w->strs.data + who : NULL;
     d.origin.date = PV_DATE_UNKNOWN;

@@ -12,6 +12,7 @@
 #include "provscan.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
@@ -1805,12 +1806,17 @@ Test(cli, regression_index_unreadable_single_source_exits_3)
     run_free(&r);
 }
 
-/* A jsonl: source of which no line is JSON read no record, only bad ones: exit 3. */
+/* A jsonl: source of which no line is JSON read no record, only bad ones: exit 3, and no index
+ * written (regression: an empty one was, in place of the index already there). */
 Test(cli, regression_index_only_bad_records_exits_3)
 {
     const char *tmp = g_tmp;
-    char src[1024], out[1024];
+    char src[1024], out[1024], good[1024];
     run_result r;
+    void *before, *after;
+    size_t nbefore, nafter;
+    DIR *dir;
+    struct dirent *e;
 
     snprintf(src, sizeof src, "jsonl:%s/notes.jsonl", tmp);
     snprintf(out, sizeof out, "%s/idx.pvx", tmp);
@@ -1822,7 +1828,28 @@ Test(cli, regression_index_only_bad_records_exits_3)
     cr_expect(strstr(r.err, "no document indexed: every record read was bad (2, named above)") !=
                   NULL,
               "%s", r.err);
+    cr_expect_neq(access(out, F_OK), 0, "no index may be written from bad records only");
     run_free(&r);
+    /* an index already at that path stays as it was */
+    snprintf(good, sizeof good, "%s/good.txt", tmp);
+    write_text(tmp, "good.txt", "a few good words to index from one plain text file\n", 1500000000);
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, good, NULL});
+    cr_assert_eq(r.code, 0, "exit %d: %s%s", r.code, r.out, r.err);
+    run_free(&r);
+    before = pv_test_read_file(out, &nbefore);
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, src, NULL});
+    cr_expect_eq(r.code, 3, "exit %d: %s%s", r.code, r.out, r.err);
+    run_free(&r);
+    after = pv_test_read_file(out, &nafter);
+    cr_expect(nafter == nbefore && memcmp(before, after, nbefore) == 0,
+              "the index at -o was replaced");
+    free(before);
+    free(after);
+    /* and no temporary file is left */
+    cr_assert_not_null(dir = opendir(tmp));
+    while ((e = readdir(dir)) != NULL)
+        cr_expect(strstr(e->d_name, ".tmp") == NULL, "left behind: %s", e->d_name);
+    closedir(dir);
 }
 
 /* The same SOURCE given twice, however spelled, would be read twice: a usage error. */
@@ -1900,5 +1927,35 @@ Test(cli, regression_index_verbose_names_skipped_links_and_records)
     cr_expect(strstr(r.err, "gone.txt") == NULL, "%s", r.err);
     cr_expect(strstr(r.out, ", 1 empty, 1 by rule (deleted, drafts, other record types)\n") != NULL,
               "%s", r.out);
+    run_free(&r);
+}
+
+/* The summaries of index and scan count the replacements the readers made (raw NUL bytes and
+ * lone surrogates in JSON lines) with those the tokenizer made (invalid UTF-8 bytes). */
+Test(cli, regression_summaries_count_the_readers_replacements)
+{
+    static const char data[] = "{\"text\":\"the first record holds \\ud800 a lone surrogate and "
+                               "enough words to be indexed and found again later\"}\n"
+                               "{\"text\":\"a raw \0 nul byte, \\udc00 another surrogate, and "
+                               "\xff one invalid byte in words enough to be found\"}\n";
+    const char *tmp = g_tmp;
+    char jl[1024], out[1024];
+    run_result r;
+
+    snprintf(jl, sizeof jl, "%s/data.jsonl", tmp);
+    snprintf(out, sizeof out, "%s/idx.pvx", tmp);
+    pv_test_write_file(jl, data, sizeof data - 1);
+    run(&r, tmp, NULL, (const char *[]){"index", "-q", "-o", out, jl, NULL});
+    cr_expect_eq(r.code, 0, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.out, "\n4 invalid UTF-8 sequences replaced by U+FFFD\n") != NULL, "%s",
+              r.out);
+    run_free(&r);
+    run(&r, tmp, NULL, (const char *[]){"scan", "-q", "-x", out, jl, NULL});
+    cr_expect_eq(r.code, 0, "exit %d: %s%s", r.code, r.out, r.err);
+    cr_expect(strstr(r.out, "\n4 invalid UTF-8 sequences replaced by U+FFFD\n") != NULL, "%s",
+              r.out);
+    run_free(&r);
+    run(&r, tmp, NULL, (const char *[]){"scan", "-q", "--format", "json", "-x", out, jl, NULL});
+    cr_expect(strstr(r.out, "\"invalid_utf8\":\t4,") != NULL, "%s", r.out);
     run_free(&r);
 }

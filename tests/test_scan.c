@@ -205,6 +205,8 @@ static char *make_jsonl(void)
 
 /* A WARC file of 8 text/plain resource records (http://example.org/page-1 to 8): page 3 is the
  * code verbatim, page 6 the prose re-wrapped at 60 columns after 4 lines of other text. */
+static long long g_warc_at[9]; /* where each page's record starts in the file */
+
 static char *make_warc(size_t *len)
 {
     size_t cap = 1 << 20, n = 0;
@@ -221,6 +223,7 @@ static char *make_warc(size_t *len)
         } else {
             unrelated(text, sizeof text, 2 + (int)(next_rand() % 10));
         }
+        g_warc_at[i] = (long long)n;
         n += (size_t)snprintf(out + n, cap - n,
                               "WARC/1.0\r\nWARC-Type: resource\r\n"
                               "WARC-Target-URI: http://example.org/page-%d\r\n"
@@ -363,12 +366,13 @@ Test(scan, every_planted_copy_found_with_its_record_and_lines_nothing_else)
              "1-%d by Dana Writer\n"
              "shard-0.jsonl.zst #18 rec-18 line 18 offset -1: lighthouse.txt all lines 6-%d = "
              "1-%d by Dana Writer\n"
-             "crawl.warc #3 http://example.org/page-3 line -1 offset -1: ledger.c all lines "
+             "crawl.warc #3 http://example.org/page-3 line -1 offset %lld: ledger.c all lines "
              "1-%d = 1-%d by Dana Writer\n"
-             "crawl.warc #6 http://example.org/page-6 line -1 offset -1: lighthouse.txt all "
+             "crawl.warc #6 http://example.org/page-6 line -1 offset %lld: lighthouse.txt all "
              "lines 5-%d = 1-%d by Dana Writer\n",
              CODE_LINES, CODE_LINES, 3 + CODE_LINES, CODE_LINES, 2 + g_wrapped_lines, PROSE_LINES,
-             5 + PROSE_LINES, PROSE_LINES, CODE_LINES, CODE_LINES, 4 + lines60, PROSE_LINES);
+             5 + PROSE_LINES, PROSE_LINES, g_warc_at[3], CODE_LINES, CODE_LINES, g_warc_at[6],
+             4 + lines60, PROSE_LINES);
     cr_expect_str_eq(got, want);
     cr_expect_eq(st.records, 28);
     cr_expect_eq(st.found_records, 6);

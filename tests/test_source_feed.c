@@ -99,6 +99,19 @@ static run *read_string(const char *xml)
     return r;
 }
 
+/* Reads xml, which holds invalid XML, as a reader that reads on must: no error, docs
+ * documents, bad bad records, and the first diagnostic holding diag0. */
+static run *read_on_string(const char *xml, size_t docs, uint64_t bad, const char *diag0)
+{
+    run *r = read_string(xml);
+    cr_assert_eq(r->rc, 0, "%s", r->err.msg);
+    cr_assert_eq(r->rec.n, docs);
+    cr_assert_eq(r->st.bad, bad);
+    cr_assert(r->rec.ndiag > 0 && strstr(r->rec.diag[0], diag0), "[%s] lacks [%s]",
+              r->rec.ndiag ? r->rec.diag[0] : "", diag0);
+    return r;
+}
+
 /* ---- RSS ---- */
 
 Test(feed_rss, rss2_sample)
@@ -561,6 +574,8 @@ Test(feed_bad, truncated_xml_hands_on_items_before)
     cr_assert(!strncmp(r->rec.v[1].text, "Sample Page", 11));
     cr_assert(strstr(r->err.msg, path), "%s", r->err.msg);
     cr_assert(strstr(r->err.msg, ": line 164, column "), "%s", r->err.msg);
+    /* regression: the error names the item the end cut short */
+    cr_assert(strstr(r->err.msg, "; the <item> begun at line 157 is lost"), "%s", r->err.msg);
     cr_assert_eq(r->st.bad, 1); /* the item the end cut short */
     cr_assert_eq(r->st.records, 3);
     unlink(path);
@@ -586,17 +601,42 @@ Test(feed_bad, truncated_gzip_names_file_and_offset)
     run_free(r);
 }
 
-Test(feed_bad, invalid_xml_stops_with_line_and_column)
+Test(feed_bad, regression_bad_entity_loses_only_its_item)
 {
-    run *r = read_string("<rss version=\"2.0\"><channel>\n<item><title>first</title></item>\n"
-                         "<item><title>AT&T</title></item>\n<item><title>third</title></item>"
-                         "</channel></rss>\n");
+    /* "AT&T": one item lost, named and counted, the third read on (the whole rest once) */
+    run *r = read_on_string("<rss version=\"2.0\"><channel>\n<item><title>first</title></item>\n"
+                            "<item><title>AT&T</title></item>\n<item><title>third</title></item>"
+                            "</channel></rss>\n",
+                            2, 1,
+                            ": line 3: <item> lost to invalid XML at line 3, column 18 (not "
+                            "well-formed (invalid token)); read on at the next <item>, line 4");
+    cr_assert_str_eq(r->rec.v[0].text, "first");
+    cr_assert_str_eq(r->rec.v[1].text, "third");
+    cr_assert_eq(r->st.records, 3);
+    cr_assert_eq(r->rec.ndiag, 1);
+    run_free(r);
+}
+
+Test(feed_bad, invalid_xml_under_strict_stops_with_line_and_column)
+{
+    const char *xml = "<rss version=\"2.0\"><channel>\n<item><title>first</title></item>\n"
+                      "<item><title>AT&T</title></item>\n<item><title>third</title></item>"
+                      "</channel></rss>\n";
+    char *path = temp_file(".xml", xml, strlen(xml));
+    pv_reader_opts o;
+    run *r;
+    memset(&o, 0, sizeof o);
+    o.strict = 1;
+    r = read_feed_opts(path, &o);
     cr_assert_eq(r->rc, PV_EFORMAT);
     cr_assert_eq(r->rec.n, 1);
     cr_assert_str_eq(r->rec.v[0].text, "first");
     cr_assert(strstr(r->err.msg, ": line 3, column 18: invalid XML (not well-formed"), "%s",
               r->err.msg);
+    cr_assert(strstr(r->err.msg, "; the <item> begun at line 3 is lost"), "%s", r->err.msg);
     cr_assert_eq(r->st.bad, 1);
+    unlink(path);
+    free(path);
     run_free(r);
 }
 
@@ -760,4 +800,189 @@ Test(feed_bad, regression_missing_entry_end_in_atom_loses_only_that_entry)
     cr_assert_str_eq(r->rec.v[1].locator, "http://x/3");
     cr_assert_eq(r->st.bad, 1);
     run_free(r);
+}
+
+/* ---- invalid XML costs at most its item (issue 11) ---- */
+
+Test(feed_bad, regression_unclosed_inner_tag_loses_only_its_item)
+{
+    run *r = read_on_string("<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel>\n"
+                            "<item><title>one</title><link>http://x/1</link></item>\n"
+                            "<item><title>two<link>http://x/2</link>\n"
+                            "<description>the title is never closed</description></item>\n"
+                            "<item><title>three</title><link>http://x/3</link></item>\n"
+                            "</channel></rss>\n",
+                            2, 1, ": line 4: <item> lost to invalid XML at line 5, column ");
+    cr_assert_str_eq(r->rec.v[0].locator, "http://x/1");
+    cr_assert_str_eq(r->rec.v[1].locator, "http://x/3");
+    cr_assert_str_eq(r->rec.v[1].text, "three");
+    cr_assert_eq(r->st.records, 3);
+    cr_assert_eq(r->rec.ndiag, 1);
+    cr_assert(strstr(r->rec.diag[0], "(mismatched tag); read on at the next <item>, line 6"), "%s",
+              r->rec.diag[0]);
+    run_free(r);
+}
+
+Test(feed_bad, regression_garbage_between_items_loses_no_item)
+{
+    /* what was skipped is named and counted as one bad record */
+    run *r = read_on_string("<rss version=\"2.0\"><channel>\n"
+                            "<item><title>one</title><link>http://x/1</link></item>\n"
+                            "<<< a line a tool left & nothing closes it\n\n"
+                            "<item><title>two</title><link>http://x/2</link></item>\n"
+                            "</channel></rss>\n",
+                            2, 1,
+                            ": line 3: invalid XML at column 2 (not well-formed (invalid token)) "
+                            "between <item>s; read on at the next <item>, line 5");
+    cr_assert_str_eq(r->rec.v[1].locator, "http://x/2");
+    cr_assert_eq(r->rec.ndiag, 1);
+    run_free(r);
+}
+
+Test(feed_bad, regression_bad_item_last_and_junk_after_the_feed)
+{
+    run_free(read_on_string("<rss version=\"2.0\"><channel>\n"
+                            "<item><title>one</title></item>\n"
+                            "<item><title>two &amp nothing after</title></item>\n"
+                            "</channel></rss>\n",
+                            1, 1, "; no <item> after it"));
+    run_free(read_on_string("<rss version=\"2.0\"><channel><item><title>one</title></item>"
+                            "</channel></rss>\n</rss> a second end tag\n",
+                            1, 1,
+                            ": line 2: invalid XML at column 2 (not well-formed (invalid token)) "
+                            "between <item>s; no <item> after it"));
+}
+
+Test(feed_bad, regression_atom_entry_with_an_unclosed_tag_loses_only_itself)
+{
+    run *r = read_on_string(
+        "<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" "
+        "xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n"
+        "<title>t</title><author><name>Feed Author</name></author>\n"
+        "<entry><title>one</title><content>first</content><link href=\"http://x/1\"/></entry>\n"
+        "<entry><title>two</title><content>open <b>bold</content>"
+        "<link href=\"http://x/2\"/></entry>\n"
+        "<entry><title>three</title><content>third</content>"
+        "<author><name>Entry Author</name></author><dc:language>fr</dc:language>"
+        "<link href=\"http://x/3\"/></entry>\n"
+        "<entry><title>four</title><content>fourth</content><link href=\"http://x/4\"/></entry>\n"
+        "</feed>\n",
+        3, 1, ": line 5: <entry> lost to invalid XML at line 5");
+    cr_assert_str_eq(r->rec.v[1].locator, "http://x/3");
+    cr_assert_str_eq(r->rec.v[1].name, "Entry Author");
+    cr_assert_str_eq(r->rec.v[1].lang, "fr"); /* its namespace came through */
+    cr_assert_str_eq(r->rec.v[2].locator, "http://x/4");
+    cr_assert_str_eq(r->rec.v[2].name, "Feed Author"); /* the feed's metadata too */
+    cr_assert(strstr(r->rec.diag[0], "read on at the next <entry>, line 6"), "%s", r->rec.diag[0]);
+    run_free(r);
+}
+
+Test(feed_bad, regression_wxr_item_with_a_bad_entity_leaves_the_others_as_they_were)
+{
+    /* every other item of the export, read after the bad one, is the same document as in the
+     * intact file: the namespaces (wp:, dc:, content:) and wp:author names still apply */
+    size_t len, i, j;
+    char *xml = pv_test_read_file("fixtures/wordpress/small-export.xml", &len), *broken, *path;
+    const char *at = strstr(xml, "<title>Sample Page</title>");
+    run *good = read_feed("fixtures/wordpress/small-export.xml", 0), *r;
+    cr_assert(at);
+    broken = malloc(len + 16);
+    cr_assert(broken);
+    memcpy(broken, xml, (size_t)(at - xml) + 13);
+    memcpy(broken + (at - xml) + 13, "&nbsp;", 6);
+    memcpy(broken + (at - xml) + 19, at + 13, len - (size_t)(at - xml) - 13);
+    path = temp_file(".xml", broken, len + 6);
+    r = read_feed(path, 0);
+    cr_assert_eq(r->rc, 0, "%s", r->err.msg);
+    cr_assert_eq(r->rec.n, good->rec.n - 1);
+    cr_assert_eq(r->st.bad, 1);
+    cr_assert_eq(r->st.records, good->st.records);
+    cr_assert(strstr(r->rec.diag[0], ": line 123: <item> lost to invalid XML at line 124, "
+                                     "column 16 (undefined entity); read on at the next <item>, "
+                                     "line 157"),
+              "%s", r->rec.diag[0]);
+    for (i = j = 0; i < good->rec.n; i++) {
+        const pv_test_doc *a = &good->rec.v[i], *b;
+        if (!strncmp(a->text, "Sample Page", 11))
+            continue;
+        b = &r->rec.v[j++];
+        cr_assert_str_eq(b->text, a->text);
+        cr_assert_str_eq(b->locator, a->locator);
+        cr_assert_str_eq(b->kind, a->kind);
+        cr_assert_str_eq(b->name, a->name);
+        cr_assert_eq(b->date, a->date);
+        cr_assert(b->email == a->email || !strcmp(b->email, a->email));
+        cr_assert(b->lang == a->lang || !strcmp(b->lang, a->lang));
+    }
+    unlink(path);
+    free(path);
+    free(broken);
+    free(xml);
+    run_free(good);
+    run_free(r);
+}
+
+Test(feed_bad, regression_reading_on_keeps_the_declared_encoding_and_counts_lines)
+{
+    run *r = read_on_string("<?xml version=\"1.0\" encoding=\"windows-1252\"?>\n"
+                            "<rss><channel>\n<item><title>AT&T \x93one\x94</title></item>\n"
+                            "<item><title>caf\xe9 \x80</title></item>\n"
+                            "<item><title>AT&T again</title></item>\n\n"
+                            "<item><title>last</title></item></channel></rss>",
+                            2, 2, ": line 3: <item> lost to invalid XML at line 3");
+    cr_assert_str_eq(r->rec.v[0].text, "caf\xc3\xa9 \xe2\x82\xac");
+    cr_assert_str_eq(r->rec.v[1].text, "last");
+    /* the second error's lines are the file's, not the fresh parser's */
+    cr_assert(strstr(r->rec.diag[1], ": line 5: <item> lost to invalid XML at line 5, column 18 "
+                                     "(not well-formed (invalid token)); read on at the next "
+                                     "<item>, line 7"),
+              "%s", r->rec.diag[1]);
+    run_free(r);
+}
+
+Test(feed_bad, regression_second_error_on_the_line_read_on_from)
+{
+    /* after reading on once, an error on the line reading went on from: its column is the
+     * file's, not the fresh parser's (which began with the start tags it was given), and the
+     * item 7 bytes after it is still read */
+    run *r = read_on_string("<rss version=\"2.0\"><channel>\n<item><title>a&</title></item>\n"
+                            "<item><title>b</title>&</item><item><title>c</title></item>\n"
+                            "<item><title>d</title></item></channel></rss>\n",
+                            2, 2, ": line 2: <item> lost");
+    cr_assert_str_eq(r->rec.v[0].text, "c");
+    cr_assert_str_eq(r->rec.v[1].text, "d");
+    cr_assert(strstr(r->rec.diag[1], ": line 3: <item> lost to invalid XML at line 3, column 24"),
+              "%s", r->rec.diag[1]);
+    run_free(r);
+}
+
+Test(feed_bad, regression_reading_on_across_chunks)
+{
+    /* the item after a bad one starts 600 KB later (past the reader's 256 KB chunks), with a
+     * start tag cut by every chunk boundary in turn */
+    size_t pad, n = 0, cap = 1 << 21;
+    char *xml = malloc(cap);
+    cr_assert(xml);
+    for (pad = 0; pad < 70; pad += 7) {
+        size_t i;
+        run *r;
+        n = (size_t)snprintf(xml, cap,
+                             "<rss version=\"2.0\"><channel>\n"
+                             "<item><title>one</title></item>\n"
+                             "<item><title>AT&T</title><description>");
+        for (i = 0; i < pad; i++)
+            xml[n++] = 'x';
+        for (i = 0; i < 20000; i++) {
+            memcpy(xml + n, "30 bytes of text on one line.\n", 30);
+            n += 30;
+        }
+        n += (size_t)snprintf(xml + n, cap - n,
+                              "</description></item>\n"
+                              "<item><title>two</title></item>\n"
+                              "</channel></rss>\n");
+        r = read_on_string(xml, 2, 1, "read on at the next <item>, line 20004");
+        cr_assert_str_eq(r->rec.v[1].text, "two");
+        run_free(r);
+    }
+    free(xml);
 }

@@ -849,4 +849,5 @@ Test(jsonl, regression_replacements_are_counted_and_named_once_per_file)
     snprintf(want, sizeof want,
              "%s: line 2: NUL bytes or lone surrogates replaced by U+FFFD (4 in this file)", p);
     cr_assert_str_eq(rec.diag[0], want);
+    cr_assert_eq(st.replaced, 4); /* for the run's summary */
 }

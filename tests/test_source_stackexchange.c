@@ -746,4 +746,5 @@ Test(stackexchange, regression_invalid_utf8_is_counted_and_named_once_per_file)
     cr_assert_eq(rec.ndiag, 1, "%zu diagnostics", rec.ndiag);
     cr_assert(has_diag("/Posts.xml: line 4: invalid UTF-8 replaced by U+FFFD (4 in this file)"),
               "%s", rec.diag[0]);
+    cr_assert_eq(st.replaced, 4); /* for the run's summary */
 }

@@ -990,7 +990,7 @@ Test(warc, header_details)
 /* Issue 9: a page is named by its WARC-Target-URI; a record without one was named by its
  * record id (urn:uuid:..., which opens nothing without the file); it is now named by the
  * file's name and the record's byte offset (in the decompressed stream when gzip). */
-Test(warc, regression_record_without_target_uri_is_named_by_file_and_offset)
+Test(warc, regression_record_without_target_uri_is_named_by_file_and_offset_and_all_carry_it)
 {
     static const char *const want[2][3] = {
         {"http://a.example/p?q=1", "crawl.warc@168", "crawl.warc@329"},
@@ -1020,6 +1020,10 @@ Test(warc, regression_record_without_target_uri_is_named_by_file_and_offset)
         for (i = 0; i < 3; i++) {
             cr_assert_str_eq(g.v[i].locator, want[f][i]);
             cr_assert_null(g.v[i].commit);
+            /* regression: every record carries its offset for a scan to report, the first
+             * (with a target URI) too; in the gzip file, of the decompressed stream */
+            cr_expect_eq(g.v[i].offset, i ? (int64_t)ends[i - 1] : 0, "record %zu at %lld", i + 1,
+                         (long long)g.v[i].offset);
         }
         cr_assert_str_eq(g.v[2].text, "third page\n");
     }

@@ -274,6 +274,7 @@ int pv_test_rec_doc(void *ctx, const pv_doc_in *d)
         c->runs = pv_test_keep(malloc(d->nruns * sizeof *c->runs));
         memcpy(c->runs, d->runs, d->nruns * sizeof *c->runs);
     }
+    c->offset = d->has_offset ? (int64_t)d->offset : -1;
     c->nblobs = d->nblobs;
     c->blobs = NULL;
     if (d->nblobs) {

@@ -109,6 +109,7 @@ typedef struct pv_test_doc {
     size_t nruns;
     unsigned char *blobs; /* a copy of pv_doc_in.blobs (20 bytes each), or NULL */
     size_t nblobs;
+    int64_t offset; /* pv_doc_in.offset, or -1 when has_offset is not set */
 } pv_test_doc;
 
 #define PV_TEST_NDIAG 16
