@@ -154,8 +154,8 @@ int pv_git__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
  * instead. A parser reads lines of the file at path (named in locators and messages); o,
  * sink, st and err are as a reader's and borrowed for the parser's life. continued: the lines
  * come after the file's first record, which another parser read (the checks of a file's
- * start are left out), and o->preset names the preset that parser found
- * (pv_jsonl__parser_started). Returns 0, or PV_EINVAL for a bad preset or fields. */
+ * start are left out), and o->preset names the preset that parser found, if it found one
+ * (pv_jsonl__parser_state). Returns 0, or PV_EINVAL for a bad preset or fields. */
 typedef struct pv_jsonl_parser pv_jsonl_parser;
 int pv_jsonl__parser_new(const char *path, const pv_reader_opts *o, const pv_sink *sink,
                          pv_reader_stats *st, pv_err *err, int continued, pv_jsonl_parser **out);
@@ -163,9 +163,10 @@ int pv_jsonl__parser_new(const char *path, const pv_reader_opts *o, const pv_sin
  * NULL or n over pv_jsonl__line_limit: a line too long to hold, skipped, counted and named.
  * Returns 0, or a negative error that stops the file (err says why). */
 int pv_jsonl__parser_line(pv_jsonl_parser *p, uint64_t lineno, char *s, size_t n);
-/* The name of the preset once the parser has read the file's first record and knows the
- * preset, else NULL. */
-const char *pv_jsonl__parser_started(const pv_jsonl_parser *p);
+/* 1 once the parser has read the file's first record (a non-blank line), else 0; *preset
+ * receives the name of the file's preset once it is known (given, or found in the first
+ * record that is a JSON object), else NULL. */
+int pv_jsonl__parser_state(const pv_jsonl_parser *p, const char **preset);
 /* The NUL bytes and lone surrogates the parser replaced, and the line of the first (0: none). */
 void pv_jsonl__parser_replaced(const pv_jsonl_parser *p, uint64_t *count, uint64_t *first_line);
 void pv_jsonl__parser_free(pv_jsonl_parser *p); /* accepts NULL */

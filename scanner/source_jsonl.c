@@ -883,9 +883,10 @@ int pv_jsonl__parser_line(pv_jsonl_parser *j, uint64_t lineno, char *s, size_t n
     return one_line(j, s, n);
 }
 
-const char *pv_jsonl__parser_started(const pv_jsonl_parser *j)
+int pv_jsonl__parser_state(const pv_jsonl_parser *j, const char **name)
 {
-    return j->records && j->preset != P_DETECT ? preset_names[j->preset] : NULL;
+    *name = preset_names[j->preset]; /* NULL for P_DETECT */
+    return j->records > 0;
 }
 
 void pv_jsonl__parser_replaced(const pv_jsonl_parser *j, uint64_t *count, uint64_t *first_line)

@@ -574,3 +574,129 @@ Test(scan, the_stack_record_naming_an_indexed_blob_is_an_exact_copy)
     pv_scan_free(s);
     pv_index_free(ix);
 }
+
+/* ---- JSON lines parsed on the workers, in batches of lines ------------------------------ */
+
+/* Every diagnostic, in order, one per line (the suite's on_diag keeps errors only). */
+static void on_any_diag(void *ctx, pv_severity sev, const char *msg)
+{
+    seen *s = ctx;
+    size_t k = strlen(msg);
+    if (s->n + k + 4 > s->cap) {
+        s->cap = 2 * (s->n + k + 4);
+        s->buf = realloc(s->buf, s->cap);
+        cr_assert(s->buf);
+    }
+    s->n += (size_t)snprintf(s->buf + s->n, s->cap - s->n, "%d %s\n", (int)sev, msg);
+}
+
+/* Scan dataset with jobs threads and records over max_record bytes skipped: the findings as
+ * lines, and every diagnostic in *diags (both malloc'ed). */
+static char *scan_all(const char *dataset, unsigned jobs, uint64_t max_record, pv_scan_stats *st,
+                      char **diags)
+{
+    pv_index *ix = NULL;
+    pv_scan *s = NULL;
+    pv_scan_opts o = PV_SCAN_OPTS_INIT;
+    pv_err err = {0, ""};
+    seen sn = {NULL, 0, 0, 0}, dg = {NULL, 0, 0, 0};
+    o.jobs = jobs;
+    o.max_record_size = max_record;
+    o.diag = on_any_diag;
+    o.ctx = &dg;
+    cr_assert_eq(pv_index_open(&ix, g_index, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_scan_new(ix, &o, &s, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_scan_run(s, &dataset, 1, on_found, &sn, st, &err), 0, "%s", err.msg);
+    pv_scan_free(s);
+    pv_index_free(ix);
+    *diags = dg.buf ? dg.buf : strdup("");
+    return sn.buf ? sn.buf : strdup("");
+}
+
+/* 30,000 lines of tiny records (many batches of lines, cut by size and by count), with a
+ * blank line and a bad one before the first record, empty and bad records, a NUL escape, a
+ * line too long to hold, and my documents at lines on either side of a batch's end and on
+ * the last line, which lacks its "\n": the same findings, record numbers, counts and
+ * diagnostics, in the same order, for every --jobs. */
+Test(scan, tiny_records_in_batches_same_for_every_jobs)
+{
+    const size_t nlines = 30000, big = (size_t)1100 << 10;
+    const size_t plant[] = {4096, 4097, 5000, 12345, 30000};
+    size_t cap = (size_t)8 << 20, n = 0, ln, docs = 0, i;
+    char *data = malloc(cap), *want = malloc(1 << 16), text[4096], id[32];
+    pv_scan_stats s1, s2, s3;
+    char *d1, *d2, *d3, *one, *two, *three;
+    cr_assert(data && want);
+    want[0] = '\0';
+    for (ln = 1; ln <= nlines; ln++) {
+        size_t p;
+        data[n] = '\0';
+        snprintf(id, sizeof id, "t-%zu", ln);
+        for (p = 0; p < sizeof plant / sizeof plant[0] && plant[p] != ln; p++)
+            ;
+        if (ln == 1) {
+            strcat(data + n, "\n");
+        } else if (ln == 2 || ln % 997 == 0) {
+            strcat(data + n, "{\"id\": \"broken\", \"text\": \n");
+        } else if (ln % 1001 == 0) {
+            jsonl_record(data + n, cap - n, id, "");
+        } else if (ln == 7777) {
+            strcat(data + n, "{\"id\": \"nul\", \"text\": \"a \\u0000 in copper kettle\"}\n");
+            docs++;
+        } else if (ln == 9000) { /* longer than max_record_size * 6 + 1 MiB */
+            cr_assert(n + big + 64 < cap);
+            memcpy(data + n, "{\"id\":\"big\",\"text\":\"", 20);
+            memset(data + n + 20, 'x', big);
+            strcpy(data + n + 20 + big, "\"}\n");
+        } else if (p < sizeof plant / sizeof plant[0]) {
+            docs++;
+            jsonl_record(data + n, cap - n, id, p % 2 ? PROSE : CODE);
+            snprintf(want + strlen(want), (size_t)1 << 16,
+                     "tiny.jsonl #%zu %s line %zu offset -1: %s all lines 1-%d = 1-%d by Dana "
+                     "Writer\n",
+                     docs, id, ln, p % 2 ? "lighthouse.txt" : "ledger.c",
+                     p % 2 ? PROSE_LINES : CODE_LINES, p % 2 ? PROSE_LINES : CODE_LINES);
+        } else {
+            text[0] = '\0';
+            unrelated(text, sizeof text, 1);
+            text[strlen(text) - 1] = '\0'; /* no line end in the text */
+            jsonl_record(data + n, cap - n, id, text);
+            docs++;
+        }
+        n += strlen(data + n);
+    }
+    cr_assert_eq(data[n - 1], '\n');
+    n--; /* the last line lacks its "\n" */
+    pv_test_put("data/tiny.jsonl", data, n);
+    free(data);
+
+    one = scan_all(pv_test_path("data/tiny.jsonl"), 1, 1000, &s1, &d1);
+    two = scan_all(pv_test_path("data/tiny.jsonl"), 2, 1000, &s2, &d2);
+    three = scan_all(pv_test_path("data/tiny.jsonl"), 3, 1000, &s3, &d3);
+    cr_expect_str_eq(one, want);
+    cr_expect_str_eq(two, one);
+    cr_expect_str_eq(three, one);
+    cr_expect_str_eq(d2, d1);
+    cr_expect_str_eq(d3, d1);
+    cr_expect(strstr(d1, "tiny.jsonl: line 2: invalid JSON") != NULL, "%s", d1);
+    cr_expect(strstr(d1, "tiny.jsonl: line 9000: record longer than") != NULL, "%s", d1);
+    cr_expect(strstr(d1, "tiny.jsonl: line 7777: NUL bytes or lone surrogates replaced") != NULL,
+              "%s", d1);
+    for (i = 0; i < 3; i++) {
+        const pv_scan_stats *st = i == 0 ? &s1 : i == 1 ? &s2 : &s3;
+        cr_expect_eq(st->records, nlines - 1, "--jobs %zu", i + 1);
+        cr_expect_eq(st->bad_records, 1 + nlines / 997, "--jobs %zu", i + 1);
+        cr_expect_eq(st->skipped, 1 + (nlines / 1001 - nlines / (997 * 1001)), "--jobs %zu", i + 1);
+        cr_expect_eq(st->findings, sizeof plant / sizeof plant[0], "--jobs %zu", i + 1);
+        cr_expect_eq(st->found_records, sizeof plant / sizeof plant[0], "--jobs %zu", i + 1);
+        cr_expect_eq(st->datasets, 1, "--jobs %zu", i + 1);
+        cr_expect_eq(st->tokens, s1.tokens, "--jobs %zu", i + 1);
+    }
+    free(one);
+    free(two);
+    free(three);
+    free(d1);
+    free(d2);
+    free(d3);
+    free(want);
+}
