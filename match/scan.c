@@ -897,14 +897,14 @@ static int batch_doc(void *ctx, const pv_doc_in *d)
     if (rc == 0 && bc->one.n &&
         pv_array__grow((void **)&bc->fl.v, &bc->fl.cap, bc->fl.n + bc->one.n, sizeof *bc->fl.v))
         rc = pv_err__set(&bc->err, PV_ENOMEM, "out of memory");
-    if (rc == 0) {
+    if (rc == 0 && bc->one.n) {
         for (i = 0; i < bc->one.n; i++)
             bc->one.v[i].f.record_no = bc->ndocs;
         memcpy(bc->fl.v + bc->fl.n, bc->one.v, bc->one.n * sizeof *bc->one.v);
         bc->fl.n += bc->one.n;
         bc->one.n = 0; /* moved, with the strings they own */
-        bc->ndocs++;
     }
+    bc->ndocs += rc == 0;
     found_list_free(&bc->one);
     pv_buf__free(&html);
     return rc;

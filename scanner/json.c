@@ -31,6 +31,7 @@
 #define JSON_ARENA 1
 #endif
 
+#if JSON_ARENA
 #define ARENA_CHUNK ((size_t)64 << 10) /* bytes of a chunk; a larger node gets its own */
 #define ARENA_ALIGN 16
 
@@ -116,6 +117,7 @@ static void arena_init(void)
     pthread_key_create(&arena_key, arena_thread_end);
     cJSON_InitHooks(&hooks);
 }
+#endif
 
 /* The value of 4 hex digits at p, or -1. */
 static long hex4(const char *p)
