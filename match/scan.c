@@ -831,10 +831,11 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
     if ((c->has_blob = d->nblobs > 0) != 0)
         memcpy(c->blob, d->blobs, sizeof c->blob);
     pv_buf__free(&html);
-    if ((rc = hand_on(rd, c, 0)) == 1)
+    if ((rc = hand_on(rd, c, 0)) == 0)
+        return 0; /* queued: the worker frees it */
+    if (rc == 1)
         rc = scan_here(rd, c->seq, c->text, c->len, c->loc, c->has_blob ? c->blob : NULL);
-    if (rc != 0)
-        rec_free(c);
+    rec_free(c);
     return rc;
 }
 
