@@ -452,35 +452,61 @@ static int exact_copies(const pv_scan *s, const unsigned char *blob, found_list 
 
 /* ---- the run: readers, a bounded queue, workers, findings in order ----------------------- */
 
-/* A record copied from a reader for a worker. */
+/* A JSON-lines file is handed to the workers as batches of whole lines, which they parse:
+ * most of a metadata-heavy line (Reddit) is JSON around a short text, and one reader thread
+ * parsing it all would hold every worker back. A batch is cut at the first line end after
+ * LINES_BYTES or at LINES_MAX lines (which bounds the diagnostics it keeps for its turn);
+ * INPUT_READ bytes are read at a time. */
+#define LINES_BYTES ((size_t)256 << 10)
+#define LINES_MAX 4096
+#define INPUT_READ ((size_t)256 << 10)
+
+/* Whole lines of a JSON-lines file, for a thread to parse and scan. */
+typedef struct lines {
+    uint64_t first_line; /* the number of the first line, from 1 */
+    pv_buf data;         /* the lines, each ending "\n" but the file's last maybe */
+    uint64_t *longs;     /* lines too long to hold (pv_jsonl__line_limit): their numbers,
+                            ascending, between the others; not in data */
+    size_t nlongs, cap_longs;
+    size_t nlines;      /* complete lines in it, long ones included */
+    const char *preset; /* the file's preset (known by then), for the parser */
+} lines;
+
+/* A record copied from a reader for a worker, or a batch of lines. */
 typedef struct rec {
     size_t ds;
     uint64_t seq;
     char *text;
-    size_t len;
+    size_t len; /* of text, or of batch->data */
     char *loc;
     int64_t offset; /* pv_doc_in.offset, or -1 */
     int has_blob;
     unsigned char blob[20]; /* the git blob the record names (pv_doc_in.blobs), if has_blob */
+    lines *batch;           /* or the lines to parse (text and loc are then NULL) */
 } rec;
 
-/* Findings of one record, waiting for the records before it. */
+/* What a record or a batch (a unit) found, waiting for the units before it. */
 typedef struct pending {
     uint64_t seq;
-    found_list fl;
+    uint64_t first_no; /* records of the dataset before the unit's first (known once every
+                          unit before it is done) */
+    found_list fl;     /* record_no of each finding: its record's place in the unit, from 0 */
+    pv_buf diags;      /* a batch's diagnostics, in order: severity byte, message, NUL */
 } pending;
 
 /* One dataset argument. */
 typedef struct dstate {
     const char *spec, *path;
-    uint64_t next_seq;  /* records handed on by its reader */
-    uint64_t done_upto; /* every record before this one is done */
-    unsigned char *done;
-    pending *pend; /* by seq, from pend_head */
-    size_t npend, pend_head, cap_pend;
+    uint64_t next_seq;  /* units handed on by its reader */
+    uint64_t done_upto; /* every unit before this one is done */
+    uint64_t *done;     /* by seq % ring: 0, or 1 + the records of a unit done */
+    uint64_t docs_upto; /* records in the units before done_upto */
+    pending *pend;      /* by seq, from pend_head; those before pend_base know first_no */
+    size_t npend, pend_head, pend_base, cap_pend;
     int reading_done, rc;
     pv_err err;
     uint64_t records, read_bytes;
+    uint64_t replaced, replaced_line; /* batches of lines: U+FFFD replacements, first line */
 } dstate;
 
 typedef struct run {
@@ -502,6 +528,20 @@ typedef struct run {
     _Atomic uint64_t bytes_done, records_read;
     uint64_t bytes_total;
 } run;
+
+static void rec_free(rec *c)
+{
+    if (!c)
+        return;
+    if (c->batch) {
+        pv_buf__free(&c->batch->data);
+        free(c->batch->longs);
+        free(c->batch);
+    }
+    free(c->text);
+    free(c->loc);
+    free(c);
+}
 
 /* Add a thread's counts to the run's stats and release its buffers. */
 static void worker_buf_done(run *r, worker_buf *b)
@@ -538,24 +578,29 @@ static void set_abort(run *r, int rc, const pv_err *err)
     pthread_cond_broadcast(&r->can_pop);
 }
 
-static void emit(run *r, dstate *d, found_list *fl, uint64_t seq)
+static void emit(run *r, dstate *d, pending *p)
 {
     size_t i;
-    for (i = 0; i < fl->n && !r->abort_rc; i++) {
-        finding *f = &fl->v[i];
+    const char *m;
+    for (m = p->diags.data; r->s->o.diag && m && m < p->diags.data + p->diags.len;
+         m += strlen(m + 1) + 2)
+        r->s->o.diag(r->s->o.ctx, (pv_severity)m[0], m + 1);
+    for (i = 0; i < p->fl.n && !r->abort_rc; i++) {
+        finding *f = &p->fl.v[i];
+        uint64_t at = f->f.record_no; /* the record's place in the unit */
         int rc;
         f->f.dataset = (size_t)(d - r->ds);
         f->f.dataset_path = d->path;
-        f->f.record_no = seq + 1;
+        f->f.record_no = p->first_no + at + 1;
         f->f.authors = f->authors;
         r->st.findings++;
         if ((rc = r->fn ? r->fn(r->ctx, &f->f) : 0) != 0)
             set_abort(r, rc, NULL);
+        r->st.found_records += i + 1 == p->fl.n || p->fl.v[i + 1].f.record_no != at;
     }
-    r->st.found_records += fl->n > 0;
 }
 
-/* Hand on, in order, what every record done so far found; close finished datasets. Called
+/* Hand on, in order, what every unit done so far found; close finished datasets. Called
  * with mu held. */
 static void flush(run *r)
 {
@@ -563,13 +608,21 @@ static void flush(run *r)
         dstate *d = &r->ds[r->emit_ds];
         while (d->pend_head < d->npend && d->pend[d->pend_head].seq < d->done_upto) {
             pending *p = &d->pend[d->pend_head++];
-            emit(r, d, &p->fl, p->seq);
+            emit(r, d, p);
             found_list_free(&p->fl);
+            pv_buf__free(&p->diags);
         }
         if (d->pend_head == d->npend)
-            d->pend_head = d->npend = 0;
+            d->pend_head = d->pend_base = d->npend = 0;
         if (!d->reading_done || d->done_upto != d->next_seq)
             break;
+        if (d->replaced) {
+            pv_reader_opts ro;
+            memset(&ro, 0, sizeof ro);
+            ro.diag = r->s->o.diag;
+            ro.ctx = r->s->o.ctx;
+            pv_jsonl__replaced_note(&ro, d->path, d->replaced, d->replaced_line);
+        }
         if (d->rc) {
             r->st.dataset_errors++;
             if (r->s->o.diag) {
@@ -588,11 +641,12 @@ static void flush(run *r)
     }
 }
 
-/* Record seq of dataset d is done, with what it found (taken over). Called with mu held. */
-static int complete(run *r, size_t ds, uint64_t seq, found_list *fl)
+/* Unit seq of dataset d is done: ndocs records, with what they found and the diagnostics
+ * they gave (both taken over). Called with mu held. */
+static int complete(run *r, size_t ds, uint64_t seq, uint64_t ndocs, found_list *fl, pv_buf *diags)
 {
     dstate *d = &r->ds[ds];
-    if (fl->n) {
+    if (fl->n || (diags && diags->len)) {
         pending *p;
         size_t i;
         if (pv_array__grow((void **)&d->pend, &d->cap_pend, d->npend + 1, sizeof *d->pend))
@@ -601,13 +655,21 @@ static int complete(run *r, size_t ds, uint64_t seq, found_list *fl)
         for (i = d->npend; i > d->pend_head && d->pend[i - 1].seq > seq; i--)
             d->pend[i] = d->pend[i - 1];
         p = &d->pend[i];
+        memset(p, 0, sizeof *p);
         p->seq = seq;
         p->fl = *fl;
-        d->npend++;
         memset(fl, 0, sizeof *fl);
+        if (diags) {
+            p->diags = *diags;
+            memset(diags, 0, sizeof *diags);
+        }
+        d->npend++;
     }
-    d->done[seq % r->ring] = 1;
+    d->done[seq % r->ring] = 1 + ndocs;
     while (d->done_upto < d->next_seq && d->done[d->done_upto % r->ring]) {
+        if (d->pend_base < d->npend && d->pend[d->pend_base].seq == d->done_upto)
+            d->pend[d->pend_base++].first_no = d->docs_upto;
+        d->docs_upto += d->done[d->done_upto % r->ring] - 1;
         d->done[d->done_upto % r->ring] = 0;
         d->done_upto++;
     }
@@ -686,6 +748,23 @@ static int sink_origin(void *ctx, const pv_origin_in *o, uint32_t *id)
     return 0;
 }
 
+/* The text of a document a reader hands on: its text, or its HTML turned into text in html.
+ * Returns 0, or 1 when the HTML cannot be read (the record is passed over). */
+static int doc_text(const pv_doc_in *d, pv_buf *html, const char **text, size_t *len)
+{
+    pv_err herr;
+    *text = d->text;
+    *len = d->len;
+    if (!d->html) /* not asked for (defer_html is off), but a reader may still hand it on */
+        return 0;
+    if (pv_buf__append(html, d->text, d->len) != 0 ||
+        pv_html__to_text(d->html, d->html_len, html, NULL, &herr) != 0)
+        return 1;
+    *text = html->data;
+    *len = html->len;
+    return 0;
+}
+
 /* Scan record seq of the reader's dataset on the reader's own thread. Returns 0, or PV_EIO
  * when the run is stopping (its error is kept in the run). */
 static int scan_here(reader *rd, uint64_t seq, const char *text, size_t len, const char *loc,
@@ -698,7 +777,7 @@ static int scan_here(reader *rd, uint64_t seq, const char *text, size_t len, con
     if (rc == 0 && place_findings(&fl, loc, r->ds[rd->ds].path, at) != 0)
         rc = pv_err__set(&err, PV_ENOMEM, "out of memory");
     pthread_mutex_lock(&r->mu);
-    if (rc == 0 && (rc = complete(r, rd->ds, seq, &fl)) != 0)
+    if (rc == 0 && (rc = complete(r, rd->ds, seq, 1, &fl, NULL)) != 0)
         pv_err__set(&err, rc, "out of memory");
     if (rc)
         set_abort(r, rc, &err);
@@ -708,27 +787,48 @@ static int scan_here(reader *rd, uint64_t seq, const char *text, size_t len, con
     return rc;
 }
 
+/* Give unit c of the reader's dataset its number and queue it; when the queue is full (the
+ * workers have enough to do) or here is set, the reader does it itself: 1, c not taken, with
+ * c->seq set. 0: queued (c taken); PV_EIO: the run is stopping. */
+static int hand_on(reader *rd, rec *c, int here)
+{
+    run *r = rd->r;
+    dstate *ds = &r->ds[rd->ds];
+    int rc = 0;
+    c->ds = rd->ds;
+    pthread_mutex_lock(&r->mu);
+    while (!r->abort_rc && ds->next_seq - ds->done_upto >= r->ring)
+        pthread_cond_wait(&r->can_push, &r->mu);
+    if (r->abort_rc) {
+        rc = PV_EIO;
+    } else if (here || r->qn == r->qcap || (r->qn > 0 && r->qbytes > QUEUE_BYTES)) {
+        c->seq = ds->next_seq++;
+        rc = 1;
+    } else {
+        c->seq = ds->next_seq++;
+        r->q[(r->qhead + r->qn++) % r->qcap] = c;
+        r->qbytes += c->len;
+        pthread_cond_signal(&r->can_pop);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return rc;
+}
+
 static int sink_doc(void *ctx, const pv_doc_in *d)
 {
     reader *rd = ctx;
     run *r = rd->r;
-    dstate *ds = &r->ds[rd->ds];
     const char *loc = d->locator ? d->locator : "";
     int64_t at = d->has_offset ? (int64_t)d->offset : -1;
-    const char *text = d->text;
-    size_t len = d->len;
+    const char *text;
+    size_t len;
     pv_buf html = PV_BUF_INIT((size_t)r->s->o.max_record_size);
+    rec *c;
     int rc = 0;
 
-    if (d->html) { /* not asked for (defer_html is off), but a reader may still hand it on */
-        pv_err herr;
-        if (pv_buf__append(&html, d->text, d->len) != 0 ||
-            pv_html__to_text(d->html, d->html_len, &html, NULL, &herr) != 0) {
-            pv_buf__free(&html);
-            return 0;
-        }
-        text = html.data;
-        len = html.len;
+    if (doc_text(d, &html, &text, &len) != 0) {
+        pv_buf__free(&html);
+        return 0;
     }
     atomic_fetch_add(&r->records_read, 1);
     if (++rd->since_progress >= PROGRESS_EVERY) {
@@ -736,56 +836,315 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
         report_progress(rd);
     }
     if (r->jobs <= 1) {
-        rc = scan_here(rd, ds->next_seq++, text, len, loc, at, d->nblobs ? d->blobs : NULL);
-    } else {
-        rec *c = calloc(1, sizeof *c);
-        if (c) {
-            c->text = malloc(len + 1);
-            c->loc = strdup(loc);
-        }
-        if (!c || !c->text || !c->loc) {
-            if (c) {
-                free(c->text);
-                free(c->loc);
-            }
-            free(c);
-            pv_buf__free(&html);
-            return PV_ENOMEM;
-        }
-        memcpy(c->text, text, len);
-        c->text[len] = '\0';
-        c->len = len;
-        c->offset = at;
-        if ((c->has_blob = d->nblobs > 0) != 0)
-            memcpy(c->blob, d->blobs, sizeof c->blob);
-        c->ds = rd->ds;
-        pthread_mutex_lock(&r->mu);
-        while (!r->abort_rc && ds->next_seq - ds->done_upto >= r->ring)
-            pthread_cond_wait(&r->can_push, &r->mu);
-        if (r->abort_rc) {
-            rc = PV_EIO;
-        } else if (r->qn == r->qcap || (r->qn > 0 && r->qbytes > QUEUE_BYTES)) {
-            /* the workers have enough to do: rather than wait, the reader scans this one */
-            uint64_t seq = ds->next_seq++;
-            pthread_mutex_unlock(&r->mu);
-            rc = scan_here(rd, seq, c->text, c->len, c->loc, c->offset,
-                           c->has_blob ? c->blob : NULL);
-            pthread_mutex_lock(&r->mu);
+        rc = scan_here(rd, r->ds[rd->ds].next_seq++, text, len, loc, at,
+                       d->nblobs ? d->blobs : NULL);
+        pv_buf__free(&html);
+        return rc;
+    }
+    c = calloc(1, sizeof *c);
+    if (c) {
+        c->text = malloc(len + 1);
+        c->loc = strdup(loc);
+    }
+    if (!c || !c->text || !c->loc) {
+        rec_free(c);
+        pv_buf__free(&html);
+        return PV_ENOMEM;
+    }
+    memcpy(c->text, text, len);
+    c->text[len] = '\0';
+    c->len = len;
+    c->offset = at;
+    if ((c->has_blob = d->nblobs > 0) != 0)
+        memcpy(c->blob, d->blobs, sizeof c->blob);
+    pv_buf__free(&html);
+    if ((rc = hand_on(rd, c, 0)) == 0)
+        return 0; /* queued: the worker frees it */
+    if (rc == 1)
+        rc = scan_here(rd, c->seq, c->text, c->len, c->loc, c->offset,
+                       c->has_blob ? c->blob : NULL);
+    rec_free(c);
+    return rc;
+}
+
+/* The reader options of a scan. */
+static void reader_opts(const pv_scan *s, pv_reader_opts *ro)
+{
+    memset(ro, 0, sizeof *ro);
+    ro->strict = s->o.strict;
+    ro->diag = s->o.diag;
+    ro->ctx = s->o.ctx;
+    ro->max_doc_size = s->o.max_record_size;
+    ro->preset = s->o.preset;
+    ro->fields = s->o.fields;
+    ro->site = s->o.site;
+    ro->k = s->k;
+    ro->seed = s->seed;
+}
+
+/* ---- batches of JSON lines ---- */
+
+/* A thread parsing a batch of lines: the ctx of its parser's sink and diagnostics. */
+typedef struct batch_ctx {
+    run *r;
+    worker_buf *wb;
+    size_t ds;
+    found_list fl;  /* the batch's findings; record_no: the record's place in the batch */
+    found_list one; /* one record's */
+    uint64_t ndocs;
+    pv_buf diags; /* see pending */
+    pv_err err;
+} batch_ctx;
+
+static void batch_diag(void *ctx, pv_severity sev, const char *msg)
+{
+    batch_ctx *bc = ctx;
+    char c = (char)sev;
+    /* kept for the batch's turn; a message that cannot be kept is lost, not the scan */
+    if (pv_buf__append(&bc->diags, &c, 1) == 0 &&
+        pv_buf__append(&bc->diags, msg, strlen(msg) + 1) != 0)
+        bc->diags.len--;
+}
+
+static int batch_doc(void *ctx, const pv_doc_in *d)
+{
+    batch_ctx *bc = ctx;
+    run *r = bc->r;
+    const char *text;
+    size_t len, i;
+    pv_buf html = PV_BUF_INIT((size_t)r->s->o.max_record_size);
+    int rc = 0;
+
+    if (doc_text(d, &html, &text, &len) != 0) {
+        pv_buf__free(&html);
+        return 0;
+    }
+    atomic_fetch_add(&r->records_read, 1);
+    rc = scan_record(r, bc->wb, text, len, d->nblobs ? d->blobs : NULL, &bc->one, &bc->err);
+    if (rc == 0 && place_findings(&bc->one, d->locator ? d->locator : "", r->ds[bc->ds].path,
+                                  d->has_offset ? (int64_t)d->offset : -1))
+        rc = pv_err__set(&bc->err, PV_ENOMEM, "out of memory");
+    if (rc == 0 && bc->one.n &&
+        pv_array__grow((void **)&bc->fl.v, &bc->fl.cap, bc->fl.n + bc->one.n, sizeof *bc->fl.v))
+        rc = pv_err__set(&bc->err, PV_ENOMEM, "out of memory");
+    if (rc == 0 && bc->one.n) {
+        for (i = 0; i < bc->one.n; i++)
+            bc->one.v[i].f.record_no = bc->ndocs;
+        memcpy(bc->fl.v + bc->fl.n, bc->one.v, bc->one.n * sizeof *bc->one.v);
+        bc->fl.n += bc->one.n;
+        bc->one.n = 0; /* moved, with the strings they own */
+    }
+    bc->ndocs += rc == 0;
+    found_list_free(&bc->one);
+    pv_buf__free(&html);
+    return rc;
+}
+
+/* Parse and scan batch c (unit c->seq of its dataset) on this thread, and complete it.
+ * continued: the file's first record is in an earlier batch; *state and *preset receive
+ * the parser's pv_jsonl__parser_state. Returns 0, or the error that stopped the batch
+ * (in err). */
+static int scan_lines(run *r, worker_buf *wb, rec *c, int continued, int *state,
+                      const char **preset, pv_err *err)
+{
+    lines *b = c->batch;
+    dstate *d = &r->ds[c->ds];
+    batch_ctx bc;
+    pv_reader_opts ro;
+    pv_reader_stats st;
+    pv_sink sink;
+    pv_jsonl_parser *p = NULL;
+    uint64_t ln = b->first_line, replaced = 0, replaced_line = 0;
+    size_t pos = 0, li = 0;
+    int rc, rc2;
+
+    memset(&bc, 0, sizeof bc);
+    bc.r = r;
+    bc.wb = wb;
+    bc.ds = c->ds;
+    bc.diags = (pv_buf)PV_BUF_INIT(SIZE_MAX);
+    reader_opts(r->s, &ro);
+    if (ro.diag) {
+        ro.diag = batch_diag;
+        ro.ctx = &bc;
+    }
+    if (b->preset)
+        ro.preset = b->preset;
+    memset(&st, 0, sizeof st);
+    memset(&sink, 0, sizeof sink);
+    sink.origin = sink_origin;
+    sink.doc = batch_doc;
+    sink.ctx = &bc;
+    rc = pv_jsonl__parser_new(d->path, &ro, &sink, &st, err, continued, &p);
+    while (rc == 0) {
+        if (li < b->nlongs && b->longs[li] == ln) {
+            rc = pv_jsonl__parser_line(p, ln++, NULL, 0);
+            li++;
+        } else if (pos < b->data.len) {
+            char *s = b->data.data + pos, *nl = memchr(s, '\n', b->data.len - pos);
+            size_t n = nl ? (size_t)(nl - s) : b->data.len - pos;
+            rc = pv_jsonl__parser_line(p, ln++, s, n);
+            pos += n + 1;
         } else {
-            c->seq = ds->next_seq++;
-            r->q[(r->qhead + r->qn++) % r->qcap] = c;
-            r->qbytes += len;
-            c = NULL;
-            pthread_cond_signal(&r->can_pop);
-        }
-        pthread_mutex_unlock(&r->mu);
-        if (c) {
-            free(c->text);
-            free(c->loc);
-            free(c);
+            break;
         }
     }
-    pv_buf__free(&html);
+    if (rc && bc.err.msg[0])
+        *err = bc.err;
+    if (p) {
+        *state = pv_jsonl__parser_state(p, preset);
+        pv_jsonl__parser_replaced(p, &replaced, &replaced_line);
+    }
+    pv_jsonl__parser_free(p);
+    pthread_mutex_lock(&r->mu);
+    r->st.records += st.records;
+    r->st.bad_records += st.bad;
+    r->st.skipped += st.skipped;
+    r->st.invalid_utf8 += st.replaced;
+    d->records += st.records;
+    if (replaced && (!d->replaced || replaced_line < d->replaced_line))
+        d->replaced_line = replaced_line;
+    d->replaced += replaced;
+    if ((rc2 = complete(r, c->ds, c->seq, bc.ndocs, &bc.fl, &bc.diags)) != 0 && rc == 0)
+        rc = pv_err__set(err, rc2, "out of memory");
+    pthread_mutex_unlock(&r->mu);
+    found_list_free(&bc.fl);
+    found_list_free(&bc.one);
+    pv_buf__free(&bc.diags);
+    return rc;
+}
+
+/* Line ln of batch b is too long to hold. */
+static int add_long(lines *b, uint64_t ln)
+{
+    if (pv_array__grow((void **)&b->longs, &b->cap_longs, b->nlongs + 1, sizeof *b->longs))
+        return PV_ENOMEM;
+    b->longs[b->nlongs++] = ln;
+    b->nlines++;
+    return 0;
+}
+
+/* A new batch whose first line is line first. */
+static rec *lines_new(size_t limit, uint64_t first)
+{
+    rec *c = calloc(1, sizeof *c);
+    if (c && !(c->batch = calloc(1, sizeof *c->batch))) {
+        free(c);
+        return NULL;
+    }
+    if (c) {
+        c->batch->first_line = first;
+        c->batch->data = (pv_buf)PV_BUF_INIT(LINES_BYTES + limit + 1);
+    }
+    return c;
+}
+
+/* Hand batch *cp on (or do it here) and start the next at line first. The batches up to
+ * the file's first record and its preset are done here, in order, for the parser to check
+ * the file's start and find its preset. Returns 0 or an error that stops the file. */
+static int hand_lines(reader *rd, rec **cp, size_t limit, uint64_t first, int *started,
+                      const char **preset, pv_err *err)
+{
+    run *r = rd->r;
+    rec *c = *cp;
+    int here = !*started || !*preset, rc, state = 0;
+    const char *found = NULL;
+
+    c->len = c->batch->data.len;
+    c->batch->preset = *preset ? *preset : r->s->o.preset;
+    *cp = NULL;
+    rc = hand_on(rd, c, here);
+    if (rc == 1) {
+        rc = scan_lines(r, &rd->wb, c, *started, &state, &found, err);
+        if (here) {
+            *started |= state;
+            *preset = found;
+        } else if (rc) { /* an error a continued batch meets stops the run */
+            pthread_mutex_lock(&r->mu);
+            set_abort(r, rc, err);
+            pthread_mutex_unlock(&r->mu);
+        }
+        rec_free(c);
+    } else if (rc) {
+        rec_free(c);
+    }
+    report_progress(rd);
+    if (rc == 0 && !(*cp = lines_new(limit, first)))
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+    return rc;
+}
+
+/* Read the JSON-lines file path as batches of lines for the workers (the file's reader,
+ * pv_jsonl__read, split between this thread and them). Returns 0 or the error that stopped
+ * the file, after the lines before it were handed on. */
+static int read_lines(reader *rd, const char *path, const pv_reader_opts *ro, pv_err *err)
+{
+    pv_input *in = NULL;
+    char *chunk = NULL;
+    const size_t limit = pv_jsonl__line_limit(ro);
+    size_t cur = 0; /* bytes of the line being read, at the end of c's data */
+    uint64_t ln = 1;
+    int long_line = 0, started = 0, rc;
+    const char *preset = NULL;
+    rec *c = NULL;
+
+    if ((rc = pv_input__open(path, &in, err)) != 0)
+        return rc;
+    rd->rs.bytes_total += pv_input__size(in);
+    if (!(chunk = malloc(INPUT_READ)) || !(c = lines_new(limit, 1))) {
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (;;) {
+        ptrdiff_t got = pv_input__read(in, chunk, INPUT_READ, err);
+        const char *s = chunk, *end;
+        if (got <= 0) {
+            rc = (int)got;
+            break;
+        }
+        rd->rs.bytes_in = pv_input__offset(in);
+        for (end = chunk + got; s < end;) {
+            const char *nl = memchr(s, '\n', (size_t)(end - s));
+            size_t n = (size_t)((nl ? nl : end) - s);
+            if (!long_line && cur + n > limit) { /* too long to hold: dropped, numbered */
+                long_line = 1;
+                c->batch->data.len -= cur;
+            }
+            if (!long_line && pv_buf__append(&c->batch->data, s, n + (nl != NULL)) != 0) {
+                rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+                goto done;
+            }
+            cur += n;
+            s += n + (nl != NULL);
+            if (!nl)
+                break;
+            if (long_line ? add_long(c->batch, ln) != 0 : (c->batch->nlines++, 0)) {
+                rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+                goto done;
+            }
+            ln++;
+            cur = 0;
+            long_line = 0;
+            if ((c->batch->data.len >= LINES_BYTES || c->batch->nlines >= LINES_MAX) &&
+                (rc = hand_lines(rd, &c, limit, ln, &started, &preset, err)) != 0)
+                goto done;
+        }
+    }
+    /* the last line may lack its "\n"; one cut short by an error is dropped */
+    if (rc == 0 && long_line && add_long(c->batch, ln) != 0)
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+    else if (rc < 0 && !long_line)
+        c->batch->data.len -= cur;
+    if (c->batch->data.len || c->batch->nlongs) {
+        pv_err err2 = {0, ""};
+        int rc2 = hand_lines(rd, &c, limit, ln, &started, &preset, rc ? &err2 : err);
+        if (rc == 0)
+            rc = rc2;
+    }
+done:
+    rec_free(c);
+    free(chunk);
+    pv_input__close(in);
     return rc;
 }
 
@@ -806,22 +1165,18 @@ static void read_dataset(run *r, size_t i, worker_buf *wb)
     rd.r = r;
     rd.ds = i;
     rd.wb = *wb;
-    memset(&ro, 0, sizeof ro);
-    ro.strict = s->o.strict;
-    ro.diag = s->o.diag;
-    ro.ctx = s->o.ctx;
-    ro.max_doc_size = s->o.max_record_size;
-    ro.preset = s->o.preset;
-    ro.fields = s->o.fields;
-    ro.site = s->o.site;
-    ro.k = s->k;
-    ro.seed = s->seed;
+    reader_opts(s, &ro);
     memset(&sink, 0, sizeof sink);
     sink.origin = sink_origin;
     sink.doc = sink_doc;
     sink.ctx = &rd;
     if ((rc = pv_source__pick(d->spec, &d->path, &fn, &kind, &err)) == 0) {
-        rc = fn(d->path, &ro, &sink, &rd.rs, &err);
+        /* with several jobs and no --strict (whose first bad record must stop the file where
+         * it is), the workers parse JSON lines */
+        if (fn == pv_jsonl__read && r->jobs > 1 && !s->o.strict)
+            rc = read_lines(&rd, d->path, &ro, &err);
+        else
+            rc = fn(d->path, &ro, &sink, &rd.rs, &err);
         report_progress(&rd);
     }
     *wb = rd.wb;
@@ -831,7 +1186,7 @@ static void read_dataset(run *r, size_t i, worker_buf *wb)
     r->st.bad_records += rd.rs.bad;
     r->st.skipped += rd.rs.skipped;
     r->st.invalid_utf8 += rd.rs.replaced;
-    d->records = rd.rs.records;
+    d->records += rd.rs.records;
     d->read_bytes = rd.rs.bytes_in;
     if (rc && !r->abort_rc) {
         if (!err.msg[0])
@@ -888,19 +1243,28 @@ static void *worker_main(void *arg)
         pthread_cond_broadcast(&r->can_push);
         pthread_mutex_unlock(&r->mu);
 
+        if (c->batch) {
+            int state;
+            const char *preset;
+            if ((rc = scan_lines(r, &wb, c, 1, &state, &preset, &err)) != 0) {
+                pthread_mutex_lock(&r->mu);
+                set_abort(r, rc, &err);
+                pthread_mutex_unlock(&r->mu);
+            }
+            rec_free(c);
+            continue;
+        }
         rc = scan_record(r, &wb, c->text, c->len, c->has_blob ? c->blob : NULL, &fl, &err);
         if (rc == 0 && place_findings(&fl, c->loc, r->ds[c->ds].path, c->offset) != 0)
             rc = pv_err__set(&err, PV_ENOMEM, "out of memory");
         pthread_mutex_lock(&r->mu);
-        if (rc == 0 && (rc = complete(r, c->ds, c->seq, &fl)) != 0)
+        if (rc == 0 && (rc = complete(r, c->ds, c->seq, 1, &fl, NULL)) != 0)
             pv_err__set(&err, rc, "out of memory");
         if (rc)
             set_abort(r, rc, &err);
         pthread_mutex_unlock(&r->mu);
         found_list_free(&fl);
-        free(c->text);
-        free(c->loc);
-        free(c);
+        rec_free(c);
     }
     worker_buf_done(r, &wb);
     return NULL;
@@ -938,7 +1302,7 @@ int pv_scan_run(pv_scan *s, const char *const *datasets, size_t n, pv_scan_found
         struct stat sb;
         const char *colon = strchr(datasets[d], ':');
         r.ds[d].spec = r.ds[d].path = datasets[d];
-        if (!(r.ds[d].done = calloc(r.ring, 1))) {
+        if (!(r.ds[d].done = calloc(r.ring, sizeof *r.ds[d].done))) {
             rc = pv_err__set(err, PV_ENOMEM, "out of memory");
             goto done;
         }
@@ -997,16 +1361,14 @@ int pv_scan_run(pv_scan *s, const char *const *datasets, size_t n, pv_scan_found
 done:
     if (st)
         *st = r.st;
-    for (i = 0; r.q && i < r.qn; i++) {
-        rec *c = r.q[(r.qhead + i) % r.qcap];
-        free(c->text);
-        free(c->loc);
-        free(c);
-    }
+    for (i = 0; r.q && i < r.qn; i++)
+        rec_free(r.q[(r.qhead + i) % r.qcap]);
     for (d = 0; r.ds && d < n; d++) {
         size_t j;
-        for (j = r.ds[d].pend_head; j < r.ds[d].npend; j++)
+        for (j = r.ds[d].pend_head; j < r.ds[d].npend; j++) {
             found_list_free(&r.ds[d].pend[j].fl);
+            pv_buf__free(&r.ds[d].pend[j].diags);
+        }
         free(r.ds[d].pend);
         free(r.ds[d].done);
     }

@@ -41,7 +41,8 @@ typedef struct pv_json_error {
  * Returns the root (free it with pv_json__free) or NULL with *e filled in. */
 pv_json *pv_json__parse(char *s, size_t n, pv_buf *scratch, pv_json_error *e);
 
-void pv_json__free(pv_json *root); /* accepts NULL */
+/* Frees a tree of pv_json__parse, on the thread that parsed it. Accepts NULL. */
+void pv_json__free(pv_json *root);
 
 pv_json_type pv_json__type(const pv_json *v); /* PV_JSON_NONE for NULL */
 

@@ -156,6 +156,33 @@ int pv_files__read(const char *path, const pv_reader_opts *o, const pv_sink *sin
 int pv_git__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
                  pv_reader_stats *st, pv_err *err);
 
+/* JSON lines parsed one line at a time: pv_jsonl__read is a loop over these, and a program
+ * that reads the lines itself (provscan scan, which parses them on its workers) calls them
+ * instead. A parser reads lines of the file at path (named in locators and messages); o,
+ * sink, st and err are as a reader's and borrowed for the parser's life. continued: the lines
+ * come after the file's first record, which another parser read (the checks of a file's
+ * start are left out), and o->preset names the preset that parser found, if it found one
+ * (pv_jsonl__parser_state). Returns 0, or PV_EINVAL for a bad preset or fields. */
+typedef struct pv_jsonl_parser pv_jsonl_parser;
+int pv_jsonl__parser_new(const char *path, const pv_reader_opts *o, const pv_sink *sink,
+                         pv_reader_stats *st, pv_err *err, int continued, pv_jsonl_parser **out);
+/* Line lineno (from 1) of the file: s[0, n) without its "\n" (s is modified in place); s
+ * NULL or n over pv_jsonl__line_limit: a line too long to hold, skipped, counted and named.
+ * Returns 0, or a negative error that stops the file (err says why). */
+int pv_jsonl__parser_line(pv_jsonl_parser *p, uint64_t lineno, char *s, size_t n);
+/* 1 once the parser has read the file's first record (a non-blank line), else 0; *preset
+ * receives the name of the file's preset once it is known (given, or found in the first
+ * record that is a JSON object), else NULL. */
+int pv_jsonl__parser_state(const pv_jsonl_parser *p, const char **preset);
+/* The NUL bytes and lone surrogates the parser replaced, and the line of the first (0: none). */
+void pv_jsonl__parser_replaced(const pv_jsonl_parser *p, uint64_t *count, uint64_t *first_line);
+void pv_jsonl__parser_free(pv_jsonl_parser *p); /* accepts NULL */
+/* The longest line a JSON-lines reader holds under o (longer ones are skipped). */
+size_t pv_jsonl__line_limit(const pv_reader_opts *o);
+/* Names, through o->diag, the replacements made in a file (nothing when count is 0). */
+void pv_jsonl__replaced_note(const pv_reader_opts *o, const char *path, uint64_t count,
+                             uint64_t first_line);
+
 /* Content sniffing: 1 when head (the first bytes of the decompressed input) looks like the
  * reader's format. Used with the file name to pick a reader (scanner/source.c). */
 int pv_jsonl__sniff(const char *head, size_t n);

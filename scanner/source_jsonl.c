@@ -48,13 +48,13 @@ enum { F_TEXT, F_AUTHOR, F_ID, F_URL, F_DATE, F_LICENSE, F_LANG, F_COUNT };
 static const char *const field_names[F_COUNT] = {"text", "author",  "id",  "url",
                                                  "date", "license", "lang"};
 
-/* State of one pv_jsonl__read call. */
-typedef struct jl {
+/* State of one pv_jsonl__read call, or of a parser fed lines (pv_jsonl_parser). */
+typedef struct pv_jsonl_parser {
     const pv_reader_opts *o;
     const pv_sink *sink;
     pv_reader_stats *st;
     pv_err *err;
-    pv_input *in;
+    pv_input *in; /* NULL in a parser fed lines */
     const char *path;
     const char *shard; /* the file's name in locators: path's last component */
     size_t shard_len;
@@ -74,6 +74,8 @@ typedef struct jl {
     /* raw NUL bytes, \u0000 and lone surrogates replaced by U+FFFD: how many, and the line
      * of the first (named once per file) */
     uint64_t replaced, replaced_line;
+    uint64_t records; /* records seen (non-blank lines): the first is checked for shapes that
+                         are not JSON lines */
 } jl;
 
 static void count_replaced(jl *j, size_t k)
@@ -746,161 +748,208 @@ static int only_brace(const char *s, size_t n)
 
 static void count_bytes(jl *j)
 {
-    uint64_t off = pv_input__offset(j->in);
+    uint64_t off;
+    if (!j->in)
+        return;
+    off = pv_input__offset(j->in);
     j->st->bytes_in += off - j->last_offset;
     j->last_offset = off;
+}
+
+size_t pv_jsonl__line_limit(const pv_reader_opts *o)
+{
+    if (o->max_doc_size && o->max_doc_size < (LINE_MAX_DEFAULT - (1 << 20)) / 6)
+        return (size_t)o->max_doc_size * 6 + (1 << 20); /* escapes take <= 6 bytes */
+    return LINE_MAX_DEFAULT;
+}
+
+/* A line longer than the limit: skipped like a document over the size limit, said once. */
+static void too_long(jl *j)
+{
+    j->st->records++;
+    j->st->skipped_large++;
+    j->st->skipped++;
+    pv_source__diag(j->o, PV_WARNING, "%s: line %llu: record longer than %zu bytes, skipped",
+                    j->path, (unsigned long long)j->lineno, j->line.limit);
+}
+
+/* Line j->lineno, s[0, n) without its "\n": a record handed to the sink, or a blank line, or
+ * a bad record counted and named. Returns 0 or a negative error that stops the file. */
+static int one_line(jl *j, char *s, size_t n)
+{
+    pv_json *root;
+    pv_json_error e;
+    int rc;
+    if (j->lineno == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+        s += 3; /* a BOM at the start of the file */
+        n -= 3;
+    }
+    if (blank(s, n))
+        return 0;
+    j->st->records++;
+    if (j->records++ == 0 && first_char(s, n) == '[')
+        return pv_err__set(j->err, PV_EFORMAT,
+                           "'%s' is one JSON array, not JSON lines (one object per line); "
+                           "convert it with: jq -c '.[]'",
+                           j->path);
+    root = pv_json__parse(s, n, &j->scratch, &e);
+    if (!root) {
+        if (e.nomem)
+            return pv_err__set(j->err, PV_ENOMEM, "%s: line %llu: out of memory parsing JSON",
+                               j->path, (unsigned long long)j->lineno);
+        if (j->records == 1 && only_brace(s, n))
+            return pv_err__set(j->err, PV_EFORMAT,
+                               "'%s' is one pretty-printed JSON document, not JSON lines "
+                               "(one object per line)",
+                               j->path);
+        if (e.at >= n)
+            record_bad(j, "invalid JSON (%s)", e.what);
+        else
+            record_bad(j, "invalid JSON (%s at byte %zu)", e.what, e.at + 1);
+        return report_bad(j);
+    }
+    count_replaced(j, e.replaced);
+    if (pv_json__type(root) != PV_JSON_OBJECT) {
+        record_bad(j, "not a JSON object");
+        rc = report_bad(j);
+    } else if (j->preset == P_DETECT && (j->preset = detect(j, root)) == P_DETECT) {
+        rc = pv_err__set(j->err, PV_EFORMAT,
+                         "%s: line %llu: cannot tell the dataset layout (no \"text\", "
+                         "\"content\" or \"body\"); name the fields with "
+                         "text=PATH,... (generic preset)",
+                         j->path, (unsigned long long)j->lineno);
+    } else {
+        rc = one_record(j, root);
+    }
+    pv_json__free(root);
+    pv_json__free(j->meta_root);
+    j->meta_root = NULL;
+    return rc;
+}
+
+int pv_jsonl__parser_new(const char *path, const pv_reader_opts *o, const pv_sink *sink,
+                         pv_reader_stats *st, pv_err *err, int continued, pv_jsonl_parser **out)
+{
+    jl *j;
+    int rc = 0, i;
+
+    *out = NULL;
+    if (!(j = calloc(1, sizeof *j)))
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    j->o = o;
+    j->sink = sink;
+    j->st = st;
+    j->err = err;
+    j->path = path;
+    j->shard = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    j->shard_len = strlen(j->shard);
+    j->records = continued ? 1 : 0;
+    j->line.limit = pv_jsonl__line_limit(o);
+    j->scratch.limit = j->line.limit * 3;
+    j->text.limit = j->line.limit;
+    j->loc.limit = j->lic.limit = SMALL_MAX;
+    j->meta.limit = j->line.limit;
+
+    if (o->preset) {
+        for (i = 1; i <= P_GENERIC; i++)
+            if (strcmp(o->preset, preset_names[i]) == 0)
+                j->preset = (preset)i;
+        if (j->preset == P_DETECT) {
+            rc = pv_err__set(err, PV_EINVAL, PV_JSONL_UNKNOWN_PRESET, o->preset);
+            goto done;
+        }
+    }
+    if (o->fields && j->preset == P_DETECT)
+        j->preset = P_GENERIC;
+    if (o->fields && j->preset != P_GENERIC) {
+        rc = pv_err__set(err, PV_EINVAL, "fields apply to the generic preset, not '%s'", o->preset);
+        goto done;
+    }
+    rc = parse_fields(j, o->fields);
+done:
+    if (rc)
+        pv_jsonl__parser_free(j);
+    else
+        *out = j;
+    return rc;
+}
+
+int pv_jsonl__parser_line(pv_jsonl_parser *j, uint64_t lineno, char *s, size_t n)
+{
+    j->lineno = lineno;
+    if (!s || n > j->line.limit) {
+        too_long(j);
+        return 0;
+    }
+    return one_line(j, s, n);
+}
+
+int pv_jsonl__parser_state(const pv_jsonl_parser *j, const char **name)
+{
+    *name = preset_names[j->preset]; /* NULL for P_DETECT */
+    return j->records > 0;
+}
+
+void pv_jsonl__parser_replaced(const pv_jsonl_parser *j, uint64_t *count, uint64_t *first_line)
+{
+    *count = j->replaced;
+    *first_line = j->replaced_line;
+}
+
+void pv_jsonl__replaced_note(const pv_reader_opts *o, const char *path, uint64_t count,
+                             uint64_t first_line)
+{
+    if (count)
+        pv_source__diag(o, PV_WARNING,
+                        "%s: line %llu: NUL bytes or lone surrogates replaced by U+FFFD (%llu in "
+                        "this file)",
+                        path, (unsigned long long)first_line, (unsigned long long)count);
+}
+
+void pv_jsonl__parser_free(pv_jsonl_parser *j)
+{
+    if (!j)
+        return;
+    pv_json__free(j->meta_root);
+    pv_buf__free(&j->line);
+    pv_buf__free(&j->scratch);
+    pv_buf__free(&j->text);
+    pv_buf__free(&j->loc);
+    pv_buf__free(&j->lic);
+    pv_buf__free(&j->meta);
+    free(j);
 }
 
 int pv_jsonl__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
                    pv_reader_stats *st, pv_err *err)
 {
-    jl j;
-    pv_json *root = NULL;
-    uint64_t records = 0;
-    int rc = 0, i;
+    jl *j = NULL;
+    int rc;
 
-    memset(&j, 0, sizeof j);
-    j.o = o;
-    j.sink = sink;
-    j.st = st;
-    j.err = err;
-    j.path = path;
-    j.shard = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    j.shard_len = strlen(j.shard);
-    j.line.limit = LINE_MAX_DEFAULT;
-    if (o->max_doc_size && o->max_doc_size < (LINE_MAX_DEFAULT - (1 << 20)) / 6)
-        j.line.limit = (size_t)o->max_doc_size * 6 + (1 << 20); /* escapes take <= 6 bytes */
-    j.scratch.limit = j.line.limit * 3;
-    j.text.limit = j.line.limit;
-    j.loc.limit = j.lic.limit = SMALL_MAX;
-    j.meta.limit = j.line.limit;
-
-    if (o->preset) {
-        for (i = 1; i <= P_GENERIC; i++)
-            if (strcmp(o->preset, preset_names[i]) == 0)
-                j.preset = (preset)i;
-        if (j.preset == P_DETECT) {
-            rc = pv_err__set(err, PV_EINVAL, PV_JSONL_UNKNOWN_PRESET, o->preset);
-            goto done;
-        }
-    }
-    if (o->fields && j.preset == P_DETECT)
-        j.preset = P_GENERIC;
-    if (o->fields && j.preset != P_GENERIC) {
-        rc = pv_err__set(err, PV_EINVAL, "fields apply to the generic preset, not '%s'", o->preset);
+    if ((rc = pv_jsonl__parser_new(path, o, sink, st, err, 0, &j)) != 0)
+        return rc;
+    if ((rc = pv_input__open(path, &j->in, err)) != 0)
         goto done;
-    }
-    if ((rc = parse_fields(&j, o->fields)) != 0)
-        goto done;
-
-    if ((rc = pv_input__open(path, &j.in, err)) != 0)
-        goto done;
-    st->bytes_total += pv_input__size(j.in);
-
+    st->bytes_total += pv_input__size(j->in);
     for (;;) {
-        char *s;
-        size_t n;
-        pv_json_error e;
-        rc = pv_input__getline(j.in, &j.line, err);
+        rc = pv_input__getline(j->in, &j->line, err);
         if (rc == 0)
             break;
-        j.lineno++;
         if (rc == PV_ELIMIT) {
-            /* Too long to hold: skipped like a document over the size limit, said once. */
-            st->records++;
-            st->skipped_large++;
-            st->skipped++;
-            if (o->diag) {
-                char msg[1024];
-                snprintf(msg, sizeof msg, "%s: line %llu: record longer than %zu bytes, skipped",
-                         path, (unsigned long long)j.lineno, j.line.limit);
-                o->diag(o->ctx, PV_WARNING, msg);
-            }
-            count_bytes(&j);
-            continue;
+            rc = pv_jsonl__parser_line(j, j->lineno + 1, NULL, 0);
+        } else if (rc > 0) {
+            j->lineno++;
+            rc = one_line(j, j->line.data, j->line.len);
         }
-        if (rc < 0)
-            goto done;
-        s = j.line.data;
-        n = j.line.len;
-        if (j.lineno == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
-            s += 3; /* a BOM at the start of the file */
-            n -= 3;
-        }
-        if (blank(s, n))
-            continue;
-        st->records++;
-        if (records++ == 0 && first_char(s, n) == '[') {
-            rc = pv_err__set(err, PV_EFORMAT,
-                             "'%s' is one JSON array, not JSON lines (one object per line); "
-                             "convert it with: jq -c '.[]'",
-                             path);
-            goto done;
-        }
-        root = pv_json__parse(s, n, &j.scratch, &e);
-        if (root)
-            count_replaced(&j, e.replaced);
-        if (!root) {
-            if (e.nomem) {
-                rc = pv_err__set(err, PV_ENOMEM, "%s: line %llu: out of memory parsing JSON", path,
-                                 (unsigned long long)j.lineno);
-                goto done;
-            }
-            if (records == 1 && only_brace(s, n)) {
-                rc = pv_err__set(err, PV_EFORMAT,
-                                 "'%s' is one pretty-printed JSON document, not JSON lines "
-                                 "(one object per line)",
-                                 path);
-                goto done;
-            }
-            if (e.at >= n)
-                record_bad(&j, "invalid JSON (%s)", e.what);
-            else
-                record_bad(&j, "invalid JSON (%s at byte %zu)", e.what, e.at + 1);
-            if ((rc = report_bad(&j)) != 0)
-                goto done;
-            count_bytes(&j);
-            continue;
-        }
-        if (pv_json__type(root) != PV_JSON_OBJECT) {
-            record_bad(&j, "not a JSON object");
-            rc = report_bad(&j);
-        } else {
-            if (j.preset == P_DETECT && (j.preset = detect(&j, root)) == P_DETECT) {
-                rc = pv_err__set(err, PV_EFORMAT,
-                                 "%s: line %llu: cannot tell the dataset layout (no \"text\", "
-                                 "\"content\" or \"body\"); name the fields with "
-                                 "text=PATH,... (generic preset)",
-                                 path, (unsigned long long)j.lineno);
-                goto done;
-            }
-            rc = one_record(&j, root);
-        }
-        pv_json__free(root);
-        pv_json__free(j.meta_root);
-        root = j.meta_root = NULL;
-        count_bytes(&j);
+        count_bytes(j);
         if (rc)
             goto done;
     }
-    rc = 0;
 done:
-    if (j.in)
-        count_bytes(&j);
-    if (j.replaced)
-        pv_source__diag(o, PV_WARNING,
-                        "%s: line %llu: NUL bytes or lone surrogates replaced by U+FFFD (%llu in "
-                        "this file)",
-                        path, (unsigned long long)j.replaced_line, (unsigned long long)j.replaced);
-    pv_json__free(root);
-    pv_json__free(j.meta_root);
-    pv_input__close(j.in);
-    pv_buf__free(&j.line);
-    pv_buf__free(&j.scratch);
-    pv_buf__free(&j.text);
-    pv_buf__free(&j.loc);
-    pv_buf__free(&j.lic);
-    pv_buf__free(&j.meta);
+    count_bytes(j);
+    pv_jsonl__replaced_note(o, path, j->replaced, j->replaced_line);
+    pv_input__close(j->in);
+    pv_jsonl__parser_free(j);
     return rc;
 }
 

@@ -6,6 +6,7 @@
  * are the same for every --jobs. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -785,4 +786,179 @@ Test(scan_table, matches_through_the_table_are_those_through_the_blocks)
     cr_assert_geq(spans, 15);
     pv_index__cursor_free(through);
     pv_index__table_free(t);
+}
+
+/* ---- JSON lines parsed on the workers, in batches of lines ------------------------------ */
+
+/* Every diagnostic, in order, one per line (the suite's on_diag keeps errors only). */
+static void on_any_diag(void *ctx, pv_severity sev, const char *msg)
+{
+    seen *s = ctx;
+    size_t k = strlen(msg);
+    if (s->n + k + 4 > s->cap) {
+        s->cap = 2 * (s->n + k + 4);
+        s->buf = realloc(s->buf, s->cap);
+        cr_assert(s->buf);
+    }
+    s->n += (size_t)snprintf(s->buf + s->n, s->cap - s->n, "%d %s\n", (int)sev, msg);
+}
+
+/* Scan dataset with jobs threads and records over max_record bytes skipped: the findings as
+ * lines, and every diagnostic in *diags (both malloc'ed). */
+static char *scan_all(const char *dataset, unsigned jobs, uint64_t max_record, pv_scan_stats *st,
+                      char **diags)
+{
+    pv_index *ix = NULL;
+    pv_scan *s = NULL;
+    pv_scan_opts o = PV_SCAN_OPTS_INIT;
+    pv_err err = {0, ""};
+    seen sn = {NULL, 0, 0, 0}, dg = {NULL, 0, 0, 0};
+    o.jobs = jobs;
+    o.max_record_size = max_record;
+    o.diag = on_any_diag;
+    o.ctx = &dg;
+    cr_assert_eq(pv_index_open(&ix, g_index, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_scan_new(ix, &o, &s, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_scan_run(s, &dataset, 1, on_found, &sn, st, &err), 0, "%s", err.msg);
+    pv_scan_free(s);
+    pv_index_free(ix);
+    *diags = dg.buf ? dg.buf : strdup("");
+    return sn.buf ? sn.buf : strdup("");
+}
+
+/* 30,000 lines of tiny records (many batches of lines, cut by size and by count), with a
+ * blank line and a bad one before the first record, empty and bad records, a NUL escape, a
+ * line too long to hold, and my documents at lines on either side of a batch's end and on
+ * the last line, which lacks its "\n": the same findings, record numbers, counts and
+ * diagnostics, in the same order, for every --jobs. */
+Test(scan, tiny_records_in_batches_same_for_every_jobs)
+{
+    const size_t nlines = 30000, big = (size_t)1100 << 10;
+    const size_t plant[] = {4096, 4097, 5000, 12345, 30000};
+    size_t cap = (size_t)8 << 20, n = 0, ln, docs = 0, i;
+    char *data = malloc(cap), *want = malloc(1 << 16), text[4096], id[32];
+    pv_scan_stats s1, s2, s3;
+    char *d1, *d2, *d3, *one, *two, *three;
+    cr_assert(data && want);
+    want[0] = '\0';
+    for (ln = 1; ln <= nlines; ln++) {
+        size_t p;
+        data[n] = '\0';
+        snprintf(id, sizeof id, "t-%zu", ln);
+        for (p = 0; p < sizeof plant / sizeof plant[0] && plant[p] != ln; p++)
+            ;
+        if (ln == 1) {
+            strcat(data + n, "\n");
+        } else if (ln == 2 || ln % 997 == 0) {
+            strcat(data + n, "{\"id\": \"broken\", \"text\": \n");
+        } else if (ln % 1001 == 0) {
+            jsonl_record(data + n, cap - n, id, "");
+        } else if (ln == 7777) {
+            strcat(data + n, "{\"id\": \"nul\", \"text\": \"a \\u0000 in copper kettle\"}\n");
+            docs++;
+        } else if (ln == 9000) { /* longer than max_record_size * 6 + 1 MiB */
+            cr_assert(n + big + 64 < cap);
+            memcpy(data + n, "{\"id\":\"big\",\"text\":\"", 20);
+            memset(data + n + 20, 'x', big);
+            strcpy(data + n + 20 + big, "\"}\n");
+        } else if (p < sizeof plant / sizeof plant[0]) {
+            docs++;
+            jsonl_record(data + n, cap - n, id, p % 2 ? PROSE : CODE);
+            snprintf(want + strlen(want), (size_t)1 << 16,
+                     "tiny.jsonl #%zu %s line %zu offset -1: %s all lines 1-%d = 1-%d by Dana "
+                     "Writer\n",
+                     docs, id, ln, p % 2 ? "lighthouse.txt" : "ledger.c",
+                     p % 2 ? PROSE_LINES : CODE_LINES, p % 2 ? PROSE_LINES : CODE_LINES);
+        } else {
+            text[0] = '\0';
+            unrelated(text, sizeof text, 1);
+            text[strlen(text) - 1] = '\0'; /* no line end in the text */
+            jsonl_record(data + n, cap - n, id, text);
+            docs++;
+        }
+        n += strlen(data + n);
+    }
+    cr_assert_eq(data[n - 1], '\n');
+    n--; /* the last line lacks its "\n" */
+    pv_test_put("data/tiny.jsonl", data, n);
+    free(data);
+
+    one = scan_all(pv_test_path("data/tiny.jsonl"), 1, 1000, &s1, &d1);
+    two = scan_all(pv_test_path("data/tiny.jsonl"), 2, 1000, &s2, &d2);
+    three = scan_all(pv_test_path("data/tiny.jsonl"), 3, 1000, &s3, &d3);
+    cr_expect_str_eq(one, want);
+    cr_expect_str_eq(two, one);
+    cr_expect_str_eq(three, one);
+    cr_expect_str_eq(d2, d1);
+    cr_expect_str_eq(d3, d1);
+    cr_expect(strstr(d1, "tiny.jsonl: line 2: invalid JSON") != NULL, "%s", d1);
+    cr_expect(strstr(d1, "tiny.jsonl: line 9000: record longer than") != NULL, "%s", d1);
+    cr_expect(strstr(d1, "tiny.jsonl: line 7777: NUL bytes or lone surrogates replaced") != NULL,
+              "%s", d1);
+    for (i = 0; i < 3; i++) {
+        const pv_scan_stats *st = i == 0 ? &s1 : i == 1 ? &s2 : &s3;
+        cr_expect_eq(st->records, nlines - 1, "--jobs %zu", i + 1);
+        cr_expect_eq(st->bad_records, 1 + nlines / 997, "--jobs %zu", i + 1);
+        cr_expect_eq(st->skipped, 1 + (nlines / 1001 - nlines / (997 * 1001)), "--jobs %zu", i + 1);
+        cr_expect_eq(st->findings, sizeof plant / sizeof plant[0], "--jobs %zu", i + 1);
+        cr_expect_eq(st->found_records, sizeof plant / sizeof plant[0], "--jobs %zu", i + 1);
+        cr_expect_eq(st->datasets, 1, "--jobs %zu", i + 1);
+        cr_expect_eq(st->tokens, s1.tokens, "--jobs %zu", i + 1);
+    }
+    free(one);
+    free(two);
+    free(three);
+    free(d1);
+    free(d2);
+    free(d3);
+    free(want);
+}
+
+/* A WARC file of 20,000 tiny records, my documents in a few: records are handed to the
+ * workers one at a time, and when the queue is full the reader scans one itself (which must
+ * free its copy: LeakSanitizer watches this test). The same findings for every --jobs. */
+Test(scan, tiny_warc_records_same_for_every_jobs)
+{
+    const int nrec = 20000;
+    size_t cap = (size_t)16 << 20, n = 0;
+    char *out = malloc(cap), text[4096];
+    const char *ds[1];
+    pv_scan_stats s1, s2, s3;
+    char *one, *two, *three;
+    size_t in_use;
+    int i;
+    cr_assert(out);
+    for (i = 1; i <= nrec; i++) {
+        text[0] = '\0';
+        if (i == 5000 || i == 17000)
+            strcat(text, i == 5000 ? CODE : PROSE);
+        else
+            unrelated(text, sizeof text, 1);
+        n += (size_t)snprintf(out + n, cap - n,
+                              "WARC/1.0\r\nWARC-Type: resource\r\n"
+                              "WARC-Target-URI: http://example.org/tiny-%d\r\n"
+                              "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s\r\n\r\n",
+                              i, strlen(text), text);
+        cr_assert(n < cap);
+    }
+    ds[0] = pv_test_put("data/tiny.warc", out, n);
+    free(out);
+    free(scan(ds, 1, 2, &s1)); /* what the first run keeps for good (the C library's) */
+    in_use = mallinfo2().uordblks;
+    one = scan(ds, 1, 1, &s1);
+    two = scan(ds, 1, 2, &s2);
+    three = scan(ds, 1, 3, &s3);
+    cr_expect(strstr(one, "tiny.warc #5000 http://example.org/tiny-5000 ") != NULL, "%s", one);
+    cr_expect(strstr(one, "tiny.warc #17000 http://example.org/tiny-17000 ") != NULL, "%s", one);
+    cr_expect_str_eq(two, one);
+    cr_expect_str_eq(three, one);
+    cr_expect_eq(s1.records, (uint64_t)nrec);
+    cr_expect_eq(s2.records, s1.records);
+    cr_expect_eq(s3.findings, s1.findings);
+    free(one);
+    free(two);
+    free(three);
+    /* nothing of the 60,000 records is kept (0 under AddressSanitizer, which has its own) */
+    cr_expect_lt(mallinfo2().uordblks, in_use + ((size_t)1 << 20), "%zu bytes more in use",
+                 mallinfo2().uordblks - in_use);
 }
