@@ -861,8 +861,8 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
     if ((rc = hand_on(rd, c, 0)) == 0)
         return 0; /* queued: the worker frees it */
     if (rc == 1)
-        rc = scan_here(rd, c->seq, c->text, c->len, c->loc, c->offset,
-                       c->has_blob ? c->blob : NULL);
+        rc =
+            scan_here(rd, c->seq, c->text, c->len, c->loc, c->offset, c->has_blob ? c->blob : NULL);
     rec_free(c);
     return rc;
 }
