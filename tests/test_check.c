@@ -162,8 +162,11 @@ static cJSON *baseline_finding(const char *path, int *count)
     cJSON *doc = cJSON_Parse(pv_test_keep(pv_test_read_file(path, NULL))), *arr;
     cr_assert_not_null(doc, "%s is not JSON", path);
     arr = cJSON_GetObjectItem(doc, "findings");
+    cJSON *first;
     *count = cJSON_GetArraySize(arr);
-    return cJSON_Duplicate(cJSON_GetArrayItem(arr, 0), 1);
+    first = cJSON_Duplicate(cJSON_GetArrayItem(arr, 0), 1);
+    cJSON_Delete(doc);
+    return first;
 }
 
 Test(check, pasted_reindented_lines_fail_at_exactly_those_lines, .timeout = 120)
