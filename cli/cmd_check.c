@@ -265,7 +265,7 @@ typedef struct policy {
     uint32_t fail_tokens;
     const char **deny, **allow, **ignore; /* split lists */
     size_t ndeny, nallow, nignore;
-    int allow_given, unknown_deny;
+    int unknown_deny;
 } policy;
 
 /* Split every value of a LIST option at commas into *out (the strings are malloc'ed). */
@@ -373,13 +373,11 @@ static unsigned judge(const policy *p, const pv_span *sp)
 {
     const char *lic = sp->sources[0].license;
     unsigned r = 0;
-    if (lic && p->nallow &&
-        (in_list(lic, p->allow, p->nallow) || expr_in(lic, p->allow, p->nallow, 0)))
+    if (lic && p->nallow && expr_in(lic, p->allow, p->nallow, 0))
         return 0;
     if (p->fail_tokens && sp->tokens >= p->fail_tokens)
         r |= 1u << PV_CHECK_TOKENS;
-    if (lic && (p->allow_given || in_list(lic, p->deny, p->ndeny) ||
-                (p->ndeny && expr_in(lic, p->deny, p->ndeny, 1))))
+    if (lic && (p->nallow || (p->ndeny && expr_in(lic, p->deny, p->ndeny, 1))))
         r |= 1u << PV_CHECK_LICENSE_DENIED;
     if (!lic && p->unknown_deny)
         r |= 1u << PV_CHECK_LICENSE_UNKNOWN;
@@ -700,7 +698,6 @@ int pv_cli__cmd_check(int argc, char **argv)
         rc = PV_EXIT_INPUT;
         goto done;
     }
-    p.allow_given = p.nallow > 0;
     for (i = 0; i < p.ndeny; i++)
         if (in_list(p.deny[i], p.allow, p.nallow)) {
             rc = pv_cli__usage_error(&spec, "license '%s' is both denied and allowed", p.deny[i]);
@@ -819,9 +816,8 @@ int pv_cli__cmd_check(int argc, char **argv)
         goto done;
     }
     out = stdout;
-    rc = skipped ? PV_EXIT_INPUT : rep.failed ? PV_EXIT_FINDINGS : PV_EXIT_OK;
-    if (rep.failed && skipped)
-        rc = PV_EXIT_FINDINGS; /* the policy failed on what could be read */
+    /* a policy that failed on what could be read outranks a file that could not be */
+    rc = rep.failed ? PV_EXIT_FINDINGS : skipped ? PV_EXIT_INPUT : PV_EXIT_OK;
 done:
     if (out != stdout)
         fclose(out);

@@ -327,3 +327,24 @@ Test(check, usage_and_input_errors)
     snprintf(cmd, sizeof cmd, "%s check -x %s --repo %s", bin(), idx, root);
     cr_assert_eq(sh(NULL, cmd), 3, "not a repository");
 }
+
+/* A source under "Apache-2.0 OR MIT" (fixtures/corpus/rss, its two license files): allowed
+ * when either is allowed, denied only when both are. */
+Test(check, license_expressions_are_read_the_spdx_way, .timeout = 120)
+{
+    char cmd[4096];
+    char *readme = pv_test_keep(pv_test_read_file("fixtures/corpus/rss/README.md", NULL));
+    snprintf(idx, sizeof idx, "%s/rss.pvx", root);
+    snprintf(cmd, sizeof cmd, "%s index -q -o %s fixtures/corpus/rss", bin(), idx);
+    cr_assert_eq(sh(NULL, cmd), 0, "%s", err_text());
+    make_repo();
+    write_file("docs/rss.md", readme);
+    commit_all("rss notes");
+    cr_assert_eq(check(""), 1, "%s%s", out_text(), err_text());
+    cr_assert(strstr(out_text(), "Apache-2.0 OR MIT"), "%s", out_text());
+    cr_assert_eq(check("--allow-license MIT"), 0, "%s", out_text());
+    cr_assert_eq(check("--allow-license Apache-2.0"), 0, "%s", out_text());
+    cr_assert_eq(check("--allow-license GPL-2.0-only"), 1);
+    cr_assert_eq(check("--fail-on-tokens 0 --deny-license MIT"), 0, "%s", out_text());
+    cr_assert_eq(check("--fail-on-tokens 0 --deny-license MIT,Apache-2.0"), 1);
+}
