@@ -1,7 +1,7 @@
 # provscan - plain Makefile. `make help` lists the targets.
 #
 #   make            build ./provscan and ./libprovscan.a (make V=1: the full commands)
-#   make SANITIZE=address,undefined test    the same under sanitizers (in build/san/)
+#   make SANITIZE=address,undefined test    the same under sanitizers (in out/san/)
 #   make install PREFIX=/usr/local DESTDIR=   provscan, the library, its header, provscan.pc,
 #                   the man page; make uninstall removes them
 
@@ -32,8 +32,8 @@ DEB_PKGS  = gcc make pkg-config libc6-dev libpcre2-dev libzstd-dev libxxhash-dev
             zlib1g-dev libssl-dev libcriterion-dev clang libclang-rt-14-dev \
             clang-format cppcheck binutils git python3 chromium ripgrep zstd nodejs npm
 # The JSON schema validator tests/test_report_check.c runs on the SARIF, SPDX and CycloneDX
-# reports (npm registry, pinned; installed by `make deps` into build/npm).
-NPM_DIR   = build/npm
+# reports (npm registry, pinned; installed by `make deps` into out/npm).
+NPM_DIR   = out/npm
 NPM_PKGS  = ajv@8.17.1 ajv-cli@5.0.0 ajv-formats@3.0.1
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -43,13 +43,13 @@ ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -Iinclude -Icommon -Iscanner -Iindex -Im
 LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcre2-8 -lzstd -lxxhash -lutf8proc -lcjson -lgit2 -larchive -lexpat -lxml2 -lz -lcrypto) -lpthread -lm
 
 ifneq ($(SANITIZE),)
-BUILD      = build/san
+BUILD      = out/san
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDSAN      = -fsanitize=$(SANITIZE)
 BIN        = $(BUILD)/provscan
 LIB        = $(BUILD)/libprovscan.a
 else
-BUILD      = build/rel
+BUILD      = out/rel
 LDSAN      =
 BIN        = provscan
 LIB        = libprovscan.a
@@ -62,12 +62,12 @@ FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 # The license texts matched as common (scanner/licenses/README.md), embedded in the library
 # as a C file generated at build time.
 LICENSE_TEXTS = $(sort $(wildcard scanner/licenses/*.txt))
-LICENSE_C = build/gen/license_texts.c
+LICENSE_C = out/gen/license_texts.c
 LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/license_texts.o
 CLI_OBJS  = $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 REPLAY_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/replay_%)
-FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=out/fuzz/%)
 FMT_FILES = $(wildcard include/*.h common/*.[ch] scanner/*.[ch] index/*.[ch] match/*.[ch] \
               cli/*.[ch] tests/*.[ch] tests/fuzz/*.[ch] tests/install/*.c bench/*.[ch])
 
@@ -159,7 +159,7 @@ $(BUILD)/tests/test_report_check: tests/test_report_check.c tests/util.c tests/u
 demo: all
 	@sh fixtures/demo.sh ./$(BIN)
 
-# Each suite's output goes to build/.../tests/NAME.log; a suite that fails shows it all.
+# Each suite's output goes to out/.../tests/NAME.log; a suite that fails shows it all.
 unit-tests: $(BIN) $(TEST_BINS)
 	@sh tests/run_suites.sh ./$(BIN) $(TEST_BINS)
 
@@ -191,7 +191,7 @@ check: $(LIB) | deps
 	  -Imatch common scanner index match cli
 	@echo 'check: ok'
 
-build/fuzz/%: tests/fuzz/%.c tests/fuzz/util.c $(LIB_SRCS) $(LICENSE_C) $$(FUZZ_CLI_$$*) | deps
+out/fuzz/%: tests/fuzz/%.c tests/fuzz/util.c $(LIB_SRCS) $(LICENSE_C) $$(FUZZ_CLI_$$*) | deps
 	@mkdir -p $(dir $@)
 	$(call say,CLANG,$<)$(CLANG) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Icommon \
 	  -Iscanner -Iindex -Imatch -Icli $(shell pkg-config --cflags $(PKGS)) -pthread \
@@ -201,9 +201,9 @@ build/fuzz/%: tests/fuzz/%.c tests/fuzz/util.c $(LIB_SRCS) $(LICENSE_C) $$(FUZZ_
 FUZZ_TIME ?= 60
 fuzz: $(FUZZ_BINS)
 	@for t in $(FUZZ_BINS); do name=$${t##*/fuzz_}; \
-	  mkdir -p build/fuzz/corpus-$$name; \
+	  mkdir -p out/fuzz/corpus-$$name; \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $$t -max_total_time=$(FUZZ_TIME) \
-	    build/fuzz/corpus-$$name tests/fuzz/corpus/$$name || exit 1; \
+	    out/fuzz/corpus-$$name tests/fuzz/corpus/$$name || exit 1; \
 	done
 
 # provscan.pc is written for the PREFIX given (the library is static: Libs name everything)
@@ -228,6 +228,6 @@ uninstall:
 	  $(DESTDIR)$(MANDIR)/man1/provscan.1
 
 clean:
-	rm -rf build provscan libprovscan.a
+	rm -rf out provscan libprovscan.a
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

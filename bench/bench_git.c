@@ -2,7 +2,7 @@
  * bench_git.c - the git reader alone (scanner/source_git.c): MB/s of unique blob content per
  * core with a sink that discards, and how often its per-line origins agree with `git blame`
  * at REV. Library-internal API; built by hand against libprovscan.a (from the top folder):
- *   gcc -std=c11 -O2 -Iinclude -Icommon -Iscanner -o build/bench/bench_git bench/bench_git.c \
+ *   gcc -std=c11 -O2 -Iinclude -Icommon -Iscanner -o out/bench/bench_git bench/bench_git.c \
  *       libprovscan.a $(pkg-config --libs libpcre2-8 libzstd libxxhash libutf8proc libcjson \
  *       libgit2 libarchive expat libxml-2.0 zlib) -lpthread -lm
  *

@@ -4,7 +4,7 @@
  * for permalinks) is indexed, a changed file that copies part of it is matched, and the
  * findings made from its spans are written in every format. The content is checked, and the
  * SARIF, SPDX and CycloneDX documents are validated against their official schemas
- * (fixtures/schemas/) with ajv from build/npm (`make deps`).
+ * (fixtures/schemas/) with ajv from out/npm (`make deps`).
  */
 #define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE
@@ -39,7 +39,7 @@ static void teardown(void)
 
 TestSuite(report_check, .init = setup, .fini = teardown);
 
-#define AJV "build/npm/node_modules/.bin/ajv"
+#define AJV "out/npm/node_modules/.bin/ajv"
 
 /* Lines first..last (1-based, inclusive) of text, malloc'ed. */
 static char *lines_of(const char *text, int first, int last)
