@@ -128,7 +128,8 @@ static const pv_cli_spec spec = {
     "files:, git:, jsonl:, stackexchange:, warc: or feed:. Text is tokenized, hashed in "
     "k-grams and winnowed; the index keeps fingerprints, locators, authors, dates and "
     "licenses, not the text. It is written under a temporary name and renamed when "
-    "complete. Bad records are skipped and counted (--strict stops at the first); a source "
+    "complete; with SOURCE_DATE_EPOCH set in the environment (seconds since 1970), that is "
+    "its creation time, so the same sources give the same bytes. Bad records are skipped and counted (--strict stops at the first); a source "
     "that fails is reported and the others are still indexed. A summary is printed on "
     "stdout, warnings on stderr.",
     opts,

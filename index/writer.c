@@ -186,6 +186,7 @@ struct builder {
     int threaded;
     char tmpdir[PATH_MAX];
     double last_progress;
+    int64_t created; /* the creation time written to META (SOURCE_DATE_EPOCH or now) */
 };
 
 static docmeta *doc_at(const builder *b, size_t id)
@@ -1158,6 +1159,27 @@ static int validate_opts(const pv_build_opts *o, pv_err *err)
     return 0;
 }
 
+/* The index's creation time: SOURCE_DATE_EPOCH when set (the reproducible-builds
+ * convention: the same sources then give the same bytes), else now. */
+static int creation_time(int64_t *out, pv_err *err)
+{
+    const char *s = getenv("SOURCE_DATE_EPOCH");
+    char *end;
+    long long v;
+    if (!s || !*s) {
+        *out = (int64_t)time(NULL);
+        return 0;
+    }
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || *end || v < 0 || s[0] < '0' || s[0] > '9')
+        return pv_err__set(err, PV_EINVAL,
+                           "SOURCE_DATE_EPOCH must be a count of seconds since 1970 (got '%.40s')",
+                           s);
+    *out = (int64_t)v;
+    return 0;
+}
+
 static void dir_of(const char *path, char *out, size_t n)
 {
     const char *slash = strrchr(path, '/');
@@ -1750,7 +1772,7 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
     b.default_author = PV_NONE;
     b.meta_fd = -1;
     b.sp.data.limit = (size_t)PV_NONE - 1;
-    if ((rc = validate_opts(b.o, err)) != 0)
+    if ((rc = validate_opts(b.o, err)) != 0 || (rc = creation_time(&b.created, err)) != 0)
         goto done;
     if (nsources == 0) {
         rc = pv_err__set(err, PV_EINVAL, "no source to index");
@@ -2175,7 +2197,7 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
         pv_store64(m + PV_META_BLOCKS, bw.ndir);
         pv_store64(m + PV_META_TOKENS, b->st.tokens);
         pv_store64(m + PV_META_INPUT_BYTES, b->st.bytes);
-        pv_store64(m + PV_META_CREATED, (uint64_t)(int64_t)time(NULL));
+        pv_store64(m + PV_META_CREATED, (uint64_t)b->created);
         pv_store32(m + PV_META_FANOUT_BITS, fanout_bits);
         pv_store32(m + PV_META_BLOCK_POSTINGS, bw.max_count ? bw.max_count : 1);
         out_write(&o, m, sizeof m);
