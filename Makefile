@@ -38,7 +38,7 @@ NPM_PKGS  = ajv@8.17.1 ajv-cli@5.0.0 ajv-formats@3.0.1
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -Iinclude -Icommon -Iscanner -Iindex -Imatch \
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -Iinclude -Icommon -Iscanner -Iindex -Ibuild -Imatch \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread -MMD -MP
 LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcre2-8 -lzstd -lxxhash -lutf8proc -lcjson -lgit2 -larchive -lexpat -lxml2 -lz -lcrypto) -lpthread -lm
 
@@ -55,7 +55,7 @@ BIN        = provscan
 LIB        = libprovscan.a
 endif
 
-LIB_SRCS  = $(wildcard common/*.c scanner/*.c index/*.c match/*.c)
+LIB_SRCS  = $(wildcard common/*.c scanner/*.c index/*.c build/*.c match/*.c)
 CLI_SRCS  = $(wildcard cli/*.c)
 TEST_SRCS = $(wildcard tests/test_*.c)
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
@@ -68,7 +68,7 @@ CLI_OBJS  = $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 REPLAY_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/replay_%)
 FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=out/fuzz/%)
-FMT_FILES = $(wildcard include/*.h common/*.[ch] scanner/*.[ch] index/*.[ch] match/*.[ch] \
+FMT_FILES = $(wildcard include/*.h common/*.[ch] scanner/*.[ch] index/*.[ch] build/*.[ch] match/*.[ch] \
               cli/*.[ch] tests/*.[ch] tests/fuzz/*.[ch] tests/install/*.c bench/*.[ch])
 
 .PHONY: all deps demo test unit-tests fuzz-replay bench check fuzz help clean install uninstall
@@ -188,13 +188,13 @@ check: $(LIB) | deps
 	@echo 'check: cppcheck'
 	@cppcheck -q --error-exitcode=1 --enable=warning,portability --std=c11 \
 	  --inline-suppr --suppress=missingIncludeSystem -Iinclude -Icommon -Iscanner -Iindex \
-	  -Imatch common scanner index match cli
+	  -Ibuild -Imatch common scanner index build match cli
 	@echo 'check: ok'
 
 out/fuzz/%: tests/fuzz/%.c tests/fuzz/util.c $(LIB_SRCS) $(LICENSE_C) $$(FUZZ_CLI_$$*) | deps
 	@mkdir -p $(dir $@)
 	$(call say,CLANG,$<)$(CLANG) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Icommon \
-	  -Iscanner -Iindex -Imatch -Icli $(shell pkg-config --cflags $(PKGS)) -pthread \
+	  -Iscanner -Iindex -Ibuild -Imatch -Icli $(shell pkg-config --cflags $(PKGS)) -pthread \
 	  -o $@ $< tests/fuzz/util.c $(FUZZ_CLI_$*) $(LIB_SRCS) $(LICENSE_C) $(LIBS)
 
 # UB stops a run like a crash does (UBSan only prints by default).

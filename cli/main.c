@@ -111,7 +111,13 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    int rc = dispatch(argc, argv);
+    int rc;
+    /* the libraries' process-wide settings, once, before any thread starts */
+    if (pv_init(0) != 0) {
+        fprintf(stderr, "provscan: cannot start libgit2\n");
+        return PV_EXIT_INPUT;
+    }
+    rc = dispatch(argc, argv);
     int out = pv_cli__finish_stdout();
     return rc != PV_EXIT_OK ? rc : out;
 }

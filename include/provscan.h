@@ -79,7 +79,13 @@ typedef void (*pv_progress_fn)(void *ctx, const pv_progress *p);
 #define PV_MAX_W 1024
 #define PV_MIN_MEMORY ((size_t)1 << 20)
 
+/* The version of pv_build_opts this header describes: PV_BUILD_OPTS_INIT sets it, and
+ * pv_index_build refuses options of another version (PV_EINVAL), so that a program built
+ * against another layout of the struct fails clearly instead of reading the wrong fields. */
+#define PV_BUILD_OPTS_VERSION 1
+
 typedef struct pv_build_opts {
+    unsigned version;            /* PV_BUILD_OPTS_VERSION */
     uint32_t k;                  /* tokens per k-gram */
     uint32_t w;                  /* winnowing window, in k-grams */
     uint64_t seed;               /* hash seed */
@@ -119,11 +125,12 @@ typedef struct pv_build_opts {
                                      "One person, one payee"), or NULL */
 } pv_build_opts;
 
+/* Options with every default: start from these and change what is needed. */
 #define PV_BUILD_OPTS_INIT                                                                         \
     {                                                                                              \
-        PV_DEFAULT_K, PV_DEFAULT_W, PV_DEFAULT_SEED, PV_DEFAULT_MEMORY, 0,                         \
-            PV_DEFAULT_MAX_FILE_SIZE, NULL, 0, NULL, NULL, PV_DEFAULT_POSTING_CAP, 0, NULL, NULL,  \
-            NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, 0, NULL, NULL, 0, NULL, NULL        \
+        .version = PV_BUILD_OPTS_VERSION, .k = PV_DEFAULT_K, .w = PV_DEFAULT_W,                    \
+        .seed = PV_DEFAULT_SEED, .memory = PV_DEFAULT_MEMORY,                                      \
+        .max_file_size = PV_DEFAULT_MAX_FILE_SIZE, .posting_cap = PV_DEFAULT_POSTING_CAP           \
     }
 
 typedef struct pv_build_stats {
@@ -153,14 +160,27 @@ typedef struct pv_build_stats {
     uint64_t ignored_commits;    /* git: commits walked that never take credit (ignore-revs) */
 } pv_build_stats;
 
+/* Sets up the process-wide state of the libraries provscan uses, once: libgit2 is started
+ * (and kept until the process ends), objects read from repositories are not hashed again
+ * (their ids are checked by git itself), and libgit2's object cache, shared by every
+ * repository of the process, is limited to git_cache bytes (0: PV_DEFAULT_MEMORY / 32; the
+ * command line gives --memory / 32, an eighth of the readers' quarter of the budget). Call it from
+ * the main thread before other threads use the library; calling it again only sets the cache limit
+ * again. The library calls it with 0 before reading the first repository when the program did not.
+ * Returns 0, or PV_EIO when libgit2 cannot start. */
+int pv_init(size_t git_cache);
+
 /* Index every SOURCE into the index file out_path. A SOURCE is a file or folder, a git
  * repository, a JSON-lines dataset, a Stack Exchange dump, a WARC/WET file or a feed; its kind
  * is detected from the path and content, or forced with a "KIND:" prefix (files:, git:,
  * jsonl:, stackexchange:, warc:, feed:). A source that stops on an error is reported through
  * diag and counted in stats->source_errors; the others are still indexed (with strict, the
  * build fails instead). The index is written to a temporary name beside out_path and renamed
- * when complete. stats may be NULL. Returns 0, or a negative pv_error with err filled in; a
- * run that read bad records and no document is PV_EFORMAT, and writes nothing. */
+ * when complete; with the environment variable SOURCE_DATE_EPOCH set, its creation time is that
+ * value (so the same sources give the same bytes). opts may be NULL (the defaults); options
+ * of another version than PV_BUILD_OPTS_VERSION are PV_EINVAL. stats and err may be NULL.
+ * Returns 0, or a negative pv_error with err filled in; a run that read bad records and no
+ * document is PV_EFORMAT, and writes nothing. */
 int pv_index_build(const char *out_path, const char *const *sources, size_t nsources,
                    const pv_build_opts *opts, pv_build_stats *stats, pv_err *err);
 

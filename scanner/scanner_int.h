@@ -222,4 +222,8 @@ void pv_files__list_free(pv_file_list *list);
  * mostly invalid UTF-8); PV_EIO when it cannot be read. */
 int pv_files__load(const pv_file_entry *e, char **buf, size_t *len, pv_err *err);
 
+/* pv_init(0) unless the program called pv_init already (git_setup.c): before a repository is
+ * read. Returns 0 or PV_EIO. */
+int pv_scanner__git_setup(void);
+
 #endif

@@ -3379,14 +3379,12 @@ int pv_git__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
     g.dnew = (pv_buf)PV_BUF_INIT(SIZE_MAX / 2);
     st->bytes_total = 0;
 
-    inited = git_libgit2_init() > 0;
+    /* libgit2's process-wide settings are pv_init's (called here when the program did not) */
+    inited = pv_scanner__git_setup() == 0 && git_libgit2_init() > 0;
     if (!inited) {
         rc = pv_err__set(err, PV_EIO, "%s: cannot start libgit2", path);
         goto done;
     }
-    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-    /* libgit2's object cache (256 MiB by default) within the budget: an eighth of it */
-    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(g.memory / 8));
     if ((rc = pv_patterns__compile(&g.ex, o->excludes, o->nexcludes, "exclude", err)) != 0 ||
         (rc = pv_patterns__compile(&g.in, o->includes, o->nincludes, "include", err)) != 0)
         goto done;

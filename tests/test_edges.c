@@ -27,7 +27,7 @@ typedef struct src_file {
 } src_file;
 
 static const src_file files[] = {
-    {"index/writer.c", "code/writer.c", 1, 0},
+    {"build/build.c", "code/build.c", 1, 0},
     {"scanner/source_feed.c", "code/source_feed.c", 1, 0},
     {"scanner/source_warc.c", "code/source_warc.c", 1, 0},
     {"scanner/source_git.c", "code/source_git.c", 1, 0},

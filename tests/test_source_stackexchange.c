@@ -643,7 +643,7 @@ Test(stackexchange, missing_posts_is_an_error)
 
 static size_t deferred; /* documents whose body came as HTML */
 
-/* A sink that turns deferred HTML into text as the index writer's workers do, then records
+/* A sink that turns deferred HTML into text as the build's workers do, then records
  * the whole document. */
 static int on_doc_deferred(void *ctx, const pv_doc_in *d)
 {

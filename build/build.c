@@ -1,8 +1,10 @@
 /*
- * writer.c - builds an index file from sources in bounded memory on all cores.
- * Workers read, tokenize, fingerprint and winnow documents into per-thread posting buffers
- * that are radix-sorted and spilled as runs when full; the runs are merged into zstd
- * blocks; tables follow; the file is written under a temporary name and renamed.
+ * build.c - the build pipeline: builds an index from sources in bounded memory on all cores.
+ * The readers (scanner/) feed documents to a queue; workers turn HTML into text, tokenize,
+ * fingerprint and winnow them into per-thread posting buffers that are radix-sorted and
+ * spilled as runs when full, and write their line tables; the producer keeps the tables of
+ * sources, authors and origins. At the end identities are merged, and the runs are merged
+ * k-way into the index's segment writer (index/segment_writer.h), which lays out the bytes.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* madvise */
@@ -19,13 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <xxhash.h>
 #include <zstd.h>
 
+#include "build_int.h"
 #include "common_int.h"
 #include "format.h"
-#include "index_int.h"
 #include "scanner_int.h"
+#include "segment_writer.h"
 #include "source.h"
 
 /* One posting while building: top 48 bits of the fingerprint, document, position. */
@@ -163,8 +165,10 @@ struct builder {
     uint32_t cur_source;
     int source_named;
     uint32_t default_author; /* --author, or PV_NONE */
-    unsigned char *blobs;    /* BLOB entries (format.h), documents by their id before the merge */
+    pv_seg_blob *blobs;      /* git blob ids, documents by their id before the merge */
     size_t nblobs, cap_blobs;
+    unsigned char *copybuf; /* copying line tables and locators into the segment */
+    size_t copycap;
     size_t meta_bytes; /* estimated, recomputed with every document */
     int meta_warned;
     /* the queue between the producer and the workers */
@@ -182,7 +186,8 @@ struct builder {
     atomic_int abort;
     pthread_mutex_t lock; /* serializes diag calls and stats updates */
     worker *workers;
-    unsigned njobs;
+    pthread_t *threads;
+    unsigned njobs, started; /* workers, and threads started */
     int threaded;
     char tmpdir[PATH_MAX];
     double last_progress;
@@ -782,115 +787,6 @@ static void run_advance(run *r)
         r->buf_pos++;
 }
 
-typedef struct out_file {
-    FILE *f;
-    uint64_t off;
-    XXH3_state_t *xs;
-    int failed;
-} out_file;
-
-static void out_write(out_file *o, const void *p, size_t n)
-{
-    if (n == 0 || o->failed)
-        return;
-    if (fwrite(p, 1, n, o->f) != n)
-        o->failed = errno ? errno : EIO;
-    XXH3_64bits_update(o->xs, p, n);
-    o->off += n;
-}
-
-typedef struct chunk_rec {
-    char id[4];
-    uint64_t off, size, sum;
-} chunk_rec;
-
-static void chunk_begin(out_file *o, chunk_rec *c, const char *id)
-{
-    static const unsigned char zero[PV_CHUNK_ALIGN] = {0};
-    size_t pad = (size_t)((PV_CHUNK_ALIGN - o->off % PV_CHUNK_ALIGN) % PV_CHUNK_ALIGN);
-    if (pad && !o->failed) {
-        if (fwrite(zero, 1, pad, o->f) != pad)
-            o->failed = errno ? errno : EIO;
-        o->off += pad;
-    }
-    memcpy(c->id, id, 4);
-    c->off = o->off;
-    XXH3_64bits_reset_withSeed(o->xs, 0);
-}
-
-static void chunk_end(out_file *o, chunk_rec *c)
-{
-    c->size = o->off - c->off;
-    c->sum = XXH3_64bits_digest(o->xs);
-}
-
-typedef struct posting_out {
-    uint64_t fp;
-    uint32_t doc, pos;
-} posting_out;
-
-typedef struct block_writer {
-    out_file *o;
-    ZSTD_CCtx *cctx;
-    posting_out *p; /* postings of the block being filled */
-    size_t n, cap;
-    unsigned char *raw, *z;
-    size_t raw_cap, z_cap;
-    unsigned char *dir; /* BDIR entries */
-    size_t ndir, dir_cap;
-    uint64_t pstg_start;
-    uint64_t postings, fingerprints;
-    uint32_t max_count;
-} block_writer;
-
-static int flush_block(block_writer *bw, pv_err *err)
-{
-    size_t need = bw->n * 4 * 10, i, rawn = 0, zn;
-    unsigned char *e;
-    const unsigned char *out;
-    size_t outn;
-    uint32_t flags = 0;
-    if (bw->n == 0)
-        return 0;
-    if (pv_array__grow((void **)&bw->raw, &bw->raw_cap, need, 1) ||
-        pv_array__grow((void **)&bw->z, &bw->z_cap, ZSTD_compressBound(need), 1) ||
-        pv_array__grow((void **)&bw->dir, &bw->dir_cap, (bw->ndir + 1) * PV_BDIR_ENTRY, 1))
-        return pv_err__set(err, PV_ENOMEM, "out of memory");
-    for (i = 0; i < bw->n; i++)
-        rawn += pv_varint_put(bw->raw + rawn, i ? bw->p[i].fp - bw->p[i - 1].fp : 0);
-    for (i = 0; i < bw->n; i++) {
-        int same = i > 0 && bw->p[i].fp == bw->p[i - 1].fp;
-        rawn +=
-            pv_varint_put(bw->raw + rawn, same ? bw->p[i].doc - bw->p[i - 1].doc : bw->p[i].doc);
-    }
-    for (i = 0; i < bw->n; i++)
-        rawn += pv_varint_put(bw->raw + rawn, bw->p[i].pos);
-    for (i = 0; i < bw->n; i++)
-        rawn += pv_varint_put(bw->raw + rawn, 0); /* origin: the document's default */
-    zn = ZSTD_compressCCtx(bw->cctx, bw->z, bw->z_cap, bw->raw, rawn, 1);
-    if (!ZSTD_isError(zn) && zn < rawn) {
-        out = bw->z;
-        outn = zn;
-    } else {
-        out = bw->raw;
-        outn = rawn;
-        flags = PV_BLOCK_RAW;
-    }
-    e = bw->dir + bw->ndir * PV_BDIR_ENTRY;
-    pv_store64(e + PV_BDIR_FIRST_FP, bw->p[0].fp);
-    pv_store64(e + PV_BDIR_OFFSET, bw->o->off - bw->pstg_start);
-    pv_store32(e + PV_BDIR_STORED, (uint32_t)outn);
-    pv_store32(e + PV_BDIR_RAW, (uint32_t)rawn);
-    pv_store32(e + PV_BDIR_COUNT, (uint32_t)bw->n);
-    pv_store32(e + PV_BDIR_FLAGS, flags);
-    bw->ndir++;
-    out_write(bw->o, out, outn);
-    if (bw->n > bw->max_count)
-        bw->max_count = (uint32_t)bw->n;
-    bw->n = 0;
-    return 0;
-}
-
 /* A posting with its document's date, for choosing which postings the cap keeps. */
 typedef struct dated {
     int64_t date;
@@ -909,7 +805,7 @@ static int by_date(const void *a, const void *b)
 
 static int by_doc(const void *a, const void *b)
 {
-    const posting_out *x = a, *y = b;
+    const pv_seg_posting *x = a, *y = b;
     if (x->doc != y->doc)
         return x->doc < y->doc ? -1 : 1;
     return x->pos < y->pos ? -1 : x->pos > y->pos;
@@ -917,7 +813,7 @@ static int by_doc(const void *a, const void *b)
 
 /* Keep the cap postings of g (old document ids) whose documents are the earliest by date,
  * in (document, position) order. Returns the new count, or 0 when out of memory. */
-static size_t keep_earliest(const builder *b, posting_out *g, size_t n, size_t cap)
+static size_t keep_earliest(const builder *b, pv_seg_posting *g, size_t n, size_t cap)
 {
     dated *d = malloc(n * sizeof *d);
     size_t i;
@@ -938,24 +834,16 @@ static size_t keep_earliest(const builder *b, posting_out *g, size_t n, size_t c
     return cap;
 }
 
-/* Add one fingerprint's postings (old doc ids) to the block writer, capped. */
-static int emit_group(builder *b, block_writer *bw, posting_out *g, size_t n, pv_err *err)
+/* Hand one fingerprint's postings (old doc ids, renumbered here) to the segment writer,
+ * capped. */
+static int emit_group(builder *b, pv_seg_writer *sw, pv_seg_posting *g, size_t n, pv_err *err)
 {
     size_t cap = b->o->posting_cap, i;
     if (n > cap && (n = keep_earliest(b, g, n, cap)) == 0)
         return pv_err__set(err, PV_ENOMEM, "out of memory");
-    if (pv_array__grow((void **)&bw->p, &bw->cap, bw->n + n, sizeof *bw->p))
-        return pv_err__set(err, PV_ENOMEM, "out of memory");
-    for (i = 0; i < n; i++) {
-        bw->p[bw->n] = g[i];
-        bw->p[bw->n].doc = b->new_ids[g[i].doc];
-        bw->n++;
-    }
-    bw->postings += n;
-    bw->fingerprints++;
-    if (bw->n >= PV_BLOCK_POSTINGS)
-        return flush_block(bw, err);
-    return 0;
+    for (i = 0; i < n; i++)
+        g[i].doc = b->new_ids[g[i].doc];
+    return pv_seg__put_postings(sw, g, n, err);
 }
 
 /* One run's next posting, in the merge heap. */
@@ -992,13 +880,15 @@ static void sift_down(head *h, size_t n, size_t p)
     }
 }
 
-/* k-way merge of every worker's runs by (fingerprint, document, position) into blocks;
- * postings of skipped documents are dropped, each fingerprint's group is capped. */
-static int merge_runs(builder *b, block_writer *bw, pv_err *err)
+/* PSTG: k-way merge of every worker's runs by (fingerprint, document, position) into the
+ * segment writer; postings of skipped documents are dropped, each fingerprint's group is
+ * capped. */
+static int merge_runs(void *ctx, pv_seg_writer *sw, pv_err *err)
 {
+    builder *b = ctx;
     head *heap = NULL;
     size_t nruns = 0, nh = 0, i, gcap = 0, gn = 0;
-    posting_out *g = NULL;
+    pv_seg_posting *g = NULL;
     uint64_t gfp = 0;
     int rc = 0;
     unsigned wi;
@@ -1038,7 +928,7 @@ static int merge_runs(builder *b, block_writer *bw, pv_err *err)
         int got;
         if (b->new_ids[top.doc] != PV_NONE) {
             if (gn > 0 && top.fp != gfp) {
-                if ((rc = emit_group(b, bw, g, gn, err)) != 0)
+                if ((rc = emit_group(b, sw, g, gn, err)) != 0)
                     goto done;
                 gn = 0;
             }
@@ -1069,9 +959,8 @@ static int merge_runs(builder *b, block_writer *bw, pv_err *err)
             heap[0] = heap[--nh];
         sift_down(heap, nh, 0);
     }
-    if (gn > 0 && (rc = emit_group(b, bw, g, gn, err)) != 0)
-        goto done;
-    rc = flush_block(bw, err);
+    if (gn > 0)
+        rc = emit_group(b, sw, g, gn, err);
 done:
     free(g);
     free(heap);
@@ -1146,6 +1035,11 @@ static void parse_author(const char *spec, char *name, size_t nsz, char *email, 
 
 static int validate_opts(const pv_build_opts *o, pv_err *err)
 {
+    if (o->version != PV_BUILD_OPTS_VERSION)
+        return pv_err__set(err, PV_EINVAL,
+                           "build options of version %u, this library reads version %d: start "
+                           "them from PV_BUILD_OPTS_INIT",
+                           o->version, PV_BUILD_OPTS_VERSION);
     if (o->k < PV_MIN_K || o->k > PV_MAX_K)
         return pv_err__set(err, PV_EINVAL, "k must be between %d and %d (got %u)", PV_MIN_K,
                            PV_MAX_K, o->k);
@@ -1487,15 +1381,15 @@ static int add_doc(builder *b, const pv_doc_in *d)
         return rc;
     dm->date = d->origin.date;
     for (i = 0; i < d->nblobs; i++) {
-        unsigned char *e;
-        if (pv_array__grow((void **)&b->blobs, &b->cap_blobs, b->nblobs + 1, PV_BLOB_ENTRY))
+        pv_seg_blob *e;
+        if (pv_array__grow((void **)&b->blobs, &b->cap_blobs, b->nblobs + 1, sizeof *b->blobs))
             return PV_ENOMEM;
-        e = b->blobs + b->nblobs++ * PV_BLOB_ENTRY;
-        memcpy(e + PV_BLOB_ID, d->blobs + i * PV_BLOB_ID_LEN, PV_BLOB_ID_LEN);
-        pv_store32(e + PV_BLOB_DOC, (uint32_t)id);
+        e = &b->blobs[b->nblobs++];
+        memcpy(e->id, d->blobs + i * PV_BLOB_ID_LEN, PV_BLOB_ID_LEN);
+        e->doc = (uint32_t)id;
     }
     b->meta_bytes = b->sp.data.len + b->sp.nslots * sizeof(uint32_t) + b->origin_map.nslots * 12 +
-                    b->author_map.nslots * 12 + b->nauthors * 12 + b->nblobs * PV_BLOB_ENTRY;
+                    b->author_map.nslots * 12 + b->nauthors * 12 + b->nblobs * sizeof *b->blobs;
     warn_meta(b);
     b->ndocs++;
 
@@ -1702,7 +1596,7 @@ static int merge_identities(builder *b, pv_err *err)
         v[i].id = a[2] != PV_NONE ? b->sp.data.data + a[2] : NULL;
         v[i].uses = b->author_uses[i];
     }
-    if ((rc = pv_index__identities_merge(v, b->nauthors, b->aliases, b->person, shown, &b->npersons,
+    if ((rc = pv_build__identities_merge(v, b->nauthors, b->aliases, b->person, shown, &b->npersons,
                                          err)) != 0)
         goto done;
     /* v points into the pool, which the aliases' names below may move: done with it */
@@ -1711,7 +1605,7 @@ static int merge_identities(builder *b, pv_err *err)
         if (shown[i] < b->nauthors) {
             memcpy(out, b->authors + 3 * (size_t)shown[i], 3 * sizeof *out);
         } else {
-            const pv_identity *who = pv_index__aliases_person(b->aliases, shown[i] - b->nauthors);
+            const pv_identity *who = pv_build__aliases_person(b->aliases, shown[i] - b->nauthors);
             out[0] = pool_add(&b->sp, who->name, &oom);
             out[1] = who->email ? pool_add(&b->sp, who->email, &oom) : PV_NONE;
             out[2] = who->id ? pool_add(&b->sp, who->id, &oom) : PV_NONE;
@@ -1751,158 +1645,147 @@ static uint32_t chain_next(const builder *b, size_t i)
     return next;
 }
 
-int pv_index_build(const char *out_path, const char *const *sources, size_t nsources,
-                   const pv_build_opts *opts, pv_build_stats *stats, pv_err *err)
+/* Everything before the first document: the options, the aliases, the temporary files, the
+ * tables, --author, the workers' buffers and the queue. b is zeroed here; builder_free frees
+ * what was made, whatever the outcome. */
+static int builder_init(builder *b, const char *out_path, size_t nsources, const pv_build_opts *o,
+                        pv_err *err)
 {
-    builder b;
-    pv_build_opts defaults = PV_BUILD_OPTS_INIT;
-    char tmp_path[PATH_MAX + 64];
-    pthread_t *threads = NULL;
-    size_t i;
-    unsigned wi, started = 0;
     size_t postings_budget;
-    int rc = 0, oom = 0;
+    unsigned wi;
+    int rc, oom = 0;
 
-    memset(&b, 0, sizeof b);
-    pthread_mutex_init(&b.lock, NULL);
-    pthread_mutex_init(&b.qlock, NULL);
-    pthread_cond_init(&b.qfull, NULL);
-    pthread_cond_init(&b.qempty, NULL);
-    b.o = opts ? opts : &defaults;
-    b.default_author = PV_NONE;
-    b.meta_fd = -1;
-    b.sp.data.limit = (size_t)PV_NONE - 1;
-    if ((rc = validate_opts(b.o, err)) != 0 || (rc = creation_time(&b.created, err)) != 0)
-        goto done;
-    if (nsources == 0) {
-        rc = pv_err__set(err, PV_EINVAL, "no source to index");
-        goto done;
-    }
+    memset(b, 0, sizeof *b);
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_mutex_init(&b->qlock, NULL);
+    pthread_cond_init(&b->qfull, NULL);
+    pthread_cond_init(&b->qempty, NULL);
+    b->o = o;
+    b->default_author = PV_NONE;
+    b->meta_fd = -1;
+    b->sp.data.limit = (size_t)PV_NONE - 1;
+    if ((rc = validate_opts(o, err)) != 0 || (rc = creation_time(&b->created, err)) != 0)
+        return rc;
+    if (nsources == 0)
+        return pv_err__set(err, PV_EINVAL, "no source to index");
     /* a bad aliases file stops the build before any work */
-    if (b.o->aliases && (rc = pv_index__aliases_load(&b.aliases, b.o->aliases, err)) != 0)
-        goto done;
-    if (b.o->tmpdir)
-        snprintf(b.tmpdir, sizeof b.tmpdir, "%s", b.o->tmpdir);
+    if (o->aliases && (rc = pv_build__aliases_load(&b->aliases, o->aliases, err)) != 0)
+        return rc;
+    if (o->tmpdir)
+        snprintf(b->tmpdir, sizeof b->tmpdir, "%s", o->tmpdir);
     else
-        dir_of(out_path, b.tmpdir, sizeof b.tmpdir);
-    b.docs = calloc(DOC_CHUNKS, sizeof *b.docs);
-    b.origins = calloc(ORIG_CHUNKS, sizeof *b.origins);
-    if (!b.docs || !b.origins) {
-        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
-        goto done;
-    }
-    if (!(b.locators = temp_file(b.tmpdir, err))) {
-        rc = err->code;
-        goto done;
-    }
-    if ((rc = meta_open(&b, err)) != 0)
-        goto done;
+        dir_of(out_path, b->tmpdir, sizeof b->tmpdir);
+    b->docs = calloc(DOC_CHUNKS, sizeof *b->docs);
+    b->origins = calloc(ORIG_CHUNKS, sizeof *b->origins);
+    if (!b->docs || !b->origins)
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    if (!(b->locators = temp_file(b->tmpdir, err)))
+        return err->code;
+    if ((rc = meta_open(b, err)) != 0)
+        return rc;
     /* the origin map's entries: a 32nd of --memory at 24 bytes each (12 bytes a slot, half
      * full); the map doubles, so it takes at most a 16th */
-    b.origin_map_max = b.o->memory / 32 / 24;
-    if (b.origin_map_max < 1024)
-        b.origin_map_max = 1024;
-    pool_add(&b.sp, "", &oom);
-    if (b.o->author && *b.o->author) {
+    b->origin_map_max = o->memory / 32 / 24;
+    if (b->origin_map_max < 1024)
+        b->origin_map_max = 1024;
+    pool_add(&b->sp, "", &oom);
+    if (o->author && *o->author) {
         char name[512], email[512];
         int has_email;
         pv_person p = {NULL, NULL, NULL};
-        parse_author(b.o->author, name, sizeof name, email, sizeof email, &has_email);
+        parse_author(o->author, name, sizeof name, email, sizeof email, &has_email);
         p.name = name;
         p.email = has_email ? email : NULL;
-        if ((rc = author_id(&b, &p, &b.default_author)) != 0) {
-            pv_err__set(err, rc, "out of memory");
-            goto done;
-        }
+        if ((rc = author_id(b, &p, &b->default_author)) != 0)
+            return pv_err__set(err, rc, "out of memory");
     }
 
     /* The strings and maps of the tables (authors, commits, licenses) get a quarter of
      * --memory (a warning says when they take more; per-document metadata is file-backed),
      * the postings buffers get the rest, at least 1 MiB. */
-    postings_budget = b.o->memory - b.o->memory / 4;
+    postings_budget = o->memory - o->memory / 4;
     if (postings_budget < PV_MIN_MEMORY)
         postings_budget = PV_MIN_MEMORY;
 
-    /* workers */
-    b.njobs = b.o->jobs ? b.o->jobs : pv_cpu_count();
-    if (b.njobs > 256)
-        b.njobs = 256;
-    b.threaded = b.njobs > 1;
-    b.workers = calloc(b.njobs, sizeof *b.workers);
-    threads = calloc(b.njobs, sizeof *threads);
-    b.qcap = 32 * (size_t)b.njobs + 8;
-    b.q = calloc(b.qcap, sizeof *b.q);
-    b.qbytes_max = b.o->memory / 16 > ((size_t)64 << 20) ? (size_t)64 << 20 : b.o->memory / 16;
-    if (!b.workers || !threads || !b.q) {
-        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (wi = 0; wi < b.njobs; wi++) {
-        worker *w = &b.workers[wi];
-        w->b = &b;
+    b->njobs = o->jobs ? o->jobs : pv_cpu_count();
+    if (b->njobs > 256)
+        b->njobs = 256;
+    b->threaded = b->njobs > 1;
+    b->workers = calloc(b->njobs, sizeof *b->workers);
+    b->threads = calloc(b->njobs, sizeof *b->threads);
+    b->qcap = 32 * (size_t)b->njobs + 8;
+    b->q = calloc(b->qcap, sizeof *b->q);
+    b->qbytes_max = o->memory / 16 > ((size_t)64 << 20) ? (size_t)64 << 20 : o->memory / 16;
+    if (!b->workers || !b->threads || !b->q)
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    for (wi = 0; wi < b->njobs; wi++) {
+        worker *w = &b->workers[wi];
+        w->b = b;
         w->id = wi;
         /* half for postings, half for the radix sort's scratch */
-        w->max_recs = postings_budget / (2 * sizeof(rec) * b.njobs);
+        w->max_recs = postings_budget / (2 * sizeof(rec) * b->njobs);
         w->linebuf.limit = SIZE_MAX / 2;
         w->cctx = ZSTD_createCCtx();
-        w->lines = temp_file(b.tmpdir, err);
-        if (!w->cctx || !w->lines) {
-            rc = w->lines ? pv_err__set(err, PV_ENOMEM, "out of memory") : err->code;
-            goto done;
-        }
+        w->lines = temp_file(b->tmpdir, err);
+        if (!w->cctx || !w->lines)
+            return w->lines ? pv_err__set(err, PV_ENOMEM, "out of memory") : err->code;
     }
-    report_progress(&b, 1);
-    if (b.threaded)
-        for (wi = 0; wi < b.njobs; wi++) {
-            if (pthread_create(&threads[wi], NULL, worker_main, &b.workers[wi]) != 0) {
-                atomic_store(&b.abort, 1);
-                rc = pv_err__set(err, PV_ENOMEM, "cannot start a worker thread");
-                break;
-            }
-            started = wi + 1;
+    return 0;
+}
+
+/* Starts the worker threads (none with one job: the producer indexes each document). */
+static int workers_start(builder *b, pv_err *err)
+{
+    unsigned wi;
+    report_progress(b, 1);
+    if (!b->threaded)
+        return 0;
+    for (wi = 0; wi < b->njobs; wi++) {
+        if (pthread_create(&b->threads[wi], NULL, worker_main, &b->workers[wi]) != 0) {
+            atomic_store(&b->abort, 1);
+            return pv_err__set(err, PV_ENOMEM, "cannot start a worker thread");
         }
-    if (rc == 0)
-        rc = produce(&b, sources, nsources, err);
-    if (b.threaded) {
-        queue_close(&b);
-        for (wi = 0; wi < started; wi++)
-            pthread_join(threads[wi], NULL);
+        b->started = wi + 1;
     }
-    for (wi = 0; wi < b.njobs; wi++)
-        if (b.workers[wi].rc) {
-            rc = b.workers[wi].rc;
-            if (err)
-                *err = b.workers[wi].err;
-            goto done;
+    return 0;
+}
+
+/* Closes the queue and waits for the workers; rc is the producer's. Returns the first
+ * worker's error (with err), else rc; when all went well, every worker's last postings are a
+ * sorted run. */
+static int workers_stop(builder *b, int rc, pv_err *err)
+{
+    unsigned wi;
+    if (!b->workers)
+        return rc; /* the build never started */
+    if (b->threaded) {
+        queue_close(b);
+        for (wi = 0; wi < b->started; wi++)
+            pthread_join(b->threads[wi], NULL);
+    }
+    for (wi = 0; wi < b->njobs; wi++)
+        if (b->workers[wi].rc) {
+            *err = b->workers[wi].err;
+            return b->workers[wi].rc;
         }
     if (rc)
-        goto done;
-    for (wi = 0; wi < b.njobs; wi++)
-        if ((rc = finish_run(&b.workers[wi], 1)) != 0) {
-            if (err)
-                *err = b.workers[wi].err;
-            goto done;
+        return rc;
+    for (wi = 0; wi < b->njobs; wi++)
+        if ((rc = finish_run(&b->workers[wi], 1)) != 0) {
+            *err = b->workers[wi].err;
+            return rc;
         }
-    report_progress(&b, 1);
+    report_progress(b, 1);
+    return 0;
+}
 
-    if (b.ndocs == 0 && b.st.bad_records > 0) {
-        /* only bad records: the input is not what it was taken for, and an empty index must
-         * not take the place of one that may be at out_path */
-        rc = pv_err__set(err, PV_EFORMAT,
-                         "no document indexed: every record read was bad (%llu, named above)",
-                         (unsigned long long)b.st.bad_records);
-        goto done;
-    }
-    if ((rc = merge_identities(&b, err)) != 0)
-        goto done;
-    snprintf(tmp_path, sizeof tmp_path, "%s.tmp.%ld", out_path, (long)getpid());
-    rc = write_index(&b, out_path, tmp_path, err);
-    if (rc == 0 && stats)
-        *stats = b.st;
-done:
-    if (b.workers)
-        for (wi = 0; wi < b.njobs; wi++) {
-            worker *w = &b.workers[wi];
+static void builder_free(builder *b)
+{
+    size_t i;
+    unsigned wi;
+    if (b->workers)
+        for (wi = 0; wi < b->njobs; wi++) {
+            worker *w = &b->workers[wi];
             for (i = 0; i < w->nruns; i++) {
                 if (w->runs[i].f)
                     fclose(w->runs[i].f);
@@ -1921,354 +1804,263 @@ done:
             free(w->zbuf);
             ZSTD_freeCCtx(w->cctx);
         }
-    free(b.workers);
-    free(threads);
-    if (b.q)
-        for (i = 0; i < b.qn; i++)
-            job_free(&b.q[(b.qhead + i) % b.qcap]);
-    free(b.q);
-    if (b.docs)
-        for (i = 0; i < DOC_CHUNKS && b.docs[i]; i++)
-            meta_unmap(&b, b.docs[i], DOC_CHUNK * sizeof(docmeta));
-    free(b.docs);
-    if (b.origins)
-        for (i = 0; i < ORIG_CHUNKS && b.origins[i]; i++)
-            meta_unmap(&b, b.origins[i], ORIG_CHUNK * sizeof(origin_rec));
-    free(b.origins);
-    if (b.meta_fd >= 0)
-        close(b.meta_fd);
-    if (b.locators)
-        fclose(b.locators);
-    free(b.authors);
-    free(b.author_uses);
-    free(b.person);
-    free(b.persons);
-    pv_index__aliases_free(b.aliases);
-    free(b.sources);
-    free(b.blobs);
-    idmap_free(&b.author_map);
-    idmap_free(&b.origin_map);
-    pv_buf__free(&b.sp.data);
-    free(b.sp.slots);
-    pthread_mutex_destroy(&b.lock);
-    pthread_mutex_destroy(&b.qlock);
-    pthread_cond_destroy(&b.qfull);
-    pthread_cond_destroy(&b.qempty);
+    free(b->workers);
+    free(b->threads);
+    if (b->q)
+        for (i = 0; i < b->qn; i++)
+            job_free(&b->q[(b->qhead + i) % b->qcap]);
+    free(b->q);
+    if (b->docs)
+        for (i = 0; i < DOC_CHUNKS && b->docs[i]; i++)
+            meta_unmap(b, b->docs[i], DOC_CHUNK * sizeof(docmeta));
+    free(b->docs);
+    if (b->origins)
+        for (i = 0; i < ORIG_CHUNKS && b->origins[i]; i++)
+            meta_unmap(b, b->origins[i], ORIG_CHUNK * sizeof(origin_rec));
+    free(b->origins);
+    if (b->meta_fd >= 0)
+        close(b->meta_fd);
+    if (b->locators)
+        fclose(b->locators);
+    free(b->authors);
+    free(b->author_uses);
+    free(b->person);
+    free(b->persons);
+    pv_build__aliases_free(b->aliases);
+    free(b->sources);
+    free(b->blobs);
+    idmap_free(&b->author_map);
+    idmap_free(&b->origin_map);
+    pv_buf__free(&b->sp.data);
+    free(b->sp.slots);
+    pthread_mutex_destroy(&b->lock);
+    pthread_mutex_destroy(&b->qlock);
+    pthread_cond_destroy(&b->qfull);
+    pthread_cond_destroy(&b->qempty);
+}
+
+/* Only bad records: the input is not what it was taken for, and an empty index must not take
+ * the place of one that may be at out_path. */
+static int check_indexed(const builder *b, pv_err *err)
+{
+    if (b->ndocs == 0 && b->st.bad_records > 0)
+        return pv_err__set(err, PV_EFORMAT,
+                           "no document indexed: every record read was bad (%llu, named above)",
+                           (unsigned long long)b->st.bad_records);
+    return 0;
+}
+
+int pv_index_build(const char *out_path, const char *const *sources, size_t nsources,
+                   const pv_build_opts *opts, pv_build_stats *stats, pv_err *err)
+{
+    builder b;
+    pv_build_opts defaults = PV_BUILD_OPTS_INIT;
+    pv_err local;
+    char tmp_path[PATH_MAX + 64];
+    int rc;
+
+    if (!err)
+        err = &local;
+    rc = builder_init(&b, out_path, nsources, opts ? opts : &defaults, err);
+    if (rc == 0)
+        rc = workers_start(&b, err);
+    if (rc == 0)
+        rc = produce(&b, sources, nsources, err);
+    rc = workers_stop(&b, rc, err);
+    if (rc == 0)
+        rc = check_indexed(&b, err);
+    if (rc == 0)
+        rc = merge_identities(&b, err);
+    if (rc == 0) {
+        snprintf(tmp_path, sizeof tmp_path, "%s.tmp.%ld", out_path, (long)getpid());
+        rc = write_index(&b, out_path, tmp_path, err);
+    }
+    if (rc == 0 && stats)
+        *stats = b.st;
+    builder_free(&b);
     return rc;
 }
 
-/* Chunks every index file has (the header reserves their table). */
-#define WRITTEN_CHUNKS 11
+/* ---- the segment's chunks, handed to the index's segment writer ---- */
 
-/* BLOB entries in order: by blob id, then by document. */
-static int cmp_blob(const void *a, const void *b)
+static int put_authors(void *ctx, pv_seg_writer *sw, pv_err *err)
 {
-    int c = memcmp(a, b, PV_BLOB_ID_LEN);
-    uint32_t x = pv_load32((const unsigned char *)a + PV_BLOB_DOC),
-             y = pv_load32((const unsigned char *)b + PV_BLOB_DOC);
-    return c ? c : (x > y) - (x < y);
+    const builder *b = ctx;
+    size_t i;
+    (void)err;
+    for (i = 0; i < b->npersons; i++)
+        pv_seg__put_author(sw, b->persons[3 * i], b->persons[3 * i + 1], b->persons[3 * i + 2]);
+    return 0;
 }
 
-static int write_index(builder *b, const char *out_path, const char *tmp_path, pv_err *err)
+static int put_sources(void *ctx, pv_seg_writer *sw, pv_err *err)
 {
-    out_file o;
-    block_writer bw;
-    strpool *sp = &b->sp;
-    chunk_rec ch[WRITTEN_CHUNKS];
-    size_t nch = 0, i, ndocs_out = 0;
-    unsigned char hdr[PV_HDR_SIZE + WRITTEN_CHUNKS * PV_CHUNK_ENTRY];
-    unsigned char *tmpbuf = NULL;
-    size_t tmpcap = 0;
-    uint32_t fanout_bits = 0;
-    int rc = 0, fd = -1;
+    const builder *b = ctx;
+    size_t i;
+    (void)err;
+    for (i = 0; i < b->nsources; i++)
+        pv_seg__put_source(sw, b->sources[i].name, b->sources[i].kind);
+    return 0;
+}
 
-    memset(&o, 0, sizeof o);
-    memset(&bw, 0, sizeof bw);
-    o.xs = XXH3_createState();
-    bw.cctx = ZSTD_createCCtx();
-    if (!o.xs || !bw.cctx) {
-        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
-        goto done;
-    }
-    fd = open(tmp_path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0 || !(o.f = fdopen(fd, "w+b"))) {
-        rc = pv_err__set(err, PV_EIO, "cannot create '%s': %s", tmp_path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        fd = -1;
-        goto done;
-    }
-    fd = -1;
-    /* placeholder header and chunk table, rewritten at the end */
-    memset(hdr, 0, sizeof hdr);
-    if (fwrite(hdr, 1, sizeof hdr, o.f) != sizeof hdr)
-        o.failed = errno;
-    o.off = sizeof hdr;
-
-    /* dense ids for the documents actually indexed, and the compact tables of the merge */
-    b->new_ids = malloc((b->ndocs ? b->ndocs : 1) * sizeof *b->new_ids);
-    b->dates = malloc((b->ndocs ? b->ndocs : 1) * sizeof *b->dates);
-    if (!b->new_ids || !b->dates) {
-        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (i = 0; i < b->ndocs; i++) {
-        docmeta *dm = doc_at(b, i);
-        b->new_ids[i] = dm->status == 1 ? (uint32_t)ndocs_out++ : PV_NONE;
-        b->dates[i] = dm->date;
-        docs_pass(b, i);
-    }
-
-    /* PSTG */
-    bw.o = &o;
-    chunk_begin(&o, &ch[nch], PV_ID_PSTG);
-    bw.pstg_start = o.off;
-    if ((rc = merge_runs(b, &bw, err)) != 0)
-        goto done;
-    chunk_end(&o, &ch[nch++]);
-
-    /* BDIR */
-    chunk_begin(&o, &ch[nch], PV_ID_BDIR);
-    out_write(&o, bw.dir, bw.ndir * PV_BDIR_ENTRY);
-    chunk_end(&o, &ch[nch++]);
-
-    /* FANO: about one block per fan-out slot */
-    while (fanout_bits < PV_MAX_FANOUT_BITS && ((size_t)1 << fanout_bits) < bw.ndir)
-        fanout_bits++;
-    chunk_begin(&o, &ch[nch], PV_ID_FANO);
-    {
-        size_t nf = ((size_t)1 << fanout_bits) + 1, blk = 0, s;
-        for (s = 0; s < nf; s++) {
-            unsigned char v[4];
-            /* blocks whose first fingerprint's top bits are below s */
-            while (blk < bw.ndir && (fanout_bits == 0 ? s > 0
-                                                      : (pv_load64(bw.dir + blk * PV_BDIR_ENTRY) >>
-                                                         (PV_FP_BITS - fanout_bits)) < s))
-                blk++;
-            pv_store32(v, (uint32_t)blk);
-            out_write(&o, v, 4);
-        }
-    }
-    chunk_end(&o, &ch[nch++]);
-
-    /* AUTH */
-    chunk_begin(&o, &ch[nch], PV_ID_AUTH);
-    for (i = 0; i < b->npersons; i++) {
-        unsigned char e[PV_AUTH_ENTRY];
-        pv_store32(e + PV_AUTH_NAME, b->persons[3 * i]);
-        pv_store32(e + PV_AUTH_EMAIL, b->persons[3 * i + 1]);
-        pv_store32(e + PV_AUTH_ID, b->persons[3 * i + 2]);
-        out_write(&o, e, sizeof e);
-    }
-    chunk_end(&o, &ch[nch++]);
-
-    /* SRCS */
-    chunk_begin(&o, &ch[nch], PV_ID_SRCS);
-    for (i = 0; i < b->nsources; i++) {
-        unsigned char e[PV_SRC_ENTRY];
-        pv_store32(e + PV_SRC_NAME, b->sources[i].name);
-        pv_store32(e + PV_SRC_KIND, b->sources[i].kind);
-        out_write(&o, e, sizeof e);
-    }
-    chunk_end(&o, &ch[nch++]);
-
-    /* ORIG */
-    chunk_begin(&o, &ch[nch], PV_ID_ORIG);
+/* ORIG: origins under their persons, co-author chains without a person twice */
+static int put_origins(void *ctx, pv_seg_writer *sw, pv_err *err)
+{
+    const builder *b = ctx;
+    size_t i;
+    (void)err;
     for (i = 0; i < b->norigins; i++) {
-        unsigned char e[PV_ORIG_ENTRY];
-        memset(e, 0, sizeof e);
         const origin_rec *r = origin_at(b, i);
-        pv_store32(e + PV_ORIG_AUTHOR, r->author == PV_NONE ? PV_NONE : b->person[r->author]);
-        pv_store32(e + PV_ORIG_COMMIT, r->commit);
-        pv_store64(e + PV_ORIG_DATE, (uint64_t)r->date);
-        pv_store32(e + PV_ORIG_NEXT, chain_next(b, i));
-        pv_store32(e + PV_ORIG_FLAGS, r->flags);
-        out_write(&o, e, sizeof e);
+        pv_seg_origin o;
+        o.author = r->author == PV_NONE ? PV_NONE : b->person[r->author];
+        o.commit = r->commit;
+        o.date = r->date;
+        o.next = chain_next(b, i);
+        o.flags = r->flags;
+        pv_seg__put_origin(sw, &o);
     }
-    chunk_end(&o, &ch[nch++]);
+    return 0;
+}
 
-    /* LINE: copy every document's line table from its worker's spill file */
-    chunk_begin(&o, &ch[nch], PV_ID_LINE);
-    {
-        uint64_t line_start = o.off;
-        for (i = 0; i < b->ndocs && !o.failed; i++) {
-            docmeta *dm = doc_at(b, i);
-            FILE *lf;
-            if (i)
-                docs_pass(b, i - 1);
-            if (dm->status != 1)
-                continue;
-            lf = b->workers[dm->worker].lines;
-            if (pv_array__grow((void **)&tmpbuf, &tmpcap, dm->lines_size + 1, 1)) {
-                rc = pv_err__set(err, PV_ENOMEM, "out of memory");
-                goto done;
-            }
-            if (fseeko(lf, (off_t)dm->lines_off, SEEK_SET) != 0 ||
-                fread(tmpbuf, 1, dm->lines_size, lf) != dm->lines_size) {
-                rc = pv_err__set(err, PV_EIO, "cannot read back line tables: %s", strerror(errno));
-                goto done;
-            }
-            dm->lines_off = o.off - line_start; /* now: offset inside LINE */
-            out_write(&o, tmpbuf, dm->lines_size);
-        }
-    }
-    chunk_end(&o, &ch[nch++]);
-
-    /* DOCS */
-    chunk_begin(&o, &ch[nch], PV_ID_DOCS);
-    for (i = 0; i < b->ndocs; i++) {
+/* LINE: every indexed document's line table, copied from its worker's spill file; the
+ * document's lines_off becomes its offset inside LINE */
+static int put_lines(void *ctx, pv_seg_writer *sw, pv_err *err)
+{
+    builder *b = ctx;
+    size_t i;
+    for (i = 0; i < b->ndocs && !pv_seg__failed(sw); i++) {
         docmeta *dm = doc_at(b, i);
-        unsigned char e[PV_DOC_ENTRY];
+        FILE *lf;
         if (i)
             docs_pass(b, i - 1);
         if (dm->status != 1)
             continue;
-        pv_store32(e + PV_DOC_SOURCE, dm->source);
-        pv_store32(e + PV_DOC_KIND, dm->kind);
-        pv_store32(e + PV_DOC_LOCATOR, (uint32_t)(sp->data.len + dm->locator));
-        pv_store32(e + PV_DOC_COMMIT, dm->commit);
-        pv_store32(e + PV_DOC_LICENSE, dm->license);
-        pv_store32(e + PV_DOC_ORIGIN, dm->origin);
-        pv_store64(e + PV_DOC_DATE, (uint64_t)dm->date);
-        pv_store64(e + PV_DOC_LINES_OFF, dm->lines_off);
-        pv_store32(e + PV_DOC_LINES_SIZE, dm->lines_size);
-        pv_store32(e + PV_DOC_LINES_RAW, dm->lines_raw);
-        pv_store32(e + PV_DOC_NLINES, dm->nlines);
-        pv_store32(e + PV_DOC_NTOKENS, dm->ntokens);
-        pv_store64(e + PV_DOC_BYTES, dm->bytes);
-        out_write(&o, e, sizeof e);
+        lf = b->workers[dm->worker].lines;
+        if (pv_array__grow((void **)&b->copybuf, &b->copycap, dm->lines_size + 1, 1))
+            return pv_err__set(err, PV_ENOMEM, "out of memory");
+        if (fseeko(lf, (off_t)dm->lines_off, SEEK_SET) != 0 ||
+            fread(b->copybuf, 1, dm->lines_size, lf) != dm->lines_size)
+            return pv_err__set(err, PV_EIO, "cannot read back line tables: %s", strerror(errno));
+        dm->lines_off = pv_seg__put_bytes(sw, b->copybuf, dm->lines_size);
     }
-    chunk_end(&o, &ch[nch++]);
-    /* STRS: the pool, then the locators */
-    chunk_begin(&o, &ch[nch], PV_ID_STRS);
-    out_write(&o, sp->data.data, sp->data.len);
-    if (fflush(b->locators) != 0 || fseeko(b->locators, 0, SEEK_SET) != 0) {
-        rc = pv_err__set(err, PV_EIO, "cannot read back locators: %s", strerror(errno));
-        goto done;
+    return 0;
+}
+
+static int put_docs(void *ctx, pv_seg_writer *sw, pv_err *err)
+{
+    const builder *b = ctx;
+    size_t i;
+    (void)err;
+    for (i = 0; i < b->ndocs; i++) {
+        const docmeta *dm = doc_at(b, i);
+        pv_seg_doc d;
+        if (i)
+            docs_pass(b, i - 1);
+        if (dm->status != 1)
+            continue;
+        d.source = dm->source;
+        d.kind = dm->kind;
+        d.locator = (uint32_t)(b->sp.data.len + dm->locator); /* STRS: the pool, then these */
+        d.commit = dm->commit;
+        d.license = dm->license;
+        d.origin = dm->origin;
+        d.date = dm->date;
+        d.lines_off = dm->lines_off;
+        d.lines_size = dm->lines_size;
+        d.lines_raw = dm->lines_raw;
+        d.nlines = dm->nlines;
+        d.ntokens = dm->ntokens;
+        d.bytes = dm->bytes;
+        pv_seg__put_doc(sw, &d);
     }
-    for (uint64_t left = sp->spilled; left > 0 && !o.failed;) {
+    return 0;
+}
+
+/* STRS: the pool, then the locators */
+static int put_strings(void *ctx, pv_seg_writer *sw, pv_err *err)
+{
+    builder *b = ctx;
+    uint64_t left;
+    pv_seg__put_bytes(sw, b->sp.data.data, b->sp.data.len);
+    if (fflush(b->locators) != 0 || fseeko(b->locators, 0, SEEK_SET) != 0)
+        return pv_err__set(err, PV_EIO, "cannot read back locators: %s", strerror(errno));
+    for (left = b->sp.spilled; left > 0 && !pv_seg__failed(sw);) {
         size_t n = left < (1u << 20) ? (size_t)left : (size_t)1 << 20;
-        if (pv_array__grow((void **)&tmpbuf, &tmpcap, n, 1)) {
-            rc = pv_err__set(err, PV_ENOMEM, "out of memory");
-            goto done;
-        }
-        if (fread(tmpbuf, 1, n, b->locators) != n) {
-            rc = pv_err__set(err, PV_EIO, "cannot read back locators: %s",
-                             ferror(b->locators) ? strerror(errno) : "file too short");
-            goto done;
-        }
-        out_write(&o, tmpbuf, n);
+        if (pv_array__grow((void **)&b->copybuf, &b->copycap, n, 1))
+            return pv_err__set(err, PV_ENOMEM, "out of memory");
+        if (fread(b->copybuf, 1, n, b->locators) != n)
+            return pv_err__set(err, PV_EIO, "cannot read back locators: %s",
+                               ferror(b->locators) ? strerror(errno) : "file too short");
+        pv_seg__put_bytes(sw, b->copybuf, n);
         left -= n;
     }
-    chunk_end(&o, &ch[nch++]);
+    return 0;
+}
 
-    /* BLOB: the entries of indexed documents, under their new ids, sorted */
-    chunk_begin(&o, &ch[nch], PV_ID_BLOB);
-    {
-        size_t n = 0;
-        for (i = 0; i < b->nblobs; i++) {
-            unsigned char *e = b->blobs + i * PV_BLOB_ENTRY;
-            uint32_t id = b->new_ids[pv_load32(e + PV_BLOB_DOC)];
-            if (id == PV_NONE)
-                continue;
-            pv_store32(e + PV_BLOB_DOC, id);
-            memmove(b->blobs + n++ * PV_BLOB_ENTRY, e, PV_BLOB_ENTRY);
-        }
-        if (n)
-            qsort(b->blobs, n, PV_BLOB_ENTRY, cmp_blob);
-        for (i = 0; i < n; i++)
-            if (i == 0 ||
-                cmp_blob(b->blobs + (i - 1) * PV_BLOB_ENTRY, b->blobs + i * PV_BLOB_ENTRY) != 0)
-                out_write(&o, b->blobs + i * PV_BLOB_ENTRY, PV_BLOB_ENTRY);
+/* Dense ids for the documents actually indexed, the dates the merge's cap looks up, and the
+ * blob ids of indexed documents under their new ids. */
+static int renumber_docs(builder *b, pv_err *err)
+{
+    size_t i, n = 0;
+    b->new_ids = malloc((b->ndocs ? b->ndocs : 1) * sizeof *b->new_ids);
+    b->dates = malloc((b->ndocs ? b->ndocs : 1) * sizeof *b->dates);
+    if (!b->new_ids || !b->dates)
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    for (i = 0; i < b->ndocs; i++) {
+        docmeta *dm = doc_at(b, i);
+        b->new_ids[i] = dm->status == 1 ? (uint32_t)n++ : PV_NONE;
+        b->dates[i] = dm->date;
+        docs_pass(b, i);
     }
-    chunk_end(&o, &ch[nch++]);
+    for (i = n = 0; i < b->nblobs; i++) {
+        uint32_t id = b->new_ids[b->blobs[i].doc];
+        if (id == PV_NONE)
+            continue;
+        b->blobs[n] = b->blobs[i];
+        b->blobs[n++].doc = id;
+    }
+    b->nblobs = n;
+    return 0;
+}
 
-    /* META */
-    chunk_begin(&o, &ch[nch], PV_ID_META);
-    {
-        unsigned char m[PV_META_SIZE];
-        memset(m, 0, sizeof m);
-        pv_store64(m + PV_META_DOCUMENTS, ndocs_out);
-        pv_store64(m + PV_META_AUTHORS, b->npersons);
-        pv_store64(m + PV_META_SOURCES, b->nsources);
-        pv_store64(m + PV_META_ORIGINS, b->norigins);
-        pv_store64(m + PV_META_FINGERPRINTS, bw.fingerprints);
-        pv_store64(m + PV_META_POSTINGS, bw.postings);
-        pv_store64(m + PV_META_BLOCKS, bw.ndir);
-        pv_store64(m + PV_META_TOKENS, b->st.tokens);
-        pv_store64(m + PV_META_INPUT_BYTES, b->st.bytes);
-        pv_store64(m + PV_META_CREATED, (uint64_t)b->created);
-        pv_store32(m + PV_META_FANOUT_BITS, fanout_bits);
-        pv_store32(m + PV_META_BLOCK_POSTINGS, bw.max_count ? bw.max_count : 1);
-        out_write(&o, m, sizeof m);
-    }
-    chunk_end(&o, &ch[nch++]);
+/* The segment: the tables and merged postings, through the index's segment writer. */
+static int write_index(builder *b, const char *out_path, const char *tmp_path, pv_err *err)
+{
+    pv_seg_content c;
+    pv_seg_result res = {0, 0, 0};
+    int rc;
 
-    /* header and chunk table */
-    {
-        size_t table = nch * PV_CHUNK_ENTRY;
-        XXH3_state_t *hs = o.xs;
-        memset(hdr, 0, sizeof hdr);
-        memcpy(hdr + PV_HDR_MAGIC, PV_MAGIC, PV_MAGIC_LEN);
-        pv_store32(hdr + PV_HDR_VERSION, PV_FORMAT_VERSION);
-        pv_store32(hdr + PV_HDR_NORM, PV_NORM_VERSION);
-        pv_store32(hdr + PV_HDR_K, b->o->k);
-        pv_store32(hdr + PV_HDR_W, b->o->w);
-        pv_store32(hdr + PV_HDR_FP_BITS, PV_FP_BITS);
-        pv_store32(hdr + PV_HDR_POSTING_CAP, b->o->posting_cap);
-        pv_store64(hdr + PV_HDR_SEED, b->o->seed);
-        pv_store32(hdr + PV_HDR_NCHUNKS, (uint32_t)nch);
-        pv_store64(hdr + PV_HDR_FILE_SIZE, o.off);
-        for (i = 0; i < nch; i++) {
-            unsigned char *e = hdr + PV_HDR_SIZE + i * PV_CHUNK_ENTRY;
-            memcpy(e + PV_CHUNK_ID, ch[i].id, 4);
-            pv_store64(e + PV_CHUNK_OFFSET, ch[i].off);
-            pv_store64(e + PV_CHUNK_SIZE, ch[i].size);
-            pv_store64(e + PV_CHUNK_CHECKSUM, ch[i].sum);
-        }
-        /* the header slot is sized for WRITTEN_CHUNKS chunks, all written */
-        XXH3_64bits_reset_withSeed(hs, 0);
-        XXH3_64bits_update(hs, hdr, 56);
-        XXH3_64bits_update(hs, hdr + PV_HDR_SIZE, table);
-        pv_store64(hdr + PV_HDR_CHECKSUM, XXH3_64bits_digest(hs));
-        if (!o.failed && (fflush(o.f) != 0 || fseeko(o.f, 0, SEEK_SET) != 0 ||
-                          fwrite(hdr, 1, sizeof hdr, o.f) != sizeof hdr || fflush(o.f) != 0 ||
-                          fsync(fileno(o.f)) != 0))
-            o.failed = errno ? errno : EIO;
+    memset(&c, 0, sizeof c);
+    c.k = b->o->k;
+    c.w = b->o->w;
+    c.posting_cap = b->o->posting_cap;
+    c.seed = b->o->seed;
+    c.ctx = b;
+    c.postings = merge_runs;
+    c.authors = put_authors;
+    c.sources = put_sources;
+    c.origins = put_origins;
+    c.lines = put_lines;
+    c.docs = put_docs;
+    c.strings = put_strings;
+    c.tokens = b->st.tokens;
+    c.input_bytes = b->st.bytes;
+    c.created = b->created;
+    if ((rc = renumber_docs(b, err)) == 0) {
+        c.blobs = b->blobs;
+        c.nblobs = b->nblobs;
+        rc = pv_seg__write(out_path, tmp_path, &c, &res, err);
     }
-    if (o.failed) {
-        rc = pv_err__set(err, PV_EIO, "cannot write '%s': %s", tmp_path, strerror(o.failed));
-        goto done;
+    if (rc == 0) {
+        b->st.postings = res.postings;
+        b->st.fingerprints = res.fingerprints;
+        b->st.index_bytes = res.file_bytes;
     }
-    if (fclose(o.f) != 0) {
-        o.f = NULL;
-        rc = pv_err__set(err, PV_EIO, "cannot write '%s': %s", tmp_path, strerror(errno));
-        goto done;
-    }
-    o.f = NULL;
-    if (rename(tmp_path, out_path) != 0) {
-        rc = pv_err__set(err, PV_EIO, "cannot rename '%s' to '%s': %s", tmp_path, out_path,
-                         strerror(errno));
-        goto done;
-    }
-    b->st.postings = bw.postings;
-    b->st.fingerprints = bw.fingerprints;
-    b->st.index_bytes = o.off;
-done:
-    if (o.f)
-        fclose(o.f);
-    if (rc)
-        unlink(tmp_path);
-    XXH3_freeState(o.xs);
-    ZSTD_freeCCtx(bw.cctx);
-    free(bw.p);
-    free(bw.raw);
-    free(bw.z);
-    free(bw.dir);
-    free(tmpbuf);
     free(b->new_ids);
     free(b->dates);
+    free(b->copybuf);
     b->new_ids = NULL;
     b->dates = NULL;
+    b->copybuf = NULL;
     return rc;
 }

@@ -1,0 +1,440 @@
+/*
+ * segment_writer.c - writes one index segment (format.h) from what the build hands it: a
+ * table of chunk writers run in file order, posting blocks compressed with zstd and found
+ * through BDIR and FANO, an XXH3 checksum per chunk and for the header, and the file written
+ * under a temporary name, synced and renamed when complete.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "common_int.h"
+#include "format.h"
+#include "segment_writer.h"
+
+typedef struct chunk_rec {
+    char id[4];
+    uint64_t off, size, sum;
+} chunk_rec;
+
+/* The blocks of PSTG being written: the postings of the block being filled, and BDIR. */
+typedef struct block_writer {
+    ZSTD_CCtx *cctx;
+    pv_seg_posting *p;
+    size_t n, cap;
+    unsigned char *raw, *z;
+    size_t raw_cap, z_cap;
+    unsigned char *dir; /* BDIR entries */
+    size_t ndir, dir_cap;
+    uint64_t postings, fingerprints;
+    uint32_t max_count;
+    uint32_t fanout_bits;
+} block_writer;
+
+struct pv_seg_writer {
+    const pv_seg_content *c;
+    FILE *f;
+    uint64_t off;       /* bytes written so far */
+    uint64_t chunk_off; /* where the chunk being written starts */
+    XXH3_state_t *xs;
+    int failed; /* errno of the first failed write */
+    block_writer bw;
+    uint64_t ndocs, nauthors, nsources, norigins; /* entries written, for META */
+};
+
+static void out_write(pv_seg_writer *w, const void *p, size_t n)
+{
+    if (n == 0 || w->failed)
+        return;
+    if (fwrite(p, 1, n, w->f) != n)
+        w->failed = errno ? errno : EIO;
+    XXH3_64bits_update(w->xs, p, n);
+    w->off += n;
+}
+
+int pv_seg__failed(const pv_seg_writer *w)
+{
+    return w->failed != 0;
+}
+
+uint64_t pv_seg__put_bytes(pv_seg_writer *w, const void *p, size_t n)
+{
+    uint64_t at = w->off - w->chunk_off;
+    out_write(w, p, n);
+    return at;
+}
+
+/* ---- PSTG, BDIR, FANO ---- */
+
+static int flush_block(pv_seg_writer *w, pv_err *err)
+{
+    block_writer *bw = &w->bw;
+    size_t need = bw->n * 4 * 10, i, rawn = 0, zn;
+    unsigned char *e;
+    const unsigned char *out;
+    size_t outn;
+    uint32_t flags = 0;
+    if (bw->n == 0)
+        return 0;
+    if (pv_array__grow((void **)&bw->raw, &bw->raw_cap, need, 1) ||
+        pv_array__grow((void **)&bw->z, &bw->z_cap, ZSTD_compressBound(need), 1) ||
+        pv_array__grow((void **)&bw->dir, &bw->dir_cap, (bw->ndir + 1) * PV_BDIR_ENTRY, 1))
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    for (i = 0; i < bw->n; i++)
+        rawn += pv_varint_put(bw->raw + rawn, i ? bw->p[i].fp - bw->p[i - 1].fp : 0);
+    for (i = 0; i < bw->n; i++) {
+        int same = i > 0 && bw->p[i].fp == bw->p[i - 1].fp;
+        rawn +=
+            pv_varint_put(bw->raw + rawn, same ? bw->p[i].doc - bw->p[i - 1].doc : bw->p[i].doc);
+    }
+    for (i = 0; i < bw->n; i++)
+        rawn += pv_varint_put(bw->raw + rawn, bw->p[i].pos);
+    for (i = 0; i < bw->n; i++)
+        rawn += pv_varint_put(bw->raw + rawn, 0); /* origin: the document's default */
+    zn = ZSTD_compressCCtx(bw->cctx, bw->z, bw->z_cap, bw->raw, rawn, 1);
+    if (!ZSTD_isError(zn) && zn < rawn) {
+        out = bw->z;
+        outn = zn;
+    } else {
+        out = bw->raw;
+        outn = rawn;
+        flags = PV_BLOCK_RAW;
+    }
+    e = bw->dir + bw->ndir * PV_BDIR_ENTRY;
+    pv_store64(e + PV_BDIR_FIRST_FP, bw->p[0].fp);
+    pv_store64(e + PV_BDIR_OFFSET, w->off - w->chunk_off);
+    pv_store32(e + PV_BDIR_STORED, (uint32_t)outn);
+    pv_store32(e + PV_BDIR_RAW, (uint32_t)rawn);
+    pv_store32(e + PV_BDIR_COUNT, (uint32_t)bw->n);
+    pv_store32(e + PV_BDIR_FLAGS, flags);
+    bw->ndir++;
+    out_write(w, out, outn);
+    if (bw->n > bw->max_count)
+        bw->max_count = (uint32_t)bw->n;
+    bw->n = 0;
+    return 0;
+}
+
+int pv_seg__put_postings(pv_seg_writer *w, const pv_seg_posting *p, size_t n, pv_err *err)
+{
+    block_writer *bw = &w->bw;
+    if (pv_array__grow((void **)&bw->p, &bw->cap, bw->n + n, sizeof *bw->p))
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    memcpy(bw->p + bw->n, p, n * sizeof *p);
+    bw->n += n;
+    bw->postings += n;
+    bw->fingerprints++;
+    if (bw->n >= PV_BLOCK_POSTINGS)
+        return flush_block(w, err);
+    return 0;
+}
+
+static int write_pstg(pv_seg_writer *w, pv_err *err)
+{
+    int rc = w->c->postings(w->c->ctx, w, err);
+    return rc ? rc : flush_block(w, err);
+}
+
+static int write_bdir(pv_seg_writer *w, pv_err *err)
+{
+    (void)err;
+    out_write(w, w->bw.dir, w->bw.ndir * PV_BDIR_ENTRY);
+    return 0;
+}
+
+/* FANO: about one block per fan-out slot */
+static int write_fano(pv_seg_writer *w, pv_err *err)
+{
+    const block_writer *bw = &w->bw;
+    uint32_t bits = 0;
+    size_t nf, blk = 0, s;
+    (void)err;
+    while (bits < PV_MAX_FANOUT_BITS && ((size_t)1 << bits) < bw->ndir)
+        bits++;
+    nf = ((size_t)1 << bits) + 1;
+    for (s = 0; s < nf; s++) {
+        unsigned char v[4];
+        /* blocks whose first fingerprint's top bits are below s */
+        while (blk < bw->ndir &&
+               (bits == 0 ? s > 0
+                          : (pv_load64(bw->dir + blk * PV_BDIR_ENTRY) >> (PV_FP_BITS - bits)) < s))
+            blk++;
+        pv_store32(v, (uint32_t)blk);
+        out_write(w, v, 4);
+    }
+    w->bw.fanout_bits = bits;
+    return 0;
+}
+
+/* ---- the tables ---- */
+
+void pv_seg__put_author(pv_seg_writer *w, uint32_t name, uint32_t email, uint32_t id)
+{
+    unsigned char e[PV_AUTH_ENTRY];
+    pv_store32(e + PV_AUTH_NAME, name);
+    pv_store32(e + PV_AUTH_EMAIL, email);
+    pv_store32(e + PV_AUTH_ID, id);
+    out_write(w, e, sizeof e);
+    w->nauthors++;
+}
+
+void pv_seg__put_source(pv_seg_writer *w, uint32_t name, uint32_t kind)
+{
+    unsigned char e[PV_SRC_ENTRY];
+    pv_store32(e + PV_SRC_NAME, name);
+    pv_store32(e + PV_SRC_KIND, kind);
+    out_write(w, e, sizeof e);
+    w->nsources++;
+}
+
+void pv_seg__put_origin(pv_seg_writer *w, const pv_seg_origin *o)
+{
+    unsigned char e[PV_ORIG_ENTRY];
+    memset(e, 0, sizeof e);
+    pv_store32(e + PV_ORIG_AUTHOR, o->author);
+    pv_store32(e + PV_ORIG_COMMIT, o->commit);
+    pv_store64(e + PV_ORIG_DATE, (uint64_t)o->date);
+    pv_store32(e + PV_ORIG_NEXT, o->next);
+    pv_store32(e + PV_ORIG_FLAGS, o->flags);
+    out_write(w, e, sizeof e);
+    w->norigins++;
+}
+
+void pv_seg__put_doc(pv_seg_writer *w, const pv_seg_doc *d)
+{
+    unsigned char e[PV_DOC_ENTRY];
+    pv_store32(e + PV_DOC_SOURCE, d->source);
+    pv_store32(e + PV_DOC_KIND, d->kind);
+    pv_store32(e + PV_DOC_LOCATOR, d->locator);
+    pv_store32(e + PV_DOC_COMMIT, d->commit);
+    pv_store32(e + PV_DOC_LICENSE, d->license);
+    pv_store32(e + PV_DOC_ORIGIN, d->origin);
+    pv_store64(e + PV_DOC_DATE, (uint64_t)d->date);
+    pv_store64(e + PV_DOC_LINES_OFF, d->lines_off);
+    pv_store32(e + PV_DOC_LINES_SIZE, d->lines_size);
+    pv_store32(e + PV_DOC_LINES_RAW, d->lines_raw);
+    pv_store32(e + PV_DOC_NLINES, d->nlines);
+    pv_store32(e + PV_DOC_NTOKENS, d->ntokens);
+    pv_store64(e + PV_DOC_BYTES, d->bytes);
+    out_write(w, e, sizeof e);
+    w->ndocs++;
+}
+
+/* BLOB entries in order: by blob id, then by document. */
+static int cmp_blob(const void *a, const void *b)
+{
+    const pv_seg_blob *x = a, *y = b;
+    int c = memcmp(x->id, y->id, sizeof x->id);
+    return c ? c : (x->doc > y->doc) - (x->doc < y->doc);
+}
+
+/* BLOB: sorted, no two alike */
+static int write_blob(pv_seg_writer *w, pv_err *err)
+{
+    pv_seg_blob *v = w->c->blobs;
+    size_t n = w->c->nblobs, i;
+    (void)err;
+    if (n)
+        qsort(v, n, sizeof *v, cmp_blob);
+    for (i = 0; i < n; i++)
+        if (i == 0 || cmp_blob(&v[i - 1], &v[i]) != 0) {
+            unsigned char e[PV_BLOB_ENTRY];
+            memcpy(e + PV_BLOB_ID, v[i].id, PV_BLOB_ID_LEN);
+            pv_store32(e + PV_BLOB_DOC, v[i].doc);
+            out_write(w, e, sizeof e);
+        }
+    return 0;
+}
+
+static int write_meta(pv_seg_writer *w, pv_err *err)
+{
+    unsigned char m[PV_META_SIZE];
+    (void)err;
+    memset(m, 0, sizeof m);
+    pv_store64(m + PV_META_DOCUMENTS, w->ndocs);
+    pv_store64(m + PV_META_AUTHORS, w->nauthors);
+    pv_store64(m + PV_META_SOURCES, w->nsources);
+    pv_store64(m + PV_META_ORIGINS, w->norigins);
+    pv_store64(m + PV_META_FINGERPRINTS, w->bw.fingerprints);
+    pv_store64(m + PV_META_POSTINGS, w->bw.postings);
+    pv_store64(m + PV_META_BLOCKS, w->bw.ndir);
+    pv_store64(m + PV_META_TOKENS, w->c->tokens);
+    pv_store64(m + PV_META_INPUT_BYTES, w->c->input_bytes);
+    pv_store64(m + PV_META_CREATED, (uint64_t)w->c->created);
+    pv_store32(m + PV_META_FANOUT_BITS, w->bw.fanout_bits);
+    pv_store32(m + PV_META_BLOCK_POSTINGS, w->bw.max_count ? w->bw.max_count : 1);
+    out_write(w, m, sizeof m);
+    return 0;
+}
+
+/* The chunks of a segment, in file order: written by the segment writer itself, or entry by
+ * entry by the build's fill function at that offset of pv_seg_content. */
+#define FILL(f) 0, offsetof(pv_seg_content, f)
+#define OWN(f) f, 0
+static const struct {
+    char id[5];
+    int (*write)(pv_seg_writer *w, pv_err *err);
+    size_t fill;
+} chunks[] = {
+    {PV_ID_PSTG, OWN(write_pstg)}, {PV_ID_BDIR, OWN(write_bdir)}, {PV_ID_FANO, OWN(write_fano)},
+    {PV_ID_AUTH, FILL(authors)},   {PV_ID_SRCS, FILL(sources)},   {PV_ID_ORIG, FILL(origins)},
+    {PV_ID_LINE, FILL(lines)},     {PV_ID_DOCS, FILL(docs)},      {PV_ID_STRS, FILL(strings)},
+    {PV_ID_BLOB, OWN(write_blob)}, {PV_ID_META, OWN(write_meta)},
+};
+#define NCHUNKS (sizeof chunks / sizeof chunks[0])
+
+/* Pads to PV_CHUNK_ALIGN (outside any checksum) and starts chunk c here. */
+static void chunk_begin(pv_seg_writer *w, chunk_rec *c, const char *id)
+{
+    static const unsigned char zero[PV_CHUNK_ALIGN] = {0};
+    size_t pad = (size_t)((PV_CHUNK_ALIGN - w->off % PV_CHUNK_ALIGN) % PV_CHUNK_ALIGN);
+    if (pad && !w->failed) {
+        if (fwrite(zero, 1, pad, w->f) != pad)
+            w->failed = errno ? errno : EIO;
+        w->off += pad;
+    }
+    memcpy(c->id, id, 4);
+    c->off = w->chunk_off = w->off;
+    XXH3_64bits_reset_withSeed(w->xs, 0);
+}
+
+static void chunk_end(pv_seg_writer *w, chunk_rec *c)
+{
+    c->size = w->off - c->off;
+    c->sum = XXH3_64bits_digest(w->xs);
+}
+
+/* The header and chunk table, with the header's checksum, into hdr. */
+static void make_header(pv_seg_writer *w, const chunk_rec *ch, unsigned char *hdr, size_t size)
+{
+    const pv_seg_content *c = w->c;
+    size_t i;
+    memset(hdr, 0, size);
+    memcpy(hdr + PV_HDR_MAGIC, PV_MAGIC, PV_MAGIC_LEN);
+    pv_store32(hdr + PV_HDR_VERSION, PV_FORMAT_VERSION);
+    pv_store32(hdr + PV_HDR_NORM, PV_NORM_VERSION);
+    pv_store32(hdr + PV_HDR_K, c->k);
+    pv_store32(hdr + PV_HDR_W, c->w);
+    pv_store32(hdr + PV_HDR_FP_BITS, PV_FP_BITS);
+    pv_store32(hdr + PV_HDR_POSTING_CAP, c->posting_cap);
+    pv_store64(hdr + PV_HDR_SEED, c->seed);
+    pv_store32(hdr + PV_HDR_NCHUNKS, (uint32_t)NCHUNKS);
+    pv_store64(hdr + PV_HDR_FILE_SIZE, w->off);
+    for (i = 0; i < NCHUNKS; i++) {
+        unsigned char *e = hdr + PV_HDR_SIZE + i * PV_CHUNK_ENTRY;
+        memcpy(e + PV_CHUNK_ID, ch[i].id, 4);
+        pv_store64(e + PV_CHUNK_OFFSET, ch[i].off);
+        pv_store64(e + PV_CHUNK_SIZE, ch[i].size);
+        pv_store64(e + PV_CHUNK_CHECKSUM, ch[i].sum);
+    }
+    XXH3_64bits_reset_withSeed(w->xs, 0);
+    XXH3_64bits_update(w->xs, hdr, 56);
+    XXH3_64bits_update(w->xs, hdr + PV_HDR_SIZE, NCHUNKS * PV_CHUNK_ENTRY);
+    pv_store64(hdr + PV_HDR_CHECKSUM, XXH3_64bits_digest(w->xs));
+}
+
+/* Creates tmp_path for writing (a placeholder header first). */
+static int seg_open(pv_seg_writer *w, const char *tmp_path, size_t hdr_size, pv_err *err)
+{
+    static const unsigned char zero[256];
+    int fd = open(tmp_path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    size_t left;
+    if (fd < 0 || !(w->f = fdopen(fd, "w+b"))) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return pv_err__set(err, PV_EIO, "cannot create '%s': %s", tmp_path, strerror(e));
+    }
+    for (left = hdr_size; left > 0;) {
+        size_t n = left < sizeof zero ? left : sizeof zero;
+        if (fwrite(zero, 1, n, w->f) != n)
+            w->failed = errno ? errno : EIO;
+        left -= n;
+    }
+    w->off = hdr_size;
+    return 0;
+}
+
+/* Writes the header over its placeholder, syncs, closes and renames into place. */
+static int seg_close(pv_seg_writer *w, const unsigned char *hdr, size_t hdr_size,
+                     const char *out_path, const char *tmp_path, pv_err *err)
+{
+    FILE *f = w->f;
+    w->f = NULL;
+    if (!w->failed &&
+        (fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0 || fwrite(hdr, 1, hdr_size, f) != hdr_size ||
+         fflush(f) != 0 || fsync(fileno(f)) != 0))
+        w->failed = errno ? errno : EIO;
+    if (w->failed) {
+        fclose(f);
+        return pv_err__set(err, PV_EIO, "cannot write '%s': %s", tmp_path, strerror(w->failed));
+    }
+    if (fclose(f) != 0)
+        return pv_err__set(err, PV_EIO, "cannot write '%s': %s", tmp_path, strerror(errno));
+    if (rename(tmp_path, out_path) != 0)
+        return pv_err__set(err, PV_EIO, "cannot rename '%s' to '%s': %s", tmp_path, out_path,
+                           strerror(errno));
+    return 0;
+}
+
+int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_content *c,
+                  pv_seg_result *res, pv_err *err)
+{
+    pv_seg_writer w;
+    chunk_rec ch[NCHUNKS];
+    unsigned char hdr[PV_HDR_SIZE + NCHUNKS * PV_CHUNK_ENTRY];
+    size_t i;
+    int rc = 0;
+
+    memset(&w, 0, sizeof w);
+    w.c = c;
+    w.xs = XXH3_createState();
+    w.bw.cctx = ZSTD_createCCtx();
+    if (!w.xs || !w.bw.cctx) {
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = seg_open(&w, tmp_path, sizeof hdr, err)) != 0)
+        goto done;
+    for (i = 0; i < NCHUNKS && rc == 0; i++) {
+        chunk_begin(&w, &ch[i], chunks[i].id);
+        if (chunks[i].write) {
+            rc = chunks[i].write(&w, err);
+        } else {
+            pv_seg_fill_fn fill;
+            memcpy(&fill, (const char *)c + chunks[i].fill, sizeof fill);
+            rc = fill(c->ctx, &w, err);
+        }
+        chunk_end(&w, &ch[i]);
+    }
+    if (rc)
+        goto done;
+    make_header(&w, ch, hdr, sizeof hdr);
+    if ((rc = seg_close(&w, hdr, sizeof hdr, out_path, tmp_path, err)) != 0)
+        goto done;
+    if (res) {
+        res->postings = w.bw.postings;
+        res->fingerprints = w.bw.fingerprints;
+        res->file_bytes = w.off;
+    }
+done:
+    if (w.f)
+        fclose(w.f);
+    if (rc)
+        unlink(tmp_path);
+    XXH3_freeState(w.xs);
+    ZSTD_freeCCtx(w.bw.cctx);
+    free(w.bw.p);
+    free(w.bw.raw);
+    free(w.bw.z);
+    free(w.bw.dir);
+    return rc;
+}

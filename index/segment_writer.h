@@ -1,0 +1,96 @@
+/*
+ * segment_writer.h - the index module's segment writer: the build (build/) hands it its
+ * tables and its postings in fingerprint order, chunk by chunk; the writer lays them out as
+ * format.h says, packs the postings into zstd blocks with their directory and fan-out,
+ * checksums every chunk and the header, and renames the file into place when it is complete.
+ * It knows nothing of sources, tokens or how the tables were built.
+ *
+ * The chunks are written in the order of a table of (id, write function) in
+ * segment_writer.c, as git's chunk-format.c does; the chunks of build data call back into
+ * the build through pv_seg_content, and write their entries with the pv_seg__put_* calls.
+ */
+#ifndef PV_SEGMENT_WRITER_H
+#define PV_SEGMENT_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "provscan.h"
+
+typedef struct pv_seg_writer pv_seg_writer;
+
+/* One posting of a fingerprint group: the fingerprint's top 48 bits, the document's id in
+ * the segment, the token position. */
+typedef struct pv_seg_posting {
+    uint64_t fp;
+    uint32_t doc, pos;
+} pv_seg_posting;
+
+/* A document's DOCS entry. Strings are offsets into STRS, or PV_NONE when absent;
+ * lines_off is what pv_seg__put_bytes returned in LINE. */
+typedef struct pv_seg_doc {
+    uint32_t source, kind, locator, commit, license, origin;
+    int64_t date;
+    uint64_t lines_off;
+    uint32_t lines_size, lines_raw, nlines, ntokens;
+    uint64_t bytes;
+} pv_seg_doc;
+
+/* An ORIG entry: author (an AUTH entry or PV_NONE), commit (string or PV_NONE), date, the
+ * next co-author's origin (PV_NONE), flags (PV_ORIG_BEFORE). */
+typedef struct pv_seg_origin {
+    uint32_t author, commit, next, flags;
+    int64_t date;
+} pv_seg_origin;
+
+/* A git blob id and a document holding it (BLOB). */
+typedef struct pv_seg_blob {
+    unsigned char id[20];
+    uint32_t doc;
+} pv_seg_blob;
+
+/* Writes one chunk's entries through the pv_seg__put_* calls; 0 or a pv_error with err set. */
+typedef int (*pv_seg_fill_fn)(void *ctx, pv_seg_writer *w, pv_err *err);
+
+/* What a segment holds, from the build. */
+typedef struct pv_seg_content {
+    uint32_t k, w, posting_cap; /* the header's parameters */
+    uint64_t seed;
+    void *ctx;               /* passed to the fill functions */
+    pv_seg_fill_fn postings; /* PSTG: pv_seg__put_postings, fingerprint by fingerprint */
+    pv_seg_fill_fn authors;  /* AUTH: pv_seg__put_author */
+    pv_seg_fill_fn sources;  /* SRCS: pv_seg__put_source */
+    pv_seg_fill_fn origins;  /* ORIG: pv_seg__put_origin */
+    pv_seg_fill_fn lines;    /* LINE: pv_seg__put_bytes, a document's line table each */
+    pv_seg_fill_fn docs;     /* DOCS: pv_seg__put_doc, in document id order */
+    pv_seg_fill_fn strings;  /* STRS: pv_seg__put_bytes */
+    pv_seg_blob *blobs;      /* BLOB: under the segment's document ids, in any order (the
+                                writer sorts them in place and drops repeats) */
+    size_t nblobs;
+    uint64_t tokens, input_bytes; /* for META */
+    int64_t created;              /* META: unix seconds */
+} pv_seg_content;
+
+/* What pv_seg__write wrote. */
+typedef struct pv_seg_result {
+    uint64_t postings, fingerprints, file_bytes;
+} pv_seg_result;
+
+/* Writes the segment c to tmp_path, then renames it to out_path; on failure removes tmp_path.
+ * Returns 0 or a negative pv_error with err filled in (err may be NULL). */
+int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_content *c,
+                  pv_seg_result *res, pv_err *err);
+
+/* One fingerprint's postings (all with p[0].fp, in document then position order, already
+ * capped); fingerprints come in increasing order. */
+int pv_seg__put_postings(pv_seg_writer *w, const pv_seg_posting *p, size_t n, pv_err *err);
+void pv_seg__put_author(pv_seg_writer *w, uint32_t name, uint32_t email, uint32_t id);
+void pv_seg__put_source(pv_seg_writer *w, uint32_t name, uint32_t kind);
+void pv_seg__put_origin(pv_seg_writer *w, const pv_seg_origin *o);
+void pv_seg__put_doc(pv_seg_writer *w, const pv_seg_doc *d);
+/* Raw bytes of the chunk being written; returns their offset inside the chunk. */
+uint64_t pv_seg__put_bytes(pv_seg_writer *w, const void *p, size_t n);
+/* Whether a write failed so far (the error is reported at the end): long loops stop early. */
+int pv_seg__failed(const pv_seg_writer *w);
+
+#endif

@@ -1,0 +1,236 @@
+/*
+ * test_build.c - the build pipeline (build/): the same sources give the same index bytes
+ * whatever the number of workers and the memory budget (runs spilled or not), with
+ * SOURCE_DATE_EPOCH as the creation time; the options' version is checked; a NULL err is
+ * accepted by every public build function; pv_init may be called again.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "provscan.h"
+#include "util.h"
+
+static const char *dir;
+
+static void mk_tmp(void)
+{
+    dir = pv_test_tmpdir("pvbuild-");
+}
+
+static void rm_tmp(void)
+{
+    cr_assert_eq(pv_test_rmtree(dir), 0);
+}
+
+TestSuite(build, .init = mk_tmp, .fini = rm_tmp);
+
+/* A small git history: two authors, a file changed and one renamed. */
+static const char *make_repo(void)
+{
+    static char repo[256];
+    const char *p1[] = {"src/a.c", "README.md"};
+    const char *t1[] = {"int add(int a, int b)\n{\n    return a + b;\n}\n\n"
+                        "int sub(int a, int b)\n{\n    return a - b;\n}\n",
+                        "# adder\n\nA tiny library that adds and subtracts integers, written "
+                        "to show how first writers are credited line by line.\n"};
+    const char *p2[] = {"src/math.c", "README.md"};
+    const char *t2[] = {"int add(int a, int b)\n{\n    return a + b;\n}\n\n"
+                        "int sub(int a, int b)\n{\n    return a - b;\n}\n\n"
+                        "int mul(int a, int b)\n{\n    int r = 0;\n    while (b-- > 0)\n"
+                        "        r = add(r, a);\n    return r;\n}\n",
+                        "# adder\n\nA tiny library that adds, subtracts and multiplies "
+                        "integers, written to show how first writers are credited line by "
+                        "line.\n"};
+    snprintf(repo, sizeof repo, "%s/repo", dir);
+    pv_test_git_commit(repo, p1, t1, 2, "Ada Writer", "ada@example.org", 1600000000, NULL);
+    pv_test_git_commit(repo, p2, t2, 2, "Bo Coder", "bo@example.org", 1600086400, NULL);
+    return repo;
+}
+
+/* Builds the sources into out with jobs workers and a memory budget. */
+static void build(const char *out, const char *const *srcs, size_t n, unsigned jobs, size_t memory,
+                  pv_build_stats *st)
+{
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    pv_err err = {0, {0}};
+    o.jobs = jobs;
+    o.memory = memory;
+    o.site = "french.meta.stackexchange.com"; /* the Stack Exchange dump's */
+    cr_assert_eq(pv_index_build(out, srcs, n, &o, st, &err), 0, "%s", err.msg);
+}
+
+static void expect_same_bytes(const char *a, const char *b)
+{
+    size_t na, nb, i;
+    unsigned char *x = pv_test_read_file(a, &na), *y = pv_test_read_file(b, &nb);
+    cr_assert_eq(na, nb, "%s is %zu bytes, %s %zu", a, na, b, nb);
+    for (i = 0; i < na && x[i] == y[i]; i++)
+        ;
+    cr_expect_eq(i, na, "%s and %s differ first at byte %zu", a, b, i);
+    free(x);
+    free(y);
+}
+
+Test(build, same_bytes_whatever_the_jobs_and_memory)
+{
+    const char *srcs[] = {NULL, "fixtures/corpus", "fixtures/feeds",
+                          "fixtures/stackexchange/french.meta.subset.7z",
+                          "fixtures/warc/warcio-example.warc.gz", "fixtures/datasets/the-stack",
+                          "fixtures/wordpress/wxr-comprehensive.xml",
+                          /* enough postings for 1 MiB to spill runs: this project's code */
+                          "scanner", "match", "cli", "tests"};
+    const size_t n = sizeof srcs / sizeof srcs[0];
+    char one[256], two[256], spilled[256];
+    pv_build_stats s1, s2, s3;
+    pv_index *ix = NULL;
+    pv_index_info info;
+    pv_err err = {0, {0}};
+
+    srcs[0] = make_repo();
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    snprintf(one, sizeof one, "%s/one.pvx", dir);
+    snprintf(two, sizeof two, "%s/two.pvx", dir);
+    snprintf(spilled, sizeof spilled, "%s/spilled.pvx", dir);
+    build(one, srcs, n, 1, (size_t)1 << 30, &s1);
+    build(two, srcs, n, 2, (size_t)1 << 30, &s2);
+    build(spilled, srcs, n, 2, PV_MIN_MEMORY, &s3);
+    /* every kind of source was read, and the small budget did spill runs */
+    cr_assert_eq(s1.source_errors, 0);
+    cr_assert_gt(s1.commits, 0);
+    cr_assert_gt(s1.documents, 50, "only %llu documents", (unsigned long long)s1.documents);
+    cr_assert_eq(s1.runs, 0);
+    cr_assert_eq(s2.runs, 0);
+    cr_assert_gt(s3.runs, 0, "the 1 MiB build spilled no run");
+    expect_same_bytes(one, two);
+    expect_same_bytes(one, spilled);
+    cr_assert_eq(pv_index_open(&ix, one, &err), 0, "%s", err.msg);
+    pv_index_get_info(ix, &info);
+    cr_expect_eq(info.created, 1700000000);
+    cr_expect_eq(info.documents, s1.documents);
+    pv_index_free(ix);
+}
+
+Test(build, creation_time_is_source_date_epoch_or_now)
+{
+    const char *srcs[] = {"fixtures/corpus/rss"};
+    char out[256];
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    pv_err err = {0, {0}};
+    pv_index *ix = NULL;
+    pv_index_info info;
+    time_t before = time(NULL);
+
+    snprintf(out, sizeof out, "%s/t.pvx", dir);
+    o.jobs = 1;
+    setenv("SOURCE_DATE_EPOCH", "1234567890", 1);
+    cr_assert_eq(pv_index_build(out, srcs, 1, &o, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index_open(&ix, out, &err), 0, "%s", err.msg);
+    pv_index_get_info(ix, &info);
+    cr_expect_eq(info.created, 1234567890);
+    pv_index_free(ix);
+
+    unsetenv("SOURCE_DATE_EPOCH");
+    cr_assert_eq(pv_index_build(out, srcs, 1, &o, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index_open(&ix, out, &err), 0, "%s", err.msg);
+    pv_index_get_info(ix, &info);
+    cr_expect_geq(info.created, (int64_t)before);
+    cr_expect_leq(info.created, (int64_t)time(NULL));
+    pv_index_free(ix);
+
+    /* not a count of seconds: refused before any work, the index left as it was */
+    setenv("SOURCE_DATE_EPOCH", "yesterday", 1);
+    cr_assert_eq(pv_index_build(out, srcs, 1, &o, NULL, &err), PV_EINVAL);
+    cr_expect(strstr(err.msg, "SOURCE_DATE_EPOCH") && strstr(err.msg, "yesterday"), "%s", err.msg);
+    cr_assert_eq(pv_index_open(&ix, out, &err), 0, "%s", err.msg);
+    pv_index_get_info(ix, &info);
+    cr_expect_geq(info.created, (int64_t)before);
+    pv_index_free(ix);
+}
+
+Test(build, options_of_another_version_are_refused)
+{
+    const char *srcs[] = {"fixtures/corpus/rss"};
+    char out[256];
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    pv_err err = {0, {0}};
+    FILE *f;
+
+    snprintf(out, sizeof out, "%s/v.pvx", dir);
+    cr_assert_eq(o.version, PV_BUILD_OPTS_VERSION);
+    o.version = 0; /* a zeroed struct, not started from PV_BUILD_OPTS_INIT */
+    cr_assert_eq(pv_index_build(out, srcs, 1, &o, NULL, &err), PV_EINVAL);
+    cr_expect(strstr(err.msg, "version 0") && strstr(err.msg, "PV_BUILD_OPTS_INIT"), "%s", err.msg);
+    o.version = PV_BUILD_OPTS_VERSION + 1;
+    cr_assert_eq(pv_index_build(out, srcs, 1, &o, NULL, &err), PV_EINVAL);
+    cr_expect(strstr(err.msg, "version 2"), "%s", err.msg);
+    f = fopen(out, "rb");
+    cr_expect_null(f, "an index was written with refused options");
+    if (f)
+        fclose(f);
+    /* the defaults (opts NULL) are of the right version */
+    cr_assert_eq(pv_index_build(out, srcs, 1, NULL, NULL, &err), 0, "%s", err.msg);
+}
+
+/* Every way the build fails, with err NULL: an error code, no crash. */
+Test(build, null_err_is_accepted)
+{
+    const char *srcs[] = {"fixtures/corpus/rss"};
+    const char *missing[] = {"fixtures/no-such-source"};
+    const char *twice[] = {"fixtures/corpus", "files:fixtures/corpus/"};
+    char out[256], cant[256];
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    pv_build_stats st;
+
+    snprintf(out, sizeof out, "%s/n.pvx", dir);
+    snprintf(cant, sizeof cant, "%s/no-such-folder/n.pvx", dir);
+    cr_expect_eq(pv_index_build(out, srcs, 0, NULL, NULL, NULL), PV_EINVAL);
+    o.k = 0;
+    cr_expect_eq(pv_index_build(out, srcs, 1, &o, NULL, NULL), PV_EINVAL);
+    o.k = PV_DEFAULT_K;
+    o.tmpdir = cant; /* no temporary file can be made: the error path that crashed */
+    cr_expect_eq(pv_index_build(out, srcs, 1, &o, NULL, NULL), PV_EIO);
+    o.tmpdir = NULL;
+    cr_expect_lt(pv_index_build(out, missing, 1, &o, NULL, NULL), 0);
+    cr_expect_eq(pv_index_build(cant, srcs, 1, &o, NULL, NULL), PV_EIO);
+    o.aliases = "fixtures/no-such-aliases";
+    cr_expect_eq(pv_index_build(out, srcs, 1, &o, NULL, NULL), PV_EIO);
+    o.aliases = NULL;
+    cr_expect_eq(pv_sources_check(twice, 2, NULL, NULL), PV_EINVAL);
+    cr_expect_eq(pv_sources_check(srcs, 1, "no-such-preset", NULL), PV_EINVAL);
+    cr_assert_eq(pv_index_build(out, srcs, 1, &o, &st, NULL), 0);
+    cr_expect_gt(st.documents, 0);
+}
+
+/* pv_init may be called again (the cache limit changes), and a git build works after it. */
+Test(build, init_again_then_git)
+{
+    const char *srcs[] = {NULL};
+    char out[256];
+    pv_build_stats st;
+    pv_err err = {0, {0}};
+    pv_index *ix = NULL;
+    pv_result *res = NULL;
+    pv_match_opts mo = PV_MATCH_OPTS_INIT;
+    const char *q = "int mul(int a, int b)\n{\n    int r = 0;\n    while (b-- > 0)\n"
+                    "        r = add(r, a);\n    return r;\n}\n";
+
+    cr_assert_eq(pv_init(0), 0);
+    cr_assert_eq(pv_init((size_t)8 << 20), 0);
+    cr_assert_eq(pv_init(0), 0);
+    srcs[0] = make_repo();
+    snprintf(out, sizeof out, "%s/g.pvx", dir);
+    build(out, srcs, 1, 2, PV_DEFAULT_MEMORY, &st);
+    cr_assert_eq(st.commits, 2);
+    cr_assert_eq(st.documents, 2);
+    cr_assert_eq(pv_index_open(&ix, out, &err), 0, "%s", err.msg);
+    mo.min_tokens = 8;
+    cr_assert_eq(pv_match_run(ix, q, strlen(q), &mo, &res, &err), 0, "%s", err.msg);
+    cr_assert_geq(res->nspans, 1);
+    cr_expect_str_eq(res->spans[0].sources[0].author_name, "Bo Coder");
+    pv_result_free(res);
+    pv_index_free(ix);
+}
