@@ -71,7 +71,7 @@ FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=out/fuzz/%)
 FMT_FILES = $(wildcard include/*.h common/*.[ch] scanner/*.[ch] index/*.[ch] build/*.[ch] match/*.[ch] \
               cli/*.[ch] tests/*.[ch] tests/fuzz/*.[ch] tests/install/*.c bench/*.[ch])
 
-.PHONY: all deps demo test unit-tests fuzz-replay bench check fuzz help clean install uninstall
+.PHONY: FORCE all deps demo test unit-tests fuzz-replay bench check fuzz help clean install uninstall
 .DEFAULT_GOAL := all
 
 all: $(BIN) $(LIB)
@@ -135,11 +135,24 @@ $(BUILD)/tests/%: tests/%.c tests/util.c tests/util.h $(LIB) | deps
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< tests/util.c $(LIB) $(LIBS) -lcriterion
 
+# The project's home, named in check's reports (SARIF informationUri and helpUri, the SPDX
+# namespace) and by `provscan --version`: set it when you publish a fork (docs/ci.md). Passed
+# to cli/report_check.c alone; a stamp file rebuilds it when the value changes.
+PROVSCAN_HOME_URL ?= https://github.com/provscan/provscan
+HOME_STAMP = $(BUILD)/gen/home-url
+$(HOME_STAMP): FORCE
+	@mkdir -p $(dir $@); echo '$(PROVSCAN_HOME_URL)' | cmp -s - $@ || echo '$(PROVSCAN_HOME_URL)' > $@
+FORCE:
+$(BUILD)/cli/report_check.o $(BUILD)/tests/test_report_check $(BUILD)/fuzz/replay_fuzz_check_report: \
+  ALL_CFLAGS += -DPROVSCAN_HOME_URL='"$(PROVSCAN_HOME_URL)"'
+$(BUILD)/cli/report_check.o: $(HOME_STAMP)
+
 # Fuzz targets of the command-line tool's code also link these files of cli/ (FUZZ_CLI_name).
 CHECK_REPORT_SRCS = cli/report_check.c cli/report_json.c cli/output.c
 FUZZ_CLI_fuzz_options = cli/options.c
 FUZZ_CLI_fuzz_check_report = $(CHECK_REPORT_SRCS)
 FUZZ_CLI_fuzz_report_scan = cli/report_scan.c cli/report_json.c cli/output.c
+FUZZ_CLI_fuzz_match_report = cli/report_text.c cli/report_json.c cli/report_jsonl.c cli/output.c
 
 # Fuzz targets replayed over their corpora with a plain main (no clang needed).
 .SECONDEXPANSION:

@@ -1,8 +1,8 @@
 /*
- * check.h - `provscan check`'s findings as its report writers see them: cmd_check.c finds the
- * spans a change brings in (the lines a diff adds, matched in the context of their whole
- * files) and judges them against the policy; report_check.c writes them as text, JSON, SARIF
- * 2.1.0, SPDX 2.3 or CycloneDX 1.6. Only cli/ includes it.
+ * check.h - `provscan check`'s report as its writers see it: the library finds the spans a
+ * change brings in and judges them (pv_check_run, match/check.c); cmd_check.c gathers them
+ * with the command's options into a pv_check_report; report_check.c writes it as text, JSON,
+ * SARIF 2.1.0, SPDX 2.3 or CycloneDX 1.6. Only cli/ includes it.
  */
 #ifndef PV_CLI_CHECK_H
 #define PV_CLI_CHECK_H
@@ -13,35 +13,12 @@
 
 #include "provscan.h"
 
-/* The policies a finding can break, one SARIF rule each (ruleId in parentheses). */
-typedef enum pv_check_rule {
-    PV_CHECK_TOKENS,          /* a span of --fail-on-tokens N tokens or more (copied-span) */
-    PV_CHECK_LICENSE_DENIED,  /* its source's license is denied (license-denied) */
-    PV_CHECK_LICENSE_UNKNOWN, /* its source has no known license, and --unknown-license deny
-                                 (license-unknown) */
-    PV_CHECK_NRULES
-} pv_check_rule;
-
-/* The stable id of each rule ("copied-span", ...) and its one-line description. */
+/* The rules' ids and one-line texts (pv_check_rule_id, pv_check_rule_text of the library). */
 const char *pv_check__rule_id(pv_check_rule r);
 const char *pv_check__rule_text(pv_check_rule r);
 
-/* One span of a changed file that the index attributes to a source. */
-typedef struct pv_check_finding {
-    const char *path;     /* the file in the head version, relative to the repository root */
-    const pv_span *span;  /* lines, bytes and tokens in that file; sources[0] is the origin
-                             (source, locator, commit, url, license, authors); authors with
-                             their shares in span->authors */
-    unsigned rules;       /* the rules it breaks: bit (1u << pv_check_rule); 0: reported only */
-    int baselined;        /* accepted by --baseline: reported as such, fails nothing */
-    char fingerprint[17]; /* 16 hex digits from the span's tokens, not its lines: the same
-                             across runs and when lines above it move (SARIF
-                             partialFingerprints.primaryLocationLineHash, --baseline) */
-    char sha1[41];        /* SHA-1 of the head version of the file, 40 hex digits (SPDX's file
-                             checksum); empty: report_check.c reads the file in repo's work
-                             tree */
-} pv_check_finding;
-
+/* The findings (pv_check_finding, include/provscan.h) of a pv_check_result, with what the
+ * command line adds to them. */
 typedef struct pv_check_report {
     const char *repo;        /* the repository's work tree */
     const char *index_path;  /* as given with -x */
@@ -54,6 +31,9 @@ typedef struct pv_check_report {
     size_t files, added_lines; /* files and lines the change adds or changes */
     int failed;                /* a finding breaks the policy: exit 1 */
 } pv_check_report;
+
+/* The project's home URL this build names in reports (make PROVSCAN_HOME_URL=...). */
+const char *pv_check__home_url(void);
 
 /* Write the report in format "text", "json", "sarif", "spdx" or "cyclonedx" to f.
  * SARIF keeps to GitHub's limits (25,000 results; the rest counted and said in the run's

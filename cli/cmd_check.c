@@ -1,36 +1,26 @@
 /*
- * cmd_check.c - `provscan check`: the lines a change adds or changes (a libgit2 diff of base
- * and head, or of HEAD and the staged index) are matched in the context of their whole files,
- * so that a span can run across hunk edges; every span that touches an added line and comes
- * from the index is a finding at the file and lines of the head version, judged against the
- * policy (--fail-on-tokens, licenses, ignored authors, a baseline) and written by
- * report_check.c. Exit 0 when the policy holds, 1 when it fails. Also `provscan hook`, which
+ * cmd_check.c - `provscan check`: its options made a pv_check_opts, the change checked by the
+ * library (pv_check_run, match/check.c: the lines a diff adds matched in the context of their
+ * whole files, the findings judged against the policy), the report written by report_check.c
+ * and the exit code: 0 when the policy holds, 1 when it fails. Also `provscan hook`, which
  * installs a pre-commit hook running `check --staged`.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
 #include <git2.h>
-#include <openssl/evp.h>
-#include <xxhash.h>
 
 #include "check.h"
 #include "cli_int.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-#define DEFAULT_FAIL_TOKENS 50
-#define MAX_FILE ((git_object_size_t)64 << 20) /* larger files are named and skipped */
-#define BASELINE_LIMIT ((size_t)256 << 20)
 
 enum {
     OPT_INDEX,
@@ -63,7 +53,7 @@ static const pv_cli_opt opts[NOPTS] = {
                     "check what is staged for the next commit (the index against HEAD), as a "
                     "pre-commit hook does"},
     [OPT_FAIL_TOKENS] = {"fail-on-tokens", 0, "N", PV_CLI_UINT, 0, UINT32_MAX,
-                         STR(DEFAULT_FAIL_TOKENS),
+                         STR(PV_DEFAULT_FAIL_TOKENS),
                          "fail on any span of N tokens or more whose license is not allowed; "
                          "0: never on size alone"},
     [OPT_DENY] = {"deny-license", 0, "LIST", PV_CLI_LIST, 0, 0, NULL,
@@ -107,166 +97,7 @@ static const pv_cli_spec spec = {
     NOPTS,
 };
 
-/* ---- the change: files and their added lines ------------------------------------------- */
-
-typedef struct changed_file {
-    char *path;
-    git_oid blob;    /* in the head version (or the staged index) */
-    uint32_t *lines; /* added lines, ascending, 1-based */
-    size_t nlines, cap;
-} changed_file;
-
-typedef struct change {
-    changed_file *v;
-    size_t n, cap;
-    size_t added; /* added lines, all files */
-} change;
-
-static void change_free(change *c)
-{
-    size_t i;
-    for (i = 0; i < c->n; i++) {
-        free(c->v[i].path);
-        free(c->v[i].lines);
-    }
-    free(c->v);
-    memset(c, 0, sizeof *c);
-}
-
-static int on_file(const git_diff_delta *d, float progress, void *payload)
-{
-    change *c = payload;
-    changed_file *f;
-    (void)progress;
-    if (d->status == GIT_DELTA_DELETED || (d->flags & GIT_DIFF_FLAG_BINARY))
-        return 0;
-    if (d->new_file.mode != GIT_FILEMODE_BLOB && d->new_file.mode != GIT_FILEMODE_BLOB_EXECUTABLE)
-        return 0; /* links and submodules hold no text of the change */
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 16;
-        changed_file *v = realloc(c->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        c->v = v;
-        c->cap = cap;
-    }
-    f = &c->v[c->n];
-    memset(f, 0, sizeof *f);
-    if (!(f->path = strdup(d->new_file.path)))
-        return -1;
-    f->blob = d->new_file.id;
-    c->n++;
-    return 0;
-}
-
-static int on_line(const git_diff_delta *d, const git_diff_hunk *h, const git_diff_line *l,
-                   void *payload)
-{
-    change *c = payload;
-    changed_file *f;
-    (void)h;
-    if (l->origin != GIT_DIFF_LINE_ADDITION || l->new_lineno <= 0 || c->n == 0)
-        return 0;
-    f = &c->v[c->n - 1];
-    if (strcmp(f->path, d->new_file.path) != 0)
-        return 0; /* a file on_file left out */
-    if (f->nlines == f->cap) {
-        size_t cap = f->cap ? 2 * f->cap : 64;
-        uint32_t *v = realloc(f->lines, cap * sizeof *v);
-        if (!v)
-            return -1;
-        f->lines = v;
-        f->cap = cap;
-    }
-    f->lines[f->nlines++] = (uint32_t)l->new_lineno;
-    c->added++;
-    return 0;
-}
-
-/* Whether any line of [a, b] was added in f. */
-static int touches(const changed_file *f, uint32_t a, uint32_t b)
-{
-    size_t lo = 0, hi = f->nlines;
-    while (lo < hi) { /* the first added line >= a */
-        size_t mid = lo + (hi - lo) / 2;
-        if (f->lines[mid] < a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < f->nlines && f->lines[lo] <= b;
-}
-
-/* ---- revisions --------------------------------------------------------------------------- */
-
-static void git_fail(const char *what)
-{
-    const git_error *e = git_error_last();
-    fprintf(stderr, "provscan: %s: %s\n", what, e && e->message ? e->message : "libgit2 error");
-}
-
-/* Resolve rev to a commit; a revision missing from a shallow clone is explained. */
-static int resolve(git_repository *repo, const char *rev, const char *which, git_commit **out)
-{
-    git_object *o = NULL;
-    if (git_revparse_single(&o, repo, rev) != 0 ||
-        git_object_peel((git_object **)out, o, GIT_OBJECT_COMMIT) != 0) {
-        const git_error *e = git_error_last();
-        fprintf(stderr, "provscan: --%s '%s' is not a commit of this repository: %s\n", which, rev,
-                e && e->message ? e->message : "not found");
-        if (git_repository_is_shallow(repo) == 1)
-            fprintf(stderr,
-                    "provscan: this is a shallow clone: fetch the history down to '%s' (git "
-                    "fetch --deepen=N, or fetch-depth: 0 in actions/checkout) or fetch it by "
-                    "name (git fetch origin %s)\n",
-                    rev, rev);
-        git_object_free(o);
-        return -1;
-    }
-    git_object_free(o);
-    return 0;
-}
-
-/* The default base: the merge base of head and the current branch's upstream when there is
- * one, else head's first parent; NULL tree (everything added) for a root commit. */
-static int default_base(git_repository *repo, git_commit *head, git_commit **base)
-{
-    git_reference *cur = NULL, *up = NULL;
-    git_oid mb;
-    int found = 0;
-    *base = NULL;
-    if (git_repository_head(&cur, repo) == 0 && git_reference_is_branch(cur) &&
-        git_branch_upstream(&up, cur) == 0) {
-        const git_oid *uo = git_reference_target(up);
-        if (uo && git_merge_base(&mb, repo, git_commit_id(head), uo) == 0 &&
-            git_oid_cmp(&mb, git_commit_id(head)) != 0 && git_commit_lookup(base, repo, &mb) == 0)
-            found = 1;
-    }
-    git_reference_free(up);
-    git_reference_free(cur);
-    if (found)
-        return 0;
-    if (git_commit_parentcount(head) == 0)
-        return 0;
-    if (git_commit_parent(base, head, 0) != 0) {
-        fprintf(stderr, "provscan: the parent of the head commit is not in this clone");
-        if (git_repository_is_shallow(repo) == 1)
-            fprintf(stderr, " (a shallow clone: fetch one more commit with git fetch "
-                            "--deepen=1, or fetch-depth: 2 in actions/checkout)");
-        fputc('\n', stderr);
-        return -1;
-    }
-    return 0;
-}
-
-/* ---- policy ------------------------------------------------------------------------------ */
-
-typedef struct policy {
-    uint32_t fail_tokens;
-    const char **deny, **allow, **ignore; /* split lists */
-    size_t ndeny, nallow, nignore;
-    int unknown_deny;
-} policy;
+/* ---- options ---------------------------------------------------------------------------- */
 
 /* Split every value of a LIST option at commas into *out (the strings are malloc'ed). */
 static int split_list(const pv_cli_val *v, const char ***out, size_t *n)
@@ -309,321 +140,18 @@ static void free_list(const char **v, size_t n)
     free(v);
 }
 
-static int in_list(const char *s, const char *const *v, size_t n)
+/* Diagnostics of the library (a file not checked) on stderr. */
+static void on_diag(void *ctx, pv_severity sev, const char *msg)
 {
-    size_t i;
-    for (i = 0; s && i < n; i++)
-        if (strcasecmp(s, v[i]) == 0)
-            return 1;
-    return 0;
+    (void)ctx;
+    (void)sev;
+    fprintf(stderr, "provscan: %s\n", msg);
 }
 
-/* Whether the span's origin was written by an ignored author. */
-static int ignored(const policy *p, const pv_span *sp)
+static void git_fail(const char *what)
 {
-    const pv_source_ref *o = &sp->sources[0];
-    size_t i;
-    if (in_list(o->author_email, p->ignore, p->nignore) ||
-        in_list(o->author_name, p->ignore, p->nignore) ||
-        in_list(o->author_id, p->ignore, p->nignore))
-        return 1;
-    for (i = 0; i < sp->nauthors; i++) /* every author of the span ignored: leave it out */
-        if (!in_list(sp->authors[i].email, p->ignore, p->nignore) &&
-            !in_list(sp->authors[i].name, p->ignore, p->nignore) &&
-            !in_list(sp->authors[i].id, p->ignore, p->nignore))
-            return 0;
-    return sp->nauthors > 0;
-}
-
-/* A license expression against a list, with SPDX's precedence (AND binds closer than OR;
- * parentheses are not nested in what the index records: they are read as the same): in_any
- * 0 asks whether some alternative (the parts joined by OR) has every part (joined by AND) in
- * the list; in_any 1 whether every alternative has some part in it. "ID WITH EXCEPTION" is
- * the part ID. */
-static int expr_in(const char *expr, const char *const *v, size_t n, int in_any)
-{
-    char buf[512], *save = NULL, *tok;
-    int alt_all = 1, alt_some = 0, any_alt_all = 0, every_alt_some = 1, skip_next = 0;
-    snprintf(buf, sizeof buf, "%s", expr);
-    for (tok = strtok_r(buf, " ()", &save);; tok = strtok_r(NULL, " ()", &save)) {
-        if (!tok || strcmp(tok, "OR") == 0) { /* an alternative ends */
-            any_alt_all |= alt_all;
-            every_alt_some &= alt_some;
-            if (!tok)
-                break;
-            alt_all = 1;
-            alt_some = 0;
-        } else if (strcmp(tok, "AND") == 0) {
-            continue;
-        } else if (strcmp(tok, "WITH") == 0) {
-            skip_next = 1;
-        } else if (skip_next) {
-            skip_next = 0;
-        } else {
-            int in = in_list(tok, v, n);
-            alt_all &= in;
-            alt_some |= in;
-        }
-    }
-    return in_any ? every_alt_some : any_alt_all;
-}
-
-/* The rules a span breaks. A license that --allow-license allows breaks none. */
-static unsigned judge(const policy *p, const pv_span *sp)
-{
-    const char *lic = sp->sources[0].license;
-    unsigned r = 0;
-    if (lic && p->nallow && expr_in(lic, p->allow, p->nallow, 0))
-        return 0;
-    if (p->fail_tokens && sp->tokens >= p->fail_tokens)
-        r |= 1u << PV_CHECK_TOKENS;
-    if (lic && (p->nallow || (p->ndeny && expr_in(lic, p->deny, p->ndeny, 1))))
-        r |= 1u << PV_CHECK_LICENSE_DENIED;
-    if (!lic && p->unknown_deny)
-        r |= 1u << PV_CHECK_LICENSE_UNKNOWN;
-    return r;
-}
-
-/* The finding's fingerprint: its text with runs of white space made one space (so that
- * reindenting and moving it keep the fingerprint), hashed. */
-static void fingerprint(const char *text, const pv_span *sp, char out[17])
-{
-    XXH3_state_t *st = XXH3_createState();
-    uint64_t h;
-    uint32_t i;
-    int space = 0;
-    char buf[256];
-    size_t n = 0;
-    if (!st) {
-        snprintf(out, 17, "%016" PRIx64, XXH3_64bits(text + sp->start, sp->end - sp->start));
-        return;
-    }
-    XXH3_64bits_reset(st);
-    for (i = sp->start; i < sp->end; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-            space = 1;
-            continue;
-        }
-        if (space && n) {
-            buf[n++] = ' ';
-            if (n == sizeof buf)
-                XXH3_64bits_update(st, buf, n), n = 0;
-        }
-        space = 0;
-        buf[n++] = (char)c;
-        if (n == sizeof buf)
-            XXH3_64bits_update(st, buf, n), n = 0;
-    }
-    XXH3_64bits_update(st, buf, n);
-    h = XXH3_64bits_digest(st);
-    XXH3_freeState(st);
-    snprintf(out, 17, "%016" PRIx64, h);
-}
-
-/* ---- baseline ---------------------------------------------------------------------------- */
-
-typedef struct baseline {
-    char (*fp)[17];
-    size_t n;
-} baseline;
-
-static int cmp_fp(const void *a, const void *b)
-{
-    return strcmp((const char *)a, (const char *)b);
-}
-
-/* Read a baseline: {"provscan_baseline": 1, "findings": [{"fingerprint": "...", ...}]}. */
-static int baseline_read(const char *path, baseline *b)
-{
-    char *buf = NULL, msg[1200];
-    size_t len, i = 0;
-    cJSON *doc, *arr, *it;
-    memset(b, 0, sizeof *b);
-    if (pv_cli__read_input(path, BASELINE_LIMIT, &buf, &len, msg, sizeof msg) != 0) {
-        fprintf(stderr, "provscan: %s\n", msg);
-        return -1;
-    }
-    doc = cJSON_ParseWithLength(buf, len);
-    free(buf);
-    arr = doc ? cJSON_GetObjectItemCaseSensitive(doc, "findings") : NULL;
-    if (!cJSON_IsArray(arr) || !cJSON_GetObjectItemCaseSensitive(doc, "provscan_baseline")) {
-        fprintf(stderr, "provscan: '%s': not a provscan baseline (written by --write-baseline)\n",
-                path);
-        cJSON_Delete(doc);
-        return -1;
-    }
-    if (!(b->fp = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *b->fp))) {
-        cJSON_Delete(doc);
-        return -1;
-    }
-    cJSON_ArrayForEach(it, arr)
-    {
-        const cJSON *f = cJSON_GetObjectItemCaseSensitive(it, "fingerprint");
-        i++;
-        if (!cJSON_IsString(f) || strlen(f->valuestring) != 16) {
-            fprintf(stderr, "provscan: '%s': finding %zu has no fingerprint of 16 hex digits\n",
-                    path, i);
-            cJSON_Delete(doc);
-            free(b->fp);
-            b->fp = NULL;
-            return -1;
-        }
-        memcpy(b->fp[b->n++], f->valuestring, 17);
-    }
-    cJSON_Delete(doc);
-    qsort(b->fp, b->n, sizeof *b->fp, cmp_fp);
-    return 0;
-}
-
-static int baseline_has(const baseline *b, const char *fp)
-{
-    return b->n && bsearch(fp, b->fp, b->n, sizeof *b->fp, cmp_fp) != NULL;
-}
-
-/* Write the findings as a baseline, atomically (a temporary file renamed). */
-static int baseline_write(const char *path, const pv_check_finding *v, size_t n)
-{
-    char tmp[PATH_MAX];
-    FILE *f;
-    size_t i;
-    int bad;
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp ||
-        !(f = fopen(tmp, "w"))) {
-        fprintf(stderr, "provscan: cannot write '%s': %s\n", path, strerror(errno));
-        return -1;
-    }
-    fprintf(f, "{\"provscan_baseline\": 1, \"findings\": [");
-    for (i = 0; i < n; i++) {
-        cJSON *o = cJSON_CreateObject();
-        char *s;
-        cJSON_AddStringToObject(o, "fingerprint", v[i].fingerprint);
-        pv_cli__json_add_str(o, "path", v[i].path);
-        cJSON_AddNumberToObject(o, "line_start", v[i].span->line_start);
-        cJSON_AddNumberToObject(o, "line_end", v[i].span->line_end);
-        cJSON_AddNumberToObject(o, "tokens", v[i].span->tokens);
-        pv_cli__json_add_str(o, "origin", v[i].span->sources[0].locator);
-        s = cJSON_PrintUnformatted(o);
-        fprintf(f, "%s\n  %s", i ? "," : "", s ? s : "{}");
-        free(s);
-        cJSON_Delete(o);
-    }
-    fprintf(f, "\n]}\n");
-    bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        fprintf(stderr, "provscan: cannot write '%s': %s\n", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
-/* ---- the run ----------------------------------------------------------------------------- */
-
-typedef struct checked {
-    pv_result **results; /* one per file with findings, kept for the report */
-    size_t nresults, cap_results;
-    pv_check_finding *f;
-    size_t n, cap;
-} checked;
-
-static int add_finding(checked *c, const pv_check_finding *f)
-{
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 32;
-        pv_check_finding *v = realloc(c->f, cap * sizeof *v);
-        if (!v)
-            return -1;
-        c->f = v;
-        c->cap = cap;
-    }
-    c->f[c->n++] = *f;
-    return 0;
-}
-
-static int keep_result(checked *c, pv_result *r)
-{
-    if (c->nresults == c->cap_results) {
-        size_t cap = c->cap_results ? 2 * c->cap_results : 16;
-        pv_result **v = realloc(c->results, cap * sizeof *v);
-        if (!v)
-            return -1;
-        c->results = v;
-        c->cap_results = cap;
-    }
-    c->results[c->nresults++] = r;
-    return 0;
-}
-
-/* Match one changed file and add its findings. Returns 0, 1 when the file was skipped (named
- * on stderr), or -1 on a fatal error. */
-static int check_file(git_repository *repo, const pv_index *ix, const pv_match_opts *mo,
-                      const policy *p, const baseline *bl, const changed_file *cf, checked *c)
-{
-    git_blob *blob = NULL;
-    pv_result *res = NULL;
-    pv_err err = {0, ""};
-    const char *text;
-    char sha1[41];
-    size_t len, i, before = c->n;
-    int rc;
-
-    if (git_blob_lookup(&blob, repo, &cf->blob) != 0) {
-        git_fail(cf->path);
-        return -1;
-    }
-    if (git_blob_rawsize(blob) > MAX_FILE) {
-        fprintf(stderr, "provscan: '%s': %" PRIu64 " bytes, over 64 MiB: not checked\n", cf->path,
-                (uint64_t)git_blob_rawsize(blob));
-        git_blob_free(blob);
-        return 1;
-    }
-    text = git_blob_rawcontent(blob);
-    len = (size_t)git_blob_rawsize(blob);
-    { /* the file's SHA-1, as SPDX gives it (not git's blob id, which hashes a header too) */
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned mdlen = 0, k;
-        sha1[0] = '\0';
-        if (EVP_Digest(text, len, md, &mdlen, EVP_sha1(), NULL) == 1 && mdlen == 20)
-            for (k = 0; k < 20; k++)
-                snprintf(sha1 + 2 * k, 3, "%02x", md[k]);
-    }
-    if ((rc = pv_match_run(ix, text, len, mo, &res, &err)) != 0) {
-        fprintf(stderr, "provscan: '%s': %s\n", cf->path, err.msg[0] ? err.msg : pv_strerror(rc));
-        git_blob_free(blob);
-        return -1;
-    }
-    for (i = 0; i < res->nspans; i++) {
-        const pv_span *sp = &res->spans[i];
-        pv_check_finding f;
-        if (sp->common || !sp->nsources || !touches(cf, sp->line_start, sp->line_end))
-            continue;
-        if (p->nignore && ignored(p, sp))
-            continue;
-        memset(&f, 0, sizeof f);
-        f.path = cf->path;
-        f.span = sp;
-        f.rules = judge(p, sp);
-        fingerprint(text, sp, f.fingerprint);
-        memcpy(f.sha1, sha1, sizeof f.sha1);
-        f.baselined = baseline_has(bl, f.fingerprint);
-        if (add_finding(c, &f) != 0) {
-            pv_result_free(res);
-            git_blob_free(blob);
-            return -1;
-        }
-    }
-    git_blob_free(blob);
-    if (c->n == before) {
-        pv_result_free(res);
-        return 0;
-    }
-    if (keep_result(c, res) != 0) {
-        pv_result_free(res);
-        return -1;
-    }
-    return 0;
+    const git_error *e = git_error_last();
+    fprintf(stderr, "provscan: %s: %s\n", what, e && e->message ? e->message : "libgit2 error");
 }
 
 /* The policy options as one line, for the report. */
@@ -634,7 +162,7 @@ static void policy_line(const pv_cli_args *a, char *buf, size_t n)
     size_t i, j, at;
     at = (size_t)snprintf(buf, n, "--fail-on-tokens %s",
                           a->vals[OPT_FAIL_TOKENS].count ? a->vals[OPT_FAIL_TOKENS].str
-                                                         : STR(DEFAULT_FAIL_TOKENS));
+                                                         : STR(PV_DEFAULT_FAIL_TOKENS));
     for (i = 1; i < sizeof shown / sizeof *shown && at < n; i++) {
         const pv_cli_val *v = &a->vals[shown[i]];
         if (opts[shown[i]].kind == PV_CLI_LIST)
@@ -651,25 +179,16 @@ int pv_cli__cmd_check(int argc, char **argv)
     pv_cli_args a;
     pv_index *ix = NULL;
     pv_err err = {0, ""};
-    pv_match_opts mo = PV_MATCH_OPTS_INIT;
-    git_repository *repo = NULL;
-    git_commit *head = NULL, *base = NULL;
-    git_tree *head_tree = NULL, *base_tree = NULL;
-    git_index *gix = NULL;
-    git_diff *diff = NULL;
-    git_diff_options dopts;
-    change ch = {0};
-    checked c = {0};
-    policy p = {0};
-    baseline bl = {0};
+    pv_check_opts co = PV_CHECK_OPTS_INIT;
+    pv_check_baseline *bl = NULL;
+    pv_check_result *res = NULL;
+    const char **deny = NULL, **allow = NULL, **ignore = NULL;
     pv_check_report rep = {0};
-    char base_hex[GIT_OID_HEXSZ + 1] = "", head_hex[GIT_OID_HEXSZ + 1] = "", pol[2048];
+    char pol[2048];
     const char *format, *out_path;
     FILE *out = stdout;
-    size_t i;
-    int rc = pv_cli__parse(&spec, argc, argv, &a), skipped = 0;
+    int rc = pv_cli__parse(&spec, argc, argv, &a);
 
-    git_libgit2_init();
     if (rc) {
         rc = rc == PV_CLI_HELP_SHOWN ? PV_EXIT_OK : rc;
         goto done;
@@ -688,115 +207,62 @@ int pv_cli__cmd_check(int argc, char **argv)
         goto done;
     }
     format = a.vals[OPT_FORMAT].str ? a.vals[OPT_FORMAT].str : "text";
-    p.fail_tokens =
-        a.vals[OPT_FAIL_TOKENS].count ? (uint32_t)a.vals[OPT_FAIL_TOKENS].num : DEFAULT_FAIL_TOKENS;
-    p.unknown_deny = a.vals[OPT_UNKNOWN].str && strcmp(a.vals[OPT_UNKNOWN].str, "deny") == 0;
-    if (split_list(&a.vals[OPT_DENY], &p.deny, &p.ndeny) != 0 ||
-        split_list(&a.vals[OPT_ALLOW], &p.allow, &p.nallow) != 0 ||
-        split_list(&a.vals[OPT_IGNORE_AUTHOR], &p.ignore, &p.nignore) != 0) {
+    if (a.vals[OPT_FAIL_TOKENS].count)
+        co.policy.fail_tokens = (uint32_t)a.vals[OPT_FAIL_TOKENS].num;
+    co.policy.unknown_deny =
+        a.vals[OPT_UNKNOWN].str && strcmp(a.vals[OPT_UNKNOWN].str, "deny") == 0;
+    if (split_list(&a.vals[OPT_DENY], &deny, &co.policy.ndeny) != 0 ||
+        split_list(&a.vals[OPT_ALLOW], &allow, &co.policy.nallow) != 0 ||
+        split_list(&a.vals[OPT_IGNORE_AUTHOR], &ignore, &co.policy.nignore_authors) != 0) {
         fprintf(stderr, "provscan: out of memory\n");
         rc = PV_EXIT_INPUT;
         goto done;
     }
-    for (i = 0; i < p.ndeny; i++)
-        if (in_list(p.deny[i], p.allow, p.nallow)) {
-            rc = pv_cli__usage_error(&spec, "license '%s' is both denied and allowed", p.deny[i]);
-            goto done;
-        }
+    co.policy.deny = deny;
+    co.policy.allow = allow;
+    co.policy.ignore_authors = ignore;
+    if (pv_check_policy_validate(&co.policy, &err) != 0) {
+        rc = pv_cli__usage_error(&spec, "%s", err.msg);
+        goto done;
+    }
     if (a.vals[OPT_MIN_TOKENS].count)
-        mo.min_tokens = (uint32_t)a.vals[OPT_MIN_TOKENS].num;
-    if (a.vals[OPT_BASELINE].count && baseline_read(a.vals[OPT_BASELINE].str, &bl) != 0) {
-        rc = PV_EXIT_INPUT;
-        goto done;
-    }
-
-    if (git_repository_open_ext(&repo, a.vals[OPT_REPO].str ? a.vals[OPT_REPO].str : ".", 0,
-                                NULL) != 0) {
-        git_fail(a.vals[OPT_REPO].str ? a.vals[OPT_REPO].str : ".");
-        rc = PV_EXIT_INPUT;
-        goto done;
-    }
-    git_diff_options_init(&dopts, GIT_DIFF_OPTIONS_VERSION);
-    dopts.context_lines = 0;
-    if (a.vals[OPT_STAGED].count) {
-        git_reference *hr = NULL;
-        if (git_repository_head(&hr, repo) == 0) {
-            if (git_reference_peel((git_object **)&base, hr, GIT_OBJECT_COMMIT) != 0)
-                base = NULL;
-            git_reference_free(hr);
-        } /* else: no commit yet, everything staged is added */
-        if ((base && git_commit_tree(&base_tree, base) != 0) ||
-            git_repository_index(&gix, repo) != 0 ||
-            git_diff_tree_to_index(&diff, repo, base_tree, gix, &dopts) != 0) {
-            git_fail("the staged change");
-            rc = PV_EXIT_INPUT;
-            goto done;
-        }
-        snprintf(head_hex, sizeof head_hex, "STAGED");
-    } else {
-        if (resolve(repo, a.vals[OPT_HEAD].count ? a.vals[OPT_HEAD].str : "HEAD", "head", &head) !=
-            0) {
-            rc = PV_EXIT_INPUT;
-            goto done;
-        }
-        if (a.vals[OPT_BASE].count ? resolve(repo, a.vals[OPT_BASE].str, "base", &base)
-                                   : default_base(repo, head, &base)) {
-            rc = PV_EXIT_INPUT;
-            goto done;
-        }
-        if (git_commit_tree(&head_tree, head) != 0 ||
-            (base && git_commit_tree(&base_tree, base) != 0) ||
-            git_diff_tree_to_tree(&diff, repo, base_tree, head_tree, &dopts) != 0) {
-            git_fail("the change");
-            rc = PV_EXIT_INPUT;
-            goto done;
-        }
-        git_oid_tostr(head_hex, sizeof head_hex, git_commit_id(head));
-    }
-    if (base)
-        git_oid_tostr(base_hex, sizeof base_hex, git_commit_id(base));
-    if (git_diff_foreach(diff, on_file, NULL, NULL, on_line, &ch) != 0) {
-        git_fail("reading the change");
-        rc = PV_EXIT_INPUT;
-        goto done;
-    }
-
-    if ((rc = pv_index_open(&ix, a.vals[OPT_INDEX].str, &err)) < 0) {
+        co.match.min_tokens = (uint32_t)a.vals[OPT_MIN_TOKENS].num;
+    if (a.vals[OPT_BASELINE].count &&
+        (rc = pv_check_baseline_read(a.vals[OPT_BASELINE].str, &bl, &err)) != 0) {
         pv_cli__lib_error(&err, rc);
         rc = PV_EXIT_INPUT;
         goto done;
     }
-    for (i = 0; i < ch.n; i++) {
-        int r;
-        if (ch.v[i].nlines == 0)
-            continue; /* only removals, or a rename without change */
-        r = check_file(repo, ix, &mo, &p, &bl, &ch.v[i], &c);
-        if (r < 0) {
-            rc = PV_EXIT_INPUT;
-            goto done;
-        }
-        skipped |= r;
+    co.baseline = bl;
+    co.repo = a.vals[OPT_REPO].str ? a.vals[OPT_REPO].str : ".";
+    co.staged = a.vals[OPT_STAGED].count > 0;
+    co.base = a.vals[OPT_BASE].count ? a.vals[OPT_BASE].str : NULL;
+    co.head = a.vals[OPT_HEAD].count ? a.vals[OPT_HEAD].str : NULL;
+    co.diag = on_diag;
+
+    if ((rc = pv_index_open(&ix, a.vals[OPT_INDEX].str, &err)) < 0 ||
+        (rc = pv_check_run(ix, &co, &res, &err)) != 0) {
+        pv_cli__lib_error(&err, rc);
+        rc = PV_EXIT_INPUT;
+        goto done;
     }
 
-    rep.repo =
-        git_repository_workdir(repo) ? git_repository_workdir(repo) : git_repository_path(repo);
+    rep.repo = res->repo;
     rep.index_path = a.vals[OPT_INDEX].str;
-    rep.base = base_hex;
-    rep.head = head_hex;
+    rep.base = res->base;
+    rep.head = res->head;
     policy_line(&a, pol, sizeof pol);
     rep.policy = pol;
     rep.version = PV_VERSION_STRING;
-    rep.findings = c.f;
-    rep.nfindings = c.n;
-    for (i = 0; i < ch.n; i++)
-        rep.files += ch.v[i].nlines > 0;
-    rep.added_lines = ch.added;
-    for (i = 0; i < c.n; i++)
-        if (c.f[i].rules && !c.f[i].baselined)
-            rep.failed = 1;
+    rep.findings = res->findings;
+    rep.nfindings = res->nfindings;
+    rep.files = res->files;
+    rep.added_lines = res->added_lines;
+    rep.failed = res->failed;
 
     if (a.vals[OPT_WRITE_BASELINE].count &&
-        baseline_write(a.vals[OPT_WRITE_BASELINE].str, c.f, c.n) != 0) {
+        (rc = pv_check_baseline_write(a.vals[OPT_WRITE_BASELINE].str, res, &err)) != 0) {
+        pv_cli__lib_error(&err, rc);
         rc = PV_EXIT_INPUT;
         goto done;
     }
@@ -817,27 +283,15 @@ int pv_cli__cmd_check(int argc, char **argv)
     }
     out = stdout;
     /* a policy that failed on what could be read outranks a file that could not be */
-    rc = rep.failed ? PV_EXIT_FINDINGS : skipped ? PV_EXIT_INPUT : PV_EXIT_OK;
+    rc = rep.failed ? PV_EXIT_FINDINGS : res->skipped ? PV_EXIT_INPUT : PV_EXIT_OK;
 done:
     if (out != stdout)
         fclose(out);
-    for (i = 0; i < c.nresults; i++)
-        pv_result_free(c.results[i]);
-    free(c.results);
-    free(c.f);
-    free(bl.fp);
-    free_list(p.deny, p.ndeny);
-    free_list(p.allow, p.nallow);
-    free_list(p.ignore, p.nignore);
-    change_free(&ch);
-    git_diff_free(diff);
-    git_index_free(gix);
-    git_tree_free(head_tree);
-    git_tree_free(base_tree);
-    git_commit_free(head);
-    git_commit_free(base);
-    git_repository_free(repo);
-    git_libgit2_shutdown();
+    pv_check_result_free(res);
+    pv_check_baseline_free(bl);
+    free_list(deny, co.policy.ndeny);
+    free_list(allow, co.policy.nallow);
+    free_list(ignore, co.policy.nignore_authors);
     pv_index_free(ix);
     pv_cli__args_free(&a);
     return rc;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "cli_int.h"
 
 typedef struct command {
@@ -73,8 +74,8 @@ static int dispatch(int argc, char **argv)
         return PV_EXIT_USAGE;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("provscan %s (index format %d, normalization %d)\n", PV_VERSION_STRING,
-               PV_CLI_INDEX_FORMAT, PV_CLI_NORM_VERSION);
+        printf("provscan %s (index format %d, normalization %d)\nhome: %s\n", PV_VERSION_STRING,
+               PV_CLI_INDEX_FORMAT, PV_CLI_NORM_VERSION, pv_check__home_url());
         return PV_EXIT_OK;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

@@ -18,9 +18,20 @@
 #include "check.h"
 #include "cli_int.h"
 
-/* Where the project lives: SARIF's informationUri, and the base of every rule's helpUri. */
-#define HOME_URL "https://github.com/provscan/provscan"
+/* Where the project lives: SARIF's informationUri, the base of every rule's helpUri, the SPDX
+ * document namespace and a line of `provscan --version`. One build setting: the Makefile's
+ * PROVSCAN_HOME_URL, passed to this file alone (set it when you publish a fork); the default
+ * here serves only builds that do not go through the Makefile. */
+#ifndef PROVSCAN_HOME_URL
+#define PROVSCAN_HOME_URL "https://github.com/provscan/provscan"
+#endif
+#define HOME_URL PROVSCAN_HOME_URL
 #define CI_DOC_URL HOME_URL "/blob/main/docs/ci.md"
+
+const char *pv_check__home_url(void)
+{
+    return HOME_URL;
+}
 
 /* GitHub code scanning's limits on one upload: results per run, and the file's gzipped size
  * (docs "SARIF support for code scanning"). The size limit is kept with a margin. */
@@ -30,31 +41,26 @@
 #define MSG_CAP 2000
 #define AUTHORS_SHOWN 8
 
-static const struct {
-    const char *id, *text, *full;
-} rules[PV_CHECK_NRULES] = {
-    [PV_CHECK_TOKENS] = {"copied-span", "A span copied from an indexed source is over the limit",
-                         "The change brings in a span of --fail-on-tokens N tokens or more that "
-                         "the index attributes to a document of its corpus."},
-    [PV_CHECK_LICENSE_DENIED] = {"license-denied",
-                                 "A span comes from a source under a denied license",
-                                 "The change brings in a span whose source document is under a "
-                                 "license that --deny-license names, or that --allow-license "
-                                 "does not name."},
-    [PV_CHECK_LICENSE_UNKNOWN] = {"license-unknown",
-                                  "A span comes from a source with no known license",
-                                  "The change brings in a span whose source document has no "
-                                  "license the index knows, and --unknown-license is deny."},
+/* What each rule asks, in full (SARIF's fullDescription and help); its id and one-line text
+ * are the library's (pv_check_rule_id, pv_check_rule_text). */
+static const char *const rule_full[PV_CHECK_NRULES] = {
+    [PV_CHECK_TOKENS] = "The change brings in a span of --fail-on-tokens N tokens or more that "
+                        "the index attributes to a document of its corpus.",
+    [PV_CHECK_LICENSE_DENIED] = "The change brings in a span whose source document is under a "
+                                "license that --deny-license names, or that --allow-license "
+                                "does not name.",
+    [PV_CHECK_LICENSE_UNKNOWN] = "The change brings in a span whose source document has no "
+                                 "license the index knows, and --unknown-license is deny.",
 };
 
 const char *pv_check__rule_id(pv_check_rule r)
 {
-    return (unsigned)r < PV_CHECK_NRULES ? rules[r].id : "unknown";
+    return pv_check_rule_id(r);
 }
 
 const char *pv_check__rule_text(pv_check_rule r)
 {
-    return (unsigned)r < PV_CHECK_NRULES ? rules[r].text : "unknown rule";
+    return pv_check_rule_text(r);
 }
 
 /* ---- what every format says of a finding ------------------------------------------------ */
@@ -149,7 +155,7 @@ static void put_rules(FILE *f, const pv_check_finding *fd)
     int r, first = 1;
     for (r = 0; r < PV_CHECK_NRULES; r++)
         if (breaks(fd, (pv_check_rule)r)) {
-            fprintf(f, "%s%s", first ? "" : ", ", rules[r].id);
+            fprintf(f, "%s%s", first ? "" : ", ", pv_check_rule_id((pv_check_rule)r));
             first = 0;
         }
 }
@@ -401,7 +407,8 @@ static int write_json(FILE *f, const pv_check_report *r)
     rl = add_arr(doc, "rules");
     for (i = 0; !bad && i < PV_CHECK_NRULES; i++) {
         cJSON *o = push_obj(rl);
-        bad |= !o || add_str(o, "id", rules[i].id) || add_str(o, "description", rules[i].text);
+        bad |= !o || add_str(o, "id", pv_check_rule_id((pv_check_rule)i)) ||
+               add_str(o, "description", pv_check_rule_text((pv_check_rule)i));
     }
     arr = bad ? NULL : add_arr(doc, "findings");
     bad |= !arr;
@@ -413,7 +420,7 @@ static int write_json(FILE *f, const pv_check_report *r)
                add_str(o, "fingerprint", fd->fingerprint);
         for (k = 0; !bad && k < PV_CHECK_NRULES; k++)
             if (breaks(fd, (pv_check_rule)k))
-                bad |= push_str(ids, rules[k].id);
+                bad |= push_str(ids, pv_check_rule_id((pv_check_rule)k));
         span = bad ? NULL : pv_cli__json_span(fd->span);
         bad |= !span || !cJSON_AddItemToObject(o, "span", span);
     }
@@ -478,13 +485,13 @@ static int sarif_result(cJSON *results, const pv_check_finding *fd, pv_check_rul
     int bad = !res;
     if (bad)
         return -1;
-    bad |= add_str(res, "ruleId", rules[rule].id);
+    bad |= add_str(res, "ruleId", pv_check_rule_id((pv_check_rule)rule));
     bad |= add_num(res, "ruleIndex", rule);
     bad |= add_str(res, "level", fd->baselined ? "note" : "error");
     m = add_obj(res, "message");
     bad |= !m || msg_open(&t) != 0;
     if (!bad) {
-        fprintf(t.f, "%s: ", rules[rule].text);
+        fprintf(t.f, "%s: ", pv_check_rule_text((pv_check_rule)rule));
         put_source(t.f, put_plain, fd);
         fputc('.', t.f);
         bad |= add_msg(m, "text", msg_close(&t, MSG_CAP));
@@ -555,15 +562,16 @@ static cJSON *sarif_doc(const pv_check_report *r, size_t max, size_t total, size
     for (k = 0; !bad && k < PV_CHECK_NRULES; k++) {
         cJSON *o = push_obj(rl), *d;
         char help[256];
-        snprintf(help, sizeof help, "%s#%s", CI_DOC_URL, rules[k].id);
-        bad |= !o || add_str(o, "id", rules[k].id) || add_str(o, "name", rules[k].id) ||
+        snprintf(help, sizeof help, "%s#%s", CI_DOC_URL, pv_check_rule_id((pv_check_rule)k));
+        bad |= !o || add_str(o, "id", pv_check_rule_id((pv_check_rule)k)) ||
+               add_str(o, "name", pv_check_rule_id((pv_check_rule)k)) ||
                add_str(o, "helpUri", help);
         d = add_obj(o, "shortDescription");
-        bad |= !d || add_str(d, "text", rules[k].text);
+        bad |= !d || add_str(d, "text", pv_check_rule_text((pv_check_rule)k));
         d = add_obj(o, "fullDescription");
-        bad |= !d || add_str(d, "text", rules[k].full);
+        bad |= !d || add_str(d, "text", rule_full[k]);
         d = add_obj(o, "help");
-        bad |= !d || add_str(d, "text", rules[k].full);
+        bad |= !d || add_str(d, "text", rule_full[k]);
         d = add_obj(o, "defaultConfiguration");
         bad |= !d || add_str(d, "level", "error");
     }

@@ -56,6 +56,14 @@ static void put_bytes(const char *p, size_t n)
     pv_cli__put_caret(stdout, p, n);
 }
 
+/* ", commit C" with the first 12 bytes of C (a git id's short form; other sources' versions
+ * are any text the index holds, so control bytes are shown as ^X like every other string). */
+static void put_commit(const char *commit)
+{
+    fputs(", commit ", stdout);
+    put_bytes(commit, strnlen(commit, 12));
+}
+
 /* A line of the query, coloured by mark[] (one byte per query byte) when mark is set. */
 static void put_line(const char *text, size_t start, size_t end, const unsigned char *mark)
 {
@@ -263,7 +271,7 @@ static void print_credits(const pv_span *sp)
         }
         put_author(c->name, c->email, c->id);
         if (c->commit)
-            printf(", commit %.12s", c->commit);
+            put_commit(c->commit);
         printf(", %s\n", date);
     }
 }
@@ -348,7 +356,7 @@ static void print_row(const src_row *r, size_t locw, size_t authw, size_t licw)
     fputs("(source: ", stdout);
     put_bytes(s->source, strlen(s->source));
     if (s->commit)
-        printf(", commit %.12s", s->commit);
+        put_commit(s->commit);
     fputs(")\n", stdout);
     if (s->url && strcmp(s->url, s->locator) != 0) { /* a post's locator is its link already */
         pad(13);

@@ -547,6 +547,146 @@ int pv_scan_run(pv_scan *s, const char *const *datasets, size_t n, pv_scan_found
 /* Release a scan; accepts NULL. */
 void pv_scan_free(pv_scan *s);
 
+/* ---- checking a change in a git repository --------------------------------------------- */
+
+/* What `provscan check` does, for any program: the lines a change adds or changes (a libgit2
+ * diff of base and head, or of HEAD and the staged index) are matched in the context of their
+ * whole files, so that a span can run across the edges of a hunk; every span that touches an
+ * added line and comes from the index (not common) is a finding at the file and lines of the
+ * head version, judged against a policy (docs/ci.md). */
+
+#define PV_DEFAULT_FAIL_TOKENS 50
+/* Files of the change larger than this are not matched: named through diag and counted in
+ * pv_check_result.skipped. */
+#define PV_CHECK_MAX_FILE ((uint64_t)64 << 20)
+
+/* The policies a finding can break, one SARIF rule each (its id in parentheses). */
+typedef enum pv_check_rule {
+    PV_CHECK_TOKENS,          /* a span of fail_tokens tokens or more (copied-span) */
+    PV_CHECK_LICENSE_DENIED,  /* its source's license is denied, or not allowed
+                                 (license-denied) */
+    PV_CHECK_LICENSE_UNKNOWN, /* its source has no known license, and unknown_deny
+                                 (license-unknown) */
+    PV_CHECK_NRULES
+} pv_check_rule;
+
+/* The stable id of a rule ("copied-span", "license-denied", "license-unknown"; "unknown"
+ * outside the enum) and its one-line description ("unknown rule" outside); static strings. */
+const char *pv_check_rule_id(pv_check_rule r);
+const char *pv_check_rule_text(pv_check_rule r);
+
+/* A policy. The lists are borrowed for the call; SPDX ids compare without regard to case. A
+ * source's license may be an SPDX expression ("Apache-2.0 OR MIT", "GPL-2.0-only WITH
+ * Classpath-exception-2.0"; AND binds closer than OR; "ID WITH EXCEPTION" is the part ID). */
+typedef struct pv_check_policy {
+    uint32_t fail_tokens;    /* a span of this many tokens or more breaks PV_CHECK_TOKENS, unless
+                                its license is allowed; 0: never on size alone */
+    const char *const *deny; /* a license whose every alternative has a part here breaks
+                                PV_CHECK_LICENSE_DENIED */
+    size_t ndeny;
+    const char *const *allow; /* a license with an alternative whose every part is here breaks
+                                 nothing; with any allow given, every other known license
+                                 breaks PV_CHECK_LICENSE_DENIED */
+    size_t nallow;
+    int unknown_deny;                  /* a span whose source has no known license breaks
+                                          PV_CHECK_LICENSE_UNKNOWN */
+    const char *const *ignore_authors; /* emails, names or account ids: a span whose origin's
+                                          author is one of them, or whose every author is, is
+                                          left out (your own earlier work) */
+    size_t nignore_authors;
+} pv_check_policy;
+
+/* Findings accepted earlier, recognised by their fingerprints (pv_check_baseline_read). */
+typedef struct pv_check_baseline pv_check_baseline;
+
+#define PV_CHECK_OPTS_VERSION 1
+
+typedef struct pv_check_opts {
+    unsigned version;       /* PV_CHECK_OPTS_VERSION: the layout the caller was compiled with */
+    const char *repo;       /* the repository: its work tree or any folder inside it; NULL: "." */
+    const char *base;       /* the revision the change starts from; NULL: the merge base of head and
+                               the current branch's upstream when there is one, else head's first
+                               parent (everything is added for a root commit) */
+    const char *head;       /* the revision checked; NULL: HEAD */
+    int staged;             /* check the staged index against HEAD instead (base and head must be
+                               NULL), as a pre-commit hook does */
+    pv_match_opts match;    /* how each changed file is matched */
+    pv_check_policy policy; /* how findings are judged */
+    const pv_check_baseline *baseline; /* findings accepted earlier, or NULL */
+    pv_diag_fn diag;                   /* files not checked (too large); or NULL */
+    void *ctx;                         /* passed to diag */
+} pv_check_opts;
+
+#define PV_CHECK_OPTS_INIT                                                                         \
+    {                                                                                              \
+        .version = PV_CHECK_OPTS_VERSION, .match = PV_MATCH_OPTS_INIT,                             \
+        .policy = {.fail_tokens = PV_DEFAULT_FAIL_TOKENS},                                         \
+    }
+
+/* One span of a changed file that the index attributes to a source. */
+typedef struct pv_check_finding {
+    const char *path;     /* the file in the head version, relative to the repository root */
+    const pv_span *span;  /* lines, bytes and tokens in that file; sources[0] is the origin
+                             (source, locator, commit, url, license, authors); authors with
+                             their shares in span->authors */
+    unsigned rules;       /* the rules it breaks: bit (1u << pv_check_rule); 0: reported only */
+    int baselined;        /* accepted by the baseline: reported as such, fails nothing */
+    char fingerprint[17]; /* 16 hex digits from the span's text with runs of white space made
+                             one, not its lines: the same across runs, reindented, and when
+                             lines above it move (SARIF primaryLocationLineHash, baselines) */
+    char sha1[41];        /* SHA-1 of the head version of the file, 40 hex digits (SPDX's file
+                             checksum); empty when unknown */
+} pv_check_finding;
+
+/* A checked change. Everything it points to is owned by it (spans included) and lives until
+ * pv_check_result_free; strings of the index's documents are borrowed from the index, which
+ * must outlive it. */
+typedef struct pv_check_result {
+    const char *repo; /* the repository's work tree (its git folder when bare) */
+    char base[41];    /* the base commit as resolved, hex; empty: none (root commit) */
+    char head[41];    /* the head commit, hex; "STAGED" with staged */
+    const pv_check_finding *findings; /* by path (the diff's order), then line */
+    size_t nfindings;
+    size_t files;       /* files the change adds lines to */
+    size_t added_lines; /* lines it adds or changes, all files */
+    size_t skipped;     /* files not checked (over PV_CHECK_MAX_FILE), named through diag */
+    int failed;         /* a finding not baselined breaks the policy */
+} pv_check_result;
+
+/* Whether a policy can be applied: PV_EINVAL with err naming it when a license is both denied
+ * and allowed; else 0. */
+int pv_check_policy_validate(const pv_check_policy *p, pv_err *err);
+
+/* Check a change of opts->repo against ix (borrowed: it must outlive the result). opts may be
+ * NULL (PV_CHECK_OPTS_INIT). On success *out owns the result; free it with
+ * pv_check_result_free. Returns 0 (whether the policy holds or not: see failed), or a
+ * negative pv_error with err filled in: PV_EINVAL for options that do not fit (staged with a
+ * base or head, an unknown version, a license both denied and allowed); PV_EIO when the
+ * repository, a revision, the diff or a blob cannot be read (a revision missing from a shallow
+ * clone: the message says what to fetch); an error of pv_match_run naming the file. */
+int pv_check_run(const pv_index *ix, const pv_check_opts *opts, pv_check_result **out, pv_err *err);
+
+/* Release a result; accepts NULL. */
+void pv_check_result_free(pv_check_result *r);
+
+/* Read a baseline file ("-": standard input) that pv_check_baseline_write wrote:
+ * {"provscan_baseline": 1, "findings": [{"fingerprint": "...", ...}, ...]}. Returns 0 with
+ * *out owned by the caller (pv_check_baseline_free), or PV_EIO (cannot read it), PV_ELIMIT
+ * (over 256 MiB), PV_EFORMAT (not a baseline, or a finding without a fingerprint of 16 hex
+ * digits) or PV_ENOMEM, with err naming the file. */
+int pv_check_baseline_read(const char *path, pv_check_baseline **out, pv_err *err);
+
+/* Whether the baseline holds this fingerprint (16 hex digits); b may be NULL (no). */
+int pv_check_baseline_has(const pv_check_baseline *b, const char *fingerprint);
+
+/* Release a baseline; accepts NULL. */
+void pv_check_baseline_free(pv_check_baseline *b);
+
+/* Write every finding of r to path as a baseline (fingerprint, path, lines, tokens, origin),
+ * atomically: a temporary file beside it, renamed. Returns 0 or PV_EIO / PV_ENOMEM with err
+ * naming the file. */
+int pv_check_baseline_write(const char *path, const pv_check_result *r, pv_err *err);
+
 /* ---- reading lines of a file ------------------------------------------------------------ */
 
 /* A file read line by line as its decompressed bytes: plain, gzip or zstd, told apart by their

@@ -667,3 +667,33 @@ Test(report_check, sarif_kept_under_10mb_gzipped)
     free(many);
     free(paths);
 }
+
+/* The project's home is one build setting (make PROVSCAN_HOME_URL=..., passed to this suite
+ * too): SARIF's informationUri, every rule's helpUri and the SPDX namespace are made from it. */
+Test(report_check, home_url_is_the_build_setting)
+{
+    cJSON *j;
+    const char *home = pv_check__home_url();
+    char want[512];
+    int k;
+#ifdef PROVSCAN_HOME_URL
+    cr_assert_str_eq(home, PROVSCAN_HOME_URL);
+#endif
+    cr_assert(strncmp(home, "https://", 8) == 0, "%s", home);
+    build();
+    j = parse(write_to(&rep, "sarif", "home.sarif.json"));
+    cr_assert_str_eq(str(j, "runs.0.tool.driver.informationUri"), home);
+    for (k = 0; k < PV_CHECK_NRULES; k++) {
+        char path[64];
+        snprintf(path, sizeof path, "runs.0.tool.driver.rules.%d.helpUri", k);
+        snprintf(want, sizeof want, "%s/blob/main/docs/ci.md#%s", home,
+                 pv_check_rule_id((pv_check_rule)k));
+        cr_assert_str_eq(str(j, path), want);
+    }
+    cJSON_Delete(j);
+    j = parse(write_to(&rep, "spdx", "home.spdx.json"));
+    snprintf(want, sizeof want, "%s/spdx/check/", home);
+    cr_assert(strncmp(str(j, "documentNamespace"), want, strlen(want)) == 0, "%s",
+              str(j, "documentNamespace"));
+    cJSON_Delete(j);
+}

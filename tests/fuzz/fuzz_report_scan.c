@@ -23,11 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cJSON.h>
-#include <utf8proc.h>
 
 #include "cli_int.h"
 #include "util.h"
@@ -37,65 +34,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_FINDINGS 32
 #define MAX_AUTHORS 5
 #define CSV_FIELDS 18
-
-typedef struct input {
-    const uint8_t *p, *end;
-    char *copy; /* the input with a NUL after it: strings point into it */
-} input;
-
-static uint64_t take_num(input *in, size_t n)
-{
-    uint64_t v = 0;
-    size_t i;
-    for (i = 0; i < n && in->p < in->end; i++)
-        v |= (uint64_t)*in->p++ << (8 * i);
-    return v;
-}
-
-/* The next NUL-terminated string (the last one may end with the input). */
-static const char *take_str(input *in, const uint8_t *base)
-{
-    const char *s = in->copy + (in->p - base);
-    while (in->p < in->end && *in->p)
-        in->p++;
-    if (in->p < in->end)
-        in->p++;
-    return s;
-}
-
-static int valid_utf8(const char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t k =
-            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
-        if (k <= 0)
-            return 0;
-        i += (size_t)k;
-    }
-    return 1;
-}
-
-/* A parsed string field equals s where s is valid UTF-8 (NULL: the field is null). */
-static void check_json_str(const cJSON *o, const char *key, const char *s)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    PV_FUZZ_CHECK(v != NULL);
-    if (!s) {
-        PV_FUZZ_CHECK(cJSON_IsNull(v));
-        return;
-    }
-    PV_FUZZ_CHECK(cJSON_IsString(v));
-    if (valid_utf8(s, strlen(s)))
-        PV_FUZZ_CHECK(strcmp(v->valuestring, s) == 0);
-}
-
-static void check_json_num(const cJSON *o, const char *key, double want)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    PV_FUZZ_CHECK(cJSON_IsNumber(v) && v->valuedouble == want);
-}
 
 static void check_json_pair(const cJSON *o, const char *key, const uint32_t want[2])
 {
@@ -109,14 +47,14 @@ static void check_json_finding(const cJSON *o, const pv_scan_finding *f)
 {
     const cJSON *v;
     PV_FUZZ_CHECK(cJSON_IsObject(o));
-    check_json_str(o, "dataset", f->dataset_path);
-    check_json_str(o, "record", f->record);
-    check_json_str(o, "document", f->locator);
-    check_json_str(o, "source", f->source);
-    check_json_num(o, "record_no", (double)f->record_no);
-    check_json_num(o, "tokens", f->tokens);
+    pv_fuzz_check_json_str(o, "dataset", f->dataset_path);
+    pv_fuzz_check_json_str(o, "record", f->record);
+    pv_fuzz_check_json_str(o, "document", f->locator);
+    pv_fuzz_check_json_str(o, "source", f->source);
+    pv_fuzz_check_json_num(o, "record_no", (double)f->record_no);
+    pv_fuzz_check_json_num(o, "tokens", f->tokens);
     if (f->offset >= 0)
-        check_json_num(o, "offset", (double)f->offset);
+        pv_fuzz_check_json_num(o, "offset", (double)f->offset);
     else
         PV_FUZZ_CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "offset")));
     v = cJSON_GetObjectItemCaseSensitive(o, "authors");
@@ -205,7 +143,7 @@ static void check_output(pv_cli_scan_format format, const char *out, size_t n,
         break;
     case PV_CLI_SCAN_JSON: {
         const cJSON *arr;
-        PV_FUZZ_CHECK(valid_utf8(out, n));
+        PV_FUZZ_CHECK(pv_fuzz_valid_utf8(out, n));
         PV_FUZZ_CHECK((doc = cJSON_ParseWithLength(out, n)) != NULL);
         arr = cJSON_GetObjectItemCaseSensitive(doc, "findings");
         PV_FUZZ_CHECK(cJSON_IsArray(arr) && (size_t)cJSON_GetArraySize(arr) == nf);
@@ -217,7 +155,7 @@ static void check_output(pv_cli_scan_format format, const char *out, size_t n,
     }
     case PV_CLI_SCAN_JSONL: {
         const char *p = out, *end = out + n;
-        PV_FUZZ_CHECK(valid_utf8(out, n));
+        PV_FUZZ_CHECK(pv_fuzz_valid_utf8(out, n));
         for (i = 0; i < nf; i++) {
             const char *nl = memchr(p, '\n', (size_t)(end - p));
             PV_FUZZ_CHECK(nl != NULL); /* one finding, one line */
@@ -244,11 +182,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pv_scan_author au[MAX_FINDINGS][MAX_AUTHORS];
     pv_cli_scan_report *r;
     uint64_t *counts[12];
-    input in;
-    size_t nf = 0, i, n;
-    int fd, saved, rc;
+    pv_fuzz_input in;
+    size_t nf = 0, i, n, len;
+    int rc;
     char *out;
-    off_t len;
 
     if (size < 2)
         return 0;
@@ -258,62 +195,53 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     info.k = 12;
     info.w = 8;
     info.documents = 1 + data[1] % 8;
-    in.copy = malloc(size + 1);
-    PV_FUZZ_CHECK(in.copy != NULL);
-    memcpy(in.copy, data, size);
-    in.copy[size] = '\0';
-    in.p = data + 2;
-    in.end = data + size;
+    pv_fuzz_input_init(&in, data, size, 2);
 
     counts[0] = &st.datasets, counts[1] = &st.dataset_errors, counts[2] = &st.records;
     counts[3] = &st.text_bytes, counts[4] = &st.read_bytes, counts[5] = &st.tokens;
     counts[6] = &st.candidates, counts[7] = &st.found_records, counts[8] = &st.findings;
     counts[9] = &st.bad_records, counts[10] = &st.skipped, counts[11] = &st.invalid_utf8;
     for (i = 0; i < 12; i++)
-        *counts[i] = take_num(&in, 8);
+        *counts[i] = pv_fuzz_take_num(&in, 8);
     info.tokens = st.tokens;
 
     while (in.p < in.end && nf < MAX_FINDINGS) {
         pv_scan_finding *g = &f[nf];
-        unsigned flags = (unsigned)take_num(&in, 1);
+        unsigned flags = (unsigned)pv_fuzz_take_num(&in, 1);
         memset(g, 0, sizeof *g);
-        g->record_no = take_num(&in, 8);
-        g->line = (int64_t)take_num(&in, 8);
-        g->offset = (int64_t)take_num(&in, 8);
-        g->document = (uint32_t)take_num(&in, 1) % (uint32_t)(info.documents + 1);
-        g->document_tokens = (uint32_t)take_num(&in, 4);
-        g->tokens = (uint32_t)take_num(&in, 4);
+        g->record_no = pv_fuzz_take_num(&in, 8);
+        g->line = (int64_t)pv_fuzz_take_num(&in, 8);
+        g->offset = (int64_t)pv_fuzz_take_num(&in, 8);
+        g->document = (uint32_t)pv_fuzz_take_num(&in, 1) % (uint32_t)(info.documents + 1);
+        g->document_tokens = (uint32_t)pv_fuzz_take_num(&in, 4);
+        g->tokens = (uint32_t)pv_fuzz_take_num(&in, 4);
         g->covered = g->document_tokens ? (double)g->tokens / g->document_tokens : 0;
-        g->spans = (uint32_t)take_num(&in, 4);
-        g->longest_tokens = (uint32_t)take_num(&in, 4);
-        g->record_lines[0] = (uint32_t)take_num(&in, 4);
-        g->record_lines[1] = (uint32_t)take_num(&in, 4);
-        g->document_lines[0] = (uint32_t)take_num(&in, 4);
-        g->document_lines[1] = (uint32_t)take_num(&in, 4);
+        g->spans = (uint32_t)pv_fuzz_take_num(&in, 4);
+        g->longest_tokens = (uint32_t)pv_fuzz_take_num(&in, 4);
+        g->record_lines[0] = (uint32_t)pv_fuzz_take_num(&in, 4);
+        g->record_lines[1] = (uint32_t)pv_fuzz_take_num(&in, 4);
+        g->document_lines[0] = (uint32_t)pv_fuzz_take_num(&in, 4);
+        g->document_lines[1] = (uint32_t)pv_fuzz_take_num(&in, 4);
         g->exact = (flags & 16) != 0;
-        g->dataset_path = take_str(&in, data);
-        g->locator = take_str(&in, data);
-        g->record = flags & 1 ? take_str(&in, data) : NULL;
-        g->source = flags & 2 ? take_str(&in, data) : NULL;
-        g->kind = flags & 8 ? take_str(&in, data) : NULL;
-        g->commit = flags & 4 ? take_str(&in, data) : NULL;
+        g->dataset_path = pv_fuzz_take_str(&in);
+        g->locator = pv_fuzz_take_str(&in);
+        g->record = flags & 1 ? pv_fuzz_take_str(&in) : NULL;
+        g->source = flags & 2 ? pv_fuzz_take_str(&in) : NULL;
+        g->kind = flags & 8 ? pv_fuzz_take_str(&in) : NULL;
+        g->commit = flags & 4 ? pv_fuzz_take_str(&in) : NULL;
         g->nauthors = (flags >> 5) % (MAX_AUTHORS + 1);
         for (n = 0; n < g->nauthors; n++) {
-            unsigned which = (unsigned)take_num(&in, 1);
-            au[nf][n].name = which & 1 ? take_str(&in, data) : NULL;
-            au[nf][n].email = which & 2 ? take_str(&in, data) : NULL;
-            au[nf][n].id = which & 4 ? take_str(&in, data) : NULL;
+            unsigned which = (unsigned)pv_fuzz_take_num(&in, 1);
+            au[nf][n].name = which & 1 ? pv_fuzz_take_str(&in) : NULL;
+            au[nf][n].email = which & 2 ? pv_fuzz_take_str(&in) : NULL;
+            au[nf][n].id = which & 4 ? pv_fuzz_take_str(&in) : NULL;
         }
         g->authors = au[nf];
         nf++;
     }
 
     /* stdout goes to an anonymous file for the time of the report */
-    fflush(stdout);
-    fd = memfd_create("pv_fuzz_report", 0);
-    PV_FUZZ_CHECK(fd >= 0);
-    saved = dup(STDOUT_FILENO);
-    PV_FUZZ_CHECK(saved >= 0 && dup2(fd, STDOUT_FILENO) >= 0);
+    pv_fuzz_stdout_begin();
     r = pv_cli__scan_report_new(format, "mine.pvx", &info);
     PV_FUZZ_CHECK(r != NULL);
     rc = 0;
@@ -322,17 +250,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     PV_FUZZ_CHECK(rc == 0 && pv_cli__scan_report_count(r) == nf);
     PV_FUZZ_CHECK(pv_cli__scan_report_end(r, &st) == 0);
     pv_cli__scan_report_free(r);
-    PV_FUZZ_CHECK(fflush(stdout) == 0);
-    PV_FUZZ_CHECK(dup2(saved, STDOUT_FILENO) >= 0);
-    close(saved);
-
-    len = lseek(fd, 0, SEEK_END);
-    PV_FUZZ_CHECK(len >= 0);
-    out = malloc((size_t)len + 1);
-    PV_FUZZ_CHECK(out != NULL);
-    PV_FUZZ_CHECK(pread(fd, out, (size_t)len, 0) == (ssize_t)len);
-    close(fd);
-    check_output(format, out, (size_t)len, f, nf);
+    out = pv_fuzz_stdout_end(&len);
+    check_output(format, out, len, f, nf);
 
     free(out);
     free(in.copy);

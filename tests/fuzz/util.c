@@ -4,11 +4,15 @@
 #include "util.h"
 
 #include <ftw.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cJSON.h>
+#include <utf8proc.h>
 
 int pv_fuzz_memfile(const uint8_t *data, size_t size, char *path, size_t cap)
 {
@@ -103,4 +107,97 @@ static int remove_one(const char *path, const struct stat *sb, int flag, struct 
 void pv_fuzz_remove_tree(const char *path)
 {
     nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void pv_fuzz_input_init(pv_fuzz_input *in, const uint8_t *data, size_t size, size_t skip)
+{
+    in->copy = malloc(size + 1);
+    PV_FUZZ_CHECK(in->copy != NULL);
+    memcpy(in->copy, data, size);
+    in->copy[size] = '\0';
+    in->base = data;
+    in->p = data + (skip < size ? skip : size);
+    in->end = data + size;
+}
+
+uint64_t pv_fuzz_take_num(pv_fuzz_input *in, size_t n)
+{
+    uint64_t v = 0;
+    size_t i;
+    for (i = 0; i < n && in->p < in->end; i++)
+        v |= (uint64_t)*in->p++ << (8 * i);
+    return v;
+}
+
+const char *pv_fuzz_take_str(pv_fuzz_input *in)
+{
+    const char *s = in->copy + (in->p - in->base);
+    while (in->p < in->end && *in->p)
+        in->p++;
+    if (in->p < in->end)
+        in->p++;
+    return s;
+}
+
+int pv_fuzz_valid_utf8(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k =
+            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
+        if (k <= 0)
+            return 0;
+        i += (size_t)k;
+    }
+    return 1;
+}
+
+void pv_fuzz_check_json_str(const cJSON *o, const char *key, const char *s)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    PV_FUZZ_CHECK(v != NULL);
+    if (!s) {
+        PV_FUZZ_CHECK(cJSON_IsNull(v));
+        return;
+    }
+    PV_FUZZ_CHECK(cJSON_IsString(v));
+    if (pv_fuzz_valid_utf8(s, strlen(s)))
+        PV_FUZZ_CHECK(strcmp(v->valuestring, s) == 0);
+}
+
+void pv_fuzz_check_json_num(const cJSON *o, const char *key, double want)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    PV_FUZZ_CHECK(cJSON_IsNumber(v) && v->valuedouble == want);
+}
+
+static int stdout_file = -1, stdout_saved = -1;
+
+void pv_fuzz_stdout_begin(void)
+{
+    fflush(stdout);
+    stdout_file = memfd_create("pv_fuzz_stdout", 0);
+    PV_FUZZ_CHECK(stdout_file >= 0);
+    stdout_saved = dup(STDOUT_FILENO);
+    PV_FUZZ_CHECK(stdout_saved >= 0 && dup2(stdout_file, STDOUT_FILENO) >= 0);
+}
+
+char *pv_fuzz_stdout_end(size_t *n)
+{
+    off_t len;
+    char *out;
+    PV_FUZZ_CHECK(fflush(stdout) == 0);
+    PV_FUZZ_CHECK(dup2(stdout_saved, STDOUT_FILENO) >= 0);
+    close(stdout_saved);
+    len = lseek(stdout_file, 0, SEEK_END);
+    PV_FUZZ_CHECK(len >= 0);
+    out = malloc((size_t)len + 1);
+    PV_FUZZ_CHECK(out != NULL);
+    PV_FUZZ_CHECK(pread(stdout_file, out, (size_t)len, 0) == (ssize_t)len);
+    out[len] = '\0';
+    close(stdout_file);
+    stdout_file = stdout_saved = -1;
+    *n = (size_t)len;
+    return out;
 }

@@ -54,4 +54,39 @@ void pv_fuzz_temp_dir(char *path, size_t cap, const char *name);
 /* Removes path and everything below it, following no symbolic link. */
 void pv_fuzz_remove_tree(const char *path);
 
+/* ---- report writers: inputs taken apart, outputs read back ---- */
+
+/* The fuzzer's bytes read front to back: numbers and NUL-terminated strings. */
+typedef struct pv_fuzz_input {
+    const uint8_t *p, *end, *base; /* next byte, end, the input's first byte */
+    char *copy; /* the input with a NUL after it (malloc'ed by pv_fuzz_input_init): strings
+                   point into it */
+} pv_fuzz_input;
+
+/* Starts reading data at byte skip; aborts when out of memory. Free in->copy when done. */
+void pv_fuzz_input_init(pv_fuzz_input *in, const uint8_t *data, size_t size, size_t skip);
+
+/* The next n bytes as a little-endian number (0 for the bytes past the end). */
+uint64_t pv_fuzz_take_num(pv_fuzz_input *in, size_t n);
+
+/* The next NUL-terminated string (the last one may end with the input; "" past it). */
+const char *pv_fuzz_take_str(pv_fuzz_input *in);
+
+/* Whether s[0, n) is valid UTF-8. */
+int pv_fuzz_valid_utf8(const char *s, size_t n);
+
+struct cJSON;
+
+/* Aborts unless member key of o is null for s NULL, else a string equal to s where s is valid
+ * UTF-8 (a writer replaces invalid bytes). */
+void pv_fuzz_check_json_str(const struct cJSON *o, const char *key, const char *s);
+
+/* Aborts unless member key of o is the number want, exactly. */
+void pv_fuzz_check_json_num(const struct cJSON *o, const char *key, double want);
+
+/* Sends stdout to an anonymous file until pv_fuzz_stdout_end, which returns what was written
+ * (malloc'ed, a NUL after its *n bytes) and restores stdout. Abort on any failure. */
+void pv_fuzz_stdout_begin(void);
+char *pv_fuzz_stdout_end(size_t *n);
+
 #endif
