@@ -198,6 +198,9 @@ void pv_cli__text_result(const char *name, const char *text, size_t len, const p
 
 /* Text report of an index's parameters, counts and chunks. Writes to stdout. */
 void pv_cli__text_stats(const char *path, const pv_index_info *info);
+/* The "tombstones:" part of the stats text: v[0, n) (pv_index_tombstones); nothing when n
+ * is 0. */
+void pv_cli__text_tombstones(const pv_tombstone *v, size_t n);
 
 /* JSON documents (docs/json.md), built as cJSON trees. Builders return NULL and adders -1
  * when out of memory. */
@@ -217,8 +220,13 @@ struct cJSON *pv_cli__json_span(const pv_span *sp);
  * when s is NULL. Returns 0 or -1 when out of memory. */
 int pv_cli__json_add_str(struct cJSON *obj, const char *key, const char *s);
 
-/* The stats document: {"index": {...}, "chunks": [...]}. */
-struct cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info);
+/* The stats document: {"index": {...}, "chunks": [...], "tombstones": [...]}: the tombstones
+ * v[0, n) of the index (pv_index_tombstones). */
+struct cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info, const pv_tombstone *v,
+                                 size_t n);
+
+/* The word of a tombstone kind: "author", "document", "source". */
+const char *pv_cli__tomb_kind(pv_tomb_kind kind);
 
 /* Print doc to stdout followed by a newline, and free it. Returns 0 or -1 when out of
  * memory (doc is freed either way). */
@@ -444,5 +452,6 @@ int pv_cli__cmd_credit(int argc, char **argv);
 int pv_cli__cmd_scan(int argc, char **argv);
 int pv_cli__cmd_check(int argc, char **argv);
 int pv_cli__cmd_hook(int argc, char **argv);
+int pv_cli__cmd_remove(int argc, char **argv);
 
 #endif

@@ -21,8 +21,9 @@ static const pv_cli_spec spec = {
     "Open INDEX, validate it (header, chunk table, checksums) and show the parameters it "
     "was built with (format and normalization versions, k, w, the guaranteed run length "
     "t = k + w - 1, fingerprint bits, seed, posting cap), its counts (documents, authors, "
-    "sources, fingerprints, postings, blocks, tokens, input bytes) and every chunk with "
-    "its offset, size and share of the file.",
+    "sources, fingerprints, postings, blocks, tokens, input bytes), every chunk with "
+    "its offset, size and share of the file, and the tombstones `provscan remove` recorded "
+    "beside it (what each removes, when, and how many documents or persons it matches).",
     opts,
     NOPTS,
 };
@@ -32,6 +33,8 @@ int pv_cli__cmd_stats(int argc, char **argv)
     pv_cli_args a;
     pv_index *ix = NULL;
     pv_index_info info;
+    const pv_tombstone *tombs;
+    size_t ntombs;
     pv_err err = {0, ""};
     int r, rc = pv_cli__parse(&spec, argc, argv, &a);
     if (rc) {
@@ -53,14 +56,17 @@ int pv_cli__cmd_stats(int argc, char **argv)
         goto done;
     }
     pv_index_get_info(ix, &info);
+    pv_index_tombstones(ix, &tombs, &ntombs);
     if (a.vals[OPT_FORMAT].str && strcmp(a.vals[OPT_FORMAT].str, "json") == 0) {
-        if (pv_cli__json_print(pv_cli__json_stats(a.vals[OPT_INDEX].str, &info)) != 0) {
+        if (pv_cli__json_print(pv_cli__json_stats(a.vals[OPT_INDEX].str, &info, tombs, ntombs)) !=
+            0) {
             fprintf(stderr, "provscan: out of memory\n");
             rc = PV_EXIT_INPUT;
             goto done;
         }
     } else {
         pv_cli__text_stats(a.vals[OPT_INDEX].str, &info);
+        pv_cli__text_tombstones(tombs, ntombs);
     }
     rc = PV_EXIT_OK;
 done:

@@ -21,6 +21,7 @@ static const command commands[] = {
     {"match", pv_cli__cmd_match, "attribute text to the indexed documents and authors"},
     {"scan", pv_cli__cmd_scan, "stream datasets and report which indexed documents they hold"},
     {"hook", pv_cli__cmd_hook, "install a pre-commit hook that runs check --staged"},
+    {"remove", pv_cli__cmd_remove, "record a tombstone: an author, a document or a source removed"},
     {"stats", pv_cli__cmd_stats, "show an index's parameters, counts and chunks"},
 };
 

@@ -273,9 +273,15 @@ cJSON *pv_cli__json_result(const char *input, const pv_result *res, int with_spa
     return o;
 }
 
-cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info)
+const char *pv_cli__tomb_kind(pv_tomb_kind kind)
 {
-    cJSON *doc = cJSON_CreateObject(), *ix = pv_cli__json_index(path, info, 1), *chunks;
+    return kind == PV_TOMB_AUTHOR ? "author" : kind == PV_TOMB_DOCUMENT ? "document" : "source";
+}
+
+cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info, const pv_tombstone *v,
+                          size_t n)
+{
+    cJSON *doc = cJSON_CreateObject(), *ix = pv_cli__json_index(path, info, 1), *chunks, *tombs;
     size_t i;
     if (!doc || !ix || !cJSON_AddItemToObject(doc, "index", ix)) {
         cJSON_Delete(doc);
@@ -297,7 +303,22 @@ cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info)
         if (bad)
             chunks = NULL;
     }
-    if (!chunks) {
+    tombs = chunks ? cJSON_AddArrayToObject(doc, "tombstones") : NULL;
+    for (i = 0; tombs && i < n; i++) {
+        cJSON *to = cJSON_CreateObject();
+        int bad = append(tombs, to);
+        if (!bad) {
+            bad |= add_str(to, "kind", pv_cli__tomb_kind(v[i].kind));
+            bad |= add_str(to, "name", v[i].id);
+            bad |= add_str(to, "source", v[i].source);
+            bad |= add_date(to, "removed", v[i].date);
+            bad |= add_num(to, "documents", (double)v[i].documents);
+            bad |= add_num(to, "authors", (double)v[i].authors);
+        }
+        if (bad)
+            tombs = NULL;
+    }
+    if (!chunks || !tombs) {
         cJSON_Delete(doc);
         return NULL;
     }

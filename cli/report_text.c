@@ -562,3 +562,29 @@ void pv_cli__text_stats(const char *path, const pv_index_info *info)
                (int)sizew, pv_cli__commas(c->size, b), share);
     }
 }
+
+void pv_cli__text_tombstones(const pv_tombstone *v, size_t n)
+{
+    char date[64], a[32];
+    size_t i;
+    if (n == 0)
+        return;
+    fputs("tombstones:\n", stdout);
+    for (i = 0; i < n; i++) {
+        if (!pv_cli__format_date(v[i].date, 1, date, sizeof date))
+            snprintf(date, sizeof date, "-");
+        printf("    %-8s  ", pv_cli__tomb_kind(v[i].kind));
+        put_bytes(v[i].id, strlen(v[i].id));
+        if (v[i].source) {
+            fputs(" in ", stdout);
+            put_bytes(v[i].source, strlen(v[i].source));
+        }
+        if (v[i].kind == PV_TOMB_AUTHOR)
+            printf("  (%s %s)", pv_cli__commas(v[i].authors, a),
+                   v[i].authors == 1 ? "person" : "persons");
+        else
+            printf("  (%s %s)", pv_cli__commas(v[i].documents, a),
+                   v[i].documents == 1 ? "document" : "documents");
+        printf("  removed %s\n", date);
+    }
+}

@@ -31,6 +31,8 @@ const char *pv_strerror(int code)
         return "input exceeds a limit";
     case PV_ESKIP:
         return "skipped";
+    case PV_ENOTFOUND:
+        return "not found";
     default:
         return "unknown error";
     }

@@ -25,15 +25,16 @@ extern "C" {
 /* Error codes returned (negated) by fallible functions. Values never change. */
 typedef enum pv_error {
     PV_OK = 0,
-    PV_ENOMEM = -1,   /* out of memory */
-    PV_EIO = -2,      /* read, write, open, rename failed */
-    PV_ECORRUPT = -3, /* index checksum, offset or length is wrong */
-    PV_EVERSION = -4, /* index format or normalization version not supported */
-    PV_EFORMAT = -5,  /* input is not in the expected format */
-    PV_EINVAL = -6,   /* an option or argument is out of range */
-    PV_EPARAMS = -7,  /* index parameters do not match what the query needs */
-    PV_ELIMIT = -8,   /* an input exceeds a hard limit */
-    PV_ESKIP = -9     /* a document was skipped (binary, too large, excluded) */
+    PV_ENOMEM = -1,    /* out of memory */
+    PV_EIO = -2,       /* read, write, open, rename failed */
+    PV_ECORRUPT = -3,  /* index checksum, offset or length is wrong */
+    PV_EVERSION = -4,  /* index format or normalization version not supported */
+    PV_EFORMAT = -5,   /* input is not in the expected format */
+    PV_EINVAL = -6,    /* an option or argument is out of range */
+    PV_EPARAMS = -7,   /* index parameters do not match what the query needs */
+    PV_ELIMIT = -8,    /* an input exceeds a hard limit */
+    PV_ESKIP = -9,     /* a document was skipped (binary, too large, excluded) */
+    PV_ENOTFOUND = -10 /* a name (author, document, source) matches nothing in the index */
 } pv_error;
 
 /* One complete error message, filled in by the function that failed. */
@@ -218,6 +219,7 @@ typedef struct pv_index_info {
     uint64_t documents;
     uint64_t authors;
     uint64_t sources;
+    uint64_t origins;      /* first writers (commits, posts) the documents' text is credited to */
     uint64_t fingerprints; /* distinct */
     uint64_t postings;
     uint64_t blocks;
@@ -231,6 +233,48 @@ typedef struct pv_index_info {
 
 /* Fill *info with the index's parameters and counts. */
 void pv_index_get_info(const pv_index *ix, pv_index_info *info);
+
+/* ---- removal: tombstones ---------------------------------------------------------------- */
+
+/* What a tombstone removes (docs/index-format.md, "Tombstones"; docs/attribution.md,
+ * "Removed work"). Values never change: they are written in the tombstone file. */
+typedef enum pv_tomb_kind {
+    PV_TOMB_AUTHOR = 1,   /* a person: never named, earns nothing, their text as if unindexed */
+    PV_TOMB_DOCUMENT = 2, /* a document (a locator, in one source): as if never indexed */
+    PV_TOMB_SOURCE = 3    /* a source root and every document indexed from it */
+} pv_tomb_kind;
+
+/* One tombstone of an index; strings borrowed from the index. */
+typedef struct pv_tombstone {
+    pv_tomb_kind kind;
+    const char *id;     /* author: as given (an identity as reports print it); document: its
+                           locator; source: the source root */
+    const char *source; /* document: the source root it was narrowed to, or NULL */
+    int64_t date;       /* when it was recorded, unix seconds */
+    uint64_t documents; /* documents it removes outright in this index */
+    uint64_t authors;   /* authors (persons) it removes in this index */
+} pv_tombstone;
+
+/* The tombstones pv_index_open read beside ix (INDEX.tomb), in the order they were recorded;
+ * borrowed from ix. *n is 0 when the index has none. */
+void pv_index_tombstones(const pv_index *ix, const pv_tombstone **out, size_t *n);
+
+/* Records a tombstone for the index at path: rewrites INDEX.tomb whole (a temporary file,
+ * fsync, rename) with the tombstones it held and the new one, under an exclusive lock on the
+ * index file, so concurrent removals are kept both. id names, as reports print them:
+ * - PV_TOMB_AUTHOR: "Name <email>", "Name <email> (id ID)", a name, an email or an account
+ *   id of a person of the index (identities are merged by the index already);
+ * - PV_TOMB_DOCUMENT: a locator; source (may be NULL) narrows it to one source root, and is
+ *   needed when documents of several sources have that locator;
+ * - PV_TOMB_SOURCE: a source root.
+ * source must be NULL for the other kinds. *matched (may be NULL) receives how many
+ * documents (document, source) or persons (author) it removes; *already (may be NULL) is set
+ * to 1 when an equal tombstone was recorded before (nothing is written then). Returns 0,
+ * PV_ENOTFOUND ("no author 'X' in index 'P'"), PV_EINVAL (an ambiguous name, a bad kind),
+ * PV_ECORRUPT (a corrupt tombstone file, never overwritten), PV_EIO, or an error of
+ * pv_index_open. */
+int pv_index_remove(const char *path, pv_tomb_kind kind, const char *id, const char *source,
+                    uint64_t *matched, int *already, pv_err *err);
 
 /* ---- matching -------------------------------------------------------------------------- */
 

@@ -173,6 +173,29 @@ static inline unsigned pv_token_check_at(const unsigned char *checks, uint32_t t
 #define PV_BLOB_DOC 20 /* u32: document */
 #define PV_BLOB_ID_LEN 20
 
+/* ---- the tombstone file, INDEX.tomb (beside a one-file index; tombstone.c) ----
+ * Removals recorded by `provscan remove`, rewritten whole by each (temporary file, fsync,
+ * rename). Entries name what they remove by the names reports print (not by document or
+ * author ids), so a segment manifest can hold the same entries for every segment.
+ * Header (32 bytes), then count entries (each PV_TOMB_ENTRY bytes, then the source name's
+ * bytes when it has one, then the name's bytes, no NULs, zero-padded to a multiple of 8),
+ * then a u64: XXH3 (seed 0) of every byte before it. */
+#define PV_TOMB_SUFFIX ".tomb"
+#define PV_TOMB_MAGIC "PVTOMB\0\x1a"
+#define PV_TOMB_FORMAT_VERSION 1
+#define PV_TOMB_HDR_SIZE 32
+#define PV_TOMB_VERSION 8         /* u32 */
+#define PV_TOMB_COUNT 12          /* u32: entries */
+#define PV_TOMB_INDEX_CHECKSUM 16 /* u64: the index header's checksum (PV_HDR_CHECKSUM) */
+#define PV_TOMB_INDEX_SIZE 24     /* u64: the index file's size (PV_HDR_FILE_SIZE) */
+#define PV_TOMB_ENTRY 24
+#define PV_TOMB_KIND 0       /* u32: pv_tomb_kind (1 author, 2 document, 3 source) */
+#define PV_TOMB_FLAGS 4      /* u32: 0 */
+#define PV_TOMB_SOURCE_LEN 8 /* u32: bytes of the source name, or PV_NONE (documents only) */
+#define PV_TOMB_ID_LEN 12    /* u32: bytes of the name, 1 or more */
+#define PV_TOMB_DATE 16      /* i64: when it was recorded, unix seconds */
+#define PV_TOMB_MAX_NAME 4096u
+
 #define PV_NONE 0xFFFFFFFFu
 
 #endif

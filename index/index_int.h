@@ -117,4 +117,44 @@ void pv_index__origin(const pv_index *ix, uint32_t id, pv_origin_view *out);
 /* The index's path as given to pv_index_open (for messages). */
 const char *pv_index__path(const pv_index *ix);
 
+/* ---- tombstones: removed work (tombstone.c) ---- */
+
+/* The tombstones of an open index, resolved against its tables once, at open: what the
+ * matcher applies where results are built (match.c), so that no command can forget them. */
+typedef struct pv_tombs {
+    pv_tombstone *v; /* as recorded, with their counts in this index */
+    size_t n;
+    /* bit d: document d is removed (a document or source tombstone): its postings are dropped
+     * before anything is counted, as if it had never been indexed; NULL when none is */
+    uint64_t *doc_gone;
+    /* per origin: the first origin along its co-author chain (ORIG next) whose author is not
+     * removed (itself when its author is not), or UINT32_MAX when every co-author is removed;
+     * NULL when no author is removed (then every origin shows itself) */
+    uint32_t *shown;
+    char *strings; /* the entries' strings */
+} pv_tombs;
+
+/* The tombstones of ix, or NULL when it has none: one branch for the matcher. */
+const pv_tombs *pv_index__tombs(const pv_index *ix);
+
+/* Reads the tombstone file beside the index ix being opened (its path + ".tomb"), whose
+ * header checksum is ident and whose file is size bytes, and resolves it against ix's tables
+ * (which must be validated already). *out is NULL when there is
+ * no tombstone file. Returns 0, PV_ECORRUPT (bad magic, checksum, lengths, a file for another
+ * index), PV_EVERSION, PV_EIO or PV_ENOMEM, with err naming the tombstone file. */
+int pv_index__tombs_load(const pv_index *ix, uint64_t ident, uint64_t size, pv_tombs **out,
+                         pv_err *err);
+void pv_index__tombs_free(pv_tombs *t); /* accepts NULL */
+
+static inline int pv_tombs__doc_gone(const pv_tombs *t, uint32_t doc)
+{
+    return t->doc_gone && (t->doc_gone[doc / 64] >> (doc % 64) & 1);
+}
+
+/* The origin shown for o (see pv_tombs.shown): o itself without author tombstones. */
+static inline uint32_t pv_tombs__shown(const pv_tombs *t, uint32_t o)
+{
+    return t && t->shown && o != UINT32_MAX ? t->shown[o] : o;
+}
+
 #endif

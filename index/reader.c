@@ -35,6 +35,7 @@ struct pv_index {
     uint64_t ndocs, nauthors, nsources, norigins, nfps, npostings, nblocks, ntokens, nbytes;
     int64_t created;
     uint32_t fanout_bits, block_postings;
+    pv_tombs *tombs; /* INDEX.tomb resolved (tombstone.c), or NULL */
 };
 
 static int corrupt(pv_err *err, const char *path, const char *what)
@@ -364,7 +365,9 @@ int pv_index_open(pv_index **out, const char *path, pv_err *err)
         }
         ix->map = m;
     }
-    if ((rc = parse_header(ix, err)) != 0 || (rc = parse_tables(ix, err)) != 0)
+    if ((rc = parse_header(ix, err)) != 0 || (rc = parse_tables(ix, err)) != 0 ||
+        (rc = pv_index__tombs_load(ix, pv_load64(ix->map + PV_HDR_CHECKSUM), ix->size, &ix->tombs,
+                                   err)) != 0)
         goto done;
     *out = ix;
     ix = NULL;
@@ -382,6 +385,7 @@ void pv_index_free(pv_index *ix)
         return;
     if (ix->map)
         munmap((void *)ix->map, ix->size);
+    pv_index__tombs_free(ix->tombs);
     free(ix->path);
     free(ix);
 }
@@ -399,6 +403,7 @@ void pv_index_get_info(const pv_index *ix, pv_index_info *info)
     info->documents = ix->ndocs;
     info->authors = ix->nauthors;
     info->sources = ix->nsources;
+    info->origins = ix->norigins;
     info->fingerprints = ix->nfps;
     info->postings = ix->npostings;
     info->blocks = ix->nblocks;
@@ -413,6 +418,11 @@ void pv_index_get_info(const pv_index *ix, pv_index_info *info)
 const char *pv_index__path(const pv_index *ix)
 {
     return ix->path;
+}
+
+const pv_tombs *pv_index__tombs(const pv_index *ix)
+{
+    return ix->tombs;
 }
 
 void pv_index__doc(const pv_index *ix, uint32_t id, pv_doc_view *out)

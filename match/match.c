@@ -89,6 +89,9 @@ typedef struct lookup_ctx {
     size_t nhits, cap_hits, ncommon_hits;
     int64_t *diag; /* per document of the current fingerprint: the diagonal followed */
     size_t cap_diag;
+    const pv_tombs *gone; /* the index's tombstones when they remove documents, else NULL */
+    pv_posting *kept;     /* a fingerprint's postings without the removed documents' */
+    size_t cap_kept;
 } lookup_ctx;
 
 /* v[0, n) sorted by fingerprint, equal ones kept in the order they come in (the query's, so
@@ -187,6 +190,24 @@ static int on_postings(void *vctx, size_t i, const pv_posting *p, size_t np)
     size_t df = 0, j, qi, run, nruns;
     uint32_t common;
     int rc;
+    /* a removed document is as if never indexed: its postings are dropped before anything is
+       counted (docs/attribution.md, "Removed work"); without tombstones, this one branch */
+    if (PV_UNLIKELY(c->gone != NULL)) {
+        size_t n = 0;
+        for (j = 0; j < np && !pv_tombs__doc_gone(c->gone, p[j].doc); j++)
+            ;
+        if (j < np) {
+            if (pv_array__grow((void **)&c->kept, &c->cap_kept, np, sizeof *c->kept))
+                return PV_ENOMEM;
+            for (j = 0; j < np; j++)
+                if (!pv_tombs__doc_gone(c->gone, p[j].doc))
+                    c->kept[n++] = p[j];
+            if (n == 0)
+                return 0; /* only removed documents hold it: no hit */
+            p = c->kept;
+            np = n;
+        }
+    }
     for (j = 0; j < np; j++)
         if (j == 0 || p[j].doc != p[j - 1].doc)
             df++;
@@ -694,20 +715,28 @@ static long run_at(const pv_line_table *lt, uint32_t t)
 
 /* Sets the chain's earliest origin (and its date) among the authorship runs over its document
  * range: the one with the earliest known date, the first such run on ties; the document's
- * origin when it has no runs or no run is dated. */
-static void earliest_origin(const pv_index *ix, const pv_line_table *lt, chain *ch)
+ * origin when it has no runs or no run is dated. Origins are those shown through the
+ * tombstones tb (pv_tombs__shown: a removed author's runs show their co-authors, or nothing).
+ * Returns 0 when no origin over the range is shown: the text is wholly removed authors'. */
+static int earliest_origin(const pv_index *ix, const pv_tombs *tb, const pv_line_table *lt,
+                           chain *ch)
 {
     pv_doc_view dv;
     pv_origin_view ov;
+    uint32_t any = UINT32_MAX;
     long r;
     pv_index__doc(ix, ch->doc, &dv);
-    ch->first = dv.origin;
+    ch->first = pv_tombs__shown(tb, dv.origin);
     ch->date = dv.date;
     if (lt->nruns == 0 || ch->de <= ch->ds)
-        return;
+        return ch->first != UINT32_MAX;
     int64_t best = PV_DATE_UNKNOWN;
     for (r = run_at(lt, ch->ds); r < (long)lt->nruns && (r < 0 || lt->run_tok[r] < ch->de); r++) {
-        uint32_t o = r < 0 ? dv.origin : lt->run_origin[r];
+        uint32_t o = pv_tombs__shown(tb, r < 0 ? dv.origin : lt->run_origin[r]);
+        if (o == UINT32_MAX)
+            continue;
+        if (any == UINT32_MAX)
+            any = o;
         pv_index__origin(ix, o, &ov);
         if (ov.date != PV_DATE_UNKNOWN && (best == PV_DATE_UNKNOWN || ov.date < best)) {
             best = ov.date;
@@ -716,6 +745,10 @@ static void earliest_origin(const pv_index *ix, const pv_line_table *lt, chain *
     }
     if (best != PV_DATE_UNKNOWN)
         ch->date = best;
+    else if (ch->first == UINT32_MAX)
+        ch->first = any; /* the document's origin is removed: the first run shown */
+    /* (without tombstones the loop meets one run at least: every chain is kept) */
+    return any != UINT32_MAX;
 }
 
 /* Credit tokens [qs, qe) of the query to origin o and its co-authors: one span credit per
@@ -726,20 +759,27 @@ static int credit_range(const pv_index *ix, pv_span *sp, uint32_t o, uint32_t qs
                         size_t *cap_sc)
 {
     pv_origin_view ov;
+    const pv_tombs *tb = pv_index__tombs(ix);
     uint32_t n = 0, id, first, last, unused;
     int rc;
-    if (qe <= qs)
+    /* a removed author's tokens earn nothing and name no one; their co-authors split them */
+    o = pv_tombs__shown(tb, o);
+    if (qe <= qs || o == UINT32_MAX)
         return 0;
     if ((rc = pv_match__qtokens_range(q, qs, &first, &unused)) != 0 ||
         (rc = pv_match__qtokens_range(q, qe - 1, &unused, &last)) != 0)
         return rc;
     memset(&ov, 0, sizeof ov); /* an index without ORIG flags leaves before unset */
-    for (id = o; id != UINT32_MAX; id = ov.next, n++)
+    for (id = o; id != UINT32_MAX; id = ov.next) {
         pv_index__origin(ix, id, &ov);
+        n += pv_tombs__shown(tb, id) == id;
+    }
     for (id = o; id != UINT32_MAX; id = ov.next) {
         pv_span_credit *sc;
         double share = (double)(qe - qs) / n;
         pv_index__origin(ix, id, &ov);
+        if (pv_tombs__shown(tb, id) != id)
+            continue;
         if (pv_array__grow((void **)&sp->credits, cap_sc, sp->ncredits + 1, sizeof *sp->credits))
             return PV_ENOMEM;
         sc = &sp->credits[sp->ncredits++];
@@ -944,7 +984,7 @@ int pv_match__run(const pv_index *ix, pv_index_cursor *shared, const char *text,
     size_t *bucket_n = NULL, nk = 0, nu = 0, i, j, cap_qf = 0, cap_qtmp = 0, cap_lic = 0;
     lookup_ctx lc;
     chain *chains = NULL;
-    size_t nchains = 0, cap_chains = 0, cap_spans = 0;
+    size_t nchains = 0, nkept, cap_chains = 0, cap_spans = 0;
     uint32_t *starts = NULL;
     size_t nstarts = 0;
     pv_result *res = NULL;
@@ -952,6 +992,7 @@ int pv_match__run(const pv_index *ix, pv_index_cursor *shared, const char *text,
     cand *cands = NULL;
     size_t cap_cands = 0;
     pv_index_cursor *cur = NULL;
+    const pv_tombs *tombs = NULL;
     int rc = 0;
     uint32_t min_tokens, maxgap;
 
@@ -998,6 +1039,8 @@ int pv_match__run(const pv_index *ix, pv_index_cursor *shared, const char *text,
     }
     lc.common = opts->common;
     lc.cap = info.posting_cap;
+    tombs = pv_index__tombs(ix);
+    lc.gone = tombs && tombs->doc_gone ? tombs : NULL;
     lc.weak = q.weak;
     /* a k-gram's fp_lo is read in its pass only: after it, np takes its place */
     lc.np = q.fp_lo;
@@ -1071,8 +1114,9 @@ int pv_match__run(const pv_index *ix, pv_index_cursor *shared, const char *text,
     lc.nhits = lc.cap_hits = 0;
     if (pv_match__qtokens_hashes(&q))
         goto oom;
-    /* token-exact edges; chains come grouped by document, decode each table once */
-    for (i = 0; i < nchains; i = j) {
+    /* token-exact edges; chains come grouped by document, decode each table once. A chain
+       over text wholly written by removed authors is dropped (kept chains keep their order) */
+    for (i = 0, nkept = 0; i < nchains; i = j) {
         pv_line_table lt;
         for (j = i; j < nchains && chains[j].doc == chains[i].doc; j++)
             ;
@@ -1080,10 +1124,12 @@ int pv_match__run(const pv_index *ix, pv_index_cursor *shared, const char *text,
             goto done;
         for (size_t c = i; c < j; c++) {
             extend_chain(&chains[c], &lt, &q, info.k, maxgap);
-            earliest_origin(ix, &lt, &chains[c]);
+            if (earliest_origin(ix, tombs, &lt, &chains[c]))
+                chains[nkept++] = chains[c];
         }
         pv_index__lines_free(&lt);
     }
+    nchains = nkept;
 
     /* spans: union of overlapping chain ranges in the query */
     for (i = 0; reverse_chains && i < nchains / 2; i++) {
@@ -1184,6 +1230,7 @@ done:
     free(lc.hits);
     free(lc.np);
     free(lc.diag);
+    free(lc.kept);
     free(chains);
     free(starts);
     free(span_credit.v);

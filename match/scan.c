@@ -441,8 +441,12 @@ static int exact_copies(const pv_scan *s, const unsigned char *blob, found_list 
 {
     uint32_t docs[16];
     size_t n = pv_index__blob_docs(s->ix, blob, docs, 16), i;
+    const pv_tombs *tb = pv_index__tombs(s->ix);
     for (i = 0; i < n && i < 16; i++) {
-        finding *f = finding_of(s, l, docs[i]);
+        finding *f;
+        if (tb && pv_tombs__doc_gone(tb, docs[i]))
+            continue; /* removed: as if never indexed */
+        f = finding_of(s, l, docs[i]);
         if (!f)
             return PV_ENOMEM;
         f->f.exact = 1;

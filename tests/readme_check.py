@@ -17,7 +17,7 @@ shows after it, up to the next "$ " line or the end of the block.
    in the scratch folder. HOME is an empty folder (no git configuration of the user).
  - Compared after normalizing what legitimately varies on both sides: elapsed times and
    speeds ("in 0.05 s (1.8 MB/s)", "(70.7 MB/s)"), index creation dates ("created
-   2026-...Z"), and the scratch folder's parent, which the file writes as "...".
+   2026-...Z") and tombstone dates ("removed 2026-...Z"), and the scratch folder's parent, which the file writes as "...".
  - Elision is explicit: a line holding only "..." (any indentation) stands for any number of
    lines, none included. Anything else shown must be printed, and everything printed must be
    shown.
@@ -137,8 +137,9 @@ TIME_RES = [
     # "(70.7 MB/s)", "(1,234 records/s)"
     (re.compile(r"\([0-9][0-9.,]* ?[KMGT]?i?B/s\)"), "(<speed>)"),
     (re.compile(r"\([0-9][0-9.,]* [a-z]+/s\)"), "(<speed>)"),
-    # index creation dates: "created            2026-12-04T17:26:44Z", "created": "..."
-    (re.compile(r"(created\"?:?\s+\"?)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"), r"\1<date>"),
+    # index creation dates: "created            2026-12-04T17:26:44Z", "created": "...", and
+    # when a tombstone was recorded: "removed 2026-12-05T17:18:11Z", "removed": "..."
+    (re.compile(r"((?:created|removed)\"?:?\s+\"?)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"), r"\1<date>"),
 ]
 
 

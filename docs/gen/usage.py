@@ -28,6 +28,8 @@ recompute_out,_ = run('./provscan credit --verify ledger.json -x demo.pvx fixtur
 contradict_out,_ = run('./provscan credit --verify ledger.json -x demo.pvx --pool 10 fixtures/outputs; echo "exit $?"')
 scan_out,_ = run('./provscan scan -q -x demo.pvx fixtures/scan/blog.jsonl')
 scan_jsonl,_ = run('./provscan scan -q -x demo.pvx --format jsonl fixtures/scan/blog.jsonl')
+remove_out,_ = run('cp demo.pvx copy.pvx && ./provscan remove -x copy.pvx --document rss/README.md')
+remove_stats,_ = run('./provscan stats -x copy.pvx | tail -n 2')
 se_index,_ = run('./provscan index -o se.pvx --site french.meta.stackexchange.com fixtures/stackexchange/french.meta.subset.7z')
 se_match,_ = run('./provscan match -x se.pvx fixtures/outputs/stackexchange-answer.md')
 tmpl = open('docs/gen/usage.tmpl').read()
@@ -40,7 +42,8 @@ subs = {
  'WEAK_OUT': weak_out.rstrip('\n'), 'RECOMPUTE_OUT': recompute_out.rstrip('\n'),
  'CONTRADICT_OUT': contradict_out.rstrip('\n'),
  'SE_INDEX_OUT': se_index.rstrip('\n'), 'SE_MATCH_OUT': se_match.rstrip('\n'),
- 'HELP_SCAN': help_of('scan --help'), 'HELP_CHECK': help_of('check --help'), 'HELP_HOOK': help_of('hook --help'), 'SCAN_OUT': scan_out.rstrip('\n'),
+ 'HELP_SCAN': help_of('scan --help'), 'HELP_CHECK': help_of('check --help'), 'HELP_HOOK': help_of('hook --help'), 'HELP_REMOVE': help_of('remove --help'),
+ 'REMOVE_OUT': remove_out.rstrip('\n'), 'REMOVE_STATS_OUT': remove_stats.rstrip('\n'), 'SCAN_OUT': scan_out.rstrip('\n'),
  'SCAN_JSONL_OUT': scan_jsonl.rstrip('\n'),
 }
 for k, v in subs.items():
