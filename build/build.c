@@ -1922,8 +1922,9 @@ static int put_origins(void *ctx, pv_seg_writer *sw, pv_err *err)
     return 0;
 }
 
-/* LINE: every indexed document's line table, copied from its worker's spill file; the
- * document's lines_off becomes its offset inside LINE */
+/* LINE: every indexed document's line table, copied from its worker's spill file, once for
+ * identical tables (copies of a file); the document's lines_off becomes its offset inside
+ * LINE */
 static int put_lines(void *ctx, pv_seg_writer *sw, pv_err *err)
 {
     builder *b = ctx;
@@ -1941,7 +1942,7 @@ static int put_lines(void *ctx, pv_seg_writer *sw, pv_err *err)
         if (fseeko(lf, (off_t)dm->lines_off, SEEK_SET) != 0 ||
             fread(b->copybuf, 1, dm->lines_size, lf) != dm->lines_size)
             return pv_err__set(err, PV_EIO, "cannot read back line tables: %s", strerror(errno));
-        dm->lines_off = pv_seg__put_bytes(sw, b->copybuf, dm->lines_size);
+        dm->lines_off = pv_seg__put_shared(sw, b->copybuf, dm->lines_size);
     }
     return 0;
 }

@@ -48,6 +48,10 @@ struct pv_seg_writer {
     int failed; /* errno of the first failed write */
     block_writer bw;
     uint64_t ndocs, nauthors, nsources, norigins; /* entries written, for META */
+    /* pv_seg__put_shared: what the chunk being written holds, by content */
+    struct shared_slot *shared;
+    size_t shared_slots, shared_used;
+    uint64_t shared_chunk; /* the chunk_off the table is for */
 };
 
 static void out_write(pv_seg_writer *w, const void *p, size_t n)
@@ -70,6 +74,67 @@ uint64_t pv_seg__put_bytes(pv_seg_writer *w, const void *p, size_t n)
     uint64_t at = w->off - w->chunk_off;
     out_write(w, p, n);
     return at;
+}
+
+/* A byte string already written to the chunk, by the XXH3-128 hash of its bytes and its size
+ * (a collision is as unlikely as git's). */
+struct shared_slot {
+    XXH128_hash_t h;
+    uint64_t at; /* offset inside the chunk + 1; 0: empty */
+    uint64_t size;
+};
+
+#define SHARED_MIN_BYTES 16 /* smaller strings are written again: a slot costs more */
+#define SHARED_MAX_SLOTS ((size_t)1 << 21) /* 64 MiB of table at most; then no more are added */
+
+/* Grows the table to twice its slots (64 at first); 0, or -1 when out of memory or at most. */
+static int shared_grow(pv_seg_writer *w)
+{
+    size_t n = w->shared_slots ? w->shared_slots * 2 : 64, i;
+    struct shared_slot *v;
+    if (n > SHARED_MAX_SLOTS || !(v = calloc(n, sizeof *v)))
+        return -1;
+    for (i = 0; i < w->shared_slots; i++) {
+        const struct shared_slot *s = &w->shared[i];
+        size_t j;
+        if (!s->at)
+            continue;
+        for (j = (size_t)s->h.low64 & (n - 1); v[j].at; j = (j + 1) & (n - 1))
+            ;
+        v[j] = *s;
+    }
+    free(w->shared);
+    w->shared = v;
+    w->shared_slots = n;
+    return 0;
+}
+
+uint64_t pv_seg__put_shared(pv_seg_writer *w, const void *p, size_t n)
+{
+    XXH128_hash_t h;
+    size_t i, mask;
+    if (n < SHARED_MIN_BYTES)
+        return pv_seg__put_bytes(w, p, n);
+    if (w->shared_chunk != w->chunk_off) { /* a new chunk: forget the last one's */
+        if (w->shared)
+            memset(w->shared, 0, w->shared_slots * sizeof *w->shared);
+        w->shared_used = 0;
+        w->shared_chunk = w->chunk_off;
+    }
+    if (w->shared_used + 1 > w->shared_slots / 4 * 3 && shared_grow(w) && !w->shared)
+        return pv_seg__put_bytes(w, p, n);
+    h = XXH3_128bits(p, n);
+    mask = w->shared_slots - 1;
+    for (i = (size_t)h.low64 & mask; w->shared[i].at; i = (i + 1) & mask)
+        if (w->shared[i].size == n && XXH128_isEqual(w->shared[i].h, h))
+            return w->shared[i].at - 1;
+    if (w->shared_used + 1 > w->shared_slots / 4 * 3) /* full, and cannot grow */
+        return pv_seg__put_bytes(w, p, n);
+    w->shared[i].h = h;
+    w->shared[i].size = n;
+    w->shared[i].at = pv_seg__put_bytes(w, p, n) + 1;
+    w->shared_used++;
+    return w->shared[i].at - 1;
 }
 
 /* ---- PSTG, BDIR, FANO ---- */
@@ -436,5 +501,6 @@ done:
     free(w.bw.raw);
     free(w.bw.z);
     free(w.bw.dir);
+    free(w.shared);
     return rc;
 }

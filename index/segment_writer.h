@@ -90,6 +90,11 @@ void pv_seg__put_origin(pv_seg_writer *w, const pv_seg_origin *o);
 void pv_seg__put_doc(pv_seg_writer *w, const pv_seg_doc *d);
 /* Raw bytes of the chunk being written; returns their offset inside the chunk. */
 uint64_t pv_seg__put_bytes(pv_seg_writer *w, const void *p, size_t n);
+/* pv_seg__put_bytes, unless the chunk being written already holds the same bytes (at least
+ * 16): then their offset, and nothing is written. Identical documents (a file vendored in
+ * several places) so share one line table in LINE; a reader sees two entries pointing at the
+ * same bytes, which format 3 allows. */
+uint64_t pv_seg__put_shared(pv_seg_writer *w, const void *p, size_t n);
 /* Whether a write failed so far (the error is reported at the end): long loops stop early. */
 int pv_seg__failed(const pv_seg_writer *w);
 

@@ -683,3 +683,84 @@ Test(index, line_table_bigger_than_its_frame_is_refused_before_allocating)
     pv_index__cursor_free(c);
     pv_index_free(ix);
 }
+
+/* The size of chunk id in the index at path. */
+static uint64_t chunk_size(const char *path, const char *id)
+{
+    pv_index *ix = NULL;
+    pv_index_info info;
+    pv_err err = {0, {0}};
+    uint64_t size = UINT64_MAX;
+    cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
+    pv_index_get_info(ix, &info);
+    for (size_t i = 0; i < info.nchunks; i++)
+        if (!strcmp(info.chunks[i].id, id))
+            size = info.chunks[i].size;
+    pv_index_free(ix);
+    cr_assert_neq(size, UINT64_MAX, "no chunk %s in %s", id, path);
+    return size;
+}
+
+/* Identical files (a vendored copy) share one line table in LINE, and the copy's lines are
+ * still right: an excerpt comes back at the same lines in both, and in a file that differs
+ * from them above the excerpt at lines shifted by the difference. */
+Test(index, identical_documents_share_one_line_table)
+{
+    size_t n;
+    char *readme = pv_test_read_file("fixtures/corpus/warcio/README.rst", &n);
+    char one[256], two[256], p1[256], p2[256];
+    snprintf(one, sizeof one, "%s/one", dir);
+    snprintf(two, sizeof two, "%s/two", dir);
+    snprintf(p1, sizeof p1, "%s/one.pvx", dir);
+    snprintf(p2, sizeof p2, "%s/two.pvx", dir);
+    /* one: the file, and a version with three lines added at the top; two: the same and an
+     * identical copy of the file in a vendored folder */
+    for (int k = 0; k < 2; k++) {
+        const char *root = k ? "two" : "one";
+        char f[320], *shifted = malloc(n + 64);
+        int m = snprintf(shifted, 64, "Local notes.\nAdded above the text.\n\n");
+        memcpy(shifted + m, readme, n);
+        snprintf(f, sizeof f, "%s/README.rst", root);
+        pv_test_put(f, readme, n);
+        snprintf(f, sizeof f, "%s/shifted/README.rst", root);
+        pv_test_put(f, shifted, n + (size_t)m);
+        if (k) {
+            snprintf(f, sizeof f, "%s/vendor/warcio/README.rst", root);
+            pv_test_put(f, readme, n);
+        }
+        free(shifted);
+    }
+    build(p1, one, 0, NULL);
+    build(p2, two, 0, NULL);
+    cr_assert_eq(chunk_size(p2, "LINE"), chunk_size(p1, "LINE"),
+                 "the copy's line table is stored again");
+    cr_assert_gt(chunk_size(p2, "DOCS"), chunk_size(p1, "DOCS"));
+
+    {
+        pv_index *ix = NULL;
+        pv_result *res = NULL;
+        pv_err err = {0, {0}};
+        pv_match_opts mo = PV_MATCH_OPTS_INIT;
+        int seen[3] = {0, 0, 0};
+        mo.max_sources = 10;
+        cr_assert_eq(pv_index_open(&ix, p2, &err), 0, "%s", err.msg);
+        cr_assert_eq(pv_match_run(ix, query, strlen(query), &mo, &res, &err), 0, "%s", err.msg);
+        cr_assert_eq(res->nspans, 1);
+        const pv_span *sp = &res->spans[0];
+        for (size_t i = 0; i < sp->nsources + sp->ncopies; i++) {
+            const pv_source_ref *s =
+                i < sp->nsources ? &sp->sources[i] : &sp->copies[i - sp->nsources];
+            int shifted = strstr(s->locator, "shifted") != NULL;
+            int which = shifted ? 2 : strstr(s->locator, "vendor") ? 1 : 0;
+            seen[which]++;
+            /* the query is lines 54-57 of the README */
+            cr_expect_eq(s->line_start, 54u + (shifted ? 3 : 0), "%s", s->locator);
+            cr_expect_eq(s->line_end, 57u + (shifted ? 3 : 0), "%s", s->locator);
+        }
+        cr_assert(seen[0] == 1 && seen[1] == 1 && seen[2] == 1, "%d %d %d", seen[0], seen[1],
+                  seen[2]);
+        pv_result_free(res);
+        pv_index_free(ix);
+    }
+    free(readme);
+}
