@@ -1,7 +1,8 @@
 /*
  * test_edges.c - span edges (docs/attribution.md, "Span edges"): verbatim excerpts of real code
- * and prose (this project's sources, the fixture corpus), planted in unrelated prose at
- * thousands of seeded positions, come back with both ends within one token of the copied run,
+ * and prose (copies of this project's sources frozen in fixtures/edges, so that editing them
+ * does not change the sample; the fixture corpus), planted in unrelated prose at thousands of
+ * seeded positions, come back with both ends within one token of the copied run,
  * code with its exact lines; 70-word quotes of a Stack Exchange answer are credited in full;
  * and the give-back rules undo a chance agreement of the token checks next to a copy, but keep
  * a copied word case by case where the copy's other end is not at a line end; a blank line
@@ -27,10 +28,10 @@ typedef struct src_file {
 } src_file;
 
 static const src_file files[] = {
-    {"build/build.c", "code/build.c", 1, 0},
-    {"scanner/source_feed.c", "code/source_feed.c", 1, 0},
-    {"scanner/source_warc.c", "code/source_warc.c", 1, 0},
-    {"scanner/source_git.c", "code/source_git.c", 1, 0},
+    {"fixtures/edges/build.c.txt", "code/build.c", 1, 0},
+    {"fixtures/edges/source_feed.c.txt", "code/source_feed.c", 1, 0},
+    {"fixtures/edges/source_warc.c.txt", "code/source_warc.c", 1, 0},
+    {"fixtures/edges/source_git.c.txt", "code/source_git.c", 1, 0},
     {"fixtures/corpus/warcio/README.rst", "prose/warcio-README.rst", 0, 0},
     {"fixtures/corpus/warcio/LICENSE", "prose/warcio-LICENSE", 0, 0},
     {"fixtures/corpus/rss/README.md", "prose/rss-README.md", 0, 0},
