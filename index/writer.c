@@ -786,14 +786,30 @@ typedef struct out_file {
     uint64_t off;
     XXH3_state_t *xs;
     int failed;
+    const char *chunk;     /* the chunk being written (its id), or NULL for the header */
+    const char *failed_in; /* where the first failed write was: "chunk PSTG", "header" */
+    char failed_buf[16];
 } out_file;
+
+/* Records the first failed write (errno), and what it was writing, for the message. */
+static void out_fail(out_file *o)
+{
+    if (o->failed)
+        return;
+    o->failed = errno ? errno : EIO;
+    if (o->chunk)
+        snprintf(o->failed_buf, sizeof o->failed_buf, "chunk %.4s", o->chunk);
+    else
+        snprintf(o->failed_buf, sizeof o->failed_buf, "header");
+    o->failed_in = o->failed_buf;
+}
 
 static void out_write(out_file *o, const void *p, size_t n)
 {
     if (n == 0 || o->failed)
         return;
     if (fwrite(p, 1, n, o->f) != n)
-        o->failed = errno ? errno : EIO;
+        out_fail(o);
     XXH3_64bits_update(o->xs, p, n);
     o->off += n;
 }
@@ -807,9 +823,10 @@ static void chunk_begin(out_file *o, chunk_rec *c, const char *id)
 {
     static const unsigned char zero[PV_CHUNK_ALIGN] = {0};
     size_t pad = (size_t)((PV_CHUNK_ALIGN - o->off % PV_CHUNK_ALIGN) % PV_CHUNK_ALIGN);
+    o->chunk = id;
     if (pad && !o->failed) {
         if (fwrite(zero, 1, pad, o->f) != pad)
-            o->failed = errno ? errno : EIO;
+            out_fail(o);
         o->off += pad;
     }
     memcpy(c->id, id, 4);
@@ -1734,7 +1751,7 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
 {
     builder b;
     pv_build_opts defaults = PV_BUILD_OPTS_INIT;
-    char tmp_path[PATH_MAX + 64];
+    pv_outfile of = PV_OUTFILE_INIT;
     pthread_t *threads = NULL;
     size_t i;
     unsigned wi, started = 0;
@@ -1756,6 +1773,9 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
         rc = pv_err__set(err, PV_EINVAL, "no source to index");
         goto done;
     }
+    /* the output's checks and lock come before any source is read (outfile.c) */
+    if ((rc = pv_index__out_begin(&of, out_path, b.o->diag, b.o->ctx, err)) != 0)
+        goto done;
     /* a bad aliases file stops the build before any work */
     if (b.o->aliases && (rc = pv_index__aliases_load(&b.aliases, b.o->aliases, err)) != 0)
         goto done;
@@ -1873,8 +1893,7 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
     }
     if ((rc = merge_identities(&b, err)) != 0)
         goto done;
-    snprintf(tmp_path, sizeof tmp_path, "%s.tmp.%ld", out_path, (long)getpid());
-    rc = write_index(&b, out_path, tmp_path, err);
+    rc = write_index(&b, out_path, of.tmp_path, err);
     if (rc == 0 && stats)
         *stats = b.st;
 done:
@@ -1932,6 +1951,7 @@ done:
     pthread_mutex_destroy(&b.qlock);
     pthread_cond_destroy(&b.qfull);
     pthread_cond_destroy(&b.qempty);
+    pv_index__out_end(&of);
     return rc;
 }
 
@@ -1980,7 +2000,7 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
     /* placeholder header and chunk table, rewritten at the end */
     memset(hdr, 0, sizeof hdr);
     if (fwrite(hdr, 1, sizeof hdr, o.f) != sizeof hdr)
-        o.failed = errno;
+        out_fail(&o);
     o.off = sizeof hdr;
 
     /* dense ids for the documents actually indexed, and the compact tables of the merge */
@@ -2066,7 +2086,16 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
     chunk_end(&o, &ch[nch++]);
 
     /* LINE: copy every document's line table from its worker's spill file */
+    if (o.failed) /* the first failure is the one to report: the disk is full, say, not the spill */
+        goto failed;
     chunk_begin(&o, &ch[nch], PV_ID_LINE);
+    for (i = 0; i < b->njobs; i++)
+        if (fflush(b->workers[i].lines) != 0) {
+            rc =
+                pv_err__set(err, PV_EIO, "cannot write line tables to a temporary file in '%s': %s",
+                            b->tmpdir, strerror(errno));
+            goto done;
+        }
     {
         uint64_t line_start = o.off;
         for (i = 0; i < b->ndocs && !o.failed; i++) {
@@ -2083,7 +2112,9 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
             }
             if (fseeko(lf, (off_t)dm->lines_off, SEEK_SET) != 0 ||
                 fread(tmpbuf, 1, dm->lines_size, lf) != dm->lines_size) {
-                rc = pv_err__set(err, PV_EIO, "cannot read back line tables: %s", strerror(errno));
+                rc = pv_err__set(err, PV_EIO,
+                                 "cannot read back line tables from a temporary file in '%s': %s",
+                                 b->tmpdir, ferror(lf) ? strerror(errno) : "file too short");
                 goto done;
             }
             dm->lines_off = o.off - line_start; /* now: offset inside LINE */
@@ -2120,8 +2151,16 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
     /* STRS: the pool, then the locators */
     chunk_begin(&o, &ch[nch], PV_ID_STRS);
     out_write(&o, sp->data.data, sp->data.len);
-    if (fflush(b->locators) != 0 || fseeko(b->locators, 0, SEEK_SET) != 0) {
-        rc = pv_err__set(err, PV_EIO, "cannot read back locators: %s", strerror(errno));
+    if (o.failed)
+        goto failed;
+    if (fflush(b->locators) != 0) {
+        rc = pv_err__set(err, PV_EIO, "cannot write locators to a temporary file in '%s': %s",
+                         b->tmpdir, strerror(errno));
+        goto done;
+    }
+    if (fseeko(b->locators, 0, SEEK_SET) != 0) {
+        rc = pv_err__set(err, PV_EIO, "cannot read back locators from a temporary file in '%s': %s",
+                         b->tmpdir, strerror(errno));
         goto done;
     }
     for (uint64_t left = sp->spilled; left > 0 && !o.failed;) {
@@ -2131,8 +2170,9 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
             goto done;
         }
         if (fread(tmpbuf, 1, n, b->locators) != n) {
-            rc = pv_err__set(err, PV_EIO, "cannot read back locators: %s",
-                             ferror(b->locators) ? strerror(errno) : "file too short");
+            rc = pv_err__set(err, PV_EIO,
+                             "cannot read back locators from a temporary file in '%s': %s",
+                             b->tmpdir, ferror(b->locators) ? strerror(errno) : "file too short");
             goto done;
         }
         out_write(&o, tmpbuf, n);
@@ -2209,13 +2249,20 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
         XXH3_64bits_update(hs, hdr, 56);
         XXH3_64bits_update(hs, hdr + PV_HDR_SIZE, table);
         pv_store64(hdr + PV_HDR_CHECKSUM, XXH3_64bits_digest(hs));
-        if (!o.failed && (fflush(o.f) != 0 || fseeko(o.f, 0, SEEK_SET) != 0 ||
-                          fwrite(hdr, 1, sizeof hdr, o.f) != sizeof hdr || fflush(o.f) != 0 ||
-                          fsync(fileno(o.f)) != 0))
-            o.failed = errno ? errno : EIO;
+        /* what is still buffered belongs to the last chunk */
+        if (!o.failed && fflush(o.f) != 0)
+            out_fail(&o);
+        o.chunk = NULL;
+        if (!o.failed &&
+            (fseeko(o.f, 0, SEEK_SET) != 0 || fwrite(hdr, 1, sizeof hdr, o.f) != sizeof hdr ||
+             fflush(o.f) != 0 || fsync(fileno(o.f)) != 0))
+            out_fail(&o);
     }
+failed:
     if (o.failed) {
-        rc = pv_err__set(err, PV_EIO, "cannot write '%s': %s", tmp_path, strerror(o.failed));
+        /* a full disk fails a buffered write up to a buffer after the chunk it belongs to */
+        rc = pv_err__set(err, PV_EIO, "cannot write index '%s' (writing its %s to '%s'): %s",
+                         out_path, o.failed_in, tmp_path, strerror(o.failed));
         goto done;
     }
     if (fclose(o.f) != 0) {
