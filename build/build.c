@@ -1993,6 +1993,8 @@ static int put_strings(void *ctx, pv_seg_writer *sw, pv_err *err)
     builder *b = ctx;
     uint64_t left;
     pv_seg__put_bytes(sw, b->sp.data.data, b->sp.data.len);
+    if (pv_seg__failed(sw)) /* the writer reports the first failure: the disk is full, say */
+        return 0;
     if (fflush(b->locators) != 0)
         return pv_err__set(err, PV_EIO, "cannot write locators to a temporary file in '%s': %s",
                            b->tmpdir, strerror(errno));
