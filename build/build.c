@@ -26,6 +26,7 @@
 #include "build_int.h"
 #include "common_int.h"
 #include "format.h"
+#include "index_int.h"
 #include "scanner_int.h"
 #include "segment_writer.h"
 #include "source.h"
@@ -131,6 +132,7 @@ typedef struct strpool {
 } strpool;
 struct builder {
     const pv_build_opts *o;
+    pv_outfile of; /* the output's lock and temporary name (index/outfile.c) */
     pv_build_stats st;
     /* documents: filled by the producer, completed by the workers */
     docmeta **docs;
@@ -1663,11 +1665,15 @@ static int builder_init(builder *b, const char *out_path, size_t nsources, const
     b->o = o;
     b->default_author = PV_NONE;
     b->meta_fd = -1;
+    b->of.lock_fd = b->of.slot = -1;
     b->sp.data.limit = (size_t)PV_NONE - 1;
     if ((rc = validate_opts(o, err)) != 0 || (rc = creation_time(&b->created, err)) != 0)
         return rc;
     if (nsources == 0)
         return pv_err__set(err, PV_EINVAL, "no source to index");
+    /* the output's checks and lock come before any source is read (outfile.c) */
+    if ((rc = pv_index__out_begin(&b->of, out_path, o->diag, o->ctx, err)) != 0)
+        return rc;
     /* a bad aliases file stops the build before any work */
     if (o->aliases && (rc = pv_build__aliases_load(&b->aliases, o->aliases, err)) != 0)
         return rc;
@@ -1837,6 +1843,7 @@ static void builder_free(builder *b)
     pthread_mutex_destroy(&b->qlock);
     pthread_cond_destroy(&b->qfull);
     pthread_cond_destroy(&b->qempty);
+    pv_index__out_end(&b->of);
 }
 
 /* Only bad records: the input is not what it was taken for, and an empty index must not take
@@ -1856,7 +1863,6 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
     builder b;
     pv_build_opts defaults = PV_BUILD_OPTS_INIT;
     pv_err local;
-    char tmp_path[PATH_MAX + 64];
     int rc;
 
     if (!err)
@@ -1871,10 +1877,8 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
         rc = check_indexed(&b, err);
     if (rc == 0)
         rc = merge_identities(&b, err);
-    if (rc == 0) {
-        snprintf(tmp_path, sizeof tmp_path, "%s.tmp.%ld", out_path, (long)getpid());
-        rc = write_index(&b, out_path, tmp_path, err);
-    }
+    if (rc == 0)
+        rc = write_index(&b, out_path, b.of.tmp_path, err);
     if (rc == 0 && stats)
         *stats = b.st;
     builder_free(&b);
@@ -1929,6 +1933,11 @@ static int put_lines(void *ctx, pv_seg_writer *sw, pv_err *err)
 {
     builder *b = ctx;
     size_t i;
+    for (i = 0; i < b->njobs; i++)
+        if (fflush(b->workers[i].lines) != 0)
+            return pv_err__set(err, PV_EIO,
+                               "cannot write line tables to a temporary file in '%s': %s",
+                               b->tmpdir, strerror(errno));
     for (i = 0; i < b->ndocs && !pv_seg__failed(sw); i++) {
         docmeta *dm = doc_at(b, i);
         FILE *lf;
@@ -1941,7 +1950,9 @@ static int put_lines(void *ctx, pv_seg_writer *sw, pv_err *err)
             return pv_err__set(err, PV_ENOMEM, "out of memory");
         if (fseeko(lf, (off_t)dm->lines_off, SEEK_SET) != 0 ||
             fread(b->copybuf, 1, dm->lines_size, lf) != dm->lines_size)
-            return pv_err__set(err, PV_EIO, "cannot read back line tables: %s", strerror(errno));
+            return pv_err__set(err, PV_EIO,
+                               "cannot read back line tables from a temporary file in '%s': %s",
+                               b->tmpdir, ferror(lf) ? strerror(errno) : "file too short");
         dm->lines_off = pv_seg__put_shared(sw, b->copybuf, dm->lines_size);
     }
     return 0;
@@ -1983,15 +1994,23 @@ static int put_strings(void *ctx, pv_seg_writer *sw, pv_err *err)
     builder *b = ctx;
     uint64_t left;
     pv_seg__put_bytes(sw, b->sp.data.data, b->sp.data.len);
-    if (fflush(b->locators) != 0 || fseeko(b->locators, 0, SEEK_SET) != 0)
-        return pv_err__set(err, PV_EIO, "cannot read back locators: %s", strerror(errno));
+    if (pv_seg__failed(sw)) /* the writer reports the first failure: the disk is full, say */
+        return 0;
+    if (fflush(b->locators) != 0)
+        return pv_err__set(err, PV_EIO, "cannot write locators to a temporary file in '%s': %s",
+                           b->tmpdir, strerror(errno));
+    if (fseeko(b->locators, 0, SEEK_SET) != 0)
+        return pv_err__set(err, PV_EIO,
+                           "cannot read back locators from a temporary file in '%s': %s", b->tmpdir,
+                           strerror(errno));
     for (left = b->sp.spilled; left > 0 && !pv_seg__failed(sw);) {
         size_t n = left < (1u << 20) ? (size_t)left : (size_t)1 << 20;
         if (pv_array__grow((void **)&b->copybuf, &b->copycap, n, 1))
             return pv_err__set(err, PV_ENOMEM, "out of memory");
         if (fread(b->copybuf, 1, n, b->locators) != n)
-            return pv_err__set(err, PV_EIO, "cannot read back locators: %s",
-                               ferror(b->locators) ? strerror(errno) : "file too short");
+            return pv_err__set(err, PV_EIO,
+                               "cannot read back locators from a temporary file in '%s': %s",
+                               b->tmpdir, ferror(b->locators) ? strerror(errno) : "file too short");
         pv_seg__put_bytes(sw, b->copybuf, n);
         left -= n;
     }

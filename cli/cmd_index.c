@@ -3,8 +3,12 @@
  * datasets, dumps, crawls and feeds with pv_index_build, showing progress and diagnostics on
  * stderr and a summary on stdout.
  */
+#define _POSIX_C_SOURCE 200809L
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli_int.h"
 
@@ -202,8 +206,50 @@ static void print_summary(const char *out, const pv_build_stats *st, double secs
     putchar('\n');
 }
 
+/* SIGINT, SIGTERM and SIGHUP during a build: the temporary index (and the lock) are removed,
+ * then the process ends at once with 128 + the signal, as a shell reports a process the signal
+ * ended. The only exit below main: the build cannot be returned to from a signal handler, and
+ * only async-signal-safe calls are made here. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define NSTOP (sizeof stop_signals / sizeof stop_signals[0])
+
+static void on_stop_signal(int sig)
+{
+    static const char msg[] = "\nprovscan: interrupted: the unfinished index is removed\n";
+    pv_index_build_abort_cleanup();
+    if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+        /* nothing more can be done about it */
+    }
+    _exit(128 + sig);
+}
+
+static void catch_stop_signals(struct sigaction *old)
+{
+    struct sigaction sa;
+    size_t i;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    for (i = 0; i < NSTOP; i++)
+        sigaddset(&sa.sa_mask, stop_signals[i]);
+    for (i = 0; i < NSTOP; i++) {
+        sigaction(stop_signals[i], NULL, &old[i]);
+        /* a signal the caller ignores (nohup) stays ignored */
+        if (old[i].sa_handler != SIG_IGN)
+            sigaction(stop_signals[i], &sa, NULL);
+    }
+}
+
+static void restore_stop_signals(const struct sigaction *old)
+{
+    size_t i;
+    for (i = 0; i < NSTOP; i++)
+        sigaction(stop_signals[i], &old[i], NULL);
+}
+
 int pv_cli__cmd_index(int argc, char **argv)
 {
+    struct sigaction old_sa[NSTOP];
     pv_cli_args a;
     pv_build_opts o = PV_BUILD_OPTS_INIT;
     pv_build_stats st = {0};
@@ -280,7 +326,9 @@ int pv_cli__cmd_index(int argc, char **argv)
     o.ctx = prog;
     pv_init(o.memory / 32); /* libgit2's object cache: an eighth of the readers' quarter */
     t0 = pv_cli__now();
+    catch_stop_signals(old_sa);
     r = pv_index_build(v[OPT_OUTPUT].str, (const char *const *)a.pos, a.npos, &o, &st, &err);
+    restore_stop_signals(old_sa);
     pv_cli__progress_free(prog);
     prog = NULL;
     if (r == PV_EINVAL) {

@@ -176,14 +176,25 @@ int pv_init(size_t git_cache);
  * is detected from the path and content, or forced with a "KIND:" prefix (files:, git:,
  * jsonl:, stackexchange:, warc:, feed:). A source that stops on an error is reported through
  * diag and counted in stats->source_errors; the others are still indexed (with strict, the
- * build fails instead). The index is written to a temporary name beside out_path and renamed
- * when complete; with the environment variable SOURCE_DATE_EPOCH set, its creation time is that
- * value (so the same sources give the same bytes). opts may be NULL (the defaults); options
+ * build fails instead). The index is written to a temporary name beside out_path,
+ * out_path.tmp.PID, and renamed when complete; with the environment variable
+ * SOURCE_DATE_EPOCH set, its creation time is that value (so the same sources give the same
+ * bytes). Before any source is read, the build refuses an out_path that is a folder (PV_EIO),
+ * takes the lock out_path.lock for as long as it runs (another build holding it is PV_EIO,
+ * with err naming that build's process), and removes the temporary files out_path.tmp.PID of
+ * processes that are gone, saying so through diag. opts may be NULL (the defaults); options
  * of another version than PV_BUILD_OPTS_VERSION are PV_EINVAL. stats and err may be NULL.
  * Returns 0, or a negative pv_error with err filled in; a run that read bad records and no
  * document is PV_EFORMAT, and writes nothing. */
 int pv_index_build(const char *out_path, const char *const *sources, size_t nsources,
                    const pv_build_opts *opts, pv_build_stats *stats, pv_err *err);
+
+/* Removes the temporary file (and the lock) of every index build running in this process.
+ * Async-signal-safe: it only calls unlink(2). The library installs no signal handler: a
+ * program that wants an interrupted build to leave nothing behind calls this from its
+ * SIGINT, SIGTERM and SIGHUP handlers, then ends the process (_exit) without returning to the
+ * build, which cannot go on without its files. */
+void pv_index_build_abort_cleanup(void);
 
 /* Check a list of SOURCE arguments before reading them: the same source given twice (the
  * same file or folder once "KIND:" prefixes are taken off and paths resolved, however

@@ -157,4 +157,33 @@ static inline uint32_t pv_tombs__shown(const pv_tombs *t, uint32_t o)
     return t && t->shown && o != UINT32_MAX ? t->shown[o] : o;
 }
 
+/* ---- the output of a build (outfile.c) ---- */
+
+#define PV_OUT_PATH_MAX 4096
+
+/* What a build holds around the index file it writes: its temporary name OUT.tmp.PID and
+ * the lock OUT.lock. Start from PV_OUTFILE_INIT. */
+typedef struct pv_outfile {
+    char tmp_path[PV_OUT_PATH_MAX + 32];
+    char lock_path[PV_OUT_PATH_MAX + 8];
+    int lock_fd; /* the locked OUT.lock, or -1 */
+    int slot;    /* where pv_index_build_abort_cleanup finds tmp_path, or -1 */
+} pv_outfile;
+
+#define PV_OUTFILE_INIT                                                                            \
+    {                                                                                              \
+        {0}, {0}, -1, -1                                                                           \
+    }
+
+/* Before a build reads any source: refuses an out_path that is a folder or another kind of
+ * file that is not a regular one, takes OUT.lock (another build holding it is PV_EIO with err
+ * naming its process), removes the OUT.tmp.PID files of processes that are gone (each named
+ * through diag, a warning; diag may be NULL) and registers tmp_path for
+ * pv_index_build_abort_cleanup. Returns 0 or a negative pv_error with err filled in;
+ * pv_index__out_end must be called in both cases. */
+int pv_index__out_begin(pv_outfile *of, const char *out_path, pv_diag_fn diag, void *ctx,
+                        pv_err *err);
+/* Unregisters tmp_path and removes and releases the lock; does not touch tmp_path itself. */
+void pv_index__out_end(pv_outfile *of);
+
 #endif

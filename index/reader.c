@@ -43,12 +43,14 @@ static int corrupt(pv_err *err, const char *path, const char *what)
     return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': %s", path, what);
 }
 
-/* A string offset is valid when it points inside the pool and a NUL follows it there. */
+/* A string offset is valid when it points at the start of a string inside the pool (the
+ * pool's first byte, or a byte after a NUL: the writer never shares a string's tail) and a NUL
+ * follows it there. */
 static int str_ok(const pv_index *ix, uint32_t off, int may_be_none)
 {
     if (off == PV_NONE)
         return may_be_none;
-    if (off >= ix->strs_size)
+    if (off >= ix->strs_size || (off > 0 && ix->strs[off - 1] != 0))
         return 0;
     return memchr(ix->strs + off, 0, ix->strs_size - off) != NULL;
 }
@@ -118,6 +120,10 @@ static int parse_header(pv_index *ix, pv_err *err)
                            ix->path, ix->fp_bits, PV_FP_BITS);
     if (ix->k < 1 || ix->k > 1024 || ix->w < 1 || ix->w > 1024 || ix->posting_cap < 1)
         return corrupt(err, ix->path, "parameters out of range");
+    /* no header flag is defined yet: a bit set is a file this reader does not understand */
+    if (pv_load32(m + PV_HDR_FLAGS) != 0)
+        return pv_err__set(err, PV_ECORRUPT, "corrupt index '%s': unknown header flags 0x%x",
+                           ix->path, (unsigned)pv_load32(m + PV_HDR_FLAGS));
     for (i = 0; i < ix->nchunks; i++) {
         const unsigned char *e = m + PV_HDR_SIZE + i * PV_CHUNK_ENTRY;
         pv_index_chunk *c = &ix->chunks[i];
@@ -351,9 +357,14 @@ int pv_index_open(pv_index **out, const char *path, pv_err *err)
         rc = pv_err__set(err, PV_EIO, "cannot open index '%s': %s", path, strerror(errno));
         goto done;
     }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) < 0) {
+        rc = pv_err__set(err, PV_EIO, "cannot open index '%s': %s", path, strerror(errno));
+        goto done;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        /* errno says nothing here (a device, a FIFO, a socket opened fine) */
         rc = pv_err__set(err, PV_EIO, "cannot open index '%s': %s", path,
-                         S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+                         S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
         goto done;
     }
     ix->size = (size_t)st.st_size;

@@ -45,7 +45,9 @@ struct pv_seg_writer {
     uint64_t off;       /* bytes written so far */
     uint64_t chunk_off; /* where the chunk being written starts */
     XXH3_state_t *xs;
-    int failed; /* errno of the first failed write */
+    int failed;         /* errno of the first failed write */
+    const char *chunk;  /* the id of the chunk being written, or NULL for the header */
+    char failed_in[16]; /* what the first failed write was writing: "chunk PSTG", "header" */
     block_writer bw;
     uint64_t ndocs, nauthors, nsources, norigins; /* entries written, for META */
     /* pv_seg__put_shared: what the chunk being written holds, by content */
@@ -54,12 +56,24 @@ struct pv_seg_writer {
     uint64_t shared_chunk; /* the chunk_off the table is for */
 };
 
+/* Records the first failed write (errno), and what it was writing, for the message. */
+static void out_fail(pv_seg_writer *w)
+{
+    if (w->failed)
+        return;
+    w->failed = errno ? errno : EIO;
+    if (w->chunk)
+        snprintf(w->failed_in, sizeof w->failed_in, "chunk %.4s", w->chunk);
+    else
+        snprintf(w->failed_in, sizeof w->failed_in, "header");
+}
+
 static void out_write(pv_seg_writer *w, const void *p, size_t n)
 {
     if (n == 0 || w->failed)
         return;
     if (fwrite(p, 1, n, w->f) != n)
-        w->failed = errno ? errno : EIO;
+        out_fail(w);
     XXH3_64bits_update(w->xs, p, n);
     w->off += n;
 }
@@ -361,9 +375,10 @@ static void chunk_begin(pv_seg_writer *w, chunk_rec *c, const char *id)
 {
     static const unsigned char zero[PV_CHUNK_ALIGN] = {0};
     size_t pad = (size_t)((PV_CHUNK_ALIGN - w->off % PV_CHUNK_ALIGN) % PV_CHUNK_ALIGN);
+    w->chunk = id;
     if (pad && !w->failed) {
         if (fwrite(zero, 1, pad, w->f) != pad)
-            w->failed = errno ? errno : EIO;
+            out_fail(w);
         w->off += pad;
     }
     memcpy(c->id, id, 4);
@@ -421,7 +436,7 @@ static int seg_open(pv_seg_writer *w, const char *tmp_path, size_t hdr_size, pv_
     for (left = hdr_size; left > 0;) {
         size_t n = left < sizeof zero ? left : sizeof zero;
         if (fwrite(zero, 1, n, w->f) != n)
-            w->failed = errno ? errno : EIO;
+            out_fail(w);
         left -= n;
     }
     w->off = hdr_size;
@@ -434,13 +449,18 @@ static int seg_close(pv_seg_writer *w, const unsigned char *hdr, size_t hdr_size
 {
     FILE *f = w->f;
     w->f = NULL;
-    if (!w->failed &&
-        (fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0 || fwrite(hdr, 1, hdr_size, f) != hdr_size ||
-         fflush(f) != 0 || fsync(fileno(f)) != 0))
-        w->failed = errno ? errno : EIO;
+    /* what is still buffered belongs to the last chunk */
+    if (!w->failed && fflush(f) != 0)
+        out_fail(w);
+    w->chunk = NULL;
+    if (!w->failed && (fseeko(f, 0, SEEK_SET) != 0 || fwrite(hdr, 1, hdr_size, f) != hdr_size ||
+                       fflush(f) != 0 || fsync(fileno(f)) != 0))
+        out_fail(w);
     if (w->failed) {
         fclose(f);
-        return pv_err__set(err, PV_EIO, "cannot write '%s': %s", tmp_path, strerror(w->failed));
+        /* a full disk fails a buffered write up to a buffer after the chunk it belongs to */
+        return pv_err__set(err, PV_EIO, "cannot write index '%s' (writing its %s to '%s'): %s",
+                           out_path, w->failed_in, tmp_path, strerror(w->failed));
     }
     if (fclose(f) != 0)
         return pv_err__set(err, PV_EIO, "cannot write '%s': %s", tmp_path, strerror(errno));
@@ -469,7 +489,9 @@ int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_conte
     }
     if ((rc = seg_open(&w, tmp_path, sizeof hdr, err)) != 0)
         goto done;
-    for (i = 0; i < NCHUNKS && rc == 0; i++) {
+    /* the first failed write is the one to report (the disk is full, say), not what a later
+     * chunk's fill function meets */
+    for (i = 0; i < NCHUNKS && rc == 0 && !w.failed; i++) {
         chunk_begin(&w, &ch[i], chunks[i].id);
         if (chunks[i].write) {
             rc = chunks[i].write(&w, err);
@@ -482,7 +504,8 @@ int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_conte
     }
     if (rc)
         goto done;
-    make_header(&w, ch, hdr, sizeof hdr);
+    if (!w.failed)
+        make_header(&w, ch, hdr, sizeof hdr);
     if ((rc = seg_close(&w, hdr, sizeof hdr, out_path, tmp_path, err)) != 0)
         goto done;
     if (res) {

@@ -1962,3 +1962,27 @@ Test(cli, regression_summaries_count_the_readers_replacements)
     cr_expect(strstr(r.out, "\"invalid_utf8\":\t4,") != NULL, "%s", r.out);
     run_free(&r);
 }
+
+/* An index path that is not a regular file (a device) is named as such by every command
+ * that opens an index. Regression: stats said "Success" and match "Inappropriate ioctl for
+ * device" (whatever errno held). */
+Test(cli, regression_index_that_is_a_device_is_not_a_regular_file)
+{
+    const char *tmp = g_tmp;
+    run_result r;
+    run(&r, tmp, NULL, (const char *[]){"stats", "-x", "/dev/null", NULL});
+    cr_expect_eq(r.code, 3);
+    cr_expect(strstr(r.err, "cannot open index '/dev/null': not a regular file") != NULL, "%s",
+              r.err);
+    run_free(&r);
+    make_query(tmp);
+    {
+        char query[1024];
+        snprintf(query, sizeof query, "%s/plain.txt", tmp);
+        run(&r, tmp, NULL, (const char *[]){"match", "-x", "/dev/null", query, NULL});
+    }
+    cr_expect_eq(r.code, 3);
+    cr_expect(strstr(r.err, "cannot open index '/dev/null': not a regular file") != NULL, "%s",
+              r.err);
+    run_free(&r);
+}
