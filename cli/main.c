@@ -114,11 +114,9 @@ static int dispatch(int argc, char **argv)
 int main(int argc, char **argv)
 {
     int rc;
-    /* the libraries' process-wide settings, once, before any thread starts */
-    if (pv_init(0) != 0) {
-        fprintf(stderr, "provscan: cannot start libgit2\n");
-        return PV_EXIT_INPUT;
-    }
+    /* libgit2 is started by the commands that read repositories (pv_init, or lazily before
+     * the first repository is read): starting it parses the system's TLS certificates, most
+     * of the start-up time of a command that reads none */
     rc = dispatch(argc, argv);
     int out = pv_cli__finish_stdout();
     return rc != PV_EXIT_OK ? rc : out;

@@ -670,7 +670,8 @@ int pv_check_run(const pv_index *ix, const pv_check_opts *opts, pv_check_result 
     if (!(c = calloc(1, sizeof *c)))
         return pv_err__set(err, PV_ENOMEM, "out of memory");
 
-    if (git_libgit2_init() < 0) {
+    /* the process-wide settings (pv_init) when the program made none, then a reference of ours */
+    if (pv_scanner__git_setup() != 0 || git_libgit2_init() < 0) {
         rc = pv_err__set(err, PV_EIO, "%s: cannot start libgit2", rp);
         goto done;
     }

@@ -32,7 +32,7 @@ typedef struct lic_fp {
 typedef struct lic_table {
     uint32_t k;
     uint64_t seed;
-    lic_fp *v; /* while building: sorted by fp, one entry per fp */
+    lic_fp *v; /* while building: every k-gram of every license, in order */
     size_t n;
     /* the same entries by hash, for the test: open addressing, linear probing, at most half
        full; a slot holds fp + 1 (0 = empty) */
@@ -44,12 +44,6 @@ typedef struct lic_table {
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static lic_table *cache; /* published under cache_lock; never changed or freed after */
 static size_t ncached;
-
-static int cmp_lic_fp(const void *a, const void *b)
-{
-    const lic_fp *x = a, *y = b;
-    return x->fp < y->fp ? -1 : x->fp > y->fp;
-}
 
 static void table_free(lic_table *t)
 {
@@ -100,15 +94,8 @@ static int table_build(uint32_t k, uint64_t seed, lic_table **out)
             t->v[t->n++].mask = UINT64_C(1) << i;
         }
     }
-    if (t->n)
-        qsort(t->v, t->n, sizeof *t->v, cmp_lic_fp);
-    for (i = 0, n = 0; i < t->n; i++) {
-        if (n && t->v[n - 1].fp == t->v[i].fp)
-            t->v[n - 1].mask |= t->v[i].mask;
-        else
-            t->v[n++] = t->v[i];
-    }
-    t->n = n;
+    /* into the hash table directly, the masks of a fingerprint's entries or-ed together (no
+     * sort: it was most of the start-up time of a query) */
     for (n = 16; n < 2 * t->n; n <<= 1)
         ;
     rc = PV_ENOMEM;
@@ -116,10 +103,11 @@ static int table_build(uint32_t k, uint64_t seed, lic_table **out)
         goto done;
     t->mask = n - 1;
     for (i = 0; i < t->n; i++) { /* fingerprints are hashes: their low bits spread them */
-        for (j = (size_t)t->v[i].fp & t->mask; t->slot[j].fp != 0; j = (j + 1) & t->mask)
+        for (j = (size_t)t->v[i].fp & t->mask;
+             t->slot[j].fp != 0 && t->slot[j].fp != t->v[i].fp + 1; j = (j + 1) & t->mask)
             ;
         t->slot[j].fp = t->v[i].fp + 1;
-        t->slot[j].mask = t->v[i].mask;
+        t->slot[j].mask |= t->v[i].mask;
     }
     free(t->v); /* the slots are all the test reads */
     t->v = NULL;
