@@ -501,6 +501,7 @@ typedef struct pending {
 /* One dataset argument. */
 typedef struct dstate {
     const char *spec, *path;
+    int skip_datasets;  /* a folder whose dataset files are datasets of their own (expand) */
     uint64_t next_seq;  /* units handed on by its reader */
     uint64_t done_upto; /* every unit before this one is done */
     uint64_t *done;     /* by seq % ring: 0, or 1 + the records of a unit done */
@@ -1170,6 +1171,7 @@ static void read_dataset(run *r, size_t i, worker_buf *wb)
     rd.ds = i;
     rd.wb = *wb;
     reader_opts(s, &ro);
+    ro.skip_datasets = d->skip_datasets;
     memset(&sink, 0, sizeof sink);
     sink.origin = sink_origin;
     sink.doc = sink_doc;
@@ -1274,16 +1276,88 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* One dataset of a run, as expand makes them. */
+typedef struct ds_arg {
+    char *spec;
+    int skip_datasets;
+} ds_arg;
+
+static void args_free(ds_arg *a, size_t n)
+{
+    for (size_t i = 0; a && i < n; i++)
+        free(a[i].spec);
+    free(a);
+}
+
+static int arg_add(ds_arg **a, size_t *n, size_t *cap, const char *spec, int skip)
+{
+    char *p;
+    if (pv_array__grow((void **)a, cap, *n + 1, sizeof **a) || !(p = strdup(spec)))
+        return PV_ENOMEM;
+    (*a)[*n].spec = p;
+    (*a)[(*n)++].skip_datasets = skip;
+    return 0;
+}
+
+/* The datasets of a run: the arguments, with each folder the files reader would read split
+ * into the dataset files it holds (shards of JSON lines, WARC files: pv_source__dataset_file),
+ * each a dataset of its own, after the folder's text files read as one dataset (when it has
+ * any). A dataset is commonly a folder of shards: read as text they would be binary and
+ * skipped; as datasets they are read by their readers, several at once. A "KIND:" prefix
+ * keeps the argument as it is. */
+static int expand(const char *const *datasets, size_t n, ds_arg **out, size_t *nout, pv_err *err)
+{
+    ds_arg *a = NULL;
+    size_t na = 0, cap = 0, i, j;
+    int rc = 0;
+
+    for (i = 0; i < n && rc == 0; i++) {
+        const char *path, *kind;
+        pv_reader_fn fn;
+        pv_err perr;
+        pv_file_list list;
+        struct stat sb;
+        size_t nsets = 0;
+
+        memset(&list, 0, sizeof list);
+        if (pv_source__pick(datasets[i], &path, &fn, &kind, &perr) != 0 || path != datasets[i] ||
+            strcmp(kind, "files") != 0 || stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
+            pv_files__list(path, NULL, &list, &perr) != 0) {
+            pv_files__list_free(&list);
+            rc = arg_add(&a, &na, &cap, datasets[i], 0); /* its reader reports what is wrong */
+            continue;
+        }
+        for (j = 0; j < list.n; j++)
+            nsets += pv_source__dataset_file(list.v[j].path) != 0;
+        if (nsets == 0 || nsets < list.n)
+            rc = arg_add(&a, &na, &cap, datasets[i], nsets > 0);
+        for (j = 0; j < list.n && nsets && rc == 0; j++)
+            if (pv_source__dataset_file(list.v[j].path))
+                rc = arg_add(&a, &na, &cap, list.v[j].path, 0);
+        pv_files__list_free(&list);
+    }
+    if (rc) {
+        args_free(a, na);
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    }
+    *out = a;
+    *nout = na;
+    return 0;
+}
+
 int pv_scan_run(pv_scan *s, const char *const *datasets, size_t n, pv_scan_found_fn fn, void *ctx,
                 pv_scan_stats *st, pv_err *err)
 {
     run r;
     pthread_t *readers = NULL, *workers = NULL;
     unsigned nreaders = 0, nworkers = 0, jobs, i;
+    ds_arg *args = NULL;
     size_t d;
     int rc = 0;
 
     memset(&r, 0, sizeof r);
+    if ((rc = expand(datasets, n, &args, &n, err)) != 0)
+        return rc;
     r.s = s;
     r.fn = fn;
     r.ctx = ctx;
@@ -1304,14 +1378,15 @@ int pv_scan_run(pv_scan *s, const char *const *datasets, size_t n, pv_scan_found
     }
     for (d = 0; d < n; d++) {
         struct stat sb;
-        const char *colon = strchr(datasets[d], ':');
-        r.ds[d].spec = r.ds[d].path = datasets[d];
+        const char *colon = strchr(args[d].spec, ':');
+        r.ds[d].spec = r.ds[d].path = args[d].spec;
+        r.ds[d].skip_datasets = args[d].skip_datasets;
         if (!(r.ds[d].done = calloc(r.ring, sizeof *r.ds[d].done))) {
             rc = pv_err__set(err, PV_ENOMEM, "out of memory");
             goto done;
         }
         /* the sizes of plain files give an ETA; a folder or git repository leaves it unknown */
-        if (stat(datasets[d], &sb) != 0 && (!colon || stat(colon + 1, &sb) != 0))
+        if (stat(args[d].spec, &sb) != 0 && (!colon || stat(colon + 1, &sb) != 0))
             sb.st_mode = 0;
         if (r.bytes_total != UINT64_MAX)
             r.bytes_total = S_ISREG(sb.st_mode) ? r.bytes_total + (uint64_t)sb.st_size : UINT64_MAX;
@@ -1378,6 +1453,7 @@ done:
     }
     free(r.ds);
     free(r.q);
+    args_free(args, n);
     free(readers);
     free(workers);
     pthread_cond_destroy(&r.can_push);

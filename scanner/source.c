@@ -88,6 +88,28 @@ static const reader *by_file_name(const char *path)
     return NULL;
 }
 
+int pv_source__dataset_file(const char *path)
+{
+    const reader *r = by_file_name(path);
+    size_t n = strlen(path);
+    if (!r || strcmp(r->name, "files") == 0)
+        return 0;
+    /* a plain .json file is a JSON document (package.json, a dataset's card) unless its
+     * first line is a whole object */
+    if (n >= 5 && strcmp(path + n - 5, ".json") == 0) {
+        pv_input *in = NULL;
+        char head[4096];
+        ptrdiff_t got = 0;
+        pv_err ierr;
+        if (pv_input__open(path, &in, &ierr) != 0)
+            return 0;
+        got = pv_input__read(in, head, sizeof head, &ierr);
+        pv_input__close(in);
+        return got > 0 && pv_jsonl__sniff(head, (size_t)got);
+    }
+    return 1;
+}
+
 /* Splits a "KIND:" prefix off spec: *path after it (or spec), *r the forced reader or NULL.
  * Returns 0 or PV_EINVAL for an unknown KIND. */
 static int split_kind(const char *spec, const char **path, const reader **r, pv_err *err)

@@ -113,6 +113,8 @@ typedef struct pv_reader_opts {
     const char *ignore_revs_file;
     uint32_t k; /* the index's k-gram length and seed (git origins use them) */
     uint64_t seed;
+    int skip_datasets; /* folders: pass over the files pv_source__dataset_file names (read
+                          on their own by the caller), without counting them */
 } pv_reader_opts;
 
 /* What a reader did; readers add to it (the caller zeroes it). */
@@ -225,6 +227,13 @@ int pv_source__bad(const pv_reader_opts *o, pv_reader_stats *st, pv_err *err, co
  * a note (what `provscan index -v` shows). */
 void pv_source__skip(const pv_reader_opts *o, pv_reader_stats *st, uint64_t *reason,
                      const char *fmt, ...) PV_PRINTF(4, 5);
+
+/* Whether a file found in a folder is a dataset of its own, to be read by the reader its
+ * name names (JSON lines .jsonl, .ndjson and .json, WARC .warc, .wet and .wat, Stack Exchange
+ * .7z; each also .gz or .zst) rather than as a text file: a plain .json file only when its
+ * first line is a whole JSON object. The name decides (and the first 4 KiB of a plain .json
+ * file), so a folder of any size is sorted without reading it. */
+int pv_source__dataset_file(const char *path);
 
 int pv_source__pick(const char *spec, const char **path, pv_reader_fn *fn, const char **kind,
                     pv_err *err);

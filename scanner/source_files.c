@@ -618,6 +618,17 @@ int pv_files__read(const char *path, const pv_reader_opts *o, const pv_sink *sin
     st->bad += list.skipped_unreadable; /* also the one that stopped a strict walk */
     if (rc != 0)
         goto done;
+    if (o->skip_datasets) { /* the caller reads them as datasets of their own */
+        size_t kept = 0;
+        for (i = 0; i < list.n; i++) {
+            if (pv_source__dataset_file(list.v[i].path)) {
+                list.total_bytes -= list.v[i].size;
+                free(list.v[i].path); /* rel lives in the same block */
+            } else
+                list.v[kept++] = list.v[i];
+        }
+        list.n = kept;
+    }
     st->bytes_total += list.total_bytes;
     st->skipped_large += list.skipped_large;
     st->skipped_excluded += list.skipped_excluded;

@@ -415,6 +415,54 @@ Test(scan, truncated_shard_reported_and_next_dataset_scanned)
     free(got);
 }
 
+/* A dataset is commonly a folder of shards. Read as text files they are binary (compressed)
+ * and were skipped, so a scan of the folder found nothing in them; each is now a dataset of
+ * its own, read by its reader, beside the folder's text files, with the same findings as when
+ * the files are named one by one, for every --jobs. A pretty-printed .json file is a text
+ * file, not a dataset. */
+Test(scan, a_folder_of_shards_is_scanned_shard_by_shard)
+{
+    size_t n;
+    void *data;
+    const char *dir, *one[2], *named[2];
+    char ref_jsonl[512], ref_warc[512], *want, *got1, *got2, *got3;
+    pv_scan_stats st1, st2;
+
+    data = pv_test_read_file(g_jsonl, &n);
+    snprintf(ref_jsonl, sizeof ref_jsonl, "%s", pv_test_put("shards/b/shard-0.jsonl.zst", data, n));
+    free(data);
+    data = pv_test_read_file(g_warc, &n);
+    snprintf(ref_warc, sizeof ref_warc, "%s", pv_test_put("shards/a/crawl.warc", data, n));
+    free(data);
+    pv_test_put_str("shards/notes.txt", PROSE);
+    pv_test_put_str("shards/package.json",
+                    "{\n  \"name\": \"shards\",\n  \"version\": \"1.0.0\"\n}\n");
+    dir = pv_test_path("shards");
+    named[0] = ref_warc;
+    named[1] = ref_jsonl;
+    one[0] = dir;
+    want = scan(named, 2, 1, &st1);
+    cr_assert_gt(strlen(want), 0);
+    got1 = scan(one, 1, 1, &st2);
+    got2 = scan(one, 1, 2, NULL);
+    got3 = scan(one, 1, 3, NULL);
+    /* the folder's text files first (my prose in notes.txt), then the shards in path order */
+    cr_expect(strncmp(got1, "shards #1 notes.txt ", 20) == 0, "%s", got1);
+    cr_expect(strstr(got1, "lighthouse.txt all") != NULL, "%s", got1);
+    cr_expect_str_eq(strchr(got1, '\n') + 1, want);
+    cr_expect_eq(st2.datasets, 3);
+    cr_expect_eq(st2.findings, st1.findings + 1);
+    /* notes.txt and package.json, and the records of the shards */
+    cr_expect_eq(st2.records, st1.records + 2);
+    cr_expect_str_eq(got2, got1);
+    cr_expect_str_eq(got3, got1);
+    free(want);
+    free(got1);
+    free(got2);
+    free(got3);
+    pv_test_rmtree(dir);
+}
+
 /* ---- the command ----------------------------------------------------------------------- */
 
 static const char *bin(void)
