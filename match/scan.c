@@ -501,12 +501,13 @@ typedef struct pending {
 /* One dataset argument. */
 typedef struct dstate {
     const char *spec, *path;
-    int skip_datasets;  /* a folder whose dataset files are datasets of their own (expand) */
-    uint64_t next_seq;  /* units handed on by its reader */
-    uint64_t done_upto; /* every unit before this one is done */
-    uint64_t *done;     /* by seq % ring: 0, or 1 + the records of a unit done */
-    uint64_t docs_upto; /* records in the units before done_upto */
-    pending *pend;      /* by seq, from pend_head; those before pend_base know first_no */
+    int skip_datasets;        /* a folder whose dataset files are datasets of their own (expand) */
+    const pv_file_list *list; /* a folder: its files, listed by expand */
+    uint64_t next_seq;        /* units handed on by its reader */
+    uint64_t done_upto;       /* every unit before this one is done */
+    uint64_t *done;           /* by seq % ring: 0, or 1 + the records of a unit done */
+    uint64_t docs_upto;       /* records in the units before done_upto */
+    pending *pend;            /* by seq, from pend_head; those before pend_base know first_no */
     size_t npend, pend_head, pend_base, cap_pend;
     int reading_done, rc;
     pv_err err;
@@ -1176,7 +1177,10 @@ static void read_dataset(run *r, size_t i, worker_buf *wb)
     sink.origin = sink_origin;
     sink.doc = sink_doc;
     sink.ctx = &rd;
-    if ((rc = pv_source__pick(d->spec, &d->path, &fn, &kind, &err)) == 0) {
+    if (d->list) { /* a folder expand has listed */
+        rc = pv_files__read_list(d->list, &ro, &sink, &rd.rs, &err);
+        report_progress(&rd);
+    } else if ((rc = pv_source__pick(d->spec, &d->path, &fn, &kind, &err)) == 0) {
         /* with several jobs and no --strict (whose first bad record must stop the file where
          * it is), the workers parse JSON lines */
         if (fn == pv_jsonl__read && r->jobs > 1 && !s->o.strict)
@@ -1280,22 +1284,38 @@ static void *worker_main(void *arg)
 typedef struct ds_arg {
     char *spec;
     int skip_datasets;
+    pv_file_list *list; /* a folder: its text files */
 } ds_arg;
 
 static void args_free(ds_arg *a, size_t n)
 {
-    for (size_t i = 0; a && i < n; i++)
+    for (size_t i = 0; a && i < n; i++) {
         free(a[i].spec);
+        pv_files__list_free(a[i].list);
+        free(a[i].list);
+    }
     free(a);
 }
 
-static int arg_add(ds_arg **a, size_t *n, size_t *cap, const char *spec, int skip)
+/* Add spec to a; list, when given, is taken over. */
+static int arg_add(ds_arg **a, size_t *n, size_t *cap, const char *spec, int skip,
+                   pv_file_list *list)
 {
-    char *p;
-    if (pv_array__grow((void **)a, cap, *n + 1, sizeof **a) || !(p = strdup(spec)))
+    ds_arg *e;
+    if (pv_array__grow((void **)a, cap, *n + 1, sizeof **a))
         return PV_ENOMEM;
-    (*a)[*n].spec = p;
-    (*a)[(*n)++].skip_datasets = skip;
+    e = &(*a)[*n];
+    memset(e, 0, sizeof *e);
+    if (!(e->spec = strdup(spec)) || (list && !(e->list = malloc(sizeof *e->list)))) {
+        free(e->spec);
+        return PV_ENOMEM;
+    }
+    if (list) {
+        *e->list = *list;
+        memset(list, 0, sizeof *list);
+    }
+    e->skip_datasets = skip;
+    (*n)++;
     return 0;
 }
 
@@ -1303,37 +1323,60 @@ static int arg_add(ds_arg **a, size_t *n, size_t *cap, const char *spec, int ski
  * into the dataset files it holds (shards of JSON lines, WARC files: pv_source__dataset_file),
  * each a dataset of its own, after the folder's text files read as one dataset (when it has
  * any). A dataset is commonly a folder of shards: read as text they would be binary and
- * skipped; as datasets they are read by their readers, several at once. A "KIND:" prefix
- * keeps the argument as it is. */
-static int expand(const char *const *datasets, size_t n, ds_arg **out, size_t *nout, pv_err *err)
+ * skipped; as datasets they are read by their readers, several at once. A folder is listed
+ * once, here, with the reader's options ro. A "KIND:" prefix keeps the argument as it is. */
+static int expand(const char *const *datasets, size_t n, const pv_reader_opts *ro, ds_arg **out,
+                  size_t *nout, pv_err *err)
 {
     ds_arg *a = NULL;
-    size_t na = 0, cap = 0, i, j;
+    char **sets = NULL;
+    size_t na = 0, cap = 0, i, j, nsets, kept;
+    pv_reader_opts lo = *ro;
     int rc = 0;
 
+    lo.skip_datasets = 0;
+    if (lo.strict) /* a folder that fails is listed again by its reader, which says why */
+        lo.diag = NULL;
     for (i = 0; i < n && rc == 0; i++) {
         const char *path, *kind;
         pv_reader_fn fn;
         pv_err perr;
         pv_file_list list;
         struct stat sb;
-        size_t nsets = 0;
 
         memset(&list, 0, sizeof list);
         if (pv_source__pick(datasets[i], &path, &fn, &kind, &perr) != 0 || path != datasets[i] ||
             strcmp(kind, "files") != 0 || stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
-            pv_files__list(path, NULL, &list, &perr) != 0) {
+            pv_files__list_source(path, &lo, &list, &perr) != 0) {
             pv_files__list_free(&list);
-            rc = arg_add(&a, &na, &cap, datasets[i], 0); /* its reader reports what is wrong */
+            rc = arg_add(&a, &na, &cap, datasets[i], 0, NULL); /* its reader says what is wrong */
             continue;
         }
-        for (j = 0; j < list.n; j++)
-            nsets += pv_source__dataset_file(list.v[j].path) != 0;
-        if (nsets == 0 || nsets < list.n)
-            rc = arg_add(&a, &na, &cap, datasets[i], nsets > 0);
-        for (j = 0; j < list.n && nsets && rc == 0; j++)
-            if (pv_source__dataset_file(list.v[j].path))
-                rc = arg_add(&a, &na, &cap, list.v[j].path, 0);
+        /* the dataset files out of the list, in order */
+        if (!(sets = malloc((list.n ? list.n : 1) * sizeof *sets))) {
+            pv_files__list_free(&list);
+            rc = PV_ENOMEM;
+            break;
+        }
+        for (j = 0, kept = 0, nsets = 0; j < list.n; j++) {
+            if (pv_source__dataset_file(list.v[j].path)) {
+                sets[nsets++] = list.v[j].path; /* rel lives in the same block */
+                list.total_bytes -= list.v[j].size;
+            } else {
+                list.v[kept++] = list.v[j];
+            }
+        }
+        list.n = kept;
+        if (!nsets || kept || list.skipped_large || list.skipped_excluded ||
+            list.skipped_unreadable || list.skipped_special)
+            rc = arg_add(&a, &na, &cap, datasets[i], nsets > 0, lo.strict ? NULL : &list);
+        for (j = 0; j < nsets; j++) {
+            if (rc == 0)
+                rc = arg_add(&a, &na, &cap, sets[j], 0, NULL);
+            free(sets[j]);
+        }
+        free(sets);
+        sets = NULL;
         pv_files__list_free(&list);
     }
     if (rc) {
@@ -1352,11 +1395,13 @@ int pv_scan_run(pv_scan *s, const char *const *datasets, size_t n, pv_scan_found
     pthread_t *readers = NULL, *workers = NULL;
     unsigned nreaders = 0, nworkers = 0, jobs, i;
     ds_arg *args = NULL;
+    pv_reader_opts ro;
     size_t d;
     int rc = 0;
 
     memset(&r, 0, sizeof r);
-    if ((rc = expand(datasets, n, &args, &n, err)) != 0)
+    reader_opts(s, &ro);
+    if ((rc = expand(datasets, n, &ro, &args, &n, err)) != 0)
         return rc;
     r.s = s;
     r.fn = fn;
@@ -1381,6 +1426,7 @@ int pv_scan_run(pv_scan *s, const char *const *datasets, size_t n, pv_scan_found
         const char *colon = strchr(args[d].spec, ':');
         r.ds[d].spec = r.ds[d].path = args[d].spec;
         r.ds[d].skip_datasets = args[d].skip_datasets;
+        r.ds[d].list = args[d].list;
         if (!(r.ds[d].done = calloc(r.ring, sizeof *r.ds[d].done))) {
             rc = pv_err__set(err, PV_ENOMEM, "out of memory");
             goto done;

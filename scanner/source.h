@@ -11,6 +11,7 @@
 
 #include "common_int.h"
 #include "provscan.h"
+#include "scanner_int.h" /* pv_file_list, pv_file_entry */
 
 /* A person credited for text. name NULL means unknown (a deleted account, "[deleted]"). */
 typedef struct pv_person {
@@ -155,6 +156,15 @@ int pv_feed__read(const char *path, const pv_reader_opts *o, const pv_sink *sink
 /* A file or a directory tree (scanner/source_files.c). */
 int pv_files__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
                    pv_reader_stats *st, pv_err *err);
+
+/* pv_files__read in two halves, for a caller that lists a folder before reading it:
+ * pv_files__list_source lists the files of path as the reader does (o's size limit, excludes,
+ * strict, skip_datasets) into list (pv_files__list_free it; zeroed first); pv_files__read_list
+ * counts the listing into st and reads the listed files as the reader does. */
+int pv_files__list_source(const char *path, const pv_reader_opts *o, pv_file_list *list,
+                          pv_err *err);
+int pv_files__read_list(const pv_file_list *list, const pv_reader_opts *o, const pv_sink *sink,
+                        pv_reader_stats *st, pv_err *err);
 int pv_git__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
                  pv_reader_stats *st, pv_err *err);
 

@@ -595,18 +595,14 @@ done:
     return rc;
 }
 
-/* The files source as a reader: every listed file becomes a document of kind "file" whose
- * locator is its relative path, dated by its modification time, licensed by its
- * SPDX-License-Identifier line or else its folder's license file. */
-int pv_files__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
-                   pv_reader_stats *st, pv_err *err)
+int pv_files__list_source(const char *path, const pv_reader_opts *o, pv_file_list *list,
+                          pv_err *err)
 {
-    pv_file_list list;
     pv_files_opts fo;
     size_t i;
     int rc;
 
-    memset(&list, 0, sizeof list);
+    memset(list, 0, sizeof *list);
     memset(&fo, 0, sizeof fo);
     fo.max_file_size = o->max_doc_size;
     fo.excludes = o->excludes;
@@ -614,66 +610,99 @@ int pv_files__read(const char *path, const pv_reader_opts *o, const pv_sink *sin
     fo.strict = o->strict;
     fo.diag = o->diag;
     fo.ctx = o->ctx;
-    rc = pv_files__list(path, &fo, &list, err);
-    st->bad += list.skipped_unreadable; /* also the one that stopped a strict walk */
-    if (rc != 0)
-        goto done;
+    if ((rc = pv_files__list(path, &fo, list, err)) != 0)
+        return rc;
     if (o->skip_datasets) { /* the caller reads them as datasets of their own */
         size_t kept = 0;
-        for (i = 0; i < list.n; i++) {
-            if (pv_source__dataset_file(list.v[i].path)) {
-                list.total_bytes -= list.v[i].size;
-                free(list.v[i].path); /* rel lives in the same block */
-            } else
-                list.v[kept++] = list.v[i];
+        for (i = 0; i < list->n; i++) {
+            if (pv_source__dataset_file(list->v[i].path)) {
+                list->total_bytes -= list->v[i].size;
+                free(list->v[i].path); /* rel lives in the same block */
+            } else {
+                list->v[kept++] = list->v[i];
+            }
         }
-        list.n = kept;
+        list->n = kept;
     }
-    st->bytes_total += list.total_bytes;
-    st->skipped_large += list.skipped_large;
-    st->skipped_excluded += list.skipped_excluded;
-    st->skipped += list.skipped_large + list.skipped_excluded + list.skipped_special;
-    st->records += list.n + list.skipped_large + list.skipped_excluded + list.skipped_unreadable +
-                   list.skipped_special;
-    for (i = 0; i < list.n; i++) {
-        const pv_file_entry *e = &list.v[i];
-        pv_doc_in d;
-        pv_err lerr;
-        char *text = NULL, tag[256];
-        size_t len = 0;
+    return 0;
+}
 
-        rc = pv_files__load(e, &text, &len, &lerr);
-        st->bytes_in += e->size;
-        if (rc == PV_ESKIP) {
-            pv_source__skip(o, st, &st->skipped_binary, "%s", lerr.msg);
-            continue;
-        }
-        if (rc == PV_ENOMEM) {
-            *err = lerr;
-            goto done;
-        }
-        if (rc != 0) {
-            if ((rc = pv_source__bad(o, st, err, "%s", lerr.msg)) != 0)
-                goto done;
-            continue;
-        }
-        memset(&d, 0, sizeof d);
-        d.text = text;
-        d.len = len;
-        d.kind = "file";
-        d.locator = e->rel;
-        d.license = pv_scanner__spdx_tag(text, len, tag, sizeof tag) ? tag : e->dir_license;
-        d.origin.date = e->mtime;
+/* Load entry e as the reader's document d (its text in *text, malloc'ed; its SPDX tag in tag)
+ * and count it: 0; 1 when it is skipped (binary) or bad, counted and named through o->diag;
+ * PV_ENOMEM, or with o->strict the error of a bad file (in err). */
+static int file_doc(const pv_file_entry *e, const pv_reader_opts *o, pv_reader_stats *st,
+                    pv_doc_in *d, char **text, char *tag, size_t tag_size, pv_err *err)
+{
+    pv_err lerr;
+    size_t len = 0;
+    int rc = pv_files__load(e, text, &len, &lerr);
+
+    st->bytes_in += e->size;
+    if (rc == PV_ESKIP) {
+        pv_source__skip(o, st, &st->skipped_binary, "%s", lerr.msg);
+        return 1;
+    }
+    if (rc == PV_ENOMEM) {
+        *err = lerr;
+        return rc;
+    }
+    if (rc != 0)
+        return (rc = pv_source__bad(o, st, err, "%s", lerr.msg)) != 0 ? rc : 1;
+    memset(d, 0, sizeof *d);
+    d->text = *text;
+    d->len = len;
+    d->kind = "file";
+    d->locator = e->rel;
+    d->license = pv_scanner__spdx_tag(*text, len, tag, tag_size) ? tag : e->dir_license;
+    d->origin.date = e->mtime;
+    return 0;
+}
+
+int pv_files__read_list(const pv_file_list *list, const pv_reader_opts *o, const pv_sink *sink,
+                        pv_reader_stats *st, pv_err *err)
+{
+    size_t i;
+    int rc;
+
+    st->bad += list->skipped_unreadable;
+    st->bytes_total += list->total_bytes;
+    st->skipped_large += list->skipped_large;
+    st->skipped_excluded += list->skipped_excluded;
+    st->skipped += list->skipped_large + list->skipped_excluded + list->skipped_special;
+    st->records += list->n + list->skipped_large + list->skipped_excluded +
+                   list->skipped_unreadable + list->skipped_special;
+    for (i = 0; i < list->n; i++) {
+        const pv_file_entry *e = &list->v[i];
+        pv_doc_in d;
+        char *text = NULL, tag[256];
+
+        rc = file_doc(e, o, st, &d, &text, tag, sizeof tag, err);
+        if (rc == 1)
+            continue; /* skipped or bad: counted and named */
+        if (rc != 0)
+            return rc;
         rc = sink->doc(sink->ctx, &d);
         free(text);
-        if (rc != 0) {
-            pv_err__set(err, rc, "%s: %s", e->path, pv_strerror(rc));
-            goto done;
-        }
+        if (rc != 0)
+            return pv_err__set(err, rc, "%s: %s", e->path, pv_strerror(rc));
         st->documents++;
     }
-    rc = 0;
-done:
+    return 0;
+}
+
+/* The files source as a reader: every listed file becomes a document of kind "file" whose
+ * locator is its relative path, dated by its modification time, licensed by its
+ * SPDX-License-Identifier line or else its folder's license file. */
+int pv_files__read(const char *path, const pv_reader_opts *o, const pv_sink *sink,
+                   pv_reader_stats *st, pv_err *err)
+{
+    pv_file_list list;
+    int rc = pv_files__list_source(path, o, &list, err);
+
+    if (rc == 0)
+        rc = pv_files__read_list(&list, o, sink, st, err);
+    else
+        st->bad += list.skipped_unreadable; /* also the one that stopped a strict walk */
     pv_files__list_free(&list);
     return rc;
 }

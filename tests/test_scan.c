@@ -426,7 +426,7 @@ Test(scan, a_folder_of_shards_is_scanned_shard_by_shard)
     void *data;
     const char *dir, *one[2], *named[2];
     char ref_jsonl[512], ref_warc[512], *want, *got1, *got2, *got3;
-    pv_scan_stats st1, st2;
+    pv_scan_stats st1, st2, st3;
 
     data = pv_test_read_file(g_jsonl, &n);
     snprintf(ref_jsonl, sizeof ref_jsonl, "%s", pv_test_put("shards/b/shard-0.jsonl.zst", data, n));
@@ -435,6 +435,8 @@ Test(scan, a_folder_of_shards_is_scanned_shard_by_shard)
     snprintf(ref_warc, sizeof ref_warc, "%s", pv_test_put("shards/a/crawl.warc", data, n));
     free(data);
     pv_test_put_str("shards/notes.txt", PROSE);
+    pv_test_put_str("shards/zz-copy.c", CODE);
+    pv_test_put("shards/blob.bin", "\0\1\2binary\0", 10); /* skipped: not a record */
     pv_test_put_str("shards/package.json",
                     "{\n  \"name\": \"shards\",\n  \"version\": \"1.0.0\"\n}\n");
     dir = pv_test_path("shards");
@@ -444,16 +446,23 @@ Test(scan, a_folder_of_shards_is_scanned_shard_by_shard)
     want = scan(named, 2, 1, &st1);
     cr_assert_gt(strlen(want), 0);
     got1 = scan(one, 1, 1, &st2);
-    got2 = scan(one, 1, 2, NULL);
+    got2 = scan(one, 1, 2, &st3);
     got3 = scan(one, 1, 3, NULL);
-    /* the folder's text files first (my prose in notes.txt), then the shards in path order */
+    /* the folder's text files first (my prose in notes.txt, my code in zz-copy.c; blob.bin
+     * is no record, package.json holds nothing), then the shards in path order */
     cr_expect(strncmp(got1, "shards #1 notes.txt ", 20) == 0, "%s", got1);
     cr_expect(strstr(got1, "lighthouse.txt all") != NULL, "%s", got1);
-    cr_expect_str_eq(strchr(got1, '\n') + 1, want);
+    cr_expect(strstr(got1, "\nshards #3 zz-copy.c line -1 offset -1: ledger.c all") != NULL, "%s",
+              got1);
+    cr_expect_str_eq(strchr(strchr(got1, '\n') + 1, '\n') + 1, want);
     cr_expect_eq(st2.datasets, 3);
-    cr_expect_eq(st2.findings, st1.findings + 1);
-    /* notes.txt and package.json, and the records of the shards */
-    cr_expect_eq(st2.records, st1.records + 2);
+    cr_expect_eq(st2.findings, st1.findings + 2);
+    /* blob.bin, notes.txt, package.json and zz-copy.c, and the records of the shards */
+    cr_expect_eq(st2.records, st1.records + 4);
+    cr_expect_eq(st2.skipped, st1.skipped + 1);
+    cr_expect_eq(st3.records, st2.records);
+    cr_expect_eq(st3.skipped, st2.skipped);
+    cr_expect_eq(st3.read_bytes, st2.read_bytes);
     cr_expect_str_eq(got2, got1);
     cr_expect_str_eq(got3, got1);
     free(want);
