@@ -112,13 +112,6 @@ typedef struct origin_rec {
     int64_t date;
 } origin_rec;
 
-/* An open-addressing map from a 64-bit key hash to an id; callers confirm hits. */
-typedef struct idmap {
-    uint64_t *keys;
-    uint32_t *ids;
-    size_t nslots, used;
-} idmap;
-
 typedef struct source_rec {
     uint32_t name, kind;
 } source_rec;
@@ -126,8 +119,7 @@ typedef struct source_rec {
 /* The string pool with de-duplication (producer thread only). */
 typedef struct strpool {
     pv_buf data;
-    uint32_t *slots; /* open addressing: offset + 1, 0 = empty */
-    size_t nslots, used;
+    pv_idtab tab;     /* the strings by hash: id = offset in data */
     uint64_t spilled; /* bytes of STRS after the pool: the locators (builder.locators) */
 } strpool;
 struct builder {
@@ -152,7 +144,7 @@ struct builder {
     size_t nauthors, cap_authors;
     uint32_t *author_uses; /* per author: the origins it was met in (the shown name's vote) */
     size_t cap_uses;
-    idmap author_map;
+    pv_idtab author_map; /* authors by hash of their key: id = author id */
     pv_aliases *aliases; /* --aliases, or NULL */
     /* one person, one payee (merge_identities): the AUTH entry of each author, and AUTH */
     uint32_t *person;
@@ -160,7 +152,8 @@ struct builder {
     size_t npersons;
     origin_rec **origins; /* chunks of ORIG_CHUNK */
     size_t norigins;
-    idmap origin_map; /* de-duplicates origins; cleared when it outgrows its share */
+    pv_idtab origin_map; /* de-duplicates origins (id: the first origin of a group);
+                            cleared when it outgrows its share */
     size_t origin_map_max;
     source_rec *sources;
     size_t nsources, cap_sources;
@@ -971,46 +964,27 @@ done:
 
 /* ---- string pool with de-duplication ---- */
 
+static int same_string(const void *ctx, uint32_t off, const void *key)
+{
+    return strcmp(((const strpool *)ctx)->data.data + off, key) == 0;
+}
+
 static uint32_t pool_add(strpool *sp, const char *s, int *oom)
 {
-    size_t len = strlen(s), i;
+    size_t len = strlen(s);
     uint64_t h = pv_hash64(s, len, 0);
     uint32_t off;
-    if ((sp->used + 1) * 2 > sp->nslots) {
-        size_t nn = sp->nslots ? sp->nslots * 2 : 1024, j;
-        uint32_t *ns = calloc(nn, sizeof *ns);
-        if (!ns) {
-            *oom = 1;
-            return 0;
-        }
-        for (j = 0; j < sp->nslots; j++)
-            if (sp->slots[j]) {
-                const char *t = sp->data.data + sp->slots[j] - 1;
-                size_t k = pv_hash64(t, strlen(t), 0) & (nn - 1);
-                while (ns[k])
-                    k = (k + 1) & (nn - 1);
-                ns[k] = sp->slots[j];
-            }
-        free(sp->slots);
-        sp->slots = ns;
-        sp->nslots = nn;
-    }
-    for (i = h & (sp->nslots - 1); sp->slots[i]; i = (i + 1) & (sp->nslots - 1)) {
-        const char *t = sp->data.data + sp->slots[i] - 1;
-        if (strcmp(t, s) == 0)
-            return sp->slots[i] - 1;
-    }
+    if (pv_idtab__get(&sp->tab, h, same_string, sp, s, &off))
+        return off;
     if (sp->data.len + sp->spilled + len + 1 >= PV_NONE) {
         *oom = 2;
         return 0;
     }
     off = (uint32_t)sp->data.len;
-    if (pv_buf__append(&sp->data, s, len + 1)) {
+    if (pv_buf__append(&sp->data, s, len + 1) || pv_idtab__add(&sp->tab, h, off)) {
         *oom = 1;
         return 0;
     }
-    sp->slots[i] = off + 1;
-    sp->used++;
     return off;
 }
 
@@ -1092,50 +1066,10 @@ static void dir_of(const char *path, char *out, size_t n)
 /* Find key in m: the slot of the first entry with this key for which same(ctx, id) holds,
  * or the empty slot where it goes. Grows the map first when it is half full.
  * Returns PV_ENOMEM on failure. */
-static int idmap_find(idmap *m, uint64_t key, int (*same)(const builder *, uint32_t, const void *),
-                      const builder *b, const void *what, size_t *slot)
-{
-    size_t i;
-    if ((m->used + 1) * 2 > m->nslots) {
-        size_t nn = m->nslots ? m->nslots * 2 : 1024, j;
-        uint64_t *nk = calloc(nn, sizeof *nk);
-        uint32_t *ni = malloc(nn * sizeof *ni);
-        if (!nk || !ni) {
-            free(nk);
-            free(ni);
-            return PV_ENOMEM;
-        }
-        for (j = 0; j < nn; j++)
-            ni[j] = PV_NONE;
-        for (j = 0; j < m->nslots; j++)
-            if (m->ids[j] != PV_NONE) {
-                size_t k = m->keys[j] & (nn - 1);
-                while (ni[k] != PV_NONE)
-                    k = (k + 1) & (nn - 1);
-                nk[k] = m->keys[j];
-                ni[k] = m->ids[j];
-            }
-        free(m->keys);
-        free(m->ids);
-        m->keys = nk;
-        m->ids = ni;
-        m->nslots = nn;
-    }
-    for (i = key & (m->nslots - 1); m->ids[i] != PV_NONE; i = (i + 1) & (m->nslots - 1))
-        if (m->keys[i] == key && same(b, m->ids[i], what))
-            break;
-    *slot = i;
-    return 0;
-}
 
-static void idmap_free(idmap *m)
+static int same_author(const void *ctx, uint32_t id, const void *what)
 {
-    free(m->keys);
-    free(m->ids);
-}
-
-static int same_author(const builder *b, uint32_t id, const void *what)
-{
+    const builder *b = ctx;
     return memcmp(b->authors + 3 * (size_t)id, what, 3 * sizeof(uint32_t)) == 0;
 }
 
@@ -1143,7 +1077,7 @@ static int same_author(const builder *b, uint32_t id, const void *what)
 static int author_id(builder *b, const pv_person *p, uint32_t *id)
 {
     uint32_t key[3];
-    size_t slot;
+    uint64_t h;
     int oom = 0;
     if (!p->name || !*p->name) {
         *id = PV_NONE;
@@ -1154,23 +1088,20 @@ static int author_id(builder *b, const pv_person *p, uint32_t *id)
     key[2] = p->id && *p->id ? pool_add(&b->sp, p->id, &oom) : PV_NONE;
     if (oom)
         return oom == 2 ? PV_ELIMIT : PV_ENOMEM;
-    if (idmap_find(&b->author_map, pv_hash64(key, sizeof key, 1), same_author, b, key, &slot))
+    h = pv_hash64(key, sizeof key, 1);
+    if (pv_idtab__get(&b->author_map, h, same_author, b, key, id))
+        return 0;
+    if (b->nauthors >= PV_NONE - 1)
+        return PV_ELIMIT;
+    if (pv_array__grow((void **)&b->authors, &b->cap_authors, 3 * (b->nauthors + 1),
+                       sizeof *b->authors) ||
+        pv_array__grow((void **)&b->author_uses, &b->cap_uses, b->nauthors + 1,
+                       sizeof *b->author_uses) ||
+        pv_idtab__add(&b->author_map, h, (uint32_t)b->nauthors))
         return PV_ENOMEM;
-    if (b->author_map.ids[slot] == PV_NONE) {
-        if (b->nauthors >= PV_NONE - 1)
-            return PV_ELIMIT;
-        if (pv_array__grow((void **)&b->authors, &b->cap_authors, 3 * (b->nauthors + 1),
-                           sizeof *b->authors) ||
-            pv_array__grow((void **)&b->author_uses, &b->cap_uses, b->nauthors + 1,
-                           sizeof *b->author_uses))
-            return PV_ENOMEM;
-        memcpy(b->authors + 3 * b->nauthors, key, sizeof key);
-        b->author_uses[b->nauthors] = 0;
-        b->author_map.keys[slot] = pv_hash64(key, sizeof key, 1);
-        b->author_map.ids[slot] = (uint32_t)b->nauthors++;
-        b->author_map.used++;
-    }
-    *id = b->author_map.ids[slot];
+    memcpy(b->authors + 3 * b->nauthors, key, sizeof key);
+    b->author_uses[b->nauthors] = 0;
+    *id = (uint32_t)b->nauthors++;
     return 0;
 }
 
@@ -1180,8 +1111,9 @@ typedef struct origin_key {
     size_t n;
 } origin_key;
 
-static int same_origin(const builder *b, uint32_t id, const void *what)
+static int same_origin(const void *ctx, uint32_t id, const void *what)
 {
+    const builder *b = ctx;
     const origin_key *k = what;
     size_t i;
     for (i = 0; i < k->n; i++) {
@@ -1214,7 +1146,7 @@ static void count_use(builder *b, const origin_rec *v, size_t i)
 static int origin_id(builder *b, const pv_origin_in *in, uint32_t *id)
 {
     origin_rec stack[8], *v = stack;
-    size_t n = 1 + in->ncoauthors, i, slot;
+    size_t n = 1 + in->ncoauthors, i;
     uint64_t key = 0;
     origin_key k;
     uint32_t commit = PV_NONE;
@@ -1244,18 +1176,11 @@ static int origin_id(builder *b, const pv_origin_in *in, uint32_t *id)
     }
     k.v = v;
     k.n = n;
-    if (b->origin_map.used >= b->origin_map_max) {
+    if (b->origin_map.n >= b->origin_map_max)
         /* forget the seen origins: later ones may be written again, which costs a table
          * row each, not a wrong credit */
-        for (i = 0; i < b->origin_map.nslots; i++)
-            b->origin_map.ids[i] = PV_NONE;
-        b->origin_map.used = 0;
-    }
-    if (idmap_find(&b->origin_map, key, same_origin, b, &k, &slot)) {
-        rc = PV_ENOMEM;
-        goto done;
-    }
-    if (b->origin_map.ids[slot] == PV_NONE) {
+        pv_idtab__clear(&b->origin_map);
+    if (!pv_idtab__get(&b->origin_map, key, same_origin, b, &k, id)) {
         if (b->norigins + n >= PV_NONE) {
             rc = PV_ELIMIT;
             goto done;
@@ -1276,12 +1201,13 @@ static int origin_id(builder *b, const pv_origin_in *in, uint32_t *id)
             origin_at(b, at)->next = i + 1 < n ? (uint32_t)(at + 1) : PV_NONE;
             count_use(b, v, i);
         }
-        b->origin_map.keys[slot] = key;
-        b->origin_map.ids[slot] = (uint32_t)b->norigins;
-        b->origin_map.used++;
+        if (pv_idtab__add(&b->origin_map, key, (uint32_t)b->norigins)) {
+            rc = PV_ENOMEM;
+            goto done;
+        }
+        *id = (uint32_t)b->norigins;
         b->norigins += n;
     }
-    *id = b->origin_map.ids[slot];
 done:
     if (v != stack)
         free(v);
@@ -1390,8 +1316,9 @@ static int add_doc(builder *b, const pv_doc_in *d)
         memcpy(e->id, d->blobs + i * PV_BLOB_ID_LEN, PV_BLOB_ID_LEN);
         e->doc = (uint32_t)id;
     }
-    b->meta_bytes = b->sp.data.len + b->sp.nslots * sizeof(uint32_t) + b->origin_map.nslots * 12 +
-                    b->author_map.nslots * 12 + b->nauthors * 12 + b->nblobs * sizeof *b->blobs;
+    b->meta_bytes = b->sp.data.len + pv_idtab__bytes(&b->sp.tab) + pv_idtab__bytes(&b->origin_map) +
+                    pv_idtab__bytes(&b->author_map) + b->nauthors * 12 +
+                    b->nblobs * sizeof *b->blobs;
     warn_meta(b);
     b->ndocs++;
 
@@ -1581,10 +1508,8 @@ static int merge_identities(builder *b, pv_err *err)
     int rc = 0, oom = 0;
 
     /* the producer is done: its maps make room for this */
-    idmap_free(&b->author_map);
-    idmap_free(&b->origin_map);
-    memset(&b->author_map, 0, sizeof b->author_map);
-    memset(&b->origin_map, 0, sizeof b->origin_map);
+    pv_idtab__free(&b->author_map);
+    pv_idtab__free(&b->origin_map);
     b->person = malloc((b->nauthors ? b->nauthors : 1) * sizeof *b->person);
     b->persons = malloc((b->nauthors ? 3 * b->nauthors : 1) * sizeof *b->persons);
     if (!v || !shown || !b->person || !b->persons) {
@@ -1835,10 +1760,10 @@ static void builder_free(builder *b)
     pv_build__aliases_free(b->aliases);
     free(b->sources);
     free(b->blobs);
-    idmap_free(&b->author_map);
-    idmap_free(&b->origin_map);
+    pv_idtab__free(&b->author_map);
+    pv_idtab__free(&b->origin_map);
     pv_buf__free(&b->sp.data);
-    free(b->sp.slots);
+    pv_idtab__free(&b->sp.tab);
     pthread_mutex_destroy(&b->lock);
     pthread_mutex_destroy(&b->qlock);
     pthread_cond_destroy(&b->qfull);

@@ -44,6 +44,32 @@ void pv_buf__free(pv_buf *b);
  * Returns 0 or PV_ENOMEM (the old array is kept on failure). */
 int pv_array__grow(void **ptr, size_t *cap, size_t need, size_t elem);
 
+/* An index by hash of entries an array of the caller's holds (idtab.c): ids are the entries'
+ * places in that array. The hash h must be well mixed (pv_hash64, pv_mix64): its low bits
+ * pick the slot. Zero-initialise. */
+typedef struct pv_idtab {
+    uint64_t *hash; /* per slot */
+    uint32_t *id;   /* per slot: the entry's id + 1, 0 when empty */
+    size_t mask, n; /* slots - 1; entries */
+} pv_idtab;
+
+/* Whether entry id is the one key stands for. */
+typedef int (*pv_idtab_same_fn)(const void *ctx, uint32_t id, const void *key);
+
+/* The id of the entry of hash h for which same(ctx, id, key) holds: 1 and *id, or 0. */
+int pv_idtab__get(const pv_idtab *t, uint64_t h, pv_idtab_same_fn same, const void *ctx,
+                  const void *key, uint32_t *id);
+/* Add entry id of hash h (not in the table; id < UINT32_MAX). Returns 0 or PV_ENOMEM. */
+int pv_idtab__add(pv_idtab *t, uint64_t h, uint32_t id);
+/* Forget every entry (the slots are kept). */
+void pv_idtab__clear(pv_idtab *t);
+/* Bytes the table takes. */
+static inline size_t pv_idtab__bytes(const pv_idtab *t)
+{
+    return t->id ? (t->mask + 1) * (sizeof *t->hash + sizeof *t->id) : 0;
+}
+void pv_idtab__free(pv_idtab *t);
+
 /* 64-bit hash of a byte string (XXH3, seeded). */
 uint64_t pv_hash64(const void *data, size_t len, uint64_t seed);
 

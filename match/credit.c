@@ -16,7 +16,6 @@ typedef struct payee {
     pv_credit_evidence *ev;
     size_t nev, cap;
     size_t last_output; /* to count distinct outputs: output index + 1 of the last row */
-    uint64_t hash;      /* payee_hash of its key */
 } payee;
 
 struct pv_credit {
@@ -24,8 +23,7 @@ struct pv_credit {
     pv_credit_opts opts;
     payee *payees;
     size_t npayees, cap;
-    size_t *slots; /* open addressing over payees by payee_hash: index + 1, 0 = empty */
-    size_t nslots;
+    pv_idtab tab;          /* the payees by payee_hash */
     pv_credit_payee *view; /* sorted copy handed out by pv_credit_payees */
     pv_credit_weak *weak;  /* rows of spans under min_strength, in the order added */
     size_t nweak, cap_weak;
@@ -78,43 +76,32 @@ static uint64_t payee_hash(pv_payee_kind kind, const pv_span_credit *sc)
     return h;
 }
 
-/* Puts payee index i in the table (which has a free slot). */
-static void slot_put(pv_credit *c, size_t i)
+/* A payee's key: its kind and sc (the person's name, email and id). */
+typedef struct payee_key {
+    pv_payee_kind kind;
+    const pv_span_credit *sc;
+} payee_key;
+
+static int same_payee(const void *ctx, uint32_t i, const void *key)
 {
-    size_t s = (size_t)c->payees[i].hash & (c->nslots - 1);
-    while (c->slots[s])
-        s = (s + 1) & (c->nslots - 1);
-    c->slots[s] = i + 1;
+    const payee *p = &((const pv_credit *)ctx)->payees[i];
+    const payee_key *k = key;
+    return p->pub.kind == k->kind &&
+           (k->kind != PV_PAYEE_PERSON ||
+            (str_eq(p->pub.name, k->sc->name) && str_eq(p->pub.email, k->sc->email) &&
+             str_eq(p->pub.id, k->sc->id)));
 }
 
 /* The payee of kind (and sc's person), added when it is new; NULL when memory runs out. */
 static payee *find_payee(pv_credit *c, pv_payee_kind kind, const pv_span_credit *sc)
 {
     uint64_t h = payee_hash(kind, sc);
-    size_t s;
+    payee_key k = {kind, sc};
+    uint32_t i;
     payee *p;
 
-    for (s = c->nslots ? (size_t)h & (c->nslots - 1) : 0; c->nslots && c->slots[s];
-         s = (s + 1) & (c->nslots - 1)) {
-        p = &c->payees[c->slots[s] - 1];
-        if (p->hash != h || p->pub.kind != kind)
-            continue;
-        if (kind != PV_PAYEE_PERSON ||
-            (str_eq(p->pub.name, sc->name) && str_eq(p->pub.email, sc->email) &&
-             str_eq(p->pub.id, sc->id)))
-            return p;
-    }
-    if ((c->npayees + 1) * 2 > c->nslots) { /* at most half full */
-        size_t n = c->nslots ? c->nslots * 2 : 64, i;
-        size_t *ns = calloc(n, sizeof *ns);
-        if (!ns)
-            return NULL;
-        free(c->slots);
-        c->slots = ns;
-        c->nslots = n;
-        for (i = 0; i < c->npayees; i++)
-            slot_put(c, i);
-    }
+    if (pv_idtab__get(&c->tab, h, same_payee, c, &k, &i))
+        return &c->payees[i];
     if (c->npayees == c->cap) {
         size_t ncap = c->cap ? c->cap * 2 : 16;
         payee *np = realloc(c->payees, ncap * sizeof *np);
@@ -137,8 +124,13 @@ static payee *find_payee(pv_credit *c, pv_payee_kind kind, const pv_span_credit 
             return NULL;
         }
     }
-    p->hash = h;
-    slot_put(c, c->npayees++);
+    if (pv_idtab__add(&c->tab, h, (uint32_t)c->npayees)) {
+        free((char *)p->pub.name);
+        free((char *)p->pub.email);
+        free((char *)p->pub.id);
+        return NULL;
+    }
+    c->npayees++;
     return p;
 }
 
@@ -383,7 +375,7 @@ void pv_credit_free(pv_credit *c)
     }
     free(c->weak);
     free(c->payees);
-    free(c->slots);
+    pv_idtab__free(&c->tab);
     free(c->view);
     free(c);
 }
