@@ -114,9 +114,9 @@ static int dispatch(int argc, char **argv)
 int main(int argc, char **argv)
 {
     int rc;
-    /* libgit2 is started by the commands that read repositories (pv_init, or lazily before
-     * the first repository is read): starting it parses the system's TLS certificates, most
-     * of the start-up time of a command that reads none */
+    /* libgit2 is started by the library before the first repository is read: starting it
+     * parses the system's TLS certificates, most of the start-up time of a command that reads
+     * none */
     rc = dispatch(argc, argv);
     int out = pv_cli__finish_stdout();
     return rc != PV_EXIT_OK ? rc : out;

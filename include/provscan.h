@@ -161,14 +161,15 @@ typedef struct pv_build_stats {
     uint64_t ignored_commits;    /* git: commits walked that never take credit (ignore-revs) */
 } pv_build_stats;
 
-/* Sets up the process-wide state of the libraries provscan uses, once: libgit2 is started
- * (and kept until the process ends), objects read from repositories are not hashed again
- * (their ids are checked by git itself), and libgit2's object cache, shared by every
- * repository of the process, is limited to git_cache bytes (0: PV_DEFAULT_MEMORY / 32; the
- * command line gives --memory / 32, an eighth of the readers' quarter of the budget). Call it from
- * the main thread before other threads use the library; calling it again only sets the cache limit
- * again. The library calls it with 0 before reading the first repository when the program did not.
- * Returns 0, or PV_EIO when libgit2 cannot start. */
+/* Sets the process-wide state of the libraries provscan uses: libgit2's object cache, shared
+ * by every repository of the process, is limited to git_cache bytes (0: PV_DEFAULT_MEMORY / 32;
+ * the command line gives --memory / 32, an eighth of the readers' quarter of the budget). Before
+ * the first repository is read, the library starts libgit2 once (kept until the process ends)
+ * with these settings, and objects read from repositories are not hashed again (their ids are
+ * checked by git itself); a program that reads no repository never starts it (it costs the
+ * parsing of the system's TLS certificates). Call it from the main thread before other threads
+ * use the library; calling it again sets the cache limit again. Without a call the defaults
+ * hold. Returns 0 (a libgit2 that cannot start is reported by the first read of a repository). */
 int pv_init(size_t git_cache);
 
 /* Index every SOURCE into the index file out_path. A SOURCE is a file or folder, a git
