@@ -13,6 +13,8 @@
 #   cannot read the one in BENCH_DIR); latest.txt then holds its figures alone.
 #   BENCH_ONLY=scan: only the scan section (the same).
 #   BENCH_ONLY=check: only the check section (builds the bench index if needed).
+#   BENCH_ONLY=build: only the build speeds, the stage table (where a build's time goes: the
+#   serial fraction s and Amdahl's law's speed-up on 4, 16 and 64 cores) and their goals.
 #   --params (or BENCH_PARAMS=1) then also runs the k/w/--common study (bench_params.c;
 #   several minutes) and writes bench/out/params.md.
 # Environment: BENCH_DIR (default /tmp/provscan-bench: corpus, indexes, query files),
@@ -584,10 +586,14 @@ build() {
     shift 2
     rm -f "$IDX"
     b0=$(busy_s)
-    timed "$WORK/$tag.time" "$BIN" index -o "$IDX" --jobs "$jobs" -q "$@" "$CORPUS" \
+    timed "$WORK/$tag.time" "$BIN" index -o "$IDX" --jobs "$jobs" -q --timings "$@" "$CORPUS" \
         >"$WORK/$tag.summary" 2>"$WORK/$tag.err" ||
         die "provscan index --jobs $jobs $* failed: $(tail -n 3 "$WORK/$tag.err")"
     b1=$(busy_s)
+    # the stage table of run N (the line of TAG.runs it gets)
+    n=1
+    [ -f "$WORK/$tag.runs" ] && n=$(($(wc -l <"$WORK/$tag.runs") + 1))
+    cp "$WORK/$tag.err" "$WORK/$tag.timings.$n"
     # fields: seconds, peak RSS KiB, share of the machine other processes used meanwhile
     awk -v b0="$b0" -v b1="$b1" -v n="$(nproc)" '{ o = (b1 - b0) - ($3 + $4); if (o < 0) o = 0
         printf "%s %s %.0f\n", $1, $2, 100 * o / ($1 * n) }' "$WORK/$tag.time" >>"$WORK/$tag.runs"
@@ -644,6 +650,58 @@ say "$(printf '%-34s %8.1f MB' "peak RSS, --jobs 2" "$RSS2")"
 say "$(printf '%-34s %8.2f %%      (%s bytes; %s fingerprints, %s postings)' \
     "index size / input" "$RATIO" "$FILE_BYTES" "$FPS" "$POSTINGS")"
 say "summary of the last build: $(head -n 1 "$WORK/j2.summary")"
+say ""
+
+# ---- where a build's time goes: the stage table of provscan index --timings --------------
+# fastest_timings TAG: the stage table of TAG's fastest run
+fastest_timings() {
+    n=$(awk '{ if (NR == 1 || $1 < m) { m = $1; r = NR } } END { print r }' "$WORK/$1.runs")
+    sed -n '/^stage /,/^serial fraction/p' "$WORK/$1.timings.$n"
+}
+fastest_timings j1 >"$WORK/stages1"
+fastest_timings j2 >"$WORK/stages2"
+# stage_row NAME FILE: "WALL SERIAL PARALLEL" of a stage ("total": "SERIAL PARALLEL")
+stage_row() { awk -v s="$1" '$1 == s { $1 = ""; print }' "$2"; }
+# serial_pct FILE: s in percent, from the total line
+serial_pct() { awk '$1 == "total" { printf "%.2f", ($2 + $3 > 0 ? 100 * $2 / ($2 + $3) : 0) }' "$1"; }
+S_PCT1=$(serial_pct "$WORK/stages1")
+S_PCT2=$(serial_pct "$WORK/stages2")
+say "== where the build's time goes: provscan index --timings, the fastest of $RUNS runs (seconds;"
+say "   serial = CPU time of work only one thread can do, parallel = CPU time of the workers,"
+say "   summed; s = serial / (serial + parallel), the serial fraction of the build)"
+say "$(printf '%-12s | %-29s | %-29s' "" "--jobs 1" "--jobs 2")"
+say "$(printf '%-12s | %9s %9s %9s | %9s %9s %9s' stage wall serial parallel wall serial parallel)"
+for stage in $(awk '$1 != "stage" && $1 != "total" && $1 != "serial" { print $1 }' "$WORK/stages1"); do
+    # shellcheck disable=SC2046 # six numbers
+    set -- $(stage_row "$stage" "$WORK/stages1") $(stage_row "$stage" "$WORK/stages2")
+    say "$(printf '%-12s | %9.3f %9.3f %9.3f | %9.3f %9.3f %9.3f' "$stage" "$@")"
+done
+# shellcheck disable=SC2046 # four numbers
+set -- $(stage_row total "$WORK/stages1") $(stage_row total "$WORK/stages2")
+say "$(printf '%-12s | %9s %9.3f %9.3f | %9s %9.3f %9.3f' total "" "$1" "$2" "" "$3" "$4")"
+# amdahl S_PCT N: the speed-up Amdahl's law predicts on N cores
+amdahl() { calc "1 / ($1 / 100 + (1 - $1 / 100) / $2)"; }
+say "$(printf 'serial fraction s: %.2f%% (--jobs 1), %.2f%% (--jobs 2); Amdahl'"'"'s law from --jobs 1: %.2fx on 4 cores, %.2fx on 16, %.2fx on 64' \
+    "$S_PCT1" "$S_PCT2" "$(amdahl "$S_PCT1" 4)" "$(amdahl "$S_PCT1" 16)" "$(amdahl "$S_PCT1" 64)")"
+say ""
+
+build_goals() {
+    say "$(printf '%-40s %-26s %-14s %s' "build, one core (--jobs 1)" ">= 100 MB/s" \
+        "$(printf '%.1f MB/s' "$MBPS1")" "$(verdict "$MBPS1 >= 100")")"
+    say "$(printf '%-40s %-26s %-14s %s' "build, --jobs 2" ">= 180 MB/s" \
+        "$(printf '%.1f MB/s' "$MBPS2")" "$(verdict "$MBPS2 >= 180")")"
+    say "$(printf '%-40s %-26s %-14s %s' "serial fraction of a build (--jobs 1)" "<= 2% (>= 12x on 16 cores)" \
+        "$(printf '%.2f %%' "$S_PCT1")" "$(verdict "$S_PCT1 <= 2")")"
+    say "$(printf '%-40s %-26s %-14s %s' "index size" "<= 16% of input" \
+        "$(printf '%.2f %%' "$RATIO")" "$(verdict "$RATIO <= 16")")"
+}
+if [ "${BENCH_ONLY:-}" = build ]; then
+    say "== goals"
+    build_goals
+    mv "$OUT.tmp" "$OUT"
+    note "wrote $OUT"
+    exit 0
+fi
 
 # bounded memory: small budgets force spilled runs; the index must come out the same. Built
 # through pv_index_build (bench_query build), whose statistics say how many runs spilled.
@@ -828,12 +886,7 @@ scan_bench
 
 # ---- goals ------------------------------------------------------------------------------
 say "== goals"
-say "$(printf '%-40s %-26s %-14s %s' "build, one core (--jobs 1)" ">= 100 MB/s" \
-    "$(printf '%.1f MB/s' "$MBPS1")" "$(verdict "$MBPS1 >= 100")")"
-say "$(printf '%-40s %-26s %-14s %s' "build, --jobs 2" ">= 180 MB/s" \
-    "$(printf '%.1f MB/s' "$MBPS2")" "$(verdict "$MBPS2 >= 180")")"
-say "$(printf '%-40s %-26s %-14s %s' "index size" "<= 16% of input" \
-    "$(printf '%.2f %%' "$RATIO")" "$(verdict "$RATIO <= 16")")"
+build_goals
 say "$(printf '%-40s %-26s %-14s %s' "query p50, 2 KB" "<= 5 ms" \
     "$(printf '%.3f ms' "$P50_2K")" "$(verdict "$P50_2K <= 5")")"
 say "$(printf '%-40s %-26s %-14s %s' "peak RSS, --memory 64M and 16M" "<= --memory + 100 MB" \

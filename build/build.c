@@ -104,6 +104,9 @@ typedef struct worker {
     size_t nruns, runs_cap;
     int rc;
     pv_err err;
+    /* time (pv_build_stats.stages): CPU seconds of the thread and of its sorts; with one job,
+     * the seconds the producer spent indexing documents (sorts included) */
+    double cpu, sort_cpu, inline_secs;
 } worker;
 
 /* An origin as written to ORIG: author, commit, date, the next co-author's origin, flags. */
@@ -367,7 +370,18 @@ static int add_run(worker *w, run r)
 }
 
 /* Sort the worker's buffer; spill it to a temporary file unless keep_in_memory. */
+static int sort_run(worker *w, int keep_in_memory);
+
+/* sort_run, its CPU time counted in the SORT stage */
 static int finish_run(worker *w, int keep_in_memory)
+{
+    double c0 = pv_thread_cpu();
+    int rc = sort_run(w, keep_in_memory);
+    w->sort_cpu += pv_thread_cpu() - c0;
+    return rc;
+}
+
+static int sort_run(worker *w, int keep_in_memory)
 {
     rec *tmp;
     run r;
@@ -731,6 +745,7 @@ static void *worker_main(void *arg)
 {
     worker *w = arg;
     builder *b = w->b;
+    double c0 = pv_thread_cpu();
     job j;
     while (queue_pop(b, &j)) {
         if (w->rc == 0 && !atomic_load(&b->abort)) {
@@ -746,6 +761,7 @@ static void *worker_main(void *arg)
     /* the last buffer is sorted here, by every worker at once, not after the join */
     if (w->rc == 0 && !atomic_load(&b->abort) && (w->rc = finish_run(w, 1)) != 0)
         atomic_store(&b->abort, 1);
+    w->cpu = pv_thread_cpu() - c0;
     return NULL;
 }
 
@@ -1354,7 +1370,9 @@ static int add_doc(builder *b, const pv_doc_in *d)
         queue_push(b, &j);
     } else {
         worker *w = &b->workers[0];
+        double t0 = pv_now();
         w->rc = index_job(w, &j);
+        w->inline_secs += pv_now() - t0;
         atomic_fetch_add(&b->done_docs, 1);
         job_free(&j);
         if (w->rc) {
@@ -1782,12 +1800,61 @@ static int check_indexed(const builder *b, pv_err *err)
     return 0;
 }
 
+const char *pv_build_stage_name(int stage)
+{
+    static const char *const names[PV_NSTAGES] = {
+        [PV_STAGE_READ] = "read",     [PV_STAGE_INDEX] = "index",
+        [PV_STAGE_SORT] = "sort",     [PV_STAGE_IDENTITIES] = "identities",
+        [PV_STAGE_MERGE] = "merge",   [PV_STAGE_ENCODE] = "encode",
+        [PV_STAGE_TABLES] = "tables", [PV_STAGE_WRITE] = "write",
+        [PV_STAGE_SYNC] = "sync",
+    };
+    return stage >= 0 && stage < PV_NSTAGES ? names[stage] : "?";
+}
+
+/* The reading phase's stages: the producer's CPU time (cpu, over wall seconds) is READ, less
+ * the documents it indexed itself with one job (its CPU time split in proportion to the
+ * clock: a thread CPU call per document would cost more than the split is worth); the
+ * workers' is INDEX and SORT. */
+static void time_reading(builder *b, double cpu, double wall)
+{
+    pv_stage_time *t = b->st.stages;
+    unsigned wi;
+    if (!b->threaded) {
+        const worker *w = &b->workers[0];
+        double inline_cpu = wall > 0 ? cpu * w->inline_secs / wall : 0;
+        cpu -= inline_cpu;
+        wall -= w->inline_secs;
+        t[PV_STAGE_INDEX].parallel += inline_cpu - w->sort_cpu;
+        t[PV_STAGE_INDEX].wall += w->inline_secs - w->sort_cpu;
+    } else {
+        t[PV_STAGE_INDEX].wall += wall;
+    }
+    t[PV_STAGE_READ].serial += cpu > 0 ? cpu : 0;
+    t[PV_STAGE_READ].wall += wall > 0 ? wall : 0;
+    for (wi = 0; b->threaded && wi < b->njobs; wi++)
+        t[PV_STAGE_INDEX].parallel += b->workers[wi].cpu - b->workers[wi].sort_cpu;
+}
+
+/* After the workers stopped: their sorts are SORT (the longest one's on the clock). */
+static void time_sorting(builder *b)
+{
+    unsigned wi;
+    for (wi = 0; wi < b->njobs; wi++) {
+        double s = b->workers[wi].sort_cpu;
+        b->st.stages[PV_STAGE_SORT].parallel += s;
+        if (s > b->st.stages[PV_STAGE_SORT].wall)
+            b->st.stages[PV_STAGE_SORT].wall = s;
+    }
+}
+
 int pv_index_build(const char *out_path, const char *const *sources, size_t nsources,
                    const pv_build_opts *opts, pv_build_stats *stats, pv_err *err)
 {
     builder b;
     pv_build_opts defaults = PV_BUILD_OPTS_INIT;
     pv_err local;
+    double c0 = pv_thread_cpu(), t0 = pv_now();
     int rc;
 
     if (!err)
@@ -1795,13 +1862,24 @@ int pv_index_build(const char *out_path, const char *const *sources, size_t nsou
     rc = builder_init(&b, out_path, nsources, opts ? opts : &defaults, err);
     if (rc == 0)
         rc = workers_start(&b, err);
-    if (rc == 0)
+    if (rc == 0) {
         rc = produce(&b, sources, nsources, err);
+        if (!b.threaded) /* the producer indexed every document: split its time now */
+            time_reading(&b, pv_thread_cpu() - c0, pv_now() - t0);
+    }
     rc = workers_stop(&b, rc, err);
+    if (b.threaded && b.workers)
+        time_reading(&b, pv_thread_cpu() - c0, pv_now() - t0);
+    if (b.workers)
+        time_sorting(&b);
+    c0 = pv_thread_cpu();
+    t0 = pv_now();
     if (rc == 0)
         rc = check_indexed(&b, err);
     if (rc == 0)
         rc = merge_identities(&b, err);
+    b.st.stages[PV_STAGE_IDENTITIES].serial += pv_thread_cpu() - c0;
+    b.st.stages[PV_STAGE_IDENTITIES].wall += pv_now() - t0;
     if (rc == 0)
         rc = write_index(&b, out_path, b.of.tmp_path, err);
     if (rc == 0 && stats)
@@ -1946,6 +2024,7 @@ static int put_strings(void *ctx, pv_seg_writer *sw, pv_err *err)
  * blob ids of indexed documents under their new ids. */
 static int renumber_docs(builder *b, pv_err *err)
 {
+    double c0 = pv_thread_cpu(), t0 = pv_now();
     size_t i, n = 0;
     b->new_ids = malloc((b->ndocs ? b->ndocs : 1) * sizeof *b->new_ids);
     b->dates = malloc((b->ndocs ? b->ndocs : 1) * sizeof *b->dates);
@@ -1965,6 +2044,8 @@ static int renumber_docs(builder *b, pv_err *err)
         b->blobs[n++].doc = id;
     }
     b->nblobs = n;
+    b->st.stages[PV_STAGE_IDENTITIES].serial += pv_thread_cpu() - c0;
+    b->st.stages[PV_STAGE_IDENTITIES].wall += pv_now() - t0;
     return 0;
 }
 
@@ -1991,6 +2072,7 @@ static int write_index(builder *b, const char *out_path, const char *tmp_path, p
     c.tokens = b->st.tokens;
     c.input_bytes = b->st.bytes;
     c.created = b->created;
+    c.stages = b->st.stages;
     if ((rc = renumber_docs(b, err)) == 0) {
         c.blobs = b->blobs;
         c.nblobs = b->nblobs;

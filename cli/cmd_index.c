@@ -36,6 +36,7 @@ enum {
     OPT_TMPDIR,
     OPT_QUIET,
     OPT_VERBOSE,
+    OPT_TIMINGS,
     OPT_INCLUDE,
     OPT_PRESET,
     OPT_FIELD,
@@ -86,6 +87,10 @@ static const pv_cli_opt opts[NOPTS] = {
     [OPT_QUIET] = {"quiet", 'q', NULL, PV_CLI_FLAG, 0, 0, NULL, "do not show the progress bar"},
     [OPT_VERBOSE] = {"verbose", 'v', NULL, PV_CLI_FLAG, 0, 0, NULL,
                      "also print notes, such as every skipped file"},
+    [OPT_TIMINGS] = {"timings", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,
+                     "print on stderr where the time went, stage by stage: the serial part "
+                     "(one thread), the parallel part (the workers) and the speed-up that "
+                     "Amdahl's law then predicts on 4, 16 and 64 cores"},
     [OPT_INCLUDE] = {"include", 0, "REGEX", PV_CLI_LIST, 0, 0, NULL,
                      "index paths matching the PCRE2 pattern REGEX even when vendored, "
                      "minified or generated (git); repeatable"},
@@ -204,6 +209,34 @@ static void print_summary(const char *out, const pv_build_stats *st, double secs
     fputs(", ", stdout);
     count(st->postings, "posting", "postings");
     putchar('\n');
+}
+
+/* --timings: the stage table on stderr (bench/run.sh reads it). s, the serial fraction, is
+ * the serial CPU time over all the CPU time; Amdahl's law bounds the speed-up on n cores by
+ * 1 / (s + (1 - s) / n). */
+static void print_timings(const pv_build_stats *st)
+{
+    static const unsigned cores[] = {4, 16, 64};
+    double serial = 0, parallel = 0, s;
+    size_t i;
+    fprintf(stderr, "provscan: timings, in seconds (serial: CPU time of work only one thread "
+                    "can do; parallel: CPU time of the workers, summed)\n");
+    fprintf(stderr, "%-12s %9s %9s %9s\n", "stage", "wall", "serial", "parallel");
+    for (i = 0; i < PV_NSTAGES; i++) {
+        const pv_stage_time *t = &st->stages[i];
+        fprintf(stderr, "%-12s %9.3f %9.3f %9.3f\n", pv_build_stage_name((int)i), t->wall,
+                t->serial, t->parallel);
+        serial += t->serial;
+        parallel += t->parallel;
+    }
+    fprintf(stderr, "%-12s %9s %9.3f %9.3f\n", "total", "", serial, parallel);
+    s = serial + parallel > 0 ? serial / (serial + parallel) : 0;
+    fprintf(stderr, "serial fraction s = %.2f%% of %.3f CPU seconds; Amdahl's law predicts",
+            100 * s, serial + parallel);
+    for (i = 0; i < sizeof cores / sizeof cores[0]; i++)
+        fprintf(stderr, "%s %.2fx on %u cores", i ? "," : "", 1 / (s + (1 - s) / cores[i]),
+                cores[i]);
+    fputc('\n', stderr);
 }
 
 /* SIGINT, SIGTERM and SIGHUP during a build: the temporary index (and the lock) are removed,
@@ -343,6 +376,8 @@ int pv_cli__cmd_index(int argc, char **argv)
         goto done;
     }
     print_summary(v[OPT_OUTPUT].str, &st, pv_cli__now() - t0);
+    if (v[OPT_TIMINGS].count)
+        print_timings(&st);
     rc = st.source_errors ? PV_EXIT_INPUT : PV_EXIT_OK;
 done:
     pv_cli__progress_free(prog);

@@ -134,6 +134,37 @@ typedef struct pv_build_opts {
         .max_file_size = PV_DEFAULT_MAX_FILE_SIZE, .posting_cap = PV_DEFAULT_POSTING_CAP           \
     }
 
+/* The stages of a build, in the order they run, for pv_build_stats.stages (`provscan index
+ * --timings`, bench/README.md "Where a build's time goes"). */
+typedef enum pv_build_stage {
+    PV_STAGE_READ,       /* readers: walk folders, read and parse sources, decompress; the
+                            tables of sources, authors and origins (the producer thread) */
+    PV_STAGE_INDEX,      /* HTML to text, tokenize, fingerprint, winnow, line tables (workers) */
+    PV_STAGE_SORT,       /* posting buffers radix-sorted, and spilled as runs when full */
+    PV_STAGE_IDENTITIES, /* identities merged into persons, documents numbered */
+    PV_STAGE_MERGE,      /* the sorted runs merged by fingerprint, groups capped (PSTG) */
+    PV_STAGE_ENCODE,     /* posting blocks encoded and compressed */
+    PV_STAGE_TABLES,     /* the other chunks filled and written: AUTH, SRCS, ORIG, LINE, DOCS,
+                            STRS, BLOB, META */
+    PV_STAGE_WRITE,      /* posting blocks, BDIR, FANO and the header written to the file */
+    PV_STAGE_SYNC,       /* the file synced to disk and renamed into place */
+    PV_NSTAGES
+} pv_build_stage;
+
+/* Where one stage's time went. serial is the CPU time of work that only one thread can do
+ * (nothing else runs meanwhile, or it holds up every other thread); parallel is the CPU time
+ * of work spread over the workers, summed over them. CPU times are per thread
+ * (CLOCK_THREAD_CPUTIME_ID), split inside a busy thread by the monotonic clock. serial /
+ * (serial + parallel) over all stages is the build's serial fraction s: Amdahl's law bounds
+ * its speed-up on N cores by 1 / (s + (1 - s) / N). wall is the time the stage took on the
+ * clock; INDEX and SORT run while READ does, so walls overlap. */
+typedef struct pv_stage_time {
+    double wall, serial, parallel; /* seconds */
+} pv_stage_time;
+
+/* The name of a stage ("read", "index", ...), or "?" out of range. */
+const char *pv_build_stage_name(int stage);
+
 typedef struct pv_build_stats {
     uint64_t documents;          /* documents indexed */
     uint64_t bytes;              /* bytes of text indexed */
@@ -159,6 +190,8 @@ typedef struct pv_build_stats {
     uint64_t index_bytes;        /* size of the written index file */
     uint64_t ignored_trailers;   /* git: Co-authored-by: trailers without a valid email */
     uint64_t ignored_commits;    /* git: commits walked that never take credit (ignore-revs) */
+    /* where the time went, by pv_build_stage */
+    pv_stage_time stages[PV_NSTAGES];
 } pv_build_stats;
 
 /* Sets the process-wide state of the libraries provscan uses: libgit2's object cache, shared

@@ -54,6 +54,9 @@ struct pv_seg_writer {
     struct shared_slot *shared;
     size_t shared_slots, shared_used;
     uint64_t shared_chunk; /* the chunk_off the table is for */
+    pv_stage_time *stages; /* c->stages, or a scratch array */
+    double encode_secs;    /* posting blocks encoded so far (monotonic clock) */
+    double write_secs;     /* and written */
 };
 
 /* Records the first failed write (errno), and what it was writing, for the message. */
@@ -153,6 +156,13 @@ uint64_t pv_seg__put_shared(pv_seg_writer *w, const void *p, size_t n)
 
 /* ---- PSTG, BDIR, FANO ---- */
 
+/* Adds serial work to a stage: cpu seconds of it, taking wall seconds. */
+static void add_time(pv_stage_time *t, double cpu, double wall)
+{
+    t->serial += cpu > 0 ? cpu : 0;
+    t->wall += wall > 0 ? wall : 0;
+}
+
 static int flush_block(pv_seg_writer *w, pv_err *err)
 {
     block_writer *bw = &w->bw;
@@ -161,8 +171,10 @@ static int flush_block(pv_seg_writer *w, pv_err *err)
     const unsigned char *out;
     size_t outn;
     uint32_t flags = 0;
+    double t0, t1, t2;
     if (bw->n == 0)
         return 0;
+    t0 = pv_now();
     if (pv_array__grow((void **)&bw->raw, &bw->raw_cap, need, 1) ||
         pv_array__grow((void **)&bw->z, &bw->z_cap, ZSTD_compressBound(need), 1) ||
         pv_array__grow((void **)&bw->dir, &bw->dir_cap, (bw->ndir + 1) * PV_BDIR_ENTRY, 1))
@@ -195,7 +207,11 @@ static int flush_block(pv_seg_writer *w, pv_err *err)
     pv_store32(e + PV_BDIR_COUNT, (uint32_t)bw->n);
     pv_store32(e + PV_BDIR_FLAGS, flags);
     bw->ndir++;
+    t1 = pv_now();
     out_write(w, out, outn);
+    t2 = pv_now();
+    w->encode_secs += t1 - t0;
+    w->write_secs += t2 - t1;
     if (bw->n > bw->max_count)
         bw->max_count = (uint32_t)bw->n;
     bw->n = 0;
@@ -370,6 +386,17 @@ static const struct {
 };
 #define NCHUNKS (sizeof chunks / sizeof chunks[0])
 
+/* The stage a chunk's time counts to: PSTG's is the postings' merge (the blocks' encode and
+ * write are split off), BDIR's and FANO's are writing, the rest are tables. */
+static pv_build_stage chunk_stage(const char *id)
+{
+    if (memcmp(id, PV_ID_PSTG, 4) == 0)
+        return PV_STAGE_MERGE;
+    if (memcmp(id, PV_ID_BDIR, 4) == 0 || memcmp(id, PV_ID_FANO, 4) == 0)
+        return PV_STAGE_WRITE;
+    return PV_STAGE_TABLES;
+}
+
 /* Pads to PV_CHUNK_ALIGN (outside any checksum) and starts chunk c here. */
 static void chunk_begin(pv_seg_writer *w, chunk_rec *c, const char *id)
 {
@@ -448,13 +475,19 @@ static int seg_close(pv_seg_writer *w, const unsigned char *hdr, size_t hdr_size
                      const char *out_path, const char *tmp_path, pv_err *err)
 {
     FILE *f = w->f;
+    double c0 = pv_thread_cpu(), t0 = pv_now();
     w->f = NULL;
     /* what is still buffered belongs to the last chunk */
     if (!w->failed && fflush(f) != 0)
         out_fail(w);
     w->chunk = NULL;
-    if (!w->failed && (fseeko(f, 0, SEEK_SET) != 0 || fwrite(hdr, 1, hdr_size, f) != hdr_size ||
-                       fflush(f) != 0 || fsync(fileno(f)) != 0))
+    if (!w->failed &&
+        (fseeko(f, 0, SEEK_SET) != 0 || fwrite(hdr, 1, hdr_size, f) != hdr_size || fflush(f) != 0))
+        out_fail(w);
+    add_time(&w->stages[PV_STAGE_WRITE], pv_thread_cpu() - c0, pv_now() - t0);
+    c0 = pv_thread_cpu();
+    t0 = pv_now();
+    if (!w->failed && fsync(fileno(f)) != 0)
         out_fail(w);
     if (w->failed) {
         fclose(f);
@@ -467,6 +500,7 @@ static int seg_close(pv_seg_writer *w, const unsigned char *hdr, size_t hdr_size
     if (rename(tmp_path, out_path) != 0)
         return pv_err__set(err, PV_EIO, "cannot rename '%s' to '%s': %s", tmp_path, out_path,
                            strerror(errno));
+    add_time(&w->stages[PV_STAGE_SYNC], pv_thread_cpu() - c0, pv_now() - t0);
     return 0;
 }
 
@@ -476,11 +510,14 @@ int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_conte
     pv_seg_writer w;
     chunk_rec ch[NCHUNKS];
     unsigned char hdr[PV_HDR_SIZE + NCHUNKS * PV_CHUNK_ENTRY];
+    pv_stage_time scratch[PV_NSTAGES];
     size_t i;
     int rc = 0;
 
     memset(&w, 0, sizeof w);
+    memset(scratch, 0, sizeof scratch);
     w.c = c;
+    w.stages = c->stages ? c->stages : scratch;
     w.xs = XXH3_createState();
     w.bw.cctx = ZSTD_createCCtx();
     if (!w.xs || !w.bw.cctx) {
@@ -492,6 +529,9 @@ int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_conte
     /* the first failed write is the one to report (the disk is full, say), not what a later
      * chunk's fill function meets */
     for (i = 0; i < NCHUNKS && rc == 0 && !w.failed; i++) {
+        double c0 = pv_thread_cpu(), t0 = pv_now(), enc = w.encode_secs, wr = w.write_secs;
+        double cpu, wall;
+        pv_build_stage stage = chunk_stage(chunks[i].id);
         chunk_begin(&w, &ch[i], chunks[i].id);
         if (chunks[i].write) {
             rc = chunks[i].write(&w, err);
@@ -501,6 +541,17 @@ int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_conte
             rc = fill(c->ctx, &w, err);
         }
         chunk_end(&w, &ch[i]);
+        /* PSTG: the fill function's merge, less the blocks it encoded and wrote; the thread's
+         * CPU time is split in proportion to the clock (a thread call costs 1.4 us: too much
+         * for every block) */
+        cpu = pv_thread_cpu() - c0;
+        wall = pv_now() - t0;
+        enc = w.encode_secs - enc;
+        wr = w.write_secs - wr;
+        cpu = wall > 0 ? cpu / wall : 1; /* now CPU seconds per second */
+        add_time(&w.stages[PV_STAGE_ENCODE], enc * cpu, enc);
+        add_time(&w.stages[PV_STAGE_WRITE], wr * cpu, wr);
+        add_time(&w.stages[stage], (wall - enc - wr) * cpu, wall - enc - wr);
     }
     if (rc)
         goto done;

@@ -69,6 +69,10 @@ typedef struct pv_seg_content {
     size_t nblobs;
     uint64_t tokens, input_bytes; /* for META */
     int64_t created;              /* META: unix seconds */
+    /* where the writer adds its time as serial work (pv_build_stats.stages), or NULL: to
+     * MERGE the postings fill function's, to ENCODE and WRITE the posting blocks' (split by
+     * the monotonic clock), to TABLES the other chunks', to SYNC the fsync and rename */
+    pv_stage_time *stages;
 } pv_seg_content;
 
 /* What pv_seg__write wrote. */

@@ -234,3 +234,74 @@ Test(build, init_again_then_git)
     pv_result_free(res);
     pv_index_free(ix);
 }
+
+/* The stage times: each stage that ran has time, serial stages have no parallel part and the
+ * workers' no serial part, and the CPU seconds of all the stages add up to the CPU time the
+ * process spent in the build (every thread's work is counted once, nothing twice). */
+static void expect_stage_times(unsigned jobs)
+{
+    const char *srcs[] = {"scanner", "match", "cli", "tests", "fixtures/corpus"};
+    char out[256];
+    pv_build_stats st;
+    struct timespec c0, c1, t0, t1;
+    double cpu, wall, serial = 0, parallel = 0;
+    size_t i;
+
+    snprintf(out, sizeof out, "%s/t%u.pvx", dir, jobs);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    build(out, srcs, sizeof srcs / sizeof srcs[0], jobs, PV_MIN_MEMORY, &st);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) * 1e-9;
+    wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    cr_assert_gt(st.runs, 0, "no run spilled: the sort stage is not tested");
+    for (i = 0; i < PV_NSTAGES; i++) {
+        const pv_stage_time *t = &st.stages[i];
+        const char *name = pv_build_stage_name((int)i);
+        cr_expect_geq(t->serial, 0, "%s", name);
+        cr_expect_geq(t->parallel, 0, "%s", name);
+        cr_expect_leq(t->wall, wall, "%s: %.3f s of a %.3f s build", name, t->wall, wall);
+        serial += t->serial;
+        parallel += t->parallel;
+    }
+    cr_expect_gt(st.stages[PV_STAGE_READ].serial, 0);
+    cr_expect_gt(st.stages[PV_STAGE_INDEX].parallel, 0);
+    cr_expect_gt(st.stages[PV_STAGE_SORT].parallel, 0);
+    cr_expect_gt(st.stages[PV_STAGE_MERGE].serial + st.stages[PV_STAGE_MERGE].parallel, 0);
+    cr_expect_gt(st.stages[PV_STAGE_ENCODE].serial + st.stages[PV_STAGE_ENCODE].parallel, 0);
+    cr_expect_gt(st.stages[PV_STAGE_TABLES].serial, 0);
+    cr_expect_eq(st.stages[PV_STAGE_READ].parallel, 0);
+    cr_expect_eq(st.stages[PV_STAGE_INDEX].serial, 0);
+    cr_expect_eq(st.stages[PV_STAGE_SORT].serial, 0);
+    /* the index stage is most of the work */
+    cr_expect_gt(st.stages[PV_STAGE_INDEX].parallel, (serial + parallel) / 3,
+                 "index %.3f s of %.3f s", st.stages[PV_STAGE_INDEX].parallel, serial + parallel);
+    cr_expect_leq(serial + parallel, cpu * 1.02 + 0.01, "stages %.3f s, process %.3f s CPU",
+                  serial + parallel, cpu);
+    cr_expect_geq(serial + parallel, cpu * 0.8, "stages %.3f s, process %.3f s CPU",
+                  serial + parallel, cpu);
+}
+
+Test(build, stage_times_add_up_with_one_job)
+{
+    expect_stage_times(1);
+}
+
+Test(build, stage_times_add_up_with_two_jobs)
+{
+    expect_stage_times(2);
+}
+
+Test(build, stage_names)
+{
+    size_t i, j;
+    for (i = 0; i < PV_NSTAGES; i++) {
+        cr_expect_str_neq(pv_build_stage_name((int)i), "?");
+        for (j = 0; j < i; j++)
+            cr_expect_str_neq(pv_build_stage_name((int)i), pv_build_stage_name((int)j));
+    }
+    cr_expect_str_eq(pv_build_stage_name(PV_STAGE_READ), "read");
+    cr_expect_str_eq(pv_build_stage_name(PV_NSTAGES), "?");
+    cr_expect_str_eq(pv_build_stage_name(-1), "?");
+}
