@@ -15,6 +15,7 @@
 
 #include "common_int.h"
 #include "index_int.h"
+#include "json_int.h"
 #include "match_int.h"
 #include "scanner_int.h"
 #include "source.h"
@@ -140,6 +141,16 @@ void pv_scan_free(pv_scan *s)
 
 /* ---- one record -------------------------------------------------------------------------- */
 
+/* A span's row for one document, before it joins the document's finding: where it is in
+ * the record (raw bytes [a, b) and lines) and what add_row takes. */
+typedef struct row {
+    uint32_t document, tokens;
+    uint32_t record_lines[2], document_lines[2];
+    size_t a, b;
+    const char *name, *email, *id;
+    size_t order; /* its place among the record's rows */
+} row;
+
 /* What a worker keeps between records. */
 typedef struct worker_buf {
     pv_tokens tok;
@@ -147,6 +158,9 @@ typedef struct worker_buf {
     uint32_t *win;
     size_t cap;
     pv_index_cursor *cur; /* the confirmations' (made on the first) */
+    pv_json_view view;    /* a plain-text record's JSON-escaped text, decoded */
+    row *rows;            /* the record's rows, raw text's first */
+    size_t nrows, cap_rows;
     /* counts added to the run's stats when the thread is done */
     uint64_t tokens, invalid, bytes, candidates;
 } worker_buf;
@@ -157,6 +171,8 @@ static void worker_buf_free(worker_buf *b)
     free(b->kg);
     free(b->win);
     pv_index__cursor_free(b->cur);
+    pv_json__view_free(&b->view);
+    free(b->rows);
     memset(b, 0, sizeof *b);
 }
 
@@ -182,10 +198,12 @@ static void found_list_free(found_list *l)
     l->n = l->cap = 0;
 }
 
-/* Tokenize the record and probe its winnowed k-grams: *nhit receives how many are in the
- * index, and b->win[0..*nhit) their k-gram positions, ascending. Both sides winnow with the
- * index's w, so a shared run of k + w - 1 tokens shares the minimum of a window. */
-static int probe(const pv_scan *s, worker_buf *b, const char *text, size_t len, size_t *nhit)
+/* Tokenize the record (or its JSON view: count 0 leaves it out of the stats) and probe its
+ * winnowed k-grams: *nhit receives how many are in the index, and b->win[0..*nhit) their
+ * k-gram positions, ascending. Both sides winnow with the index's w, so a shared run of
+ * k + w - 1 tokens shares the minimum of a window. */
+static int probe(const pv_scan *s, worker_buf *b, const char *text, size_t len, int count,
+                 size_t *nhit)
 {
     size_t nk, nw, i, n = 0;
     int rc;
@@ -194,9 +212,11 @@ static int probe(const pv_scan *s, worker_buf *b, const char *text, size_t len, 
     b->tok.invalid_utf8 = 0;
     if ((rc = pv_scanner__tokenize(text, len, s->seed, &b->tok)) != 0)
         return rc;
-    b->tokens += b->tok.n;
-    b->invalid += b->tok.invalid_utf8;
-    b->bytes += len;
+    if (count) {
+        b->tokens += b->tok.n;
+        b->invalid += b->tok.invalid_utf8;
+        b->bytes += len;
+    }
     if (b->tok.n < s->k)
         return 0;
     nk = b->tok.n - s->k + 1;
@@ -308,21 +328,42 @@ static finding *finding_of(const pv_scan *s, found_list *l, uint32_t doc)
     return f;
 }
 
-static int add_row(const pv_scan *s, found_list *l, const pv_span *sp, const pv_source_ref *r)
+static int add_row(const pv_scan *s, found_list *l, const row *r)
 {
     finding *f = finding_of(s, l, r->document);
     if (!f)
         return PV_ENOMEM;
-    f->f.tokens += r->matched_tokens;
+    f->f.tokens += r->tokens;
     f->f.spans++;
-    if (r->matched_tokens > f->f.longest_tokens) {
-        f->f.longest_tokens = r->matched_tokens;
-        f->f.record_lines[0] = sp->line_start;
-        f->f.record_lines[1] = sp->line_end;
-        f->f.document_lines[0] = r->line_start;
-        f->f.document_lines[1] = r->line_end;
+    if (r->tokens > f->f.longest_tokens) {
+        f->f.longest_tokens = r->tokens;
+        memcpy(f->f.record_lines, r->record_lines, sizeof r->record_lines);
+        memcpy(f->f.document_lines, r->document_lines, sizeof r->document_lines);
     }
-    return add_author(f, r->author_name, r->author_email, r->author_id);
+    return add_author(f, r->name, r->email, r->id);
+}
+
+/* Row of source r of span sp, found in text[from, ...) whose first line is line first_line. */
+static int push_row(worker_buf *b, const pv_span *sp, const pv_source_ref *r, size_t from,
+                    uint32_t first_line)
+{
+    row *w;
+    if (pv_array__grow((void **)&b->rows, &b->cap_rows, b->nrows + 1, sizeof *b->rows))
+        return PV_ENOMEM;
+    w = &b->rows[b->nrows];
+    w->document = r->document;
+    w->tokens = r->matched_tokens;
+    w->record_lines[0] = sp->line_start + first_line - 1;
+    w->record_lines[1] = sp->line_end + first_line - 1;
+    w->document_lines[0] = r->line_start;
+    w->document_lines[1] = r->line_end;
+    w->a = from + sp->start;
+    w->b = from + sp->end;
+    w->name = r->author_name;
+    w->email = r->author_email;
+    w->id = r->author_id;
+    w->order = b->nrows++;
+    return 0;
 }
 
 static int cmp_finding(const void *a, const void *b)
@@ -341,27 +382,25 @@ static uint32_t line_ends(const char *text, size_t from, size_t to, size_t len)
     return n;
 }
 
-/* Match text (a region of a record whose first line is the record's line first_line) and add
- * its spans to l. Common spans (boilerplate, license text) find nothing: they are in every
- * dataset. */
-static int match_region(const pv_scan *s, pv_index_cursor *cur, const char *text, size_t len,
-                        uint32_t first_line, found_list *l, pv_err *err)
+/* Match text[from, to) (a region of a record whose first line is the record's line
+ * first_line) and add its spans' rows to b->rows. Common spans (boilerplate, license text)
+ * find nothing: they are in every dataset. */
+static int match_region(const pv_scan *s, worker_buf *b, const char *text, size_t from, size_t to,
+                        uint32_t first_line, pv_err *err)
 {
     pv_result *res = NULL;
     size_t i, j;
-    int rc = pv_match__run(s->ix, cur, text, len, &s->o.match, &res, err);
+    int rc = pv_match__run(s->ix, b->cur, text + from, to - from, &s->o.match, &res, err);
     if (rc)
         return rc;
     for (i = 0; i < res->nspans && rc == 0; i++) {
-        pv_span sp = res->spans[i];
-        if (sp.common)
+        const pv_span *sp = &res->spans[i];
+        if (sp->common)
             continue;
-        sp.line_start += first_line - 1;
-        sp.line_end += first_line - 1;
-        for (j = 0; j < sp.nsources && rc == 0; j++)
-            rc = add_row(s, l, &sp, &sp.sources[j]);
-        for (j = 0; j < sp.ncopies && rc == 0; j++)
-            rc = add_row(s, l, &sp, &sp.copies[j]);
+        for (j = 0; j < sp->nsources && rc == 0; j++)
+            rc = push_row(b, sp, &sp->sources[j], from, first_line);
+        for (j = 0; j < sp->ncopies && rc == 0; j++)
+            rc = push_row(b, sp, &sp->copies[j], from, first_line);
     }
     pv_result_free(res);
     if (rc)
@@ -381,7 +420,7 @@ static int match_region(const pv_scan *s, pv_index_cursor *cur, const char *text
  * Regions are widened to whole lines (within REGION_LINE_BYTES), where the matcher's exact
  * edges look for line ends. */
 static int confirm(const pv_scan *s, worker_buf *b, size_t nhit, const char *text, size_t len,
-                   found_list *l, pv_err *err)
+                   pv_err *err)
 {
     const pv_token *t = b->tok.v;
     const size_t ntok = b->tok.n, margin = REGION_MARGIN(s);
@@ -416,7 +455,7 @@ static int confirm(const pv_scan *s, worker_buf *b, size_t nhit, const char *tex
             to = i;
         line += line_ends(text, line_at, from, len);
         line_at = from;
-        rc = match_region(s, b->cur, text + from, to - from, line, l, err);
+        rc = match_region(s, b, text, from, to, line, err);
     }
     return rc;
 }
@@ -486,6 +525,7 @@ typedef struct rec {
     int64_t offset; /* pv_doc_in.offset, or -1 */
     int has_blob;
     unsigned char blob[20]; /* the git blob the record names (pv_doc_in.blobs), if has_blob */
+    int plain;              /* scan_record's */
     lines *batch;           /* or the lines to parse (text and loc are then NULL) */
 } rec;
 
@@ -569,6 +609,7 @@ typedef struct reader {
     uint64_t bytes_seen;
     worker_buf wb; /* with one job the reader is the worker */
     unsigned since_progress;
+    int plain; /* its records are plain text (scan_record) */
 } reader;
 
 static void set_abort(run *r, int rc, const pv_err *err)
@@ -684,22 +725,101 @@ static int complete(run *r, size_t ds, uint64_t seq, uint64_t ndocs, found_list 
     return 0;
 }
 
-/* Scan one record on this thread: its blob (NULL when it names none), probe, confirm, and
- * fill fl, sorted by document. */
-static int scan_record(run *r, worker_buf *wb, const char *text, size_t len,
-                       const unsigned char *blob, found_list *fl, pv_err *err)
+/* Rows b->rows[first, b->nrows), found in b->view, placed on the raw text[0, len) they
+ * were decoded from: their bytes and lines there. */
+static void place_decoded(worker_buf *b, size_t first, const char *text, size_t len)
 {
-    size_t nhit;
+    size_t i, at = 0; /* line counts up to at are known: line is at's line */
+    uint32_t line = 1;
+    for (i = first; i < b->nrows; i++) {
+        row *w = &b->rows[i];
+        size_t ends[2];
+        int e;
+        ends[0] = pv_json__view_raw(&b->view, w->a);
+        ends[1] = pv_json__view_raw(&b->view, w->b > w->a ? w->b - 1 : w->a);
+        w->a = ends[0];
+        w->b = ends[1] + 1;
+        for (e = 0; e < 2; e++) {
+            if (ends[e] < at) { /* rows are mostly in order; when not, count again */
+                at = 0;
+                line = 1;
+            }
+            line += line_ends(text, at, ends[e], len);
+            at = ends[e];
+            w->record_lines[e] = line;
+        }
+    }
+}
+
+static int cmp_row(const void *x, const void *y)
+{
+    const row *a = x, *b = y;
+    if (a->document != b->document)
+        return a->document < b->document ? -1 : 1;
+    if (a->a != b->a)
+        return a->a < b->a ? -1 : 1;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* Add the record's rows to its findings. The rows of its JSON view (from decoded on) may
+ * have found a copy the raw text found too: rows of a document whose bytes overlap are one
+ * copy, counted once, by the row with the most tokens. */
+static int add_rows(const pv_scan *s, worker_buf *b, size_t decoded, found_list *l)
+{
+    size_t i, j;
+    int rc = 0;
+    if (decoded == b->nrows) {
+        for (i = 0; i < b->nrows && rc == 0; i++)
+            rc = add_row(s, l, &b->rows[i]);
+        return rc;
+    }
+    qsort(b->rows, b->nrows, sizeof *b->rows, cmp_row);
+    for (i = 0; i < b->nrows && rc == 0; i = j) {
+        size_t best = i, end = b->rows[i].b;
+        for (j = i + 1;
+             j < b->nrows && b->rows[j].document == b->rows[i].document && b->rows[j].a < end;
+             j++) {
+            if (b->rows[j].b > end)
+                end = b->rows[j].b;
+            if (b->rows[j].tokens > b->rows[best].tokens ||
+                (b->rows[j].tokens == b->rows[best].tokens &&
+                 b->rows[j].order < b->rows[best].order))
+                best = j;
+        }
+        rc = add_row(s, l, &b->rows[best]);
+    }
+    return rc;
+}
+
+/* Scan one record on this thread: its blob (NULL when it names none), probe, confirm, and
+ * fill fl, sorted by document. plain: the record is plain text (not a JSON-lines record,
+ * whose reader decoded its strings), whose JSON-escaped literals are scanned decoded too. */
+static int scan_record(run *r, worker_buf *wb, const char *text, size_t len,
+                       const unsigned char *blob, int plain, found_list *fl, pv_err *err)
+{
+    size_t nhit, nview = 0, decoded;
     int rc;
+    wb->nrows = 0;
     if (blob && (rc = exact_copies(r->s, blob, fl)) != 0)
         return pv_err__set(err, rc, "out of memory");
-    if ((rc = probe(r->s, wb, text, len, &nhit)) != 0)
+    if ((rc = probe(r->s, wb, text, len, 1, &nhit)) != 0)
         return pv_err__set(err, rc, "cannot tokenize a record: %s", pv_strerror(rc));
-    if (nhit) {
-        wb->candidates++;
-        if ((rc = confirm(r->s, wb, nhit, text, len, fl, err)) != 0)
+    if (nhit && (rc = confirm(r->s, wb, nhit, text, len, err)) != 0)
+        return rc;
+    decoded = wb->nrows;
+    if (plain && (rc = pv_json__view(&wb->view, text, len)) != 0)
+        return pv_err__set(err, rc, "out of memory");
+    if (plain && wb->view.n) {
+        const pv_buf *v = &wb->view.text;
+        if ((rc = probe(r->s, wb, v->data, v->len, 0, &nview)) != 0)
+            return pv_err__set(err, rc, "cannot tokenize a record: %s", pv_strerror(rc));
+        if (nview && (rc = confirm(r->s, wb, nview, v->data, v->len, err)) != 0)
             return rc;
+        place_decoded(wb, decoded, text, len);
     }
+    wb->candidates += nhit || nview;
+    if ((rc = add_rows(r->s, wb, decoded, fl)) != 0)
+        return pv_err__set(err, rc, "out of memory");
     finish(fl);
     return 0;
 }
@@ -779,7 +899,7 @@ static int scan_here(reader *rd, uint64_t seq, const char *text, size_t len, con
     run *r = rd->r;
     found_list fl = {NULL, 0, 0};
     pv_err err = {0, ""};
-    int rc = scan_record(r, &rd->wb, text, len, blob, &fl, &err);
+    int rc = scan_record(r, &rd->wb, text, len, blob, rd->plain, &fl, &err);
     if (rc == 0 && place_findings(&fl, loc, r->ds[rd->ds].path, at) != 0)
         rc = pv_err__set(&err, PV_ENOMEM, "out of memory");
     pthread_mutex_lock(&r->mu);
@@ -863,6 +983,7 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
     c->offset = at;
     if ((c->has_blob = d->nblobs > 0) != 0)
         memcpy(c->blob, d->blobs, sizeof c->blob);
+    c->plain = rd->plain;
     pv_buf__free(&html);
     if ((rc = hand_on(rd, c, 0)) == 0)
         return 0; /* queued: the worker frees it */
@@ -926,7 +1047,7 @@ static int batch_doc(void *ctx, const pv_doc_in *d)
         return 0;
     }
     atomic_fetch_add(&r->records_read, 1);
-    rc = scan_record(r, bc->wb, text, len, d->nblobs ? d->blobs : NULL, &bc->one, &bc->err);
+    rc = scan_record(r, bc->wb, text, len, d->nblobs ? d->blobs : NULL, 0, &bc->one, &bc->err);
     if (rc == 0 && place_findings(&bc->one, d->locator ? d->locator : "", r->ds[bc->ds].path,
                                   d->has_offset ? (int64_t)d->offset : -1))
         rc = pv_err__set(&bc->err, PV_ENOMEM, "out of memory");
@@ -1177,10 +1298,12 @@ static void read_dataset(run *r, size_t i, worker_buf *wb)
     sink.origin = sink_origin;
     sink.doc = sink_doc;
     sink.ctx = &rd;
+    rd.plain = 1;
     if (d->list) { /* a folder expand has listed */
         rc = pv_files__read_list(d->list, &ro, &sink, &rd.rs, &err);
         report_progress(&rd);
     } else if ((rc = pv_source__pick(d->spec, &d->path, &fn, &kind, &err)) == 0) {
+        rd.plain = fn != pv_jsonl__read; /* JSON lines: their reader decodes the strings */
         /* with several jobs and no --strict (whose first bad record must stop the file where
          * it is), the workers parse JSON lines */
         if (fn == pv_jsonl__read && r->jobs > 1 && !s->o.strict)
@@ -1264,7 +1387,8 @@ static void *worker_main(void *arg)
             rec_free(c);
             continue;
         }
-        rc = scan_record(r, &wb, c->text, c->len, c->has_blob ? c->blob : NULL, &fl, &err);
+        rc =
+            scan_record(r, &wb, c->text, c->len, c->has_blob ? c->blob : NULL, c->plain, &fl, &err);
         if (rc == 0 && place_findings(&fl, c->loc, r->ds[c->ds].path, c->offset) != 0)
             rc = pv_err__set(&err, PV_ENOMEM, "out of memory");
         pthread_mutex_lock(&r->mu);

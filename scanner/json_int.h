@@ -65,4 +65,42 @@ const pv_json *pv_json__first(const pv_json *v);
 const pv_json *pv_json__next(const pv_json *v);
 const char *pv_json__key(const pv_json *v);
 
+/* ---- JSON-escaped text inside plain text (json_view.c) ----------------------------------
+ * Plain text (a WET record, a .txt or .html file) often carries JSON string literals - a
+ * dataset line pasted in a page, a notebook's cell, a dump of JSON - in which code and prose
+ * are JSON-escaped (\n, \", \t, \\, \uXXXX): read raw, the escapes break the tokens. A view
+ * is the decoded text of a record's literals that hold an escape, each followed by "\n", with
+ * the place in the raw text each came from. */
+
+/* One decoded literal: its text starts at dec in the view, its raw bytes (quotes included,
+ * all on one line of the raw text) are raw[from, to). */
+typedef struct pv_json_lit {
+    size_t dec, from, to;
+} pv_json_lit;
+
+/* A record's view; kept between records (its buffers are reused). Zeroed before first use;
+ * released with pv_json__view_free. */
+typedef struct pv_json_view {
+    pv_buf text;      /* the decoded literals, each ending "\n" (not NUL-terminated) */
+    pv_json_lit *lit; /* in order, by dec and by from */
+    size_t n, cap;
+    pv_buf json; /* scratch: the literals as one JSON array, for the parser */
+} pv_json_view;
+
+/* Find the JSON string literals of raw[0, len) that hold an escape (on lines that hold a
+ * backslash: a text without one costs one memchr and no allocation) and decode them (with
+ * cJSON, through pv_json__parse) into v, replacing what it held. A literal is a '"' to the
+ * next unescaped '"' on the same line, paired from the line's start; one that is not valid
+ * JSON (a bad escape, a control character, no closing quote) is left out. The view is never
+ * longer than raw. Returns 0 (v->n literals, maybe none) or PV_ENOMEM (v then empty). */
+int pv_json__view(pv_json_view *v, const char *raw, size_t len);
+
+/* The raw offset that decoded offset d of v (< v->text.len) comes from: exact at a literal's
+ * start; inside a literal, the same distance from its start, within its bytes (escapes
+ * make the decoded text shorter), so always on the literal's line. */
+size_t pv_json__view_raw(const pv_json_view *v, size_t d);
+
+/* Releases v's buffers and empties it. Accepts NULL. */
+void pv_json__view_free(pv_json_view *v);
+
 #endif

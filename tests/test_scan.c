@@ -17,6 +17,7 @@
 #include <zstd.h>
 
 #include "index_int.h"
+#include "json_int.h"
 #include "match_int.h"
 #include "provscan.h"
 #include "util.h"
@@ -79,14 +80,17 @@ static void unrelated(char *s, size_t cap, int lines)
 
 /* ---- the dataset ----------------------------------------------------------------------- */
 
-/* s as a JSON string (quotes, backslashes and control characters escaped) appended to out. */
-static void json_str(char *out, size_t cap, const char *s)
+/* s as a JSON string (quotes, backslashes and control characters escaped; the characters of
+ * as_u, when given, as \uXXXX) appended to out. */
+static void json_str(char *out, size_t cap, const char *s, const char *as_u)
 {
     size_t n = strlen(out);
     out[n++] = '"';
     for (; *s && n + 8 < cap; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
+        if (as_u && strchr(as_u, c)) {
+            n += (size_t)snprintf(out + n, cap - n, "\\u%04X", c);
+        } else if (c == '"' || c == '\\') {
             out[n++] = '\\';
             out[n++] = (char)c;
         } else if (c == '\n') {
@@ -164,9 +168,9 @@ static int g_wrapped_lines;
 static void jsonl_record(char *out, size_t cap, const char *id, const char *text)
 {
     strncat(out, "{\"id\":", cap - strlen(out) - 1);
-    json_str(out, cap, id);
+    json_str(out, cap, id, NULL);
     strncat(out, ",\"text\":", cap - strlen(out) - 1);
-    json_str(out, cap, text);
+    json_str(out, cap, text, NULL);
     strncat(out, "}\n", cap - strlen(out) - 1);
 }
 
@@ -637,6 +641,266 @@ Test(scan, the_stack_record_naming_an_indexed_blob_is_an_exact_copy)
     cr_expect_eq(e.spans[1], 0, "other text: found by its id alone");
     pv_scan_free(s);
     pv_index_free(ix);
+}
+
+/* ---- JSON-escaped copies in plain text --------------------------------------------------- */
+
+/* text as a notebook cell appended to out, the way nbformat writes it: one JSON string a
+ * line (as_u: characters written as \uXXXX). Returns the cell's lines before its first
+ * line of text (which is then the next line of out). */
+static int notebook_cell(char *out, size_t cap, const char *text, const char *as_u)
+{
+    const char *p = text;
+    strncat(out, "{\n \"cell_type\": \"code\",\n \"metadata\": {},\n \"source\": [\n",
+            cap - strlen(out) - 1);
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        char line[512];
+        cr_assert_lt(n, sizeof line);
+        memcpy(line, p, n);
+        line[n] = '\0';
+        strncat(out, "  ", cap - strlen(out) - 1);
+        json_str(out, cap, line, as_u);
+        p += n;
+        strncat(out, *p ? ",\n" : "\n", cap - strlen(out) - 1);
+    }
+    strncat(out, " ]\n}\n", cap - strlen(out) - 1);
+    cr_assert_lt(strlen(out) + 1, cap);
+    return 4;
+}
+
+/* The number of lines of s (its "\n"s). */
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+typedef struct esc_seen {
+    char record[8][128];
+    char locator[8][64];
+    uint32_t tokens[8], document_tokens[8], spans[8], lines[8][2];
+    size_t n;
+} esc_seen;
+
+static int on_esc(void *ctx, const pv_scan_finding *f)
+{
+    esc_seen *e = ctx;
+    cr_assert_lt(e->n, 8);
+    snprintf(e->record[e->n], sizeof e->record[0], "%s", f->record ? f->record : "-");
+    snprintf(e->locator[e->n], sizeof e->locator[0], "%s", f->locator);
+    e->tokens[e->n] = f->tokens;
+    e->document_tokens[e->n] = f->document_tokens;
+    e->spans[e->n] = f->spans;
+    e->lines[e->n][0] = f->record_lines[0];
+    e->lines[e->n][1] = f->record_lines[1];
+    e->n++;
+    return 0;
+}
+
+/* Scan datasets with jobs threads into e. */
+static void scan_esc(const char *const *datasets, size_t n, unsigned jobs, esc_seen *e,
+                     pv_scan_stats *st)
+{
+    pv_index *ix = NULL;
+    pv_scan *s = NULL;
+    pv_scan_opts o = PV_SCAN_OPTS_INIT;
+    pv_err err = {0, ""};
+    memset(e, 0, sizeof *e);
+    o.jobs = jobs;
+    cr_assert_eq(pv_index_open(&ix, g_index, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_scan_new(ix, &o, &s, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_scan_run(s, datasets, n, on_esc, e, st, &err), 0, "%s", err.msg);
+    pv_scan_free(s);
+    pv_index_free(ix);
+}
+
+/* Finding i of e is the whole of document loc, in one span on record lines from-to. */
+static void expect_esc(const esc_seen *e, size_t i, const char *record, const char *loc,
+                       uint32_t from, uint32_t to)
+{
+    cr_assert_gt(e->n, i, "finding %zu of %s not there", i, loc);
+    cr_expect_str_eq(e->record[i], record);
+    cr_expect_str_eq(e->locator[i], loc);
+    cr_expect_eq(e->tokens[i], e->document_tokens[i], "%s: %u of %u tokens", loc, e->tokens[i],
+                 e->document_tokens[i]);
+    cr_expect_eq(e->spans[i], 1, "%s: %u spans", loc, e->spans[i]);
+    cr_expect_eq(e->lines[i][0], from, "%s: lines %u-%u", loc, e->lines[i][0], e->lines[i][1]);
+    cr_expect_eq(e->lines[i][1], to, "%s: lines %u-%u", loc, e->lines[i][0], e->lines[i][1]);
+}
+
+/* A text file holding my code as a notebook cell (quotes, tabs and line ends escaped) and my
+ * prose as one line of JSON (its vowels written \uXXXX), between unrelated lines: read raw,
+ * the escapes break the tokens; both are found, on the lines of the file that hold them. */
+Test(scan, json_escaped_copies_in_a_text_file_found_on_their_lines)
+{
+    char text[32768] = "", tabs[4096];
+    const char *ds[1];
+    int code_at, prose_at;
+    esc_seen e1, e2;
+    pv_scan_stats st;
+
+    unrelated(text, sizeof text, 6);
+    reformat(tabs, sizeof tabs, CODE);
+    code_at = count_lines(text) + 1 + notebook_cell(text, sizeof text, tabs, NULL);
+    unrelated(text, sizeof text, 4);
+    prose_at = count_lines(text) + 1;
+    strcat(text, "{\"id\": \"p-1\", \"text\": ");
+    json_str(text, sizeof text, PROSE, "aeiou");
+    strcat(text, "}\n");
+    unrelated(text, sizeof text, 3);
+    cr_assert_lt(strlen(text) + 1, sizeof text);
+    cr_assert(strstr(text, "\\tlong  balance  =  0;\\n\",") != NULL, "%s", text);
+    cr_assert(strstr(text, "L\\u0069ghth\\u006F\\u0075s\\u0065") != NULL, "%s", text);
+    pv_test_put_str("esc/notes.txt", text);
+    ds[0] = pv_test_path("esc");
+    scan_esc(ds, 1, 1, &e1, &st);
+    cr_expect_eq(e1.n, 2);
+    expect_esc(&e1, 0, "notes.txt", "ledger.c", code_at, code_at + CODE_LINES - 1);
+    expect_esc(&e1, 1, "notes.txt", "lighthouse.txt", prose_at, prose_at);
+    cr_expect_eq(st.records, 1);
+    cr_expect_eq(st.text_bytes, strlen(text), "the decoded text is not counted as read");
+    scan_esc(ds, 1, 2, &e2, NULL);
+    cr_expect(memcmp(&e1, &e2, sizeof e1) == 0, "the same findings with --jobs 2");
+    pv_test_rmtree(ds[0]);
+}
+
+/* A WET record (Common Crawl's text of a page) holding my code as a line of JSON, and another
+ * holding my prose as a notebook cell whose every space is \u0020. */
+Test(scan, json_escaped_copies_in_a_wet_record_found_on_their_lines)
+{
+    char page1[16384] = "", page2[16384] = "", warc[40000];
+    const char *ds[1];
+    int code_at, prose_at;
+    size_t n = 0;
+    esc_seen e;
+
+    unrelated(page1, sizeof page1, 3);
+    code_at = count_lines(page1) + 1;
+    strcat(page1, "var cell = {\"source\": ");
+    json_str(page1, sizeof page1, CODE, NULL);
+    strcat(page1, ", \"lang\": \"c\"};\n");
+    unrelated(page1, sizeof page1, 2);
+    unrelated(page2, sizeof page2, 5);
+    prose_at = count_lines(page2) + 1 + notebook_cell(page2, sizeof page2, PROSE, " ");
+    unrelated(page2, sizeof page2, 1);
+    n += (size_t)snprintf(warc + n, sizeof warc - n,
+                          "WARC/1.0\r\nWARC-Type: conversion\r\n"
+                          "WARC-Target-URI: http://example.org/code\r\n"
+                          "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s\r\n\r\n",
+                          strlen(page1), page1);
+    n += (size_t)snprintf(warc + n, sizeof warc - n,
+                          "WARC/1.0\r\nWARC-Type: conversion\r\n"
+                          "WARC-Target-URI: http://example.org/prose\r\n"
+                          "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s\r\n\r\n",
+                          strlen(page2), page2);
+    cr_assert_lt(n + 1, sizeof warc);
+    ds[0] = pv_test_put("esc/crawl.warc.wet", warc, n);
+    scan_esc(ds, 1, 1, &e, NULL);
+    cr_expect_eq(e.n, 2);
+    expect_esc(&e, 0, "http://example.org/code", "ledger.c", code_at, code_at);
+    expect_esc(&e, 1, "http://example.org/prose", "lighthouse.txt", prose_at,
+               prose_at + PROSE_LINES - 1);
+    pv_test_rmtree(pv_test_path("esc"));
+}
+
+/* The text file name (in a folder of its own) holding text: the whole prose found in it, on
+ * its line at alone, and nothing else. */
+static void expect_prose_alone(const char *name, const char *text, int at)
+{
+    char rel[128];
+    const char *ds[1];
+    esc_seen e;
+    snprintf(rel, sizeof rel, "esc/%s", name);
+    ds[0] = pv_test_put_str(rel, text);
+    scan_esc(ds, 1, 1, &e, NULL);
+    cr_expect_eq(e.n, 1);
+    expect_esc(&e, 0, name, "lighthouse.txt", at, at);
+    pv_test_rmtree(pv_test_path("esc"));
+}
+
+/* A copy the raw text finds in part (the start of the prose: its lines joined by spaces, no
+ * escape) and its decoded text finds whole (the rest has \u0020 for its spaces) is one
+ * finding of one span, not two. */
+Test(scan, a_copy_found_raw_and_decoded_is_one_span)
+{
+    char text[16384] = "", joined[4096], rest[4096] = "", *p;
+    const char *second = strstr(PROSE, "swallowed");
+    int at;
+
+    cr_assert(second);
+    snprintf(joined, sizeof joined, "%.*s", (int)(second - PROSE), PROSE);
+    for (p = joined; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    unrelated(text, sizeof text, 2);
+    at = count_lines(text) + 1;
+    joined[strlen(joined) - 1] = '\0';
+    json_str(rest, sizeof rest, second, " ");
+    /* ["<joined>\n<rest>"]: one string */
+    snprintf(text + strlen(text), sizeof text - strlen(text), "[\"%s\\n%s]\n", joined, rest + 1);
+    unrelated(text, sizeof text, 2);
+    expect_prose_alone("both.txt", text, at);
+}
+
+/* Broken literals (unterminated, a bad \u, bad escapes, a lone surrogate, a text ending
+ * inside an escape) cost nothing and stop nothing: the escaped copy among them is found, on
+ * its line, and nothing else. */
+Test(scan, broken_json_literals_cost_nothing)
+{
+    char text[16384] = "";
+    int at;
+
+    unrelated(text, sizeof text, 2);
+    strcat(text, "\"unterminated \\n string\n"
+                 "\"\\u12G4 bad\" \"C:\\Users\\dana\" \"tab\there\\n\" \"\\ud800 lone\"\n");
+    at = count_lines(text) + 1;
+    strcat(text, "x = ");
+    json_str(text, sizeof text, PROSE, "aeiou");
+    strcat(text, " \"never closed \\\"\n\"\\u00");
+    expect_prose_alone("broken.txt", text, at);
+}
+
+/* ---- the view itself -------------------------------------------------------------------- */
+
+Test(json_view, decodes_the_literals_with_escapes_and_maps_them_back)
+{
+    static const char raw[] = "say \"a\\tb\" and \"plain\" then \"x\\u00e9\\\"y\\/\"\n"
+                              "\"\\z\" \"\\u12G4\" \"t\tab\\n\" \"\\ud800!\" \"ok\\n";
+    pv_json_view v;
+    const char *x = strstr(raw, "\"x");
+    const char *sur = strstr(raw, "\"\\ud800");
+    static const char want[] = "a\tb\nx\xC3\xA9\"y/\nt\tab\n\n\xEF\xBF\xBD!\n";
+
+    memset(&v, 0, sizeof v);
+    cr_assert_eq(pv_json__view(&v, "no backslash \"here\"\n", 20), 0);
+    cr_expect_eq(v.n, 0);
+    cr_expect_null(v.text.data, "a text without a backslash allocates nothing");
+    cr_assert_eq(pv_json__view(&v, raw, sizeof raw - 1), 0);
+    cr_assert_eq(v.n, 4, "a raw tab is kept, as cJSON keeps it");
+    cr_assert_eq(v.text.len, sizeof want - 1);
+    cr_expect(memcmp(v.text.data, want, v.text.len) == 0);
+    cr_expect_eq(v.lit[0].from, 4);
+    cr_expect_eq(v.lit[0].to, 10);
+    cr_expect_eq(v.lit[1].dec, 4);
+    cr_expect_eq(v.lit[1].from, (size_t)(x - raw));
+    cr_expect_eq(v.lit[3].from, (size_t)(sur - raw));
+    cr_expect_eq(pv_json__view_raw(&v, 0), 5);
+    cr_expect_eq(pv_json__view_raw(&v, 2), 7);
+    cr_expect_eq(pv_json__view_raw(&v, 3), 8, "within the literal's bytes");
+    cr_expect_eq(pv_json__view_raw(&v, 4), (size_t)(x - raw) + 1);
+    cr_expect_eq(pv_json__view_raw(&v, v.text.len - 1), (size_t)(sur - raw) + 5);
+    cr_expect_eq(pv_json__view_raw(&v, v.text.len - 5), (size_t)(sur - raw) + 1);
+    /* reused: the next text replaces the view */
+    cr_assert_eq(pv_json__view(&v, "\"\\\\\"", 4), 0);
+    cr_expect_eq(v.n, 1);
+    cr_expect_eq(v.text.len, 2);
+    cr_expect(memcmp(v.text.data, "\\\n", 2) == 0);
+    pv_json__view_free(&v);
+    pv_json__view_free(NULL);
 }
 
 /* ---- the decoded index a scan confirms through ------------------------------------------ */
