@@ -845,16 +845,251 @@ static size_t keep_earliest(const builder *b, pv_seg_posting *g, size_t n, size_
     return cap;
 }
 
-/* Hand one fingerprint's postings (old doc ids, renumbered here) to the segment writer,
- * capped. */
-static int emit_group(builder *b, pv_seg_writer *sw, pv_seg_posting *g, size_t n, pv_err *err)
+/* ---- posting blocks encoded on every core ---- */
+
+/* Blocks go from the merge to the encoders in batches: one hand-off (a lock, a wake-up)
+ * costs about what encoding a block does. */
+#define ENC_BATCH 16
+
+/* A batch of blocks between the merge and the file: their postings (block k ends at
+ * ends[k]), then their encoded bytes. */
+typedef struct enc_slot {
+    pv_seg_posting *p;
+    size_t n, cap;
+    size_t ends[ENC_BATCH];
+    unsigned nblocks;
+    pv_seg_block blk[ENC_BATCH];
+    int encoded, rc;
+    pv_err err;
+} enc_slot;
+
+/* The merge cuts the postings into blocks (as the segment writer would) and hands them to
+ * encoder threads in batches through a ring of slots; the merge thread puts the encoded
+ * blocks in the file in order, and encodes batches itself when the ring is full. Batch i is
+ * in slot i % nslots; put <= claimed <= filled <= put + nslots count batches. */
+typedef struct encoding {
+    pv_seg_writer *sw;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    enc_slot *slots;
+    size_t nslots, put, claimed, filled;
+    int closed;
+    pv_seg_posting *cur; /* the batch being filled by the merge */
+    size_t ncur, capcur;
+    size_t ends[ENC_BATCH]; /* its complete blocks */
+    unsigned nblocks;
+    pv_seg_encoder *own; /* the merge thread's */
+    pthread_t *threads;
+    unsigned nthreads, started;
+    double *thread_cpu; /* CPU seconds of each encoder thread */
+    double own_secs;    /* the merge thread's encoding, on the clock */
+} encoding;
+
+static void encode_slot(encoding *e, pv_seg_encoder *enc, size_t i)
+{
+    enc_slot *sl = &e->slots[i % e->nslots];
+    unsigned k;
+    sl->rc = 0;
+    for (k = 0; k < sl->nblocks && sl->rc == 0; k++) {
+        size_t from = k ? sl->ends[k - 1] : 0;
+        sl->rc = pv_seg__encode_block(enc, sl->p + from, sl->ends[k] - from, &sl->blk[k], &sl->err);
+    }
+    pthread_mutex_lock(&e->lock);
+    sl->encoded = 1;
+    pthread_cond_broadcast(&e->cond);
+    pthread_mutex_unlock(&e->lock);
+}
+
+typedef struct encoder_arg {
+    encoding *e;
+    unsigned id;
+} encoder_arg;
+
+static void *encoder_main(void *arg)
+{
+    encoding *e = ((encoder_arg *)arg)->e;
+    unsigned id = ((encoder_arg *)arg)->id;
+    pv_seg_encoder *enc = NULL;
+    double c0 = pv_thread_cpu();
+    int ok = pv_seg__encoder_new(&enc) == 0;
+    pthread_mutex_lock(&e->lock);
+    while (ok) {
+        size_t i;
+        while (e->claimed == e->filled && !e->closed)
+            pthread_cond_wait(&e->cond, &e->lock);
+        if (e->claimed == e->filled)
+            break;
+        i = e->claimed++;
+        pthread_mutex_unlock(&e->lock);
+        encode_slot(e, enc, i);
+        pthread_mutex_lock(&e->lock);
+    }
+    pthread_mutex_unlock(&e->lock);
+    pv_seg__encoder_free(enc);
+    e->thread_cpu[id] = pv_thread_cpu() - c0;
+    return NULL;
+}
+
+/* Puts the encoded blocks at the head of the ring in the file; with all, waits for every
+ * block, encoding the unclaimed ones here. Call with the lock held. */
+static int encoding_put(encoding *e, int all, pv_err *err)
+{
+    while (e->put < e->filled) {
+        enc_slot *sl = &e->slots[e->put % e->nslots];
+        unsigned k;
+        int rc;
+        if (!sl->encoded) {
+            if (e->claimed < e->filled) { /* help: encode the next unclaimed block here */
+                size_t i = e->claimed++;
+                double t0 = pv_now();
+                pthread_mutex_unlock(&e->lock);
+                encode_slot(e, e->own, i);
+                pthread_mutex_lock(&e->lock);
+                e->own_secs += pv_now() - t0;
+                continue;
+            }
+            if (!all && e->filled - e->put < e->nslots)
+                return 0;
+            pthread_cond_wait(&e->cond, &e->lock);
+            continue;
+        }
+        if (sl->rc) {
+            *err = sl->err;
+            return sl->rc;
+        }
+        pthread_mutex_unlock(&e->lock);
+        for (k = 0, rc = 0; k < sl->nblocks && rc == 0; k++)
+            rc = pv_seg__put_block(e->sw, &sl->blk[k], err);
+        pthread_mutex_lock(&e->lock);
+        if (rc)
+            return rc;
+        e->put++;
+    }
+    return 0;
+}
+
+/* The batch being filled is complete (or the last): into the ring (its postings change
+ * places with the slot's), for an encoder thread. */
+static int encoding_submit(encoding *e, pv_err *err)
+{
+    enc_slot *sl;
+    pv_seg_posting *p;
+    size_t cap;
+    int rc = 0;
+    if (e->ncur > (e->nblocks ? e->ends[e->nblocks - 1] : 0)) /* the last block, short */
+        e->ends[e->nblocks++] = e->ncur;
+    if (e->nblocks == 0)
+        return 0;
+    pthread_mutex_lock(&e->lock);
+    while (rc == 0 && e->filled - e->put == e->nslots)
+        rc = encoding_put(e, 0, err);
+    if (rc == 0) {
+        sl = &e->slots[e->filled % e->nslots];
+        p = sl->p;
+        cap = sl->cap;
+        sl->p = e->cur;
+        sl->cap = e->capcur;
+        sl->n = e->ncur;
+        memcpy(sl->ends, e->ends, sizeof sl->ends);
+        sl->nblocks = e->nblocks;
+        sl->encoded = 0;
+        e->cur = p;
+        e->capcur = cap;
+        e->ncur = 0;
+        e->nblocks = 0;
+        e->filled++;
+        if (e->nthreads == 0)
+            rc = encoding_put(e, 1, err); /* one job: encode and write it now */
+        else
+            pthread_cond_signal(&e->cond);
+    }
+    pthread_mutex_unlock(&e->lock);
+    return rc;
+}
+
+/* Starts nthreads encoder threads (none: the merge thread encodes). */
+static int encoding_start(encoding *e, pv_seg_writer *sw, unsigned nthreads, encoder_arg *args,
+                          pv_err *err)
+{
+    unsigned i;
+    memset(e, 0, sizeof *e);
+    e->sw = sw;
+    pthread_mutex_init(&e->lock, NULL);
+    pthread_cond_init(&e->cond, NULL);
+    e->nslots = 4 * (size_t)nthreads + 2;
+    e->slots = calloc(e->nslots, sizeof *e->slots);
+    e->threads = calloc(nthreads ? nthreads : 1, sizeof *e->threads);
+    e->thread_cpu = calloc(nthreads ? nthreads : 1, sizeof *e->thread_cpu);
+    if (!e->slots || !e->threads || !e->thread_cpu || pv_seg__encoder_new(&e->own) != 0)
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    e->nthreads = nthreads;
+    for (i = 0; i < nthreads; i++) {
+        args[i].e = e;
+        args[i].id = i;
+        if (pthread_create(&e->threads[i], NULL, encoder_main, &args[i]) != 0)
+            return pv_err__set(err, PV_ENOMEM, "cannot start an encoder thread");
+        e->started = i + 1;
+    }
+    return 0;
+}
+
+/* Stops the encoder threads (after the last block is put, unless rc), adds their time to
+ * the stages, frees everything. */
+static int encoding_stop(encoding *e, builder *b, int rc, pv_err *err)
+{
+    pv_stage_time *t = &b->st.stages[PV_STAGE_ENCODE];
+    size_t i;
+    if (e->slots) {
+        pthread_mutex_lock(&e->lock);
+        if (rc == 0)
+            rc = encoding_put(e, 1, err);
+        e->closed = 1;
+        pthread_cond_broadcast(&e->cond);
+        pthread_mutex_unlock(&e->lock);
+    }
+    for (i = 0; i < e->started; i++) {
+        pthread_join(e->threads[i], NULL);
+        t->parallel += e->thread_cpu[i];
+        if (e->thread_cpu[i] > t->wall)
+            t->wall = e->thread_cpu[i];
+    }
+    /* the merge thread's encoding is parallel work too, not the merge's */
+    pv_seg__encoded_here(e->sw, e->own_secs);
+    for (i = 0; e->slots && i < e->nslots; i++) {
+        unsigned k;
+        free(e->slots[i].p);
+        for (k = 0; k < ENC_BATCH; k++)
+            free(e->slots[i].blk[k].data);
+    }
+    free(e->slots);
+    free(e->threads);
+    free(e->thread_cpu);
+    free(e->cur);
+    pv_seg__encoder_free(e->own);
+    pthread_mutex_destroy(&e->lock);
+    pthread_cond_destroy(&e->cond);
+    return rc;
+}
+
+/* Hand one fingerprint's postings (old doc ids, renumbered here) to the block being filled,
+ * capped; a block ends after the group that brings it to PV_BLOCK_POSTINGS, as in the
+ * segment writer. */
+static int emit_group(builder *b, encoding *e, pv_seg_posting *g, size_t n, pv_err *err)
 {
     size_t cap = b->o->posting_cap, i;
     if (n > cap && (n = keep_earliest(b, g, n, cap)) == 0)
         return pv_err__set(err, PV_ENOMEM, "out of memory");
-    for (i = 0; i < n; i++)
-        g[i].doc = b->new_ids[g[i].doc];
-    return pv_seg__put_postings(sw, g, n, err);
+    if (pv_array__grow((void **)&e->cur, &e->capcur, e->ncur + n, sizeof *e->cur))
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    for (i = 0; i < n; i++) {
+        e->cur[e->ncur + i] = g[i];
+        e->cur[e->ncur + i].doc = b->new_ids[g[i].doc];
+    }
+    e->ncur += n;
+    if (e->ncur - (e->nblocks ? e->ends[e->nblocks - 1] : 0) < PV_BLOCK_POSTINGS)
+        return 0;
+    e->ends[e->nblocks++] = e->ncur;
+    return e->nblocks == ENC_BATCH ? encoding_submit(e, err) : 0;
 }
 
 /* One run's next posting, in the merge heap. */
@@ -902,8 +1137,14 @@ static int merge_runs(void *ctx, pv_seg_writer *sw, pv_err *err)
     pv_seg_posting *g = NULL;
     uint64_t gfp = 0;
     int rc = 0;
-    unsigned wi;
+    unsigned wi, nenc = b->njobs > 1 ? b->njobs : 0;
+    encoding enc;
+    encoder_arg *args = calloc(nenc ? nenc : 1, sizeof *args);
 
+    if (!args)
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    if ((rc = encoding_start(&enc, sw, nenc, args, err)) != 0)
+        goto done;
     for (wi = 0; wi < b->njobs; wi++)
         nruns += b->workers[wi].nruns;
     heap = calloc(nruns ? nruns : 1, sizeof *heap);
@@ -939,7 +1180,7 @@ static int merge_runs(void *ctx, pv_seg_writer *sw, pv_err *err)
         int got;
         if (b->new_ids[top.doc] != PV_NONE) {
             if (gn > 0 && top.fp != gfp) {
-                if ((rc = emit_group(b, sw, g, gn, err)) != 0)
+                if ((rc = emit_group(b, &enc, g, gn, err)) != 0)
                     goto done;
                 gn = 0;
             }
@@ -970,9 +1211,12 @@ static int merge_runs(void *ctx, pv_seg_writer *sw, pv_err *err)
             heap[0] = heap[--nh];
         sift_down(heap, nh, 0);
     }
-    if (gn > 0)
-        rc = emit_group(b, sw, g, gn, err);
+    if (gn > 0 && (rc = emit_group(b, &enc, g, gn, err)) != 0)
+        goto done;
+    rc = encoding_submit(&enc, err);
 done:
+    rc = encoding_stop(&enc, b, rc, err);
+    free(args);
     free(g);
     free(heap);
     return rc;

@@ -25,13 +25,18 @@ typedef struct chunk_rec {
     uint64_t off, size, sum;
 } chunk_rec;
 
+struct pv_seg_encoder {
+    ZSTD_CCtx *cctx;
+    unsigned char *raw;
+    size_t raw_cap;
+};
+
 /* The blocks of PSTG being written: the postings of the block being filled, and BDIR. */
 typedef struct block_writer {
-    ZSTD_CCtx *cctx;
+    pv_seg_encoder *enc;
     pv_seg_posting *p;
     size_t n, cap;
-    unsigned char *raw, *z;
-    size_t raw_cap, z_cap;
+    pv_seg_block blk;
     unsigned char *dir; /* BDIR entries */
     size_t ndir, dir_cap;
     uint64_t postings, fingerprints;
@@ -53,10 +58,11 @@ struct pv_seg_writer {
     /* pv_seg__put_shared: what the chunk being written holds, by content */
     struct shared_slot *shared;
     size_t shared_slots, shared_used;
-    uint64_t shared_chunk; /* the chunk_off the table is for */
-    pv_stage_time *stages; /* c->stages, or a scratch array */
-    double encode_secs;    /* posting blocks encoded so far (monotonic clock) */
-    double write_secs;     /* and written */
+    uint64_t shared_chunk;   /* the chunk_off the table is for */
+    pv_stage_time *stages;   /* c->stages, or a scratch array */
+    double encode_secs;      /* posting blocks encoded so far (monotonic clock) */
+    double write_secs;       /* and written */
+    double fill_encode_secs; /* encoded by the fill function (pv_seg__encoded_here) */
 };
 
 /* Records the first failed write (errno), and what it was writing, for the message. */
@@ -163,59 +169,108 @@ static void add_time(pv_stage_time *t, double cpu, double wall)
     t->wall += wall > 0 ? wall : 0;
 }
 
+int pv_seg__encoder_new(pv_seg_encoder **out)
+{
+    pv_seg_encoder *e = calloc(1, sizeof *e);
+    *out = NULL;
+    if (!e || !(e->cctx = ZSTD_createCCtx())) {
+        free(e);
+        return PV_ENOMEM;
+    }
+    *out = e;
+    return 0;
+}
+
+void pv_seg__encoder_free(pv_seg_encoder *e)
+{
+    if (!e)
+        return;
+    ZSTD_freeCCtx(e->cctx);
+    free(e->raw);
+    free(e);
+}
+
+/* A block: the fingerprint deltas, documents (deltas inside a fingerprint), positions and
+ * origins as varint columns (format.h), zstd-compressed when that is smaller. */
+int pv_seg__encode_block(pv_seg_encoder *e, const pv_seg_posting *p, size_t n, pv_seg_block *out,
+                         pv_err *err)
+{
+    size_t need = n * 4 * 10, i, rawn = 0, zn;
+    uint32_t groups = 1;
+    if (pv_array__grow((void **)&e->raw, &e->raw_cap, need, 1) ||
+        pv_array__grow((void **)&out->data, &out->cap, ZSTD_compressBound(need), 1))
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    for (i = 0; i < n; i++)
+        rawn += pv_varint_put(e->raw + rawn, i ? p[i].fp - p[i - 1].fp : 0);
+    for (i = 0; i < n; i++) {
+        int same = i > 0 && p[i].fp == p[i - 1].fp;
+        rawn += pv_varint_put(e->raw + rawn, same ? p[i].doc - p[i - 1].doc : p[i].doc);
+        groups += i > 0 && !same;
+    }
+    for (i = 0; i < n; i++)
+        rawn += pv_varint_put(e->raw + rawn, p[i].pos);
+    for (i = 0; i < n; i++)
+        rawn += pv_varint_put(e->raw + rawn, 0); /* origin: the document's default */
+    zn = ZSTD_compressCCtx(e->cctx, out->data, out->cap, e->raw, rawn, 1);
+    if (!ZSTD_isError(zn) && zn < rawn) {
+        out->size = zn;
+        out->flags = 0;
+    } else {
+        memcpy(out->data, e->raw, rawn);
+        out->size = rawn;
+        out->flags = PV_BLOCK_RAW;
+    }
+    out->first_fp = p[0].fp;
+    out->raw = (uint32_t)rawn;
+    out->count = (uint32_t)n;
+    out->fingerprints = groups;
+    return 0;
+}
+
+int pv_seg__put_block(pv_seg_writer *w, const pv_seg_block *b, pv_err *err)
+{
+    block_writer *bw = &w->bw;
+    unsigned char *e;
+    double t0 = pv_now();
+    if (pv_array__grow((void **)&bw->dir, &bw->dir_cap, (bw->ndir + 1) * PV_BDIR_ENTRY, 1))
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    e = bw->dir + bw->ndir * PV_BDIR_ENTRY;
+    pv_store64(e + PV_BDIR_FIRST_FP, b->first_fp);
+    pv_store64(e + PV_BDIR_OFFSET, w->off - w->chunk_off);
+    pv_store32(e + PV_BDIR_STORED, (uint32_t)b->size);
+    pv_store32(e + PV_BDIR_RAW, b->raw);
+    pv_store32(e + PV_BDIR_COUNT, b->count);
+    pv_store32(e + PV_BDIR_FLAGS, b->flags);
+    bw->ndir++;
+    out_write(w, b->data, b->size);
+    bw->postings += b->count;
+    bw->fingerprints += b->fingerprints;
+    if (b->count > bw->max_count)
+        bw->max_count = b->count;
+    w->write_secs += pv_now() - t0;
+    return 0;
+}
+
+void pv_seg__encoded_here(pv_seg_writer *w, double secs)
+{
+    w->fill_encode_secs += secs;
+}
+
+/* The block of postings put so far, encoded here. */
 static int flush_block(pv_seg_writer *w, pv_err *err)
 {
     block_writer *bw = &w->bw;
-    size_t need = bw->n * 4 * 10, i, rawn = 0, zn;
-    unsigned char *e;
-    const unsigned char *out;
-    size_t outn;
-    uint32_t flags = 0;
-    double t0, t1, t2;
+    double t0;
+    int rc;
     if (bw->n == 0)
         return 0;
     t0 = pv_now();
-    if (pv_array__grow((void **)&bw->raw, &bw->raw_cap, need, 1) ||
-        pv_array__grow((void **)&bw->z, &bw->z_cap, ZSTD_compressBound(need), 1) ||
-        pv_array__grow((void **)&bw->dir, &bw->dir_cap, (bw->ndir + 1) * PV_BDIR_ENTRY, 1))
-        return pv_err__set(err, PV_ENOMEM, "out of memory");
-    for (i = 0; i < bw->n; i++)
-        rawn += pv_varint_put(bw->raw + rawn, i ? bw->p[i].fp - bw->p[i - 1].fp : 0);
-    for (i = 0; i < bw->n; i++) {
-        int same = i > 0 && bw->p[i].fp == bw->p[i - 1].fp;
-        rawn +=
-            pv_varint_put(bw->raw + rawn, same ? bw->p[i].doc - bw->p[i - 1].doc : bw->p[i].doc);
-    }
-    for (i = 0; i < bw->n; i++)
-        rawn += pv_varint_put(bw->raw + rawn, bw->p[i].pos);
-    for (i = 0; i < bw->n; i++)
-        rawn += pv_varint_put(bw->raw + rawn, 0); /* origin: the document's default */
-    zn = ZSTD_compressCCtx(bw->cctx, bw->z, bw->z_cap, bw->raw, rawn, 1);
-    if (!ZSTD_isError(zn) && zn < rawn) {
-        out = bw->z;
-        outn = zn;
-    } else {
-        out = bw->raw;
-        outn = rawn;
-        flags = PV_BLOCK_RAW;
-    }
-    e = bw->dir + bw->ndir * PV_BDIR_ENTRY;
-    pv_store64(e + PV_BDIR_FIRST_FP, bw->p[0].fp);
-    pv_store64(e + PV_BDIR_OFFSET, w->off - w->chunk_off);
-    pv_store32(e + PV_BDIR_STORED, (uint32_t)outn);
-    pv_store32(e + PV_BDIR_RAW, (uint32_t)rawn);
-    pv_store32(e + PV_BDIR_COUNT, (uint32_t)bw->n);
-    pv_store32(e + PV_BDIR_FLAGS, flags);
-    bw->ndir++;
-    t1 = pv_now();
-    out_write(w, out, outn);
-    t2 = pv_now();
-    w->encode_secs += t1 - t0;
-    w->write_secs += t2 - t1;
-    if (bw->n > bw->max_count)
-        bw->max_count = (uint32_t)bw->n;
+    rc = pv_seg__encode_block(bw->enc, bw->p, bw->n, &bw->blk, err);
+    w->encode_secs += pv_now() - t0;
+    if (rc == 0)
+        rc = pv_seg__put_block(w, &bw->blk, err);
     bw->n = 0;
-    return 0;
+    return rc;
 }
 
 int pv_seg__put_postings(pv_seg_writer *w, const pv_seg_posting *p, size_t n, pv_err *err)
@@ -225,8 +280,6 @@ int pv_seg__put_postings(pv_seg_writer *w, const pv_seg_posting *p, size_t n, pv
         return pv_err__set(err, PV_ENOMEM, "out of memory");
     memcpy(bw->p + bw->n, p, n * sizeof *p);
     bw->n += n;
-    bw->postings += n;
-    bw->fingerprints++;
     if (bw->n >= PV_BLOCK_POSTINGS)
         return flush_block(w, err);
     return 0;
@@ -519,8 +572,7 @@ int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_conte
     w.c = c;
     w.stages = c->stages ? c->stages : scratch;
     w.xs = XXH3_createState();
-    w.bw.cctx = ZSTD_createCCtx();
-    if (!w.xs || !w.bw.cctx) {
+    if (!w.xs || pv_seg__encoder_new(&w.bw.enc) != 0) {
         rc = pv_err__set(err, PV_ENOMEM, "out of memory");
         goto done;
     }
@@ -530,7 +582,7 @@ int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_conte
      * chunk's fill function meets */
     for (i = 0; i < NCHUNKS && rc == 0 && !w.failed; i++) {
         double c0 = pv_thread_cpu(), t0 = pv_now(), enc = w.encode_secs, wr = w.write_secs;
-        double cpu, wall;
+        double fenc = w.fill_encode_secs, cpu, wall;
         pv_build_stage stage = chunk_stage(chunks[i].id);
         chunk_begin(&w, &ch[i], chunks[i].id);
         if (chunks[i].write) {
@@ -548,10 +600,13 @@ int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_conte
         wall = pv_now() - t0;
         enc = w.encode_secs - enc;
         wr = w.write_secs - wr;
+        fenc = w.fill_encode_secs - fenc;
         cpu = wall > 0 ? cpu / wall : 1; /* now CPU seconds per second */
         add_time(&w.stages[PV_STAGE_ENCODE], enc * cpu, enc);
+        w.stages[PV_STAGE_ENCODE].parallel += fenc * cpu;
+        w.stages[PV_STAGE_ENCODE].wall += fenc;
         add_time(&w.stages[PV_STAGE_WRITE], wr * cpu, wr);
-        add_time(&w.stages[stage], (wall - enc - wr) * cpu, wall - enc - wr);
+        add_time(&w.stages[stage], (wall - enc - fenc - wr) * cpu, wall - enc - fenc - wr);
     }
     if (rc)
         goto done;
@@ -570,10 +625,9 @@ done:
     if (rc)
         unlink(tmp_path);
     XXH3_freeState(w.xs);
-    ZSTD_freeCCtx(w.bw.cctx);
+    pv_seg__encoder_free(w.bw.enc);
     free(w.bw.p);
-    free(w.bw.raw);
-    free(w.bw.z);
+    free(w.bw.blk.data);
     free(w.bw.dir);
     free(w.shared);
     return rc;

@@ -86,8 +86,39 @@ int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_conte
                   pv_seg_result *res, pv_err *err);
 
 /* One fingerprint's postings (all with p[0].fp, in document then position order, already
- * capped); fingerprints come in increasing order. */
+ * capped); fingerprints come in increasing order. The writer cuts them into blocks and
+ * encodes each block itself. */
 int pv_seg__put_postings(pv_seg_writer *w, const pv_seg_posting *p, size_t n, pv_err *err);
+
+/* Or the postings fill function cuts and encodes the blocks, on any threads, and puts them
+ * in order: a block ends after the fingerprint group that brings it to PV_BLOCK_POSTINGS
+ * postings (format.h), or at the last group; pv_seg__put_postings cuts them so, and the
+ * bytes are the same either way. */
+typedef struct pv_seg_encoder pv_seg_encoder; /* one thread's compression context */
+
+/* A posting block encoded, ready to be put in PSTG; data is owned (free it), and reused by
+ * the next encoding into the same block. */
+typedef struct pv_seg_block {
+    unsigned char *data;
+    size_t size, cap;
+    uint64_t first_fp;
+    uint32_t raw, count, flags, fingerprints;
+} pv_seg_block;
+
+/* A new encoder in *out (free it with pv_seg__encoder_free, which accepts NULL); 0 or
+ * PV_ENOMEM. */
+int pv_seg__encoder_new(pv_seg_encoder **out);
+void pv_seg__encoder_free(pv_seg_encoder *e);
+/* Encodes the postings p[0..n) (n > 0; whole fingerprint groups in order) as one block into
+ * out. Any thread, one encoder per thread at a time. 0 or PV_ENOMEM with err set. */
+int pv_seg__encode_block(pv_seg_encoder *e, const pv_seg_posting *p, size_t n, pv_seg_block *out,
+                         pv_err *err);
+/* Appends the encoded block b to PSTG (the blocks in fingerprint order) and to BDIR. 0 or
+ * PV_ENOMEM. */
+int pv_seg__put_block(pv_seg_writer *w, const pv_seg_block *b, pv_err *err);
+/* The postings fill function spent secs (on the clock) encoding blocks on the writer's
+ * thread: for the stage times, parallel work (ENCODE) rather than the fill's (MERGE). */
+void pv_seg__encoded_here(pv_seg_writer *w, double secs);
 void pv_seg__put_author(pv_seg_writer *w, uint32_t name, uint32_t email, uint32_t id);
 void pv_seg__put_source(pv_seg_writer *w, uint32_t name, uint32_t kind);
 void pv_seg__put_origin(pv_seg_writer *w, const pv_seg_origin *o);

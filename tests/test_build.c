@@ -11,7 +11,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "format.h"
 #include "provscan.h"
+#include "segment_writer.h"
 #include "util.h"
 
 static const char *dir;
@@ -304,4 +306,125 @@ Test(build, stage_names)
     cr_expect_str_eq(pv_build_stage_name(PV_STAGE_READ), "read");
     cr_expect_str_eq(pv_build_stage_name(PV_NSTAGES), "?");
     cr_expect_str_eq(pv_build_stage_name(-1), "?");
+}
+
+/* ---- posting blocks: encoded anywhere, put in order, the same bytes ---- */
+
+/* Groups of postings: 3,000 fingerprints, 1 to 1,100 postings each (some alone fill a
+ * block), a seeded generator. */
+typedef struct groups {
+    pv_seg_posting *p;
+    size_t n, *end, ngroups;
+} groups;
+
+static void make_groups(groups *g)
+{
+    uint64_t x = 88172645463325252ull, fp = 0;
+    size_t cap = 0, i;
+    memset(g, 0, sizeof *g);
+    g->ngroups = 3000;
+    g->end = calloc(g->ngroups, sizeof *g->end);
+    cr_assert(g->end);
+    for (i = 0; i < g->ngroups; i++) {
+        size_t k, len;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        len = x % 97 == 0 ? 1 + x % 1100 : 1 + x % 7;
+        fp += 1 + (x >> 20) % 100000;
+        if (g->n + len > cap) {
+            cap = (g->n + len) * 2;
+            g->p = realloc(g->p, cap * sizeof *g->p);
+            cr_assert(g->p);
+        }
+        for (k = 0; k < len; k++) {
+            g->p[g->n + k].fp = fp;
+            g->p[g->n + k].doc = (uint32_t)(k * 3 + x % 3);
+            g->p[g->n + k].pos = (uint32_t)(x >> 40) % 5000;
+        }
+        g->n += len;
+        g->end[i] = g->n;
+    }
+}
+
+static int fill_nothing(void *ctx, pv_seg_writer *w, pv_err *err)
+{
+    (void)ctx, (void)w, (void)err;
+    return 0;
+}
+
+/* The writer cuts and encodes. */
+static int fill_groups(void *ctx, pv_seg_writer *w, pv_err *err)
+{
+    const groups *g = ctx;
+    size_t i;
+    int rc = 0;
+    for (i = 0; i < g->ngroups && rc == 0; i++) {
+        size_t from = i ? g->end[i - 1] : 0;
+        rc = pv_seg__put_postings(w, g->p + from, g->end[i] - from, err);
+    }
+    return rc;
+}
+
+/* Cut by the rule segment_writer.h states, every block encoded first (last block first,
+ * by two encoders in turn), then all put in order. */
+static int fill_blocks(void *ctx, pv_seg_writer *w, pv_err *err)
+{
+    const groups *g = ctx;
+    size_t *cut = calloc(g->ngroups + 1, sizeof *cut), ncut = 0, from = 0, i;
+    pv_seg_block *blk;
+    pv_seg_encoder *enc[2];
+    int rc = 0;
+    cr_assert(cut);
+    for (i = 0; i < g->ngroups; i++)
+        if (g->end[i] - from >= PV_BLOCK_POSTINGS || i + 1 == g->ngroups)
+            from = cut[ncut++] = g->end[i];
+    blk = calloc(ncut, sizeof *blk);
+    cr_assert(blk);
+    cr_assert_eq(pv_seg__encoder_new(&enc[0]), 0);
+    cr_assert_eq(pv_seg__encoder_new(&enc[1]), 0);
+    for (i = ncut; i-- > 0 && rc == 0;) {
+        size_t a = i ? cut[i - 1] : 0;
+        rc = pv_seg__encode_block(enc[i % 2], g->p + a, cut[i] - a, &blk[i], err);
+    }
+    for (i = 0; i < ncut && rc == 0; i++)
+        rc = pv_seg__put_block(w, &blk[i], err);
+    for (i = 0; i < ncut; i++)
+        free(blk[i].data);
+    free(blk);
+    free(cut);
+    pv_seg__encoder_free(enc[0]);
+    pv_seg__encoder_free(enc[1]);
+    return rc;
+}
+
+Test(build, blocks_encoded_on_any_thread_give_the_writers_bytes)
+{
+    groups g;
+    pv_seg_content c;
+    pv_seg_result r1, r2;
+    pv_err err = {0, {0}};
+    char a[256], b[256], ta[256], tb[256];
+
+    make_groups(&g);
+    memset(&c, 0, sizeof c);
+    c.k = PV_DEFAULT_K;
+    c.w = PV_DEFAULT_W;
+    c.posting_cap = 2048;
+    c.seed = PV_DEFAULT_SEED;
+    c.ctx = &g;
+    c.authors = c.sources = c.origins = c.lines = c.docs = c.strings = fill_nothing;
+    snprintf(a, sizeof a, "%s/writer.pvx", dir);
+    snprintf(b, sizeof b, "%s/blocks.pvx", dir);
+    snprintf(ta, sizeof ta, "%s/writer.tmp", dir);
+    snprintf(tb, sizeof tb, "%s/blocks.tmp", dir);
+    c.postings = fill_groups;
+    cr_assert_eq(pv_seg__write(a, ta, &c, &r1, &err), 0, "%s", err.msg);
+    c.postings = fill_blocks;
+    cr_assert_eq(pv_seg__write(b, tb, &c, &r2, &err), 0, "%s", err.msg);
+    cr_expect_eq(r1.postings, g.n);
+    cr_expect_eq(r1.fingerprints, g.ngroups);
+    cr_expect_eq(r2.postings, g.n);
+    cr_expect_eq(r2.fingerprints, g.ngroups);
+    expect_same_bytes(a, b);
+    free(g.p);
+    free(g.end);
 }
