@@ -140,8 +140,17 @@ int pv_json__view(pv_json_view *v, const char *raw, size_t len)
     v->text.limit = len;
     v->json.limit = len + len / 2 + 3;
     while (pos < len && (bs = memchr(raw + pos, '\\', len - pos)) != NULL) {
-        /* the literals of the backslash's line, paired from its start */
+        /* the line's first backslash: a literal holding an escape ends with a quote after
+         * it on the line. Most lines with a backslash have none (a macro's line
+         * continuation, a path) and are passed over with two memchr. */
         size_t at = (size_t)(bs - raw), ls = at;
+        const char *nl = memchr(bs, '\n', len - at);
+        size_t le = nl ? (size_t)(nl - raw) : len;
+        if (!memchr(bs, '"', le - at)) {
+            pos = le + 1;
+            continue;
+        }
+        /* the literals of the line, paired from its start */
         while (ls > pos && !line_end(s[ls - 1]))
             ls--;
         if ((pos = line_literals(v, s, ls, len)) == (size_t)-1) {
