@@ -83,6 +83,15 @@ typedef struct job {
 
 typedef struct builder builder;
 
+/* A listed file being loaded ahead by a worker (pv_file_loader), then its bytes. */
+typedef struct load_slot {
+    const pv_file_entry *e;
+    char *buf;
+    size_t len;
+    int rc, done;
+    pv_err err;
+} load_slot;
+
 typedef struct worker {
     builder *b;
     unsigned id;
@@ -107,6 +116,7 @@ typedef struct worker {
     /* time (pv_build_stats.stages): CPU seconds of the thread and of its sorts; with one job,
      * the seconds the producer spent indexing documents (sorts included) */
     double cpu, sort_cpu, inline_secs;
+    double load_secs; /* loading files ahead for the reader, on the clock */
 } worker;
 
 /* An origin as written to ORIG: author, commit, date, the next co-author's origin, flags. */
@@ -176,6 +186,14 @@ struct builder {
     size_t qcap, qhead, qn, qbytes, qbytes_max;
     int qclosed, qwaiting;
     unsigned qidle; /* workers waiting for jobs */
+    /* files the workers load ahead for the files reader (pv_file_loader), under qlock: a ring
+     * of lcap slots; lsub entries submitted, lclaimed begun, ltaken handed back */
+    load_slot *loads;
+    size_t lcap, lsub, lclaimed, ltaken;
+    uint64_t lbytes; /* listed sizes of the entries submitted and not taken */
+    pthread_cond_t lready;
+    int lwaiting; /* the producer waits for a load */
+    pv_file_loader loader;
     /* progress */
     uint64_t done_bytes_base, total_bytes_base;
     uint64_t blobs_done; /* unique blobs of the repositories read */
@@ -687,14 +705,95 @@ static void sink_tick(void *ctx)
     report_progress(ctx, 0);
 }
 
-/* Take the next job off the queue; 0 when the queue is closed and empty. */
-static int queue_pop(builder *b, job *out)
+/* ---- loading files ahead: the files reader's pv_file_loader, served by the workers ---- */
+
+/* Loads the file of submitted entry i (a worker, or the producer when none has begun). */
+static void load_entry(builder *b, size_t i)
+{
+    load_slot *sl = &b->loads[i % b->lcap];
+    char *buf = NULL;
+    size_t len = 0;
+    pv_err err;
+    int rc = pv_files__load(sl->e, &buf, &len, &err);
+    pthread_mutex_lock(&b->qlock);
+    sl->buf = buf;
+    sl->len = len;
+    sl->rc = rc;
+    if (rc)
+        sl->err = err;
+    sl->done = 1;
+    if (b->lwaiting)
+        pthread_cond_signal(&b->lready);
+    pthread_mutex_unlock(&b->qlock);
+}
+
+static int loader_submit(void *ctx, const pv_file_entry *e)
+{
+    builder *b = ctx;
+    load_slot *sl;
+    pthread_mutex_lock(&b->qlock);
+    /* at most lcap files, and a queue's worth of bytes, loaded and not taken */
+    if (b->lsub - b->ltaken == b->lcap ||
+        (b->lsub > b->ltaken && b->lbytes + e->size > b->qbytes_max)) {
+        pthread_mutex_unlock(&b->qlock);
+        return 1;
+    }
+    sl = &b->loads[b->lsub % b->lcap];
+    memset(sl, 0, sizeof *sl);
+    sl->e = e;
+    b->lsub++;
+    b->lbytes += e->size;
+    if (b->qidle)
+        pthread_cond_signal(&b->qempty);
+    pthread_mutex_unlock(&b->qlock);
+    return 0;
+}
+
+static int loader_take(void *ctx, char **buf, size_t *len, pv_err *err)
+{
+    builder *b = ctx;
+    size_t i;
+    load_slot *sl;
+    int rc;
+    pthread_mutex_lock(&b->qlock);
+    i = b->ltaken;
+    sl = &b->loads[i % b->lcap];
+    if (b->lclaimed == i) { /* no worker has begun it: no waiting */
+        b->lclaimed++;
+        pthread_mutex_unlock(&b->qlock);
+        load_entry(b, i);
+        pthread_mutex_lock(&b->qlock);
+    }
+    while (!sl->done) {
+        b->lwaiting = 1;
+        pthread_cond_wait(&b->lready, &b->qlock);
+        b->lwaiting = 0;
+    }
+    *buf = sl->buf;
+    *len = sl->len;
+    if ((rc = sl->rc) != 0)
+        *err = sl->err;
+    b->ltaken++;
+    b->lbytes -= sl->e->size;
+    pthread_mutex_unlock(&b->qlock);
+    return rc;
+}
+
+/* Take the next job off the queue (1), or the next file to load ahead (2, its submitted
+ * entry in *load; loads go first: the reader waits for them); 0 when the queue is closed
+ * and empty. */
+static int queue_pop(builder *b, job *out, size_t *load)
 {
     pthread_mutex_lock(&b->qlock);
-    while (b->qn == 0 && !b->qclosed) {
+    while (b->qn == 0 && b->lclaimed == b->lsub && !b->qclosed) {
         b->qidle++; /* woken when a batch of jobs is there (queue_push) or at the end */
         pthread_cond_wait(&b->qempty, &b->qlock);
         b->qidle--;
+    }
+    if (b->lclaimed < b->lsub) {
+        *load = b->lclaimed++;
+        pthread_mutex_unlock(&b->qlock);
+        return 2;
     }
     if (b->qn == 0) {
         pthread_mutex_unlock(&b->qlock);
@@ -747,7 +846,15 @@ static void *worker_main(void *arg)
     builder *b = w->b;
     double c0 = pv_thread_cpu();
     job j;
-    while (queue_pop(b, &j)) {
+    size_t load;
+    int got;
+    while ((got = queue_pop(b, &j, &load)) != 0) {
+        if (got == 2) {
+            double t0 = pv_now();
+            load_entry(b, load);
+            w->load_secs += pv_now() - t0;
+            continue;
+        }
         if (w->rc == 0 && !atomic_load(&b->abort)) {
             w->rc = index_job(w, &j);
             if (w->rc)
@@ -1586,7 +1693,10 @@ static int add_doc(builder *b, const pv_doc_in *d)
     j.id = (uint32_t)id;
     j.html_off = d->len;
     j.len = d->len + (d->html ? d->html_len : 0);
-    {
+    if (!d->html && d->give && *d->give == d->text && d->text) {
+        j.text = *d->give; /* the reader's buffer, without a copy */
+        *d->give = NULL;
+    } else {
         const char *loc = d->html && d->locator ? d->locator : "";
         size_t nloc = d->html ? strlen(loc) + 1 : 0;
         if (!(j.text = malloc(j.len + nloc ? j.len + nloc : 1)))
@@ -1678,6 +1788,7 @@ static int produce(builder *b, const char *const *sources, size_t nsources, pv_e
     ro.fields = o->fields;
     ro.comments = o->comments;
     ro.defer_html = b->threaded; /* HTML to text on the workers, not on the reader's thread */
+    ro.loader = b->threaded ? &b->loader : NULL; /* folders' files loaded on the workers */
     ro.site = o->site;
     ro.rev = o->rev;
     ro.all_refs = o->all_refs;
@@ -1849,6 +1960,7 @@ static int builder_init(builder *b, const char *out_path, size_t nsources, const
     pthread_mutex_init(&b->qlock, NULL);
     pthread_cond_init(&b->qfull, NULL);
     pthread_cond_init(&b->qempty, NULL);
+    pthread_cond_init(&b->lready, NULL);
     b->o = o;
     b->default_author = PV_NONE;
     b->meta_fd = -1;
@@ -1909,7 +2021,12 @@ static int builder_init(builder *b, const char *out_path, size_t nsources, const
     b->qcap = 32 * (size_t)b->njobs + 8;
     b->q = calloc(b->qcap, sizeof *b->q);
     b->qbytes_max = o->memory / 16 > ((size_t)64 << 20) ? (size_t)64 << 20 : o->memory / 16;
-    if (!b->workers || !b->threads || !b->q)
+    b->lcap = 4 * (size_t)b->njobs + 4;
+    b->loads = calloc(b->lcap, sizeof *b->loads);
+    b->loader.submit = loader_submit;
+    b->loader.take = loader_take;
+    b->loader.ctx = b;
+    if (!b->workers || !b->threads || !b->q || !b->loads)
         return pv_err__set(err, PV_ENOMEM, "out of memory");
     for (wi = 0; wi < b->njobs; wi++) {
         worker *w = &b->workers[wi];
@@ -2030,6 +2147,8 @@ static void builder_free(builder *b)
     pthread_mutex_destroy(&b->qlock);
     pthread_cond_destroy(&b->qfull);
     pthread_cond_destroy(&b->qempty);
+    pthread_cond_destroy(&b->lready);
+    free(b->loads);
     pv_index__out_end(&b->of);
 }
 
@@ -2059,7 +2178,7 @@ const char *pv_build_stage_name(int stage)
 /* The reading phase's stages: the producer's CPU time (cpu, over wall seconds) is READ, less
  * the documents it indexed itself with one job (its CPU time split in proportion to the
  * clock: a thread CPU call per document would cost more than the split is worth); the
- * workers' is INDEX and SORT. */
+ * workers' is INDEX and SORT, but for the files they loaded ahead for the reader: READ. */
 static void time_reading(builder *b, double cpu, double wall)
 {
     pv_stage_time *t = b->st.stages;
@@ -2076,8 +2195,12 @@ static void time_reading(builder *b, double cpu, double wall)
     }
     t[PV_STAGE_READ].serial += cpu > 0 ? cpu : 0;
     t[PV_STAGE_READ].wall += wall > 0 ? wall : 0;
-    for (wi = 0; b->threaded && wi < b->njobs; wi++)
-        t[PV_STAGE_INDEX].parallel += b->workers[wi].cpu - b->workers[wi].sort_cpu;
+    for (wi = 0; b->threaded && wi < b->njobs; wi++) {
+        const worker *w = &b->workers[wi];
+        double load = w->load_secs < w->cpu ? w->load_secs : w->cpu;
+        t[PV_STAGE_READ].parallel += load; /* files loaded ahead for the reader */
+        t[PV_STAGE_INDEX].parallel += w->cpu - w->sort_cpu - load;
+    }
 }
 
 /* After the workers stopped: their sorts are SORT (the longest one's on the clock). */

@@ -66,6 +66,9 @@ typedef struct pv_doc_in {
      * only the locator. */
     uint64_t offset;
     int has_offset;
+    /* Optional: when not NULL, *give is the malloc'ed buffer text points at (len bytes and a
+     * NUL); the sink may keep it instead of copying the text, and then sets *give to NULL. */
+    char **give;
 } pv_doc_in;
 
 /* Where a reader sends what it reads. Every callback returns 0 to go on or a negative
@@ -83,6 +86,19 @@ typedef struct pv_sink {
     void (*tick)(void *ctx);
     void *ctx;
 } pv_sink;
+
+/* Loads listed files ahead on other threads (the build's workers) while the files reader
+ * hands on the ones before: the reader submits entries in list order and takes their
+ * results in the same order, each result what pv_files__load gives. */
+typedef struct pv_file_loader {
+    /* Starts loading e (borrowed until its result is taken): 0, or 1 when the loader is full
+     * (take a result first); with nothing submitted and not taken, it always takes e. */
+    int (*submit)(void *ctx, const pv_file_entry *e);
+    /* The result of the oldest entry submitted and not taken: pv_files__load's return code,
+     * buffer (the caller owns it), length and error. Loads it here when no thread has begun. */
+    int (*take)(void *ctx, char **buf, size_t *len, pv_err *err);
+    void *ctx;
+} pv_file_loader;
 
 /* What a reader is asked to do. Zero-initialise, then set what applies. */
 typedef struct pv_reader_opts {
@@ -116,6 +132,7 @@ typedef struct pv_reader_opts {
     uint64_t seed;
     int skip_datasets; /* folders: pass over the files pv_source__dataset_file names (read
                           on their own by the caller), without counting them */
+    const pv_file_loader *loader; /* folders: load files ahead with it, or NULL */
 } pv_reader_opts;
 
 /* What a reader did; readers add to it (the caller zeroes it). */

@@ -635,7 +635,8 @@ static int file_doc(const pv_file_entry *e, const pv_reader_opts *o, pv_reader_s
 {
     pv_err lerr;
     size_t len = 0;
-    int rc = pv_files__load(e, text, &len, &lerr);
+    int rc = o->loader ? o->loader->take(o->loader->ctx, text, &len, &lerr)
+                       : pv_files__load(e, text, &len, &lerr);
 
     st->bytes_in += e->size;
     if (rc == PV_ESKIP) {
@@ -655,13 +656,33 @@ static int file_doc(const pv_file_entry *e, const pv_reader_opts *o, pv_reader_s
     d->locator = e->rel;
     d->license = pv_scanner__spdx_tag(*text, len, tag, tag_size) ? tag : e->dir_license;
     d->origin.date = e->mtime;
+    d->give = text;
     return 0;
+}
+
+/* With a loader: submits the entries after the last submitted (*next) until it is full. */
+static void load_ahead(const pv_file_list *list, const pv_file_loader *l, size_t *next)
+{
+    while (*next < list->n && l->submit(l->ctx, &list->v[*next]) == 0)
+        (*next)++;
+}
+
+/* Takes and frees the loader's results not taken, from entry i up to next. */
+static void load_drain(const pv_file_loader *l, size_t i, size_t next)
+{
+    for (; i < next; i++) {
+        char *buf = NULL;
+        size_t len;
+        pv_err lerr;
+        l->take(l->ctx, &buf, &len, &lerr);
+        free(buf);
+    }
 }
 
 int pv_files__read_list(const pv_file_list *list, const pv_reader_opts *o, const pv_sink *sink,
                         pv_reader_stats *st, pv_err *err)
 {
-    size_t i;
+    size_t i, next = 0; /* entries the loader was given */
     int rc;
 
     st->bad += list->skipped_unreadable;
@@ -676,15 +697,22 @@ int pv_files__read_list(const pv_file_list *list, const pv_reader_opts *o, const
         pv_doc_in d;
         char *text = NULL, tag[256];
 
+        if (o->loader)
+            load_ahead(list, o->loader, &next);
         rc = file_doc(e, o, st, &d, &text, tag, sizeof tag, err);
         if (rc == 1)
             continue; /* skipped or bad: counted and named */
-        if (rc != 0)
+        if (rc == 0) {
+            rc = sink->doc(sink->ctx, &d);
+            free(text);
+            if (rc != 0)
+                pv_err__set(err, rc, "%s: %s", e->path, pv_strerror(rc));
+        }
+        if (rc != 0) {
+            if (o->loader)
+                load_drain(o->loader, i + 1, next);
             return rc;
-        rc = sink->doc(sink->ctx, &d);
-        free(text);
-        if (rc != 0)
-            return pv_err__set(err, rc, "%s: %s", e->path, pv_strerror(rc));
+        }
         st->documents++;
     }
     return 0;
