@@ -905,53 +905,6 @@ static void run_advance(run *r)
         r->buf_pos++;
 }
 
-/* A posting with its document's date, for choosing which postings the cap keeps. */
-typedef struct dated {
-    int64_t date;
-    uint32_t doc, pos;
-} dated;
-
-static int by_date(const void *a, const void *b)
-{
-    const dated *x = a, *y = b;
-    if (x->date != y->date)
-        return x->date < y->date ? -1 : 1;
-    if (x->doc != y->doc)
-        return x->doc < y->doc ? -1 : 1;
-    return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
-
-static int by_doc(const void *a, const void *b)
-{
-    const pv_seg_posting *x = a, *y = b;
-    if (x->doc != y->doc)
-        return x->doc < y->doc ? -1 : 1;
-    return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
-
-/* Keep the cap postings of g (old document ids) whose documents are the earliest by date,
- * in (document, position) order. Returns the new count, or 0 when out of memory. */
-static size_t keep_earliest(const builder *b, pv_seg_posting *g, size_t n, size_t cap)
-{
-    dated *d = malloc(n * sizeof *d);
-    size_t i;
-    if (!d)
-        return 0;
-    for (i = 0; i < n; i++) {
-        d[i].date = b->dates[g[i].doc];
-        d[i].doc = g[i].doc;
-        d[i].pos = g[i].pos;
-    }
-    qsort(d, n, sizeof *d, by_date);
-    for (i = 0; i < cap; i++) {
-        g[i].doc = d[i].doc;
-        g[i].pos = d[i].pos;
-    }
-    free(d);
-    qsort(g, cap, sizeof *g, by_doc);
-    return cap;
-}
-
 /* ---- posting blocks encoded on every core ---- */
 
 /* Blocks go from the merge to the encoders in batches: one hand-off (a lock, a wake-up)
@@ -1184,7 +1137,7 @@ static int encoding_stop(encoding *e, builder *b, int rc, pv_err *err)
 static int emit_group(builder *b, encoding *e, pv_seg_posting *g, size_t n, pv_err *err)
 {
     size_t cap = b->o->posting_cap, i;
-    if (n > cap && (n = keep_earliest(b, g, n, cap)) == 0)
+    if (n > cap && (n = pv_seg__keep_earliest(g, n, cap, b->dates)) == 0)
         return pv_err__set(err, PV_ENOMEM, "out of memory");
     if (pv_array__grow((void **)&e->cur, &e->capcur, e->ncur + n, sizeof *e->cur))
         return pv_err__set(err, PV_ENOMEM, "out of memory");
@@ -1295,7 +1248,7 @@ static int merge_runs(void *ctx, pv_seg_writer *sw, pv_err *err)
                 gfp = top.fp;
             /* bound a huge group: keep the earliest 2 * cap, trimming to cap when full */
             if (gn >= 2 * (size_t)b->o->posting_cap + 2 &&
-                (gn = keep_earliest(b, g, gn, b->o->posting_cap)) == 0) {
+                (gn = pv_seg__keep_earliest(g, gn, b->o->posting_cap, b->dates)) == 0) {
                 rc = pv_err__set(err, PV_ENOMEM, "out of memory");
                 goto done;
             }

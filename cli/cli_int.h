@@ -201,6 +201,8 @@ void pv_cli__text_stats(const char *path, const pv_index_info *info);
 /* The "tombstones:" part of the stats text: v[0, n) (pv_index_tombstones); nothing when n
  * is 0. */
 void pv_cli__text_tombstones(const pv_tombstone *v, size_t n);
+/* The segments of a folder index (nothing for a one-file index). */
+void pv_cli__text_segments(const pv_segment_info *v, size_t n);
 
 /* JSON documents (docs/json.md), built as cJSON trees. Builders return NULL and adders -1
  * when out of memory. */
@@ -220,10 +222,11 @@ struct cJSON *pv_cli__json_span(const pv_span *sp);
  * when s is NULL. Returns 0 or -1 when out of memory. */
 int pv_cli__json_add_str(struct cJSON *obj, const char *key, const char *s);
 
-/* The stats document: {"index": {...}, "chunks": [...], "tombstones": [...]}: the tombstones
- * v[0, n) of the index (pv_index_tombstones). */
+/* The stats document: {"index": {...}, "chunks": [...], "segments": [...], "tombstones":
+ * [...]}: the tombstones v[0, n) of the index (pv_index_tombstones); "segments" (segs[0,
+ * nsegs), pv_index_segments) only for a folder of segments. */
 struct cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info, const pv_tombstone *v,
-                                 size_t n);
+                                 size_t n, const pv_segment_info *segs, size_t nsegs);
 
 /* The word of a tombstone kind: "author", "document", "source". */
 const char *pv_cli__tomb_kind(pv_tomb_kind kind);
@@ -453,5 +456,6 @@ int pv_cli__cmd_scan(int argc, char **argv);
 int pv_cli__cmd_check(int argc, char **argv);
 int pv_cli__cmd_hook(int argc, char **argv);
 int pv_cli__cmd_remove(int argc, char **argv);
+int pv_cli__cmd_merge(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli_int.h"
 
@@ -106,13 +107,22 @@ static int sha256_bytes(const void *data, size_t len, char out[65])
     return 0;
 }
 
+/* The SHA-256 of the index file at path; of a folder of segments, its manifest's (which names
+ * every segment with its size and checksum). */
 static int sha256_file(const char *path, char out[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE], buf[1 << 16];
     unsigned n = 0;
     size_t r;
     int rc = -1;
-    FILE *f = fopen(path, "rb");
+    struct stat st;
+    FILE *f;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf((char *)buf, sizeof buf, "%s/MANIFEST", path);
+        f = fopen((char *)buf, "rb");
+    } else {
+        f = fopen(path, "rb");
+    }
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
     if (!f || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))

@@ -49,12 +49,13 @@ enum {
     OPT_ALIASES,
     OPT_IGNORE_REV,
     OPT_IGNORE_REVS_FILE,
+    OPT_ADD,
     NOPTS
 };
 
 static const pv_cli_opt opts[NOPTS] = {
     [OPT_OUTPUT] = {"output", 'o', "INDEX", PV_CLI_STRING, 0, 0, NULL,
-                    "write the index to the file INDEX (required)"},
+                    "write the index to the file INDEX (required, unless --add)"},
     [OPT_K] = {NULL, 'k', "N", PV_CLI_UINT, PV_MIN_K, PV_MAX_K, STR(PV_DEFAULT_K),
                "tokens per k-gram; shared runs shorter than k are never found"},
     [OPT_W] = {NULL, 'w', "N", PV_CLI_UINT, PV_MIN_W, PV_MAX_W, STR(PV_DEFAULT_W),
@@ -124,11 +125,15 @@ static const pv_cli_opt opts[NOPTS] = {
     [OPT_IGNORE_REVS_FILE] = {"ignore-revs-file", 0, "FILE", PV_CLI_STRING, 0, 0, NULL,
                               "git: nor do the commits listed in FILE, one full object name "
                               "per line, '#' comments (git's blame.ignoreRevsFile format)"},
+    [OPT_ADD] = {"add", 0, "INDEX", PV_CLI_STRING, 0, 0, NULL,
+                 "build the SOURCEs into a new segment of the existing INDEX, with its k, w, "
+                 "seed and posting cap; a one-file INDEX becomes a folder of segments (the file "
+                 "its first); document ids of earlier segments do not change"},
 };
 
 static const pv_cli_spec spec = {
     "index",
-    "-o INDEX [options] SOURCE...",
+    "-o INDEX [options] SOURCE... | --add INDEX [options] SOURCE...",
     "Build a fingerprint index of every SOURCE into the file INDEX. A SOURCE is a file or "
     "directory tree, a git repository (its whole history: each line is credited to the "
     "commit that first wrote it), a JSON-lines dataset (.jsonl, .ndjson, .json, also .gz or "
@@ -296,8 +301,12 @@ int pv_cli__cmd_index(int argc, char **argv)
         goto done;
     }
     v = a.vals;
-    if (!v[OPT_OUTPUT].count) {
+    if (!v[OPT_OUTPUT].count && !v[OPT_ADD].count) {
         rc = pv_cli__usage_error(&spec, "missing -o INDEX");
+        goto done;
+    }
+    if (v[OPT_OUTPUT].count && v[OPT_ADD].count) {
+        rc = pv_cli__usage_error(&spec, "-o and --add go apart: a new index, or a segment added");
         goto done;
     }
     if (a.npos == 0) {
@@ -360,7 +369,10 @@ int pv_cli__cmd_index(int argc, char **argv)
     pv_init(o.memory / 32); /* libgit2's object cache: an eighth of the readers' quarter */
     t0 = pv_cli__now();
     catch_stop_signals(old_sa);
-    r = pv_index_build(v[OPT_OUTPUT].str, (const char *const *)a.pos, a.npos, &o, &st, &err);
+    if (v[OPT_ADD].count)
+        r = pv_index_add(v[OPT_ADD].str, (const char *const *)a.pos, a.npos, &o, &st, &err);
+    else
+        r = pv_index_build(v[OPT_OUTPUT].str, (const char *const *)a.pos, a.npos, &o, &st, &err);
     restore_stop_signals(old_sa);
     pv_cli__progress_free(prog);
     prog = NULL;
@@ -375,7 +387,7 @@ int pv_cli__cmd_index(int argc, char **argv)
         rc = PV_EXIT_INPUT;
         goto done;
     }
-    print_summary(v[OPT_OUTPUT].str, &st, pv_cli__now() - t0);
+    print_summary(v[OPT_ADD].count ? v[OPT_ADD].str : v[OPT_OUTPUT].str, &st, pv_cli__now() - t0);
     if (v[OPT_TIMINGS].count)
         print_timings(&st);
     rc = st.source_errors ? PV_EXIT_INPUT : PV_EXIT_OK;

@@ -25,13 +25,15 @@ static const pv_cli_opt opts[NOPTS] = {
 static const pv_cli_spec spec = {
     "remove",
     "-x INDEX --author ID | --document LOCATOR [--source ORIGIN] | --source ORIGIN",
-    "Record a tombstone in INDEX.tomb beside INDEX: removed work never appears in any result "
+    "Record a tombstone in INDEX.tomb beside INDEX (in INDEX/TOMB for a folder of segments, "
+    "where it applies to every segment): removed work never appears in any result "
     "of match, credit, scan or check again. A removed document or source is as if it had never "
     "been indexed (the next-earliest copy of its text becomes the origin); a removed author is "
     "never named, and the text they first wrote earns nothing (their co-authors share it; "
     "spans wholly theirs are not reported). A name that matches nothing, or more than one "
     "person, is an error. Removing the same thing twice records it once. `stats` lists the "
-    "tombstones. The postings stay in the index file until it is rebuilt (docs/usage.md).",
+    "tombstones. The postings stay in the index until `provscan merge` drops them "
+    "(docs/usage.md).",
     opts,
     NOPTS,
 };

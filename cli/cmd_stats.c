@@ -11,7 +11,7 @@ enum { OPT_INDEX, OPT_FORMAT, NOPTS };
 
 static const pv_cli_opt opts[NOPTS] = {
     [OPT_INDEX] = {"index", 'x', "INDEX", PV_CLI_STRING, 0, 0, NULL,
-                   "the index file to describe (required)"},
+                   "the index to describe, a file or a folder of segments (required)"},
     [OPT_FORMAT] = {"format", 0, "text|json", PV_CLI_CHOICE, 0, 0, "text", "report format"},
 };
 
@@ -22,8 +22,10 @@ static const pv_cli_spec spec = {
     "was built with (format and normalization versions, k, w, the guaranteed run length "
     "t = k + w - 1, fingerprint bits, seed, posting cap), its counts (documents, authors, "
     "sources, fingerprints, postings, blocks, tokens, input bytes), every chunk with "
-    "its offset, size and share of the file, and the tombstones `provscan remove` recorded "
-    "beside it (what each removes, when, and how many documents or persons it matches).",
+    "its offset, size and share of the file (for a folder of segments: of the view that merges "
+    "them), the segments of a folder (file, size, documents), and the tombstones `provscan "
+    "remove` recorded (what each removes, when, and how many documents or persons it "
+    "matches).",
     opts,
     NOPTS,
 };
@@ -34,7 +36,8 @@ int pv_cli__cmd_stats(int argc, char **argv)
     pv_index *ix = NULL;
     pv_index_info info;
     const pv_tombstone *tombs;
-    size_t ntombs;
+    const pv_segment_info *segs;
+    size_t ntombs, nsegs;
     pv_err err = {0, ""};
     int r, rc = pv_cli__parse(&spec, argc, argv, &a);
     if (rc) {
@@ -57,15 +60,17 @@ int pv_cli__cmd_stats(int argc, char **argv)
     }
     pv_index_get_info(ix, &info);
     pv_index_tombstones(ix, &tombs, &ntombs);
+    pv_index_segments(ix, &segs, &nsegs);
     if (a.vals[OPT_FORMAT].str && strcmp(a.vals[OPT_FORMAT].str, "json") == 0) {
-        if (pv_cli__json_print(pv_cli__json_stats(a.vals[OPT_INDEX].str, &info, tombs, ntombs)) !=
-            0) {
+        if (pv_cli__json_print(pv_cli__json_stats(a.vals[OPT_INDEX].str, &info, tombs, ntombs, segs,
+                                                  nsegs)) != 0) {
             fprintf(stderr, "provscan: out of memory\n");
             rc = PV_EXIT_INPUT;
             goto done;
         }
     } else {
         pv_cli__text_stats(a.vals[OPT_INDEX].str, &info);
+        pv_cli__text_segments(segs, nsegs);
         pv_cli__text_tombstones(tombs, ntombs);
     }
     rc = PV_EXIT_OK;

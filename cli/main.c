@@ -22,6 +22,7 @@ static const command commands[] = {
     {"scan", pv_cli__cmd_scan, "stream datasets and report which indexed documents they hold"},
     {"hook", pv_cli__cmd_hook, "install a pre-commit hook that runs check --staged"},
     {"remove", pv_cli__cmd_remove, "record a tombstone: an author, a document or a source removed"},
+    {"merge", pv_cli__cmd_merge, "merge an index's segments into one, dropping removed work"},
     {"stats", pv_cli__cmd_stats, "show an index's parameters, counts and chunks"},
 };
 

@@ -279,7 +279,7 @@ const char *pv_cli__tomb_kind(pv_tomb_kind kind)
 }
 
 cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info, const pv_tombstone *v,
-                          size_t n)
+                          size_t n, const pv_segment_info *segs, size_t nsegs)
 {
     cJSON *doc = cJSON_CreateObject(), *ix = pv_cli__json_index(path, info, 1), *chunks, *tombs;
     size_t i;
@@ -301,6 +301,22 @@ cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info, const pv_
             bad |= add_num(co, "share", ratio(share));
         }
         if (bad)
+            chunks = NULL;
+    }
+    if (nsegs) { /* a folder of segments */
+        cJSON *sa = chunks ? cJSON_AddArrayToObject(doc, "segments") : NULL;
+        for (i = 0; sa && i < nsegs; i++) {
+            cJSON *so = cJSON_CreateObject();
+            int bad = append(sa, so);
+            if (!bad) {
+                bad |= add_str(so, "name", segs[i].name);
+                bad |= add_num(so, "bytes", (double)segs[i].bytes);
+                bad |= add_num(so, "documents", (double)segs[i].documents);
+            }
+            if (bad)
+                sa = NULL;
+        }
+        if (!sa)
             chunks = NULL;
     }
     tombs = chunks ? cJSON_AddArrayToObject(doc, "tombstones") : NULL;

@@ -563,6 +563,21 @@ void pv_cli__text_stats(const char *path, const pv_index_info *info)
     }
 }
 
+void pv_cli__text_segments(const pv_segment_info *v, size_t n)
+{
+    char a[32], b[32];
+    size_t i;
+    if (n == 0)
+        return;
+    fputs("segments:\n", stdout);
+    for (i = 0; i < n; i++) {
+        printf("    ");
+        put_bytes(v[i].name, strlen(v[i].name));
+        printf("  %s bytes  %s %s\n", pv_cli__commas(v[i].bytes, a),
+               pv_cli__commas(v[i].documents, b), v[i].documents == 1 ? "document" : "documents");
+    }
+}
+
 void pv_cli__text_tombstones(const pv_tombstone *v, size_t n)
 {
     char date[64], a[32];

@@ -279,6 +279,39 @@ typedef struct pv_index_info {
 /* Fill *info with the index's parameters and counts. */
 void pv_index_get_info(const pv_index *ix, pv_index_info *info);
 
+/* ---- segments: an index that is a folder ----------------------------------------------- */
+
+/* One segment of a folder index (docs/index-format.md, "Segments"). */
+typedef struct pv_segment_info {
+    char *name;         /* its file name inside the folder */
+    uint64_t bytes;     /* its size */
+    uint64_t checksum;  /* its header checksum, as the manifest records it */
+    uint64_t documents; /* documents it holds */
+} pv_segment_info;
+
+/* The segments of a folder index, in order (borrowed from ix); *n is 0 for a one-file index. */
+void pv_index_segments(const pv_index *ix, const pv_segment_info **out, size_t *n);
+
+/* Builds sources[0, nsources) into a new segment of the index at path and appends it to the
+ * index's manifest, replaced atomically (docs/index-format.md, "Segments"). A one-file index
+ * becomes a folder whose first segment is that file (the file and the folder are swapped in
+ * one rename: a crash leaves one or the other). The new segment is built with the index's
+ * parameters (k, w, seed, posting cap; those of opts are ignored); the documents, sources,
+ * authors and origins of earlier segments keep their ids, the new ones follow. stats as
+ * pv_index_build's. Returns 0, PV_EINVAL, PV_EIO, PV_ECORRUPT, or an error of pv_index_build or
+ * pv_index_open. */
+int pv_index_add(const char *path, const char *const *sources, size_t nsources,
+                 const pv_build_opts *opts, pv_build_stats *stats, pv_err *err);
+
+/* Compacts the index at path into one segment with the removed work dropped for good: the
+ * postings, documents and line tables of removed documents and sources are not written
+ * (document ids after them shift down); removed authors' tombstones stay recorded and applied.
+ * With out_path NULL the folder's manifest is replaced by one naming the new segment (and the
+ * old segment files are removed); else the result is written to the file out_path. The merge
+ * of segments built from A then B gives the same findings as one build of A then B.
+ * *result (may be NULL) receives the new segment's counts. Returns 0 or a pv_error. */
+int pv_index_merge(const char *path, const char *out_path, pv_index_info *result, pv_err *err);
+
 /* ---- removal: tombstones ---------------------------------------------------------------- */
 
 /* What a tombstone removes (docs/index-format.md, "Tombstones"; docs/attribution.md,

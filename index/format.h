@@ -196,6 +196,21 @@ static inline unsigned pv_token_check_at(const unsigned char *checks, uint32_t t
 #define PV_TOMB_DATE 16      /* i64: when it was recorded, unix seconds */
 #define PV_TOMB_MAX_NAME 4096u
 
+/* ---- a folder of segments (segments.c; docs/index-format.md "Segments") ----
+ * DIR/MANIFEST, a text file replaced atomically (MANIFEST.tmp.PID, fsync, rename):
+ *   provscan-manifest 1
+ *   generation G
+ *   segment NAME BYTES CHECKSUM DOCUMENTS      (one line per segment, in order; CHECKSUM is
+ *                                               the segment's header checksum, 16 hex digits)
+ *   end CHECKSUM                               (XXH3-64 of every byte before this line)
+ * Segment files are complete index files; a file the manifest does not list is ignored.
+ * The tombstones of a folder are DIR/TOMB (the format above, index checksum and size 0). */
+#define PV_SEG_MANIFEST "MANIFEST"
+#define PV_SEG_MAGIC "provscan-manifest 1"
+#define PV_SEG_TOMB "TOMB"
+#define PV_SEG_MAX 100000u
+#define PV_SEG_MAX_MANIFEST ((size_t)16 << 20)
+
 #define PV_NONE 0xFFFFFFFFu
 
 #endif

@@ -146,6 +146,15 @@ int pv_index__tombs_load(const pv_index *ix, uint64_t ident, uint64_t size, pv_t
                          pv_err *err);
 void pv_index__tombs_free(pv_tombs *t); /* accepts NULL */
 
+/* Writes data[0, n) to path through path.tmp.PID: write, fsync, rename, fsync the folder (a
+ * reader sees the old file or the new one). Returns 0, PV_EIO or PV_ENOMEM. */
+int pv_index__write_atomic(const char *path, const void *data, size_t n, pv_err *err);
+
+/* Writes the tombstone file path with the entries v[0, n), for the index (ident, size): 0 for
+ * a folder) atomically (temporary file, fsync, rename). Returns 0, PV_EIO or PV_ENOMEM. */
+int pv_index__tombs_write(const char *path, const pv_tombstone *v, size_t n, uint64_t ident,
+                          uint64_t size, pv_err *err);
+
 static inline int pv_tombs__doc_gone(const pv_tombs *t, uint32_t doc)
 {
     return t->doc_gone && (t->doc_gone[doc / 64] >> (doc % 64) & 1);
@@ -156,6 +165,56 @@ static inline uint32_t pv_tombs__shown(const pv_tombs *t, uint32_t o)
 {
     return t && t->shown && o != UINT32_MAX ? t->shown[o] : o;
 }
+
+/* ---- segments: an index that is a folder (segments.c) ---- */
+
+/* Opens one index file without its tombstones (pv_index_open adds them). */
+int pv_index__open_file(pv_index **out, const char *path, pv_err *err);
+
+/* Opens the folder index at path: reads DIR/MANIFEST, opens and checks every segment it
+ * lists, and returns one index that holds them all (the segments merged into a temporary file,
+ * mapped then unlinked), its path the folder's, its segments listed (pv_index_segments),
+ * without tombstones. Returns 0, PV_ECORRUPT naming the manifest or the segment, PV_EIO,
+ * PV_ENOMEM, or an error of pv_index_open for a segment. */
+int pv_index__open_dir(pv_index **out, const char *path, pv_err *err);
+
+/* Gives ix the path path and the segments segs[0, n) (owned by ix from now on). Returns 0 or
+ * PV_ENOMEM (then segs is still the caller's). */
+int pv_index__set_segments(pv_index *ix, const char *path, pv_segment_info *segs, size_t n);
+void pv_index__segments_free(pv_segment_info *segs, size_t n); /* accepts NULL */
+
+/* Adding a segment (pv_index_add, build/): pv_index__add_begin turns a one-file index into a
+ * folder (the file and the folder swapped in one rename), locks the folder, reads its
+ * manifest and says where the new segment goes and with which parameters it is built; the
+ * caller builds it at seg_path; pv_index__add_commit appends it to the manifest (replaced
+ * atomically); pv_index__add_end (always) unlocks, and removes the segment when it was not
+ * committed. Return 0 or a pv_error with err filled in. */
+typedef struct pv_seg_add {
+    char *dir, *seg_path;
+    pv_segment_info *segs;
+    size_t nsegs;
+    uint64_t gen;
+    uint32_t k, w, posting_cap;
+    uint64_t seed;
+    int lock_fd, committed;
+} pv_seg_add;
+int pv_index__add_begin(const char *path, pv_seg_add *a, pv_err *err);
+int pv_index__add_commit(pv_seg_add *a, pv_err *err);
+void pv_index__add_end(pv_seg_add *a);
+
+/* The validated tables of an open index, for merging segments; borrowed from ix. */
+typedef struct pv_index_raw {
+    const unsigned char *docs, *line, *orig, *auth, *srcs, *strs, *blob;
+    uint64_t nblob;
+    uint64_t header_checksum;
+} pv_index_raw;
+void pv_index__raw(const pv_index *ix, pv_index_raw *out);
+
+/* Decodes posting block b (b < the block count): its fingerprints and postings (origins
+ * resolved), count of each, borrowed from c until its next use. Returns 0, PV_ECORRUPT or
+ * PV_ENOMEM. */
+int pv_index__block(pv_index_cursor *c, uint64_t b, const uint64_t **fp, const pv_posting **p,
+                    uint32_t *count, pv_err *err);
 
 /* ---- the output of a build (outfile.c) ---- */
 

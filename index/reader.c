@@ -35,7 +35,9 @@ struct pv_index {
     uint64_t ndocs, nauthors, nsources, norigins, nfps, npostings, nblocks, ntokens, nbytes;
     int64_t created;
     uint32_t fanout_bits, block_postings;
-    pv_tombs *tombs; /* INDEX.tomb resolved (tombstone.c), or NULL */
+    pv_tombs *tombs;       /* INDEX.tomb resolved (tombstone.c), or NULL */
+    pv_segment_info *segs; /* a folder's segments (segments.c), or NULL for one file */
+    size_t nsegs;
 };
 
 static int corrupt(pv_err *err, const char *path, const char *what)
@@ -340,7 +342,8 @@ size_t pv_index__blob_docs(const pv_index *ix, const unsigned char *id, uint32_t
     return n;
 }
 
-int pv_index_open(pv_index **out, const char *path, pv_err *err)
+/* Opens one index file, without its tombstones. */
+int pv_index__open_file(pv_index **out, const char *path, pv_err *err)
 {
     pv_index *ix = NULL;
     int fd = -1, rc;
@@ -376,9 +379,7 @@ int pv_index_open(pv_index **out, const char *path, pv_err *err)
         }
         ix->map = m;
     }
-    if ((rc = parse_header(ix, err)) != 0 || (rc = parse_tables(ix, err)) != 0 ||
-        (rc = pv_index__tombs_load(ix, pv_load64(ix->map + PV_HDR_CHECKSUM), ix->size, &ix->tombs,
-                                   err)) != 0)
+    if ((rc = parse_header(ix, err)) != 0 || (rc = parse_tables(ix, err)) != 0)
         goto done;
     *out = ix;
     ix = NULL;
@@ -390,6 +391,28 @@ done:
     return rc;
 }
 
+int pv_index_open(pv_index **out, const char *path, pv_err *err)
+{
+    pv_index *ix = NULL;
+    struct stat st;
+    int rc, is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+
+    *out = NULL;
+    rc = is_dir ? pv_index__open_dir(&ix, path, err) : pv_index__open_file(&ix, path, err);
+    if (rc != 0)
+        return rc;
+    /* a folder's tombstones apply to every segment: they name work, not ids, and are bound
+       to the folder (identity 0), not to one file */
+    rc = pv_index__tombs_load(ix, is_dir ? 0 : pv_load64(ix->map + PV_HDR_CHECKSUM),
+                              is_dir ? 0 : ix->size, &ix->tombs, err);
+    if (rc != 0) {
+        pv_index_free(ix);
+        return rc;
+    }
+    *out = ix;
+    return 0;
+}
+
 void pv_index_free(pv_index *ix)
 {
     if (!ix)
@@ -397,6 +420,7 @@ void pv_index_free(pv_index *ix)
     if (ix->map)
         munmap((void *)ix->map, ix->size);
     pv_index__tombs_free(ix->tombs);
+    pv_index__segments_free(ix->segs, ix->nsegs);
     free(ix->path);
     free(ix);
 }
@@ -434,6 +458,38 @@ const char *pv_index__path(const pv_index *ix)
 const pv_tombs *pv_index__tombs(const pv_index *ix)
 {
     return ix->tombs;
+}
+
+int pv_index__set_segments(pv_index *ix, const char *path, pv_segment_info *segs, size_t n)
+{
+    char *p = strdup(path);
+    if (!p)
+        return PV_ENOMEM;
+    free(ix->path);
+    ix->path = p;
+    pv_index__segments_free(ix->segs, ix->nsegs);
+    ix->segs = segs;
+    ix->nsegs = n;
+    return 0;
+}
+
+void pv_index_segments(const pv_index *ix, const pv_segment_info **out, size_t *n)
+{
+    *out = ix->segs;
+    *n = ix->nsegs;
+}
+
+void pv_index__raw(const pv_index *ix, pv_index_raw *out)
+{
+    out->docs = ix->docs;
+    out->line = ix->line;
+    out->orig = ix->orig;
+    out->auth = ix->auth;
+    out->srcs = ix->srcs;
+    out->strs = ix->strs;
+    out->blob = ix->blob;
+    out->nblob = ix->nblob;
+    out->header_checksum = pv_load64(ix->map + PV_HDR_CHECKSUM);
 }
 
 void pv_index__doc(const pv_index *ix, uint32_t id, pv_doc_view *out)
@@ -842,6 +898,20 @@ int pv_index__lookup(pv_index_cursor *c, const uint64_t *fps, size_t n, pv_looku
         rc = cb(ctx, i, bc->post + lo, j - lo);
     }
     return rc;
+}
+
+int pv_index__block(pv_index_cursor *c, uint64_t b, const uint64_t **fp, const pv_posting **p,
+                    uint32_t *count, pv_err *err)
+{
+    int rc;
+    if ((c->bc.index != b && (rc = decode_block(c, b, err)) != 0) ||
+        (!c->bc.posts_ready && (rc = decode_postings(c, err)) != 0) ||
+        (rc = resolve_postings(c, 0, c->bc.count, err)) != 0)
+        return rc;
+    *fp = c->bc.fp;
+    *p = c->bc.post;
+    *count = c->bc.count;
+    return 0;
 }
 
 /* pv_index__lookup through a table: the same postings, in the same order. */

@@ -273,6 +273,53 @@ static int flush_block(pv_seg_writer *w, pv_err *err)
     return rc;
 }
 
+/* A posting with its document's date, for choosing which postings the cap keeps. */
+typedef struct dated {
+    int64_t date;
+    uint32_t doc, pos;
+} dated;
+
+static int by_date(const void *a, const void *b)
+{
+    const dated *x = a, *y = b;
+    if (x->date != y->date)
+        return x->date < y->date ? -1 : 1;
+    if (x->doc != y->doc)
+        return x->doc < y->doc ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int by_doc(const void *a, const void *b)
+{
+    const pv_seg_posting *x = a, *y = b;
+    if (x->doc != y->doc)
+        return x->doc < y->doc ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Keep the cap postings of g (old document ids) whose documents are the earliest by date,
+ * in (document, position) order. Returns the new count, or 0 when out of memory. */
+size_t pv_seg__keep_earliest(pv_seg_posting *g, size_t n, size_t cap, const int64_t *dates)
+{
+    dated *d = malloc(n * sizeof *d);
+    size_t i;
+    if (!d)
+        return 0;
+    for (i = 0; i < n; i++) {
+        d[i].date = dates[g[i].doc];
+        d[i].doc = g[i].doc;
+        d[i].pos = g[i].pos;
+    }
+    qsort(d, n, sizeof *d, by_date);
+    for (i = 0; i < cap; i++) {
+        g[i].doc = d[i].doc;
+        g[i].pos = d[i].pos;
+    }
+    free(d);
+    qsort(g, cap, sizeof *g, by_doc);
+    return cap;
+}
+
 int pv_seg__put_postings(pv_seg_writer *w, const pv_seg_posting *p, size_t n, pv_err *err)
 {
     block_writer *bw = &w->bw;

@@ -85,6 +85,11 @@ typedef struct pv_seg_result {
 int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_content *c,
                   pv_seg_result *res, pv_err *err);
 
+/* The posting cap (format.h): keeps the cap postings of g[0, n) (one fingerprint's) whose
+ * documents are the earliest by date (dates[doc]), then by document id and position, in
+ * (document, position) order. Returns the new count, or 0 when out of memory. */
+size_t pv_seg__keep_earliest(pv_seg_posting *g, size_t n, size_t cap, const int64_t *dates);
+
 /* One fingerprint's postings (all with p[0].fp, in document then position order, already
  * capped); fingerprints come in increasing order. The writer cuts them into blocks and
  * encodes each block itself. */

@@ -252,13 +252,17 @@ done:
 
 #define TOMB_MAX_BYTES ((size_t)256 << 20)
 
+/* INDEX.tomb beside a one-file index, DIR/TOMB inside a folder of segments. */
 static char *tomb_path(const char *index_path)
 {
-    size_t n = strlen(index_path);
-    char *p = malloc(n + sizeof PV_TOMB_SUFFIX);
+    struct stat st;
+    int dir = stat(index_path, &st) == 0 && S_ISDIR(st.st_mode);
+    const char *suffix = dir ? "/" PV_SEG_TOMB : PV_TOMB_SUFFIX;
+    size_t n = strlen(index_path), sn = strlen(suffix);
+    char *p = malloc(n + sn + 1);
     if (p) {
         memcpy(p, index_path, n);
-        memcpy(p + n, PV_TOMB_SUFFIX, sizeof PV_TOMB_SUFFIX);
+        memcpy(p + n, suffix, sn + 1);
     }
     return p;
 }
@@ -479,8 +483,9 @@ static unsigned char *serialize(const pv_tombstone *v, size_t n, uint64_t ident,
 }
 
 /* Writes data[0, n) to path through path.tmp.PID: write, fsync, rename, fsync the folder. */
-static int write_atomic(const char *path, const unsigned char *data, size_t n, pv_err *err)
+int pv_index__write_atomic(const char *path, const void *vdata, size_t n, pv_err *err)
 {
+    const unsigned char *data = vdata;
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 32), *dir = NULL, *slash;
     int fd = -1, rc = 0;
@@ -533,6 +538,19 @@ done:
         unlink(tmp);
     free(tmp);
     free(dir);
+    return rc;
+}
+
+int pv_index__tombs_write(const char *path, const pv_tombstone *v, size_t n, uint64_t ident,
+                          uint64_t size, pv_err *err)
+{
+    size_t len = 0;
+    unsigned char *bytes = serialize(v, n, ident, size, &len);
+    int rc;
+    if (!bytes)
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    rc = pv_index__write_atomic(path, bytes, len, err);
+    free(bytes);
     return rc;
 }
 
@@ -598,7 +616,9 @@ int pv_index_remove(const char *path, pv_tomb_kind kind, const char *id, const c
     }
     if ((rc = pv_index_open(&ix, path, err)) != 0)
         goto done;
-    if (fstat(fd, &st) < 0 || pread(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr) {
+    if (fstat(fd, &st) < 0 ||
+        (S_ISDIR(st.st_mode) ? (memset(hdr, 0, sizeof hdr), st.st_size = 0, 0)
+                             : pread(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr)) {
         rc = pv_err__set(err, PV_EIO, "cannot read index '%s'", path);
         goto done;
     }
@@ -673,7 +693,7 @@ int pv_index_remove(const char *path, pv_tomb_kind kind, const char *id, const c
         rc = pv_err__set(err, PV_ENOMEM, "out of memory");
         goto done;
     }
-    rc = write_atomic(tpath, bytes, len, err);
+    rc = pv_index__write_atomic(tpath, bytes, len, err);
 done:
     free(t.v);
     free(t.doc_gone);

@@ -370,6 +370,7 @@ Test(cli, help_of_every_command)
     check("help_check", tmp, NULL, (const char *[]){"check", "--help", NULL});
     check("help_hook", tmp, NULL, (const char *[]){"hook", "--help", NULL});
     check("help_remove", tmp, NULL, (const char *[]){"remove", "--help", NULL});
+    check("help_merge", tmp, NULL, (const char *[]){"merge", "--help", NULL});
     /* "provscan help CMD" is "provscan CMD --help"; --help after other options still
        shows the help. */
     check("help_match", tmp, NULL, (const char *[]){"help", "match", NULL});

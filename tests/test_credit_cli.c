@@ -46,23 +46,6 @@ static const char ALICE2[] =
     "}\n";
 #define PAIR pv_test_widget_average
 
-static const char *bin(void)
-{
-    const char *b = getenv("PROVSCAN_BIN");
-    return b && *b ? b : "./provscan";
-}
-
-/* Runs provscan with args (a shell word list), stdout to out, stderr to err; the exit code. */
-static int sh(const char *args, const char *out, const char *err)
-{
-    char cmd[4096];
-    int st;
-    snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s", bin(), args, out, err);
-    st = system(cmd);
-    cr_assert(WIFEXITED(st), "%s", cmd);
-    return WEXITSTATUS(st);
-}
-
 static char idx[256], outs[256];
 
 static void build(void)
@@ -89,7 +72,7 @@ static void build(void)
     (void)c4;
     git_repository_free(repo);
     snprintf(args, sizeof args, "index -o %s %s", idx, dir);
-    cr_assert_eq(sh(args, pv_test_path("idx.out"), pv_test_path("idx.err")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("idx.out"), pv_test_path("idx.err")), 0);
     snprintf(two, sizeof two, "%s\n%s\n%s", PAIR, mit, ALICE2);
     pv_test_put_str("outs/b.txt", two);
     pv_test_put_str("outs/a/one.c", ALICE);
@@ -108,11 +91,11 @@ Test(credit_cli, ledger_pays_whole_tokens_exact_cents_and_verifies)
     build();
     snprintf(args, sizeof args, "credit -x %s --jobs 1 --format json --pool 0.10 %s -o %s", idx,
              outs, pv_test_path("l1.json"));
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     /* --jobs 2 matches on two threads: the same ledger, byte for byte */
     snprintf(args, sizeof args, "credit -x %s --jobs 2 --format json --pool 0.10 %s -o %s", idx,
              outs, pv_test_path("l2.json"));
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     l1 = pv_test_read_file(pv_test_path("l1.json"), &n1);
     l2 = pv_test_read_file(pv_test_path("l2.json"), &n2);
     cr_assert(n1 == n2 && memcmp(l1, l2, n1) == 0, "--jobs 1 and --jobs 2 give the same ledger");
@@ -161,14 +144,14 @@ Test(credit_cli, ledger_pays_whole_tokens_exact_cents_and_verifies)
 
     /* the digest holds */
     snprintf(args, sizeof args, "credit --verify %s", pv_test_path("l1.json"));
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     snprintf(args, sizeof args, "credit --verify %s -x %s --pool 0.10 %s", pv_test_path("l1.json"),
              idx, outs);
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
 
     /* an output changed: recomputing names the first entry that differs */
     pv_test_put_str("outs/a/one.c", "nothing of anybody's here at all, just some words\n");
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 1);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 1);
     {
         char *err = pv_test_read_file(pv_test_path("e"), NULL);
         cr_assert(strstr(err, "not the recomputed ledger"), "%s", err);
@@ -194,7 +177,7 @@ static void ledger_amounts(const char *extra, paid *p)
     memset(p, 0, sizeof *p);
     snprintf(args, sizeof args, "credit -x %s --format json %s %s -o %s", idx, extra, outs,
              pv_test_path("lp.json"));
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     l = pv_test_read_file(pv_test_path("lp.json"), NULL);
     j = cJSON_Parse(l);
     cr_assert_not_null(j);
@@ -273,9 +256,9 @@ Test(credit_cli, pool_without_a_digit_is_a_usage_error)
     char args[1024];
     build();
     snprintf(args, sizeof args, "credit -x %s --pool . %s", idx, outs);
-    cr_expect_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 2);
+    cr_expect_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 2);
     snprintf(args, sizeof args, "credit -x %s --pool .5 %s", idx, outs);
-    cr_expect_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_expect_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
 }
 
 /* Regression: the credit text report printed output ids, names and locators as they came,
@@ -290,7 +273,7 @@ Test(credit_cli, regression_text_report_shows_control_bytes_in_caret_notation)
     line = cJSON_PrintUnformatted(rec);
     pv_test_put_str("evil.jsonl", line);
     snprintf(args, sizeof args, "credit -x %s --jsonl %s", idx, pv_test_path("evil.jsonl"));
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     out = pv_test_read_file(pv_test_path("o"), NULL);
     cr_expect_null(strchr(out, 0x1b), "%s", out);
     cr_expect_not_null(strstr(out, "  evil^[[2J:"), "%s", out);
@@ -307,7 +290,7 @@ Test(credit_cli, digest_changes_when_an_entry_changes)
     build();
     snprintf(args, sizeof args, "credit -x %s --format json %s -o %s", idx, outs,
              pv_test_path("l.json"));
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     l = pv_test_read_file(pv_test_path("l.json"), &n);
     /* change the first evidence row's line number by one digit */
     p = strstr(l, "\"lines\":\t[");
@@ -316,10 +299,10 @@ Test(credit_cli, digest_changes_when_an_entry_changes)
     *p = *p == '9' ? '8' : (char)(*p + 1);
     pv_test_write_file(pv_test_path("bad.json"), l, n);
     snprintf(args, sizeof args, "credit --verify %s", pv_test_path("bad.json"));
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 1);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 1);
     /* with the index and the outputs, --verify names the entry that was changed */
     snprintf(args, sizeof args, "credit --verify %s -x %s %s", pv_test_path("bad.json"), idx, outs);
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 1);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 1);
     {
         char *err = pv_test_read_file(pv_test_path("e"), NULL);
         cr_assert(strstr(err, "digest mismatch"), "%s", err);
@@ -329,7 +312,7 @@ Test(credit_cli, digest_changes_when_an_entry_changes)
         free(err);
     }
     snprintf(args, sizeof args, "credit --verify %s", pv_test_path("nope.json"));
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 3);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 3);
     free(l);
 }
 
@@ -347,7 +330,7 @@ Test(credit_cli, jsonl_bad_records_skipped_counted_or_strict)
     jl = pv_test_put_str("outs.jsonl", line);
     snprintf(args, sizeof args,
              "credit -x %s --format csv --jsonl --field text=completion,id=request_id %s", idx, jl);
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     err = pv_test_read_file(pv_test_path("e"), NULL);
     out = pv_test_read_file(pv_test_path("o"), NULL);
     cr_assert(strstr(err, "outs.jsonl:2: not a JSON object"), "%s", err);
@@ -364,7 +347,7 @@ Test(credit_cli, jsonl_bad_records_skipped_counted_or_strict)
             "credit -x %s --jobs %s --format csv --jsonl --field text=completion,id=request_id "
             "%s %s",
             idx, *j, jl, jl);
-        cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+        cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
         out = pv_test_read_file(pv_test_path("o"), NULL);
         cr_assert_str_eq(out,
                          "name,identities,tokens,share,amount,outputs,spans\n"
@@ -375,7 +358,7 @@ Test(credit_cli, jsonl_bad_records_skipped_counted_or_strict)
     /* --strict: the first bad record stops the run */
     snprintf(args, sizeof args, "credit -x %s --strict --jsonl --field text=completion %s", idx,
              jl);
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 3);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 3);
     err = pv_test_read_file(pv_test_path("e"), NULL);
     cr_assert(strstr(err, "outs.jsonl:2: not a JSON object"), "%s", err);
     cr_assert_null(strstr(err, "outs.jsonl:3"), "%s", err);
@@ -434,10 +417,10 @@ Test(credit_cli, weak_span_below_min_strength_earns_nothing)
     snprintf(s, sizeof s, "%.2f", (lo + hi) / 2);
     snprintf(args, sizeof args, "credit -x %s --format json --pool 0.10 %s -o %s", idx, outs,
              pv_test_path("full.json"));
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     snprintf(args, sizeof args, "credit -x %s --format json --pool 0.10 --min-strength %s %s -o %s",
              idx, s, outs, pv_test_path("weak.json"));
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     full = read_ledger("full.json");
     l = read_ledger("weak.json");
     all_credited =
@@ -475,10 +458,10 @@ Test(credit_cli, weak_span_below_min_strength_earns_nothing)
     /* --verify takes the threshold from the ledger; another one is a usage error */
     snprintf(args, sizeof args, "credit --verify %s -x %s %s", pv_test_path("weak.json"), idx,
              outs);
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     snprintf(args, sizeof args, "credit --verify %s -x %s --min-strength 99 %s",
              pv_test_path("weak.json"), idx, outs);
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 2);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 2);
     {
         char *err = pv_test_read_file(pv_test_path("e"), NULL), want[128];
         snprintf(want, sizeof want,
@@ -491,7 +474,7 @@ Test(credit_cli, weak_span_below_min_strength_earns_nothing)
 
     /* the text and CSV reports list them apart too */
     snprintf(args, sizeof args, "credit -x %s --format csv --min-strength %s %s", idx, s, outs);
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     {
         char *out = pv_test_read_file(pv_test_path("o"), NULL), want[64];
         snprintf(want, sizeof want, "\n\"weak spans\",\"\",%.0f,0.000000,,", weak_sum);
@@ -499,7 +482,7 @@ Test(credit_cli, weak_span_below_min_strength_earns_nothing)
         free(out);
     }
     snprintf(args, sizeof args, "credit -x %s --min-strength %s %s", idx, s, outs);
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     {
         char *out = pv_test_read_file(pv_test_path("o"), NULL), want[96];
         snprintf(want, sizeof want, "\nweak spans (strength under %s): tokens %.0f ", s, weak_sum);
@@ -522,10 +505,10 @@ Test(credit_cli, regression_verify_recomputes_with_the_ledgers_options)
              "credit -x %s --format json --pool 7.5 --currency USD --min-share 0.2 --common 30 "
              "--min-tokens 12 %s -o %s",
              idx, outs, pv_test_path("l.json"));
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     /* the ledger, the index and the outputs are enough */
     snprintf(args, sizeof args, "credit --verify %s -x %s %s", pv_test_path("l.json"), idx, outs);
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     err = pv_test_read_file(pv_test_path("o"), NULL);
     cr_assert(strstr(err, "identical to the recomputed ledger"), "%s", err);
     free(err);
@@ -533,11 +516,11 @@ Test(credit_cli, regression_verify_recomputes_with_the_ledgers_options)
     snprintf(args, sizeof args,
              "credit --verify %s -x %s --pool 7.50 --min-share 0.20 --common 30 %s",
              pv_test_path("l.json"), idx, outs);
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     /* one that contradicts the ledger: a usage error naming it */
     snprintf(args, sizeof args, "credit --verify %s -x %s --pool 8 %s", pv_test_path("l.json"), idx,
              outs);
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 2);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 2);
     err = pv_test_read_file(pv_test_path("e"), NULL);
     cr_assert(strstr(err, "--pool 8 contradicts the ledger: options.pool is 7.50"), "%s", err);
     free(err);
@@ -552,7 +535,7 @@ Test(credit_cli, regression_verify_recomputes_with_the_ledgers_options)
     snprintf(args, sizeof args,
              "credit -x %s --format json --jsonl --field text=completion,id=rid %s -o %s", idx, jl,
              pv_test_path("j.json"));
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     {
         cJSON *l = read_ledger("j.json");
         cJSON *o = cJSON_GetObjectItem(l, "options");
@@ -563,15 +546,15 @@ Test(credit_cli, regression_verify_recomputes_with_the_ledgers_options)
         cJSON_Delete(l);
     }
     snprintf(args, sizeof args, "credit --verify %s -x %s %s", pv_test_path("j.json"), idx, jl);
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     snprintf(args, sizeof args, "credit --verify %s -x %s --field text=text %s",
              pv_test_path("j.json"), idx, jl);
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 2);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 2);
 
     /* an output changed: the first entry that differs is named, with what differs in it */
     pv_test_put_str("outs/a/one.c", "nothing of anybody's here at all, just some words\n");
     snprintf(args, sizeof args, "credit --verify %s -x %s %s", pv_test_path("l.json"), idx, outs);
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 1);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 1);
     err = pv_test_read_file(pv_test_path("e"), NULL);
     cr_assert(strstr(err, "not the recomputed ledger: entry 1 (Alice <alice@example.org>) differs: "
                           "entries[0]."),
@@ -595,7 +578,7 @@ static long credit_peak_kib(size_t n)
     cr_assert_eq(fclose(f), 0);
     snprintf(args, sizeof args, "credit -x %s --format json --files-from %s -o %s", idx, list,
              pv_test_path("many.json"));
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
     cr_assert_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
     return ru.ru_maxrss;
 }
@@ -616,5 +599,5 @@ Test(credit_cli, regression_json_ledger_memory_does_not_grow_with_outputs)
     many = credit_peak_kib(5000);
     cr_expect_lt(many, few + 4096, "%ld KiB for 10 outputs, %ld KiB for 5,000", few, many);
     snprintf(args, sizeof args, "credit --verify %s", pv_test_path("many.json"));
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 0);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 0);
 }

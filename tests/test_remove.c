@@ -43,23 +43,6 @@ TestSuite(remove, .init = setup, .fini = teardown);
 #define PAIR pv_test_widget_average /* Bob's, co-authored with Carol */
 #define REPO_URL "https://github.com/example/widgets"
 
-static const char *bin(void)
-{
-    const char *b = getenv("PROVSCAN_BIN");
-    return b && *b ? b : "./provscan";
-}
-
-/* Runs provscan with args (a shell word list), stdout to out, stderr to err; the exit code. */
-static int sh(const char *args, const char *out, const char *err)
-{
-    char cmd[8192];
-    int st;
-    snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s", bin(), args, out, err);
-    st = system(cmd);
-    cr_assert(WIFEXITED(st), "%s", cmd);
-    return WEXITSTATUS(st);
-}
-
 static char idx[512], repo[512], mirror[512];
 
 /* The index: a git history (Alice writes widget.c; Bob adds a function to it in a commit
@@ -490,18 +473,18 @@ Test(remove, cli_whole_outputs_of_match_credit_scan)
     snprintf(args, sizeof args, "scan -x %s --format json fixtures/scan/blog.jsonl", idx);
     cmds[2] = pv_test_keep_str(args);
     for (i = 0; i < 3; i++) {
-        cr_assert_eq(sh(cmds[i], o, e), 0, "%s", cmds[i]);
+        cr_assert_eq(pv_test_run(cmds[i], o, e), 0, "%s", cmds[i]);
         if (i < 2)
             cr_assert(file_has(o, "alice@example.org"), "%s", cmds[i]);
         cr_assert(file_has(o, "corpus/rss"), "%s", cmds[i]);
     }
     snprintf(args, sizeof args, "remove -x %s --author alice@example.org", idx);
-    cr_assert_eq(sh(args, o, e), 0);
+    cr_assert_eq(pv_test_run(args, o, e), 0);
     cr_assert(file_has(e, "removed 'alice@example.org'"));
     snprintf(args, sizeof args, "remove -x %s --source fixtures/corpus/rss", idx);
-    cr_assert_eq(sh(args, o, e), 0, "the source as reports print it");
+    cr_assert_eq(pv_test_run(args, o, e), 0, "the source as reports print it");
     for (i = 0; i < 3; i++) {
-        cr_assert_eq(sh(cmds[i], o, e), 0, "%s", cmds[i]);
+        cr_assert_eq(pv_test_run(cmds[i], o, e), 0, "%s", cmds[i]);
         cr_assert(!file_has(o, "alice") && !file_has(o, "Alice"), "%s names Alice", cmds[i]);
         cr_assert(!file_has(o, "corpus/rss"), "%s shows the removed source", cmds[i]);
         cr_assert(file_has(o, "corpus/warcio"), "%s lost warcio", cmds[i]);
@@ -510,12 +493,12 @@ Test(remove, cli_whole_outputs_of_match_credit_scan)
     }
     /* stats lists them, as text and JSON */
     snprintf(args, sizeof args, "stats -x %s", idx);
-    cr_assert_eq(sh(args, o, e), 0);
+    cr_assert_eq(pv_test_run(args, o, e), 0);
     cr_assert(file_has(o, "tombstones:"));
     cr_assert(file_has(o, "alice@example.org  (1 person)"));
     cr_assert(file_has(o, "fixtures/corpus/rss  (3 documents)"));
     snprintf(args, sizeof args, "stats -x %s --format json", idx);
-    cr_assert_eq(sh(args, o, e), 0);
+    cr_assert_eq(pv_test_run(args, o, e), 0);
     cr_assert(file_has(o, "\"kind\":\t\"source\""));
     cr_assert(file_has(o, "\"name\":\t\"fixtures/corpus/rss\""));
     free(q);
@@ -527,22 +510,22 @@ Test(remove, unknown_names_are_errors_exit_3)
     const char *o = pv_test_path("o"), *e = pv_test_path("e");
     build_default();
     snprintf(args, sizeof args, "remove -x %s --author 'Nobody <no@example.org>'", idx);
-    cr_assert_eq(sh(args, o, e), 3);
+    cr_assert_eq(pv_test_run(args, o, e), 3);
     cr_assert(file_has(e, "no author 'Nobody <no@example.org>' in index"));
     snprintf(args, sizeof args, "remove -x %s --document no/such/file.c", idx);
-    cr_assert_eq(sh(args, o, e), 3);
+    cr_assert_eq(pv_test_run(args, o, e), 3);
     cr_assert(file_has(e, "no document 'no/such/file.c' in index"));
     snprintf(args, sizeof args, "remove -x %s --source https://example.org/none", idx);
-    cr_assert_eq(sh(args, o, e), 3);
+    cr_assert_eq(pv_test_run(args, o, e), 3);
     cr_assert(file_has(e, "no source"));
     /* nothing recorded */
     snprintf(args, sizeof args, "%s.tomb", idx);
     cr_assert_eq(access(args, F_OK), -1);
     /* usage */
     snprintf(args, sizeof args, "remove -x %s", idx);
-    cr_assert_eq(sh(args, o, e), 2);
+    cr_assert_eq(pv_test_run(args, o, e), 2);
     snprintf(args, sizeof args, "remove -x %s --author Bob --source x", idx);
-    cr_assert_eq(sh(args, o, e), 2);
+    cr_assert_eq(pv_test_run(args, o, e), 2);
 }
 
 Test(remove, same_removal_twice_is_recorded_once)
@@ -592,10 +575,10 @@ Test(remove, corrupt_tombstone_file_is_an_error)
     cr_assert(strstr(err.msg, "corrupt tombstone file") != NULL, "%s", err.msg);
     /* the command line stops with exit 3, and remove does not overwrite it */
     snprintf(args, sizeof args, "match -x %s fixtures/outputs/demo.md", idx);
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 3);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 3);
     cr_assert(file_has(pv_test_path("e"), "corrupt tombstone file"));
     snprintf(args, sizeof args, "remove -x %s --author bob@example.org", idx);
-    cr_assert_eq(sh(args, pv_test_path("o"), pv_test_path("e")), 3);
+    cr_assert_eq(pv_test_run(args, pv_test_path("o"), pv_test_path("e")), 3);
     free(b);
     b = pv_test_read_file(path, &i);
     cr_assert_eq(i, n - 3, "a corrupt tombstone file is never rewritten");

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <git2.h>
 #include <zlib.h>
@@ -56,6 +57,24 @@ int pv_test_rmtree(const char *path)
         return 0;
     chmod(path, 0700);
     return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+}
+
+/* ---- running the provscan binary ---- */
+
+const char *pv_test_bin(void)
+{
+    const char *b = getenv("PROVSCAN_BIN");
+    return b && *b ? b : "./provscan";
+}
+
+int pv_test_run(const char *args, const char *out, const char *err)
+{
+    char cmd[16384];
+    int st;
+    snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s", pv_test_bin(), args, out, err);
+    st = system(cmd);
+    cr_assert(WIFEXITED(st), "%s", cmd);
+    return WEXITSTATUS(st);
 }
 
 /* ---- whole files ---- */

@@ -26,6 +26,16 @@ const char *pv_test_path(const char *rel);
  * could not be removed. Does not assert: a suite's .fini decides whether that fails it. */
 int pv_test_rmtree(const char *path);
 
+/* ---- running the provscan binary ---- */
+
+/* The provscan binary under test: $PROVSCAN_BIN, else ./provscan. */
+const char *pv_test_bin(void);
+
+/* Runs `provscan ARGS` (args a shell word list) with stdout to the file out and stderr to the
+ * file err (either may be "/dev/null"); returns its exit code, failing the test when it did
+ * not exit. */
+int pv_test_run(const char *args, const char *out, const char *err);
+
 /* ---- whole files ---- */
 
 /* Writes n bytes of data to path (created or truncated); fails the test when the file cannot

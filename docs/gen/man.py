@@ -39,6 +39,6 @@ def section(cmd):
         r += ['.TP', label_roff(label), esc(text)]
     return '\n'.join(r)
 tmpl = open('docs/gen/man.tmpl').read()
-for c in ('index', 'match', 'credit', 'scan', 'check', 'hook', 'remove', 'stats'):
+for c in ('index', 'match', 'credit', 'scan', 'check', 'hook', 'remove', 'merge', 'stats'):
     tmpl = tmpl.replace('@%s@' % c.upper(), section(c))
 open('docs/provscan.1', 'w').write(tmpl)

@@ -43,6 +43,7 @@ subs = {
  'CONTRADICT_OUT': contradict_out.rstrip('\n'),
  'SE_INDEX_OUT': se_index.rstrip('\n'), 'SE_MATCH_OUT': se_match.rstrip('\n'),
  'HELP_SCAN': help_of('scan --help'), 'HELP_CHECK': help_of('check --help'), 'HELP_HOOK': help_of('hook --help'), 'HELP_REMOVE': help_of('remove --help'),
+ 'HELP_MERGE': help_of('merge --help'),
  'REMOVE_OUT': remove_out.rstrip('\n'), 'REMOVE_STATS_OUT': remove_stats.rstrip('\n'), 'SCAN_OUT': scan_out.rstrip('\n'),
  'SCAN_JSONL_OUT': scan_jsonl.rstrip('\n'),
 }

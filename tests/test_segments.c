@@ -1,0 +1,351 @@
+/*
+ * test_segments.c - an index that is a folder of segments (`provscan index --add`, `merge`,
+ * docs/index-format.md "Segments"): sources A then B added as segments give the same findings
+ * (match, credit and scan reports whole) as one index of A and B, before and after merging;
+ * document ids of earlier segments stay; a half-written manifest or an unlisted segment is
+ * ignored; a corrupt segment or manifest is an error naming it; removals apply across segments
+ * and merging drops the removed work for good.
+ */
+#define _XOPEN_SOURCE 700
+#define _DEFAULT_SOURCE
+#include <criterion/criterion.h>
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "index_int.h"
+#include "provscan.h"
+#include "util.h"
+
+static const char *root;
+
+static void setup(void)
+{
+    root = pv_test_tmpdir("pv-segments-");
+    git_libgit2_init();
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+}
+
+static void teardown(void)
+{
+    git_libgit2_shutdown();
+    pv_test_done();
+}
+
+TestSuite(segments, .init = setup, .fini = teardown);
+
+/* Lines of words drawn from a small vocabulary with a seeded generator: text no other
+ * document shares by chance, the same on every run. */
+static char *words(unsigned seed, int lines)
+{
+    static const char *const voc[] = {"alpha", "beta",  "gamma", "delta", "epsilon", "zeta",
+                                      "eta",   "theta", "iota",  "kappa", "lambda",  "mu",
+                                      "nu",    "xi",    "pi",    "rho",   "sigma",   "tau"};
+    size_t cap = (size_t)lines * 12 * 9 + 1, n = 0;
+    char *s = malloc(cap);
+    int l, w;
+    cr_assert_not_null(s);
+    for (l = 0; l < lines; l++)
+        for (w = 0; w < 12; w++) {
+            seed = seed * 1103515245u + 12345u;
+            n += (size_t)snprintf(s + n, cap - n, "%s%c", voc[(seed >> 16) % 18],
+                                  w == 11 ? '\n' : ' ');
+        }
+    return pv_test_keep(s);
+}
+
+/* A git repository with three files by three authors, and a fourth commit by a person both
+ * repositories share (the same name and email: one payee in one index). */
+static void make_repo(const char *dir, unsigned seed)
+{
+    const char *paths[3] = {"one.txt", "two.txt", "three.txt"}, *texts[3];
+    char name[32], email[64];
+    int i;
+    for (i = 0; i < 3; i++) {
+        texts[i] = words(seed + (unsigned)i, 30);
+        snprintf(name, sizeof name, "Writer %u-%d", seed, i);
+        snprintf(email, sizeof email, "w%d@%u.example.org", i, seed);
+        pv_test_git_commit(dir, paths, texts, (size_t)i + 1, name, email,
+                           1500000000 + (int64_t)seed * 1000 + i, NULL);
+    }
+    {
+        char *both = pv_test_keep(malloc(strlen(texts[0]) + strlen(words(seed + 7, 10)) + 1));
+        strcpy(both, texts[0]);
+        strcat(both, words(seed + 7, 10));
+        texts[0] = both;
+        pv_test_git_commit(dir, paths, texts, 3, "Shared Person", "shared@example.org",
+                           1600000000 + (int64_t)seed, NULL);
+    }
+}
+
+static char repo_a[512], repo_b[512], query[512];
+
+/* Sources A (a repository and a folder) and B (another repository and folder), and a query
+ * holding parts of every one. */
+static void make_sources(void)
+{
+    FILE *f;
+    char *t;
+    size_t n;
+    snprintf(repo_a, sizeof repo_a, "%s/ra", root);
+    snprintf(repo_b, sizeof repo_b, "%s/rb", root);
+    make_repo(repo_a, 11);
+    make_repo(repo_b, 22);
+    snprintf(query, sizeof query, "%s/q.txt", root);
+    f = fopen(query, "w");
+    cr_assert_not_null(f);
+    fputs(words(11, 30) + 60, f); /* A's one.txt */
+    fputs("\nour own words come between the parts here\n", f);
+    fputs(words(22 + 7, 10), f);   /* B's shared person's lines */
+    fputs(words(23, 30) + 200, f); /* B's two.txt */
+    t = pv_test_read_file("fixtures/corpus/warcio/README.rst", &n);
+    fwrite(t, 1, n > 1500 ? 1500 : n, f);
+    free(t);
+    t = pv_test_read_file("fixtures/corpus/rss/README.md", &n);
+    fwrite(t, 1, n, f);
+    free(t);
+    fclose(f);
+}
+
+#define SRC_A "git:%s fixtures/corpus/warcio"
+#define SRC_B "git:%s fixtures/corpus/rss"
+
+/* `provscan ARGS`, which must succeed. */
+static void ok(const char *fmt, ...) PV_PRINTF(1, 2);
+static void ok(const char *fmt, ...)
+{
+    char args[8192];
+    va_list ap;
+    int rc;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    rc = pv_test_run(args, "/dev/null", pv_test_path("ok.err"));
+    cr_assert_eq(rc, 0, "provscan %s: exit %d: %s", args, rc,
+                 (char *)pv_test_read_file(pv_test_path("ok.err"), NULL));
+}
+
+/* A report of index ix as text, without the lines that name the index file itself (its path,
+ * its SHA-256, the ledger digest that covers it). */
+static char *report(const char *cmd, const char *ix)
+{
+    char args[4096], *text, *out, *line, *next;
+    size_t n = 0;
+    snprintf(args, sizeof args, "%s -x %s --format json %s", cmd, ix, query);
+    cr_assert_eq(pv_test_run(args, pv_test_path("report.out"), pv_test_path("report.err")), 0,
+                 "%s: %s", args, (char *)pv_test_read_file(pv_test_path("report.err"), NULL));
+    text = pv_test_read_file(pv_test_path("report.out"), NULL);
+    out = pv_test_keep(calloc(strlen(text) + 1, 1));
+    for (line = text; *line; line = next) {
+        int skip;
+        next = strchr(line, '\n');
+        if (next)
+            *next = 0; /* the line alone */
+        skip =
+            strstr(line, "\"path\":") || strstr(line, "\"sha256\":") || strstr(line, "\"digest\":");
+        if (next)
+            *next++ = '\n';
+        else
+            next = line + strlen(line);
+        if (skip)
+            continue;
+        memcpy(out + n, line, (size_t)(next - line));
+        n += (size_t)(next - line);
+    }
+    free(text);
+    return out;
+}
+
+/* The counts `stats` shows (documents to input bytes), as text. */
+static char *counts(const char *ix)
+{
+    char args[1024], *text, *a, *b;
+    snprintf(args, sizeof args, "stats -x %s", ix);
+    cr_assert_eq(pv_test_run(args, pv_test_path("stats.out"), "/dev/null"), 0, "%s", args);
+    text = pv_test_keep(pv_test_read_file(pv_test_path("stats.out"), NULL));
+    a = strstr(text, "counts:");
+    b = strstr(text, "    file bytes");
+    cr_assert(a && b);
+    *b = 0;
+    return a;
+}
+
+static const char *const cmds[] = {"match", "credit", "scan"};
+
+static void assert_same_findings(const char *one, const char *other)
+{
+    size_t i;
+    for (i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        char *x = report(cmds[i], one), *y = report(cmds[i], other);
+        cr_assert(strstr(x, "one.txt") && strstr(x, "two.txt"), "%s finds too little: %s", cmds[i],
+                  x);
+        cr_assert_str_eq(x, y, "%s differs between %s and %s", cmds[i], one, other);
+    }
+    cr_assert_str_eq(counts(one), counts(other));
+}
+
+Test(segments, add_then_merge_gives_the_findings_of_one_build)
+{
+    char one[512], dir[512];
+    make_sources();
+    snprintf(one, sizeof one, "%s/one.pvx", root);
+    snprintf(dir, sizeof dir, "%s/grow", root);
+    ok("index -q -j 2 -o %s " SRC_A " " SRC_B, one, repo_a, repo_b);
+    ok("index -q -j 2 -o %s " SRC_A, dir, repo_a);
+    ok("index -q -j 2 --add %s " SRC_B, dir, repo_b);
+    {
+        struct stat st;
+        cr_assert_eq(stat(dir, &st), 0);
+        cr_assert(S_ISDIR(st.st_mode), "--add turns a file into a folder");
+    }
+    assert_same_findings(one, dir);
+    ok("merge -x %s", dir);
+    assert_same_findings(one, dir);
+    {
+        char *m = pv_test_read_file(pv_test_path("grow/MANIFEST"), NULL);
+        cr_assert(strstr(m, "segment seg-000003.pvx"), "%s", m);
+        cr_assert_null(strstr(m, "seg-000001"), "%s", m);
+        cr_assert_neq(access(pv_test_path("grow/seg-000001.pvx"), F_OK), 0, "old segment kept");
+        free(m);
+    }
+}
+
+Test(segments, document_ids_of_earlier_segments_do_not_change)
+{
+    char dir[512], first[512];
+    pv_index *before = NULL, *after = NULL;
+    pv_index_info ib, ia;
+    pv_err err = {0, ""};
+    uint32_t d;
+    make_sources();
+    snprintf(dir, sizeof dir, "%s/ids", root);
+    snprintf(first, sizeof first, "%s/ids-first.pvx", root);
+    ok("index -q -o %s " SRC_A, dir, repo_a);
+    ok("index -q -o %s " SRC_A, first, repo_a);
+    ok("index -q --add %s " SRC_B, dir, repo_b);
+    ok("index -q --add %s fixtures/corpus/feedparser", dir);
+    cr_assert_eq(pv_index_open(&before, first, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index_open(&after, dir, &err), 0, "%s", err.msg);
+    pv_index_get_info(before, &ib);
+    pv_index_get_info(after, &ia);
+    cr_assert_gt(ia.documents, ib.documents);
+    for (d = 0; d < ib.documents; d++) {
+        pv_doc_view x, y;
+        pv_index__doc(before, d, &x);
+        pv_index__doc(after, d, &y);
+        cr_assert_str_eq(x.locator, y.locator, "document %u", d);
+        cr_assert_str_eq(x.source, y.source, "document %u", d);
+        cr_assert_eq(x.date, y.date);
+        cr_assert_eq(x.ntokens, y.ntokens);
+    }
+    {
+        const pv_segment_info *s;
+        size_t n;
+        pv_index_segments(after, &s, &n);
+        cr_assert_eq(n, 3);
+        cr_assert_eq(s[0].documents, ib.documents);
+        cr_assert_eq(s[0].documents + s[1].documents + s[2].documents, ia.documents);
+    }
+    pv_index_free(before);
+    pv_index_free(after);
+}
+
+Test(segments, leftover_manifest_tmp_and_unlisted_segment_are_ignored)
+{
+    char dir[512];
+    char *x, *y;
+    make_sources();
+    snprintf(dir, sizeof dir, "%s/left", root);
+    ok("index -q -o %s " SRC_A, dir, repo_a);
+    ok("index -q --add %s " SRC_B, dir, repo_b);
+    x = report("match", dir);
+    /* a crash while writing the next manifest, and a segment built but never listed */
+    pv_test_put_str("left/MANIFEST.tmp.99999", "provscan-manifest 1\ngeneration 9\nsegm");
+    pv_test_put_str("left/seg-000007.pvx", "not an index at all");
+    y = report("match", dir);
+    cr_assert_str_eq(x, y);
+    ok("merge -x %s", dir);
+    cr_assert_neq(access(pv_test_path("left/seg-000007.pvx"), F_OK), 0,
+                  "merge removes unlisted segments");
+    cr_assert_str_eq(x, report("match", dir));
+}
+
+Test(segments, corrupt_segment_or_manifest_is_an_error_naming_it)
+{
+    char dir[512], args[4096], *e;
+    unsigned char *b;
+    size_t n;
+    make_sources();
+    snprintf(dir, sizeof dir, "%s/bad", root);
+    ok("index -q -o %s " SRC_A, dir, repo_a);
+    ok("index -q --add %s " SRC_B, dir, repo_b);
+    /* a flipped byte inside the second segment's postings */
+    b = pv_test_read_file(pv_test_path("bad/seg-000002.pvx"), &n);
+    b[n / 3] ^= 0x20;
+    pv_test_write_file(pv_test_path("bad/seg-000002.pvx"), b, n);
+    snprintf(args, sizeof args, "stats -x %s", dir);
+    cr_assert_eq(pv_test_run(args, "/dev/null", pv_test_path("e.err")), 3);
+    e = pv_test_read_file(pv_test_path("e.err"), NULL);
+    cr_assert(strstr(e, "seg-000002.pvx"), "%s", e);
+    free(e);
+    b[n / 3] ^= 0x20;
+    pv_test_write_file(pv_test_path("bad/seg-000002.pvx"), b, n);
+    free(b);
+    cr_assert_eq(pv_test_run(args, "/dev/null", "/dev/null"), 0);
+    /* a segment replaced by another complete index: its checksum is not the manifest's */
+    snprintf(args, sizeof args, "index -q -o %s/bad/seg-000002.pvx fixtures/corpus/rss", root);
+    ok("%s", args);
+    snprintf(args, sizeof args, "match -x %s %s", dir, query);
+    cr_assert_eq(pv_test_run(args, "/dev/null", pv_test_path("e.err")), 3);
+    e = pv_test_read_file(pv_test_path("e.err"), NULL);
+    cr_assert(strstr(e, "seg-000002.pvx") && strstr(e, "manifest"), "%s", e);
+    free(e);
+    /* an edited manifest */
+    b = pv_test_read_file(pv_test_path("bad/MANIFEST"), &n);
+    b[strlen("provscan-manifest 1\ngeneration ")] = '7';
+    pv_test_write_file(pv_test_path("bad/MANIFEST"), b, n);
+    free(b);
+    cr_assert_eq(pv_test_run(args, "/dev/null", pv_test_path("e.err")), 3);
+    e = pv_test_read_file(pv_test_path("e.err"), NULL);
+    cr_assert(strstr(e, "MANIFEST") && strstr(e, "checksum"), "%s", e);
+    free(e);
+}
+
+Test(segments, removal_across_segments_then_merge_drops_it)
+{
+    char dir[512], fresh[512], args[4096], *x, *y, *s;
+    make_sources();
+    snprintf(dir, sizeof dir, "%s/rm", root);
+    snprintf(fresh, sizeof fresh, "%s/rm-fresh.pvx", root);
+    ok("index -q -o %s " SRC_A, dir, repo_a);
+    /* a removal recorded on the one-file index goes with it into the folder */
+    ok("remove -x %s --source fixtures/corpus/warcio", dir);
+    ok("index -q --add %s " SRC_B, dir, repo_b);
+    ok("remove -x %s --source rb", dir); /* a repository is named by its folder */
+    ok("remove -x %s --document README.md --source fixtures/corpus/rss", dir);
+    x = report("match", dir);
+    cr_assert_null(strstr(x, "warcio"), "removed source found: %s", x);
+    cr_assert_null(strstr(x, "\"rb\""), "removed source found: %s", x);
+    cr_assert_null(strstr(x, "README.md"), "removed document found: %s", x);
+    cr_assert(strstr(x, "\"one.txt\""), "%s", x);
+    snprintf(args, sizeof args, "stats -x %s", dir);
+    pv_test_run(args, pv_test_path("st.out"), "/dev/null");
+    s = pv_test_read_file(pv_test_path("st.out"), NULL);
+    cr_assert(strstr(s, "tombstones:") && strstr(s, "segments:"), "%s", s);
+    free(s);
+    ok("merge -x %s", dir);
+    pv_test_run(args, pv_test_path("st.out"), "/dev/null");
+    s = pv_test_read_file(pv_test_path("st.out"), NULL);
+    cr_assert_null(strstr(s, "tombstones:"), "%s", s);
+    free(s);
+    /* the removed work is gone from the index itself: the findings (strengths, which count
+       documents, included) are those of an index that never held it */
+    ok("index -q -o %s git:%s fixtures/corpus/rss --exclude 'README[.]md$'", fresh, repo_a);
+    y = report("match", dir);
+    cr_assert_str_eq(report("match", fresh), y);
+    cr_assert_str_eq(report("credit", fresh), report("credit", dir));
+    cr_assert_null(strstr(y, "warcio"), "%s", y);
+}
