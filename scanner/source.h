@@ -95,7 +95,7 @@ typedef struct pv_file_loader {
      * (take a result first); with nothing submitted and not taken, it always takes e. */
     int (*submit)(void *ctx, const pv_file_entry *e);
     /* The result of the oldest entry submitted and not taken: pv_files__load's return code,
-     * buffer (the caller owns it), length and error. Loads it here when no thread has begun. */
+     * buffer (the caller owns it), length and error; waits for it. */
     int (*take)(void *ctx, char **buf, size_t *len, pv_err *err);
     void *ctx;
 } pv_file_loader;
