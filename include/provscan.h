@@ -308,7 +308,8 @@ int pv_index_add(const char *path, const char *const *sources, size_t nsources,
  * (document ids after them shift down); removed authors' tombstones stay recorded and applied.
  * With out_path NULL the folder's manifest is replaced by one naming the new segment (and the
  * old segment files are removed); else the result is written to the file out_path. The merge
- * of segments built from A then B gives the same findings as one build of A then B.
+ * of segments built from A then B gives the same findings as one build of A then B, and
+ * with SOURCE_DATE_EPOCH set and nothing removed, the same bytes.
  * *result (may be NULL) receives the new segment's counts. Returns 0 or a pv_error. */
 int pv_index_merge(const char *path, const char *out_path, pv_index_info *result, pv_err *err);
 

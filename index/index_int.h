@@ -205,7 +205,7 @@ void pv_index__add_end(pv_seg_add *a);
 /* The validated tables of an open index, for merging segments; borrowed from ix. */
 typedef struct pv_index_raw {
     const unsigned char *docs, *line, *orig, *auth, *srcs, *strs, *blob;
-    uint64_t nblob;
+    uint64_t nblob, strs_size;
     uint64_t header_checksum;
 } pv_index_raw;
 void pv_index__raw(const pv_index *ix, pv_index_raw *out);

@@ -489,6 +489,7 @@ void pv_index__raw(const pv_index *ix, pv_index_raw *out)
     out->strs = ix->strs;
     out->blob = ix->blob;
     out->nblob = ix->nblob;
+    out->strs_size = ix->strs_size;
     out->header_checksum = pv_load64(ix->map + PV_HDR_CHECKSUM);
 }
 

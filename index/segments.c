@@ -203,6 +203,8 @@ typedef struct mseg {
     uint32_t *auth_new;
     uint32_t *orig_new; /* per origin: its id in the output, PV_NONE when nothing uses it */
     uint32_t src_base;
+    uint64_t loc_start, loc_base; /* exact: where its locator region starts in its STRS, and
+                                     where it goes in the output's regions */
     int remap; /* some origin moves: line tables with authorship runs are encoded again */
     pv_index_cursor *cur;
     uint64_t block;
@@ -214,7 +216,7 @@ typedef struct mseg {
 typedef struct merger {
     mseg *in;
     size_t n;
-    pv_buf pool; /* STRS */
+    pv_buf pool; /* STRS (exact: before the locator regions) */
     pv_idtab strtab;
     uint32_t *str_off;
     size_t nstr, str_cap;
@@ -225,6 +227,12 @@ typedef struct merger {
     size_t nsrcs;
     pv_seg_origin *origs;
     size_t norigs;
+    pv_idtab grouptab;  /* co-author chains written, by their rows (dedup_group) */
+    uint32_t *group_in; /* per origin written: the input that wrote it + 1, at a chain's head */
+    size_t group_cap;
+    int exact;          /* no document removed: STRS laid out as a build lays it out */
+    uint64_t loc_bytes; /* exact: the inputs' locator regions, copied after the pool */
+    uint32_t *loc_rel;  /* exact: per document, its locator's offset in those regions */
     pv_seg_doc *docs;
     uint32_t *doc_in, *doc_old;
     int64_t *dates;
@@ -328,6 +336,136 @@ static int used_origins(mseg *s, const pv_tombs *tb, pv_err *err)
     return 0;
 }
 
+/* ---- origins: co-author chains met in two segments are written once, as one build
+ * writes them once ---- */
+
+typedef struct group_key {
+    const pv_seg_origin *rows;
+    size_t n;
+} group_key;
+
+static uint64_t group_hash(const pv_seg_origin *rows, size_t n)
+{
+    uint64_t h = n;
+    size_t j;
+    for (j = 0; j < n; j++)
+        h = pv_mix64(h ^ (((uint64_t)rows[j].author << 32) | rows[j].commit) ^
+                     (uint64_t)rows[j].date ^ rows[j].flags);
+    return h;
+}
+
+static int same_group(const void *ctx, uint32_t head, const void *key)
+{
+    const merger *m = ctx;
+    const group_key *k = key;
+    size_t j;
+    if (head + k->n > m->norigs)
+        return 0;
+    for (j = 0; j < k->n; j++) {
+        const pv_seg_origin *a = &m->origs[head + j], *b = &k->rows[j];
+        if (a->author != b->author || a->commit != b->commit || a->date != b->date ||
+            a->flags != b->flags || a->next != (j + 1 < k->n ? head + j + 1 : PV_NONE))
+            return 0;
+    }
+    return 1;
+}
+
+/* Assigns output ids to the origins of input i that s->orig_new marks used (0), in order:
+ * a chain of consecutive rows (next = the following row, the last PV_NONE) equal to one an
+ * earlier input wrote gets that chain's rows; other rows are written anew. */
+static int assign_origins(merger *m, size_t i, size_t *cap_o)
+{
+    mseg *s = &m->in[i];
+    const pv_index_raw *r = &s->raw;
+    uint64_t o = 0, j, norig = s->info.origins;
+    if (pv_array__grow((void **)&m->origs, cap_o, m->norigs + norig + 1, sizeof *m->origs) ||
+        pv_array__grow((void **)&m->group_in, &m->group_cap, m->norigs + norig + 1,
+                       sizeof *m->group_in))
+        return PV_ENOMEM;
+    while (o < norig) {
+        uint64_t e = o, h;
+        int chain;
+        uint32_t head;
+        group_key k;
+        if (s->orig_new[o] == PV_NONE) {
+            o++;
+            continue;
+        }
+        /* the rows of one chain, when they lie in a row */
+        while (e + 1 < norig && s->orig_new[e + 1] != PV_NONE &&
+               pv_load32(r->orig + e * PV_ORIG_ENTRY + PV_ORIG_NEXT) == e + 1)
+            e++;
+        chain = pv_load32(r->orig + e * PV_ORIG_ENTRY + PV_ORIG_NEXT) == PV_NONE;
+        for (j = o; j <= e; j++) {
+            const unsigned char *x = r->orig + j * PV_ORIG_ENTRY;
+            pv_seg_origin *no = &m->origs[m->norigs + (j - o)];
+            uint32_t au = pv_load32(x + PV_ORIG_AUTHOR);
+            no->author = au == PV_NONE ? PV_NONE : s->auth_new[au];
+            no->commit = intern(m, str_of(r, pv_load32(x + PV_ORIG_COMMIT)));
+            no->date = (int64_t)pv_load64(x + PV_ORIG_DATE);
+            no->flags = pv_load32(x + PV_ORIG_FLAGS);
+            no->next = PV_NONE; /* set by the caller once every row has its id */
+        }
+        k.rows = &m->origs[m->norigs];
+        k.n = (size_t)(e - o + 1);
+        h = group_hash(k.rows, k.n);
+        if (chain && pv_idtab__get(&m->grouptab, h, same_group, m, &k, &head) &&
+            m->group_in[head] - 1 < i) {
+            for (j = o; j <= e; j++)
+                s->orig_new[j] = (head + (uint32_t)(j - o)) | 0x80000000u;
+        } else {
+            head = (uint32_t)m->norigs;
+            for (j = o; j <= e; j++) {
+                m->group_in[m->norigs] = 0;
+                s->orig_new[j] = (uint32_t)m->norigs++;
+            }
+            m->group_in[head] = (uint32_t)i + 1;
+            /* the chain's next links, so that a later input compares whole chains */
+            for (j = 0; j + 1 < k.n; j++)
+                m->origs[head + j].next = head + (uint32_t)j + 1;
+            if (chain && pv_idtab__add(&m->grouptab, h, head))
+                return PV_ENOMEM;
+        }
+        o = e + 1;
+    }
+    /* next links of the rows written anew; a row mapped to an earlier chain is marked by its
+       top bit until here */
+    for (o = 0; o < norig; o++) {
+        uint32_t nx = pv_load32(r->orig + o * PV_ORIG_ENTRY + PV_ORIG_NEXT);
+        if (s->orig_new[o] == PV_NONE || (s->orig_new[o] & 0x80000000u))
+            continue;
+        m->origs[s->orig_new[o]].next = nx == PV_NONE ? PV_NONE : s->orig_new[nx] & 0x7FFFFFFFu;
+    }
+    for (o = 0; o < norig; o++)
+        if (s->orig_new[o] != PV_NONE) {
+            s->orig_new[o] &= 0x7FFFFFFFu;
+            s->remap |= s->orig_new[o] != o;
+        }
+    return 0;
+}
+
+/* exact: the strings of input s's pool (before its locators), in their order, so that the
+ * output's pool is the one a build of all the inputs makes (its strings in the order first
+ * met, then the locators). */
+static void walk_pool(merger *m, mseg *s)
+{
+    const pv_index_raw *r = &s->raw;
+    uint64_t d, off = 0, end = UINT64_MAX;
+    for (d = 0; d < s->info.documents; d++) {
+        uint32_t l = pv_load32(r->docs + d * PV_DOC_ENTRY + PV_DOC_LOCATOR);
+        if (l < end)
+            end = l;
+    }
+    if (end > r->strs_size)
+        end = r->strs_size;
+    s->loc_start = end;
+    while (off < end) {
+        const char *str = (const char *)r->strs + off;
+        off += strlen(str) + 1;
+        intern(m, str);
+    }
+}
+
 /* The output's tables, before anything is written: strings, authors, sources, origins,
  * documents and blob ids of every input under their new ids. */
 static int prepare(merger *m, int drop, pv_err *err)
@@ -342,12 +480,18 @@ static int prepare(merger *m, int drop, pv_err *err)
     m->str_off[m->nstr++] = 0;
     if (pv_idtab__add(&m->strtab, pv_hash64("", 0, 0), 0))
         return pv_err__set(err, PV_ENOMEM, "out of memory");
+    m->exact = 1;
+    for (i = 0; i < m->n; i++) {
+        const pv_tombs *tb = drop ? pv_index__tombs(m->in[i].ix) : NULL;
+        if (tb && tb->doc_gone)
+            m->exact = 0;
+    }
     for (i = 0; i < m->n; i++) {
         mseg *s = &m->in[i];
         const pv_index_raw *r = &s->raw;
         const pv_tombs *tb = drop ? pv_index__tombs(s->ix) : NULL;
         s->src_base = (uint32_t)m->nsrcs;
-        if (m->norigs + s->info.origins >= PV_NONE || m->ndocs + s->info.documents >= PV_NONE)
+        if (m->norigs + s->info.origins >= 0x7FFFFFFFu || m->ndocs + s->info.documents >= PV_NONE)
             return pv_err__set(err, PV_ELIMIT, "too many documents or origins to merge");
         s->doc_new = malloc((s->info.documents + 1) * sizeof *s->doc_new);
         s->auth_new = malloc((s->info.authors + 1) * sizeof *s->auth_new);
@@ -356,6 +500,11 @@ static int prepare(merger *m, int drop, pv_err *err)
             return pv_err__set(err, PV_ENOMEM, "out of memory");
         if ((rc = used_origins(s, tb, err)) != 0)
             return rc;
+        if (m->exact) {
+            walk_pool(m, s);
+            s->loc_base = m->loc_bytes;
+            m->loc_bytes += s->raw.strs_size - s->loc_start;
+        }
         /* authors in their order, those no origin kept names left out */
         for (a = 0; a < s->info.authors; a++)
             s->auth_new[a] = PV_NONE;
@@ -382,27 +531,8 @@ static int prepare(merger *m, int drop, pv_err *err)
             m->srcs[2 * m->nsrcs] = intern(m, str_of(r, pv_load32(e + PV_SRC_NAME)));
             m->srcs[2 * m->nsrcs + 1] = intern(m, str_of(r, pv_load32(e + PV_SRC_KIND)));
         }
-        if (pv_array__grow((void **)&m->origs, &cap_o, m->norigs + s->info.origins,
-                           sizeof *m->origs))
-            return pv_err__set(err, PV_ENOMEM, "out of memory");
-        for (o = 0; o < s->info.origins; o++)
-            if (s->orig_new[o] != PV_NONE) {
-                s->remap |= m->norigs != o;
-                s->orig_new[o] = (uint32_t)m->norigs++;
-            }
-        for (o = 0; o < s->info.origins; o++) {
-            const unsigned char *e = r->orig + o * PV_ORIG_ENTRY;
-            pv_seg_origin *no;
-            uint32_t au = pv_load32(e + PV_ORIG_AUTHOR), nx = pv_load32(e + PV_ORIG_NEXT);
-            if (s->orig_new[o] == PV_NONE)
-                continue;
-            no = &m->origs[s->orig_new[o]];
-            no->author = au == PV_NONE ? PV_NONE : s->auth_new[au];
-            no->commit = intern(m, str_of(r, pv_load32(e + PV_ORIG_COMMIT)));
-            no->date = (int64_t)pv_load64(e + PV_ORIG_DATE);
-            no->next = nx == PV_NONE ? PV_NONE : s->orig_new[nx];
-            no->flags = pv_load32(e + PV_ORIG_FLAGS);
-        }
+        if ((rc = assign_origins(m, i, &cap_o)) != 0)
+            return pv_err__set(err, rc, "out of memory");
         m->tokens += s->info.tokens;
         m->bytes += s->info.input_bytes;
         for (d = 0; d < s->info.documents; d++) {
@@ -425,7 +555,15 @@ static int prepare(merger *m, int drop, pv_err *err)
             nd = &m->docs[m->ndocs++];
             nd->source = pv_load32(e + PV_DOC_SOURCE) + s->src_base;
             nd->kind = intern(m, str_of(r, pv_load32(e + PV_DOC_KIND)));
-            nd->locator = intern(m, str_of(r, pv_load32(e + PV_DOC_LOCATOR)));
+            if (m->exact) {
+                if (!(m->loc_rel = realloc(m->loc_rel, cap_d * sizeof *m->loc_rel)))
+                    return pv_err__set(err, PV_ENOMEM, "out of memory");
+                m->loc_rel[m->ndocs - 1] =
+                    (uint32_t)(s->loc_base + pv_load32(e + PV_DOC_LOCATOR) - s->loc_start);
+                nd->locator = 0;
+            } else {
+                nd->locator = intern(m, str_of(r, pv_load32(e + PV_DOC_LOCATOR)));
+            }
             nd->commit = intern(m, str_of(r, pv_load32(e + PV_DOC_COMMIT)));
             nd->license = intern(m, str_of(r, pv_load32(e + PV_DOC_LICENSE)));
             nd->origin = s->orig_new[pv_load32(e + PV_DOC_ORIGIN)];
@@ -577,16 +715,24 @@ static int put_docs(void *ctx, pv_seg_writer *sw, pv_err *err)
     const merger *m = ctx;
     size_t i;
     (void)err;
-    for (i = 0; i < m->ndocs; i++)
+    for (i = 0; i < m->ndocs; i++) {
+        if (m->exact)
+            m->docs[i].locator = (uint32_t)(m->pool.len + m->loc_rel[i]);
         pv_seg__put_doc(sw, &m->docs[i]);
+    }
     return 0;
 }
 
 static int put_strings(void *ctx, pv_seg_writer *sw, pv_err *err)
 {
     const merger *m = ctx;
+    size_t i;
     (void)err;
     pv_seg__put_bytes(sw, m->pool.data, m->pool.len);
+    for (i = 0; m->exact && i < m->n; i++) {
+        const mseg *s = &m->in[i];
+        pv_seg__put_bytes(sw, s->raw.strs + s->loc_start, s->raw.strs_size - s->loc_start);
+    }
     return 0;
 }
 
@@ -727,6 +873,9 @@ done:
     pv_idtab__free(&m.strtab);
     pv_idtab__free(&m.authtab);
     free(m.str_off);
+    free(m.loc_rel);
+    free(m.group_in);
+    pv_idtab__free(&m.grouptab);
     free(m.auths);
     free(m.srcs);
     free(m.origs);
