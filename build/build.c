@@ -190,6 +190,7 @@ struct builder {
      * of lcap slots; lsub entries submitted, lclaimed begun, ltaken handed back */
     load_slot *loads;
     size_t lcap, lsub, lclaimed, ltaken;
+    size_t lwant;    /* the reader waits for the loads up to this one */
     uint64_t lbytes; /* listed sizes of the entries submitted and not taken */
     pthread_cond_t lready;
     int lwaiting; /* the producer waits for a load */
@@ -707,6 +708,12 @@ static void sink_tick(void *ctx)
 
 /* ---- loading files ahead: the files reader's pv_file_loader, served by the workers ---- */
 
+/* Whether the reader waiting for loads may go on: its next file and file lwant are loaded. */
+static int loads_ready(const builder *b)
+{
+    return b->loads[b->ltaken % b->lcap].done && b->loads[b->lwant % b->lcap].done;
+}
+
 /* Loads the file of submitted entry i (a worker). */
 static void load_entry(builder *b, size_t i)
 {
@@ -722,7 +729,7 @@ static void load_entry(builder *b, size_t i)
     if (rc)
         sl->err = err;
     sl->done = 1;
-    if (b->lwaiting)
+    if (b->lwaiting && loads_ready(b))
         pthread_cond_signal(&b->lready);
     pthread_mutex_unlock(&b->qlock);
 }
@@ -768,10 +775,13 @@ static int loader_take(void *ctx, char **buf, size_t *len, pv_err *err)
     }
     /* a worker loads it as soon as it is between two documents (loads go first): the reader
      * waits rather than loading it itself, which would make it serial work; the workers have
-     * documents queued meanwhile, or are idle and woken by the submit */
-    while (!sl->done) {
+     * documents queued meanwhile, or are idle and woken by the submit. It waits for half the
+     * ring at once: a wake-up per file cost the reader more than reading the file. */
+    if (!sl->done) {
+        b->lwant = i + b->lcap / 2 < b->lsub ? i + b->lcap / 2 : b->lsub - 1;
         b->lwaiting = 1;
-        pthread_cond_wait(&b->lready, &b->qlock);
+        while (!loads_ready(b))
+            pthread_cond_wait(&b->lready, &b->qlock);
         b->lwaiting = 0;
     }
     *buf = sl->buf;
