@@ -2276,33 +2276,82 @@ static int put_origins(void *ctx, pv_seg_writer *sw, pv_err *err)
 /* LINE: every indexed document's line table, copied from its worker's spill file, once for
  * identical tables (copies of a file); the document's lines_off becomes its offset inside
  * LINE */
+/* A window of a worker's line spill file, read with pread: each worker wrote its documents'
+ * line tables in document order, so reading them back in that order is sequential, one
+ * system call a window rather than a seek and a read for every document. */
+typedef struct spill_window {
+    unsigned char *buf;
+    size_t cap, len;
+    uint64_t base; /* file offset of buf[0] */
+} spill_window;
+
+#define SPILL_WINDOW ((size_t)1 << 20)
+
+/* The n bytes at off of file fd, through the window; NULL with err set on failure. */
+static const unsigned char *spill_read(spill_window *win, int fd, uint64_t off, size_t n,
+                                       const char *tmpdir, pv_err *err)
+{
+    size_t want = n > SPILL_WINDOW ? n : SPILL_WINDOW, got = 0;
+    if (off >= win->base && off + n <= win->base + win->len)
+        return win->buf + (off - win->base);
+    if (pv_array__grow((void **)&win->buf, &win->cap, want, 1)) {
+        pv_err__set(err, PV_ENOMEM, "out of memory");
+        return NULL;
+    }
+    while (got < want) {
+        ssize_t r = pread(fd, win->buf + got, want - got, (off_t)(off + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    win->base = off;
+    win->len = got;
+    if (got < n) {
+        pv_err__set(err, PV_EIO, "cannot read back line tables from a temporary file in '%s': %s",
+                    tmpdir, got < want && errno ? strerror(errno) : "file too short");
+        return NULL;
+    }
+    return win->buf;
+}
+
 static int put_lines(void *ctx, pv_seg_writer *sw, pv_err *err)
 {
     builder *b = ctx;
+    spill_window *win = calloc(b->njobs, sizeof *win);
     size_t i;
+    int rc = 0;
+    if (!win)
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
     for (i = 0; i < b->njobs; i++)
-        if (fflush(b->workers[i].lines) != 0)
-            return pv_err__set(err, PV_EIO,
-                               "cannot write line tables to a temporary file in '%s': %s",
-                               b->tmpdir, strerror(errno));
+        if (fflush(b->workers[i].lines) != 0) {
+            rc =
+                pv_err__set(err, PV_EIO, "cannot write line tables to a temporary file in '%s': %s",
+                            b->tmpdir, strerror(errno));
+            goto done;
+        }
     for (i = 0; i < b->ndocs && !pv_seg__failed(sw); i++) {
         docmeta *dm = doc_at(b, i);
-        FILE *lf;
+        const unsigned char *p;
         if (i)
             docs_pass(b, i - 1);
         if (dm->status != 1)
             continue;
-        lf = b->workers[dm->worker].lines;
-        if (pv_array__grow((void **)&b->copybuf, &b->copycap, dm->lines_size + 1, 1))
-            return pv_err__set(err, PV_ENOMEM, "out of memory");
-        if (fseeko(lf, (off_t)dm->lines_off, SEEK_SET) != 0 ||
-            fread(b->copybuf, 1, dm->lines_size, lf) != dm->lines_size)
-            return pv_err__set(err, PV_EIO,
-                               "cannot read back line tables from a temporary file in '%s': %s",
-                               b->tmpdir, ferror(lf) ? strerror(errno) : "file too short");
-        dm->lines_off = pv_seg__put_shared(sw, b->copybuf, dm->lines_size);
+        errno = 0;
+        p = spill_read(&win[dm->worker], fileno(b->workers[dm->worker].lines), dm->lines_off,
+                       dm->lines_size, b->tmpdir, err);
+        if (!p) {
+            rc = err->code;
+            goto done;
+        }
+        dm->lines_off = pv_seg__put_shared(sw, p, dm->lines_size);
     }
-    return 0;
+done:
+    for (i = 0; i < b->njobs; i++)
+        free(win[i].buf);
+    free(win);
+    return rc;
 }
 
 static int put_docs(void *ctx, pv_seg_writer *sw, pv_err *err)
