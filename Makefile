@@ -30,7 +30,8 @@ PKGS      = libpcre2-8 libzstd libxxhash libutf8proc libcjson libgit2 libarchive
 DEB_PKGS  = gcc make pkg-config libc6-dev libpcre2-dev libzstd-dev libxxhash-dev \
             libutf8proc-dev libcjson-dev libgit2-dev libarchive-dev libexpat1-dev libxml2-dev \
             zlib1g-dev libssl-dev libcriterion-dev clang libclang-rt-14-dev \
-            clang-format cppcheck binutils git python3 chromium ripgrep zstd nodejs npm
+            clang-format cppcheck binutils git python3 chromium ripgrep zstd nodejs npm \
+            libopenmpi-dev openmpi-bin
 # The JSON schema validator tests/test_report_check.c runs on the SARIF, SPDX and CycloneDX
 # reports (npm registry, pinned; installed by `make deps` into out/npm).
 NPM_DIR   = out/npm
@@ -40,6 +41,9 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -Iinclude -Icommon -Iscanner -Iindex -Ibuild -Imatch \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread -MMD -MP
+# OpenMPI, for `provscan index --mpi` (cli/mpi.c alone includes mpi.h; the library does not).
+MPI_CFLAGS = $(shell pkg-config --cflags ompi-c 2>/dev/null || echo -I/usr/lib/x86_64-linux-gnu/openmpi/include)
+MPI_LIBS   = $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
 LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcre2-8 -lzstd -lxxhash -lutf8proc -lcjson -lgit2 -larchive -lexpat -lxml2 -lz -lcrypto) -lpthread -lm
 
 ifneq ($(SANITIZE),)
@@ -128,7 +132,8 @@ $(LIB): $(LIB_OBJS)
 	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
 
 $(BIN): $(CLI_OBJS) $(LIB)
-	$(call say,LD,$@)$(CC) $(LDSAN) -pthread -o $@ $(CLI_OBJS) $(LIB) $(LIBS)
+	$(call say,LD,$@)$(CC) $(LDSAN) -pthread -o $@ $(CLI_OBJS) $(LIB) $(LIBS) $(MPI_LIBS)
+$(BUILD)/cli/mpi.o: ALL_CFLAGS += $(MPI_CFLAGS)
 
 # tests/util.c holds the scaffolding every suite shares (temp dirs, files, recording sinks).
 $(BUILD)/tests/%: tests/%.c tests/util.c tests/util.h $(LIB) | deps

@@ -190,7 +190,6 @@ struct builder {
      * of lcap slots; lsub entries submitted, lclaimed begun, ltaken handed back */
     load_slot *loads;
     size_t lcap, lsub, lclaimed, ltaken;
-    size_t lwant;    /* the reader waits for the loads up to this one */
     uint64_t lbytes; /* listed sizes of the entries submitted and not taken */
     pthread_cond_t lready;
     int lwaiting; /* the producer waits for a load */
@@ -708,12 +707,6 @@ static void sink_tick(void *ctx)
 
 /* ---- loading files ahead: the files reader's pv_file_loader, served by the workers ---- */
 
-/* Whether the reader waiting for loads may go on: its next file and file lwant are loaded. */
-static int loads_ready(const builder *b)
-{
-    return b->loads[b->ltaken % b->lcap].done && b->loads[b->lwant % b->lcap].done;
-}
-
 /* Loads the file of submitted entry i (a worker). */
 static void load_entry(builder *b, size_t i)
 {
@@ -729,7 +722,7 @@ static void load_entry(builder *b, size_t i)
     if (rc)
         sl->err = err;
     sl->done = 1;
-    if (b->lwaiting && loads_ready(b))
+    if (b->lwaiting)
         pthread_cond_signal(&b->lready);
     pthread_mutex_unlock(&b->qlock);
 }
@@ -775,13 +768,10 @@ static int loader_take(void *ctx, char **buf, size_t *len, pv_err *err)
     }
     /* a worker loads it as soon as it is between two documents (loads go first): the reader
      * waits rather than loading it itself, which would make it serial work; the workers have
-     * documents queued meanwhile, or are idle and woken by the submit. It waits for half the
-     * ring at once: a wake-up per file cost the reader more than reading the file. */
-    if (!sl->done) {
-        b->lwant = i + b->lcap / 2 < b->lsub ? i + b->lcap / 2 : b->lsub - 1;
+     * documents queued meanwhile, or are idle and woken by the submit */
+    while (!sl->done) {
         b->lwaiting = 1;
-        while (!loads_ready(b))
-            pthread_cond_wait(&b->lready, &b->qlock);
+        pthread_cond_wait(&b->lready, &b->qlock);
         b->lwaiting = 0;
     }
     *buf = sl->buf;
@@ -2131,7 +2121,7 @@ static void builder_free(builder *b)
  * the place of one that may be at out_path. */
 static int check_indexed(const builder *b, pv_err *err)
 {
-    if (b->ndocs == 0 && b->st.bad_records > 0)
+    if (b->ndocs == 0 && b->st.bad_records > 0 && !b->o->part)
         return pv_err__set(err, PV_EFORMAT,
                            "no document indexed: every record read was bad (%llu, named above)",
                            (unsigned long long)b->st.bad_records);
@@ -2276,82 +2266,33 @@ static int put_origins(void *ctx, pv_seg_writer *sw, pv_err *err)
 /* LINE: every indexed document's line table, copied from its worker's spill file, once for
  * identical tables (copies of a file); the document's lines_off becomes its offset inside
  * LINE */
-/* A window of a worker's line spill file, read with pread: each worker wrote its documents'
- * line tables in document order, so reading them back in that order is sequential, one
- * system call a window rather than a seek and a read for every document. */
-typedef struct spill_window {
-    unsigned char *buf;
-    size_t cap, len;
-    uint64_t base; /* file offset of buf[0] */
-} spill_window;
-
-#define SPILL_WINDOW ((size_t)1 << 20)
-
-/* The n bytes at off of file fd, through the window; NULL with err set on failure. */
-static const unsigned char *spill_read(spill_window *win, int fd, uint64_t off, size_t n,
-                                       const char *tmpdir, pv_err *err)
-{
-    size_t want = n > SPILL_WINDOW ? n : SPILL_WINDOW, got = 0;
-    if (off >= win->base && off + n <= win->base + win->len)
-        return win->buf + (off - win->base);
-    if (pv_array__grow((void **)&win->buf, &win->cap, want, 1)) {
-        pv_err__set(err, PV_ENOMEM, "out of memory");
-        return NULL;
-    }
-    while (got < want) {
-        ssize_t r = pread(fd, win->buf + got, want - got, (off_t)(off + got));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    win->base = off;
-    win->len = got;
-    if (got < n) {
-        pv_err__set(err, PV_EIO, "cannot read back line tables from a temporary file in '%s': %s",
-                    tmpdir, got < want && errno ? strerror(errno) : "file too short");
-        return NULL;
-    }
-    return win->buf;
-}
-
 static int put_lines(void *ctx, pv_seg_writer *sw, pv_err *err)
 {
     builder *b = ctx;
-    spill_window *win = calloc(b->njobs, sizeof *win);
     size_t i;
-    int rc = 0;
-    if (!win)
-        return pv_err__set(err, PV_ENOMEM, "out of memory");
     for (i = 0; i < b->njobs; i++)
-        if (fflush(b->workers[i].lines) != 0) {
-            rc =
-                pv_err__set(err, PV_EIO, "cannot write line tables to a temporary file in '%s': %s",
-                            b->tmpdir, strerror(errno));
-            goto done;
-        }
+        if (fflush(b->workers[i].lines) != 0)
+            return pv_err__set(err, PV_EIO,
+                               "cannot write line tables to a temporary file in '%s': %s",
+                               b->tmpdir, strerror(errno));
     for (i = 0; i < b->ndocs && !pv_seg__failed(sw); i++) {
         docmeta *dm = doc_at(b, i);
-        const unsigned char *p;
+        FILE *lf;
         if (i)
             docs_pass(b, i - 1);
         if (dm->status != 1)
             continue;
-        errno = 0;
-        p = spill_read(&win[dm->worker], fileno(b->workers[dm->worker].lines), dm->lines_off,
-                       dm->lines_size, b->tmpdir, err);
-        if (!p) {
-            rc = err->code;
-            goto done;
-        }
-        dm->lines_off = pv_seg__put_shared(sw, p, dm->lines_size);
+        lf = b->workers[dm->worker].lines;
+        if (pv_array__grow((void **)&b->copybuf, &b->copycap, dm->lines_size + 1, 1))
+            return pv_err__set(err, PV_ENOMEM, "out of memory");
+        if (fseeko(lf, (off_t)dm->lines_off, SEEK_SET) != 0 ||
+            fread(b->copybuf, 1, dm->lines_size, lf) != dm->lines_size)
+            return pv_err__set(err, PV_EIO,
+                               "cannot read back line tables from a temporary file in '%s': %s",
+                               b->tmpdir, ferror(lf) ? strerror(errno) : "file too short");
+        dm->lines_off = pv_seg__put_shared(sw, b->copybuf, dm->lines_size);
     }
-done:
-    for (i = 0; i < b->njobs; i++)
-        free(win[i].buf);
-    free(win);
-    return rc;
+    return 0;
 }
 
 static int put_docs(void *ctx, pv_seg_writer *sw, pv_err *err)

@@ -187,6 +187,22 @@ void pv_cli__progress_free(pv_cli_progress *p);
 void pv_cli__progress_cb(void *ctx, const pv_progress *p);
 void pv_cli__diag_cb(void *ctx, pv_severity sev, const char *msg);
 
+/* ---- index --mpi (mpi.c) ---------------------------------------------------------------- */
+
+/* What `index --mpi` reports on rank 0. */
+typedef struct pv_cli_mpi_result {
+    int rank, nranks;
+    double merge_secs;  /* rank 0: seconds merging the parts */
+    pv_build_stats st;  /* rank 0: the counts of every rank's build; index_bytes of INDEX */
+} pv_cli_mpi_result;
+
+/* Build SOURCE... into out on the ranks of an MPI job: each rank builds its run of consecutive
+ * sources into a part, rank 0 receives the parts and merges them in rank order into out, and
+ * prints a line per rank. Starts and ends MPI. Returns 0 or a PV_E* code (reported on stderr
+ * by the rank that met it). */
+int pv_cli__index_mpi(const char *out, const char *const *sources, size_t nsources,
+                      const pv_build_opts *o, pv_cli_mpi_result *res, pv_err *err);
+
 /* ---- reports (report_text.c, report_json.c) -------------------------------------------- */
 
 /* Text report of one match result for input name, whose text is text[0..len). With color,

@@ -50,6 +50,7 @@ enum {
     OPT_IGNORE_REV,
     OPT_IGNORE_REVS_FILE,
     OPT_ADD,
+    OPT_MPI,
     NOPTS
 };
 
@@ -129,6 +130,10 @@ static const pv_cli_opt opts[NOPTS] = {
                  "build the SOURCEs into a new segment of the existing INDEX, with its k, w, "
                  "seed and posting cap; a one-file INDEX becomes a folder of segments (the file "
                  "its first); document ids of earlier segments do not change"},
+    [OPT_MPI] = {"mpi", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,
+                 "spread the build over the ranks of an MPI job (mpirun -n N provscan index "
+                 "--mpi ...): each rank builds a run of consecutive SOURCEs, rank 0 merges the "
+                 "parts into INDEX, the same bytes as one process building every SOURCE"},
 };
 
 static const pv_cli_spec spec = {
@@ -285,6 +290,29 @@ static void restore_stop_signals(const struct sigaction *old)
         sigaction(stop_signals[i], &old[i], NULL);
 }
 
+/* index --mpi: rank 0 prints the summary and a line per rank; every rank returns its exit. */
+static int index_mpi(const char *out, const pv_cli_args *a, const pv_build_opts *o,
+                     pv_cli_progress *prog, double t0, int timings)
+{
+    pv_cli_mpi_result res;
+    pv_err err = {0, ""};
+    int r = pv_cli__index_mpi(out, (const char *const *)a->pos, a->npos, o, &res, &err);
+    pv_cli__progress_free(prog);
+    if (r == PV_EINVAL && res.rank == 0) {
+        return pv_cli__usage_error(&spec, "%s", err.msg[0] ? err.msg : pv_strerror(r));
+    }
+    if (r < 0)
+        return PV_EXIT_INPUT;
+    if (res.rank == 0) {
+        print_summary(out, &res.st, pv_cli__now() - t0);
+        if (res.nranks > 1)
+            printf("merged the parts of %d ranks in %.2f s\n", res.nranks, res.merge_secs);
+        if (timings)
+            print_timings(&res.st); /* every rank's stages added up */
+    }
+    return res.st.source_errors ? PV_EXIT_INPUT : PV_EXIT_OK;
+}
+
 int pv_cli__cmd_index(int argc, char **argv)
 {
     struct sigaction old_sa[NSTOP];
@@ -307,6 +335,10 @@ int pv_cli__cmd_index(int argc, char **argv)
     }
     if (v[OPT_OUTPUT].count && v[OPT_ADD].count) {
         rc = pv_cli__usage_error(&spec, "-o and --add go apart: a new index, or a segment added");
+        goto done;
+    }
+    if (v[OPT_MPI].count && v[OPT_ADD].count) {
+        rc = pv_cli__usage_error(&spec, "--mpi builds a new index (-o), not a segment (--add)");
         goto done;
     }
     if (a.npos == 0) {
@@ -369,6 +401,12 @@ int pv_cli__cmd_index(int argc, char **argv)
     pv_init(o.memory / 32); /* libgit2's object cache: an eighth of the readers' quarter */
     t0 = pv_cli__now();
     catch_stop_signals(old_sa);
+    if (v[OPT_MPI].count) {
+        rc = index_mpi(v[OPT_OUTPUT].str, &a, &o, prog, t0, v[OPT_TIMINGS].count > 0);
+        prog = NULL; /* index_mpi ended it */
+        restore_stop_signals(old_sa);
+        goto done;
+    }
     if (v[OPT_ADD].count)
         r = pv_index_add(v[OPT_ADD].str, (const char *const *)a.pos, a.npos, &o, &st, &err);
     else

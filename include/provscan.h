@@ -83,7 +83,7 @@ typedef void (*pv_progress_fn)(void *ctx, const pv_progress *p);
 /* The version of pv_build_opts this header describes: PV_BUILD_OPTS_INIT sets it, and
  * pv_index_build refuses options of another version (PV_EINVAL), so that a program built
  * against another layout of the struct fails clearly instead of reading the wrong fields. */
-#define PV_BUILD_OPTS_VERSION 1
+#define PV_BUILD_OPTS_VERSION 2
 
 typedef struct pv_build_opts {
     unsigned version;            /* PV_BUILD_OPTS_VERSION */
@@ -124,6 +124,9 @@ typedef struct pv_build_opts {
                                      .git-blame-ignore-revs at REV; or NULL */
     const char *aliases;          /* a file merging identities into one person (docs/attribution.md,
                                      "One person, one payee"), or NULL */
+    int part; /* this build is one part of a larger one (`index --mpi`: a rank's run of the
+                 sources): it is written even when every record it read was bad, since the
+                 others may hold documents (the whole build makes that check) */
 } pv_build_opts;
 
 /* Options with every default: start from these and change what is needed. */
@@ -302,6 +305,13 @@ void pv_index_segments(const pv_index *ix, const pv_segment_info **out, size_t *
  * pv_index_open. */
 int pv_index_add(const char *path, const char *const *sources, size_t nsources,
                  const pv_build_opts *opts, pv_build_stats *stats, pv_err *err);
+
+/* Appends the index file `file` as a new segment of the index at path (a one-file index
+ * becomes a folder, as with pv_index_add): the file is moved into the folder (a rename, so
+ * the same file system) and the manifest replaced atomically. The file must have been built
+ * with the index's k, w, seed and posting cap (PV_EINVAL otherwise); `index --mpi` joins the
+ * parts its ranks built this way. Returns 0, PV_EINVAL, PV_EIO, PV_ECORRUPT or PV_ENOMEM. */
+int pv_index_add_file(const char *path, const char *file, pv_err *err);
 
 /* Compacts the index at path into one segment with the removed work dropped for good: the
  * postings, documents and line tables of removed documents and sources are not written

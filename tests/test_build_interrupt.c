@@ -34,54 +34,20 @@ static void make_tmp(void)
 
 TestSuite(build_interrupt, .init = make_tmp, .fini = pv_test_done);
 
-static const char *bin(void)
-{
-    const char *b = getenv("PROVSCAN_BIN");
-    return b && *b ? b : "./provscan";
-}
-
-/* Starts provscan with args (NULL-terminated, without argv[0]), stdout and stderr to
- * $TMP/NAME.out and $TMP/NAME.err; returns its process id. */
+/* Starts provscan with args; see pv_test_spawn. */
 static pid_t start(const char *name, const char *const *args)
 {
-    char outp[1024], errp[1024];
-    char *argv[32];
-    posix_spawn_file_actions_t fa;
-    pid_t pid;
-    int i, rc;
-    snprintf(outp, sizeof outp, "%s/%s.out", g_tmp, name);
-    snprintf(errp, sizeof errp, "%s/%s.err", g_tmp, name);
-    argv[0] = (char *)bin();
-    for (i = 0; args[i]; i++) {
-        cr_assert_lt(i, 30);
-        argv[i + 1] = (char *)args[i];
-    }
-    argv[i + 1] = NULL;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    cr_assert_eq(rc, 0, "cannot run %s: %s (build it first, or set PROVSCAN_BIN)", argv[0],
-                 strerror(rc));
-    return pid;
+    return (pid_t)pv_test_spawn(g_tmp, name, pv_test_bin(), args);
 }
 
-/* Waits for pid; returns its wait status. */
 static int wait_for(pid_t pid)
 {
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    return status;
+    return pv_test_wait((int)pid);
 }
 
-/* $TMP/NAME.err (or .out), kept until the test ends. */
 static const char *output(const char *name, const char *ext)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s.%s", g_tmp, name, ext);
-    return pv_test_keep(pv_test_read_file(path, NULL));
+    return pv_test_output(g_tmp, name, ext);
 }
 
 static double now(void)
@@ -333,7 +299,8 @@ Test(build_interrupt, regression_full_disk_names_the_write_that_failed)
         snprintf(tmpfile, sizeof tmpfile, "%s.tmp.%ld", out, (long)getpid());
         if (fd < 0 || dup2(fd, 2) < 0 || symlink("/dev/full", tmpfile) != 0)
             _exit(99);
-        execl(bin(), bin(), "index", "-q", "-o", out, "fixtures/corpus", (char *)NULL);
+        execl(pv_test_bin(), pv_test_bin(), "index", "-q", "-o", out, "fixtures/corpus",
+              (char *)NULL);
         _exit(98);
     }
     status = wait_for(pid);

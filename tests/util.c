@@ -7,6 +7,8 @@
 
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -474,4 +476,48 @@ size_t pv_test_check_git_rows(const pv_result *res, const char *query, uint64_t 
     pv_scanner__tokens_free(&q);
     git_libgit2_shutdown();
     return rows;
+}
+
+/* ---- running a program ---- */
+
+extern char **environ;
+
+int pv_test_spawn(const char *dir, const char *name, const char *prog, const char *const *args)
+{
+    char outp[1024], errp[1024];
+    char *argv[62];
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    int i, rc;
+    snprintf(outp, sizeof outp, "%s/%s.out", dir, name);
+    snprintf(errp, sizeof errp, "%s/%s.err", dir, name);
+    argv[0] = (char *)prog;
+    for (i = 0; args[i]; i++) {
+        cr_assert_lt(i, 60);
+        argv[i + 1] = (char *)args[i];
+    }
+    argv[i + 1] = NULL;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    cr_assert_eq(rc, 0, "cannot run %s: %s (build it first, or set PROVSCAN_BIN)", argv[0],
+                 strerror(rc));
+    return (int)pid;
+}
+
+int pv_test_wait(int pid)
+{
+    int status;
+    cr_assert_eq(waitpid((pid_t)pid, &status, 0), (pid_t)pid);
+    return status;
+}
+
+const char *pv_test_output(const char *dir, const char *name, const char *ext)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.%s", dir, name, ext);
+    return pv_test_keep(pv_test_read_file(path, NULL));
 }

@@ -102,6 +102,19 @@ void pv_test_free_kept(void);
  * then pv_test_rmtree of that folder, failing the test when it cannot be removed. */
 void pv_test_done(void);
 
+/* ---- running a program ---- */
+
+/* Starts prog (a path) with args (NULL-terminated, without argv[0]; at most 60), stdin from
+ * /dev/null, stdout and stderr to DIR/NAME.out and DIR/NAME.err; returns its process id. Fails
+ * the test when it cannot be started. */
+int pv_test_spawn(const char *dir, const char *name, const char *prog, const char *const *args);
+
+/* Waits for the process pid; returns its wait status. */
+int pv_test_wait(int pid);
+
+/* The file DIR/NAME.EXT (what pv_test_spawn wrote), kept until the test ends. */
+const char *pv_test_output(const char *dir, const char *name, const char *ext);
+
 /* ---- a sink that records what a reader hands on ---- */
 
 /* One document as the recording sink copied it. Every string is a NUL-terminated copy, NULL
