@@ -247,6 +247,17 @@ struct cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info, co
 /* The word of a tombstone kind: "author", "document", "source". */
 const char *pv_cli__tomb_kind(pv_tomb_kind kind);
 
+/* The shortest text of d that reads back as the same double, bit for bit: "%.15g",
+ * "%.16g" or "%.17g", the first that strtod gives back; "null" for NaN and infinities (JSON
+ * has neither). buf holds at least 32 bytes; returns buf. */
+const char *pv_cli__json_number_text(double d, char *buf);
+
+/* Rewrites every number of doc (cJSON prints 15 significant digits whenever they read back
+ * within an epsilon, which loses the last bits: 0.1 + 0.2 printed 0.3, 5000000000000001
+ * printed 5e+15) as pv_cli__json_number_text gives it, for cJSON to print as it is. Returns
+ * 0, or -1 when out of memory (the numbers not reached yet are left as they were). */
+int pv_cli__json_exact_numbers(struct cJSON *doc);
+
 /* Print doc to stdout followed by a newline, and free it. Returns 0 or -1 when out of
  * memory (doc is freed either way). */
 int pv_cli__json_print(struct cJSON *doc);

@@ -350,7 +350,7 @@ static int push_str(cJSON *array, const char *s)
  * ran out or f failed. */
 static int print_doc(FILE *f, cJSON *doc, int bad)
 {
-    char *s = bad ? NULL : cJSON_Print(doc);
+    char *s = bad || pv_cli__json_exact_numbers(doc) ? NULL : cJSON_Print(doc);
     int rc = -1;
     cJSON_Delete(doc);
     if (s) {
@@ -649,7 +649,7 @@ static int write_sarif(FILE *f, const pv_check_report *r)
         size_t gz;
         if (!doc)
             break;
-        s = cJSON_Print(doc);
+        s = pv_cli__json_exact_numbers(doc) ? NULL : cJSON_Print(doc);
         cJSON_Delete(doc);
         if (!s)
             break;

@@ -341,9 +341,47 @@ cJSON *pv_cli__json_stats(const char *path, const pv_index_info *info, const pv_
     return doc;
 }
 
+const char *pv_cli__json_number_text(double d, char *buf)
+{
+    static const char *const formats[] = {"%.15g", "%.16g", "%.17g"};
+    size_t i;
+    if (isnan(d) || isinf(d))
+        return strcpy(buf, "null");
+    for (i = 0; i < 3; i++) {
+        double back;
+        snprintf(buf, 32, formats[i], d);
+        back = strtod(buf, NULL);
+        if (memcmp(&back, &d, sizeof d) == 0)
+            break;
+    }
+    return buf; /* %.17g always reads back */
+}
+
+int pv_cli__json_exact_numbers(cJSON *doc)
+{
+    cJSON *c;
+    if (!doc)
+        return 0;
+    if (cJSON_IsNumber(doc) && !(doc->type & cJSON_IsReference)) {
+        char buf[32];
+        size_t n = strlen(pv_cli__json_number_text(doc->valuedouble, buf));
+        char *raw = cJSON_malloc(n + 1);
+        if (!raw)
+            return -1;
+        memcpy(raw, buf, n + 1);
+        doc->type = (doc->type & ~0xFF) | cJSON_Raw;
+        doc->valuestring = raw;
+        return 0;
+    }
+    for (c = doc->child; c; c = c->next)
+        if (pv_cli__json_exact_numbers(c) != 0)
+            return -1;
+    return 0;
+}
+
 int pv_cli__json_print(cJSON *doc)
 {
-    char *s = doc ? cJSON_Print(doc) : NULL;
+    char *s = doc && pv_cli__json_exact_numbers(doc) == 0 ? cJSON_Print(doc) : NULL;
     cJSON_Delete(doc);
     if (!s)
         return -1;

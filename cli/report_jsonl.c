@@ -31,7 +31,9 @@ static void put_nested(const char *s, int depth)
 /* Print item (freed here) nested depth levels deep, or on one line when depth < 0. */
 static int put_item(cJSON *item, int depth)
 {
-    char *s = !item ? NULL : depth < 0 ? cJSON_PrintUnformatted(item) : cJSON_Print(item);
+    char *s = !item || pv_cli__json_exact_numbers(item) ? NULL
+              : depth < 0                               ? cJSON_PrintUnformatted(item)
+                                                        : cJSON_Print(item);
     cJSON_Delete(item);
     if (!s)
         return -1;
@@ -50,7 +52,9 @@ static int put_result(const char *input, const pv_result *res, int depth)
 {
     const char *key = depth < 0 ? "\"spans\":[]" : "\"spans\":\t[]";
     cJSON *o = pv_cli__json_result(input, res, 0);
-    char *s = !o ? NULL : depth < 0 ? cJSON_PrintUnformatted(o) : cJSON_Print(o);
+    char *s = !o || pv_cli__json_exact_numbers(o) ? NULL
+              : depth < 0                         ? cJSON_PrintUnformatted(o)
+                                                  : cJSON_Print(o);
     char *at;
     size_t i;
     int rc = -1;

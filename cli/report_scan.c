@@ -365,7 +365,7 @@ int pv_cli__scan_report_add(pv_cli_scan_report *r, const pv_scan_finding *f)
         char *s;
         if (!(o = finding_json(f)))
             return -1;
-        s = cJSON_PrintUnformatted(o);
+        s = pv_cli__json_exact_numbers(o) ? NULL : cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
         if (!s)
             return -1;

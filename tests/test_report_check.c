@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <git2.h>
+#include <math.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "cli_int.h"
 #include "provscan.h"
 #include "util.h"
 
@@ -696,4 +698,68 @@ Test(report_check, home_url_is_the_build_setting)
     cr_assert(strncmp(str(j, "documentNamespace"), want, strlen(want)) == 0, "%s",
               str(j, "documentNamespace"));
     cJSON_Delete(j);
+}
+
+/* ---- numbers in the JSON reports (cli/report_json.c) ------------------------------------- */
+
+/* Every number of a JSON report reads back as the double it was, bit for bit, in the fewest
+ * digits that do: cJSON alone printed 15 digits whenever they read back within an epsilon
+ * (0.1 + 0.2 as 0.3, 5000000000000001 as 5e+15). */
+Test(json_numbers, read_back_bit_for_bit_in_the_fewest_digits)
+{
+    const double v[] = {0.1 + 0.2,
+                        1.0 / 3.0,
+                        5000000000000001.0,
+                        9007199254740992.0,
+                        0.087549,
+                        0.1,
+                        1e300,
+                        5e-324,
+                        -0.0,
+                        123.0,
+                        -2.5,
+                        1.7976931348623157e308};
+    static const char *const want[] = {"0.30000000000000004",
+                                       "0.3333333333333333",
+                                       "5000000000000001",
+                                       "9007199254740992",
+                                       "0.087549",
+                                       "0.1",
+                                       "1e+300",
+                                       "4.94065645841247e-324",
+                                       "-0",
+                                       "123",
+                                       "-2.5",
+                                       "1.7976931348623157e+308"};
+    const size_t n = sizeof v / sizeof v[0];
+    cJSON *doc = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+    char *s, *p, buf[32];
+    size_t i;
+
+    cr_assert(doc && arr);
+    for (i = 0; i < n; i++)
+        cr_assert(cJSON_AddItemToArray(arr, cJSON_CreateNumber(v[i])));
+    cr_assert(cJSON_AddItemToObject(doc, "values", arr));
+    cr_assert(cJSON_AddNumberToObject(doc, "nan", NAN));
+    cr_assert_eq(pv_cli__json_exact_numbers(doc), 0);
+    s = cJSON_PrintUnformatted(doc);
+    cr_assert(s);
+    cr_assert(strncmp(s, "{\"values\":[", 11) == 0, "%s", s);
+    for (i = 0, p = s + 11; i < n; i++) {
+        char *end;
+        double back = strtod(p, &end);
+        cr_expect(memcmp(&back, &v[i], sizeof back) == 0, "%.17g printed %.*s", v[i],
+                  (int)(end - p), p);
+        cr_expect(strncmp(p, want[i], strlen(want[i])) == 0 && end == p + strlen(want[i]),
+                  "%.17g printed %.*s, not %s", v[i], (int)(end - p), p, want[i]);
+        cr_expect_str_eq(pv_cli__json_number_text(v[i], buf), want[i]);
+        p = end + 1;
+    }
+    cr_expect_str_eq(p, ",\"nan\":null}", "%s", s);
+    /* the document reads back as JSON */
+    cJSON_Delete(doc);
+    doc = cJSON_Parse(s);
+    cr_expect(doc != NULL, "%s", s);
+    cJSON_Delete(doc);
+    cJSON_free(s);
 }
