@@ -67,7 +67,7 @@ static int name_ok(const char *s)
 
 /* Reads DIR/MANIFEST into *segs (n of them) and its generation. */
 static int manifest_read(const char *dir, pv_segment_info **segs, size_t *n, uint64_t *gen,
-                         pv_err *err)
+                         uint64_t *sum, pv_err *err)
 {
     char *path = join(dir, PV_SEG_MANIFEST), *buf = NULL, *line, *next, *endline;
     FILE *f = NULL;
@@ -135,6 +135,8 @@ static int manifest_read(const char *dir, pv_segment_info **segs, size_t *n, uin
             v[nv].checksum = b;
             v[nv++].documents = c;
         } else if (sscanf(l, "end %llx%n", &a, &used) == 1 && !l[used]) {
+            if (sum)
+                *sum = a;
             if (pv_hash64(buf, (size_t)(line - buf), 0) != a) {
                 rc = bad_manifest(err, dir, "checksum mismatch");
                 goto done;
@@ -930,14 +932,59 @@ static void close_segments(pv_index **ixs, size_t n)
     free(ixs);
 }
 
-/* A place for a temporary view: the folder itself when it is writable, else TMPDIR or /tmp. */
-static void view_paths(const char *dir, char *out, char *tmp, size_t size)
+/* The view of a folder of several segments: all of them merged into one index. It is kept
+ * as DIR/.view-SUM.pvx (SUM: the manifest's checksum, which names every segment), made by the
+ * first reader of that manifest and opened by the next ones; a folder that is not writable
+ * gets a temporary one in $TMPDIR (or /tmp), mapped then unlinked. */
+static int open_view(const char *dir, uint64_t sum, pv_index **ixs, size_t n, pv_index **view,
+                     pv_err *err)
 {
-    const char *base = dir;
-    if (access(dir, W_OK) != 0)
-        base = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(out, size, "%s/.view.%ld", base, (long)getpid());
-    snprintf(tmp, size, "%s/.view.%ld.tmp", base, (long)getpid());
+    char out[PV_OUT_PATH_MAX + 64], tmp[PV_OUT_PATH_MAX + 96];
+    pv_index_info info;
+    pv_seg_result res;
+    uint64_t docs = 0;
+    size_t i;
+    int rc, keep = access(dir, W_OK) == 0;
+    const char *tdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+
+    for (i = 0; i < n; i++) {
+        pv_index_get_info(ixs[i], &info);
+        docs += info.documents;
+    }
+    snprintf(out, sizeof out, "%s/.view-%016" PRIx64 ".pvx", dir, sum);
+    if (keep && pv_index__open_file(view, out, NULL) == 0) {
+        pv_index_get_info(*view, &info);
+        if (info.documents == docs)
+            return 0;
+        pv_index_free(*view); /* not the view of these segments: made again */
+        *view = NULL;
+    }
+    if (!keep)
+        snprintf(out, sizeof out, "%s/provscan-view.%ld.pvx", tdir, (long)getpid());
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
+    rc = merge_write(ixs, n, 0, out, tmp, &res, err);
+    if (rc == 0)
+        rc = pv_index__open_file(view, out, err);
+    if (!keep)
+        unlink(out); /* mapped: it lives until the index is freed */
+    return rc;
+}
+
+/* Removes the views of dir (.view-*.pvx): after its manifest changed they are stale. */
+static void remove_views(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, ".view-", 6) == 0 && !strstr(e->d_name, ".tmp.")) {
+            char *p = join(dir, e->d_name);
+            if (p)
+                unlink(p);
+            free(p);
+        }
+    closedir(d);
 }
 
 int pv_index__open_dir(pv_index **out, const char *path, pv_err *err)
@@ -945,13 +992,13 @@ int pv_index__open_dir(pv_index **out, const char *path, pv_err *err)
     pv_segment_info *segs = NULL;
     pv_index **ixs = NULL, *view = NULL;
     size_t n = 0;
-    uint64_t gen = 0;
+    uint64_t gen = 0, sum = 0;
     int rc, attempt;
 
     *out = NULL;
     /* a merge may remove the segments of the manifest just read: read it again then */
     for (attempt = 0; attempt < 3; attempt++) {
-        if ((rc = manifest_read(path, &segs, &n, &gen, err)) != 0)
+        if ((rc = manifest_read(path, &segs, &n, &gen, &sum, err)) != 0)
             return rc;
         if (!(ixs = calloc(n, sizeof *ixs))) {
             rc = pv_err__set(err, PV_ENOMEM, "out of memory");
@@ -971,17 +1018,8 @@ int pv_index__open_dir(pv_index **out, const char *path, pv_err *err)
     if (n == 1) {
         view = ixs[0];
         ixs[0] = NULL;
-    } else {
-        char vout[PV_OUT_PATH_MAX + 64], vtmp[PV_OUT_PATH_MAX + 64];
-        pv_seg_result res;
-        view_paths(path, vout, vtmp, sizeof vout);
-        rc = merge_write(ixs, n, 0, vout, vtmp, &res, err);
-        if (rc == 0) {
-            rc = pv_index__open_file(&view, vout, err);
-            unlink(vout); /* mapped: it lives until the index is freed */
-        }
-        if (rc)
-            goto done;
+    } else if ((rc = open_view(path, sum, ixs, n, &view, err)) != 0) {
+        goto done;
     }
     if ((rc = pv_index__set_segments(view, path, segs, n)) != 0) {
         rc = pv_err__set(err, PV_ENOMEM, "out of memory");
@@ -1139,7 +1177,7 @@ int pv_index__add_begin(const char *path, pv_seg_add *a, pv_err *err)
         return pv_err__set(err, PV_ENOMEM, "out of memory");
     if ((a->lock_fd = lock_dir(path, err)) < 0)
         return PV_EIO;
-    if ((rc = manifest_read(path, &a->segs, &a->nsegs, &a->gen, err)) != 0)
+    if ((rc = manifest_read(path, &a->segs, &a->nsegs, &a->gen, NULL, err)) != 0)
         return rc;
     if (!(fpath = join(path, a->segs[0].name)))
         return pv_err__set(err, PV_ENOMEM, "out of memory");
@@ -1174,13 +1212,14 @@ int pv_index__add_commit(pv_seg_add *a, pv_err *err)
     if ((rc = manifest_write(a->dir, a->segs, a->nsegs, a->gen + 1, err)) != 0)
         return rc;
     a->committed = 1;
+    remove_views(a->dir);
     return 0;
 }
 
 /* ---- merge ---- */
 
-/* Removes the files of dir that its manifest (v[0, n)) does not list: old segments, and
- * temporary files of processes that are gone. */
+/* Removes the files of dir that its manifest (v[0, n)) does not list: old segments, views,
+ * and the temporary files of processes that are gone. */
 static void clean_dir(const char *dir, const pv_segment_info *v, size_t n)
 {
     DIR *d = opendir(dir);
@@ -1191,7 +1230,7 @@ static void clean_dir(const char *dir, const pv_segment_info *v, size_t n)
         size_t i;
         const char *dot;
         int listed = 0;
-        if (strncmp(e->d_name, "seg-", 4) != 0)
+        if (strncmp(e->d_name, "seg-", 4) != 0 && strncmp(e->d_name, ".view-", 6) != 0)
             continue;
         for (i = 0; i < n && !listed; i++)
             listed = strcmp(v[i].name, e->d_name) == 0;
@@ -1281,7 +1320,7 @@ int pv_index_merge(const char *path, const char *out_path, pv_index_info *result
         }
         goto done;
     }
-    if ((rc = manifest_read(path, &segs, &n, &gen, err)) != 0)
+    if ((rc = manifest_read(path, &segs, &n, &gen, NULL, err)) != 0)
         goto done;
     segment_name(name, sizeof name, gen + 1);
     if (!(seg = join(path, name)) || !(tomb = join(path, PV_SEG_TOMB))) {
@@ -1299,6 +1338,7 @@ int pv_index_merge(const char *path, const char *out_path, pv_index_info *result
        would match nothing in it */
     rc = keep_author_tombs(ix, tomb, 0, 0, err);
     clean_dir(path, &entry, 1);
+    remove_views(path);
     if (rc == 0)
         rc = pv_index__open_file(&done_ix, seg, err);
 done:

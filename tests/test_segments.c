@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -173,6 +174,19 @@ static char *counts(const char *ix)
     return a;
 }
 
+/* How many files of folder dir start with prefix. */
+static int count_files(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    cr_assert_not_null(d, "%s", dir);
+    while ((e = readdir(d)) != NULL)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(d);
+    return n;
+}
+
 static const char *const cmds[] = {"match", "credit", "scan"};
 
 static void assert_same_findings(const char *one, const char *other)
@@ -202,13 +216,20 @@ Test(segments, add_then_merge_gives_the_findings_of_one_build)
         cr_assert(S_ISDIR(st.st_mode), "--add turns a file into a folder");
     }
     assert_same_findings(one, dir);
+    /* the first reader kept the merged view for the next ones (the same bytes as one build) */
+    cr_assert_eq(count_files(dir, ".view-"), 1);
+    ok("index -q --add %s fixtures/corpus/feedparser", dir);
+    cr_assert_eq(count_files(dir, ".view-"), 0, "a stale view is kept");
+    ok("index -q -j 2 -o %s " SRC_A " " SRC_B " fixtures/corpus/feedparser", one, repo_a, repo_b);
+    assert_same_findings(one, dir);
     ok("merge -x %s", dir);
+    cr_assert_eq(count_files(dir, ".view-"), 0);
     assert_same_findings(one, dir);
     {
         /* the same bytes as one build of A then B (SOURCE_DATE_EPOCH is set): every chunk */
         size_t n1, n2, at;
         unsigned char *x = pv_test_read_file(one, &n1);
-        unsigned char *y = pv_test_read_file(pv_test_path("grow/seg-000003.pvx"), &n2);
+        unsigned char *y = pv_test_read_file(pv_test_path("grow/seg-000004.pvx"), &n2);
         for (at = 0; at < n1 && at < n2 && x[at] == y[at]; at++)
             ;
         cr_assert(n1 == n2 && at == n1,
@@ -218,7 +239,7 @@ Test(segments, add_then_merge_gives_the_findings_of_one_build)
     }
     {
         char *m = pv_test_read_file(pv_test_path("grow/MANIFEST"), NULL);
-        cr_assert(strstr(m, "segment seg-000003.pvx"), "%s", m);
+        cr_assert(strstr(m, "segment seg-000004.pvx"), "%s", m);
         cr_assert_null(strstr(m, "seg-000001"), "%s", m);
         cr_assert_neq(access(pv_test_path("grow/seg-000001.pvx"), F_OK), 0, "old segment kept");
         free(m);
