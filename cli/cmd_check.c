@@ -43,7 +43,7 @@ enum {
 
 static const pv_cli_opt opts[NOPTS] = {
     [OPT_INDEX] = {"index", 'x', "INDEX", PV_CLI_STRING, 0, 0, NULL,
-                   "the index file to check against (required)"},
+                   "the index to check against, a file or a folder of segments (required)"},
     [OPT_REPO] = {"repo", 0, "PATH", PV_CLI_STRING, 0, 0, ".",
                   "the git repository (its work tree or any folder inside it)"},
     [OPT_BASE] = {"base", 0, "REV", PV_CLI_STRING, 0, 0, "merge base with upstream, else HEAD~1",

@@ -38,7 +38,7 @@ enum {
 
 static const pv_cli_opt opts[NOPTS] = {
     [OPT_INDEX] = {"index", 'x', "INDEX", PV_CLI_STRING, 0, 0, NULL,
-                   "the index file to match against (required)"},
+                   "the index to match against, a file or a folder of segments (required)"},
     [OPT_FORMAT] = {"format", 0, "text|json|jsonl|html", PV_CLI_CHOICE, 0, 0, "text",
                     "report format; jsonl writes one result per line as soon as it is ready, "
                     "html one self-contained page"},

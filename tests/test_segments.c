@@ -129,15 +129,15 @@ static void ok(const char *fmt, ...)
                  (char *)pv_test_read_file(pv_test_path("ok.err"), NULL));
 }
 
-/* A report of index ix as text, without the lines that name the index file itself (its path,
- * its SHA-256, the ledger digest that covers it). */
-static char *report(const char *cmd, const char *ix)
+/* The output of `provscan ARGS` (which must exit with code), without the lines that name
+ * the index ix itself (its path, its SHA-256, the ledger digest that covers it). */
+static char *run_report(const char *args, const char *ix, int code)
 {
-    char args[4096], *text, *out, *line, *next;
+    char *text, *out, *line, *next;
     size_t n = 0;
-    snprintf(args, sizeof args, "%s -x %s --format json %s", cmd, ix, query);
-    cr_assert_eq(pv_test_run(args, pv_test_path("report.out"), pv_test_path("report.err")), 0,
-                 "%s: %s", args, (char *)pv_test_read_file(pv_test_path("report.err"), NULL));
+    int rc = pv_test_run(args, pv_test_path("report.out"), pv_test_path("report.err"));
+    cr_assert_eq(rc, code, "%s: exit %d: %s", args, rc,
+                 (char *)pv_test_read_file(pv_test_path("report.err"), NULL));
     text = pv_test_read_file(pv_test_path("report.out"), NULL);
     out = pv_test_keep(calloc(strlen(text) + 1, 1));
     for (line = text; *line; line = next) {
@@ -145,8 +145,8 @@ static char *report(const char *cmd, const char *ix)
         next = strchr(line, '\n');
         if (next)
             *next = 0; /* the line alone */
-        skip =
-            strstr(line, "\"path\":") || strstr(line, "\"sha256\":") || strstr(line, "\"digest\":");
+        skip = strstr(line, "\"path\":") || strstr(line, "\"sha256\":") ||
+               strstr(line, "\"digest\":") || strstr(line, ix);
         if (next)
             *next++ = '\n';
         else
@@ -158,6 +158,14 @@ static char *report(const char *cmd, const char *ix)
     }
     free(text);
     return out;
+}
+
+/* `provscan CMD -x IX --format json QUERY`, as run_report gives it. */
+static char *report(const char *cmd, const char *ix)
+{
+    char args[4096];
+    snprintf(args, sizeof args, "%s -x %s --format json %s", cmd, ix, query);
+    return run_report(args, ix, 0);
 }
 
 /* The counts `stats` shows (documents to input bytes), as text. */
@@ -244,6 +252,33 @@ Test(segments, add_then_merge_gives_the_findings_of_one_build)
         cr_assert_neq(access(pv_test_path("grow/seg-000001.pvx"), F_OK), 0, "old segment kept");
         free(m);
     }
+}
+
+Test(segments, check_sees_every_segment)
+{
+    char one[512], dir[512], cr[512], args[4096], *x, *y;
+    const char *paths[2] = {"a.txt", "b.txt"}, *texts[2];
+    make_sources();
+    snprintf(one, sizeof one, "%s/one.pvx", root);
+    snprintf(dir, sizeof dir, "%s/grow", root);
+    snprintf(cr, sizeof cr, "%s/change", root);
+    ok("index -q -o %s " SRC_A " " SRC_B, one, repo_a, repo_b);
+    ok("index -q -o %s " SRC_A, dir, repo_a);
+    ok("index -q --add %s " SRC_B, dir, repo_b);
+    /* a change that adds text of both segments */
+    texts[0] = "hello\n";
+    pv_test_git_commit(cr, paths, texts, 1, "Dev", "dev@example.org", 1700000000, NULL);
+    texts[1] = pv_test_read_file(query, NULL);
+    pv_test_git_commit(cr, paths, texts, 2, "Dev", "dev@example.org", 1700000100, NULL);
+    snprintf(args, sizeof args, "check -x %s --repo %s --base HEAD~1 --head HEAD --format json",
+             one, cr);
+    x = run_report(args, one, 1);
+    snprintf(args, sizeof args, "check -x %s --repo %s --base HEAD~1 --head HEAD --format json",
+             dir, cr);
+    y = run_report(args, dir, 1);
+    cr_assert(strstr(x, "one.txt") && strstr(x, "two.txt"), "%s", x);
+    cr_assert_str_eq(x, y);
+    free((void *)texts[1]);
 }
 
 Test(segments, document_ids_of_earlier_segments_do_not_change)
