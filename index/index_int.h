@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common_int.h"
 #include "provscan.h"
 
 /* One posting, decoded. origin is the resolved origin id (never the "0 = default" code). */
@@ -170,6 +171,16 @@ static inline uint32_t pv_tombs__shown(const pv_tombs *t, uint32_t o)
 
 /* Opens one index file without its tombstones (pv_index_open adds them). */
 int pv_index__open_file(pv_index **out, const char *path, pv_err *err);
+
+/* Parses a manifest (format.h, docs/index-format.md "Segments"), data[0, len), of the folder
+ * dir (for messages): its segments into *segs (n of them, owned by the caller:
+ * pv_index__segments_free), its generation and its checksum (sum may be NULL). Returns 0,
+ * PV_ECORRUPT with err naming DIR/MANIFEST and what is wrong, or PV_ENOMEM. */
+int pv_index__manifest_parse(const char *dir, const char *data, size_t len, pv_segment_info **segs,
+                             size_t *n, uint64_t *gen, uint64_t *sum, pv_err *err);
+/* Appends the manifest of the segments v[0, n) at generation gen to b. Returns 0, PV_ENOMEM or
+ * PV_ELIMIT. */
+int pv_index__manifest_format(const pv_segment_info *v, size_t n, uint64_t gen, pv_buf *b);
 
 /* Opens the folder index at path: reads DIR/MANIFEST, opens and checks every segment it
  * lists, and returns one index that holds them all (the segments merged into a temporary file,

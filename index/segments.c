@@ -65,13 +65,11 @@ static int name_ok(const char *s)
     return 1;
 }
 
-/* Reads DIR/MANIFEST into *segs (n of them) and its generation. */
-static int manifest_read(const char *dir, pv_segment_info **segs, size_t *n, uint64_t *gen,
-                         uint64_t *sum, pv_err *err)
+int pv_index__manifest_parse(const char *dir, const char *data, size_t len, pv_segment_info **segs,
+                             size_t *n, uint64_t *gen, uint64_t *sum, pv_err *err)
 {
-    char *path = join(dir, PV_SEG_MANIFEST), *buf = NULL, *line, *next, *endline;
-    FILE *f = NULL;
-    size_t len, cap = 0;
+    char *buf = NULL, *line, *next, *endline;
+    size_t cap = 0;
     pv_segment_info *v = NULL;
     size_t nv = 0;
     int rc = 0, ended = 0;
@@ -79,27 +77,14 @@ static int manifest_read(const char *dir, pv_segment_info **segs, size_t *n, uin
 
     *segs = NULL;
     *n = 0;
-    if (!path)
+    if (len > PV_SEG_MAX_MANIFEST)
+        return bad_manifest(err, dir, "larger than 16 MiB");
+    if (memchr(data, 0, len))
+        return bad_manifest(err, dir, "a NUL byte");
+    if (!(buf = malloc(len + 1)))
         return pv_err__set(err, PV_ENOMEM, "out of memory");
-    if (!(f = fopen(path, "rb"))) {
-        rc = pv_err__set(err, PV_EIO, "cannot open index '%s': %s", path, strerror(errno));
-        goto done;
-    }
-    if (!(buf = malloc(PV_SEG_MAX_MANIFEST + 1))) {
-        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
-        goto done;
-    }
-    len = fread(buf, 1, PV_SEG_MAX_MANIFEST + 1, f);
-    if (ferror(f) || len > PV_SEG_MAX_MANIFEST) {
-        rc = ferror(f) ? pv_err__set(err, PV_EIO, "cannot read '%s'", path)
-                       : bad_manifest(err, dir, "larger than 16 MiB");
-        goto done;
-    }
+    memcpy(buf, data, len);
     buf[len] = 0;
-    if (memchr(buf, 0, len)) {
-        rc = bad_manifest(err, dir, "a NUL byte");
-        goto done;
-    }
     for (line = buf; *line && !ended; line = next) {
         char name[256], l[600];
         unsigned long long a, b, c;
@@ -160,6 +145,37 @@ static int manifest_read(const char *dir, pv_segment_info **segs, size_t *n, uin
     v = NULL;
 done:
     pv_index__segments_free(v, nv);
+    free(buf);
+    return rc;
+}
+
+/* Reads DIR/MANIFEST into *segs (n of them), its generation and its checksum. */
+static int manifest_read(const char *dir, pv_segment_info **segs, size_t *n, uint64_t *gen,
+                         uint64_t *sum, pv_err *err)
+{
+    char *path = join(dir, PV_SEG_MANIFEST), *buf = NULL;
+    FILE *f = NULL;
+    size_t len;
+    int rc;
+
+    *segs = NULL;
+    *n = 0;
+    if (!path)
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    if (!(f = fopen(path, "rb"))) {
+        rc = pv_err__set(err, PV_EIO, "cannot open index '%s': %s", path, strerror(errno));
+        goto done;
+    }
+    if (!(buf = malloc(PV_SEG_MAX_MANIFEST + 1))) {
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    len = fread(buf, 1, PV_SEG_MAX_MANIFEST + 1, f);
+    if (ferror(f))
+        rc = pv_err__set(err, PV_EIO, "cannot read '%s'", path);
+    else
+        rc = pv_index__manifest_parse(dir, buf, len, segs, n, gen, sum, err);
+done:
     if (f)
         fclose(f);
     free(buf);
@@ -167,24 +183,31 @@ done:
     return rc;
 }
 
+int pv_index__manifest_format(const pv_segment_info *v, size_t n, uint64_t gen, pv_buf *b)
+{
+    char line[400];
+    size_t i;
+    int rc;
+    snprintf(line, sizeof line, "%s\ngeneration %" PRIu64 "\n", PV_SEG_MAGIC, gen);
+    rc = pv_buf__append(b, line, strlen(line));
+    for (i = 0; i < n && rc == 0; i++) {
+        snprintf(line, sizeof line, "segment %s %" PRIu64 " %016" PRIx64 " %" PRIu64 "\n",
+                 v[i].name, v[i].bytes, v[i].checksum, v[i].documents);
+        rc = pv_buf__append(b, line, strlen(line));
+    }
+    if (rc == 0) {
+        snprintf(line, sizeof line, "end %016" PRIx64 "\n", pv_hash64(b->data, b->len, 0));
+        rc = pv_buf__append(b, line, strlen(line));
+    }
+    return rc;
+}
+
 static int manifest_write(const char *dir, const pv_segment_info *v, size_t n, uint64_t gen,
                           pv_err *err)
 {
     pv_buf b = PV_BUF_INIT(PV_SEG_MAX_MANIFEST);
-    char line[400], *path = join(dir, PV_SEG_MANIFEST);
-    size_t i;
-    int rc = path ? 0 : PV_ENOMEM;
-    snprintf(line, sizeof line, "%s\ngeneration %" PRIu64 "\n", PV_SEG_MAGIC, gen);
-    rc = rc ? rc : pv_buf__append(&b, line, strlen(line));
-    for (i = 0; i < n && rc == 0; i++) {
-        snprintf(line, sizeof line, "segment %s %" PRIu64 " %016" PRIx64 " %" PRIu64 "\n",
-                 v[i].name, v[i].bytes, v[i].checksum, v[i].documents);
-        rc = pv_buf__append(&b, line, strlen(line));
-    }
-    if (rc == 0) {
-        snprintf(line, sizeof line, "end %016" PRIx64 "\n", pv_hash64(b.data, b.len, 0));
-        rc = pv_buf__append(&b, line, strlen(line));
-    }
+    char *path = join(dir, PV_SEG_MANIFEST);
+    int rc = path ? pv_index__manifest_format(v, n, gen, &b) : PV_ENOMEM;
     if (rc)
         rc = pv_err__set(err, rc, "out of memory");
     else
