@@ -1722,6 +1722,7 @@ static void add_reader_stats(builder *b, const pv_reader_stats *rs)
     if (rs->commits)
         b->blobs_done += rs->records; /* a git reader's records are its unique blobs */
     b->st.read_bytes += rs->bytes_in;
+    b->st.stages[PV_STAGE_READ].parallel += rs->helper_cpu; /* a folder walk's helpers */
     b->st.skipped_binary += rs->skipped_binary;
     b->st.skipped_large += rs->skipped_large;
     b->st.skipped_excluded += rs->skipped_excluded;
@@ -1754,6 +1755,7 @@ static int produce(builder *b, const char *const *sources, size_t nsources, pv_e
     ro.comments = o->comments;
     ro.defer_html = b->threaded; /* HTML to text on the workers, not on the reader's thread */
     ro.loader = &b->loader;      /* folders' files loaded on the workers */
+    ro.walk_threads = b->njobs;  /* and folders listed on as many threads */
     ro.site = o->site;
     ro.rev = o->rev;
     ro.all_refs = o->all_refs;

@@ -190,6 +190,7 @@ typedef struct pv_file_list {
     uint64_t skipped_large, skipped_excluded, skipped_unreadable, skipped_git;
     uint64_t skipped_special; /* symbolic links (not followed; dangling; loops) and sockets,
                                  FIFOs, devices: counted and noted, never read */
+    double helper_cpu;        /* CPU seconds of the threads that helped the walk (opts->threads) */
     /* private storage of license strings etc. follows in the implementation */
     void *priv;
 } pv_file_list;
@@ -201,6 +202,8 @@ typedef struct pv_files_opts {
     int strict;
     pv_diag_fn diag;
     void *ctx;
+    unsigned threads; /* walk the folders on this many threads (0 or 1: the caller's only); the
+                         list is the same, notes of skipped paths may come in another order */
 } pv_files_opts;
 
 /* List the files of root (a file or a directory tree) into list (appending; list starts

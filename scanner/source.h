@@ -133,6 +133,7 @@ typedef struct pv_reader_opts {
     int skip_datasets; /* folders: pass over the files pv_source__dataset_file names (read
                           on their own by the caller), without counting them */
     const pv_file_loader *loader; /* folders: load files ahead with it, or NULL */
+    unsigned walk_threads;        /* folders: list them on this many threads (0, 1: one) */
 } pv_reader_opts;
 
 /* What a reader did; readers add to it (the caller zeroes it). */
@@ -151,6 +152,7 @@ typedef struct pv_reader_stats {
     uint64_t ignored_commits;  /* git: walked commits that never take credit */
     uint64_t replaced; /* invalid UTF-8 sequences, raw NUL bytes and lone surrogates the reader
                           replaced by U+FFFD (a warning names each file's first) */
+    double helper_cpu; /* CPU seconds of threads the reader started to help it (a folder walk) */
 } pv_reader_stats;
 
 /* Every reader has this shape: read the source at path, hand documents to sink, add to st.

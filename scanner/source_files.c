@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,9 @@ typedef struct files_priv {
     size_t n, cap;
 } files_priv;
 
-/* State of one pv_files__list call. */
+typedef struct walk_pool walk_pool;
+
+/* State of one pv_files__list call (of one of its threads, with a pool). */
 typedef struct walk {
     const pv_files_opts *opts;
     pv_file_list *list;
@@ -51,7 +54,25 @@ typedef struct walk {
     pv_buf path;     /* path of the current folder (root joined with its rel), NUL-terminated */
     size_t rel_from; /* offset in a path where rel starts */
     pv_err *err;
+    walk_pool *pool; /* subfolders are tasks of the pool rather than walked here, or NULL */
 } walk;
+
+/* A subfolder to walk (path without a trailing '/'), under its parent's license. */
+typedef struct walk_task {
+    char *path;
+    const char *license;
+} walk_task;
+
+/* The folders of a walk on several threads: a stack of tasks; busy threads may add more. */
+struct walk_pool {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    walk_task *v;
+    size_t n, cap;
+    unsigned busy;
+    int rc; /* the first failure (strict, out of memory): the others stop taking tasks */
+    pv_err err;
+};
 
 /* strerror that worker threads may call (pv_files__load runs on several at once). */
 static const char *errstr(int errnum, char *buf, size_t size)
@@ -269,6 +290,29 @@ static void add_distinct(const char **ids, size_t *n, const char *id)
         ids[(*n)++] = id;
 }
 
+/* With a pool: the subfolder name of w->path becomes a task for any thread. */
+static int pool_add(walk *w, const char *name, const char *license)
+{
+    walk_pool *pl = w->pool;
+    size_t n = w->path.len + 1 + strlen(name);
+    char *path = malloc(n + 1);
+    int rc = 0;
+    if (!path)
+        return pv_err__set(w->err, PV_ENOMEM, "out of memory");
+    snprintf(path, n + 1, "%s/%s", w->path.data, name);
+    pthread_mutex_lock(&pl->lock);
+    if (pv_array__grow((void **)&pl->v, &pl->cap, pl->n + 1, sizeof *pl->v)) {
+        free(path);
+        rc = pv_err__set(w->err, PV_ENOMEM, "out of memory");
+    } else {
+        pl->v[pl->n].path = path;
+        pl->v[pl->n++].license = license;
+        pthread_cond_signal(&pl->cond);
+    }
+    pthread_mutex_unlock(&pl->lock);
+    return rc;
+}
+
 /* Walks the subfolder name of w->path unless it matches an exclude pattern as "rel/"; an
  * excluded folder is not entered and counts as one. */
 static int take_folder(walk *w, const char *name, const char *license)
@@ -294,6 +338,156 @@ static int take_folder(walk *w, const char *name, const char *license)
     }
 done:
     path_pop(w, len);
+    return rc;
+}
+
+/* A thread of a pool: takes folders until none is left and no thread can add more. Each
+ * folder's own entries are walked here; its subfolders become tasks (walk_folder). */
+static void pool_run(walk *w)
+{
+    walk_pool *pl = w->pool;
+    pthread_mutex_lock(&pl->lock);
+    for (;;) {
+        walk_task t;
+        const char *slash;
+        int rc;
+        while (pl->n == 0 && pl->busy > 0 && pl->rc == 0)
+            pthread_cond_wait(&pl->cond, &pl->lock);
+        if (pl->n == 0 || pl->rc != 0)
+            break;
+        t = pl->v[--pl->n];
+        pl->busy++;
+        pthread_mutex_unlock(&pl->lock);
+        /* w->path is the parent, and the folder is taken by its name, as in one thread */
+        slash = strrchr(t.path, '/');
+        w->path.len = 0;
+        if (pv_buf__append(&w->path, t.path, (size_t)(slash - t.path)) ||
+            pv_buf__append(&w->path, "", 1)) {
+            rc = pv_err__set(w->err, PV_ENOMEM, "out of memory");
+        } else {
+            w->path.len--;
+            rc = take_folder(w, slash + 1, t.license);
+        }
+        free(t.path);
+        pthread_mutex_lock(&pl->lock);
+        pl->busy--;
+        if (rc && pl->rc == 0) {
+            pl->rc = rc;
+            pl->err = *w->err;
+        }
+        pthread_cond_broadcast(&pl->cond);
+    }
+    pthread_cond_broadcast(&pl->cond);
+    pthread_mutex_unlock(&pl->lock);
+}
+
+/* One helper thread of a pool: its own list, error and compiled patterns. */
+typedef struct pool_thread {
+    walk w;
+    pv_file_list list;
+    pv_err err;
+    pthread_t t;
+    int started;
+} pool_thread;
+
+static void *pool_main(void *arg)
+{
+    pool_thread *h = arg;
+    double c0 = pv_thread_cpu();
+    pool_run(&h->w);
+    h->list.helper_cpu += pv_thread_cpu() - c0;
+    return NULL;
+}
+
+/* Moves the entries, counts and license expressions of a helper's list into l. */
+static int pool_gather(pv_file_list *l, pv_file_list *from, pv_err *err)
+{
+    files_priv *p = l->priv, *q = from->priv;
+    if (pv_array__grow((void **)&l->v, &l->cap, l->n + from->n, sizeof *l->v) ||
+        (q && pv_array__grow((void **)&p->expr, &p->cap, p->n + q->n, sizeof *p->expr)))
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    if (from->n)
+        memcpy(l->v + l->n, from->v, from->n * sizeof *l->v);
+    l->n += from->n;
+    from->n = 0;
+    if (q) {
+        if (q->n)
+            memcpy(p->expr + p->n, q->expr, q->n * sizeof *p->expr);
+        p->n += q->n;
+        q->n = 0;
+    }
+    l->total_bytes += from->total_bytes;
+    l->skipped_large += from->skipped_large;
+    l->skipped_excluded += from->skipped_excluded;
+    l->skipped_unreadable += from->skipped_unreadable;
+    l->skipped_git += from->skipped_git;
+    l->skipped_special += from->skipped_special;
+    l->helper_cpu += from->helper_cpu;
+    return 0;
+}
+
+/* Walks w->path (the root) on opts->threads threads: this one and helpers, each with a list
+ * of its own, gathered into w->list at the end (which is sorted afterwards). */
+static int walk_pool_run(walk *w)
+{
+    walk_pool pl;
+    unsigned n = w->opts->threads - 1, i;
+    pool_thread *h = calloc(n, sizeof *h);
+    int rc;
+    memset(&pl, 0, sizeof pl);
+    pthread_mutex_init(&pl.lock, NULL);
+    pthread_cond_init(&pl.cond, NULL);
+    if (!h) {
+        rc = pv_err__set(w->err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    w->pool = &pl;
+    pl.busy = 1; /* the root, here */
+    rc = walk_folder(w, NULL);
+    pthread_mutex_lock(&pl.lock);
+    pl.busy--;
+    if (rc) {
+        pl.rc = rc;
+        pl.err = *w->err;
+    }
+    pthread_mutex_unlock(&pl.lock);
+    for (i = 0; i < n && rc == 0; i++) {
+        walk *hw = &h[i].w;
+        hw->opts = w->opts;
+        hw->list = &h[i].list;
+        hw->err = &h[i].err;
+        hw->rel_from = w->rel_from;
+        hw->path = (pv_buf)PV_BUF_INIT(PATH_BUF_MAX);
+        hw->pool = &pl;
+        if (!(h[i].list.priv = calloc(1, sizeof(files_priv))) ||
+            pv_patterns__compile(&hw->ex, w->opts->excludes, w->opts->nexcludes, "exclude",
+                                 hw->err) != 0)
+            break; /* fewer helpers */
+        hw->priv = h[i].list.priv;
+        if (pthread_create(&h[i].t, NULL, pool_main, &h[i]) != 0)
+            break;
+        h[i].started = 1;
+    }
+    pool_run(w);
+    for (i = 0; i < n; i++) {
+        if (h[i].started)
+            pthread_join(h[i].t, NULL);
+        if (pool_gather(w->list, &h[i].list, w->err) != 0 && !pl.rc)
+            pl.rc = PV_ENOMEM, pl.err = *w->err;
+        pv_files__list_free(&h[i].list);
+        pv_patterns__free(&h[i].w.ex);
+        pv_buf__free(&h[i].w.path);
+    }
+    while (pl.n > 0) /* left by a failure */
+        free(pl.v[--pl.n].path);
+    if ((rc = pl.rc) != 0)
+        *w->err = pl.err;
+done:
+    w->pool = NULL;
+    free(pl.v);
+    free(h);
+    pthread_mutex_destroy(&pl.lock);
+    pthread_cond_destroy(&pl.cond);
     return rc;
 }
 
@@ -369,7 +563,7 @@ static int walk_folder(walk *w, const char *inherited)
     for (size_t i = first; i < w->list->n; i++)
         w->list->v[i].dir_license = license;
     for (size_t i = 0; i < nsub && !rc; i++)
-        rc = take_folder(w, sub[i], license);
+        rc = w->pool ? pool_add(w, sub[i], license) : take_folder(w, sub[i], license);
 done:
     for (size_t i = 0; i < nsub; i++)
         free(sub[i]);
@@ -421,7 +615,7 @@ static int cmp_entry(const void *a, const void *b)
  */
 int pv_files__list(const char *root, const pv_files_opts *opts, pv_file_list *list, pv_err *err)
 {
-    static const pv_files_opts no_opts = {0, NULL, 0, 0, NULL, NULL};
+    static const pv_files_opts no_opts = {0, NULL, 0, 0, NULL, NULL, 0};
     walk w = {0};
     const size_t first = list->n;
     struct stat st;
@@ -469,7 +663,7 @@ int pv_files__list(const char *root, const pv_files_opts *opts, pv_file_list *li
         rc = pv_err__set(err, PV_EIO, "cannot open '%s': %s", root, errstr(errno, e, sizeof e));
         goto done;
     }
-    rc = walk_folder(&w, NULL);
+    rc = w.opts->threads > 1 ? walk_pool_run(&w) : walk_folder(&w, NULL);
 done:
     if (list->n > first)
         qsort(list->v + first, list->n - first, sizeof *list->v, cmp_entry);
@@ -610,6 +804,7 @@ int pv_files__list_source(const char *path, const pv_reader_opts *o, pv_file_lis
     fo.strict = o->strict;
     fo.diag = o->diag;
     fo.ctx = o->ctx;
+    fo.threads = o->walk_threads;
     if ((rc = pv_files__list(path, &fo, list, err)) != 0)
         return rc;
     if (o->skip_datasets) { /* the caller reads them as datasets of their own */
@@ -690,6 +885,7 @@ int pv_files__read_list(const pv_file_list *list, const pv_reader_opts *o, const
     st->skipped_large += list->skipped_large;
     st->skipped_excluded += list->skipped_excluded;
     st->skipped += list->skipped_large + list->skipped_excluded + list->skipped_special;
+    st->helper_cpu += list->helper_cpu;
     st->records += list->n + list->skipped_large + list->skipped_excluded +
                    list->skipped_unreadable + list->skipped_special;
     for (i = 0; i < list->n; i++) {

@@ -662,3 +662,46 @@ Test(files, regression_symlinks_and_skipped_files_are_counted_and_named)
         cr_expect_eq(found[k], 1, "no note '%s'", notes[k]);
     pv_files__list_free(&l);
 }
+
+/* A walk on several threads lists what one thread lists: the same entries in the same order,
+ * with their folders' licenses (inherited, overridden, joined), and the same counts. */
+Test(files, walk_on_threads_lists_the_same)
+{
+    static const char *const pats[] = {"^skip/"};
+    pv_files_opts o = {.excludes = pats, .nexcludes = 1};
+    pv_file_list one, many;
+    pv_err err;
+    unsigned i;
+
+    put_fixture("LICENSE", "mmcdole__gofeed__LICENSE");
+    pv_test_put_str("gpl/LICENSE.md", "All rights reserved. Ask us before you copy anything.\n");
+    put_fixture("two/LICENSE-MIT", "rust-syndication__rss__LICENSE-MIT");
+    put_fixture("two/LICENSE-APACHE", "rust-syndication__rss__LICENSE-APACHE");
+    for (i = 0; i < 120; i++) {
+        char rel[64], text[64];
+        static const char *const dirs[] = {"",     "a/",       "a/b/",  "a/b/c/", "gpl/", "gpl/x/",
+                                           "two/", "two/y/z/", "skip/", "d1/",    "d2/e/"};
+        snprintf(rel, sizeof rel, "%sf%03u.txt", dirs[i % 11], i);
+        snprintf(text, sizeof text, "file %u\n", i);
+        pv_test_put_str(rel, text);
+    }
+    cr_assert_eq(list(&o, &one, &err), 0, "%s", err.msg);
+    o.threads = 4;
+    cr_assert_eq(list(&o, &many, &err), 0, "%s", err.msg);
+    cr_assert_eq(many.n, one.n);
+    cr_assert_gt(one.n, 100);
+    for (i = 0; i < one.n; i++) {
+        const char *a = one.v[i].dir_license, *b = many.v[i].dir_license;
+        cr_expect_str_eq(many.v[i].rel, one.v[i].rel);
+        cr_expect_eq(many.v[i].size, one.v[i].size);
+        cr_expect_str_eq(b ? b : "(none)", a ? a : "(none)", "%s", one.v[i].rel);
+    }
+    cr_expect_str_eq(find(&many, "two/y/z/f073.txt")->dir_license, "Apache-2.0 OR MIT");
+    cr_expect_null(find(&many, "gpl/x/f005.txt")->dir_license);
+    cr_expect_str_eq(find(&many, "a/b/c/f003.txt")->dir_license, "MIT");
+    cr_expect_eq(many.total_bytes, one.total_bytes);
+    cr_expect_eq(many.skipped_excluded, one.skipped_excluded);
+    cr_expect_eq(many.skipped_excluded, 1);
+    pv_files__list_free(&one);
+    pv_files__list_free(&many);
+}
