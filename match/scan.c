@@ -729,7 +729,7 @@ static int complete(run *r, size_t ds, uint64_t seq, uint64_t ndocs, found_list 
  * were decoded from: their bytes and lines there. */
 static void place_decoded(worker_buf *b, size_t first, const char *text, size_t len)
 {
-    size_t i, at = 0; /* line counts up to at are known: line is at's line */
+    size_t i, at = 0; /* line is the line of byte at */
     uint32_t line = 1;
     for (i = first; i < b->nrows; i++) {
         row *w = &b->rows[i];
@@ -740,11 +740,12 @@ static void place_decoded(worker_buf *b, size_t first, const char *text, size_t 
         w->a = ends[0];
         w->b = ends[1] + 1;
         for (e = 0; e < 2; e++) {
-            if (ends[e] < at) { /* rows are mostly in order; when not, count again */
-                at = 0;
-                line = 1;
-            }
-            line += line_ends(text, at, ends[e], len);
+            /* from the last place counted, forward or back (a span's rows of several
+             * documents share its places): the lines between are counted once */
+            if (ends[e] < at)
+                line -= line_ends(text, ends[e], at, len);
+            else
+                line += line_ends(text, at, ends[e], len);
             at = ends[e];
             w->record_lines[e] = line;
         }
