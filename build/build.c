@@ -194,6 +194,7 @@ struct builder {
     pthread_cond_t lready;
     int lwaiting; /* the producer waits for a load */
     pv_file_loader loader;
+    double walk_cpu; /* the producer's CPU seconds in folder walks: parallel work */
     /* progress */
     uint64_t done_bytes_base, total_bytes_base;
     uint64_t blobs_done; /* unique blobs of the repositories read */
@@ -1722,7 +1723,9 @@ static void add_reader_stats(builder *b, const pv_reader_stats *rs)
     if (rs->commits)
         b->blobs_done += rs->records; /* a git reader's records are its unique blobs */
     b->st.read_bytes += rs->bytes_in;
-    b->st.stages[PV_STAGE_READ].parallel += rs->helper_cpu; /* a folder walk's helpers */
+    /* folder walks: the helpers', and this thread's share, which other threads could do */
+    b->st.stages[PV_STAGE_READ].parallel += rs->helper_cpu + rs->walk_cpu;
+    b->walk_cpu += rs->walk_cpu;
     b->st.skipped_binary += rs->skipped_binary;
     b->st.skipped_large += rs->skipped_large;
     b->st.skipped_excluded += rs->skipped_excluded;
@@ -2150,6 +2153,8 @@ static void time_reading(builder *b, double cpu, double wall)
 {
     pv_stage_time *t = b->st.stages;
     unsigned wi;
+    cpu -= b->walk_cpu; /* counted as parallel read work (add_reader_stats) */
+    wall -= b->walk_cpu;
     if (!b->threaded) {
         const worker *w = &b->workers[0];
         double inline_cpu = wall > 0 ? cpu * w->inline_secs / wall : 0;

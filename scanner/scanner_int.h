@@ -191,6 +191,7 @@ typedef struct pv_file_list {
     uint64_t skipped_special; /* symbolic links (not followed; dangling; loops) and sockets,
                                  FIFOs, devices: counted and noted, never read */
     double helper_cpu;        /* CPU seconds of the threads that helped the walk (opts->threads) */
+    double walk_cpu;          /* CPU seconds of the calling thread in pv_files__list */
     /* private storage of license strings etc. follows in the implementation */
     void *priv;
 } pv_file_list;

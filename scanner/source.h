@@ -153,6 +153,8 @@ typedef struct pv_reader_stats {
     uint64_t replaced; /* invalid UTF-8 sequences, raw NUL bytes and lone surrogates the reader
                           replaced by U+FFFD (a warning names each file's first) */
     double helper_cpu; /* CPU seconds of threads the reader started to help it (a folder walk) */
+    double walk_cpu;   /* CPU seconds of its own thread in folder walks: work that other threads
+                          can share (pv_files_opts.threads) */
 } pv_reader_stats;
 
 /* Every reader has this shape: read the source at path, hand documents to sink, add to st.

@@ -618,6 +618,7 @@ int pv_files__list(const char *root, const pv_files_opts *opts, pv_file_list *li
     static const pv_files_opts no_opts = {0, NULL, 0, 0, NULL, NULL, 0};
     walk w = {0};
     const size_t first = list->n;
+    const double c0 = pv_thread_cpu();
     struct stat st;
     size_t rootlen;
     int rc = 0;
@@ -669,6 +670,7 @@ done:
         qsort(list->v + first, list->n - first, sizeof *list->v, cmp_entry);
     pv_patterns__free(&w.ex);
     pv_buf__free(&w.path);
+    list->walk_cpu += pv_thread_cpu() - c0;
     return rc;
 }
 
@@ -886,6 +888,7 @@ int pv_files__read_list(const pv_file_list *list, const pv_reader_opts *o, const
     st->skipped_excluded += list->skipped_excluded;
     st->skipped += list->skipped_large + list->skipped_excluded + list->skipped_special;
     st->helper_cpu += list->helper_cpu;
+    st->walk_cpu += list->walk_cpu;
     st->records += list->n + list->skipped_large + list->skipped_excluded +
                    list->skipped_unreadable + list->skipped_special;
     for (i = 0; i < list->n; i++) {
