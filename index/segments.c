@@ -163,7 +163,11 @@ static int manifest_read(const char *dir, pv_segment_info **segs, size_t *n, uin
     if (!path)
         return pv_err__set(err, PV_ENOMEM, "out of memory");
     if (!(f = fopen(path, "rb"))) {
-        rc = pv_err__set(err, PV_EIO, "cannot open index '%s': %s", path, strerror(errno));
+        rc = errno == ENOENT
+                 ? pv_err__set(err, PV_EIO,
+                               "cannot open index '%s': a folder without a %s (not an index)", dir,
+                               PV_SEG_MANIFEST)
+                 : pv_err__set(err, PV_EIO, "cannot open index '%s': %s", path, strerror(errno));
         goto done;
     }
     if (!(buf = malloc(PV_SEG_MAX_MANIFEST + 1))) {

@@ -281,6 +281,43 @@ Test(segments, check_sees_every_segment)
     free((void *)texts[1]);
 }
 
+Test(segments, concurrent_adds_are_both_kept)
+{
+    char dir[512], cmd[8192];
+    int st;
+    make_sources();
+    snprintf(dir, sizeof dir, "%s/two", root);
+    ok("index -q -o %s " SRC_A, dir, repo_a);
+    ok("index -q --add %s fixtures/corpus/feedparser", dir); /* a folder already */
+    /* two additions at once: the folder's lock puts one after the other */
+    snprintf(cmd, sizeof cmd,
+             "%s index -q --add %s git:%s >/dev/null 2>&1 & "
+             "%s index -q --add %s fixtures/corpus/rss >/dev/null 2>&1 & wait",
+             pv_test_bin(), dir, repo_b, pv_test_bin(), dir);
+    st = system(cmd);
+    cr_assert_eq(st, 0);
+    {
+        char *m = pv_test_read_file(pv_test_path("two/MANIFEST"), NULL);
+        cr_assert(strstr(m, "generation 4") && strstr(m, "seg-000003.pvx") &&
+                      strstr(m, "seg-000004.pvx"),
+                  "%s", m);
+        free(m);
+    }
+    cr_assert(strstr(report("match", dir), "\"two.txt\""));
+    cr_assert(strstr(report("match", dir), "README.md"));
+}
+
+Test(segments, a_folder_without_manifest_is_not_an_index)
+{
+    char args[1024], *e;
+    pv_test_put_str("empty/readme.txt", "nothing here\n");
+    snprintf(args, sizeof args, "stats -x %s", pv_test_path("empty"));
+    cr_assert_eq(pv_test_run(args, "/dev/null", pv_test_path("e.err")), 3);
+    e = pv_test_read_file(pv_test_path("e.err"), NULL);
+    cr_assert(strstr(e, "without a MANIFEST"), "%s", e);
+    free(e);
+}
+
 Test(segments, document_ids_of_earlier_segments_do_not_change)
 {
     char dir[512], first[512];
