@@ -305,6 +305,18 @@ Test(segments, concurrent_adds_are_both_kept)
     }
     cr_assert(strstr(report("match", dir), "\"two.txt\""));
     cr_assert(strstr(report("match", dir), "README.md"));
+    {
+        /* stats --format json lists the four segments, in order */
+        char args[1024], *j, *a, *b;
+        snprintf(args, sizeof args, "stats -x %s --format json", dir);
+        cr_assert_eq(pv_test_run(args, pv_test_path("st.json"), "/dev/null"), 0);
+        j = pv_test_read_file(pv_test_path("st.json"), NULL);
+        cr_assert(strstr(j, "\"segments\":"), "%s", j);
+        a = strstr(j, "seg-000001.pvx");
+        b = strstr(j, "seg-000004.pvx");
+        cr_assert(a && b && a < b && strstr(a, "seg-000002.pvx") < b, "%s", j);
+        free(j);
+    }
 }
 
 Test(segments, a_folder_without_manifest_is_not_an_index)
