@@ -192,8 +192,8 @@ void pv_cli__diag_cb(void *ctx, pv_severity sev, const char *msg);
 /* What `index --mpi` reports on rank 0. */
 typedef struct pv_cli_mpi_result {
     int rank, nranks;
-    double merge_secs;  /* rank 0: seconds merging the parts */
-    pv_build_stats st;  /* rank 0: the counts of every rank's build; index_bytes of INDEX */
+    double merge_secs; /* rank 0: seconds merging the parts */
+    pv_build_stats st; /* rank 0: the counts of every rank's build; index_bytes of INDEX */
 } pv_cli_mpi_result;
 
 /* Build SOURCE... into out on the ranks of an MPI job: each rank builds its run of consecutive
