@@ -1104,6 +1104,46 @@ static int describe(const char *path, const char *name, pv_segment_info *out, pv
     return out->name ? 0 : pv_err__set(err, PV_ENOMEM, "out of memory");
 }
 
+/* Removes what a conversion of path killed on the way left: PATH.seg.tmp.PID of a process
+ * that is gone, a folder before the swap (the file is untouched then) or, after it, the old
+ * file's second name. */
+static void clean_conversions(const char *path)
+{
+    char dir[PV_OUT_PATH_MAX + 8], prefix[PV_OUT_PATH_MAX + 16];
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    DIR *d;
+    struct dirent *e;
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path + (slash == path)), path);
+    else
+        snprintf(dir, sizeof dir, ".");
+    snprintf(prefix, sizeof prefix, "%s.seg.tmp.", base);
+    if (!(d = opendir(dir)))
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char *p;
+        long pid;
+        if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+            continue;
+        pid = atol(e->d_name + strlen(prefix));
+        if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH || !(p = join(dir, e->d_name)))
+            continue;
+        if (unlink(p) != 0) { /* a folder: the few files a conversion puts in it */
+            static const char *const names[] = {"seg-000001.pvx", PV_SEG_MANIFEST, PV_SEG_TOMB};
+            size_t i;
+            for (i = 0; i < sizeof names / sizeof *names; i++) {
+                char *f = join(p, names[i]);
+                if (f)
+                    unlink(f);
+                free(f);
+            }
+            rmdir(p);
+        }
+        free(p);
+    }
+    closedir(d);
+}
+
 /* Turns the one-file index path into a folder whose first segment is that file: the folder
  * is made under a temporary name (the file linked in, its manifest, its tombstones) and
  * swapped with the file in one rename, so a crash leaves the file or the folder. */
@@ -1118,6 +1158,7 @@ static int make_dir(const char *path, pv_err *err)
 
     if (strlen(path) > PV_OUT_PATH_MAX)
         return pv_err__set(err, PV_EINVAL, "index path too long");
+    clean_conversions(path);
     snprintf(tmpdir, sizeof tmpdir, "%s.seg.tmp.%ld", path, (long)getpid());
     segment_name(name, sizeof name, 1);
     if (mkdir(tmpdir, 0755) < 0)

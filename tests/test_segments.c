@@ -319,6 +319,24 @@ Test(segments, concurrent_adds_are_both_kept)
     }
 }
 
+Test(segments, leftovers_of_a_killed_conversion_are_removed)
+{
+    char dir[512], args[4096];
+    make_sources();
+    snprintf(dir, sizeof dir, "%s/conv", root);
+    ok("index -q -o %s " SRC_A, dir, repo_a);
+    /* a conversion killed before its swap (a folder), and one killed after it (the old
+       file's second name), by processes that are gone */
+    pv_test_put_str("conv.seg.tmp.2147483600/seg-000001.pvx", "half");
+    pv_test_put_str("conv.seg.tmp.2147483600/MANIFEST", "provscan-manifest 1\n");
+    pv_test_put_str("conv.seg.tmp.2147483601", "the old file");
+    ok("index -q --add %s " SRC_B, dir, repo_b);
+    cr_assert_neq(access(pv_test_path("conv.seg.tmp.2147483600"), F_OK), 0);
+    cr_assert_neq(access(pv_test_path("conv.seg.tmp.2147483601"), F_OK), 0);
+    snprintf(args, sizeof args, "stats -x %s", dir);
+    cr_assert_eq(pv_test_run(args, "/dev/null", "/dev/null"), 0);
+}
+
 Test(segments, a_folder_without_manifest_is_not_an_index)
 {
     char args[1024], *e;
