@@ -132,7 +132,8 @@ static const pv_cli_opt opts[NOPTS] = {
                  "its first); document ids of earlier segments do not change"},
     [OPT_MPI] = {"mpi", 0, NULL, PV_CLI_FLAG, 0, 0, NULL,
                  "spread the build over the ranks of an MPI job (mpirun -n N provscan index "
-                 "--mpi ...): each rank builds a run of consecutive SOURCEs, rank 0 merges the "
+                 "--mpi ...): each rank builds a run of consecutive SOURCEs of about equal bytes, "
+                 "rank 0 merges the "
                  "parts into INDEX, the same bytes as one process building every SOURCE"},
 };
 

@@ -2,7 +2,8 @@
  * mpi.c - `provscan index --mpi`: a build spread over the ranks of an MPI job
  * (`mpirun -n N provscan index --mpi -o INDEX SOURCE...`).
  *
- * The SOURCEs are cut into N runs of consecutive sources, one per rank, in the order given.
+ * The SOURCEs are cut into N runs of consecutive sources, one per rank, in the order given,
+ * each run about an Nth of the sources' bytes on disk.
  * Each rank builds its run into a part (an index of its own, in the folder of INDEX or in
  * --tmpdir) with every core of its machine; the parts are sent to rank 0 over MPI and rank 0
  * merges them, in rank order, into INDEX. Documents keep the order of the sources, so the index
@@ -183,6 +184,67 @@ static int join_parts(const char *out, const char *tmpdir, char **parts, size_t 
     return rc;
 }
 
+/* nftw's running total of the regular files' bytes under a folder. */
+static uint64_t g_walked;
+
+static int add_size(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)path;
+    (void)ftw;
+    if (flag == FTW_F && S_ISREG(sb->st_mode))
+        g_walked += (uint64_t)sb->st_size;
+    return 0;
+}
+
+/* The bytes of a SOURCE on disk (a folder's files added up; a "KIND:" prefix skipped), 1 for
+ * one that cannot be read (it still counts as a source). */
+static uint64_t source_bytes(const char *src)
+{
+    struct stat sb;
+    const char *colon = strchr(src, ':'), *slash = strchr(src, '/');
+    if (colon && (!slash || colon < slash) && stat(src, &sb) != 0)
+        src = colon + 1;
+    if (stat(src, &sb) != 0)
+        return 1;
+    if (!S_ISDIR(sb.st_mode))
+        return (uint64_t)sb.st_size + 1;
+    g_walked = 0;
+    nftw(src, add_size, 16, FTW_PHYS);
+    return g_walked + 1;
+}
+
+/* Rank r's run of consecutive sources [*first, *last): the runs cut the sources' bytes on disk
+ * into N about equal shares (every rank computes the same cut from the same file system). */
+static void split(const char *const *sources, size_t n, int rank, int nranks, size_t *first,
+                  size_t *last)
+{
+    uint64_t *cum = malloc((n + 1) * sizeof *cum), total;
+    size_t i, r;
+    *first = *last = 0;
+    if (!cum) { /* by count */
+        *first = (size_t)((uint64_t)rank * n / (uint64_t)nranks);
+        *last = (size_t)((uint64_t)(rank + 1) * n / (uint64_t)nranks);
+        return;
+    }
+    cum[0] = 0;
+    for (i = 0; i < n; i++)
+        cum[i + 1] = cum[i] + source_bytes(sources[i]);
+    total = cum[n];
+    /* run r ends at the first source whose end passes r + 1 shares (the last run ends at n) */
+    for (r = 0, i = 0; r <= (size_t)rank; r++) {
+        uint64_t goal = (uint64_t)((long double)total * (long double)(r + 1) / nranks);
+        size_t start = i;
+        while (i < n && (r + 1 == (size_t)nranks || cum[i + 1] <= goal ||
+                         (cum[i] < goal && goal - cum[i] > cum[i + 1] - goal)))
+            i++;
+        if (r == (size_t)rank) {
+            *first = start;
+            *last = i;
+        }
+    }
+    free(cum);
+}
+
 static void print_ranks(const rank_report *rr, int nranks)
 {
     char b1[32], b2[32];
@@ -236,9 +298,7 @@ int pv_cli__index_mpi(const char *out, const char *const *sources, size_t nsourc
     res->rank = rank;
     res->nranks = nranks;
 
-    /* Rank r's run of sources: [r * n / N, (r + 1) * n / N). */
-    first = (size_t)((uint64_t)rank * nsources / (uint64_t)nranks);
-    last = (size_t)((uint64_t)(rank + 1) * nsources / (uint64_t)nranks);
+    split(sources, nsources, rank, nranks, &first, &last);
     me.first = first;
     me.nsources = last - first;
 
