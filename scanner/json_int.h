@@ -91,8 +91,10 @@ typedef struct pv_json_view {
  * backslash: a text without one costs one memchr and no allocation) and decode them (with
  * cJSON, through pv_json__parse) into v, replacing what it held. A literal is a '"' to the
  * next unescaped '"' on the same line, paired from the line's start; one that is not valid
- * JSON (a bad escape, a control character, no closing quote) is left out. The view is never
- * longer than raw. Returns 0 (v->n literals, maybe none) or PV_ENOMEM (v then empty). */
+ * JSON (a bad escape, a NUL byte, no closing quote) is left out. The last string of an array
+ * (alone on the line after one that ends with a literal and a comma) is taken without an
+ * escape: a notebook cell's last line has no "\n". The view is never longer than raw. Returns 0
+ * (v->n literals, maybe none) or PV_ENOMEM (v then empty). */
 int pv_json__view(pv_json_view *v, const char *raw, size_t len);
 
 /* The raw offset that decoded offset d of v (< v->text.len) comes from: exact at a literal's

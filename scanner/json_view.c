@@ -127,6 +127,47 @@ static int decode(pv_json_view *v, const char *s, size_t first, size_t last)
     return rc;
 }
 
+static int is_blank(unsigned char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* The last string of an array of strings, one a line, has no "\n" of its own (a notebook's
+ * cell, as nbformat writes it, ends so), and often no escape at all: when the line ending at
+ * le ends with a literal of v and a comma, a literal without escapes alone on the next line
+ * (then only "]" or the line's end) is added too. Returns the end of the line it took, or le;
+ * (size_t)-1 when memory ran out. */
+static size_t last_of_array(pv_json_view *v, const unsigned char *s, size_t le, size_t len)
+{
+    size_t i = v->lit[v->n - 1].to, open, close;
+    while (i < le && is_blank(s[i]))
+        i++;
+    if (i >= le || s[i++] != ',')
+        return le;
+    while (i < le && is_blank(s[i]))
+        i++;
+    if (i != le || le >= len)
+        return le;
+    i = le + (s[le] == '\r' && le + 1 < len && s[le + 1] == '\n') + 1;
+    while (i < len && is_blank(s[i]))
+        i++;
+    if (i >= len || s[i] != '"')
+        return le;
+    for (open = i++; i < len && s[i] != '"' && s[i] != '\\' && !line_end(s[i]); i++)
+        ;
+    if (i >= len || s[i] != '"')
+        return le; /* an escape: the line is read for itself */
+    close = ++i;
+    while (i < len && is_blank(s[i]))
+        i++;
+    if (i < len && s[i] == ']')
+        for (i++; i < len && is_blank(s[i]); i++)
+            ;
+    if (i < len && !line_end(s[i]))
+        return le; /* something else follows it: not the array's last */
+    return add_lit(v, open, close) != 0 ? (size_t)-1 : i;
+}
+
 int pv_json__view(pv_json_view *v, const char *raw, size_t len)
 {
     const unsigned char *s = (const unsigned char *)raw;
@@ -153,7 +194,10 @@ int pv_json__view(pv_json_view *v, const char *raw, size_t len)
         /* the literals of the line, paired from its start */
         while (ls > pos && !line_end(s[ls - 1]))
             ls--;
-        if ((pos = line_literals(v, s, ls, len)) == (size_t)-1) {
+        kept = v->n;
+        if ((pos = line_literals(v, s, ls, len)) != (size_t)-1 && v->n > kept)
+            pos = last_of_array(v, s, pos, len);
+        if (pos == (size_t)-1) {
             v->n = 0;
             return PV_ENOMEM;
         }

@@ -807,6 +807,33 @@ Test(scan, json_escaped_copies_in_a_wet_record_found_on_their_lines)
     pv_test_rmtree(pv_test_path("esc"));
 }
 
+/* A notebook cell's last line has no "\n" (nbformat writes it so), and so maybe no escape:
+ * it is read with the lines before it (written with \uXXXX here, so that only their
+ * decoded text matches), and the copy is found whole, to its last line. */
+Test(scan, the_last_line_of_a_notebook_cell_is_read_too)
+{
+    char text[16384] = "", head[1024], *end;
+    const char *last = strstr(PROSE, "that the keepers"), *ds[1];
+    esc_seen e;
+    int at;
+
+    cr_assert(last);
+    snprintf(head, sizeof head, "%.*s", (int)(last - PROSE), PROSE);
+    unrelated(text, sizeof text, 3);
+    at = count_lines(text) + 1 + notebook_cell(text, sizeof text, head, "aeiou");
+    end = strstr(text, "\n ]\n}\n");
+    cr_assert(end);
+    /* the last line after the others: no "\n", no escape */
+    snprintf(end, sizeof text - (size_t)(end - text), ",\n  \"%.*s\"\n ]\n}\n",
+             (int)strlen(last) - 1, last);
+    unrelated(text, sizeof text, 3);
+    ds[0] = pv_test_put_str("esc/cell.txt", text);
+    scan_esc(ds, 1, 1, &e, NULL);
+    cr_expect_eq(e.n, 1);
+    expect_esc(&e, 0, "cell.txt", "lighthouse.txt", at, at + PROSE_LINES - 1);
+    pv_test_rmtree(pv_test_path("esc"));
+}
+
 /* The text file name (in a folder of its own) holding text: the whole prose found in it, on
  * its line at alone, and nothing else. */
 static void expect_prose_alone(const char *name, const char *text, int at)
