@@ -430,27 +430,26 @@ static int pool_gather(pv_file_list *l, pv_file_list *from, pv_err *err)
  * of its own, gathered into w->list at the end (which is sorted afterwards). */
 static int walk_pool_run(walk *w)
 {
-    walk_pool pl;
+    walk_pool *pl; /* on the heap: the helpers' walks point at it */
     unsigned n = w->opts->threads - 1, i;
     pool_thread *h = calloc(n, sizeof *h);
     int rc;
-    memset(&pl, 0, sizeof pl);
-    pthread_mutex_init(&pl.lock, NULL);
-    pthread_cond_init(&pl.cond, NULL);
-    if (!h) {
-        rc = pv_err__set(w->err, PV_ENOMEM, "out of memory");
-        goto done;
+    if (!h || !(pl = calloc(1, sizeof *pl))) {
+        free(h);
+        return pv_err__set(w->err, PV_ENOMEM, "out of memory");
     }
-    w->pool = &pl;
-    pl.busy = 1; /* the root, here */
+    pthread_mutex_init(&pl->lock, NULL);
+    pthread_cond_init(&pl->cond, NULL);
+    w->pool = pl;
+    pl->busy = 1; /* the root, here */
     rc = walk_folder(w, NULL);
-    pthread_mutex_lock(&pl.lock);
-    pl.busy--;
+    pthread_mutex_lock(&pl->lock);
+    pl->busy--;
     if (rc) {
-        pl.rc = rc;
-        pl.err = *w->err;
+        pl->rc = rc;
+        pl->err = *w->err;
     }
-    pthread_mutex_unlock(&pl.lock);
+    pthread_mutex_unlock(&pl->lock);
     for (i = 0; i < n && rc == 0; i++) {
         walk *hw = &h[i].w;
         hw->opts = w->opts;
@@ -458,7 +457,7 @@ static int walk_pool_run(walk *w)
         hw->err = &h[i].err;
         hw->rel_from = w->rel_from;
         hw->path = (pv_buf)PV_BUF_INIT(PATH_BUF_MAX);
-        hw->pool = &pl;
+        hw->pool = pl;
         if (!(h[i].list.priv = calloc(1, sizeof(files_priv))) ||
             pv_patterns__compile(&hw->ex, w->opts->excludes, w->opts->nexcludes, "exclude",
                                  hw->err) != 0)
@@ -472,22 +471,22 @@ static int walk_pool_run(walk *w)
     for (i = 0; i < n; i++) {
         if (h[i].started)
             pthread_join(h[i].t, NULL);
-        if (pool_gather(w->list, &h[i].list, w->err) != 0 && !pl.rc)
-            pl.rc = PV_ENOMEM, pl.err = *w->err;
+        if (pool_gather(w->list, &h[i].list, w->err) != 0 && !pl->rc)
+            pl->rc = PV_ENOMEM, pl->err = *w->err;
         pv_files__list_free(&h[i].list);
         pv_patterns__free(&h[i].w.ex);
         pv_buf__free(&h[i].w.path);
     }
-    while (pl.n > 0) /* left by a failure */
-        free(pl.v[--pl.n].path);
-    if ((rc = pl.rc) != 0)
-        *w->err = pl.err;
-done:
+    while (pl->n > 0) /* left by a failure */
+        free(pl->v[--pl->n].path);
+    if ((rc = pl->rc) != 0)
+        *w->err = pl->err;
     w->pool = NULL;
-    free(pl.v);
+    free(pl->v);
     free(h);
-    pthread_mutex_destroy(&pl.lock);
-    pthread_cond_destroy(&pl.cond);
+    pthread_mutex_destroy(&pl->lock);
+    pthread_cond_destroy(&pl->cond);
+    free(pl);
     return rc;
 }
 
