@@ -1866,8 +1866,8 @@ static int merge_identities(builder *b, pv_err *err)
         v[i].id = a[2] != PV_NONE ? b->sp.data.data + a[2] : NULL;
         v[i].uses = b->author_uses[i];
     }
-    if ((rc = pv_build__identities_merge(v, b->nauthors, b->aliases, b->person, shown, &b->npersons,
-                                         err)) != 0)
+    if ((rc = pv_identities__merge(v, b->nauthors, b->aliases, b->person, shown, &b->npersons,
+                                   err)) != 0)
         goto done;
     /* v points into the pool, which the aliases' names below may move: done with it */
     for (i = 0; i < b->npersons; i++) {
@@ -1875,7 +1875,7 @@ static int merge_identities(builder *b, pv_err *err)
         if (shown[i] < b->nauthors) {
             memcpy(out, b->authors + 3 * (size_t)shown[i], 3 * sizeof *out);
         } else {
-            const pv_identity *who = pv_build__aliases_person(b->aliases, shown[i] - b->nauthors);
+            const pv_identity *who = pv_aliases__person(b->aliases, shown[i] - b->nauthors);
             out[0] = pool_add(&b->sp, who->name, &oom);
             out[1] = who->email ? pool_add(&b->sp, who->email, &oom) : PV_NONE;
             out[2] = who->id ? pool_add(&b->sp, who->id, &oom) : PV_NONE;
@@ -1944,7 +1944,7 @@ static int builder_init(builder *b, const char *out_path, size_t nsources, const
     if ((rc = pv_index__out_begin(&b->of, out_path, o->diag, o->ctx, err)) != 0)
         return rc;
     /* a bad aliases file stops the build before any work */
-    if (o->aliases && (rc = pv_build__aliases_load(&b->aliases, o->aliases, err)) != 0)
+    if (o->aliases && (rc = pv_aliases__load(&b->aliases, o->aliases, err)) != 0)
         return rc;
     if (o->tmpdir)
         snprintf(b->tmpdir, sizeof b->tmpdir, "%s", o->tmpdir);
@@ -2106,7 +2106,7 @@ static void builder_free(builder *b)
     free(b->author_uses);
     free(b->person);
     free(b->persons);
-    pv_build__aliases_free(b->aliases);
+    pv_aliases__free(b->aliases);
     free(b->sources);
     free(b->blobs);
     pv_idtab__free(&b->author_map);

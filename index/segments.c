@@ -251,7 +251,9 @@ typedef struct merger {
     size_t nstr, str_cap;
     uint32_t *auths; /* name, email, id */
     size_t nauths, auth_cap;
-    pv_idtab authtab;
+    pv_idtab authtab;    /* authors by (name, email, id); not used once persons are merged */
+    uint32_t *auth_uses; /* per author: the origins naming it in the inputs (merge_persons) */
+    size_t nuses, uses_cap;
     uint32_t *srcs; /* name, kind */
     size_t nsrcs;
     pv_seg_origin *origs;
@@ -314,8 +316,8 @@ static int same_auth(const void *ctx, uint32_t id, const void *key)
     return memcmp(m->auths + 3 * (size_t)id, key, 3 * sizeof(uint32_t)) == 0;
 }
 
-/* An author of the output: one entry per (name, email, id), so that a person met in two
- * segments is one payee, as in one build. */
+/* An author of the output: one entry per (name, email, id); merge_persons then makes one
+ * person of the authors a build would merge. */
 static uint32_t author_of(merger *m, const uint32_t key[3])
 {
     uint64_t h = pv_mix64(key[0] ^ pv_mix64(key[1] ^ pv_mix64(key[2])));
@@ -329,6 +331,60 @@ static uint32_t author_of(merger *m, const uint32_t key[3])
     }
     memcpy(m->auths + 3 * m->nauths, key, 3 * sizeof *key);
     return (uint32_t)m->nauths++;
+}
+
+/* One person, one payee across segments: each segment merged its identities into persons
+ * when it was built, and a person met in two segments may be written there under two
+ * spellings ("Ada <ada@x>", "ada w. <ADA@x>"). The build's rules (common/identity.c) merge
+ * the authors of the output as they merge a build's: the same email (ASCII case aside) is one
+ * person, shown under its most used name, each author's vote being the origins naming it
+ * (m->auth_uses). Persons are numbered in the order of their first author, as a build
+ * numbers them; s->auth_new is re-pointed. Two persons of one segment have different emails
+ * (or none), so they never become one here, and a co-author chain never names one person
+ * twice. The aliases file is the build's: persons it joined are already one in their
+ * segment, and its other lines are not known here. */
+static int merge_persons(merger *m, pv_err *err)
+{
+    const size_t n = m->nauths;
+    pv_identity *v = malloc((n ? n : 1) * sizeof *v);
+    uint32_t *person = malloc((n ? n : 1) * sizeof *person);
+    uint32_t *shown = malloc((n ? n : 1) * sizeof *shown);
+    uint32_t *persons = NULL;
+    size_t i, a, np = 0;
+    int rc = 0;
+
+    if (!v || !person || !shown) {
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        const uint32_t *k = m->auths + 3 * i;
+        v[i].name = k[0] == PV_NONE ? "" : m->pool.data + k[0];
+        v[i].email = k[1] == PV_NONE ? NULL : m->pool.data + k[1];
+        v[i].id = k[2] == PV_NONE ? NULL : m->pool.data + k[2];
+        v[i].uses = m->auth_uses[i];
+    }
+    if ((rc = pv_identities__merge(v, n, NULL, person, shown, &np, err)) != 0 || np == n)
+        goto done; /* nobody met twice: the authors stay as they are */
+    if (!(persons = malloc(3 * np * sizeof *persons))) {
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < np; i++)
+        memcpy(persons + 3 * i, m->auths + 3 * (size_t)shown[i], 3 * sizeof *persons);
+    free(m->auths);
+    m->auths = persons;
+    m->auth_cap = 3 * np;
+    m->nauths = np;
+    for (i = 0; i < m->n; i++)
+        for (a = 0; a < m->in[i].info.authors; a++)
+            if (m->in[i].auth_new[a] != PV_NONE)
+                m->in[i].auth_new[a] = person[m->in[i].auth_new[a]];
+done:
+    free(v);
+    free(person);
+    free(shown);
+    return rc;
 }
 
 /* Marks in s->orig_new (0 used, PV_NONE not) the origins the documents tb leaves name: their
@@ -519,9 +575,6 @@ static int prepare(merger *m, int drop, pv_err *err)
         mseg *s = &m->in[i];
         const pv_index_raw *r = &s->raw;
         const pv_tombs *tb = drop ? pv_index__tombs(s->ix) : NULL;
-        s->src_base = (uint32_t)m->nsrcs;
-        if (m->norigs + s->info.origins >= 0x7FFFFFFFu || m->ndocs + s->info.documents >= PV_NONE)
-            return pv_err__set(err, PV_ELIMIT, "too many documents or origins to merge");
         s->doc_new = malloc((s->info.documents + 1) * sizeof *s->doc_new);
         s->auth_new = malloc((s->info.authors + 1) * sizeof *s->auth_new);
         s->orig_new = malloc((s->info.origins + 1) * sizeof *s->orig_new);
@@ -552,6 +605,29 @@ static int prepare(merger *m, int drop, pv_err *err)
             key[2] = intern(m, str_of(r, pv_load32(e + PV_AUTH_ID)));
             s->auth_new[a] = author_of(m, key);
         }
+        if (m->oom || pv_array__grow((void **)&m->auth_uses, &m->uses_cap, m->nauths + 1,
+                                     sizeof *m->auth_uses))
+            return pv_err__set(err, PV_ENOMEM, "out of memory");
+        for (a = m->nuses; a < m->nauths; a++)
+            m->auth_uses[a] = 0;
+        m->nuses = m->nauths;
+        /* the vote of each author: the origins naming it (a chain names a person once) */
+        for (o = 0; o < s->info.origins; o++) {
+            uint32_t au = pv_load32(r->orig + o * PV_ORIG_ENTRY + PV_ORIG_AUTHOR);
+            if (s->orig_new[o] != PV_NONE && au != PV_NONE &&
+                m->auth_uses[s->auth_new[au]] < UINT32_MAX)
+                m->auth_uses[s->auth_new[au]]++;
+        }
+    }
+    if ((rc = merge_persons(m, err)) != 0)
+        return rc;
+    for (i = 0; i < m->n; i++) {
+        mseg *s = &m->in[i];
+        const pv_index_raw *r = &s->raw;
+        const pv_tombs *tb = drop ? pv_index__tombs(s->ix) : NULL;
+        s->src_base = (uint32_t)m->nsrcs;
+        if (m->norigs + s->info.origins >= 0x7FFFFFFFu || m->ndocs + s->info.documents >= PV_NONE)
+            return pv_err__set(err, PV_ELIMIT, "too many documents or origins to merge");
         if (pv_array__grow((void **)&m->srcs, &cap_s, 2 * (m->nsrcs + s->info.sources),
                            sizeof *m->srcs))
             return pv_err__set(err, PV_ENOMEM, "out of memory");
@@ -906,6 +982,7 @@ done:
     free(m.group_in);
     pv_idtab__free(&m.grouptab);
     free(m.auths);
+    free(m.auth_uses);
     free(m.srcs);
     free(m.origs);
     free(m.docs);

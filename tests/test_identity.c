@@ -1,5 +1,5 @@
 /*
- * test_identity.c - one person, one payee (build/identity.c and the build's author
+ * test_identity.c - one person, one payee (common/identity.c and the build's author
  * table): identities merged by the same email, by an aliases file and by .mailmap, on git
  * repositories and datasets each test builds, indexed with pv_index_build and matched with
  * pv_match_run; the aliases file's syntax errors, through the library and the CLI.
@@ -492,21 +492,20 @@ Test(identity, aliases_lines_parse_to_persons)
     pv_aliases *a = NULL;
     pv_err err = {0, {0}};
     const pv_identity *p;
-    cr_assert_eq(pv_build__aliases_parse(&a, "al.txt", TEXT, sizeof TEXT - 1, &err), 0, "%s",
-                 err.msg);
-    cr_assert_eq(pv_build__aliases_count(a), 4);
-    p = pv_build__aliases_person(a, 0);
+    cr_assert_eq(pv_aliases__parse(&a, "al.txt", TEXT, sizeof TEXT - 1, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_aliases__count(a), 4);
+    p = pv_aliases__person(a, 0);
     cr_expect_str_eq(p->name, "Ada");
     cr_expect_str_eq(p->email, "ada@x.org");
     cr_expect_null(p->id);
-    p = pv_build__aliases_person(a, 2);
+    p = pv_aliases__person(a, 2);
     cr_expect_str_eq(p->name, "Bo Q");
     cr_expect_null(p->email);
-    p = pv_build__aliases_person(a, 3);
+    p = pv_aliases__person(a, 3);
     cr_expect_str_eq(p->name, "Cy");
     cr_expect_str_eq(p->email, "cy@z.org");
     cr_expect_str_eq(p->id, "77");
-    pv_build__aliases_free(a);
+    pv_aliases__free(a);
 }
 
 Test(identity, bad_aliases_lines_name_the_file_and_line)
@@ -528,8 +527,8 @@ Test(identity, bad_aliases_lines_name_the_file_and_line)
         pv_aliases *a = NULL;
         pv_err err = {0, {0}};
         snprintf(text, sizeof text, "# first line\n%s\nAda <a@x> = <b@x>\n", bad[i].line);
-        cr_expect_eq(pv_build__aliases_parse(&a, "al.txt", text, strlen(text), &err), PV_EINVAL,
-                     "%s", bad[i].line);
+        cr_expect_eq(pv_aliases__parse(&a, "al.txt", text, strlen(text), &err), PV_EINVAL, "%s",
+                     bad[i].line);
         cr_expect_null(a);
         cr_expect_eq(strncmp(err.msg, bad[i].msg, strlen(bad[i].msg)), 0, "'%s': got '%s'",
                      bad[i].line, err.msg);

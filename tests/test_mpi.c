@@ -56,7 +56,7 @@ static void make_repos(const char **a, const char **b)
     snprintf(ra, 1024, "%s/repo-a", g_tmp);
     snprintf(rb, 1024, "%s/repo-b", g_tmp);
     pv_test_git_commit(ra, pa, ta, 2, "Ada Writer", "ada@example.org", 1600000000, NULL);
-    pv_test_git_commit(rb, pb, tb, 1, "Ada Writer", "ada@example.org", 1600086400, NULL);
+    pv_test_git_commit(rb, pb, tb, 1, "ada w.", "ADA@example.org", 1600086400, NULL);
     *a = ra;
     *b = rb;
 }

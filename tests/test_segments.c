@@ -254,6 +254,59 @@ Test(segments, add_then_merge_gives_the_findings_of_one_build)
     }
 }
 
+/* One person, one payee across segments: Ada met as "Ada Writer <ada@example.org>" in one
+ * segment and as "ada w. <ADA@example.org>" in the other is one person after the merge, shown
+ * as one build shows her, and the merged index is byte for byte one build's; a query over the
+ * folder (its merged view) names her once. */
+Test(segments, a_person_met_in_two_segments_under_two_spellings_is_one_payee)
+{
+    const char *paths[1] = {"notes.txt"}, *ta[1], *tb[1];
+    char ra[512], rb[512], one[512], dir[512], merged[512], q[512], args[4096];
+    char *x, *y, *names;
+    size_t n1, n2, at;
+    unsigned char *bx, *by;
+    FILE *f;
+    snprintf(ra, sizeof ra, "%s/ada-a", root);
+    snprintf(rb, sizeof rb, "%s/ada-b", root);
+    ta[0] = words(101, 20);
+    tb[0] = words(202, 20);
+    pv_test_git_commit(ra, paths, ta, 1, "Ada Writer", "ada@example.org", 1600000000, NULL);
+    pv_test_git_commit(rb, paths, tb, 1, "ada w.", "ADA@example.org", 1600086400, NULL);
+    snprintf(one, sizeof one, "%s/ada-one.pvx", root);
+    snprintf(dir, sizeof dir, "%s/ada-seg.pvx", root);
+    snprintf(merged, sizeof merged, "%s/ada-merged.pvx", root);
+    ok("index -q -o %s git:%s git:%s", one, ra, rb);
+    ok("index -q -o %s git:%s", dir, ra);
+    ok("index -q --add %s git:%s", dir, rb);
+
+    /* a query over the folder: the text of both repositories credits one person */
+    snprintf(q, sizeof q, "%s/ada-q.txt", root);
+    f = fopen(q, "w");
+    cr_assert_not_null(f);
+    fputs(ta[0], f);
+    fputs(tb[0], f);
+    fclose(f);
+    snprintf(args, sizeof args, "credit -x %s --format json %s", dir, q);
+    x = run_report(args, dir, 0);
+    snprintf(args, sizeof args, "credit -x %s --format json %s", one, q);
+    y = run_report(args, one, 0);
+    cr_assert(strstr(x, "Ada Writer"), "%s", x);
+    cr_assert_null(strstr(x, "\"ada w"), "two payees for one person: %s", x);
+    cr_assert_str_eq(x, y, "the folder credits otherwise than one build");
+    names = counts(dir);
+    cr_assert(strstr(names, "    authors            1\n"), "%s", names);
+
+    ok("merge -x %s -o %s", dir, merged);
+    bx = pv_test_read_file(one, &n1);
+    by = pv_test_read_file(merged, &n2);
+    for (at = 0; at < n1 && at < n2 && bx[at] == by[at]; at++)
+        ;
+    cr_assert(n1 == n2 && at == n1,
+              "merged index differs from one build at byte %zu (sizes %zu, %zu)", at, n1, n2);
+    free(bx);
+    free(by);
+}
+
 Test(segments, check_sees_every_segment)
 {
     char one[512], dir[512], cr[512], args[4096], *x, *y;

@@ -1,6 +1,6 @@
 /*
  * fuzz_aliases.c - libFuzzer target for the aliases file parser and the identity merge
- * (build/identity.c): any bytes are parsed or refused with a "LABEL:LINE: what" message, and
+ * (common/identity.c): any bytes are parsed or refused with a "LABEL:LINE: what" message, and
  * the persons the parsed file makes of a few identities are well formed.
  */
 #include <stdint.h>
@@ -26,18 +26,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pv_err err = {0, {0}};
     uint32_t person[NWHO], shown[NWHO];
     size_t np = 0, i;
-    int rc = pv_build__aliases_parse(&a, "fuzz.txt", (const char *)data, size, &err);
+    int rc = pv_aliases__parse(&a, "fuzz.txt", (const char *)data, size, &err);
     if (rc) {
         PV_FUZZ_CHECK(a == NULL);
         PV_FUZZ_CHECK(rc == PV_ENOMEM || strncmp(err.msg, "fuzz.txt", 8) == 0);
         return 0;
     }
-    for (i = 0; i < pv_build__aliases_count(a); i++) {
-        const pv_identity *p = pv_build__aliases_person(a, i);
+    for (i = 0; i < pv_aliases__count(a); i++) {
+        const pv_identity *p = pv_aliases__person(a, i);
         PV_FUZZ_CHECK(p->name && p->name[0] && (!p->email || p->email[0]));
         PV_FUZZ_CHECK(!p->id || p->id[0]);
     }
-    if (pv_build__identities_merge(who, NWHO, a, person, shown, &np, &err) == 0) {
+    if (pv_identities__merge(who, NWHO, a, person, shown, &np, &err) == 0) {
         PV_FUZZ_CHECK(np >= 1 && np <= NWHO - 1); /* Ada and ada share an email */
         PV_FUZZ_CHECK(person[0] == 0 && person[0] == person[1]);
         uint32_t next = 0; /* persons are numbered in the order of their first identity */
@@ -48,8 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         PV_FUZZ_CHECK(next == np);
         for (i = 0; i < np; i++)
-            PV_FUZZ_CHECK(shown[i] < NWHO + pv_build__aliases_count(a));
+            PV_FUZZ_CHECK(shown[i] < NWHO + pv_aliases__count(a));
     }
-    pv_build__aliases_free(a);
+    pv_aliases__free(a);
     return 0;
 }

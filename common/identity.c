@@ -2,7 +2,8 @@
  * identity.c - one person, one payee: merges the identities the build met (name, email,
  * account id) into persons, by identical email (ASCII case-insensitive) and by an aliases
  * file, and picks the identity each person is shown under. build.c calls it before the
- * tables are written; docs/attribution.md ("One person, one payee") states the rules.
+ * tables are written, and the segment merge (index/segments.c) on the persons of its
+ * segments; docs/attribution.md ("One person, one payee") states the rules.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -11,7 +12,6 @@
 #include <string.h>
 
 #include "common_int.h"
-#include "build_int.h"
 
 /* An aliases file larger than this is refused: it is a list of people, not a corpus. */
 #define ALIASES_MAX_BYTES ((size_t)64 << 20)
@@ -231,8 +231,8 @@ static int link_lines(pv_aliases *a)
     return 0;
 }
 
-int pv_build__aliases_parse(pv_aliases **out, const char *label, const char *text, size_t len,
-                            pv_err *err)
+int pv_aliases__parse(pv_aliases **out, const char *label, const char *text, size_t len,
+                      pv_err *err)
 {
     pv_aliases *a = calloc(1, sizeof *a);
     size_t cap_lines = 0, cap_pats = 0, lineno = 0;
@@ -304,11 +304,11 @@ int pv_build__aliases_parse(pv_aliases **out, const char *label, const char *tex
     *out = a;
     a = NULL;
 done:
-    pv_build__aliases_free(a);
+    pv_aliases__free(a);
     return rc;
 }
 
-int pv_build__aliases_load(pv_aliases **out, const char *path, pv_err *err)
+int pv_aliases__load(pv_aliases **out, const char *path, pv_err *err)
 {
     FILE *f = fopen(path, "rb");
     pv_buf buf = PV_BUF_INIT(ALIASES_MAX_BYTES);
@@ -331,14 +331,14 @@ int pv_build__aliases_load(pv_aliases **out, const char *path, pv_err *err)
         rc = pv_err__set(err, PV_EIO, "cannot read aliases file '%s': %s", path, strerror(errno));
         goto done;
     }
-    rc = pv_build__aliases_parse(out, path, buf.data ? buf.data : "", buf.len, err);
+    rc = pv_aliases__parse(out, path, buf.data ? buf.data : "", buf.len, err);
 done:
     fclose(f);
     pv_buf__free(&buf);
     return rc;
 }
 
-void pv_build__aliases_free(pv_aliases *a)
+void pv_aliases__free(pv_aliases *a)
 {
     if (!a)
         return;
@@ -349,12 +349,12 @@ void pv_build__aliases_free(pv_aliases *a)
     free(a);
 }
 
-size_t pv_build__aliases_count(const pv_aliases *a)
+size_t pv_aliases__count(const pv_aliases *a)
 {
     return a ? a->nlines : 0;
 }
 
-const pv_identity *pv_build__aliases_person(const pv_aliases *a, size_t line)
+const pv_identity *pv_aliases__person(const pv_aliases *a, size_t line)
 {
     return &a->lines[line];
 }
@@ -447,8 +447,8 @@ static int is_unknown(const char *name)
     return casecmp(name, "unknown") == 0;
 }
 
-int pv_build__identities_merge(const pv_identity *v, size_t n, const pv_aliases *a,
-                               uint32_t *person, uint32_t *shown, size_t *npersons, pv_err *err)
+int pv_identities__merge(const pv_identity *v, size_t n, const pv_aliases *a, uint32_t *person,
+                         uint32_t *shown, size_t *npersons, pv_err *err)
 {
     const size_t nl = a ? a->nlines : 0;
     uint32_t *parent = NULL, *pid = NULL;
