@@ -1753,24 +1753,12 @@ static int produce(builder *b, const char *const *sources, size_t nsources, pv_e
     ro.ctx = b;
     ro.max_doc_size = o->max_file_size;
     ro.memory = o->memory / 4;
-    ro.preset = o->preset;
-    ro.fields = o->fields;
-    ro.comments = o->comments;
+    pv_source__read_opts(&ro, &o->read);
     ro.defer_html = b->threaded; /* HTML to text on the workers, not on the reader's thread */
     ro.loader = &b->loader;      /* folders' files loaded on the workers */
     ro.walk_threads = b->njobs;  /* and folders listed on as many threads */
-    ro.site = o->site;
-    ro.rev = o->rev;
-    ro.all_refs = o->all_refs;
-    ro.since = o->since;
-    ro.origin_name = o->origin_name;
     ro.excludes = o->excludes;
     ro.nexcludes = o->nexcludes;
-    ro.includes = o->includes;
-    ro.nincludes = o->nincludes;
-    ro.ignore_revs = o->ignore_revs;
-    ro.nignore_revs = o->nignore_revs;
-    ro.ignore_revs_file = o->ignore_revs_file;
     ro.k = o->k;
     ro.seed = o->seed;
     sink.source = sink_source;

@@ -366,26 +366,26 @@ int pv_cli__cmd_index(int argc, char **argv)
         o.posting_cap = (uint32_t)v[OPT_POSTING_CAP].num;
     o.strict = v[OPT_STRICT].count > 0;
     o.tmpdir = v[OPT_TMPDIR].str;
-    o.includes = v[OPT_INCLUDE].list;
-    o.nincludes = v[OPT_INCLUDE].nlist;
-    o.preset = v[OPT_PRESET].str;
-    o.fields = v[OPT_FIELD].str;
-    o.comments = v[OPT_COMMENTS].count > 0;
-    o.site = v[OPT_SITE].str;
-    o.rev = v[OPT_REV].str;
-    o.all_refs = v[OPT_ALL].count > 0;
-    o.origin_name = v[OPT_ORIGIN].str;
+    o.read.includes = v[OPT_INCLUDE].list;
+    o.read.nincludes = v[OPT_INCLUDE].nlist;
+    o.read.preset = v[OPT_PRESET].str;
+    o.read.fields = v[OPT_FIELD].str;
+    o.read.comments = v[OPT_COMMENTS].count > 0;
+    o.read.site = v[OPT_SITE].str;
+    o.read.rev = v[OPT_REV].str;
+    o.read.all_refs = v[OPT_ALL].count > 0;
+    o.read.origin_name = v[OPT_ORIGIN].str;
     o.aliases = v[OPT_ALIASES].str;
-    o.ignore_revs = v[OPT_IGNORE_REV].list;
-    o.nignore_revs = v[OPT_IGNORE_REV].nlist;
-    o.ignore_revs_file = v[OPT_IGNORE_REVS_FILE].str;
-    if (v[OPT_SINCE].count && pv_cli__parse_day(v[OPT_SINCE].str, &o.since) != 0) {
+    o.read.ignore_revs = v[OPT_IGNORE_REV].list;
+    o.read.nignore_revs = v[OPT_IGNORE_REV].nlist;
+    o.read.ignore_revs_file = v[OPT_IGNORE_REVS_FILE].str;
+    if (v[OPT_SINCE].count && pv_cli__parse_day(v[OPT_SINCE].str, &o.read.since) != 0) {
         rc = pv_cli__usage_error(&spec, "--since wants a date YYYY-MM-DD, not '%s'",
                                  v[OPT_SINCE].str);
         goto done;
     }
 
-    if (pv_sources_check((const char *const *)a.pos, a.npos, o.preset, &err) != 0) {
+    if (pv_sources_check((const char *const *)a.pos, a.npos, o.read.preset, &err) != 0) {
         rc = pv_cli__usage_error(&spec, "%s", err.msg);
         goto done;
     }

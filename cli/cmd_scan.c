@@ -146,9 +146,9 @@ int pv_cli__cmd_scan(int argc, char **argv)
     }
     so.jobs = pv_cli__jobs(v[OPT_JOBS].count ? v[OPT_JOBS].num : 0);
     so.strict = v[OPT_STRICT].count > 0;
-    so.preset = v[OPT_PRESET].str;
-    so.fields = v[OPT_FIELD].str;
-    so.site = v[OPT_SITE].str;
+    so.read.preset = v[OPT_PRESET].str;
+    so.read.fields = v[OPT_FIELD].str;
+    so.read.site = v[OPT_SITE].str;
     if (v[OPT_MIN_TOKENS].count)
         so.match.min_tokens = (uint32_t)v[OPT_MIN_TOKENS].num;
     if (v[OPT_COMMON].count)

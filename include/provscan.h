@@ -80,10 +80,33 @@ typedef void (*pv_progress_fn)(void *ctx, const pv_progress *p);
 #define PV_MAX_W 1024
 #define PV_MIN_MEMORY ((size_t)1 << 20)
 
+/* How the readers read sources: options of the source kinds, shared by pv_index_build and
+ * pv_scan_run (pv_build_opts.read, pv_scan_opts.read). Zero is every default. */
+typedef struct pv_read_opts {
+    const char *preset;          /* JSON lines preset ("the-stack", "dolma", "pile", "redpajama",
+                                    "reddit", "generic"), or NULL to detect from the first record */
+    const char *fields;          /* JSON lines "generic" field paths: "text=a.b,author=c,..." */
+    int comments;                /* blogs: read comments too */
+    const char *site;            /* Stack Exchange site host for locators, or NULL to infer */
+    const char *const *includes; /* PCRE2 patterns: read matching paths even when vendored,
+                                    minified, generated (git) */
+    size_t nincludes;
+    const char *rev;         /* git: the revision documents are located at; NULL = HEAD */
+    int all_refs;            /* git: walk every branch and tag */
+    int64_t since;           /* git: leave out commits before this unix time; 0 = all */
+    const char *origin_name; /* git: the repository's name in reports, or NULL (remote URL) */
+    const char *const *ignore_revs; /* git: commits (revisions) that never take credit: text
+                                       they change is credited as git blame --ignore-rev does */
+    size_t nignore_revs;
+    const char *ignore_revs_file; /* git: a file of such commits (git's blame.ignoreRevsFile
+                                     format), read besides the repository's own
+                                     .git-blame-ignore-revs at REV; or NULL */
+} pv_read_opts;
+
 /* The version of pv_build_opts this header describes: PV_BUILD_OPTS_INIT sets it, and
  * pv_index_build refuses options of another version (PV_EINVAL), so that a program built
  * against another layout of the struct fails clearly instead of reading the wrong fields. */
-#define PV_BUILD_OPTS_VERSION 2
+#define PV_BUILD_OPTS_VERSION 3
 
 typedef struct pv_build_opts {
     unsigned version;            /* PV_BUILD_OPTS_VERSION */
@@ -103,27 +126,10 @@ typedef struct pv_build_opts {
                              document tables); NULL = next to the output */
     pv_diag_fn diag;
     pv_progress_fn progress;
-    void *ctx; /* passed to diag and progress */
-    /* readers */
-    const char *const *includes; /* PCRE2 patterns: index matching paths even when vendored,
-                                    minified, generated (git) */
-    size_t nincludes;
-    const char *preset;      /* JSON lines preset, or NULL to detect from the first record */
-    const char *fields;      /* JSON lines "generic" field paths: "text=a.b,author=c,..." */
-    int comments;            /* blogs: index comments too */
-    const char *site;        /* Stack Exchange site host for locators, or NULL to infer */
-    const char *rev;         /* git: the revision documents are located at; NULL = HEAD */
-    int all_refs;            /* git: walk every branch and tag */
-    int64_t since;           /* git: leave out commits before this unix time; 0 = all */
-    const char *origin_name; /* git: the repository's name in reports, or NULL (remote URL) */
-    const char *const *ignore_revs; /* git: commits (revisions) that never take credit: text
-                                       they change is credited as git blame --ignore-rev does */
-    size_t nignore_revs;
-    const char *ignore_revs_file; /* git: a file of such commits (git's blame.ignoreRevsFile
-                                     format), read besides the repository's own
-                                     .git-blame-ignore-revs at REV; or NULL */
-    const char *aliases;          /* a file merging identities into one person (docs/attribution.md,
-                                     "One person, one payee"), or NULL */
+    void *ctx;           /* passed to diag and progress */
+    pv_read_opts read;   /* how the readers read the sources */
+    const char *aliases; /* a file merging identities into one person (docs/attribution.md,
+                            "One person, one payee"), or NULL */
     int part; /* this build is one part of a larger one (`index --mpi`: a rank's run of the
                  sources): it is written even when every record it read was bad, since the
                  others may hold documents (the whole build makes that check) */
@@ -598,9 +604,7 @@ typedef struct pv_scan_opts {
                                  same order, for every value */
     int strict;               /* the first bad record, or a dataset that stops on an error, ends
                                  the scan with an error */
-    const char *preset;       /* JSON lines preset, or NULL to detect it (pv_build_opts.preset) */
-    const char *fields;       /* JSON lines generic fields (pv_build_opts.fields), or NULL */
-    const char *site;         /* Stack Exchange site host (pv_build_opts.site), or NULL */
+    pv_read_opts read;        /* how the readers read the datasets, as a build reads sources */
     uint64_t max_record_size; /* records larger than this are skipped and counted; 0 = 64 MiB */
     pv_diag_fn diag;          /* bad records, and a dataset that stops on an error; or NULL */
     pv_progress_fn progress;  /* done_bytes/total_bytes of the datasets' input, done_docs =
@@ -610,7 +614,7 @@ typedef struct pv_scan_opts {
 
 #define PV_SCAN_OPTS_INIT                                                                          \
     {                                                                                              \
-        {0, PV_DEFAULT_COMMON, 0, 0}, 0, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL                  \
+        .match = { 0, PV_DEFAULT_COMMON, 0, 0 }                                                    \
     }
 
 /* An author of an indexed document found in a record; strings borrowed from the index. */

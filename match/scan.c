@@ -1003,9 +1003,7 @@ static void reader_opts(const pv_scan *s, pv_reader_opts *ro)
     ro->diag = s->o.diag;
     ro->ctx = s->o.ctx;
     ro->max_doc_size = s->o.max_record_size;
-    ro->preset = s->o.preset;
-    ro->fields = s->o.fields;
-    ro->site = s->o.site;
+    pv_source__read_opts(ro, &s->o.read);
     ro->k = s->k;
     ro->seed = s->seed;
 }
@@ -1179,7 +1177,7 @@ static int hand_lines(reader *rd, rec **cp, size_t limit, uint64_t first, int *s
     const char *found = NULL;
 
     c->len = c->batch->data.len;
-    c->batch->preset = *preset ? *preset : r->s->o.preset;
+    c->batch->preset = *preset ? *preset : r->s->o.read.preset;
     *cp = NULL;
     rc = hand_on(rd, c, here);
     if (rc == 1) {

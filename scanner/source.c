@@ -255,3 +255,20 @@ int pv_sources_check(const char *const *sources, size_t nsources, const char *pr
     free(real);
     return rc;
 }
+
+void pv_source__read_opts(pv_reader_opts *ro, const pv_read_opts *r)
+{
+    ro->preset = r->preset;
+    ro->fields = r->fields;
+    ro->comments = r->comments;
+    ro->site = r->site;
+    ro->includes = r->includes;
+    ro->nincludes = r->nincludes;
+    ro->rev = r->rev;
+    ro->all_refs = r->all_refs;
+    ro->since = r->since;
+    ro->origin_name = r->origin_name;
+    ro->ignore_revs = r->ignore_revs;
+    ro->nignore_revs = r->nignore_revs;
+    ro->ignore_revs_file = r->ignore_revs_file;
+}

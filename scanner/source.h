@@ -136,6 +136,10 @@ typedef struct pv_reader_opts {
     unsigned walk_threads;        /* folders: list them on this many threads (0, 1: one) */
 } pv_reader_opts;
 
+/* Copies the public reader options r into ro (the rest of ro is left as it is): what a build
+ * and a scan hand their readers alike. */
+void pv_source__read_opts(pv_reader_opts *ro, const pv_read_opts *r);
+
 /* What a reader did; readers add to it (the caller zeroes it). */
 typedef struct pv_reader_stats {
     uint64_t records;   /* records (rows, lines, WARC records, items, blobs) read */

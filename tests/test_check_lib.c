@@ -41,7 +41,7 @@ static void setup(void)
     snprintf(src, sizeof src, "git:%s", dir);
     sources[0] = src;
     bo.jobs = 1;
-    bo.origin_name = "https://github.com/kurtmckee/feedparser";
+    bo.read.origin_name = "https://github.com/kurtmckee/feedparser";
     rc = pv_index_build(idx, sources, 1, &bo, NULL, &err);
     cr_assert_eq(rc, 0, "%s", err.msg);
     cr_assert_eq(pv_index_open(&ix, idx, &err), 0, "%s", err.msg);

@@ -454,7 +454,7 @@ static void setup_se(void)
     const char *src[] = {"fixtures/stackexchange"};
     tmpdir = pv_test_tmpdir("pv-edges-se-");
     o.jobs = 2;
-    o.site = "french.meta.stackexchange.com";
+    o.read.site = "french.meta.stackexchange.com";
     cr_assert_eq(pv_index_build(pv_test_path("se.pvx"), src, 1, &o, NULL, &err), 0, "%s", err.msg);
     cr_assert_eq(pv_index_open(&se, pv_test_path("se.pvx"), &err), 0, "%s", err.msg);
     pv_index_get_info(se, &info);

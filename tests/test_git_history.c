@@ -413,7 +413,7 @@ static pv_result *build_and_match(const char *src, int64_t since, const char *au
     pv_build_opts o = PV_BUILD_OPTS_INIT;
     pv_result *res = NULL;
     o.jobs = 1;
-    o.since = since;
+    o.read.since = since;
     o.author = author;
     cr_assert_eq(pv_index_build(idx, &src, 1, &o, bst, &err), 0, "%s", err.msg);
     cr_assert_eq(pv_index_open(ix, idx, &err), 0, "%s", err.msg);

@@ -687,7 +687,7 @@ Test(index, html_turned_into_text_on_the_workers_gives_the_same_index)
         pv_index *ix = NULL;
         o.jobs = jobs;
         o.max_file_size = 1500;
-        o.site = "french.meta.stackexchange.com";
+        o.read.site = "french.meta.stackexchange.com";
         snprintf(path[jobs - 1], sizeof path[0], "%s/se%u.pvx", dir, jobs);
         cr_assert_eq(pv_index_build(path[jobs - 1], srcs, 1, &o, &st[jobs - 1], &err), 0, "%s",
                      err.msg);

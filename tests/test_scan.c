@@ -628,7 +628,7 @@ Test(scan, the_stack_record_naming_an_indexed_blob_is_an_exact_copy)
     }
     ds[0] = pv_test_put("stack.jsonl", jl, n);
     so.jobs = 1;
-    so.preset = "the-stack";
+    so.read.preset = "the-stack";
     cr_assert_eq(pv_index_open(&ix, idx, &err), 0, "%s", err.msg);
     cr_assert_eq(pv_scan_new(ix, &so, &s, &err), 0, "%s", err.msg);
     cr_assert_eq(pv_scan_run(s, ds, 1, on_exact, &e, &st, &err), 0, "%s", err.msg);

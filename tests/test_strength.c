@@ -355,7 +355,7 @@ Test(strength_demo, worked_example_of_the_docs)
     double e;
     snprintf(path, sizeof path, "%s", pv_test_path("demo.pvx"));
     o.jobs = 1;
-    o.site = "french.meta.stackexchange.com";
+    o.read.site = "french.meta.stackexchange.com";
     cr_assert_eq(pv_index_build(path, src, 4, &o, NULL, &err), 0, "%s", err.msg);
     cr_assert_eq(pv_index_open(&dix, path, &err), 0, "%s", err.msg);
     pv_index_get_info(dix, &di);
