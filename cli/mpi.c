@@ -259,7 +259,8 @@ static void print_ranks(const rank_report *rr, int nranks)
                (double)rr[i].peak_rss / 1e6, pv_cli__commas(rr[i].sent, b2));
         sent += rr[i].sent;
     }
-    printf("exchanged %s bytes between %d ranks\n", pv_cli__commas(sent, b1), nranks);
+    printf("exchanged %s bytes between %d %s\n", pv_cli__commas(sent, b1), nranks,
+           nranks == 1 ? "rank" : "ranks");
 }
 
 /* Adds the counts and stage times of b to a (the fields before `stages` are uint64_t counts). */
@@ -297,6 +298,22 @@ int pv_cli__index_mpi(const char *out, const char *const *sources, size_t nsourc
     MPI_Comm_size(MPI_COMM_WORLD, &nranks);
     res->rank = rank;
     res->nranks = nranks;
+
+    /* an INDEX that cannot be written is refused before any source is read, as by one
+       process (rank 0 writes it; every rank learns it) */
+    if (rank == 0) {
+        struct stat sb;
+        if (stat(out, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+            fprintf(stderr, "provscan: cannot write index '%s': %s\n", out,
+                    S_ISDIR(sb.st_mode) ? "it is a directory" : "not a regular file");
+            failed = 1;
+        }
+    }
+    MPI_Bcast(&failed, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (failed) {
+        MPI_Finalize();
+        return PV_EIO;
+    }
 
     split(sources, nsources, rank, nranks, &first, &last);
     me.first = first;

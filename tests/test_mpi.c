@@ -24,11 +24,7 @@ static void setup(void)
 {
     g_tmp = pv_test_tmpdir("provscan-mpi-");
     setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-    /* OpenMPI refuses root without these; the container has no ptrace for single-copy. */
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 1);
-    setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
+    pv_test_mpi_env();
 }
 
 TestSuite(mpi, .init = setup, .fini = pv_test_done, .timeout = 300);
@@ -223,4 +219,18 @@ Test(mpi, a_part_built_with_other_parameters_is_refused)
     pv_index_get_info(ix, &info);
     cr_expect_eq(info.documents, 6);
     pv_index_free(ix);
+}
+
+/* An INDEX that is a folder is refused before any rank reads a source (exit 3, named). */
+Test(mpi, a_folder_as_index_is_refused_before_the_build)
+{
+    char out[1024];
+    const char *sources[] = {"fixtures/corpus/rss", "fixtures/corpus/warcio", NULL};
+    snprintf(out, sizeof out, "%s/dir.pvx", g_tmp); /* the path build() writes */
+    cr_assert_eq(mkdir(out, 0755), 0, "%s", out);
+    cr_expect_eq(build("dir", 2, sources, out, sizeof out), 3);
+    cr_expect(strstr(pv_test_output(g_tmp, "dir", "err"), "it is a directory"), "%s",
+              pv_test_output(g_tmp, "dir", "err"));
+    cr_expect_null(strstr(pv_test_output(g_tmp, "dir", "out"), "rank 0:"), "%s",
+                   pv_test_output(g_tmp, "dir", "out"));
 }

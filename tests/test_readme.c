@@ -35,7 +35,10 @@ static int readme_check(const char *file, char **out)
 static void check_examples(const char *file)
 {
     char *out, summary[256];
-    int rc = readme_check(file, &out);
+    int rc;
+
+    pv_test_mpi_env(); /* the README runs an MPI job */
+    rc = readme_check(file, &out);
 
     cr_assert_eq(rc, 0,
                  "%s's examples differ from what provscan prints "

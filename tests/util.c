@@ -480,6 +480,18 @@ size_t pv_test_check_git_rows(const pv_result *res, const char *query, uint64_t 
 
 /* ---- running a program ---- */
 
+void pv_test_mpi_env(void)
+{
+    const char *a = getenv("ASAN_OPTIONS");
+    char opts[2048];
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 1);
+    setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
+    snprintf(opts, sizeof opts, "%s%sfast_unwind_on_malloc=0", a ? a : "", a && *a ? ":" : "");
+    setenv("ASAN_OPTIONS", opts, 1);
+}
+
 extern char **environ;
 
 int pv_test_spawn(const char *dir, const char *name, const char *prog, const char *const *args)

@@ -104,6 +104,12 @@ void pv_test_done(void);
 
 /* ---- running a program ---- */
 
+/* The environment an OpenMPI job of provscan needs in the suites: mpirun as root (the
+ * allow-root variables), more ranks than cores, no single-copy transport (containers have no
+ * ptrace), and, under AddressSanitizer, full stacks at malloc, so that tests/lsan.supp can
+ * name OpenMPI's own leaks (its plugins are unloaded before LeakSanitizer looks). */
+void pv_test_mpi_env(void);
+
 /* Starts prog (a path) with args (NULL-terminated, without argv[0]; at most 60), stdin from
  * /dev/null, stdout and stderr to DIR/NAME.out and DIR/NAME.err; returns its process id. Fails
  * the test when it cannot be started. */
