@@ -1426,6 +1426,7 @@ int pv_index_merge(const char *path, const char *out_path, pv_index_info *result
     pv_index *ix = NULL, *done_ix = NULL;
     pv_segment_info *segs = NULL, entry = {NULL, 0, 0, 0};
     pv_seg_result res;
+    pv_outfile of = PV_OUTFILE_INIT;
     size_t n = 0;
     uint64_t gen = 0;
     char name[64], *seg = NULL, *tomb = NULL, tmp[PV_OUT_PATH_MAX + 64];
@@ -1445,16 +1446,15 @@ int pv_index_merge(const char *path, const char *out_path, pv_index_info *result
                            path);
     if (is_dir && (fd = lock_dir(path, err)) < 0)
         return PV_EIO;
+    /* OUT as a build writes it: a folder refused and OUT.lock taken before any work, so that
+       two writers of OUT never replace each other's index */
+    if (out_path && (rc = pv_index__out_begin(&of, out_path, NULL, NULL, err)) != 0)
+        goto done;
     if ((rc = pv_index_open(&ix, path, err)) != 0)
         goto done;
     if (out_path) {
         char tp[PV_OUT_PATH_MAX + 16];
-        if (strlen(out_path) > PV_OUT_PATH_MAX) {
-            rc = pv_err__set(err, PV_EINVAL, "output path too long");
-            goto done;
-        }
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out_path, (long)getpid());
-        if ((rc = merge_write(&ix, 1, 1, out_path, tmp, &res, err)) != 0 ||
+        if ((rc = merge_write(&ix, 1, 1, out_path, of.tmp_path, &res, err)) != 0 ||
             (rc = pv_index__open_file(&done_ix, out_path, err)) != 0)
             goto done;
         snprintf(tp, sizeof tp, "%s%s", out_path, PV_TOMB_SUFFIX);
@@ -1498,6 +1498,7 @@ done:
     free(entry.name);
     free(seg);
     free(tomb);
+    pv_index__out_end(&of);
     if (fd >= 0)
         close(fd);
     return rc;

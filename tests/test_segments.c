@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -536,4 +538,40 @@ Test(segments, removal_across_segments_then_merge_drops_it)
     cr_assert_str_eq(report("match", fresh), y);
     cr_assert_str_eq(report("credit", fresh), report("credit", dir));
     cr_assert_null(strstr(y, "warcio"), "%s", y);
+}
+
+/* merge -o OUT writes OUT as a build does: a folder named OUT is refused, and while another
+ * process holds OUT.lock the merge stops at once naming it (two writers never replace each
+ * other's index). */
+Test(segments, merge_to_a_file_locks_it_and_refuses_a_folder)
+{
+    const char *src[] = {"fixtures/corpus/rss"};
+    const char *idx = pv_test_keep_str(pv_test_path("one.pvx"));
+    const char *out = pv_test_keep_str(pv_test_path("out.pvx"));
+    char lock[1024], pid[32];
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    pv_err err = {0, ""};
+    struct stat sb;
+    int fd;
+    cr_assert_eq(pv_index_build(idx, src, 1, &o, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(mkdir(out, 0755), 0);
+    cr_expect_eq(pv_index_merge(idx, out, NULL, &err), PV_EIO);
+    cr_expect(strstr(err.msg, "it is a directory"), "%s", err.msg);
+    cr_assert_eq(rmdir(out), 0);
+    /* another process's lock: an flock on OUT.lock and its PID inside */
+    snprintf(lock, sizeof lock, "%s.lock", out);
+    snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    fd = open(lock, O_RDWR | O_CREAT, 0644);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
+    cr_assert_eq(write(fd, pid, strlen(pid)), (ssize_t)strlen(pid));
+    cr_expect_eq(pv_index_merge(idx, out, NULL, &err), PV_EIO);
+    cr_expect(strstr(err.msg, "being written by another build (process"), "%s", err.msg);
+    cr_expect_neq(stat(out, &sb), 0, "%s was written under another's lock", out);
+    close(fd);
+    unlink(lock);
+    /* unlocked: written, and its lock removed */
+    cr_expect_eq(pv_index_merge(idx, out, NULL, &err), 0, "%s", err.msg);
+    cr_expect_eq(stat(out, &sb), 0);
+    cr_expect_neq(stat(lock, &sb), 0, "%s left behind", lock);
 }
