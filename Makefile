@@ -154,7 +154,7 @@ $(BUILD)/cli/report_check.o: $(HOME_STAMP)
 
 # Fuzz targets of the command-line tool's code also link these files of cli/ (FUZZ_CLI_name).
 CHECK_REPORT_SRCS = cli/report_check.c cli/report_json.c cli/output.c
-FUZZ_CLI_fuzz_options = cli/options.c
+FUZZ_CLI_fuzz_options = cli/options.c cli/output.c
 FUZZ_CLI_fuzz_check_report = $(CHECK_REPORT_SRCS)
 FUZZ_CLI_fuzz_report_scan = cli/report_scan.c cli/report_json.c cli/output.c
 FUZZ_CLI_fuzz_match_report = cli/report_text.c cli/report_json.c cli/report_jsonl.c cli/output.c

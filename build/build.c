@@ -557,23 +557,9 @@ static int write_lines(worker *w, docmeta *dm, const char *text, size_t len, con
         *p++ = (unsigned char)pv_token_check(tok[t].hash, (uint32_t)t);
     w->linebuf.len += nchecks;
 
-    out = w->linebuf.data;
-    outsz = head;
-    if (head >= 64) {
-        size_t bound = ZSTD_compressBound(head), z;
-        if (bound > w->zcap) {
-            void *nz = realloc(w->zbuf, bound);
-            if (!nz)
-                return pv_err__set(&w->err, PV_ENOMEM, "out of memory");
-            w->zbuf = nz;
-            w->zcap = bound;
-        }
-        z = ZSTD_compressCCtx(w->cctx, w->zbuf, w->zcap, w->linebuf.data, head, 1);
-        if (!ZSTD_isError(z) && z < head) {
-            out = w->zbuf;
-            outsz = z;
-        }
-    }
+    if (pv_seg__pack_lines_head(w->cctx, w->linebuf.data, head, &w->zbuf, &w->zcap, &out, &outsz) !=
+        0)
+        return pv_err__set(&w->err, PV_ENOMEM, "out of memory");
     if (nlines > UINT32_MAX || w->linebuf.len > UINT32_MAX)
         return pv_err__set(&w->err, PV_ELIMIT, "document too large");
     if (fwrite(out, 1, outsz, w->lines) != outsz ||

@@ -95,6 +95,12 @@ int pv_cli__usage_error(const pv_cli_spec *spec, const char *fmt, ...)
 #endif
     ;
 
+/* The exit of a command whose library call failed with code (< 0): an option the library
+ * refuses (PV_EINVAL: a bad pattern, a k it cannot use, an unknown KIND: prefix) is a usage
+ * error, like a bad number (PV_EXIT_USAGE); anything else is printed as pv_cli__lib_error
+ * does (PV_EXIT_INPUT). */
+int pv_cli__lib_exit(const pv_cli_spec *spec, const pv_err *err, int code);
+
 /* Parse a size: digits with an optional K, M, G or T suffix (powers of 1024), optionally
  * followed by "B" or "iB". Returns 0, or -1 when s is not a size or overflows. */
 int pv_cli__parse_size(const char *s, uint64_t *out);

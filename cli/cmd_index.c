@@ -299,11 +299,8 @@ static int index_mpi(const char *out, const pv_cli_args *a, const pv_build_opts 
     pv_err err = {0, ""};
     int r = pv_cli__index_mpi(out, (const char *const *)a->pos, a->npos, o, &res, &err);
     pv_cli__progress_free(prog);
-    if (r == PV_EINVAL && res.rank == 0) {
-        return pv_cli__usage_error(&spec, "%s", err.msg[0] ? err.msg : pv_strerror(r));
-    }
-    if (r < 0)
-        return PV_EXIT_INPUT;
+    if (r < 0) /* told by pv_cli__index_mpi, in rank order; an option refused is a usage error */
+        return r == PV_EINVAL && err.code == PV_EINVAL ? PV_EXIT_USAGE : PV_EXIT_INPUT;
     if (res.rank == 0) {
         print_summary(out, &res.st, pv_cli__now() - t0);
         if (res.nranks > 1)
@@ -415,15 +412,8 @@ int pv_cli__cmd_index(int argc, char **argv)
     restore_stop_signals(old_sa);
     pv_cli__progress_free(prog);
     prog = NULL;
-    if (r == PV_EINVAL) {
-        /* An option the library refuses (a bad --exclude pattern, a k it cannot use) is a
-           usage error, like a bad number. */
-        rc = pv_cli__usage_error(&spec, "%s", err.msg[0] ? err.msg : pv_strerror(r));
-        goto done;
-    }
-    if (r < 0) {
-        pv_cli__lib_error(&err, r);
-        rc = PV_EXIT_INPUT;
+    if (r < 0) { /* a bad --exclude pattern, a k it cannot use: a usage error */
+        rc = pv_cli__lib_exit(&spec, &err, r);
         goto done;
     }
     print_summary(v[OPT_ADD].count ? v[OPT_ADD].str : v[OPT_OUTPUT].str, &st, pv_cli__now() - t0);

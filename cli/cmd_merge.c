@@ -51,13 +51,8 @@ int pv_cli__cmd_merge(int argc, char **argv)
         goto done;
     }
     r = pv_index_merge(a.vals[OPT_INDEX].str, a.vals[OPT_OUTPUT].str, &info, &err);
-    if (r == PV_EINVAL) {
-        rc = pv_cli__usage_error(&spec, "%s", err.msg[0] ? err.msg : pv_strerror(r));
-        goto done;
-    }
     if (r < 0) {
-        pv_cli__lib_error(&err, r);
-        rc = PV_EXIT_INPUT;
+        rc = pv_cli__lib_exit(&spec, &err, r);
         goto done;
     }
     fprintf(stderr, "provscan: merged %s into %s: %s documents, %s bytes\n", a.vals[OPT_INDEX].str,

@@ -186,14 +186,8 @@ int pv_cli__cmd_scan(int argc, char **argv)
         rc = PV_EXIT_INPUT;
         goto done;
     }
-    if (r == PV_EINVAL) {
-        /* an unknown KIND: prefix, preset or field is a usage error, as in `index` */
-        rc = pv_cli__usage_error(&spec, "%s", err.msg[0] ? err.msg : pv_strerror(r));
-        goto done;
-    }
-    if (r < 0) {
-        pv_cli__lib_error(&err, r);
-        rc = PV_EXIT_INPUT;
+    if (r < 0) { /* an unknown KIND: prefix, preset or field is a usage error */
+        rc = pv_cli__lib_exit(&spec, &err, r);
         goto done;
     }
     if (pv_cli__scan_report_end(sc.report, &st) != 0) {

@@ -117,17 +117,19 @@ static int recv_part(int src, const char *path)
         return -1;
     if (size == 0)
         return 0;
+    if (!(buf = malloc(PIECE))) { /* the sender's pieces could not even be received */
+        fprintf(stderr, "provscan: out of memory receiving the part of rank %d\n", src);
+        MPI_Abort(MPI_COMM_WORLD, PV_EXIT_INPUT);
+    }
     fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    buf = malloc(PIECE);
-    if (fd < 0 || !buf) {
+    if (fd < 0) {
         fprintf(stderr, "provscan: cannot write %s: %s\n", path, strerror(errno));
         rc = -1;
     }
     for (left = size; left > 0;) {
         size_t n = left < PIECE ? (size_t)left : PIECE, done = 0;
         /* Every piece is received, even after a failed write, so that the sender finishes. */
-        MPI_Recv(buf ? buf : (char *)&size, buf ? (int)n : 0, MPI_BYTE, src, TAG_PIECE,
-                 MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Recv(buf, (int)n, MPI_BYTE, src, TAG_PIECE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         while (rc > 0 && done < n) {
             ssize_t w = write(fd, buf + done, n - done);
             if (w < 0) {

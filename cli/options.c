@@ -370,3 +370,11 @@ void pv_cli__args_free(pv_cli_args *a)
     free(a->pos);
     memset(a, 0, sizeof *a);
 }
+
+int pv_cli__lib_exit(const pv_cli_spec *spec, const pv_err *err, int code)
+{
+    if (code == PV_EINVAL)
+        return pv_cli__usage_error(spec, "%s", err->msg[0] ? err->msg : pv_strerror(code));
+    pv_cli__lib_error(err, code);
+    return PV_EXIT_INPUT;
+}

@@ -679,3 +679,27 @@ done:
     free(w.shared);
     return rc;
 }
+
+int pv_seg__pack_lines_head(void *cctx, const void *head, size_t n, void **zbuf, size_t *zcap,
+                            const void **out, size_t *outsz)
+{
+    size_t bound, z;
+    *out = head;
+    *outsz = n;
+    if (n < 64)
+        return 0;
+    bound = ZSTD_compressBound(n);
+    if (bound > *zcap) {
+        void *nz = realloc(*zbuf, bound);
+        if (!nz)
+            return PV_ENOMEM;
+        *zbuf = nz;
+        *zcap = bound;
+    }
+    z = ZSTD_compressCCtx(cctx, *zbuf, *zcap, head, n, 1);
+    if (!ZSTD_isError(z) && z < n) {
+        *out = *zbuf;
+        *outsz = z;
+    }
+    return 0;
+}

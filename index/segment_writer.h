@@ -138,4 +138,12 @@ uint64_t pv_seg__put_shared(pv_seg_writer *w, const void *p, size_t n);
 /* Whether a write failed so far (the error is reported at the end): long loops stop early. */
 int pv_seg__failed(const pv_seg_writer *w);
 
+/* The stored form of a line table's first part (format.h, LINE), the same for a build's
+ * workers and a merge, so that both write the same bytes: compressed with zstd at level 1 by
+ * cctx (a ZSTD_CCtx) into *zbuf (grown to *zcap as needed) when the part holds at least 64
+ * bytes and that is smaller, else the part itself. Sets *out and *outsz; returns 0 or
+ * PV_ENOMEM. */
+int pv_seg__pack_lines_head(void *cctx, const void *head, size_t n, void **zbuf, size_t *zcap,
+                            const void **out, size_t *outsz);
+
 #endif

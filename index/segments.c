@@ -735,7 +735,9 @@ static int reencode_lines(merger *m, mseg *s, uint32_t old, pv_seg_doc *nd, pv_s
 {
     pv_line_table lt;
     pv_buf b = PV_BUF_INIT((size_t)UINT32_MAX);
-    unsigned char tmp[24], *z = NULL;
+    unsigned char tmp[24];
+    void *z = NULL;
+    size_t zcap = 0;
     uint32_t nchecks = (uint32_t)(((uint64_t)nd->ntokens + 1) / 2), l, r, prev = 0;
     const unsigned char *checks;
     size_t head, outsz;
@@ -764,16 +766,8 @@ static int reencode_lines(merger *m, mseg *s, uint32_t old, pv_seg_doc *nd, pv_s
     head = b.len;
     out = b.data;
     outsz = head;
-    if (rc == 0 && head >= 64) {
-        size_t bound = ZSTD_compressBound(head), zs;
-        if (!(z = malloc(bound)))
-            rc = PV_ENOMEM;
-        else if (!ZSTD_isError(zs = ZSTD_compressCCtx(m->cctx, z, bound, b.data, head, 1)) &&
-                 zs < head) {
-            out = z;
-            outsz = zs;
-        }
-    }
+    if (rc == 0)
+        rc = pv_seg__pack_lines_head(m->cctx, b.data, head, &z, &zcap, &out, &outsz);
     if (rc == 0 && (rc = pv_buf__append(&b, checks, nchecks)) == 0) {
         /* the token checks follow the first part, stored or compressed (b may have moved) */
         if (out != z) {

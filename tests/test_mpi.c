@@ -234,3 +234,23 @@ Test(mpi, a_folder_as_index_is_refused_before_the_build)
     cr_expect_null(strstr(pv_test_output(g_tmp, "dir", "out"), "rank 0:"), "%s",
                    pv_test_output(g_tmp, "dir", "out"));
 }
+
+/* An option the library refuses (a bad --exclude pattern) is a usage error under MPI too,
+ * told once by each rank that met it, not twice. */
+Test(mpi, an_option_the_library_refuses_is_a_usage_error)
+{
+    char out[1024];
+    const char *e;
+    const char *sources[] = {"--exclude", "(", "fixtures/corpus/rss", "fixtures/corpus/warcio",
+                             NULL};
+    cr_expect_eq(build("bad", 2, sources, out, sizeof out), 2);
+    e = pv_test_output(g_tmp, "bad", "err");
+    /* each rank that built told it once: two ranks, two lines, no third */
+    {
+        const char *p = e;
+        int n = 0;
+        while ((p = strstr(p, "bad --exclude pattern")) != NULL && ++n)
+            p++;
+        cr_expect_eq(n, 2, "%s", e);
+    }
+}

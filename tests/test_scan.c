@@ -478,21 +478,13 @@ Test(scan, a_folder_of_shards_is_scanned_shard_by_shard)
 
 /* ---- the command ----------------------------------------------------------------------- */
 
-static const char *bin(void)
-{
-    const char *b = getenv("PROVSCAN_BIN");
-    return b && *b ? b : "./provscan";
-}
-
-/* Runs provscan with args (a shell word list), stdout to out; the exit code. */
+/* Runs provscan with args (a shell word list), stdout to out, stderr to OUT.err; the exit
+ * code. */
 static int sh(const char *args, const char *out)
 {
-    char cmd[4096];
-    int st;
-    snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s.err", bin(), args, out, out);
-    st = system(cmd);
-    cr_assert(WIFEXITED(st), "%s", cmd);
-    return WEXITSTATUS(st);
+    char err[1100];
+    snprintf(err, sizeof err, "%s.err", out);
+    return pv_test_run(args, out, err);
 }
 
 Test(scan, fail_on_found_exit_codes)
