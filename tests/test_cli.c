@@ -53,12 +53,6 @@ static void write_text(const char *dir, const char *name, const char *text, time
     cr_assert_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
 }
 
-static const char *bin(void)
-{
-    const char *b = getenv("PROVSCAN_BIN");
-    return b && *b ? b : "./provscan";
-}
-
 /* Run provscan with args (NULL-terminated, without argv[0]); stdin from stdin_path (NULL:
    /dev/null); stdout to stdout_path (NULL: captured). */
 static void run_to(run_result *r, const char *tmp, const char *stdin_path, const char *stdout_path,
@@ -71,7 +65,7 @@ static void run_to(run_result *r, const char *tmp, const char *stdin_path, const
     int status, i, rc;
     snprintf(outp, sizeof outp, "%s/.stdout", tmp);
     snprintf(errp, sizeof errp, "%s/.stderr", tmp);
-    argv[0] = (char *)bin();
+    argv[0] = (char *)pv_test_bin();
     for (i = 0; args[i]; i++) {
         cr_assert_lt(i, 62);
         argv[i + 1] = (char *)args[i];
@@ -1481,7 +1475,7 @@ static char *run_on_terminal(const char *const *args, unsigned short cols)
     cr_assert_eq(grantpt(master), 0);
     cr_assert_eq(unlockpt(master), 0);
     cr_assert_eq(ioctl(master, TIOCSWINSZ, &ws), 0);
-    argv[0] = (char *)bin();
+    argv[0] = (char *)pv_test_bin();
     for (i = 0; args[i]; i++)
         argv[i + 1] = (char *)args[i];
     argv[i + 1] = NULL;
@@ -1552,7 +1546,7 @@ static long match_peak_kib(const char *idx, const char *format, const char *inpu
     pid_t pid;
     int status;
     cr_assert_not_null(argv);
-    argv[k++] = (char *)bin();
+    argv[k++] = (char *)pv_test_bin();
     argv[k++] = "match";
     argv[k++] = "-x";
     argv[k++] = (char *)idx;
@@ -1784,10 +1778,10 @@ Test(cli, regression_index_unreadable_single_source_exits_3)
     if (geteuid() == 0) {
         char copy[1024], wrap[1024], script[2400];
         size_t n;
-        void *exe = pv_test_read_file(bin(), &n);
+        void *exe = pv_test_read_file(pv_test_bin(), &n);
         if (access("/usr/bin/setpriv", X_OK) != 0)
             cr_skip_test("running as root without setpriv to become another user");
-        cr_assert(exe != NULL, "cannot read %s", bin());
+        cr_assert(exe != NULL, "cannot read %s", pv_test_bin());
         snprintf(copy, sizeof copy, "%s/provscan", tmp);
         pv_test_write_file(copy, exe, n);
         free(exe);

@@ -40,12 +40,6 @@ static void setup(void)
 
 TestSuite(report_html, .init = setup, .fini = pv_test_done);
 
-static const char *bin(void)
-{
-    const char *b = getenv("PROVSCAN_BIN");
-    return b && *b ? b : "./provscan";
-}
-
 /* Runs argv (argv[0] found on PATH) with stdout to out_path (or /dev/null) and stderr to
  * err_path (or /dev/null); returns the exit code, or -1 when it died of a signal. The peak
  * resident memory of that process, in KiB, goes to *kib when kib is not NULL. */
@@ -78,7 +72,7 @@ static int run(char *const argv[], const char *out_path, const char *err_path)
 /* provscan with the arguments given (NULL-terminated), stdout to out; asserts exit 0. */
 #define PROVSCAN(out, ...)                                                                         \
     do {                                                                                           \
-        char *argv_[] = {(char *)bin(), __VA_ARGS__, NULL};                                        \
+        char *argv_[] = {(char *)pv_test_bin(), __VA_ARGS__, NULL};                                \
         int rc_ = run(argv_, out, pv_test_path("provscan.err"));                                   \
         cr_assert_eq(rc_, 0, "provscan %s exited %d: %s", argv_[1], rc_,                           \
                      (char *)pv_test_read_file(pv_test_path("provscan.err"), NULL));               \
@@ -678,7 +672,7 @@ Test(report_html, proxy_sees_loads_the_policy_stops)
 static long peak_kib(const char *cmd, const char *idx, const char *format, const char *input,
                      size_t n)
 {
-    const char *head[] = {bin(), cmd, "-x", idx, "--format", format};
+    const char *head[] = {pv_test_bin(), cmd, "-x", idx, "--format", format};
     const size_t nhead = sizeof head / sizeof *head;
     char **argv = calloc(nhead + n + 1, sizeof *argv);
     long kib = 0;
@@ -746,7 +740,7 @@ Test(report_html, no_spool_is_an_input_error_naming_the_folder)
     size_t c;
     setenv("TMPDIR", pv_test_path("missing"), 1);
     for (c = 0; c < 2; c++) {
-        char *argv[] = {(char *)bin(),
+        char *argv[] = {(char *)pv_test_bin(),
                         (char *)cmds[c],
                         "-x",
                         (char *)idx,
