@@ -44,11 +44,14 @@ typedef struct rec {
 typedef struct docmeta {
     int64_t date;
     uint64_t bytes;
-    uint64_t lines_off; /* in the worker's line spill file */
+    uint64_t lines_src;   /* the line table's offset in the worker's line spill file */
+    uint64_t lines_off;   /* and inside LINE (put_lines) */
+    pv_seg_key lines_key; /* its hash, for sharing identical tables (pv_seg__place_shared) */
     uint32_t lines_size, lines_raw, nlines, ntokens;
     uint32_t source, kind, locator, commit, license, origin;
     uint16_t worker;
-    uint8_t status; /* 0 pending, 1 indexed, 2 skipped */
+    uint8_t status;    /* 0 pending, 1 indexed, 2 skipped */
+    uint8_t lines_new; /* its line table is written to LINE (else shared with an earlier) */
 } docmeta;
 
 /* Documents live in chunks of DOC_CHUNK so that the table never moves while workers fill
@@ -175,9 +178,10 @@ struct builder {
     uint32_t default_author; /* --author, or PV_NONE */
     pv_seg_blob *blobs;      /* git blob ids, documents by their id before the merge */
     size_t nblobs, cap_blobs;
-    unsigned char *copybuf; /* copying line tables and locators into the segment */
+    unsigned char *copybuf; /* copying locators into the segment */
     size_t copycap;
-    size_t meta_bytes; /* estimated, recomputed with every document */
+    double lines_cpu_here, lines_cpu_others; /* LINE copied (fill_lines): CPU seconds */
+    size_t meta_bytes;                       /* estimated, recomputed with every document */
     int meta_warned;
     /* the queue between the producer and the workers */
     pthread_mutex_t qlock;
@@ -562,11 +566,17 @@ static int write_lines(worker *w, docmeta *dm, const char *text, size_t len, con
         return pv_err__set(&w->err, PV_ENOMEM, "out of memory");
     if (nlines > UINT32_MAX || w->linebuf.len > UINT32_MAX)
         return pv_err__set(&w->err, PV_ELIMIT, "document too large");
-    if (fwrite(out, 1, outsz, w->lines) != outsz ||
-        fwrite(w->linebuf.data + head, 1, nchecks, w->lines) != nchecks)
+    if (out != w->linebuf.data) { /* the compressed head, then the checks */
+        if (pv_array__grow(&w->zbuf, &w->zcap, outsz + nchecks, 1))
+            return pv_err__set(&w->err, PV_ENOMEM, "out of memory");
+        memcpy((unsigned char *)w->zbuf + outsz, w->linebuf.data + head, nchecks);
+        out = w->zbuf;
+    } /* else the head as it is, the checks after it */
+    if (fwrite(out, 1, outsz + nchecks, w->lines) != outsz + nchecks)
         return pv_err__set(&w->err, PV_EIO, "cannot write line tables in '%s': %s", w->b->tmpdir,
                            strerror(errno));
-    dm->lines_off = w->lines_off;
+    pv_seg__key(out, outsz + nchecks, &dm->lines_key); /* here, so that LINE need not read it */
+    dm->lines_src = w->lines_off;
     dm->lines_size = (uint32_t)(outsz + nchecks);
     dm->lines_raw = (uint32_t)w->linebuf.len;
     dm->nlines = (uint32_t)nlines;
@@ -2244,36 +2254,181 @@ static int put_origins(void *ctx, pv_seg_writer *sw, pv_err *err)
     return 0;
 }
 
-/* LINE: every indexed document's line table, copied from its worker's spill file, once for
- * identical tables (copies of a file); the document's lines_off becomes its offset inside
- * LINE */
+/* Copying LINE's new line tables from the workers' spill files into the segment, one range of
+ * documents per thread. */
+typedef struct line_copy {
+    const builder *b;
+    int fd;            /* the segment */
+    uint64_t chunk_at; /* LINE's offset in it */
+    size_t from, to;   /* documents */
+    int rc, write_errno;
+    pv_err err;
+    double cpu;
+} line_copy;
+
+#define LINE_COPY_BYTES ((size_t)1 << 20)
+
+/* Copies n bytes at src in the spill file sfd to dst in the segment through buf. */
+static int copy_range(line_copy *c, int sfd, uint64_t src, uint64_t dst, uint64_t n,
+                      unsigned char *buf)
+{
+    while (n > 0) {
+        size_t want = n < LINE_COPY_BYTES ? (size_t)n : LINE_COPY_BYTES, got = 0;
+        while (got < want) {
+            ssize_t r = pread(sfd, buf + got, want - got, (off_t)(src + got));
+            if (r <= 0 && !(r < 0 && errno == EINTR))
+                return pv_err__set(&c->err, PV_EIO,
+                                   "cannot read back line tables from a temporary file in '%s': %s",
+                                   c->b->tmpdir, r < 0 ? strerror(errno) : "file too short");
+            got += r > 0 ? (size_t)r : 0;
+        }
+        for (got = 0; got < want;) {
+            ssize_t r = pwrite(c->fd, buf + got, want - got, (off_t)(dst + got));
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                c->write_errno = r < 0 ? errno : EIO;
+                return PV_EIO;
+            }
+            got += (size_t)r;
+        }
+        src += want;
+        dst += want;
+        n -= want;
+    }
+    return 0;
+}
+
+/* One thread's documents: their new line tables, consecutive ones of a worker in one copy. */
+static void *copy_lines(void *arg)
+{
+    line_copy *c = arg;
+    const builder *b = c->b;
+    unsigned char *buf = malloc(LINE_COPY_BYTES);
+    uint64_t src = 0, dst = 0, n = 0;
+    int sfd = -1;
+    size_t i;
+    double c0 = pv_thread_cpu();
+
+    if (!buf) {
+        c->rc = pv_err__set(&c->err, PV_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (i = c->from; i < c->to && c->rc == 0; i++) {
+        const docmeta *dm = doc_at(b, i);
+        int fd;
+        if (i > c->from)
+            docs_pass(b, i - 1);
+        if (dm->status != 1 || !dm->lines_new)
+            continue;
+        fd = fileno(b->workers[dm->worker].lines);
+        if (n > 0 && fd == sfd && src + n == dm->lines_src &&
+            c->chunk_at + dm->lines_off == dst + n) {
+            n += dm->lines_size;
+            continue;
+        }
+        if (n > 0)
+            c->rc = copy_range(c, sfd, src, dst, n, buf);
+        sfd = fd;
+        src = dm->lines_src;
+        dst = c->chunk_at + dm->lines_off;
+        n = dm->lines_size;
+    }
+    if (c->rc == 0 && n > 0)
+        c->rc = copy_range(c, sfd, src, dst, n, buf);
+    free(buf);
+    c->cpu = pv_thread_cpu() - c0;
+    return NULL;
+}
+
+/* Fills LINE's placed bytes (pv_seg__fill_placed) on --jobs threads. */
+static int fill_lines(void *ctx, int fd, uint64_t chunk_at, int *write_errno, pv_err *err)
+{
+    builder *b = ctx;
+    unsigned nt = b->njobs, t, started = 0;
+    line_copy stack[1], *c = nt > 1 ? calloc(nt, sizeof *c) : stack;
+    pthread_t *th = nt > 1 ? calloc(nt, sizeof *th) : NULL;
+    double here = 0, others = 0;
+    int rc = 0;
+
+    if (!c || (nt > 1 && !th)) {
+        if (c != stack)
+            free(c);
+        free(th);
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    }
+    if (nt <= 1)
+        nt = 1;
+    for (t = 0; t < nt; t++) {
+        memset(&c[t], 0, sizeof c[t]);
+        c[t].b = b;
+        c[t].fd = fd;
+        c[t].chunk_at = chunk_at;
+        c[t].from = b->ndocs * t / nt;
+        c[t].to = b->ndocs * (t + 1) / nt;
+    }
+    if (nt == 1) {
+        copy_lines(&c[0]);
+        here = c[0].cpu;
+    } else {
+        for (t = 0; t < nt; t++) {
+            if (pthread_create(&th[t], NULL, copy_lines, &c[t]) != 0)
+                break;
+            started++;
+        }
+        for (t = 0; t < started; t++)
+            pthread_join(th[t], NULL);
+        for (t = started; t < nt; t++) { /* no thread for these: here */
+            double c0 = pv_thread_cpu();
+            copy_lines(&c[t]);
+            here += pv_thread_cpu() - c0;
+        }
+        for (t = 0; t < started; t++)
+            others += c[t].cpu;
+    }
+    for (t = 0; t < nt; t++) {
+        if (c[t].write_errno && !*write_errno)
+            *write_errno = c[t].write_errno;
+        else if (c[t].rc && !c[t].write_errno && rc == 0) {
+            *err = c[t].err;
+            rc = c[t].rc;
+        }
+    }
+    b->lines_cpu_here = here;
+    b->lines_cpu_others = others;
+    if (c != stack)
+        free(c);
+    free(th);
+    return rc;
+}
+
+/* LINE: every indexed document's line table, once for identical tables (copies of a file):
+ * placed in document order (its lines_off becomes its offset inside LINE), then copied from
+ * the workers' spill files by several threads at once. */
 static int put_lines(void *ctx, pv_seg_writer *sw, pv_err *err)
 {
     builder *b = ctx;
     size_t i;
+    int rc;
     for (i = 0; i < b->njobs; i++)
         if (fflush(b->workers[i].lines) != 0)
             return pv_err__set(err, PV_EIO,
                                "cannot write line tables to a temporary file in '%s': %s",
                                b->tmpdir, strerror(errno));
-    for (i = 0; i < b->ndocs && !pv_seg__failed(sw); i++) {
+    for (i = 0; i < b->ndocs; i++) {
         docmeta *dm = doc_at(b, i);
-        FILE *lf;
+        int is_new;
         if (i)
             docs_pass(b, i - 1);
         if (dm->status != 1)
             continue;
-        lf = b->workers[dm->worker].lines;
-        if (pv_array__grow((void **)&b->copybuf, &b->copycap, dm->lines_size + 1, 1))
-            return pv_err__set(err, PV_ENOMEM, "out of memory");
-        if (fseeko(lf, (off_t)dm->lines_off, SEEK_SET) != 0 ||
-            fread(b->copybuf, 1, dm->lines_size, lf) != dm->lines_size)
-            return pv_err__set(err, PV_EIO,
-                               "cannot read back line tables from a temporary file in '%s': %s",
-                               b->tmpdir, ferror(lf) ? strerror(errno) : "file too short");
-        dm->lines_off = pv_seg__put_shared(sw, b->copybuf, dm->lines_size);
+        dm->lines_off = pv_seg__place_shared(sw, &dm->lines_key, dm->lines_size, &is_new);
+        dm->lines_new = (uint8_t)is_new;
     }
-    return 0;
+    b->lines_cpu_here = b->lines_cpu_others = 0;
+    rc = pv_seg__fill_placed(sw, fill_lines, b, err);
+    pv_seg__parallel_work(sw, b->lines_cpu_here, b->lines_cpu_others);
+    return rc;
 }
 
 static int put_docs(void *ctx, pv_seg_writer *sw, pv_err *err)

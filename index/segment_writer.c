@@ -5,12 +5,15 @@
  * under a temporary name, synced and renamed when complete.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <xxhash.h>
@@ -63,6 +66,10 @@ struct pv_seg_writer {
     double encode_secs;      /* posting blocks encoded so far (monotonic clock) */
     double write_secs;       /* and written */
     double fill_encode_secs; /* encoded by the fill function (pv_seg__encoded_here) */
+    /* pv_seg__place_shared: the chunk's bytes from placed_from on are placed, not written */
+    int placed;
+    uint64_t placed_from;
+    double par_here, par_others; /* pv_seg__parallel_work so far (CPU seconds) */
 };
 
 /* Records the first failed write (errno), and what it was writing, for the message. */
@@ -79,6 +86,7 @@ static void out_fail(pv_seg_writer *w)
 
 static void out_write(pv_seg_writer *w, const void *p, size_t n)
 {
+    assert(!w->placed); /* placed bytes come last in their chunk */
     if (n == 0 || w->failed)
         return;
     if (fwrite(p, 1, n, w->f) != n)
@@ -132,12 +140,19 @@ static int shared_grow(pv_seg_writer *w)
     return 0;
 }
 
-uint64_t pv_seg__put_shared(pv_seg_writer *w, const void *p, size_t n)
+void pv_seg__key(const void *p, size_t n, pv_seg_key *k)
 {
-    XXH128_hash_t h;
+    XXH128_hash_t h = XXH3_128bits(p, n);
+    k->lo = h.low64;
+    k->hi = h.high64;
+}
+
+/* The slot of the n bytes keyed h in the chunk's table: the one holding them (at != 0), or
+ * the empty one where they go; NULL when the table is full and cannot grow (they are then
+ * written again). */
+static struct shared_slot *shared_slot_of(pv_seg_writer *w, XXH128_hash_t h, size_t n)
+{
     size_t i, mask;
-    if (n < SHARED_MIN_BYTES)
-        return pv_seg__put_bytes(w, p, n);
     if (w->shared_chunk != w->chunk_off) { /* a new chunk: forget the last one's */
         if (w->shared)
             memset(w->shared, 0, w->shared_slots * sizeof *w->shared);
@@ -145,19 +160,128 @@ uint64_t pv_seg__put_shared(pv_seg_writer *w, const void *p, size_t n)
         w->shared_chunk = w->chunk_off;
     }
     if (w->shared_used + 1 > w->shared_slots / 4 * 3 && shared_grow(w) && !w->shared)
-        return pv_seg__put_bytes(w, p, n);
-    h = XXH3_128bits(p, n);
+        return NULL;
     mask = w->shared_slots - 1;
     for (i = (size_t)h.low64 & mask; w->shared[i].at; i = (i + 1) & mask)
         if (w->shared[i].size == n && XXH128_isEqual(w->shared[i].h, h))
-            return w->shared[i].at - 1;
+            return &w->shared[i];
     if (w->shared_used + 1 > w->shared_slots / 4 * 3) /* full, and cannot grow */
+        return NULL;
+    return &w->shared[i];
+}
+
+uint64_t pv_seg__put_shared(pv_seg_writer *w, const void *p, size_t n)
+{
+    struct shared_slot *s;
+    XXH128_hash_t h;
+    if (n < SHARED_MIN_BYTES)
         return pv_seg__put_bytes(w, p, n);
-    w->shared[i].h = h;
-    w->shared[i].size = n;
-    w->shared[i].at = pv_seg__put_bytes(w, p, n) + 1;
+    h = XXH3_128bits(p, n);
+    if (!(s = shared_slot_of(w, h, n)))
+        return pv_seg__put_bytes(w, p, n);
+    if (!s->at) {
+        s->h = h;
+        s->size = n;
+        s->at = pv_seg__put_bytes(w, p, n) + 1;
+        w->shared_used++;
+    }
+    return s->at - 1;
+}
+
+#define PLACED_WINDOW ((size_t)16 << 20) /* placed bytes hashed a window at a time */
+
+/* n bytes of the chunk, written later by pv_seg__fill_placed */
+static uint64_t place(pv_seg_writer *w, uint64_t n)
+{
+    uint64_t at = w->off - w->chunk_off;
+    if (!w->placed)
+        w->placed_from = w->off;
+    w->placed = 1;
+    w->off += n;
+    return at;
+}
+
+uint64_t pv_seg__place_shared(pv_seg_writer *w, const pv_seg_key *k, size_t n, int *is_new)
+{
+    struct shared_slot *s;
+    XXH128_hash_t h;
+    *is_new = 1;
+    if (n < SHARED_MIN_BYTES)
+        return place(w, n);
+    h.low64 = k->lo;
+    h.high64 = k->hi;
+    if (!(s = shared_slot_of(w, h, n)))
+        return place(w, n);
+    if (s->at) {
+        *is_new = 0;
+        return s->at - 1;
+    }
+    s->h = h;
+    s->size = n;
+    s->at = place(w, n) + 1;
     w->shared_used++;
-    return w->shared[i].at - 1;
+    return s->at - 1;
+}
+
+int pv_seg__fill_placed(pv_seg_writer *w, pv_seg_place_fn fill, void *ctx, pv_err *err)
+{
+    uint64_t from = w->placed_from, n = w->off - from;
+    long page = sysconf(_SC_PAGESIZE);
+    int werr = 0, rc;
+    struct stat st;
+    if (!w->placed)
+        return 0;
+    w->placed = 0;
+    if (w->failed)
+        return 0;
+    /* the stream holds the chunk's bytes before the placed ones */
+    if (fflush(w->f) != 0) {
+        out_fail(w);
+        return 0;
+    }
+    rc = fill(ctx, fileno(w->f), w->chunk_off, &werr, err);
+    if (rc == 0 && werr) {
+        errno = werr;
+        out_fail(w);
+    }
+    if (rc || w->failed)
+        return rc;
+    /* the chunk's checksum: the placed bytes in file order, read back from the page cache a
+     * window at a time (mapped, not copied) */
+    if (page <= 0)
+        page = 4096;
+    if (n > 0 && fstat(fileno(w->f), &st) != 0) {
+        out_fail(w);
+        return 0;
+    }
+    if (n > 0 && (uint64_t)st.st_size < from + n) { /* fill left the end unwritten */
+        errno = EIO;
+        out_fail(w);
+        return 0;
+    }
+    while (n > 0) {
+        uint64_t base = from - from % (uint64_t)page;
+        size_t len = n < PLACED_WINDOW ? (size_t)n : PLACED_WINDOW;
+        void *m = mmap(NULL, (size_t)(from - base) + len, PROT_READ, MAP_SHARED, fileno(w->f),
+                       (off_t)base);
+        if (m == MAP_FAILED) {
+            out_fail(w);
+            return 0;
+        }
+        XXH3_64bits_update(w->xs, (const unsigned char *)m + (from - base), len);
+        munmap(m, (size_t)(from - base) + len);
+        from += len;
+        n -= len;
+    }
+    if (fseeko(w->f, (off_t)w->off, SEEK_SET) != 0)
+        out_fail(w);
+    return 0;
+}
+
+void pv_seg__parallel_work(pv_seg_writer *w, double here, double others)
+{
+    w->par_here += here > 0 ? here : 0;
+    w->par_others += others > 0 ? others : 0;
 }
 
 /* ---- PSTG, BDIR, FANO ---- */
@@ -629,7 +753,7 @@ int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_conte
      * chunk's fill function meets */
     for (i = 0; i < NCHUNKS && rc == 0 && !w.failed; i++) {
         double c0 = pv_thread_cpu(), t0 = pv_now(), enc = w.encode_secs, wr = w.write_secs;
-        double fenc = w.fill_encode_secs, cpu, wall;
+        double fenc = w.fill_encode_secs, ph = w.par_here, po = w.par_others, cpu, wall;
         pv_build_stage stage = chunk_stage(chunks[i].id);
         chunk_begin(&w, &ch[i], chunks[i].id);
         if (chunks[i].write) {
@@ -639,6 +763,8 @@ int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_conte
             memcpy(&fill, (const char *)c + chunks[i].fill, sizeof fill);
             rc = fill(c->ctx, &w, err);
         }
+        assert(rc || w.failed || !w.placed); /* the fill function filled what it placed */
+        w.placed = 0;
         chunk_end(&w, &ch[i]);
         /* PSTG: the fill function's merge, less the blocks it encoded and wrote; the thread's
          * CPU time is split in proportion to the clock (a thread call costs 1.4 us: too much
@@ -653,7 +779,12 @@ int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_conte
         w.stages[PV_STAGE_ENCODE].parallel += fenc * cpu;
         w.stages[PV_STAGE_ENCODE].wall += fenc;
         add_time(&w.stages[PV_STAGE_WRITE], wr * cpu, wr);
-        add_time(&w.stages[stage], (wall - enc - fenc - wr) * cpu, wall - enc - fenc - wr);
+        /* parallel work of the fill function (pv_seg__parallel_work): its share of this
+         * thread's CPU time is not serial */
+        ph = w.par_here - ph;
+        po = w.par_others - po;
+        w.stages[stage].parallel += ph + po;
+        add_time(&w.stages[stage], (wall - enc - fenc - wr) * cpu - ph, wall - enc - fenc - wr);
     }
     if (rc)
         goto done;

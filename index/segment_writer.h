@@ -135,6 +135,28 @@ uint64_t pv_seg__put_bytes(pv_seg_writer *w, const void *p, size_t n);
  * several places) so share one line table in LINE; a reader sees two entries pointing at the
  * same bytes, which format 3 allows. */
 uint64_t pv_seg__put_shared(pv_seg_writer *w, const void *p, size_t n);
+/* Bytes of the chunk being written that other threads write in place (pwrite), for a chunk
+ * too large to fill on one thread: pv_seg__key hashes a byte string (any thread);
+ * pv_seg__place_shared places n bytes keyed k where pv_seg__put_shared would put those bytes
+ * (the same offsets, the same sharing) but writes nothing: it returns their offset inside the
+ * chunk, and sets *is_new when the caller must write them there (the chunk grew by n; else
+ * they are already in the chunk). Placed bytes come last in their chunk: once one is placed,
+ * nothing is put before pv_seg__fill_placed, which calls fill once with the file's descriptor
+ * and the chunk's offset in the file; fill writes every new byte string at chunk_at + its
+ * offset, on any threads, and returns 0 or a pv_error with err set; a failed write of the
+ * file is *write_errno (the writer reports it as its own). Then the writer adds the placed
+ * bytes to the chunk's checksum. 0 or fill's error. */
+typedef struct pv_seg_key {
+    uint64_t lo, hi;
+} pv_seg_key;
+typedef int (*pv_seg_place_fn)(void *ctx, int fd, uint64_t chunk_at, int *write_errno, pv_err *err);
+void pv_seg__key(const void *p, size_t n, pv_seg_key *k);
+uint64_t pv_seg__place_shared(pv_seg_writer *w, const pv_seg_key *k, size_t n, int *is_new);
+int pv_seg__fill_placed(pv_seg_writer *w, pv_seg_place_fn fill, void *ctx, pv_err *err);
+/* A fill function did CPU seconds of work that other threads share (filling placed bytes):
+ * here on the writer's thread (not serial, then), others on other threads. For the stage
+ * times: parallel work of the chunk's stage. */
+void pv_seg__parallel_work(pv_seg_writer *w, double here, double others);
 /* Whether a write failed so far (the error is reported at the end): long loops stop early. */
 int pv_seg__failed(const pv_seg_writer *w);
 

@@ -6,10 +6,12 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "format.h"
 #include "provscan.h"
@@ -354,6 +356,29 @@ static int fill_nothing(void *ctx, pv_seg_writer *w, pv_err *err)
     return 0;
 }
 
+/* A segment's content with nothing in it: every chunk's fill function does nothing. */
+static void empty_content(pv_seg_content *c, void *ctx)
+{
+    memset(c, 0, sizeof *c);
+    c->k = PV_DEFAULT_K;
+    c->w = PV_DEFAULT_W;
+    c->posting_cap = 2048;
+    c->seed = PV_DEFAULT_SEED;
+    c->ctx = ctx;
+    c->postings = c->authors = c->sources = c->origins = c->lines = c->docs = c->strings =
+        fill_nothing;
+}
+
+/* Writes the segment c to DIR/NAME.pvx, whose path goes to path (256 bytes). */
+static void write_segment(const pv_seg_content *c, const char *name, char *path, pv_seg_result *r)
+{
+    char tmp[256];
+    pv_err err = {0, {0}};
+    snprintf(path, 256, "%s/%s.pvx", dir, name);
+    snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, name);
+    cr_assert_eq(pv_seg__write(path, tmp, c, r, &err), 0, "%s", err.msg);
+}
+
 /* The writer cuts and encodes. */
 static int fill_groups(void *ctx, pv_seg_writer *w, pv_err *err)
 {
@@ -404,25 +429,14 @@ Test(build, blocks_encoded_on_any_thread_give_the_writers_bytes)
     groups g;
     pv_seg_content c;
     pv_seg_result r1, r2;
-    pv_err err = {0, {0}};
-    char a[256], b[256], ta[256], tb[256];
+    char a[256], b[256];
 
     make_groups(&g);
-    memset(&c, 0, sizeof c);
-    c.k = PV_DEFAULT_K;
-    c.w = PV_DEFAULT_W;
-    c.posting_cap = 2048;
-    c.seed = PV_DEFAULT_SEED;
-    c.ctx = &g;
-    c.authors = c.sources = c.origins = c.lines = c.docs = c.strings = fill_nothing;
-    snprintf(a, sizeof a, "%s/writer.pvx", dir);
-    snprintf(b, sizeof b, "%s/blocks.pvx", dir);
-    snprintf(ta, sizeof ta, "%s/writer.tmp", dir);
-    snprintf(tb, sizeof tb, "%s/blocks.tmp", dir);
+    empty_content(&c, &g);
     c.postings = fill_groups;
-    cr_assert_eq(pv_seg__write(a, ta, &c, &r1, &err), 0, "%s", err.msg);
+    write_segment(&c, "writer", a, &r1);
     c.postings = fill_blocks;
-    cr_assert_eq(pv_seg__write(b, tb, &c, &r2, &err), 0, "%s", err.msg);
+    write_segment(&c, "blocks", b, &r2);
     cr_expect_eq(r1.postings, g.n);
     cr_expect_eq(r1.fingerprints, g.ngroups);
     cr_expect_eq(r2.postings, g.n);
@@ -432,14 +446,31 @@ Test(build, blocks_encoded_on_any_thread_give_the_writers_bytes)
     free(g.end);
 }
 
+/* Builds folder with 1 job, with 2, and with 3 in the least memory (SOURCE_DATE_EPOCH set), into
+ * DIR/one.pvx, two.pvx and small.pvx, with their stats in st[0..3): the same bytes. */
+static void build_folder_three_ways(const char *folder, pv_build_stats *st)
+{
+    char one[256], two[256], small[256];
+    const char *srcs[1];
+    srcs[0] = folder;
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    snprintf(one, sizeof one, "%s/one.pvx", dir);
+    snprintf(two, sizeof two, "%s/two.pvx", dir);
+    snprintf(small, sizeof small, "%s/small.pvx", dir);
+    build(one, srcs, 1, 1, (size_t)1 << 30, &st[0]);
+    build(two, srcs, 1, 2, (size_t)1 << 30, &st[1]);
+    build(small, srcs, 1, 3, PV_MIN_MEMORY, &st[2]);
+    expect_same_bytes(one, two);
+    expect_same_bytes(one, small);
+}
+
 /* The workers load a folder's files ahead for the reader: the documents, the binary files
  * skipped (found by the worker that loads them), their order and the bytes are those of one
  * job that reads every file itself; a small --memory bounds what is loaded ahead. */
 Test(build, files_loaded_ahead_give_the_same_index)
 {
-    char folder[256], one[256], two[256], small[256];
-    const char *srcs[1];
-    pv_build_stats s1, s2, s3;
+    char folder[256];
+    pv_build_stats st[3];
     unsigned i;
 
     snprintf(folder, sizeof folder, "%s/files", dir);
@@ -455,20 +486,156 @@ Test(build, files_loaded_ahead_give_the_same_index)
             text[10] = '\0';
         pv_test_put(rel, text, (size_t)n);
     }
-    srcs[0] = folder;
-    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    build_folder_three_ways(folder, st);
+    cr_expect_eq(st[0].skipped_binary, 8);
+    cr_expect_eq(st[1].skipped_binary, 8);
+    cr_expect_eq(st[2].skipped_binary, 8);
+    cr_expect_eq(st[0].documents, 292);
+    cr_expect_eq(st[1].documents, 292);
+    cr_expect_gt(st[1].stages[PV_STAGE_READ].parallel, 0);
+}
+
+/* ---- LINE: byte strings placed, then written by other threads: the same bytes ---- */
+
+/* 400 byte strings of 1 to 3,000 bytes (a few under 16, some repeated), a seeded generator. */
+typedef struct strings {
+    unsigned char *data[400];
+    size_t len[400];
+    pv_seg_key key[400];
+    uint64_t at[400];
+    int is_new[400];
+} strings;
+
+static void make_strings(strings *s)
+{
+    uint64_t x = 2463534242ull;
+    size_t i, j;
+    for (i = 0; i < 400; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        if (i > 10 && x % 5 == 0) { /* a copy of an earlier string */
+            size_t from = (size_t)(x >> 8) % i;
+            s->len[i] = s->len[from];
+            s->data[i] = malloc(s->len[i]);
+            cr_assert(s->data[i]);
+            memcpy(s->data[i], s->data[from], s->len[i]);
+        } else {
+            s->len[i] = x % 11 == 0 ? 1 + x % 15 : 1 + (x >> 16) % 3000;
+            s->data[i] = malloc(s->len[i]);
+            cr_assert(s->data[i]);
+            for (j = 0; j < s->len[i]; j++)
+                s->data[i][j] = (unsigned char)((x >> (j % 56)) + j);
+        }
+        pv_seg__key(s->data[i], s->len[i], &s->key[i]);
+    }
+}
+
+static int fill_shared(void *ctx, pv_seg_writer *w, pv_err *err)
+{
+    const strings *s = ctx;
+    size_t i;
+    (void)err;
+    for (i = 0; i < 400; i++)
+        pv_seg__put_shared(w, s->data[i], s->len[i]);
+    return 0;
+}
+
+/* The new strings written with pwrite, last first (as threads would, in any order). */
+static int write_placed(void *ctx, int fd, uint64_t chunk_at, int *write_errno, pv_err *err)
+{
+    const strings *s = ctx;
+    size_t i;
+    (void)err;
+    for (i = 400; i-- > 0;)
+        if (s->is_new[i] &&
+            pwrite(fd, s->data[i], s->len[i], (off_t)(chunk_at + s->at[i])) != (ssize_t)s->len[i])
+            *write_errno = errno;
+    return 0;
+}
+
+static int fill_placed(void *ctx, pv_seg_writer *w, pv_err *err)
+{
+    strings *s = ctx;
+    size_t i, repeats = 0;
+    for (i = 0; i < 400; i++) {
+        s->at[i] = pv_seg__place_shared(w, &s->key[i], s->len[i], &s->is_new[i]);
+        repeats += !s->is_new[i];
+    }
+    cr_expect_gt(repeats, 40, "only %zu strings shared", repeats);
+    return pv_seg__fill_placed(w, write_placed, s, err);
+}
+
+Test(build, bytes_placed_then_written_anywhere_give_the_writers_bytes)
+{
+    strings s;
+    pv_seg_content c;
+    char a[256], b[256];
+    size_t i;
+
+    memset(&s, 0, sizeof s);
+    make_strings(&s);
+    empty_content(&c, &s);
+    c.lines = fill_shared;
+    write_segment(&c, "put", a, NULL);
+    c.lines = fill_placed;
+    write_segment(&c, "placed", b, NULL);
+    expect_same_bytes(a, b); /* LINE's bytes and its checksum in the chunk table */
+    for (i = 0; i < 400; i++)
+        free(s.data[i]);
+}
+
+/* Copies of files in several folders share one line table in LINE; the tables are copied by
+ * every job's thread, and the bytes are those of one job. */
+static uint64_t line_size(const pv_index_info *info)
+{
+    size_t i;
+    for (i = 0; i < info->nchunks; i++)
+        if (strcmp(info->chunks[i].id, PV_ID_LINE) == 0)
+            return info->chunks[i].size;
+    cr_assert_fail("no LINE chunk");
+    return 0;
+}
+
+Test(build, line_tables_copied_on_every_job_give_the_same_index)
+{
+    char folder[256], one[256];
+    pv_build_stats st[3];
+    pv_index *ix = NULL;
+    pv_err err = {0, {0}};
+    pv_index_info info;
+    const char *srcs[1];
+    uint64_t all;
+    unsigned i;
+
+    snprintf(folder, sizeof folder, "%s/copies", dir);
+    for (i = 0; i < 240; i++) {
+        char rel[64], text[2000];
+        int n = 0, l;
+        for (l = 0; l < 30 && n < 1800; l++) /* copies: the same text in four folders */
+            n += snprintf(text + n, sizeof text - (size_t)n, "line %u of text %u: %s\n", l, i % 60,
+                          l % 4 ? "alpha beta gamma delta" : "epsilon");
+        snprintf(rel, sizeof rel, "copies/d%u/t%03u.txt", i / 60, i);
+        pv_test_put(rel, text, (size_t)n);
+    }
+    build_folder_three_ways(folder, st);
+    cr_expect_eq(st[0].documents, 240);
+    /* LINE's copies count as the tables' parallel work */
+    cr_expect_gt(st[0].stages[PV_STAGE_TABLES].parallel, 0);
+    cr_expect_gt(st[2].stages[PV_STAGE_TABLES].parallel, 0);
+    /* the copies share the tables of the first folder: LINE is as large as its alone */
     snprintf(one, sizeof one, "%s/one.pvx", dir);
-    snprintf(two, sizeof two, "%s/two.pvx", dir);
-    snprintf(small, sizeof small, "%s/small.pvx", dir);
-    build(one, srcs, 1, 1, (size_t)1 << 30, &s1);
-    build(two, srcs, 1, 2, (size_t)1 << 30, &s2);
-    build(small, srcs, 1, 3, PV_MIN_MEMORY, &s3);
-    cr_expect_eq(s1.skipped_binary, 8);
-    cr_expect_eq(s2.skipped_binary, 8);
-    cr_expect_eq(s3.skipped_binary, 8);
-    cr_expect_eq(s1.documents, 292);
-    cr_expect_eq(s2.documents, 292);
-    cr_expect_gt(s2.stages[PV_STAGE_READ].parallel, 0);
-    expect_same_bytes(one, two);
-    expect_same_bytes(one, small);
+    cr_assert_eq(pv_index_open(&ix, one, &err), 0, "%s", err.msg);
+    pv_index_get_info(ix, &info);
+    cr_expect_eq(info.documents, 240);
+    all = line_size(&info);
+    pv_index_free(ix);
+    snprintf(folder, sizeof folder, "%s/copies/d0", dir);
+    srcs[0] = folder;
+    snprintf(one, sizeof one, "%s/d0.pvx", dir);
+    build(one, srcs, 1, 2, (size_t)1 << 30, NULL);
+    cr_assert_eq(pv_index_open(&ix, one, &err), 0, "%s", err.msg);
+    pv_index_get_info(ix, &info);
+    cr_expect_eq(info.documents, 60);
+    cr_expect_eq(line_size(&info), all);
+    cr_expect_gt(all, 0);
+    pv_index_free(ix);
 }
