@@ -21,12 +21,15 @@ static const pv_cli_spec spec = {
     "merge",
     "-x INDEX [-o OUT]",
     "Merge the segments of INDEX (made by `provscan index --add`) into one, and drop the work "
-    "removed from it (`provscan remove --document` or `--source`) for good: its postings, "
-    "documents and line tables are not written, and its tombstones go. Removed authors stay "
-    "recorded as tombstones (their text is shared with co-authors). Without -o the folder's "
+    "removed from it (`provscan remove`) for good, as if it had never been indexed: the "
+    "postings, documents and line tables of removed documents and sources are not written; "
+    "a removed author's names, emails and ids are not written, documents wholly theirs are "
+    "dropped, and the text only they wrote is cut from the others (its postings dropped; text "
+    "they co-wrote credits the co-authors). The tombstones go. Without -o the folder's "
     "manifest is replaced by one naming the new segment, atomically, and the old segment "
-    "files are removed. Findings are the same before and after, and the same as one index "
-    "built from all the sources; document ids after a removed document move down.",
+    "files are removed. Findings are the same before and after (but text cut from a removed "
+    "author is no longer matched, and strengths follow the smaller index), and the same as one "
+    "index built from all the sources; document ids after a dropped document move down.",
     opts,
     NOPTS,
 };

@@ -232,6 +232,17 @@ typedef struct mseg {
     uint32_t *auth_new;
     uint32_t *orig_new; /* per origin: its id in the output, PV_NONE when nothing uses it */
     uint32_t src_base;
+    /* a removed author (docs/attribution.md, "Removed work"): per origin, the first along
+       its chain whose author is not removed (pv_tombs.shown), and the next co-author's
+       origin along the chain with the removed ones skipped; NULL when nobody is removed */
+    const uint32_t *shown;
+    uint32_t *next_eff;
+    uint64_t *gone; /* bit d: document d is dropped (removed, or wholly removed authors') */
+    /* the token ranges [start, end) of kept documents that only removed authors wrote:
+       document d's are the pairs cuts[2 * i], cuts[2 * i + 1] for i in [cut_at[d],
+       cut_at[d + 1]), ascending; cut_at NULL when nobody is removed */
+    uint32_t *cut_at, *cuts;
+    size_t ncuts, cuts_cap;
     uint64_t loc_start, loc_base; /* exact: where its locator region starts in its STRS, and
                                      where it goes in the output's regions */
     int remap; /* some origin moves: line tables with authorship runs are encoded again */
@@ -274,6 +285,7 @@ typedef struct merger {
     size_t gcap;
     uint64_t tokens, bytes;
     ZSTD_CCtx *cctx;
+    uint32_t k; /* tokens per k-gram: a posting's text is tokens [pos, pos + k) */
     int oom;
 } merger;
 
@@ -387,35 +399,141 @@ done:
     return rc;
 }
 
-/* Marks in s->orig_new (0 used, PV_NONE not) the origins the documents tb leaves name: their
- * own, their authorship runs', and the co-authors along those chains. Without removed
- * documents every origin is kept. */
-static int used_origins(mseg *s, const pv_tombs *tb, pv_err *err)
+/* The next co-author's origin after o along its chain, removed authors skipped. */
+static uint32_t orig_next(const mseg *s, uint64_t o)
 {
-    uint64_t d, o;
-    int rc;
-    if (!tb || !tb->doc_gone) {
-        memset(s->orig_new, 0, (s->info.origins + 1) * sizeof *s->orig_new);
+    return s->next_eff ? s->next_eff[o] : pv_load32(s->raw.orig + o * PV_ORIG_ENTRY + PV_ORIG_NEXT);
+}
+
+static int doc_dropped(const mseg *s, uint64_t d)
+{
+    return s->gone && (s->gone[d / 64] >> (d % 64) & 1);
+}
+
+/* Whether tokens [a, b) of document d of s hold a token only removed authors wrote. */
+static int cut_overlaps(const mseg *s, uint64_t d, uint32_t a, uint32_t b)
+{
+    uint32_t lo, hi;
+    if (!s->cut_at)
+        return 0;
+    lo = s->cut_at[d];
+    hi = s->cut_at[d + 1];
+    while (lo < hi) { /* the first cut ending after a */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->cuts[2 * (size_t)mid + 1] <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->cut_at[d + 1] && s->cuts[2 * (size_t)lo] < b;
+}
+
+/* Adds tokens [a, b) of the document being scanned to its cuts (joined to the last when they
+ * meet). */
+static int add_cut(mseg *s, size_t first, uint32_t a, uint32_t b)
+{
+    if (s->ncuts > first && s->cuts[2 * (s->ncuts - 1) + 1] == a) {
+        s->cuts[2 * (s->ncuts - 1) + 1] = b;
         return 0;
     }
-    for (o = 0; o < s->info.origins; o++)
+    if (s->ncuts >= UINT32_MAX - 1 ||
+        pv_array__grow((void **)&s->cuts, &s->cuts_cap, 2 * (s->ncuts + 1), sizeof *s->cuts))
+        return PV_ENOMEM;
+    s->cuts[2 * s->ncuts] = a;
+    s->cuts[2 * s->ncuts++ + 1] = b;
+    return 0;
+}
+
+/* Which documents and origins input s keeps when its tombstones tb are dropped for good. The
+ * documents tb removes are dropped; with a removed author, the token ranges of each document
+ * that only removed authors wrote (authorship runs whose co-authors are all removed) become its
+ * cuts, and a document wholly theirs is dropped like a removed one. Marks in s->orig_new (0
+ * used, PV_NONE not) the origins the kept documents name: their own, their runs', the
+ * co-authors along those chains; an origin whose author is removed is not kept, and its first
+ * co-author who is not stands for it. Without tombstones every origin is kept. */
+static int scan_documents(mseg *s, const pv_tombs *tb, pv_err *err)
+{
+    const uint64_t ndoc = s->info.documents, norig = s->info.origins;
+    const uint32_t *shown = tb ? tb->shown : NULL;
+    uint64_t d, o;
+    int rc;
+    if (!tb || (!tb->doc_gone && !shown)) {
+        memset(s->orig_new, 0, (norig + 1) * sizeof *s->orig_new);
+        return 0;
+    }
+    if (!(s->gone = calloc((size_t)(ndoc / 64 + 1), sizeof *s->gone)))
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    if (shown) {
+        s->shown = shown;
+        if (!(s->cut_at = malloc((size_t)(ndoc + 1) * sizeof *s->cut_at)) ||
+            !(s->next_eff = malloc((size_t)(norig + 1) * sizeof *s->next_eff)))
+            return pv_err__set(err, PV_ENOMEM, "out of memory");
+        for (o = 0; o < norig; o++) {
+            uint32_t nx = pv_load32(s->raw.orig + o * PV_ORIG_ENTRY + PV_ORIG_NEXT);
+            s->next_eff[o] = nx == PV_NONE || nx >= norig ? PV_NONE : shown[nx];
+        }
+    }
+    for (o = 0; o < norig; o++)
         s->orig_new[o] = PV_NONE;
-    for (d = 0; d < s->info.documents; d++) {
+    for (d = 0; d < ndoc; d++) {
+        const unsigned char *e = s->raw.docs + d * PV_DOC_ENTRY;
+        uint32_t org = pv_load32(e + PV_DOC_ORIGIN), ntok = pv_load32(e + PV_DOC_NTOKENS), r;
         pv_line_table lt;
-        uint32_t r;
-        if (pv_tombs__doc_gone(tb, (uint32_t)d))
+        if (s->cut_at)
+            s->cut_at[d] = (uint32_t)s->ncuts;
+        if (pv_tombs__doc_gone(tb, (uint32_t)d)) {
+            s->gone[d / 64] |= UINT64_C(1) << (d % 64);
             continue;
-        s->orig_new[pv_load32(s->raw.docs + d * PV_DOC_ENTRY + PV_DOC_ORIGIN)] = 0;
+        }
         if ((rc = pv_index__lines(s->cur, (uint32_t)d, &lt, err)) != 0)
             return rc;
+        if (shown) {
+            /* the document's origin holds the tokens before its first run */
+            size_t first = s->ncuts;
+            uint64_t kept = 0;
+            long k;
+            for (k = -1; k < (long)lt.nruns; k++) {
+                uint32_t a = k < 0 ? 0 : lt.run_tok[k], o2 = k < 0 ? org : lt.run_origin[k];
+                uint32_t b = k + 1 < (long)lt.nruns ? lt.run_tok[k + 1] : ntok;
+                if (b > ntok)
+                    b = ntok;
+                if (b <= a)
+                    continue;
+                if (shown[o2] != UINT32_MAX)
+                    kept += b - a;
+                else if (add_cut(s, first, a, b)) {
+                    pv_index__lines_free(&lt);
+                    return pv_err__set(err, PV_ENOMEM, "out of memory");
+                }
+            }
+            if (ntok ? kept == 0 : shown[org] == UINT32_MAX) { /* wholly theirs */
+                s->ncuts = first;
+                s->gone[d / 64] |= UINT64_C(1) << (d % 64);
+                pv_index__lines_free(&lt);
+                continue;
+            }
+        }
+        s->orig_new[org] = 0;
         for (r = 0; r < lt.nruns; r++)
             s->orig_new[lt.run_origin[r]] = 0;
         pv_index__lines_free(&lt);
     }
-    /* a chain's next is a later entry: one pass forward reaches its end */
-    for (o = 0; o < s->info.origins; o++) {
-        uint32_t nx = pv_load32(s->raw.orig + o * PV_ORIG_ENTRY + PV_ORIG_NEXT);
-        if (s->orig_new[o] == 0 && nx != PV_NONE && nx < s->info.origins)
+    if (s->cut_at)
+        s->cut_at[ndoc] = (uint32_t)s->ncuts;
+    /* a chain's next is a later entry, and so is the co-author standing for a removed one:
+       one pass forward reaches the chain's end */
+    for (o = 0; o < norig; o++) {
+        uint32_t nx;
+        if (s->orig_new[o] != 0)
+            continue;
+        if (shown && shown[o] != o) {
+            s->orig_new[o] = PV_NONE;
+            if (shown[o] != UINT32_MAX && shown[o] < norig)
+                s->orig_new[shown[o]] = 0;
+            continue;
+        }
+        nx = orig_next(s, o);
+        if (nx != PV_NONE && nx < norig)
             s->orig_new[nx] = 0;
     }
     return 0;
@@ -477,10 +595,9 @@ static int assign_origins(merger *m, size_t i, size_t *cap_o)
             continue;
         }
         /* the rows of one chain, when they lie in a row */
-        while (e + 1 < norig && s->orig_new[e + 1] != PV_NONE &&
-               pv_load32(r->orig + e * PV_ORIG_ENTRY + PV_ORIG_NEXT) == e + 1)
+        while (e + 1 < norig && s->orig_new[e + 1] != PV_NONE && orig_next(s, e) == e + 1)
             e++;
-        chain = pv_load32(r->orig + e * PV_ORIG_ENTRY + PV_ORIG_NEXT) == PV_NONE;
+        chain = orig_next(s, e) == PV_NONE;
         for (j = o; j <= e; j++) {
             const unsigned char *x = r->orig + j * PV_ORIG_ENTRY;
             pv_seg_origin *no = &m->origs[m->norigs + (j - o)];
@@ -516,7 +633,7 @@ static int assign_origins(merger *m, size_t i, size_t *cap_o)
     /* next links of the rows written anew; a row mapped to an earlier chain is marked by its
        top bit until here */
     for (o = 0; o < norig; o++) {
-        uint32_t nx = pv_load32(r->orig + o * PV_ORIG_ENTRY + PV_ORIG_NEXT);
+        uint32_t nx = orig_next(s, o);
         if (s->orig_new[o] == PV_NONE || (s->orig_new[o] & 0x80000000u))
             continue;
         m->origs[s->orig_new[o]].next = nx == PV_NONE ? PV_NONE : s->orig_new[nx] & 0x7FFFFFFFu;
@@ -526,6 +643,12 @@ static int assign_origins(merger *m, size_t i, size_t *cap_o)
             s->orig_new[o] &= 0x7FFFFFFFu;
             s->remap |= s->orig_new[o] != o;
         }
+    /* an origin of a removed author stands for its first co-author who is not, or for no one
+       (its text is cut): its runs are encoded again */
+    for (o = 0; s->shown && o < norig; o++)
+        if (s->shown[o] != o)
+            s->orig_new[o] = s->shown[o] < norig ? s->orig_new[s->shown[o]] : PV_NONE;
+    s->remap |= s->shown != NULL;
     return 0;
 }
 
@@ -568,7 +691,7 @@ static int prepare(merger *m, int drop, pv_err *err)
     m->exact = 1;
     for (i = 0; i < m->n; i++) {
         const pv_tombs *tb = drop ? pv_index__tombs(m->in[i].ix) : NULL;
-        if (tb && tb->doc_gone)
+        if (tb && (tb->doc_gone || tb->shown))
             m->exact = 0;
     }
     for (i = 0; i < m->n; i++) {
@@ -580,7 +703,7 @@ static int prepare(merger *m, int drop, pv_err *err)
         s->orig_new = malloc((s->info.origins + 1) * sizeof *s->orig_new);
         if (!s->doc_new || !s->auth_new || !s->orig_new)
             return pv_err__set(err, PV_ENOMEM, "out of memory");
-        if ((rc = used_origins(s, tb, err)) != 0)
+        if ((rc = scan_documents(s, tb, err)) != 0)
             return rc;
         if (m->exact) {
             walk_pool(m, s);
@@ -624,7 +747,6 @@ static int prepare(merger *m, int drop, pv_err *err)
     for (i = 0; i < m->n; i++) {
         mseg *s = &m->in[i];
         const pv_index_raw *r = &s->raw;
-        const pv_tombs *tb = drop ? pv_index__tombs(s->ix) : NULL;
         s->src_base = (uint32_t)m->nsrcs;
         if (m->norigs + s->info.origins >= 0x7FFFFFFFu || m->ndocs + s->info.documents >= PV_NONE)
             return pv_err__set(err, PV_ELIMIT, "too many documents or origins to merge");
@@ -643,7 +765,7 @@ static int prepare(merger *m, int drop, pv_err *err)
         for (d = 0; d < s->info.documents; d++) {
             const unsigned char *e = r->docs + d * PV_DOC_ENTRY;
             pv_seg_doc *nd;
-            if (tb && pv_tombs__doc_gone(tb, (uint32_t)d)) {
+            if (doc_dropped(s, d)) {
                 s->doc_new[d] = PV_NONE;
                 m->tokens -= pv_load32(e + PV_DOC_NTOKENS);
                 m->bytes -= pv_load64(e + PV_DOC_BYTES);
@@ -683,8 +805,9 @@ static int prepare(merger *m, int drop, pv_err *err)
         }
         for (a = 0; a < r->nblob; a++) {
             const unsigned char *e = r->blob + a * PV_BLOB_ENTRY;
-            uint32_t doc = s->doc_new[pv_load32(e + PV_BLOB_DOC)];
-            if (doc == PV_NONE)
+            uint32_t old = pv_load32(e + PV_BLOB_DOC), doc = s->doc_new[old];
+            /* a version holding text cut from the document is no exact copy of what is left */
+            if (doc == PV_NONE || (s->cut_at && s->cut_at[old] != s->cut_at[old + 1]))
                 continue;
             if (pv_array__grow((void **)&m->blobs, &cap_b, m->nblobs + 1, sizeof *m->blobs))
                 return pv_err__set(err, PV_ENOMEM, "out of memory");
@@ -727,18 +850,27 @@ static int put_origins(void *ctx, pv_seg_writer *sw, pv_err *err)
     return 0;
 }
 
-/* A line table whose authorship runs name origins of a later input: its first part encoded
- * again with the origins moved by base (format.h, LINE; compressed at level 1 when that is
- * smaller, as the build's workers do), its token checks as they were. */
+/* A line table whose authorship runs name origins moved by the merge: its first part encoded
+ * again with the output's origins (format.h, LINE; compressed at level 1 when that is
+ * smaller, as the build's workers do), its token checks as they were. With a removed author
+ * (s->shown), the runs of text only removed authors wrote are left out (their tokens go with
+ * the run before; a document's origin that is theirs gives way to its first run that is not)
+ * and so is a run that repeats the origin before it; the checks of their tokens, and of the
+ * lines that start at one or right after one, are zeroed: the index keeps nothing of that
+ * text, and a query holding it agrees there only by chance, as with any other text. */
 static int reencode_lines(merger *m, mseg *s, uint32_t old, pv_seg_doc *nd, pv_seg_writer *sw,
                           pv_err *err)
 {
     pv_line_table lt;
     pv_buf b = PV_BUF_INIT((size_t)UINT32_MAX);
-    unsigned char tmp[24];
+    unsigned char tmp[24], *cut_checks = NULL;
     void *z = NULL;
     size_t zcap = 0;
-    uint32_t nchecks = (uint32_t)(((uint64_t)nd->ntokens + 1) / 2), l, r, prev = 0;
+    uint32_t nchecks = (uint32_t)(((uint64_t)nd->ntokens + 1) / 2), l, r, prev = 0, nruns = 0;
+    uint32_t org =
+                 s->orig_new[pv_load32(s->raw.docs + (uint64_t)old * PV_DOC_ENTRY + PV_DOC_ORIGIN)],
+             last;
+    int cut = s->cut_at && s->cut_at[old] != s->cut_at[old + 1];
     const unsigned char *checks;
     size_t head, outsz;
     const void *out;
@@ -751,16 +883,48 @@ static int reencode_lines(merger *m, mseg *s, uint32_t old, pv_seg_doc *nd, pv_s
         nd->lines_off = pv_seg__put_shared(sw, s->raw.line + nd->lines_off, nd->lines_size);
         return 0;
     }
+    /* the runs kept: the document's origin first, when it is cut the first run that is not */
+    for (r = 0; org == PV_NONE && r < lt.nruns; r++)
+        org = s->orig_new[lt.run_origin[r]];
+    nd->origin = org;
+    for (r = 0, last = org; r < lt.nruns; r++) {
+        uint32_t o = s->orig_new[lt.run_origin[r]];
+        if (s->shown && (o == PV_NONE || o == last))
+            continue;
+        nruns++;
+        last = o;
+    }
+    if (cut) {
+        if (!(cut_checks = malloc(nchecks ? nchecks : 1))) {
+            rc = PV_ENOMEM;
+            goto done;
+        }
+        memcpy(cut_checks, checks, nchecks);
+        for (r = s->cut_at[old]; r < s->cut_at[old + 1]; r++) {
+            uint32_t t;
+            for (t = s->cuts[2 * (size_t)r]; t < s->cuts[2 * (size_t)r + 1]; t++)
+                cut_checks[t >> 1] &= (unsigned char)(t & 1 ? 0x0F : 0xF0);
+        }
+        checks = cut_checks;
+    }
     for (l = 0; l < lt.nlines && rc == 0; l++) {
-        uint64_t v = (uint64_t)(lt.line_tok[l + 1] - lt.line_tok[l]) << PV_LINE_CHECK_BITS;
-        rc = pv_buf__append(&b, tmp, pv_varint_put(tmp, v | lt.line_check[l]));
+        uint32_t t = lt.line_tok[l], n = lt.line_tok[l + 1] - t;
+        uint64_t v = (uint64_t)n << PV_LINE_CHECK_BITS;
+        if (!(cut && n && cut_overlaps(s, old, t ? t - 1 : 0, t + 1)))
+            v |= lt.line_check[l];
+        rc = pv_buf__append(&b, tmp, pv_varint_put(tmp, v));
     }
     if (rc == 0)
-        rc = pv_buf__append(&b, tmp, pv_varint_put(tmp, lt.nruns));
-    for (r = 0; r < lt.nruns && rc == 0; r++) {
-        size_t k = pv_varint_put(tmp, lt.run_tok[r] - prev);
-        k += pv_varint_put(tmp + k, s->orig_new[lt.run_origin[r]]);
+        rc = pv_buf__append(&b, tmp, pv_varint_put(tmp, nruns));
+    for (r = 0, last = org; r < lt.nruns && rc == 0; r++) {
+        uint32_t o = s->orig_new[lt.run_origin[r]];
+        size_t k;
+        if (s->shown && (o == PV_NONE || o == last))
+            continue;
+        k = pv_varint_put(tmp, lt.run_tok[r] - prev);
+        k += pv_varint_put(tmp + k, o);
         prev = lt.run_tok[r];
+        last = o;
         rc = pv_buf__append(&b, tmp, k);
     }
     head = b.len;
@@ -787,7 +951,9 @@ static int reencode_lines(merger *m, mseg *s, uint32_t old, pv_seg_doc *nd, pv_s
         }
         nd->lines_raw = (uint32_t)(head + nchecks);
     }
+done:
     pv_index__lines_free(&lt);
+    free(cut_checks);
     free(z);
     pv_buf__free(&b);
     return rc ? pv_err__set(err, rc, "out of memory") : 0;
@@ -880,13 +1046,15 @@ static int put_postings(void *ctx, pv_seg_writer *sw, pv_err *err)
         for (i = 0; i < m->n; i++) {
             mseg *s = &m->in[i];
             while (s->fp && s->fp[s->at] == fp) {
-                uint32_t doc = s->doc_new[s->post[s->at].doc];
-                if (doc != PV_NONE) {
+                uint32_t doc = s->doc_new[s->post[s->at].doc], pos = s->post[s->at].pos;
+                /* a k-gram holding a token cut from its document is text a removed author
+                   wrote: a build without that text never makes it */
+                if (doc != PV_NONE && !cut_overlaps(s, s->post[s->at].doc, pos, pos + m->k)) {
                     if (pv_array__grow((void **)&m->g, &m->gcap, gn + 1, sizeof *m->g))
                         return pv_err__set(err, PV_ENOMEM, "out of memory");
                     m->g[gn].fp = fp;
                     m->g[gn].doc = doc;
-                    m->g[gn++].pos = s->post[s->at].pos;
+                    m->g[gn++].pos = pos;
                 }
                 if ((rc = advance(s, err)) < 0)
                     return rc;
@@ -939,6 +1107,7 @@ static int merge_write(pv_index *const *in, size_t n, int drop, const char *out_
         if ((rc = pv_index__cursor_new(in[i], &s->cur, err)) != 0)
             goto done;
     }
+    m.k = m.in[0].info.k;
     if ((rc = prepare(&m, drop, err)) != 0)
         goto done;
     memset(&c, 0, sizeof c);
@@ -965,6 +1134,10 @@ done:
         free(m.in[i].doc_new);
         free(m.in[i].auth_new);
         free(m.in[i].orig_new);
+        free(m.in[i].next_eff);
+        free(m.in[i].gone);
+        free(m.in[i].cut_at);
+        free(m.in[i].cuts);
         pv_index__cursor_free(m.in[i].cur);
     }
     free(m.in);
@@ -1389,30 +1562,13 @@ static void clean_dir(const char *dir, const pv_segment_info *v, size_t n)
     closedir(d);
 }
 
-/* Keeps the author tombstones of ix (merging does not drop a person's work: it is spread
- * through co-author chains) in tomb_path for the index (ident, size); removes the file when
- * there are none. */
-static int keep_author_tombs(const pv_index *ix, const char *tomb_path, uint64_t ident,
-                             uint64_t size, pv_err *err)
+/* Removes the tombstone file tomb_path of an index whose merge dropped everything its
+ * tombstones removed (documents, sources and authors): they would name nothing in it. */
+static int drop_tombs(const char *tomb_path, pv_err *err)
 {
-    const pv_tombstone *tv;
-    pv_tombstone *keep;
-    size_t nt, i, nk = 0;
-    int rc;
-    pv_index_tombstones(ix, &tv, &nt);
-    if (!(keep = malloc((nt + 1) * sizeof *keep)))
-        return pv_err__set(err, PV_ENOMEM, "out of memory");
-    for (i = 0; i < nt; i++)
-        if (tv[i].kind == PV_TOMB_AUTHOR)
-            keep[nk++] = tv[i];
-    if (nk)
-        rc = pv_index__tombs_write(tomb_path, keep, nk, ident, size, err);
-    else
-        rc = unlink(tomb_path) < 0 && errno != ENOENT
-                 ? pv_err__set(err, PV_EIO, "cannot remove '%s': %s", tomb_path, strerror(errno))
-                 : 0;
-    free(keep);
-    return rc;
+    return unlink(tomb_path) < 0 && errno != ENOENT
+               ? pv_err__set(err, PV_EIO, "cannot remove '%s': %s", tomb_path, strerror(errno))
+               : 0;
 }
 
 int pv_index_merge(const char *path, const char *out_path, pv_index_info *result, pv_err *err)
@@ -1452,11 +1608,7 @@ int pv_index_merge(const char *path, const char *out_path, pv_index_info *result
             (rc = pv_index__open_file(&done_ix, out_path, err)) != 0)
             goto done;
         snprintf(tp, sizeof tp, "%s%s", out_path, PV_TOMB_SUFFIX);
-        {
-            pv_index_raw raw;
-            pv_index__raw(done_ix, &raw);
-            rc = keep_author_tombs(ix, tp, raw.header_checksum, res.file_bytes, err);
-        }
+        rc = drop_tombs(tp, err);
         goto done;
     }
     if ((rc = manifest_read(path, &segs, &n, &gen, NULL, err)) != 0)
@@ -1475,7 +1627,7 @@ int pv_index_merge(const char *path, const char *out_path, pv_index_info *result
     }
     /* from here the folder is the merged segment; left-over tombstones of dropped work
        would match nothing in it */
-    rc = keep_author_tombs(ix, tomb, 0, 0, err);
+    rc = drop_tombs(tomb, err);
     clean_dir(path, &entry, 1);
     remove_views(path);
     if (rc == 0)

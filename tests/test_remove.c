@@ -4,9 +4,11 @@
  * and a git history with a co-authored commit) is matched, credited and scanned before and
  * after each kind of removal; the removed author, document or source must be absent from the
  * whole output while the rest is unchanged. Corrupt, foreign and unknown tombstones are errors.
+ * A merge (`provscan merge -o OUT`) drops a removed author for good: their identity leaves the
+ * file's bytes, text only they wrote leaves the postings, and what others wrote is found and
+ * credited as before.
  */
-#define _XOPEN_SOURCE 700
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* memmem, strcasestr */
 #include <criterion/criterion.h>
 #include <git2.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "index_int.h"
 #include "provscan.h"
 #include "util.h"
 
@@ -625,4 +628,309 @@ Test(remove, author_names_fold_case_unknown_is_not_found)
                  PV_ENOTFOUND);
     /* names fold ASCII case, as emails do */
     remove_ok(PV_TOMB_AUTHOR, "CAROL@EXAMPLE.ORG", NULL, 1);
+}
+
+/* ---- merge: a removed author dropped for good ---- */
+
+static char merged[512];
+
+/* merge -o OUT of idx: OUT is the index queried from then on. */
+static void merge_out(void)
+{
+    pv_err err = {0, ""};
+    snprintf(merged, sizeof merged, "%s/merged.pvx", root);
+    cr_assert_eq(pv_index_merge(idx, merged, NULL, &err), 0, "%s", err.msg);
+    snprintf(idx, sizeof idx, "%s", merged);
+}
+
+/* Whether the bytes of the file at path hold needle anywhere. */
+static int bytes_hold(const char *path, const char *needle)
+{
+    size_t n, m = strlen(needle);
+    unsigned char *b = pv_test_read_file(path, &n);
+    int found = n >= m && memmem(b, n, needle, m) != NULL;
+    free(b);
+    return found;
+}
+
+/* Whether a string of the index file path's STRS holds needle (ASCII case folded). */
+static int strings_hold(const char *path, const char *needle)
+{
+    pv_index *ix = NULL;
+    pv_index_raw raw;
+    pv_err err = {0, ""};
+    uint64_t off = 0;
+    int found = 0;
+    cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
+    pv_index__raw(ix, &raw);
+    while (off < raw.strs_size && !found) {
+        const char *str = (const char *)raw.strs + off;
+        found = strcasestr(str, needle) != NULL;
+        off += strlen(str) + 1;
+    }
+    pv_index_free(ix);
+    return found;
+}
+
+/* Every form the index printed the person in is absent from the file at path. */
+static void identity_gone(const char *path, const char *name, const char *email)
+{
+    cr_assert(!bytes_hold(path, email), "'%s' is in the bytes of %s", email, path);
+    cr_assert(!bytes_hold(path, name), "'%s' is in the bytes of %s", name, path);
+    cr_assert(!strings_hold(path, name), "a string of %s holds '%s'", path, name);
+    cr_assert(!strings_hold(path, email), "a string of %s holds '%s'", path, email);
+}
+
+static int collect_fp(void *ctx, uint64_t fp)
+{
+    uint64_t **v = ctx;
+    size_t n = (size_t)(*v)[0] + 1;
+    *v = realloc(*v, (n + 1) * sizeof **v);
+    cr_assert_not_null(*v);
+    (*v)[n] = fp;
+    (*v)[0] = n;
+    return 0;
+}
+
+/* The distinct fingerprints of the index at path: v[1..v[0]], ascending (malloc'ed). */
+static uint64_t *fingerprints_of(const char *path)
+{
+    pv_index *ix = NULL;
+    pv_index_cursor *c = NULL;
+    uint64_t *v = calloc(1, sizeof *v);
+    pv_err err = {0, ""};
+    cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index__cursor_new(ix, &c, &err), 0);
+    cr_assert_eq(pv_index__fingerprints(c, collect_fp, &v, &err), 0, "%s", err.msg);
+    pv_index__cursor_free(c);
+    pv_index_free(ix);
+    return v;
+}
+
+static int count_postings(void *ctx, size_t i, const pv_posting *p, size_t np)
+{
+    uint64_t *counts = ctx;
+    (void)p;
+    counts[i] = np;
+    return 0;
+}
+
+/* Postings of each fingerprint fps[0, n) in the index at path (its document frequency, the
+ * count strength and --common read), into counts. */
+static void postings_of(const char *path, const uint64_t *fps, size_t n, uint64_t *counts)
+{
+    pv_index *ix = NULL;
+    pv_index_cursor *c = NULL;
+    pv_err err = {0, ""};
+    memset(counts, 0, n * sizeof *counts);
+    cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
+    cr_assert_eq(pv_index__cursor_new(ix, &c, &err), 0);
+    cr_assert_eq(pv_index__lookup(c, fps, n, count_postings, counts, &err), 0, "%s", err.msg);
+    pv_index__cursor_free(c);
+    pv_index_free(ix);
+}
+
+/* A person's credited tokens in span sp (0 when not credited). */
+static double tokens_of(const pv_span *sp, const char *email)
+{
+    size_t i;
+    for (i = 0; i < sp->nauthors; i++)
+        if (sp->authors[i].email && strcmp(sp->authors[i].email, email) == 0)
+            return sp->authors[i].tokens;
+    return 0;
+}
+
+Test(remove, merge_drops_a_removed_author_for_good)
+{
+    char *q = query(), alice_ix[512], tomb[600], *tomb_text, *after_text;
+    const char *srcs[1];
+    pv_result *with_tomb, *after, *mine;
+    const pv_span *sp0, *sp;
+    const char *needles[1] = {"widget.c"};
+    uint64_t *fps, *before_n, *after_n, n, i, gone = 0, sum0 = 0, sum1 = 0;
+    pv_index *ix = NULL;
+    const pv_tombstone *tv;
+    size_t nt;
+    pv_index_info info0, info1;
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    pv_err err = {0, ""};
+
+    build_default();
+    /* the fingerprints of Alice's function: an index of it alone, built the same way */
+    pv_test_put_str("alice/widget.c", ALICE);
+    snprintf(alice_ix, sizeof alice_ix, "%s/alice.pvx", root);
+    srcs[0] = pv_test_path("alice");
+    o.jobs = 1;
+    cr_assert_eq(pv_index_build(alice_ix, srcs, 1, &o, NULL, &err), 0, "%s", err.msg);
+    fps = fingerprints_of(alice_ix);
+    n = fps[0];
+    cr_assert_geq(n, 1); /* her function is short: 28 tokens, one winnowed fingerprint */
+    before_n = pv_test_keep(calloc(n, sizeof *before_n));
+    after_n = pv_test_keep(calloc(n, sizeof *after_n));
+    postings_of(idx, fps + 1, n, before_n);
+
+    remove_ok(PV_TOMB_AUTHOR, "Alice <alice@example.org>", NULL, 1);
+    with_tomb = match_text(q);
+    tomb_text = result_text(with_tomb);
+    sp0 = widget_span(with_tomb);
+    cr_assert_not_null(sp0);
+    cr_assert(bytes_hold(idx, "alice@example.org"), "before the merge the index holds her");
+    cr_assert_eq(pv_index_open(&ix, idx, &err), 0, "%s", err.msg);
+    pv_index_get_info(ix, &info0);
+    pv_index_free(ix);
+
+    merge_out();
+    /* her identity is nowhere in the merged file, and no tombstone is kept for it */
+    identity_gone(merged, "Alice", "alice@example.org");
+    snprintf(tomb, sizeof tomb, "%s.tomb", merged);
+    cr_assert_eq(access(tomb, F_OK), -1, "%s kept", tomb);
+    cr_assert_eq(pv_index_open(&ix, merged, &err), 0, "%s", err.msg);
+    pv_index_tombstones(ix, &tv, &nt);
+    cr_assert_eq(nt, 0);
+    pv_index_get_info(ix, &info1);
+    pv_index_free(ix);
+    cr_assert_eq(info1.documents, info0.documents, "widget.c holds Bob's text: it stays");
+    cr_assert_lt(info1.postings, info0.postings);
+
+    /* her text no longer counts: every fingerprint of it has fewer postings, most none */
+    postings_of(merged, fps + 1, n, after_n);
+    for (i = 0; i < n; i++) {
+        cr_assert_leq(after_n[i], before_n[i], "fingerprint %llu gained postings",
+                      (unsigned long long)i);
+        gone += before_n[i] > 0 && after_n[i] == 0;
+        sum0 += before_n[i];
+        sum1 += after_n[i];
+    }
+    cr_assert_gt(sum0, sum1);
+    cr_assert_geq(2 * gone, n, "%llu of %llu fingerprints of her text left the index",
+                  (unsigned long long)gone, (unsigned long long)n);
+
+    /* a query of text wholly hers matches nothing */
+    mine = match_text(pv_test_keep_str(ALICE));
+    cr_assert_null(widget_span(mine), "text wholly the removed author's still matches");
+
+    /* the span over both functions keeps Bob's and Carol's text, credited as before; her part
+       is not matched any more, as with an index that never held it */
+    after = match_text(q);
+    after_text = result_text(after);
+    cr_assert(!strcasestr(after_text, "alice"), "%s", after_text);
+    sp = widget_span(after);
+    cr_assert_not_null(sp);
+    cr_assert_eq(sp->nauthors, 2);
+    cr_assert_float_eq(tokens_of(sp, "bob@example.org"), tokens_of(sp0, "bob@example.org"), 1e-9);
+    cr_assert_float_eq(tokens_of(sp, "carol@example.org"), tokens_of(sp0, "carol@example.org"),
+                       1e-9);
+    cr_assert_float_eq(tokens_of(sp, "bob@example.org") + tokens_of(sp, "carol@example.org"),
+                       (double)sp->tokens, 1e-9, "every token matched is credited");
+    cr_assert_lt(sp->tokens, sp0->tokens);
+    cr_assert_str_eq(sp->sources[0].author_email, "bob@example.org");
+    cr_assert_eq(after->matched_tokens, with_tomb->matched_tokens - (sp0->tokens - sp->tokens));
+    /* the rest is as it was */
+    cr_assert_gt(rest_unchanged(with_tomb, after, needles, 1), 0);
+    free(tomb_text);
+    free(after_text);
+    free(fps);
+    free(q);
+}
+
+Test(remove, merge_drops_a_removed_coauthor_the_other_keeps_the_shared_tokens)
+{
+    char *q = query(), *a, *b;
+    pv_result *with_tomb, *after;
+    build_default();
+    remove_ok(PV_TOMB_AUTHOR, "bob@example.org", NULL, 1);
+    with_tomb = match_text(q);
+    merge_out();
+    identity_gone(merged, "Bob", "bob@example.org");
+    cr_assert(bytes_hold(merged, "carol@example.org"));
+    /* no text was Bob's alone: the result is the one the tombstone gave, Carol holding the
+       tokens they shared */
+    after = match_text(q);
+    a = result_text(with_tomb);
+    b = result_text(after);
+    cr_assert_str_eq(a, b);
+    cr_assert(strstr(b, "carol@example.org") && strstr(b, "alice@example.org"), "%s", b);
+    free(a);
+    free(b);
+    free(q);
+}
+
+/* The output of `provscan ARGS` (which must exit with code), without the lines that name the
+ * index (its path, digests) or follow its size: strengths, and the count of authors a ledger
+ * gives for the index. */
+static int index_authors_line(const char *line)
+{
+    line += strspn(line, "\t ");
+    return strncmp(line, "\"authors\":\t", 11) == 0 && line[11] >= '0' && line[11] <= '9';
+}
+
+static char *cli_report(const char *args, const char *ix, int code)
+{
+    const char *o = pv_test_path("cli.out");
+    char *text, *line, *next, *out;
+    size_t n = 0;
+    int rc = pv_test_run(args, o, pv_test_path("cli.err"));
+    cr_assert_eq(rc, code, "%s: exit %d", args, rc);
+    text = pv_test_read_file(o, NULL);
+    out = pv_test_keep(calloc(strlen(text) + 1, 1));
+    for (line = text; *line; line = next) {
+        int skip;
+        next = strchr(line, '\n');
+        next = next ? next + 1 : line + strlen(line);
+        skip = memmem(line, (size_t)(next - line), ix, strlen(ix)) ||
+               memmem(line, (size_t)(next - line), "\"strength\"", 10) ||
+               memmem(line, (size_t)(next - line), "\"sha256\"", 8) ||
+               memmem(line, (size_t)(next - line), "\"digest\"", 8) ||
+               memmem(line, (size_t)(next - line), "\"path\"", 6) || index_authors_line(line);
+        if (!skip) {
+            memcpy(out + n, line, (size_t)(next - line));
+            n += (size_t)(next - line);
+        }
+    }
+    free(text);
+    return out;
+}
+
+/* match, credit, scan and check over others' text give the same reports after the merge as
+ * with the tombstone (strengths aside: the index is smaller) */
+Test(remove, merge_cli_reports_over_others_text_are_unchanged)
+{
+    char args[2048], before_ix[512], *rep[2][4];
+    const char *paths[1] = {"out.md"}, *texts[1], *change;
+    int pass, i;
+
+    build_default();
+    snprintf(before_ix, sizeof before_ix, "%s", idx);
+    change = pv_test_keep_str(pv_test_path("change"));
+    texts[0] = "hello\n";
+    pv_test_git_commit(change, paths, texts, 1, "Dev", "dev@example.org", 1700000000, NULL);
+    texts[0] = pv_test_read_file("fixtures/outputs/demo.md", NULL);
+    pv_test_git_commit(change, paths, texts, 1, "Dev", "dev@example.org", 1700000100, NULL);
+    free((void *)texts[0]);
+    snprintf(args, sizeof args, "remove -x %s --author alice@example.org", idx);
+    cr_assert_eq(pv_test_run(args, "/dev/null", "/dev/null"), 0);
+    for (pass = 0; pass < 2; pass++) {
+        const char *ix = pass ? merged : before_ix;
+        if (pass) {
+            snprintf(args, sizeof args, "merge -x %s -o %s/merged.pvx", before_ix, root);
+            cr_assert_eq(pv_test_run(args, "/dev/null", pv_test_path("merge.err")), 0, "%s",
+                         (char *)pv_test_keep(pv_test_read_file(pv_test_path("merge.err"), NULL)));
+            snprintf(merged, sizeof merged, "%s/merged.pvx", root);
+            identity_gone(merged, "Alice", "alice@example.org");
+        }
+        snprintf(args, sizeof args, "match -x %s --format json fixtures/outputs/demo.md", ix);
+        rep[pass][0] = cli_report(args, ix, 0);
+        snprintf(args, sizeof args, "credit -x %s --format json fixtures/outputs/demo.md", ix);
+        rep[pass][1] = cli_report(args, ix, 0);
+        snprintf(args, sizeof args, "scan -x %s --format json fixtures/scan/blog.jsonl", ix);
+        rep[pass][2] = cli_report(args, ix, 0);
+        snprintf(args, sizeof args, "check -x %s --repo %s --base HEAD~1 --head HEAD --format json",
+                 ix, change);
+        rep[pass][3] = cli_report(args, ix, 1);
+    }
+    for (i = 0; i < 4; i++) {
+        cr_assert(strstr(rep[0][i], "corpus/rss") || strstr(rep[0][i], "corpus/warcio"),
+                  "report %d finds too little: %s", i, rep[0][i]);
+        cr_assert_str_eq(rep[0][i], rep[1][i], "report %d differs after the merge", i);
+    }
 }

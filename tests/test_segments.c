@@ -6,8 +6,7 @@
  * ignored; a corrupt segment or manifest is an error naming it; removals apply across segments
  * and merging drops the removed work for good.
  */
-#define _XOPEN_SOURCE 700
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* memmem */
 #include <criterion/criterion.h>
 #include <git2.h>
 #include <stdio.h>
@@ -504,33 +503,55 @@ Test(segments, corrupt_segment_or_manifest_is_an_error_naming_it)
     free(e);
 }
 
+/* Whether the text `provscan stats -x ix` prints holds needle. */
+static int stats_has(const char *ix, const char *needle)
+{
+    char args[1024], *s;
+    int has;
+    snprintf(args, sizeof args, "stats -x %s", ix);
+    cr_assert_eq(pv_test_run(args, pv_test_path("st.out"), "/dev/null"), 0, "%s", args);
+    s = pv_test_read_file(pv_test_path("st.out"), NULL);
+    has = strstr(s, needle) != NULL;
+    free(s);
+    return has;
+}
+
+/* The folder root/NAME (dir) of segments A then B, with the removals rm[0, nbefore) recorded
+ * before B is added and the others after; fresh is the path for an index to compare it with,
+ * root/NAME-fresh.pvx. */
+static void grow_with_removals(const char *name, char *dir, char *fresh, const char *const *rm,
+                               size_t n, size_t nbefore)
+{
+    size_t i;
+    make_sources();
+    snprintf(dir, 512, "%s/%s", root, name);
+    snprintf(fresh, 512, "%s/%s-fresh.pvx", root, name);
+    ok("index -q -o %s " SRC_A, dir, repo_a);
+    for (i = 0; i < n; i++) {
+        if (i == nbefore)
+            ok("index -q --add %s " SRC_B, dir, repo_b);
+        ok("remove -x %s %s", dir, rm[i]);
+    }
+    if (n <= nbefore)
+        ok("index -q --add %s " SRC_B, dir, repo_b);
+}
+
 Test(segments, removal_across_segments_then_merge_drops_it)
 {
-    char dir[512], fresh[512], args[4096], *x, *y, *s;
-    make_sources();
-    snprintf(dir, sizeof dir, "%s/rm", root);
-    snprintf(fresh, sizeof fresh, "%s/rm-fresh.pvx", root);
-    ok("index -q -o %s " SRC_A, dir, repo_a);
-    /* a removal recorded on the one-file index goes with it into the folder */
-    ok("remove -x %s --source fixtures/corpus/warcio", dir);
-    ok("index -q --add %s " SRC_B, dir, repo_b);
-    ok("remove -x %s --source rb", dir); /* a repository is named by its folder */
-    ok("remove -x %s --document README.md --source fixtures/corpus/rss", dir);
+    char dir[512], fresh[512], *x, *y;
+    /* a removal recorded on the one-file index goes with it into the folder; a repository is
+       named by its folder */
+    static const char *const rm[] = {"--source fixtures/corpus/warcio", "--source rb",
+                                     "--document README.md --source fixtures/corpus/rss"};
+    grow_with_removals("rm", dir, fresh, rm, 3, 1);
     x = report("match", dir);
     cr_assert_null(strstr(x, "warcio"), "removed source found: %s", x);
     cr_assert_null(strstr(x, "\"rb\""), "removed source found: %s", x);
     cr_assert_null(strstr(x, "README.md"), "removed document found: %s", x);
     cr_assert(strstr(x, "\"one.txt\""), "%s", x);
-    snprintf(args, sizeof args, "stats -x %s", dir);
-    pv_test_run(args, pv_test_path("st.out"), "/dev/null");
-    s = pv_test_read_file(pv_test_path("st.out"), NULL);
-    cr_assert(strstr(s, "tombstones:") && strstr(s, "segments:"), "%s", s);
-    free(s);
+    cr_assert(stats_has(dir, "tombstones:") && stats_has(dir, "segments:"));
     ok("merge -x %s", dir);
-    pv_test_run(args, pv_test_path("st.out"), "/dev/null");
-    s = pv_test_read_file(pv_test_path("st.out"), NULL);
-    cr_assert_null(strstr(s, "tombstones:"), "%s", s);
-    free(s);
+    cr_assert(!stats_has(dir, "tombstones:"), "a merge drops the tombstones");
     /* the removed work is gone from the index itself: the findings (strengths, which count
        documents, included) are those of an index that never held it */
     ok("index -q -o %s git:%s fixtures/corpus/rss --exclude 'README[.]md$'", fresh, repo_a);
@@ -538,6 +559,32 @@ Test(segments, removal_across_segments_then_merge_drops_it)
     cr_assert_str_eq(report("match", fresh), y);
     cr_assert_str_eq(report("credit", fresh), report("credit", dir));
     cr_assert_null(strstr(y, "warcio"), "%s", y);
+}
+
+/* A removed author whose files were wholly theirs (three.txt of either repository: commit 3
+ * adds nothing else) is dropped by a merge like removed documents: the folder's findings,
+ * strengths and counts are then those of a build without those files, the persons appear in
+ * no byte of the merged segment, and no tombstone is left for them. */
+Test(segments, removed_authors_then_merge_is_a_build_that_never_held_their_text)
+{
+    char dir[512], fresh[512], seg[600];
+    unsigned char *b;
+    size_t n;
+    const char *forms[] = {"Writer 11-2", "w2@11.example.org", "Writer 22-2", "w2@22.example.org"};
+    size_t i;
+    static const char *const rm[] = {"--author 'Writer 11-2 <w2@11.example.org>'",
+                                     "--author w2@22.example.org"};
+    grow_with_removals("rma", dir, fresh, rm, 2, 1);
+    cr_assert(stats_has(dir, "tombstones:"));
+    ok("merge -x %s", dir);
+    cr_assert(!stats_has(dir, "tombstones:"), "no tombstone is kept for the removed authors");
+    snprintf(seg, sizeof seg, "%s/seg-000003.pvx", dir);
+    b = pv_test_read_file(seg, &n);
+    for (i = 0; i < sizeof forms / sizeof *forms; i++)
+        cr_assert_null(memmem(b, n, forms[i], strlen(forms[i])), "'%s' is in %s", forms[i], seg);
+    free(b);
+    ok("index -q -o %s " SRC_A " " SRC_B " --exclude 'three[.]txt$'", fresh, repo_a, repo_b);
+    assert_same_findings(fresh, dir);
 }
 
 /* merge -o OUT writes OUT as a build does: a folder named OUT is refused, and while another
