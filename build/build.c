@@ -93,6 +93,7 @@ typedef struct load_slot {
     size_t len;
     int rc, done;
     pv_err err;
+    char tag[PV_FILE_TAG_SIZE]; /* its SPDX tag (pv_file_loader.take), found by the loader */
 } load_slot;
 
 typedef struct worker {
@@ -196,7 +197,8 @@ struct builder {
     size_t lcap, lsub, lclaimed, ltaken;
     uint64_t lbytes; /* listed sizes of the entries submitted and not taken */
     pthread_cond_t lready;
-    int lwaiting; /* the producer waits for a load */
+    int lwaiting;        /* the producer waits for a load: entry lneed's */
+    size_t lneed, ldone; /* and loads done so far */
     pv_file_loader loader;
     double walk_cpu; /* the producer's CPU seconds in folder walks: parallel work */
     /* progress */
@@ -704,6 +706,16 @@ static void sink_tick(void *ctx)
 
 /* ---- loading files ahead: the files reader's pv_file_loader, served by the workers ---- */
 
+/* Whether to wake the producer waiting for a load (under qlock): once the file it waits for is
+ * loaded and so is every file submitted, or the workers are short of documents. A wake-up per
+ * file cost the producer a context switch per file; in batches, it takes the files loaded
+ * meanwhile without waiting. */
+static int load_wake(const builder *b)
+{
+    return b->lwaiting && b->loads[b->lneed % b->lcap].done &&
+           (b->ldone == b->lsub || b->qn <= b->qcap / 4);
+}
+
 /* Loads the file of submitted entry i (a worker). */
 static void load_entry(builder *b, size_t i)
 {
@@ -712,6 +724,8 @@ static void load_entry(builder *b, size_t i)
     size_t len = 0;
     pv_err err;
     int rc = pv_files__load(sl->e, &buf, &len, &err);
+    if (rc != 0 || !pv_scanner__spdx_tag(buf, len, sl->tag, sizeof sl->tag))
+        sl->tag[0] = '\0';
     pthread_mutex_lock(&b->qlock);
     sl->buf = buf;
     sl->len = len;
@@ -719,7 +733,8 @@ static void load_entry(builder *b, size_t i)
     if (rc)
         sl->err = err;
     sl->done = 1;
-    if (b->lwaiting)
+    b->ldone++;
+    if (load_wake(b))
         pthread_cond_signal(&b->lready);
     pthread_mutex_unlock(&b->qlock);
 }
@@ -746,7 +761,7 @@ static int loader_submit(void *ctx, const pv_file_entry *e)
     return 0;
 }
 
-static int loader_take(void *ctx, char **buf, size_t *len, pv_err *err)
+static int loader_take(void *ctx, char **buf, size_t *len, char *tag, pv_err *err)
 {
     builder *b = ctx;
     size_t i;
@@ -768,11 +783,13 @@ static int loader_take(void *ctx, char **buf, size_t *len, pv_err *err)
      * documents queued meanwhile, or are idle and woken by the submit */
     while (!sl->done) {
         b->lwaiting = 1;
+        b->lneed = i;
         pthread_cond_wait(&b->lready, &b->qlock);
         b->lwaiting = 0;
     }
     *buf = sl->buf;
     *len = sl->len;
+    memcpy(tag, sl->tag, strlen(sl->tag) + 1);
     if ((rc = sl->rc) != 0)
         *err = sl->err;
     b->ltaken++;
@@ -808,6 +825,8 @@ static int queue_pop(builder *b, job *out, size_t *load)
     /* wake the producer only once the queue is half empty: fewer hand-offs */
     if (b->qwaiting && b->qn <= b->qcap / 2 && b->qbytes <= b->qbytes_max / 2)
         pthread_cond_signal(&b->qfull);
+    if (load_wake(b)) /* it waits for loads while the queue runs low */
+        pthread_cond_signal(&b->lready);
     pthread_mutex_unlock(&b->qlock);
     return 1;
 }

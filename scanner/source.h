@@ -90,13 +90,16 @@ typedef struct pv_sink {
 /* Loads listed files ahead on other threads (the build's workers) while the files reader
  * hands on the ones before: the reader submits entries in list order and takes their
  * results in the same order, each result what pv_files__load gives. */
+#define PV_FILE_TAG_SIZE 256 /* room for a file's SPDX tag and its NUL */
 typedef struct pv_file_loader {
     /* Starts loading e (borrowed until its result is taken): 0, or 1 when the loader is full
      * (take a result first); with nothing submitted and not taken, it always takes e. */
     int (*submit)(void *ctx, const pv_file_entry *e);
     /* The result of the oldest entry submitted and not taken: pv_files__load's return code,
-     * buffer (the caller owns it), length and error; waits for it. */
-    int (*take)(void *ctx, char **buf, size_t *len, pv_err *err);
+     * buffer (the caller owns it), length and error, and the SPDX-License-Identifier tag of
+     * its first lines (pv_scanner__spdx_tag; "" when none: found where the file was loaded,
+     * not on the reader's thread) into tag (PV_FILE_TAG_SIZE bytes); waits for it. */
+    int (*take)(void *ctx, char **buf, size_t *len, char *tag, pv_err *err);
     void *ctx;
 } pv_file_loader;
 

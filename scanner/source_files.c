@@ -827,12 +827,20 @@ int pv_files__list_source(const char *path, const pv_reader_opts *o, pv_file_lis
  * and count it: 0; 1 when it is skipped (binary) or bad, counted and named through o->diag;
  * PV_ENOMEM, or with o->strict the error of a bad file (in err). */
 static int file_doc(const pv_file_entry *e, const pv_reader_opts *o, pv_reader_stats *st,
-                    pv_doc_in *d, char **text, char *tag, size_t tag_size, pv_err *err)
+                    pv_doc_in *d, char **text, char *tag, pv_err *err)
 {
     pv_err lerr;
     size_t len = 0;
-    int rc = o->loader ? o->loader->take(o->loader->ctx, text, &len, &lerr)
-                       : pv_files__load(e, text, &len, &lerr);
+    int rc;
+
+    tag[0] = '\0';
+    if (o->loader) {
+        rc = o->loader->take(o->loader->ctx, text, &len, tag, &lerr);
+    } else {
+        rc = pv_files__load(e, text, &len, &lerr);
+        if (rc == 0 && !pv_scanner__spdx_tag(*text, len, tag, PV_FILE_TAG_SIZE))
+            tag[0] = '\0';
+    }
 
     st->bytes_in += e->size;
     if (rc == PV_ESKIP) {
@@ -850,7 +858,7 @@ static int file_doc(const pv_file_entry *e, const pv_reader_opts *o, pv_reader_s
     d->len = len;
     d->kind = "file";
     d->locator = e->rel;
-    d->license = pv_scanner__spdx_tag(*text, len, tag, tag_size) ? tag : e->dir_license;
+    d->license = tag[0] ? tag : e->dir_license;
     d->origin.date = e->mtime;
     d->give = text;
     return 0;
@@ -867,10 +875,10 @@ static void load_ahead(const pv_file_list *list, const pv_file_loader *l, size_t
 static void load_drain(const pv_file_loader *l, size_t i, size_t next)
 {
     for (; i < next; i++) {
-        char *buf = NULL;
+        char *buf = NULL, tag[PV_FILE_TAG_SIZE];
         size_t len;
         pv_err lerr;
-        l->take(l->ctx, &buf, &len, &lerr);
+        l->take(l->ctx, &buf, &len, tag, &lerr);
         free(buf);
     }
 }
@@ -893,11 +901,11 @@ int pv_files__read_list(const pv_file_list *list, const pv_reader_opts *o, const
     for (i = 0; i < list->n; i++) {
         const pv_file_entry *e = &list->v[i];
         pv_doc_in d;
-        char *text = NULL, tag[256];
+        char *text = NULL, tag[PV_FILE_TAG_SIZE];
 
         if (o->loader)
             load_ahead(list, o->loader, &next);
-        rc = file_doc(e, o, st, &d, &text, tag, sizeof tag, err);
+        rc = file_doc(e, o, st, &d, &text, tag, err);
         if (rc == 1)
             continue; /* skipped or bad: counted and named */
         if (rc == 0) {

@@ -464,6 +464,48 @@ static void build_folder_three_ways(const char *folder, pv_build_stats *st)
     expect_same_bytes(one, small);
 }
 
+/* Text enough to match, of file i of files_loaded_ahead_give_the_same_index (its length). */
+static int tagged_text(char *out, size_t size, unsigned i)
+{
+    return snprintf(out, size,
+                    "static int checked_sum_%u(const int *values, int count, int limit)\n{\n"
+                    "    int total = %u, k;\n    for (k = 0; k < count; k++)\n"
+                    "        if (values[k] < limit && values[k] > -limit)\n"
+                    "            total += values[k] * %u;\n    return total;\n}\n",
+                    i, i * 3, i + 11);
+}
+
+/* The document at locator in the index at path (built by files_loaded_ahead_give_the_same_index)
+ * has the license want ("(none)": none): found by a query of its own text. */
+static void expect_license(const char *path, const char *locator, const char *want)
+{
+    pv_index *ix = NULL;
+    pv_result *res = NULL;
+    pv_match_opts mo = PV_MATCH_OPTS_INIT;
+    pv_err err = {0, {0}};
+    char q[600];
+    size_t k, m;
+    int found = 0;
+    tagged_text(q, sizeof q, (unsigned)atoi(strrchr(locator, 'f') + 1));
+    cr_assert_eq(pv_index_open(&ix, path, &err), 0, "%s", err.msg);
+    mo.min_tokens = 8;
+    cr_assert_eq(pv_match_run(ix, q, strlen(q), &mo, &res, &err), 0, "%s", err.msg);
+    for (k = 0; k < res->nspans; k++)
+        for (m = 0; m < res->spans[k].nsources + res->spans[k].ncopies; m++) {
+            const pv_source_ref *r = m < res->spans[k].nsources
+                                         ? &res->spans[k].sources[m]
+                                         : &res->spans[k].copies[m - res->spans[k].nsources];
+            if (strcmp(r->locator, locator) == 0) {
+                cr_expect_str_eq(r->license ? r->license : "(none)", want, "%s in %s", locator,
+                                 path);
+                found = 1;
+            }
+        }
+    cr_expect(found, "%s not found in %s", locator, path);
+    pv_result_free(res);
+    pv_index_free(ix);
+}
+
 /* The workers load a folder's files ahead for the reader: the documents, the binary files
  * skipped (found by the worker that loads them), their order and the bytes are those of one
  * job that reads every file itself; a small --memory bounds what is loaded ahead. */
@@ -476,7 +518,7 @@ Test(build, files_loaded_ahead_give_the_same_index)
     snprintf(folder, sizeof folder, "%s/files", dir);
     for (i = 0; i < 300; i++) {
         char rel[64];
-        char text[600];
+        char text[1000];
         int n = snprintf(text, sizeof text,
                          "/* file %u */\nint f%u(int x)\n{\n    return x * %u + %u;\n}\n"
                          "static const char *name%u = \"widget number %u of the %s series\";\n",
@@ -484,9 +526,20 @@ Test(build, files_loaded_ahead_give_the_same_index)
         snprintf(rel, sizeof rel, "files/d%u/f%03u.c", i % 7, i);
         if (i % 37 == 5) /* binary: a NUL byte */
             text[10] = '\0';
+        if (i % 10 == 3) /* a license tag, found by the worker that loads the file */
+            n += snprintf(text + n, sizeof text - (size_t)n, "// SPDX-License-Identifier: MIT\n");
+        if (i % 10 == 3 || i % 10 == 4) /* enough text to find the file by */
+            n += tagged_text(text + n, sizeof text - (size_t)n, i);
         pv_test_put(rel, text, (size_t)n);
     }
     build_folder_three_ways(folder, st);
+    for (i = 0; i < 3; i++) {
+        static const char *const names[] = {"one", "two", "small"};
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s.pvx", dir, names[i]);
+        expect_license(path, "d6/f013.c", "MIT");
+        expect_license(path, "d0/f014.c", "(none)");
+    }
     cr_expect_eq(st[0].skipped_binary, 8);
     cr_expect_eq(st[1].skipped_binary, 8);
     cr_expect_eq(st[2].skipped_binary, 8);
