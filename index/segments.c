@@ -286,6 +286,9 @@ typedef struct merger {
     uint64_t tokens, bytes;
     ZSTD_CCtx *cctx;
     uint32_t k; /* tokens per k-gram: a posting's text is tokens [pos, pos + k) */
+    /* the origin of text cut from a removed author (no author, commit or date: credited to no
+       person), PV_NONE until a document has a cut */
+    uint32_t nobody;
     int oom;
 } merger;
 
@@ -760,6 +763,15 @@ static int prepare(merger *m, int drop, pv_err *err)
         }
         if ((rc = assign_origins(m, i, &cap_o)) != 0)
             return pv_err__set(err, rc, "out of memory");
+        if (s->ncuts && m->nobody == PV_NONE) {
+            if (pv_array__grow((void **)&m->origs, &cap_o, m->norigs + 1, sizeof *m->origs))
+                return pv_err__set(err, PV_ENOMEM, "out of memory");
+            m->origs[m->norigs].author = m->origs[m->norigs].commit = PV_NONE;
+            m->origs[m->norigs].next = PV_NONE;
+            m->origs[m->norigs].flags = 0;
+            m->origs[m->norigs].date = PV_DATE_UNKNOWN;
+            m->nobody = (uint32_t)m->norigs++;
+        }
         m->tokens += s->info.tokens;
         m->bytes += s->info.input_bytes;
         for (d = 0; d < s->info.documents; d++) {
@@ -850,26 +862,40 @@ static int put_origins(void *ctx, pv_seg_writer *sw, pv_err *err)
     return 0;
 }
 
+/* Appends the authorship run (tok, origin) to runs (format.h, LINE: the token delta from the
+ * run before, *prev, and the origin); *last is the origin, *n counts the runs. */
+static int put_run(pv_buf *runs, uint32_t tok, uint32_t origin, uint32_t *prev, uint32_t *last,
+                   uint32_t *n)
+{
+    unsigned char tmp[24];
+    size_t k = pv_varint_put(tmp, tok - *prev);
+    k += pv_varint_put(tmp + k, origin);
+    *prev = tok;
+    *last = origin;
+    (*n)++;
+    return pv_buf__append(runs, tmp, k);
+}
+
 /* A line table whose authorship runs name origins moved by the merge: its first part encoded
  * again with the output's origins (format.h, LINE; compressed at level 1 when that is
  * smaller, as the build's workers do), its token checks as they were. With a removed author
- * (s->shown), the runs of text only removed authors wrote are left out (their tokens go with
- * the run before; a document's origin that is theirs gives way to its first run that is not)
- * and so is a run that repeats the origin before it; the checks of their tokens, and of the
- * lines that start at one or right after one, are zeroed: the index keeps nothing of that
- * text, and a query holding it agrees there only by chance, as with any other text. */
+ * (s->shown), the runs of text only removed authors wrote name m->nobody (credited to no
+ * person), a document's origin that is theirs gives way to its first run that is not (the cut
+ * text before that run becoming a run of m->nobody), a run that repeats the origin before it
+ * is left out, and the checks of their tokens, and of the lines that start at one or right
+ * after one, are zeroed: the index keeps nothing of that text, and a query holding it agrees
+ * there only by chance, as with any other text. */
 static int reencode_lines(merger *m, mseg *s, uint32_t old, pv_seg_doc *nd, pv_seg_writer *sw,
                           pv_err *err)
 {
     pv_line_table lt;
-    pv_buf b = PV_BUF_INIT((size_t)UINT32_MAX);
+    pv_buf b = PV_BUF_INIT((size_t)UINT32_MAX), runs = PV_BUF_INIT((size_t)UINT32_MAX);
     unsigned char tmp[24], *cut_checks = NULL;
     void *z = NULL;
     size_t zcap = 0;
     uint32_t nchecks = (uint32_t)(((uint64_t)nd->ntokens + 1) / 2), l, r, prev = 0, nruns = 0;
-    uint32_t org =
-                 s->orig_new[pv_load32(s->raw.docs + (uint64_t)old * PV_DOC_ENTRY + PV_DOC_ORIGIN)],
-             last;
+    uint32_t doc_org = pv_load32(s->raw.docs + (uint64_t)old * PV_DOC_ENTRY + PV_DOC_ORIGIN);
+    uint32_t org = s->orig_new[doc_org], last;
     int cut = s->cut_at && s->cut_at[old] != s->cut_at[old + 1];
     const unsigned char *checks;
     size_t head, outsz;
@@ -883,16 +909,22 @@ static int reencode_lines(merger *m, mseg *s, uint32_t old, pv_seg_doc *nd, pv_s
         nd->lines_off = pv_seg__put_shared(sw, s->raw.line + nd->lines_off, nd->lines_size);
         return 0;
     }
-    /* the runs kept: the document's origin first, when it is cut the first run that is not */
+    /* the document's origin, or when it is cut its first run that is not; then the runs, the
+       cut text before that run one of its own */
+    last = org;
+    if (org == PV_NONE && lt.run_tok[0] > 0)
+        rc = put_run(&runs, 0, m->nobody, &prev, &last, &nruns);
     for (r = 0; org == PV_NONE && r < lt.nruns; r++)
         org = s->orig_new[lt.run_origin[r]];
     nd->origin = org;
-    for (r = 0, last = org; r < lt.nruns; r++) {
+    if (last == PV_NONE)
+        last = org;
+    for (r = 0; r < lt.nruns && rc == 0; r++) {
         uint32_t o = s->orig_new[lt.run_origin[r]];
-        if (s->shown && (o == PV_NONE || o == last))
-            continue;
-        nruns++;
-        last = o;
+        if (o == PV_NONE)
+            o = m->nobody; /* PV_NONE still: a run without tokens, left out */
+        if (o != PV_NONE && (!s->shown || o != last))
+            rc = put_run(&runs, lt.run_tok[r], o, &prev, &last, &nruns);
     }
     if (cut) {
         if (!(cut_checks = malloc(nchecks ? nchecks : 1))) {
@@ -916,17 +948,8 @@ static int reencode_lines(merger *m, mseg *s, uint32_t old, pv_seg_doc *nd, pv_s
     }
     if (rc == 0)
         rc = pv_buf__append(&b, tmp, pv_varint_put(tmp, nruns));
-    for (r = 0, last = org; r < lt.nruns && rc == 0; r++) {
-        uint32_t o = s->orig_new[lt.run_origin[r]];
-        size_t k;
-        if (s->shown && (o == PV_NONE || o == last))
-            continue;
-        k = pv_varint_put(tmp, lt.run_tok[r] - prev);
-        k += pv_varint_put(tmp + k, o);
-        prev = lt.run_tok[r];
-        last = o;
-        rc = pv_buf__append(&b, tmp, k);
-    }
+    if (rc == 0 && runs.len)
+        rc = pv_buf__append(&b, runs.data, runs.len);
     head = b.len;
     out = b.data;
     outsz = head;
@@ -956,6 +979,7 @@ done:
     free(cut_checks);
     free(z);
     pv_buf__free(&b);
+    pv_buf__free(&runs);
     return rc ? pv_err__set(err, rc, "out of memory") : 0;
 }
 
@@ -1108,6 +1132,7 @@ static int merge_write(pv_index *const *in, size_t n, int drop, const char *out_
             goto done;
     }
     m.k = m.in[0].info.k;
+    m.nobody = PV_NONE;
     if ((rc = prepare(&m, drop, err)) != 0)
         goto done;
     memset(&c, 0, sizeof c);

@@ -934,3 +934,61 @@ Test(remove, merge_cli_reports_over_others_text_are_unchanged)
         cr_assert_str_eq(rep[0][i], rep[1][i], "report %d differs after the merge", i);
     }
 }
+
+/* A line of Alice's between two functions of Bob's, short enough that the merged index
+ * chains Bob's text across it: her tokens there are credited to the origin without author
+ * that holds text cut from a removed author ("unknown": no name, no email, no commit; no
+ * person earns it), never to her and never to Bob, whose credit is the tombstone's. */
+Test(remove, merge_credits_a_short_cut_bridged_by_a_span_to_no_one)
+{
+    git_repository *r = NULL;
+    git_oid c1;
+    char dir[512], two[8192], text[8192], *q;
+    const char *line = "/* scaled by the caller */\n";
+    const char *srcs[1];
+    pv_build_opts o = PV_BUILD_OPTS_INIT;
+    pv_err err = {0, ""};
+    pv_result *with_tomb, *after;
+    double bob0, bob = 0, nobody = 0;
+    size_t i, j;
+
+    snprintf(dir, sizeof dir, "%s/inset", root);
+    cr_assert_eq(git_repository_init(&r, dir, 0), 0);
+    snprintf(two, sizeof two, "%s\n%s", ALICE, PAIR); /* both Bob's here */
+    c1 = pv_test_commit_file(r, NULL, "w.c", two, "Bob", "bob@example.org", 1500000000, "w\n");
+    snprintf(text, sizeof text, "%s\n%s%s", ALICE, line, PAIR);
+    pv_test_commit_file(r, &c1, "w.c", text, "Alice", "alice@example.org", 1600000000, "c\n");
+    git_repository_free(r);
+    snprintf(idx, sizeof idx, "%s/inset.pvx", root);
+    srcs[0] = dir;
+    o.jobs = 1;
+    cr_assert_eq(pv_index_build(idx, srcs, 1, &o, NULL, &err), 0, "%s", err.msg);
+    remove_ok(PV_TOMB_AUTHOR, "alice@example.org", NULL, 1);
+    q = pv_test_keep_str(text);
+    with_tomb = match_text(q);
+    merge_out();
+    identity_gone(merged, "Alice", "alice@example.org");
+    after = match_text(q);
+    cr_assert_eq(with_tomb->nspans, 1);
+    cr_assert_eq(after->nspans, 1, "%s", result_text(after));
+    bob0 = tokens_of(&with_tomb->spans[0], "bob@example.org");
+    for (i = 0; i < after->nspans; i++)
+        for (j = 0; j < after->spans[i].ncredits; j++) {
+            const pv_span_credit *c = &after->spans[i].credits[j];
+            if (!c->name) {
+                cr_assert_null(c->email);
+                cr_assert_null(c->commit);
+                nobody += c->tokens;
+            } else {
+                cr_assert_str_eq(c->email, "bob@example.org");
+                bob += c->tokens;
+            }
+        }
+    cr_assert_float_eq(bob, bob0, 1e-9, "Bob: %.1f, with the tombstone %.1f; no one %.1f: %s", bob,
+                       bob0, nobody, result_text(after));
+    cr_assert_gt(nobody, 0, "the span chains Bob's text across her line");
+    cr_assert_leq(nobody, 6, "no more than her line's tokens are credited to no one");
+    cr_assert_eq(after->nauthors, 2, "Bob, then unknown");
+    cr_assert_str_eq(after->authors[0].name, "Bob");
+    cr_assert_null(after->authors[1].name);
+}
