@@ -515,18 +515,40 @@ typedef struct lines {
     const char *preset; /* the file's preset (known by then), for the parser */
 } lines;
 
-/* A record copied from a reader for a worker, or a batch of lines. */
-typedef struct rec {
-    size_t ds;
-    uint64_t seq;
-    char *text;
-    size_t len; /* of text, or of batch->data */
-    char *loc;
+/* One record of a batch of records: its text and locator, at offsets into the batch's
+ * data (each ends with a NUL there). */
+typedef struct one_rec {
+    size_t text, len, loc;
     int64_t offset; /* pv_doc_in.offset, or -1 */
     int has_blob;
     unsigned char blob[20]; /* the git blob the record names (pv_doc_in.blobs), if has_blob */
-    int plain;              /* scan_record's */
-    lines *batch;           /* or the lines to parse (text and loc are then NULL) */
+} one_rec;
+
+/* Records a reader read, copied for a worker: handed on together, once they hold LINES_BYTES
+ * or LINES_MAX records, so that a worker waits for the reader (and the reader for the
+ * queue's lock) once a batch, not once a record, and a worker never runs dry while the reader
+ * scans a large record itself. */
+typedef struct recs {
+    pv_buf data;
+    one_rec *v;
+    size_t n, cap;
+    int plain; /* scan_record's */
+} recs;
+
+/* Files [from, to) of a folder's listing, for a thread to read and scan. */
+typedef struct files {
+    const pv_file_list *list;
+    size_t from, to;
+} files;
+
+/* A unit of work for a worker: a batch of records, of lines or of files. */
+typedef struct rec {
+    size_t ds;
+    uint64_t seq;
+    size_t len;   /* of the batch's data (0 for files, which are read by the worker) */
+    recs *many;   /* records to scan, */
+    lines *batch; /* or lines to parse and scan, */
+    files *files; /* or files to read and scan */
 } rec;
 
 /* What a record or a batch (a unit) found, waiting for the units before it. */
@@ -584,8 +606,12 @@ static void rec_free(rec *c)
         free(c->batch->longs);
         free(c->batch);
     }
-    free(c->text);
-    free(c->loc);
+    if (c->many) {
+        pv_buf__free(&c->many->data);
+        free(c->many->v);
+        free(c->many);
+    }
+    free(c->files);
     free(c);
 }
 
@@ -610,6 +636,7 @@ typedef struct reader {
     worker_buf wb; /* with one job the reader is the worker */
     unsigned since_progress;
     int plain; /* its records are plain text (scan_record) */
+    rec *cur;  /* the batch of records being filled, or NULL */
 } reader;
 
 static void set_abort(run *r, int rc, const pv_err *err)
@@ -892,6 +919,22 @@ static int doc_text(const pv_doc_in *d, pv_buf *html, const char **text, size_t 
     return 0;
 }
 
+/* Unit seq of dataset ds was scanned: ndocs records, which found fl (taken over), or the
+ * error rc (in err), which stops the run. Returns 0, or PV_EIO when the run is stopping. */
+static int scanned(run *r, size_t ds, uint64_t seq, uint64_t ndocs, found_list *fl, int rc,
+                   pv_err *err)
+{
+    pthread_mutex_lock(&r->mu);
+    if (rc == 0 && (rc = complete(r, ds, seq, ndocs, fl, NULL)) != 0)
+        pv_err__set(err, rc, "out of memory");
+    if (rc)
+        set_abort(r, rc, err);
+    rc = r->abort_rc ? PV_EIO : 0;
+    pthread_mutex_unlock(&r->mu);
+    found_list_free(fl);
+    return rc;
+}
+
 /* Scan record seq of the reader's dataset on the reader's own thread. Returns 0, or PV_EIO
  * when the run is stopping (its error is kept in the run). */
 static int scan_here(reader *rd, uint64_t seq, const char *text, size_t len, const char *loc,
@@ -903,15 +946,7 @@ static int scan_here(reader *rd, uint64_t seq, const char *text, size_t len, con
     int rc = scan_record(r, &rd->wb, text, len, blob, rd->plain, &fl, &err);
     if (rc == 0 && place_findings(&fl, loc, r->ds[rd->ds].path, at) != 0)
         rc = pv_err__set(&err, PV_ENOMEM, "out of memory");
-    pthread_mutex_lock(&r->mu);
-    if (rc == 0 && (rc = complete(r, rd->ds, seq, 1, &fl, NULL)) != 0)
-        pv_err__set(&err, rc, "out of memory");
-    if (rc)
-        set_abort(r, rc, &err);
-    rc = r->abort_rc ? PV_EIO : 0;
-    pthread_mutex_unlock(&r->mu);
-    found_list_free(&fl);
-    return rc;
+    return scanned(r, rd->ds, seq, 1, &fl, rc, &err);
 }
 
 /* Give unit c of the reader's dataset its number and queue it; when the queue is full (the
@@ -941,16 +976,106 @@ static int hand_on(reader *rd, rec *c, int here)
     return rc;
 }
 
+/* Move one record's findings (placed) to the end of a unit's, as its record no (its place
+ * in the unit, from 0). */
+static int take_found(found_list *fl, found_list *one, uint64_t no)
+{
+    size_t i;
+    if (!one->n)
+        return 0;
+    if (pv_array__grow((void **)&fl->v, &fl->cap, fl->n + one->n, sizeof *fl->v))
+        return PV_ENOMEM;
+    for (i = 0; i < one->n; i++)
+        one->v[i].f.record_no = no;
+    memcpy(fl->v + fl->n, one->v, one->n * sizeof *one->v);
+    fl->n += one->n;
+    one->n = 0; /* moved, with the strings they own */
+    return 0;
+}
+
+/* Scan batch c of records (unit c->seq of its dataset) on this thread and complete it; an
+ * error stops the run. Returns 0, or PV_EIO when the run is stopping. */
+static int scan_recs(run *r, worker_buf *wb, rec *c)
+{
+    const recs *m = c->many;
+    found_list fl = {NULL, 0, 0}, one = {NULL, 0, 0};
+    pv_err err = {0, ""};
+    size_t i;
+    int rc = 0;
+    for (i = 0; i < m->n && rc == 0; i++) {
+        const one_rec *o = &m->v[i];
+        const char *text = m->data.data + o->text, *loc = m->data.data + o->loc;
+        rc = scan_record(r, wb, text, o->len, o->has_blob ? o->blob : NULL, m->plain, &one, &err);
+        if (rc == 0 && (place_findings(&one, loc, r->ds[c->ds].path, o->offset) != 0 ||
+                        take_found(&fl, &one, i) != 0))
+            rc = pv_err__set(&err, PV_ENOMEM, "out of memory");
+        found_list_free(&one);
+    }
+    return scanned(r, c->ds, c->seq, m->n, &fl, rc, &err);
+}
+
+/* Hand the reader's batch of records on (or scan it here when the workers have enough).
+ * Returns 0, or PV_EIO when the run is stopping. */
+static int hand_recs(reader *rd)
+{
+    rec *c = rd->cur;
+    int rc;
+    if (!c)
+        return 0;
+    rd->cur = NULL;
+    c->len = c->many->data.len;
+    if ((rc = hand_on(rd, c, 0)) == 0)
+        return 0; /* queued: the worker frees it */
+    if (rc == 1)
+        rc = scan_recs(rd->r, &rd->wb, c);
+    rec_free(c);
+    return rc;
+}
+
+/* Copy a record into the reader's batch. */
+static int add_rec(reader *rd, const char *text, size_t len, const char *loc, int64_t at,
+                   const unsigned char *blob)
+{
+    recs *m;
+    one_rec *o;
+    size_t nloc = strlen(loc);
+    if (!rd->cur) {
+        rec *c = calloc(1, sizeof *c);
+        if (!c || !(c->many = calloc(1, sizeof *c->many))) {
+            free(c);
+            return PV_ENOMEM;
+        }
+        c->many->data = (pv_buf)PV_BUF_INIT(SIZE_MAX);
+        c->many->plain = rd->plain;
+        rd->cur = c;
+    }
+    m = rd->cur->many;
+    if (pv_array__grow((void **)&m->v, &m->cap, m->n + 1, sizeof *m->v))
+        return PV_ENOMEM;
+    o = &m->v[m->n];
+    o->text = m->data.len;
+    o->len = len;
+    o->loc = o->text + len + 1;
+    o->offset = at;
+    if ((o->has_blob = blob != NULL) != 0)
+        memcpy(o->blob, blob, sizeof o->blob);
+    if (pv_buf__append(&m->data, text, len) != 0 || pv_buf__append(&m->data, "", 1) != 0 ||
+        pv_buf__append(&m->data, loc, nloc + 1) != 0)
+        return PV_ENOMEM;
+    m->n++;
+    return 0;
+}
+
 static int sink_doc(void *ctx, const pv_doc_in *d)
 {
     reader *rd = ctx;
     run *r = rd->r;
     const char *loc = d->locator ? d->locator : "";
     int64_t at = d->has_offset ? (int64_t)d->offset : -1;
+    const unsigned char *blob = d->nblobs ? d->blobs : NULL;
     const char *text;
     size_t len;
     pv_buf html = PV_BUF_INIT((size_t)r->s->o.max_record_size);
-    rec *c;
     int rc = 0;
 
     if (doc_text(d, &html, &text, &len) != 0) {
@@ -962,36 +1087,12 @@ static int sink_doc(void *ctx, const pv_doc_in *d)
         rd->since_progress = 0;
         report_progress(rd);
     }
-    if (r->jobs <= 1) {
-        rc = scan_here(rd, r->ds[rd->ds].next_seq++, text, len, loc, at,
-                       d->nblobs ? d->blobs : NULL);
-        pv_buf__free(&html);
-        return rc;
-    }
-    c = calloc(1, sizeof *c);
-    if (c) {
-        c->text = malloc(len + 1);
-        c->loc = strdup(loc);
-    }
-    if (!c || !c->text || !c->loc) {
-        rec_free(c);
-        pv_buf__free(&html);
-        return PV_ENOMEM;
-    }
-    memcpy(c->text, text, len);
-    c->text[len] = '\0';
-    c->len = len;
-    c->offset = at;
-    if ((c->has_blob = d->nblobs > 0) != 0)
-        memcpy(c->blob, d->blobs, sizeof c->blob);
-    c->plain = rd->plain;
+    if (r->jobs <= 1)
+        rc = scan_here(rd, r->ds[rd->ds].next_seq++, text, len, loc, at, blob);
+    else if ((rc = add_rec(rd, text, len, loc, at, blob)) == 0 &&
+             (rd->cur->many->data.len >= LINES_BYTES || rd->cur->many->n >= LINES_MAX))
+        rc = hand_recs(rd);
     pv_buf__free(&html);
-    if ((rc = hand_on(rd, c, 0)) == 0)
-        return 0; /* queued: the worker frees it */
-    if (rc == 1)
-        rc =
-            scan_here(rd, c->seq, c->text, c->len, c->loc, c->offset, c->has_blob ? c->blob : NULL);
-    rec_free(c);
     return rc;
 }
 
@@ -1018,6 +1119,7 @@ typedef struct batch_ctx {
     found_list fl;  /* the batch's findings; record_no: the record's place in the batch */
     found_list one; /* one record's */
     uint64_t ndocs;
+    int plain;    /* scan_record's */
     pv_buf diags; /* see pending */
     pv_err err;
 } batch_ctx;
@@ -1037,7 +1139,7 @@ static int batch_doc(void *ctx, const pv_doc_in *d)
     batch_ctx *bc = ctx;
     run *r = bc->r;
     const char *text;
-    size_t len, i;
+    size_t len;
     pv_buf html = PV_BUF_INIT((size_t)r->s->o.max_record_size);
     int rc = 0;
 
@@ -1046,23 +1148,66 @@ static int batch_doc(void *ctx, const pv_doc_in *d)
         return 0;
     }
     atomic_fetch_add(&r->records_read, 1);
-    rc = scan_record(r, bc->wb, text, len, d->nblobs ? d->blobs : NULL, 0, &bc->one, &bc->err);
-    if (rc == 0 && place_findings(&bc->one, d->locator ? d->locator : "", r->ds[bc->ds].path,
-                                  d->has_offset ? (int64_t)d->offset : -1))
+    rc = scan_record(r, bc->wb, text, len, d->nblobs ? d->blobs : NULL, bc->plain, &bc->one,
+                     &bc->err);
+    if (rc == 0 && (place_findings(&bc->one, d->locator ? d->locator : "", r->ds[bc->ds].path,
+                                   d->has_offset ? (int64_t)d->offset : -1) != 0 ||
+                    take_found(&bc->fl, &bc->one, bc->ndocs) != 0))
         rc = pv_err__set(&bc->err, PV_ENOMEM, "out of memory");
-    if (rc == 0 && bc->one.n &&
-        pv_array__grow((void **)&bc->fl.v, &bc->fl.cap, bc->fl.n + bc->one.n, sizeof *bc->fl.v))
-        rc = pv_err__set(&bc->err, PV_ENOMEM, "out of memory");
-    if (rc == 0 && bc->one.n) {
-        for (i = 0; i < bc->one.n; i++)
-            bc->one.v[i].f.record_no = bc->ndocs;
-        memcpy(bc->fl.v + bc->fl.n, bc->one.v, bc->one.n * sizeof *bc->one.v);
-        bc->fl.n += bc->one.n;
-        bc->one.n = 0; /* moved, with the strings they own */
-    }
     bc->ndocs += rc == 0;
     found_list_free(&bc->one);
     pv_buf__free(&html);
+    return rc;
+}
+
+/* A batch (of lines or files) starts on this thread: bc, and the reader options, stats and
+ * sink through which its records come to batch_doc and its diagnostics to bc. plain: its
+ * records are plain text (scan_record's). */
+static void batch_begin(run *r, worker_buf *wb, size_t ds, int plain, batch_ctx *bc,
+                        pv_reader_opts *ro, pv_reader_stats *st, pv_sink *sink)
+{
+    memset(bc, 0, sizeof *bc);
+    bc->r = r;
+    bc->wb = wb;
+    bc->ds = ds;
+    bc->plain = plain;
+    bc->diags = (pv_buf)PV_BUF_INIT(SIZE_MAX);
+    reader_opts(r->s, ro);
+    if (ro->diag) {
+        ro->diag = batch_diag;
+        ro->ctx = bc;
+    }
+    memset(st, 0, sizeof *st);
+    memset(sink, 0, sizeof *sink);
+    sink->origin = sink_origin;
+    sink->doc = batch_doc;
+    sink->ctx = bc;
+}
+
+/* Batch c is done: its counts (st; replaced: U+FFFD in JSON lines, the first on line
+ * replaced_line) go to the run and its dataset, its findings and diagnostics to its turn.
+ * Returns 0 or PV_ENOMEM. */
+static int batch_end(run *r, rec *c, batch_ctx *bc, const pv_reader_stats *st, uint64_t replaced,
+                     uint64_t replaced_line)
+{
+    dstate *d = &r->ds[c->ds];
+    int rc;
+    pthread_mutex_lock(&r->mu);
+    r->st.records += st->records;
+    r->st.read_bytes += c->files ? st->bytes_in : 0; /* a batch of lines' are its reader's */
+    r->st.bad_records += st->bad;
+    r->st.skipped += st->skipped;
+    r->st.invalid_utf8 += st->replaced;
+    d->records += st->records;
+    d->read_bytes += c->files ? st->bytes_in : 0;
+    if (replaced && (!d->replaced || replaced_line < d->replaced_line))
+        d->replaced_line = replaced_line;
+    d->replaced += replaced;
+    rc = complete(r, c->ds, c->seq, bc->ndocs, &bc->fl, &bc->diags);
+    pthread_mutex_unlock(&r->mu);
+    found_list_free(&bc->fl);
+    found_list_free(&bc->one);
+    pv_buf__free(&bc->diags);
     return rc;
 }
 
@@ -1074,7 +1219,6 @@ static int scan_lines(run *r, worker_buf *wb, rec *c, int continued, int *state,
                       const char **preset, pv_err *err)
 {
     lines *b = c->batch;
-    dstate *d = &r->ds[c->ds];
     batch_ctx bc;
     pv_reader_opts ro;
     pv_reader_stats st;
@@ -1084,24 +1228,10 @@ static int scan_lines(run *r, worker_buf *wb, rec *c, int continued, int *state,
     size_t pos = 0, li = 0;
     int rc, rc2;
 
-    memset(&bc, 0, sizeof bc);
-    bc.r = r;
-    bc.wb = wb;
-    bc.ds = c->ds;
-    bc.diags = (pv_buf)PV_BUF_INIT(SIZE_MAX);
-    reader_opts(r->s, &ro);
-    if (ro.diag) {
-        ro.diag = batch_diag;
-        ro.ctx = &bc;
-    }
+    batch_begin(r, wb, c->ds, 0, &bc, &ro, &st, &sink);
     if (b->preset)
         ro.preset = b->preset;
-    memset(&st, 0, sizeof st);
-    memset(&sink, 0, sizeof sink);
-    sink.origin = sink_origin;
-    sink.doc = batch_doc;
-    sink.ctx = &bc;
-    rc = pv_jsonl__parser_new(d->path, &ro, &sink, &st, err, continued, &p);
+    rc = pv_jsonl__parser_new(r->ds[c->ds].path, &ro, &sink, &st, err, continued, &p);
     while (rc == 0) {
         if (li < b->nlongs && b->longs[li] == ln) {
             rc = pv_jsonl__parser_line(p, ln++, NULL, 0);
@@ -1122,21 +1252,32 @@ static int scan_lines(run *r, worker_buf *wb, rec *c, int continued, int *state,
         pv_jsonl__parser_replaced(p, &replaced, &replaced_line);
     }
     pv_jsonl__parser_free(p);
-    pthread_mutex_lock(&r->mu);
-    r->st.records += st.records;
-    r->st.bad_records += st.bad;
-    r->st.skipped += st.skipped;
-    r->st.invalid_utf8 += st.replaced;
-    d->records += st.records;
-    if (replaced && (!d->replaced || replaced_line < d->replaced_line))
-        d->replaced_line = replaced_line;
-    d->replaced += replaced;
-    if ((rc2 = complete(r, c->ds, c->seq, bc.ndocs, &bc.fl, &bc.diags)) != 0 && rc == 0)
+    if ((rc2 = batch_end(r, c, &bc, &st, replaced, replaced_line)) != 0 && rc == 0)
         rc = pv_err__set(err, rc2, "out of memory");
-    pthread_mutex_unlock(&r->mu);
-    found_list_free(&bc.fl);
-    found_list_free(&bc.one);
-    pv_buf__free(&bc.diags);
+    return rc;
+}
+
+/* Read and scan files [from, to) of folder c->files->list (unit c->seq of its dataset) on this
+ * thread, as pv_files__read_list does, and complete them. Returns 0, or the error that stopped
+ * them (in err). */
+static int scan_files(run *r, worker_buf *wb, rec *c, pv_err *err)
+{
+    batch_ctx bc;
+    pv_reader_opts ro;
+    pv_reader_stats st;
+    pv_sink sink;
+    pv_file_list part;
+    int rc, rc2;
+
+    batch_begin(r, wb, c->ds, 1, &bc, &ro, &st, &sink);
+    memset(&part, 0, sizeof part); /* the listing's own counts are the reader's (read_files) */
+    part.v = c->files->list->v + c->files->from;
+    part.n = part.cap = c->files->to - c->files->from;
+    rc = pv_files__read_list(&part, &ro, &sink, &st, err);
+    if (rc && bc.err.msg[0])
+        *err = bc.err;
+    if ((rc2 = batch_end(r, c, &bc, &st, 0, 0)) != 0 && rc == 0)
+        rc = pv_err__set(err, rc2, "out of memory");
     return rc;
 }
 
@@ -1150,7 +1291,7 @@ static int add_long(lines *b, uint64_t ln)
     return 0;
 }
 
-/* A new batch whose first line is line first. */
+/* A new batch whose first line is line first, with room for a batch's lines and a read. */
 static rec *lines_new(size_t limit, uint64_t first)
 {
     rec *c = calloc(1, sizeof *c);
@@ -1160,25 +1301,36 @@ static rec *lines_new(size_t limit, uint64_t first)
     }
     if (c) {
         c->batch->first_line = first;
-        c->batch->data = (pv_buf)PV_BUF_INIT(LINES_BYTES + limit + 1);
+        c->batch->data = (pv_buf)PV_BUF_INIT(LINES_BYTES + limit + INPUT_READ);
+        if (pv_buf__reserve(&c->batch->data, LINES_BYTES + INPUT_READ) != 0) {
+            rec_free(c);
+            return NULL;
+        }
     }
     return c;
 }
 
-/* Hand batch *cp on (or do it here) and start the next at line first. The batches up to
- * the file's first record and its preset are done here, in order, for the parser to check
- * the file's start and find its preset. Returns 0 or an error that stops the file. */
-static int hand_lines(reader *rd, rec **cp, size_t limit, uint64_t first, int *started,
+/* Hand batch *cp on (or do it here) with its lines before byte at of its data, and start
+ * the next at line first with the bytes after (the line being read). The batches up to the
+ * file's first record and its preset are done here, in order, for the parser to check the
+ * file's start and find its preset. Returns 0 or an error that stops the file. */
+static int hand_lines(reader *rd, rec **cp, size_t at, size_t limit, uint64_t first, int *started,
                       const char **preset, pv_err *err)
 {
     run *r = rd->r;
-    rec *c = *cp;
+    rec *c = *cp, *next = lines_new(limit, first);
     int here = !*started || !*preset, rc, state = 0;
     const char *found = NULL;
 
-    c->len = c->batch->data.len;
+    if (!next || pv_buf__append(&next->batch->data, c->batch->data.data + at,
+                                c->batch->data.len - at) != 0) {
+        rec_free(next);
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    }
+    c->batch->data.len = at;
+    c->len = at;
     c->batch->preset = *preset ? *preset : r->s->o.read.preset;
-    *cp = NULL;
+    *cp = next;
     rc = hand_on(rd, c, here);
     if (rc == 1) {
         rc = scan_lines(r, &rd->wb, c, *started, &state, &found, err);
@@ -1195,83 +1347,141 @@ static int hand_lines(reader *rd, rec **cp, size_t limit, uint64_t first, int *s
         rec_free(c);
     }
     report_progress(rd);
-    if (rc == 0 && !(*cp = lines_new(limit, first)))
-        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
     return rc;
 }
 
 /* Read the JSON-lines file path as batches of lines for the workers (the file's reader,
- * pv_jsonl__read, split between this thread and them). Returns 0 or the error that stopped
- * the file, after the lines before it were handed on. */
+ * pv_jsonl__read, split between this thread and them). The file is read straight into the
+ * batch; a batch ends at the last line end of a read that takes it past LINES_BYTES, or at
+ * its LINES_MAX-th line, and the next starts with the bytes after. Returns 0 or the error
+ * that stopped the file, after the lines before it were handed on. */
 static int read_lines(reader *rd, const char *path, const pv_reader_opts *ro, pv_err *err)
 {
     pv_input *in = NULL;
-    char *chunk = NULL;
     const size_t limit = pv_jsonl__line_limit(ro);
-    size_t cur = 0; /* bytes of the line being read, at the end of c's data */
+    size_t start = 0; /* where the line being read starts in c's data */
     uint64_t ln = 1;
     int long_line = 0, started = 0, rc;
     const char *preset = NULL;
     rec *c = NULL;
+    pv_buf *b;
 
     if ((rc = pv_input__open(path, &in, err)) != 0)
         return rc;
     rd->rs.bytes_total += pv_input__size(in);
-    if (!(chunk = malloc(INPUT_READ)) || !(c = lines_new(limit, 1))) {
+    if (!(c = lines_new(limit, 1))) {
         rc = pv_err__set(err, PV_ENOMEM, "out of memory");
         goto done;
     }
     for (;;) {
-        ptrdiff_t got = pv_input__read(in, chunk, INPUT_READ, err);
-        const char *s = chunk, *end;
-        if (got <= 0) {
+        ptrdiff_t got;
+        const char *nl;
+        size_t from;
+        b = &c->batch->data;
+        if (pv_buf__reserve(b, INPUT_READ) != 0) {
+            rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+            goto done;
+        }
+        if ((got = pv_input__read(in, b->data + b->len, INPUT_READ, err)) <= 0) {
             rc = (int)got;
             break;
         }
         rd->rs.bytes_in = pv_input__offset(in);
-        for (end = chunk + got; s < end;) {
-            const char *nl = memchr(s, '\n', (size_t)(end - s));
-            size_t n = (size_t)((nl ? nl : end) - s);
-            if (!long_line && cur + n > limit) { /* too long to hold: dropped, numbered */
-                long_line = 1;
-                c->batch->data.len -= cur;
+        from = b->len;
+        b->len += (size_t)got;
+        while ((nl = memchr(b->data + from, '\n', b->len - from)) != NULL) {
+            size_t end = (size_t)(nl - b->data) + 1;
+            if (long_line || end - 1 - start > limit) { /* too long to hold: dropped */
+                memmove(b->data + start, b->data + end, b->len - end);
+                b->len -= end - start;
+                end = start;
+                long_line = 0;
+                rc = add_long(c->batch, ln);
+            } else {
+                c->batch->nlines++;
             }
-            if (!long_line && pv_buf__append(&c->batch->data, s, n + (nl != NULL)) != 0) {
-                rc = pv_err__set(err, PV_ENOMEM, "out of memory");
-                goto done;
-            }
-            cur += n;
-            s += n + (nl != NULL);
-            if (!nl)
-                break;
-            if (long_line ? add_long(c->batch, ln) != 0 : (c->batch->nlines++, 0)) {
+            if (rc) {
                 rc = pv_err__set(err, PV_ENOMEM, "out of memory");
                 goto done;
             }
             ln++;
-            cur = 0;
-            long_line = 0;
-            if ((c->batch->data.len >= LINES_BYTES || c->batch->nlines >= LINES_MAX) &&
-                (rc = hand_lines(rd, &c, limit, ln, &started, &preset, err)) != 0)
+            start = from = end;
+            if (c->batch->nlines >= LINES_MAX) {
+                if ((rc = hand_lines(rd, &c, start, limit, ln, &started, &preset, err)) != 0)
+                    goto done;
+                b = &c->batch->data;
+                start = from = 0;
+            }
+        }
+        if (!long_line && b->len - start > limit)
+            long_line = 1; /* too long to hold: dropped, numbered */
+        if (long_line)
+            b->len = start;
+        if (start >= LINES_BYTES) {
+            if ((rc = hand_lines(rd, &c, start, limit, ln, &started, &preset, err)) != 0)
                 goto done;
+            start = 0;
         }
     }
     /* the last line may lack its "\n"; one cut short by an error is dropped */
+    b = &c->batch->data;
     if (rc == 0 && long_line && add_long(c->batch, ln) != 0)
         rc = pv_err__set(err, PV_ENOMEM, "out of memory");
     else if (rc < 0 && !long_line)
-        c->batch->data.len -= cur;
-    if (c->batch->data.len || c->batch->nlongs) {
+        b->len = start;
+    if (b->len || c->batch->nlongs) {
         pv_err err2 = {0, ""};
-        int rc2 = hand_lines(rd, &c, limit, ln, &started, &preset, rc ? &err2 : err);
+        int rc2 = hand_lines(rd, &c, b->len, limit, ln, &started, &preset, rc ? &err2 : err);
         if (rc == 0)
             rc = rc2;
     }
 done:
     rec_free(c);
-    free(chunk);
     pv_input__close(in);
     return rc;
+}
+
+/* Hand folder list's files on in batches, for the workers to read and scan (what
+ * pv_files__read_list does, split between this thread and them): a thread reading every file
+ * would hold them back on a folder of many small files. The listing's own counts are added
+ * here. Returns 0, or the error that stopped the folder (in err). */
+static int read_files(reader *rd, const pv_file_list *list, const pv_reader_opts *ro, pv_err *err)
+{
+    pv_file_list counts = *list;
+    size_t from = 0, to;
+    int rc;
+
+    counts.n = 0; /* the listing's counts, no file */
+    if ((rc = pv_files__read_list(&counts, ro, NULL, &rd->rs, err)) != 0)
+        return rc;
+    for (; from < list->n; from = to) {
+        uint64_t bytes = 0;
+        rec *c = calloc(1, sizeof *c);
+        for (to = from; to < list->n && bytes < LINES_BYTES && to - from < LINES_MAX; to++)
+            bytes += list->v[to].size;
+        if (!c || !(c->files = malloc(sizeof *c->files))) {
+            free(c);
+            return pv_err__set(err, PV_ENOMEM, "out of memory");
+        }
+        c->files->list = list;
+        c->files->from = from;
+        c->files->to = to;
+        atomic_fetch_add(&rd->r->bytes_done, bytes);
+        if ((rc = hand_on(rd, c, 0)) == 1) {
+            if ((rc = scan_files(rd->r, &rd->wb, c, err)) != 0) {
+                pthread_mutex_lock(&rd->r->mu);
+                set_abort(rd->r, rc, err);
+                pthread_mutex_unlock(&rd->r->mu);
+            }
+            rec_free(c);
+        } else if (rc) {
+            rec_free(c);
+        }
+        if (rc)
+            return rc;
+        report_progress(rd);
+    }
+    return 0;
 }
 
 /* Read dataset i through its reader; its error is kept for flush to report in order. */
@@ -1285,7 +1495,7 @@ static void read_dataset(run *r, size_t i, worker_buf *wb)
     pv_reader_fn fn;
     const char *kind;
     pv_err err = {0, ""};
-    int rc;
+    int rc, rc2;
 
     memset(&rd, 0, sizeof rd);
     rd.r = r;
@@ -1299,7 +1509,11 @@ static void read_dataset(run *r, size_t i, worker_buf *wb)
     sink.ctx = &rd;
     rd.plain = 1;
     if (d->list) { /* a folder expand has listed */
-        rc = pv_files__read_list(d->list, &ro, &sink, &rd.rs, &err);
+        /* with several jobs and no --strict, the workers read the files */
+        if (r->jobs > 1 && !s->o.strict)
+            rc = read_files(&rd, d->list, &ro, &err);
+        else
+            rc = pv_files__read_list(d->list, &ro, &sink, &rd.rs, &err);
         report_progress(&rd);
     } else if ((rc = pv_source__pick(d->spec, &d->path, &fn, &kind, &err)) == 0) {
         rd.plain = fn != pv_jsonl__read; /* JSON lines: their reader decodes the strings */
@@ -1311,6 +1525,9 @@ static void read_dataset(run *r, size_t i, worker_buf *wb)
             rc = fn(d->path, &ro, &sink, &rd.rs, &err);
         report_progress(&rd);
     }
+    /* the records read before the end, or before an error */
+    if ((rc2 = hand_recs(&rd)) != 0 && rc == 0)
+        rc = rc2;
     *wb = rd.wb;
     pthread_mutex_lock(&r->mu);
     r->st.records += rd.rs.records;
@@ -1319,7 +1536,7 @@ static void read_dataset(run *r, size_t i, worker_buf *wb)
     r->st.skipped += rd.rs.skipped;
     r->st.invalid_utf8 += rd.rs.replaced;
     d->records += rd.rs.records;
-    d->read_bytes = rd.rs.bytes_in;
+    d->read_bytes += rd.rs.bytes_in;
     if (rc && !r->abort_rc) {
         if (!err.msg[0])
             pv_err__set(&err, rc, "%s: %s", d->spec, pv_strerror(rc));
@@ -1333,10 +1550,49 @@ static void read_dataset(run *r, size_t i, worker_buf *wb)
     pthread_mutex_unlock(&r->mu);
 }
 
+/* Take the oldest unit of the queue; wait: until there is one or the run is closing. NULL
+ * when there is none to take. */
+static rec *take_unit(run *r, int wait)
+{
+    rec *c = NULL;
+    pthread_mutex_lock(&r->mu);
+    while (wait && r->qn == 0 && !r->closing && !r->abort_rc)
+        pthread_cond_wait(&r->can_pop, &r->mu);
+    if (r->qn > 0 && !r->abort_rc) {
+        c = r->q[r->qhead];
+        r->qhead = (r->qhead + 1) % r->qcap;
+        r->qn--;
+        r->qbytes -= c->len;
+        pthread_cond_broadcast(&r->can_push);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return c;
+}
+
+/* Scan unit c (taken from the queue) on this thread and free it; an error stops the run. */
+static void do_unit(run *r, worker_buf *wb, rec *c)
+{
+    pv_err err = {0, ""};
+    if (c->many) {
+        scan_recs(r, wb, c);
+    } else {
+        int state, rc;
+        const char *preset;
+        rc = c->files ? scan_files(r, wb, c, &err) : scan_lines(r, wb, c, 1, &state, &preset, &err);
+        if (rc) {
+            pthread_mutex_lock(&r->mu);
+            set_abort(r, rc, &err);
+            pthread_mutex_unlock(&r->mu);
+        }
+    }
+    rec_free(c);
+}
+
 static void *reader_main(void *arg)
 {
     run *r = arg;
     worker_buf wb;
+    rec *c;
     memset(&wb, 0, sizeof wb);
     for (;;) {
         size_t i;
@@ -1347,6 +1603,10 @@ static void *reader_main(void *arg)
             break;
         read_dataset(r, i, &wb);
     }
+    /* nothing left to read: help the workers empty the queue, so that the last units are
+     * not left to one thread */
+    while ((c = take_unit(r, 0)) != NULL)
+        do_unit(r, &wb, c);
     worker_buf_done(r, &wb);
     return NULL;
 }
@@ -1355,50 +1615,10 @@ static void *worker_main(void *arg)
 {
     run *r = arg;
     worker_buf wb;
+    rec *c;
     memset(&wb, 0, sizeof wb);
-    for (;;) {
-        rec *c;
-        found_list fl = {NULL, 0, 0};
-        pv_err err = {0, ""};
-        int rc;
-        pthread_mutex_lock(&r->mu);
-        while (r->qn == 0 && !r->closing && !r->abort_rc)
-            pthread_cond_wait(&r->can_pop, &r->mu);
-        if (r->qn == 0 || r->abort_rc) {
-            pthread_mutex_unlock(&r->mu);
-            break;
-        }
-        c = r->q[r->qhead];
-        r->qhead = (r->qhead + 1) % r->qcap;
-        r->qn--;
-        r->qbytes -= c->len;
-        pthread_cond_broadcast(&r->can_push);
-        pthread_mutex_unlock(&r->mu);
-
-        if (c->batch) {
-            int state;
-            const char *preset;
-            if ((rc = scan_lines(r, &wb, c, 1, &state, &preset, &err)) != 0) {
-                pthread_mutex_lock(&r->mu);
-                set_abort(r, rc, &err);
-                pthread_mutex_unlock(&r->mu);
-            }
-            rec_free(c);
-            continue;
-        }
-        rc =
-            scan_record(r, &wb, c->text, c->len, c->has_blob ? c->blob : NULL, c->plain, &fl, &err);
-        if (rc == 0 && place_findings(&fl, c->loc, r->ds[c->ds].path, c->offset) != 0)
-            rc = pv_err__set(&err, PV_ENOMEM, "out of memory");
-        pthread_mutex_lock(&r->mu);
-        if (rc == 0 && (rc = complete(r, c->ds, c->seq, 1, &fl, NULL)) != 0)
-            pv_err__set(&err, rc, "out of memory");
-        if (rc)
-            set_abort(r, rc, &err);
-        pthread_mutex_unlock(&r->mu);
-        found_list_free(&fl);
-        rec_free(c);
-    }
+    while ((c = take_unit(r, 1)) != NULL)
+        do_unit(r, &wb, c);
     worker_buf_done(r, &wb);
     return NULL;
 }
@@ -1523,15 +1743,16 @@ int pv_scan_run(pv_scan *s, const char *const *datasets, size_t n, pv_scan_found
     int rc = 0;
 
     memset(&r, 0, sizeof r);
+    jobs = s->o.jobs ? s->o.jobs : pv_cpu_count();
+    r.jobs = jobs ? jobs : 1;
     reader_opts(s, &ro);
+    ro.walk_threads = r.jobs; /* folders are listed before the run, on every job */
     if ((rc = expand(datasets, n, &ro, &args, &n, err)) != 0)
         return rc;
     r.s = s;
     r.fn = fn;
     r.ctx = ctx;
     r.nds = n;
-    jobs = s->o.jobs ? s->o.jobs : pv_cpu_count();
-    r.jobs = jobs ? jobs : 1;
     r.qcap = 4 * (size_t)r.jobs;
     /* records of one dataset between the oldest not done and the newest handed on */
     r.ring = r.qcap + 2 * (size_t)r.jobs + 64;

@@ -1255,8 +1255,8 @@ Test(scan, tiny_records_in_batches_same_for_every_jobs)
 }
 
 /* A WARC file of 20,000 tiny records, my documents in a few: records are handed to the
- * workers one at a time, and when the queue is full the reader scans one itself (which must
- * free its copy: LeakSanitizer watches this test). The same findings for every --jobs. */
+ * workers in batches, and when the queue is full the reader scans a batch itself (which must
+ * free it: LeakSanitizer watches this test). The same findings for every --jobs. */
 Test(scan, tiny_warc_records_same_for_every_jobs)
 {
     const int nrec = 20000;
@@ -1301,4 +1301,159 @@ Test(scan, tiny_warc_records_same_for_every_jobs)
     /* nothing of the 60,000 records is kept (0 under AddressSanitizer, which has its own) */
     cr_expect_lt(mallinfo2().uordblks, in_use + ((size_t)1 << 20), "%zu bytes more in use",
                  mallinfo2().uordblks - in_use);
+}
+
+/* A folder of 9,000 small files (batches of files cut by count) and a few large ones (cut by
+ * size), read by the workers: my prose with CRLF line ends, my code without a final line
+ * end, an empty file and a binary one between them. The same findings, record numbers,
+ * counts and diagnostics, in the same order, for every --jobs. */
+Test(scan, a_folder_of_many_files_same_for_every_jobs)
+{
+    const int nfiles = 9000;
+    char rel[64], text[4096], crlf[8192], *big, *d1, *d2, *d3, *one, *two, *three;
+    const char *dir;
+    pv_scan_stats s1, s2, s3;
+    size_t i, k = 0, bigsize = (size_t)300 << 10;
+    int f;
+    for (i = 0; PROSE[i]; i++) { /* my prose, every line ending "\r\n" */
+        if (PROSE[i] == '\n')
+            crlf[k++] = '\r';
+        crlf[k++] = PROSE[i];
+    }
+    crlf[k] = '\0';
+    cr_assert(big = malloc(bigsize + 1));
+    for (f = 0; f < nfiles; f++) {
+        snprintf(rel, sizeof rel, "many/d%02d/f%05d.txt", f / 1000, f);
+        if (f == 10 || f == 4200 || f == 8999) {
+            pv_test_put_str(rel, f == 4200 ? crlf : PROSE);
+        } else if (f == 5000) {
+            pv_test_put(rel, CODE, strlen(CODE) - 1); /* no final line end */
+        } else if (f == 6000) {
+            pv_test_put(rel, "", 0);
+        } else if (f == 6001) {
+            pv_test_put(rel, "\0\1\2binary\0", 10);
+        } else if (f % 3000 == 1) { /* larger than a batch */
+            for (k = 0; k < bigsize;) {
+                text[0] = '\0';
+                unrelated(text, sizeof text, 8);
+                for (i = 0; text[i] && k < bigsize; i++)
+                    big[k++] = text[i];
+            }
+            pv_test_put(rel, big, bigsize);
+        } else {
+            text[0] = '\0';
+            unrelated(text, sizeof text, 2);
+            pv_test_put_str(rel, text);
+        }
+    }
+    free(big);
+    dir = pv_test_path("many");
+    one = scan_all(dir, 1, 0, &s1, &d1);
+    two = scan_all(dir, 2, 0, &s2, &d2);
+    three = scan_all(dir, 3, 0, &s3, &d3);
+    cr_expect(strstr(one, "many #11 d00/f00010.txt line -1 offset -1: lighthouse.txt all lines "
+                          "1-") != NULL,
+              "%s", one);
+    cr_expect(strstr(one, "many #4201 d04/f04200.txt line -1 offset -1: lighthouse.txt all") !=
+                  NULL,
+              "%s", one);
+    cr_expect(strstr(one, "many #5001 d05/f05000.txt line -1 offset -1: ledger.c all") != NULL,
+              "%s", one);
+    cr_expect(strstr(one, "many #8999 d08/f08999.txt line -1 offset -1: lighthouse.txt all") !=
+                  NULL,
+              "%s", one);
+    cr_expect(strstr(d1, "f06001.txt") != NULL, "%s", d1);
+    cr_expect_str_eq(two, one);
+    cr_expect_str_eq(three, one);
+    cr_expect_str_eq(d2, d1);
+    cr_expect_str_eq(d3, d1);
+    cr_expect_eq(s1.records, (uint64_t)nfiles);
+    cr_expect_eq(s2.records, s1.records);
+    cr_expect_eq(s3.records, s1.records);
+    cr_expect_eq(s1.findings, 4);
+    cr_expect_eq(s2.findings, s1.findings);
+    cr_expect_eq(s3.findings, s1.findings);
+    cr_expect_eq(s2.skipped, s1.skipped);
+    cr_expect_eq(s3.skipped, s1.skipped);
+    cr_expect_eq(s2.read_bytes, s1.read_bytes);
+    cr_expect_eq(s3.read_bytes, s1.read_bytes);
+    cr_expect_eq(s2.tokens, s1.tokens);
+    cr_expect_eq(s3.tokens, s1.tokens);
+    free(one);
+    free(two);
+    free(three);
+    free(d1);
+    free(d2);
+    free(d3);
+    pv_test_rmtree(dir);
+}
+
+/* JSON lines read straight into batches: lines ending "\r\n", a record of 700 KB (longer
+ * than a batch and than a read, so that it is carried over reads and batches) holding my
+ * code at its end, the line after it holding my prose, a last line without its "\n"; and an
+ * empty file. The same findings and lines for every --jobs. */
+Test(scan, long_and_crlf_json_lines_across_batches_same_for_every_jobs)
+{
+    const size_t bigtext = (size_t)700 << 10;
+    size_t cap = (size_t)4 << 20, n = 0;
+    char *data = malloc(cap), *text = malloc(bigtext + 4096), id[32];
+    char *d1, *d2, *d3, *one, *two, *three;
+    pv_scan_stats s1, s2, s3;
+    int ln;
+    cr_assert(data && text);
+    for (ln = 1; ln <= 400; ln++) {
+        snprintf(id, sizeof id, "c-%d", ln);
+        text[0] = '\0';
+        if (ln == 200) {
+            while (strlen(text) < bigtext)
+                unrelated(text + strlen(text), bigtext + 4096 - strlen(text), 20);
+            strcat(text, CODE);
+        } else if (ln == 201 || ln == 400) {
+            strcat(text, PROSE);
+        } else {
+            unrelated(text, 4096, 2);
+        }
+        data[n] = '\0';
+        jsonl_record(data + n, cap - n, id, text);
+        n += strlen(data + n);
+        cr_assert(n + 2 < cap);
+        data[n - 1] = '\r'; /* "\r\n" */
+        data[n++] = '\n';
+    }
+    n -= 2; /* the last line lacks its "\r\n" */
+    pv_test_put("data/crlf.jsonl", data, n);
+    pv_test_put("data/empty.jsonl", "", 0);
+    one = scan_all(pv_test_path("data/crlf.jsonl"), 1, 0, &s1, &d1);
+    two = scan_all(pv_test_path("data/crlf.jsonl"), 2, 0, &s2, &d2);
+    three = scan_all(pv_test_path("data/crlf.jsonl"), 3, 0, &s3, &d3);
+    cr_expect(strstr(one, "crlf.jsonl #200 c-200 line 200 offset -1: ledger.c all") != NULL, "%s",
+              one);
+    cr_expect(strstr(one, "crlf.jsonl #201 c-201 line 201 offset -1: lighthouse.txt all") != NULL,
+              "%s", one);
+    cr_expect(strstr(one, "crlf.jsonl #400 c-400 line 400 offset -1: lighthouse.txt all") != NULL,
+              "%s", one);
+    cr_expect_str_eq(two, one);
+    cr_expect_str_eq(three, one);
+    cr_expect_str_eq(d2, d1);
+    cr_expect_str_eq(d3, d1);
+    cr_expect_eq(s1.records, 400);
+    cr_expect_eq(s1.bad_records, 0);
+    cr_expect_eq(s2.records, s1.records);
+    cr_expect_eq(s3.records, s1.records);
+    cr_expect_eq(s2.tokens, s1.tokens);
+    cr_expect_eq(s3.tokens, s1.tokens);
+    free(one);
+    free(two);
+    free(three);
+    free(d1);
+    free(d2);
+    free(d3);
+    one = scan_all(pv_test_path("data/empty.jsonl"), 2, 0, &s2, &d2);
+    cr_expect_str_eq(one, "");
+    cr_expect_eq(s2.records, 0);
+    cr_expect_eq(s2.datasets, 1);
+    free(one);
+    free(d2);
+    free(data);
+    free(text);
 }
