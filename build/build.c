@@ -68,9 +68,9 @@ typedef struct docmeta {
 typedef struct run {
     FILE *f;  /* spilled run (unlinked temp file), or NULL for an in-memory run */
     rec *mem; /* in-memory run */
-    uint64_t n, next;
-    rec *buf; /* read buffer for spilled runs */
-    size_t buf_n, buf_pos, buf_cap;
+    uint64_t n;
+    /* where each of the finest fingerprint ranges (format.h) starts */
+    uint64_t starts[((size_t)1 << PV_RANGE_BITS_MAX) + 1];
 } run;
 
 /* A document waiting for a worker: its id, its text and its authorship runs (owned). */
@@ -386,11 +386,32 @@ static int radix_sort(rec *a, rec *tmp, size_t n)
     return 0;
 }
 
-static int add_run(worker *w, run r)
+/* Where each of the finest fingerprint ranges (2^PV_RANGE_BITS_MAX, format.h) starts in the
+ * sorted records a[0..n), for the merge's threads: the index's ranges are unions of them. */
+static void range_starts(const rec *a, uint64_t n, uint64_t *starts)
+{
+    uint64_t lo = 0;
+    unsigned i;
+    starts[0] = 0;
+    for (i = 1; i < 1u << PV_RANGE_BITS_MAX; i++) {
+        uint64_t hi = n, first = (uint64_t)i << (PV_FP_BITS - PV_RANGE_BITS_MAX);
+        while (lo < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            if (a[mid].fp < first)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        starts[i] = lo;
+    }
+    starts[1u << PV_RANGE_BITS_MAX] = n;
+}
+
+static int add_run(worker *w, run *r)
 {
     if (pv_array__grow((void **)&w->runs, &w->runs_cap, w->nruns + 1, sizeof *w->runs))
         return PV_ENOMEM;
-    w->runs[w->nruns++] = r;
+    w->runs[w->nruns++] = *r;
     return 0;
 }
 
@@ -420,6 +441,7 @@ static int sort_run(worker *w, int keep_in_memory)
     free(tmp);
     memset(&r, 0, sizeof r);
     r.n = w->nrecs;
+    range_starts(w->recs, r.n, r.starts);
     if (keep_in_memory) {
         r.mem = w->recs;
         w->recs = NULL;
@@ -439,7 +461,7 @@ static int sort_run(worker *w, int keep_in_memory)
         pthread_mutex_unlock(&w->b->lock);
     }
     w->nrecs = 0;
-    if (add_run(w, r)) {
+    if (add_run(w, &r)) {
         if (r.f)
             fclose(r.f);
         free(r.mem);
@@ -900,290 +922,63 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* ---- merging runs into posting blocks ---- */
+/* ---- merging runs into posting blocks, by fingerprint range on every core ---- */
 
-static int run_peek(run *r, rec *out, pv_err *err)
+/* A run's records of one fingerprint range, as one merge thread reads them. */
+typedef struct cursor {
+    const run *r;
+    const char *dir; /* where the spilled run is, for messages */
+    uint64_t next, end;
+    rec *buf; /* spilled runs: records read ahead */
+    size_t buf_n, buf_pos, buf_cap;
+} cursor;
+
+static int cursor_peek(cursor *c, rec *out, pv_err *err)
 {
-    if (r->next >= r->n)
+    if (c->next >= c->end)
         return 0;
-    if (r->mem) {
-        *out = r->mem[r->next];
+    if (c->r->mem) {
+        *out = c->r->mem[c->next];
         return 1;
     }
-    if (r->buf_pos == r->buf_n) {
-        size_t want = r->buf_cap;
-        if (want > r->n - r->next)
-            want = (size_t)(r->n - r->next);
-        r->buf_n = fread(r->buf, sizeof(rec), want, r->f);
-        r->buf_pos = 0;
-        if (r->buf_n != want) {
-            pv_err__set(err, PV_EIO, "cannot read back a sorted run: %s",
-                        ferror(r->f) ? strerror(errno) : "short file");
-            return -1;
+    if (c->buf_pos == c->buf_n) {
+        size_t want = c->buf_cap, got = 0;
+        uint64_t at = c->next * sizeof(rec);
+        if (want > c->end - c->next)
+            want = (size_t)(c->end - c->next);
+        while (got < want * sizeof(rec)) {
+            ssize_t k = pread(fileno(c->r->f), (char *)c->buf + got, want * sizeof(rec) - got,
+                              (off_t)(at + got));
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0) {
+                pv_err__set(err, PV_EIO,
+                            "cannot read back a sorted run (a temporary file in '%s') at byte "
+                            "%llu: %s",
+                            c->dir, (unsigned long long)(at + got),
+                            k < 0 ? strerror(errno) : "short file");
+                return -1;
+            }
+            got += (size_t)k;
         }
+        c->buf_n = want;
+        c->buf_pos = 0;
     }
-    *out = r->buf[r->buf_pos];
+    *out = c->buf[c->buf_pos];
     return 1;
 }
 
-static void run_advance(run *r)
+static void cursor_advance(cursor *c)
 {
-    r->next++;
-    if (!r->mem)
-        r->buf_pos++;
-}
-
-/* ---- posting blocks encoded on every core ---- */
-
-/* Blocks go from the merge to the encoders in batches: one hand-off (a lock, a wake-up)
- * costs about what encoding a block does. */
-#define ENC_BATCH 16
-
-/* A batch of blocks between the merge and the file: their postings (block k ends at
- * ends[k]), then their encoded bytes. */
-typedef struct enc_slot {
-    pv_seg_posting *p;
-    size_t n, cap;
-    size_t ends[ENC_BATCH];
-    unsigned nblocks;
-    pv_seg_block blk[ENC_BATCH];
-    int encoded, rc;
-    pv_err err;
-} enc_slot;
-
-/* The merge cuts the postings into blocks (as the segment writer would) and hands them to
- * encoder threads in batches through a ring of slots; the merge thread puts the encoded
- * blocks in the file in order, and encodes batches itself when the ring is full. Batch i is
- * in slot i % nslots; put <= claimed <= filled <= put + nslots count batches. */
-typedef struct encoding {
-    pv_seg_writer *sw;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    enc_slot *slots;
-    size_t nslots, put, claimed, filled;
-    int closed;
-    pv_seg_posting *cur; /* the batch being filled by the merge */
-    size_t ncur, capcur;
-    size_t ends[ENC_BATCH]; /* its complete blocks */
-    unsigned nblocks;
-    pv_seg_encoder *own; /* the merge thread's */
-    pthread_t *threads;
-    unsigned nthreads, started;
-    double *thread_cpu; /* CPU seconds of each encoder thread */
-    double own_secs;    /* the merge thread's encoding, on the clock */
-} encoding;
-
-static void encode_slot(encoding *e, pv_seg_encoder *enc, size_t i)
-{
-    enc_slot *sl = &e->slots[i % e->nslots];
-    unsigned k;
-    sl->rc = 0;
-    for (k = 0; k < sl->nblocks && sl->rc == 0; k++) {
-        size_t from = k ? sl->ends[k - 1] : 0;
-        sl->rc = pv_seg__encode_block(enc, sl->p + from, sl->ends[k] - from, &sl->blk[k], &sl->err);
-    }
-    pthread_mutex_lock(&e->lock);
-    sl->encoded = 1;
-    pthread_cond_broadcast(&e->cond);
-    pthread_mutex_unlock(&e->lock);
-}
-
-typedef struct encoder_arg {
-    encoding *e;
-    unsigned id;
-} encoder_arg;
-
-static void *encoder_main(void *arg)
-{
-    encoding *e = ((encoder_arg *)arg)->e;
-    unsigned id = ((encoder_arg *)arg)->id;
-    pv_seg_encoder *enc = NULL;
-    double c0 = pv_thread_cpu();
-    int ok = pv_seg__encoder_new(&enc) == 0;
-    pthread_mutex_lock(&e->lock);
-    while (ok) {
-        size_t i;
-        while (e->claimed == e->filled && !e->closed)
-            pthread_cond_wait(&e->cond, &e->lock);
-        if (e->claimed == e->filled)
-            break;
-        i = e->claimed++;
-        pthread_mutex_unlock(&e->lock);
-        encode_slot(e, enc, i);
-        pthread_mutex_lock(&e->lock);
-    }
-    pthread_mutex_unlock(&e->lock);
-    pv_seg__encoder_free(enc);
-    e->thread_cpu[id] = pv_thread_cpu() - c0;
-    return NULL;
-}
-
-/* Puts the encoded blocks at the head of the ring in the file; with all, waits for every
- * block, encoding the unclaimed ones here. Call with the lock held. */
-static int encoding_put(encoding *e, int all, pv_err *err)
-{
-    while (e->put < e->filled) {
-        enc_slot *sl = &e->slots[e->put % e->nslots];
-        unsigned k;
-        int rc;
-        if (!sl->encoded) {
-            if (e->claimed < e->filled) { /* help: encode the next unclaimed block here */
-                size_t i = e->claimed++;
-                double t0 = pv_now();
-                pthread_mutex_unlock(&e->lock);
-                encode_slot(e, e->own, i);
-                pthread_mutex_lock(&e->lock);
-                e->own_secs += pv_now() - t0;
-                continue;
-            }
-            if (!all && e->filled - e->put < e->nslots)
-                return 0;
-            pthread_cond_wait(&e->cond, &e->lock);
-            continue;
-        }
-        if (sl->rc) {
-            *err = sl->err;
-            return sl->rc;
-        }
-        pthread_mutex_unlock(&e->lock);
-        for (k = 0, rc = 0; k < sl->nblocks && rc == 0; k++)
-            rc = pv_seg__put_block(e->sw, &sl->blk[k], err);
-        pthread_mutex_lock(&e->lock);
-        if (rc)
-            return rc;
-        e->put++;
-    }
-    return 0;
-}
-
-/* The batch being filled is complete (or the last): into the ring (its postings change
- * places with the slot's), for an encoder thread. */
-static int encoding_submit(encoding *e, pv_err *err)
-{
-    enc_slot *sl;
-    pv_seg_posting *p;
-    size_t cap;
-    int rc = 0;
-    if (e->ncur > (e->nblocks ? e->ends[e->nblocks - 1] : 0)) /* the last block, short */
-        e->ends[e->nblocks++] = e->ncur;
-    if (e->nblocks == 0)
-        return 0;
-    pthread_mutex_lock(&e->lock);
-    while (rc == 0 && e->filled - e->put == e->nslots)
-        rc = encoding_put(e, 0, err);
-    if (rc == 0) {
-        sl = &e->slots[e->filled % e->nslots];
-        p = sl->p;
-        cap = sl->cap;
-        sl->p = e->cur;
-        sl->cap = e->capcur;
-        sl->n = e->ncur;
-        memcpy(sl->ends, e->ends, sizeof sl->ends);
-        sl->nblocks = e->nblocks;
-        sl->encoded = 0;
-        e->cur = p;
-        e->capcur = cap;
-        e->ncur = 0;
-        e->nblocks = 0;
-        e->filled++;
-        if (e->nthreads == 0)
-            rc = encoding_put(e, 1, err); /* one job: encode and write it now */
-        else
-            pthread_cond_signal(&e->cond);
-    }
-    pthread_mutex_unlock(&e->lock);
-    return rc;
-}
-
-/* Starts nthreads encoder threads (none: the merge thread encodes). */
-static int encoding_start(encoding *e, pv_seg_writer *sw, unsigned nthreads, encoder_arg *args,
-                          pv_err *err)
-{
-    unsigned i;
-    memset(e, 0, sizeof *e);
-    e->sw = sw;
-    pthread_mutex_init(&e->lock, NULL);
-    pthread_cond_init(&e->cond, NULL);
-    e->nslots = 4 * (size_t)nthreads + 2;
-    e->slots = calloc(e->nslots, sizeof *e->slots);
-    e->threads = calloc(nthreads ? nthreads : 1, sizeof *e->threads);
-    e->thread_cpu = calloc(nthreads ? nthreads : 1, sizeof *e->thread_cpu);
-    if (!e->slots || !e->threads || !e->thread_cpu || pv_seg__encoder_new(&e->own) != 0)
-        return pv_err__set(err, PV_ENOMEM, "out of memory");
-    e->nthreads = nthreads;
-    for (i = 0; i < nthreads; i++) {
-        args[i].e = e;
-        args[i].id = i;
-        if (pthread_create(&e->threads[i], NULL, encoder_main, &args[i]) != 0)
-            return pv_err__set(err, PV_ENOMEM, "cannot start an encoder thread");
-        e->started = i + 1;
-    }
-    return 0;
-}
-
-/* Stops the encoder threads (after the last block is put, unless rc), adds their time to
- * the stages, frees everything. */
-static int encoding_stop(encoding *e, builder *b, int rc, pv_err *err)
-{
-    pv_stage_time *t = &b->st.stages[PV_STAGE_ENCODE];
-    size_t i;
-    if (e->slots) {
-        pthread_mutex_lock(&e->lock);
-        if (rc == 0)
-            rc = encoding_put(e, 1, err);
-        e->closed = 1;
-        pthread_cond_broadcast(&e->cond);
-        pthread_mutex_unlock(&e->lock);
-    }
-    for (i = 0; i < e->started; i++) {
-        pthread_join(e->threads[i], NULL);
-        t->parallel += e->thread_cpu[i];
-        if (e->thread_cpu[i] > t->wall)
-            t->wall = e->thread_cpu[i];
-    }
-    /* the merge thread's encoding is parallel work too, not the merge's */
-    pv_seg__encoded_here(e->sw, e->own_secs);
-    for (i = 0; e->slots && i < e->nslots; i++) {
-        unsigned k;
-        free(e->slots[i].p);
-        for (k = 0; k < ENC_BATCH; k++)
-            free(e->slots[i].blk[k].data);
-    }
-    free(e->slots);
-    free(e->threads);
-    free(e->thread_cpu);
-    free(e->cur);
-    pv_seg__encoder_free(e->own);
-    pthread_mutex_destroy(&e->lock);
-    pthread_cond_destroy(&e->cond);
-    return rc;
-}
-
-/* Hand one fingerprint's postings (old doc ids, renumbered here) to the block being filled,
- * capped; a block ends after the group that brings it to PV_BLOCK_POSTINGS, as in the
- * segment writer. */
-static int emit_group(builder *b, encoding *e, pv_seg_posting *g, size_t n, pv_err *err)
-{
-    size_t cap = b->o->posting_cap, i;
-    if (n > cap && (n = pv_seg__keep_earliest(g, n, cap, b->dates)) == 0)
-        return pv_err__set(err, PV_ENOMEM, "out of memory");
-    if (pv_array__grow((void **)&e->cur, &e->capcur, e->ncur + n, sizeof *e->cur))
-        return pv_err__set(err, PV_ENOMEM, "out of memory");
-    for (i = 0; i < n; i++) {
-        e->cur[e->ncur + i] = g[i];
-        e->cur[e->ncur + i].doc = b->new_ids[g[i].doc];
-    }
-    e->ncur += n;
-    if (e->ncur - (e->nblocks ? e->ends[e->nblocks - 1] : 0) < PV_BLOCK_POSTINGS)
-        return 0;
-    e->ends[e->nblocks++] = e->ncur;
-    return e->nblocks == ENC_BATCH ? encoding_submit(e, err) : 0;
+    c->next++;
+    if (!c->r->mem)
+        c->buf_pos++;
 }
 
 /* One run's next posting, in the merge heap. */
 typedef struct head {
     rec r;
-    run *src;
+    cursor *src;
 } head;
 
 static int head_less(const head *x, const head *y)
@@ -1214,99 +1009,137 @@ static void sift_down(head *h, size_t n, size_t p)
     }
 }
 
-/* PSTG: k-way merge of every worker's runs by (fingerprint, document, position) into the
- * segment writer; postings of skipped documents are dropped, each fingerprint's group is
- * capped. */
+/* A merge thread's scratch: a cursor per run, the heap, the group being gathered. */
+typedef struct merger {
+    cursor *cur;
+    head *heap;
+    pv_seg_posting *g;
+    size_t gcap;
+} merger;
+
+typedef struct merge_ctx {
+    const builder *b;
+    merger *m; /* one per thread */
+    size_t nruns;
+} merge_ctx;
+
+/* One fingerprint's postings (old document ids), capped and renumbered, to the writer. */
+static int emit_group(const builder *b, pv_seg_range *out, pv_seg_posting *g, size_t n, pv_err *err)
+{
+    size_t cap = b->o->posting_cap, i;
+    if (n > cap && (n = pv_seg__keep_earliest(g, n, cap, b->dates)) == 0)
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    for (i = 0; i < n; i++)
+        g[i].doc = b->new_ids[g[i].doc];
+    return pv_seg__range_put(out, g, n, err);
+}
+
+/* One fingerprint range of PSTG (pv_seg_range_fn): the k-way merge of every run's records of
+ * the range by (fingerprint, document, position); postings of skipped documents are
+ * dropped, each fingerprint's group is capped. */
+static int merge_range(void *ctx, unsigned thread, uint64_t lo, uint64_t hi, pv_seg_range *out,
+                       pv_err *err)
+{
+    const merge_ctx *mc = ctx;
+    const builder *b = mc->b;
+    merger *m = &mc->m[thread];
+    size_t nh = 0, gn = 0, i, cap = b->o->posting_cap;
+    uint64_t gfp = 0;
+    unsigned sh = PV_FP_BITS - PV_RANGE_BITS_MAX;
+    int got, rc;
+
+    for (i = 0; i < mc->nruns; i++) {
+        cursor *c = &m->cur[i];
+        c->next = c->r->starts[lo >> sh];
+        c->end = c->r->starts[hi >> sh];
+        c->buf_n = c->buf_pos = 0;
+        if ((got = cursor_peek(c, &m->heap[nh].r, err)) < 0)
+            return PV_EIO;
+        if (got)
+            m->heap[nh++].src = c;
+    }
+    for (i = nh / 2; i-- > 0;)
+        sift_down(m->heap, nh, i);
+    while (nh > 0) {
+        rec top = m->heap[0].r;
+        if (b->new_ids[top.doc] != PV_NONE) {
+            if (gn > 0 && top.fp != gfp) {
+                if ((rc = emit_group(b, out, m->g, gn, err)) != 0)
+                    return rc;
+                gn = 0;
+            }
+            gfp = top.fp;
+            /* bound a huge group: keep the earliest 2 * cap, trimming to cap when full */
+            if (gn >= 2 * cap + 2 && (gn = pv_seg__keep_earliest(m->g, gn, cap, b->dates)) == 0)
+                return pv_err__set(err, PV_ENOMEM, "out of memory");
+            if (pv_array__grow((void **)&m->g, &m->gcap, gn + 1, sizeof *m->g))
+                return pv_err__set(err, PV_ENOMEM, "out of memory");
+            m->g[gn].fp = top.fp;
+            m->g[gn].doc = top.doc;
+            m->g[gn].pos = top.pos;
+            gn++;
+        }
+        cursor_advance(m->heap[0].src);
+        if ((got = cursor_peek(m->heap[0].src, &m->heap[0].r, err)) < 0)
+            return PV_EIO;
+        if (!got)
+            m->heap[0] = m->heap[--nh];
+        sift_down(m->heap, nh, 0);
+    }
+    return gn > 0 ? emit_group(b, out, m->g, gn, err) : 0;
+}
+
+/* PSTG: every worker's runs merged range by range on --jobs threads (merge_range); the
+ * segment writer encodes, places and writes the ranges' blocks. */
 static int merge_runs(void *ctx, pv_seg_writer *sw, pv_err *err)
 {
     builder *b = ctx;
-    head *heap = NULL;
-    size_t nruns = 0, nh = 0, i, gcap = 0, gn = 0;
-    pv_seg_posting *g = NULL;
-    uint64_t gfp = 0;
+    merge_ctx mc;
+    unsigned nthreads = b->njobs > 0 ? b->njobs : 1, t, wi;
+    size_t i, k, readahead;
     int rc = 0;
-    unsigned wi, nenc = b->njobs > 1 ? b->njobs : 0;
-    encoding enc;
-    encoder_arg *args = calloc(nenc ? nenc : 1, sizeof *args);
 
-    if (!args)
+    memset(&mc, 0, sizeof mc);
+    mc.b = b;
+    for (wi = 0; wi < b->njobs; wi++)
+        mc.nruns += b->workers[wi].nruns;
+    mc.m = calloc(nthreads, sizeof *mc.m);
+    if (!mc.m)
         return pv_err__set(err, PV_ENOMEM, "out of memory");
-    if ((rc = encoding_start(&enc, sw, nenc, args, err)) != 0)
-        goto done;
-    for (wi = 0; wi < b->njobs; wi++)
-        nruns += b->workers[wi].nruns;
-    heap = calloc(nruns ? nruns : 1, sizeof *heap);
-    if (!heap) {
-        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
-        goto done;
-    }
-    /* read buffers: 256 KiB per spilled run */
-    for (wi = 0; wi < b->njobs; wi++)
-        for (i = 0; i < b->workers[wi].nruns; i++) {
-            run *r = &b->workers[wi].runs[i];
-            int got;
-            if (r->f) {
-                r->buf_cap = (256 << 10) / sizeof(rec);
-                r->buf = malloc(r->buf_cap * sizeof(rec));
-                if (!r->buf) {
+    /* read-ahead of a spilled run: 256 KiB, shared by the threads */
+    readahead = (256 << 10) / sizeof(rec) / nthreads;
+    if (readahead < 1024)
+        readahead = 1024;
+    for (t = 0; t < nthreads; t++) {
+        merger *m = &mc.m[t];
+        m->cur = calloc(mc.nruns ? mc.nruns : 1, sizeof *m->cur);
+        m->heap = calloc(mc.nruns ? mc.nruns : 1, sizeof *m->heap);
+        if (!m->cur || !m->heap) {
+            rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (wi = 0, k = 0; wi < b->njobs; wi++)
+            for (i = 0; i < b->workers[wi].nruns; i++, k++) {
+                cursor *c = &m->cur[k];
+                c->r = &b->workers[wi].runs[i];
+                c->dir = b->tmpdir;
+                if (c->r->f && !(c->buf = malloc(readahead * sizeof(rec)))) {
                     rc = pv_err__set(err, PV_ENOMEM, "out of memory");
                     goto done;
                 }
+                c->buf_cap = readahead;
             }
-            got = run_peek(r, &heap[nh].r, err);
-            if (got < 0) {
-                rc = PV_EIO;
-                goto done;
-            }
-            if (got)
-                heap[nh++].src = r;
-        }
-    for (i = nh / 2; i-- > 0;)
-        sift_down(heap, nh, i);
-    while (nh > 0) {
-        rec top = heap[0].r;
-        int got;
-        if (b->new_ids[top.doc] != PV_NONE) {
-            if (gn > 0 && top.fp != gfp) {
-                if ((rc = emit_group(b, &enc, g, gn, err)) != 0)
-                    goto done;
-                gn = 0;
-            }
-            if (gn == 0)
-                gfp = top.fp;
-            /* bound a huge group: keep the earliest 2 * cap, trimming to cap when full */
-            if (gn >= 2 * (size_t)b->o->posting_cap + 2 &&
-                (gn = pv_seg__keep_earliest(g, gn, b->o->posting_cap, b->dates)) == 0) {
-                rc = pv_err__set(err, PV_ENOMEM, "out of memory");
-                goto done;
-            }
-            if (pv_array__grow((void **)&g, &gcap, gn + 1, sizeof *g)) {
-                rc = pv_err__set(err, PV_ENOMEM, "out of memory");
-                goto done;
-            }
-            g[gn].fp = top.fp;
-            g[gn].doc = top.doc;
-            g[gn].pos = top.pos;
-            gn++;
-        }
-        run_advance(heap[0].src);
-        got = run_peek(heap[0].src, &heap[0].r, err);
-        if (got < 0) {
-            rc = PV_EIO;
-            goto done;
-        }
-        if (!got)
-            heap[0] = heap[--nh];
-        sift_down(heap, nh, 0);
     }
-    if (gn > 0 && (rc = emit_group(b, &enc, g, gn, err)) != 0)
-        goto done;
-    rc = encoding_submit(&enc, err);
+    rc = pv_seg__put_ranges(sw, nthreads, b->o->memory / 8, merge_range, &mc, err);
 done:
-    rc = encoding_stop(&enc, b, rc, err);
-    free(args);
-    free(g);
-    free(heap);
+    for (t = 0; t < nthreads; t++) {
+        for (i = 0; mc.m[t].cur && i < mc.nruns; i++)
+            free(mc.m[t].cur[i].buf);
+        free(mc.m[t].cur);
+        free(mc.m[t].heap);
+        free(mc.m[t].g);
+    }
+    free(mc.m);
     return rc;
 }
 
@@ -2073,7 +1906,6 @@ static void builder_free(builder *b)
                 if (w->runs[i].f)
                     fclose(w->runs[i].f);
                 free(w->runs[i].mem);
-                free(w->runs[i].buf);
             }
             free(w->runs);
             free(w->recs);

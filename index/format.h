@@ -83,6 +83,16 @@
 #define PV_BDIR_FLAGS 28      /* u32 */
 #define PV_BLOCK_RAW 1u       /* flag: stored without compression */
 #define PV_BLOCK_POSTINGS 256 /* target postings per block */
+/* The fingerprints are cut into 2^R ranges of equal width by their top R bits, and a block
+ * never holds two ranges: a block ends after the fingerprint group that brings it to
+ * PV_BLOCK_POSTINGS postings, before a group of another range, or at the last group. So the
+ * blocks of a range do not depend on the ranges before it, and any writer (serial, one thread
+ * per range, a segment merge, a rank writing its ranges) cuts the same. R grows with the
+ * tokens of META, so that a range holds at least PV_RANGE_MIN_TOKENS tokens' postings (about
+ * 60 blocks): R = floor(log2(tokens)) - 17, within 0..PV_RANGE_BITS_MAX (pv_seg__range_bits);
+ * R = 0 is one range, the cut by count alone. */
+#define PV_RANGE_BITS_MAX 10
+#define PV_RANGE_MIN_TOKENS_BITS 17
 #define PV_BLOCK_MAX_RAW (1u << 24)
 
 /* ---- PSTG: blocks; raw block = 4 varint columns (fp delta, doc, pos, origin) ---- */

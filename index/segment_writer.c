@@ -8,6 +8,8 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,16 +36,27 @@ struct pv_seg_encoder {
     size_t raw_cap;
 };
 
+/* The postings of the block being filled (whole fingerprint groups). */
+typedef struct block_fill {
+    pv_seg_posting *p;
+    size_t n, cap;
+    unsigned bits; /* R of format.h */
+} block_fill;
+
+/* BDIR entries of blocks put, and what they hold. */
+typedef struct block_dir {
+    unsigned char *e;
+    size_t n, cap;
+    uint64_t postings, fingerprints;
+    uint32_t max_count;
+} block_dir;
+
 /* The blocks of PSTG being written: the postings of the block being filled, and BDIR. */
 typedef struct block_writer {
     pv_seg_encoder *enc;
-    pv_seg_posting *p;
-    size_t n, cap;
+    block_fill fill;
     pv_seg_block blk;
-    unsigned char *dir; /* BDIR entries */
-    size_t ndir, dir_cap;
-    uint64_t postings, fingerprints;
-    uint32_t max_count;
+    block_dir dir;
     uint32_t fanout_bits;
 } block_writer;
 
@@ -61,11 +74,11 @@ struct pv_seg_writer {
     /* pv_seg__put_shared: what the chunk being written holds, by content */
     struct shared_slot *shared;
     size_t shared_slots, shared_used;
-    uint64_t shared_chunk;   /* the chunk_off the table is for */
-    pv_stage_time *stages;   /* c->stages, or a scratch array */
-    double encode_secs;      /* posting blocks encoded so far (monotonic clock) */
-    double write_secs;       /* and written */
-    double fill_encode_secs; /* encoded by the fill function (pv_seg__encoded_here) */
+    uint64_t shared_chunk;          /* the chunk_off the table is for */
+    pv_stage_time *stages;          /* c->stages, or a scratch array */
+    double encode_secs;             /* posting blocks encoded so far (monotonic clock) */
+    double write_secs;              /* and written */
+    double ranges_secs, ranges_cpu; /* in pv_seg__put_ranges, which counts its own time */
     /* pv_seg__place_shared: the chunk's bytes from placed_from on are placed, not written */
     int placed;
     uint64_t placed_from;
@@ -351,50 +364,92 @@ int pv_seg__encode_block(pv_seg_encoder *e, const pv_seg_posting *p, size_t n, p
     return 0;
 }
 
-int pv_seg__put_block(pv_seg_writer *w, const pv_seg_block *b, pv_err *err)
+/* Adds the BDIR entry of block b, at offset off, to d. 0 or PV_ENOMEM. */
+static int dir_put(block_dir *d, const pv_seg_block *b, uint64_t off)
 {
-    block_writer *bw = &w->bw;
     unsigned char *e;
-    double t0 = pv_now();
-    if (pv_array__grow((void **)&bw->dir, &bw->dir_cap, (bw->ndir + 1) * PV_BDIR_ENTRY, 1))
-        return pv_err__set(err, PV_ENOMEM, "out of memory");
-    e = bw->dir + bw->ndir * PV_BDIR_ENTRY;
+    if (pv_array__grow((void **)&d->e, &d->cap, (d->n + 1) * PV_BDIR_ENTRY, 1))
+        return PV_ENOMEM;
+    e = d->e + d->n * PV_BDIR_ENTRY;
     pv_store64(e + PV_BDIR_FIRST_FP, b->first_fp);
-    pv_store64(e + PV_BDIR_OFFSET, w->off - w->chunk_off);
+    pv_store64(e + PV_BDIR_OFFSET, off);
     pv_store32(e + PV_BDIR_STORED, (uint32_t)b->size);
     pv_store32(e + PV_BDIR_RAW, b->raw);
     pv_store32(e + PV_BDIR_COUNT, b->count);
     pv_store32(e + PV_BDIR_FLAGS, b->flags);
-    bw->ndir++;
+    d->n++;
+    d->postings += b->count;
+    d->fingerprints += b->fingerprints;
+    if (b->count > d->max_count)
+        d->max_count = b->count;
+    return 0;
+}
+
+int pv_seg__put_block(pv_seg_writer *w, const pv_seg_block *b, pv_err *err)
+{
+    double t0 = pv_now();
+    if (dir_put(&w->bw.dir, b, w->off - w->chunk_off))
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
     out_write(w, b->data, b->size);
-    bw->postings += b->count;
-    bw->fingerprints += b->fingerprints;
-    if (b->count > bw->max_count)
-        bw->max_count = b->count;
     w->write_secs += pv_now() - t0;
     return 0;
 }
 
-void pv_seg__encoded_here(pv_seg_writer *w, double secs)
+unsigned pv_seg__range_bits(uint64_t tokens)
 {
-    w->fill_encode_secs += secs;
+    unsigned log2 = 0;
+    while (log2 < 63 && tokens >> (log2 + 1))
+        log2++;
+    if (log2 <= PV_RANGE_MIN_TOKENS_BITS)
+        return 0;
+    log2 -= PV_RANGE_MIN_TOKENS_BITS;
+    return log2 < PV_RANGE_BITS_MAX ? log2 : PV_RANGE_BITS_MAX;
+}
+
+/* Whether fingerprints a and b are in one range of 2^bits. */
+static int same_range(uint64_t a, uint64_t b, unsigned bits)
+{
+    return ((a ^ b) >> (PV_FP_BITS - bits)) == 0;
+}
+
+/* Adds one fingerprint's postings p[0..n) to the block being filled, ending blocks where
+ * format.h says (ranges of 2^f->bits): flush(arg, err) encodes and puts the block and empties
+ * f. */
+static int fill_group(block_fill *f, const pv_seg_posting *p, size_t n,
+                      int (*flush)(void *arg, pv_err *err), void *arg, pv_err *err)
+{
+    int rc;
+    if (f->n > 0 && !same_range(p[0].fp, f->p[0].fp, f->bits) && (rc = flush(arg, err)) != 0)
+        return rc;
+    if (pv_array__grow((void **)&f->p, &f->cap, f->n + n, sizeof *f->p))
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    memcpy(f->p + f->n, p, n * sizeof *p);
+    f->n += n;
+    return f->n >= PV_BLOCK_POSTINGS ? flush(arg, err) : 0;
+}
+
+/* Encodes the block being filled (n > 0) into blk, its clock time added to *secs, and
+ * empties f. */
+static int fill_encode(block_fill *f, pv_seg_encoder *enc, pv_seg_block *blk, double *secs,
+                       pv_err *err)
+{
+    double t0 = pv_now();
+    int rc = pv_seg__encode_block(enc, f->p, f->n, blk, err);
+    *secs += pv_now() - t0;
+    f->n = 0;
+    return rc;
 }
 
 /* The block of postings put so far, encoded here. */
-static int flush_block(pv_seg_writer *w, pv_err *err)
+static int flush_block(void *arg, pv_err *err)
 {
+    pv_seg_writer *w = arg;
     block_writer *bw = &w->bw;
-    double t0;
     int rc;
-    if (bw->n == 0)
+    if (bw->fill.n == 0)
         return 0;
-    t0 = pv_now();
-    rc = pv_seg__encode_block(bw->enc, bw->p, bw->n, &bw->blk, err);
-    w->encode_secs += pv_now() - t0;
-    if (rc == 0)
-        rc = pv_seg__put_block(w, &bw->blk, err);
-    bw->n = 0;
-    return rc;
+    rc = fill_encode(&bw->fill, bw->enc, &bw->blk, &w->encode_secs, err);
+    return rc ? rc : pv_seg__put_block(w, &bw->blk, err);
 }
 
 /* A posting with its document's date, for choosing which postings the cap keeps. */
@@ -446,14 +501,384 @@ size_t pv_seg__keep_earliest(pv_seg_posting *g, size_t n, size_t cap, const int6
 
 int pv_seg__put_postings(pv_seg_writer *w, const pv_seg_posting *p, size_t n, pv_err *err)
 {
-    block_writer *bw = &w->bw;
-    if (pv_array__grow((void **)&bw->p, &bw->cap, bw->n + n, sizeof *bw->p))
-        return pv_err__set(err, PV_ENOMEM, "out of memory");
-    memcpy(bw->p + bw->n, p, n * sizeof *p);
-    bw->n += n;
-    if (bw->n >= PV_BLOCK_POSTINGS)
-        return flush_block(w, err);
+    return fill_group(&w->bw.fill, p, n, flush_block, w, err);
+}
+
+/* ---- PSTG by fingerprint range, on several threads ---- */
+
+/* Blocks of one range encoded and not yet in the file: their bytes, and their BDIR entries
+ * with offsets from data[0]. */
+typedef struct range_part {
+    unsigned char *data;
+    size_t len, cap;
+    block_dir dir;
+    uint64_t at; /* where data goes in the file, once the range is the head */
+} range_part;
+
+/* What the threads of pv_seg__put_ranges share. Range i is claimed by one thread, which
+ * merges and encodes it; the ranges go into the file in order: the head (the range all
+ * before which are in the file) is hashed into PSTG's checksum, given its place and joined
+ * to BDIR under the lock, then written (pwrite) outside it. A range complete before it is
+ * the head waits in slot[i] for the thread that completes the head. */
+typedef struct ranges {
+    pv_seg_writer *w;
+    pv_seg_range_fn fill;
+    void *ctx;
+    int fd;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    unsigned next;          /* the next range to claim */
+    unsigned done;          /* ranges in the file (the head) */
+    unsigned window;        /* ranges claimed at most past the head */
+    size_t part_max;        /* bytes of blocks a thread holds before it waits to be the head */
+    unsigned nranges, bits; /* 2^bits ranges (format.h) */
+    range_part *slot;       /* [nranges]: complete ranges waiting for the head */
+    unsigned char *ready;
+    atomic_int stop; /* a thread failed, or a write did: the others stop */
+    int rc, write_errno;
+    pv_err err;
+} ranges;
+
+struct pv_seg_range {
+    ranges *rs;
+    unsigned thread, index;
+    pv_seg_encoder *enc;
+    block_fill fill;
+    pv_seg_block blk;
+    range_part part;
+    pthread_t tid;
+    int started;
+    pv_err err;
+    /* time: CPU and clock seconds of the thread, and on the clock: waiting for others,
+     * encoding, hashing and joining the head (serial), writing */
+    double cpu, wall, wait, enc_secs, hash_secs, write_secs;
+};
+
+/* Writes n bytes at file offset at; on failure remembers errno and stops every thread. */
+static void range_write(ranges *rs, pv_seg_range *r, const void *p, size_t n, uint64_t at)
+{
+    const unsigned char *b = p;
+    double t0 = pv_now();
+    while (n > 0 && !atomic_load(&rs->stop)) {
+        ssize_t k = pwrite(rs->fd, b, n, (off_t)at);
+        if (k <= 0) {
+            int e = k < 0 ? errno : ENOSPC;
+            if (k < 0 && e == EINTR)
+                continue;
+            pthread_mutex_lock(&rs->lock);
+            if (!rs->write_errno && !rs->rc)
+                rs->write_errno = e;
+            atomic_store(&rs->stop, 1);
+            pthread_cond_broadcast(&rs->cond);
+            pthread_mutex_unlock(&rs->lock);
+            break;
+        }
+        b += k;
+        n -= (size_t)k;
+        at += (uint64_t)k;
+    }
+    r->write_secs += pv_now() - t0;
+}
+
+/* With the lock held and the part's range the head: the part's bytes go into PSTG's
+ * checksum and take their place, its blocks join BDIR. Returns the file offset of the
+ * bytes, or UINT64_MAX when out of memory (the build stops). */
+static uint64_t part_commit(ranges *rs, pv_seg_range *r, range_part *pt)
+{
+    pv_seg_writer *w = rs->w;
+    block_dir *d = &w->bw.dir;
+    uint64_t at = w->off, base = w->off - w->chunk_off;
+    double t0 = pv_now();
+    size_t i;
+    if (pv_array__grow((void **)&d->e, &d->cap, (d->n + pt->dir.n) * PV_BDIR_ENTRY, 1)) {
+        if (!rs->rc)
+            rs->rc = pv_err__set(&rs->err, PV_ENOMEM, "out of memory");
+        atomic_store(&rs->stop, 1);
+        return UINT64_MAX;
+    }
+    for (i = 0; i < pt->dir.n; i++) {
+        unsigned char *e = d->e + (d->n + i) * PV_BDIR_ENTRY;
+        memcpy(e, pt->dir.e + i * PV_BDIR_ENTRY, PV_BDIR_ENTRY);
+        pv_store64(e + PV_BDIR_OFFSET, base + pv_load64(e + PV_BDIR_OFFSET));
+    }
+    d->n += pt->dir.n;
+    d->postings += pt->dir.postings;
+    d->fingerprints += pt->dir.fingerprints;
+    if (pt->dir.max_count > d->max_count)
+        d->max_count = pt->dir.max_count;
+    XXH3_64bits_update(w->xs, pt->data, pt->len);
+    w->off += pt->len;
+    pt->dir.n = 0;
+    pt->dir.postings = pt->dir.fingerprints = 0;
+    pt->dir.max_count = 0;
+    r->hash_secs += pv_now() - t0;
+    return at;
+}
+
+/* Waits, lock held, until the condition `until` holds or the threads stop; the wait counts
+ * as idle time. */
+#define RANGES_WAIT(rs, r, until)                                                                  \
+    do {                                                                                           \
+        double t0_ = pv_now();                                                                     \
+        while (!(until) && !atomic_load(&(rs)->stop))                                              \
+            pthread_cond_wait(&(rs)->cond, &(rs)->lock);                                           \
+        (r)->wait += pv_now() - t0_;                                                               \
+    } while (0)
+
+/* The thread holds more than part_max bytes of blocks: it waits to be the head, then puts
+ * them in the file. */
+static int part_spill(ranges *rs, pv_seg_range *r)
+{
+    uint64_t at = UINT64_MAX;
+    pthread_mutex_lock(&rs->lock);
+    RANGES_WAIT(rs, r, rs->done == r->index);
+    if (!atomic_load(&rs->stop))
+        at = part_commit(rs, r, &r->part);
+    pthread_mutex_unlock(&rs->lock);
+    if (at == UINT64_MAX)
+        return -1;
+    range_write(rs, r, r->part.data, r->part.len, at);
+    r->part.len = 0;
     return 0;
+}
+
+/* The range's block being filled, encoded and added to the thread's part. */
+static int range_flush(void *arg, pv_err *err)
+{
+    pv_seg_range *r = arg;
+    range_part *pt = &r->part;
+    int rc;
+    if (r->fill.n == 0)
+        return 0;
+    if (atomic_load(&r->rs->stop))
+        return pv_err__set(err, PV_EIO, "stopped: another thread failed");
+    if ((rc = fill_encode(&r->fill, r->enc, &r->blk, &r->enc_secs, err)) != 0)
+        return rc;
+    if (dir_put(&pt->dir, &r->blk, pt->len) ||
+        pv_array__grow((void **)&pt->data, &pt->cap, pt->len + r->blk.size, 1))
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    memcpy(pt->data + pt->len, r->blk.data, r->blk.size);
+    pt->len += r->blk.size;
+    if (pt->len > r->rs->part_max && part_spill(r->rs, r) != 0)
+        return pv_err__set(err, PV_EIO, "stopped: another thread failed");
+    return 0;
+}
+
+int pv_seg__range_put(pv_seg_range *r, const pv_seg_posting *p, size_t n, pv_err *err)
+{
+    assert(n > 0 && (p[0].fp >> (PV_FP_BITS - r->rs->bits)) == r->index);
+    return fill_group(&r->fill, p, n, range_flush, r, err);
+}
+
+/* Frees a part's buffers. */
+static void part_free(range_part *pt)
+{
+    free(pt->data);
+    free(pt->dir.e);
+    memset(pt, 0, sizeof *pt);
+}
+
+/* The thread's range is complete: into the file if it is the head, with the complete ranges
+ * waiting after it; else into its slot to wait for the thread that completes the head. */
+static int range_end(ranges *rs, pv_seg_range *r, pv_err *err)
+{
+    unsigned from, to, i;
+    uint64_t at;
+    int rc = range_flush(r, err);
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&rs->lock);
+    if (rs->done != r->index) {
+        rs->slot[r->index] = r->part; /* the thread starts its next part afresh */
+        memset(&r->part, 0, sizeof r->part);
+        rs->ready[r->index] = 1;
+        pthread_mutex_unlock(&rs->lock);
+        return 0;
+    }
+    at = part_commit(rs, r, &r->part);
+    from = to = r->index + 1;
+    if (at != UINT64_MAX) {
+        while (to < rs->nranges && rs->ready[to] &&
+               (rs->slot[to].at = part_commit(rs, r, &rs->slot[to])) != UINT64_MAX)
+            to++;
+        rs->done = to;
+    }
+    pthread_cond_broadcast(&rs->cond);
+    pthread_mutex_unlock(&rs->lock);
+    if (at == UINT64_MAX)
+        return pv_err__set(err, PV_ENOMEM, "out of memory");
+    /* the places are taken: the bytes are written outside the lock, the next ranges meanwhile */
+    range_write(rs, r, r->part.data, r->part.len, at);
+    r->part.len = 0;
+    for (i = from; i < to; i++) {
+        range_write(rs, r, rs->slot[i].data, rs->slot[i].len, rs->slot[i].at);
+        part_free(&rs->slot[i]);
+    }
+    return 0;
+}
+
+/* One thread: claims ranges in order, has the fill function merge each into blocks. */
+static void *range_main(void *arg)
+{
+    pv_seg_range *r = arg;
+    ranges *rs = r->rs;
+    double c0 = pv_thread_cpu(), t0 = pv_now();
+    for (;;) {
+        int rc;
+        pthread_mutex_lock(&rs->lock);
+        /* a thread far ahead of the head would hold its blocks long: it waits */
+        RANGES_WAIT(rs, r, rs->next == rs->nranges || rs->next < rs->done + rs->window);
+        if (atomic_load(&rs->stop) || rs->next == rs->nranges) {
+            pthread_mutex_unlock(&rs->lock);
+            break;
+        }
+        r->index = rs->next++;
+        pthread_mutex_unlock(&rs->lock);
+        {
+            unsigned sh = PV_FP_BITS - rs->bits;
+            rc = rs->fill(rs->ctx, r->thread, (uint64_t)r->index << sh,
+                          (uint64_t)(r->index + 1) << sh, r, &r->err);
+        }
+        if (rc == 0)
+            rc = range_end(rs, r, &r->err);
+        if (rc) {
+            pthread_mutex_lock(&rs->lock);
+            if (!atomic_load(&rs->stop)) { /* the first failure is the one to report */
+                rs->rc = rc;
+                rs->err = r->err;
+            }
+            atomic_store(&rs->stop, 1);
+            pthread_cond_broadcast(&rs->cond);
+            pthread_mutex_unlock(&rs->lock);
+            break;
+        }
+    }
+    r->cpu = pv_thread_cpu() - c0;
+    r->wall = pv_now() - t0;
+    return NULL;
+}
+
+/* Adds the threads' time to the stages: each thread's CPU time split by its clock (waits
+ * left out); hashing and joining the head is serial, the rest parallel. */
+static void ranges_time(pv_seg_writer *w, const pv_seg_range *r, unsigned n)
+{
+    pv_stage_time *st = w->stages;
+    double enc_wall = 0, write_wall = 0, merge_wall = 0, hash_wall = 0;
+    unsigned i;
+    for (i = 0; i < n; i++) {
+        double busy = r[i].wall - r[i].wait;
+        double rate = busy > 0 ? r[i].cpu / busy : 1;
+        double merge = busy - r[i].enc_secs - r[i].write_secs - r[i].hash_secs;
+        if (merge < 0)
+            merge = 0;
+        st[PV_STAGE_ENCODE].parallel += r[i].enc_secs * rate;
+        st[PV_STAGE_WRITE].parallel += r[i].write_secs * rate;
+        st[PV_STAGE_WRITE].serial += r[i].hash_secs * rate;
+        st[PV_STAGE_MERGE].parallel += merge * rate;
+        enc_wall = r[i].enc_secs > enc_wall ? r[i].enc_secs : enc_wall;
+        write_wall = r[i].write_secs > write_wall ? r[i].write_secs : write_wall;
+        merge_wall = merge > merge_wall ? merge : merge_wall;
+        hash_wall += r[i].hash_secs;
+    }
+    st[PV_STAGE_ENCODE].wall += enc_wall;
+    st[PV_STAGE_WRITE].wall += write_wall + hash_wall;
+    st[PV_STAGE_MERGE].wall += merge_wall;
+}
+
+int pv_seg__put_ranges(pv_seg_writer *w, unsigned nthreads, size_t buffer, pv_seg_range_fn fill,
+                       void *ctx, pv_err *err)
+{
+    ranges rs;
+    pv_seg_range *r = NULL;
+    double t0 = pv_now(), c0 = pv_thread_cpu();
+    unsigned i;
+    int rc = 0, sync = 0;
+
+    assert(w->bw.fill.n == 0);
+    memset(&rs, 0, sizeof rs);
+    if (nthreads == 0)
+        nthreads = 1;
+    if (w->failed)
+        return 0;
+    /* the bytes before PSTG are in the file before the threads write after them */
+    if (fflush(w->f) != 0) {
+        out_fail(w);
+        return 0;
+    }
+    rs.w = w;
+    rs.fill = fill;
+    rs.ctx = ctx;
+    rs.fd = fileno(w->f);
+    rs.window = 2 * nthreads;
+    rs.part_max = buffer / (3 * (size_t)nthreads); /* parts in progress and waiting */
+    if (rs.part_max < ((size_t)1 << 20))
+        rs.part_max = (size_t)1 << 20;
+    atomic_init(&rs.stop, 0);
+    rs.bits = w->bw.fill.bits;
+    rs.nranges = 1u << rs.bits;
+    rs.slot = calloc(rs.nranges, sizeof *rs.slot);
+    rs.ready = calloc(rs.nranges, 1);
+    r = calloc(nthreads, sizeof *r);
+    if (!rs.slot || !rs.ready || !r) {
+        rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+        goto done;
+    }
+    pthread_mutex_init(&rs.lock, NULL);
+    pthread_cond_init(&rs.cond, NULL);
+    sync = 1;
+    for (i = 0; i < nthreads; i++) {
+        r[i].rs = &rs;
+        r[i].thread = i;
+        r[i].fill.bits = rs.bits;
+        if (pv_seg__encoder_new(&r[i].enc) != 0) {
+            rc = pv_err__set(err, PV_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+    /* a thread that cannot start leaves its share to the others */
+    for (i = 1; i < nthreads; i++)
+        r[i].started = pthread_create(&r[i].tid, NULL, range_main, &r[i]) == 0;
+    range_main(&r[0]);
+    for (i = 1; i < nthreads; i++)
+        if (r[i].started)
+            pthread_join(r[i].tid, NULL);
+    ranges_time(w, r, nthreads);
+    if (rs.rc) {
+        rc = rs.rc;
+        if (err)
+            *err = rs.err;
+    } else if (rs.write_errno) {
+        errno = rs.write_errno;
+        out_fail(w);
+    } else if (fseeko(w->f, (off_t)w->off, SEEK_SET) != 0) {
+        out_fail(w);
+    }
+    assert(rc || w->failed || rs.done == rs.nranges);
+done:
+    for (i = 0; r && i < nthreads; i++) {
+        pv_seg__encoder_free(r[i].enc);
+        free(r[i].fill.p);
+        free(r[i].blk.data);
+        part_free(&r[i].part);
+    }
+    for (i = 0; rs.slot && i < rs.nranges; i++)
+        part_free(&rs.slot[i]);
+    free(rs.slot);
+    free(rs.ready);
+    if (sync) {
+        pthread_mutex_destroy(&rs.lock);
+        pthread_cond_destroy(&rs.cond);
+    }
+    /* the calling thread's time outside its share of the ranges: setting up, serial */
+    {
+        double cpu = pv_thread_cpu() - c0, wall = pv_now() - t0;
+        if (r)
+            add_time(&w->stages[PV_STAGE_MERGE], cpu - r[0].cpu, wall - r[0].wall);
+        w->ranges_secs += wall;
+        w->ranges_cpu += cpu;
+    }
+    free(r);
+    return rc;
 }
 
 static int write_pstg(pv_seg_writer *w, pv_err *err)
@@ -465,7 +890,7 @@ static int write_pstg(pv_seg_writer *w, pv_err *err)
 static int write_bdir(pv_seg_writer *w, pv_err *err)
 {
     (void)err;
-    out_write(w, w->bw.dir, w->bw.ndir * PV_BDIR_ENTRY);
+    out_write(w, w->bw.dir.e, w->bw.dir.n * PV_BDIR_ENTRY);
     return 0;
 }
 
@@ -476,15 +901,15 @@ static int write_fano(pv_seg_writer *w, pv_err *err)
     uint32_t bits = 0;
     size_t nf, blk = 0, s;
     (void)err;
-    while (bits < PV_MAX_FANOUT_BITS && ((size_t)1 << bits) < bw->ndir)
+    while (bits < PV_MAX_FANOUT_BITS && ((size_t)1 << bits) < bw->dir.n)
         bits++;
     nf = ((size_t)1 << bits) + 1;
     for (s = 0; s < nf; s++) {
         unsigned char v[4];
         /* blocks whose first fingerprint's top bits are below s */
-        while (blk < bw->ndir &&
-               (bits == 0 ? s > 0
-                          : (pv_load64(bw->dir + blk * PV_BDIR_ENTRY) >> (PV_FP_BITS - bits)) < s))
+        while (blk < bw->dir.n && (bits == 0 ? s > 0
+                                             : (pv_load64(bw->dir.e + blk * PV_BDIR_ENTRY) >>
+                                                (PV_FP_BITS - bits)) < s))
             blk++;
         pv_store32(v, (uint32_t)blk);
         out_write(w, v, 4);
@@ -582,14 +1007,14 @@ static int write_meta(pv_seg_writer *w, pv_err *err)
     pv_store64(m + PV_META_AUTHORS, w->nauthors);
     pv_store64(m + PV_META_SOURCES, w->nsources);
     pv_store64(m + PV_META_ORIGINS, w->norigins);
-    pv_store64(m + PV_META_FINGERPRINTS, w->bw.fingerprints);
-    pv_store64(m + PV_META_POSTINGS, w->bw.postings);
-    pv_store64(m + PV_META_BLOCKS, w->bw.ndir);
+    pv_store64(m + PV_META_FINGERPRINTS, w->bw.dir.fingerprints);
+    pv_store64(m + PV_META_POSTINGS, w->bw.dir.postings);
+    pv_store64(m + PV_META_BLOCKS, w->bw.dir.n);
     pv_store64(m + PV_META_TOKENS, w->c->tokens);
     pv_store64(m + PV_META_INPUT_BYTES, w->c->input_bytes);
     pv_store64(m + PV_META_CREATED, (uint64_t)w->c->created);
     pv_store32(m + PV_META_FANOUT_BITS, w->bw.fanout_bits);
-    pv_store32(m + PV_META_BLOCK_POSTINGS, w->bw.max_count ? w->bw.max_count : 1);
+    pv_store32(m + PV_META_BLOCK_POSTINGS, w->bw.dir.max_count ? w->bw.dir.max_count : 1);
     out_write(w, m, sizeof m);
     return 0;
 }
@@ -742,6 +1167,7 @@ int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_conte
     memset(scratch, 0, sizeof scratch);
     w.c = c;
     w.stages = c->stages ? c->stages : scratch;
+    w.bw.fill.bits = pv_seg__range_bits(c->tokens);
     w.xs = XXH3_createState();
     if (!w.xs || pv_seg__encoder_new(&w.bw.enc) != 0) {
         rc = pv_err__set(err, PV_ENOMEM, "out of memory");
@@ -753,7 +1179,8 @@ int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_conte
      * chunk's fill function meets */
     for (i = 0; i < NCHUNKS && rc == 0 && !w.failed; i++) {
         double c0 = pv_thread_cpu(), t0 = pv_now(), enc = w.encode_secs, wr = w.write_secs;
-        double fenc = w.fill_encode_secs, ph = w.par_here, po = w.par_others, cpu, wall;
+        double ph = w.par_here, po = w.par_others, rcpu = w.ranges_cpu, rwall = w.ranges_secs;
+        double cpu, wall;
         pv_build_stage stage = chunk_stage(chunks[i].id);
         chunk_begin(&w, &ch[i], chunks[i].id);
         if (chunks[i].write) {
@@ -766,25 +1193,22 @@ int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_conte
         assert(rc || w.failed || !w.placed); /* the fill function filled what it placed */
         w.placed = 0;
         chunk_end(&w, &ch[i]);
-        /* PSTG: the fill function's merge, less the blocks it encoded and wrote; the thread's
-         * CPU time is split in proportion to the clock (a thread call costs 1.4 us: too much
-         * for every block) */
-        cpu = pv_thread_cpu() - c0;
-        wall = pv_now() - t0;
+        /* PSTG: the fill function's merge, less the blocks it encoded and wrote, and less
+         * pv_seg__put_ranges (which counts its own); the thread's CPU time is split in
+         * proportion to the clock (a thread call costs 1.4 us: too much for every block) */
+        cpu = pv_thread_cpu() - c0 - (w.ranges_cpu - rcpu);
+        wall = pv_now() - t0 - (w.ranges_secs - rwall);
         enc = w.encode_secs - enc;
         wr = w.write_secs - wr;
-        fenc = w.fill_encode_secs - fenc;
         cpu = wall > 0 ? cpu / wall : 1; /* now CPU seconds per second */
         add_time(&w.stages[PV_STAGE_ENCODE], enc * cpu, enc);
-        w.stages[PV_STAGE_ENCODE].parallel += fenc * cpu;
-        w.stages[PV_STAGE_ENCODE].wall += fenc;
         add_time(&w.stages[PV_STAGE_WRITE], wr * cpu, wr);
         /* parallel work of the fill function (pv_seg__parallel_work): its share of this
          * thread's CPU time is not serial */
         ph = w.par_here - ph;
         po = w.par_others - po;
         w.stages[stage].parallel += ph + po;
-        add_time(&w.stages[stage], (wall - enc - fenc - wr) * cpu - ph, wall - enc - fenc - wr);
+        add_time(&w.stages[stage], (wall - enc - wr) * cpu - ph, wall - enc - wr);
     }
     if (rc)
         goto done;
@@ -793,8 +1217,8 @@ int pv_seg__write(const char *out_path, const char *tmp_path, const pv_seg_conte
     if ((rc = seg_close(&w, hdr, sizeof hdr, out_path, tmp_path, err)) != 0)
         goto done;
     if (res) {
-        res->postings = w.bw.postings;
-        res->fingerprints = w.bw.fingerprints;
+        res->postings = w.bw.dir.postings;
+        res->fingerprints = w.bw.dir.fingerprints;
         res->file_bytes = w.off;
     }
 done:
@@ -804,9 +1228,9 @@ done:
         unlink(tmp_path);
     XXH3_freeState(w.xs);
     pv_seg__encoder_free(w.bw.enc);
-    free(w.bw.p);
+    free(w.bw.fill.p);
     free(w.bw.blk.data);
-    free(w.bw.dir);
+    free(w.bw.dir.e);
     free(w.shared);
     return rc;
 }

@@ -97,8 +97,8 @@ int pv_seg__put_postings(pv_seg_writer *w, const pv_seg_posting *p, size_t n, pv
 
 /* Or the postings fill function cuts and encodes the blocks, on any threads, and puts them
  * in order: a block ends after the fingerprint group that brings it to PV_BLOCK_POSTINGS
- * postings (format.h), or at the last group; pv_seg__put_postings cuts them so, and the
- * bytes are the same either way. */
+ * postings, before a group of another fingerprint range (pv_seg__range_bits, format.h), or at
+ * the last group; pv_seg__put_postings cuts them so, and the bytes are the same either way. */
 typedef struct pv_seg_encoder pv_seg_encoder; /* one thread's compression context */
 
 /* A posting block encoded, ready to be put in PSTG; data is owned (free it), and reused by
@@ -121,9 +121,30 @@ int pv_seg__encode_block(pv_seg_encoder *e, const pv_seg_posting *p, size_t n, p
 /* Appends the encoded block b to PSTG (the blocks in fingerprint order) and to BDIR. 0 or
  * PV_ENOMEM. */
 int pv_seg__put_block(pv_seg_writer *w, const pv_seg_block *b, pv_err *err);
-/* The postings fill function spent secs (on the clock) encoding blocks on the writer's
- * thread: for the stage times, parallel work (ENCODE) rather than the fill's (MERGE). */
-void pv_seg__encoded_here(pv_seg_writer *w, double secs);
+
+/* R of format.h: the top bits of a fingerprint that name its range, for an index of tokens
+ * tokens (pv_seg_content.tokens). */
+unsigned pv_seg__range_bits(uint64_t tokens);
+
+/* Or the postings fill function has PSTG written by fingerprint range on nthreads threads
+ * (the calling thread one of them; a thread that cannot start leaves its share to the
+ * others): the ranges of format.h are claimed in order, and fill(ctx, thread, lo, hi, r, err)
+ * puts the fingerprint groups of [lo, hi) in increasing order with pv_seg__range_put (thread <
+ * nthreads: which thread calls, for its own scratch). Each thread cuts and encodes
+ * its range's blocks; the ranges are checksummed in order, placed, and written at their
+ * offsets by the threads (pwrite), BDIR joined from them: the bytes are those of
+ * pv_seg__put_postings. A range's blocks wait in memory until the ranges before it are in the
+ * file, within about buffer bytes in all (a thread holding more waits for its turn). Call it
+ * once, instead of pv_seg__put_postings. Adds its time to the stages itself: hashing and
+ * placing ranges in order is serial, the rest parallel. Returns 0 (a failed write is reported
+ * by pv_seg__write, like any other) or the first error of fill, with err set. */
+typedef struct pv_seg_range pv_seg_range;
+typedef int (*pv_seg_range_fn)(void *ctx, unsigned thread, uint64_t lo, uint64_t hi,
+                               pv_seg_range *r, pv_err *err);
+int pv_seg__put_ranges(pv_seg_writer *w, unsigned nthreads, size_t buffer, pv_seg_range_fn fill,
+                       void *ctx, pv_err *err);
+/* One fingerprint's postings of the range being filled, as pv_seg__put_postings takes them. */
+int pv_seg__range_put(pv_seg_range *r, const pv_seg_posting *p, size_t n, pv_err *err);
 void pv_seg__put_author(pv_seg_writer *w, uint32_t name, uint32_t email, uint32_t id);
 void pv_seg__put_source(pv_seg_writer *w, uint32_t name, uint32_t kind);
 void pv_seg__put_origin(pv_seg_writer *w, const pv_seg_origin *o);

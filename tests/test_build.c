@@ -88,8 +88,8 @@ Test(build, same_bytes_whatever_the_jobs_and_memory)
                           /* enough postings for 1 MiB to spill runs: this project's code */
                           "scanner", "match", "cli", "tests"};
     const size_t n = sizeof srcs / sizeof srcs[0];
-    char one[256], two[256], spilled[256];
-    pv_build_stats s1, s2, s3;
+    char one[256], two[256], spilled[256], three[256];
+    pv_build_stats s1, s2, s3, s4;
     pv_index *ix = NULL;
     pv_index_info info;
     pv_err err = {0, {0}};
@@ -99,9 +99,12 @@ Test(build, same_bytes_whatever_the_jobs_and_memory)
     snprintf(one, sizeof one, "%s/one.pvx", dir);
     snprintf(two, sizeof two, "%s/two.pvx", dir);
     snprintf(spilled, sizeof spilled, "%s/spilled.pvx", dir);
+    snprintf(three, sizeof three, "%s/three.pvx", dir);
     build(one, srcs, n, 1, (size_t)1 << 30, &s1);
     build(two, srcs, n, 2, (size_t)1 << 30, &s2);
     build(spilled, srcs, n, 2, PV_MIN_MEMORY, &s3);
+    /* three threads merge the spilled runs by range, reading them at offsets */
+    build(three, srcs, n, 3, PV_MIN_MEMORY, &s4);
     /* every kind of source was read, and the small budget did spill runs */
     cr_assert_eq(s1.source_errors, 0);
     cr_assert_gt(s1.commits, 0);
@@ -109,8 +112,10 @@ Test(build, same_bytes_whatever_the_jobs_and_memory)
     cr_assert_eq(s1.runs, 0);
     cr_assert_eq(s2.runs, 0);
     cr_assert_gt(s3.runs, 0, "the 1 MiB build spilled no run");
+    cr_assert_gt(s4.runs, 0, "the 1 MiB build spilled no run");
     expect_same_bytes(one, two);
     expect_same_bytes(one, spilled);
+    expect_same_bytes(one, three);
     cr_assert_eq(pv_index_open(&ix, one, &err), 0, "%s", err.msg);
     pv_index_get_info(ix, &info);
     cr_expect_eq(info.created, 1700000000);
@@ -315,8 +320,12 @@ Test(build, stage_names)
 
 /* ---- posting blocks: encoded anywhere, put in order, the same bytes ---- */
 
+/* The segments of these tests hold TOKENS tokens: 2^8 fingerprint ranges (format.h). */
+#define RANGE_BITS 8
+#define TOKENS ((uint64_t)1 << (PV_RANGE_MIN_TOKENS_BITS + RANGE_BITS))
+
 /* Groups of postings: 3,000 fingerprints, 1 to 1,100 postings each (some alone fill a
- * block), a seeded generator. */
+ * block), spread over about 60 fingerprint ranges, a seeded generator. */
 typedef struct groups {
     pv_seg_posting *p;
     size_t n, *end, ngroups;
@@ -334,7 +343,9 @@ static void make_groups(groups *g)
         size_t k, len;
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         len = x % 97 == 0 ? 1 + x % 1100 : 1 + x % 7;
-        fp += 1 + (x >> 20) % 100000;
+        /* every 50th group jumps about a range ahead */
+        fp += i % 50 == 49 ? 1 + (x >> 20) % ((uint64_t)1 << (PV_FP_BITS - RANGE_BITS + 1))
+                           : 1 + (x >> 20) % 100000;
         if (g->n + len > cap) {
             cap = (g->n + len) * 2;
             g->p = realloc(g->p, cap * sizeof *g->p);
@@ -403,7 +414,9 @@ static int fill_blocks(void *ctx, pv_seg_writer *w, pv_err *err)
     int rc = 0;
     cr_assert(cut);
     for (i = 0; i < g->ngroups; i++)
-        if (g->end[i] - from >= PV_BLOCK_POSTINGS || i + 1 == g->ngroups)
+        if (g->end[i] - from >= PV_BLOCK_POSTINGS || i + 1 == g->ngroups ||
+            g->p[g->end[i]].fp >> (PV_FP_BITS - RANGE_BITS) !=
+                g->p[from].fp >> (PV_FP_BITS - RANGE_BITS))
             from = cut[ncut++] = g->end[i];
     blk = calloc(ncut, sizeof *blk);
     cr_assert(blk);
@@ -433,6 +446,7 @@ Test(build, blocks_encoded_on_any_thread_give_the_writers_bytes)
 
     make_groups(&g);
     empty_content(&c, &g);
+    c.tokens = TOKENS;
     c.postings = fill_groups;
     write_segment(&c, "writer", a, &r1);
     c.postings = fill_blocks;
@@ -504,6 +518,105 @@ static void expect_license(const char *path, const char *locator, const char *wa
     cr_expect(found, "%s not found in %s", locator, path);
     pv_result_free(res);
     pv_index_free(ix);
+}
+
+/* The number of fingerprint ranges grows with the tokens: one range (the cut by count alone)
+ * up to 2^18 tokens, then one more bit for each doubling, at most 2^PV_RANGE_BITS_MAX. */
+Test(build, fingerprint_ranges_grow_with_the_tokens)
+{
+    cr_expect_eq(pv_seg__range_bits(0), 0);
+    cr_expect_eq(pv_seg__range_bits(((uint64_t)1 << 18) - 1), 0);
+    cr_expect_eq(pv_seg__range_bits((uint64_t)1 << 18), 1);
+    cr_expect_eq(pv_seg__range_bits(TOKENS), RANGE_BITS);
+    cr_expect_eq(pv_seg__range_bits(23167194), 7); /* the bench corpus */
+    cr_expect_eq(pv_seg__range_bits((uint64_t)1 << 40), PV_RANGE_BITS_MAX);
+    cr_expect_eq(pv_seg__range_bits(UINT64_MAX), PV_RANGE_BITS_MAX);
+}
+
+/* PSTG written range by range on several threads (pv_seg__put_ranges): ranges claimed in
+ * any order by the threads, waiting for their turn in memory (buffer) or in the file (a
+ * buffer of 1 byte: every block waits for the ranges before it). */
+typedef struct by_range {
+    const groups *g;
+    int fail_at; /* a range whose fill fails, or -1 */
+} by_range;
+
+static int fill_range(void *ctx, unsigned thread, uint64_t lo, uint64_t hi, pv_seg_range *r,
+                      pv_err *err)
+{
+    const by_range *br = ctx;
+    const groups *g = br->g;
+    size_t i;
+    int rc = 0;
+    (void)thread;
+    cr_assert_eq(hi - lo, (uint64_t)1 << (PV_FP_BITS - RANGE_BITS));
+    if ((int)(lo >> (PV_FP_BITS - RANGE_BITS)) == br->fail_at)
+        return pv_err__set(err, PV_EIO, "cannot read range %d", br->fail_at);
+    for (i = 0; i < g->ngroups && rc == 0; i++) {
+        size_t from = i ? g->end[i - 1] : 0;
+        if (g->p[from].fp >= lo && g->p[from].fp < hi)
+            rc = pv_seg__range_put(r, g->p + from, g->end[i] - from, err);
+    }
+    return rc;
+}
+
+static unsigned range_threads;
+static size_t range_buffer;
+
+static int fill_ranges(void *ctx, pv_seg_writer *w, pv_err *err)
+{
+    return pv_seg__put_ranges(w, range_threads, range_buffer, fill_range, ctx, err);
+}
+
+Test(build, ranges_written_on_several_threads_give_the_writers_bytes)
+{
+    groups g;
+    by_range br;
+    pv_seg_content c;
+    pv_seg_result r1, r2;
+    pv_err err = {0, {0}};
+    char a[256], b[256], ta[256], tb[256];
+    static const unsigned threads[] = {1, 2, 3, 8};
+    size_t t, buf;
+
+    make_groups(&g);
+    cr_assert_gt(g.p[g.n - 1].fp >> (PV_FP_BITS - RANGE_BITS), 40, "too few ranges");
+    br.g = &g;
+    br.fail_at = -1;
+    memset(&c, 0, sizeof c);
+    c.k = PV_DEFAULT_K;
+    c.w = PV_DEFAULT_W;
+    c.posting_cap = 2048;
+    c.seed = PV_DEFAULT_SEED;
+    c.tokens = TOKENS;
+    c.authors = c.sources = c.origins = c.lines = c.docs = c.strings = fill_nothing;
+    snprintf(a, sizeof a, "%s/writer.pvx", dir);
+    snprintf(b, sizeof b, "%s/ranges.pvx", dir);
+    snprintf(ta, sizeof ta, "%s/writer.tmp", dir);
+    snprintf(tb, sizeof tb, "%s/ranges.tmp", dir);
+    c.ctx = &g;
+    c.postings = fill_groups;
+    cr_assert_eq(pv_seg__write(a, ta, &c, &r1, &err), 0, "%s", err.msg);
+    c.ctx = &br;
+    c.postings = fill_ranges;
+    for (t = 0; t < sizeof threads / sizeof *threads; t++)
+        for (buf = 0; buf < 2; buf++) {
+            range_threads = threads[t];
+            range_buffer = buf ? (size_t)64 << 20 : 1;
+            cr_assert_eq(pv_seg__write(b, tb, &c, &r2, &err), 0, "%s", err.msg);
+            cr_expect_eq(r2.postings, g.n);
+            cr_expect_eq(r2.fingerprints, g.ngroups);
+            cr_expect_eq(r2.file_bytes, r1.file_bytes, "%u threads", range_threads);
+            expect_same_bytes(a, b);
+        }
+    /* a range that fails stops the others: its error, no file */
+    br.fail_at = 37;
+    range_threads = 3;
+    cr_assert_eq(pv_seg__write(b, tb, &c, &r2, &err), PV_EIO);
+    cr_expect_str_eq(err.msg, "cannot read range 37");
+    cr_expect_eq(access(tb, F_OK), -1);
+    free(g.p);
+    free(g.end);
 }
 
 /* The workers load a folder's files ahead for the reader: the documents, the binary files
