@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <ftw.h>
 #include <limits.h>
@@ -499,6 +500,8 @@ int pv_test_spawn(const char *dir, const char *name, const char *prog, const cha
     char outp[1024], errp[1024];
     char *argv[62];
     posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t def;
     pid_t pid;
     int i, rc;
     snprintf(outp, sizeof outp, "%s/%s.out", dir, name);
@@ -513,7 +516,17 @@ int pv_test_spawn(const char *dir, const char *name, const char *prog, const cha
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    /* the stop signals at their default, whatever the suite inherited (nohup ignores SIGHUP,
+     * and provscan keeps a signal its caller ignores ignored) */
+    posix_spawnattr_init(&at);
+    sigemptyset(&def);
+    sigaddset(&def, SIGINT);
+    sigaddset(&def, SIGTERM);
+    sigaddset(&def, SIGHUP);
+    posix_spawnattr_setsigdefault(&at, &def);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF);
+    rc = posix_spawn(&pid, argv[0], &fa, &at, argv, environ);
+    posix_spawnattr_destroy(&at);
     posix_spawn_file_actions_destroy(&fa);
     cr_assert_eq(rc, 0, "cannot run %s: %s (build it first, or set PROVSCAN_BIN)", argv[0],
                  strerror(rc));

@@ -111,8 +111,9 @@ void pv_test_done(void);
 void pv_test_mpi_env(void);
 
 /* Starts prog (a path) with args (NULL-terminated, without argv[0]; at most 60), stdin from
- * /dev/null, stdout and stderr to DIR/NAME.out and DIR/NAME.err; returns its process id. Fails
- * the test when it cannot be started. */
+ * /dev/null, stdout and stderr to DIR/NAME.out and DIR/NAME.err, SIGINT, SIGTERM and SIGHUP at
+ * their default (also under nohup); returns its process id. Fails the test when it cannot be
+ * started. */
 int pv_test_spawn(const char *dir, const char *name, const char *prog, const char *const *args);
 
 /* Waits for the process pid; returns its wait status. */
